@@ -1,0 +1,100 @@
+# uops - user operations: small Unix filters over NDJSON or Kafka with one LMDB.
+#
+#   make               build every tool into bin/
+#   make check         unit, e2e and pipeline tests (SANITIZE=address,undefined to sanitize)
+#   make bench         print throughput and memory figures beside peers
+#   make demo          run the pipeline on the bundled data set and say what it did
+#   make install       PREFIX=/usr/local
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+SANITIZE ?=
+PREFIX ?= /usr/local
+
+TOOLS = ingest
+LIBMODS = buf cli clock conf csv endpoint hash io jqprog json kafka norm store tz
+UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
+HELPERS = kmock gen-events
+
+FLAVOR = $(if $(SANITIZE),san,opt)
+B = build/$(FLAVOR)
+JQ_VERSION := $(shell dpkg-query -W -f='$${Version}' libjq-dev 2>/dev/null)
+
+PKGS = rdkafka lmdb libzstd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lrdkafka -llmdb -lzstd)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-missing-field-initializers \
+	-Ilib $(PKG_CFLAGS) -DUOPS_JQ_VERSION='"$(JQ_VERSION)"' \
+	$(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all) \
+	$(CFLAGS)
+ALL_LDFLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE)) $(LDFLAGS)
+LIBS = $(PKG_LIBS) -ljq -lonig -lm -lpthread
+
+LIBOBJS = $(addprefix $(B)/lib/,$(addsuffix .o,$(LIBMODS)))
+BINS = $(addprefix bin/,$(TOOLS))
+
+all: $(BINS) $(B)/helpers
+
+.PHONY: all check unit e2e bench demo install uninstall clean FORCE
+
+build/flavor: FORCE
+	@mkdir -p build
+	@echo '$(FLAVOR) $(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(FLAVOR) $(CC) $(CFLAGS)' > $@
+
+$(B)/lib/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/libuops.a: $(LIBOBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/cmd/%.o: cmd/%.c $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+bin/%: $(B)/cmd/%.o $(B)/libuops.a build/flavor
+	@mkdir -p bin
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(B)/libuops.a $(LIBS)
+
+$(B)/test/%: test/tools/%.c $(B)/libuops.a build/flavor
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itest/unit -o $@ $< $(B)/libuops.a $(LIBS)
+
+$(B)/unit/%: test/unit/%.c test/unit/t.h $(B)/libuops.a build/flavor
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itest/unit -o $@ $< $(B)/libuops.a $(LIBS)
+
+$(B)/helpers: $(addprefix $(B)/test/,$(HELPERS))
+	@mkdir -p bin/test
+	@for h in $(HELPERS); do ln -sf ../../$(B)/test/$$h bin/test/$$h; done
+	@touch $@
+
+unit: $(addprefix $(B)/unit/,$(UNITS))
+	@set -e; for t in $^; do $$t; done
+
+e2e: all
+	@sh test/run-e2e
+
+check: all
+	@$(MAKE) --no-print-directory unit
+	@sh test/run-e2e
+	@echo "check: all tests passed"
+
+bench: all
+	@sh scripts/bench
+
+demo: all
+	@sh scripts/demo
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(addprefix cmd/,$(addsuffix .1,$(TOOLS))) $(DESTDIR)$(PREFIX)/share/man/man1
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(TOOLS)) \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(addsuffix .1,$(TOOLS)))
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,1270 @@
+/*
+ * ingest - turn raw records from any channel into canonical events.
+ *
+ * Reads NDJSON (files, '-', *.zst, Kafka) or CSV; a per-source jq mapping
+ * turns a raw record into 0..n events, canonical input takes a fast path
+ * without jq. Every event is normalised (E.164 phones, lower-case emails,
+ * UTC timestamps), validated, given an event_id and passed on unless its
+ * event_id was already ingested within the dedupe window. Every input record
+ * gets exactly one outcome: passed on, duplicate, skipped by the mapping, or
+ * rejected with a reason to --rejects. State: the LMDB DBs ingest.seen
+ * (dedupe keys) and ingest.offsets (Kafka positions), see schemas/lmdb.md.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "clock.h"
+#include "conf.h"
+#include "csv.h"
+#include "endpoint.h"
+#include "hash.h"
+#include "jqprog.h"
+#include "json.h"
+#include "norm.h"
+#include "store.h"
+#include "tz.h"
+
+#define TS_MIN 631152000000LL   /* 1990-01-01 */
+#define TS_MAX 4102444800000LL  /* 2100-01-01 */
+#define MAX_EVENT_ID 128
+#define MAX_TYPE 64
+#define MAX_IDS 64
+
+enum {
+	OPT_SOURCE = 300,
+	OPT_PIPELINES,
+	OPT_FORMAT,
+	OPT_GROUP,
+	OPT_BATCH,
+	OPT_NOSYNC,
+	OPT_EXIT_AT_END,
+	OPT_WINDOW,
+	OPT_NO_DEDUPE,
+};
+
+static const struct cli_opt opts[] = {
+	{"source", OPT_SOURCE, 1, "NAME", "read as source NAME: pipelines/sources/NAME.json (format, jq mapping, zone)"},
+	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
+	{"format", OPT_FORMAT, 1, "FMT", "ndjson or csv (default: the source's, else by file name)"},
+	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-ingest)"},
+	{"batch", OPT_BATCH, 1, "N", "commit state every N events (default 50000)"},
+	{"window", OPT_WINDOW, 1, "DUR", "dedupe window of event time (default: ingest.json, else 7d)"},
+	{"no-dedupe", OPT_NO_DEDUPE, 0, NULL, "pass duplicates on; keep no dedupe state"},
+	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits (faster; a crash may lose the last batches)"},
+	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
+	{0, 0, 0, 0, 0},
+};
+
+struct reason {
+	char *text;
+	unsigned long long n;
+};
+
+struct counts {
+	struct reason *r;
+	size_t n, cap;
+};
+
+struct source {
+	char *name;
+	int csv;
+	char sep;
+	struct jqprog *map;
+	struct tz *zone;
+	char *region;
+};
+
+struct ingest {
+	struct cli cli;
+	const char *source_name;
+	const char *pipelines;
+	const char *format;
+	const char *group;
+	long batch;
+	int nosync, exit_at_end, no_dedupe;
+	int64_t window;
+	const char *window_arg;
+	size_t max_line;
+	unsigned max_depth;
+	char *region;
+	char **blocked;
+	size_t nblocked;
+	struct source src;
+
+	struct store *st;
+	MDB_dbi seen;
+	struct ep_in *in; /* current input */
+	struct ep_out out, rej;
+	int have_rej;
+	int64_t watermark;
+
+	/* the record being processed, for rejects */
+	const char *raw;
+	size_t raw_n;
+	unsigned raw_flags;
+	unsigned long long raw_total;
+	struct buf where;
+
+	/* scratch */
+	struct json_doc doc;
+	struct buf body, line, tmp, idv, mapped, err, key, drops;
+
+	unsigned long long in_n, passed, dups, rejected, skipped, system, events;
+	struct counts reasons, dropped;
+	int strict_hit;
+	int fatal;
+};
+
+static void count(struct counts *c, const char *text, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (!strncmp(c->r[i].text, text, n) && !c->r[i].text[n]) {
+			c->r[i].n++;
+			return;
+		}
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->r = xrealloc(c->r, c->cap * sizeof *c->r);
+	}
+	c->r[c->n].text = xstrndup(text, n);
+	c->r[c->n].n = 1;
+	c->n++;
+}
+
+static int reason_cmp(const void *a, const void *b)
+{
+	const struct reason *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->text, y->text);
+}
+
+static void counts_print(struct counts *c, const char *what)
+{
+	size_t i;
+
+	qsort(c->r, c->n, sizeof *c->r, reason_cmp);
+	for (i = 0; i < c->n; i++)
+		fprintf(stderr, "%s:   %s %llu: %s\n", cli_prog, what, c->r[i].n, c->r[i].text);
+}
+
+static void counts_free(struct counts *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->r[i].text);
+	free(c->r);
+}
+
+/* ---- configuration ---- */
+
+static const char *const default_blocked[] = {
+	"", "null", "nil", "none", "undefined", "unknown", "n/a", "na", "-",
+	"0", "(null)", "[object object]", "nan", "test", NULL,
+};
+
+static int load_ingest_conf(struct ingest *g)
+{
+	static const char *const keys[] = {"dedupe_window", "max_line_bytes", "max_depth",
+					   "default_region", "blocked_ids", "description", NULL};
+	struct conf c;
+	char path[4096], *s = NULL;
+	long long v;
+	unsigned ids;
+	int rc = 0;
+
+	snprintf(path, sizeof path, "%s/ingest.json", g->pipelines);
+	if (access(path, F_OK))
+		goto defaults;
+	if (conf_load(&c, path) || conf_keys(&c, 0, keys))
+		goto bad;
+	if ((rc = conf_str(&c, 0, "dedupe_window", &s)) < 0)
+		goto bad;
+	if (rc > 0) {
+		if (clock_parse_duration(s, &g->window) || g->window <= 0) {
+			conf_fail(&c, 0, "dedupe_window", "'%s' is not a duration like 7d", s);
+			free(s);
+			goto bad;
+		}
+		free(s);
+	}
+	if ((rc = conf_int(&c, 0, "max_line_bytes", &v)) < 0)
+		goto bad;
+	if (rc > 0) {
+		if (v < 256 || v > (1LL << 30)) {
+			conf_fail(&c, 0, "max_line_bytes", "must be between 256 and 1073741824");
+			goto bad;
+		}
+		g->max_line = (size_t)v;
+	}
+	if ((rc = conf_int(&c, 0, "max_depth", &v)) < 0)
+		goto bad;
+	if (rc > 0) {
+		if (v < 2 || v > 1000) {
+			conf_fail(&c, 0, "max_depth", "must be between 2 and 1000");
+			goto bad;
+		}
+		g->max_depth = (unsigned)v;
+	}
+	if ((rc = conf_str(&c, 0, "default_region", &g->region)) < 0)
+		goto bad;
+	ids = json_get(&c.doc, 0, "blocked_ids", 11);
+	if (ids) {
+		unsigned k, j;
+		if (c.doc.t[ids].type != JSON_ARRAY) {
+			conf_fail(&c, 0, "blocked_ids", "must be an array of strings");
+			goto bad;
+		}
+		g->blocked = xcalloc(c.doc.t[ids].size + 1, sizeof *g->blocked);
+		for (k = 0, j = ids + 1; k < c.doc.t[ids].size; k++, j = c.doc.t[j].next) {
+			struct buf b = BUF_INIT;
+			size_t i;
+			if (c.doc.t[j].type != JSON_STRING) {
+				conf_fail(&c, j, NULL, "must be a string");
+				goto bad;
+			}
+			json_str_get(&c.doc, j, &b);
+			for (i = 0; i < b.len; i++)
+				if (b.p[i] >= 'A' && b.p[i] <= 'Z')
+					b.p[i] = (char)(b.p[i] + 32);
+			g->blocked[g->nblocked++] = b.p ? b.p : xstrdup("");
+		}
+	}
+	conf_release(&c);
+	goto defaults;
+bad:
+	cli_err("%s", c.err.p ? c.err.p : path);
+	conf_release(&c);
+	return EXIT_CONFIG;
+defaults:
+	if (!g->blocked) {
+		size_t i;
+		for (i = 0; default_blocked[i]; i++)
+			;
+		g->blocked = xcalloc(i + 1, sizeof *g->blocked);
+		for (i = 0; default_blocked[i]; i++)
+			g->blocked[g->nblocked++] = xstrdup(default_blocked[i]);
+	}
+	if (!g->region)
+		g->region = xstrdup("86");
+	return 0;
+}
+
+static int load_source(struct ingest *g)
+{
+	static const char *const keys[] = {"format", "mapping", "zone", "region",
+					   "separator", "description", "example", NULL};
+	struct conf c;
+	char path[4096], *s = NULL;
+	const char *why;
+	int rc;
+
+	g->src.sep = ',';
+	if (!g->source_name)
+		return 0;
+	for (s = (char *)g->source_name; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-')) {
+			cli_err("bad source name '%s': use a-z, 0-9, '_' and '-'", g->source_name);
+			return EXIT_USAGE;
+		}
+	g->src.name = xstrdup(g->source_name);
+	snprintf(path, sizeof path, "%s/sources/%s.json", g->pipelines, g->source_name);
+	if (conf_load(&c, path) || conf_keys(&c, 0, keys))
+		goto bad;
+	s = NULL;
+	if ((rc = conf_str(&c, 0, "format", &s)) < 0)
+		goto bad;
+	if (rc > 0) {
+		if (!strcmp(s, "csv"))
+			g->src.csv = 1;
+		else if (strcmp(s, "ndjson")) {
+			conf_fail(&c, 0, "format", "'%s' is not ndjson or csv", s);
+			free(s);
+			goto bad;
+		}
+		free(s);
+	}
+	s = NULL;
+	if ((rc = conf_str(&c, 0, "separator", &s)) < 0)
+		goto bad;
+	if (rc > 0) {
+		if (strlen(s) != 1 || *s == '"' || *s == '\n' || *s == '\r') {
+			conf_fail(&c, 0, "separator", "must be one character other than a quote or newline");
+			free(s);
+			goto bad;
+		}
+		g->src.sep = *s;
+		free(s);
+	}
+	s = NULL;
+	if ((rc = conf_str(&c, 0, "zone", &s)) < 0)
+		goto bad;
+	if (rc > 0) {
+		g->src.zone = tz_load(s, &why);
+		if (!g->src.zone) {
+			conf_fail(&c, 0, "zone", "'%s': %s", s, why);
+			free(s);
+			goto bad;
+		}
+		free(s);
+	}
+	if (conf_str(&c, 0, "region", &g->src.region) < 0)
+		goto bad;
+	s = NULL;
+	if ((rc = conf_str(&c, 0, "mapping", &s)) < 0)
+		goto bad;
+	if (rc > 0) {
+		char mpath[4096];
+		struct buf text = BUF_INIT, err = BUF_INIT;
+		char e[200];
+		if (strchr(s, '/'))
+			snprintf(mpath, sizeof mpath, "%s", s);
+		else
+			snprintf(mpath, sizeof mpath, "%s/sources/%s", g->pipelines, s);
+		if (io_slurp(mpath, &text, e, sizeof e)) {
+			conf_fail(&c, 0, "mapping", "'%s': %s", mpath, e);
+			free(s);
+			buf_release(&text);
+			goto bad;
+		}
+		g->src.map = jqprog_compile(mpath, text.p ? text.p : ".", &err);
+		buf_release(&text);
+		if (!g->src.map) {
+			conf_fail(&c, 0, "mapping", "'%s' does not compile: %s", mpath,
+				  err.p ? err.p : "");
+			buf_release(&err);
+			free(s);
+			goto bad;
+		}
+		buf_release(&err);
+		free(s);
+	}
+	conf_release(&c);
+	return 0;
+bad:
+	cli_err("%s", c.err.p ? c.err.p : path);
+	conf_release(&c);
+	return EXIT_CONFIG;
+}
+
+/* ---- outcomes ---- */
+
+static int commit(struct ingest *g);
+
+/* The class of a reason, for counting: the text before any position or
+ * detail (" at byte 12", " (phone: …)"). */
+static size_t reason_class(const char *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++)
+		if (r[i] == ' ' && (r[i + 1] == '(' || (i + 4 < n && !memcmp(r + i, " at byte", 8))))
+			return i;
+	return n;
+}
+
+static void reject(struct ingest *g, const char *reason, size_t rn)
+{
+	g->rejected++;
+	count(&g->reasons, reason, reason_class(reason, rn));
+	if (g->cli.strict)
+		g->strict_hit = 1;
+	if (!g->have_rej)
+		return;
+	buf_reset(&g->tmp);
+	buf_adds(&g->tmp, "{\"error\":");
+	json_write_bytes_lossy(&g->tmp, reason, rn);
+	buf_adds(&g->tmp, ",\"source\":");
+	json_write_bytes_lossy(&g->tmp, g->where.p ? g->where.p : "", g->where.len);
+	buf_adds(&g->tmp, ",\"line\":");
+	json_write_bytes_lossy(&g->tmp, g->raw, g->raw_n);
+	if (g->raw_flags & LINE_TOO_LONG) {
+		buf_adds(&g->tmp, ",\"truncated\":true,\"bytes\":");
+		buf_u64(&g->tmp, g->raw_total);
+	}
+	buf_addc(&g->tmp, '}');
+	{
+		int rc = ep_out_write(&g->rej, NULL, 0, g->tmp.p, g->tmp.len);
+		if (rc)
+			g->fatal = rc;
+	}
+}
+
+static void rejectf(struct ingest *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void rejectf(struct ingest *g, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof tmp)
+		n = sizeof tmp - 1;
+	reject(g, tmp, (size_t)n);
+}
+
+static void emit(struct ingest *g, const char *key, size_t klen, const char *p, size_t n)
+{
+	int rc = ep_out_write(&g->out, key, klen, p, n);
+
+	if (rc)
+		g->fatal = rc;
+	g->passed++;
+}
+
+/* ---- canonical events ---- */
+
+static int is_blocked(const struct ingest *g, const char *v, size_t n)
+{
+	size_t i, a = 0, b = n;
+	char low[64];
+
+	while (a < b && (v[a] == ' ' || v[a] == '\t'))
+		a++;
+	while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t'))
+		b--;
+	n = b - a;
+	v += a;
+	if (n >= sizeof low)
+		return 0;
+	for (i = 0; i < n; i++)
+		low[i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] + 32 : v[i]);
+	low[n] = 0;
+	for (i = 0; i < g->nblocked; i++)
+		if (!strcmp(g->blocked[i], low))
+			return 1;
+	/* all-zero device ids: 00000000-0000-0000-0000-000000000000 and alike */
+	for (i = 0; i < n && (low[i] == '0' || low[i] == '-' || low[i] == ':'); i++)
+		;
+	return n > 0 && i == n;
+}
+
+static int valid_type_name(const char *s, size_t n, int event)
+{
+	size_t i;
+
+	if (!n || n > (event ? MAX_TYPE : 32))
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')
+			continue;
+		if (event && ((c >= 'A' && c <= 'Z') || c == '.' || c == '-' || c == ':' || c == '/'))
+			continue;
+		return 0;
+	}
+	return (s[0] >= 'a' && s[0] <= 'z') || (event && s[0] >= 'A' && s[0] <= 'Z');
+}
+
+static void drop(struct ingest *g, const char *type, size_t tn, const char *why)
+{
+	char tmp[160];
+	int n = snprintf(tmp, sizeof tmp, "%.*s: %s", (int)(tn > 40 ? 40 : tn), type, why);
+
+	count(&g->dropped, tmp, (size_t)(n < 0 ? 0 : n >= (int)sizeof tmp ? (int)sizeof tmp - 1 : n));
+	if (g->drops.len < 200) {
+		if (g->drops.len)
+			buf_adds(&g->drops, "; ");
+		buf_add(&g->drops, tmp, strlen(tmp));
+	}
+}
+
+static const char *const id_priority[] = {"user", "member", "phone", "unionid", "email",
+					  "openid", "device", "cookie", NULL};
+
+/*
+ * Process one event given as JSON text (a raw canonical line or a mapping
+ * result). Emits it, or counts it as a duplicate, or rejects it.
+ */
+static void canon(struct ingest *g, const char *s, size_t n, int mapped)
+{
+	struct json_doc *d = &g->doc;
+	const char *why;
+	size_t at;
+	uint32_t i, k, root = 0;
+	uint32_t t_id = 0, t_ts = 0, t_type = 0, t_src = 0, t_ch = 0, t_ids = 0,
+		 t_props = 0, t_traits = 0;
+	int64_t ts;
+	char iso[CLOCK_ISO_LEN + 1];
+	char idhex[33];
+	const char *eid;
+	size_t eidn;
+	size_t key_prio = (size_t)-1;
+	size_t key_off = 0, key_len = 0;
+	unsigned nids = 0;
+
+	g->events++;
+	if (json_parse(d, s, n, g->max_depth, &why, &at)) {
+		rejectf(g, "invalid json: %s at byte %zu", why, at + 1);
+		return;
+	}
+	if (d->t[0].type != JSON_OBJECT) {
+		reject(g, "not a json object", 17);
+		return;
+	}
+	/* find the known fields; a known field twice is ambiguous */
+	for (k = 0, i = 1; k < d->t[root].size; k++, i = d->t[i + 1].next) {
+		const struct json_tok *kt = &d->t[i];
+		const char *kp = d->s + kt->off;
+		uint32_t *slot = NULL;
+
+		if (kt->esc)
+			continue; /* known names have no escapes */
+		switch (kt->len) {
+		case 2: if (!memcmp(kp, "ts", 2)) slot = &t_ts; break;
+		case 3: if (!memcmp(kp, "ids", 3)) slot = &t_ids; break;
+		case 4: if (!memcmp(kp, "type", 4)) slot = &t_type; break;
+		case 5: if (!memcmp(kp, "props", 5)) slot = &t_props; break;
+		case 6:
+			if (!memcmp(kp, "source", 6)) slot = &t_src;
+			else if (!memcmp(kp, "traits", 6)) slot = &t_traits;
+			break;
+		case 7: if (!memcmp(kp, "channel", 7)) slot = &t_ch; break;
+		case 8: if (!memcmp(kp, "event_id", 8)) slot = &t_id; break;
+		}
+		if (slot) {
+			if (*slot) {
+				rejectf(g, "duplicate key '%.*s'", (int)kt->len, kp);
+				return;
+			}
+			*slot = i + 1;
+		}
+	}
+	if (!t_type) {
+		reject(g, "missing type", 12);
+		return;
+	}
+	if (d->t[t_type].type != JSON_STRING) {
+		reject(g, "type is not a string", 20);
+		return;
+	}
+	if (d->t[t_type].len && d->s[d->t[t_type].off] == '$') {
+		/* a system record: not ingest's to change */
+		if (mapped) {
+			reject(g, "mapping produced a system record", 32);
+			return;
+		}
+		buf_reset(&g->line);
+		json_write_tok(d, 0, &g->line);
+		g->system++;
+		emit(g, NULL, 0, g->line.p, g->line.len);
+		return;
+	}
+	if (d->t[t_type].esc ||
+	    !valid_type_name(d->s + d->t[t_type].off, d->t[t_type].len, 1)) {
+		reject(g, "invalid type: want 1-64 of A-Z a-z 0-9 _ . - : / starting with a letter", 72);
+		return;
+	}
+	/* time */
+	if (!t_ts) {
+		reject(g, "missing ts", 10);
+		return;
+	}
+	if (d->t[t_ts].type == JSON_STRING) {
+		buf_reset(&g->tmp);
+		json_str_get(d, t_ts, &g->tmp);
+		if (clock_parse(g->tmp.p ? g->tmp.p : "", g->tmp.len, g->src.zone, &ts, &why)) {
+			rejectf(g, "invalid ts: %s", why);
+			return;
+		}
+	} else if (d->t[t_ts].type == JSON_NUMBER) {
+		if (clock_parse_epoch(d->s + d->t[t_ts].off, d->t[t_ts].len, &ts, &why)) {
+			rejectf(g, "invalid ts: %s", why);
+			return;
+		}
+	} else {
+		reject(g, "ts is not a string or number", 28);
+		return;
+	}
+	if (ts < TS_MIN || ts >= TS_MAX) {
+		reject(g, "ts out of range 1990..2100", 26);
+		return;
+	}
+	clock_format(ts, iso);
+	/* optional strings and objects */
+	if (t_src && d->t[t_src].type != JSON_STRING && d->t[t_src].type != JSON_NULL) {
+		reject(g, "source is not a string", 22);
+		return;
+	}
+	if (t_ch && d->t[t_ch].type != JSON_STRING && d->t[t_ch].type != JSON_NULL) {
+		reject(g, "channel is not a string", 23);
+		return;
+	}
+	if (t_props && d->t[t_props].type != JSON_OBJECT && d->t[t_props].type != JSON_NULL) {
+		reject(g, "props is not an object", 22);
+		return;
+	}
+	if (t_traits && d->t[t_traits].type != JSON_OBJECT && d->t[t_traits].type != JSON_NULL) {
+		reject(g, "traits is not an object", 23);
+		return;
+	}
+	/* the body after event_id */
+	buf_reset(&g->body);
+	buf_adds(&g->body, "\"ts\":\"");
+	buf_add(&g->body, iso, CLOCK_ISO_LEN);
+	buf_adds(&g->body, "\",\"type\":");
+	json_write_tok(d, t_type, &g->body);
+	if (t_src && d->t[t_src].type == JSON_STRING) {
+		buf_adds(&g->body, ",\"source\":");
+		json_write_tok(d, t_src, &g->body);
+	} else if (g->src.name) {
+		buf_adds(&g->body, ",\"source\":");
+		json_write_str(&g->body, g->src.name, strlen(g->src.name));
+	}
+	if (t_ch && d->t[t_ch].type == JSON_STRING) {
+		buf_adds(&g->body, ",\"channel\":");
+		json_write_tok(d, t_ch, &g->body);
+	}
+	/* identifiers */
+	if (!t_ids) {
+		reject(g, "missing ids", 11);
+		return;
+	}
+	if (d->t[t_ids].type != JSON_OBJECT) {
+		reject(g, "ids is not an object", 20);
+		return;
+	}
+	buf_reset(&g->drops);
+	buf_adds(&g->body, ",\"ids\":{");
+	for (k = 0, i = t_ids + 1; k < d->t[t_ids].size; k++, i = d->t[i + 1].next) {
+		const struct json_tok *kt = &d->t[i], *vt = &d->t[i + 1];
+		const char *tp = d->s + kt->off;
+		size_t tl = kt->len, p, before;
+		char tname[40];
+
+		if (kt->esc || !valid_type_name(tp, tl, 0)) {
+			drop(g, "?", 1, "identifier type must be 1-32 of a-z 0-9 _ starting with a letter");
+			continue;
+		}
+		memcpy(tname, tp, tl);
+		tname[tl] = 0;
+		buf_reset(&g->idv);
+		if (vt->type == JSON_STRING) {
+			json_str_get(d, i + 1, &g->idv);
+		} else if (vt->type == JSON_NUMBER) {
+			size_t z;
+			for (z = 0; z < vt->len; z++) {
+				char ch = d->s[vt->off + z];
+				if (ch < '0' || ch > '9')
+					break;
+			}
+			if (z != vt->len) {
+				drop(g, tp, tl, "numeric identifier is not a whole number");
+				continue;
+			}
+			buf_add(&g->idv, d->s + vt->off, vt->len);
+		} else if (vt->type == JSON_NULL) {
+			drop(g, tp, tl, "blocked value");
+			continue;
+		} else {
+			drop(g, tp, tl, "identifier is not a string");
+			continue;
+		}
+		if (is_blocked(g, g->idv.p ? g->idv.p : "", g->idv.len)) {
+			drop(g, tp, tl, "blocked value");
+			continue;
+		}
+		/* the same type twice: the first wins */
+		{
+			uint32_t q, kk;
+			int dup = 0;
+			for (kk = 0, q = t_ids + 1; q < i; kk++, q = d->t[q + 1].next)
+				if (d->t[q].len == tl && !memcmp(d->s + d->t[q].off, tp, tl))
+					dup = 1;
+			if (dup) {
+				drop(g, tp, tl, "identifier type given twice");
+				continue;
+			}
+		}
+		if (nids)
+			buf_addc(&g->body, ',');
+		before = g->body.len;
+		buf_addc(&g->body, '"');
+		buf_add(&g->body, tp, tl);
+		buf_add(&g->body, "\":", 2);
+		buf_reset(&g->tmp);
+		if (norm_id(tname, g->idv.p ? g->idv.p : "", g->idv.len,
+			    g->src.region ? g->src.region : g->region, &g->tmp, &why)) {
+			g->body.len = before - (nids ? 1 : 0);
+			g->body.p[g->body.len] = 0;
+			drop(g, tp, tl, why);
+			continue;
+		}
+		json_write_str(&g->body, g->tmp.p, g->tmp.len);
+		nids++;
+		for (p = 0; id_priority[p] && p < key_prio; p++)
+			if (!strcmp(id_priority[p], tname)) {
+				key_prio = p;
+				buf_reset(&g->key);
+				buf_add(&g->key, tp, tl);
+				buf_addc(&g->key, ':');
+				buf_add(&g->key, g->tmp.p, g->tmp.len);
+				break;
+			}
+		if (nids == 1 && key_prio == (size_t)-1) {
+			buf_reset(&g->key);
+			buf_add(&g->key, tp, tl);
+			buf_addc(&g->key, ':');
+			buf_add(&g->key, g->tmp.p, g->tmp.len);
+		}
+		if (nids > MAX_IDS) {
+			reject(g, "more than 64 identifiers", 24);
+			return;
+		}
+	}
+	if (!nids) {
+		if (g->drops.len)
+			rejectf(g, "no usable identifier (%s)", g->drops.p);
+		else
+			reject(g, "no usable identifier", 20);
+		return;
+	}
+	key_off = 0;
+	key_len = g->key.len;
+	buf_addc(&g->body, '}');
+	if (t_props && d->t[t_props].type == JSON_OBJECT) {
+		buf_adds(&g->body, ",\"props\":");
+		json_write_tok(d, t_props, &g->body);
+	}
+	if (t_traits && d->t[t_traits].type == JSON_OBJECT) {
+		buf_adds(&g->body, ",\"traits\":");
+		json_write_tok(d, t_traits, &g->body);
+	}
+	/* everything else, in input order */
+	for (k = 0, i = 1; k < d->t[root].size; k++, i = d->t[i + 1].next) {
+		uint32_t v = i + 1;
+		if (v == t_id || v == t_ts || v == t_type || v == t_src || v == t_ch ||
+		    v == t_ids || v == t_props || v == t_traits)
+			continue;
+		buf_addc(&g->body, ',');
+		json_write_tok(d, i, &g->body);
+		buf_addc(&g->body, ':');
+		json_write_tok(d, v, &g->body);
+	}
+	buf_addc(&g->body, '}');
+	/* event_id: kept, or derived from the content */
+	if (t_id && d->t[t_id].type != JSON_NULL) {
+		const struct json_tok *it = &d->t[t_id];
+		size_t z;
+		if (it->type != JSON_STRING || it->esc || it->len == 0 || it->len > MAX_EVENT_ID) {
+			reject(g, "invalid event_id: want a string of 1-128 printable ASCII characters", 68);
+			return;
+		}
+		for (z = 0; z < it->len; z++) {
+			unsigned char ch = (unsigned char)d->s[it->off + z];
+			if (ch < 0x21 || ch > 0x7e) {
+				reject(g, "invalid event_id: want a string of 1-128 printable ASCII characters", 68);
+				return;
+			}
+		}
+		eid = d->s + it->off;
+		eidn = it->len;
+	} else {
+		uint64_t h[2];
+		hash128(g->body.p, g->body.len, 0, h);
+		hash_hex(h, idhex);
+		eid = idhex;
+		eidn = 32;
+	}
+	/* dedupe on (ts, event_id) */
+	if (!g->no_dedupe) {
+		unsigned char dk[16];
+		MDB_val v;
+		int r;
+
+		store_be64(dk, (uint64_t)ts ^ (1ull << 63));
+		store_be64(dk + 8, hash64(eid, eidn, 0x5eed));
+		r = store_get(g->st, g->seen, dk, sizeof dk, &v);
+		if (r < 0) {
+			g->fatal = EXIT_IO;
+			return;
+		}
+		if (r > 0) {
+			g->dups++;
+			return;
+		}
+		store_put(g->st, g->seen, dk, sizeof dk, "", 0);
+		if (ts > g->watermark)
+			g->watermark = ts;
+	}
+	buf_reset(&g->line);
+	buf_adds(&g->line, "{\"event_id\":\"");
+	buf_add(&g->line, eid, eidn);
+	buf_adds(&g->line, "\",");
+	buf_add(&g->line, g->body.p, g->body.len);
+	emit(g, g->key.p + key_off, key_len, g->line.p, g->line.len);
+}
+
+/* Run the mapping on jv input; each result becomes an event. */
+static void mapped(struct ingest *g, jv input)
+{
+	size_t p = 0;
+	int n;
+
+	buf_reset(&g->mapped);
+	buf_reset(&g->err);
+	n = jqprog_run(g->src.map, input, &g->mapped, &g->err);
+	if (n < 0) {
+		rejectf(g, "mapping error: %s", g->err.p ? g->err.p : "");
+		return;
+	}
+	if (n == 0) {
+		g->skipped++;
+		return;
+	}
+	while (p < g->mapped.len) {
+		char *nl = memchr(g->mapped.p + p, '\n', g->mapped.len - p);
+		size_t len = (size_t)(nl - (g->mapped.p + p));
+		canon(g, g->mapped.p + p, len, 1);
+		p += len + 1;
+	}
+}
+
+static void record(struct ingest *g, const char *p, size_t n)
+{
+	const char *why;
+	size_t at;
+
+	g->in_n++;
+	if (g->raw_flags & LINE_TOO_LONG) {
+		rejectf(g, "line longer than %zu bytes (%llu)", g->max_line, g->raw_total);
+		return;
+	}
+	if (!g->src.map) {
+		canon(g, p, n, 0);
+		return;
+	}
+	if (json_parse(&g->doc, p, n, g->max_depth, &why, &at)) {
+		rejectf(g, "invalid json: %s at byte %zu", why, at + 1);
+		return;
+	}
+	mapped(g, jqprog_from_json(&g->doc, 0));
+}
+
+/* ---- batches ---- */
+
+static void put_offset(void *ctx, const char *topic, int32_t part, int64_t next)
+{
+	struct ingest *g = ctx;
+
+	store_offset_put(g->st, topic, part, next);
+}
+
+static int commit(struct ingest *g)
+{
+	int rc;
+
+	if ((rc = ep_out_flush(&g->out)))
+		return rc;
+	if (g->have_rej && (rc = ep_out_flush(&g->rej)))
+		return rc;
+	if (g->in && g->in->kafka)
+		kafka_src_positions(g->in->k, put_offset, g);
+	if (!g->no_dedupe && g->watermark > INT64_MIN + g->window) {
+		unsigned char below[8];
+		store_be64(below, (uint64_t)(g->watermark - g->window) ^ (1ull << 63));
+		store_del_below(g->st, g->seen, below, sizeof below, 200000);
+	}
+	if ((rc = store_commit(g->st)))
+		return rc;
+	if (g->in && g->in->kafka)
+		kafka_src_commit(g->in->k);
+	return 0;
+}
+
+static int64_t get_offset(void *ctx, const char *topic, int32_t part)
+{
+	struct ingest *g = ctx;
+
+	return store_offset_get(g->st, topic, part);
+}
+
+static void on_revoke(void *ctx)
+{
+	struct ingest *g = ctx;
+	int rc = commit(g);
+
+	if (rc)
+		g->fatal = rc;
+}
+
+static int after_record(struct ingest *g)
+{
+	if (g->fatal)
+		return g->fatal;
+	if (g->strict_hit)
+		return EXIT_DATA;
+	if ((long)store_pending(g->st) >= g->batch)
+		return commit(g);
+	return 0;
+}
+
+/* ---- CSV ---- */
+
+static ssize_t csv_pull(void *ctx, char *p, size_t n)
+{
+	return input_read(ctx, p, n);
+}
+
+/* A CSV row without a mapping: columns type, ts, event_id, source, channel,
+ * ids.<type>, props.<name>, traits.<name>; empty cells are left out. */
+static void csv_plain(struct ingest *g, struct csv_reader *r, char **hdr, size_t nh)
+{
+	static const char *const groups[] = {"ids.", "props.", "traits.", NULL};
+	struct buf *b = &g->mapped;
+	size_t f, gi;
+	int first = 1;
+
+	buf_reset(b);
+	buf_addc(b, '{');
+	for (f = 0; f < nh; f++) {
+		if (!r->f[f].len || strchr(hdr[f], '.'))
+			continue;
+		if (!first)
+			buf_addc(b, ',');
+		first = 0;
+		json_write_str(b, hdr[f], strlen(hdr[f]));
+		buf_addc(b, ':');
+		json_write_str(b, r->rec.p + r->f[f].off, r->f[f].len);
+	}
+	for (gi = 0; groups[gi]; gi++) {
+		size_t gl = strlen(groups[gi]);
+		int any = 0;
+		for (f = 0; f < nh; f++) {
+			if (!r->f[f].len || strncmp(hdr[f], groups[gi], gl))
+				continue;
+			if (!any) {
+				if (!first)
+					buf_addc(b, ',');
+				first = 0;
+				json_write_str(b, groups[gi], gl - 1);
+				buf_add(b, ":{", 2);
+			} else {
+				buf_addc(b, ',');
+			}
+			any = 1;
+			json_write_str(b, hdr[f] + gl, strlen(hdr[f] + gl));
+			buf_addc(b, ':');
+			json_write_str(b, r->rec.p + r->f[f].off, r->f[f].len);
+		}
+		if (any)
+			buf_addc(b, '}');
+	}
+	buf_addc(b, '}');
+	canon(g, b->p, b->len, 0);
+}
+
+static int run_csv(struct ingest *g, const char *spec)
+{
+	struct input in;
+	struct csv_reader r;
+	char **hdr = NULL;
+	size_t nh = 0, f;
+	const char *err;
+	int rc = 0, x;
+
+	if (input_open(&in, spec)) {
+		cli_err("cannot read '%s': %s", spec, in.err);
+		return EXIT_IO;
+	}
+	csv_reader_init(&r, csv_pull, &in);
+	r.sep = g->src.sep;
+	r.max_record = g->max_line;
+	while ((x = csv_reader_next(&r, &err)) != 0) {
+		buf_reset(&g->where);
+		buf_printf(&g->where, "%s:%lu", in.name, r.line);
+		g->raw = r.raw.p ? r.raw.p : "";
+		g->raw_n = r.raw.len;
+		g->raw_flags = 0;
+		if (x == -1) {
+			cli_err("cannot read '%s': %s", in.name, in.err);
+			rc = EXIT_IO;
+			break;
+		}
+		if (!hdr) {
+			if (x == -2) {
+				cli_err("%s:%lu: bad csv header: %s", in.name, r.line, err);
+				rc = EXIT_DATA;
+				break;
+			}
+			nh = r.nf;
+			hdr = xcalloc(nh, sizeof *hdr);
+			for (f = 0; f < nh; f++) {
+				hdr[f] = xstrndup(r.rec.p + r.f[f].off, r.f[f].len);
+				if (!*hdr[f]) {
+					cli_err("%s:%lu: csv header column %zu has no name", in.name,
+						r.line, f + 1);
+					rc = EXIT_DATA;
+					goto out;
+				}
+			}
+			continue;
+		}
+		g->in_n++;
+		if (x == -2) {
+			rejectf(g, "invalid csv: %s", err);
+		} else if (r.nf == 1 && r.f[0].len == 0 && !r.f[0].quoted) {
+			g->in_n--; /* blank line: not a record */
+			continue;
+		} else if (r.nf != nh) {
+			rejectf(g, "row has %zu fields, header has %zu", r.nf, nh);
+		} else if (!g->src.map) {
+			csv_plain(g, &r, hdr, nh);
+		} else {
+			jv o = jv_object();
+			for (f = 0; f < nh; f++)
+				o = jv_object_set(o, jv_string(hdr[f]),
+						  jv_string_sized(r.rec.p + r.f[f].off, (int)r.f[f].len));
+			mapped(g, o);
+		}
+		if ((rc = after_record(g)))
+			break;
+	}
+out:
+	for (f = 0; f < nh; f++)
+		free(hdr[f]);
+	free(hdr);
+	csv_reader_release(&r);
+	input_close(&in);
+	if (cli_stop && !rc)
+		cli_info("stopped by signal; state committed");
+	return rc;
+}
+
+static int is_csv_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return (n > 4 && !strcmp(s + n - 4, ".csv")) || (n > 8 && !strcmp(s + n - 8, ".csv.zst"));
+}
+
+static int run_lines(struct ingest *g, const char *spec)
+{
+	struct ep_in in;
+	struct ep_cfg cfg = {0};
+	struct ep_rec r;
+	char group[256];
+	int rc, x;
+
+	snprintf(group, sizeof group, "%s", g->group ? g->group : "uops-ingest");
+	cfg.max_line = g->max_line;
+	cfg.x = g->cli.x;
+	cfg.nx = g->cli.nx;
+	cfg.group = group;
+	cfg.exit_at_end = g->exit_at_end;
+	cfg.offset = get_offset;
+	cfg.revoke = on_revoke;
+	cfg.ctx = g;
+	if ((rc = ep_in_open(&in, spec, &cfg)))
+		return rc;
+	g->in = &in;
+	while (!cli_stop) {
+		x = ep_in_next(&in, &r);
+		if (x == 0)
+			break;
+		if (x < 0) {
+			rc = in.code;
+			break;
+		}
+		if (x == 2) {
+			if (store_pending(g->st) && (rc = commit(g)))
+				break;
+			continue;
+		}
+		buf_reset(&g->where);
+		ep_in_where(&in, &g->where);
+		g->raw = r.p;
+		g->raw_n = r.n;
+		g->raw_flags = r.flags;
+		g->raw_total = r.total;
+		record(g, r.p, r.n);
+		if ((rc = after_record(g)))
+			break;
+	}
+	if (!rc && in.kafka)
+		rc = commit(g); /* before the consumer leaves the group */
+	ep_in_close(&in);
+	g->in = NULL;
+	return rc;
+}
+
+static int handle(void *ctx, int key, const char *arg)
+{
+	struct ingest *g = ctx;
+	char *end;
+
+	switch (key) {
+	case OPT_SOURCE: g->source_name = arg; break;
+	case OPT_PIPELINES: g->pipelines = arg; break;
+	case OPT_FORMAT:
+		if (strcmp(arg, "csv") && strcmp(arg, "ndjson")) {
+			cli_err("--format wants ndjson or csv, not '%s'", arg);
+			return EXIT_USAGE;
+		}
+		g->format = arg;
+		break;
+	case OPT_GROUP: g->group = arg; break;
+	case OPT_BATCH:
+		g->batch = strtol(arg, &end, 10);
+		if (*end || g->batch < 1) {
+			cli_err("--batch wants a positive number, not '%s'", arg);
+			return EXIT_USAGE;
+		}
+		break;
+	case OPT_WINDOW: g->window_arg = arg; break;
+	case OPT_NO_DEDUPE: g->no_dedupe = 1; break;
+	case OPT_NOSYNC: g->nosync = 1; break;
+	case 'e': g->exit_at_end = 1; break;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct ingest G;
+	struct ingest *g = &G;
+	struct ep_cfg ocfg = {0};
+	const char *env;
+	int rc, code, i;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	g->cli.prog = "ingest";
+	g->cli.synopsis = "[options] [FILE…]";
+	g->cli.summary = "Normalise, validate and dedupe raw records into canonical events (NDJSON or Kafka).";
+	g->cli.opts = opts;
+	g->cli.handle = handle;
+	g->cli.ctx = g;
+	g->batch = 50000;
+	g->window = 7LL * 86400 * 1000;
+	g->max_line = 1 << 20;
+	g->max_depth = 64;
+	g->watermark = INT64_MIN;
+	if ((rc = cli_parse(&g->cli, argc, argv)))
+		return rc;
+	cli_signals();
+	env = getenv("UOPS_PIPELINES");
+	if (!g->pipelines)
+		g->pipelines = env && *env ? env : "pipelines";
+	if ((rc = load_ingest_conf(g)) || (rc = load_source(g)))
+		goto out;
+	if (g->window_arg && (clock_parse_duration(g->window_arg, &g->window) || g->window <= 0)) {
+		cli_err("--window wants a duration like 7d, not '%s'", g->window_arg);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (g->format)
+		g->src.csv = !strcmp(g->format, "csv");
+	if (!g->cli.nin)
+		g->cli.in[g->cli.nin++] = "-";
+	g->st = store_open(g->cli.db, "ingest", g->nosync ? STORE_NOSYNC : 0, &code);
+	if (!g->st) {
+		rc = code;
+		goto out;
+	}
+	if (store_dbi(g->st, "ingest.seen", 0, &g->seen)) {
+		rc = EXIT_IO;
+		goto out;
+	}
+	ocfg.x = g->cli.x;
+	ocfg.nx = g->cli.nx;
+	if ((rc = ep_out_open(&g->out, g->cli.out, &ocfg)))
+		goto out;
+	if (g->cli.rejects) {
+		if ((rc = ep_out_open(&g->rej, g->cli.rejects, &ocfg)))
+			goto out;
+		g->have_rej = 1;
+	}
+	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++) {
+		const char *spec = g->cli.in[i];
+		int csv = g->format ? g->src.csv : (g->src.csv || is_csv_name(spec));
+		if (csv && !strncmp(spec, "kafka://", 8)) {
+			cli_err("'%s': csv input comes from files or stdin; Kafka carries NDJSON", spec);
+			rc = EXIT_USAGE;
+			break;
+		}
+		rc = csv ? run_csv(g, spec) : run_lines(g, spec);
+	}
+	if (!rc || rc == EXIT_DATA) {
+		int c2 = commit(g);
+		if (c2)
+			rc = c2;
+	}
+	{
+		int c2 = ep_out_close(&g->out);
+		if (!rc)
+			rc = c2;
+		if (g->have_rej) {
+			c2 = ep_out_close(&g->rej);
+			if (!rc)
+				rc = c2;
+		}
+	}
+	if (!rc && g->rejected)
+		rc = EXIT_REJECTS;
+	if (rc == EXIT_DATA)
+		cli_err("stopped at the first rejected record (--strict): %s",
+			g->reasons.n ? g->reasons.r[0].text : "");
+	if (g->cli.verbose) {
+		double secs;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		fprintf(stderr, "%s: %llu in: %llu passed, %llu duplicate, %llu rejected, %llu skipped by mapping\n",
+			cli_prog, g->in_n, g->passed, g->dups, g->rejected, g->skipped);
+		if (g->events != g->in_n)
+			fprintf(stderr, "%s: %llu events from the mapping; outcomes count events\n",
+				cli_prog, g->events);
+		if (g->system)
+			fprintf(stderr, "%s: %llu system records passed through\n", cli_prog, g->system);
+		counts_print(&g->reasons, "rejected");
+		counts_print(&g->dropped, "identifier dropped");
+		fprintf(stderr, "%s: %.3f s, %.0f records/s, peak rss %ld KiB\n", cli_prog, secs,
+			secs > 0 ? (double)g->in_n / secs : 0.0, cli_peak_rss_kb());
+	}
+out:
+	store_close(g->st);
+	counts_free(&g->reasons);
+	counts_free(&g->dropped);
+	jqprog_free(g->src.map);
+	tz_free(g->src.zone);
+	free(g->src.name);
+	free(g->src.region);
+	free(g->region);
+	for (size_t k = 0; k < g->nblocked; k++)
+		free(g->blocked[k]);
+	free(g->blocked);
+	json_doc_release(&g->doc);
+	buf_release(&g->body);
+	buf_release(&g->line);
+	buf_release(&g->tmp);
+	buf_release(&g->idv);
+	buf_release(&g->mapped);
+	buf_release(&g->err);
+	buf_release(&g->key);
+	buf_release(&g->drops);
+	buf_release(&g->where);
+	if (fflush(stdout) || ferror(stdout)) {
+		cli_err("cannot write '<stdout>': %s", strerror(errno));
+		if (!rc || rc == EXIT_REJECTS)
+			rc = EXIT_IO;
+	}
+	return rc;
+}

@@ -1,0 +1,259 @@
+#include "cli.h"
+
+#include <getopt.h>
+#include <jq.h>
+#include <librdkafka/rdkafka.h>
+#include <lmdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <zstd.h>
+
+#include "buf.h"
+
+#ifndef UOPS_JQ_VERSION
+#define UOPS_JQ_VERSION "(unknown)"
+#endif
+
+const char *cli_prog = "uops";
+volatile sig_atomic_t cli_stop;
+int cli_verbose;
+
+enum { OPT_DB = 1000, OPT_REJECTS, OPT_STRICT };
+
+static const struct cli_opt common[] = {
+	{"input", 'i', 1, "SRC", "read from SRC: a file, '-', *.zst or kafka://host:port,…/topic (repeatable; FILE operands add to it)"},
+	{"output", 'o', 1, "DST", "write to DST: a file, '-' (default), *.zst or kafka://host:port,…/topic"},
+	{"db", OPT_DB, 1, "DIR", "the LMDB environment (default $UOPS_DB, else ./uops.db)"},
+	{"rejects", OPT_REJECTS, 1, "DST", "write rejected records there as NDJSON with the reason"},
+	{"kafka", 'X', 1, "KEY=VALUE", "librdkafka property, passed through (repeatable)"},
+	{"strict", OPT_STRICT, 0, NULL, "stop at the first rejected record (exit 65)"},
+	{"quiet", 'q', 0, NULL, "print nothing but errors"},
+	{"verbose", 'v', 0, NULL, "print counts per outcome and reason at the end"},
+	{"help", 'h', 0, NULL, "show this help and exit"},
+	{"version", 'V', 0, NULL, "show versions (uops and its libraries) and exit"},
+	{0, 0, 0, 0, 0},
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cli_stop = 1;
+}
+
+void cli_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!cli_verbose)
+		return;
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+long cli_peak_rss_kb(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return -1;
+	return ru.ru_maxrss;
+}
+
+static void help_table(FILE *f, const struct cli_opt *o)
+{
+	for (; o->name; o++) {
+		char left[64];
+		int n;
+
+		if (o->key > 0 && o->key < 256)
+			n = snprintf(left, sizeof left, "  -%c, --%s", o->key, o->name);
+		else
+			n = snprintf(left, sizeof left, "      --%s", o->name);
+		if (o->arg && o->metavar && n > 0 && (size_t)n < sizeof left)
+			snprintf(left + n, sizeof left - (size_t)n, " %s", o->metavar);
+		fprintf(f, "%-30s %s\n", left, o->help);
+	}
+}
+
+static void help(const struct cli *c)
+{
+	printf("usage: %s %s\n", c->prog, c->synopsis);
+	if (c->summary)
+		printf("%s\n", c->summary);
+	if (c->opts && c->opts->name) {
+		printf("\n%s options:\n", c->prog);
+		help_table(stdout, c->opts);
+	}
+	printf("\ncommon options:\n");
+	help_table(stdout, common);
+	printf("\nexit status: 0 ok, 1 some records rejected, 64 usage, 65 bad data (--strict),\n"
+	       "70 internal error, 74 I/O error, 75 temporary failure (retry), 78 bad configuration\n"
+	       "see %s(1)\n", c->prog);
+}
+
+static void version(const struct cli *c)
+{
+	int maj, min, pat;
+
+	mdb_version(&maj, &min, &pat);
+	printf("%s (uops) %s\n", c->prog, UOPS_VERSION);
+	printf("librdkafka %s, lmdb %d.%d.%d, zstd %s, jq %s\n", rd_kafka_version_str(),
+	       maj, min, pat, ZSTD_versionString(), UOPS_JQ_VERSION);
+}
+
+static int usage(const struct cli *c, const char *fmt, const char *what)
+{
+	fprintf(stderr, "%s: ", c->prog);
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "\nusage: %s %s\n(see '%s --help')\n", c->prog, c->synopsis, c->prog);
+	return EXIT_USAGE;
+}
+
+static int count(const struct cli_opt *o)
+{
+	int n = 0;
+
+	while (o && o[n].name)
+		n++;
+	return n;
+}
+
+int cli_parse(struct cli *c, int argc, char **argv)
+{
+	int nt = count(c->opts), nc = count(common), i, k = 0, opt;
+	struct option *lo = xcalloc((size_t)(nt + nc + 1), sizeof *lo);
+	char shorts[256];
+	size_t sl = 0;
+	const char *env;
+	int rc = 0;
+
+	cli_prog = c->prog;
+	shorts[sl++] = '+';
+	shorts[sl++] = ':';
+	for (i = 0; i < nt + nc; i++) {
+		const struct cli_opt *o = i < nt ? &c->opts[i] : &common[i - nt];
+		lo[k].name = o->name;
+		lo[k].has_arg = o->arg ? required_argument : no_argument;
+		lo[k].flag = NULL;
+		lo[k].val = o->key;
+		k++;
+		if (o->key > 0 && o->key < 256 && sl + 3 < sizeof shorts) {
+			shorts[sl++] = (char)o->key;
+			if (o->arg)
+				shorts[sl++] = ':';
+		}
+	}
+	shorts[sl] = 0;
+	c->out = "-";
+	env = getenv("UOPS_DB");
+	c->db = env && *env ? env : "uops.db";
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			help(c);
+			exit(0);
+		case 'V':
+			version(c);
+			exit(0);
+		case 'i':
+			if (c->nin >= CLI_MAX_IN) {
+				rc = usage(c, "too many inputs%s", "");
+				goto out;
+			}
+			c->in[c->nin++] = optarg;
+			break;
+		case 'o':
+			c->out = optarg;
+			break;
+		case OPT_DB:
+			c->db = optarg;
+			break;
+		case OPT_REJECTS:
+			c->rejects = optarg;
+			break;
+		case 'X':
+			if (!strchr(optarg, '=')) {
+				rc = usage(c, "-X wants key=value, not '%s'", optarg);
+				goto out;
+			}
+			if (c->nx >= CLI_MAX_X) {
+				rc = usage(c, "too many -X properties%s", "");
+				goto out;
+			}
+			c->x[c->nx++] = optarg;
+			break;
+		case OPT_STRICT:
+			c->strict = 1;
+			break;
+		case 'q':
+			c->quiet = 1;
+			break;
+		case 'v':
+			c->verbose = 1;
+			cli_verbose = 1;
+			break;
+		case '?':
+			if (optopt)
+				rc = usage(c, "unknown option '-%c'", (char[]){(char)optopt, 0});
+			else
+				rc = usage(c, "unknown option '%s'", argv[optind - 1]);
+			goto out;
+		case ':':
+			rc = usage(c, "option '%s' needs a value", argv[optind - 1]);
+			goto out;
+		default:
+			if (!c->handle) {
+				rc = usage(c, "unhandled option%s", "");
+				goto out;
+			}
+			rc = c->handle(c->ctx, opt, optarg);
+			if (rc)
+				goto out;
+		}
+	}
+	if (c->subcommand && optind < argc) {
+		c->rest = argv + optind;
+		c->nrest = argc - optind;
+		goto out;
+	}
+	for (; optind < argc; optind++) {
+		if (c->nin >= CLI_MAX_IN) {
+			rc = usage(c, "too many inputs%s", "");
+			goto out;
+		}
+		c->in[c->nin++] = argv[optind];
+	}
+out:
+	free(lo);
+	return rc;
+}

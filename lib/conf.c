@@ -1,0 +1,166 @@
+#include "conf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io.h"
+
+int conf_load(struct conf *c, const char *path)
+{
+	char err[200];
+	const char *why;
+	size_t at, i;
+	unsigned line = 1, col = 1;
+
+	memset(c, 0, sizeof *c);
+	c->path = xstrdup(path);
+	if (io_slurp(path, &c->text, err, sizeof err)) {
+		buf_printf(&c->err, "%s: %s", path, err);
+		return -1;
+	}
+	if (json_parse(&c->doc, c->text.p ? c->text.p : "", c->text.len, 64, &why, &at)) {
+		for (i = 0; i < at && i < c->text.len; i++) {
+			if (c->text.p[i] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+		buf_printf(&c->err, "%s:%u:%u: invalid json: %s", path, line, col, why);
+		return -1;
+	}
+	if (c->doc.t[0].type != JSON_OBJECT) {
+		buf_printf(&c->err, "%s: the file must hold a JSON object", path);
+		return -1;
+	}
+	return 0;
+}
+
+void conf_release(struct conf *c)
+{
+	free(c->path);
+	buf_release(&c->text);
+	json_doc_release(&c->doc);
+	buf_release(&c->err);
+}
+
+/* The path of token i from the root, like .a.b[2]. */
+static void path_of(const struct json_doc *d, unsigned target, unsigned i,
+		    struct buf *b, int *found)
+{
+	const struct json_tok *t = &d->t[i];
+	unsigned k, j;
+	size_t mark;
+
+	if (i == target) {
+		*found = 1;
+		return;
+	}
+	if (t->type == JSON_OBJECT) {
+		for (k = 0, j = i + 1; k < t->size && !*found; k++) {
+			if (target >= j + 1 && target < d->t[j + 1].next) {
+				mark = b->len;
+				buf_addc(b, '.');
+				json_str_get(d, j, b);
+				path_of(d, target, j + 1, b, found);
+				if (!*found)
+					b->len = mark;
+				return;
+			}
+			j = d->t[j + 1].next;
+		}
+	} else if (t->type == JSON_ARRAY) {
+		for (k = 0, j = i + 1; k < t->size && !*found; k++) {
+			if (target >= j && target < d->t[j].next) {
+				buf_printf(b, "[%u]", k);
+				path_of(d, target, j, b, found);
+				return;
+			}
+			j = d->t[j].next;
+		}
+	}
+}
+
+int conf_fail(struct conf *c, unsigned obj, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	int found = 0;
+
+	if (c->err.len)
+		return -1;
+	buf_printf(&c->err, "%s: ", c->path);
+	if (obj)
+		path_of(&c->doc, obj, 0, &c->err, &found);
+	if (key)
+		buf_printf(&c->err, ".%s", key);
+	if (!obj && !key)
+		buf_addc(&c->err, '.');
+	buf_adds(&c->err, ": ");
+	{
+		char tmp[512];
+		va_start(ap, fmt);
+		vsnprintf(tmp, sizeof tmp, fmt, ap);
+		va_end(ap);
+		buf_adds(&c->err, tmp);
+	}
+	return -1;
+}
+
+int conf_keys(struct conf *c, unsigned obj, const char *const *allowed)
+{
+	const struct json_tok *t = &c->doc.t[obj];
+	unsigned k, j;
+
+	for (k = 0, j = obj + 1; k < t->size; k++) {
+		const char *const *a;
+		int ok = 0;
+		for (a = allowed; *a && !ok; a++)
+			ok = json_str_eq(&c->doc, j, *a, strlen(*a));
+		if (!ok) {
+			struct buf name = BUF_INIT;
+			json_str_get(&c->doc, j, &name);
+			conf_fail(c, obj, NULL, "unknown key '%s'", name.p ? name.p : "");
+			buf_release(&name);
+			return -1;
+		}
+		j = c->doc.t[j + 1].next;
+	}
+	return 0;
+}
+
+int conf_str(struct conf *c, unsigned obj, const char *key, char **out)
+{
+	unsigned v = json_get(&c->doc, obj, key, strlen(key));
+	struct buf b = BUF_INIT;
+
+	if (!v)
+		return 0;
+	if (c->doc.t[v].type != JSON_STRING)
+		return conf_fail(c, obj, key, "must be a string");
+	json_str_get(&c->doc, v, &b);
+	*out = b.p ? b.p : xstrdup("");
+	return 1;
+}
+
+int conf_int(struct conf *c, unsigned obj, const char *key, long long *out)
+{
+	unsigned v = json_get(&c->doc, obj, key, strlen(key));
+	char tmp[32];
+	char *end;
+	const struct json_tok *t;
+
+	if (!v)
+		return 0;
+	t = &c->doc.t[v];
+	if (t->type != JSON_NUMBER || t->len >= sizeof tmp)
+		return conf_fail(c, obj, key, "must be an integer");
+	memcpy(tmp, c->doc.s + t->off, t->len);
+	tmp[t->len] = 0;
+	*out = strtoll(tmp, &end, 10);
+	if (*end)
+		return conf_fail(c, obj, key, "must be an integer");
+	return 1;
+}

@@ -1,0 +1,41 @@
+/*
+ * conf - definition files (pipelines/.../NAME.json) read with exact errors.
+ *
+ * A definition with an error is refused whole, with the file, the path
+ * inside it (".sources.web.zone") and the reason; callers exit 78.
+ */
+#ifndef UOPS_CONF_H
+#define UOPS_CONF_H
+
+#include "buf.h"
+#include "json.h"
+
+struct conf {
+	char *path;
+	struct buf text;
+	struct json_doc doc;
+	struct buf err; /* the first error, "file: path: reason" */
+};
+
+/* Load and parse path. Returns 0, or -1 with c->err set. The root must be
+ * an object. */
+int conf_load(struct conf *c, const char *path);
+void conf_release(struct conf *c);
+
+/* Record an error at the value under key of object obj (key may be NULL
+ * for obj itself); returns -1. */
+int conf_fail(struct conf *c, unsigned obj, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Check that object obj has only keys from the NULL-terminated list;
+ * returns 0 or -1 (error set).
+ */
+int conf_keys(struct conf *c, unsigned obj, const char *const *allowed);
+
+/* Typed getters: 0 = absent (out untouched), 1 = set, -1 = wrong type
+ * (error set). Strings are malloc'd copies. */
+int conf_str(struct conf *c, unsigned obj, const char *key, char **out);
+int conf_int(struct conf *c, unsigned obj, const char *key, long long *out);
+
+#endif

@@ -1,0 +1,408 @@
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "cli.h"
+
+#define CHUNK (128 * 1024)
+
+static ssize_t raw_read(struct input *in, char *p, size_t n)
+{
+	for (;;) {
+		ssize_t r;
+
+		if (cli_stop)
+			return 0;
+		r = read(in->fd, p, n);
+		if (r >= 0) {
+			in->bytes += (unsigned long long)r;
+			return r;
+		}
+		if (errno == EINTR)
+			continue;
+		snprintf(in->err, sizeof in->err, "read failed: %s", strerror(errno));
+		return -1;
+	}
+}
+
+int input_open(struct input *in, const char *path)
+{
+	static const unsigned char magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+
+	memset(in, 0, sizeof *in);
+	if (!strcmp(path, "-")) {
+		in->name = "<stdin>";
+		in->fd = 0;
+	} else {
+		in->name = path;
+		in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (in->fd < 0) {
+			snprintf(in->err, sizeof in->err, "cannot open: %s", strerror(errno));
+			return -1;
+		}
+		in->close_fd = 1;
+		posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	}
+	in->raw_cap = CHUNK;
+	in->raw = xmalloc(in->raw_cap);
+	/* read ahead until 4 bytes are there (or end) to sniff the magic */
+	while (in->raw_len < 4) {
+		ssize_t r = raw_read(in, in->raw + in->raw_len, in->raw_cap - in->raw_len);
+		if (r < 0)
+			goto fail;
+		if (r == 0) {
+			in->raw_eof = 1;
+			break;
+		}
+		in->raw_len += (size_t)r;
+	}
+	if (in->raw_len >= 4 && !memcmp(in->raw, magic, 4)) {
+		in->zstd = 1;
+		in->z = ZSTD_createDCtx();
+		if (!in->z) {
+			snprintf(in->err, sizeof in->err, "cannot create zstd context");
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	input_close(in);
+	return -1;
+}
+
+ssize_t input_read(struct input *in, char *p, size_t n)
+{
+	if (!in->zstd) {
+		if (in->raw_pos < in->raw_len) {
+			size_t k = in->raw_len - in->raw_pos;
+			if (k > n)
+				k = n;
+			memcpy(p, in->raw + in->raw_pos, k);
+			in->raw_pos += k;
+			return (ssize_t)k;
+		}
+		if (in->raw_eof)
+			return 0;
+		return raw_read(in, p, n);
+	}
+	for (;;) {
+		ZSTD_inBuffer ib = {in->raw, in->raw_len, in->raw_pos};
+		ZSTD_outBuffer ob = {p, n, 0};
+		size_t rc;
+
+		if (in->raw_pos < in->raw_len) {
+			rc = ZSTD_decompressStream(in->z, &ob, &ib);
+			in->raw_pos = ib.pos;
+			if (ZSTD_isError(rc)) {
+				snprintf(in->err, sizeof in->err, "zstd: %s", ZSTD_getErrorName(rc));
+				return -1;
+			}
+			if (ob.pos)
+				return (ssize_t)ob.pos;
+			if (in->raw_pos < in->raw_len)
+				continue;
+		}
+		if (in->raw_eof)
+			return 0;
+		{
+			ssize_t r = raw_read(in, in->raw, in->raw_cap);
+			if (r < 0)
+				return -1;
+			in->raw_len = (size_t)r;
+			in->raw_pos = 0;
+			if (r == 0) {
+				in->raw_eof = 1;
+				/* flush whatever the decoder still holds */
+				rc = ZSTD_decompressStream(in->z, &ob, &ib);
+				if (!ZSTD_isError(rc) && ob.pos)
+					return (ssize_t)ob.pos;
+				if (rc != 0 && !ZSTD_isError(rc)) {
+					snprintf(in->err, sizeof in->err, "zstd: truncated frame");
+					return -1;
+				}
+				return 0;
+			}
+		}
+	}
+}
+
+void input_close(struct input *in)
+{
+	if (in->close_fd && in->fd >= 0)
+		close(in->fd);
+	in->fd = -1;
+	in->close_fd = 0;
+	if (in->z)
+		ZSTD_freeDCtx(in->z);
+	in->z = NULL;
+	free(in->raw);
+	in->raw = NULL;
+}
+
+static int write_all(struct output *o, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(o->fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(o->err, sizeof o->err, "write failed: %s", strerror(errno));
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int output_open(struct output *o, const char *path)
+{
+	size_t n = strlen(path);
+
+	memset(o, 0, sizeof *o);
+	if (!strcmp(path, "-")) {
+		o->name = "<stdout>";
+		o->fd = 1;
+	} else {
+		o->name = path;
+		o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (o->fd < 0) {
+			snprintf(o->err, sizeof o->err, "cannot create: %s", strerror(errno));
+			return -1;
+		}
+		o->close_fd = 1;
+	}
+	if (n > 4 && !strcmp(path + n - 4, ".zst")) {
+		o->z = ZSTD_createCCtx();
+		if (!o->z) {
+			snprintf(o->err, sizeof o->err, "cannot create zstd context");
+			return -1;
+		}
+		ZSTD_CCtx_setParameter(o->z, ZSTD_c_compressionLevel, 3);
+		ZSTD_CCtx_setParameter(o->z, ZSTD_c_checksumFlag, 1);
+	}
+	buf_grow(&o->b, CHUNK);
+	return 0;
+}
+
+static int drain(struct output *o, ZSTD_EndDirective mode)
+{
+	ZSTD_inBuffer ib = {o->b.p, o->b.len, 0};
+
+	if (!o->z) {
+		int rc = o->b.len ? write_all(o, o->b.p, o->b.len) : 0;
+		buf_reset(&o->b);
+		return rc;
+	}
+	for (;;) {
+		size_t rem;
+		ZSTD_outBuffer ob;
+
+		buf_grow(&o->zb, CHUNK);
+		ob.dst = o->zb.p;
+		ob.size = o->zb.cap - 1;
+		ob.pos = 0;
+		rem = ZSTD_compressStream2(o->z, &ob, &ib, mode);
+		if (ZSTD_isError(rem)) {
+			snprintf(o->err, sizeof o->err, "zstd: %s", ZSTD_getErrorName(rem));
+			return -1;
+		}
+		if (ob.pos && write_all(o, o->zb.p, ob.pos))
+			return -1;
+		if (mode == ZSTD_e_continue ? ib.pos == ib.size : rem == 0)
+			break;
+	}
+	buf_reset(&o->b);
+	return 0;
+}
+
+int output_write(struct output *o, const void *p, size_t n)
+{
+	o->bytes += n;
+	if (o->b.len + n > CHUNK && o->b.len) {
+		if (drain(o, ZSTD_e_continue))
+			return -1;
+	}
+	buf_add(&o->b, p, n);
+	if (o->b.len >= CHUNK)
+		return drain(o, ZSTD_e_continue);
+	return 0;
+}
+
+int output_flush(struct output *o)
+{
+	return drain(o, ZSTD_e_flush);
+}
+
+int output_close(struct output *o, int sync)
+{
+	int rc = drain(o, o->z ? ZSTD_e_end : ZSTD_e_flush);
+
+	if (!rc && sync && o->close_fd && fsync(o->fd) && errno != EINVAL) {
+		snprintf(o->err, sizeof o->err, "fsync failed: %s", strerror(errno));
+		rc = -1;
+	}
+	if (o->close_fd && close(o->fd) && !rc) {
+		snprintf(o->err, sizeof o->err, "close failed: %s", strerror(errno));
+		rc = -1;
+	}
+	o->fd = -1;
+	if (o->z)
+		ZSTD_freeCCtx(o->z);
+	o->z = NULL;
+	buf_release(&o->b);
+	buf_release(&o->zb);
+	return rc;
+}
+
+void lines_init(struct lines *l, struct input *in, size_t max)
+{
+	memset(l, 0, sizeof *l);
+	l->in = in;
+	l->max = max ? max : 1 << 20;
+	l->cap = l->max + CHUNK + 1;
+	if (l->cap < 2 * CHUNK)
+		l->cap = 2 * CHUNK;
+	l->buf = xmalloc(l->cap);
+}
+
+void lines_release(struct lines *l)
+{
+	free(l->buf);
+	l->buf = NULL;
+}
+
+/* Read more bytes after end; 1 read something, 0 end, -1 error. */
+static int fill(struct lines *l)
+{
+	ssize_t r;
+
+	if (l->eof)
+		return 0;
+	if (l->start > 0 && (l->cap - l->end < CHUNK || l->start == l->end)) {
+		memmove(l->buf, l->buf + l->start, l->end - l->start);
+		l->end -= l->start;
+		l->start = 0;
+	}
+	r = input_read(l->in, l->buf + l->end, l->cap - l->end - 1);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		l->eof = 1;
+		return 0;
+	}
+	l->end += (size_t)r;
+	return 1;
+}
+
+int lines_next(struct lines *l, const char **p, size_t *n, unsigned *flags)
+{
+	size_t scanned = 0;
+
+	*flags = 0;
+	for (;;) {
+		char *nl = memchr(l->buf + l->start + scanned, '\n',
+				  l->end - l->start - scanned);
+		size_t len;
+		int r;
+
+		if (nl) {
+			len = (size_t)(nl - (l->buf + l->start));
+			if (len > l->max)
+				break;
+			*p = l->buf + l->start;
+			*n = len;
+			l->start += len + 1;
+			l->lineno++;
+			l->total = len;
+			return 1;
+		}
+		scanned = l->end - l->start;
+		if (scanned > l->max)
+			break;
+		r = fill(l);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			len = l->end - l->start;
+			if (!len)
+				return 0;
+			if (len > l->max)
+				break;
+			*p = l->buf + l->start;
+			*n = len;
+			*flags = LINE_NO_NEWLINE;
+			l->start = l->end;
+			l->lineno++;
+			l->total = len;
+			return 1;
+		}
+	}
+	/* too long: keep a prefix, skip to the next newline */
+	{
+		unsigned long long total = 0;
+		size_t keep = l->max < LINES_PREFIX ? l->max : LINES_PREFIX;
+		char *nl;
+		int r;
+
+		if (l->start > 0) {
+			memmove(l->buf, l->buf + l->start, l->end - l->start);
+			l->end -= l->start;
+			l->start = 0;
+		}
+		/* the prefix stays at buf[0..keep); skip bytes after it */
+		total = l->end;
+		for (;;) {
+			nl = memchr(l->buf + keep, '\n', l->end - keep);
+			if (nl) {
+				size_t used = (size_t)(nl - l->buf);
+				total = total - (l->end - used);
+				/* move the rest after the newline behind the prefix */
+				memmove(l->buf + keep + 1, nl + 1, l->end - used - 1);
+				l->end = keep + 1 + (l->end - used - 1);
+				l->start = keep + 1;
+				break;
+			}
+			l->end = keep;
+			r = fill(l);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				l->start = l->end;
+				*flags = LINE_NO_NEWLINE;
+				break;
+			}
+			total += l->end - keep;
+		}
+		*p = l->buf;
+		*n = keep;
+		*flags |= LINE_TOO_LONG;
+		l->lineno++;
+		l->total = total;
+		return 1;
+	}
+}
+
+int io_slurp(const char *path, struct buf *b, char *err, size_t errlen)
+{
+	struct input in;
+	char tmp[65536];
+	ssize_t r;
+
+	if (input_open(&in, path)) {
+		snprintf(err, errlen, "%s", in.err);
+		return -1;
+	}
+	while ((r = input_read(&in, tmp, sizeof tmp)) > 0)
+		buf_add(b, tmp, (size_t)r);
+	if (r < 0)
+		snprintf(err, errlen, "%s", in.err);
+	input_close(&in);
+	return r < 0 ? -1 : 0;
+}

@@ -1,0 +1,135 @@
+#include "jqprog.h"
+
+#include <jq.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct jqprog {
+	jq_state *jq;
+	struct buf msgs;
+};
+
+static void on_error(void *data, jv msg)
+{
+	struct buf *b = data;
+
+	if (jv_get_kind(msg) == JV_KIND_STRING) {
+		if (b->len)
+			buf_adds(b, "; ");
+		buf_adds(b, jv_string_value(msg));
+	} else {
+		jv s = jv_dump_string(jv_copy(msg), 0);
+		if (b->len)
+			buf_adds(b, "; ");
+		buf_adds(b, jv_string_value(s));
+		jv_free(s);
+	}
+	jv_free(msg);
+}
+
+struct jqprog *jqprog_compile(const char *name, const char *text, struct buf *err)
+{
+	struct jqprog *p = xcalloc(1, sizeof *p);
+
+	(void)name;
+	p->jq = jq_init();
+	if (!p->jq) {
+		buf_adds(err, "cannot initialise jq");
+		free(p);
+		return NULL;
+	}
+	jq_set_error_cb(p->jq, on_error, &p->msgs);
+	if (!jq_compile_args(p->jq, text, jv_object())) {
+		buf_add(err, p->msgs.p ? p->msgs.p : "compile error",
+			p->msgs.p ? p->msgs.len : 13);
+		jqprog_free(p);
+		return NULL;
+	}
+	buf_reset(&p->msgs);
+	return p;
+}
+
+void jqprog_free(struct jqprog *p)
+{
+	if (!p)
+		return;
+	jq_teardown(&p->jq);
+	buf_release(&p->msgs);
+	free(p);
+}
+
+int jqprog_run(struct jqprog *p, jv input, struct buf *out, struct buf *err)
+{
+	size_t start = out->len;
+	int n = 0;
+	jv r;
+
+	jq_start(p->jq, input, 0);
+	while (jv_is_valid(r = jq_next(p->jq))) {
+		jv s = jv_dump_string(r, 0);
+		buf_add(out, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
+		buf_addc(out, '\n');
+		jv_free(s);
+		n++;
+	}
+	if (jv_invalid_has_msg(jv_copy(r))) {
+		jv msg = jv_invalid_get_msg(r);
+		if (jv_get_kind(msg) == JV_KIND_STRING) {
+			buf_adds(err, jv_string_value(msg));
+		} else {
+			jv s = jv_dump_string(msg, 0);
+			buf_adds(err, jv_string_value(s));
+			jv_free(s);
+			msg = jv_null();
+		}
+		jv_free(msg);
+		out->len = start;
+		if (out->p)
+			out->p[start] = 0;
+		return -1;
+	}
+	jv_free(r);
+	return n;
+}
+
+jv jqprog_from_json(const struct json_doc *d, unsigned i)
+{
+	const struct json_tok *t = &d->t[i];
+	struct buf b = BUF_INIT;
+	jv v;
+	unsigned k, j;
+
+	switch (t->type) {
+	case JSON_NULL:
+		return jv_null();
+	case JSON_TRUE:
+		return jv_true();
+	case JSON_FALSE:
+		return jv_false();
+	case JSON_NUMBER: {
+		char tmp[64];
+		size_t n = t->len < sizeof tmp - 1 ? t->len : sizeof tmp - 1;
+		memcpy(tmp, d->s + t->off, n);
+		tmp[n] = 0;
+		return jv_number(strtod(tmp, NULL));
+	}
+	case JSON_STRING:
+		json_str_get(d, i, &b);
+		v = jv_string_sized(b.p ? b.p : "", (int)b.len);
+		buf_release(&b);
+		return v;
+	case JSON_ARRAY:
+		v = jv_array();
+		for (k = 0, j = i + 1; k < t->size; k++, j = d->t[j].next)
+			v = jv_array_append(v, jqprog_from_json(d, j));
+		return v;
+	default:
+		v = jv_object();
+		for (k = 0, j = i + 1; k < t->size; k++) {
+			jv key = jqprog_from_json(d, j);
+			v = jv_object_set(v, key, jqprog_from_json(d, j + 1));
+			j = d->t[j + 1].next;
+		}
+		return v;
+	}
+}

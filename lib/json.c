@@ -1,0 +1,560 @@
+#include "json.h"
+
+#include <stdlib.h>
+
+#include "norm.h"
+
+struct parser {
+	struct json_doc *d;
+	const unsigned char *s, *p, *end;
+	unsigned depth, max_depth;
+	const char *why;
+};
+
+/* Bit 1: byte needs attention inside a string (quote, backslash, control,
+ * non-ASCII). Bit 2: JSON white space. */
+static unsigned char cls[256];
+
+static void cls_init(void)
+{
+	int c;
+
+	if (cls['"'])
+		return;
+	for (c = 0; c < 0x20; c++)
+		cls[c] |= 1;
+	for (c = 0x80; c < 0x100; c++)
+		cls[c] |= 1;
+	cls['"'] |= 1;
+	cls['\\'] |= 1;
+	cls[' '] |= 2;
+	cls['\t'] |= 2;
+	cls['\n'] |= 2;
+	cls['\r'] |= 2;
+}
+
+static int fail(struct parser *ps, const char *why)
+{
+	if (!ps->why)
+		ps->why = why;
+	return -1;
+}
+
+static uint32_t tok_new(struct parser *ps, enum json_type type)
+{
+	struct json_doc *d = ps->d;
+	struct json_tok *t;
+
+	if (d->nt == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->t = xrealloc(d->t, d->cap * sizeof *d->t);
+	}
+	t = &d->t[d->nt];
+	t->type = (uint8_t)type;
+	t->esc = 0;
+	t->off = (uint32_t)(ps->p - (const unsigned char *)d->s);
+	t->len = 0;
+	t->size = 0;
+	t->next = 0;
+	return d->nt++;
+}
+
+static void skip_ws(struct parser *ps)
+{
+	while (ps->p < ps->end && (cls[*ps->p] & 2))
+		ps->p++;
+}
+
+static int hex4(const unsigned char *p, unsigned *v)
+{
+	unsigned r = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned c = p[i];
+		r <<= 4;
+		if (c >= '0' && c <= '9')
+			r |= c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			r |= (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+	}
+	*v = r;
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (non-ASCII lead), or 0. */
+static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0];
+	size_t n = (size_t)(end - p);
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && p[1] < 0xa0)
+			return 0; /* overlong */
+		if (c == 0xed && p[1] >= 0xa0)
+			return 0; /* surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && p[1] < 0x90)
+			return 0;
+		if (c == 0xf4 && p[1] >= 0x90)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static int parse_string(struct parser *ps, uint32_t ti)
+{
+	const unsigned char *p = ps->p + 1, *end = ps->end, *start = p;
+	int esc = 0;
+
+	for (;;) {
+		while (p < end && !(cls[*p] & 1))
+			p++;
+		if (p >= end)
+			return ps->p = p, fail(ps, "unterminated string");
+		if (*p == '"')
+			break;
+		if (*p == '\\') {
+			esc = 1;
+			if (p + 1 >= end)
+				return ps->p = p, fail(ps, "unterminated string");
+			switch (p[1]) {
+			case '"': case '\\': case '/': case 'b': case 'f':
+			case 'n': case 'r': case 't':
+				p += 2;
+				break;
+			case 'u': {
+				unsigned u, u2;
+				if (end - p < 6 || hex4(p + 2, &u))
+					return ps->p = p, fail(ps, "invalid \\u escape");
+				if (u >= 0xdc00 && u <= 0xdfff)
+					return ps->p = p, fail(ps, "lone surrogate escape");
+				if (u >= 0xd800 && u <= 0xdbff) {
+					if (end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+					    hex4(p + 8, &u2) || u2 < 0xdc00 || u2 > 0xdfff)
+						return ps->p = p, fail(ps, "lone surrogate escape");
+					p += 12;
+				} else {
+					if (u == 0)
+						return ps->p = p, fail(ps, "NUL escape in string");
+					p += 6;
+				}
+				break;
+			}
+			default:
+				return ps->p = p, fail(ps, "invalid escape in string");
+			}
+			continue;
+		}
+		if (*p < 0x20) {
+			ps->p = p;
+			return fail(ps, *p ? "control character in string"
+					   : "NUL byte in string");
+		}
+		{
+			size_t k = utf8_seq(p, end);
+			if (!k)
+				return ps->p = p, fail(ps, "invalid utf-8 in string");
+			p += k;
+		}
+	}
+	ps->d->t[ti].off = (uint32_t)(start - (const unsigned char *)ps->d->s);
+	ps->d->t[ti].len = (uint32_t)(p - start);
+	ps->d->t[ti].esc = (uint8_t)esc;
+	ps->p = p + 1;
+	return 0;
+}
+
+static int parse_number(struct parser *ps, uint32_t ti)
+{
+	const unsigned char *p = ps->p, *end = ps->end, *start = p;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p >= end || *p < '0' || *p > '9')
+		return ps->p = p, fail(ps, "invalid number");
+	if (*p == '0') {
+		p++;
+	} else {
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && *p == '.') {
+		p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return ps->p = p, fail(ps, "invalid number");
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return ps->p = p, fail(ps, "invalid number");
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	ps->d->t[ti].len = (uint32_t)(p - start);
+	ps->p = p;
+	return 0;
+}
+
+static int literal(struct parser *ps, const char *word, size_t n)
+{
+	if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n))
+		return fail(ps, "invalid literal");
+	ps->p += n;
+	return 0;
+}
+
+static int parse_value(struct parser *ps);
+
+static int parse_container(struct parser *ps, uint32_t ti, int obj)
+{
+	uint32_t size = 0;
+
+	if (++ps->depth > ps->max_depth)
+		return fail(ps, "nesting too deep");
+	ps->p++;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == (obj ? '}' : ']')) {
+		ps->p++;
+		goto done;
+	}
+	for (;;) {
+		if (obj) {
+			uint32_t ki;
+			if (ps->p >= ps->end || *ps->p != '"')
+				return fail(ps, ps->p >= ps->end ? "unexpected end of input"
+								 : "expected a key string");
+			ki = tok_new(ps, JSON_STRING);
+			if (parse_string(ps, ki))
+				return -1;
+			ps->d->t[ki].next = ki + 1;
+			skip_ws(ps);
+			if (ps->p >= ps->end || *ps->p != ':')
+				return fail(ps, "expected ':' after key");
+			ps->p++;
+			skip_ws(ps);
+		}
+		if (parse_value(ps))
+			return -1;
+		size++;
+		skip_ws(ps);
+		if (ps->p >= ps->end)
+			return fail(ps, "unexpected end of input");
+		if (*ps->p == ',') {
+			ps->p++;
+			skip_ws(ps);
+			continue;
+		}
+		if (*ps->p == (obj ? '}' : ']')) {
+			ps->p++;
+			break;
+		}
+		return fail(ps, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+	}
+done:
+	ps->depth--;
+	ps->d->t[ti].size = size;
+	ps->d->t[ti].len = (uint32_t)(ps->p - (const unsigned char *)ps->d->s) -
+			   ps->d->t[ti].off;
+	return 0;
+}
+
+static int parse_value(struct parser *ps)
+{
+	uint32_t ti;
+	int rc;
+
+	if (ps->p >= ps->end)
+		return fail(ps, "unexpected end of input");
+	switch (*ps->p) {
+	case '{':
+		ti = tok_new(ps, JSON_OBJECT);
+		rc = parse_container(ps, ti, 1);
+		break;
+	case '[':
+		ti = tok_new(ps, JSON_ARRAY);
+		rc = parse_container(ps, ti, 0);
+		break;
+	case '"':
+		ti = tok_new(ps, JSON_STRING);
+		rc = parse_string(ps, ti);
+		break;
+	case 't':
+		ti = tok_new(ps, JSON_TRUE);
+		rc = literal(ps, "true", 4);
+		break;
+	case 'f':
+		ti = tok_new(ps, JSON_FALSE);
+		rc = literal(ps, "false", 5);
+		break;
+	case 'n':
+		ti = tok_new(ps, JSON_NULL);
+		rc = literal(ps, "null", 4);
+		break;
+	case 0:
+		return fail(ps, "NUL byte");
+	default:
+		if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9')) {
+			ti = tok_new(ps, JSON_NUMBER);
+			rc = parse_number(ps, ti);
+			break;
+		}
+		return fail(ps, "unexpected character");
+	}
+	if (rc)
+		return rc;
+	ps->d->t[ti].next = ps->d->nt;
+	return 0;
+}
+
+int json_parse(struct json_doc *d, const char *s, size_t n, unsigned max_depth,
+	       const char **why, size_t *at)
+{
+	struct parser ps;
+
+	cls_init();
+	d->s = s;
+	d->n = n;
+	d->nt = 0;
+	if (n > JSON_MAX_TEXT) {
+		*why = "text too long";
+		*at = 0;
+		return -1;
+	}
+	ps.d = d;
+	ps.s = ps.p = (const unsigned char *)s;
+	ps.end = ps.s + n;
+	ps.depth = 0;
+	ps.max_depth = max_depth ? max_depth : 1;
+	ps.why = NULL;
+	skip_ws(&ps);
+	if (ps.p >= ps.end) {
+		*why = "empty line";
+		*at = 0;
+		return -1;
+	}
+	if (parse_value(&ps) == 0) {
+		skip_ws(&ps);
+		if (ps.p == ps.end)
+			return 0;
+		fail(&ps, *ps.p ? "trailing characters after value" : "NUL byte");
+	}
+	*why = ps.why;
+	*at = (size_t)(ps.p - ps.s);
+	return -1;
+}
+
+void json_doc_release(struct json_doc *d)
+{
+	free(d->t);
+	d->t = NULL;
+	d->nt = d->cap = 0;
+}
+
+static size_t utf8_put(unsigned cp, char *o)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | cp >> 12);
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | cp >> 18);
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+void json_str_get(const struct json_doc *d, uint32_t i, struct buf *out)
+{
+	const struct json_tok *t = &d->t[i];
+	const unsigned char *p = (const unsigned char *)d->s + t->off,
+			    *end = p + t->len;
+
+	if (!t->esc) {
+		buf_add(out, p, t->len);
+		return;
+	}
+	buf_grow(out, t->len);
+	while (p < end) {
+		const unsigned char *q = p;
+		char tmp[4];
+		unsigned u = 0xfffd, u2 = 0xdc00;
+
+		while (q < end && *q != '\\')
+			q++;
+		buf_add(out, p, (size_t)(q - p));
+		if (q >= end)
+			break;
+		switch (q[1]) {
+		case 'b': buf_addc(out, '\b'); p = q + 2; break;
+		case 'f': buf_addc(out, '\f'); p = q + 2; break;
+		case 'n': buf_addc(out, '\n'); p = q + 2; break;
+		case 'r': buf_addc(out, '\r'); p = q + 2; break;
+		case 't': buf_addc(out, '\t'); p = q + 2; break;
+		case 'u':
+			hex4(q + 2, &u);
+			p = q + 6;
+			if (u >= 0xd800 && u <= 0xdbff) {
+				hex4(q + 8, &u2);
+				u = 0x10000 + ((u - 0xd800) << 10) + (u2 - 0xdc00);
+				p = q + 12;
+			}
+			buf_add(out, tmp, utf8_put(u, tmp));
+			break;
+		default:
+			buf_addc(out, (char)q[1]);
+			p = q + 2;
+		}
+	}
+}
+
+int json_str_eq(const struct json_doc *d, uint32_t i, const char *s, size_t n)
+{
+	const struct json_tok *t = &d->t[i];
+	struct buf b = BUF_INIT;
+	int eq;
+
+	if (t->type != JSON_STRING)
+		return 0;
+	if (!t->esc)
+		return t->len == n && !memcmp(d->s + t->off, s, n);
+	json_str_get(d, i, &b);
+	eq = b.len == n && !memcmp(b.p, s, n);
+	buf_release(&b);
+	return eq;
+}
+
+uint32_t json_get(const struct json_doc *d, uint32_t obj, const char *key,
+		  size_t n)
+{
+	uint32_t i, k;
+
+	if (obj >= d->nt || d->t[obj].type != JSON_OBJECT)
+		return 0;
+	i = obj + 1;
+	for (k = 0; k < d->t[obj].size; k++) {
+		if (json_str_eq(d, i, key, n))
+			return i + 1;
+		i = d->t[i + 1].next;
+	}
+	return 0;
+}
+
+void json_write_tok(const struct json_doc *d, uint32_t i, struct buf *out)
+{
+	const struct json_tok *t = &d->t[i];
+	uint32_t k, j;
+
+	switch (t->type) {
+	case JSON_NULL: buf_add(out, "null", 4); break;
+	case JSON_TRUE: buf_add(out, "true", 4); break;
+	case JSON_FALSE: buf_add(out, "false", 5); break;
+	case JSON_NUMBER: buf_add(out, d->s + t->off, t->len); break;
+	case JSON_STRING:
+		buf_addc(out, '"');
+		buf_add(out, d->s + t->off, t->len);
+		buf_addc(out, '"');
+		break;
+	case JSON_ARRAY:
+		buf_addc(out, '[');
+		for (k = 0, j = i + 1; k < t->size; k++, j = d->t[j].next) {
+			if (k)
+				buf_addc(out, ',');
+			json_write_tok(d, j, out);
+		}
+		buf_addc(out, ']');
+		break;
+	case JSON_OBJECT:
+		buf_addc(out, '{');
+		for (k = 0, j = i + 1; k < t->size; k++) {
+			if (k)
+				buf_addc(out, ',');
+			json_write_tok(d, j, out);
+			buf_addc(out, ':');
+			json_write_tok(d, j + 1, out);
+			j = d->t[j + 1].next;
+		}
+		buf_addc(out, '}');
+		break;
+	}
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+static void write_escaped(struct buf *out, const unsigned char *p, size_t n,
+			  int lossy)
+{
+	const unsigned char *end = p + n;
+
+	cls_init();
+	buf_addc(out, '"');
+	while (p < end) {
+		const unsigned char *q = p;
+		while (q < end && !(cls[*q] & 1))
+			q++;
+		buf_add(out, p, (size_t)(q - p));
+		if (q >= end)
+			break;
+		p = q;
+		if (*p >= 0x80) {
+			size_t k = lossy ? utf8_seq(p, end) : 1;
+			if (k) {
+				while (k-- && p < end)
+					buf_addc(out, (char)*p++);
+				continue;
+			}
+			/* invalid byte, lossy mode */
+		}
+		buf_addc(out, '\\');
+		switch (*p) {
+		case '"': buf_addc(out, '"'); break;
+		case '\\': buf_addc(out, '\\'); break;
+		case '\n': buf_addc(out, 'n'); break;
+		case '\r': buf_addc(out, 'r'); break;
+		case '\t': buf_addc(out, 't'); break;
+		default:
+			buf_add(out, "u00", 3);
+			buf_addc(out, hexd[*p >> 4]);
+			buf_addc(out, hexd[*p & 15]);
+		}
+		p++;
+	}
+	buf_addc(out, '"');
+}
+
+void json_write_str(struct buf *out, const char *s, size_t n)
+{
+	write_escaped(out, (const unsigned char *)s, n, 0);
+}
+
+void json_write_bytes_lossy(struct buf *out, const char *s, size_t n)
+{
+	write_escaped(out, (const unsigned char *)s, n, 1);
+}

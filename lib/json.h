@@ -1,0 +1,85 @@
+/*
+ * json - a strict, allocation-free-per-line JSON parser and a compact writer.
+ *
+ * json_parse turns one JSON text into a flat array of tokens in document
+ * order; a container token is followed by its children, an object's
+ * children alternate key, value. Strings and numbers are not copied: tokens
+ * point into the caller's text, which must outlive the tokens. The parser
+ * checks everything a producer of canonical records needs: the JSON
+ * grammar, UTF-8 in strings (no overlongs, no lone or mismatched surrogate
+ * escapes), no control characters or NUL in strings, and a nesting limit.
+ */
+#ifndef UOPS_JSON_H
+#define UOPS_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+enum json_type {
+	JSON_NULL,
+	JSON_FALSE,
+	JSON_TRUE,
+	JSON_NUMBER,
+	JSON_STRING,
+	JSON_ARRAY,
+	JSON_OBJECT,
+};
+
+struct json_tok {
+	uint8_t type;  /* enum json_type */
+	uint8_t esc;   /* string: holds backslash escapes */
+	uint32_t off;  /* string: first byte after the quote; else first byte */
+	uint32_t len;  /* string: bytes before the closing quote; number: text */
+	uint32_t size; /* array: elements; object: key/value pairs */
+	uint32_t next; /* index of the first token after this one's subtree */
+};
+
+struct json_doc {
+	const char *s; /* the text parsed last */
+	size_t n;
+	struct json_tok *t; /* tokens, owned; reused by the next parse */
+	uint32_t nt, cap;
+};
+
+#define JSON_DOC_INIT {0, 0, 0, 0, 0}
+#define JSON_MAX_TEXT 0xfffffff0u
+
+/*
+ * Parse s[0..n) as exactly one JSON value with optional surrounding white
+ * space. Returns 0, or -1 with *why (static text) and *at (byte offset of
+ * the problem). Tokens stay valid until the next parse or release.
+ */
+int json_parse(struct json_doc *d, const char *s, size_t n, unsigned max_depth,
+	       const char **why, size_t *at);
+void json_doc_release(struct json_doc *d);
+
+/* Token index of the value under key (n bytes) in the object at index obj,
+ * or 0 when absent (index 0 is never a value). The first match wins. */
+uint32_t json_get(const struct json_doc *d, uint32_t obj, const char *key,
+		  size_t n);
+
+/* Does string token i equal s (n bytes), after unescaping? */
+int json_str_eq(const struct json_doc *d, uint32_t i, const char *s, size_t n);
+
+/*
+ * Append string token i's value, unescaped to UTF-8, to out. A string
+ * without escapes is copied as is.
+ */
+void json_str_get(const struct json_doc *d, uint32_t i, struct buf *out);
+
+/* Append token i and its subtree to out as compact JSON. */
+void json_write_tok(const struct json_doc *d, uint32_t i, struct buf *out);
+
+/* Append s (n bytes of UTF-8) to out as a JSON string with quotes. */
+void json_write_str(struct buf *out, const char *s, size_t n);
+
+/*
+ * Append s (n arbitrary bytes) as a JSON string; bytes that are not valid
+ * UTF-8 are written as \u00XX escapes of the byte value (for diagnostics
+ * only: the result does not round-trip invalid input).
+ */
+void json_write_bytes_lossy(struct buf *out, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,440 @@
+#include "kafka.h"
+
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cli.h"
+
+#define MAX_PARTS 1024
+
+int kafka_parse_url(const char *spec, char **brokers, char **topic)
+{
+	const char *p, *slash;
+
+	if (strncmp(spec, "kafka://", 8))
+		return 0;
+	p = spec + 8;
+	slash = strchr(p, '/');
+	if (!slash || slash == p || !slash[1] || strchr(slash + 1, '/'))
+		return -1;
+	*brokers = xstrndup(p, (size_t)(slash - p));
+	*topic = xstrdup(slash + 1);
+	return 1;
+}
+
+static int set(rd_kafka_conf_t *conf, const char *k, const char *v)
+{
+	char err[256];
+
+	if (rd_kafka_conf_set(conf, k, v, err, sizeof err) != RD_KAFKA_CONF_OK) {
+		cli_err("kafka property '%s=%s': %s", k, v, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_x(rd_kafka_conf_t *conf, const char *const *x, int nx)
+{
+	int i;
+
+	for (i = 0; i < nx; i++) {
+		const char *eq = strchr(x[i], '=');
+		char *k;
+		int rc;
+
+		if (!eq) {
+			cli_err("kafka property '%s': not key=value", x[i]);
+			return -1;
+		}
+		k = xstrndup(x[i], (size_t)(eq - x[i]));
+		rc = set(conf, k, eq + 1);
+		free(k);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+struct part {
+	char *topic;
+	int32_t partition;
+	int64_t next; /* position to store; -1 none yet */
+	int eof;
+};
+
+struct kafka_src {
+	rd_kafka_t *rk;
+	rd_kafka_message_t *held;
+	int exit_at_end;
+	int assigned;
+	struct part parts[MAX_PARTS];
+	int nparts;
+	kafka_offset_fn offset;
+	kafka_revoke_fn revoke;
+	void *ctx;
+	int code;
+	int fatal;
+};
+
+static struct part *part_of(struct kafka_src *k, const char *topic, int32_t p)
+{
+	int i;
+
+	for (i = 0; i < k->nparts; i++)
+		if (k->parts[i].partition == p && !strcmp(k->parts[i].topic, topic))
+			return &k->parts[i];
+	return NULL;
+}
+
+static void parts_clear(struct kafka_src *k)
+{
+	int i;
+
+	for (i = 0; i < k->nparts; i++)
+		free(k->parts[i].topic);
+	k->nparts = 0;
+}
+
+static void src_done(struct kafka_src *k)
+{
+	struct part *pt;
+
+	if (!k->held)
+		return;
+	pt = part_of(k, rd_kafka_topic_name(k->held->rkt), k->held->partition);
+	if (pt)
+		pt->next = k->held->offset + 1;
+	rd_kafka_message_destroy(k->held);
+	k->held = NULL;
+}
+
+static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+		      rd_kafka_topic_partition_list_t *list, void *opaque)
+{
+	struct kafka_src *k = opaque;
+	int i;
+
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		parts_clear(k);
+		for (i = 0; i < list->cnt && k->nparts < MAX_PARTS; i++) {
+			rd_kafka_topic_partition_t *tp = &list->elems[i];
+			int64_t off = k->offset ? k->offset(k->ctx, tp->topic, tp->partition) : -1;
+			struct part *pt = &k->parts[k->nparts++];
+
+			if (off >= 0)
+				tp->offset = off;
+			pt->topic = xstrdup(tp->topic);
+			pt->partition = tp->partition;
+			pt->next = -1;
+			pt->eof = 0;
+			cli_info("assigned %s[%d] from %s", tp->topic, (int)tp->partition,
+				 off >= 0 ? "the stored offset" : "the group offset");
+		}
+		rd_kafka_assign(rk, list);
+		k->assigned = 1;
+	} else {
+		src_done(k);
+		if (k->revoke)
+			k->revoke(k->ctx);
+		rd_kafka_assign(rk, NULL);
+		parts_clear(k);
+		k->assigned = 0;
+	}
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	(void)rk;
+	(void)opaque;
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		char buf[256];
+		rd_kafka_fatal_error(rk, buf, sizeof buf);
+		cli_err("kafka fatal error: %s", buf);
+		return;
+	}
+	cli_info("kafka: %s", reason);
+}
+
+static int reachable(rd_kafka_t *rk, const char *topic, const char *brokers)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	const char *t = getenv("UOPS_KAFKA_CONNECT_MS");
+	int ms = t && *t ? atoi(t) : 15000;
+	rd_kafka_resp_err_t err;
+
+	(void)topic;
+	err = rd_kafka_metadata(rk, 0, NULL, &md, ms);
+	if (err) {
+		cli_err("kafka brokers '%s' unreachable: %s", brokers, rd_kafka_err2str(err));
+		return -1;
+	}
+	rd_kafka_metadata_destroy(md);
+	return 0;
+}
+
+struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
+				 const char *group, const char *const *x, int nx,
+				 int exit_at_end, kafka_offset_fn offset,
+				 kafka_revoke_fn revoke, void *ctx, int *code)
+{
+	struct kafka_src *k = xcalloc(1, sizeof *k);
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_topic_partition_list_t *sub;
+	char err[512];
+	rd_kafka_resp_err_t e;
+
+	*code = EXIT_CONFIG;
+	k->exit_at_end = exit_at_end;
+	k->offset = offset;
+	k->revoke = revoke;
+	k->ctx = ctx;
+	if (set(conf, "bootstrap.servers", brokers) || set(conf, "group.id", group) ||
+	    set(conf, "enable.auto.commit", "false") ||
+	    set(conf, "enable.auto.offset.store", "false") ||
+	    set(conf, "auto.offset.reset", "earliest") ||
+	    set(conf, "enable.partition.eof", exit_at_end ? "true" : "false") ||
+	    set_x(conf, x, nx)) {
+		rd_kafka_conf_destroy(conf);
+		free(k);
+		return NULL;
+	}
+	rd_kafka_conf_set_rebalance_cb(conf, rebalance);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_opaque(conf, k);
+	k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+	if (!k->rk) {
+		cli_err("cannot create kafka consumer: %s", err);
+		rd_kafka_conf_destroy(conf);
+		free(k);
+		return NULL;
+	}
+	rd_kafka_poll_set_consumer(k->rk);
+	if (reachable(k->rk, topic, brokers)) {
+		*code = EXIT_TEMP;
+		goto fail;
+	}
+	sub = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(sub, topic, RD_KAFKA_PARTITION_UA);
+	e = rd_kafka_subscribe(k->rk, sub);
+	rd_kafka_topic_partition_list_destroy(sub);
+	if (e) {
+		cli_err("cannot subscribe to '%s': %s", topic, rd_kafka_err2str(e));
+		goto fail;
+	}
+	*code = 0;
+	return k;
+fail:
+	rd_kafka_destroy(k->rk);
+	free(k);
+	return NULL;
+}
+
+static int all_eof(const struct kafka_src *k)
+{
+	int i;
+
+	if (!k->assigned || !k->nparts)
+		return 0;
+	for (i = 0; i < k->nparts; i++)
+		if (!k->parts[i].eof)
+			return 0;
+	return 1;
+}
+
+int kafka_src_next(struct kafka_src *k, struct kafka_msg *m, int timeout_ms)
+{
+	rd_kafka_message_t *msg;
+
+	src_done(k);
+	for (;;) {
+		if (k->exit_at_end && all_eof(k))
+			return -1;
+		msg = rd_kafka_consumer_poll(k->rk, timeout_ms);
+		if (!msg)
+			return 0;
+		if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			struct part *pt = part_of(k, rd_kafka_topic_name(msg->rkt), msg->partition);
+			if (pt)
+				pt->eof = 1;
+			rd_kafka_message_destroy(msg);
+			continue;
+		}
+		if (msg->err) {
+			int fatal = msg->err == RD_KAFKA_RESP_ERR__FATAL ||
+				    msg->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+				    msg->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+			cli_err("kafka consumer: %s", rd_kafka_message_errstr(msg));
+			rd_kafka_message_destroy(msg);
+			if (fatal) {
+				k->code = EXIT_TEMP;
+				return -2;
+			}
+			continue;
+		}
+		{
+			struct part *pt = part_of(k, rd_kafka_topic_name(msg->rkt), msg->partition);
+			if (pt)
+				pt->eof = 0;
+		}
+		k->held = msg;
+		m->p = msg->payload;
+		m->n = msg->len;
+		m->topic = rd_kafka_topic_name(msg->rkt);
+		m->partition = msg->partition;
+		m->offset = msg->offset;
+		return 1;
+	}
+}
+
+void kafka_src_positions(struct kafka_src *k,
+			 void (*fn)(void *ctx, const char *topic, int32_t part,
+				    int64_t next),
+			 void *ctx)
+{
+	int i;
+
+	src_done(k);
+	for (i = 0; i < k->nparts; i++)
+		if (k->parts[i].next >= 0)
+			fn(ctx, k->parts[i].topic, k->parts[i].partition, k->parts[i].next);
+}
+
+void kafka_src_commit(struct kafka_src *k)
+{
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(k->nparts + 1);
+	int i;
+
+	for (i = 0; i < k->nparts; i++)
+		if (k->parts[i].next >= 0)
+			rd_kafka_topic_partition_list_add(l, k->parts[i].topic,
+							  k->parts[i].partition)->offset =
+				k->parts[i].next;
+	if (l->cnt)
+		rd_kafka_commit(k->rk, l, 1);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+int kafka_src_code(const struct kafka_src *k)
+{
+	return k->code;
+}
+
+void kafka_src_close(struct kafka_src *k)
+{
+	if (!k)
+		return;
+	src_done(k);
+	k->revoke = NULL; /* the tool has committed already */
+	rd_kafka_consumer_close(k->rk);
+	rd_kafka_destroy(k->rk);
+	parts_clear(k);
+	free(k);
+}
+
+struct kafka_sink {
+	rd_kafka_t *rk;
+	rd_kafka_topic_t *rkt;
+	unsigned long long failed;
+	char first_error[256];
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct kafka_sink *k = opaque;
+
+	(void)rk;
+	if (m->err) {
+		if (!k->failed)
+			snprintf(k->first_error, sizeof k->first_error, "%s",
+				 rd_kafka_err2str(m->err));
+		k->failed++;
+	}
+}
+
+struct kafka_sink *kafka_sink_open(const char *brokers, const char *topic,
+				   const char *const *x, int nx, int *code)
+{
+	struct kafka_sink *k = xcalloc(1, sizeof *k);
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char err[512];
+
+	*code = EXIT_CONFIG;
+	if (set(conf, "bootstrap.servers", brokers) ||
+	    set(conf, "enable.idempotence", "true") || set(conf, "linger.ms", "5") ||
+	    set_x(conf, x, nx)) {
+		rd_kafka_conf_destroy(conf);
+		free(k);
+		return NULL;
+	}
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_opaque(conf, k);
+	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+	if (!k->rk) {
+		cli_err("cannot create kafka producer: %s", err);
+		rd_kafka_conf_destroy(conf);
+		free(k);
+		return NULL;
+	}
+	if (reachable(k->rk, topic, brokers)) {
+		*code = EXIT_TEMP;
+		rd_kafka_destroy(k->rk);
+		free(k);
+		return NULL;
+	}
+	k->rkt = rd_kafka_topic_new(k->rk, topic, NULL);
+	*code = 0;
+	return k;
+}
+
+int kafka_sink_write(struct kafka_sink *k, const void *key, size_t klen,
+		     const void *p, size_t n)
+{
+	for (;;) {
+		if (rd_kafka_produce(k->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+				     (void *)p, n, key, klen, NULL) == 0)
+			break;
+		if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			cli_err("kafka produce to '%s': %s", rd_kafka_topic_name(k->rkt),
+				rd_kafka_err2str(rd_kafka_last_error()));
+			return EXIT_TEMP;
+		}
+		rd_kafka_poll(k->rk, 50);
+	}
+	rd_kafka_poll(k->rk, 0);
+	if (k->failed) {
+		cli_err("kafka: %llu record(s) not delivered to '%s': %s", k->failed,
+			rd_kafka_topic_name(k->rkt), k->first_error);
+		return EXIT_TEMP;
+	}
+	return 0;
+}
+
+int kafka_sink_flush(struct kafka_sink *k)
+{
+	while (rd_kafka_outq_len(k->rk) > 0) {
+		rd_kafka_resp_err_t e = rd_kafka_flush(k->rk, 1000);
+		if (e && e != RD_KAFKA_RESP_ERR__TIMED_OUT) {
+			cli_err("kafka flush: %s", rd_kafka_err2str(e));
+			return EXIT_TEMP;
+		}
+	}
+	if (k->failed) {
+		cli_err("kafka: %llu record(s) not delivered to '%s': %s", k->failed,
+			rd_kafka_topic_name(k->rkt), k->first_error);
+		return EXIT_TEMP;
+	}
+	return 0;
+}
+
+void kafka_sink_close(struct kafka_sink *k)
+{
+	if (!k)
+		return;
+	rd_kafka_topic_destroy(k->rkt);
+	rd_kafka_destroy(k->rk);
+	free(k);
+}

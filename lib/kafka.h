@@ -1,0 +1,80 @@
+/*
+ * kafka - the Kafka source and sink behind kafka://host:port,…/topic.
+ *
+ * The source is a consumer in a group (default "uops-<tool>"); it never
+ * commits offsets on its own: the tool stores them in LMDB with the state
+ * they produced, and on assignment the source starts each partition at the
+ * offset the tool's store holds (else at the group's committed offset, else
+ * the earliest). The sink is an idempotent producer; records are keyed
+ * (oneid once it exists) and kafka_sink_flush waits until every record is
+ * acknowledged. -X key=value properties go to both, after the defaults.
+ */
+#ifndef UOPS_KAFKA_H
+#define UOPS_KAFKA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Split "kafka://brokers/topic" into malloc'd brokers and topic. Returns 1 if
+ * spec is a kafka:// address (and *brokers, *topic are set), 0 if it is not,
+ * -1 if it is malformed. */
+int kafka_parse_url(const char *spec, char **brokers, char **topic);
+
+struct kafka_msg {
+	const char *p; /* payload, valid until the next kafka_src_next */
+	size_t n;
+	const char *topic;
+	int32_t partition;
+	int64_t offset;
+};
+
+/* Where to start a partition: the next offset to consume, or -1 for none. */
+typedef int64_t (*kafka_offset_fn)(void *ctx, const char *topic, int32_t partition);
+/* Partitions are about to be taken away: commit what was processed. */
+typedef void (*kafka_revoke_fn)(void *ctx);
+
+struct kafka_src;
+
+/*
+ * Subscribe to topic on brokers as group. With exit_at_end the source ends
+ * once every assigned partition is at its end. Returns the source, or NULL
+ * with *code set (78 bad property, 75 broker unreachable) after printing why.
+ */
+struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
+				 const char *group, const char *const *x, int nx,
+				 int exit_at_end, kafka_offset_fn offset,
+				 kafka_revoke_fn revoke, void *ctx, int *code);
+
+/*
+ * Wait up to timeout_ms for the next record. Returns 1 with *m set, 0 when
+ * none arrived in time, -1 at the end (exit_at_end), -2 on a fatal error
+ * (printed; kafka_src_code says the exit code). The record counts as
+ * processed when this is called again: its offset + 1 becomes the
+ * partition's position.
+ */
+int kafka_src_next(struct kafka_src *k, struct kafka_msg *m, int timeout_ms);
+
+/* Call fn for each partition with a position to store. */
+void kafka_src_positions(struct kafka_src *k,
+			 void (*fn)(void *ctx, const char *topic, int32_t part,
+				    int64_t next),
+			 void *ctx);
+/* Commit the positions to the group too (asynchronously, for lag
+ * monitoring; the store is the source of truth). */
+void kafka_src_commit(struct kafka_src *k);
+int kafka_src_code(const struct kafka_src *k);
+void kafka_src_close(struct kafka_src *k);
+
+struct kafka_sink;
+
+struct kafka_sink *kafka_sink_open(const char *brokers, const char *topic,
+				   const char *const *x, int nx, int *code);
+/* Queue one record (copied). Returns 0, or an exit code after printing. */
+int kafka_sink_write(struct kafka_sink *k, const void *key, size_t klen,
+		     const void *p, size_t n);
+/* Wait until every queued record is acknowledged. 0, or an exit code (75 when
+ * records could not be delivered) after printing. */
+int kafka_sink_flush(struct kafka_sink *k);
+void kafka_sink_close(struct kafka_sink *k);
+
+#endif

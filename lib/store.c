@@ -1,0 +1,623 @@
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "hash.h"
+
+#define MAX_DBS 64
+#define MAP_START (64ull << 20)
+#define MAP_MAX_DEFAULT (1ull << 40)
+
+enum { OP_PUT, OP_DEL, OP_DEL_BELOW };
+
+struct op {
+	uint32_t seq;
+	uint8_t kind;
+	MDB_dbi dbi;
+	size_t koff, klen, voff, vlen;
+	size_t max; /* OP_DEL_BELOW */
+};
+
+struct store {
+	MDB_env *env;
+	char *owner;
+	unsigned flags;
+	size_t mapsize, mapmax;
+	MDB_txn *rtxn;
+	int rlive; /* rtxn is renewed and usable */
+	MDB_dbi meta, offsets;
+	int have_offsets;
+	struct op *ops;
+	size_t nops, cap;
+	struct buf arena;
+	uint32_t *slots; /* index+1 into ops, 0 empty */
+	size_t nslots;
+	unsigned long long commits, nops_total, grows;
+};
+
+static void lerr(const char *what, const char *subject, int rc)
+{
+	cli_err("%s '%s': %s", what, subject, mdb_strerror(rc));
+}
+
+static int env_code(int rc)
+{
+	(void)rc;
+	return EXIT_IO;
+}
+
+struct store *store_open(const char *dir, const char *owner, unsigned flags,
+			 int *code)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+	const char *max = getenv("UOPS_MAP_MAX");
+	MDB_envinfo info;
+	MDB_txn *txn = NULL;
+	int rc, dead = 0;
+	unsigned envflags = MDB_NOTLS;
+	char key[96];
+	MDB_val k, v;
+
+	*code = EXIT_IO;
+	s->owner = xstrdup(owner);
+	s->flags = flags;
+	s->mapmax = max && *max ? strtoull(max, NULL, 10) : MAP_MAX_DEFAULT;
+	if (!(flags & STORE_RDONLY) && mkdir(dir, 0775) && errno != EEXIST) {
+		cli_err("cannot create store directory '%s': %s", dir, strerror(errno));
+		goto fail;
+	}
+	if ((rc = mdb_env_create(&s->env))) {
+		lerr("cannot create environment for", dir, rc);
+		goto fail;
+	}
+	mdb_env_set_maxdbs(s->env, MAX_DBS);
+	mdb_env_set_maxreaders(s->env, 254);
+	if (flags & STORE_NOSYNC)
+		envflags |= MDB_NOSYNC;
+	if (flags & STORE_RDONLY)
+		envflags |= MDB_RDONLY;
+	if ((rc = mdb_env_open(s->env, dir, envflags, 0664))) {
+		lerr("cannot open store", dir, rc);
+		goto fail;
+	}
+	mdb_env_info(s->env, &info);
+	s->mapsize = info.me_mapsize;
+	if (s->mapsize < MAP_START && !(flags & STORE_RDONLY)) {
+		s->mapsize = MAP_START;
+		if ((rc = mdb_env_set_mapsize(s->env, s->mapsize))) {
+			lerr("cannot size store", dir, rc);
+			goto fail;
+		}
+	}
+	mdb_reader_check(s->env, &dead);
+	if (dead)
+		cli_info("cleared %d stale reader slot(s) in '%s'", dead, dir);
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn))) {
+		lerr("cannot read store", dir, rc);
+		goto fail;
+	}
+	mdb_txn_reset(s->rtxn);
+	if (flags & STORE_RDONLY) {
+		if ((rc = mdb_txn_renew(s->rtxn)) ||
+		    (rc = mdb_dbi_open(s->rtxn, "meta", 0, &s->meta))) {
+			if (rc == MDB_NOTFOUND) {
+				cli_err("store '%s' holds no uops state", dir);
+			} else {
+				lerr("cannot read store", dir, rc);
+			}
+			goto fail;
+		}
+		s->rlive = 1;
+	} else {
+		if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) ||
+		    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta))) {
+			lerr("cannot open meta DB in", dir, rc);
+			goto fail;
+		}
+	}
+	/* the store format */
+	k.mv_data = "format";
+	k.mv_size = 6;
+	rc = mdb_get(txn ? txn : s->rtxn, s->meta, &k, &v);
+	if (rc == 0) {
+		unsigned long f = 0;
+		size_t i;
+		for (i = 0; i < v.mv_size && i < 10; i++)
+			f = f * 10 + (unsigned long)(((char *)v.mv_data)[i] - '0');
+		if (f > STORE_FORMAT) {
+			cli_err("store '%s' has format %lu, newer than this build's %d", dir, f,
+				STORE_FORMAT);
+			*code = EXIT_CONFIG;
+			goto fail;
+		}
+	} else if (rc == MDB_NOTFOUND && txn) {
+		char fmt[16];
+		int n = snprintf(fmt, sizeof fmt, "%d", STORE_FORMAT);
+		v.mv_data = fmt;
+		v.mv_size = (size_t)n;
+		if ((rc = mdb_put(txn, s->meta, &k, &v, 0))) {
+			lerr("cannot write meta DB in", dir, rc);
+			goto fail;
+		}
+	}
+	if (txn) {
+		int n = snprintf(key, sizeof key, "%s.version", owner);
+		k.mv_data = key;
+		k.mv_size = (size_t)n;
+		v.mv_data = UOPS_VERSION;
+		v.mv_size = strlen(UOPS_VERSION);
+		if ((rc = mdb_put(txn, s->meta, &k, &v, 0)) || (rc = mdb_txn_commit(txn))) {
+			txn = NULL;
+			lerr("cannot write meta DB in", dir, rc);
+			goto fail;
+		}
+		txn = NULL;
+	}
+	*code = 0;
+	return s;
+fail:
+	if (txn)
+		mdb_txn_abort(txn);
+	store_close(s);
+	return NULL;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->rtxn)
+		mdb_txn_abort(s->rtxn);
+	if (s->env)
+		mdb_env_close(s->env);
+	free(s->ops);
+	free(s->slots);
+	buf_release(&s->arena);
+	free(s->owner);
+	free(s);
+}
+
+static int renew(struct store *s)
+{
+	int rc;
+
+	if (s->rlive)
+		return 0;
+	if (!s->rtxn) {
+		rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
+	} else {
+		rc = mdb_txn_renew(s->rtxn);
+	}
+	if (rc == MDB_MAP_RESIZED) {
+		/* another process grew the map */
+		if (s->rtxn) {
+			mdb_txn_abort(s->rtxn);
+			s->rtxn = NULL;
+		}
+		mdb_env_set_mapsize(s->env, 0);
+		rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
+	}
+	if (rc) {
+		lerr("cannot begin read transaction in", s->owner, rc);
+		return -1;
+	}
+	s->rlive = 1;
+	return 0;
+}
+
+void store_read_end(struct store *s)
+{
+	if (s->rlive && !(s->flags & STORE_RDONLY)) {
+		mdb_txn_reset(s->rtxn);
+		s->rlive = 0;
+	}
+}
+
+MDB_txn *store_read_txn(struct store *s)
+{
+	return renew(s) ? NULL : s->rtxn;
+}
+
+int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if (s->flags & STORE_RDONLY) {
+		if (renew(s))
+			return -1;
+		rc = mdb_dbi_open(s->rtxn, name, flags, dbi);
+		if (rc == MDB_NOTFOUND) {
+			cli_err("store has no DB '%s' (has %s run on it?)", name,
+				s->owner);
+			return -1;
+		}
+		if (rc)
+			return lerr("cannot open DB", name, rc), -1;
+		return 0;
+	}
+	store_read_end(s);
+	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc == MDB_MAP_RESIZED) {
+		mdb_env_set_mapsize(s->env, 0);
+		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	}
+	if (rc)
+		return lerr("cannot open DB", name, rc), -1;
+	rc = mdb_dbi_open(txn, name, flags | MDB_CREATE, dbi);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return lerr("cannot open DB", name, rc), -1;
+	}
+	if ((rc = mdb_txn_commit(txn)))
+		return lerr("cannot open DB", name, rc), -1;
+	return 0;
+}
+
+static uint64_t op_hash(MDB_dbi dbi, const void *k, size_t kl)
+{
+	return hash64(k, kl, (uint64_t)dbi * 0x9e3779b97f4a7c15ull + 1);
+}
+
+static void index_grow(struct store *s)
+{
+	size_t i, n = s->nslots ? s->nslots * 2 : 4096;
+
+	free(s->slots);
+	s->slots = xcalloc(n, sizeof *s->slots);
+	s->nslots = n;
+	for (i = 0; i < s->nops; i++) {
+		struct op *o = &s->ops[i];
+		uint64_t h;
+		size_t j;
+
+		if (o->kind == OP_DEL_BELOW)
+			continue;
+		h = op_hash(o->dbi, s->arena.p + o->koff, o->klen);
+		for (j = h & (n - 1);; j = (j + 1) & (n - 1)) {
+			struct op *x;
+			if (!s->slots[j]) {
+				s->slots[j] = (uint32_t)i + 1;
+				break;
+			}
+			x = &s->ops[s->slots[j] - 1];
+			if (x->dbi == o->dbi && x->klen == o->klen &&
+			    !memcmp(s->arena.p + x->koff, s->arena.p + o->koff, o->klen)) {
+				s->slots[j] = (uint32_t)i + 1;
+				break;
+			}
+		}
+	}
+}
+
+static struct op *op_find(struct store *s, MDB_dbi dbi, const void *k, size_t kl,
+			  uint32_t **slot)
+{
+	uint64_t h;
+	size_t j;
+
+	if (!s->nslots)
+		index_grow(s);
+	h = op_hash(dbi, k, kl);
+	for (j = h & (s->nslots - 1);; j = (j + 1) & (s->nslots - 1)) {
+		struct op *x;
+		if (!s->slots[j]) {
+			*slot = &s->slots[j];
+			return NULL;
+		}
+		x = &s->ops[s->slots[j] - 1];
+		if (x->dbi == dbi && x->klen == kl &&
+		    !memcmp(s->arena.p + x->koff, k, kl)) {
+			*slot = &s->slots[j];
+			return x;
+		}
+	}
+}
+
+static void op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
+		   size_t kl, const void *v, size_t vl, size_t max)
+{
+	struct op *o;
+	uint32_t *slot = NULL;
+
+	if (kind != OP_DEL_BELOW && (s->nops + 1) * 2 > s->nslots)
+		index_grow(s);
+	if (s->nops == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		s->ops = xrealloc(s->ops, s->cap * sizeof *s->ops);
+	}
+	if (kind != OP_DEL_BELOW)
+		op_find(s, dbi, k, kl, &slot);
+	o = &s->ops[s->nops];
+	o->seq = (uint32_t)s->nops;
+	o->kind = (uint8_t)kind;
+	o->dbi = dbi;
+	o->max = max;
+	o->koff = s->arena.len;
+	o->klen = kl;
+	buf_add(&s->arena, k, kl);
+	o->voff = s->arena.len;
+	o->vlen = vl;
+	if (vl)
+		buf_add(&s->arena, v, vl);
+	if (slot)
+		*slot = (uint32_t)s->nops + 1;
+	s->nops++;
+}
+
+void store_put(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
+	       const void *val, size_t vlen)
+{
+	op_add(s, OP_PUT, dbi, key, klen, val, vlen, 0);
+}
+
+void store_del(struct store *s, MDB_dbi dbi, const void *key, size_t klen)
+{
+	op_add(s, OP_DEL, dbi, key, klen, NULL, 0, 0);
+}
+
+void store_del_below(struct store *s, MDB_dbi dbi, const void *below,
+		     size_t blen, size_t max)
+{
+	op_add(s, OP_DEL_BELOW, dbi, below, blen, NULL, 0, max);
+}
+
+size_t store_pending(const struct store *s)
+{
+	return s->nops;
+}
+
+int store_get(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
+	      MDB_val *val)
+{
+	MDB_val k;
+	int rc;
+
+	if (s->nops) {
+		uint32_t *slot;
+		struct op *o = op_find(s, dbi, key, klen, &slot);
+		if (o) {
+			if (o->kind == OP_DEL)
+				return 0;
+			val->mv_data = s->arena.p + o->voff;
+			val->mv_size = o->vlen;
+			return 1;
+		}
+	}
+	if (renew(s))
+		return -1;
+	k.mv_data = (void *)key;
+	k.mv_size = klen;
+	rc = mdb_get(s->rtxn, dbi, &k, val);
+	if (rc == 0)
+		return 1;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	lerr("cannot read from store of", s->owner, rc);
+	return -1;
+}
+
+static const struct store *sort_ctx;
+
+static int op_cmp(const void *a, const void *b)
+{
+	const struct op *x = a, *y = b;
+	const char *ar = sort_ctx->arena.p;
+	size_t n;
+	int c;
+
+	/* range deletes first, in queue order; then by dbi, key, sequence */
+	if ((x->kind == OP_DEL_BELOW) != (y->kind == OP_DEL_BELOW))
+		return x->kind == OP_DEL_BELOW ? -1 : 1;
+	if (x->kind != OP_DEL_BELOW) {
+		if (x->dbi != y->dbi)
+			return x->dbi < y->dbi ? -1 : 1;
+		n = x->klen < y->klen ? x->klen : y->klen;
+		c = memcmp(ar + x->koff, ar + y->koff, n);
+		if (c)
+			return c;
+		if (x->klen != y->klen)
+			return x->klen < y->klen ? -1 : 1;
+	}
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int del_below(MDB_txn *txn, const struct store *s, const struct op *o)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	size_t done = 0;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, o->dbi, &cur)))
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0 && done < o->max) {
+		size_t n = k.mv_size < o->klen ? k.mv_size : o->klen;
+		int c = memcmp(k.mv_data, s->arena.p + o->koff, n);
+		if (c > 0 || (c == 0 && k.mv_size >= o->klen))
+			break;
+		if ((rc = mdb_cursor_del(cur, 0)))
+			break;
+		done++;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+		if (rc == EINVAL || rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int apply(struct store *s, MDB_txn *txn)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < s->nops; i++) {
+		const struct op *o = &s->ops[i];
+		MDB_val k = {o->klen, s->arena.p + o->koff};
+		MDB_val v = {o->vlen, s->arena.p + o->voff};
+
+		switch (o->kind) {
+		case OP_PUT:
+			rc = mdb_put(txn, o->dbi, &k, &v, 0);
+			break;
+		case OP_DEL:
+			rc = mdb_del(txn, o->dbi, &k, NULL);
+			if (rc == MDB_NOTFOUND)
+				rc = 0;
+			break;
+		case OP_DEL_BELOW:
+			rc = del_below(txn, s, o);
+			break;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int store_commit(struct store *s)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if (!s->nops)
+		return 0;
+	sort_ctx = s;
+	qsort(s->ops, s->nops, sizeof *s->ops, op_cmp);
+	store_read_end(s);
+	for (;;) {
+		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+		if (rc == MDB_MAP_RESIZED) {
+			mdb_env_set_mapsize(s->env, 0);
+			rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+		}
+		if (rc) {
+			lerr("cannot begin write transaction in store of", s->owner, rc);
+			return EXIT_IO;
+		}
+		rc = apply(s, txn);
+		if (!rc) {
+			rc = mdb_txn_commit(txn);
+			txn = NULL;
+		}
+		if (rc != MDB_MAP_FULL)
+			break;
+		if (txn)
+			mdb_txn_abort(txn);
+		/* grow the map and apply the batch again */
+		{
+			MDB_envinfo info;
+			mdb_env_info(s->env, &info);
+			s->mapsize = info.me_mapsize * 2;
+		}
+		if (s->mapsize > s->mapmax) {
+			cli_err("store of %s is full at %zu bytes (UOPS_MAP_MAX)", s->owner,
+				s->mapsize / 2);
+			return EXIT_IO;
+		}
+		if (s->rtxn) {
+			mdb_txn_abort(s->rtxn);
+			s->rtxn = NULL;
+			s->rlive = 0;
+		}
+		if ((rc = mdb_env_set_mapsize(s->env, s->mapsize))) {
+			lerr("cannot grow store of", s->owner, rc);
+			return EXIT_IO;
+		}
+		s->grows++;
+	}
+	if (rc) {
+		if (txn)
+			mdb_txn_abort(txn);
+		lerr("cannot commit store of", s->owner, rc);
+		return env_code(rc);
+	}
+	s->commits++;
+	s->nops_total += s->nops;
+	store_discard(s);
+	return 0;
+}
+
+void store_discard(struct store *s)
+{
+	s->nops = 0;
+	buf_reset(&s->arena);
+	if (s->slots)
+		memset(s->slots, 0, s->nslots * sizeof *s->slots);
+	if (s->arena.cap > (64u << 20)) {
+		buf_release(&s->arena);
+		free(s->slots);
+		s->slots = NULL;
+		s->nslots = 0;
+	}
+}
+
+static int offsets_dbi(struct store *s)
+{
+	char name[96];
+
+	if (s->have_offsets)
+		return 0;
+	snprintf(name, sizeof name, "%s.offsets", s->owner);
+	if (store_dbi(s, name, 0, &s->offsets))
+		return -1;
+	s->have_offsets = 1;
+	return 0;
+}
+
+static size_t offset_key(char *key, size_t cap, const char *topic, int32_t part)
+{
+	size_t n = strlen(topic);
+
+	if (n + 5 > cap)
+		n = cap - 5;
+	memcpy(key, topic, n);
+	key[n] = 0;
+	store_be32((unsigned char *)key + n + 1, (uint32_t)part);
+	return n + 5;
+}
+
+int64_t store_offset_get(struct store *s, const char *topic, int32_t partition)
+{
+	char key[300];
+	size_t kl;
+	MDB_val v;
+
+	if (offsets_dbi(s))
+		return -1;
+	kl = offset_key(key, sizeof key, topic, partition);
+	if (store_get(s, s->offsets, key, kl, &v) != 1 || v.mv_size != 8)
+		return -1;
+	return (int64_t)store_get_be64(v.mv_data);
+}
+
+void store_offset_put(struct store *s, const char *topic, int32_t partition,
+		      int64_t next)
+{
+	char key[300];
+	unsigned char v[8];
+	size_t kl;
+
+	if (offsets_dbi(s))
+		return;
+	kl = offset_key(key, sizeof key, topic, partition);
+	store_be64(v, (uint64_t)next);
+	store_put(s, s->offsets, key, kl, v, 8);
+}
+
+void store_stats(const struct store *s, struct store_stats *st)
+{
+	st->commits = s->commits;
+	st->ops = s->nops_total;
+	st->grows = s->grows;
+	st->mapsize = s->mapsize;
+}

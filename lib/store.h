@@ -1,0 +1,120 @@
+/*
+ * store - the one LMDB environment every uops tool keeps its state in.
+ *
+ * lib/store is the only caller of mdb_env_*. A tool opens the environment
+ * once (store_open), opens all its named DBs at start (store_dbi; names are
+ * "<owner>.<concern>", nothing goes into the unnamed DB), reads through a
+ * read transaction the store renews as needed, and writes through a batch:
+ * puts and deletes queue in memory (visible to store_get at once) and
+ * store_commit applies them, key-sorted, in one write transaction. The write
+ * lock is held only while a batch is applied, so the tools of a pipeline
+ * sharing one environment do not wait on each other's input.
+ *
+ * The map grows when full (doubling, up to UOPS_MAP_MAX bytes, default
+ * 1 TiB; then exit 74). Stale reader slots are cleared on open. A "meta" DB
+ * records the store format version and, per tool, "<tool>.version".
+ * Kafka consumer offsets go into "<owner>.offsets" in the same batch as the
+ * state they produced (store_offset_put), so both commit or neither does.
+ */
+#ifndef UOPS_STORE_H
+#define UOPS_STORE_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_FORMAT 1
+#define STORE_NOSYNC 1u  /* do not fsync on commit (tests, reruns) */
+#define STORE_RDONLY 2u  /* open for queries only */
+
+struct store;
+
+/*
+ * Open (creating the directory and environment when missing) the
+ * environment in dir for tool `owner`. Returns the store, or NULL after
+ * printing the reason; *code gets the exit code (74 I/O, 78 newer format).
+ */
+struct store *store_open(const char *dir, const char *owner, unsigned flags,
+			 int *code);
+/* Commit nothing further; abort open transactions and close. */
+void store_close(struct store *s);
+
+/* Open (creating unless read-only) the named DB; flags are mdb_dbi_open's
+ * (MDB_INTEGERKEY, MDB_DUPSORT…). Returns 0, or -1 after printing why. */
+int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi);
+
+/*
+ * Look up key in dbi: pending batch writes first, then the last committed
+ * state. Returns 1 found (*val points at the bytes until the next
+ * store_commit or store_read_end), 0 absent (or deleted in the batch),
+ * -1 on an LMDB error (printed).
+ */
+int store_get(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
+	      MDB_val *val);
+
+/* End the read transaction; call before blocking on input. */
+void store_read_end(struct store *s);
+
+/* A read transaction on the committed state, for cursors; valid until
+ * store_read_end or store_commit. NULL on error (printed). */
+MDB_txn *store_read_txn(struct store *s);
+
+/* Queue a put / delete (copied). */
+void store_put(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
+	       const void *val, size_t vlen);
+void store_del(struct store *s, MDB_dbi dbi, const void *key, size_t klen);
+
+/* Queue: at commit, delete up to max keys of dbi that sort before `below`. */
+void store_del_below(struct store *s, MDB_dbi dbi, const void *below,
+		     size_t blen, size_t max);
+
+/* Number of queued operations. */
+size_t store_pending(const struct store *s);
+
+/*
+ * Apply the batch in one write transaction and commit it (fsync unless
+ * STORE_NOSYNC). Returns 0, or an exit code (74) after printing why; on
+ * failure nothing of the batch is committed.
+ */
+int store_commit(struct store *s);
+
+/* Drop the queued batch. */
+void store_discard(struct store *s);
+
+/* Kafka offsets of the owner: the next offset to consume for a partition,
+ * or -1 when none is stored. */
+int64_t store_offset_get(struct store *s, const char *topic, int32_t partition);
+void store_offset_put(struct store *s, const char *topic, int32_t partition,
+		      int64_t next);
+
+/* Counters for -v. */
+struct store_stats {
+	unsigned long long commits, ops, grows;
+	size_t mapsize;
+};
+void store_stats(const struct store *s, struct store_stats *st);
+
+/* Big-endian encodings for keys that sort as numbers. */
+static inline void store_be64(unsigned char *p, uint64_t v)
+{
+	int i;
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+static inline uint64_t store_get_be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+static inline void store_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+#endif
