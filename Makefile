@@ -35,7 +35,12 @@ BINS = $(addprefix bin/,$(TOOLS))
 
 all: $(BINS) $(B)/helpers
 
-.PHONY: all check unit e2e bench demo install uninstall clean FORCE
+.PHONY: all setup check unit e2e bench demo install uninstall clean FORCE
+
+# Every entry point a newcomer uses installs what is missing first, then
+# re-reads this file (pkg-config flags need the packages).
+setup:
+	@sh scripts/setup
 
 build/flavor: FORCE
 	@mkdir -p build
@@ -76,15 +81,18 @@ unit: $(addprefix $(B)/unit/,$(UNITS))
 e2e: all
 	@sh test/run-e2e
 
-check: all
+check: setup
+	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@sh test/run-e2e
 	@echo "check: all tests passed"
 
-bench: all
+bench: setup
+	@$(MAKE) --no-print-directory all
 	@sh scripts/bench
 
-demo: all
+demo: setup
+	@$(MAKE) --no-print-directory all
 	@sh scripts/demo
 
 install: $(BINS)
