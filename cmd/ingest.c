@@ -96,7 +96,7 @@ struct ingest {
 	unsigned max_depth;
 	char *region;
 	char **blocked;
-	size_t nblocked;
+	size_t nblocked, blocked_max; /* longest blocked value */
 	struct source src;
 
 	struct store *st;
@@ -104,7 +104,8 @@ struct ingest {
 	struct ep_in *in; /* current input */
 	struct ep_out out, rej;
 	int have_rej;
-	int64_t watermark;
+	int64_t watermark; /* the latest ts put into ingest.seen */
+	int64_t seen_max;  /* the latest ts committed in ingest.seen */
 
 	/* the record being processed, for rejects */
 	const char *raw;
@@ -112,6 +113,8 @@ struct ingest {
 	unsigned raw_flags;
 	unsigned long long raw_total;
 	struct buf where;
+	const char *csv_name; /* where the record came from: a CSV file and */
+	unsigned long csv_line; /* line, else the current input g->in */
 
 	/* scratch */
 	struct json_doc doc;
@@ -259,6 +262,12 @@ defaults:
 	}
 	if (!g->region)
 		g->region = xstrdup("86");
+	{
+		size_t i;
+		for (i = 0; i < g->nblocked; i++)
+			if (strlen(g->blocked[i]) > g->blocked_max)
+				g->blocked_max = strlen(g->blocked[i]);
+	}
 	return 0;
 }
 
@@ -387,6 +396,11 @@ static void reject(struct ingest *g, const char *reason, size_t rn)
 	buf_adds(&g->tmp, "{\"error\":");
 	json_write_bytes_lossy(&g->tmp, reason, rn);
 	buf_adds(&g->tmp, ",\"source\":");
+	buf_reset(&g->where);
+	if (g->csv_name)
+		buf_printf(&g->where, "%s:%lu", g->csv_name, g->csv_line);
+	else if (g->in)
+		ep_in_where(g->in, &g->where);
 	json_write_bytes_lossy(&g->tmp, g->where.p ? g->where.p : "", g->where.len);
 	buf_adds(&g->tmp, ",\"line\":");
 	json_write_bytes_lossy(&g->tmp, g->raw, g->raw_n);
@@ -443,13 +457,15 @@ static int is_blocked(const struct ingest *g, const char *v, size_t n)
 		b--;
 	n = b - a;
 	v += a;
+	if (n > g->blocked_max && v[0] != '0')
+		return 0;
 	if (n >= sizeof low)
 		return 0;
 	for (i = 0; i < n; i++)
 		low[i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] + 32 : v[i]);
 	low[n] = 0;
 	for (i = 0; i < g->nblocked; i++)
-		if (!strcmp(g->blocked[i], low))
+		if (g->blocked[i][0] == low[0] && !strcmp(g->blocked[i], low))
 			return 1;
 	/* all-zero device ids: 00000000-0000-0000-0000-000000000000 and alike */
 	for (i = 0; i < n && (low[i] == '0' || low[i] == '-' || low[i] == ':'); i++)
@@ -711,7 +727,7 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		json_write_str(&g->body, g->tmp.p, g->tmp.len);
 		nids++;
 		for (p = 0; id_priority[p] && p < key_prio; p++)
-			if (!strcmp(id_priority[p], tname)) {
+			if (id_priority[p][0] == tname[0] && !strcmp(id_priority[p], tname)) {
 				key_prio = p;
 				buf_reset(&g->key);
 				buf_add(&g->key, tp, tl);
@@ -740,11 +756,11 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 	key_off = 0;
 	key_len = g->key.len;
 	buf_addc(&g->body, '}');
-	if (t_props && d->t[t_props].type == JSON_OBJECT) {
+	if (t_props && d->t[t_props].type == JSON_OBJECT && d->t[t_props].size) {
 		buf_adds(&g->body, ",\"props\":");
 		json_write_tok(d, t_props, &g->body);
 	}
-	if (t_traits && d->t[t_traits].type == JSON_OBJECT) {
+	if (t_traits && d->t[t_traits].type == JSON_OBJECT && d->t[t_traits].size) {
 		buf_adds(&g->body, ",\"traits\":");
 		json_write_tok(d, t_traits, &g->body);
 	}
@@ -792,7 +808,12 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 
 		store_be64(dk, (uint64_t)ts ^ (1ull << 63));
 		store_be64(dk + 8, hash64(eid, eidn, 0x5eed));
-		r = store_get(g->st, g->seen, dk, sizeof dk, &v);
+		/* keys sort by time: past the latest committed one, only the
+		 * batch can hold it */
+		if (ts > g->seen_max)
+			r = store_get_pending(g->st, g->seen, dk, sizeof dk, &v) == 1;
+		else
+			r = store_get(g->st, g->seen, dk, sizeof dk, &v);
 		if (r < 0) {
 			g->fatal = EXIT_IO;
 			return;
@@ -885,6 +906,8 @@ static int commit(struct ingest *g)
 	}
 	if ((rc = store_commit(g->st)))
 		return rc;
+	if (g->watermark > g->seen_max)
+		g->seen_max = g->watermark;
 	if (g->in && g->in->kafka)
 		kafka_src_commit(g->in->k);
 	return 0;
@@ -989,8 +1012,8 @@ static int run_csv(struct ingest *g, const char *spec)
 	r.sep = g->src.sep;
 	r.max_record = g->max_line;
 	while ((x = csv_reader_next(&r, &err)) != 0) {
-		buf_reset(&g->where);
-		buf_printf(&g->where, "%s:%lu", in.name, r.line);
+		g->csv_name = in.name;
+		g->csv_line = r.line;
 		g->raw = r.raw.p ? r.raw.p : "";
 		g->raw_n = r.raw.len;
 		g->raw_flags = 0;
@@ -1044,6 +1067,7 @@ out:
 	free(hdr);
 	csv_reader_release(&r);
 	input_close(&in);
+	g->csv_name = NULL;
 	if (cli_stop && !rc)
 		cli_info("stopped by signal; state committed");
 	return rc;
@@ -1089,8 +1113,6 @@ static int run_lines(struct ingest *g, const char *spec)
 				break;
 			continue;
 		}
-		buf_reset(&g->where);
-		ep_in_where(&in, &g->where);
 		g->raw = r.p;
 		g->raw_n = r.n;
 		g->raw_flags = r.flags;
@@ -1104,6 +1126,26 @@ static int run_lines(struct ingest *g, const char *spec)
 	ep_in_close(&in);
 	g->in = NULL;
 	return rc;
+}
+
+/* Where the committed dedupe keys end, and the watermark they imply. */
+static int seen_last(struct ingest *g)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	g->seen_max = INT64_MIN;
+	if (!txn || mdb_cursor_open(txn, g->seen, &cur))
+		return -1;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == 16)
+		g->seen_max = (int64_t)(store_get_be64(k.mv_data) ^ (1ull << 63));
+	mdb_cursor_close(cur);
+	store_read_end(g->st);
+	g->watermark = g->seen_max;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
 }
 
 static int handle(void *ctx, int key, const char *arg)
@@ -1180,7 +1222,7 @@ int main(int argc, char **argv)
 		rc = code;
 		goto out;
 	}
-	if (store_dbi(g->st, "ingest.seen", 0, &g->seen)) {
+	if (store_dbi(g->st, "ingest.seen", 0, &g->seen) || seen_last(g)) {
 		rc = EXIT_IO;
 		goto out;
 	}

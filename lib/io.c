@@ -94,41 +94,32 @@ ssize_t input_read(struct input *in, char *p, size_t n)
 	for (;;) {
 		ZSTD_inBuffer ib = {in->raw, in->raw_len, in->raw_pos};
 		ZSTD_outBuffer ob = {p, n, 0};
-		size_t rc;
+		size_t rc = ZSTD_decompressStream(in->z, &ob, &ib);
+		ssize_t r;
 
-		if (in->raw_pos < in->raw_len) {
-			rc = ZSTD_decompressStream(in->z, &ob, &ib);
-			in->raw_pos = ib.pos;
-			if (ZSTD_isError(rc)) {
-				snprintf(in->err, sizeof in->err, "zstd: %s", ZSTD_getErrorName(rc));
+		in->raw_pos = ib.pos;
+		if (ZSTD_isError(rc)) {
+			snprintf(in->err, sizeof in->err, "zstd: %s", ZSTD_getErrorName(rc));
+			return -1;
+		}
+		if (ob.pos)
+			return (ssize_t)ob.pos;
+		if (in->raw_pos < in->raw_len)
+			continue;
+		if (in->raw_eof) {
+			if (rc != 0) {
+				snprintf(in->err, sizeof in->err, "zstd: truncated frame");
 				return -1;
 			}
-			if (ob.pos)
-				return (ssize_t)ob.pos;
-			if (in->raw_pos < in->raw_len)
-				continue;
-		}
-		if (in->raw_eof)
 			return 0;
-		{
-			ssize_t r = raw_read(in, in->raw, in->raw_cap);
-			if (r < 0)
-				return -1;
-			in->raw_len = (size_t)r;
-			in->raw_pos = 0;
-			if (r == 0) {
-				in->raw_eof = 1;
-				/* flush whatever the decoder still holds */
-				rc = ZSTD_decompressStream(in->z, &ob, &ib);
-				if (!ZSTD_isError(rc) && ob.pos)
-					return (ssize_t)ob.pos;
-				if (rc != 0 && !ZSTD_isError(rc)) {
-					snprintf(in->err, sizeof in->err, "zstd: truncated frame");
-					return -1;
-				}
-				return 0;
-			}
 		}
+		r = raw_read(in, in->raw, in->raw_cap);
+		if (r < 0)
+			return -1;
+		in->raw_len = (size_t)r;
+		in->raw_pos = 0;
+		if (r == 0)
+			in->raw_eof = 1;
 	}
 }
 

@@ -37,7 +37,7 @@ struct store {
 	struct op *ops;
 	size_t nops, cap;
 	struct buf arena;
-	uint32_t *slots; /* index+1 into ops, 0 empty */
+	uint64_t *slots; /* hash tag << 32 | index+1 into ops; 0 empty */
 	size_t nslots;
 	unsigned long long commits, nops_total, grows;
 };
@@ -263,8 +263,26 @@ int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
 
 static uint64_t op_hash(MDB_dbi dbi, const void *k, size_t kl)
 {
-	return hash64(k, kl, (uint64_t)dbi * 0x9e3779b97f4a7c15ull + 1);
+	const unsigned char *p = k;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)dbi << 32) ^ kl, w;
+
+	while (kl >= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+		p += 8;
+		kl -= 8;
+	}
+	w = 0;
+	memcpy(&w, p, kl);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 32);
 }
+
+#define TAG(h) ((h) & 0xffffffff00000000ull)
+#define IDX(slot) ((uint32_t)(slot))
 
 static void index_grow(struct store *s)
 {
@@ -281,24 +299,28 @@ static void index_grow(struct store *s)
 		if (o->kind == OP_DEL_BELOW)
 			continue;
 		h = op_hash(o->dbi, s->arena.p + o->koff, o->klen);
-		for (j = h & (n - 1);; j = (j + 1) & (n - 1)) {
+		for (j = (h >> 3) & (n - 1);; j = (j + 1) & (n - 1)) {
 			struct op *x;
 			if (!s->slots[j]) {
-				s->slots[j] = (uint32_t)i + 1;
+				s->slots[j] = TAG(h) | ((uint64_t)i + 1);
 				break;
 			}
-			x = &s->ops[s->slots[j] - 1];
+			if (TAG(s->slots[j]) != TAG(h))
+				continue;
+			x = &s->ops[IDX(s->slots[j]) - 1];
 			if (x->dbi == o->dbi && x->klen == o->klen &&
 			    !memcmp(s->arena.p + x->koff, s->arena.p + o->koff, o->klen)) {
-				s->slots[j] = (uint32_t)i + 1;
+				s->slots[j] = TAG(h) | ((uint64_t)i + 1);
 				break;
 			}
 		}
 	}
 }
 
+/* Find the op for key; *slot is where it is (or would go) in the index and
+ * *h the key's hash. */
 static struct op *op_find(struct store *s, MDB_dbi dbi, const void *k, size_t kl,
-			  uint32_t **slot)
+			  uint64_t **slot, uint64_t *hp)
 {
 	uint64_t h;
 	size_t j;
@@ -306,13 +328,16 @@ static struct op *op_find(struct store *s, MDB_dbi dbi, const void *k, size_t kl
 	if (!s->nslots)
 		index_grow(s);
 	h = op_hash(dbi, k, kl);
-	for (j = h & (s->nslots - 1);; j = (j + 1) & (s->nslots - 1)) {
+	*hp = h;
+	for (j = (h >> 3) & (s->nslots - 1);; j = (j + 1) & (s->nslots - 1)) {
 		struct op *x;
 		if (!s->slots[j]) {
 			*slot = &s->slots[j];
 			return NULL;
 		}
-		x = &s->ops[s->slots[j] - 1];
+		if (TAG(s->slots[j]) != TAG(h))
+			continue;
+		x = &s->ops[IDX(s->slots[j]) - 1];
 		if (x->dbi == dbi && x->klen == kl &&
 		    !memcmp(s->arena.p + x->koff, k, kl)) {
 			*slot = &s->slots[j];
@@ -325,7 +350,7 @@ static void op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 		   size_t kl, const void *v, size_t vl, size_t max)
 {
 	struct op *o;
-	uint32_t *slot = NULL;
+	uint64_t *slot = NULL, h = 0;
 
 	if (kind != OP_DEL_BELOW && (s->nops + 1) * 2 > s->nslots)
 		index_grow(s);
@@ -334,7 +359,7 @@ static void op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 		s->ops = xrealloc(s->ops, s->cap * sizeof *s->ops);
 	}
 	if (kind != OP_DEL_BELOW)
-		op_find(s, dbi, k, kl, &slot);
+		op_find(s, dbi, k, kl, &slot, &h);
 	o = &s->ops[s->nops];
 	o->seq = (uint32_t)s->nops;
 	o->kind = (uint8_t)kind;
@@ -348,7 +373,7 @@ static void op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 	if (vl)
 		buf_add(&s->arena, v, vl);
 	if (slot)
-		*slot = (uint32_t)s->nops + 1;
+		*slot = TAG(h) | ((uint64_t)s->nops + 1);
 	s->nops++;
 }
 
@@ -374,23 +399,33 @@ size_t store_pending(const struct store *s)
 	return s->nops;
 }
 
+int store_get_pending(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
+		      MDB_val *val)
+{
+	uint64_t *slot, h;
+	struct op *o;
+
+	if (!s->nops)
+		return 0;
+	o = op_find(s, dbi, key, klen, &slot, &h);
+	if (!o)
+		return 0;
+	if (o->kind == OP_DEL)
+		return 2;
+	val->mv_data = s->arena.p + o->voff;
+	val->mv_size = o->vlen;
+	return 1;
+}
+
 int store_get(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 	      MDB_val *val)
 {
 	MDB_val k;
 	int rc;
 
-	if (s->nops) {
-		uint32_t *slot;
-		struct op *o = op_find(s, dbi, key, klen, &slot);
-		if (o) {
-			if (o->kind == OP_DEL)
-				return 0;
-			val->mv_data = s->arena.p + o->voff;
-			val->mv_size = o->vlen;
-			return 1;
-		}
-	}
+	rc = store_get_pending(s, dbi, key, klen, val);
+	if (rc)
+		return rc == 1;
 	if (renew(s))
 		return -1;
 	k.mv_data = (void *)key;

@@ -52,6 +52,12 @@ int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi);
 int store_get(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 	      MDB_val *val);
 
+/* Look up key in the pending batch only: 1 queued put (*val set), 0 not
+ * queued, 2 queued delete. For callers that know the committed state
+ * cannot hold the key. */
+int store_get_pending(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
+		      MDB_val *val);
+
 /* End the read transaction; call before blocking on input. */
 void store_read_end(struct store *s);
 
