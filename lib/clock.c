@@ -303,13 +303,16 @@ int clock_parse(const char *s, size_t n, const struct tz *zone, int64_t *t,
 
 int clock_parse_epoch(const char *s, size_t n, int64_t *t, const char **why)
 {
+	size_t i = 0;
+
 	if (n == 0)
 		return fail(why, "empty timestamp");
 	if (s[0] == '-')
 		return fail(why, "negative epoch time");
-	for (size_t i = 0; i < n; i++)
-		if (s[i] == 'e' || s[i] == 'E')
-			return fail(why, "exponent not supported in epoch time");
+	while (i < n && (is_digit(s[i]) || s[i] == '.'))
+		i++;
+	if (i > 0 && i < n && (s[i] == 'e' || s[i] == 'E'))
+		return fail(why, "exponent not supported in epoch time");
 	return parse_epoch_digits(s, n, t, why);
 }
 

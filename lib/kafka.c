@@ -175,6 +175,8 @@ static int reachable(rd_kafka_t *rk, const char *topic, const char *brokers)
 	return 0;
 }
 
+static int assign_all(struct kafka_src *k, const char *topic);
+
 struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
 				 const char *group, const char *const *x, int nx,
 				 int exit_at_end, kafka_offset_fn offset,
@@ -216,6 +218,14 @@ struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
 		*code = EXIT_TEMP;
 		goto fail;
 	}
+	if (exit_at_end) {
+		/* a batch run: this one process reads every partition, assigned
+		 * directly, so it never waits on or splits with group members */
+		if ((*code = assign_all(k, topic)))
+			goto fail;
+		*code = 0;
+		return k;
+	}
 	sub = rd_kafka_topic_partition_list_new(1);
 	rd_kafka_topic_partition_list_add(sub, topic, RD_KAFKA_PARTITION_UA);
 	e = rd_kafka_subscribe(k->rk, sub);
@@ -230,6 +240,56 @@ fail:
 	rd_kafka_destroy(k->rk);
 	free(k);
 	return NULL;
+}
+
+static int assign_all(struct kafka_src *k, const char *topic)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(k->rk, topic, NULL);
+	rd_kafka_topic_partition_list_t *list;
+	rd_kafka_resp_err_t e;
+	int i, n, code = 0;
+
+	e = rd_kafka_metadata(k->rk, 0, rkt, &md, 15000);
+	rd_kafka_topic_destroy(rkt);
+	if (e || md->topic_cnt != 1 || md->topics[0].err) {
+		cli_err("cannot read topic '%s': %s", topic,
+			rd_kafka_err2str(e ? e : md->topic_cnt ? md->topics[0].err
+							    : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
+		if (md)
+			rd_kafka_metadata_destroy(md);
+		return EXIT_TEMP;
+	}
+	n = md->topics[0].partition_cnt;
+	list = rd_kafka_topic_partition_list_new(n);
+	for (i = 0; i < n; i++)
+		rd_kafka_topic_partition_list_add(list, topic, md->topics[0].partitions[i].id);
+	rd_kafka_metadata_destroy(md);
+	/* the group's committed offsets where the store has none */
+	rd_kafka_committed(k->rk, list, 15000);
+	parts_clear(k);
+	for (i = 0; i < list->cnt && k->nparts < MAX_PARTS; i++) {
+		rd_kafka_topic_partition_t *tp = &list->elems[i];
+		int64_t off = k->offset ? k->offset(k->ctx, tp->topic, tp->partition) : -1;
+		struct part *pt = &k->parts[k->nparts++];
+
+		if (off >= 0)
+			tp->offset = off;
+		else if (tp->offset < 0)
+			tp->offset = RD_KAFKA_OFFSET_BEGINNING;
+		pt->topic = xstrdup(tp->topic);
+		pt->partition = tp->partition;
+		pt->next = -1;
+		pt->eof = 0;
+	}
+	e = rd_kafka_assign(k->rk, list);
+	rd_kafka_topic_partition_list_destroy(list);
+	if (e) {
+		cli_err("cannot assign partitions of '%s': %s", topic, rd_kafka_err2str(e));
+		code = EXIT_TEMP;
+	}
+	k->assigned = 1;
+	return code;
 }
 
 static int all_eof(const struct kafka_src *k)
@@ -304,9 +364,12 @@ void kafka_src_positions(struct kafka_src *k,
 
 void kafka_src_commit(struct kafka_src *k)
 {
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(k->nparts + 1);
+	rd_kafka_topic_partition_list_t *l;
 	int i;
 
+	if (k->exit_at_end)
+		return; /* not a group member: nothing to commit to */
+	l = rd_kafka_topic_partition_list_new(k->nparts + 1);
 	for (i = 0; i < k->nparts; i++)
 		if (k->parts[i].next >= 0)
 			rd_kafka_topic_partition_list_add(l, k->parts[i].topic,
@@ -328,6 +391,8 @@ void kafka_src_close(struct kafka_src *k)
 		return;
 	src_done(k);
 	k->revoke = NULL; /* the tool has committed already */
+	if (k->exit_at_end)
+		rd_kafka_assign(k->rk, NULL);
 	rd_kafka_consumer_close(k->rk);
 	rd_kafka_destroy(k->rk);
 	parts_clear(k);
