@@ -416,6 +416,9 @@ static void reject(struct ingest *g, const char *reason, size_t rn)
 	}
 }
 
+/* reject with a string literal */
+#define REJECT(g, lit) reject((g), (lit), sizeof(lit) - 1)
+
 static void rejectf(struct ingest *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -433,6 +436,14 @@ static void rejectf(struct ingest *g, const char *fmt, ...)
 	if ((size_t)n >= sizeof tmp)
 		n = sizeof tmp - 1;
 	reject(g, tmp, (size_t)n);
+}
+
+static void bad_json(struct ingest *g, const char *why, size_t at)
+{
+	if (!strcmp(why, "empty line"))
+		REJECT(g, "empty line");
+	else
+		rejectf(g, "invalid json: %s at byte %zu", why, at + 1);
 }
 
 static void emit(struct ingest *g, const char *key, size_t klen, const char *p, size_t n)
@@ -529,11 +540,11 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 
 	g->events++;
 	if (json_parse(d, s, n, g->max_depth, &why, &at)) {
-		rejectf(g, "invalid json: %s at byte %zu", why, at + 1);
+		bad_json(g, why, at);
 		return;
 	}
 	if (d->t[0].type != JSON_OBJECT) {
-		reject(g, "not a json object", 17);
+		REJECT(g, "not a json object");
 		return;
 	}
 	/* find the known fields; a known field twice is ambiguous */
@@ -565,17 +576,17 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		}
 	}
 	if (!t_type) {
-		reject(g, "missing type", 12);
+		REJECT(g, "missing type");
 		return;
 	}
 	if (d->t[t_type].type != JSON_STRING) {
-		reject(g, "type is not a string", 20);
+		REJECT(g, "type is not a string");
 		return;
 	}
 	if (d->t[t_type].len && d->s[d->t[t_type].off] == '$') {
 		/* a system record: not ingest's to change */
 		if (mapped) {
-			reject(g, "mapping produced a system record", 32);
+			REJECT(g, "mapping produced a system record");
 			return;
 		}
 		buf_reset(&g->line);
@@ -586,12 +597,12 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 	}
 	if (d->t[t_type].esc ||
 	    !valid_type_name(d->s + d->t[t_type].off, d->t[t_type].len, 1)) {
-		reject(g, "invalid type: want 1-64 of A-Z a-z 0-9 _ . - : / starting with a letter", 72);
+		REJECT(g, "invalid type: want 1-64 of A-Z a-z 0-9 _ . - : / starting with a letter");
 		return;
 	}
 	/* time */
 	if (!t_ts) {
-		reject(g, "missing ts", 10);
+		REJECT(g, "missing ts");
 		return;
 	}
 	if (d->t[t_ts].type == JSON_STRING) {
@@ -607,29 +618,29 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 			return;
 		}
 	} else {
-		reject(g, "ts is not a string or number", 28);
+		REJECT(g, "ts is not a string or number");
 		return;
 	}
 	if (ts < TS_MIN || ts >= TS_MAX) {
-		reject(g, "ts out of range 1990..2100", 26);
+		REJECT(g, "ts out of range 1990..2100");
 		return;
 	}
 	clock_format(ts, iso);
 	/* optional strings and objects */
 	if (t_src && d->t[t_src].type != JSON_STRING && d->t[t_src].type != JSON_NULL) {
-		reject(g, "source is not a string", 22);
+		REJECT(g, "source is not a string");
 		return;
 	}
 	if (t_ch && d->t[t_ch].type != JSON_STRING && d->t[t_ch].type != JSON_NULL) {
-		reject(g, "channel is not a string", 23);
+		REJECT(g, "channel is not a string");
 		return;
 	}
 	if (t_props && d->t[t_props].type != JSON_OBJECT && d->t[t_props].type != JSON_NULL) {
-		reject(g, "props is not an object", 22);
+		REJECT(g, "props is not an object");
 		return;
 	}
 	if (t_traits && d->t[t_traits].type != JSON_OBJECT && d->t[t_traits].type != JSON_NULL) {
-		reject(g, "traits is not an object", 23);
+		REJECT(g, "traits is not an object");
 		return;
 	}
 	/* the body after event_id */
@@ -651,11 +662,11 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 	}
 	/* identifiers */
 	if (!t_ids) {
-		reject(g, "missing ids", 11);
+		REJECT(g, "missing ids");
 		return;
 	}
 	if (d->t[t_ids].type != JSON_OBJECT) {
-		reject(g, "ids is not an object", 20);
+		REJECT(g, "ids is not an object");
 		return;
 	}
 	buf_reset(&g->drops);
@@ -667,7 +678,7 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		char tname[40];
 
 		if (kt->esc || !valid_type_name(tp, tl, 0)) {
-			drop(g, "?", 1, "identifier type must be 1-32 of a-z 0-9 _ starting with a letter");
+			drop(g, tp, tl, "identifier type must be 1-32 of a-z 0-9 _ starting with a letter");
 			continue;
 		}
 		memcpy(tname, tp, tl);
@@ -742,7 +753,7 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 			buf_add(&g->key, g->tmp.p, g->tmp.len);
 		}
 		if (nids > MAX_IDS) {
-			reject(g, "more than 64 identifiers", 24);
+			REJECT(g, "more than 64 identifiers");
 			return;
 		}
 	}
@@ -750,7 +761,7 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		if (g->drops.len)
 			rejectf(g, "no usable identifier (%s)", g->drops.p);
 		else
-			reject(g, "no usable identifier", 20);
+			REJECT(g, "no usable identifier");
 		return;
 	}
 	key_off = 0;
@@ -781,13 +792,13 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		const struct json_tok *it = &d->t[t_id];
 		size_t z;
 		if (it->type != JSON_STRING || it->esc || it->len == 0 || it->len > MAX_EVENT_ID) {
-			reject(g, "invalid event_id: want a string of 1-128 printable ASCII characters", 68);
+			REJECT(g, "invalid event_id: want a string of 1-128 printable ASCII characters");
 			return;
 		}
 		for (z = 0; z < it->len; z++) {
 			unsigned char ch = (unsigned char)d->s[it->off + z];
 			if (ch < 0x21 || ch > 0x7e) {
-				reject(g, "invalid event_id: want a string of 1-128 printable ASCII characters", 68);
+				REJECT(g, "invalid event_id: want a string of 1-128 printable ASCII characters");
 				return;
 			}
 		}
@@ -874,7 +885,7 @@ static void record(struct ingest *g, const char *p, size_t n)
 		return;
 	}
 	if (json_parse(&g->doc, p, n, g->max_depth, &why, &at)) {
-		rejectf(g, "invalid json: %s at byte %zu", why, at + 1);
+		bad_json(g, why, at);
 		return;
 	}
 	mapped(g, jqprog_from_json(&g->doc, 0));
@@ -1109,7 +1120,9 @@ static int run_lines(struct ingest *g, const char *spec)
 			break;
 		}
 		if (x == 2) {
-			if (store_pending(g->st) && (rc = commit(g)))
+			/* input idle: hand over what is done, so a live pipeline
+			 * never waits on our buffers */
+			if ((rc = commit(g)))
 				break;
 			continue;
 		}

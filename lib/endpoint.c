@@ -39,6 +39,7 @@ int ep_in_open(struct ep_in *e, const char *spec, const struct ep_cfg *cfg)
 		return EXIT_IO;
 	}
 	lines_init(&e->lines, &e->in, e->max_line);
+	e->in.idle_ok = 1;
 	return 0;
 }
 
@@ -48,6 +49,8 @@ int ep_in_next(struct ep_in *e, struct ep_rec *r)
 
 	if (!e->kafka) {
 		rc = lines_next(&e->lines, &r->p, &r->n, &r->flags);
+		if (rc == 2)
+			return 2;
 		if (rc < 0) {
 			cli_err("cannot read '%s': %s", e->in.name, e->in.err);
 			e->code = EXIT_IO;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,13 @@
 
 static ssize_t raw_read(struct input *in, char *p, size_t n)
 {
+	if (in->idle_ok && !in->idle_said) {
+		struct pollfd pfd = {in->fd, POLLIN, 0};
+		if (poll(&pfd, 1, 0) == 0) {
+			in->idle_said = 1;
+			return -2;
+		}
+	}
 	for (;;) {
 		ssize_t r;
 
@@ -22,6 +30,7 @@ static ssize_t raw_read(struct input *in, char *p, size_t n)
 		r = read(in->fd, p, n);
 		if (r >= 0) {
 			in->bytes += (unsigned long long)r;
+			in->idle_said = 0;
 			return r;
 		}
 		if (errno == EINTR)
@@ -115,7 +124,7 @@ ssize_t input_read(struct input *in, char *p, size_t n)
 		}
 		r = raw_read(in, in->raw, in->raw_cap);
 		if (r < 0)
-			return -1;
+			return r;
 		in->raw_len = (size_t)r;
 		in->raw_pos = 0;
 		if (r == 0)
@@ -282,6 +291,8 @@ static int fill(struct lines *l)
 		l->start = 0;
 	}
 	r = input_read(l->in, l->buf + l->end, l->cap - l->end - 1);
+	if (r == -2)
+		return 2;
 	if (r < 0)
 		return -1;
 	if (r == 0) {
@@ -320,6 +331,8 @@ int lines_next(struct lines *l, const char **p, size_t *n, unsigned *flags)
 		r = fill(l);
 		if (r < 0)
 			return -1;
+		if (r == 2)
+			return 2;
 		if (r == 0) {
 			len = l->end - l->start;
 			if (!len)
@@ -361,7 +374,9 @@ int lines_next(struct lines *l, const char **p, size_t *n, unsigned *flags)
 				break;
 			}
 			l->end = keep;
-			r = fill(l);
+			do
+				r = fill(l);
+			while (r == 2);
 			if (r < 0)
 				return -1;
 			if (r == 0) {

@@ -25,13 +25,16 @@ struct input {
 	size_t raw_len, raw_pos, raw_cap;
 	int raw_eof;
 	unsigned long long bytes; /* bytes read from the file (compressed) */
+	int idle_ok;      /* report "no data ready" once before blocking */
+	int idle_said;
 	char err[160];
 };
 
 /* Open path ("-" for stdin). Returns 0, or -1 with in->err set. */
 int input_open(struct input *in, const char *path);
 /* Read up to n decompressed bytes. Returns the count, 0 at end, -1 on error
- * (in->err says why). */
+ * (in->err says why), or -2 when idle_ok is set and no byte is ready yet
+ * (said once; the next call blocks): a moment for the caller to flush. */
 ssize_t input_read(struct input *in, char *p, size_t n);
 void input_close(struct input *in);
 
@@ -82,7 +85,8 @@ struct lines {
 void lines_init(struct lines *l, struct input *in, size_t max);
 void lines_release(struct lines *l);
 /* Next line into *p, *n (valid until the next call), *flags. Returns 1, 0 at
- * end, -1 on a read error (l->in->err). */
+ * end, -1 on a read error (l->in->err), 2 when the input is idle (see
+ * input_read; call again to wait for more). */
 int lines_next(struct lines *l, const char **p, size_t *n, unsigned *flags);
 
 

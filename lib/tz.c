@@ -346,12 +346,37 @@ static size_t block_size(const struct tzif_hdr *h, size_t tsize)
 	       h->isutcnt;
 }
 
+/* The v2+ footer: "\n" TZ-string "\n"; an empty string means no rule. */
+static int parse_footer(struct tz *z, const unsigned char *f, size_t n)
+{
+	char str[TZ_MAX_FOOTER + 1];
+	const unsigned char *nl;
+	size_t len;
+
+	if (n < 2 || f[0] != '\n')
+		return -1;
+	nl = memchr(f + 1, '\n', n - 1);
+	if (!nl)
+		return -1;
+	len = (size_t)(nl - f - 1);
+	if (len == 0)
+		return 0;
+	if (len > TZ_MAX_FOOTER || memchr(f + 1, 0, len))
+		return -1;
+	memcpy(str, f + 1, len);
+	str[len] = 0;
+	if (parse_rule(str, &z->rule) || z->rule.dst_off < -TZ_MAX_UTOFF ||
+	    z->rule.dst_off > TZ_MAX_UTOFF)
+		return -1;
+	z->has_rule = 1;
+	return 0;
+}
+
 static int parse_tzif(struct tz *z, const unsigned char *p, size_t n)
 {
 	struct tzif_hdr h;
 	const unsigned char *q, *tt;
 	size_t off, tsize = 4, blk;
-	char footer[TZ_MAX_FOOTER + 1];
 
 	if (read_hdr(p, n, &h))
 		return -1;
@@ -407,31 +432,7 @@ static int parse_tzif(struct tz *z, const unsigned char *p, size_t n)
 
 	if (tsize == 4)
 		return 0;
-	/* Footer: "\n" TZ-string "\n"; an empty string means no rule. */
-	off += blk;
-	{
-		const unsigned char *f = p + off, *nl;
-		size_t len;
-
-		if (n - off < 2 || f[0] != '\n')
-			return -1;
-		nl = memchr(f + 1, '\n', n - off - 1);
-		if (!nl)
-			return -1;
-		len = (size_t)(nl - f - 1);
-		if (len == 0)
-			return 0;
-		if (len > TZ_MAX_FOOTER || memchr(f + 1, 0, len))
-			return -1;
-		memcpy(footer, f + 1, len);
-		footer[len] = 0;
-	}
-	if (parse_rule(footer, &z->rule))
-		return -1;
-	if (z->rule.dst_off < -TZ_MAX_UTOFF || z->rule.dst_off > TZ_MAX_UTOFF)
-		return -1;
-	z->has_rule = 1;
-	return 0;
+	return parse_footer(z, p + off + blk, n - off - blk);
 }
 
 /* Read the whole of a zone file; returns a malloc'd buffer or NULL. */
