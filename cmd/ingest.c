@@ -58,7 +58,7 @@ static const struct cli_opt opts[] = {
 	{"batch", OPT_BATCH, 1, "N", "commit state every N events (default 50000)"},
 	{"window", OPT_WINDOW, 1, "DUR", "dedupe window of event time (default: ingest.json, else 7d)"},
 	{"no-dedupe", OPT_NO_DEDUPE, 0, NULL, "pass duplicates on; keep no dedupe state"},
-	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits (faster; a crash may lose the last batches)"},
+	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits (faster; a power loss may undo the last commits)"},
 	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
 	{0, 0, 0, 0, 0},
 };
