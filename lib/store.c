@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -40,7 +41,56 @@ struct store {
 	uint64_t *slots; /* hash tag << 32 | index+1 into ops; 0 empty */
 	size_t nslots;
 	unsigned long long commits, nops_total, grows;
+	unsigned gets; /* LMDB lookups since the last trim */
+	char *dir;
+	void *map_addr; /* the read-only map, found in /proc/self/maps */
+	size_t map_len;
+	int map_missing;
 };
+
+#define TRIM_EVERY 16384
+
+/*
+ * Drop the map's pages from this process's page tables. They stay in the
+ * page cache, so the next touch is a minor fault; this keeps the resident
+ * set bounded by what a batch touches, not by the size of the store. The map
+ * is read-only (no MDB_WRITEMAP), so this never loses data.
+ */
+static void trim(struct store *s)
+{
+	char line[512];
+	FILE *f;
+
+	s->gets = 0;
+	if (!s->map_addr) {
+		/* find the map: the mapping of data.mdb at offset 0 */
+		struct stat st;
+		char path[4096];
+
+		if (!s->dir || s->map_missing)
+			return;
+		snprintf(path, sizeof path, "%s/data.mdb", s->dir);
+		if (stat(path, &st) || !(f = fopen("/proc/self/maps", "r"))) {
+			s->map_missing = 1;
+			return;
+		}
+		while (fgets(line, sizeof line, f)) {
+			unsigned long lo, hi, off, ino;
+			char perms[8];
+			if (sscanf(line, "%lx-%lx %7s %lx %*s %lu", &lo, &hi, perms, &off, &ino) == 5 &&
+			    ino == (unsigned long)st.st_ino && off == 0 && hi - lo > s->map_len) {
+				s->map_addr = (void *)lo;
+				s->map_len = hi - lo;
+			}
+		}
+		fclose(f);
+		if (!s->map_addr) {
+			s->map_missing = 1;
+			return;
+		}
+	}
+	madvise(s->map_addr, s->map_len, MADV_DONTNEED);
+}
 
 static void lerr(const char *what, const char *subject, int rc)
 {
@@ -67,6 +117,7 @@ struct store *store_open(const char *dir, const char *owner, unsigned flags,
 
 	*code = EXIT_IO;
 	s->owner = xstrdup(owner);
+	s->dir = xstrdup(dir);
 	s->flags = flags;
 	s->mapmax = max && *max ? strtoull(max, NULL, 10) : MAP_MAX_DEFAULT;
 	if (!(flags & STORE_RDONLY) && mkdir(dir, 0775) && errno != EEXIST) {
@@ -181,6 +232,7 @@ void store_close(struct store *s)
 	free(s->slots);
 	buf_release(&s->arena);
 	free(s->owner);
+	free(s->dir);
 	free(s);
 }
 
@@ -202,6 +254,8 @@ static int renew(struct store *s)
 			s->rtxn = NULL;
 		}
 		mdb_env_set_mapsize(s->env, 0);
+		s->map_addr = NULL;
+		s->map_len = 0;
 		rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
 	}
 	if (rc) {
@@ -247,6 +301,8 @@ int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
 	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	if (rc == MDB_MAP_RESIZED) {
 		mdb_env_set_mapsize(s->env, 0);
+		s->map_addr = NULL;
+		s->map_len = 0;
 		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	}
 	if (rc)
@@ -430,6 +486,8 @@ int store_get(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 		return -1;
 	k.mv_data = (void *)key;
 	k.mv_size = klen;
+	if (++s->gets >= TRIM_EVERY)
+		trim(s);
 	rc = mdb_get(s->rtxn, dbi, &k, val);
 	if (rc == 0)
 		return 1;
@@ -533,6 +591,8 @@ int store_commit(struct store *s)
 		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 		if (rc == MDB_MAP_RESIZED) {
 			mdb_env_set_mapsize(s->env, 0);
+			s->map_addr = NULL;
+			s->map_len = 0;
 			rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 		}
 		if (rc) {
@@ -568,6 +628,8 @@ int store_commit(struct store *s)
 			lerr("cannot grow store of", s->owner, rc);
 			return EXIT_IO;
 		}
+		s->map_addr = NULL;
+		s->map_len = 0;
 		s->grows++;
 	}
 	if (rc) {
@@ -579,6 +641,7 @@ int store_commit(struct store *s)
 	s->commits++;
 	s->nops_total += s->nops;
 	store_discard(s);
+	trim(s);
 	return 0;
 }
 
