@@ -14,7 +14,7 @@ PREFIX ?= /usr/local
 TOOLS = ingest
 LIBMODS = buf cli clock conf csv endpoint hash io jqprog json kafka norm store tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
-HELPERS = kmock gen-events
+HELPERS = kmock gen-events rusage
 
 FLAVOR = $(if $(SANITIZE),san,opt)
 B = build/$(FLAVOR)

@@ -37,6 +37,7 @@
 #define MAX_EVENT_ID 128
 #define MAX_TYPE 64
 #define MAX_IDS 64
+#define HEADROOM (MAX_EVENT_ID + 32) /* room for {"event_id":"…", */
 
 enum {
 	OPT_SOURCE = 300,
@@ -55,7 +56,7 @@ static const struct cli_opt opts[] = {
 	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
 	{"format", OPT_FORMAT, 1, "FMT", "ndjson or csv (default: the source's, else by file name)"},
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-ingest)"},
-	{"batch", OPT_BATCH, 1, "N", "commit state every N events (default 50000)"},
+	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 16384)"},
 	{"window", OPT_WINDOW, 1, "DUR", "dedupe window of event time (default: ingest.json, else 7d)"},
 	{"no-dedupe", OPT_NO_DEDUPE, 0, NULL, "pass duplicates on; keep no dedupe state"},
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits (faster; a power loss may undo the last commits)"},
@@ -643,8 +644,10 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		REJECT(g, "traits is not an object");
 		return;
 	}
-	/* the body after event_id */
+	/* the body after event_id, built behind room for the prefix */
 	buf_reset(&g->body);
+	buf_grow(&g->body, HEADROOM);
+	g->body.len = HEADROOM;
 	buf_adds(&g->body, "\"ts\":\"");
 	buf_add(&g->body, iso, CLOCK_ISO_LEN);
 	buf_adds(&g->body, "\",\"type\":");
@@ -806,7 +809,7 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		eidn = it->len;
 	} else {
 		uint64_t h[2];
-		hash128(g->body.p, g->body.len, 0, h);
+		hash128(g->body.p + HEADROOM, g->body.len - HEADROOM, 0, h);
 		hash_hex(h, idhex);
 		eid = idhex;
 		eidn = 32;
@@ -821,10 +824,13 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		store_be64(dk + 8, hash64(eid, eidn, 0x5eed));
 		/* keys sort by time: past the latest committed one, only the
 		 * batch can hold it */
-		if (ts > g->seen_max)
-			r = store_get_pending(g->st, g->seen, dk, sizeof dk, &v) == 1;
-		else
+		if (ts > g->seen_max) {
+			r = store_put_new(g->st, g->seen, dk, sizeof dk, "", 0);
+		} else {
 			r = store_get(g->st, g->seen, dk, sizeof dk, &v);
+			if (r == 0)
+				store_put(g->st, g->seen, dk, sizeof dk, "", 0);
+		}
 		if (r < 0) {
 			g->fatal = EXIT_IO;
 			return;
@@ -833,16 +839,17 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 			g->dups++;
 			return;
 		}
-		store_put(g->st, g->seen, dk, sizeof dk, "", 0);
 		if (ts > g->watermark)
 			g->watermark = ts;
 	}
-	buf_reset(&g->line);
-	buf_adds(&g->line, "{\"event_id\":\"");
-	buf_add(&g->line, eid, eidn);
-	buf_adds(&g->line, "\",");
-	buf_add(&g->line, g->body.p, g->body.len);
-	emit(g, g->key.p + key_off, key_len, g->line.p, g->line.len);
+	{
+		/* {"event_id":"…", goes right before the body */
+		char *p = g->body.p + HEADROOM - (eidn + 15);
+		memcpy(p, "{\"event_id\":\"", 13);
+		memcpy(p + 13, eid, eidn);
+		memcpy(p + 13 + eidn, "\",", 2);
+		emit(g, g->key.p + key_off, key_len, p, g->body.len - HEADROOM + eidn + 15);
+	}
 }
 
 /* Run the mapping on jv input; each result becomes an event. */
@@ -1208,7 +1215,7 @@ int main(int argc, char **argv)
 	g->cli.opts = opts;
 	g->cli.handle = handle;
 	g->cli.ctx = g;
-	g->batch = 50000;
+	g->batch = 16384;
 	g->window = 7LL * 86400 * 1000;
 	g->max_line = 1 << 20;
 	g->max_depth = 64;

@@ -103,20 +103,27 @@ ssize_t input_read(struct input *in, char *p, size_t n)
 	for (;;) {
 		ZSTD_inBuffer ib = {in->raw, in->raw_len, in->raw_pos};
 		ZSTD_outBuffer ob = {p, n, 0};
-		size_t rc = ZSTD_decompressStream(in->z, &ob, &ib);
+		size_t rc = 1;
 		ssize_t r;
 
+		/* raw_len 0: a frame ended with the last byte read and the
+		 * decoder holds nothing. Calling it with no input then would
+		 * start a new frame, unfinished at the end of input. */
+		if (in->raw_len)
+			rc = ZSTD_decompressStream(in->z, &ob, &ib);
 		in->raw_pos = ib.pos;
 		if (ZSTD_isError(rc)) {
 			snprintf(in->err, sizeof in->err, "zstd: %s", ZSTD_getErrorName(rc));
 			return -1;
 		}
+		if (rc == 0 && in->raw_pos == in->raw_len)
+			in->raw_len = in->raw_pos = 0;
 		if (ob.pos)
 			return (ssize_t)ob.pos;
 		if (in->raw_pos < in->raw_len)
 			continue;
 		if (in->raw_eof) {
-			if (rc != 0) {
+			if (in->raw_len) {
 				snprintf(in->err, sizeof in->err, "zstd: truncated frame");
 				return -1;
 			}
@@ -125,10 +132,14 @@ ssize_t input_read(struct input *in, char *p, size_t n)
 		r = raw_read(in, in->raw, in->raw_cap);
 		if (r < 0)
 			return r;
+		if (r == 0) {
+			/* inside a frame raw_len stays set: the decoder is asked
+			 * once more for what it holds, then the frame is truncated */
+			in->raw_eof = 1;
+			continue;
+		}
 		in->raw_len = (size_t)r;
 		in->raw_pos = 0;
-		if (r == 0)
-			in->raw_eof = 1;
 	}
 }
 

@@ -402,8 +402,8 @@ static struct op *op_find(struct store *s, MDB_dbi dbi, const void *k, size_t kl
 	}
 }
 
-static void op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
-		   size_t kl, const void *v, size_t vl, size_t max)
+static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
+		  size_t kl, const void *v, size_t vl, size_t max, int only_new)
 {
 	struct op *o;
 	uint64_t *slot = NULL, h = 0;
@@ -414,8 +414,8 @@ static void op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 		s->cap = s->cap ? s->cap * 2 : 1024;
 		s->ops = xrealloc(s->ops, s->cap * sizeof *s->ops);
 	}
-	if (kind != OP_DEL_BELOW)
-		op_find(s, dbi, k, kl, &slot, &h);
+	if (kind != OP_DEL_BELOW && op_find(s, dbi, k, kl, &slot, &h) && only_new)
+		return 1;
 	o = &s->ops[s->nops];
 	o->seq = (uint32_t)s->nops;
 	o->kind = (uint8_t)kind;
@@ -431,23 +431,30 @@ static void op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 	if (slot)
 		*slot = TAG(h) | ((uint64_t)s->nops + 1);
 	s->nops++;
+	return 0;
 }
 
 void store_put(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 	       const void *val, size_t vlen)
 {
-	op_add(s, OP_PUT, dbi, key, klen, val, vlen, 0);
+	op_add(s, OP_PUT, dbi, key, klen, val, vlen, 0, 0);
+}
+
+int store_put_new(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
+		  const void *val, size_t vlen)
+{
+	return op_add(s, OP_PUT, dbi, key, klen, val, vlen, 0, 1);
 }
 
 void store_del(struct store *s, MDB_dbi dbi, const void *key, size_t klen)
 {
-	op_add(s, OP_DEL, dbi, key, klen, NULL, 0, 0);
+	op_add(s, OP_DEL, dbi, key, klen, NULL, 0, 0, 0);
 }
 
 void store_del_below(struct store *s, MDB_dbi dbi, const void *below,
 		     size_t blen, size_t max)
 {
-	op_add(s, OP_DEL_BELOW, dbi, below, blen, NULL, 0, max);
+	op_add(s, OP_DEL_BELOW, dbi, below, blen, NULL, 0, max, 0);
 }
 
 size_t store_pending(const struct store *s)

@@ -70,6 +70,12 @@ void store_put(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 	       const void *val, size_t vlen);
 void store_del(struct store *s, MDB_dbi dbi, const void *key, size_t klen);
 
+/* Queue a put unless the batch already holds the key: returns 1 (and
+ * queues nothing) when it does, 0 when the put was queued. One probe of the
+ * batch index where store_get_pending + store_put take two. */
+int store_put_new(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
+		  const void *val, size_t vlen);
+
 /* Queue: at commit, delete up to max keys of dbi that sort before `below`. */
 void store_del_below(struct store *s, MDB_dbi dbi, const void *below,
 		     size_t blen, size_t max);
