@@ -485,20 +485,34 @@ static int is_blocked(const struct ingest *g, const char *v, size_t n)
 	return n > 0 && i == n;
 }
 
+/* Bit 1: a character of identifier type names (a-z 0-9 _); bit 2: of
+ * event type names (also A-Z . - : /). */
+static unsigned char name_cls[256];
+
+static void name_cls_init(void)
+{
+	int c;
+
+	for (c = 'a'; c <= 'z'; c++)
+		name_cls[c] = 3;
+	for (c = '0'; c <= '9'; c++)
+		name_cls[c] = 3;
+	name_cls['_'] = 3;
+	for (c = 'A'; c <= 'Z'; c++)
+		name_cls[c] = 2;
+	name_cls['.'] = name_cls['-'] = name_cls[':'] = name_cls['/'] = 2;
+}
+
 static int valid_type_name(const char *s, size_t n, int event)
 {
+	unsigned char want = event ? 2 : 1;
 	size_t i;
 
 	if (!n || n > (event ? MAX_TYPE : 32))
 		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')
-			continue;
-		if (event && ((c >= 'A' && c <= 'Z') || c == '.' || c == '-' || c == ':' || c == '/'))
-			continue;
-		return 0;
-	}
+	for (i = 0; i < n; i++)
+		if (!(name_cls[(unsigned char)s[i]] & want))
+			return 0;
 	return (s[0] >= 'a' && s[0] <= 'z') || (event && s[0] >= 'A' && s[0] <= 'Z');
 }
 
@@ -1209,6 +1223,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	name_cls_init();
 	g->cli.prog = "ingest";
 	g->cli.synopsis = "[options] [FILE…]";
 	g->cli.summary = "Normalise, validate and dedupe raw records into canonical events (NDJSON or Kafka).";

@@ -67,7 +67,10 @@ void hash_hex(const uint64_t h[2], char hex[33])
 	int i, k;
 
 	for (k = 0; k < 2; k++)
-		for (i = 0; i < 16; i++)
-			hex[k * 16 + i] = d[(h[k] >> (60 - 4 * i)) & 15];
+		for (i = 0; i < 8; i++) {
+			unsigned byte = (unsigned)(h[k] >> (56 - 8 * i)) & 0xff;
+			hex[k * 16 + 2 * i] = d[byte >> 4];
+			hex[k * 16 + 2 * i + 1] = d[byte & 15];
+		}
 	hex[32] = 0;
 }

@@ -8,6 +8,7 @@ struct parser {
 	struct json_doc *d;
 	const unsigned char *s, *p, *end;
 	unsigned depth, max_depth;
+	unsigned long ws; /* white space runs skipped so far */
 	const char *why;
 };
 
@@ -40,7 +41,7 @@ static int fail(struct parser *ps, const char *why)
 	return -1;
 }
 
-static uint32_t tok_new(struct parser *ps, enum json_type type)
+static inline uint32_t tok_new(struct parser *ps, enum json_type type)
 {
 	struct json_doc *d = ps->d;
 	struct json_tok *t;
@@ -59,10 +60,14 @@ static uint32_t tok_new(struct parser *ps, enum json_type type)
 	return d->nt++;
 }
 
-static void skip_ws(struct parser *ps)
+static inline void skip_ws(struct parser *ps)
 {
-	while (ps->p < ps->end && (cls[*ps->p] & 2))
-		ps->p++;
+	if (ps->p < ps->end && (cls[*ps->p] & 2)) {
+		ps->ws++;
+		do
+			ps->p++;
+		while (ps->p < ps->end && (cls[*ps->p] & 2));
+	}
 }
 
 static int hex4(const unsigned char *p, unsigned *v)
@@ -225,6 +230,7 @@ static int parse_value(struct parser *ps);
 static int parse_container(struct parser *ps, uint32_t ti, int obj)
 {
 	uint32_t size = 0;
+	unsigned long ws0 = ps->ws;
 
 	if (++ps->depth > ps->max_depth)
 		return fail(ps, "nesting too deep");
@@ -270,6 +276,7 @@ static int parse_container(struct parser *ps, uint32_t ti, int obj)
 done:
 	ps->depth--;
 	ps->d->t[ti].size = size;
+	ps->d->t[ti].esc = ps->ws != ws0;
 	ps->d->t[ti].len = (uint32_t)(ps->p - (const unsigned char *)ps->d->s) -
 			   ps->d->t[ti].off;
 	return 0;
@@ -341,6 +348,7 @@ int json_parse(struct json_doc *d, const char *s, size_t n, unsigned max_depth,
 	ps.s = ps.p = (const unsigned char *)s;
 	ps.end = ps.s + n;
 	ps.depth = 0;
+	ps.ws = 0;
 	ps.max_depth = max_depth ? max_depth : 1;
 	ps.why = NULL;
 	skip_ws(&ps);
@@ -483,6 +491,10 @@ void json_write_tok(const struct json_doc *d, uint32_t i, struct buf *out)
 		buf_addc(out, '"');
 		break;
 	case JSON_ARRAY:
+		if (!t->esc) { /* already compact: the text as it is */
+			buf_add(out, d->s + t->off, t->len);
+			break;
+		}
 		buf_addc(out, '[');
 		for (k = 0, j = i + 1; k < t->size; k++, j = d->t[j].next) {
 			if (k)
@@ -492,6 +504,10 @@ void json_write_tok(const struct json_doc *d, uint32_t i, struct buf *out)
 		buf_addc(out, ']');
 		break;
 	case JSON_OBJECT:
+		if (!t->esc) {
+			buf_add(out, d->s + t->off, t->len);
+			break;
+		}
 		buf_addc(out, '{');
 		for (k = 0, j = i + 1; k < t->size; k++) {
 			if (k)

@@ -29,7 +29,8 @@ enum json_type {
 
 struct json_tok {
 	uint8_t type;  /* enum json_type */
-	uint8_t esc;   /* string: holds backslash escapes */
+	uint8_t esc;   /* string: holds backslash escapes; array/object: holds
+			* white space, so its text is not already compact */
 	uint32_t off;  /* string: first byte after the quote; else first byte */
 	uint32_t len;  /* string: bytes before the closing quote; number: text */
 	uint32_t size; /* array: elements; object: key/value pairs */

@@ -557,6 +557,9 @@ static int del_below(MDB_txn *txn, const struct store *s, const struct op *o)
 
 static int apply(struct store *s, MDB_txn *txn)
 {
+	MDB_cursor *cur = NULL;
+	MDB_dbi cdbi = 0;
+	int append = 0; /* keys so far went past the end of cdbi */
 	size_t i;
 	int rc = 0;
 
@@ -567,7 +570,23 @@ static int apply(struct store *s, MDB_txn *txn)
 
 		switch (o->kind) {
 		case OP_PUT:
-			rc = mdb_put(txn, o->dbi, &k, &v, 0);
+			/* sorted keys past the current end append cheaply (streams
+			 * keyed by time do); anything else is an ordinary put */
+			if (!cur || cdbi != o->dbi) {
+				if (cur)
+					mdb_cursor_close(cur);
+				if ((rc = mdb_cursor_open(txn, o->dbi, &cur)))
+					return rc;
+				cdbi = o->dbi;
+				append = 1;
+			}
+			if (append) {
+				rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
+				if (rc != MDB_KEYEXIST)
+					break;
+				append = 0;
+			}
+			rc = mdb_cursor_put(cur, &k, &v, 0);
 			break;
 		case OP_DEL:
 			rc = mdb_del(txn, o->dbi, &k, NULL);
@@ -579,9 +598,22 @@ static int apply(struct store *s, MDB_txn *txn)
 			break;
 		}
 		if (rc)
-			return rc;
+			break;
 	}
-	return 0;
+	if (cur)
+		mdb_cursor_close(cur);
+	return rc;
+}
+
+/* Are the ops already in commit order? (Streams keyed by time mostly are.) */
+static int sorted(const struct store *s)
+{
+	size_t i;
+
+	for (i = 1; i < s->nops; i++)
+		if (op_cmp(&s->ops[i - 1], &s->ops[i]) > 0)
+			return 0;
+	return 1;
 }
 
 int store_commit(struct store *s)
@@ -592,7 +624,8 @@ int store_commit(struct store *s)
 	if (!s->nops)
 		return 0;
 	sort_ctx = s;
-	qsort(s->ops, s->nops, sizeof *s->ops, op_cmp);
+	if (!sorted(s))
+		qsort(s->ops, s->nops, sizeof *s->ops, op_cmp);
 	store_read_end(s);
 	for (;;) {
 		rc = mdb_txn_begin(s->env, NULL, 0, &txn);

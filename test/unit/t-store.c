@@ -1,0 +1,750 @@
+/*
+ * t-store - the LMDB store: batches, reads, range deletes, offsets, the
+ * meta DB, reopening, map growth and the map limit, in a temporary
+ * directory.
+ */
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "io.h"
+#include "store.h"
+#include "t.h"
+
+static char dir[] = "/tmp/uops-t-store-XXXXXX";
+static char pathbuf[4][512];
+static int pathn;
+
+static const char *at(const char *name)
+{
+	char *p = pathbuf[pathn++ % 4];
+
+	snprintf(p, sizeof pathbuf[0], "%s/%s", dir, name);
+	return p;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+/* Diagnostics the store prints on purpose go to a file, to be checked. */
+static int saved_err = -1;
+
+static void quiet_begin(void)
+{
+	int fd = open(at("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	fflush(stderr);
+	saved_err = dup(2);
+	dup2(fd, 2);
+	close(fd);
+}
+
+static void quiet_end(struct buf *b)
+{
+	char err[200];
+
+	fflush(stderr);
+	dup2(saved_err, 2);
+	close(saved_err);
+	buf_reset(b);
+	if (io_slurp(at("stderr.txt"), b, err, sizeof err))
+		buf_adds(b, err);
+}
+
+static struct store *open_store(const char *name, const char *owner,
+				unsigned flags, int *code)
+{
+	return store_open(at(name), owner, flags, code);
+}
+
+/* The value of key in dbi as a string ("-" when absent, "ERR" on error). */
+static const char *get(struct store *s, MDB_dbi dbi, const char *key,
+		       struct buf *b)
+{
+	MDB_val v;
+	int rc = store_get(s, dbi, key, strlen(key), &v);
+
+	buf_reset(b);
+	if (rc == 1)
+		buf_add(b, v.mv_data, v.mv_size);
+	else
+		buf_adds(b, rc == 0 ? "-" : "ERR");
+	return b->p;
+}
+
+/* store_get_pending as a string: "put:<value>", "del", "none". */
+static const char *pending(struct store *s, MDB_dbi dbi, const char *key,
+			   struct buf *b)
+{
+	MDB_val v;
+	int rc = store_get_pending(s, dbi, key, strlen(key), &v);
+
+	buf_reset(b);
+	if (rc == 1) {
+		buf_adds(b, "put:");
+		buf_add(b, v.mv_data, v.mv_size);
+	} else {
+		buf_printf(b, rc == 2 ? "del" : rc == 0 ? "none" : "rc %d", rc);
+	}
+	return b->p;
+}
+
+/* The committed value of key, read through store_read_txn. */
+static const char *committed(struct store *s, MDB_dbi dbi, const char *key,
+			     struct buf *b)
+{
+	MDB_txn *txn = store_read_txn(s);
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc;
+
+	buf_reset(b);
+	if (!txn)
+		return buf_adds(b, "NO TXN"), b->p;
+	rc = mdb_get(txn, dbi, &k, &v);
+	if (rc == 0)
+		buf_add(b, v.mv_data, v.mv_size);
+	else
+		buf_adds(b, rc == MDB_NOTFOUND ? "-" : mdb_strerror(rc));
+	return b->p;
+}
+
+/* All keys of dbi in order, "k1 k2 ...", through a cursor. */
+static const char *keys(struct store *s, MDB_dbi dbi, struct buf *b)
+{
+	MDB_txn *txn = store_read_txn(s);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	buf_reset(b);
+	buf_adds(b, "");
+	if (!txn || mdb_cursor_open(txn, dbi, &cur))
+		return buf_adds(b, "ERR"), b->p;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (b->len)
+			buf_addc(b, ' ');
+		buf_add(b, k.mv_data, k.mv_size);
+	}
+	mdb_cursor_close(cur);
+	return b->p;
+}
+
+static size_t count(struct store *s, MDB_dbi dbi)
+{
+	MDB_txn *txn = store_read_txn(s);
+	MDB_stat st;
+
+	if (!txn || mdb_stat(txn, dbi, &st))
+		return (size_t)-1;
+	return st.ms_entries;
+}
+
+static void put(struct store *s, MDB_dbi dbi, const char *k, const char *v)
+{
+	store_put(s, dbi, k, strlen(k), v, strlen(v));
+}
+
+static void del(struct store *s, MDB_dbi dbi, const char *k)
+{
+	store_del(s, dbi, k, strlen(k));
+}
+
+/* Key i and a value of n bytes that depends on i. */
+static size_t mkey(char *k, size_t i)
+{
+	return (size_t)snprintf(k, 32, "key%09zu", i);
+}
+
+static void mval(char *v, size_t i, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		v[j] = (char)('a' + (i * 31 + j) % 26);
+	if (n >= 8)
+		memcpy(v, &i, sizeof i < n ? sizeof i : n);
+}
+
+static void test_basic(void)
+{
+	struct buf b = BUF_INIT;
+	struct store *s;
+	struct store_stats st;
+	struct stat sb;
+	MDB_dbi kv, other;
+	int code = -1;
+
+	s = open_store("main", "t", STORE_NOSYNC, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(code, 0);
+	T_EQ_INT(stat(at("main/data.mdb"), &sb), 0);
+	T_EQ_INT(store_dbi(s, "t.kv", 0, &kv), 0);
+	T_EQ_INT(store_dbi(s, "t.other", 0, &other), 0);
+	T_OK(kv != other);
+	T_EQ_INT(store_pending(s), 0);
+	T_EQ_INT(store_commit(s), 0); /* an empty batch */
+
+	/* queued puts are visible at once, but not committed */
+	put(s, kv, "k1", "v1");
+	T_EQ_INT(store_pending(s), 1);
+	T_EQ_STR(get(s, kv, "k1", &b), "v1");
+	T_EQ_STR(pending(s, kv, "k1", &b), "put:v1");
+	T_EQ_STR(committed(s, kv, "k1", &b), "-");
+	/* the same key in another DB is another key */
+	T_EQ_STR(get(s, other, "k1", &b), "-");
+	T_EQ_STR(pending(s, other, "k1", &b), "none");
+	T_EQ_STR(get(s, kv, "k", &b), "-");
+	T_EQ_STR(get(s, kv, "k1x", &b), "-");
+	/* a queued delete of an absent key */
+	del(s, kv, "k2");
+	T_EQ_STR(pending(s, kv, "k2", &b), "del");
+	T_EQ_STR(get(s, kv, "k2", &b), "-");
+	T_EQ_INT(store_pending(s), 2);
+	/* empty values and binary keys */
+	store_put(s, kv, "\0\1", 2, "", 0);
+	T_EQ_STR(pending(s, kv, "", &b), "none");
+	{
+		MDB_val v;
+		T_EQ_INT(store_get(s, kv, "\0\1", 2, &v), 1);
+		T_EQ_INT(v.mv_size, 0);
+		T_EQ_INT(store_get(s, kv, "\0", 1, &v), 0);
+	}
+
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_INT(store_pending(s), 0);
+	T_EQ_STR(pending(s, kv, "k1", &b), "none");
+	T_EQ_STR(pending(s, kv, "k2", &b), "none");
+	T_EQ_STR(get(s, kv, "k1", &b), "v1");
+	T_EQ_STR(committed(s, kv, "k1", &b), "v1");
+	T_EQ_STR(get(s, kv, "k2", &b), "-");
+	{
+		MDB_val v;
+		T_EQ_INT(store_get(s, kv, "\0\1", 2, &v), 1);
+		T_EQ_INT(v.mv_size, 0);
+	}
+	store_stats(s, &st);
+	T_EQ_INT(st.commits, 1);
+	T_EQ_INT(st.ops, 3);
+	T_EQ_INT(st.grows, 0);
+	T_EQ_INT(st.mapsize, 64 << 20);
+
+	/* delete a committed key: gone for store_get at once */
+	del(s, kv, "k1");
+	T_EQ_STR(get(s, kv, "k1", &b), "-");
+	T_EQ_STR(pending(s, kv, "k1", &b), "del");
+	T_EQ_STR(committed(s, kv, "k1", &b), "v1");
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(get(s, kv, "k1", &b), "-");
+	T_EQ_STR(committed(s, kv, "k1", &b), "-");
+
+	/* the same key several times in one batch: the last one wins */
+	put(s, kv, "dup", "first");
+	put(s, kv, "dup", "2");
+	T_EQ_STR(get(s, kv, "dup", &b), "2");
+	put(s, kv, "dup", "third value");
+	T_EQ_STR(get(s, kv, "dup", &b), "third value");
+	T_EQ_INT(store_pending(s), 3);
+	put(s, kv, "pd", "x");
+	del(s, kv, "pd");
+	T_EQ_STR(get(s, kv, "pd", &b), "-");
+	T_EQ_STR(pending(s, kv, "pd", &b), "del");
+	del(s, kv, "dp");
+	put(s, kv, "dp", "back");
+	T_EQ_STR(get(s, kv, "dp", &b), "back");
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(get(s, kv, "dup", &b), "third value");
+	T_EQ_STR(get(s, kv, "pd", &b), "-");
+	T_EQ_STR(get(s, kv, "dp", &b), "back");
+	/* ... also across a committed value */
+	put(s, kv, "dup", "4");
+	del(s, kv, "dup");
+	put(s, kv, "dup", "5");
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(get(s, kv, "dup", &b), "5");
+
+	/* a discarded batch leaves no trace */
+	put(s, kv, "gone", "x");
+	del(s, kv, "dup");
+	store_discard(s);
+	T_EQ_INT(store_pending(s), 0);
+	T_EQ_STR(get(s, kv, "gone", &b), "-");
+	T_EQ_STR(get(s, kv, "dup", &b), "5");
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(get(s, kv, "gone", &b), "-");
+	T_EQ_STR(get(s, kv, "dup", &b), "5");
+
+	/* the read transaction ends and renews */
+	store_read_end(s);
+	T_EQ_STR(get(s, kv, "dp", &b), "back");
+	store_read_end(s);
+	store_read_end(s);
+	T_EQ_STR(committed(s, kv, "dp", &b), "back");
+
+	T_EQ_INT(count(s, kv), 3); /* and "\0\1" */
+	store_del(s, kv, "\0\1", 2);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(keys(s, kv, &b), "dp dup");
+	store_stats(s, &st);
+	T_EQ_INT(st.commits, 5);
+	store_close(s);
+	buf_release(&b);
+}
+
+/* Many keys in one batch (the pending index grows), with overwrites. */
+static void test_many(void)
+{
+	struct store *s;
+	MDB_dbi dbi;
+	MDB_val v;
+	char k[32], val[64];
+	size_t i, bad = 0, kl;
+	int code;
+
+	s = open_store("main", "t", STORE_NOSYNC, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_dbi(s, "t.many", 0, &dbi), 0);
+	for (i = 0; i < 30000; i++) {
+		kl = mkey(k, i);
+		mval(val, i, 10 + i % 50);
+		store_put(s, dbi, k, kl, val, 10 + i % 50);
+	}
+	/* overwrite every third, delete every seventh */
+	for (i = 0; i < 30000; i += 3) {
+		kl = mkey(k, i);
+		store_put(s, dbi, k, kl, "over", 4);
+	}
+	for (i = 0; i < 30000; i += 7)
+		store_del(s, dbi, k, mkey(k, i));
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < 30000; i++) {
+			int rc;
+			kl = mkey(k, i);
+			rc = store_get(s, dbi, k, kl, &v);
+			mval(val, i, 10 + i % 50);
+			if (i % 7 == 0)
+				bad += rc != 0;
+			else if (i % 3 == 0)
+				bad += rc != 1 || v.mv_size != 4 ||
+				       memcmp(v.mv_data, "over", 4);
+			else
+				bad += rc != 1 || v.mv_size != 10 + i % 50 ||
+				       memcmp(v.mv_data, val, v.mv_size);
+		}
+		T_EQ_INT(bad, 0);
+		if (pass == 0)
+			T_EQ_INT(store_commit(s), 0);
+	}
+	T_EQ_INT(count(s, dbi), 30000 - (30000 + 6) / 7);
+	store_close(s);
+}
+
+static void test_del_below(void)
+{
+	static const char *const ks[] = { "k2", "a", "k", "k1000", "k1", "k100",
+					  "k10", "b", NULL };
+	struct buf b = BUF_INIT;
+	struct store *s;
+	MDB_dbi dbi, big;
+	char k[32], val[128];
+	size_t i;
+	int code;
+
+	s = open_store("main", "t", STORE_NOSYNC, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_dbi(s, "t.below", 0, &dbi), 0);
+	for (i = 0; ks[i]; i++)
+		put(s, dbi, ks[i], "v");
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(keys(s, dbi, &b), "a b k k1 k10 k100 k1000 k2");
+
+	/* max 0 deletes nothing */
+	store_del_below(s, dbi, "z", 1, 0);
+	T_EQ_INT(store_pending(s), 1);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(keys(s, dbi, &b), "a b k k1 k10 k100 k1000 k2");
+
+	/* at most max keys, from the first */
+	store_del_below(s, dbi, "k100", 4, 2);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(keys(s, dbi, &b), "k k1 k10 k100 k1000 k2");
+
+	/* only keys sorting before the bound: prefixes of it do, the bound
+	 * itself and longer keys do not */
+	store_del_below(s, dbi, "k100", 4, 100);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(keys(s, dbi, &b), "k100 k1000 k2");
+	store_del_below(s, dbi, "k100", 4, 100);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(keys(s, dbi, &b), "k100 k1000 k2");
+	/* an empty bound: nothing sorts before it */
+	store_del_below(s, dbi, "", 0, 100);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(keys(s, dbi, &b), "k100 k1000 k2");
+
+	/* a delete queued before a put of a key below the bound: the put stays */
+	store_del_below(s, dbi, "k3", 2, 100);
+	put(s, dbi, "a2", "new");
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(keys(s, dbi, &b), "a2");
+	/* everything, on an empty DB too */
+	store_del_below(s, dbi, "\xff", 1, 100);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(keys(s, dbi, &b), "");
+	store_del_below(s, dbi, "\xff", 1, 100);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_INT(count(s, dbi), 0);
+
+	/* over many pages: exactly max deleted, in key order; and only in
+	 * the DB asked for */
+	T_EQ_INT(store_dbi(s, "t.below-big", 0, &big), 0);
+	for (i = 0; i < 5000; i++) {
+		size_t kl = mkey(k, i);
+		mval(val, i, sizeof val);
+		store_put(s, big, k, kl, val, sizeof val);
+		if (i < 10)
+			store_put(s, dbi, k, kl, "x", 1);
+	}
+	T_EQ_INT(store_commit(s), 0);
+	mkey(k, 4000);
+	store_del_below(s, big, k, strlen(k), 3000);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_INT(count(s, big), 2000);
+	T_EQ_INT(count(s, dbi), 10);
+	mkey(k, 2999);
+	T_EQ_STR(get(s, big, k, &b), "-");
+	mkey(k, 3000);
+	T_OK(strcmp(get(s, big, k, &b), "-") != 0);
+	/* the bound stops it before max */
+	store_del_below(s, big, k, strlen(k), 1000); /* below key 3000: none */
+	mkey(k, 3500);
+	store_del_below(s, big, k, strlen(k), 100000);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_INT(count(s, big), 1500);
+	mkey(k, 3500);
+	T_OK(strcmp(get(s, big, k, &b), "-") != 0);
+	mkey(k, 3499);
+	T_EQ_STR(get(s, big, k, &b), "-");
+	store_close(s);
+	buf_release(&b);
+}
+
+static void test_offsets(void)
+{
+	struct store *s;
+	int code;
+
+	s = open_store("main", "t", STORE_NOSYNC, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_offset_get(s, "topic", 0), -1);
+	store_offset_put(s, "topic", 0, 42);
+	store_offset_put(s, "topic", 1, 7);
+	store_offset_put(s, "other", 0, 99);
+	store_offset_put(s, "topic", -1, 5);
+	store_offset_put(s, "big", 2, (int64_t)1 << 40);
+	store_offset_put(s, "zero", 0, 0);
+	/* visible before the commit */
+	T_EQ_INT(store_offset_get(s, "topic", 0), 42);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_INT(store_offset_get(s, "topic", 0), 42);
+	T_EQ_INT(store_offset_get(s, "topic", 1), 7);
+	T_EQ_INT(store_offset_get(s, "topic", -1), 5);
+	T_EQ_INT(store_offset_get(s, "other", 0), 99);
+	T_EQ_INT(store_offset_get(s, "big", 2), (int64_t)1 << 40);
+	T_EQ_INT(store_offset_get(s, "zero", 0), 0);
+	T_EQ_INT(store_offset_get(s, "topic", 2), -1);
+	T_EQ_INT(store_offset_get(s, "topi", 0), -1);
+	T_EQ_INT(store_offset_get(s, "topic0", 0), -1);
+	T_EQ_INT(store_offset_get(s, "other", 1), -1);
+	T_EQ_INT(store_offset_get(s, "", 0), -1);
+	/* overwrite */
+	store_offset_put(s, "topic", 0, 43);
+	T_EQ_INT(store_offset_get(s, "topic", 0), 43);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_INT(store_offset_get(s, "topic", 0), 43);
+	/* an offset and state in one batch, discarded together */
+	store_offset_put(s, "topic", 0, 50);
+	store_discard(s);
+	T_EQ_INT(store_offset_get(s, "topic", 0), 43);
+	store_close(s);
+
+	/* offsets belong to their owner */
+	s = open_store("main", "u", STORE_NOSYNC, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_offset_get(s, "topic", 0), -1);
+	store_offset_put(s, "topic", 0, 1000);
+	T_EQ_INT(store_commit(s), 0);
+	store_close(s);
+	s = open_store("main", "t", STORE_NOSYNC, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_offset_get(s, "topic", 0), 43);
+	store_close(s);
+}
+
+/* Meta entries as "key=value;..." through a cursor on the meta DB. */
+static const char *meta(struct store *s, struct buf *b)
+{
+	MDB_dbi m;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	buf_reset(b);
+	buf_adds(b, "");
+	if (store_dbi(s, "meta", 0, &m) || !(txn = store_read_txn(s)) ||
+	    mdb_cursor_open(txn, m, &cur))
+		return buf_adds(b, "ERR"), b->p;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		buf_add(b, k.mv_data, k.mv_size);
+		buf_addc(b, '=');
+		buf_add(b, v.mv_data, v.mv_size);
+		buf_addc(b, ';');
+	}
+	mdb_cursor_close(cur);
+	return b->p;
+}
+
+static void test_reopen_meta(void)
+{
+	struct buf b = BUF_INIT, want = BUF_INIT, err = BUF_INIT;
+	struct store *s;
+	MDB_dbi kv, m;
+	int code = -1;
+
+	s = open_store("main", "t", STORE_NOSYNC, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(code, 0);
+	T_EQ_INT(store_dbi(s, "t.kv", 0, &kv), 0);
+	T_EQ_STR(get(s, kv, "dup", &b), "5");
+	T_EQ_STR(get(s, kv, "dp", &b), "back");
+	T_EQ_STR(get(s, kv, "k1", &b), "-");
+	buf_printf(&want, "format=%d;t.version=%s;u.version=%s;", STORE_FORMAT,
+		   UOPS_VERSION, UOPS_VERSION);
+	T_EQ_STR(meta(s, &b), want.p);
+	store_close(s);
+
+	/* read-only: the data, the meta DB; no new DBs */
+	s = open_store("main", "q", STORE_RDONLY, &code);
+	T_OK(s != NULL);
+	if (s) {
+		T_EQ_INT(code, 0);
+		T_EQ_INT(store_dbi(s, "t.kv", 0, &kv), 0);
+		T_EQ_STR(get(s, kv, "dup", &b), "5");
+		store_read_end(s);
+		T_EQ_STR(get(s, kv, "dp", &b), "back");
+		T_EQ_STR(meta(s, &b), want.p); /* no "q.version" */
+		quiet_begin();
+		T_EQ_INT(store_dbi(s, "t.nonesuch", 0, &m), -1);
+		quiet_end(&err);
+		T_OK(strstr(err.p, "t.nonesuch") != NULL);
+		store_close(s);
+	}
+
+	/* read-only open of a missing store fails, and creates nothing */
+	quiet_begin();
+	s = open_store("missing", "t", STORE_RDONLY, &code);
+	quiet_end(&err);
+	T_OK(s == NULL);
+	T_EQ_INT(code, EXIT_IO);
+	T_OK(strstr(err.p, "missing") != NULL);
+	T_OK(access(at("missing"), F_OK) != 0);
+	/* ... or of a directory without an environment */
+	mkdir(at("emptydir"), 0755);
+	quiet_begin();
+	s = open_store("emptydir", "t", STORE_RDONLY, &code);
+	quiet_end(&err);
+	T_OK(s == NULL);
+	T_EQ_INT(code, EXIT_IO);
+	T_OK(access(at("emptydir/data.mdb"), F_OK) != 0);
+	/* a parent that does not exist */
+	quiet_begin();
+	s = open_store("no/such", "t", 0, &code);
+	quiet_end(&err);
+	T_OK(s == NULL);
+	T_EQ_INT(code, EXIT_IO);
+	T_OK(strstr(err.p, "cannot create store directory") != NULL);
+
+	/* a store of a newer format is refused with 78 */
+	s = open_store("newer", "t", STORE_NOSYNC, &code);
+	T_OK(s != NULL);
+	if (s) {
+		T_EQ_INT(store_dbi(s, "meta", 0, &m), 0);
+		put(s, m, "format", "9");
+		T_EQ_INT(store_commit(s), 0);
+		store_close(s);
+		quiet_begin();
+		s = open_store("newer", "t", STORE_NOSYNC, &code);
+		quiet_end(&err);
+		T_OK(s == NULL);
+		T_EQ_INT(code, EXIT_CONFIG);
+		T_OK(strstr(err.p, "format 9") != NULL);
+		store_close(s);
+		quiet_begin();
+		s = open_store("newer", "t", STORE_RDONLY, &code);
+		quiet_end(&err);
+		T_OK(s == NULL);
+		T_EQ_INT(code, EXIT_CONFIG);
+		store_close(s);
+	}
+	buf_release(&b);
+	buf_release(&want);
+	buf_release(&err);
+}
+
+/* Write n values of vlen bytes in batches into dbi; the first failing
+ * commit's code, or 0. */
+static int fill(struct store *s, MDB_dbi dbi, size_t from, size_t n,
+		size_t vlen, size_t batch)
+{
+	char k[32], *v = xmalloc(vlen);
+	size_t i;
+	int rc = 0;
+
+	for (i = from; i < from + n && !rc; i++) {
+		mval(v, i, vlen);
+		store_put(s, dbi, k, mkey(k, i), v, vlen);
+		if ((i + 1 - from) % batch == 0 || i + 1 == from + n)
+			rc = store_commit(s);
+	}
+	free(v);
+	return rc;
+}
+
+/* How many of keys [from, from+n) read back with their value (committed
+ * state only: the batch must be empty). */
+static size_t check_fill(struct store *s, MDB_dbi dbi, size_t from, size_t n,
+			 size_t vlen)
+{
+	char k[32], *v = xmalloc(vlen);
+	size_t i, good = 0;
+	MDB_val got;
+
+	for (i = from; i < from + n; i++) {
+		mval(v, i, vlen);
+		if (store_get(s, dbi, k, mkey(k, i), &got) == 1 &&
+		    got.mv_size == vlen && !memcmp(got.mv_data, v, vlen))
+			good++;
+	}
+	free(v);
+	return good;
+}
+
+static void test_grow(void)
+{
+	struct store *s;
+	struct store_stats st;
+	MDB_dbi dbi;
+	int code;
+
+	/* 100k values of 1 KiB do not fit the initial 64 MiB */
+	setenv("UOPS_MAP_MAX", "1099511627776", 1);
+	s = open_store("grow", "t", STORE_NOSYNC, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_dbi(s, "t.big", 0, &dbi), 0);
+	store_stats(s, &st);
+	T_EQ_INT(st.mapsize, 64 << 20);
+	T_EQ_INT(fill(s, dbi, 0, 100000, 1024, 10000), 0);
+	store_stats(s, &st);
+	T_OK(st.grows > 0);
+	T_OK(st.mapsize >= 128u << 20);
+	T_EQ_INT(st.commits, 10);
+	T_EQ_INT(st.ops, 100000);
+	T_EQ_INT(check_fill(s, dbi, 0, 100000, 1024), 100000);
+	T_EQ_INT(count(s, dbi), 100000);
+	store_close(s);
+	/* the grown map is kept on reopening */
+	s = open_store("grow", "t", STORE_NOSYNC, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_dbi(s, "t.big", 0, &dbi), 0);
+	store_stats(s, &st);
+	T_OK(st.mapsize >= 128u << 20);
+	T_EQ_INT(check_fill(s, dbi, 0, 100000, 1024), 100000);
+	store_close(s);
+	unsetenv("UOPS_MAP_MAX");
+}
+
+static void test_map_max(void)
+{
+	struct buf err = BUF_INIT;
+	struct store *s;
+	struct store_stats st;
+	MDB_dbi dbi;
+	int code, rc;
+
+	setenv("UOPS_MAP_MAX", "70000000", 1);
+	s = open_store("small", "t", STORE_NOSYNC, &code);
+	unsetenv("UOPS_MAP_MAX");
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_dbi(s, "t.big", 0, &dbi), 0);
+	T_EQ_INT(fill(s, dbi, 0, 1000, 1024, 1000), 0);
+	/* one batch of 80 MB cannot fit: 74, and none of it is committed */
+	quiet_begin();
+	rc = fill(s, dbi, 1000, 80000, 1024, 80000);
+	quiet_end(&err);
+	T_EQ_INT(rc, EXIT_IO);
+	T_OK(strstr(err.p, "UOPS_MAP_MAX") != NULL);
+	T_EQ_INT(store_pending(s), 80000); /* the batch is still queued */
+	store_discard(s);
+	store_stats(s, &st);
+	T_EQ_INT(st.grows, 0);
+	T_EQ_INT(st.commits, 1);
+	T_EQ_INT(check_fill(s, dbi, 1000, 80000, 1024), 0);
+	T_EQ_INT(check_fill(s, dbi, 0, 1000, 1024), 1000);
+	T_EQ_INT(count(s, dbi), 1000);
+	/* the store is still usable for what fits */
+	T_EQ_INT(fill(s, dbi, 1000, 1000, 1024, 1000), 0);
+	T_EQ_INT(check_fill(s, dbi, 0, 2000, 1024), 2000);
+	store_close(s);
+	buf_release(&err);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	unsetenv("UOPS_MAP_MAX");
+	test_basic();
+	test_many();
+	test_del_below();
+	test_offsets();
+	test_reopen_meta();
+	test_grow();
+	test_map_max();
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return t_done("store");
+}
