@@ -76,11 +76,21 @@ struct counts {
 
 struct source {
 	char *name;
+	int64_t window; /* dedupe window for this source's events, 0: default */
 	int csv;
 	char sep;
 	struct jqprog *map;
 	struct tz *zone;
 	char *region;
+};
+
+struct lane {
+	uint32_t id;       /* hash of the source name */
+	int64_t window;    /* dedupe window of this lane */
+	int64_t seen_max;  /* the latest ts committed in this lane */
+	int64_t watermark; /* the latest ts put into this lane */
+	int touched;       /* this run wrote to it: only then is it pruned, by
+			    * this run's window for the source */
 };
 
 struct ingest {
@@ -105,8 +115,15 @@ struct ingest {
 	struct ep_in *in; /* current input */
 	struct ep_out out, rej;
 	int have_rej;
-	int64_t watermark; /* the latest ts put into ingest.seen */
-	int64_t seen_max;  /* the latest ts committed in ingest.seen */
+	/* dedupe lanes, one per source: keys are (source, ts, event_id hash),
+	 * so each source's window follows its own event time and a backfill
+	 * of old data keeps its dedupe beside a live stream */
+	struct lane *lanes;
+	size_t nlanes;
+	uint32_t last_src; /* the lane of the last event, cached */
+	const char *last_src_p;
+	size_t last_src_n;
+	struct lane *last_lane;
 
 	/* the record being processed, for rejects */
 	const char *raw;
@@ -274,8 +291,8 @@ defaults:
 
 static int load_source(struct ingest *g)
 {
-	static const char *const keys[] = {"format", "mapping", "zone", "region",
-					   "separator", "description", "example", NULL};
+	static const char *const keys[] = {"format", "mapping", "zone", "region", "separator",
+					   "dedupe_window", "description", "example", NULL};
 	struct conf c;
 	char path[4096], *s = NULL;
 	const char *why;
@@ -332,6 +349,17 @@ static int load_source(struct ingest *g)
 	}
 	if (conf_str(&c, 0, "region", &g->src.region) < 0)
 		goto bad;
+	s = NULL;
+	if ((rc = conf_str(&c, 0, "dedupe_window", &s)) < 0)
+		goto bad;
+	if (rc > 0) {
+		if (clock_parse_duration(s, &g->src.window) || g->src.window <= 0) {
+			conf_fail(&c, 0, "dedupe_window", "'%s' is not a duration like 7d", s);
+			free(s);
+			goto bad;
+		}
+		free(s);
+	}
 	s = NULL;
 	if ((rc = conf_str(&c, 0, "mapping", &s)) < 0)
 		goto bad;
@@ -527,6 +555,21 @@ static void drop(struct ingest *g, const char *type, size_t tn, const char *why)
 			buf_adds(&g->drops, "; ");
 		buf_add(&g->drops, tmp, strlen(tmp));
 	}
+}
+
+static struct lane *lane_add(struct ingest *g, uint32_t id);
+
+/* The dedupe lane of a source name (raw JSON string bytes). */
+static struct lane *lane_for(struct ingest *g, const char *p, size_t n)
+{
+	if (g->last_lane && n == g->last_src_n && !memcmp(p, g->last_src_p, n))
+		return g->last_lane;
+	g->last_lane = lane_add(g, (uint32_t)(hash64(p, n, 0x50c) >> 32));
+	/* remember the name: copy it, p points into a line that goes away */
+	free((char *)g->last_src_p);
+	g->last_src_p = xstrndup(p, n);
+	g->last_src_n = n;
+	return g->last_lane;
 }
 
 static const char *const id_priority[] = {"user", "member", "phone", "unionid", "email",
@@ -828,17 +871,25 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		eid = idhex;
 		eidn = 32;
 	}
-	/* dedupe on (ts, event_id) */
+	/* dedupe on (source, ts, event_id) */
 	if (!g->no_dedupe) {
-		unsigned char dk[16];
+		unsigned char dk[20];
+		struct lane *ln;
 		MDB_val v;
 		int r;
 
-		store_be64(dk, (uint64_t)ts ^ (1ull << 63));
-		store_be64(dk + 8, hash64(eid, eidn, 0x5eed));
+		if (t_src && d->t[t_src].type == JSON_STRING)
+			ln = lane_for(g, d->s + d->t[t_src].off, d->t[t_src].len);
+		else if (g->src.name)
+			ln = lane_for(g, g->src.name, strlen(g->src.name));
+		else
+			ln = lane_for(g, "", 0);
+		store_be32(dk, ln->id);
+		store_be64(dk + 4, (uint64_t)ts ^ (1ull << 63));
+		store_be64(dk + 12, hash64(eid, eidn, 0x5eed));
 		/* keys sort by time: past the latest committed one, only the
 		 * batch can hold it */
-		if (ts > g->seen_max) {
+		if (ts > ln->seen_max) {
 			r = store_put_new(g->st, g->seen, dk, sizeof dk, "", 0);
 		} else {
 			r = store_get(g->st, g->seen, dk, sizeof dk, &v);
@@ -853,8 +904,9 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 			g->dups++;
 			return;
 		}
-		if (ts > g->watermark)
-			g->watermark = ts;
+		if (ts > ln->watermark)
+			ln->watermark = ts;
+		ln->touched = 1;
 	}
 	{
 		/* {"event_id":"…", goes right before the body */
@@ -923,6 +975,7 @@ static void put_offset(void *ctx, const char *topic, int32_t part, int64_t next)
 
 static int commit(struct ingest *g)
 {
+	size_t i;
 	int rc;
 
 	if ((rc = ep_out_flush(&g->out)))
@@ -931,15 +984,21 @@ static int commit(struct ingest *g)
 		return rc;
 	if (g->in && g->in->kafka)
 		kafka_src_positions(g->in->k, put_offset, g);
-	if (!g->no_dedupe && g->watermark > INT64_MIN + g->window) {
-		unsigned char below[8];
-		store_be64(below, (uint64_t)(g->watermark - g->window) ^ (1ull << 63));
-		store_del_below(g->st, g->seen, below, sizeof below, 200000);
+	for (i = 0; i < g->nlanes && !g->no_dedupe; i++) {
+		struct lane *ln = &g->lanes[i];
+		unsigned char from[4], below[12];
+		if (!ln->touched || ln->watermark <= INT64_MIN + ln->window)
+			continue;
+		store_be32(from, ln->id);
+		store_be32(below, ln->id);
+		store_be64(below + 4, (uint64_t)(ln->watermark - ln->window) ^ (1ull << 63));
+		store_del_range(g->st, g->seen, from, sizeof from, below, sizeof below, 200000);
 	}
 	if ((rc = store_commit(g->st)))
 		return rc;
-	if (g->watermark > g->seen_max)
-		g->seen_max = g->watermark;
+	for (i = 0; i < g->nlanes; i++)
+		if (g->lanes[i].watermark > g->lanes[i].seen_max)
+			g->lanes[i].seen_max = g->lanes[i].watermark;
 	if (g->in && g->in->kafka)
 		kafka_src_commit(g->in->k);
 	return 0;
@@ -1162,23 +1221,72 @@ static int run_lines(struct ingest *g, const char *spec)
 	return rc;
 }
 
-/* Where the committed dedupe keys end, and the watermark they imply. */
+static struct lane *lane_add(struct ingest *g, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < g->nlanes; i++)
+		if (g->lanes[i].id == id)
+			return &g->lanes[i];
+	g->lanes = xrealloc(g->lanes, (g->nlanes + 1) * sizeof *g->lanes);
+	g->lanes[g->nlanes].id = id;
+	g->lanes[g->nlanes].seen_max = INT64_MIN;
+	g->lanes[g->nlanes].watermark = INT64_MIN;
+	g->lanes[g->nlanes].window = g->src.window && !g->window_arg ? g->src.window : g->window;
+	g->lanes[g->nlanes].touched = 0;
+	g->last_lane = NULL; /* the array moved */
+	return &g->lanes[g->nlanes++];
+}
+
+/* Where the committed dedupe keys of each lane end: the last key before the
+ * next lane's first, found by seeking (a few lookups per source). */
 static int seen_last(struct ingest *g)
 {
 	MDB_txn *txn = store_read_txn(g->st);
 	MDB_cursor *cur;
 	MDB_val k, v;
+	unsigned char next[4];
 	int rc;
 
-	g->seen_max = INT64_MIN;
 	if (!txn || mdb_cursor_open(txn, g->seen, &cur))
 		return -1;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-	if (rc == 0 && k.mv_size == 16)
-		g->seen_max = (int64_t)(store_get_be64(k.mv_data) ^ (1ull << 63));
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		uint32_t id;
+		struct lane *ln;
+
+		if (k.mv_size != 20) {
+			cli_err("store DB ingest.seen holds a key of %zu bytes, not 20: "
+				"written by another version?", k.mv_size);
+			mdb_cursor_close(cur);
+			return -1;
+		}
+		id = store_get_be32(k.mv_data);
+		ln = lane_add(g, id);
+		if (id == UINT32_MAX) {
+			rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+		} else {
+			store_be32(next, id + 1);
+			k.mv_data = next;
+			k.mv_size = sizeof next;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+			if (rc == 0)
+				rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+			else if (rc == MDB_NOTFOUND)
+				rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+		}
+		if (rc)
+			break;
+		ln->seen_max = (int64_t)(store_get_be64((unsigned char *)k.mv_data + 4) ^ (1ull << 63));
+		ln->watermark = ln->seen_max;
+		if (id == UINT32_MAX)
+			break;
+		k.mv_data = next;
+		k.mv_size = sizeof next;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	}
 	mdb_cursor_close(cur);
 	store_read_end(g->st);
-	g->watermark = g->seen_max;
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
 }
 
@@ -1234,7 +1342,6 @@ int main(int argc, char **argv)
 	g->window = 7LL * 86400 * 1000;
 	g->max_line = 1 << 20;
 	g->max_depth = 64;
-	g->watermark = INT64_MIN;
 	if ((rc = cli_parse(&g->cli, argc, argv)))
 		return rc;
 	cli_signals();
@@ -1329,6 +1436,8 @@ out:
 		free(g->blocked[k]);
 	free(g->blocked);
 	json_doc_release(&g->doc);
+	free(g->lanes);
+	free((char *)g->last_src_p);
 	buf_release(&g->body);
 	buf_release(&g->line);
 	buf_release(&g->tmp);

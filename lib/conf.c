@@ -1,5 +1,6 @@
 #include "conf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,8 +160,9 @@ int conf_int(struct conf *c, unsigned obj, const char *key, long long *out)
 		return conf_fail(c, obj, key, "must be an integer");
 	memcpy(tmp, c->doc.s + t->off, t->len);
 	tmp[t->len] = 0;
+	errno = 0;
 	*out = strtoll(tmp, &end, 10);
-	if (*end)
+	if (*end || errno == ERANGE)
 		return conf_fail(c, obj, key, "must be an integer");
 	return 1;
 }

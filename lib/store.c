@@ -457,6 +457,12 @@ void store_del_below(struct store *s, MDB_dbi dbi, const void *below,
 	op_add(s, OP_DEL_BELOW, dbi, below, blen, NULL, 0, max, 0);
 }
 
+void store_del_range(struct store *s, MDB_dbi dbi, const void *from, size_t flen,
+		     const void *below, size_t blen, size_t max)
+{
+	op_add(s, OP_DEL_BELOW, dbi, below, blen, from, flen, max, 0);
+}
+
 size_t store_pending(const struct store *s)
 {
 	return s->nops;
@@ -538,7 +544,13 @@ static int del_below(MDB_txn *txn, const struct store *s, const struct op *o)
 
 	if ((rc = mdb_cursor_open(txn, o->dbi, &cur)))
 		return rc;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	if (o->vlen) {
+		k.mv_data = s->arena.p + o->voff;
+		k.mv_size = o->vlen;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	} else {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	}
 	while (rc == 0 && done < o->max) {
 		size_t n = k.mv_size < o->klen ? k.mv_size : o->klen;
 		int c = memcmp(k.mv_data, s->arena.p + o->koff, n);
@@ -605,6 +617,13 @@ static int apply(struct store *s, MDB_txn *txn)
 	return rc;
 }
 
+/* Point the index at the ops again after they were sorted. */
+static void rebuild_index(struct store *s)
+{
+	s->nslots /= 2;
+	index_grow(s);
+}
+
 /* Are the ops already in commit order? (Streams keyed by time mostly are.) */
 static int sorted(const struct store *s)
 {
@@ -657,6 +676,7 @@ int store_commit(struct store *s)
 		if (s->mapsize > s->mapmax) {
 			cli_err("store of %s is full at %zu bytes (UOPS_MAP_MAX)", s->owner,
 				s->mapsize / 2);
+			rebuild_index(s);
 			return EXIT_IO;
 		}
 		if (s->rtxn) {
@@ -666,6 +686,7 @@ int store_commit(struct store *s)
 		}
 		if ((rc = mdb_env_set_mapsize(s->env, s->mapsize))) {
 			lerr("cannot grow store of", s->owner, rc);
+			rebuild_index(s);
 			return EXIT_IO;
 		}
 		s->map_addr = NULL;
@@ -676,6 +697,7 @@ int store_commit(struct store *s)
 		if (txn)
 			mdb_txn_abort(txn);
 		lerr("cannot commit store of", s->owner, rc);
+		rebuild_index(s); /* the batch stays queued, in its new order */
 		return env_code(rc);
 	}
 	s->commits++;

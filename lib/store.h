@@ -79,6 +79,9 @@ int store_put_new(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 /* Queue: at commit, delete up to max keys of dbi that sort before `below`. */
 void store_del_below(struct store *s, MDB_dbi dbi, const void *below,
 		     size_t blen, size_t max);
+/* The same for the keys in [from, below). */
+void store_del_range(struct store *s, MDB_dbi dbi, const void *from, size_t flen,
+		     const void *below, size_t blen, size_t max);
 
 /* Number of queued operations. */
 size_t store_pending(const struct store *s);
@@ -120,6 +123,10 @@ static inline uint64_t store_get_be64(const unsigned char *p)
 	for (i = 0; i < 8; i++)
 		v = v << 8 | p[i];
 	return v;
+}
+static inline uint32_t store_get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 static inline void store_be32(unsigned char *p, uint32_t v)
 {
