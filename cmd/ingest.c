@@ -175,7 +175,8 @@ static void counts_print(struct counts *c, const char *what)
 {
 	size_t i;
 
-	qsort(c->r, c->n, sizeof *c->r, reason_cmp);
+	if (c->n)
+		qsort(c->r, c->n, sizeof *c->r, reason_cmp);
 	for (i = 0; i < c->n; i++)
 		fprintf(stderr, "%s:   %s %llu: %s\n", cli_prog, what, c->r[i].n, c->r[i].text);
 }

@@ -180,9 +180,11 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
+			free(lo);
 			help(c);
 			exit(0);
 		case 'V':
+			free(lo);
 			version(c);
 			exit(0);
 		case 'i':
