@@ -571,7 +571,8 @@ static int apply(struct store *s, MDB_txn *txn)
 {
 	MDB_cursor *cur = NULL;
 	MDB_dbi cdbi = 0;
-	int append = 0; /* keys so far went past the end of cdbi */
+	int append = 0; /* try appending: keys may go past the end of cdbi */
+	unsigned misses = 0;
 	size_t i;
 	int rc = 0;
 
@@ -591,12 +592,16 @@ static int apply(struct store *s, MDB_txn *txn)
 					return rc;
 				cdbi = o->dbi;
 				append = 1;
+				misses = 0;
 			}
 			if (append) {
 				rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
 				if (rc != MDB_KEYEXIST)
 					break;
-				append = 0;
+				/* not past the end: put it in place; later keys of
+				 * the sorted batch may be past the end again */
+				if (++misses > 64)
+					append = 0;
 			}
 			rc = mdb_cursor_put(cur, &k, &v, 0);
 			break;
