@@ -107,11 +107,14 @@ jv jqprog_from_json(const struct json_doc *d, unsigned i)
 	case JSON_FALSE:
 		return jv_false();
 	case JSON_NUMBER: {
-		char tmp[64];
-		size_t n = t->len < sizeof tmp - 1 ? t->len : sizeof tmp - 1;
-		memcpy(tmp, d->s + t->off, n);
-		tmp[n] = 0;
-		return jv_number(strtod(tmp, NULL));
+		char tmp[64], *s = t->len < sizeof tmp ? tmp : xmalloc(t->len + 1);
+		double x;
+		memcpy(s, d->s + t->off, t->len);
+		s[t->len] = 0;
+		x = strtod(s, NULL);
+		if (s != tmp)
+			free(s);
+		return jv_number(x);
 	}
 	case JSON_STRING:
 		json_str_get(d, i, &b);
