@@ -29,6 +29,7 @@
 #include "jqprog.h"
 #include "json.h"
 #include "norm.h"
+#include "outcome.h"
 #include "store.h"
 #include "tz.h"
 
@@ -64,16 +65,6 @@ static const struct cli_opt opts[] = {
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits (faster; a power loss may undo the last commits)"},
 	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
 	{0, 0, 0, 0, 0},
-};
-
-struct reason {
-	char *text;
-	unsigned long long n;
-};
-
-struct counts {
-	struct reason *r;
-	size_t n, cap;
 };
 
 struct source {
@@ -115,8 +106,7 @@ struct ingest {
 	struct store *st;
 	MDB_dbi seen;
 	struct ep_in *in; /* current input */
-	struct ep_out out, rej;
-	int have_rej;
+	struct ep_out out;
 	/* dedupe lanes, one per source: keys are (source, ts, event_id hash),
 	 * so each source's window follows its own event time and a backfill
 	 * of old data keeps its dedupe beside a live stream */
@@ -127,73 +117,19 @@ struct ingest {
 	size_t last_src_n;
 	struct lane *last_lane;
 
-	/* the record being processed, for rejects */
-	const char *raw;
-	size_t raw_n;
-	unsigned raw_flags;
-	unsigned long long raw_total;
-	struct buf where;
-	const char *csv_name; /* where the record came from: a CSV file and */
-	unsigned long csv_line; /* line, else the current input g->in */
+	struct outcome oc; /* counts, rejects, and the record being processed */
 
 	/* scratch */
 	struct json_doc doc;
 	struct buf body, line, tmp, idv, mapped, err, key, drops;
 
-	unsigned long long in_n, passed, dups, rejected, skipped, system, events;
-	struct counts reasons, dropped;
-	int strict_hit;
+	unsigned long long system, events;
+	struct tally dropped;
 	int fatal;
 	long commit_ms;          /* commit at least this often (0: only by count) */
 	int64_t last_commit_ms;
 	unsigned since_check;
 };
-
-static void count(struct counts *c, const char *text, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		if (!strncmp(c->r[i].text, text, n) && !c->r[i].text[n]) {
-			c->r[i].n++;
-			return;
-		}
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 16;
-		c->r = xrealloc(c->r, c->cap * sizeof *c->r);
-	}
-	c->r[c->n].text = xstrndup(text, n);
-	c->r[c->n].n = 1;
-	c->n++;
-}
-
-static int reason_cmp(const void *a, const void *b)
-{
-	const struct reason *x = a, *y = b;
-
-	if (x->n != y->n)
-		return x->n > y->n ? -1 : 1;
-	return strcmp(x->text, y->text);
-}
-
-static void counts_print(struct counts *c, const char *what)
-{
-	size_t i;
-
-	if (c->n)
-		qsort(c->r, c->n, sizeof *c->r, reason_cmp);
-	for (i = 0; i < c->n; i++)
-		fprintf(stderr, "%s:   %s %llu: %s\n", cli_prog, what, c->r[i].n, c->r[i].text);
-}
-
-static void counts_free(struct counts *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->r[i].text);
-	free(c->r);
-}
 
 /* ---- configuration ---- */
 
@@ -407,87 +343,13 @@ bad:
 
 static int commit(struct ingest *g);
 
-/* The class of a reason, for counting: the text before any position or
- * detail (" at byte 12", " (phone: …)"). */
-static size_t reason_class(const char *r, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i++)
-		if (r[i] == ' ' && (r[i + 1] == '(' || (i + 4 < n && !memcmp(r + i, " at byte", 8))))
-			return i;
-	return n;
-}
-
-static void reject(struct ingest *g, const char *reason, size_t rn)
-{
-	g->rejected++;
-	count(&g->reasons, reason, reason_class(reason, rn));
-	if (g->cli.strict)
-		g->strict_hit = 1;
-	if (!g->have_rej)
-		return;
-	buf_reset(&g->tmp);
-	buf_adds(&g->tmp, "{\"error\":");
-	json_write_bytes_lossy(&g->tmp, reason, rn);
-	buf_adds(&g->tmp, ",\"source\":");
-	buf_reset(&g->where);
-	if (g->csv_name)
-		buf_printf(&g->where, "%s:%lu", g->csv_name, g->csv_line);
-	else if (g->in)
-		ep_in_where(g->in, &g->where);
-	json_write_bytes_lossy(&g->tmp, g->where.p ? g->where.p : "", g->where.len);
-	buf_adds(&g->tmp, ",\"line\":");
-	json_write_bytes_lossy(&g->tmp, g->raw, g->raw_n);
-	if (g->raw_flags & LINE_TOO_LONG) {
-		buf_adds(&g->tmp, ",\"truncated\":true,\"bytes\":");
-		buf_u64(&g->tmp, g->raw_total);
-	}
-	buf_addc(&g->tmp, '}');
-	{
-		int rc = ep_out_write(&g->rej, NULL, 0, g->tmp.p, g->tmp.len);
-		if (rc)
-			g->fatal = rc;
-	}
-}
-
-/* reject with a string literal */
-#define REJECT(g, lit) reject((g), (lit), sizeof(lit) - 1)
-
-static void rejectf(struct ingest *g, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void rejectf(struct ingest *g, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof tmp)
-		n = sizeof tmp - 1;
-	reject(g, tmp, (size_t)n);
-}
-
-static void bad_json(struct ingest *g, const char *why, size_t at)
-{
-	if (!strcmp(why, "empty line"))
-		REJECT(g, "empty line");
-	else
-		rejectf(g, "invalid json: %s at byte %zu", why, at + 1);
-}
-
 static void emit(struct ingest *g, const char *key, size_t klen, const char *p, size_t n)
 {
 	int rc = ep_out_write(&g->out, key, klen, p, n);
 
 	if (rc)
 		g->fatal = rc;
-	g->passed++;
+	g->oc.passed++;
 }
 
 /* ---- canonical events ---- */
@@ -555,7 +417,7 @@ static void drop(struct ingest *g, const char *type, size_t tn, const char *why)
 	char tmp[160];
 	int n = snprintf(tmp, sizeof tmp, "%.*s: %s", (int)(tn > 40 ? 40 : tn), type, why);
 
-	count(&g->dropped, tmp, (size_t)(n < 0 ? 0 : n >= (int)sizeof tmp ? (int)sizeof tmp - 1 : n));
+	tally_add(&g->dropped, tmp, (size_t)(n < 0 ? 0 : n >= (int)sizeof tmp ? (int)sizeof tmp - 1 : n));
 	if (g->drops.len < 200) {
 		if (g->drops.len)
 			buf_adds(&g->drops, "; ");
@@ -604,11 +466,11 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 
 	g->events++;
 	if (json_parse(d, s, n, g->max_depth, &why, &at)) {
-		bad_json(g, why, at);
+		outcome_bad_json(&g->oc, why, at);
 		return;
 	}
 	if (d->t[0].type != JSON_OBJECT) {
-		REJECT(g, "not a json object");
+		OUTCOME_REJECT(&g->oc, "not a json object");
 		return;
 	}
 	/* find the known fields; a known field twice is ambiguous */
@@ -633,24 +495,24 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		}
 		if (slot) {
 			if (*slot) {
-				rejectf(g, "duplicate key '%.*s'", (int)kt->len, kp);
+				outcome_rejectf(&g->oc, "duplicate key '%.*s'", (int)kt->len, kp);
 				return;
 			}
 			*slot = i + 1;
 		}
 	}
 	if (!t_type) {
-		REJECT(g, "missing type");
+		OUTCOME_REJECT(&g->oc, "missing type");
 		return;
 	}
 	if (d->t[t_type].type != JSON_STRING) {
-		REJECT(g, "type is not a string");
+		OUTCOME_REJECT(&g->oc, "type is not a string");
 		return;
 	}
 	if (d->t[t_type].len && d->s[d->t[t_type].off] == '$') {
 		/* a system record: not ingest's to change */
 		if (mapped) {
-			REJECT(g, "mapping produced a system record");
+			OUTCOME_REJECT(&g->oc, "mapping produced a system record");
 			return;
 		}
 		buf_reset(&g->line);
@@ -661,50 +523,50 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 	}
 	if (d->t[t_type].esc ||
 	    !valid_type_name(d->s + d->t[t_type].off, d->t[t_type].len, 1)) {
-		REJECT(g, "invalid type: want 1-64 of A-Z a-z 0-9 _ . - : / starting with a letter");
+		OUTCOME_REJECT(&g->oc, "invalid type: want 1-64 of A-Z a-z 0-9 _ . - : / starting with a letter");
 		return;
 	}
 	/* time */
 	if (!t_ts) {
-		REJECT(g, "missing ts");
+		OUTCOME_REJECT(&g->oc, "missing ts");
 		return;
 	}
 	if (d->t[t_ts].type == JSON_STRING) {
 		buf_reset(&g->tmp);
 		json_str_get(d, t_ts, &g->tmp);
 		if (clock_parse(g->tmp.p ? g->tmp.p : "", g->tmp.len, g->src.zone, &ts, &why)) {
-			rejectf(g, "invalid ts: %s", why);
+			outcome_rejectf(&g->oc, "invalid ts: %s", why);
 			return;
 		}
 	} else if (d->t[t_ts].type == JSON_NUMBER) {
 		if (clock_parse_epoch(d->s + d->t[t_ts].off, d->t[t_ts].len, &ts, &why)) {
-			rejectf(g, "invalid ts: %s", why);
+			outcome_rejectf(&g->oc, "invalid ts: %s", why);
 			return;
 		}
 	} else {
-		REJECT(g, "ts is not a string or number");
+		OUTCOME_REJECT(&g->oc, "ts is not a string or number");
 		return;
 	}
 	if (ts < TS_MIN || ts >= TS_MAX) {
-		REJECT(g, "ts out of range 1990..2100");
+		OUTCOME_REJECT(&g->oc, "ts out of range 1990..2100");
 		return;
 	}
 	clock_format(ts, iso);
 	/* optional strings and objects */
 	if (t_src && d->t[t_src].type != JSON_STRING && d->t[t_src].type != JSON_NULL) {
-		REJECT(g, "source is not a string");
+		OUTCOME_REJECT(&g->oc, "source is not a string");
 		return;
 	}
 	if (t_ch && d->t[t_ch].type != JSON_STRING && d->t[t_ch].type != JSON_NULL) {
-		REJECT(g, "channel is not a string");
+		OUTCOME_REJECT(&g->oc, "channel is not a string");
 		return;
 	}
 	if (t_props && d->t[t_props].type != JSON_OBJECT && d->t[t_props].type != JSON_NULL) {
-		REJECT(g, "props is not an object");
+		OUTCOME_REJECT(&g->oc, "props is not an object");
 		return;
 	}
 	if (t_traits && d->t[t_traits].type != JSON_OBJECT && d->t[t_traits].type != JSON_NULL) {
-		REJECT(g, "traits is not an object");
+		OUTCOME_REJECT(&g->oc, "traits is not an object");
 		return;
 	}
 	/* the body after event_id, built behind room for the prefix */
@@ -728,11 +590,11 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 	}
 	/* identifiers */
 	if (!t_ids) {
-		REJECT(g, "missing ids");
+		OUTCOME_REJECT(&g->oc, "missing ids");
 		return;
 	}
 	if (d->t[t_ids].type != JSON_OBJECT) {
-		REJECT(g, "ids is not an object");
+		OUTCOME_REJECT(&g->oc, "ids is not an object");
 		return;
 	}
 	buf_reset(&g->drops);
@@ -819,15 +681,15 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 			buf_add(&g->key, g->tmp.p, g->tmp.len);
 		}
 		if (nids > MAX_IDS) {
-			REJECT(g, "more than 64 identifiers");
+			OUTCOME_REJECT(&g->oc, "more than 64 identifiers");
 			return;
 		}
 	}
 	if (!nids) {
 		if (g->drops.len)
-			rejectf(g, "no usable identifier (%s)", g->drops.p);
+			outcome_rejectf(&g->oc, "no usable identifier (%s)", g->drops.p);
 		else
-			REJECT(g, "no usable identifier");
+			OUTCOME_REJECT(&g->oc, "no usable identifier");
 		return;
 	}
 	key_off = 0;
@@ -858,13 +720,13 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		const struct json_tok *it = &d->t[t_id];
 		size_t z;
 		if (it->type != JSON_STRING || it->esc || it->len == 0 || it->len > MAX_EVENT_ID) {
-			REJECT(g, "invalid event_id: want a string of 1-128 printable ASCII characters");
+			OUTCOME_REJECT(&g->oc, "invalid event_id: want a string of 1-128 printable ASCII characters");
 			return;
 		}
 		for (z = 0; z < it->len; z++) {
 			unsigned char ch = (unsigned char)d->s[it->off + z];
 			if (ch < 0x21 || ch > 0x7e) {
-				REJECT(g, "invalid event_id: want a string of 1-128 printable ASCII characters");
+				OUTCOME_REJECT(&g->oc, "invalid event_id: want a string of 1-128 printable ASCII characters");
 				return;
 			}
 		}
@@ -907,7 +769,7 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 			return;
 		}
 		if (r > 0) {
-			g->dups++;
+			g->oc.dups++;
 			return;
 		}
 		if (ts > ln->watermark)
@@ -934,11 +796,11 @@ static void mapped(struct ingest *g, jv input)
 	buf_reset(&g->err);
 	n = jqprog_run(g->src.map, input, &g->mapped, &g->err);
 	if (n < 0) {
-		rejectf(g, "mapping error: %s", g->err.p ? g->err.p : "");
+		outcome_rejectf(&g->oc, "mapping error: %s", g->err.p ? g->err.p : "");
 		return;
 	}
 	if (n == 0) {
-		g->skipped++;
+		g->oc.skipped++;
 		return;
 	}
 	while (p < g->mapped.len) {
@@ -954,9 +816,9 @@ static void record(struct ingest *g, const char *p, size_t n)
 	const char *why;
 	size_t at;
 
-	g->in_n++;
-	if (g->raw_flags & LINE_TOO_LONG) {
-		rejectf(g, "line longer than %zu bytes (%llu)", g->max_line, g->raw_total);
+	g->oc.in++;
+	if (g->oc.raw_flags & LINE_TOO_LONG) {
+		outcome_rejectf(&g->oc, "line longer than %zu bytes (%llu)", g->max_line, g->oc.raw_total);
 		return;
 	}
 	if (!g->src.map) {
@@ -964,7 +826,7 @@ static void record(struct ingest *g, const char *p, size_t n)
 		return;
 	}
 	if (json_parse(&g->doc, p, n, g->max_depth, &why, &at)) {
-		bad_json(g, why, at);
+		outcome_bad_json(&g->oc, why, at);
 		return;
 	}
 	mapped(g, jqprog_from_json(&g->doc, 0));
@@ -986,7 +848,7 @@ static int commit(struct ingest *g)
 
 	if ((rc = ep_out_flush(&g->out)))
 		return rc;
-	if (g->have_rej && (rc = ep_out_flush(&g->rej)))
+	if ((rc = outcome_flush(&g->oc)))
 		return rc;
 	if (g->in && g->in->kafka)
 		kafka_src_positions(g->in->k, put_offset, g);
@@ -1030,7 +892,7 @@ static int after_record(struct ingest *g)
 {
 	if (g->fatal)
 		return g->fatal;
-	if (g->strict_hit)
+	if (g->oc.strict_hit)
 		return EXIT_DATA;
 	if ((long)store_pending(g->st) >= g->batch)
 		return commit(g);
@@ -1123,11 +985,11 @@ static int run_csv(struct ingest *g, const char *spec)
 	r.sep = g->src.sep;
 	r.max_record = g->max_line;
 	while ((x = csv_reader_next(&r, &err)) != 0) {
-		g->csv_name = in.name;
-		g->csv_line = r.line;
-		g->raw = r.raw.p ? r.raw.p : "";
-		g->raw_n = r.raw.len;
-		g->raw_flags = 0;
+		g->oc.file = in.name;
+		g->oc.line = r.line;
+		g->oc.raw = r.raw.p ? r.raw.p : "";
+		g->oc.raw_n = r.raw.len;
+		g->oc.raw_flags = 0;
 		if (x == -1) {
 			cli_err("cannot read '%s': %s", in.name, in.err);
 			rc = EXIT_IO;
@@ -1152,14 +1014,14 @@ static int run_csv(struct ingest *g, const char *spec)
 			}
 			continue;
 		}
-		g->in_n++;
+		g->oc.in++;
 		if (x == -2) {
-			rejectf(g, "invalid csv: %s", err);
+			outcome_rejectf(&g->oc, "invalid csv: %s", err);
 		} else if (r.nf == 1 && r.f[0].len == 0 && !r.f[0].quoted) {
-			g->in_n--; /* blank line: not a record */
+			g->oc.in--; /* blank line: not a record */
 			continue;
 		} else if (r.nf != nh) {
-			rejectf(g, "row has %zu fields, header has %zu", r.nf, nh);
+			outcome_rejectf(&g->oc, "row has %zu fields, header has %zu", r.nf, nh);
 		} else if (!g->src.map) {
 			csv_plain(g, &r, hdr, nh);
 		} else {
@@ -1178,7 +1040,7 @@ out:
 	free(hdr);
 	csv_reader_release(&r);
 	input_close(&in);
-	g->csv_name = NULL;
+	g->oc.file = NULL;
 	if (cli_stop && !rc)
 		cli_info("stopped by signal; state committed");
 	return rc;
@@ -1211,6 +1073,7 @@ static int run_lines(struct ingest *g, const char *spec)
 	if ((rc = ep_in_open(&in, spec, &cfg)))
 		return rc;
 	g->in = &in;
+	g->oc.src = &in;
 	while (!cli_stop) {
 		x = ep_in_next(&in, &r);
 		if (x == 0)
@@ -1226,10 +1089,10 @@ static int run_lines(struct ingest *g, const char *spec)
 				break;
 			continue;
 		}
-		g->raw = r.p;
-		g->raw_n = r.n;
-		g->raw_flags = r.flags;
-		g->raw_total = r.total;
+		g->oc.raw = r.p;
+		g->oc.raw_n = r.n;
+		g->oc.raw_flags = r.flags;
+		g->oc.raw_total = r.total;
 		record(g, r.p, r.n);
 		if ((rc = after_record(g)))
 			break;
@@ -1238,6 +1101,7 @@ static int run_lines(struct ingest *g, const char *spec)
 		rc = commit(g); /* before the consumer leaves the group */
 	ep_in_close(&in);
 	g->in = NULL;
+	g->oc.src = NULL;
 	return rc;
 }
 
@@ -1400,11 +1264,9 @@ int main(int argc, char **argv)
 	ocfg.nx = g->cli.nx;
 	if ((rc = ep_out_open(&g->out, g->cli.out, &ocfg)))
 		goto out;
-	if (g->cli.rejects) {
-		if ((rc = ep_out_open(&g->rej, g->cli.rejects, &ocfg)))
-			goto out;
-		g->have_rej = 1;
-	}
+	g->oc.strict = g->cli.strict;
+	if ((rc = outcome_open(&g->oc, g->cli.rejects, &ocfg)))
+		goto out;
 	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++) {
 		const char *spec = g->cli.in[i];
 		int csv = g->format ? g->src.csv : (g->src.csv || is_csv_name(spec));
@@ -1424,37 +1286,33 @@ int main(int argc, char **argv)
 		int c2 = ep_out_close(&g->out);
 		if (!rc)
 			rc = c2;
-		if (g->have_rej) {
-			c2 = ep_out_close(&g->rej);
-			if (!rc)
-				rc = c2;
-		}
+		c2 = outcome_end(&g->oc);
+		if (!rc)
+			rc = c2;
 	}
-	if (!rc && g->rejected)
+	if (!rc && g->oc.rejected)
 		rc = EXIT_REJECTS;
 	if (rc == EXIT_DATA)
 		cli_err("stopped at the first rejected record (--strict): %s",
-			g->reasons.n ? g->reasons.r[0].text : "");
+			g->oc.reasons.n ? g->oc.reasons.r[0].text : "");
 	if (g->cli.verbose) {
 		double secs;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		fprintf(stderr, "%s: %llu in: %llu passed, %llu duplicate, %llu rejected, %llu skipped by mapping\n",
-			cli_prog, g->in_n, g->passed, g->dups, g->rejected, g->skipped);
-		if (g->events != g->in_n)
+		outcome_print(&g->oc, "skipped by mapping");
+		if (g->events != g->oc.in)
 			fprintf(stderr, "%s: %llu events from the mapping; outcomes count events\n",
 				cli_prog, g->events);
 		if (g->system)
 			fprintf(stderr, "%s: %llu system records passed through\n", cli_prog, g->system);
-		counts_print(&g->reasons, "rejected");
-		counts_print(&g->dropped, "identifier dropped");
+		tally_print(&g->dropped, "identifier dropped");
 		fprintf(stderr, "%s: %.3f s, %.0f records/s, peak rss %ld KiB\n", cli_prog, secs,
-			secs > 0 ? (double)g->in_n / secs : 0.0, cli_peak_rss_kb());
+			secs > 0 ? (double)g->oc.in / secs : 0.0, cli_peak_rss_kb());
 	}
 out:
 	store_close(g->st);
-	counts_free(&g->reasons);
-	counts_free(&g->dropped);
+	outcome_close(&g->oc);
+	tally_free(&g->dropped);
 	jqprog_free(g->src.map);
 	tz_free(g->src.zone);
 	free(g->src.name);
@@ -1474,7 +1332,6 @@ out:
 	buf_release(&g->err);
 	buf_release(&g->key);
 	buf_release(&g->drops);
-	buf_release(&g->where);
 	if (fflush(stdout) || ferror(stdout)) {
 		cli_err("cannot write '<stdout>': %s", strerror(errno));
 		if (!rc || rc == EXIT_REJECTS)
