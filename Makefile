@@ -11,7 +11,7 @@ CFLAGS ?= -O2 -g
 SANITIZE ?=
 PREFIX ?= /usr/local
 
-TOOLS = ingest
+TOOLS = ingest idmerge
 LIBMODS = buf cli clock conf csv endpoint hash io jqprog json kafka norm outcome store tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
 HELPERS = kmock gen-events rusage

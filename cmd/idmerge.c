@@ -1,0 +1,1610 @@
+/*
+ * idmerge - OneID: give every event the person it belongs to.
+ *
+ * Reads canonical events (ingest's output) and writes them on with
+ * "oneid": N. Identifiers seen together belong to one person; when an event
+ * links several people they merge (the oldest oneid survives, a $merge
+ * record follows the event) unless the merge would break a rule of
+ * pipelines/identity.json: a per-type limit (one phone, one unionid …) or the
+ * component size guard. Then the lower-priority identifier is not linked,
+ * the event goes to the person its highest-priority identifier names, and
+ * the refusal is recorded. Every event that changed the graph is kept in an
+ * append-only log, so a component can be rebuilt without a blocked
+ * identifier (block, split) and the whole graph after a rules change
+ * (rebuild). State: the idmerge.* DBs, see schemas/lmdb.md.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "clock.h"
+#include "conf.h"
+#include "endpoint.h"
+#include "hash.h"
+#include "json.h"
+#include "norm.h"
+#include "outcome.h"
+#include "store.h"
+
+#define MAX_TYPES 32
+#define MAX_EV_IDS 64
+#define UNKNOWN_TYPE MAX_TYPES /* counts slot for types the rules do not know */
+
+enum {
+	OPT_PIPELINES = 300,
+	OPT_RULES,
+	OPT_GROUP,
+	OPT_BATCH,
+	OPT_NOSYNC,
+	OPT_DOT,
+	OPT_REASON,
+	OPT_COMMIT_MS,
+};
+
+static const struct cli_opt opts[] = {
+	{"rules", OPT_RULES, 1, "FILE", "identity rules (default PIPELINES/identity.json)"},
+	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
+	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-idmerge)"},
+	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 16384)"},
+	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
+	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
+	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
+	{"dot", OPT_DOT, 0, NULL, "explain: print a Graphviz graph instead of JSON"},
+	{"reason", OPT_REASON, 1, "TEXT", "block: why the identifier is blocked"},
+	{0, 0, 0, 0, 0},
+};
+
+struct idtype {
+	char *name;
+	size_t len;
+	unsigned limit;
+};
+
+struct rules {
+	struct idtype t[MAX_TYPES];
+	unsigned nt;
+	char **blocked; /* "type:value", exact */
+	size_t nblocked;
+	char **patterns; /* "type:glob" */
+	size_t npatterns;
+	unsigned max_component;
+	int unknown_reject;
+};
+
+/* A person as the cache holds it. keys: "type:value\n" each. */
+struct person {
+	uint32_t id;
+	uint32_t merged_into;
+	unsigned nkeys;
+	unsigned counts[MAX_TYPES + 1];
+	struct buf keys;
+	int dirty;
+	struct person *next; /* hash chain */
+};
+
+/* One identifier of the event being resolved. */
+struct evid {
+	unsigned type; /* index into rules, UNKNOWN_TYPE if unknown */
+	char *key;     /* "type:value", points into idm.keys */
+	size_t klen;
+	uint32_t owner;
+	int state; /* 0 linked, 1 new, 2 refused, 3 blocked */
+};
+
+struct idm {
+	struct cli cli;
+	const char *pipelines, *rules_path, *group;
+	long batch, commit_ms;
+	int nosync, exit_at_end, dot;
+	const char *reason;
+	struct rules r;
+
+	struct store *st;
+	MDB_dbi ids, people, logdb, refusals, blocked, state;
+	uint32_t next_oneid;
+	uint64_t next_seq;
+	uint64_t cur_seq; /* the log record being made or replayed */
+	int fresh; /* rebuild: ignore the committed graph */
+	uint32_t reuse_oneid; /* split: the first new person takes this oneid */
+	uint32_t *created; /* split: persons created */
+	size_t ncreated;
+
+	struct person **ph; /* person cache: hash by id */
+	size_t nph, nperson;
+
+	struct ep_in *in;
+	struct ep_out out;
+	struct outcome oc;
+	int replay; /* resolving log records: no output */
+
+	struct json_doc doc;
+	struct buf line, keys, tmp, rec, mergebuf;
+	struct evid ev[MAX_EV_IDS];
+	unsigned nev;
+	unsigned long long merges, refused, created_n, logged, blocked_n, system;
+	int64_t last_commit_ms;
+	unsigned since_check;
+	int fatal;
+};
+
+/* ---- rules ---- */
+
+static int load_rules(struct idm *g)
+{
+	static const char *const keys[] = {"description", "types", "blocked", "blocked_patterns",
+					   "max_component", "unknown_types", NULL};
+	static const char *const tkeys[] = {"name", "limit", "description", NULL};
+	struct conf c;
+	char path[4096];
+	unsigned types, k, j;
+	long long v;
+	char *s = NULL;
+	int rc;
+
+	if (g->rules_path)
+		snprintf(path, sizeof path, "%s", g->rules_path);
+	else
+		snprintf(path, sizeof path, "%s/identity.json", g->pipelines);
+	if (conf_load(&c, path) || conf_keys(&c, 0, keys))
+		goto bad;
+	types = json_get(&c.doc, 0, "types", 5);
+	if (!types || c.doc.t[types].type != JSON_ARRAY || !c.doc.t[types].size) {
+		conf_fail(&c, 0, "types", "must be a non-empty array of {name, limit}");
+		goto bad;
+	}
+	if (c.doc.t[types].size > MAX_TYPES) {
+		conf_fail(&c, 0, "types", "at most %d identifier types", MAX_TYPES);
+		goto bad;
+	}
+	for (k = 0, j = types + 1; k < c.doc.t[types].size; k++, j = c.doc.t[j].next) {
+		struct idtype *t = &g->r.t[g->r.nt];
+		unsigned q;
+		if (c.doc.t[j].type != JSON_OBJECT) {
+			conf_fail(&c, j, NULL, "must be an object {name, limit}");
+			goto bad;
+		}
+		if (conf_keys(&c, j, tkeys))
+			goto bad;
+		if (conf_str(&c, j, "name", &t->name) <= 0) {
+			conf_fail(&c, j, "name", "is required");
+			goto bad;
+		}
+		t->len = strlen(t->name);
+		g->r.nt++;
+		for (q = 0; q < t->len; q++)
+			if (!((t->name[q] >= 'a' && t->name[q] <= 'z') ||
+			      (t->name[q] >= '0' && t->name[q] <= '9') || t->name[q] == '_'))
+				break;
+		if (!t->len || t->len > 32 || q != t->len || !(t->name[0] >= 'a' && t->name[0] <= 'z')) {
+			conf_fail(&c, j, "name", "'%s': 1-32 of a-z 0-9 _ starting with a letter", t->name);
+			goto bad;
+		}
+		for (q = 0; q + 1 < g->r.nt; q++)
+			if (!strcmp(g->r.t[q].name, t->name)) {
+				conf_fail(&c, j, "name", "'%s' is listed twice", t->name);
+				goto bad;
+			}
+		if ((rc = conf_int(&c, j, "limit", &v)) < 0)
+			goto bad;
+		if (rc == 0 || v < 1 || v > 100000) {
+			conf_fail(&c, j, "limit", "must be a number of identifiers per person, 1-100000");
+			goto bad;
+		}
+		t->limit = (unsigned)v;
+	}
+	for (k = 0; k < 2; k++) {
+		const char *name = k ? "blocked_patterns" : "blocked";
+		unsigned arr = json_get(&c.doc, 0, name, strlen(name));
+		char ***list = k ? &g->r.patterns : &g->r.blocked;
+		size_t *n = k ? &g->r.npatterns : &g->r.nblocked;
+		if (!arr)
+			continue;
+		if (c.doc.t[arr].type != JSON_ARRAY) {
+			conf_fail(&c, 0, name, "must be an array of \"type:value\" strings");
+			goto bad;
+		}
+		*list = xcalloc(c.doc.t[arr].size + 1, sizeof **list);
+		for (j = arr + 1, v = 0; v < c.doc.t[arr].size; v++, j = c.doc.t[j].next) {
+			struct buf b = BUF_INIT;
+			if (c.doc.t[j].type != JSON_STRING) {
+				conf_fail(&c, j, NULL, "must be a \"type:value\" string");
+				goto bad;
+			}
+			json_str_get(&c.doc, j, &b);
+			if (!b.p || !strchr(b.p, ':') || b.p[0] == ':') {
+				conf_fail(&c, j, NULL, "'%s' is not \"type:value\"", b.p ? b.p : "");
+				buf_release(&b);
+				goto bad;
+			}
+			(*list)[(*n)++] = b.p;
+		}
+	}
+	g->r.max_component = 200;
+	if ((rc = conf_int(&c, 0, "max_component", &v)) < 0)
+		goto bad;
+	if (rc > 0) {
+		if (v < 2 || v > 1000000) {
+			conf_fail(&c, 0, "max_component", "must be between 2 and 1000000");
+			goto bad;
+		}
+		g->r.max_component = (unsigned)v;
+	}
+	g->r.unknown_reject = 1;
+	if ((rc = conf_str(&c, 0, "unknown_types", &s)) < 0)
+		goto bad;
+	if (rc > 0) {
+		if (!strcmp(s, "ignore"))
+			g->r.unknown_reject = 0;
+		else if (strcmp(s, "reject")) {
+			conf_fail(&c, 0, "unknown_types", "'%s' is not reject or ignore", s);
+			free(s);
+			goto bad;
+		}
+		free(s);
+	}
+	conf_release(&c);
+	return 0;
+bad:
+	cli_err("%s", c.err.p ? c.err.p : path);
+	conf_release(&c);
+	return EXIT_CONFIG;
+}
+
+static unsigned type_index(const struct idm *g, const char *name, size_t n)
+{
+	unsigned i;
+
+	for (i = 0; i < g->r.nt; i++)
+		if (g->r.t[i].len == n && !memcmp(g->r.t[i].name, name, n))
+			return i;
+	return UNKNOWN_TYPE;
+}
+
+/* Is "type:value" blocked by the rules or by an operator? */
+static int key_blocked(struct idm *g, const char *key, size_t klen)
+{
+	size_t i;
+	MDB_val v;
+
+	for (i = 0; i < g->r.nblocked; i++)
+		if (strlen(g->r.blocked[i]) == klen && !memcmp(g->r.blocked[i], key, klen))
+			return 1;
+	if (g->r.npatterns) {
+		char tmp[NORM_MAX_ID + 40];
+		if (klen < sizeof tmp) {
+			memcpy(tmp, key, klen);
+			tmp[klen] = 0;
+			for (i = 0; i < g->r.npatterns; i++)
+				if (!fnmatch(g->r.patterns[i], tmp, 0))
+					return 1;
+		}
+	}
+	return store_get(g->st, g->blocked, key, klen, &v) == 1;
+}
+
+/* ---- state ---- */
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	store_be32(p, v);
+}
+
+static uint32_t owner_of(struct idm *g, const char *key, size_t klen)
+{
+	MDB_val v;
+	int r;
+
+	if (g->fresh) {
+		r = store_get_pending(g->st, g->ids, key, klen, &v);
+		if (r != 1)
+			return 0;
+	} else {
+		r = store_get(g->st, g->ids, key, klen, &v);
+		if (r < 0) {
+			g->fatal = EXIT_IO;
+			return 0;
+		}
+		if (r == 0)
+			return 0;
+	}
+	return v.mv_size == 4 ? store_get_be32(v.mv_data) : 0;
+}
+
+static void set_owner(struct idm *g, const char *key, size_t klen, uint32_t oneid)
+{
+	unsigned char v[4];
+
+	put_u32(v, oneid);
+	store_put(g->st, g->ids, key, klen, v, 4);
+}
+
+static void count_keys(struct idm *g, struct person *p)
+{
+	const char *k = p->keys.p, *end = p->keys.p + p->keys.len;
+
+	memset(p->counts, 0, sizeof p->counts);
+	p->nkeys = 0;
+	while (k && k < end) {
+		const char *nl = memchr(k, '\n', (size_t)(end - k));
+		const char *colon = memchr(k, ':', (size_t)(nl - k));
+		unsigned t = colon ? type_index(g, k, (size_t)(colon - k)) : UNKNOWN_TYPE;
+		p->counts[t]++;
+		p->nkeys++;
+		k = nl + 1;
+	}
+}
+
+static struct person *person_get(struct idm *g, uint32_t id)
+{
+	size_t h;
+	struct person *p;
+	MDB_val v;
+	unsigned char key[4];
+
+	if (!g->nph) {
+		g->nph = 1 << 12;
+		g->ph = xcalloc(g->nph, sizeof *g->ph);
+	}
+	h = (id * 2654435761u) & (g->nph - 1);
+	for (p = g->ph[h]; p; p = p->next)
+		if (p->id == id)
+			return p;
+	p = xcalloc(1, sizeof *p);
+	p->id = id;
+	put_u32(key, id);
+	if (!g->fresh && store_get(g->st, g->people, key, 4, &v) == 1 && v.mv_size >= 4) {
+		p->merged_into = store_get_be32(v.mv_data);
+		buf_add(&p->keys, (const char *)v.mv_data + 4, v.mv_size - 4);
+	}
+	count_keys(g, p);
+	p->next = g->ph[h];
+	g->ph[h] = p;
+	g->nperson++;
+	if (g->nperson > g->nph * 2) {
+		/* grow the table */
+		size_t n = g->nph * 4, i;
+		struct person **t = xcalloc(n, sizeof *t);
+		for (i = 0; i < g->nph; i++) {
+			struct person *q = g->ph[i], *nx;
+			for (; q; q = nx) {
+				size_t hh = (q->id * 2654435761u) & (n - 1);
+				nx = q->next;
+				q->next = t[hh];
+				t[hh] = q;
+			}
+		}
+		free(g->ph);
+		g->ph = t;
+		g->nph = n;
+	}
+	return p;
+}
+
+/* Write the dirty persons into the batch and empty the cache. */
+static void persons_flush(struct idm *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nph; i++) {
+		struct person *p = g->ph[i], *nx;
+		for (; p; p = nx) {
+			nx = p->next;
+			if (p->dirty) {
+				unsigned char key[4];
+				buf_reset(&g->tmp);
+				buf_grow(&g->tmp, 4 + p->keys.len);
+				put_u32((unsigned char *)g->tmp.p, p->merged_into);
+				memcpy(g->tmp.p + 4, p->keys.p ? p->keys.p : "", p->keys.len);
+				put_u32(key, p->id);
+				store_put(g->st, g->people, key, 4, g->tmp.p, 4 + p->keys.len);
+			}
+			buf_release(&p->keys);
+			free(p);
+		}
+		g->ph[i] = NULL;
+	}
+	g->nperson = 0;
+}
+
+static void save_counters(struct idm *g)
+{
+	unsigned char v[8];
+
+	put_u32(v, g->next_oneid);
+	store_put(g->st, g->state, "next_oneid", 10, v, 4);
+	store_be64(v, g->next_seq);
+	store_put(g->st, g->state, "next_seq", 8, v, 8);
+}
+
+static int load_counters(struct idm *g)
+{
+	MDB_val v;
+
+	g->next_oneid = 1;
+	g->next_seq = 1;
+	if (store_get(g->st, g->state, "next_oneid", 10, &v) == 1 && v.mv_size == 4)
+		g->next_oneid = store_get_be32(v.mv_data);
+	if (store_get(g->st, g->state, "next_seq", 8, &v) == 1 && v.mv_size == 8)
+		g->next_seq = store_get_be64(v.mv_data);
+	store_read_end(g->st);
+	return 0;
+}
+
+/* ---- resolving one event ---- */
+
+static int evid_cmp(const void *a, const void *b)
+{
+	const struct evid *x = a, *y = b;
+
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static uint32_t new_person(struct idm *g)
+{
+	uint32_t id;
+	struct person *p;
+
+	if (g->reuse_oneid) {
+		id = g->reuse_oneid;
+		g->reuse_oneid = 0;
+	} else {
+		if (g->next_oneid == UINT32_MAX) {
+			cli_err("oneid space exhausted");
+			g->fatal = EXIT_BUG;
+			return 0;
+		}
+		id = g->next_oneid++;
+	}
+	p = person_get(g, id);
+	p->merged_into = 0;
+	buf_reset(&p->keys);
+	count_keys(g, p);
+	p->dirty = 1;
+	g->created_n++;
+	if (g->created) {
+		g->created = xrealloc(g->created, (g->ncreated + 1) * sizeof *g->created);
+		g->created[g->ncreated++] = id;
+	}
+	return id;
+}
+
+static void attach(struct idm *g, struct person *p, const char *key, size_t klen, unsigned type)
+{
+	buf_add(&p->keys, key, klen);
+	buf_addc(&p->keys, '\n');
+	p->counts[type]++;
+	p->nkeys++;
+	p->dirty = 1;
+	set_owner(g, key, klen, p->id);
+}
+
+/* Record a refusal against both people involved. */
+static void refuse(struct idm *g, uint32_t a, uint32_t b, const struct evid *e,
+		   const char *rule, const char *eid, size_t eidn, const char *ts)
+{
+	unsigned char key[16];
+	uint32_t who[2] = {a, b};
+	uint32_t h = (uint32_t)(hash64(e->key, e->klen, 7) >> 32);
+	int i;
+
+	g->refused++;
+	buf_reset(&g->tmp);
+	buf_adds(&g->tmp, "{\"event_id\":");
+	json_write_str(&g->tmp, eid, eidn);
+	buf_printf(&g->tmp, ",\"ts\":\"%s\",\"identifier\":", ts);
+	json_write_str(&g->tmp, e->key, e->klen);
+	buf_adds(&g->tmp, ",\"rule\":");
+	json_write_str(&g->tmp, rule, strlen(rule));
+	buf_printf(&g->tmp, ",\"people\":[%u,%u]}", a, b);
+	for (i = 0; i < 2; i++) {
+		if (!who[i] || (i == 1 && b == a))
+			continue;
+		put_u32(key, who[i]);
+		store_be64(key + 4, g->cur_seq);
+		put_u32(key + 12, h);
+		store_put(g->st, g->refusals, key, 16, g->tmp.p, g->tmp.len);
+	}
+}
+
+/*
+ * Resolve the identifiers in g->ev[0..nev) of one event. Returns the oneid
+ * the event belongs to (0 when none of its identifiers can be linked);
+ * merged oneids and the linking type go to g->mergebuf as a $merge tail.
+ */
+static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char *ts,
+			const char **by)
+{
+	uint32_t group[MAX_EV_IDS];
+	unsigned ng = 0, i, j, changed = 0;
+	unsigned counts[MAX_TYPES + 1];
+	unsigned size = 0;
+	uint32_t survivor = 0;
+	struct person *s;
+	char rule[96];
+
+	*by = NULL;
+	if (!g->replay)
+		g->cur_seq = g->next_seq;
+	qsort(g->ev, g->nev, sizeof *g->ev, evid_cmp);
+	for (i = 0; i < g->nev; i++) {
+		struct evid *e = &g->ev[i];
+		if (key_blocked(g, e->key, e->klen)) {
+			e->state = 3;
+			g->blocked_n++;
+			continue;
+		}
+		e->owner = owner_of(g, e->key, e->klen);
+		e->state = e->owner ? 0 : 1;
+	}
+	memset(counts, 0, sizeof counts);
+	/* the people named, in priority order; each joins unless a rule says no */
+	for (i = 0; i < g->nev; i++) {
+		struct evid *e = &g->ev[i];
+		struct person *q;
+		int in = 0;
+		unsigned t, trial_size;
+
+		if (e->state != 0)
+			continue;
+		for (j = 0; j < ng; j++)
+			in |= group[j] == e->owner;
+		if (in)
+			continue;
+		q = person_get(g, e->owner);
+		trial_size = size + q->nkeys;
+		rule[0] = 0;
+		if (ng) {
+			for (t = 0; t < g->r.nt && !rule[0]; t++)
+				if (counts[t] + q->counts[t] > g->r.t[t].limit)
+					snprintf(rule, sizeof rule, "limit %s=%u", g->r.t[t].name,
+						 g->r.t[t].limit);
+			if (!rule[0] && trial_size > g->r.max_component)
+				snprintf(rule, sizeof rule, "max_component=%u", g->r.max_component);
+		}
+		if (rule[0]) {
+			refuse(g, group[0], e->owner, e, rule, eid, eidn, ts);
+			e->state = 2;
+			changed = 1;
+			continue;
+		}
+		if (ng && !*by)
+			*by = g->r.t[e->type < g->r.nt ? e->type : 0].name;
+		group[ng++] = e->owner;
+		for (t = 0; t <= MAX_TYPES; t++)
+			counts[t] += q->counts[t];
+		size = trial_size;
+	}
+	for (j = 0; j < ng; j++)
+		if (!survivor || group[j] < survivor)
+			survivor = group[j];
+	/* new identifiers join the survivor, within the limits */
+	for (i = 0; i < g->nev; i++) {
+		struct evid *e = &g->ev[i];
+		if (e->state != 1)
+			continue;
+		rule[0] = 0;
+		if (e->type < g->r.nt && counts[e->type] + 1 > g->r.t[e->type].limit)
+			snprintf(rule, sizeof rule, "limit %s=%u", g->r.t[e->type].name,
+				 g->r.t[e->type].limit);
+		else if (size + 1 > g->r.max_component)
+			snprintf(rule, sizeof rule, "max_component=%u", g->r.max_component);
+		if (rule[0]) {
+			refuse(g, survivor, 0, e, rule, eid, eidn, ts);
+			e->state = 2;
+			changed = 1;
+			continue;
+		}
+		if (!survivor) {
+			survivor = new_person(g);
+			if (!survivor)
+				return 0;
+		}
+		s = person_get(g, survivor);
+		attach(g, s, e->key, e->klen, e->type);
+		counts[e->type]++;
+		size++;
+		changed = 1;
+	}
+	/* merge the others into the survivor */
+	buf_reset(&g->mergebuf);
+	if (ng > 1) {
+		uint32_t sorted[MAX_EV_IDS];
+		unsigned n = 0;
+		s = person_get(g, survivor);
+		for (j = 0; j < ng; j++)
+			if (group[j] != survivor)
+				sorted[n++] = group[j];
+		for (i = 0; i < n; i++)
+			for (j = i + 1; j < n; j++)
+				if (sorted[j] < sorted[i]) {
+					uint32_t x = sorted[i];
+					sorted[i] = sorted[j];
+					sorted[j] = x;
+				}
+		for (j = 0; j < n; j++) {
+			struct person *q = person_get(g, sorted[j]);
+			const char *k = q->keys.p, *end = q->keys.p + q->keys.len;
+			while (k && k < end) {
+				const char *nl = memchr(k, '\n', (size_t)(end - k));
+				set_owner(g, k, (size_t)(nl - k), survivor);
+				k = nl + 1;
+			}
+			buf_add(&s->keys, q->keys.p ? q->keys.p : "", q->keys.len);
+			buf_reset(&q->keys);
+			q->merged_into = survivor;
+			q->dirty = 1;
+			count_keys(g, q);
+			buf_printf(&g->mergebuf, "%s%u", j ? "," : "", sorted[j]);
+			g->merges++;
+		}
+		count_keys(g, s);
+		s->dirty = 1;
+		changed = 1;
+	}
+	if (changed && !g->replay) {
+		/* the log: what this event did, for explain, split and rebuild */
+		unsigned char key[8];
+		buf_reset(&g->rec);
+		buf_adds(&g->rec, "{\"event_id\":");
+		json_write_str(&g->rec, eid, eidn);
+		buf_printf(&g->rec, ",\"ts\":\"%s\",\"ids\":[", ts);
+		for (i = 0; i < g->nev; i++) {
+			if (i)
+				buf_addc(&g->rec, ',');
+			json_write_str(&g->rec, g->ev[i].key, g->ev[i].klen);
+		}
+		buf_printf(&g->rec, "],\"oneid\":%u", survivor);
+		if (g->mergebuf.len)
+			buf_printf(&g->rec, ",\"merged\":[%s]", g->mergebuf.p);
+		buf_addc(&g->rec, '}');
+		store_be64(key, g->next_seq++);
+		store_put(g->st, g->logdb, key, 8, g->rec.p, g->rec.len);
+		g->logged++;
+	}
+	return survivor;
+}
+
+/* ---- the filter ---- */
+
+static int emit(struct idm *g, const char *key, size_t klen, const char *p, size_t n)
+{
+	int rc = ep_out_write(&g->out, key, klen, p, n);
+
+	if (rc)
+		g->fatal = rc;
+	return rc;
+}
+
+/* Collect the event's identifiers into g->ev. Returns 0, or -1 after a
+ * reject. */
+static int collect_ids(struct idm *g, const struct json_doc *d, uint32_t ids)
+{
+	uint32_t i, k;
+
+	g->nev = 0;
+	buf_reset(&g->keys);
+	buf_grow(&g->keys, 64 * (NORM_MAX_ID + 40));
+	for (k = 0, i = ids + 1; k < d->t[ids].size; k++, i = d->t[i + 1].next) {
+		const struct json_tok *kt = &d->t[i], *vt = &d->t[i + 1];
+		struct evid *e;
+		size_t start;
+		unsigned type;
+
+		if (kt->esc || !kt->len || kt->len > 32) {
+			OUTCOME_REJECT(&g->oc, "invalid identifier type");
+			return -1;
+		}
+		type = type_index(g, d->s + kt->off, kt->len);
+		if (type == UNKNOWN_TYPE && g->r.unknown_reject) {
+			outcome_rejectf(&g->oc, "unknown identifier type '%.*s' (declare it in the identity rules)",
+					(int)kt->len, d->s + kt->off);
+			return -1;
+		}
+		if (type == UNKNOWN_TYPE)
+			continue;
+		if (vt->type != JSON_STRING) {
+			outcome_rejectf(&g->oc, "identifier '%.*s' is not a string", (int)kt->len,
+					d->s + kt->off);
+			return -1;
+		}
+		if (g->nev >= MAX_EV_IDS) {
+			OUTCOME_REJECT(&g->oc, "more than 64 identifiers");
+			return -1;
+		}
+		start = g->keys.len;
+		buf_add(&g->keys, d->s + kt->off, kt->len);
+		buf_addc(&g->keys, ':');
+		json_str_get(d, i + 1, &g->keys);
+		if (g->keys.len - start - kt->len - 1 > NORM_MAX_ID || g->keys.len - start == kt->len + 1) {
+			outcome_rejectf(&g->oc, "identifier '%.*s' is empty or longer than %d bytes",
+					(int)kt->len, d->s + kt->off, NORM_MAX_ID);
+			return -1;
+		}
+		{
+			size_t z;
+			for (z = start; z < g->keys.len; z++)
+				if ((unsigned char)g->keys.p[z] < 0x20) {
+					outcome_rejectf(&g->oc, "identifier '%.*s' has control characters",
+							(int)kt->len, d->s + kt->off);
+					return -1;
+				}
+		}
+		buf_addc(&g->keys, 0);
+		e = &g->ev[g->nev++];
+		e->type = type;
+		e->klen = g->keys.len - start - 1;
+		e->key = (char *)(uintptr_t)start; /* fixed up below: keys may move */
+		e->state = 0;
+		e->owner = 0;
+	}
+	for (k = 0; k < g->nev; k++)
+		g->ev[k].key = g->keys.p + (uintptr_t)g->ev[k].key;
+	return 0;
+}
+
+static void process(struct idm *g, const char *s, size_t n)
+{
+	struct json_doc *d = &g->doc;
+	const char *why, *by;
+	size_t at;
+	uint32_t i, k, t_type = 0, t_ids = 0, t_id = 0, t_ts = 0, t_oneid = 0;
+	uint32_t oneid;
+	char ts[CLOCK_ISO_LEN + 1] = "";
+	char okey[16];
+	int klen;
+
+	g->oc.in++;
+	if (json_parse(d, s, n, 64, &why, &at)) {
+		outcome_bad_json(&g->oc, why, at);
+		return;
+	}
+	if (d->t[0].type != JSON_OBJECT) {
+		OUTCOME_REJECT(&g->oc, "not a json object");
+		return;
+	}
+	for (k = 0, i = 1; k < d->t[0].size; k++, i = d->t[i + 1].next) {
+		const struct json_tok *kt = &d->t[i];
+		if (kt->esc)
+			continue;
+		if (kt->len == 4 && !memcmp(d->s + kt->off, "type", 4))
+			t_type = i + 1;
+		else if (kt->len == 3 && !memcmp(d->s + kt->off, "ids", 3))
+			t_ids = i + 1;
+		else if (kt->len == 8 && !memcmp(d->s + kt->off, "event_id", 8))
+			t_id = i + 1;
+		else if (kt->len == 2 && !memcmp(d->s + kt->off, "ts", 2))
+			t_ts = i + 1;
+		else if (kt->len == 5 && !memcmp(d->s + kt->off, "oneid", 5))
+			t_oneid = i + 1;
+	}
+	if (t_type && d->t[t_type].type == JSON_STRING && d->t[t_type].len &&
+	    d->s[d->t[t_type].off] == '$') {
+		g->system++;
+		g->oc.passed++;
+		emit(g, NULL, 0, s, n);
+		return;
+	}
+	if (!t_ids || d->t[t_ids].type != JSON_OBJECT || !d->t[t_ids].size) {
+		OUTCOME_REJECT(&g->oc, "no identifiers: want canonical events (ingest's output)");
+		return;
+	}
+	if (!t_id || d->t[t_id].type != JSON_STRING || !t_ts || d->t[t_ts].type != JSON_STRING ||
+	    d->t[t_ts].len != CLOCK_ISO_LEN) {
+		OUTCOME_REJECT(&g->oc, "missing event_id or canonical ts: want canonical events (ingest's output)");
+		return;
+	}
+	memcpy(ts, d->s + d->t[t_ts].off, CLOCK_ISO_LEN);
+	if (collect_ids(g, d, t_ids))
+		return;
+	if (!g->nev) {
+		OUTCOME_REJECT(&g->oc, "no identifier of a known type");
+		return;
+	}
+	oneid = resolve(g, d->s + d->t[t_id].off, d->t[t_id].len, ts, &by);
+	if (g->fatal)
+		return;
+	if (!oneid) {
+		OUTCOME_REJECT(&g->oc, "no linkable identifier (all blocked)");
+		return;
+	}
+	/* the event with its oneid: appended, or replacing an old one */
+	buf_reset(&g->line);
+	if (!t_oneid) {
+		const char *end = s + n;
+		while (end > s && end[-1] != '}')
+			end--;
+		buf_add(&g->line, s, (size_t)(end - 1 - s));
+	} else {
+		buf_addc(&g->line, '{');
+		for (k = 0, i = 1; k < d->t[0].size; k++, i = d->t[i + 1].next) {
+			if (i + 1 == t_oneid)
+				continue;
+			if (g->line.len > 1)
+				buf_addc(&g->line, ',');
+			json_write_tok(d, i, &g->line);
+			buf_addc(&g->line, ':');
+			json_write_tok(d, i + 1, &g->line);
+		}
+	}
+	buf_printf(&g->line, ",\"oneid\":%u}", oneid);
+	klen = snprintf(okey, sizeof okey, "%u", oneid);
+	g->oc.passed++;
+	if (emit(g, okey, (size_t)klen, g->line.p, g->line.len))
+		return;
+	if (g->mergebuf.len) {
+		buf_reset(&g->line);
+		buf_adds(&g->line, "{\"type\":\"$merge\",\"event_id\":\"merge:");
+		buf_add(&g->line, d->s + d->t[t_id].off, d->t[t_id].len);
+		buf_printf(&g->line, "\",\"ts\":\"%s\",\"oneid\":%u,\"merged\":[%s],\"by\":\"%s\"}", ts,
+			   oneid, g->mergebuf.p, by ? by : "");
+		emit(g, okey, (size_t)klen, g->line.p, g->line.len);
+	}
+}
+
+static void put_offset(void *ctx, const char *topic, int32_t part, int64_t next)
+{
+	store_offset_put(((struct idm *)ctx)->st, topic, part, next);
+}
+
+static int commit(struct idm *g)
+{
+	int rc;
+
+	if ((rc = ep_out_flush(&g->out)) || (rc = outcome_flush(&g->oc)))
+		return rc;
+	persons_flush(g);
+	save_counters(g);
+	if (g->in && g->in->kafka)
+		kafka_src_positions(g->in->k, put_offset, g);
+	if ((rc = store_commit(g->st)))
+		return rc;
+	if (g->in && g->in->kafka)
+		kafka_src_commit(g->in->k);
+	return 0;
+}
+
+static int64_t get_offset(void *ctx, const char *topic, int32_t part)
+{
+	return store_offset_get(((struct idm *)ctx)->st, topic, part);
+}
+
+static void on_revoke(void *ctx)
+{
+	struct idm *g = ctx;
+	int rc = commit(g);
+
+	if (rc)
+		g->fatal = rc;
+}
+
+static int after_record(struct idm *g)
+{
+	if (g->fatal)
+		return g->fatal;
+	if (g->oc.fatal)
+		return g->oc.fatal;
+	if (g->oc.strict_hit)
+		return EXIT_DATA;
+	if ((long)store_pending(g->st) >= g->batch || g->nperson > (size_t)g->batch)
+		return commit(g);
+	if (!(++g->since_check & 1023) && g->commit_ms > 0) {
+		struct timespec now;
+		int64_t ms;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+		if (!g->last_commit_ms)
+			g->last_commit_ms = ms;
+		else if (ms - g->last_commit_ms >= g->commit_ms) {
+			g->last_commit_ms = ms;
+			return commit(g);
+		}
+	}
+	return 0;
+}
+
+static int run_input(struct idm *g, const char *spec)
+{
+	struct ep_in in;
+	struct ep_cfg cfg = {0};
+	struct ep_rec r;
+	int rc, x;
+
+	cfg.x = g->cli.x;
+	cfg.nx = g->cli.nx;
+	cfg.group = g->group ? g->group : "uops-idmerge";
+	cfg.exit_at_end = g->exit_at_end;
+	cfg.offset = get_offset;
+	cfg.revoke = on_revoke;
+	cfg.ctx = g;
+	if ((rc = ep_in_open(&in, spec, &cfg)))
+		return rc;
+	g->in = &in;
+	g->oc.src = &in;
+	while (!cli_stop) {
+		x = ep_in_next(&in, &r);
+		if (x == 0)
+			break;
+		if (x < 0) {
+			rc = in.code;
+			break;
+		}
+		if (x == 2) {
+			if ((rc = commit(g)))
+				break;
+			continue;
+		}
+		g->oc.raw = r.p;
+		g->oc.raw_n = r.n;
+		g->oc.raw_flags = r.flags;
+		g->oc.raw_total = r.total;
+		if (r.flags & LINE_TOO_LONG) {
+			g->oc.in++;
+			outcome_rejectf(&g->oc, "line longer than %zu bytes (%llu)", in.max_line, r.total);
+		} else {
+			process(g, r.p, r.n);
+		}
+		if ((rc = after_record(g)))
+			break;
+	}
+	if (!rc && in.kafka)
+		rc = commit(g);
+	ep_in_close(&in);
+	g->in = NULL;
+	g->oc.src = NULL;
+	return rc;
+}
+
+static int run_filter(struct idm *g)
+{
+	struct ep_cfg ocfg = {0};
+	int rc = 0, i, c2;
+
+	ocfg.x = g->cli.x;
+	ocfg.nx = g->cli.nx;
+	g->oc.strict = g->cli.strict;
+	if ((rc = ep_out_open(&g->out, g->cli.out, &ocfg)) ||
+	    (rc = outcome_open(&g->oc, g->cli.rejects, &ocfg)))
+		return rc;
+	if (!g->cli.nin)
+		g->cli.in[g->cli.nin++] = "-";
+	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++)
+		rc = run_input(g, g->cli.in[i]);
+	if (!rc || rc == EXIT_DATA) {
+		c2 = commit(g);
+		if (c2)
+			rc = c2;
+	}
+	c2 = ep_out_close(&g->out);
+	if (!rc)
+		rc = c2;
+	c2 = outcome_end(&g->oc);
+	if (!rc)
+		rc = c2;
+	if (!rc && g->oc.rejected)
+		rc = EXIT_REJECTS;
+	if (g->cli.verbose) {
+		outcome_print(&g->oc, "skipped");
+		fprintf(stderr, "%s: %llu people created, %llu merges, %llu refused links, "
+			"%llu blocked identifiers seen, %llu log records, next oneid %u\n",
+			cli_prog, g->created_n, g->merges, g->refused, g->blocked_n, g->logged,
+			g->next_oneid);
+	}
+	return rc;
+}
+
+/* ---- operations ---- */
+
+/* Parse TYPE:VALUE and normalise the value as ingest does. */
+static int parse_ident(struct idm *g, const char *arg, struct buf *key)
+{
+	const char *colon = strchr(arg, ':');
+	const char *why;
+	char type[40];
+
+	if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof type) {
+		cli_err("'%s': want TYPE:VALUE, e.g. phone:13800138000", arg);
+		return EXIT_USAGE;
+	}
+	memcpy(type, arg, (size_t)(colon - arg));
+	type[colon - arg] = 0;
+	if (type_index(g, type, strlen(type)) == UNKNOWN_TYPE)
+		cli_info("identifier type '%s' is not in the identity rules", type);
+	buf_reset(key);
+	buf_adds(key, type);
+	buf_addc(key, ':');
+	if (norm_id(type, colon + 1, strlen(colon + 1), "86", key, &why)) {
+		cli_err("'%s': %s", arg, why);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Append the person's identifiers as {"type":["v",…],…}. */
+static void write_ids(struct person *p, struct buf *out)
+{
+	const char *k, *end = p->keys.p + p->keys.len;
+	char **seen = NULL;
+	size_t nseen = 0, i;
+	int first = 1;
+
+	buf_addc(out, '{');
+	/* group by type, types in order of first appearance */
+	for (k = p->keys.p; k && k < end;) {
+		const char *nl = memchr(k, '\n', (size_t)(end - k));
+		const char *colon = memchr(k, ':', (size_t)(nl - k));
+		size_t tl = colon ? (size_t)(colon - k) : 0;
+		int done = 0;
+		const char *q;
+		for (i = 0; i < nseen; i++)
+			done |= strlen(seen[i]) == tl && !memcmp(seen[i], k, tl);
+		if (!done && colon) {
+			int f2 = 1;
+			seen = xrealloc(seen, (nseen + 1) * sizeof *seen);
+			seen[nseen++] = xstrndup(k, tl);
+			if (!first)
+				buf_addc(out, ',');
+			first = 0;
+			json_write_str(out, k, tl);
+			buf_add(out, ":[", 2);
+			for (q = k; q < end;) {
+				const char *n2 = memchr(q, '\n', (size_t)(end - q));
+				if ((size_t)(n2 - q) > tl && q[tl] == ':' && !memcmp(q, k, tl)) {
+					if (!f2)
+						buf_addc(out, ',');
+					f2 = 0;
+					json_write_str(out, q + tl + 1, (size_t)(n2 - q) - tl - 1);
+				}
+				q = n2 + 1;
+			}
+			buf_addc(out, ']');
+		}
+		k = nl + 1;
+	}
+	buf_addc(out, '}');
+	for (i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
+}
+
+static int op_lookup(struct idm *g, int argc, char **argv)
+{
+	struct buf key = BUF_INIT, out = BUF_INIT;
+	uint32_t id;
+	struct person *p;
+	int rc = 0, i;
+
+	if (argc < 1) {
+		cli_err("lookup wants TYPE:VALUE…");
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < argc; i++) {
+		if ((rc = parse_ident(g, argv[i], &key)))
+			break;
+		id = owner_of(g, key.p, key.len);
+		buf_reset(&out);
+		if (!id) {
+			buf_adds(&out, "{\"identifier\":");
+			json_write_str(&out, key.p, key.len);
+			buf_adds(&out, ",\"oneid\":null}");
+			rc = EXIT_REJECTS;
+		} else {
+			p = person_get(g, id);
+			buf_adds(&out, "{\"identifier\":");
+			json_write_str(&out, key.p, key.len);
+			buf_printf(&out, ",\"oneid\":%u,\"ids\":", id);
+			write_ids(p, &out);
+			buf_addc(&out, '}');
+		}
+		puts(out.p);
+	}
+	buf_release(&key);
+	buf_release(&out);
+	return rc;
+}
+
+/* Does the log record (parsed in d) name one of the person's keys? */
+static int rec_touches(const struct json_doc *d, uint32_t ids, const struct person *p,
+		       struct buf *tmp)
+{
+	uint32_t k, i;
+
+	for (k = 0, i = ids + 1; k < d->t[ids].size; k++, i = d->t[i].next) {
+		const char *q, *end = p->keys.p + p->keys.len;
+		buf_reset(tmp);
+		json_str_get(d, i, tmp);
+		buf_addc(tmp, '\n');
+		for (q = p->keys.p; q && q < end;) {
+			const char *nl = memchr(q, '\n', (size_t)(end - q));
+			if ((size_t)(nl - q + 1) == tmp->len && !memcmp(q, tmp->p, tmp->len))
+				return 1;
+			q = nl + 1;
+		}
+	}
+	return 0;
+}
+
+static int op_explain(struct idm *g, int argc, char **argv)
+{
+	struct buf out = BUF_INIT, tmp = BUF_INIT;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct person *p;
+	uint32_t id, asked;
+	char *end;
+	int rc, first = 1;
+	unsigned char key[4];
+
+	if (argc != 1 || !(asked = (uint32_t)strtoul(argv[0], &end, 10)) || *end) {
+		cli_err("explain wants one ONEID (a positive number)");
+		return EXIT_USAGE;
+	}
+	id = asked;
+	p = person_get(g, id);
+	while (p->merged_into && p->merged_into != id) {
+		id = p->merged_into;
+		p = person_get(g, id);
+	}
+	if (!p->nkeys && !p->merged_into) {
+		cli_err("no person %u", asked);
+		return EXIT_REJECTS;
+	}
+	if (g->dot) {
+		buf_printf(&out, "graph oneid_%u {\n  label=\"oneid %u\";\n  node [shape=box];\n", id, id);
+	} else {
+		buf_printf(&out, "{\"oneid\":%u", id);
+		if (id != asked)
+			buf_printf(&out, ",\"asked\":%u,\"note\":\"%u was merged into %u\"", asked, asked, id);
+		buf_adds(&out, ",\"ids\":");
+		write_ids(p, &out);
+		buf_adds(&out, ",\"log\":[");
+	}
+	/* every log record that touched one of the identifiers */
+	txn = store_read_txn(g->st);
+	if (!txn || mdb_cursor_open(txn, g->logdb, &cur))
+		return EXIT_IO;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const char *why;
+		size_t at;
+		uint32_t ids;
+		if (json_parse(&g->doc, v.mv_data, v.mv_size, 8, &why, &at))
+			continue;
+		ids = json_get(&g->doc, 0, "ids", 3);
+		if (!ids || g->doc.t[ids].type != JSON_ARRAY || !rec_touches(&g->doc, ids, p, &tmp))
+			continue;
+		if (g->dot) {
+			uint32_t kk, i, first_id = ids + 1;
+			for (kk = 1, i = g->doc.t[first_id].next; kk < g->doc.t[ids].size;
+			     kk++, i = g->doc.t[i].next) {
+				buf_adds(&out, "  ");
+				json_write_tok(&g->doc, first_id, &out);
+				buf_adds(&out, " -- ");
+				json_write_tok(&g->doc, i, &out);
+				buf_adds(&out, " [label=");
+				json_write_tok(&g->doc, json_get(&g->doc, 0, "event_id", 8), &out);
+				buf_adds(&out, "];\n");
+			}
+			if (g->doc.t[ids].size == 1) {
+				buf_adds(&out, "  ");
+				json_write_tok(&g->doc, first_id, &out);
+				buf_adds(&out, ";\n");
+			}
+		} else {
+			if (!first)
+				buf_addc(&out, ',');
+			first = 0;
+			buf_printf(&out, "{\"seq\":%llu,", (unsigned long long)store_get_be64(k.mv_data));
+			buf_add(&out, (const char *)v.mv_data + 1, v.mv_size - 1);
+		}
+	}
+	mdb_cursor_close(cur);
+	if (!g->dot)
+		buf_adds(&out, "],\"refused\":[");
+	/* refusals recorded against this person */
+	first = 1;
+	if (mdb_cursor_open(txn, g->refusals, &cur))
+		return EXIT_IO;
+	put_u32(key, id);
+	k.mv_data = key;
+	k.mv_size = 4;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && k.mv_size == 16 && !memcmp(k.mv_data, key, 4);
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (g->dot) {
+			const char *why;
+			size_t at;
+			uint32_t idt, rl;
+			if (json_parse(&g->doc, v.mv_data, v.mv_size, 8, &why, &at))
+				continue;
+			idt = json_get(&g->doc, 0, "identifier", 10);
+			rl = json_get(&g->doc, 0, "rule", 4);
+			buf_adds(&out, "  ");
+			json_write_tok(&g->doc, idt, &out);
+			buf_adds(&out, " [color=red, fontcolor=red, xlabel=");
+			json_write_tok(&g->doc, rl, &out);
+			buf_adds(&out, "];\n");
+		} else {
+			if (!first)
+				buf_addc(&out, ',');
+			first = 0;
+			buf_add(&out, v.mv_data, v.mv_size);
+		}
+	}
+	mdb_cursor_close(cur);
+	store_read_end(g->st);
+	buf_adds(&out, g->dot ? "}\n" : "]}\n");
+	fwrite(out.p, 1, out.len, stdout);
+	buf_release(&out);
+	buf_release(&tmp);
+	return 0;
+}
+
+/*
+ * Rebuild the people whose identifiers are in `scope` (NULL: everyone) from
+ * the log, under the current rules and blocks. Used by split, block and
+ * rebuild. Writes $split records for changed people to stdout (scope only).
+ */
+static int replay_log(struct idm *g, const struct person *scope)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+	struct buf tmp = BUF_INIT;
+	struct buf recs = BUF_INIT; /* copies of the log records to replay */
+	uint64_t *seqs = NULL;
+	size_t nseq = 0, cap = 0, r = 0;
+	size_t p = 0;
+
+	txn = store_read_txn(g->st);
+	if (!txn || mdb_cursor_open(txn, g->logdb, &cur))
+		return EXIT_IO;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (scope) {
+			const char *why;
+			size_t at;
+			uint32_t ids;
+			if (json_parse(&g->doc, v.mv_data, v.mv_size, 8, &why, &at))
+				continue;
+			ids = json_get(&g->doc, 0, "ids", 3);
+			if (!ids || g->doc.t[ids].type != JSON_ARRAY || !rec_touches(&g->doc, ids, scope, &tmp))
+				continue;
+		}
+		buf_add(&recs, v.mv_data, v.mv_size);
+		buf_addc(&recs, '\n');
+		if (nseq == cap) {
+			cap = cap ? cap * 2 : 1024;
+			seqs = xrealloc(seqs, cap * sizeof *seqs);
+		}
+		seqs[nseq++] = store_get_be64(k.mv_data);
+	}
+	mdb_cursor_close(cur);
+	store_read_end(g->st);
+	g->replay = 1;
+	while (p < recs.len) {
+		char *nl = memchr(recs.p + p, '\n', recs.len - p);
+		size_t n = (size_t)(nl - (recs.p + p));
+		const char *why, *by;
+		size_t at;
+		uint32_t ids, eid, ts, kk, i;
+		struct json_doc *d = &g->doc;
+
+		g->cur_seq = r < nseq ? seqs[r] : 0;
+		r++;
+		if (!json_parse(d, recs.p + p, n, 8, &why, &at) &&
+		    (ids = json_get(d, 0, "ids", 3)) && (eid = json_get(d, 0, "event_id", 8)) &&
+		    (ts = json_get(d, 0, "ts", 2)) && d->t[ts].len == CLOCK_ISO_LEN) {
+			char tsb[CLOCK_ISO_LEN + 1];
+			memcpy(tsb, d->s + d->t[ts].off, CLOCK_ISO_LEN);
+			tsb[CLOCK_ISO_LEN] = 0;
+			g->nev = 0;
+			buf_reset(&g->keys);
+			buf_grow(&g->keys, 64 * (NORM_MAX_ID + 40));
+			for (kk = 0, i = ids + 1; kk < d->t[ids].size && g->nev < MAX_EV_IDS;
+			     kk++, i = d->t[i].next) {
+				size_t start = g->keys.len;
+				const char *colon;
+				json_str_get(d, i, &g->keys);
+				colon = memchr(g->keys.p + start, ':', g->keys.len - start);
+				if (!colon)
+					continue;
+				g->ev[g->nev].type = type_index(g, g->keys.p + start,
+								(size_t)(colon - (g->keys.p + start)));
+				if (g->ev[g->nev].type == UNKNOWN_TYPE) {
+					g->keys.len = start;
+					continue;
+				}
+				g->ev[g->nev].klen = g->keys.len - start;
+				g->ev[g->nev].key = (char *)(uintptr_t)start;
+				buf_addc(&g->keys, 0);
+				g->nev++;
+			}
+			for (kk = 0; kk < g->nev; kk++)
+				g->ev[kk].key = g->keys.p + (uintptr_t)g->ev[kk].key;
+			if (g->nev)
+				resolve(g, d->s + d->t[eid].off, d->t[eid].len, tsb, &by);
+		}
+		p += n + 1;
+	}
+	g->replay = 0;
+	free(seqs);
+	buf_release(&recs);
+	buf_release(&tmp);
+	return g->fatal;
+}
+
+/* Take the person's identifiers out of the graph (for a rebuild of it). */
+static void unlink_person(struct idm *g, struct person *p)
+{
+	const char *k, *end = p->keys.p + p->keys.len;
+
+	for (k = p->keys.p; k && k < end;) {
+		const char *nl = memchr(k, '\n', (size_t)(end - k));
+		store_del(g->st, g->ids, k, (size_t)(nl - k));
+		k = nl + 1;
+	}
+}
+
+static int split_person(struct idm *g, uint32_t id)
+{
+	struct person *p = person_get(g, id), copy;
+	size_t i;
+	int rc;
+
+	if (p->merged_into || !p->nkeys) {
+		cli_err("no live person %u%s", id, p->merged_into ? " (merged into another)" : "");
+		return EXIT_REJECTS;
+	}
+	/* the component as it is, then out of the graph */
+	memset(&copy, 0, sizeof copy);
+	buf_add(&copy.keys, p->keys.p, p->keys.len);
+	unlink_person(g, p);
+	buf_reset(&p->keys);
+	count_keys(g, p);
+	p->dirty = 1;
+	g->fresh = 0;
+	/* replay the log records that touched it; the first person made again
+	 * keeps the oneid, the rest get new ones */
+	g->reuse_oneid = id;
+	g->created = xmalloc(sizeof *g->created);
+	g->ncreated = 0;
+	rc = replay_log(g, &copy);
+	if (!rc) {
+		struct buf out = BUF_INIT;
+		buf_printf(&out, "{\"type\":\"$split\",\"oneid\":%u,\"into\":{", id);
+		for (i = 0; i < g->ncreated; i++) {
+			struct person *q = person_get(g, g->created[i]);
+			buf_printf(&out, "%s\"%u\":", i ? "," : "", g->created[i]);
+			write_ids(q, &out);
+		}
+		buf_adds(&out, "}}");
+		puts(out.p);
+		buf_release(&out);
+		if (g->reuse_oneid) {
+			/* nothing rebuilt under the old oneid: it is empty now */
+			g->reuse_oneid = 0;
+		}
+	}
+	free(g->created);
+	g->created = NULL;
+	buf_release(&copy.keys);
+	return rc;
+}
+
+static int op_split(struct idm *g, int argc, char **argv)
+{
+	char *end;
+	uint32_t id;
+	int rc;
+
+	if (argc != 1 || !(id = (uint32_t)strtoul(argv[0], &end, 10)) || *end) {
+		cli_err("split wants one ONEID");
+		return EXIT_USAGE;
+	}
+	if ((rc = split_person(g, id)))
+		return rc;
+	return commit(g);
+}
+
+static int op_block(struct idm *g, int argc, char **argv)
+{
+	struct buf key = BUF_INIT, val = BUF_INIT;
+	uint32_t owner;
+	int rc, i;
+
+	if (argc < 1) {
+		cli_err("block wants TYPE:VALUE…");
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < argc; i++) {
+		if ((rc = parse_ident(g, argv[i], &key)))
+			goto out;
+		owner = owner_of(g, key.p, key.len);
+		buf_reset(&val);
+		buf_adds(&val, "{\"reason\":");
+		json_write_str(&val, g->reason ? g->reason : "", g->reason ? strlen(g->reason) : 0);
+		buf_addc(&val, '}');
+		store_put(g->st, g->blocked, key.p, key.len, val.p, val.len);
+		if (owner && (rc = split_person(g, owner)))
+			goto out;
+		if (!owner)
+			cli_info("'%s' belongs to nobody yet; it will never be linked", key.p);
+		if ((rc = commit(g)))
+			goto out;
+	}
+	rc = 0;
+out:
+	buf_release(&key);
+	buf_release(&val);
+	return rc;
+}
+
+static int op_rebuild(struct idm *g)
+{
+	int rc;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* everything derived goes; the log and the blocks stay */
+	store_del_below(g->st, g->ids, "\xff\xff\xff\xff", 4, SIZE_MAX);
+	store_del_below(g->st, g->people, "\xff\xff\xff\xff\xff", 5, SIZE_MAX);
+	store_del_below(g->st, g->refusals, "\xff\xff\xff\xff\xff", 5, SIZE_MAX);
+	g->fresh = 1;
+	g->next_oneid = 1;
+	if ((rc = replay_log(g, NULL)))
+		return rc;
+	if ((rc = commit(g)))
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!g->cli.quiet)
+		fprintf(stderr, "%s: rebuilt %llu people from the log (%llu merges, %llu refused) "
+			"in %.2f s, peak rss %ld KiB\n", cli_prog, g->created_n, g->merges, g->refused,
+			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+			cli_peak_rss_kb());
+	return 0;
+}
+
+static int handle(void *ctx, int key, const char *arg)
+{
+	struct idm *g = ctx;
+	char *end;
+
+	switch (key) {
+	case OPT_PIPELINES: g->pipelines = arg; break;
+	case OPT_RULES: g->rules_path = arg; break;
+	case OPT_GROUP: g->group = arg; break;
+	case OPT_BATCH:
+		g->batch = strtol(arg, &end, 10);
+		if (*end || g->batch < 1) {
+			cli_err("--batch wants a positive number, not '%s'", arg);
+			return EXIT_USAGE;
+		}
+		break;
+	case OPT_COMMIT_MS:
+		g->commit_ms = strtol(arg, &end, 10);
+		if (*end || g->commit_ms < 0) {
+			cli_err("--commit-ms wants a number of milliseconds, not '%s'", arg);
+			return EXIT_USAGE;
+		}
+		break;
+	case OPT_NOSYNC: g->nosync = 1; break;
+	case OPT_DOT: g->dot = 1; break;
+	case OPT_REASON: g->reason = arg; break;
+	case 'e': g->exit_at_end = 1; break;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct idm G;
+	struct idm *g = &G;
+	const char *env, *cmd = NULL;
+	int rc, code, ro;
+	size_t i;
+
+	g->cli.prog = "idmerge";
+	g->cli.synopsis = "[options] [FILE…] | lookup TYPE:VALUE… | explain ONEID | split ONEID | block TYPE:VALUE… | rebuild";
+	g->cli.summary = "Give every event the person it belongs to (OneID), reversibly.";
+	g->cli.opts = opts;
+	g->cli.handle = handle;
+	g->cli.ctx = g;
+	g->cli.subcommand = 1;
+	g->batch = 16384;
+	g->commit_ms = 1000;
+	if ((rc = cli_parse(&g->cli, argc, argv)))
+		return rc;
+	cli_signals();
+	if (g->cli.nrest) {
+		static const char *const cmds[] = {"lookup", "explain", "split", "block", "rebuild", NULL};
+		int k;
+		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
+			;
+		if (cmds[k]) {
+			cmd = cmds[k];
+		} else {
+			/* operands are input files */
+			for (k = 0; k < g->cli.nrest && g->cli.nin < CLI_MAX_IN; k++)
+				g->cli.in[g->cli.nin++] = g->cli.rest[k];
+		}
+	}
+	env = getenv("UOPS_PIPELINES");
+	if (!g->pipelines)
+		g->pipelines = env && *env ? env : "pipelines";
+	if ((rc = load_rules(g)))
+		goto out;
+	ro = cmd && (!strcmp(cmd, "lookup") || !strcmp(cmd, "explain"));
+	g->st = store_open(g->cli.db, "idmerge", (g->nosync ? STORE_NOSYNC : 0) | (ro ? STORE_RDONLY : 0),
+			   &code);
+	if (!g->st) {
+		rc = code;
+		goto out;
+	}
+	if (store_dbi(g->st, "idmerge.ids", 0, &g->ids) ||
+	    store_dbi(g->st, "idmerge.people", 0, &g->people) ||
+	    store_dbi(g->st, "idmerge.log", 0, &g->logdb) ||
+	    store_dbi(g->st, "idmerge.refusals", 0, &g->refusals) ||
+	    store_dbi(g->st, "idmerge.blocked", 0, &g->blocked) ||
+	    store_dbi(g->st, "idmerge.state", 0, &g->state) || load_counters(g)) {
+		rc = EXIT_IO;
+		goto out;
+	}
+	if (!cmd)
+		rc = run_filter(g);
+	else if (!strcmp(cmd, "lookup"))
+		rc = op_lookup(g, g->cli.nrest - 1, g->cli.rest + 1);
+	else if (!strcmp(cmd, "explain"))
+		rc = op_explain(g, g->cli.nrest - 1, g->cli.rest + 1);
+	else if (!strcmp(cmd, "split"))
+		rc = op_split(g, g->cli.nrest - 1, g->cli.rest + 1);
+	else if (!strcmp(cmd, "block"))
+		rc = op_block(g, g->cli.nrest - 1, g->cli.rest + 1);
+	else if (!strcmp(cmd, "rebuild"))
+		rc = op_rebuild(g);
+out:
+	if (g->ph) {
+		g->fresh = 1;
+		for (i = 0; i < g->nph; i++) {
+			struct person *p = g->ph[i], *nx;
+			for (; p; p = nx) {
+				nx = p->next;
+				buf_release(&p->keys);
+				free(p);
+			}
+		}
+		free(g->ph);
+	}
+	store_close(g->st);
+	outcome_close(&g->oc);
+	for (i = 0; i < g->r.nt; i++)
+		free(g->r.t[i].name);
+	for (i = 0; i < g->r.nblocked; i++)
+		free(g->r.blocked[i]);
+	free(g->r.blocked);
+	for (i = 0; i < g->r.npatterns; i++)
+		free(g->r.patterns[i]);
+	free(g->r.patterns);
+	json_doc_release(&g->doc);
+	buf_release(&g->line);
+	buf_release(&g->keys);
+	buf_release(&g->tmp);
+	buf_release(&g->rec);
+	buf_release(&g->mergebuf);
+	if (fflush(stdout) || ferror(stdout)) {
+		cli_err("cannot write '<stdout>': %s", strerror(errno));
+		if (!rc || rc == EXIT_REJECTS)
+			rc = EXIT_IO;
+	}
+	return rc;
+}
