@@ -225,8 +225,13 @@ int cli_parse(struct cli *c, int argc, char **argv)
 			cli_verbose = 1;
 			break;
 		case '?':
-			if (optopt)
-				rc = usage(c, "unknown option '-%c'", (char[]){(char)optopt, 0});
+			/* a known option's key: a long flag given "=value" */
+			for (i = 0; optopt && i < k && lo[i].val != optopt; i++)
+				;
+			if (optopt && i < k)
+				rc = usage(c, "option '%s' takes no value", argv[optind - 1]);
+			else if (optopt)
+				rc = usage(c, "unknown option '-%s'", (char[]){(char)optopt, 0});
 			else
 				rc = usage(c, "unknown option '%s'", argv[optind - 1]);
 			goto out;

@@ -76,7 +76,7 @@ int ep_in_next(struct ep_in *e, struct ep_rec *r)
 	r->total = r->n;
 	if (r->n > e->max_line) {
 		r->flags = LINE_TOO_LONG;
-		r->n = LINES_PREFIX;
+		r->n = e->max_line < LINES_PREFIX ? e->max_line : LINES_PREFIX;
 	}
 	return 1;
 }
