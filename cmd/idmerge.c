@@ -46,6 +46,7 @@ enum {
 	OPT_DOT,
 	OPT_REASON,
 	OPT_COMMIT_MS,
+	OPT_RESUME,
 };
 
 static const struct cli_opt opts[] = {
@@ -56,6 +57,7 @@ static const struct cli_opt opts[] = {
 	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
 	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
+	{"resume", OPT_RESUME, 0, NULL, "files: skip the lines of each input already committed by an earlier run"},
 	{"dot", OPT_DOT, 0, NULL, "explain: print a Graphviz graph instead of JSON"},
 	{"reason", OPT_REASON, 1, "TEXT", "block: why the identifier is blocked"},
 	{0, 0, 0, 0, 0},
@@ -102,7 +104,8 @@ struct idm {
 	struct cli cli;
 	const char *pipelines, *rules_path, *group;
 	long batch, commit_ms;
-	int nosync, exit_at_end, dot;
+	int nosync, exit_at_end, dot, resume;
+	char *resume_key; /* "file:PATH" of the input being resumed */
 	const char *reason;
 	struct rules r;
 
@@ -488,14 +491,30 @@ static void attach(struct idm *g, struct person *p, const char *key, size_t klen
 }
 
 /* Record a refusal against both people involved. */
-static void refuse(struct idm *g, uint32_t a, uint32_t b, const struct evid *e,
-		   const char *rule, const char *eid, size_t eidn, const char *ts)
+/*
+ * Record a refusal against both people involved, once: the same identifier
+ * refused by the same rule against the same people is already on record
+ * (a replayed event changes nothing). Returns 1 if it is new.
+ */
+static int refuse(struct idm *g, uint32_t a, uint32_t b, const struct evid *e,
+		  const char *rule, const char *eid, size_t eidn, const char *ts)
 {
-	unsigned char key[16];
+	unsigned char key[12];
 	uint32_t who[2] = {a, b};
-	uint32_t h = (uint32_t)(hash64(e->key, e->klen, 7) >> 32);
-	int i;
+	uint64_t h;
+	MDB_val v;
+	int i, r;
 
+	buf_reset(&g->tmp);
+	buf_add(&g->tmp, e->key, e->klen);
+	buf_printf(&g->tmp, "\n%s\n%u\n%u", rule, a, b);
+	h = hash64(g->tmp.p, g->tmp.len, 7);
+	put_u32(key, a ? a : b);
+	store_be64(key + 4, h);
+	r = g->fresh ? store_get_pending(g->st, g->refusals, key, 12, &v)
+		     : store_get(g->st, g->refusals, key, 12, &v);
+	if (r == 1)
+		return 0;
 	g->refused++;
 	buf_reset(&g->tmp);
 	buf_adds(&g->tmp, "{\"event_id\":");
@@ -504,15 +523,15 @@ static void refuse(struct idm *g, uint32_t a, uint32_t b, const struct evid *e,
 	json_write_str(&g->tmp, e->key, e->klen);
 	buf_adds(&g->tmp, ",\"rule\":");
 	json_write_str(&g->tmp, rule, strlen(rule));
-	buf_printf(&g->tmp, ",\"people\":[%u,%u]}", a, b);
+	buf_printf(&g->tmp, ",\"people\":[%u,%u],\"seq\":%llu}", a, b,
+		   (unsigned long long)g->cur_seq);
 	for (i = 0; i < 2; i++) {
 		if (!who[i] || (i == 1 && b == a))
 			continue;
 		put_u32(key, who[i]);
-		store_be64(key + 4, g->cur_seq);
-		put_u32(key + 12, h);
-		store_put(g->st, g->refusals, key, 16, g->tmp.p, g->tmp.len);
+		store_put(g->st, g->refusals, key, 12, g->tmp.p, g->tmp.len);
 	}
+	return 1;
 }
 
 /*
@@ -571,9 +590,8 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 				snprintf(rule, sizeof rule, "max_component=%u", g->r.max_component);
 		}
 		if (rule[0]) {
-			refuse(g, group[0], e->owner, e, rule, eid, eidn, ts);
+			changed |= refuse(g, group[0], e->owner, e, rule, eid, eidn, ts);
 			e->state = 2;
-			changed = 1;
 			continue;
 		}
 		if (ng && !*by)
@@ -598,9 +616,8 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 		else if (size + 1 > g->r.max_component)
 			snprintf(rule, sizeof rule, "max_component=%u", g->r.max_component);
 		if (rule[0]) {
-			refuse(g, survivor, 0, e, rule, eid, eidn, ts);
+			changed |= refuse(g, survivor, 0, e, rule, eid, eidn, ts);
 			e->state = 2;
-			changed = 1;
 			continue;
 		}
 		if (!survivor) {
@@ -865,6 +882,8 @@ static int commit(struct idm *g)
 	save_counters(g);
 	if (g->in && g->in->kafka)
 		kafka_src_positions(g->in->k, put_offset, g);
+	else if (g->in && g->resume_key)
+		store_offset_put(g->st, g->resume_key, 0, (int64_t)g->in->lines.lineno);
 	if ((rc = store_commit(g->st)))
 		return rc;
 	if (g->in && g->in->kafka)
@@ -929,6 +948,21 @@ static int run_input(struct idm *g, const char *spec)
 		return rc;
 	g->in = &in;
 	g->oc.src = &in;
+	if (g->resume && !in.kafka) {
+		int64_t skip;
+		g->resume_key = xmalloc(strlen(spec) + 6);
+		sprintf(g->resume_key, "file:%s", spec);
+		skip = store_offset_get(g->st, g->resume_key, 0);
+		while (skip > 0 && (unsigned long)in.lines.lineno < (unsigned long)skip &&
+		       (x = ep_in_next(&in, &r)) != 0) {
+			if (x < 0) {
+				rc = in.code;
+				goto done;
+			}
+		}
+		if (skip > 0)
+			cli_info("'%s': resumed after line %lld", spec, (long long)skip);
+	}
 	while (!cli_stop) {
 		x = ep_in_next(&in, &r);
 		if (x == 0)
@@ -955,11 +989,14 @@ static int run_input(struct idm *g, const char *spec)
 		if ((rc = after_record(g)))
 			break;
 	}
-	if (!rc && in.kafka)
+	if (!rc && (in.kafka || g->resume_key))
 		rc = commit(g);
+done:
 	ep_in_close(&in);
 	g->in = NULL;
 	g->oc.src = NULL;
+	free(g->resume_key);
+	g->resume_key = NULL;
 	return rc;
 }
 
@@ -1218,7 +1255,7 @@ static int op_explain(struct idm *g, int argc, char **argv)
 	k.mv_data = key;
 	k.mv_size = 4;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	     rc == 0 && k.mv_size == 16 && !memcmp(k.mv_data, key, 4);
+	     rc == 0 && k.mv_size == 12 && !memcmp(k.mv_data, key, 4);
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (g->dot) {
 			const char *why;
@@ -1499,6 +1536,7 @@ static int handle(void *ctx, int key, const char *arg)
 		}
 		break;
 	case OPT_NOSYNC: g->nosync = 1; break;
+	case OPT_RESUME: g->resume = 1; break;
 	case OPT_DOT: g->dot = 1; break;
 	case OPT_REASON: g->reason = arg; break;
 	case 'e': g->exit_at_end = 1; break;

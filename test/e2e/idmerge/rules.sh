@@ -1,0 +1,16 @@
+# limits keep a shared QA phone from merging staff; a refusal is recorded
+# and explained; block splits an over-merged family tablet
+idmerge --db "$T/db" -v rules.in 2> "$T/err" | jq -c '{event_id, oneid}'
+grep 'people created' "$T/err" | sed 's/^idmerge: //'
+echo "== the refusal, explained"
+idmerge --db "$T/db" explain 2 | jq -c '.refused[] | {identifier, rule, people}'
+echo "== staff-2 stands alone"
+idmerge --db "$T/db" lookup user:staff-2
+echo "== block the family tablet: the component is rebuilt without it"
+idmerge --db "$T/db" --reason "shared family tablet" block device:tablet-1
+echo "exit $?"
+idmerge --db "$T/db" lookup phone:+8613900000001 email:kid@example.com device:tablet-1
+echo "== a blocked identifier is never linked again"
+printf '%s\n' '{"event_id":"f9","ts":"2026-10-02T10:00:00.000Z","type":"app_open","ids":{"device":"tablet-1","phone":"+8613900000001"}}' |
+	idmerge --db "$T/db" | jq -c '{event_id, oneid}'
+idmerge --db "$T/db" lookup device:tablet-1 | jq -c '{oneid}'
