@@ -14,7 +14,7 @@ PREFIX ?= /usr/local
 TOOLS = ingest idmerge
 LIBMODS = buf cli clock conf csv endpoint hash io jqprog json kafka norm outcome store tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
-HELPERS = kmock gen-events rusage
+HELPERS = kmock gen-events rusage gen-people idquality
 
 FLAVOR = $(if $(SANITIZE),san,opt)
 B = build/$(FLAVOR)
