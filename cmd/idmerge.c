@@ -108,6 +108,8 @@ struct idm {
 	char *resume_key; /* "file:PATH" of the input being resumed */
 	const char *reason;
 	struct rules r;
+	char **opblocked; /* idmerge.blocked, in memory */
+	size_t nopblocked;
 
 	struct store *st;
 	MDB_dbi ids, people, logdb, refusals, blocked, state;
@@ -121,6 +123,10 @@ struct idm {
 
 	struct person **ph; /* person cache: hash by id */
 	size_t nph, nperson;
+	/* identifier → owner cache, direct-mapped by a 64-bit hash of the key;
+	 * every write of idmerge.ids goes through it, so it is never stale */
+	uint64_t *ic_h;
+	uint32_t *ic_o;
 
 	struct ep_in *in;
 	struct ep_out out;
@@ -270,26 +276,60 @@ static unsigned type_index(const struct idm *g, const char *name, size_t n)
 	return UNKNOWN_TYPE;
 }
 
-/* Is "type:value" blocked by the rules or by an operator? */
+/* Is "type:value" blocked by the rules or by an operator? The operator's
+ * blocks (idmerge.blocked) are few and read once at start into opblocked. */
 static int key_blocked(struct idm *g, const char *key, size_t klen)
 {
 	size_t i;
-	MDB_val v;
 
 	for (i = 0; i < g->r.nblocked; i++)
 		if (strlen(g->r.blocked[i]) == klen && !memcmp(g->r.blocked[i], key, klen))
 			return 1;
-	if (g->r.npatterns) {
+	for (i = 0; i < g->nopblocked; i++)
+		if (strlen(g->opblocked[i]) == klen && !memcmp(g->opblocked[i], key, klen))
+			return 1;
+	if (g->r.npatterns && klen < NORM_MAX_ID + 40) {
+		const char *colon = memchr(key, ':', klen);
+		size_t tl = colon ? (size_t)(colon - key) + 1 : 0;
 		char tmp[NORM_MAX_ID + 40];
-		if (klen < sizeof tmp) {
-			memcpy(tmp, key, klen);
-			tmp[klen] = 0;
-			for (i = 0; i < g->r.npatterns; i++)
-				if (!fnmatch(g->r.patterns[i], tmp, 0))
-					return 1;
+		int copied = 0;
+		for (i = 0; i < g->r.npatterns; i++) {
+			/* a pattern names its type literally: compare that first */
+			if (strncmp(g->r.patterns[i], key, tl))
+				continue;
+			if (!copied) {
+				memcpy(tmp, key, klen);
+				tmp[klen] = 0;
+				copied = 1;
+			}
+			if (!fnmatch(g->r.patterns[i], tmp, 0))
+				return 1;
 		}
 	}
-	return store_get(g->st, g->blocked, key, klen, &v) == 1;
+	return 0;
+}
+
+static void opblock_add(struct idm *g, const char *key, size_t klen)
+{
+	g->opblocked = xrealloc(g->opblocked, (g->nopblocked + 1) * sizeof *g->opblocked);
+	g->opblocked[g->nopblocked++] = xstrndup(key, klen);
+}
+
+static int load_opblocked(struct idm *g)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if (!txn || mdb_cursor_open(txn, g->blocked, &cur))
+		return -1;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		opblock_add(g, k.mv_data, k.mv_size);
+	mdb_cursor_close(cur);
+	store_read_end(g->st);
+	return 0;
 }
 
 /* ---- state ---- */
@@ -299,24 +339,53 @@ static void put_u32(unsigned char *p, uint32_t v)
 	store_be32(p, v);
 }
 
+#define IC_SIZE (1u << 20)
+
+static size_t ic_slot(struct idm *g, const char *key, size_t klen, uint64_t *h)
+{
+	if (!g->ic_h) {
+		g->ic_h = xcalloc(IC_SIZE, sizeof *g->ic_h);
+		g->ic_o = xcalloc(IC_SIZE, sizeof *g->ic_o);
+	}
+	*h = hash64(key, klen, 0x1d) | 1; /* never 0: 0 marks an empty slot */
+	return (size_t)(*h >> 11) & (IC_SIZE - 1);
+}
+
+static void ic_set(struct idm *g, const char *key, size_t klen, uint32_t oneid)
+{
+	uint64_t h;
+	size_t i = ic_slot(g, key, klen, &h);
+
+	g->ic_h[i] = h;
+	g->ic_o[i] = oneid;
+}
+
 static uint32_t owner_of(struct idm *g, const char *key, size_t klen)
 {
 	MDB_val v;
+	uint64_t h;
+	size_t slot;
+	uint32_t o;
 	int r;
 
-	if (g->fresh) {
-		r = store_get_pending(g->st, g->ids, key, klen, &v);
-		if (r != 1)
-			return 0;
-	} else {
+	if (!g->fresh) {
+		slot = ic_slot(g, key, klen, &h);
+		if (g->ic_h[slot] == h)
+			return g->ic_o[slot];
 		r = store_get(g->st, g->ids, key, klen, &v);
 		if (r < 0) {
 			g->fatal = EXIT_IO;
 			return 0;
 		}
-		if (r == 0)
-			return 0;
+		o = r && v.mv_size == 4 ? store_get_be32(v.mv_data) : 0;
+		g->ic_h[slot] = h;
+		g->ic_o[slot] = o;
+		return o;
 	}
+	/* rebuild: only what the replay has made so far counts */
+	r = store_get_pending(g->st, g->ids, key, klen, &v);
+	if (r != 1)
+		return 0;
 	return v.mv_size == 4 ? store_get_be32(v.mv_data) : 0;
 }
 
@@ -326,6 +395,8 @@ static void set_owner(struct idm *g, const char *key, size_t klen, uint32_t onei
 
 	put_u32(v, oneid);
 	store_put(g->st, g->ids, key, klen, v, 4);
+	if (!g->fresh)
+		ic_set(g, key, klen, oneid);
 }
 
 static void count_keys(struct idm *g, struct person *p)
@@ -390,10 +461,13 @@ static struct person *person_get(struct idm *g, uint32_t id)
 	return p;
 }
 
-/* Write the dirty persons into the batch and empty the cache. */
+#define PERSON_CACHE 262144
+
+/* Write the dirty persons into the batch; empty the cache when it is full. */
 static void persons_flush(struct idm *g)
 {
 	size_t i;
+	int keep = g->nperson < PERSON_CACHE;
 
 	for (i = 0; i < g->nph; i++) {
 		struct person *p = g->ph[i], *nx;
@@ -407,13 +481,18 @@ static void persons_flush(struct idm *g)
 				memcpy(g->tmp.p + 4, p->keys.p ? p->keys.p : "", p->keys.len);
 				put_u32(key, p->id);
 				store_put(g->st, g->people, key, 4, g->tmp.p, 4 + p->keys.len);
+				p->dirty = 0;
 			}
+			if (keep)
+				continue;
 			buf_release(&p->keys);
 			free(p);
 		}
-		g->ph[i] = NULL;
+		if (!keep)
+			g->ph[i] = NULL;
 	}
-	g->nperson = 0;
+	if (!keep)
+		g->nperson = 0;
 }
 
 static void save_counters(struct idm *g)
@@ -913,7 +992,7 @@ static int after_record(struct idm *g)
 		return g->oc.fatal;
 	if (g->oc.strict_hit)
 		return EXIT_DATA;
-	if ((long)store_pending(g->st) >= g->batch || g->nperson > (size_t)g->batch)
+	if ((long)store_pending(g->st) >= g->batch)
 		return commit(g);
 	if (!(++g->since_check & 1023) && g->commit_ms > 0) {
 		struct timespec now;
@@ -1389,6 +1468,7 @@ static void unlink_person(struct idm *g, struct person *p)
 	for (k = p->keys.p; k && k < end;) {
 		const char *nl = memchr(k, '\n', (size_t)(end - k));
 		store_del(g->st, g->ids, k, (size_t)(nl - k));
+		ic_set(g, k, (size_t)(nl - k), 0);
 		k = nl + 1;
 	}
 }
@@ -1473,6 +1553,7 @@ static int op_block(struct idm *g, int argc, char **argv)
 		json_write_str(&val, g->reason ? g->reason : "", g->reason ? strlen(g->reason) : 0);
 		buf_addc(&val, '}');
 		store_put(g->st, g->blocked, key.p, key.len, val.p, val.len);
+		opblock_add(g, key.p, key.len);
 		if (owner && (rc = split_person(g, owner)))
 			goto out;
 		if (!owner)
@@ -1594,7 +1675,8 @@ int main(int argc, char **argv)
 	    store_dbi(g->st, "idmerge.log", 0, &g->logdb) ||
 	    store_dbi(g->st, "idmerge.refusals", 0, &g->refusals) ||
 	    store_dbi(g->st, "idmerge.blocked", 0, &g->blocked) ||
-	    store_dbi(g->st, "idmerge.state", 0, &g->state) || load_counters(g)) {
+	    store_dbi(g->st, "idmerge.state", 0, &g->state) || load_counters(g) ||
+	    load_opblocked(g)) {
 		rc = EXIT_IO;
 		goto out;
 	}
@@ -1624,6 +1706,8 @@ out:
 		free(g->ph);
 	}
 	store_close(g->st);
+	free(g->ic_h);
+	free(g->ic_o);
 	outcome_close(&g->oc);
 	for (i = 0; i < g->r.nt; i++)
 		free(g->r.t[i].name);
@@ -1633,6 +1717,9 @@ out:
 	for (i = 0; i < g->r.npatterns; i++)
 		free(g->r.patterns[i]);
 	free(g->r.patterns);
+	for (i = 0; i < g->nopblocked; i++)
+		free(g->opblocked[i]);
+	free(g->opblocked);
 	json_doc_release(&g->doc);
 	buf_release(&g->line);
 	buf_release(&g->keys);

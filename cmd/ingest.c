@@ -1251,7 +1251,7 @@ int main(int argc, char **argv)
 		g->src.csv = !strcmp(g->format, "csv");
 	if (!g->cli.nin)
 		g->cli.in[g->cli.nin++] = "-";
-	g->st = store_open(g->cli.db, "ingest", g->nosync ? STORE_NOSYNC : 0, &code);
+	g->st = store_open(g->cli.db, "ingest", STORE_TRIM | (g->nosync ? STORE_NOSYNC : 0), &code);
 	if (!g->st) {
 		rc = code;
 		goto out;

@@ -499,7 +499,7 @@ int store_get(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 		return -1;
 	k.mv_data = (void *)key;
 	k.mv_size = klen;
-	if (++s->gets >= TRIM_EVERY)
+	if ((s->flags & STORE_TRIM) && ++s->gets >= TRIM_EVERY)
 		trim(s);
 	rc = mdb_get(s->rtxn, dbi, &k, val);
 	if (rc == 0)
@@ -708,7 +708,8 @@ int store_commit(struct store *s)
 	s->commits++;
 	s->nops_total += s->nops;
 	store_discard(s);
-	trim(s);
+	if (s->flags & STORE_TRIM)
+		trim(s);
 	return 0;
 }
 

@@ -11,7 +11,8 @@
  * sharing one environment do not wait on each other's input.
  *
  * The map grows when full (doubling, up to UOPS_MAP_MAX bytes, default
- * 1 TiB; then exit 74). Stale reader slots are cleared on open. A "meta" DB
+ * 1 TiB; then exit 74). With STORE_TRIM the pages a process has read are
+ * released regularly, so its resident memory does not grow with the store. Stale reader slots are cleared on open. A "meta" DB
  * records the store format version and, per tool, "<tool>.version".
  * Kafka consumer offsets go into "<owner>.offsets" in the same batch as the
  * state they produced (store_offset_put), so both commit or neither does.
@@ -26,6 +27,10 @@
 #define STORE_FORMAT 1
 #define STORE_NOSYNC 1u  /* do not fsync on commit (tests, reruns) */
 #define STORE_RDONLY 2u  /* open for queries only */
+#define STORE_TRIM 4u    /* keep the resident set small: release the map's
+			  * pages after each commit and every 16,384 lookups
+			  * (for access that moves on, like time-ordered keys;
+			  * random access over a working set wants them kept) */
 
 struct store;
 
