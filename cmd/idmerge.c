@@ -1372,55 +1372,36 @@ static int op_explain(struct idm *g, int argc, char **argv)
  */
 static int replay_log(struct idm *g, const struct person *scope)
 {
-	MDB_txn *txn;
+	MDB_txn *snap;
 	MDB_cursor *cur;
 	MDB_val k, v;
+	struct buf tmp = BUF_INIT, rec = BUF_INIT;
 	int rc;
-	struct buf tmp = BUF_INIT;
-	struct buf recs = BUF_INIT; /* copies of the log records to replay */
-	uint64_t *seqs = NULL;
-	size_t nseq = 0, cap = 0, r = 0;
-	size_t p = 0;
 
-	txn = store_read_txn(g->st);
-	if (!txn || mdb_cursor_open(txn, g->logdb, &cur))
+	/* a snapshot of the log of its own: the commits below do not end it */
+	snap = store_snapshot(g->st);
+	if (!snap || mdb_cursor_open(snap, g->logdb, &cur)) {
+		store_snapshot_end(snap);
 		return EXIT_IO;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (scope) {
-			const char *why;
-			size_t at;
-			uint32_t ids;
-			if (json_parse(&g->doc, v.mv_data, v.mv_size, 8, &why, &at))
-				continue;
-			ids = json_get(&g->doc, 0, "ids", 3);
-			if (!ids || g->doc.t[ids].type != JSON_ARRAY || !rec_touches(&g->doc, ids, scope, &tmp))
-				continue;
-		}
-		buf_add(&recs, v.mv_data, v.mv_size);
-		buf_addc(&recs, '\n');
-		if (nseq == cap) {
-			cap = cap ? cap * 2 : 1024;
-			seqs = xrealloc(seqs, cap * sizeof *seqs);
-		}
-		seqs[nseq++] = store_get_be64(k.mv_data);
 	}
-	mdb_cursor_close(cur);
-	store_read_end(g->st);
 	g->replay = 1;
-	while (p < recs.len) {
-		char *nl = memchr(recs.p + p, '\n', recs.len - p);
-		size_t n = (size_t)(nl - (recs.p + p));
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !g->fatal;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct json_doc *d = &g->doc;
 		const char *why, *by;
 		size_t at;
 		uint32_t ids, eid, ts, kk, i;
-		struct json_doc *d = &g->doc;
 
-		g->cur_seq = r < nseq ? seqs[r] : 0;
-		r++;
-		if (!json_parse(d, recs.p + p, n, 8, &why, &at) &&
-		    (ids = json_get(d, 0, "ids", 3)) && (eid = json_get(d, 0, "event_id", 8)) &&
-		    (ts = json_get(d, 0, "ts", 2)) && d->t[ts].len == CLOCK_ISO_LEN) {
+		buf_reset(&rec);
+		buf_add(&rec, v.mv_data, v.mv_size);
+		if (json_parse(d, rec.p, rec.len, 8, &why, &at) || !(ids = json_get(d, 0, "ids", 3)) ||
+		    d->t[ids].type != JSON_ARRAY || !(eid = json_get(d, 0, "event_id", 8)) ||
+		    !(ts = json_get(d, 0, "ts", 2)) || d->t[ts].len != CLOCK_ISO_LEN)
+			continue;
+		if (scope && !rec_touches(d, ids, scope, &tmp))
+			continue;
+		g->cur_seq = store_get_be64(k.mv_data);
+		{
 			char tsb[CLOCK_ISO_LEN + 1];
 			memcpy(tsb, d->s + d->t[ts].off, CLOCK_ISO_LEN);
 			tsb[CLOCK_ISO_LEN] = 0;
@@ -1433,8 +1414,10 @@ static int replay_log(struct idm *g, const struct person *scope)
 				const char *colon;
 				json_str_get(d, i, &g->keys);
 				colon = memchr(g->keys.p + start, ':', g->keys.len - start);
-				if (!colon)
+				if (!colon) {
+					g->keys.len = start;
 					continue;
+				}
 				g->ev[g->nev].type = type_index(g, g->keys.p + start,
 								(size_t)(colon - (g->keys.p + start)));
 				if (g->ev[g->nev].type == UNKNOWN_TYPE) {
@@ -1451,11 +1434,21 @@ static int replay_log(struct idm *g, const struct person *scope)
 			if (g->nev)
 				resolve(g, d->s + d->t[eid].off, d->t[eid].len, tsb, &by);
 		}
-		p += n + 1;
+		/* a whole rebuild commits as it goes: after the first commit the
+		 * store holds only rebuilt state, so reads may go to it again */
+		if (!scope && (long)store_pending(g->st) >= 8 * g->batch) {
+			int rc2 = commit(g);
+			if (rc2) {
+				g->fatal = rc2;
+				break;
+			}
+			g->fresh = 0;
+		}
 	}
+	mdb_cursor_close(cur);
+	store_snapshot_end(snap);
 	g->replay = 0;
-	free(seqs);
-	buf_release(&recs);
+	buf_release(&rec);
 	buf_release(&tmp);
 	return g->fatal;
 }

@@ -279,6 +279,24 @@ MDB_txn *store_read_txn(struct store *s)
 	return renew(s) ? NULL : s->rtxn;
 }
 
+MDB_txn *store_snapshot(struct store *s)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+
+	if (rc) {
+		lerr("cannot begin read transaction in", s->owner, rc);
+		return NULL;
+	}
+	return txn;
+}
+
+void store_snapshot_end(MDB_txn *txn)
+{
+	if (txn)
+		mdb_txn_abort(txn);
+}
+
 int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
 {
 	MDB_txn *txn;

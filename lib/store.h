@@ -70,6 +70,12 @@ void store_read_end(struct store *s);
  * store_read_end or store_commit. NULL on error (printed). */
 MDB_txn *store_read_txn(struct store *s);
 
+/* A read transaction of its own, on the committed state as it is now, that
+ * commits do not end (a long scan while writing). End it with
+ * store_snapshot_end. NULL on error (printed). */
+MDB_txn *store_snapshot(struct store *s);
+void store_snapshot_end(MDB_txn *txn);
+
 /* Queue a put / delete (copied). */
 void store_put(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 	       const void *val, size_t vlen);
