@@ -36,6 +36,7 @@
 #define MAX_TYPES 32
 #define MAX_EV_IDS 64
 #define UNKNOWN_TYPE MAX_TYPES /* counts slot for types the rules do not know */
+#define PERSON_SHARED 1 /* flag byte of a people record */
 
 enum {
 	OPT_PIPELINES = 300,
@@ -78,12 +79,14 @@ struct rules {
 	size_t npatterns;
 	unsigned max_component;
 	int unknown_reject;
+	int shared_on_conflict;
 };
 
 /* A person as the cache holds it. keys: "type:value\n" each. */
 struct person {
 	uint32_t id;
 	uint32_t merged_into;
+	int shared; /* holds one identifier seen with people who must stay apart */
 	unsigned nkeys;
 	unsigned counts[MAX_TYPES + 1];
 	struct buf keys;
@@ -137,7 +140,7 @@ struct idm {
 	struct buf line, keys, tmp, rec, mergebuf;
 	struct evid ev[MAX_EV_IDS];
 	unsigned nev;
-	unsigned long long merges, refused, created_n, logged, blocked_n, system;
+	unsigned long long merges, refused, created_n, logged, blocked_n, system, shared_n;
 	int64_t last_commit_ms;
 	unsigned since_check;
 	int fatal;
@@ -148,7 +151,7 @@ struct idm {
 static int load_rules(struct idm *g)
 {
 	static const char *const keys[] = {"description", "types", "blocked", "blocked_patterns",
-					   "max_component", "unknown_types", NULL};
+					   "max_component", "unknown_types", "shared_on_conflict", NULL};
 	static const char *const tkeys[] = {"name", "limit", "description", NULL};
 	struct conf c;
 	char path[4096];
@@ -244,6 +247,17 @@ static int load_rules(struct idm *g)
 			goto bad;
 		}
 		g->r.max_component = (unsigned)v;
+	}
+	g->r.shared_on_conflict = 1;
+	{
+		unsigned b = json_get(&c.doc, 0, "shared_on_conflict", 18);
+		if (b) {
+			if (c.doc.t[b].type != JSON_TRUE && c.doc.t[b].type != JSON_FALSE) {
+				conf_fail(&c, 0, "shared_on_conflict", "must be true or false");
+				goto bad;
+			}
+			g->r.shared_on_conflict = c.doc.t[b].type == JSON_TRUE;
+		}
 	}
 	g->r.unknown_reject = 1;
 	if ((rc = conf_str(&c, 0, "unknown_types", &s)) < 0)
@@ -433,9 +447,10 @@ static struct person *person_get(struct idm *g, uint32_t id)
 	p = xcalloc(1, sizeof *p);
 	p->id = id;
 	put_u32(key, id);
-	if (!g->fresh && store_get(g->st, g->people, key, 4, &v) == 1 && v.mv_size >= 4) {
-		p->merged_into = store_get_be32(v.mv_data);
-		buf_add(&p->keys, (const char *)v.mv_data + 4, v.mv_size - 4);
+	if (!g->fresh && store_get(g->st, g->people, key, 4, &v) == 1 && v.mv_size >= 5) {
+		p->shared = ((unsigned char *)v.mv_data)[0] & PERSON_SHARED;
+		p->merged_into = store_get_be32((unsigned char *)v.mv_data + 1);
+		buf_add(&p->keys, (const char *)v.mv_data + 5, v.mv_size - 5);
 	}
 	count_keys(g, p);
 	p->next = g->ph[h];
@@ -476,11 +491,12 @@ static void persons_flush(struct idm *g)
 			if (p->dirty) {
 				unsigned char key[4];
 				buf_reset(&g->tmp);
-				buf_grow(&g->tmp, 4 + p->keys.len);
-				put_u32((unsigned char *)g->tmp.p, p->merged_into);
-				memcpy(g->tmp.p + 4, p->keys.p ? p->keys.p : "", p->keys.len);
+				buf_grow(&g->tmp, 5 + p->keys.len);
+				g->tmp.p[0] = (char)(p->shared ? PERSON_SHARED : 0);
+				put_u32((unsigned char *)g->tmp.p + 1, p->merged_into);
+				memcpy(g->tmp.p + 5, p->keys.p ? p->keys.p : "", p->keys.len);
 				put_u32(key, p->id);
-				store_put(g->st, g->people, key, 4, g->tmp.p, 4 + p->keys.len);
+				store_put(g->st, g->people, key, 4, g->tmp.p, 5 + p->keys.len);
 				p->dirty = 0;
 			}
 			if (keep)
@@ -548,6 +564,7 @@ static uint32_t new_person(struct idm *g)
 	}
 	p = person_get(g, id);
 	p->merged_into = 0;
+	p->shared = 0;
 	buf_reset(&p->keys);
 	count_keys(g, p);
 	p->dirty = 1;
@@ -613,6 +630,37 @@ static int refuse(struct idm *g, uint32_t a, uint32_t b, const struct evid *e,
 	return 1;
 }
 
+/* Move identifier e out of person `from` into a shared holder of its own. */
+static void share(struct idm *g, uint32_t from, const struct evid *e)
+{
+	struct person *p = person_get(g, from), *h;
+	const char *k, *end;
+	struct buf keep = BUF_INIT;
+	uint32_t holder;
+
+	if (p->shared || p->nkeys < 2)
+		return; /* nothing to take it from */
+	end = p->keys.p + p->keys.len;
+	for (k = p->keys.p; k < end;) {
+		const char *nl = memchr(k, '\n', (size_t)(end - k));
+		if ((size_t)(nl - k) != e->klen || memcmp(k, e->key, e->klen))
+			buf_add(&keep, k, (size_t)(nl - k) + 1);
+		k = nl + 1;
+	}
+	buf_reset(&p->keys);
+	buf_add(&p->keys, keep.p ? keep.p : "", keep.len);
+	buf_release(&keep);
+	count_keys(g, p);
+	p->dirty = 1;
+	holder = new_person(g);
+	if (!holder)
+		return;
+	h = person_get(g, holder);
+	h->shared = 1;
+	attach(g, h, e->key, e->klen, e->type);
+	g->shared_n++;
+}
+
 /*
  * Resolve the identifiers in g->ev[0..nev) of one event. Returns the oneid
  * the event belongs to (0 when none of its identifiers can be linked);
@@ -622,10 +670,15 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 			const char **by)
 {
 	uint32_t group[MAX_EV_IDS];
-	unsigned ng = 0, i, j, changed = 0;
+	unsigned ng = 0, i, j, changed = 0, nnew = 0, nlater = 0;
+	struct {
+		unsigned e;
+		uint32_t other;
+		char rule[64];
+	} later[MAX_EV_IDS];
 	unsigned counts[MAX_TYPES + 1];
 	unsigned size = 0;
-	uint32_t survivor = 0;
+	uint32_t survivor = 0, fallback = 0;
 	struct person *s;
 	char rule[96];
 
@@ -644,13 +697,38 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 		e->state = e->owner ? 0 : 1;
 	}
 	memset(counts, 0, sizeof counts);
-	/* the people named, in priority order; each joins unless a rule says no */
+	/*
+	 * In priority order, each identifier brings its person (known) or
+	 * itself (new) into the event's group unless a rule says no: the
+	 * highest-priority identifier always gets in, so the event goes to the
+	 * person it names, or to a new person when it is new.
+	 */
 	for (i = 0; i < g->nev; i++) {
 		struct evid *e = &g->ev[i];
 		struct person *q;
 		int in = 0;
 		unsigned t, trial_size;
 
+		if (e->state == 1) {
+			rule[0] = 0;
+			if (e->type < g->r.nt && counts[e->type] + 1 > g->r.t[e->type].limit)
+				snprintf(rule, sizeof rule, "limit %s=%u", g->r.t[e->type].name,
+					 g->r.t[e->type].limit);
+			else if (size + 1 > g->r.max_component)
+				snprintf(rule, sizeof rule, "max_component=%u", g->r.max_component);
+			if (rule[0]) {
+				later[nlater].e = i;
+				later[nlater].other = 0;
+				snprintf(later[nlater++].rule, sizeof later[0].rule, "%s", rule);
+				e->state = 2;
+				continue;
+			}
+			e->state = 4; /* joins, once the person is known */
+			counts[e->type]++;
+			size++;
+			nnew++;
+			continue;
+		}
 		if (e->state != 0)
 			continue;
 		for (j = 0; j < ng; j++)
@@ -658,9 +736,17 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 		if (in)
 			continue;
 		q = person_get(g, e->owner);
+		if (q->shared) {
+			/* a shared identifier names its own holder only when the
+			 * event has nothing better */
+			if (!fallback)
+				fallback = e->owner;
+			e->state = 5;
+			continue;
+		}
 		trial_size = size + q->nkeys;
 		rule[0] = 0;
-		if (ng) {
+		if (ng || nnew) {
 			for (t = 0; t < g->r.nt && !rule[0]; t++)
 				if (counts[t] + q->counts[t] > g->r.t[t].limit)
 					snprintf(rule, sizeof rule, "limit %s=%u", g->r.t[t].name,
@@ -669,7 +755,9 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 				snprintf(rule, sizeof rule, "max_component=%u", g->r.max_component);
 		}
 		if (rule[0]) {
-			changed |= refuse(g, group[0], e->owner, e, rule, eid, eidn, ts);
+			later[nlater].e = i;
+			later[nlater].other = e->owner;
+			snprintf(later[nlater++].rule, sizeof later[0].rule, "%s", rule);
 			e->state = 2;
 			continue;
 		}
@@ -683,32 +771,33 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 	for (j = 0; j < ng; j++)
 		if (!survivor || group[j] < survivor)
 			survivor = group[j];
-	/* new identifiers join the survivor, within the limits */
-	for (i = 0; i < g->nev; i++) {
+	if (!survivor && !nnew)
+		survivor = fallback;
+	/* the new identifiers that got in join the survivor (or a new person) */
+	if (nnew && !survivor) {
+		survivor = new_person(g);
+		if (!survivor)
+			return 0;
+	}
+	for (i = 0; i < g->nev && nnew; i++) {
 		struct evid *e = &g->ev[i];
-		if (e->state != 1)
+		if (e->state != 4)
 			continue;
-		rule[0] = 0;
-		if (e->type < g->r.nt && counts[e->type] + 1 > g->r.t[e->type].limit)
-			snprintf(rule, sizeof rule, "limit %s=%u", g->r.t[e->type].name,
-				 g->r.t[e->type].limit);
-		else if (size + 1 > g->r.max_component)
-			snprintf(rule, sizeof rule, "max_component=%u", g->r.max_component);
-		if (rule[0]) {
-			changed |= refuse(g, survivor, 0, e, rule, eid, eidn, ts);
-			e->state = 2;
-			continue;
-		}
-		if (!survivor) {
-			survivor = new_person(g);
-			if (!survivor)
-				return 0;
-		}
 		s = person_get(g, survivor);
 		attach(g, s, e->key, e->klen, e->type);
-		counts[e->type]++;
-		size++;
 		changed = 1;
+	}
+	/* refusals, recorded against the person the event went to; an
+	 * identifier that brought in a person who must stay apart is shared
+	 * (a family tablet, a QA phone): it leaves that person for a holder of
+	 * its own and links no one from now on */
+	for (i = 0; i < nlater; i++) {
+		struct evid *e = &g->ev[later[i].e];
+		int isnew = refuse(g, survivor, later[i].other, e, later[i].rule, eid, eidn, ts);
+		changed |= isnew;
+		if (isnew && later[i].other && g->r.shared_on_conflict && survivor &&
+		    later[i].other != survivor)
+			share(g, later[i].other, e);
 	}
 	/* merge the others into the survivor */
 	buf_reset(&g->mergebuf);
@@ -1110,9 +1199,10 @@ static int run_filter(struct idm *g)
 	if (g->cli.verbose) {
 		outcome_print(&g->oc, "skipped");
 		fprintf(stderr, "%s: %llu people created, %llu merges, %llu refused links, "
-			"%llu blocked identifiers seen, %llu log records, next oneid %u\n",
-			cli_prog, g->created_n, g->merges, g->refused, g->blocked_n, g->logged,
-			g->next_oneid);
+			"%llu identifiers found shared, %llu blocked identifiers seen, "
+			"%llu log records, next oneid %u\n",
+			cli_prog, g->created_n, g->merges, g->refused, g->shared_n, g->blocked_n,
+			g->logged, g->next_oneid);
 	}
 	return rc;
 }
@@ -1216,7 +1306,7 @@ static int op_lookup(struct idm *g, int argc, char **argv)
 			p = person_get(g, id);
 			buf_adds(&out, "{\"identifier\":");
 			json_write_str(&out, key.p, key.len);
-			buf_printf(&out, ",\"oneid\":%u,\"ids\":", id);
+			buf_printf(&out, ",\"oneid\":%u,%s\"ids\":", id, p->shared ? "\"shared\":true," : "");
 			write_ids(p, &out);
 			buf_addc(&out, '}');
 		}
@@ -1280,6 +1370,8 @@ static int op_explain(struct idm *g, int argc, char **argv)
 		buf_printf(&out, "{\"oneid\":%u", id);
 		if (id != asked)
 			buf_printf(&out, ",\"asked\":%u,\"note\":\"%u was merged into %u\"", asked, asked, id);
+		if (p->shared)
+			buf_adds(&out, ",\"shared\":true,\"note\":\"holds an identifier seen with people who must stay apart; it links no one\"");
 		buf_adds(&out, ",\"ids\":");
 		write_ids(p, &out);
 		buf_adds(&out, ",\"log\":[");

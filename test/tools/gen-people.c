@@ -11,25 +11,32 @@
  *    "ids":{"cookie":"…","user":"…"},"props":{"truth":17}}
  *
  * props.truth is the person (1..PEOPLE) the event really belongs to; no
- * identifier value reveals it. Each person is sampled once: a mobile
- * phone (80%, written in four forms), an email (50%, mixed case and
- * padding), a login id (50%), a member number (30%), WeChat (60%: one or
- * two openids, a unionid for two thirds of them), 1-4 cookies, 1-2
- * devices. Events go to the channels the person can use:
+ * identifier value reveals it. A person has 1 + a geometric number of
+ * events (mean EVENTS_PER_PERSON_AVG, default 5; staff four times that)
+ * from a start time in the first 90 days of 2026, about 36 hours apart.
+ * Each person is sampled once: a mobile phone (80%, unique, written as
+ * 13800138000, 138-0013-8000, +86 138 0013 8000 or 8613800138000), an
+ * email (50%, unique, mixed case and padding), a login id (50%), a member
+ * number (30%), WeChat (60%: one or two openids, one per app, and a unionid
+ * for two thirds of them, so 40% overall), 1-4 cookies, 1-2 devices.
+ * Events go to the channels the person can use:
  *
  *   web          a cookie; on about 30% of events a login with the user
  *                id and/or phone/email
  *   miniprogram  an openid; the unionid from the "authorize" event on, the
- *                phone from the "bind_phone" event on
- *   app          a device, plus the user id when logged in
+ *                phone from the "bind_phone" event on (both after the
+ *                person's first event)
+ *   app          a device, plus the user id when logged in (70%)
  *   pos          the member number and/or the phone
  *
  * Traps for a linker: about 5% of people live in households of 2-4 that
- * share one tablet (used with their own logins); 20 staff log in with one
- * QA test phone 13999999999 beside their own user ids; about 2% of events
- * carry a junk value ("null", "0", an all-zero device id, …) in a spare
- * identifier slot; about 5% of people are one-off anonymous visitors (a
- * fresh cookie, 1-2 events). Same seed, same output.
+ * share one tablet (half of their app events, with their own login when
+ * they have one); 20 staff (PEOPLE/50 below 1000 people) log in on 60% of
+ * their web events with one QA test phone 13999999999 beside their own user
+ * ids; about 2% of events carry a junk value ("null", "0", an all-zero
+ * device id, …) in an identifier slot the event does not otherwise use;
+ * about 5% of people are one-off anonymous visitors (one fresh cookie, 1-2
+ * events). Same seed, same output; nothing else is printed on stdout.
  */
 #include <math.h>
 #include <stdint.h>
@@ -267,30 +274,32 @@ static void id_member(int *nids, uint32_t who)
 }
 
 /* 28 characters as WeChat writes openids and unionids */
-static void wx_id(uint64_t h, uint64_t h2)
+static void wx_id(uint64_t h)
 {
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	uint64_t x = h;
 	int i;
 
 	out[outn++] = 'o';
 	for (i = 0; i < 27; i++) {
-		uint64_t *src = i < 10 ? &h : &h2;
-		out[outn++] = b64[*src & 63];
-		*src >>= 6;
+		if (i % 10 == 0)
+			x = mix(h + (uint64_t)i);
+		out[outn++] = b64[x & 63];
+		x >>= 6;
 	}
 }
 
 static void id_openid(int *nids, uint32_t who, unsigned app)
 {
 	slot(nids, "openid");
-	wx_id(idval(who, 1, app), idval(who, 2, app));
+	wx_id(idval(who, 1, app));
 	out[outn++] = '"';
 }
 
 static void id_unionid(int *nids, uint32_t who)
 {
 	slot(nids, "unionid");
-	wx_id(idval(who, 3, 0), idval(who, 4, 0));
+	wx_id(idval(who, 3, 0));
 	out[outn++] = '"';
 }
 
@@ -373,7 +382,8 @@ static void sample(struct person *p, uint32_t who, uint32_t npeople, uint32_t ns
 		return;
 	}
 	if (chance(0.8)) {
-		v = ((uint64_t)who * PHONE_MULT + salt % PHONE_SPACE) % PHONE_SPACE;
+		v = ((uint64_t)perm32(who, (uint32_t)salt ^ 0x940e) * PHONE_MULT + salt % PHONE_SPACE) %
+		    PHONE_SPACE;
 		p->phone = 13000000000ULL + v;
 		if (p->phone == QA_PHONE || p->phone == 13800000000ULL)
 			p->phone = 0;
@@ -390,7 +400,7 @@ static void sample(struct person *p, uint32_t who, uint32_t npeople, uint32_t ns
 	}
 	p->ncookie = (uint8_t)(1 + below(4));
 	p->ndevice = (uint8_t)(1 + below(2));
-	p->nev = event_count(avg);
+	p->nev = event_count(p->kind == STAFFER ? 4 * avg : avg);
 	/* the authorize and bind events come after the first event */
 	if (p->nopenid && p->nev >= 2) {
 		if (p->unionid)
@@ -448,7 +458,8 @@ static void emit(uint64_t seq, const struct ev *e, const struct person *people)
 	put("\",\"type\":\"");
 	switch (ch) {
 	case WEB:
-		login = p->kind != ANON && (p->user || p->phone || p->email) && chance(0.3);
+		login = p->kind != ANON && (p->user || p->phone || p->email) &&
+			chance(p->kind == STAFFER ? 0.6 : 0.3);
 		type = login ? "login" : pick(web_types, 5);
 		break;
 	case MINI:
@@ -517,7 +528,7 @@ static void emit(uint64_t seq, const struct ev *e, const struct person *people)
 		}
 		break;
 	case APP:
-		if (p->house && chance(0.3))
+		if (p->house && chance(0.5))
 			id_device(&nids, mix(salt ^ 0x7ab1e7000000ULL ^ p->house),
 				  mix(salt ^ 0x7ab1e7100000ULL ^ p->house));
 		else {
@@ -588,6 +599,7 @@ int main(int argc, char **argv)
 	char *end;
 	int opt;
 
+	opterr = 0;
 	while ((opt = getopt(argc, argv, "p:e:s:h")) != -1) {
 		switch (opt) {
 		case 'p':
@@ -615,6 +627,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
+			fprintf(stderr, "%s: unknown option -%c\n", "gen-people", optopt);
 			usage(stderr);
 			return 64;
 		}

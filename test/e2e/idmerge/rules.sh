@@ -14,3 +14,5 @@ echo "== a blocked identifier is never linked again"
 printf '%s\n' '{"event_id":"f9","ts":"2026-10-02T10:00:00.000Z","type":"app_open","ids":{"device":"tablet-1","phone":"+8613900000001"}}' |
 	idmerge --db "$T/db" | jq -c '{event_id, oneid}'
 idmerge --db "$T/db" lookup device:tablet-1 | jq -c '{oneid}'
+echo "== the QA phone seen with two staff logins is shared: held apart, linking no one"
+idmerge --db "$T/db" lookup phone:+8613700000000 user:staff-1
