@@ -12,7 +12,7 @@ SANITIZE ?=
 PREFIX ?= /usr/local
 
 TOOLS = ingest idmerge
-LIBMODS = buf cli clock conf csv endpoint hash io jqprog json kafka norm outcome store tz
+LIBMODS = buf cli clock conf csv endpoint filter hash io jqprog json kafka norm outcome store tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
 HELPERS = kmock gen-events rusage gen-people idquality
 

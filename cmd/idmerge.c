@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "endpoint.h"
+#include "filter.h"
 #include "hash.h"
 #include "json.h"
 #include "norm.h"
@@ -108,7 +109,6 @@ struct idm {
 	const char *pipelines, *rules_path, *group;
 	long batch, commit_ms;
 	int nosync, exit_at_end, dot, resume;
-	char *resume_key; /* "file:PATH" of the input being resumed */
 	const char *reason;
 	struct rules r;
 	char **opblocked; /* idmerge.blocked, in memory */
@@ -131,9 +131,7 @@ struct idm {
 	uint64_t *ic_h;
 	uint32_t *ic_o;
 
-	struct ep_in *in;
-	struct ep_out out;
-	struct outcome oc;
+	struct filter f; /* the loop: input, output, rejects, commits */
 	int replay; /* resolving log records: no output */
 
 	struct json_doc doc;
@@ -141,9 +139,6 @@ struct idm {
 	struct evid ev[MAX_EV_IDS];
 	unsigned nev;
 	unsigned long long merges, refused, created_n, logged, blocked_n, system, shared_n;
-	int64_t last_commit_ms;
-	unsigned since_check;
-	int fatal;
 };
 
 /* ---- rules ---- */
@@ -388,7 +383,7 @@ static uint32_t owner_of(struct idm *g, const char *key, size_t klen)
 			return g->ic_o[slot];
 		r = store_get(g->st, g->ids, key, klen, &v);
 		if (r < 0) {
-			g->fatal = EXIT_IO;
+			g->f.fatal = EXIT_IO;
 			return 0;
 		}
 		o = r && v.mv_size == 4 ? store_get_be32(v.mv_data) : 0;
@@ -557,7 +552,7 @@ static uint32_t new_person(struct idm *g)
 	} else {
 		if (g->next_oneid == UINT32_MAX) {
 			cli_err("oneid space exhausted");
-			g->fatal = EXIT_BUG;
+			g->f.fatal = EXIT_BUG;
 			return 0;
 		}
 		id = g->next_oneid++;
@@ -860,15 +855,6 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 
 /* ---- the filter ---- */
 
-static int emit(struct idm *g, const char *key, size_t klen, const char *p, size_t n)
-{
-	int rc = ep_out_write(&g->out, key, klen, p, n);
-
-	if (rc)
-		g->fatal = rc;
-	return rc;
-}
-
 /* Collect the event's identifiers into g->ev. Returns 0, or -1 after a
  * reject. */
 static int collect_ids(struct idm *g, const struct json_doc *d, uint32_t ids)
@@ -885,24 +871,24 @@ static int collect_ids(struct idm *g, const struct json_doc *d, uint32_t ids)
 		unsigned type;
 
 		if (kt->esc || !kt->len || kt->len > 32) {
-			OUTCOME_REJECT(&g->oc, "invalid identifier type");
+			OUTCOME_REJECT(&g->f.oc, "invalid identifier type");
 			return -1;
 		}
 		type = type_index(g, d->s + kt->off, kt->len);
 		if (type == UNKNOWN_TYPE && g->r.unknown_reject) {
-			outcome_rejectf(&g->oc, "unknown identifier type '%.*s' (declare it in the identity rules)",
+			outcome_rejectf(&g->f.oc, "unknown identifier type '%.*s' (declare it in the identity rules)",
 					(int)kt->len, d->s + kt->off);
 			return -1;
 		}
 		if (type == UNKNOWN_TYPE)
 			continue;
 		if (vt->type != JSON_STRING) {
-			outcome_rejectf(&g->oc, "identifier '%.*s' is not a string", (int)kt->len,
+			outcome_rejectf(&g->f.oc, "identifier '%.*s' is not a string", (int)kt->len,
 					d->s + kt->off);
 			return -1;
 		}
 		if (g->nev >= MAX_EV_IDS) {
-			OUTCOME_REJECT(&g->oc, "more than 64 identifiers");
+			OUTCOME_REJECT(&g->f.oc, "more than 64 identifiers");
 			return -1;
 		}
 		start = g->keys.len;
@@ -910,7 +896,7 @@ static int collect_ids(struct idm *g, const struct json_doc *d, uint32_t ids)
 		buf_addc(&g->keys, ':');
 		json_str_get(d, i + 1, &g->keys);
 		if (g->keys.len - start - kt->len - 1 > NORM_MAX_ID || g->keys.len - start == kt->len + 1) {
-			outcome_rejectf(&g->oc, "identifier '%.*s' is empty or longer than %d bytes",
+			outcome_rejectf(&g->f.oc, "identifier '%.*s' is empty or longer than %d bytes",
 					(int)kt->len, d->s + kt->off, NORM_MAX_ID);
 			return -1;
 		}
@@ -918,7 +904,7 @@ static int collect_ids(struct idm *g, const struct json_doc *d, uint32_t ids)
 			size_t z;
 			for (z = start; z < g->keys.len; z++)
 				if ((unsigned char)g->keys.p[z] < 0x20) {
-					outcome_rejectf(&g->oc, "identifier '%.*s' has control characters",
+					outcome_rejectf(&g->f.oc, "identifier '%.*s' has control characters",
 							(int)kt->len, d->s + kt->off);
 					return -1;
 				}
@@ -947,13 +933,13 @@ static void process(struct idm *g, const char *s, size_t n)
 	char okey[16];
 	int klen;
 
-	g->oc.in++;
+	g->f.oc.in++;
 	if (json_parse(d, s, n, 64, &why, &at)) {
-		outcome_bad_json(&g->oc, why, at);
+		outcome_bad_json(&g->f.oc, why, at);
 		return;
 	}
 	if (d->t[0].type != JSON_OBJECT) {
-		OUTCOME_REJECT(&g->oc, "not a json object");
+		OUTCOME_REJECT(&g->f.oc, "not a json object");
 		return;
 	}
 	for (k = 0, i = 1; k < d->t[0].size; k++, i = d->t[i + 1].next) {
@@ -974,31 +960,31 @@ static void process(struct idm *g, const char *s, size_t n)
 	if (t_type && d->t[t_type].type == JSON_STRING && d->t[t_type].len &&
 	    d->s[d->t[t_type].off] == '$') {
 		g->system++;
-		g->oc.passed++;
-		emit(g, NULL, 0, s, n);
+		g->f.oc.passed++;
+		filter_emit(&g->f, NULL, 0, s, n);
 		return;
 	}
 	if (!t_ids || d->t[t_ids].type != JSON_OBJECT || !d->t[t_ids].size) {
-		OUTCOME_REJECT(&g->oc, "no identifiers: want canonical events (ingest's output)");
+		OUTCOME_REJECT(&g->f.oc, "no identifiers: want canonical events (ingest's output)");
 		return;
 	}
 	if (!t_id || d->t[t_id].type != JSON_STRING || !t_ts || d->t[t_ts].type != JSON_STRING ||
 	    d->t[t_ts].len != CLOCK_ISO_LEN) {
-		OUTCOME_REJECT(&g->oc, "missing event_id or canonical ts: want canonical events (ingest's output)");
+		OUTCOME_REJECT(&g->f.oc, "missing event_id or canonical ts: want canonical events (ingest's output)");
 		return;
 	}
 	memcpy(ts, d->s + d->t[t_ts].off, CLOCK_ISO_LEN);
 	if (collect_ids(g, d, t_ids))
 		return;
 	if (!g->nev) {
-		OUTCOME_REJECT(&g->oc, "no identifier of a known type");
+		OUTCOME_REJECT(&g->f.oc, "no identifier of a known type");
 		return;
 	}
 	oneid = resolve(g, d->s + d->t[t_id].off, d->t[t_id].len, ts, &by);
-	if (g->fatal)
+	if (g->f.fatal)
 		return;
 	if (!oneid) {
-		OUTCOME_REJECT(&g->oc, "no linkable identifier (all blocked)");
+		OUTCOME_REJECT(&g->f.oc, "no linkable identifier (all blocked)");
 		return;
 	}
 	/* the event with its oneid: appended, or replacing an old one */
@@ -1022,8 +1008,8 @@ static void process(struct idm *g, const char *s, size_t n)
 	}
 	buf_printf(&g->line, ",\"oneid\":%u}", oneid);
 	klen = snprintf(okey, sizeof okey, "%u", oneid);
-	g->oc.passed++;
-	if (emit(g, okey, (size_t)klen, g->line.p, g->line.len))
+	g->f.oc.passed++;
+	if (filter_emit(&g->f, okey, (size_t)klen, g->line.p, g->line.len))
 		return;
 	if (g->mergebuf.len) {
 		buf_reset(&g->line);
@@ -1031,173 +1017,42 @@ static void process(struct idm *g, const char *s, size_t n)
 		buf_add(&g->line, d->s + d->t[t_id].off, d->t[t_id].len);
 		buf_printf(&g->line, "\",\"ts\":\"%s\",\"oneid\":%u,\"merged\":[%s],\"by\":\"%s\"}", ts,
 			   oneid, g->mergebuf.p, by ? by : "");
-		emit(g, okey, (size_t)klen, g->line.p, g->line.len);
+		filter_emit(&g->f, okey, (size_t)klen, g->line.p, g->line.len);
 	}
 }
 
-static void put_offset(void *ctx, const char *topic, int32_t part, int64_t next)
+static int before_commit(void *ctx)
 {
-	store_offset_put(((struct idm *)ctx)->st, topic, part, next);
+	struct idm *g = ctx;
+
+	persons_flush(g);
+	save_counters(g);
+	return 0;
+}
+
+static void on_record(void *ctx, const char *p, size_t n)
+{
+	process(ctx, p, n);
 }
 
 static int commit(struct idm *g)
 {
-	int rc;
-
-	if ((rc = ep_out_flush(&g->out)) || (rc = outcome_flush(&g->oc)))
-		return rc;
-	persons_flush(g);
-	save_counters(g);
-	if (g->in && g->in->kafka)
-		kafka_src_positions(g->in->k, put_offset, g);
-	else if (g->in && g->resume_key)
-		store_offset_put(g->st, g->resume_key, 0, (int64_t)g->in->lines.lineno);
-	if ((rc = store_commit(g->st)))
-		return rc;
-	if (g->in && g->in->kafka)
-		kafka_src_commit(g->in->k);
-	return 0;
-}
-
-static int64_t get_offset(void *ctx, const char *topic, int32_t part)
-{
-	return store_offset_get(((struct idm *)ctx)->st, topic, part);
-}
-
-static void on_revoke(void *ctx)
-{
-	struct idm *g = ctx;
-	int rc = commit(g);
-
-	if (rc)
-		g->fatal = rc;
-}
-
-static int after_record(struct idm *g)
-{
-	if (g->fatal)
-		return g->fatal;
-	if (g->oc.fatal)
-		return g->oc.fatal;
-	if (g->oc.strict_hit)
-		return EXIT_DATA;
-	if ((long)store_pending(g->st) >= g->batch)
-		return commit(g);
-	if (!(++g->since_check & 1023) && g->commit_ms > 0) {
-		struct timespec now;
-		int64_t ms;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-		if (!g->last_commit_ms)
-			g->last_commit_ms = ms;
-		else if (ms - g->last_commit_ms >= g->commit_ms) {
-			g->last_commit_ms = ms;
-			return commit(g);
-		}
-	}
-	return 0;
-}
-
-static int run_input(struct idm *g, const char *spec)
-{
-	struct ep_in in;
-	struct ep_cfg cfg = {0};
-	struct ep_rec r;
-	int rc, x;
-
-	cfg.x = g->cli.x;
-	cfg.nx = g->cli.nx;
-	cfg.group = g->group ? g->group : "uops-idmerge";
-	cfg.exit_at_end = g->exit_at_end;
-	cfg.offset = get_offset;
-	cfg.revoke = on_revoke;
-	cfg.ctx = g;
-	if ((rc = ep_in_open(&in, spec, &cfg)))
-		return rc;
-	g->in = &in;
-	g->oc.src = &in;
-	if (g->resume && !in.kafka) {
-		int64_t skip;
-		g->resume_key = xmalloc(strlen(spec) + 6);
-		sprintf(g->resume_key, "file:%s", spec);
-		skip = store_offset_get(g->st, g->resume_key, 0);
-		while (skip > 0 && (unsigned long)in.lines.lineno < (unsigned long)skip &&
-		       (x = ep_in_next(&in, &r)) != 0) {
-			if (x < 0) {
-				rc = in.code;
-				goto done;
-			}
-		}
-		if (skip > 0)
-			cli_info("'%s': resumed after line %lld", spec, (long long)skip);
-	}
-	while (!cli_stop) {
-		x = ep_in_next(&in, &r);
-		if (x == 0)
-			break;
-		if (x < 0) {
-			rc = in.code;
-			break;
-		}
-		if (x == 2) {
-			if ((rc = commit(g)))
-				break;
-			continue;
-		}
-		g->oc.raw = r.p;
-		g->oc.raw_n = r.n;
-		g->oc.raw_flags = r.flags;
-		g->oc.raw_total = r.total;
-		if (r.flags & LINE_TOO_LONG) {
-			g->oc.in++;
-			outcome_rejectf(&g->oc, "line longer than %zu bytes (%llu)", in.max_line, r.total);
-		} else {
-			process(g, r.p, r.n);
-		}
-		if ((rc = after_record(g)))
-			break;
-	}
-	if (!rc && (in.kafka || g->resume_key))
-		rc = commit(g);
-done:
-	ep_in_close(&in);
-	g->in = NULL;
-	g->oc.src = NULL;
-	free(g->resume_key);
-	g->resume_key = NULL;
-	return rc;
+	return filter_commit(&g->f);
 }
 
 static int run_filter(struct idm *g)
 {
-	struct ep_cfg ocfg = {0};
-	int rc = 0, i, c2;
+	int rc, i;
 
-	ocfg.x = g->cli.x;
-	ocfg.nx = g->cli.nx;
-	g->oc.strict = g->cli.strict;
-	if ((rc = ep_out_open(&g->out, g->cli.out, &ocfg)) ||
-	    (rc = outcome_open(&g->oc, g->cli.rejects, &ocfg)))
+	if ((rc = filter_open(&g->f)))
 		return rc;
 	if (!g->cli.nin)
 		g->cli.in[g->cli.nin++] = "-";
 	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++)
-		rc = run_input(g, g->cli.in[i]);
-	if (!rc || rc == EXIT_DATA) {
-		c2 = commit(g);
-		if (c2)
-			rc = c2;
-	}
-	c2 = ep_out_close(&g->out);
-	if (!rc)
-		rc = c2;
-	c2 = outcome_end(&g->oc);
-	if (!rc)
-		rc = c2;
-	if (!rc && g->oc.rejected)
-		rc = EXIT_REJECTS;
+		rc = filter_run(&g->f, g->cli.in[i]);
+	rc = filter_close(&g->f, rc);
 	if (g->cli.verbose) {
-		outcome_print(&g->oc, "skipped");
+		outcome_print(&g->f.oc, "skipped");
 		fprintf(stderr, "%s: %llu people created, %llu merges, %llu refused links, "
 			"%llu identifiers found shared, %llu blocked identifiers seen, "
 			"%llu log records, next oneid %u\n",
@@ -1477,7 +1332,7 @@ static int replay_log(struct idm *g, const struct person *scope)
 		return EXIT_IO;
 	}
 	g->replay = 1;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !g->fatal;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !g->f.fatal;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct json_doc *d = &g->doc;
 		const char *why, *by;
@@ -1531,7 +1386,7 @@ static int replay_log(struct idm *g, const struct person *scope)
 		if (!scope && (long)store_pending(g->st) >= 8 * g->batch) {
 			int rc2 = commit(g);
 			if (rc2) {
-				g->fatal = rc2;
+				g->f.fatal = rc2;
 				break;
 			}
 			g->fresh = 0;
@@ -1542,7 +1397,7 @@ static int replay_log(struct idm *g, const struct person *scope)
 	g->replay = 0;
 	buf_release(&rec);
 	buf_release(&tmp);
-	return g->fatal;
+	return g->f.fatal;
 }
 
 /* Take the person's identifiers out of the graph (for a rebuild of it). */
@@ -1755,6 +1610,16 @@ int main(int argc, char **argv)
 		rc = code;
 		goto out;
 	}
+	g->f.st = g->st;
+	g->f.cli = &g->cli;
+	g->f.group = g->group ? g->group : "uops-idmerge";
+	g->f.batch = g->batch;
+	g->f.commit_ms = g->commit_ms;
+	g->f.exit_at_end = g->exit_at_end;
+	g->f.resume = g->resume;
+	g->f.record = on_record;
+	g->f.before_commit = before_commit;
+	g->f.ctx = g;
 	if (store_dbi(g->st, "idmerge.ids", 0, &g->ids) ||
 	    store_dbi(g->st, "idmerge.people", 0, &g->people) ||
 	    store_dbi(g->st, "idmerge.log", 0, &g->logdb) ||
@@ -1793,7 +1658,7 @@ out:
 	store_close(g->st);
 	free(g->ic_h);
 	free(g->ic_o);
-	outcome_close(&g->oc);
+	outcome_close(&g->f.oc);
 	for (i = 0; i < g->r.nt; i++)
 		free(g->r.t[i].name);
 	for (i = 0; i < g->r.nblocked; i++)

@@ -25,6 +25,7 @@
 #include "conf.h"
 #include "csv.h"
 #include "endpoint.h"
+#include "filter.h"
 #include "hash.h"
 #include "jqprog.h"
 #include "json.h"
@@ -105,8 +106,7 @@ struct ingest {
 
 	struct store *st;
 	MDB_dbi seen;
-	struct ep_in *in; /* current input */
-	struct ep_out out;
+	struct filter f; /* the loop: input, output, rejects, commits */
 	/* dedupe lanes, one per source: keys are (source, ts, event_id hash),
 	 * so each source's window follows its own event time and a backfill
 	 * of old data keeps its dedupe beside a live stream */
@@ -117,7 +117,6 @@ struct ingest {
 	size_t last_src_n;
 	struct lane *last_lane;
 
-	struct outcome oc; /* counts, rejects, and the record being processed */
 
 	/* scratch */
 	struct json_doc doc;
@@ -125,10 +124,7 @@ struct ingest {
 
 	unsigned long long system, events;
 	struct tally dropped;
-	int fatal;
 	long commit_ms;          /* commit at least this often (0: only by count) */
-	int64_t last_commit_ms;
-	unsigned since_check;
 };
 
 /* ---- configuration ---- */
@@ -341,15 +337,11 @@ bad:
 
 /* ---- outcomes ---- */
 
-static int commit(struct ingest *g);
 
 static void emit(struct ingest *g, const char *key, size_t klen, const char *p, size_t n)
 {
-	int rc = ep_out_write(&g->out, key, klen, p, n);
-
-	if (rc)
-		g->fatal = rc;
-	g->oc.passed++;
+	filter_emit(&g->f, key, klen, p, n);
+	g->f.oc.passed++;
 }
 
 /* ---- canonical events ---- */
@@ -466,11 +458,11 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 
 	g->events++;
 	if (json_parse(d, s, n, g->max_depth, &why, &at)) {
-		outcome_bad_json(&g->oc, why, at);
+		outcome_bad_json(&g->f.oc, why, at);
 		return;
 	}
 	if (d->t[0].type != JSON_OBJECT) {
-		OUTCOME_REJECT(&g->oc, "not a json object");
+		OUTCOME_REJECT(&g->f.oc, "not a json object");
 		return;
 	}
 	/* find the known fields; a known field twice is ambiguous */
@@ -495,24 +487,24 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		}
 		if (slot) {
 			if (*slot) {
-				outcome_rejectf(&g->oc, "duplicate key '%.*s'", (int)kt->len, kp);
+				outcome_rejectf(&g->f.oc, "duplicate key '%.*s'", (int)kt->len, kp);
 				return;
 			}
 			*slot = i + 1;
 		}
 	}
 	if (!t_type) {
-		OUTCOME_REJECT(&g->oc, "missing type");
+		OUTCOME_REJECT(&g->f.oc, "missing type");
 		return;
 	}
 	if (d->t[t_type].type != JSON_STRING) {
-		OUTCOME_REJECT(&g->oc, "type is not a string");
+		OUTCOME_REJECT(&g->f.oc, "type is not a string");
 		return;
 	}
 	if (d->t[t_type].len && d->s[d->t[t_type].off] == '$') {
 		/* a system record: not ingest's to change */
 		if (mapped) {
-			OUTCOME_REJECT(&g->oc, "mapping produced a system record");
+			OUTCOME_REJECT(&g->f.oc, "mapping produced a system record");
 			return;
 		}
 		buf_reset(&g->line);
@@ -523,50 +515,50 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 	}
 	if (d->t[t_type].esc ||
 	    !valid_type_name(d->s + d->t[t_type].off, d->t[t_type].len, 1)) {
-		OUTCOME_REJECT(&g->oc, "invalid type: want 1-64 of A-Z a-z 0-9 _ . - : / starting with a letter");
+		OUTCOME_REJECT(&g->f.oc, "invalid type: want 1-64 of A-Z a-z 0-9 _ . - : / starting with a letter");
 		return;
 	}
 	/* time */
 	if (!t_ts) {
-		OUTCOME_REJECT(&g->oc, "missing ts");
+		OUTCOME_REJECT(&g->f.oc, "missing ts");
 		return;
 	}
 	if (d->t[t_ts].type == JSON_STRING) {
 		buf_reset(&g->tmp);
 		json_str_get(d, t_ts, &g->tmp);
 		if (clock_parse(g->tmp.p ? g->tmp.p : "", g->tmp.len, g->src.zone, &ts, &why)) {
-			outcome_rejectf(&g->oc, "invalid ts: %s", why);
+			outcome_rejectf(&g->f.oc, "invalid ts: %s", why);
 			return;
 		}
 	} else if (d->t[t_ts].type == JSON_NUMBER) {
 		if (clock_parse_epoch(d->s + d->t[t_ts].off, d->t[t_ts].len, &ts, &why)) {
-			outcome_rejectf(&g->oc, "invalid ts: %s", why);
+			outcome_rejectf(&g->f.oc, "invalid ts: %s", why);
 			return;
 		}
 	} else {
-		OUTCOME_REJECT(&g->oc, "ts is not a string or number");
+		OUTCOME_REJECT(&g->f.oc, "ts is not a string or number");
 		return;
 	}
 	if (ts < TS_MIN || ts >= TS_MAX) {
-		OUTCOME_REJECT(&g->oc, "ts out of range 1990..2100");
+		OUTCOME_REJECT(&g->f.oc, "ts out of range 1990..2100");
 		return;
 	}
 	clock_format(ts, iso);
 	/* optional strings and objects */
 	if (t_src && d->t[t_src].type != JSON_STRING && d->t[t_src].type != JSON_NULL) {
-		OUTCOME_REJECT(&g->oc, "source is not a string");
+		OUTCOME_REJECT(&g->f.oc, "source is not a string");
 		return;
 	}
 	if (t_ch && d->t[t_ch].type != JSON_STRING && d->t[t_ch].type != JSON_NULL) {
-		OUTCOME_REJECT(&g->oc, "channel is not a string");
+		OUTCOME_REJECT(&g->f.oc, "channel is not a string");
 		return;
 	}
 	if (t_props && d->t[t_props].type != JSON_OBJECT && d->t[t_props].type != JSON_NULL) {
-		OUTCOME_REJECT(&g->oc, "props is not an object");
+		OUTCOME_REJECT(&g->f.oc, "props is not an object");
 		return;
 	}
 	if (t_traits && d->t[t_traits].type != JSON_OBJECT && d->t[t_traits].type != JSON_NULL) {
-		OUTCOME_REJECT(&g->oc, "traits is not an object");
+		OUTCOME_REJECT(&g->f.oc, "traits is not an object");
 		return;
 	}
 	/* the body after event_id, built behind room for the prefix */
@@ -590,11 +582,11 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 	}
 	/* identifiers */
 	if (!t_ids) {
-		OUTCOME_REJECT(&g->oc, "missing ids");
+		OUTCOME_REJECT(&g->f.oc, "missing ids");
 		return;
 	}
 	if (d->t[t_ids].type != JSON_OBJECT) {
-		OUTCOME_REJECT(&g->oc, "ids is not an object");
+		OUTCOME_REJECT(&g->f.oc, "ids is not an object");
 		return;
 	}
 	buf_reset(&g->drops);
@@ -681,15 +673,15 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 			buf_add(&g->key, g->tmp.p, g->tmp.len);
 		}
 		if (nids > MAX_IDS) {
-			OUTCOME_REJECT(&g->oc, "more than 64 identifiers");
+			OUTCOME_REJECT(&g->f.oc, "more than 64 identifiers");
 			return;
 		}
 	}
 	if (!nids) {
 		if (g->drops.len)
-			outcome_rejectf(&g->oc, "no usable identifier (%s)", g->drops.p);
+			outcome_rejectf(&g->f.oc, "no usable identifier (%s)", g->drops.p);
 		else
-			OUTCOME_REJECT(&g->oc, "no usable identifier");
+			OUTCOME_REJECT(&g->f.oc, "no usable identifier");
 		return;
 	}
 	key_off = 0;
@@ -720,13 +712,13 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		const struct json_tok *it = &d->t[t_id];
 		size_t z;
 		if (it->type != JSON_STRING || it->esc || it->len == 0 || it->len > MAX_EVENT_ID) {
-			OUTCOME_REJECT(&g->oc, "invalid event_id: want a string of 1-128 printable ASCII characters");
+			OUTCOME_REJECT(&g->f.oc, "invalid event_id: want a string of 1-128 printable ASCII characters");
 			return;
 		}
 		for (z = 0; z < it->len; z++) {
 			unsigned char ch = (unsigned char)d->s[it->off + z];
 			if (ch < 0x21 || ch > 0x7e) {
-				OUTCOME_REJECT(&g->oc, "invalid event_id: want a string of 1-128 printable ASCII characters");
+				OUTCOME_REJECT(&g->f.oc, "invalid event_id: want a string of 1-128 printable ASCII characters");
 				return;
 			}
 		}
@@ -765,11 +757,11 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 				store_put(g->st, g->seen, dk, sizeof dk, "", 0);
 		}
 		if (r < 0) {
-			g->fatal = EXIT_IO;
+			g->f.fatal = EXIT_IO;
 			return;
 		}
 		if (r > 0) {
-			g->oc.dups++;
+			g->f.oc.dups++;
 			return;
 		}
 		if (ts > ln->watermark)
@@ -796,11 +788,11 @@ static void mapped(struct ingest *g, jv input)
 	buf_reset(&g->err);
 	n = jqprog_run(g->src.map, input, &g->mapped, &g->err);
 	if (n < 0) {
-		outcome_rejectf(&g->oc, "mapping error: %s", g->err.p ? g->err.p : "");
+		outcome_rejectf(&g->f.oc, "mapping error: %s", g->err.p ? g->err.p : "");
 		return;
 	}
 	if (n == 0) {
-		g->oc.skipped++;
+		g->f.oc.skipped++;
 		return;
 	}
 	while (p < g->mapped.len) {
@@ -816,9 +808,9 @@ static void record(struct ingest *g, const char *p, size_t n)
 	const char *why;
 	size_t at;
 
-	g->oc.in++;
-	if (g->oc.raw_flags & LINE_TOO_LONG) {
-		outcome_rejectf(&g->oc, "line longer than %zu bytes (%llu)", g->max_line, g->oc.raw_total);
+	g->f.oc.in++;
+	if (g->f.oc.raw_flags & LINE_TOO_LONG) {
+		outcome_rejectf(&g->f.oc, "line longer than %zu bytes (%llu)", g->max_line, g->f.oc.raw_total);
 		return;
 	}
 	if (!g->src.map) {
@@ -826,7 +818,7 @@ static void record(struct ingest *g, const char *p, size_t n)
 		return;
 	}
 	if (json_parse(&g->doc, p, n, g->max_depth, &why, &at)) {
-		outcome_bad_json(&g->oc, why, at);
+		outcome_bad_json(&g->f.oc, why, at);
 		return;
 	}
 	mapped(g, jqprog_from_json(&g->doc, 0));
@@ -834,24 +826,12 @@ static void record(struct ingest *g, const char *p, size_t n)
 
 /* ---- batches ---- */
 
-static void put_offset(void *ctx, const char *topic, int32_t part, int64_t next)
+/* Before a commit: prune each dedupe lane this run wrote to its window. */
+static int before_commit(void *ctx)
 {
 	struct ingest *g = ctx;
-
-	store_offset_put(g->st, topic, part, next);
-}
-
-static int commit(struct ingest *g)
-{
 	size_t i;
-	int rc;
 
-	if ((rc = ep_out_flush(&g->out)))
-		return rc;
-	if ((rc = outcome_flush(&g->oc)))
-		return rc;
-	if (g->in && g->in->kafka)
-		kafka_src_positions(g->in->k, put_offset, g);
 	for (i = 0; i < g->nlanes && !g->no_dedupe; i++) {
 		struct lane *ln = &g->lanes[i];
 		unsigned char from[4], below[12];
@@ -862,55 +842,22 @@ static int commit(struct ingest *g)
 		store_be64(below + 4, (uint64_t)(ln->watermark - ln->window) ^ (1ull << 63));
 		store_del_range(g->st, g->seen, from, sizeof from, below, sizeof below, 200000);
 	}
-	if ((rc = store_commit(g->st)))
-		return rc;
+	return 0;
+}
+
+static void after_commit(void *ctx)
+{
+	struct ingest *g = ctx;
+	size_t i;
+
 	for (i = 0; i < g->nlanes; i++)
 		if (g->lanes[i].watermark > g->lanes[i].seen_max)
 			g->lanes[i].seen_max = g->lanes[i].watermark;
-	if (g->in && g->in->kafka)
-		kafka_src_commit(g->in->k);
-	return 0;
 }
 
-static int64_t get_offset(void *ctx, const char *topic, int32_t part)
+static void on_record(void *ctx, const char *p, size_t n)
 {
-	struct ingest *g = ctx;
-
-	return store_offset_get(g->st, topic, part);
-}
-
-static void on_revoke(void *ctx)
-{
-	struct ingest *g = ctx;
-	int rc = commit(g);
-
-	if (rc)
-		g->fatal = rc;
-}
-
-static int after_record(struct ingest *g)
-{
-	if (g->fatal)
-		return g->fatal;
-	if (g->oc.strict_hit)
-		return EXIT_DATA;
-	if ((long)store_pending(g->st) >= g->batch)
-		return commit(g);
-	/* a steady trickle that never idles still commits every commit_ms
-	 * (the wall clock paces batches only; it decides nothing) */
-	if (!(++g->since_check & 1023) && g->commit_ms > 0) {
-		struct timespec now;
-		int64_t ms;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-		if (!g->last_commit_ms)
-			g->last_commit_ms = ms;
-		else if (ms - g->last_commit_ms >= g->commit_ms) {
-			g->last_commit_ms = ms;
-			return commit(g);
-		}
-	}
-	return 0;
+	record(ctx, p, n);
 }
 
 /* ---- CSV ---- */
@@ -985,11 +932,11 @@ static int run_csv(struct ingest *g, const char *spec)
 	r.sep = g->src.sep;
 	r.max_record = g->max_line;
 	while ((x = csv_reader_next(&r, &err)) != 0) {
-		g->oc.file = in.name;
-		g->oc.line = r.line;
-		g->oc.raw = r.raw.p ? r.raw.p : "";
-		g->oc.raw_n = r.raw.len;
-		g->oc.raw_flags = 0;
+		g->f.oc.file = in.name;
+		g->f.oc.line = r.line;
+		g->f.oc.raw = r.raw.p ? r.raw.p : "";
+		g->f.oc.raw_n = r.raw.len;
+		g->f.oc.raw_flags = 0;
 		if (x == -1) {
 			cli_err("cannot read '%s': %s", in.name, in.err);
 			rc = EXIT_IO;
@@ -1014,14 +961,14 @@ static int run_csv(struct ingest *g, const char *spec)
 			}
 			continue;
 		}
-		g->oc.in++;
+		g->f.oc.in++;
 		if (x == -2) {
-			outcome_rejectf(&g->oc, "invalid csv: %s", err);
+			outcome_rejectf(&g->f.oc, "invalid csv: %s", err);
 		} else if (r.nf == 1 && r.f[0].len == 0 && !r.f[0].quoted) {
-			g->oc.in--; /* blank line: not a record */
+			g->f.oc.in--; /* blank line: not a record */
 			continue;
 		} else if (r.nf != nh) {
-			outcome_rejectf(&g->oc, "row has %zu fields, header has %zu", r.nf, nh);
+			outcome_rejectf(&g->f.oc, "row has %zu fields, header has %zu", r.nf, nh);
 		} else if (!g->src.map) {
 			csv_plain(g, &r, hdr, nh);
 		} else {
@@ -1031,7 +978,7 @@ static int run_csv(struct ingest *g, const char *spec)
 						  jv_string_sized(r.rec.p + r.f[f].off, (int)r.f[f].len));
 			mapped(g, o);
 		}
-		if ((rc = after_record(g)))
+		if ((rc = filter_after_record(&g->f)))
 			break;
 	}
 out:
@@ -1040,7 +987,7 @@ out:
 	free(hdr);
 	csv_reader_release(&r);
 	input_close(&in);
-	g->oc.file = NULL;
+	g->f.oc.file = NULL;
 	if (cli_stop && !rc)
 		cli_info("stopped by signal; state committed");
 	return rc;
@@ -1051,58 +998,6 @@ static int is_csv_name(const char *s)
 	size_t n = strlen(s);
 
 	return (n > 4 && !strcmp(s + n - 4, ".csv")) || (n > 8 && !strcmp(s + n - 8, ".csv.zst"));
-}
-
-static int run_lines(struct ingest *g, const char *spec)
-{
-	struct ep_in in;
-	struct ep_cfg cfg = {0};
-	struct ep_rec r;
-	char group[256];
-	int rc, x;
-
-	snprintf(group, sizeof group, "%s", g->group ? g->group : "uops-ingest");
-	cfg.max_line = g->max_line;
-	cfg.x = g->cli.x;
-	cfg.nx = g->cli.nx;
-	cfg.group = group;
-	cfg.exit_at_end = g->exit_at_end;
-	cfg.offset = get_offset;
-	cfg.revoke = on_revoke;
-	cfg.ctx = g;
-	if ((rc = ep_in_open(&in, spec, &cfg)))
-		return rc;
-	g->in = &in;
-	g->oc.src = &in;
-	while (!cli_stop) {
-		x = ep_in_next(&in, &r);
-		if (x == 0)
-			break;
-		if (x < 0) {
-			rc = in.code;
-			break;
-		}
-		if (x == 2) {
-			/* input idle: hand over what is done, so a live pipeline
-			 * never waits on our buffers */
-			if ((rc = commit(g)))
-				break;
-			continue;
-		}
-		g->oc.raw = r.p;
-		g->oc.raw_n = r.n;
-		g->oc.raw_flags = r.flags;
-		g->oc.raw_total = r.total;
-		record(g, r.p, r.n);
-		if ((rc = after_record(g)))
-			break;
-	}
-	if (!rc && in.kafka)
-		rc = commit(g); /* before the consumer leaves the group */
-	ep_in_close(&in);
-	g->in = NULL;
-	g->oc.src = NULL;
-	return rc;
 }
 
 static struct lane *lane_add(struct ingest *g, uint32_t id)
@@ -1216,7 +1111,6 @@ int main(int argc, char **argv)
 {
 	static struct ingest G;
 	struct ingest *g = &G;
-	struct ep_cfg ocfg = {0};
 	const char *env;
 	int rc, code, i;
 	struct timespec t0, t1;
@@ -1260,12 +1154,18 @@ int main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
-	ocfg.x = g->cli.x;
-	ocfg.nx = g->cli.nx;
-	if ((rc = ep_out_open(&g->out, g->cli.out, &ocfg)))
-		goto out;
-	g->oc.strict = g->cli.strict;
-	if ((rc = outcome_open(&g->oc, g->cli.rejects, &ocfg)))
+	g->f.st = g->st;
+	g->f.cli = &g->cli;
+	g->f.group = g->group ? g->group : "uops-ingest";
+	g->f.batch = g->batch;
+	g->f.commit_ms = g->commit_ms;
+	g->f.max_line = g->max_line;
+	g->f.exit_at_end = g->exit_at_end;
+	g->f.record = on_record;
+	g->f.before_commit = before_commit;
+	g->f.after_commit = after_commit;
+	g->f.ctx = g;
+	if ((rc = filter_open(&g->f)))
 		goto out;
 	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++) {
 		const char *spec = g->cli.in[i];
@@ -1275,43 +1175,29 @@ int main(int argc, char **argv)
 			rc = EXIT_USAGE;
 			break;
 		}
-		rc = csv ? run_csv(g, spec) : run_lines(g, spec);
+		rc = csv ? run_csv(g, spec) : filter_run(&g->f, spec);
 	}
-	if (!rc || rc == EXIT_DATA) {
-		int c2 = commit(g);
-		if (c2)
-			rc = c2;
-	}
-	{
-		int c2 = ep_out_close(&g->out);
-		if (!rc)
-			rc = c2;
-		c2 = outcome_end(&g->oc);
-		if (!rc)
-			rc = c2;
-	}
-	if (!rc && g->oc.rejected)
-		rc = EXIT_REJECTS;
+	rc = filter_close(&g->f, rc);
 	if (rc == EXIT_DATA)
 		cli_err("stopped at the first rejected record (--strict): %s",
-			g->oc.reasons.n ? g->oc.reasons.r[0].text : "");
+			g->f.oc.reasons.n ? g->f.oc.reasons.r[0].text : "");
 	if (g->cli.verbose) {
 		double secs;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		outcome_print(&g->oc, "skipped by mapping");
-		if (g->events != g->oc.in)
+		outcome_print(&g->f.oc, "skipped by mapping");
+		if (g->events != g->f.oc.in)
 			fprintf(stderr, "%s: %llu events from the mapping; outcomes count events\n",
 				cli_prog, g->events);
 		if (g->system)
 			fprintf(stderr, "%s: %llu system records passed through\n", cli_prog, g->system);
 		tally_print(&g->dropped, "identifier dropped");
 		fprintf(stderr, "%s: %.3f s, %.0f records/s, peak rss %ld KiB\n", cli_prog, secs,
-			secs > 0 ? (double)g->oc.in / secs : 0.0, cli_peak_rss_kb());
+			secs > 0 ? (double)g->f.oc.in / secs : 0.0, cli_peak_rss_kb());
 	}
 out:
 	store_close(g->st);
-	outcome_close(&g->oc);
+	outcome_close(&g->f.oc);
 	tally_free(&g->dropped);
 	jqprog_free(g->src.map);
 	tz_free(g->src.zone);

@@ -1,0 +1,190 @@
+#include "filter.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int filter_open(struct filter *f)
+{
+	struct ep_cfg cfg = {0};
+	int rc;
+
+	cfg.x = f->cli->x;
+	cfg.nx = f->cli->nx;
+	f->oc.strict = f->cli->strict;
+	if ((rc = ep_out_open(&f->out, f->cli->out, &cfg)))
+		return rc;
+	return outcome_open(&f->oc, f->cli->rejects, &cfg);
+}
+
+int filter_emit(struct filter *f, const void *key, size_t klen, const char *p, size_t n)
+{
+	int rc = ep_out_write(&f->out, key, klen, p, n);
+
+	if (rc)
+		f->fatal = rc;
+	return rc;
+}
+
+static void put_offset(void *ctx, const char *topic, int32_t part, int64_t next)
+{
+	store_offset_put(((struct filter *)ctx)->st, topic, part, next);
+}
+
+int filter_commit(struct filter *f)
+{
+	int rc;
+
+	if ((rc = ep_out_flush(&f->out)) || (rc = outcome_flush(&f->oc)))
+		return rc;
+	if (f->before_commit && (rc = f->before_commit(f->ctx)))
+		return rc;
+	if (f->in && f->in->kafka)
+		kafka_src_positions(f->in->k, put_offset, f);
+	else if (f->in && f->resume_key)
+		store_offset_put(f->st, f->resume_key, 0, (int64_t)f->in->lines.lineno);
+	if ((rc = store_commit(f->st)))
+		return rc;
+	if (f->after_commit)
+		f->after_commit(f->ctx);
+	if (f->in && f->in->kafka)
+		kafka_src_commit(f->in->k);
+	return 0;
+}
+
+static int64_t get_offset(void *ctx, const char *topic, int32_t part)
+{
+	return store_offset_get(((struct filter *)ctx)->st, topic, part);
+}
+
+static void on_revoke(void *ctx)
+{
+	struct filter *f = ctx;
+	int rc = filter_commit(f);
+
+	if (rc)
+		f->fatal = rc;
+}
+
+int filter_after_record(struct filter *f)
+{
+	if (f->fatal)
+		return f->fatal;
+	if (f->oc.fatal)
+		return f->oc.fatal;
+	if (f->oc.strict_hit)
+		return EXIT_DATA;
+	if ((long)store_pending(f->st) >= f->batch)
+		return filter_commit(f);
+	/* a steady stream that never idles still commits every commit_ms (the
+	 * wall clock paces batches only; it decides nothing about the data) */
+	if (!(++f->since_check & 1023) && f->commit_ms > 0) {
+		struct timespec now;
+		int64_t ms;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+		if (!f->last_commit_ms) {
+			f->last_commit_ms = ms;
+		} else if (ms - f->last_commit_ms >= f->commit_ms) {
+			f->last_commit_ms = ms;
+			return filter_commit(f);
+		}
+	}
+	return 0;
+}
+
+int filter_run(struct filter *f, const char *spec)
+{
+	struct ep_in in;
+	struct ep_cfg cfg = {0};
+	struct ep_rec r;
+	int rc, x;
+
+	cfg.max_line = f->max_line;
+	cfg.x = f->cli->x;
+	cfg.nx = f->cli->nx;
+	cfg.group = f->group;
+	cfg.exit_at_end = f->exit_at_end;
+	cfg.offset = get_offset;
+	cfg.revoke = on_revoke;
+	cfg.ctx = f;
+	if ((rc = ep_in_open(&in, spec, &cfg)))
+		return rc;
+	f->in = &in;
+	f->oc.src = &in;
+	if (f->resume && !in.kafka) {
+		int64_t skip;
+		f->resume_key = xmalloc(strlen(spec) + 6);
+		sprintf(f->resume_key, "file:%s", spec);
+		skip = store_offset_get(f->st, f->resume_key, 0);
+		while (skip > 0 && (int64_t)in.lines.lineno < skip && (x = ep_in_next(&in, &r)) != 0) {
+			if (x < 0) {
+				rc = in.code;
+				goto done;
+			}
+		}
+		if (skip > 0)
+			cli_info("'%s': resumed after line %lld", spec, (long long)skip);
+	}
+	while (!cli_stop) {
+		x = ep_in_next(&in, &r);
+		if (x == 0)
+			break;
+		if (x < 0) {
+			rc = in.code;
+			break;
+		}
+		if (x == 2) {
+			/* the input idles: hand over what is done, so a live
+			 * pipeline never waits on our buffers */
+			if ((rc = filter_commit(f)))
+				break;
+			continue;
+		}
+		f->oc.raw = r.p;
+		f->oc.raw_n = r.n;
+		f->oc.raw_flags = r.flags;
+		f->oc.raw_total = r.total;
+		if (r.flags & LINE_TOO_LONG) {
+			f->oc.in++;
+			outcome_rejectf(&f->oc, "line longer than %zu bytes (%llu)", in.max_line,
+					r.total);
+		} else {
+			f->record(f->ctx, r.p, r.n);
+		}
+		if ((rc = filter_after_record(f)))
+			break;
+	}
+	/* before a consumer leaves its group, or a resumed file moves on */
+	if (!rc && (in.kafka || f->resume_key))
+		rc = filter_commit(f);
+done:
+	ep_in_close(&in);
+	f->in = NULL;
+	f->oc.src = NULL;
+	free(f->resume_key);
+	f->resume_key = NULL;
+	return rc;
+}
+
+int filter_close(struct filter *f, int rc)
+{
+	int c2;
+
+	if (!rc || rc == EXIT_DATA) {
+		c2 = filter_commit(f);
+		if (c2)
+			rc = c2;
+	}
+	c2 = ep_out_close(&f->out);
+	if (!rc)
+		rc = c2;
+	c2 = outcome_end(&f->oc);
+	if (!rc)
+		rc = c2;
+	if (!rc && f->oc.rejected)
+		rc = EXIT_REJECTS;
+	return rc;
+}

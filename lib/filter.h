@@ -1,0 +1,69 @@
+/*
+ * filter - the loop every uops filter runs: records in from files or Kafka,
+ * records out, a batch of state committed to LMDB by count, by time and
+ * whenever the input idles, with the output flushed first and Kafka
+ * offsets (or, with resume, the lines of a file) stored in the same
+ * transaction as the state they produced. The tool supplies what happens
+ * to one record and what to add to a batch before it commits.
+ */
+#ifndef UOPS_FILTER_H
+#define UOPS_FILTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "endpoint.h"
+#include "outcome.h"
+#include "store.h"
+
+struct filter {
+	/* set by the tool before filter_open */
+	struct store *st;
+	const struct cli *cli;      /* -o, --rejects, -X, --strict */
+	const char *group;          /* Kafka consumer group */
+	long batch;                 /* commit after this many queued writes */
+	long commit_ms;             /* … or this long into a steady stream */
+	size_t max_line;            /* longest record (0: 1 MiB) */
+	int exit_at_end;            /* Kafka: stop at the end */
+	int resume;                 /* files: skip lines an earlier run committed */
+	/* one input record (the outcome's raw/where are set); emit with
+	 * filter_emit, reject with outcome_reject(&f->oc, …) */
+	void (*record)(void *ctx, const char *p, size_t n);
+	/* queue the tool's own state into the batch (may be NULL) */
+	int (*before_commit)(void *ctx);
+	/* the batch is durable (may be NULL) */
+	void (*after_commit)(void *ctx);
+	void *ctx;
+
+	/* state */
+	struct ep_out out;
+	struct outcome oc;
+	struct ep_in *in;   /* the input being read */
+	char *resume_key;   /* "file:PATH" */
+	int fatal;          /* exit code of a failure inside a callback */
+	int64_t last_commit_ms;
+	unsigned since_check;
+};
+
+/* Open -o and --rejects. Returns 0 or an exit code after printing why. */
+int filter_open(struct filter *f);
+/* Read spec (file, '-', *.zst, kafka://…) to the end (or a stop), record by
+ * record. Returns 0 or an exit code. */
+int filter_run(struct filter *f, const char *spec);
+/* Write one record to the output (key: the Kafka key). Returns 0 or an exit
+ * code (also kept in f->fatal). */
+int filter_emit(struct filter *f, const void *key, size_t klen, const char *p, size_t n);
+/* After a record the tool read by itself (CSV): commit when due; 0 or an
+ * exit code (65 when --strict saw a reject). */
+int filter_after_record(struct filter *f);
+/* Flush the output, queue offsets and the tool's state, commit. */
+int filter_commit(struct filter *f);
+/*
+ * End: commit (unless rc is an error other than 65), close the output and
+ * the rejects. Returns the final exit code: rc, or an error of its own, or 1
+ * when records were rejected.
+ */
+int filter_close(struct filter *f, int rc);
+
+#endif
