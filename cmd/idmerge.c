@@ -1536,26 +1536,15 @@ static int op_rebuild(struct idm *g)
 static int handle(void *ctx, int key, const char *arg)
 {
 	struct idm *g = ctx;
-	char *end;
 
 	switch (key) {
 	case OPT_PIPELINES: g->pipelines = arg; break;
 	case OPT_RULES: g->rules_path = arg; break;
 	case OPT_GROUP: g->group = arg; break;
 	case OPT_BATCH:
-		g->batch = strtol(arg, &end, 10);
-		if (*end || g->batch < 1) {
-			cli_err("--batch wants a positive number, not '%s'", arg);
-			return EXIT_USAGE;
-		}
-		break;
+		return cli_long("batch", arg, 1, &g->batch);
 	case OPT_COMMIT_MS:
-		g->commit_ms = strtol(arg, &end, 10);
-		if (*end || g->commit_ms < 0) {
-			cli_err("--commit-ms wants a number of milliseconds, not '%s'", arg);
-			return EXIT_USAGE;
-		}
-		break;
+		return cli_long("commit-ms", arg, 0, &g->commit_ms);
 	case OPT_NOSYNC: g->nosync = 1; break;
 	case OPT_RESUME: g->resume = 1; break;
 	case OPT_DOT: g->dot = 1; break;

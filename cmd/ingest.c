@@ -1072,7 +1072,6 @@ static int seen_last(struct ingest *g)
 static int handle(void *ctx, int key, const char *arg)
 {
 	struct ingest *g = ctx;
-	char *end;
 
 	switch (key) {
 	case OPT_SOURCE: g->source_name = arg; break;
@@ -1086,19 +1085,9 @@ static int handle(void *ctx, int key, const char *arg)
 		break;
 	case OPT_GROUP: g->group = arg; break;
 	case OPT_BATCH:
-		g->batch = strtol(arg, &end, 10);
-		if (*end || g->batch < 1) {
-			cli_err("--batch wants a positive number, not '%s'", arg);
-			return EXIT_USAGE;
-		}
-		break;
+		return cli_long("batch", arg, 1, &g->batch);
 	case OPT_COMMIT_MS:
-		g->commit_ms = strtol(arg, &end, 10);
-		if (*end || g->commit_ms < 0) {
-			cli_err("--commit-ms wants a number of milliseconds, not '%s'", arg);
-			return EXIT_USAGE;
-		}
-		break;
+		return cli_long("commit-ms", arg, 0, &g->commit_ms);
 	case OPT_WINDOW: g->window_arg = arg; break;
 	case OPT_NO_DEDUPE: g->no_dedupe = 1; break;
 	case OPT_NOSYNC: g->nosync = 1; break;

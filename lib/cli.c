@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <jq.h>
 #include <librdkafka/rdkafka.h>
@@ -77,6 +78,21 @@ void cli_info(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int cli_long(const char *name, const char *arg, long min, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || v < min) {
+		cli_err("--%s wants a whole number of at least %ld, not '%s'", name, min, arg);
+		return EXIT_USAGE;
+	}
+	*out = v;
+	return 0;
 }
 
 long cli_peak_rss_kb(void)

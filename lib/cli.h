@@ -82,6 +82,10 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int cli_verbose;
 
+/* Parse an option's whole-number value of at least min into *out. Returns
+ * 0, or 64 after saying "--NAME wants a whole number of at least MIN". */
+int cli_long(const char *name, const char *arg, long min, long *out);
+
 /* Peak resident set size of this process in KiB. */
 long cli_peak_rss_kb(void);
 
