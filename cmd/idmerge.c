@@ -1325,10 +1325,14 @@ static int replay_log(struct idm *g, const struct person *scope)
 	struct buf tmp = BUF_INIT, rec = BUF_INIT;
 	int rc;
 
-	/* a snapshot of the log of its own: the commits below do not end it */
+	/* a snapshot of the log of its own: the commits below do not end it.
+	 * It pins the pages of the graph being replaced, so the rebuilt graph
+	 * needs room of its own: the map cannot grow while it is open. */
+	if ((rc = store_reserve(g->st, 3 * store_used(g->st) + (256u << 20))))
+		return rc;
 	snap = store_snapshot(g->st);
 	if (!snap || mdb_cursor_open(snap, g->logdb, &cur)) {
-		store_snapshot_end(snap);
+		store_snapshot_end(g->st, snap);
 		return EXIT_IO;
 	}
 	g->replay = 1;
@@ -1393,7 +1397,7 @@ static int replay_log(struct idm *g, const struct person *scope)
 		}
 	}
 	mdb_cursor_close(cur);
-	store_snapshot_end(snap);
+	store_snapshot_end(g->st, snap);
 	g->replay = 0;
 	buf_release(&rec);
 	buf_release(&tmp);
