@@ -1317,89 +1317,118 @@ static int op_explain(struct idm *g, int argc, char **argv)
  * the log, under the current rules and blocks. Used by split, block and
  * rebuild. Writes $split records for changed people to stdout (scope only).
  */
+#define REPLAY_CHUNK 65536
+
 static int replay_log(struct idm *g, const struct person *scope)
 {
 	MDB_txn *snap;
 	MDB_cursor *cur;
 	MDB_val k, v;
-	struct buf tmp = BUF_INIT, rec = BUF_INIT;
+	struct buf tmp = BUF_INIT, chunk = BUF_INIT;
+	size_t *offs = xmalloc((REPLAY_CHUNK + 1) * sizeof *offs);
+	uint64_t *seqs = xmalloc(REPLAY_CHUNK * sizeof *seqs);
+	unsigned char from[8];
+	uint64_t next = 0;
+	size_t n, r;
 	int rc;
 
-	/* a snapshot of the log of its own: the commits below do not end it.
-	 * It pins the pages of the graph being replaced, so the rebuilt graph
-	 * needs room of its own: the map cannot grow while it is open. */
-	if ((rc = store_reserve(g->st, 3 * store_used(g->st) + (256u << 20))))
-		return rc;
-	snap = store_snapshot(g->st);
-	if (!snap || mdb_cursor_open(snap, g->logdb, &cur)) {
-		store_snapshot_end(g->st, snap);
-		return EXIT_IO;
-	}
+	/*
+	 * The log is read a chunk at a time, each in a short read transaction
+	 * of its own: a transaction held across the commits below would pin
+	 * every page they free and the store would grow with each commit.
+	 * Replaying never writes the log, so the chunks are consistent.
+	 */
 	g->replay = 1;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !g->f.fatal;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		struct json_doc *d = &g->doc;
-		const char *why, *by;
-		size_t at;
-		uint32_t ids, eid, ts, kk, i;
+	for (;;) {
+		snap = store_snapshot(g->st);
+		if (!snap || mdb_cursor_open(snap, g->logdb, &cur)) {
+			store_snapshot_end(g->st, snap);
+			g->f.fatal = EXIT_IO;
+			break;
+		}
+		store_be64(from, next);
+		k.mv_data = from;
+		k.mv_size = 8;
+		buf_reset(&chunk);
+		n = 0;
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && n < REPLAY_CHUNK;
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			offs[n] = chunk.len;
+			seqs[n++] = store_get_be64(k.mv_data);
+			buf_add(&chunk, v.mv_data, v.mv_size);
+		}
+		offs[n] = chunk.len;
+		mdb_cursor_close(cur);
+		store_snapshot_end(g->st, snap);
+		if (!n)
+			break;
+		next = seqs[n - 1] + 1;
+		for (r = 0; r < n && !g->f.fatal; r++) {
+			struct json_doc *d = &g->doc;
+			const char *why, *by;
+			size_t at;
+			uint32_t ids, eid, ts, kk, i;
 
-		buf_reset(&rec);
-		buf_add(&rec, v.mv_data, v.mv_size);
-		if (json_parse(d, rec.p, rec.len, 8, &why, &at) || !(ids = json_get(d, 0, "ids", 3)) ||
-		    d->t[ids].type != JSON_ARRAY || !(eid = json_get(d, 0, "event_id", 8)) ||
-		    !(ts = json_get(d, 0, "ts", 2)) || d->t[ts].len != CLOCK_ISO_LEN)
-			continue;
-		if (scope && !rec_touches(d, ids, scope, &tmp))
-			continue;
-		g->cur_seq = store_get_be64(k.mv_data);
-		{
-			char tsb[CLOCK_ISO_LEN + 1];
-			memcpy(tsb, d->s + d->t[ts].off, CLOCK_ISO_LEN);
-			tsb[CLOCK_ISO_LEN] = 0;
-			g->nev = 0;
-			buf_reset(&g->keys);
-			buf_grow(&g->keys, 64 * (NORM_MAX_ID + 40));
-			for (kk = 0, i = ids + 1; kk < d->t[ids].size && g->nev < MAX_EV_IDS;
-			     kk++, i = d->t[i].next) {
-				size_t start = g->keys.len;
-				const char *colon;
-				json_str_get(d, i, &g->keys);
-				colon = memchr(g->keys.p + start, ':', g->keys.len - start);
-				if (!colon) {
-					g->keys.len = start;
-					continue;
+			if (json_parse(d, chunk.p + offs[r], offs[r + 1] - offs[r], 8, &why, &at) ||
+			    !(ids = json_get(d, 0, "ids", 3)) || d->t[ids].type != JSON_ARRAY ||
+			    !(eid = json_get(d, 0, "event_id", 8)) || !(ts = json_get(d, 0, "ts", 2)) ||
+			    d->t[ts].len != CLOCK_ISO_LEN)
+				continue;
+			if (scope && !rec_touches(d, ids, scope, &tmp))
+				continue;
+			g->cur_seq = seqs[r];
+			{
+				char tsb[CLOCK_ISO_LEN + 1];
+				memcpy(tsb, d->s + d->t[ts].off, CLOCK_ISO_LEN);
+				tsb[CLOCK_ISO_LEN] = 0;
+				g->nev = 0;
+				buf_reset(&g->keys);
+				buf_grow(&g->keys, 64 * (NORM_MAX_ID + 40));
+				for (kk = 0, i = ids + 1; kk < d->t[ids].size && g->nev < MAX_EV_IDS;
+				     kk++, i = d->t[i].next) {
+					size_t start = g->keys.len;
+					const char *colon;
+					json_str_get(d, i, &g->keys);
+					colon = memchr(g->keys.p + start, ':', g->keys.len - start);
+					if (!colon) {
+						g->keys.len = start;
+						continue;
+					}
+					g->ev[g->nev].type = type_index(g, g->keys.p + start,
+									(size_t)(colon - (g->keys.p + start)));
+					if (g->ev[g->nev].type == UNKNOWN_TYPE) {
+						g->keys.len = start;
+						continue;
+					}
+					g->ev[g->nev].klen = g->keys.len - start;
+					g->ev[g->nev].key = (char *)(uintptr_t)start;
+					buf_addc(&g->keys, 0);
+					g->nev++;
 				}
-				g->ev[g->nev].type = type_index(g, g->keys.p + start,
-								(size_t)(colon - (g->keys.p + start)));
-				if (g->ev[g->nev].type == UNKNOWN_TYPE) {
-					g->keys.len = start;
-					continue;
+				for (kk = 0; kk < g->nev; kk++)
+					g->ev[kk].key = g->keys.p + (uintptr_t)g->ev[kk].key;
+				if (g->nev)
+					resolve(g, d->s + d->t[eid].off, d->t[eid].len, tsb, &by);
+			}
+			/* a whole rebuild commits as it goes: after the first
+			 * commit the store holds only rebuilt state, so reads may
+			 * go to it again */
+			if (!scope && (long)store_pending(g->st) >= 8 * g->batch) {
+				int rc2 = commit(g);
+				if (rc2) {
+					g->f.fatal = rc2;
+					break;
 				}
-				g->ev[g->nev].klen = g->keys.len - start;
-				g->ev[g->nev].key = (char *)(uintptr_t)start;
-				buf_addc(&g->keys, 0);
-				g->nev++;
+				g->fresh = 0;
 			}
-			for (kk = 0; kk < g->nev; kk++)
-				g->ev[kk].key = g->keys.p + (uintptr_t)g->ev[kk].key;
-			if (g->nev)
-				resolve(g, d->s + d->t[eid].off, d->t[eid].len, tsb, &by);
 		}
-		/* a whole rebuild commits as it goes: after the first commit the
-		 * store holds only rebuilt state, so reads may go to it again */
-		if (!scope && (long)store_pending(g->st) >= 8 * g->batch) {
-			int rc2 = commit(g);
-			if (rc2) {
-				g->f.fatal = rc2;
-				break;
-			}
-			g->fresh = 0;
-		}
+		if (g->f.fatal || n < REPLAY_CHUNK)
+			break;
 	}
-	mdb_cursor_close(cur);
-	store_snapshot_end(g->st, snap);
 	g->replay = 0;
-	buf_release(&rec);
+	free(offs);
+	free(seqs);
+	buf_release(&chunk);
 	buf_release(&tmp);
 	return g->f.fatal;
 }

@@ -301,41 +301,6 @@ void store_snapshot_end(struct store *s, MDB_txn *txn)
 	}
 }
 
-size_t store_used(struct store *s)
-{
-	MDB_envinfo info;
-	MDB_stat st;
-
-	if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st))
-		return 0;
-	return (size_t)(info.me_last_pgno + 1) * st.ms_psize;
-}
-
-int store_reserve(struct store *s, size_t bytes)
-{
-	MDB_envinfo info;
-	int rc;
-
-	mdb_env_info(s->env, &info);
-	if (info.me_mapsize >= bytes)
-		return 0;
-	if (bytes > s->mapmax)
-		bytes = s->mapmax;
-	if (s->rtxn) {
-		mdb_txn_abort(s->rtxn);
-		s->rtxn = NULL;
-		s->rlive = 0;
-	}
-	if ((rc = mdb_env_set_mapsize(s->env, bytes))) {
-		lerr("cannot grow store of", s->owner, rc);
-		return EXIT_IO;
-	}
-	s->mapsize = bytes;
-	s->map_addr = NULL;
-	s->map_len = 0;
-	return 0;
-}
-
 int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
 {
 	MDB_txn *txn;
@@ -742,8 +707,8 @@ int store_commit(struct store *s)
 			return EXIT_IO;
 		}
 		if (s->snapshots) {
-			cli_err("store of %s is full at %zu bytes while a scan is open; "
-				"reserve room first (store_reserve)", s->owner, s->mapsize / 2);
+			cli_err("store of %s is full at %zu bytes while a snapshot is open",
+				s->owner, s->mapsize / 2);
 			rebuild_index(s);
 			return EXIT_BUG;
 		}

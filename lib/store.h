@@ -71,18 +71,12 @@ void store_read_end(struct store *s);
 MDB_txn *store_read_txn(struct store *s);
 
 /* A read transaction of its own, on the committed state as it is now, that
- * commits do not end (a long scan while writing). End it with
- * store_snapshot_end. NULL on error (printed). */
+ * commits do not end. End it with store_snapshot_end, soon: while it is
+ * open the pages later commits free cannot be reused, and the map cannot
+ * grow (a commit that needs more room fails with 70). NULL on error. */
 MDB_txn *store_snapshot(struct store *s);
 void store_snapshot_end(struct store *s, MDB_txn *txn);
 
-/* Make the map at least `bytes` big now (the map cannot grow while a
- * snapshot is open: a commit that needs more room then fails with 74).
- * Returns 0 or 74 after printing why. */
-int store_reserve(struct store *s, size_t bytes);
-
-/* Bytes the environment's data occupies now. */
-size_t store_used(struct store *s);
 
 /* Queue a put / delete (copied). */
 void store_put(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
