@@ -33,9 +33,9 @@ LIBS = $(PKG_LIBS) -ljq -lonig -lm -lpthread
 LIBOBJS = $(addprefix $(B)/lib/,$(addsuffix .o,$(LIBMODS)))
 BINS = $(addprefix bin/,$(TOOLS))
 
-all: $(BINS) $(B)/helpers
+all: $(BINS) helpers
 
-.PHONY: all setup check unit e2e bench demo install uninstall clean FORCE
+.PHONY: all setup helpers check unit e2e bench demo install uninstall clean FORCE
 
 # Every entry point a newcomer uses installs what is missing first, then
 # re-reads this file (pkg-config flags need the packages).
@@ -70,10 +70,10 @@ $(B)/unit/%: test/unit/%.c test/unit/t.h $(B)/libuops.a build/flavor
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itest/unit -o $@ $< $(B)/libuops.a $(LIBS)
 
-$(B)/helpers: $(addprefix $(B)/test/,$(HELPERS))
-	@mkdir -p bin/test
-	@for h in $(HELPERS); do ln -sf ../../$(B)/test/$$h bin/test/$$h; done
-	@touch $@
+# test helpers, for the flavour just built, on PATH as build/tools
+helpers: $(addprefix $(B)/test/,$(HELPERS))
+	@mkdir -p build/tools
+	@for h in $(HELPERS); do ln -sfn ../$(FLAVOR)/test/$$h build/tools/$$h; done
 
 unit: $(addprefix $(B)/unit/,$(UNITS))
 	@set -e; for t in $^; do $$t; done

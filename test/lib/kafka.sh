@@ -1,5 +1,5 @@
 # Shell helpers for tests against a real Kafka protocol endpoint: librdkafka's
-# mock cluster hosted by bin/test/kmock on loopback, or the broker named by
+# mock cluster hosted by build/tools/kmock on loopback, or the broker named by
 # UOPS_BROKERS when set. Source it; it sets $BROKERS and stops the cluster
 # on exit.
 
