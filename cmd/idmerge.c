@@ -119,6 +119,7 @@ struct idm {
 	uint32_t next_oneid;
 	uint64_t next_seq;
 	uint64_t cur_seq; /* the log record being made or replayed */
+	int interrupted;  /* a rebuild did not finish: the graph is partial */
 	int fresh; /* rebuild: ignore the committed graph */
 	uint32_t reuse_oneid; /* split: the first new person takes this oneid */
 	uint32_t *created; /* split: persons created */
@@ -526,6 +527,7 @@ static int load_counters(struct idm *g)
 		g->next_oneid = store_get_be32(v.mv_data);
 	if (store_get(g->st, g->state, "next_seq", 8, &v) == 1 && v.mv_size == 8)
 		g->next_seq = store_get_be64(v.mv_data);
+	g->interrupted = store_get(g->st, g->state, "rebuilding", 10, &v) == 1;
 	store_read_end(g->st);
 	return 0;
 }
@@ -1551,10 +1553,14 @@ static int op_rebuild(struct idm *g)
 	store_del_below(g->st, g->ids, "\xff\xff\xff\xff", 4, SIZE_MAX);
 	store_del_below(g->st, g->people, "\xff\xff\xff\xff\xff", 5, SIZE_MAX);
 	store_del_below(g->st, g->refusals, "\xff\xff\xff\xff\xff", 5, SIZE_MAX);
+	/* a rebuild commits as it goes; until it ends the graph is partial,
+	 * and this mark says so to every later run */
+	store_put(g->st, g->state, "rebuilding", 10, "1", 1);
 	g->fresh = 1;
 	g->next_oneid = 1;
 	if ((rc = replay_log(g, NULL)))
 		return rc;
+	store_del(g->st, g->state, "rebuilding", 10);
 	if ((rc = commit(g)))
 		return rc;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -1651,6 +1657,14 @@ int main(int argc, char **argv)
 	    load_opblocked(g)) {
 		rc = EXIT_IO;
 		goto out;
+	}
+	if (g->interrupted && (!cmd || strcmp(cmd, "rebuild"))) {
+		cli_err("a rebuild of the identity graph in '%s' was interrupted: run 'idmerge rebuild' "
+			"to finish it", g->cli.db);
+		if (!ro) {
+			rc = EXIT_IO;
+			goto out;
+		}
 	}
 	if (!cmd)
 		rc = run_filter(g);
