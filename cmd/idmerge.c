@@ -104,6 +104,12 @@ struct evid {
 	int state; /* 0 linked, 1 new, 2 refused, 3 blocked */
 };
 
+struct memid {
+	uint64_t h;
+	size_t off; /* into idm.midkeys */
+	uint32_t len, owner;
+};
+
 struct idm {
 	struct cli cli;
 	const char *pipelines, *rules_path, *group;
@@ -127,6 +133,12 @@ struct idm {
 
 	struct person **ph; /* person cache: hash by id */
 	size_t nph, nperson;
+	/* rebuild: the whole identifier → owner map in memory */
+	struct memid *mid;
+	size_t nmid, capmid;
+	uint32_t *midslots; /* index+1 into mid, by hash */
+	size_t nmidslots;
+	struct buf midkeys;
 	/* identifier → owner cache, direct-mapped by a 64-bit hash of the key;
 	 * every write of idmerge.ids goes through it, so it is never stale */
 	uint64_t *ic_h;
@@ -351,6 +363,72 @@ static void put_u32(unsigned char *p, uint32_t v)
 
 #define IC_SIZE (1u << 20)
 
+/* The in-memory map of a rebuild: find the entry for key, or where it goes. */
+static uint32_t *mid_slot(struct idm *g, const char *key, size_t klen, uint64_t h)
+{
+	size_t i, mask = g->nmidslots - 1;
+
+	for (i = (size_t)h & mask;; i = (i + 1) & mask) {
+		struct memid *m;
+		if (!g->midslots[i])
+			return &g->midslots[i];
+		m = &g->mid[g->midslots[i] - 1];
+		if (m->h == h && m->len == klen && !memcmp(g->midkeys.p + m->off, key, klen))
+			return &g->midslots[i];
+	}
+}
+
+static void mid_grow(struct idm *g)
+{
+	size_t i, n = g->nmidslots ? g->nmidslots * 2 : 1 << 16;
+
+	free(g->midslots);
+	g->midslots = xcalloc(n, sizeof *g->midslots);
+	g->nmidslots = n;
+	for (i = 0; i < g->nmid; i++) {
+		size_t j, mask = n - 1;
+		for (j = (size_t)g->mid[i].h & mask; g->midslots[j]; j = (j + 1) & mask)
+			;
+		g->midslots[j] = (uint32_t)i + 1;
+	}
+}
+
+static uint32_t mid_get(struct idm *g, const char *key, size_t klen)
+{
+	uint32_t *slot;
+
+	if (!g->nmidslots)
+		return 0;
+	slot = mid_slot(g, key, klen, hash64(key, klen, 0x1d));
+	return *slot ? g->mid[*slot - 1].owner : 0;
+}
+
+static void mid_set(struct idm *g, const char *key, size_t klen, uint32_t owner)
+{
+	uint64_t h = hash64(key, klen, 0x1d);
+	uint32_t *slot;
+	struct memid *m;
+
+	if ((g->nmid + 1) * 2 > g->nmidslots)
+		mid_grow(g);
+	slot = mid_slot(g, key, klen, h);
+	if (*slot) {
+		g->mid[*slot - 1].owner = owner;
+		return;
+	}
+	if (g->nmid == g->capmid) {
+		g->capmid = g->capmid ? g->capmid * 2 : 1 << 16;
+		g->mid = xrealloc(g->mid, g->capmid * sizeof *g->mid);
+	}
+	m = &g->mid[g->nmid];
+	m->h = h;
+	m->off = g->midkeys.len;
+	m->len = (uint32_t)klen;
+	m->owner = owner;
+	buf_add(&g->midkeys, key, klen);
+	*slot = (uint32_t)++g->nmid;
+}
+
 static size_t ic_slot(struct idm *g, const char *key, size_t klen, uint64_t *h)
 {
 	if (!g->ic_h) {
@@ -393,20 +471,20 @@ static uint32_t owner_of(struct idm *g, const char *key, size_t klen)
 		return o;
 	}
 	/* rebuild: only what the replay has made so far counts */
-	r = store_get_pending(g->st, g->ids, key, klen, &v);
-	if (r != 1)
-		return 0;
-	return v.mv_size == 4 ? store_get_be32(v.mv_data) : 0;
+	return mid_get(g, key, klen);
 }
 
 static void set_owner(struct idm *g, const char *key, size_t klen, uint32_t oneid)
 {
 	unsigned char v[4];
 
+	if (g->fresh) {
+		mid_set(g, key, klen, oneid);
+		return;
+	}
 	put_u32(v, oneid);
 	store_put(g->st, g->ids, key, klen, v, 4);
-	if (!g->fresh)
-		ic_set(g, key, klen, oneid);
+	ic_set(g, key, klen, oneid);
 }
 
 static void count_keys(struct idm *g, struct person *p)
@@ -1412,17 +1490,6 @@ static int replay_log(struct idm *g, const struct person *scope)
 				if (g->nev)
 					resolve(g, d->s + d->t[eid].off, d->t[eid].len, tsb, &by);
 			}
-			/* a whole rebuild commits as it goes: after the first
-			 * commit the store holds only rebuilt state, so reads may
-			 * go to it again */
-			if (!scope && (long)store_pending(g->st) >= 8 * g->batch) {
-				int rc2 = commit(g);
-				if (rc2) {
-					g->f.fatal = rc2;
-					break;
-				}
-				g->fresh = 0;
-			}
 		}
 		if (g->f.fatal || n < REPLAY_CHUNK)
 			break;
@@ -1543,30 +1610,102 @@ out:
 	return rc;
 }
 
+static const struct idm *sort_g;
+
+static int mid_cmp(const void *a, const void *b)
+{
+	const struct memid *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(sort_g->midkeys.p + x->off, sort_g->midkeys.p + y->off, n);
+
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* Bulk-write the rebuilt graph: identifiers in key order, people in oneid
+ * order, both as appends into the emptied DBs. */
+static int write_graph(void *ctx, MDB_txn *txn)
+{
+	struct idm *g = ctx;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned char val[4], key[4];
+	size_t i;
+	uint32_t id;
+	int rc;
+
+	if ((rc = mdb_drop(txn, g->ids, 0)) || (rc = mdb_drop(txn, g->people, 0)))
+		return rc;
+	if ((rc = mdb_cursor_open(txn, g->ids, &cur)))
+		return rc;
+	for (i = 0; i < g->nmid && !rc; i++) {
+		k.mv_data = g->midkeys.p + g->mid[i].off;
+		k.mv_size = g->mid[i].len;
+		put_u32(val, g->mid[i].owner);
+		v.mv_data = val;
+		v.mv_size = 4;
+		rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
+	}
+	mdb_cursor_close(cur);
+	if (rc || (rc = mdb_cursor_open(txn, g->people, &cur)))
+		return rc;
+	for (id = 1; id < g->next_oneid && !rc; id++) {
+		struct person *p = person_get(g, id);
+		buf_reset(&g->tmp);
+		buf_grow(&g->tmp, 5 + p->keys.len);
+		g->tmp.p[0] = (char)(p->shared ? PERSON_SHARED : 0);
+		put_u32((unsigned char *)g->tmp.p + 1, p->merged_into);
+		memcpy(g->tmp.p + 5, p->keys.p ? p->keys.p : "", p->keys.len);
+		put_u32(key, id);
+		k.mv_data = key;
+		k.mv_size = 4;
+		v.mv_data = g->tmp.p;
+		v.mv_size = 5 + p->keys.len;
+		rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
+	}
+	mdb_cursor_close(cur);
+	return rc;
+}
+
 static int op_rebuild(struct idm *g)
 {
 	int rc;
 	struct timespec t0, t1;
+	size_t i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* everything derived goes; the log and the blocks stay */
-	store_del_below(g->st, g->ids, "\xff\xff\xff\xff", 4, SIZE_MAX);
-	store_del_below(g->st, g->people, "\xff\xff\xff\xff\xff", 5, SIZE_MAX);
-	store_del_below(g->st, g->refusals, "\xff\xff\xff\xff\xff", 5, SIZE_MAX);
-	/* a rebuild commits as it goes; until it ends the graph is partial,
-	 * and this mark says so to every later run */
+	/* the mark says "the graph is partial" to every later run until the
+	 * end; the derived DBs are emptied, the log and the blocks stay */
 	store_put(g->st, g->state, "rebuilding", 10, "1", 1);
+	store_clear(g->st, g->refusals);
+	if ((rc = store_commit(g->st)))
+		return rc;
+	/* replay the log into memory: union of identifiers under the rules,
+	 * the same decisions as streaming, then one write in key order */
 	g->fresh = 1;
 	g->next_oneid = 1;
 	if ((rc = replay_log(g, NULL)))
 		return rc;
+	sort_g = g;
+	qsort(g->mid, g->nmid, sizeof *g->mid, mid_cmp);
+	if ((rc = store_bulk(g->st, write_graph, g)))
+		return rc;
+	/* refusals, counters, and the end of the mark */
+	for (i = 0; i < g->nph; i++) {
+		struct person *p;
+		for (p = g->ph[i]; p; p = p->next)
+			p->dirty = 0; /* written by write_graph */
+	}
+	g->fresh = 0;
 	store_del(g->st, g->state, "rebuilding", 10);
 	if ((rc = commit(g)))
 		return rc;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!g->cli.quiet)
-		fprintf(stderr, "%s: rebuilt %llu people from the log (%llu merges, %llu refused) "
-			"in %.2f s, peak rss %ld KiB\n", cli_prog, g->created_n, g->merges, g->refused,
+		fprintf(stderr, "%s: rebuilt %llu people, %zu identifiers from the log (%llu merges, "
+			"%llu refused) in %.2f s, peak rss %ld KiB\n", cli_prog, g->created_n, g->nmid,
+			g->merges, g->refused,
 			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 			cli_peak_rss_kb());
 	return 0;
@@ -1694,6 +1833,9 @@ out:
 	store_close(g->st);
 	free(g->ic_h);
 	free(g->ic_o);
+	free(g->mid);
+	free(g->midslots);
+	buf_release(&g->midkeys);
 	outcome_close(&g->f.oc);
 	for (i = 0; i < g->r.nt; i++)
 		free(g->r.t[i].name);

@@ -16,7 +16,8 @@
 #define MAP_START (64ull << 20)
 #define MAP_MAX_DEFAULT (1ull << 40)
 
-enum { OP_PUT, OP_DEL, OP_DEL_BELOW };
+enum { OP_PUT, OP_DEL, OP_DEL_BELOW, OP_CLEAR };
+#define RANGE_OP(k) ((k) == OP_DEL_BELOW || (k) == OP_CLEAR)
 
 struct op {
 	uint32_t seq;
@@ -374,7 +375,7 @@ static void index_grow(struct store *s)
 		uint64_t h;
 		size_t j;
 
-		if (o->kind == OP_DEL_BELOW)
+		if (RANGE_OP(o->kind))
 			continue;
 		h = op_hash(o->dbi, s->arena.p + o->koff, o->klen);
 		for (j = (h >> 3) & (n - 1);; j = (j + 1) & (n - 1)) {
@@ -430,13 +431,13 @@ static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 	struct op *o;
 	uint64_t *slot = NULL, h = 0;
 
-	if (kind != OP_DEL_BELOW && (s->nops + 1) * 2 > s->nslots)
+	if (!RANGE_OP(kind) && (s->nops + 1) * 2 > s->nslots)
 		index_grow(s);
 	if (s->nops == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 1024;
 		s->ops = xrealloc(s->ops, s->cap * sizeof *s->ops);
 	}
-	if (kind != OP_DEL_BELOW && op_find(s, dbi, k, kl, &slot, &h) && only_new)
+	if (!RANGE_OP(kind) && op_find(s, dbi, k, kl, &slot, &h) && only_new)
 		return 1;
 	o = &s->ops[s->nops];
 	o->seq = (uint32_t)s->nops;
@@ -477,6 +478,70 @@ void store_del_below(struct store *s, MDB_dbi dbi, const void *below,
 		     size_t blen, size_t max)
 {
 	op_add(s, OP_DEL_BELOW, dbi, below, blen, NULL, 0, max, 0);
+}
+
+void store_clear(struct store *s, MDB_dbi dbi)
+{
+	op_add(s, OP_CLEAR, dbi, "", 0, NULL, 0, 0, 0);
+}
+
+int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx)
+{
+	MDB_txn *txn;
+	int rc;
+
+	store_read_end(s);
+	for (;;) {
+		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+		if (rc == MDB_MAP_RESIZED) {
+			mdb_env_set_mapsize(s->env, 0);
+			s->map_addr = NULL;
+			s->map_len = 0;
+			rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+		}
+		if (rc) {
+			lerr("cannot begin write transaction in store of", s->owner, rc);
+			return EXIT_IO;
+		}
+		rc = fill(ctx, txn);
+		if (!rc) {
+			rc = mdb_txn_commit(txn);
+			txn = NULL;
+		}
+		if (rc != MDB_MAP_FULL)
+			break;
+		if (txn)
+			mdb_txn_abort(txn);
+		{
+			MDB_envinfo info;
+			mdb_env_info(s->env, &info);
+			s->mapsize = info.me_mapsize * 2;
+		}
+		if (s->mapsize > s->mapmax || s->snapshots) {
+			cli_err("store of %s is full at %zu bytes", s->owner, s->mapsize / 2);
+			return EXIT_IO;
+		}
+		if (s->rtxn) {
+			mdb_txn_abort(s->rtxn);
+			s->rtxn = NULL;
+			s->rlive = 0;
+		}
+		if ((rc = mdb_env_set_mapsize(s->env, s->mapsize))) {
+			lerr("cannot grow store of", s->owner, rc);
+			return EXIT_IO;
+		}
+		s->map_addr = NULL;
+		s->map_len = 0;
+		s->grows++;
+	}
+	if (rc) {
+		if (txn)
+			mdb_txn_abort(txn);
+		lerr("cannot write store of", s->owner, rc);
+		return EXIT_IO;
+	}
+	s->commits++;
+	return 0;
 }
 
 void store_del_range(struct store *s, MDB_dbi dbi, const void *from, size_t flen,
@@ -542,9 +607,9 @@ static int op_cmp(const void *a, const void *b)
 	int c;
 
 	/* range deletes first, in queue order; then by dbi, key, sequence */
-	if ((x->kind == OP_DEL_BELOW) != (y->kind == OP_DEL_BELOW))
-		return x->kind == OP_DEL_BELOW ? -1 : 1;
-	if (x->kind != OP_DEL_BELOW) {
+	if (RANGE_OP(x->kind) != RANGE_OP(y->kind))
+		return RANGE_OP(x->kind) ? -1 : 1;
+	if (!RANGE_OP(x->kind)) {
 		if (x->dbi != y->dbi)
 			return x->dbi < y->dbi ? -1 : 1;
 		n = x->klen < y->klen ? x->klen : y->klen;
@@ -634,6 +699,9 @@ static int apply(struct store *s, MDB_txn *txn)
 			break;
 		case OP_DEL_BELOW:
 			rc = del_below(txn, s, o);
+			break;
+		case OP_CLEAR:
+			rc = mdb_drop(txn, o->dbi, 0);
 			break;
 		}
 		if (rc)

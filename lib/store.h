@@ -89,6 +89,17 @@ void store_del(struct store *s, MDB_dbi dbi, const void *key, size_t klen);
 int store_put_new(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 		  const void *val, size_t vlen);
 
+/* Queue: at commit, before anything else, empty the DB. */
+void store_clear(struct store *s, MDB_dbi dbi);
+
+/*
+ * Write in bulk: fill(ctx, txn) puts straight into one write transaction
+ * (cursor appends of sorted keys), which is committed. When the map is full
+ * the transaction is dropped, the map grown and fill called again, so fill
+ * must be repeatable. Returns 0 or 74. The queued batch is not touched.
+ */
+int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx);
+
 /* Queue: at commit, delete up to max keys of dbi that sort before `below`. */
 void store_del_below(struct store *s, MDB_dbi dbi, const void *below,
 		     size_t blen, size_t max);
