@@ -55,7 +55,7 @@ static const struct cli_opt opts[] = {
 	{"rules", OPT_RULES, 1, "FILE", "identity rules (default PIPELINES/identity.json)"},
 	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-idmerge)"},
-	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 16384)"},
+	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 65536)"},
 	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
 	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
@@ -133,6 +133,8 @@ struct idm {
 
 	struct person **ph; /* person cache: hash by id */
 	size_t nph, nperson;
+	struct person **dirty; /* changed since the last commit */
+	size_t ndirty, capdirty;
 	/* rebuild: the whole identifier → owner map in memory */
 	struct memid *mid;
 	size_t nmid, capmid;
@@ -552,37 +554,55 @@ static struct person *person_get(struct idm *g, uint32_t id)
 
 #define PERSON_CACHE 262144
 
-/* Write the dirty persons into the batch; empty the cache when it is full. */
+/* Mark a cached person changed, to be written at the next commit. */
+static void touch(struct idm *g, struct person *p)
+{
+	if (p->dirty)
+		return;
+	p->dirty = 1;
+	if (g->ndirty == g->capdirty) {
+		g->capdirty = g->capdirty ? g->capdirty * 2 : 4096;
+		g->dirty = xrealloc(g->dirty, g->capdirty * sizeof *g->dirty);
+	}
+	g->dirty[g->ndirty++] = p;
+}
+
+static void person_put(struct idm *g, struct person *p)
+{
+	unsigned char key[4];
+
+	buf_reset(&g->tmp);
+	buf_grow(&g->tmp, 5 + p->keys.len);
+	g->tmp.p[0] = (char)(p->shared ? PERSON_SHARED : 0);
+	put_u32((unsigned char *)g->tmp.p + 1, p->merged_into);
+	memcpy(g->tmp.p + 5, p->keys.p ? p->keys.p : "", p->keys.len);
+	put_u32(key, p->id);
+	store_put(g->st, g->people, key, 4, g->tmp.p, 5 + p->keys.len);
+}
+
+/* Write the changed persons into the batch; empty the cache when it is
+ * full. */
 static void persons_flush(struct idm *g)
 {
 	size_t i;
-	int keep = g->nperson < PERSON_CACHE;
 
+	for (i = 0; i < g->ndirty; i++) {
+		person_put(g, g->dirty[i]);
+		g->dirty[i]->dirty = 0;
+	}
+	g->ndirty = 0;
+	if (g->nperson < PERSON_CACHE)
+		return;
 	for (i = 0; i < g->nph; i++) {
 		struct person *p = g->ph[i], *nx;
 		for (; p; p = nx) {
 			nx = p->next;
-			if (p->dirty) {
-				unsigned char key[4];
-				buf_reset(&g->tmp);
-				buf_grow(&g->tmp, 5 + p->keys.len);
-				g->tmp.p[0] = (char)(p->shared ? PERSON_SHARED : 0);
-				put_u32((unsigned char *)g->tmp.p + 1, p->merged_into);
-				memcpy(g->tmp.p + 5, p->keys.p ? p->keys.p : "", p->keys.len);
-				put_u32(key, p->id);
-				store_put(g->st, g->people, key, 4, g->tmp.p, 5 + p->keys.len);
-				p->dirty = 0;
-			}
-			if (keep)
-				continue;
 			buf_release(&p->keys);
 			free(p);
 		}
-		if (!keep)
-			g->ph[i] = NULL;
+		g->ph[i] = NULL;
 	}
-	if (!keep)
-		g->nperson = 0;
+	g->nperson = 0;
 }
 
 static void save_counters(struct idm *g)
@@ -642,7 +662,7 @@ static uint32_t new_person(struct idm *g)
 	p->shared = 0;
 	buf_reset(&p->keys);
 	count_keys(g, p);
-	p->dirty = 1;
+	touch(g, p);
 	g->created_n++;
 	if (g->created) {
 		g->created = xrealloc(g->created, (g->ncreated + 1) * sizeof *g->created);
@@ -657,7 +677,7 @@ static void attach(struct idm *g, struct person *p, const char *key, size_t klen
 	buf_addc(&p->keys, '\n');
 	p->counts[type]++;
 	p->nkeys++;
-	p->dirty = 1;
+	touch(g, p);
 	set_owner(g, key, klen, p->id);
 }
 
@@ -726,7 +746,7 @@ static void share(struct idm *g, uint32_t from, const struct evid *e)
 	buf_add(&p->keys, keep.p ? keep.p : "", keep.len);
 	buf_release(&keep);
 	count_keys(g, p);
-	p->dirty = 1;
+	touch(g, p);
 	holder = new_person(g);
 	if (!holder)
 		return;
@@ -901,13 +921,13 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 			buf_add(&s->keys, q->keys.p ? q->keys.p : "", q->keys.len);
 			buf_reset(&q->keys);
 			q->merged_into = survivor;
-			q->dirty = 1;
+			touch(g, q);
 			count_keys(g, q);
 			buf_printf(&g->mergebuf, "%s%u", j ? "," : "", sorted[j]);
 			g->merges++;
 		}
 		count_keys(g, s);
-		s->dirty = 1;
+		touch(g, s);
 		changed = 1;
 	}
 	if (changed && !g->replay) {
@@ -1531,7 +1551,7 @@ static int split_person(struct idm *g, uint32_t id)
 	unlink_person(g, p);
 	buf_reset(&p->keys);
 	count_keys(g, p);
-	p->dirty = 1;
+	touch(g, p);
 	g->fresh = 0;
 	/* replay the log records that touched it; the first person made again
 	 * keeps the oneid, the rest get new ones */
@@ -1692,11 +1712,9 @@ static int op_rebuild(struct idm *g)
 	if ((rc = store_bulk(g->st, write_graph, g)))
 		return rc;
 	/* refusals, counters, and the end of the mark */
-	for (i = 0; i < g->nph; i++) {
-		struct person *p;
-		for (p = g->ph[i]; p; p = p->next)
-			p->dirty = 0; /* written by write_graph */
-	}
+	for (i = 0; i < g->ndirty; i++)
+		g->dirty[i]->dirty = 0; /* written by write_graph */
+	g->ndirty = 0;
 	g->fresh = 0;
 	store_del(g->st, g->state, "rebuilding", 10);
 	if ((rc = commit(g)))
@@ -1747,7 +1765,7 @@ int main(int argc, char **argv)
 	g->cli.handle = handle;
 	g->cli.ctx = g;
 	g->cli.subcommand = 1;
-	g->batch = 16384;
+	g->batch = 65536; /* random inserts: bigger batches share more pages */
 	g->commit_ms = 1000;
 	if ((rc = cli_parse(&g->cli, argc, argv)))
 		return rc;
@@ -1833,6 +1851,7 @@ out:
 	store_close(g->st);
 	free(g->ic_h);
 	free(g->ic_o);
+	free(g->dirty);
 	free(g->mid);
 	free(g->midslots);
 	buf_release(&g->midkeys);
