@@ -1,0 +1,52 @@
+/* buf: growth, appends, formatted numbers */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "buf.h"
+#include "t.h"
+
+int main(void)
+{
+	struct buf b = BUF_INIT;
+	char big[5000];
+	int i;
+
+	buf_reset(&b); /* on an empty buffer */
+	T_EQ_INT(b.len, 0);
+	buf_adds(&b, "ab");
+	buf_addc(&b, 'c');
+	buf_add(&b, "de", 2);
+	T_EQ_STR(b.p, "abcde");
+	T_EQ_INT(b.len, 5);
+	buf_printf(&b, "-%d-%s", 42, "x");
+	T_EQ_STR(b.p, "abcde-42-x");
+	memset(big, 'z', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	buf_printf(&b, "%s", big); /* larger than the room left: grows and retries */
+	T_EQ_INT(b.len, 10 + sizeof big - 1);
+	T_OK(b.p[b.len] == 0);
+	T_OK(b.p[10] == 'z' && b.p[b.len - 1] == 'z');
+	buf_reset(&b);
+	buf_u64(&b, 0);
+	buf_addc(&b, ' ');
+	buf_u64(&b, UINT64_MAX);
+	buf_addc(&b, ' ');
+	buf_i64(&b, INT64_MIN);
+	buf_addc(&b, ' ');
+	buf_i64(&b, -7);
+	T_EQ_STR(b.p, "0 18446744073709551615 -9223372036854775808 -7");
+	buf_reset(&b);
+	for (i = 0; i < 100000; i++)
+		buf_addc(&b, (char)('a' + i % 26));
+	T_EQ_INT(b.len, 100000);
+	T_OK(b.cap > b.len && b.p[b.len] == 0);
+	T_OK(b.p[99999] == 'a' + 99999 % 26);
+	buf_release(&b);
+	T_OK(b.p == NULL && b.len == 0 && b.cap == 0);
+	{
+		char *s = xstrndup("hello world", 5);
+		T_EQ_STR(s, "hello");
+		free(s);
+	}
+	return t_done("buf");
+}
