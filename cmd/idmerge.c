@@ -116,6 +116,7 @@ struct idm {
 	long batch, commit_ms;
 	int nosync, exit_at_end, dot, resume;
 	const char *reason;
+	char *region; /* phone region for lookup and block values */
 	struct rules r;
 	char **opblocked; /* idmerge.blocked, in memory */
 	size_t nopblocked;
@@ -1164,6 +1165,25 @@ static int run_filter(struct idm *g)
 
 /* ---- operations ---- */
 
+/* The phone region ingest uses by default (pipelines/ingest.json), so a
+ * value typed by an operator normalises as ingest normalised the stream. */
+static void load_region(struct idm *g)
+{
+	char path[4096];
+	struct conf c;
+
+	if (g->region)
+		return;
+	snprintf(path, sizeof path, "%s/ingest.json", g->pipelines);
+	if (!access(path, F_OK)) {
+		if (conf_load(&c, path) || conf_str(&c, 0, "default_region", &g->region) < 0)
+			cli_err("%s", c.err.p ? c.err.p : path);
+		conf_release(&c);
+	}
+	if (!g->region)
+		g->region = xstrdup("86");
+}
+
 /* Parse TYPE:VALUE and normalise the value as ingest does. */
 static int parse_ident(struct idm *g, const char *arg, struct buf *key)
 {
@@ -1182,7 +1202,8 @@ static int parse_ident(struct idm *g, const char *arg, struct buf *key)
 	buf_reset(key);
 	buf_adds(key, type);
 	buf_addc(key, ':');
-	if (norm_id(type, colon + 1, strlen(colon + 1), "86", key, &why)) {
+	load_region(g);
+	if (norm_id(type, colon + 1, strlen(colon + 1), g->region, key, &why)) {
 		cli_err("'%s': %s", arg, why);
 		return EXIT_USAGE;
 	}
@@ -1868,6 +1889,7 @@ out:
 		free(g->opblocked[i]);
 	free(g->opblocked);
 	json_doc_release(&g->doc);
+	free(g->region);
 	buf_release(&g->line);
 	buf_release(&g->keys);
 	buf_release(&g->tmp);
