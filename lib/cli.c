@@ -173,7 +173,6 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	int rc = 0;
 
 	cli_prog = c->prog;
-	shorts[sl++] = '+';
 	shorts[sl++] = ':';
 	for (i = 0; i < nt + nc; i++) {
 		const struct cli_opt *o = i < nt ? &c->opts[i] : &common[i - nt];

@@ -67,8 +67,10 @@ extern const char *cli_prog;
 extern volatile sig_atomic_t cli_stop;
 
 /*
- * Parse argv. Handles -h (prints help, exits 0) and -V (prints versions,
- * exits 0). Returns 0, or an exit code after printing "usage: …" on stderr.
+ * Parse argv. Options may come anywhere, also after a sub-command
+ * ("idmerge explain 42 --dot"); "--" ends them. Handles -h (prints help,
+ * exits 0) and -V (prints versions, exits 0). Returns 0, or an exit code
+ * after printing "usage: …" on stderr.
  */
 int cli_parse(struct cli *c, int argc, char **argv);
 
