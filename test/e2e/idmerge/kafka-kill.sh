@@ -6,7 +6,7 @@
 . "$UOPS_TOP/test/lib/kafka.sh"
 set -e
 kafka_start events identified
-gen-events -n 15000 -p 2000 | ingest --db "$T/in.db" > "$T/ev"
+gen-events -n 10000 -p 1500 | ingest --db "$T/in.db" > "$T/ev"
 idmerge --db "$T/file.db" "$T/ev" | sort > "$T/want"
 kafka_produce events "$T/ev"
 idmerge --db "$T/k.db" --batch 500 -i "kafka://$BROKERS/events" -o "kafka://$BROKERS/identified" &
@@ -14,7 +14,7 @@ pid=$!
 n=0
 while kill -0 $pid 2>/dev/null; do
 	n=$(kafka_consume identified | wc -l)
-	[ "$n" -ge 4000 ] && break
+	[ "$n" -ge 3000 ] && break
 	sleep 0.1
 done
 kill -9 $pid 2>/dev/null || true
