@@ -155,6 +155,7 @@ struct idm {
 	struct evid ev[MAX_EV_IDS];
 	unsigned nev;
 	unsigned long long merges, refused, created_n, logged, blocked_n, system, shared_n;
+	struct tally refusal_rules; /* refusals by the rule that refused */
 };
 
 /* ---- rules ---- */
@@ -708,6 +709,7 @@ static int refuse(struct idm *g, uint32_t a, uint32_t b, const struct evid *e,
 	if (r == 1)
 		return 0;
 	g->refused++;
+	tally_add(&g->refusal_rules, rule, strlen(rule));
 	buf_reset(&g->tmp);
 	buf_adds(&g->tmp, "{\"event_id\":");
 	json_write_str(&g->tmp, eid, eidn);
@@ -1159,6 +1161,7 @@ static int run_filter(struct idm *g)
 			"%llu log records, next oneid %u\n",
 			cli_prog, g->created_n, g->merges, g->refused, g->shared_n, g->blocked_n,
 			g->logged, g->next_oneid);
+		tally_print(&g->refusal_rules, "refused by");
 	}
 	return rc;
 }
@@ -1890,6 +1893,7 @@ out:
 	free(g->opblocked);
 	json_doc_release(&g->doc);
 	free(g->region);
+	tally_free(&g->refusal_rules);
 	buf_release(&g->line);
 	buf_release(&g->keys);
 	buf_release(&g->tmp);
