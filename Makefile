@@ -11,8 +11,8 @@ CFLAGS ?= -O2 -g
 SANITIZE ?=
 PREFIX ?= /usr/local
 
-TOOLS = ingest idmerge
-LIBMODS = buf cli clock conf csv endpoint filter hash io jqprog json kafka norm outcome store tz
+TOOLS = ingest idmerge tagger
+LIBMODS = buf cli clock cond conf csv endpoint filter hash io jqprog json kafka norm outcome profile store tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
 HELPERS = kmock gen-events rusage gen-people idquality
 

@@ -1,0 +1,1790 @@
+/*
+ * tagger - one profile per person, and tags that follow events and time.
+ *
+ * Reads idmerge's output (events with "oneid"), keeps a compact binary
+ * profile per oneid (lib/profile: traits, first/last seen, the aggregates
+ * the tag definitions ask for), evaluates the tags of the JSON files in pipelines/tags
+ * (lib/cond) after every event and writes the event on, followed by a $tag
+ * record for every tag whose value changed. $merge folds the merged
+ * profiles into the survivor; $tick advances the clock and, when a new UTC
+ * day begins, re-evaluates every profile (a person turns dormant with no
+ * event at all). Rank tags (RFM quintiles, the VIP decile) compare with
+ * population facts that `tagger recompute` refreshes.
+ * State: the tagger.* DBs, see schemas/lmdb.md.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "clock.h"
+#include "cond.h"
+#include "conf.h"
+#include "filter.h"
+#include "json.h"
+#include "outcome.h"
+#include "profile.h"
+#include "store.h"
+
+enum {
+	OPT_PIPELINES = 300,
+	OPT_TAGS,
+	OPT_GROUP,
+	OPT_BATCH,
+	OPT_COMMIT_MS,
+	OPT_NOSYNC,
+	OPT_RESUME,
+	OPT_AT,
+	OPT_FIELDS,
+	OPT_FORMAT,
+};
+
+static const struct cli_opt opts[] = {
+	{"tags", OPT_TAGS, 1, "DIR", "tag definitions (default PIPELINES/tags)"},
+	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
+	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-tagger)"},
+	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 32768)"},
+	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
+	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
+	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
+	{"resume", OPT_RESUME, 0, NULL, "files: skip the lines of each input already committed by an earlier run"},
+	{"at", OPT_AT, 1, "TIME", "sweep, recompute, show, export: the clock (default the stream's)"},
+	{"fields", OPT_FIELDS, 1, "LIST", "export: comma-separated tags, aggregates, trait.NAME, oneid, events, first_seen, last_seen"},
+	{"format", OPT_FORMAT, 1, "FMT", "export: ndjson (default) or csv"},
+	{0, 0, 0, 0, 0},
+};
+
+enum { T_BOOL, T_ENUM, T_NUMBER, T_STRING };
+static const char *const type_names[] = {"bool", "enum", "number", "string", NULL};
+
+struct tcase {
+	struct cond *when;
+	char *value; /* JSON text */
+};
+
+struct tagdef {
+	char *name, *folder, *description, *file;
+	int type;
+	struct cond *when;      /* bool */
+	struct tcase *cases;    /* enum, number, string */
+	unsigned ncases;
+	char *else_v;           /* JSON text or NULL */
+	char **values;          /* enum: the allowed values (JSON text) */
+	unsigned nvalues;
+	struct cexpr *value;    /* formula */
+	struct cexpr *rank_of;  /* rank: score 1..rank_n against facts */
+	struct cond *rank_where;
+	unsigned rank_n;
+	int rank_desc;
+	double *cuts;
+	unsigned ncuts;
+	int timed;
+	uint32_t slot;
+};
+
+struct dictent {
+	char *name;
+	uint32_t slot;
+};
+
+struct tagger {
+	struct cli cli;
+	const char *pipelines, *tags_dir, *group, *at, *fields, *format;
+	long batch, commit_ms;
+	int nosync, exit_at_end, resume;
+
+	struct store *st;
+	MDB_dbi profiles, dict, facts, state;
+	struct filter f;
+
+	/* definitions */
+	struct agg_spec *specs;
+	unsigned nspecs, capspecs;
+	struct tagdef *tags;
+	unsigned ntags, captags;
+	uint32_t *tag_slots;
+	struct profile_layout L;
+	unsigned compiling; /* the tag being compiled */
+	int compiling_timed;
+
+	/* dictionary, by namespace: a(ggregates) t(raits) g (tags) */
+	struct dictent *traits;
+	unsigned ntraits, captraits;
+	uint32_t next_slot[3];
+	int dict_dirty;
+
+	int64_t clock;     /* the stream's clock (ms), INT64_MIN before any */
+	int64_t swept_day; /* the day of the last sweep */
+
+	struct profile p, q;
+	struct json_doc doc;
+	struct buf rec, line, tmp, val, cause;
+	unsigned long long events, merges, ticks, tagged, sweeps, swept;
+	uint32_t cur_oneid;
+};
+
+/* ---- dictionary ---- */
+
+static const char ns_char[3] = {'a', 't', 'g'};
+
+static int dict_get(struct tagger *g, int ns, const char *name, size_t n, uint32_t *slot)
+{
+	struct buf k = BUF_INIT;
+	MDB_val v;
+	int r;
+
+	buf_addc(&k, ns_char[ns]);
+	buf_addc(&k, ':');
+	buf_add(&k, name, n);
+	r = store_get(g->st, g->dict, k.p, k.len, &v);
+	if (r == 1 && v.mv_size == 4)
+		*slot = store_get_be32(v.mv_data);
+	buf_release(&k);
+	return r == 1;
+}
+
+static uint32_t dict_assign(struct tagger *g, int ns, const char *name, size_t n)
+{
+	struct buf k = BUF_INIT;
+	unsigned char be[4];
+	uint32_t slot = 0;
+
+	if (dict_get(g, ns, name, n, &slot))
+		return slot;
+	slot = g->next_slot[ns]++;
+	buf_addc(&k, ns_char[ns]);
+	buf_addc(&k, ':');
+	buf_add(&k, name, n);
+	store_be32(be, slot);
+	store_put(g->st, g->dict, k.p, k.len, be, 4);
+	buf_release(&k);
+	g->dict_dirty = 1;
+	return slot;
+}
+
+static void dict_save_counters(struct tagger *g)
+{
+	int ns;
+
+	if (!g->dict_dirty)
+		return;
+	for (ns = 0; ns < 3; ns++) {
+		char key[3] = {'#', ns_char[ns], 0};
+		unsigned char be[4];
+		store_be32(be, g->next_slot[ns]);
+		store_put(g->st, g->dict, key, 2, be, 4);
+	}
+	g->dict_dirty = 0;
+}
+
+static int dict_load(struct tagger *g)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if (!txn || mdb_cursor_open(txn, g->dict, &cur))
+		return -1;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const char *s = k.mv_data;
+		int ns;
+		if (v.mv_size != 4 || k.mv_size < 2)
+			continue;
+		for (ns = 0; ns < 3; ns++) {
+			if (s[0] == '#' && s[1] == ns_char[ns] && k.mv_size == 2)
+				g->next_slot[ns] = store_get_be32(v.mv_data);
+			if (s[0] == ns_char[ns] && s[1] == ':' && ns == 1) {
+				if (g->ntraits == g->captraits) {
+					g->captraits = g->captraits ? g->captraits * 2 : 32;
+					g->traits = xrealloc(g->traits, g->captraits * sizeof *g->traits);
+				}
+				g->traits[g->ntraits].name = xstrndup(s + 2, k.mv_size - 2);
+				g->traits[g->ntraits++].slot = store_get_be32(v.mv_data);
+			}
+		}
+	}
+	mdb_cursor_close(cur);
+	return 0;
+}
+
+#define MAX_TRAIT_NAMES 4096
+
+static uint32_t trait_slot(struct tagger *g, const char *name, size_t n)
+{
+	unsigned i;
+
+	for (i = 0; i < g->ntraits; i++)
+		if (!strncmp(g->traits[i].name, name, n) && !g->traits[i].name[n])
+			return g->traits[i].slot;
+	if (g->ntraits >= MAX_TRAIT_NAMES || memchr(name, 0, n))
+		return UINT32_MAX;
+	if (g->ntraits == g->captraits) {
+		g->captraits = g->captraits ? g->captraits * 2 : 32;
+		g->traits = xrealloc(g->traits, g->captraits * sizeof *g->traits);
+	}
+	g->traits[g->ntraits].name = xstrndup(name, n);
+	g->traits[g->ntraits].slot = dict_assign(g, 1, name, n);
+	return g->traits[g->ntraits++].slot;
+}
+
+static uint32_t name_slot(void *ctx, const char *name, size_t n)
+{
+	return trait_slot(ctx, name, n);
+}
+
+static const char *trait_name(const struct tagger *g, uint32_t slot)
+{
+	unsigned i;
+	for (i = 0; i < g->ntraits; i++)
+		if (g->traits[i].slot == slot)
+			return g->traits[i].name;
+	return NULL;
+}
+
+/* ---- definitions ---- */
+
+static int sc_agg_named(void *ctx, const char *name)
+{
+	struct tagger *g = ctx;
+	unsigned i;
+
+	for (i = 0; i < g->nspecs; i++)
+		if (g->specs[i].name && !strcmp(g->specs[i].name, name)) {
+			if (g->specs[i].window)
+				g->compiling_timed = 1;
+			return (int)i;
+		}
+	return -1;
+}
+
+static int sc_agg_inline(void *ctx, struct agg_spec *s)
+{
+	struct tagger *g = ctx;
+	unsigned i;
+
+	for (i = 0; i < g->nspecs; i++)
+		if (!strcmp(g->specs[i].canon, s->canon))
+			return (int)i;
+	if (g->nspecs == g->capspecs) {
+		g->capspecs = g->capspecs ? g->capspecs * 2 : 32;
+		g->specs = xrealloc(g->specs, g->capspecs * sizeof *g->specs);
+	}
+	g->specs[g->nspecs] = *s;
+	memset(s, 0, sizeof *s);
+	return (int)g->nspecs++;
+}
+
+static uint32_t sc_trait(void *ctx, const char *name)
+{
+	return trait_slot(ctx, name, strlen(name));
+}
+
+static int sc_tag(void *ctx, const char *name, const char **why)
+{
+	struct tagger *g = ctx;
+	unsigned i;
+
+	for (i = 0; i < g->ntags; i++) {
+		if (strcmp(g->tags[i].name, name))
+			continue;
+		if (i >= g->compiling) {
+			*why = i == g->compiling ? "a tag cannot read itself"
+						 : "defined after this tag (a tag reads only tags defined before it)";
+			return -1;
+		}
+		if (g->tags[i].timed)
+			g->compiling_timed = 1;
+		return (int)i;
+	}
+	*why = "no such tag (a tag reads only tags defined before it)";
+	return -1;
+}
+
+static void scope_init(struct tagger *g, struct cond_scope *sc, unsigned params)
+{
+	memset(sc, 0, sizeof *sc);
+	sc->ctx = g;
+	sc->agg_named = sc_agg_named;
+	sc->agg_inline = sc_agg_inline;
+	sc->trait = sc_trait;
+	sc->tag = sc_tag;
+	sc->params = params;
+}
+
+static char *lit_text(struct conf *c, unsigned tok)
+{
+	struct buf b = BUF_INIT;
+
+	if (c->doc.t[tok].type == JSON_STRING) {
+		struct buf raw = BUF_INIT;
+		json_str_get(&c->doc, tok, &raw);
+		json_write_str(&b, raw.p ? raw.p : "", raw.len);
+		buf_release(&raw);
+	} else {
+		json_write_tok(&c->doc, tok, &b);
+	}
+	return b.p;
+}
+
+static int check_value(struct conf *c, struct tagdef *t, unsigned tok, const char *text)
+{
+	const struct json_tok *v = &c->doc.t[tok];
+	unsigned i;
+
+	switch (t->type) {
+	case T_NUMBER:
+		if (v->type != JSON_NUMBER && v->type != JSON_NULL)
+			return conf_fail(c, tok, NULL, "a number tag takes numbers");
+		break;
+	case T_STRING:
+		if (v->type != JSON_STRING && v->type != JSON_NULL)
+			return conf_fail(c, tok, NULL, "a string tag takes strings");
+		break;
+	case T_ENUM:
+		if (v->type == JSON_NULL)
+			break;
+		for (i = 0; i < t->nvalues; i++)
+			if (!strcmp(t->values[i], text))
+				return 0;
+		return conf_fail(c, tok, NULL, "%s is not one of the tag's \"values\"", text);
+	case T_BOOL:
+		if (v->type != JSON_TRUE && v->type != JSON_FALSE)
+			return conf_fail(c, tok, NULL, "a bool tag takes true or false");
+	}
+	return 0;
+}
+
+static int load_tag(struct tagger *g, struct conf *c, unsigned obj, unsigned params)
+{
+	static const char *const keys[] = {
+		"name", "folder", "description", "type", "when", "cases", "else", "values",
+		"value", "rank", NULL,
+	};
+	const struct json_doc *d = &c->doc;
+	struct tagdef *t;
+	struct cond_scope sc;
+	char *type = NULL;
+	unsigned v, i, k, n = 0;
+
+	if (d->t[obj].type != JSON_OBJECT)
+		return conf_fail(c, obj, NULL, "want a tag definition object");
+	if (conf_keys(c, obj, keys))
+		return -1;
+	if (g->ntags == g->captags) {
+		g->captags = g->captags ? g->captags * 2 : 32;
+		g->tags = xrealloc(g->tags, g->captags * sizeof *g->tags);
+	}
+	t = &g->tags[g->ntags];
+	memset(t, 0, sizeof *t);
+	t->file = xstrdup(c->path);
+	g->compiling = g->ntags;
+	g->ntags++; /* owned from here: freed on failure too */
+	if (conf_str(c, obj, "name", &t->name) != 1)
+		return conf_fail(c, obj, "name", "every tag needs a name");
+	for (i = 0; t->name[i]; i++)
+		if (!(t->name[i] == '_' || (t->name[i] >= 'a' && t->name[i] <= 'z') ||
+		      (t->name[i] >= '0' && t->name[i] <= '9')))
+			return conf_fail(c, obj, "name", "'%s': use lowercase letters, digits and _", t->name);
+	for (i = 0; i + 1 < g->ntags; i++)
+		if (!strcmp(g->tags[i].name, t->name))
+			return conf_fail(c, obj, "name", "tag '%s' is also defined in %s", t->name, g->tags[i].file);
+	if (conf_str(c, obj, "folder", &t->folder) < 0 || conf_str(c, obj, "description", &t->description) < 0)
+		return -1;
+	if (conf_str(c, obj, "type", &type) != 1)
+		return conf_fail(c, obj, "type", "want bool, enum, number or string");
+	for (t->type = 0; type_names[t->type] && strcmp(type_names[t->type], type); t->type++)
+		;
+	free(type);
+	if (!type_names[t->type])
+		return conf_fail(c, obj, "type", "want bool, enum, number or string");
+	if ((v = json_get(d, obj, "values", 6))) {
+		if (t->type != T_ENUM)
+			return conf_fail(c, obj, "values", "only enum tags list values");
+		if (d->t[v].type != JSON_ARRAY || !d->t[v].size)
+			return conf_fail(c, obj, "values", "want a non-empty list of strings");
+		t->values = xcalloc(d->t[v].size, sizeof *t->values);
+		for (k = 0, i = v + 1; k < d->t[v].size; k++, i = d->t[i].next) {
+			if (d->t[i].type != JSON_STRING)
+				return conf_fail(c, i, NULL, "want a string");
+			t->values[t->nvalues++] = lit_text(c, i);
+		}
+	} else if (t->type == T_ENUM) {
+		return conf_fail(c, obj, "values", "an enum tag lists its values");
+	}
+	scope_init(g, &sc, params);
+	g->compiling_timed = 0;
+	n += (v = json_get(d, obj, "when", 4)) != 0;
+	if (v) {
+		if (t->type != T_BOOL)
+			return conf_fail(c, obj, "when", "\"when\" makes a bool tag; other types use \"cases\", \"value\" or \"rank\"");
+		if (!(t->when = cond_compile(c, v, &sc)))
+			return -1;
+	}
+	n += (v = json_get(d, obj, "cases", 5)) != 0;
+	if (v) {
+		if (t->type == T_BOOL)
+			return conf_fail(c, obj, "cases", "a bool tag uses \"when\"");
+		if (d->t[v].type != JSON_ARRAY || !d->t[v].size)
+			return conf_fail(c, obj, "cases", "want a list of {\"when\": …, \"value\": …}");
+		t->cases = xcalloc(d->t[v].size, sizeof *t->cases);
+		for (k = 0, i = v + 1; k < d->t[v].size; k++, i = d->t[i].next) {
+			static const char *const ckeys[] = {"when", "value", NULL};
+			unsigned w, val;
+			if (d->t[i].type != JSON_OBJECT || conf_keys(c, i, ckeys))
+				return conf_fail(c, i, NULL, "want {\"when\": …, \"value\": …}");
+			w = json_get(d, i, "when", 4);
+			val = json_get(d, i, "value", 5);
+			if (!w || !val)
+				return conf_fail(c, i, NULL, "a case needs \"when\" and \"value\"");
+			t->cases[t->ncases].value = lit_text(c, val);
+			if (check_value(c, t, val, t->cases[t->ncases].value))
+				return -1;
+			t->ncases++;
+			if (!(t->cases[t->ncases - 1].when = cond_compile(c, w, &sc)))
+				return -1;
+		}
+	}
+	if ((v = json_get(d, obj, "else", 4))) {
+		if (!t->cases)
+			return conf_fail(c, obj, "else", "\"else\" goes with \"cases\"");
+		t->else_v = lit_text(c, v);
+		if (check_value(c, t, v, t->else_v))
+			return -1;
+	}
+	n += (v = json_get(d, obj, "value", 5)) != 0;
+	if (v) {
+		if (t->type == T_BOOL || t->type == T_ENUM)
+			return conf_fail(c, obj, "value", "a formula makes a number or string tag");
+		if (!(t->value = cexpr_compile(c, v, &sc)))
+			return -1;
+	}
+	n += (v = json_get(d, obj, "rank", 4)) != 0;
+	if (v) {
+		static const char *const rkeys[] = {"of", "n", "order", "where", NULL};
+		long long rn = 5;
+		char *order = NULL;
+		unsigned of, w;
+		if (t->type != T_NUMBER)
+			return conf_fail(c, obj, "rank", "a rank makes a number tag");
+		if (d->t[v].type != JSON_OBJECT || conf_keys(c, v, rkeys))
+			return conf_fail(c, obj, "rank", "want {\"of\": VALUE, \"n\": 5, \"order\": \"asc\"|\"desc\", \"where\": …}");
+		if (conf_int(c, v, "n", &rn) < 0)
+			return -1;
+		if (rn < 2 || rn > 100)
+			return conf_fail(c, v, "n", "want 2 to 100 ranks");
+		t->rank_n = (unsigned)rn;
+		if (conf_str(c, v, "order", &order) < 0)
+			return -1;
+		if (order && strcmp(order, "asc") && strcmp(order, "desc")) {
+			free(order);
+			return conf_fail(c, v, "order", "want asc (larger is a higher rank) or desc");
+		}
+		t->rank_desc = order && !strcmp(order, "desc");
+		free(order);
+		if (!(of = json_get(d, v, "of", 2)))
+			return conf_fail(c, v, "of", "a rank needs the value it ranks");
+		if (!(t->rank_of = cexpr_compile(c, of, &sc)))
+			return -1;
+		if ((w = json_get(d, v, "where", 5)) && !(t->rank_where = cond_compile(c, w, &sc)))
+			return -1;
+	}
+	if (n != 1)
+		return conf_fail(c, obj, NULL, "a tag has exactly one of \"when\" (bool), \"cases\", \"value\" or \"rank\"");
+	/* the clock matters when the conditions read windows, days_since or jq,
+	 * or a tag that does; ranks follow recompute's facts */
+	t->timed = sc.timed || g->compiling_timed || t->rank_of != NULL;
+	return 0;
+}
+
+static int load_file(struct tagger *g, const char *path)
+{
+	static const char *const keys[] = {"description", "params", "aggregates", "tags", NULL};
+	struct conf c;
+	const struct json_doc *d;
+	unsigned params, v, k, i;
+	int rc = -1;
+
+	if (conf_load(&c, path))
+		goto out;
+	d = &c.doc;
+	if (conf_keys(&c, 0, keys))
+		goto out;
+	params = json_get(d, 0, "params", 6);
+	if (params && d->t[params].type != JSON_OBJECT) {
+		conf_fail(&c, 0, "params", "want an object of name: value");
+		goto out;
+	}
+	if ((v = json_get(d, 0, "aggregates", 10))) {
+		struct cond_scope sc;
+		if (d->t[v].type != JSON_OBJECT) {
+			conf_fail(&c, 0, "aggregates", "want an object of name: {\"fn\": …, \"event\": …}");
+			goto out;
+		}
+		scope_init(g, &sc, params);
+		for (k = 0, i = v + 1; k < d->t[v].size; k++, i = d->t[i + 1].next) {
+			struct agg_spec s;
+			struct buf name = BUF_INIT;
+			int ix;
+			json_str_get(d, i, &name);
+			if (sc_agg_named(g, name.p ? name.p : "") >= 0) {
+				conf_fail(&c, i + 1, NULL, "aggregate '%s' is defined twice", name.p);
+				buf_release(&name);
+				goto out;
+			}
+			if (cond_agg_parse(&c, i + 1, &sc, AGG_NFN, &s)) {
+				agg_spec_release(&s);
+				buf_release(&name);
+				goto out;
+			}
+			ix = sc_agg_inline(g, &s);
+			agg_spec_release(&s);
+			if (g->specs[ix].name) {
+				/* the same aggregate under a second name: keep both names
+				 * pointing at one spec by adding an alias entry */
+				struct agg_spec alias;
+				memset(&alias, 0, sizeof alias);
+				conf_fail(&c, i + 1, NULL, "aggregate '%s' is the same as '%s'", name.p,
+					  g->specs[ix].name);
+				buf_release(&name);
+				goto out;
+			}
+			g->specs[ix].name = name.p ? name.p : xstrdup("");
+		}
+	}
+	if ((v = json_get(d, 0, "tags", 4))) {
+		if (d->t[v].type != JSON_ARRAY) {
+			conf_fail(&c, 0, "tags", "want a list of tag definitions");
+			goto out;
+		}
+		for (k = 0, i = v + 1; k < d->t[v].size; k++, i = d->t[i].next)
+			if (load_tag(g, &c, i, params))
+				goto out;
+	}
+	rc = 0;
+out:
+	if (rc)
+		cli_err("%s", c.err.p ? c.err.p : path);
+	conf_release(&c);
+	return rc;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_defs(struct tagger *g)
+{
+	char path[4096];
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	DIR *dir;
+	struct dirent *e;
+	int rc = 0;
+
+	if (!g->tags_dir) {
+		snprintf(path, sizeof path, "%s/tags", g->pipelines);
+		g->tags_dir = xstrdup(path);
+	}
+	if (!(dir = opendir(g->tags_dir))) {
+		cli_err("cannot read the tag definitions '%s': %s", g->tags_dir, strerror(errno));
+		return EXIT_CONFIG;
+	}
+	while ((e = readdir(dir))) {
+		size_t l = strlen(e->d_name);
+		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json"))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			names = xrealloc(names, cap * sizeof *names);
+		}
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(dir);
+	qsort(names, n, sizeof *names, name_cmp);
+	for (i = 0; i < n && !rc; i++) {
+		snprintf(path, sizeof path, "%s/%s", g->tags_dir, names[i]);
+		if (load_file(g, path))
+			rc = EXIT_CONFIG;
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (!rc && !n) {
+		cli_err("no tag definitions (*.json) in '%s'", g->tags_dir);
+		rc = EXIT_CONFIG;
+	}
+	return rc;
+}
+
+/* Give the definitions their dictionary numbers; load rank facts. */
+static int bind_defs(struct tagger *g)
+{
+	unsigned i;
+
+	for (i = 0; i < g->nspecs; i++)
+		g->specs[i].slot = dict_assign(g, 0, g->specs[i].canon, strlen(g->specs[i].canon));
+	g->tag_slots = xcalloc(g->ntags + 1, sizeof *g->tag_slots);
+	for (i = 0; i < g->ntags; i++) {
+		struct tagdef *t = &g->tags[i];
+		MDB_val v;
+		t->slot = g->tag_slots[i] = dict_assign(g, 2, t->name, strlen(t->name));
+		if (t->rank_of && store_get(g->st, g->facts, t->name, strlen(t->name), &v) == 1 &&
+		    v.mv_size >= 4) {
+			uint32_t nc = store_get_be32(v.mv_data);
+			if (v.mv_size == 4 + nc * 8u && nc == t->rank_n - 1) {
+				unsigned k;
+				t->cuts = xcalloc(nc + 1, sizeof *t->cuts);
+				for (k = 0; k < nc; k++) {
+					uint64_t u = store_get_be64((const unsigned char *)v.mv_data + 4 + 8 * k);
+					memcpy(&t->cuts[k], &u, 8);
+				}
+				t->ncuts = nc;
+			}
+		}
+	}
+	g->L.specs = g->specs;
+	g->L.naggs = g->nspecs;
+	g->L.tag_slots = g->tag_slots;
+	g->L.ntags = g->ntags;
+	profile_layout_index(&g->L);
+	return 0;
+}
+
+/* ---- evaluation ---- */
+
+static void render_profile(struct tagger *g, const struct profile *p, int64_t clock, struct buf *out);
+
+static void env_render(void *ctx, struct buf *out)
+{
+	struct tagger *g = ctx;
+	render_profile(g, &g->p, g->clock, out);
+}
+
+static void env_init(struct tagger *g, struct cond_env *e, const struct profile *p, int64_t clock)
+{
+	memset(e, 0, sizeof *e);
+	e->p = p;
+	e->L = &g->L;
+	e->clock = clock;
+	e->ctx = g;
+	e->render = env_render;
+}
+
+static int where_match(void *ctx, const struct agg_spec *s, const struct json_doc *d, uint32_t ev)
+{
+	struct tagger *g = ctx;
+	struct cond_env e;
+
+	env_init(g, &e, &g->p, g->clock);
+	e.doc = d;
+	e.ev = ev;
+	return cond_eval(s->where, &e);
+}
+
+/* The tag's value for profile p at clock, as JSON text in out (empty: unset). */
+static void tag_value(struct tagger *g, const struct tagdef *t, const struct profile *p,
+		      int64_t clock, struct buf *out)
+{
+	struct cond_env e;
+	struct cval v;
+	unsigned i;
+
+	buf_reset(out);
+	env_init(g, &e, p, clock);
+	switch (t->type) {
+	case T_BOOL:
+		if (t->when) {
+			buf_adds(out, cond_eval(t->when, &e) ? "true" : "false");
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (t->cases) {
+		for (i = 0; i < t->ncases; i++)
+			if (cond_eval(t->cases[i].when, &e)) {
+				buf_adds(out, t->cases[i].value);
+				break;
+			}
+		if (i == t->ncases && t->else_v)
+			buf_adds(out, t->else_v);
+		if (out->len == 4 && !memcmp(out->p, "null", 4))
+			buf_reset(out);
+		return;
+	}
+	if (t->value) {
+		cexpr_eval(t->value, &e, &v);
+		if ((t->type == T_NUMBER && v.k == CV_NUM && isfinite(v.num)) ||
+		    (t->type == T_STRING && v.k == CV_STR))
+			cval_write(&v, out);
+		return;
+	}
+	if (t->rank_of && t->ncuts) {
+		unsigned score = 1;
+		if (t->rank_where && !cond_eval(t->rank_where, &e))
+			return;
+		cexpr_eval(t->rank_of, &e, &v);
+		if (v.k != CV_NUM)
+			return;
+		for (i = 0; i < t->ncuts; i++)
+			score += t->rank_desc ? v.num < t->cuts[i] : v.num > t->cuts[i];
+		buf_u64(out, score);
+	}
+}
+
+static void emit_tag(struct tagger *g, uint32_t oneid, const struct tagdef *t, const struct buf *old,
+		     const struct buf *nw, int64_t clock)
+{
+	char ts[CLOCK_ISO_LEN + 1], key[16];
+	int kl;
+
+	clock_format(clock, ts);
+	buf_reset(&g->line);
+	buf_adds(&g->line, "{\"type\":\"$tag\",\"event_id\":");
+	buf_reset(&g->tmp);
+	buf_printf(&g->tmp, "tag:%s:%s", g->cause.p ? g->cause.p : "", t->name);
+	json_write_str(&g->line, g->tmp.p, g->tmp.len);
+	buf_printf(&g->line, ",\"ts\":\"%s\",\"oneid\":%u,\"tag\":\"%s\",\"old\":", ts, oneid, t->name);
+	if (old->len)
+		buf_add(&g->line, old->p, old->len);
+	else
+		buf_adds(&g->line, "null");
+	buf_adds(&g->line, ",\"new\":");
+	if (nw->len)
+		buf_add(&g->line, nw->p, nw->len);
+	else
+		buf_adds(&g->line, "null");
+	buf_addc(&g->line, '}');
+	kl = snprintf(key, sizeof key, "%u", oneid);
+	g->tagged++;
+	filter_emit(&g->f, key, (size_t)kl, g->line.p, g->line.len);
+}
+
+/* Re-evaluate p's tags (only the timed ones when timed_only) at clock;
+ * emit a $tag for each change. Returns the number of changes. */
+static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int timed_only)
+{
+	unsigned i, changed = 0;
+
+	for (i = 0; i < g->ntags; i++) {
+		const struct tagdef *t = &g->tags[i];
+		struct prof_tag *pt = &p->tags[i];
+		if (timed_only && !t->timed)
+			continue;
+		tag_value(g, t, p, clock, &g->val);
+		if (pt->set ? (pt->v.len == g->val.len && !memcmp(pt->v.p, g->val.p, g->val.len)) : !g->val.len)
+			continue;
+		emit_tag(g, p->oneid, t, &pt->v, &g->val, clock);
+		buf_reset(&pt->v);
+		buf_add(&pt->v, g->val.p ? g->val.p : "", g->val.len);
+		pt->set = g->val.len > 0;
+		changed++;
+	}
+	return changed;
+}
+
+/* ---- profiles in LMDB ---- */
+
+/* Load oneid's profile into p: 1 found, 0 new (empty), -1 damaged. */
+static int load_profile(struct tagger *g, struct profile *p, uint32_t oneid)
+{
+	unsigned char key[4];
+	MDB_val v;
+	int r;
+
+	store_be32(key, oneid);
+	p->oneid = oneid;
+	r = store_get(g->st, g->profiles, key, 4, &v);
+	if (r < 0) {
+		g->f.fatal = EXIT_IO;
+		return -1;
+	}
+	if (r == 0) {
+		profile_reset(p, &g->L, oneid);
+		return 0;
+	}
+	if (profile_decode(p, &g->L, v.mv_data, v.mv_size)) {
+		cli_err("profile %u in tagger.profiles is damaged; it starts again empty", oneid);
+		profile_reset(p, &g->L, oneid);
+		return 0;
+	}
+	return 1;
+}
+
+static void save_profile(struct tagger *g, struct profile *p)
+{
+	unsigned char key[4];
+
+	profile_prune(p, &g->L, g->clock);
+	profile_encode(p, &g->L, &g->rec);
+	store_be32(key, p->oneid);
+	store_put(g->st, g->profiles, key, 4, g->rec.p, g->rec.len);
+}
+
+static void save_state(struct tagger *g)
+{
+	unsigned char be[8];
+
+	store_be64(be, (uint64_t)g->clock);
+	store_put(g->st, g->state, "clock", 5, be, 8);
+	store_be64(be, (uint64_t)g->swept_day);
+	store_put(g->st, g->state, "swept", 5, be, 8);
+}
+
+static void load_state(struct tagger *g)
+{
+	MDB_val v;
+
+	g->clock = INT64_MIN;
+	g->swept_day = INT64_MIN;
+	if (store_get(g->st, g->state, "clock", 5, &v) == 1 && v.mv_size == 8)
+		g->clock = (int64_t)store_get_be64(v.mv_data);
+	if (store_get(g->st, g->state, "swept", 5, &v) == 1 && v.mv_size == 8)
+		g->swept_day = (int64_t)store_get_be64(v.mv_data);
+}
+
+static int before_commit(void *ctx)
+{
+	struct tagger *g = ctx;
+
+	dict_save_counters(g);
+	save_state(g);
+	return 0;
+}
+
+/* ---- sweep: every profile at the clock ---- */
+
+static int64_t day_of(int64_t t)
+{
+	return t >= 0 ? t / DAY_MS : -((-t + DAY_MS - 1) / DAY_MS);
+}
+
+/* Re-evaluate every profile's tags at clock (timed ones only, unless all),
+ * writing the changed profiles and a $tag per change. */
+static int sweep(struct tagger *g, int64_t clock, int all)
+{
+	unsigned char from[4] = {0, 0, 0, 0};
+	int rc = 0, first = 1;
+	unsigned long long n = 0;
+
+	if ((rc = filter_commit(&g->f)))
+		return rc;
+	for (;;) {
+		MDB_txn *txn = store_read_txn(g->st);
+		MDB_cursor *cur;
+		MDB_val k, v;
+		int r, more = 0;
+
+		if (!txn || mdb_cursor_open(txn, g->profiles, &cur))
+			return EXIT_IO;
+		k.mv_data = from;
+		k.mv_size = 4;
+		for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); r == 0;
+		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			uint32_t oneid;
+			if (k.mv_size != 4)
+				continue;
+			oneid = store_get_be32(k.mv_data);
+			if (!first && !memcmp(k.mv_data, from, 4))
+				continue;
+			g->p.oneid = oneid;
+			if (profile_decode(&g->p, &g->L, v.mv_data, v.mv_size))
+				continue;
+			n++;
+			buf_reset(&g->cause);
+			buf_printf(&g->cause, "sweep:%lld:%u", (long long)clock, oneid);
+			if (evaluate(g, &g->p, clock, !all))
+				save_profile(g, &g->p);
+			if (g->f.fatal) {
+				mdb_cursor_close(cur);
+				return g->f.fatal;
+			}
+			if ((long)store_pending(g->st) >= g->batch) {
+				memcpy(from, k.mv_data, 4);
+				more = 1;
+				break;
+			}
+		}
+		mdb_cursor_close(cur);
+		first = 0;
+		if (r != 0 && r != MDB_NOTFOUND) {
+			cli_err("cannot read tagger.profiles: %s", mdb_strerror(r));
+			return EXIT_IO;
+		}
+		if ((rc = filter_commit(&g->f)))
+			return rc;
+		if (!more)
+			break;
+	}
+	g->sweeps++;
+	g->swept += n;
+	g->swept_day = day_of(clock);
+	return filter_commit(&g->f);
+}
+
+/* ---- the filter ---- */
+
+static void set_clock(struct tagger *g, int64_t ts)
+{
+	if (g->clock == INT64_MIN || ts > g->clock)
+		g->clock = ts;
+}
+
+static int parse_ts(const struct json_doc *d, uint32_t t, int64_t *ts)
+{
+	const char *why;
+
+	if (!t || d->t[t].type != JSON_STRING)
+		return -1;
+	return clock_parse(d->s + d->t[t].off, d->t[t].len, NULL, ts, &why);
+}
+
+static int parse_oneid(const struct json_doc *d, uint32_t t, uint32_t *out)
+{
+	uint64_t v = 0;
+	uint32_t i;
+	const char *s;
+
+	if (!t || d->t[t].type != JSON_NUMBER || !d->t[t].len || d->t[t].len > 10)
+		return -1;
+	s = d->s + d->t[t].off;
+	for (i = 0; i < d->t[t].len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (!v || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid, int64_t ts, uint32_t eid)
+{
+	uint32_t m = json_get(d, 0, "merged", 6), k, i, mid;
+	unsigned char key[4];
+	int any = 0;
+
+	if (!m || d->t[m].type != JSON_ARRAY) {
+		OUTCOME_REJECT(&g->f.oc, "$merge without a \"merged\" list of oneids");
+		return;
+	}
+	set_clock(g, ts);
+	if (load_profile(g, &g->p, oneid) < 0)
+		return;
+	for (k = 0, i = m + 1; k < d->t[m].size; k++, i = d->t[i].next) {
+		if (parse_oneid(d, i, &mid) || mid == oneid)
+			continue;
+		if (load_profile(g, &g->q, mid) != 1)
+			continue;
+		profile_merge(&g->p, &g->q, &g->L);
+		store_be32(key, mid);
+		store_del(g->st, g->profiles, key, 4);
+		any = 1;
+	}
+	g->merges++;
+	if (!any)
+		return;
+	buf_reset(&g->cause);
+	if (eid)
+		json_str_get(d, eid, &g->cause);
+	evaluate(g, &g->p, g->clock, 0);
+	save_profile(g, &g->p);
+}
+
+static void process(struct tagger *g, const char *s, size_t n)
+{
+	struct json_doc *d = &g->doc;
+	const char *why;
+	size_t at;
+	uint32_t t_type, t_ts, t_oneid, t_id, oneid;
+	int64_t ts;
+	int sys;
+
+	g->f.oc.in++;
+	if (json_parse(d, s, n, 64, &why, &at)) {
+		outcome_bad_json(&g->f.oc, why, at);
+		return;
+	}
+	if (d->t[0].type != JSON_OBJECT) {
+		OUTCOME_REJECT(&g->f.oc, "not a json object");
+		return;
+	}
+	t_type = json_get(d, 0, "type", 4);
+	t_ts = json_get(d, 0, "ts", 2);
+	t_oneid = json_get(d, 0, "oneid", 5);
+	t_id = json_get(d, 0, "event_id", 8);
+	if (!t_type || d->t[t_type].type != JSON_STRING || !d->t[t_type].len) {
+		OUTCOME_REJECT(&g->f.oc, "no \"type\": want events with a oneid (idmerge's output)");
+		return;
+	}
+	sys = d->s[d->t[t_type].off] == '$';
+	if (sys && json_str_eq(d, t_type, "$tick", 5)) {
+		if (parse_ts(d, t_ts, &ts)) {
+			OUTCOME_REJECT(&g->f.oc, "$tick without a valid \"ts\"");
+			return;
+		}
+		g->f.oc.passed++;
+		g->ticks++;
+		if (filter_emit(&g->f, NULL, 0, s, n))
+			return;
+		set_clock(g, ts);
+		if (day_of(g->clock) > g->swept_day) {
+			int rc = sweep(g, g->clock, 0);
+			if (rc)
+				g->f.fatal = rc;
+		}
+		return;
+	}
+	if (sys && !json_str_eq(d, t_type, "$merge", 6)) {
+		g->f.oc.passed++;
+		filter_emit(&g->f, NULL, 0, s, n);
+		return;
+	}
+	if (parse_oneid(d, t_oneid, &oneid)) {
+		OUTCOME_REJECT(&g->f.oc, "no valid \"oneid\": want events with a oneid (idmerge's output)");
+		return;
+	}
+	if (parse_ts(d, t_ts, &ts)) {
+		OUTCOME_REJECT(&g->f.oc, "no valid \"ts\": want canonical events (ingest's output)");
+		return;
+	}
+	g->f.oc.passed++;
+	{
+		char key[16];
+		int kl = snprintf(key, sizeof key, "%u", oneid);
+		if (filter_emit(&g->f, key, (size_t)kl, s, n))
+			return;
+	}
+	if (sys) {
+		on_merge(g, d, oneid, ts, t_id);
+		return;
+	}
+	g->events++;
+	set_clock(g, ts);
+	if (load_profile(g, &g->p, oneid) < 0)
+		return;
+	profile_apply(&g->p, &g->L, d, 0, d->s + d->t[t_type].off, d->t[t_type].len, ts,
+		      name_slot, where_match, g);
+	buf_reset(&g->cause);
+	if (t_id && d->t[t_id].type == JSON_STRING)
+		json_str_get(d, t_id, &g->cause);
+	evaluate(g, &g->p, g->clock, 0);
+	save_profile(g, &g->p);
+}
+
+static void on_record(void *ctx, const char *p, size_t n)
+{
+	process(ctx, p, n);
+}
+
+static int run_filter(struct tagger *g)
+{
+	int rc, i;
+
+	if ((rc = filter_open(&g->f)))
+		return rc;
+	if (!g->cli.nin)
+		g->cli.in[g->cli.nin++] = "-";
+	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++)
+		rc = filter_run(&g->f, g->cli.in[i]);
+	rc = filter_close(&g->f, rc);
+	if (g->cli.verbose) {
+		outcome_print(&g->f.oc, "skipped");
+		fprintf(stderr, "%s: %llu events, %llu merges, %llu ticks, %llu sweeps over %llu profiles, "
+			"%llu tag changes\n", cli_prog, g->events, g->merges, g->ticks, g->sweeps, g->swept,
+			g->tagged);
+	}
+	return rc;
+}
+
+/* ---- operations ---- */
+
+static int parse_at(struct tagger *g, int64_t *clock)
+{
+	const char *why;
+
+	if (!g->at) {
+		if (g->clock == INT64_MIN) {
+			cli_err("the stream has no clock yet (no events): give --at TIME");
+			return EXIT_USAGE;
+		}
+		*clock = g->clock;
+		return 0;
+	}
+	if (clock_parse(g->at, strlen(g->at), NULL, clock, &why)) {
+		cli_err("--at '%s': %s", g->at, why);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void agg_label(const struct agg_spec *s, struct buf *out)
+{
+	if (s->name)
+		json_write_str(out, s->name, strlen(s->name));
+	else
+		json_write_str(out, s->canon, strlen(s->canon));
+}
+
+static void write_time(struct buf *out, int64_t t)
+{
+	char ts[CLOCK_ISO_LEN + 1];
+	clock_format(t, ts);
+	buf_printf(out, "\"%s\"", ts);
+}
+
+static void agg_json(struct tagger *g, const struct profile *p, unsigned i, int64_t clock, struct buf *out)
+{
+	struct aggres r;
+	const struct agg_spec *s = &g->specs[i];
+
+	profile_agg(p, &g->L, i, clock, &r);
+	if (!r.has) {
+		buf_adds(out, "null");
+		return;
+	}
+	switch (s->fn) {
+	case AGG_FIRST:
+	case AGG_LAST:
+		buf_adds(out, "{\"value\":");
+		buf_add(out, r.s ? r.s : "", r.n);
+		buf_adds(out, ",\"ts\":");
+		write_time(out, r.ts);
+		buf_addc(out, '}');
+		break;
+	case AGG_TOP:
+		buf_add(out, r.s ? r.s : "", r.n);
+		break;
+	case AGG_DAYS: {
+		struct cval v = {CV_NUM, r.num, NULL, 0};
+		int64_t y;
+		unsigned m, d;
+		buf_adds(out, "{\"median_gap\":");
+		cval_write(&v, out);
+		clock_civil_from_days(r.ts / DAY_MS, &y, &m, &d);
+		buf_printf(out, ",\"last_day\":\"%04lld-%02u-%02u\"}", (long long)y, m, d);
+		break;
+	}
+	default: {
+		struct cval v = {CV_NUM, r.num, NULL, 0};
+		cval_write(&v, out);
+	}
+	}
+}
+
+static void render_profile(struct tagger *g, const struct profile *p, int64_t clock, struct buf *out)
+{
+	unsigned i;
+
+	buf_printf(out, "{\"oneid\":%u,\"events\":%llu", p->oneid, (unsigned long long)p->nevents);
+	if (p->nevents) {
+		buf_adds(out, ",\"first_seen\":");
+		write_time(out, p->first_seen);
+		buf_adds(out, ",\"last_seen\":");
+		write_time(out, p->last_seen);
+	}
+	buf_adds(out, ",\"traits\":{");
+	for (i = 0; i < p->ntraits; i++) {
+		const char *name = trait_name(g, p->traits[i].name);
+		if (i)
+			buf_addc(out, ',');
+		json_write_str(out, name ? name : "?", name ? strlen(name) : 1);
+		buf_adds(out, ":{\"value\":");
+		buf_add(out, p->traits[i].v.p ? p->traits[i].v.p : "null", p->traits[i].v.len ? p->traits[i].v.len : 4);
+		buf_adds(out, ",\"ts\":");
+		write_time(out, p->traits[i].ts);
+		buf_addc(out, '}');
+	}
+	buf_adds(out, "},\"aggregates\":{");
+	for (i = 0; i < g->nspecs; i++) {
+		if (i)
+			buf_addc(out, ',');
+		agg_label(&g->specs[i], out);
+		buf_addc(out, ':');
+		agg_json(g, p, i, clock, out);
+	}
+	buf_adds(out, "},\"tags\":{");
+	for (i = 0; i < g->ntags; i++) {
+		if (i)
+			buf_addc(out, ',');
+		json_write_str(out, g->tags[i].name, strlen(g->tags[i].name));
+		buf_addc(out, ':');
+		if (p->tags[i].set)
+			buf_add(out, p->tags[i].v.p, p->tags[i].v.len);
+		else
+			buf_adds(out, "null");
+	}
+	buf_adds(out, "}}");
+}
+
+static int op_show(struct tagger *g, int argc, char **argv)
+{
+	int64_t clock;
+	int rc = 0, i, r;
+	struct buf out = BUF_INIT;
+
+	if (argc < 1) {
+		cli_err("show wants ONEID…");
+		return EXIT_USAGE;
+	}
+	if ((rc = parse_at(g, &clock)) && g->at)
+		return rc;
+	if (rc)
+		clock = 0;
+	rc = 0;
+	for (i = 0; i < argc; i++) {
+		char *end;
+		unsigned long id = strtoul(argv[i], &end, 10);
+		if (!*argv[i] || *end || !id || id > UINT32_MAX) {
+			cli_err("show: '%s' is not a oneid", argv[i]);
+			rc = EXIT_USAGE;
+			break;
+		}
+		r = load_profile(g, &g->p, (uint32_t)id);
+		if (r < 0)
+			return EXIT_IO;
+		buf_reset(&out);
+		if (!r) {
+			buf_printf(&out, "{\"oneid\":%lu,\"profile\":null}", id);
+			rc = EXIT_REJECTS;
+		} else {
+			render_profile(g, &g->p, clock, &out);
+		}
+		puts(out.p);
+	}
+	buf_release(&out);
+	return rc;
+}
+
+static int op_tags(struct tagger *g)
+{
+	struct buf out = BUF_INIT;
+	unsigned i;
+
+	for (i = 0; i < g->ntags; i++) {
+		const struct tagdef *t = &g->tags[i];
+		buf_reset(&out);
+		buf_adds(&out, "{\"name\":");
+		json_write_str(&out, t->name, strlen(t->name));
+		buf_adds(&out, ",\"folder\":");
+		json_write_str(&out, t->folder ? t->folder : "", t->folder ? strlen(t->folder) : 0);
+		buf_printf(&out, ",\"type\":\"%s\",\"timed\":%s", type_names[t->type], t->timed ? "true" : "false");
+		if (t->nvalues) {
+			unsigned k;
+			buf_adds(&out, ",\"values\":[");
+			for (k = 0; k < t->nvalues; k++) {
+				if (k)
+					buf_addc(&out, ',');
+				buf_adds(&out, t->values[k]);
+			}
+			buf_addc(&out, ']');
+		}
+		if (t->rank_of) {
+			unsigned k;
+			buf_printf(&out, ",\"rank\":{\"n\":%u,\"order\":\"%s\",\"cuts\":", t->rank_n,
+				   t->rank_desc ? "desc" : "asc");
+			if (!t->ncuts)
+				buf_adds(&out, "null");
+			for (k = 0; k < t->ncuts; k++) {
+				struct cval v = {CV_NUM, t->cuts[k], NULL, 0};
+				buf_addc(&out, k ? ',' : '[');
+				cval_write(&v, &out);
+				if (k + 1 == t->ncuts)
+					buf_addc(&out, ']');
+			}
+			buf_addc(&out, '}');
+		}
+		buf_adds(&out, ",\"description\":");
+		json_write_str(&out, t->description ? t->description : "", t->description ? strlen(t->description) : 0);
+		buf_adds(&out, ",\"file\":");
+		json_write_str(&out, t->file, strlen(t->file));
+		buf_addc(&out, '}');
+		puts(out.p);
+	}
+	buf_release(&out);
+	return 0;
+}
+
+/* ---- export ---- */
+
+enum { F_ONEID, F_EVENTS, F_FIRST, F_LAST, F_TAG, F_AGG, F_TRAIT };
+
+struct field {
+	int kind;
+	unsigned idx;
+	uint32_t slot;
+	char *name;
+};
+
+static void csv_cell(struct buf *out, const char *s, size_t n)
+{
+	size_t i;
+	int q = 0;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+			q = 1;
+	if (!q) {
+		buf_add(out, s, n);
+		return;
+	}
+	buf_addc(out, '"');
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			buf_addc(out, '"');
+		buf_addc(out, s[i]);
+	}
+	buf_addc(out, '"');
+}
+
+static int op_export(struct tagger *g)
+{
+	struct field *fl = NULL;
+	size_t nf = 0, i;
+	char *list, *tok, *save = NULL;
+	int csv = 0, rc = 0, r;
+	int64_t clock = 0;
+	struct buf out = BUF_INIT, cellb = BUF_INIT;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+
+	if (g->format && !strcmp(g->format, "csv"))
+		csv = 1;
+	else if (g->format && strcmp(g->format, "ndjson")) {
+		cli_err("--format '%s': want ndjson or csv", g->format);
+		return EXIT_USAGE;
+	}
+	if (g->at || g->clock != INT64_MIN) {
+		if ((rc = parse_at(g, &clock)))
+			return rc;
+	}
+	if (g->fields) {
+		list = xstrdup(g->fields);
+	} else {
+		struct buf b = BUF_INIT;
+		buf_adds(&b, "oneid");
+		for (i = 0; i < g->ntags; i++)
+			buf_printf(&b, ",%s", g->tags[i].name);
+		list = b.p;
+	}
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct field f = {0};
+		f.name = tok;
+		if (!strcmp(tok, "oneid"))
+			f.kind = F_ONEID;
+		else if (!strcmp(tok, "events"))
+			f.kind = F_EVENTS;
+		else if (!strcmp(tok, "first_seen"))
+			f.kind = F_FIRST;
+		else if (!strcmp(tok, "last_seen"))
+			f.kind = F_LAST;
+		else if (!strncmp(tok, "trait.", 6)) {
+			f.kind = F_TRAIT;
+			f.slot = trait_slot(g, tok + 6, strlen(tok + 6));
+		} else {
+			for (i = 0; i < g->ntags && strcmp(g->tags[i].name, tok); i++)
+				;
+			if (i < g->ntags) {
+				f.kind = F_TAG;
+				f.idx = (unsigned)i;
+			} else {
+				int ix = sc_agg_named(g, tok);
+				if (ix < 0) {
+					cli_err("--fields: '%s' is no tag, aggregate, trait.NAME, oneid, events, "
+						"first_seen or last_seen", tok);
+					free(fl);
+					free(list);
+					return EXIT_USAGE;
+				}
+				f.kind = F_AGG;
+				f.idx = (unsigned)ix;
+			}
+		}
+		fl = xrealloc(fl, (nf + 1) * sizeof *fl);
+		fl[nf++] = f;
+	}
+	store_discard(g->st); /* export writes nothing */
+	if (csv) {
+		for (i = 0; i < nf; i++) {
+			if (i)
+				buf_addc(&out, ',');
+			csv_cell(&out, fl[i].name, strlen(fl[i].name));
+		}
+		puts(out.p ? out.p : "");
+	}
+	if (!(txn = store_read_txn(g->st)) || mdb_cursor_open(txn, g->profiles, &cur)) {
+		rc = EXIT_IO;
+		goto out;
+	}
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 4)
+			continue;
+		g->p.oneid = store_get_be32(k.mv_data);
+		if (profile_decode(&g->p, &g->L, v.mv_data, v.mv_size))
+			continue;
+		buf_reset(&out);
+		if (!csv)
+			buf_addc(&out, '{');
+		for (i = 0; i < nf; i++) {
+			const struct field *f = &fl[i];
+			unsigned j;
+			buf_reset(&cellb);
+			switch (f->kind) {
+			case F_ONEID: buf_u64(&cellb, g->p.oneid); break;
+			case F_EVENTS: buf_u64(&cellb, g->p.nevents); break;
+			case F_FIRST: write_time(&cellb, g->p.first_seen); break;
+			case F_LAST: write_time(&cellb, g->p.last_seen); break;
+			case F_TAG:
+				if (g->p.tags[f->idx].set)
+					buf_add(&cellb, g->p.tags[f->idx].v.p, g->p.tags[f->idx].v.len);
+				break;
+			case F_AGG: agg_json(g, &g->p, f->idx, clock, &cellb); break;
+			case F_TRAIT:
+				for (j = 0; j < g->p.ntraits; j++)
+					if (g->p.traits[j].name == f->slot)
+						buf_add(&cellb, g->p.traits[j].v.p, g->p.traits[j].v.len);
+				break;
+			}
+			if (csv) {
+				if (i)
+					buf_addc(&out, ',');
+				if (cellb.len && cellb.p[0] == '"') {
+					struct buf raw = BUF_INIT;
+					struct json_doc jd = JSON_DOC_INIT;
+					const char *why;
+					size_t at;
+					if (!json_parse(&jd, cellb.p, cellb.len, 8, &why, &at))
+						json_str_get(&jd, 0, &raw);
+					csv_cell(&out, raw.p ? raw.p : "", raw.len);
+					buf_release(&raw);
+					json_doc_release(&jd);
+				} else if (!(cellb.len == 4 && !memcmp(cellb.p, "null", 4))) {
+					csv_cell(&out, cellb.p ? cellb.p : "", cellb.len);
+				}
+			} else {
+				if (i)
+					buf_addc(&out, ',');
+				json_write_str(&out, f->name, strlen(f->name));
+				buf_addc(&out, ':');
+				if (cellb.len)
+					buf_add(&out, cellb.p, cellb.len);
+				else
+					buf_adds(&out, "null");
+			}
+		}
+		if (!csv)
+			buf_addc(&out, '}');
+		buf_addc(&out, '\n');
+		if (fwrite(out.p, 1, out.len, stdout) != out.len) {
+			rc = EXIT_IO;
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+out:
+	buf_release(&out);
+	buf_release(&cellb);
+	free(fl);
+	free(list);
+	return rc;
+}
+
+/* ---- recompute: population facts, then every tag ---- */
+
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static int op_recompute(struct tagger *g)
+{
+	int64_t clock;
+	int rc;
+	unsigned t, nr = 0;
+	double **vals;
+	size_t *nv, *capv;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int r;
+
+	if ((rc = parse_at(g, &clock)))
+		return rc;
+	if (g->clock != INT64_MIN && clock < g->clock && g->at)
+		cli_info("--at is before the stream clock: windows that already moved past it are not restored");
+	set_clock(g, clock);
+	vals = xcalloc(g->ntags + 1, sizeof *vals);
+	nv = xcalloc(g->ntags + 1, sizeof *nv);
+	capv = xcalloc(g->ntags + 1, sizeof *capv);
+	for (t = 0; t < g->ntags; t++)
+		nr += g->tags[t].rank_of != NULL;
+	if ((rc = filter_open(&g->f)))
+		goto out;
+	if (nr) {
+		if ((rc = filter_commit(&g->f)))
+			goto out;
+		if (!(txn = store_read_txn(g->st)) || mdb_cursor_open(txn, g->profiles, &cur)) {
+			rc = EXIT_IO;
+			goto out;
+		}
+		for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			struct cond_env e;
+			if (k.mv_size != 4)
+				continue;
+			g->p.oneid = store_get_be32(k.mv_data);
+			if (profile_decode(&g->p, &g->L, v.mv_data, v.mv_size))
+				continue;
+			env_init(g, &e, &g->p, clock);
+			for (t = 0; t < g->ntags; t++) {
+				struct tagdef *td = &g->tags[t];
+				struct cval cv;
+				if (!td->rank_of || (td->rank_where && !cond_eval(td->rank_where, &e)))
+					continue;
+				cexpr_eval(td->rank_of, &e, &cv);
+				if (cv.k != CV_NUM || !isfinite(cv.num))
+					continue;
+				if (nv[t] == capv[t]) {
+					capv[t] = capv[t] ? capv[t] * 2 : 1024;
+					vals[t] = xrealloc(vals[t], capv[t] * sizeof **vals);
+				}
+				vals[t][nv[t]++] = cv.num;
+			}
+		}
+		mdb_cursor_close(cur);
+		store_read_end(g->st);
+		for (t = 0; t < g->ntags; t++) {
+			struct tagdef *td = &g->tags[t];
+			unsigned q, n = td->rank_n;
+			unsigned char *rec;
+			if (!td->rank_of)
+				continue;
+			free(td->cuts);
+			td->cuts = NULL;
+			td->ncuts = 0;
+			if (!nv[t]) {
+				store_del(g->st, g->facts, td->name, strlen(td->name));
+				continue;
+			}
+			qsort(vals[t], nv[t], sizeof **vals, dbl_cmp);
+			td->cuts = xcalloc(n, sizeof *td->cuts);
+			td->ncuts = n - 1;
+			rec = xmalloc(4 + 8 * (n - 1));
+			store_be32(rec, n - 1);
+			for (q = 1; q < n; q++) {
+				/* the value at position floor(q·N/n) of the sorted values,
+				 * ascending (asc) or descending (desc) */
+				size_t pos = (size_t)((uint64_t)q * nv[t] / n);
+				double c = td->rank_desc ? vals[t][nv[t] - 1 - pos] : vals[t][pos];
+				uint64_t u;
+				td->cuts[q - 1] = c;
+				memcpy(&u, &c, 8);
+				store_be64(rec + 4 + 8 * (q - 1), u);
+			}
+			store_put(g->st, g->facts, td->name, strlen(td->name), rec, 4 + 8 * (n - 1));
+			free(rec);
+			cli_info("%s: %zu values ranked in %u", td->name, nv[t], n);
+		}
+	}
+	rc = sweep(g, clock, 1);
+	rc = filter_close(&g->f, rc);
+out:
+	for (t = 0; t < g->ntags; t++)
+		free(vals[t]);
+	free(vals);
+	free(nv);
+	free(capv);
+	return rc;
+}
+
+static int op_sweep(struct tagger *g)
+{
+	int64_t clock;
+	int rc;
+
+	if ((rc = parse_at(g, &clock)))
+		return rc;
+	if (g->clock != INT64_MIN && clock < g->clock) {
+		char a[CLOCK_ISO_LEN + 1];
+		clock_format(g->clock, a);
+		cli_err("--at '%s' is before the stream clock %s: time only moves forward", g->at, a);
+		return EXIT_USAGE;
+	}
+	set_clock(g, clock);
+	if ((rc = filter_open(&g->f)))
+		return rc;
+	rc = sweep(g, clock, 0);
+	rc = filter_close(&g->f, rc);
+	if (g->cli.verbose)
+		fprintf(stderr, "%s: swept %llu profiles, %llu tag changes\n", cli_prog, g->swept, g->tagged);
+	return rc;
+}
+
+static int handle(void *ctx, int key, const char *arg)
+{
+	struct tagger *g = ctx;
+
+	switch (key) {
+	case OPT_PIPELINES: g->pipelines = arg; break;
+	case OPT_TAGS: g->tags_dir = xstrdup(arg); break;
+	case OPT_GROUP: g->group = arg; break;
+	case OPT_BATCH:
+		return cli_long("batch", arg, 1, &g->batch);
+	case OPT_COMMIT_MS:
+		return cli_long("commit-ms", arg, 0, &g->commit_ms);
+	case OPT_NOSYNC: g->nosync = 1; break;
+	case OPT_RESUME: g->resume = 1; break;
+	case OPT_AT: g->at = arg; break;
+	case OPT_FIELDS: g->fields = arg; break;
+	case OPT_FORMAT: g->format = arg; break;
+	case 'e': g->exit_at_end = 1; break;
+	}
+	return 0;
+}
+
+static void defs_free(struct tagger *g)
+{
+	unsigned i, k;
+
+	for (i = 0; i < g->nspecs; i++)
+		agg_spec_release(&g->specs[i]);
+	free(g->specs);
+	for (i = 0; i < g->ntags; i++) {
+		struct tagdef *t = &g->tags[i];
+		free(t->name);
+		free(t->folder);
+		free(t->description);
+		free(t->file);
+		cond_free(t->when);
+		for (k = 0; k < t->ncases; k++) {
+			cond_free(t->cases[k].when);
+			free(t->cases[k].value);
+		}
+		free(t->cases);
+		free(t->else_v);
+		for (k = 0; k < t->nvalues; k++)
+			free(t->values[k]);
+		free(t->values);
+		cexpr_free(t->value);
+		cexpr_free(t->rank_of);
+		cond_free(t->rank_where);
+		free(t->cuts);
+	}
+	free(g->tags);
+	free(g->tag_slots);
+	for (i = 0; i < g->ntraits; i++)
+		free(g->traits[i].name);
+	free(g->traits);
+	profile_layout_release(&g->L);
+}
+
+int main(int argc, char **argv)
+{
+	static struct tagger G;
+	struct tagger *g = &G;
+	const char *env, *cmd = NULL;
+	int rc, code, ro;
+
+	g->cli.prog = "tagger";
+	g->cli.synopsis = "[options] [FILE…] | show ONEID… | export | tags | sweep --at TIME | recompute";
+	g->cli.summary = "Keep a profile per person and tag people as events arrive and time passes.";
+	g->cli.opts = opts;
+	g->cli.handle = handle;
+	g->cli.ctx = g;
+	g->cli.subcommand = 1;
+	g->batch = 32768;
+	g->commit_ms = 1000;
+	if ((rc = cli_parse(&g->cli, argc, argv)))
+		return rc;
+	cli_signals();
+	if (g->cli.nrest) {
+		static const char *const cmds[] = {"show", "export", "tags", "sweep", "recompute", NULL};
+		int k;
+		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
+			;
+		if (cmds[k]) {
+			cmd = cmds[k];
+		} else {
+			for (k = 0; k < g->cli.nrest && g->cli.nin < CLI_MAX_IN; k++)
+				g->cli.in[g->cli.nin++] = g->cli.rest[k];
+		}
+	}
+	env = getenv("UOPS_PIPELINES");
+	if (!g->pipelines)
+		g->pipelines = env && *env ? env : "pipelines";
+	ro = cmd && (!strcmp(cmd, "show") || !strcmp(cmd, "export") || !strcmp(cmd, "tags"));
+	if (cmd && !strcmp(cmd, "tags") && access(g->cli.db, F_OK)) {
+		/* the definitions alone: no store to read facts from */
+		g->st = store_open(g->cli.db, "tagger", STORE_NOSYNC, &code);
+	} else {
+		g->st = store_open(g->cli.db, "tagger", (g->nosync ? STORE_NOSYNC : 0) | (ro ? STORE_RDONLY : 0), &code);
+	}
+	if (!g->st) {
+		rc = code;
+		goto out;
+	}
+	if (store_dbi(g->st, "tagger.profiles", 0, &g->profiles) ||
+	    store_dbi(g->st, "tagger.dict", 0, &g->dict) || store_dbi(g->st, "tagger.facts", 0, &g->facts) ||
+	    store_dbi(g->st, "tagger.state", 0, &g->state) || dict_load(g)) {
+		rc = EXIT_IO;
+		goto out;
+	}
+	load_state(g);
+	/* every definition compiles before anything is written */
+	if ((rc = load_defs(g)) || (rc = bind_defs(g)))
+		goto out;
+	g->f.st = g->st;
+	g->f.cli = &g->cli;
+	g->f.group = g->group ? g->group : "uops-tagger";
+	g->f.batch = g->batch;
+	g->f.commit_ms = g->commit_ms;
+	g->f.exit_at_end = g->exit_at_end;
+	g->f.resume = g->resume;
+	g->f.record = on_record;
+	g->f.before_commit = before_commit;
+	g->f.ctx = g;
+	if (!cmd)
+		rc = run_filter(g);
+	else if (!strcmp(cmd, "show"))
+		rc = op_show(g, g->cli.nrest - 1, g->cli.rest + 1);
+	else if (!strcmp(cmd, "export"))
+		rc = op_export(g);
+	else if (!strcmp(cmd, "tags"))
+		rc = op_tags(g);
+	else if (!strcmp(cmd, "sweep"))
+		rc = op_sweep(g);
+	else if (!strcmp(cmd, "recompute"))
+		rc = op_recompute(g);
+out:
+	if (ro && g->st)
+		store_discard(g->st);
+	store_close(g->st);
+	outcome_close(&g->f.oc);
+	defs_free(g);
+	profile_release(&g->p);
+	profile_release(&g->q);
+	json_doc_release(&g->doc);
+	buf_release(&g->rec);
+	buf_release(&g->line);
+	buf_release(&g->tmp);
+	buf_release(&g->val);
+	buf_release(&g->cause);
+	if (fflush(stdout) || ferror(stdout)) {
+		cli_err("cannot write '<stdout>': %s", strerror(errno));
+		if (!rc || rc == EXIT_REJECTS)
+			rc = EXIT_IO;
+	}
+	return rc;
+}

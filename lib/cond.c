@@ -1,0 +1,926 @@
+#include "cond.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "jqprog.h"
+
+enum { C_CONST, C_AND, C_OR, C_NOT, C_CMP, C_TRUTHY, C_SEGMENT, C_JQ };
+enum { OP_EQ, OP_NE, OP_GT, OP_GTE, OP_LT, OP_LTE, OP_IN, OP_NOT_IN, OP_EXISTS };
+static const char *const op_names[] = {"eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "exists", NULL};
+
+enum {
+	X_LIT, X_AGG, X_TRAIT, X_TAG, X_DAYS_FIRST, X_DAYS_LAST, X_DAYS_AGG,
+	X_MEDIAN_GAP, X_NEXT_DATE, X_ARITH, X_PROP, X_JQ,
+};
+
+struct cexpr {
+	int t, op;
+	unsigned idx;
+	uint32_t slot;
+	char *path;
+	struct cexpr *a, *b;
+	struct cval lit;
+	char *text; /* literal JSON text */
+	struct jqprog *jq;
+};
+
+struct cond {
+	int t, val, op;
+	struct cond **kids;
+	unsigned nk;
+	struct cexpr *x;
+	struct cexpr **rhs;
+	unsigned nrhs;
+	unsigned idx;
+	struct jqprog *jq;
+};
+
+static const char *const value_keys[] = {
+	"trait", "tag", "agg", "count", "sum", "min", "max", "first", "last",
+	"distinct", "top", "days_since", "median_gap", "next_date", "add", "sub",
+	"mul", "div", "param", "prop", NULL,
+};
+
+/* ---- values ---- */
+
+void cval_from_json(struct cval *v, const char *s, size_t n)
+{
+	v->s = s;
+	v->n = n;
+	v->num = 0;
+	if (!n || (n == 4 && !memcmp(s, "null", 4))) {
+		v->k = CV_NONE;
+	} else if (s[0] == '"') {
+		v->k = CV_STR;
+	} else if (s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) {
+		char tmp[64];
+		size_t m = n < sizeof tmp - 1 ? n : sizeof tmp - 1;
+		memcpy(tmp, s, m);
+		tmp[m] = 0;
+		v->k = CV_NUM;
+		v->num = strtod(tmp, NULL);
+	} else if (s[0] == 't' || s[0] == 'f') {
+		v->k = CV_BOOL;
+		v->num = s[0] == 't';
+	} else {
+		v->k = CV_JSON;
+	}
+}
+
+int cval_truthy(const struct cval *v)
+{
+	switch (v->k) {
+	case CV_NUM:
+	case CV_BOOL:
+		return v->num != 0;
+	case CV_STR:
+		return v->n > 2;
+	case CV_JSON:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void cval_write(const struct cval *v, struct buf *out)
+{
+	switch (v->k) {
+	case CV_NUM: {
+		double d = v->num;
+		if (d == floor(d) && fabs(d) < 9e15)
+			buf_i64(out, (int64_t)d);
+		else if (!isfinite(d))
+			buf_adds(out, "null");
+		else
+			buf_printf(out, "%.10g", d);
+		break;
+	}
+	case CV_BOOL:
+		buf_adds(out, v->num ? "true" : "false");
+		break;
+	case CV_STR:
+	case CV_JSON:
+		buf_add(out, v->s, v->n);
+		break;
+	default:
+		buf_adds(out, "null");
+	}
+}
+
+static int64_t day_num(int64_t t)
+{
+	return t >= 0 ? t / DAY_MS : -((-t + DAY_MS - 1) / DAY_MS);
+}
+
+int64_t cond_days_between(int64_t a, int64_t b)
+{
+	return day_num(b) - day_num(a);
+}
+
+/* scratch text for computed values, a few deep */
+static struct buf *scratch(void)
+{
+	static struct buf ring[8];
+	static unsigned k;
+	struct buf *b = &ring[k++ % 8];
+	buf_reset(b);
+	return b;
+}
+
+/* ---- compiling ---- */
+
+static char *tok_str(struct conf *c, unsigned i)
+{
+	struct buf b = BUF_INIT;
+	json_str_get(&c->doc, i, &b);
+	return b.p ? b.p : xstrdup("");
+}
+
+static int key_is(struct conf *c, unsigned k, const char *s)
+{
+	return json_str_eq(&c->doc, k, s, strlen(s));
+}
+
+static int lit_from_tok(struct conf *c, unsigned tok, struct cexpr *x)
+{
+	struct buf b = BUF_INIT;
+	const struct json_tok *t = &c->doc.t[tok];
+
+	if (t->type == JSON_STRING) {
+		struct buf raw = BUF_INIT;
+		json_str_get(&c->doc, tok, &raw);
+		json_write_str(&b, raw.p ? raw.p : "", raw.len);
+		buf_release(&raw);
+	} else if (t->type == JSON_ARRAY || t->type == JSON_OBJECT) {
+		return conf_fail(c, tok, NULL, "want a number, string, boolean or a value such as {\"trait\": …}");
+	} else {
+		json_write_tok(&c->doc, tok, &b);
+	}
+	x->t = X_LIT;
+	x->text = b.p ? b.p : xstrdup("null");
+	cval_from_json(&x->lit, x->text, strlen(x->text));
+	return 0;
+}
+
+static void spec_canon(struct conf *c, unsigned where, struct agg_spec *s)
+{
+	struct buf b = BUF_INIT;
+	unsigned i;
+
+	buf_adds(&b, agg_fn_names[s->fn]);
+	buf_addc(&b, '(');
+	for (i = 0; i < s->nevents; i++) {
+		if (i)
+			buf_addc(&b, ',');
+		buf_adds(&b, s->events[i]);
+	}
+	buf_addc(&b, ')');
+	if (s->prop)
+		buf_printf(&b, ".%s", s->prop);
+	if (where) {
+		buf_adds(&b, " where ");
+		json_write_tok(&c->doc, where, &b);
+	}
+	if (s->window)
+		buf_printf(&b, " within %ud", s->window);
+	s->canon = b.p;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cond_agg_parse(struct conf *c, unsigned tok, struct cond_scope *sc,
+		   enum agg_fn fn, struct agg_spec *s)
+{
+	static const char *const keys[] = {"event", "prop", "where", "within", NULL};
+	static const char *const named_keys[] = {"fn", "event", "prop", "where", "within", "description", NULL};
+	const struct json_doc *d = &c->doc;
+	unsigned ev, pr, wh, wi;
+
+	memset(s, 0, sizeof *s);
+	if (d->t[tok].type != JSON_OBJECT)
+		return conf_fail(c, tok, NULL, "want an aggregate {\"event\": …, \"prop\": …, \"where\": …, \"within\": …}");
+	if (conf_keys(c, tok, fn == AGG_NFN ? named_keys : keys))
+		return -1;
+	if (fn == AGG_NFN) {
+		unsigned f = json_get(d, tok, "fn", 2);
+		int k;
+		for (k = 0; f && k < AGG_NFN; k++)
+			if (json_str_eq(d, f, agg_fn_names[k], strlen(agg_fn_names[k])))
+				break;
+		if (!f || k == AGG_NFN)
+			return conf_fail(c, tok, "fn", "want one of count, sum, min, max, first, last, distinct, top, days");
+		fn = (enum agg_fn)k;
+	}
+	s->fn = fn;
+	ev = json_get(d, tok, "event", 5);
+	pr = json_get(d, tok, "prop", 4);
+	wh = json_get(d, tok, "where", 5);
+	wi = json_get(d, tok, "within", 6);
+	if (ev) {
+		if (d->t[ev].type == JSON_STRING) {
+			s->events = xmalloc(sizeof *s->events);
+			s->events[s->nevents++] = tok_str(c, ev);
+		} else if (d->t[ev].type == JSON_ARRAY && d->t[ev].size) {
+			unsigned k, i;
+			s->events = xmalloc(d->t[ev].size * sizeof *s->events);
+			for (k = 0, i = ev + 1; k < d->t[ev].size; k++, i = d->t[i].next) {
+				if (d->t[i].type != JSON_STRING)
+					return conf_fail(c, i, NULL, "an event type must be a string");
+				s->events[s->nevents++] = tok_str(c, i);
+			}
+			qsort(s->events, s->nevents, sizeof *s->events, str_cmp);
+		} else {
+			return conf_fail(c, tok, "event", "want an event type or a non-empty list of them");
+		}
+	}
+	if (pr) {
+		if (d->t[pr].type != JSON_STRING || !d->t[pr].len)
+			return conf_fail(c, tok, "prop", "want the name of a prop");
+		s->prop = tok_str(c, pr);
+	}
+	if ((fn == AGG_SUM || fn == AGG_MIN || fn == AGG_MAX || fn == AGG_DISTINCT || fn == AGG_TOP) && !s->prop)
+		return conf_fail(c, tok, NULL, "%s needs \"prop\": the prop whose values it takes", agg_fn_names[fn]);
+	if (wi) {
+		char tmp[32];
+		int64_t ms;
+		if (d->t[wi].type != JSON_STRING || d->t[wi].len >= sizeof tmp)
+			return conf_fail(c, tok, "within", "want a window of whole days such as \"30d\"");
+		memcpy(tmp, d->s + d->t[wi].off, d->t[wi].len);
+		tmp[d->t[wi].len] = 0;
+		if (clock_parse_duration(tmp, &ms) || ms <= 0 || ms % DAY_MS || ms / DAY_MS > 3660)
+			return conf_fail(c, tok, "within", "want a window of whole days such as \"30d\" (1 to 3660 days)");
+		s->window = (unsigned)(ms / DAY_MS);
+		sc->timed = 1;
+	}
+	if (wh) {
+		int saved = sc->in_where;
+		sc->in_where = 1;
+		s->where = cond_compile(c, wh, sc);
+		sc->in_where = saved;
+		if (!s->where)
+			return -1;
+	}
+	spec_canon(c, wh, s);
+	return 0;
+}
+
+void agg_spec_release(struct agg_spec *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->nevents; i++)
+		free(s->events[i]);
+	free(s->events);
+	free(s->prop);
+	cond_free(s->where);
+	free(s->name);
+	free(s->canon);
+	memset(s, 0, sizeof *s);
+}
+
+static int fn_of(struct conf *c, unsigned k)
+{
+	int f;
+	for (f = 0; f < AGG_NFN; f++)
+		if (f != AGG_DAYS && key_is(c, k, agg_fn_names[f]))
+			return f;
+	return -1;
+}
+
+static int agg_ref(struct conf *c, unsigned obj, unsigned v, const char *key, struct cond_scope *sc)
+{
+	char *name;
+	int ix;
+
+	if (c->doc.t[v].type != JSON_STRING)
+		return conf_fail(c, obj, key, "want the name of an aggregate");
+	name = tok_str(c, v);
+	ix = sc->agg_named ? sc->agg_named(sc->ctx, name) : -1;
+	if (ix < 0)
+		conf_fail(c, obj, key, "no aggregate named '%s'", name);
+	free(name);
+	return ix;
+}
+
+static struct cexpr *xnew(int t)
+{
+	struct cexpr *x = xcalloc(1, sizeof *x);
+	x->t = t;
+	return x;
+}
+
+/* Compile the value named by key token k (value k+1) of object obj. */
+static struct cexpr *value_at(struct conf *c, unsigned obj, unsigned k, struct cond_scope *sc)
+{
+	const struct json_doc *d = &c->doc;
+	unsigned v = k + 1;
+	struct cexpr *x = NULL;
+	struct buf key = BUF_INIT;
+	int f;
+
+	json_str_get(d, k, &key);
+	if ((f = fn_of(c, k)) >= 0) {
+		struct agg_spec s;
+		int ix;
+		if (cond_agg_parse(c, v, sc, (enum agg_fn)f, &s)) {
+			agg_spec_release(&s);
+			goto out;
+		}
+		ix = sc->agg_inline(sc->ctx, &s);
+		agg_spec_release(&s);
+		x = xnew(X_AGG);
+		x->idx = (unsigned)ix;
+	} else if (key_is(c, k, "agg")) {
+		int ix = agg_ref(c, obj, v, key.p, sc);
+		if (ix < 0)
+			goto out;
+		x = xnew(X_AGG);
+		x->idx = (unsigned)ix;
+	} else if (key_is(c, k, "trait")) {
+		char *name;
+		if (d->t[v].type != JSON_STRING || !d->t[v].len) {
+			conf_fail(c, obj, key.p, "want the name of a trait");
+			goto out;
+		}
+		name = tok_str(c, v);
+		x = xnew(X_TRAIT);
+		x->slot = sc->trait(sc->ctx, name);
+		free(name);
+	} else if (key_is(c, k, "tag")) {
+		char *name;
+		const char *why = "no such tag";
+		int ix;
+		if (d->t[v].type != JSON_STRING) {
+			conf_fail(c, obj, key.p, "want the name of a tag");
+			goto out;
+		}
+		name = tok_str(c, v);
+		ix = sc->tag ? sc->tag(sc->ctx, name, &why) : -1;
+		if (ix < 0)
+			conf_fail(c, obj, key.p, "'%s': %s", name, why);
+		free(name);
+		if (ix < 0)
+			goto out;
+		x = xnew(X_TAG);
+		x->idx = (unsigned)ix;
+	} else if (key_is(c, k, "days_since")) {
+		sc->timed = 1;
+		if (json_str_eq(d, v, "first_seen", 10)) {
+			x = xnew(X_DAYS_FIRST);
+		} else if (json_str_eq(d, v, "last_seen", 9)) {
+			x = xnew(X_DAYS_LAST);
+		} else if (d->t[v].type == JSON_OBJECT) {
+			struct agg_spec s;
+			if (cond_agg_parse(c, v, sc, AGG_LAST, &s)) {
+				agg_spec_release(&s);
+				goto out;
+			}
+			x = xnew(X_DAYS_AGG);
+			x->idx = (unsigned)sc->agg_inline(sc->ctx, &s);
+			agg_spec_release(&s);
+		} else {
+			conf_fail(c, obj, key.p, "want \"first_seen\", \"last_seen\" or an aggregate {\"event\": …}");
+			goto out;
+		}
+	} else if (key_is(c, k, "median_gap") || key_is(c, k, "next_date")) {
+		int ix = agg_ref(c, obj, v, key.p, sc);
+		if (ix < 0)
+			goto out;
+		x = xnew(key_is(c, k, "median_gap") ? X_MEDIAN_GAP : X_NEXT_DATE);
+		x->idx = (unsigned)ix;
+	} else if (key_is(c, k, "add") || key_is(c, k, "sub") || key_is(c, k, "mul") || key_is(c, k, "div")) {
+		unsigned a = v + 1;
+		if (d->t[v].type != JSON_ARRAY || d->t[v].size != 2) {
+			conf_fail(c, obj, key.p, "want two values [A, B]");
+			goto out;
+		}
+		x = xnew(X_ARITH);
+		x->op = key.p[0];
+		if (!(x->a = cexpr_compile(c, a, sc)) || !(x->b = cexpr_compile(c, d->t[a].next, sc))) {
+			cexpr_free(x);
+			x = NULL;
+		}
+	} else if (key_is(c, k, "param")) {
+		unsigned pv;
+		char *name;
+		if (d->t[v].type != JSON_STRING) {
+			conf_fail(c, obj, key.p, "want the name of a parameter");
+			goto out;
+		}
+		name = tok_str(c, v);
+		pv = sc->params ? json_get(d, sc->params, name, strlen(name)) : 0;
+		if (!pv)
+			conf_fail(c, obj, key.p, "no parameter '%s' in \"params\"", name);
+		free(name);
+		if (!pv)
+			goto out;
+		x = xnew(X_LIT);
+		if (lit_from_tok(c, pv, x)) {
+			cexpr_free(x);
+			x = NULL;
+		}
+	} else if (key_is(c, k, "prop")) {
+		if (!sc->in_where) {
+			conf_fail(c, obj, key.p, "props belong to events: use them inside an aggregate's \"where\"");
+			goto out;
+		}
+		if (d->t[v].type != JSON_STRING || !d->t[v].len) {
+			conf_fail(c, obj, key.p, "want the name of a prop");
+			goto out;
+		}
+		x = xnew(X_PROP);
+		x->path = tok_str(c, v);
+	}
+out:
+	buf_release(&key);
+	return x;
+}
+
+struct cexpr *cexpr_compile(struct conf *c, unsigned tok, struct cond_scope *sc)
+{
+	const struct json_doc *d = &c->doc;
+	const char *const *vk;
+	struct cexpr *x;
+
+	if (d->t[tok].type != JSON_OBJECT) {
+		x = xnew(X_LIT);
+		if (lit_from_tok(c, tok, x)) {
+			cexpr_free(x);
+			return NULL;
+		}
+		return x;
+	}
+	if (d->t[tok].size == 1 && json_str_eq(d, tok + 1, "jq", 2)) {
+		struct buf err = BUF_INIT;
+		char *text;
+		if (d->t[tok + 2].type != JSON_STRING) {
+			conf_fail(c, tok, "jq", "want a jq program");
+			return NULL;
+		}
+		text = tok_str(c, tok + 2);
+		x = xnew(X_JQ);
+		x->jq = jqprog_compile("jq", text, &err);
+		free(text);
+		sc->timed = 1;
+		if (!x->jq) {
+			conf_fail(c, tok, "jq", "%s", err.p ? err.p : "does not compile");
+			buf_release(&err);
+			cexpr_free(x);
+			return NULL;
+		}
+		buf_release(&err);
+		return x;
+	}
+	if (d->t[tok].size != 1) {
+		conf_fail(c, tok, NULL, "want one value such as {\"trait\": …}, {\"count\": {…}}");
+		return NULL;
+	}
+	for (vk = value_keys; *vk; vk++)
+		if (key_is(c, tok + 1, *vk))
+			return value_at(c, tok, tok + 1, sc);
+	{
+		char *name = tok_str(c, tok + 1);
+		conf_fail(c, tok, NULL, "unknown value '%s'", name);
+		free(name);
+	}
+	return NULL;
+}
+
+static struct cond *cnew(int t)
+{
+	struct cond *x = xcalloc(1, sizeof *x);
+	x->t = t;
+	return x;
+}
+
+struct cond *cond_compile(struct conf *c, unsigned tok, struct cond_scope *sc)
+{
+	const struct json_doc *d = &c->doc;
+	const struct json_tok *t = &d->t[tok];
+	struct cond *x = NULL;
+	unsigned k, i, vtok = 0, optok = 0, n;
+
+	if (t->type == JSON_TRUE || t->type == JSON_FALSE) {
+		x = cnew(C_CONST);
+		x->val = t->type == JSON_TRUE;
+		return x;
+	}
+	if (t->type != JSON_OBJECT || !t->size) {
+		conf_fail(c, tok, NULL, "want a condition: {\"and\": […]}, {\"or\": […]}, {\"not\": …}, {VALUE, OP: …}, {\"never\": {…}}");
+		return NULL;
+	}
+	if (t->size == 1 && (key_is(c, tok + 1, "and") || key_is(c, tok + 1, "or"))) {
+		unsigned a = tok + 2;
+		if (d->t[a].type != JSON_ARRAY || !d->t[a].size) {
+			conf_fail(c, tok, NULL, "want a non-empty list of conditions");
+			return NULL;
+		}
+		x = cnew(key_is(c, tok + 1, "and") ? C_AND : C_OR);
+		x->kids = xcalloc(d->t[a].size, sizeof *x->kids);
+		for (k = 0, i = a + 1; k < d->t[a].size; k++, i = d->t[i].next) {
+			if (!(x->kids[x->nk++] = cond_compile(c, i, sc))) {
+				cond_free(x);
+				return NULL;
+			}
+		}
+		return x;
+	}
+	if (t->size == 1 && key_is(c, tok + 1, "not")) {
+		x = cnew(C_NOT);
+		x->kids = xcalloc(1, sizeof *x->kids);
+		if (!(x->kids[x->nk++] = cond_compile(c, tok + 2, sc))) {
+			cond_free(x);
+			return NULL;
+		}
+		return x;
+	}
+	if (t->size == 1 && key_is(c, tok + 1, "never")) {
+		struct agg_spec s;
+		if (cond_agg_parse(c, tok + 2, sc, AGG_COUNT, &s)) {
+			agg_spec_release(&s);
+			return NULL;
+		}
+		x = cnew(C_CMP);
+		x->op = OP_EQ;
+		x->x = xnew(X_AGG);
+		x->x->idx = (unsigned)sc->agg_inline(sc->ctx, &s);
+		agg_spec_release(&s);
+		x->rhs = xcalloc(1, sizeof *x->rhs);
+		x->rhs[0] = xnew(X_LIT);
+		x->rhs[0]->text = xstrdup("0");
+		cval_from_json(&x->rhs[0]->lit, x->rhs[0]->text, 1);
+		x->nrhs = 1;
+		return x;
+	}
+	if (t->size == 1 && key_is(c, tok + 1, "segment")) {
+		const char *why = "segment conditions are not available here";
+		char *name;
+		int ix;
+		if (d->t[tok + 2].type != JSON_STRING) {
+			conf_fail(c, tok, "segment", "want the name of a segment");
+			return NULL;
+		}
+		name = tok_str(c, tok + 2);
+		ix = sc->segment ? sc->segment(sc->ctx, name, &why) : -1;
+		if (ix < 0)
+			conf_fail(c, tok, "segment", "'%s': %s", name, why);
+		free(name);
+		if (ix < 0)
+			return NULL;
+		x = cnew(C_SEGMENT);
+		x->idx = (unsigned)ix;
+		return x;
+	}
+	if (t->size == 1 && key_is(c, tok + 1, "jq")) {
+		x = cnew(C_JQ);
+		if (!(x->x = cexpr_compile(c, tok, sc))) {
+			cond_free(x);
+			return NULL;
+		}
+		return x;
+	}
+	/* a comparison: one value key and at most one operator */
+	for (k = 0, i = tok + 1; k < t->size; k++, i = d->t[i + 1].next) {
+		const char *const *vk;
+		int isop = 0, isval = 0;
+		for (vk = op_names; *vk; vk++)
+			isop |= key_is(c, i, *vk);
+		for (vk = value_keys; *vk; vk++)
+			isval |= key_is(c, i, *vk);
+		if (isop) {
+			if (optok) {
+				conf_fail(c, tok, NULL, "one operator per comparison (use \"and\" to combine)");
+				return NULL;
+			}
+			optok = i;
+		} else if (isval) {
+			if (vtok) {
+				conf_fail(c, tok, NULL, "one value per comparison");
+				return NULL;
+			}
+			vtok = i;
+		} else {
+			char *name = tok_str(c, i);
+			conf_fail(c, tok, NULL, "unknown key '%s' (want and, or, not, never, segment, jq, a value or an operator)", name);
+			free(name);
+			return NULL;
+		}
+	}
+	if (!vtok) {
+		conf_fail(c, tok, NULL, "a comparison needs a value such as {\"trait\": …}");
+		return NULL;
+	}
+	x = cnew(optok ? C_CMP : C_TRUTHY);
+	if (!(x->x = value_at(c, tok, vtok, sc))) {
+		cond_free(x);
+		return NULL;
+	}
+	if (!optok)
+		return x;
+	for (n = 0; op_names[n] && !key_is(c, optok, op_names[n]); n++)
+		;
+	x->op = (int)n;
+	i = optok + 1;
+	if (x->op == OP_IN || x->op == OP_NOT_IN) {
+		unsigned j;
+		if (d->t[i].type != JSON_ARRAY) {
+			conf_fail(c, tok, op_names[n], "want a list of values");
+			cond_free(x);
+			return NULL;
+		}
+		x->rhs = xcalloc(d->t[i].size + 1, sizeof *x->rhs);
+		for (k = 0, j = i + 1; k < d->t[i].size; k++, j = d->t[j].next)
+			if (!(x->rhs[x->nrhs++] = cexpr_compile(c, j, sc))) {
+				cond_free(x);
+				return NULL;
+			}
+	} else if (x->op == OP_EXISTS) {
+		if (d->t[i].type != JSON_TRUE && d->t[i].type != JSON_FALSE) {
+			conf_fail(c, tok, "exists", "want true or false");
+			cond_free(x);
+			return NULL;
+		}
+		x->val = d->t[i].type == JSON_TRUE;
+	} else {
+		x->rhs = xcalloc(1, sizeof *x->rhs);
+		if (!(x->rhs[x->nrhs++] = cexpr_compile(c, i, sc))) {
+			cond_free(x);
+			return NULL;
+		}
+	}
+	return x;
+}
+
+void cexpr_free(struct cexpr *x)
+{
+	if (!x)
+		return;
+	cexpr_free(x->a);
+	cexpr_free(x->b);
+	free(x->path);
+	free(x->text);
+	if (x->jq)
+		jqprog_free(x->jq);
+	free(x);
+}
+
+void cond_free(struct cond *x)
+{
+	unsigned i;
+
+	if (!x)
+		return;
+	for (i = 0; i < x->nk; i++)
+		cond_free(x->kids[i]);
+	free(x->kids);
+	cexpr_free(x->x);
+	for (i = 0; i < x->nrhs; i++)
+		cexpr_free(x->rhs[i]);
+	free(x->rhs);
+	free(x);
+}
+
+/* ---- evaluating ---- */
+
+static void run_jq(const struct cexpr *x, const struct cond_env *e, struct cval *out)
+{
+	struct buf *in = scratch(), *res = scratch();
+	struct buf err = BUF_INIT;
+	jv v;
+	int n;
+
+	out->k = CV_NONE;
+	if (!e->render)
+		return;
+	e->render(e->ctx, in);
+	v = jv_parse_sized(in->p ? in->p : "null", (int)in->len);
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		return;
+	}
+	n = jqprog_run(x->jq, v, res, &err);
+	buf_release(&err);
+	if (n <= 0)
+		return;
+	{
+		char *nl = memchr(res->p, '\n', res->len);
+		cval_from_json(out, res->p, nl ? (size_t)(nl - res->p) : res->len);
+	}
+}
+
+static void agg_value(const struct cond_env *e, unsigned idx, struct cval *out)
+{
+	struct aggres r;
+	enum agg_fn fn = e->L->specs[idx].fn;
+
+	profile_agg(e->p, e->L, idx, e->clock, &r);
+	out->k = CV_NONE;
+	if (!r.has)
+		return;
+	if (fn == AGG_FIRST || fn == AGG_LAST || fn == AGG_TOP) {
+		struct buf *b = scratch();
+		buf_add(b, r.s ? r.s : "", r.n);
+		cval_from_json(out, b->p, b->len);
+		return;
+	}
+	out->k = CV_NUM;
+	out->num = r.num;
+}
+
+void cexpr_eval(const struct cexpr *x, const struct cond_env *e, struct cval *out)
+{
+	unsigned i;
+
+	out->k = CV_NONE;
+	out->num = 0;
+	out->s = NULL;
+	out->n = 0;
+	switch (x->t) {
+	case X_LIT:
+		*out = x->lit;
+		break;
+	case X_AGG:
+		agg_value(e, x->idx, out);
+		break;
+	case X_TRAIT:
+		for (i = 0; i < e->p->ntraits; i++)
+			if (e->p->traits[i].name == x->slot) {
+				cval_from_json(out, e->p->traits[i].v.p, e->p->traits[i].v.len);
+				break;
+			}
+		break;
+	case X_TAG:
+		if (x->idx < e->p->ntags && e->p->tags[x->idx].set)
+			cval_from_json(out, e->p->tags[x->idx].v.p, e->p->tags[x->idx].v.len);
+		break;
+	case X_DAYS_FIRST:
+	case X_DAYS_LAST:
+		if (e->p->nevents) {
+			out->k = CV_NUM;
+			out->num = (double)cond_days_between(x->t == X_DAYS_FIRST ? e->p->first_seen : e->p->last_seen,
+							     e->clock);
+		}
+		break;
+	case X_DAYS_AGG: {
+		struct aggres r;
+		profile_agg(e->p, e->L, x->idx, e->clock, &r);
+		if (r.has) {
+			out->k = CV_NUM;
+			out->num = (double)cond_days_between(r.ts, e->clock);
+		}
+		break;
+	}
+	case X_MEDIAN_GAP:
+	case X_NEXT_DATE: {
+		struct aggres r;
+		if (e->L->specs[x->idx].fn != AGG_DAYS) {
+			agg_value(e, x->idx, out);
+			break;
+		}
+		profile_agg(e->p, e->L, x->idx, e->clock, &r);
+		if (!r.has)
+			break;
+		if (x->t == X_MEDIAN_GAP) {
+			out->k = CV_NUM;
+			out->num = r.num;
+		} else {
+			struct buf *b = scratch();
+			int64_t y;
+			unsigned m, dd;
+			clock_civil_from_days(r.ts / DAY_MS + (int64_t)llround(r.num), &y, &m, &dd);
+			buf_printf(b, "\"%04lld-%02u-%02u\"", (long long)y, m, dd);
+			cval_from_json(out, b->p, b->len);
+		}
+		break;
+	}
+	case X_ARITH: {
+		struct cval a, b;
+		cexpr_eval(x->a, e, &a);
+		cexpr_eval(x->b, e, &b);
+		if (a.k != CV_NUM || b.k != CV_NUM)
+			break;
+		out->k = CV_NUM;
+		switch (x->op) {
+		case 'a': out->num = a.num + b.num; break;
+		case 's': out->num = a.num - b.num; break;
+		case 'm': out->num = a.num * b.num; break;
+		default:
+			if (b.num == 0)
+				out->k = CV_NONE;
+			else
+				out->num = a.num / b.num;
+		}
+		break;
+	}
+	case X_PROP: {
+		uint32_t props, v = 0;
+		const char *path = x->path, *dot;
+		if (!e->doc)
+			break;
+		props = json_get(e->doc, e->ev, "props", 5);
+		v = props;
+		while (v && e->doc->t[v].type == JSON_OBJECT) {
+			dot = strchr(path, '.');
+			if (!dot) {
+				v = json_get(e->doc, v, path, strlen(path));
+				break;
+			}
+			v = json_get(e->doc, v, path, (size_t)(dot - path));
+			path = dot + 1;
+		}
+		if (v && v != props) {
+			struct buf *b = scratch();
+			json_write_tok(e->doc, v, b);
+			cval_from_json(out, b->p, b->len);
+		}
+		break;
+	}
+	case X_JQ:
+		run_jq(x, e, out);
+		break;
+	}
+}
+
+static int text_cmp(const struct cval *a, const struct cval *b)
+{
+	size_t m = a->n < b->n ? a->n : b->n;
+	int r = memcmp(a->s, b->s, m);
+	return r ? r : (a->n > b->n) - (a->n < b->n);
+}
+
+/* -2: not comparable; else -1/0/1 */
+static int compare(const struct cval *a, const struct cval *b)
+{
+	if (a->k == CV_NONE || b->k == CV_NONE)
+		return -2;
+	if (a->k == CV_NUM && b->k == CV_NUM)
+		return (a->num > b->num) - (a->num < b->num);
+	if (a->k == CV_BOOL && b->k == CV_BOOL)
+		return (a->num > b->num) - (a->num < b->num);
+	if ((a->k == CV_STR || a->k == CV_JSON) && a->k == b->k)
+		return text_cmp(a, b);
+	return -3; /* different kinds: unequal, unordered */
+}
+
+int cond_eval(const struct cond *x, const struct cond_env *e)
+{
+	unsigned i;
+	struct cval v, r;
+	int c;
+
+	switch (x->t) {
+	case C_CONST:
+		return x->val;
+	case C_AND:
+		for (i = 0; i < x->nk; i++)
+			if (!cond_eval(x->kids[i], e))
+				return 0;
+		return 1;
+	case C_OR:
+		for (i = 0; i < x->nk; i++)
+			if (cond_eval(x->kids[i], e))
+				return 1;
+		return 0;
+	case C_NOT:
+		return !cond_eval(x->kids[0], e);
+	case C_SEGMENT:
+		return e->segment ? e->segment(e->ctx, x->idx) : 0;
+	case C_JQ:
+	case C_TRUTHY:
+		cexpr_eval(x->x, e, &v);
+		return cval_truthy(&v);
+	case C_CMP:
+		cexpr_eval(x->x, e, &v);
+		if (x->op == OP_EXISTS)
+			return (v.k != CV_NONE) == x->val;
+		if (v.k == CV_NONE)
+			return 0;
+		if (x->op == OP_IN || x->op == OP_NOT_IN) {
+			for (i = 0; i < x->nrhs; i++) {
+				cexpr_eval(x->rhs[i], e, &r);
+				if (compare(&v, &r) == 0)
+					return x->op == OP_IN;
+			}
+			return x->op == OP_NOT_IN;
+		}
+		cexpr_eval(x->rhs[0], e, &r);
+		c = compare(&v, &r);
+		if (c == -2)
+			return 0;
+		switch (x->op) {
+		case OP_EQ: return c == 0;
+		case OP_NE: return c != 0;
+		case OP_GT: return c == 1;
+		case OP_GTE: return c == 0 || c == 1;
+		case OP_LT: return c == -1;
+		case OP_LTE: return c == 0 || c == -1;
+		}
+	}
+	return 0;
+}

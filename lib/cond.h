@@ -1,0 +1,123 @@
+/*
+ * cond - the condition language shared by tags, segments and journey
+ * branches: a JSON tree compiled once and evaluated per profile at a given
+ * clock. The semantics are in schemas/condition.schema.json and in
+ * cmd/tagger.1 ("CONDITIONS"); in short:
+ *
+ *   {"and": [C…]}  {"or": [C…]}  {"not": C}  true  false
+ *   {VALUE, OP: RHS}           a comparison; OP is eq ne gt gte lt lte in
+ *                              not_in exists; without OP, VALUE is truthy
+ *   {"never": AGG}             no event matching AGG, ever (count = 0)
+ *   {"segment": "name"}        membership (where the caller supports it)
+ *   {"jq": "program"}          escape hatch: the program runs on the
+ *                              profile as `tagger show` prints it; true
+ *                              when its first output is truthy
+ *
+ * VALUE is one of
+ *   {"trait": "gender"}  {"tag": "lifecycle"}  {"agg": "orders_30d"}
+ *   {"count"|"sum"|"min"|"max"|"first"|"last"|"distinct"|"top": AGG}
+ *   {"days_since": "first_seen"|"last_seen"|AGG}   whole UTC days
+ *   {"median_gap": "agg name"}  {"next_date": "agg name"}   (days aggregates)
+ *   {"add"|"sub"|"mul"|"div": [VALUE, VALUE]}
+ *   {"param": "name"}  a number, string or boolean literal
+ *   {"prop": "a.b"}    the current event's props (inside "where" only)
+ * and AGG is {"event": "type"|["type"…], "prop": "amount",
+ * "where": C, "within": "30d"}.
+ *
+ * A missing value (no trait, no tag, the last of nothing, a division by
+ * zero) makes every comparison false except "exists": false and "ne"/
+ * "not_in" against a present value; count, sum and distinct of nothing are 0.
+ */
+#ifndef UOPS_COND_H
+#define UOPS_COND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "profile.h"
+
+enum cv_kind { CV_NONE, CV_NUM, CV_STR, CV_BOOL, CV_JSON };
+
+/* A value: a number, or JSON text (a string with its quotes, true/false,
+ * or any other JSON for CV_JSON). Text points into the profile, the
+ * definition or scratch that lives until the next evaluation. */
+struct cval {
+	int k;
+	double num;
+	const char *s;
+	size_t n;
+};
+
+struct cond;
+struct cexpr;
+
+/* What a condition may refer to, resolved while compiling. */
+struct cond_scope {
+	void *ctx;
+	/* index of the named aggregate, or -1 */
+	int (*agg_named)(void *ctx, const char *name);
+	/* find or add an inline aggregate (the scope takes *s, zeroing it);
+	 * returns its index */
+	int (*agg_inline)(void *ctx, struct agg_spec *s);
+	/* the dictionary number of a trait name */
+	uint32_t (*trait)(void *ctx, const char *name);
+	/* index of a tag this condition may read, or -1 with *why set */
+	int (*tag)(void *ctx, const char *name, const char **why);
+	/* index of a segment, or -1 with *why (NULL: no segments here) */
+	int (*segment)(void *ctx, const char *name, const char **why);
+	unsigned params;  /* token of the definition's "params" object, or 0 */
+	int in_where;     /* compiling an aggregate's where: props allowed */
+	int timed;        /* set when what was compiled depends on the clock */
+};
+
+/* How to evaluate. */
+struct cond_env {
+	const struct profile *p;
+	const struct profile_layout *L;
+	int64_t clock;
+	const struct json_doc *doc; /* the event, for where */
+	uint32_t ev;
+	void *ctx;
+	int (*segment)(void *ctx, unsigned idx);
+	/* the profile as JSON, for jq */
+	void (*render)(void *ctx, struct buf *out);
+};
+
+/*
+ * Compile the condition at token tok of c's document. Returns the tree, or
+ * NULL with c->err set ("file: .path: reason").
+ */
+struct cond *cond_compile(struct conf *c, unsigned tok, struct cond_scope *sc);
+/* Compile a VALUE. */
+struct cexpr *cexpr_compile(struct conf *c, unsigned tok, struct cond_scope *sc);
+void cond_free(struct cond *x);
+void cexpr_free(struct cexpr *x);
+
+/*
+ * Parse an aggregate spec (AGG) at token tok for function fn into *s (its
+ * canonical text set, slot 0); fn AGG_NFN reads it from the spec's "fn"
+ * (a named aggregate, which may also carry a "description"). Returns 0 or
+ * -1 with c->err set.
+ */
+int cond_agg_parse(struct conf *c, unsigned tok, struct cond_scope *sc,
+		   enum agg_fn fn, struct agg_spec *s);
+void agg_spec_release(struct agg_spec *s);
+
+/* Evaluate: 1 true, 0 false. */
+int cond_eval(const struct cond *x, const struct cond_env *e);
+/* Evaluate a value into *out (text valid until the next evaluation). */
+void cexpr_eval(const struct cexpr *x, const struct cond_env *e, struct cval *out);
+
+/* Is v truthy: true, a non-zero number, a non-empty string. */
+int cval_truthy(const struct cval *v);
+/* Append v as JSON (null when missing). */
+void cval_write(const struct cval *v, struct buf *out);
+/* A value from JSON text (a string keeps its quotes). */
+void cval_from_json(struct cval *v, const char *s, size_t n);
+
+/* Whole UTC days from day(a) to day(b). */
+int64_t cond_days_between(int64_t a, int64_t b);
+
+#endif

@@ -1,0 +1,1004 @@
+#include "profile.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+
+const char *const agg_fn_names[AGG_NFN] = {
+	"count", "sum", "min", "max", "first", "last", "distinct", "top", "days",
+};
+
+/* ---- fixed point ---- */
+
+int fix_parse(const char *s, size_t n, int64_t *out)
+{
+	char tmp[64];
+	double d;
+
+	if (!n || n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, s, n);
+	tmp[n] = 0;
+	d = strtod(tmp, NULL) * FIX_SCALE;
+	if (!(d > -9.2e18 && d < 9.2e18))
+		return -1;
+	*out = llround(d);
+	return 0;
+}
+
+void fix_write(struct buf *b, int64_t v)
+{
+	uint64_t a = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	uint64_t ip = a / 10000, fp = a % 10000;
+	char f[8];
+	int k;
+
+	if (v < 0)
+		buf_addc(b, '-');
+	buf_u64(b, ip);
+	if (!fp)
+		return;
+	snprintf(f, sizeof f, "%04u", (unsigned)fp);
+	for (k = 3; k > 0 && f[k] == '0'; k--)
+		f[k] = 0;
+	buf_addc(b, '.');
+	buf_adds(b, f);
+}
+
+/* ---- varints ---- */
+
+static void put_uv(struct buf *b, uint64_t v)
+{
+	unsigned char t[10];
+	int n = 0;
+
+	while (v >= 0x80) {
+		t[n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	t[n++] = (unsigned char)v;
+	buf_add(b, t, (size_t)n);
+}
+
+static void put_sv(struct buf *b, int64_t v)
+{
+	put_uv(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+struct rd {
+	const unsigned char *p, *end;
+	int bad;
+};
+
+static uint64_t get_uv(struct rd *r)
+{
+	uint64_t v = 0;
+	int sh = 0;
+
+	while (r->p < r->end && sh < 64) {
+		unsigned char c = *r->p++;
+		v |= (uint64_t)(c & 0x7f) << sh;
+		if (!(c & 0x80))
+			return v;
+		sh += 7;
+	}
+	r->bad = 1;
+	return 0;
+}
+
+static int64_t get_sv(struct rd *r)
+{
+	uint64_t u = get_uv(r);
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static const unsigned char *get_bytes(struct rd *r, size_t n)
+{
+	const unsigned char *p = r->p;
+
+	if ((size_t)(r->end - r->p) < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	r->p += n;
+	return p;
+}
+
+/* ---- cells ---- */
+
+static void cell_clear(struct cell *c)
+{
+	unsigned i;
+
+	c->n = c->sum = c->min = c->max = c->ts = 0;
+	buf_reset(&c->v);
+	c->nset = 0;
+	for (i = 0; i < c->ntop; i++)
+		buf_reset(&c->top[i].v);
+	c->ntop = 0;
+}
+
+static void cell_release(struct cell *c)
+{
+	unsigned i;
+
+	buf_release(&c->v);
+	free(c->set);
+	for (i = 0; i < c->captop; i++)
+		buf_release(&c->top[i].v);
+	free(c->top);
+	memset(c, 0, sizeof *c);
+}
+
+static void set_room(struct cell *c, unsigned n)
+{
+	if (n > c->capset) {
+		c->capset = n < 8 ? 8 : n * 2;
+		c->set = xrealloc(c->set, c->capset * sizeof *c->set);
+	}
+}
+
+/* Insert x into the sorted set; keep at most k: the smallest (distinct) or
+ * the largest (days). */
+static void set_add(struct cell *c, uint32_t x, unsigned k, int keep_small)
+{
+	unsigned lo = 0, hi = c->nset;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (c->set[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < c->nset && c->set[lo] == x)
+		return;
+	if (c->nset == k) {
+		if (keep_small) {
+			if (lo == k)
+				return;
+			c->nset--; /* the largest goes */
+		} else {
+			if (lo == 0)
+				return;
+			memmove(c->set, c->set + 1, (size_t)(lo - 1) * sizeof *c->set);
+			c->set[lo - 1] = x;
+			return;
+		}
+	}
+	set_room(c, c->nset + 1);
+	memmove(c->set + lo + 1, c->set + lo, (size_t)(c->nset - lo) * sizeof *c->set);
+	c->set[lo] = x;
+	c->nset++;
+}
+
+static int top_cmp_val(const struct buf *a, const char *s, size_t n)
+{
+	size_t m = a->len < n ? a->len : n;
+	int r = memcmp(a->p ? a->p : "", s, m);
+	return r ? r : (a->len > n) - (a->len < n);
+}
+
+/* Add count for value s; when full, a new value replaces the entry with
+ * the smallest count (ties: the greatest value), keeping its count. */
+static void top_add(struct cell *c, const char *s, size_t n, uint32_t count)
+{
+	unsigned i, w;
+
+	for (i = 0; i < c->ntop; i++)
+		if (c->top[i].v.len == n && !memcmp(c->top[i].v.p, s, n)) {
+			c->top[i].count += count;
+			return;
+		}
+	if (c->ntop < AGG_TOP_K) {
+		if (c->ntop == c->captop) {
+			unsigned old = c->captop;
+			c->captop = c->captop ? c->captop * 2 : 4;
+			c->top = xrealloc(c->top, c->captop * sizeof *c->top);
+			memset(c->top + old, 0, (c->captop - old) * sizeof *c->top);
+		}
+		i = c->ntop++;
+		buf_reset(&c->top[i].v);
+		buf_add(&c->top[i].v, s, n);
+		c->top[i].count = count;
+		return;
+	}
+	for (w = 0, i = 1; i < c->ntop; i++)
+		if (c->top[i].count < c->top[w].count ||
+		    (c->top[i].count == c->top[w].count && top_cmp_val(&c->top[i].v, c->top[w].v.p, c->top[w].v.len) > 0))
+			w = i;
+	buf_reset(&c->top[w].v);
+	buf_add(&c->top[w].v, s, n);
+	c->top[w].count += count;
+}
+
+/* Does (ts, s) come before (c->ts, c->v)? */
+static int before(int64_t ts, const char *s, size_t n, const struct cell *c)
+{
+	if (ts != c->ts)
+		return ts < c->ts;
+	return top_cmp_val(&c->v, s, n) > 0;
+}
+
+static void cell_add(struct cell *c, enum agg_fn fn, int64_t ts, int64_t num,
+		     const char *s, size_t n)
+{
+	switch (fn) {
+	case AGG_COUNT:
+		break;
+	case AGG_SUM:
+		c->sum += num;
+		break;
+	case AGG_MIN:
+		if (!c->n || num < c->min)
+			c->min = num;
+		break;
+	case AGG_MAX:
+		if (!c->n || num > c->max)
+			c->max = num;
+		break;
+	case AGG_FIRST:
+		if (!c->n || before(ts, s, n, c)) {
+			c->ts = ts;
+			buf_reset(&c->v);
+			buf_add(&c->v, s, n);
+		}
+		break;
+	case AGG_LAST:
+		if (!c->n || !before(ts, s, n, c)) {
+			c->ts = ts;
+			buf_reset(&c->v);
+			buf_add(&c->v, s, n);
+		}
+		break;
+	case AGG_DISTINCT:
+		set_add(c, (uint32_t)hash64(s, n, 0x61676764), AGG_DISTINCT_K, 1);
+		break;
+	case AGG_TOP:
+		top_add(c, s, n, 1);
+		break;
+	case AGG_DAYS: {
+		int64_t day = ts >= 0 ? ts / DAY_MS : -((-ts + DAY_MS - 1) / DAY_MS);
+		set_add(c, (uint32_t)(day + 0x40000000), AGG_DAYS_K, 0);
+		break;
+	}
+	default:
+		break;
+	}
+	c->n++;
+}
+
+static void cell_merge(struct cell *d, const struct cell *s, enum agg_fn fn)
+{
+	unsigned i;
+
+	if (!s->n)
+		return;
+	switch (fn) {
+	case AGG_SUM:
+		d->sum += s->sum;
+		break;
+	case AGG_MIN:
+		if (!d->n || s->min < d->min)
+			d->min = s->min;
+		break;
+	case AGG_MAX:
+		if (!d->n || s->max > d->max)
+			d->max = s->max;
+		break;
+	case AGG_FIRST:
+		if (!d->n || before(s->ts, s->v.p, s->v.len, d)) {
+			d->ts = s->ts;
+			buf_reset(&d->v);
+			buf_add(&d->v, s->v.p, s->v.len);
+		}
+		break;
+	case AGG_LAST:
+		if (!d->n || !before(s->ts, s->v.p, s->v.len, d)) {
+			d->ts = s->ts;
+			buf_reset(&d->v);
+			buf_add(&d->v, s->v.p, s->v.len);
+		}
+		break;
+	case AGG_DISTINCT:
+		for (i = 0; i < s->nset; i++)
+			set_add(d, s->set[i], AGG_DISTINCT_K, 1);
+		break;
+	case AGG_DAYS:
+		for (i = 0; i < s->nset; i++)
+			set_add(d, s->set[i], AGG_DAYS_K, 0);
+		break;
+	case AGG_TOP:
+		for (i = 0; i < s->ntop; i++)
+			top_add(d, s->top[i].v.p, s->top[i].v.len, s->top[i].count);
+		break;
+	default:
+		break;
+	}
+	d->n += s->n;
+}
+
+static void cell_copy(struct cell *d, const struct cell *s, enum agg_fn fn)
+{
+	cell_clear(d);
+	cell_merge(d, s, fn);
+}
+
+static void cell_encode(const struct cell *c, enum agg_fn fn, struct buf *b)
+{
+	unsigned i;
+	uint32_t prev = 0;
+
+	put_uv(b, (uint64_t)c->n);
+	switch (fn) {
+	case AGG_SUM: put_sv(b, c->sum); break;
+	case AGG_MIN: put_sv(b, c->min); break;
+	case AGG_MAX: put_sv(b, c->max); break;
+	case AGG_FIRST:
+	case AGG_LAST:
+		put_sv(b, c->ts);
+		put_uv(b, c->v.len);
+		buf_add(b, c->v.p ? c->v.p : "", c->v.len);
+		break;
+	case AGG_DISTINCT:
+	case AGG_DAYS:
+		put_uv(b, c->nset);
+		for (i = 0; i < c->nset; i++) {
+			put_uv(b, c->set[i] - prev);
+			prev = c->set[i];
+		}
+		break;
+	case AGG_TOP:
+		put_uv(b, c->ntop);
+		for (i = 0; i < c->ntop; i++) {
+			put_uv(b, c->top[i].count);
+			put_uv(b, c->top[i].v.len);
+			buf_add(b, c->top[i].v.p, c->top[i].v.len);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void cell_decode(struct cell *c, enum agg_fn fn, struct rd *r)
+{
+	uint64_t k, i, len;
+	uint32_t prev = 0;
+	const unsigned char *s;
+
+	cell_clear(c);
+	c->n = (int64_t)get_uv(r);
+	switch (fn) {
+	case AGG_SUM: c->sum = get_sv(r); break;
+	case AGG_MIN: c->min = get_sv(r); break;
+	case AGG_MAX: c->max = get_sv(r); break;
+	case AGG_FIRST:
+	case AGG_LAST:
+		c->ts = get_sv(r);
+		len = get_uv(r);
+		if ((s = get_bytes(r, len)))
+			buf_add(&c->v, s, len);
+		break;
+	case AGG_DISTINCT:
+	case AGG_DAYS:
+		k = get_uv(r);
+		if (k > AGG_DISTINCT_K) {
+			r->bad = 1;
+			return;
+		}
+		set_room(c, (unsigned)k);
+		for (i = 0; i < k && !r->bad; i++) {
+			prev += (uint32_t)get_uv(r);
+			c->set[i] = prev;
+		}
+		c->nset = (unsigned)k;
+		break;
+	case AGG_TOP:
+		k = get_uv(r);
+		if (k > AGG_TOP_K) {
+			r->bad = 1;
+			return;
+		}
+		for (i = 0; i < k && !r->bad; i++) {
+			uint32_t cnt = (uint32_t)get_uv(r);
+			len = get_uv(r);
+			if (!(s = get_bytes(r, len)))
+				break;
+			top_add(c, (const char *)s, len, cnt);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- aggregate values ---- */
+
+static void aggval_clear(struct aggval *a)
+{
+	unsigned i;
+
+	a->present = 0;
+	cell_clear(&a->life);
+	for (i = 0; i < a->nb; i++)
+		cell_clear(&a->b[i].c);
+	a->nb = 0;
+}
+
+static void aggval_release(struct aggval *a)
+{
+	unsigned i;
+
+	cell_release(&a->life);
+	for (i = 0; i < a->capb; i++)
+		cell_release(&a->b[i].c);
+	free(a->b);
+	memset(a, 0, sizeof *a);
+}
+
+/* The bucket of day (created, in order). */
+static struct cell *bucket_of(struct aggval *a, int32_t day)
+{
+	unsigned lo = 0, hi = a->nb, i;
+	struct bucket tmp;
+
+	if (a->nb && a->b[a->nb - 1].day == day)
+		return &a->b[a->nb - 1].c;
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (a->b[mid].day < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < a->nb && a->b[lo].day == day)
+		return &a->b[lo].c;
+	if (a->nb == a->capb) {
+		unsigned old = a->capb;
+		a->capb = a->capb ? a->capb * 2 : 4;
+		a->b = xrealloc(a->b, a->capb * sizeof *a->b);
+		memset(a->b + old, 0, (a->capb - old) * sizeof *a->b);
+	}
+	/* rotate the spare bucket (with its memory) into place */
+	tmp = a->b[a->nb];
+	for (i = a->nb; i > lo; i--)
+		a->b[i] = a->b[i - 1];
+	a->b[lo] = tmp;
+	a->b[lo].day = day;
+	cell_clear(&a->b[lo].c);
+	a->nb++;
+	return &a->b[lo].c;
+}
+
+static int32_t day_of(int64_t ts)
+{
+	return (int32_t)(ts >= 0 ? ts / DAY_MS : -((-ts + DAY_MS - 1) / DAY_MS));
+}
+
+/* ---- layout ---- */
+
+void profile_layout_index(struct profile_layout *L)
+{
+	unsigned i;
+	uint32_t m = 0;
+
+	for (i = 0; i < L->naggs; i++)
+		if (L->specs[i].slot + 1 > m)
+			m = L->specs[i].slot + 1;
+	free(L->agg_of_slot);
+	L->nagg_slots = m;
+	L->agg_of_slot = xmalloc((m + 1) * sizeof *L->agg_of_slot);
+	for (i = 0; i < m; i++)
+		L->agg_of_slot[i] = -1;
+	for (i = 0; i < L->naggs; i++)
+		L->agg_of_slot[L->specs[i].slot] = (int32_t)i;
+	m = 0;
+	for (i = 0; i < L->ntags; i++)
+		if (L->tag_slots[i] + 1 > m)
+			m = L->tag_slots[i] + 1;
+	free(L->tag_of_slot);
+	L->ntag_slots = m;
+	L->tag_of_slot = xmalloc((m + 1) * sizeof *L->tag_of_slot);
+	for (i = 0; i < m; i++)
+		L->tag_of_slot[i] = -1;
+	for (i = 0; i < L->ntags; i++)
+		L->tag_of_slot[L->tag_slots[i]] = (int32_t)i;
+}
+
+void profile_layout_release(struct profile_layout *L)
+{
+	free(L->agg_of_slot);
+	free(L->tag_of_slot);
+	L->agg_of_slot = L->tag_of_slot = NULL;
+}
+
+/* ---- profiles ---- */
+
+void profile_reset(struct profile *p, const struct profile_layout *L, uint32_t oneid)
+{
+	unsigned i;
+
+	if (p->naggs != L->naggs) {
+		for (i = 0; i < p->naggs; i++)
+			aggval_release(&p->aggs[i]);
+		free(p->aggs);
+		p->naggs = L->naggs;
+		p->aggs = xcalloc(p->naggs + 1, sizeof *p->aggs);
+	}
+	if (p->ntags != L->ntags) {
+		for (i = 0; i < p->ntags; i++)
+			buf_release(&p->tags[i].v);
+		free(p->tags);
+		p->ntags = L->ntags;
+		p->tags = xcalloc(p->ntags + 1, sizeof *p->tags);
+	}
+	p->oneid = oneid;
+	p->nevents = 0;
+	p->first_seen = p->last_seen = 0;
+	for (i = 0; i < p->ntraits; i++)
+		buf_reset(&p->traits[i].v);
+	p->ntraits = 0;
+	for (i = 0; i < p->naggs; i++)
+		if (p->aggs[i].present)
+			aggval_clear(&p->aggs[i]);
+	for (i = 0; i < p->ntags; i++) {
+		p->tags[i].set = 0;
+		buf_reset(&p->tags[i].v);
+	}
+}
+
+void profile_release(struct profile *p)
+{
+	unsigned i;
+
+	for (i = 0; i < p->captraits; i++)
+		buf_release(&p->traits[i].v);
+	free(p->traits);
+	for (i = 0; i < p->naggs; i++)
+		aggval_release(&p->aggs[i]);
+	free(p->aggs);
+	for (i = 0; i < p->ntags; i++)
+		buf_release(&p->tags[i].v);
+	free(p->tags);
+	memset(p, 0, sizeof *p);
+}
+
+static struct prof_trait *trait_slot(struct profile *p, uint32_t name)
+{
+	unsigned i;
+
+	for (i = 0; i < p->ntraits; i++)
+		if (p->traits[i].name == name)
+			return &p->traits[i];
+	if (p->ntraits == p->captraits) {
+		unsigned old = p->captraits;
+		p->captraits = p->captraits ? p->captraits * 2 : 8;
+		p->traits = xrealloc(p->traits, p->captraits * sizeof *p->traits);
+		memset(p->traits + old, 0, (p->captraits - old) * sizeof *p->traits);
+	}
+	/* keep traits sorted by name number: deterministic encoding */
+	for (i = p->ntraits; i > 0 && p->traits[i - 1].name > name; i--) {
+		struct prof_trait t = p->traits[i];
+		p->traits[i] = p->traits[i - 1];
+		p->traits[i - 1] = t;
+	}
+	p->ntraits++;
+	p->traits[i].name = name;
+	p->traits[i].ts = INT64_MIN;
+	buf_reset(&p->traits[i].v);
+	return &p->traits[i];
+}
+
+static void trait_set(struct profile *p, uint32_t name, int64_t ts, const char *s, size_t n)
+{
+	struct prof_trait *t = trait_slot(p, name);
+
+	if (t->ts == INT64_MIN || ts > t->ts ||
+	    (ts == t->ts && top_cmp_val(&t->v, s, n) < 0)) {
+		t->ts = ts;
+		buf_reset(&t->v);
+		buf_add(&t->v, s, n);
+	}
+}
+
+int profile_decode(struct profile *p, const struct profile_layout *L,
+		   const void *rec, size_t n)
+{
+	struct rd r = {rec, (const unsigned char *)rec + n, 0};
+	uint64_t k, i, slot, len;
+	const unsigned char *s;
+	uint32_t oneid = p->oneid;
+
+	profile_reset(p, L, oneid);
+	if (!n || *r.p++ != PROFILE_FORMAT)
+		return -1;
+	p->nevents = get_uv(&r);
+	p->first_seen = get_sv(&r);
+	p->last_seen = p->first_seen + (int64_t)get_uv(&r);
+	k = get_uv(&r);
+	for (i = 0; i < k && !r.bad; i++) {
+		struct prof_trait *t;
+		slot = get_uv(&r);
+		t = trait_slot(p, (uint32_t)slot);
+		t->ts = p->first_seen + get_sv(&r);
+		len = get_uv(&r);
+		if ((s = get_bytes(&r, len)))
+			buf_add(&t->v, s, len);
+	}
+	k = get_uv(&r);
+	for (i = 0; i < k && !r.bad; i++) {
+		int32_t ix;
+		struct rd sub;
+		slot = get_uv(&r);
+		len = get_uv(&r);
+		if (!(s = get_bytes(&r, len)))
+			break;
+		ix = slot < L->nagg_slots ? L->agg_of_slot[slot] : -1;
+		if (ix < 0)
+			continue;
+		sub.p = s;
+		sub.end = s + len;
+		sub.bad = 0;
+		{
+			const struct agg_spec *sp = &L->specs[ix];
+			struct aggval *a = &p->aggs[ix];
+			a->present = 1;
+			if (!sp->window) {
+				cell_decode(&a->life, sp->fn, &sub);
+			} else {
+				uint64_t nb = get_uv(&sub), j;
+				int64_t day = 0;
+				for (j = 0; j < nb && !sub.bad; j++) {
+					day += get_sv(&sub);
+					cell_decode(bucket_of(a, (int32_t)day), sp->fn, &sub);
+				}
+			}
+		}
+		if (sub.bad)
+			r.bad = 1;
+	}
+	k = get_uv(&r);
+	for (i = 0; i < k && !r.bad; i++) {
+		int32_t ix;
+		slot = get_uv(&r);
+		len = get_uv(&r);
+		if (!(s = get_bytes(&r, len)))
+			break;
+		ix = slot < L->ntag_slots ? L->tag_of_slot[slot] : -1;
+		if (ix < 0)
+			continue;
+		p->tags[ix].set = 1;
+		buf_add(&p->tags[ix].v, s, len);
+	}
+	return r.bad ? -1 : 0;
+}
+
+static int agg_empty(const struct aggval *a, const struct agg_spec *sp)
+{
+	return !a->present || (sp->window ? !a->nb : !a->life.n);
+}
+
+void profile_encode(const struct profile *p, const struct profile_layout *L,
+		    struct buf *out)
+{
+	unsigned i, j, k;
+	struct buf sub = BUF_INIT;
+
+	buf_reset(out);
+	buf_addc(out, PROFILE_FORMAT);
+	put_uv(out, p->nevents);
+	put_sv(out, p->first_seen);
+	put_uv(out, (uint64_t)(p->last_seen - p->first_seen));
+	put_uv(out, p->ntraits);
+	for (i = 0; i < p->ntraits; i++) {
+		put_uv(out, p->traits[i].name);
+		put_sv(out, p->traits[i].ts - p->first_seen);
+		put_uv(out, p->traits[i].v.len);
+		buf_add(out, p->traits[i].v.p ? p->traits[i].v.p : "", p->traits[i].v.len);
+	}
+	/* aggregates in slot order: the encoding does not depend on the
+	 * order of the definitions */
+	for (k = 0, i = 0; i < L->naggs; i++)
+		k += !agg_empty(&p->aggs[i], &L->specs[i]);
+	put_uv(out, k);
+	for (j = 0; j < L->nagg_slots; j++) {
+		int32_t ix = L->agg_of_slot[j];
+		const struct agg_spec *sp;
+		const struct aggval *a;
+		if (ix < 0)
+			continue;
+		sp = &L->specs[ix];
+		a = &p->aggs[ix];
+		if (agg_empty(a, sp))
+			continue;
+		buf_reset(&sub);
+		if (!sp->window) {
+			cell_encode(&a->life, sp->fn, &sub);
+		} else {
+			int64_t prev = 0;
+			put_uv(&sub, a->nb);
+			for (k = 0; k < a->nb; k++) {
+				put_sv(&sub, a->b[k].day - prev);
+				prev = a->b[k].day;
+				cell_encode(&a->b[k].c, sp->fn, &sub);
+			}
+		}
+		put_uv(out, j);
+		put_uv(out, sub.len);
+		buf_add(out, sub.p, sub.len);
+	}
+	for (k = 0, i = 0; i < L->ntags; i++)
+		k += p->tags[i].set;
+	put_uv(out, k);
+	for (j = 0; j < L->ntag_slots; j++) {
+		int32_t ix = L->tag_of_slot[j];
+		if (ix < 0 || !p->tags[ix].set)
+			continue;
+		put_uv(out, j);
+		put_uv(out, p->tags[ix].v.len);
+		buf_add(out, p->tags[ix].v.p ? p->tags[ix].v.p : "", p->tags[ix].v.len);
+	}
+	buf_release(&sub);
+}
+
+/* The value under a dotted path of object obj, or 0. */
+static uint32_t prop_at(const struct json_doc *d, uint32_t obj, const char *path)
+{
+	const char *dot;
+
+	while (obj && d->t[obj].type == JSON_OBJECT) {
+		dot = strchr(path, '.');
+		if (!dot)
+			return json_get(d, obj, path, strlen(path));
+		obj = json_get(d, obj, path, (size_t)(dot - path));
+		path = dot + 1;
+	}
+	return 0;
+}
+
+void profile_apply(struct profile *p, const struct profile_layout *L,
+		   const struct json_doc *d, uint32_t ev, const char *type,
+		   size_t tlen, int64_t ts,
+		   uint32_t (*name_slot)(void *ctx, const char *name, size_t n),
+		   int (*match)(void *ctx, const struct agg_spec *s,
+				const struct json_doc *d, uint32_t ev),
+		   void *ctx)
+{
+	static struct buf val;
+	uint32_t props, traits, i, k, v;
+	unsigned s, e;
+
+	if (!p->nevents || ts < p->first_seen)
+		p->first_seen = ts;
+	if (!p->nevents || ts > p->last_seen)
+		p->last_seen = ts;
+	p->nevents++;
+	traits = json_get(d, ev, "traits", 6);
+	if (traits && d->t[traits].type == JSON_OBJECT) {
+		for (k = 0, i = traits + 1; k < d->t[traits].size; k++, i = d->t[i + 1].next) {
+			struct buf name = BUF_INIT;
+			uint32_t slot;
+			json_str_get(d, i, &name);
+			slot = name_slot(ctx, name.p ? name.p : "", name.len);
+			buf_release(&name);
+			if (slot == UINT32_MAX)
+				continue;
+			buf_reset(&val);
+			json_write_tok(d, i + 1, &val);
+			trait_set(p, slot, ts, val.p, val.len);
+		}
+	}
+	props = json_get(d, ev, "props", 5);
+	for (s = 0; s < L->naggs; s++) {
+		const struct agg_spec *sp = &L->specs[s];
+		struct aggval *a = &p->aggs[s];
+		struct cell *c;
+		int64_t num = 0;
+
+		if (sp->nevents) {
+			for (e = 0; e < sp->nevents; e++)
+				if (strlen(sp->events[e]) == tlen && !memcmp(sp->events[e], type, tlen))
+					break;
+			if (e == sp->nevents)
+				continue;
+		}
+		if (sp->where && !match(ctx, sp, d, ev))
+			continue;
+		buf_reset(&val);
+		if (sp->prop) {
+			v = props ? prop_at(d, props, sp->prop) : 0;
+			if (!v || d->t[v].type == JSON_NULL)
+				continue;
+			if (sp->fn == AGG_SUM || sp->fn == AGG_MIN || sp->fn == AGG_MAX) {
+				if (d->t[v].type != JSON_NUMBER ||
+				    fix_parse(d->s + d->t[v].off, d->t[v].len, &num))
+					continue;
+			} else {
+				json_write_tok(d, v, &val);
+			}
+		} else if (sp->fn == AGG_FIRST || sp->fn == AGG_LAST || sp->fn == AGG_TOP ||
+			   sp->fn == AGG_DISTINCT) {
+			json_write_str(&val, type, tlen);
+		}
+		if (!a->present) {
+			aggval_clear(a);
+			a->present = 1;
+		}
+		c = sp->window ? bucket_of(a, day_of(ts)) : &a->life;
+		cell_add(c, sp->fn, ts, num, val.p ? val.p : "", val.len);
+	}
+}
+
+void profile_merge(struct profile *dst, const struct profile *src,
+		   const struct profile_layout *L)
+{
+	unsigned i, k;
+
+	if (!src->nevents && !src->ntraits)
+		return;
+	if (src->nevents) {
+		if (!dst->nevents || src->first_seen < dst->first_seen)
+			dst->first_seen = src->first_seen;
+		if (!dst->nevents || src->last_seen > dst->last_seen)
+			dst->last_seen = src->last_seen;
+		dst->nevents += src->nevents;
+	}
+	for (i = 0; i < src->ntraits; i++)
+		trait_set(dst, src->traits[i].name, src->traits[i].ts, src->traits[i].v.p,
+			  src->traits[i].v.len);
+	for (i = 0; i < L->naggs; i++) {
+		const struct aggval *sa = &src->aggs[i];
+		struct aggval *da = &dst->aggs[i];
+		enum agg_fn fn = L->specs[i].fn;
+		if (!sa->present)
+			continue;
+		if (!da->present) {
+			aggval_clear(da);
+			da->present = 1;
+		}
+		if (!L->specs[i].window)
+			cell_merge(&da->life, &sa->life, fn);
+		else
+			for (k = 0; k < sa->nb; k++)
+				cell_merge(bucket_of(da, sa->b[k].day), &sa->b[k].c, fn);
+	}
+}
+
+void profile_prune(struct profile *p, const struct profile_layout *L, int64_t clock)
+{
+	unsigned i, k, drop;
+	int32_t today = day_of(clock);
+
+	for (i = 0; i < L->naggs; i++) {
+		struct aggval *a = &p->aggs[i];
+		int32_t first = today - (int32_t)L->specs[i].window + 1;
+		if (!L->specs[i].window || !a->present || !a->nb || a->b[0].day >= first)
+			continue;
+		for (drop = 0; drop < a->nb && a->b[drop].day < first; drop++)
+			;
+		/* rotate the dropped buckets (and their memory) to the end */
+		for (k = 0; k < drop; k++) {
+			struct bucket t = a->b[0];
+			memmove(a->b, a->b + 1, (a->nb - 1) * sizeof *a->b);
+			a->b[a->nb - 1] = t;
+			cell_clear(&a->b[a->nb - 1].c);
+			a->nb--;
+		}
+		if (!a->nb)
+			a->present = 0;
+	}
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+static double estimate_distinct(const struct cell *c)
+{
+	if (c->nset < AGG_DISTINCT_K)
+		return c->nset;
+	/* k smallest of uniform 32-bit hashes: (k - 1) / (the k-th / 2^32) */
+	return floor((AGG_DISTINCT_K - 1) / (((double)c->set[c->nset - 1] + 1) / 4294967296.0));
+}
+
+static void cell_result(const struct cell *c, enum agg_fn fn, struct aggres *r)
+{
+	memset(r, 0, sizeof *r);
+	switch (fn) {
+	case AGG_COUNT:
+		r->has = 1;
+		r->num = (double)c->n;
+		break;
+	case AGG_SUM:
+		r->has = 1;
+		r->num = (double)c->sum / FIX_SCALE;
+		break;
+	case AGG_MIN:
+	case AGG_MAX:
+		r->has = c->n > 0;
+		r->num = (double)(fn == AGG_MIN ? c->min : c->max) / FIX_SCALE;
+		break;
+	case AGG_FIRST:
+	case AGG_LAST:
+		r->has = c->n > 0;
+		r->ts = c->ts;
+		r->s = c->v.p;
+		r->n = c->v.len;
+		break;
+	case AGG_DISTINCT:
+		r->has = 1;
+		r->num = estimate_distinct(c);
+		break;
+	case AGG_TOP: {
+		unsigned i, w = 0;
+		r->has = c->ntop > 0;
+		for (i = 1; i < c->ntop; i++)
+			if (c->top[i].count > c->top[w].count ||
+			    (c->top[i].count == c->top[w].count &&
+			     top_cmp_val(&c->top[i].v, c->top[w].v.p, c->top[w].v.len) < 0))
+				w = i;
+		if (r->has) {
+			r->s = c->top[w].v.p;
+			r->n = c->top[w].v.len;
+		}
+		break;
+	}
+	case AGG_DAYS: {
+		/* the median gap in days between consecutive active days */
+		static uint32_t *g;
+		static unsigned capg;
+		unsigned i, m;
+		if (c->nset < 2)
+			break;
+		m = c->nset - 1;
+		if (m > capg) {
+			capg = m * 2;
+			g = xrealloc(g, capg * sizeof *g);
+		}
+		for (i = 0; i < m; i++)
+			g[i] = c->set[i + 1] - c->set[i];
+		qsort(g, m, sizeof *g, u32_cmp);
+		r->has = 1;
+		r->num = m % 2 ? g[m / 2] : (g[m / 2 - 1] + g[m / 2]) / 2.0;
+		r->ts = ((int64_t)c->set[c->nset - 1] - 0x40000000) * DAY_MS;
+		break;
+	}
+	default:
+		break;
+	}
+	if ((fn == AGG_FIRST || fn == AGG_LAST || fn == AGG_TOP) && r->has && r->n)
+		r->is_num = r->s[0] == '-' || (r->s[0] >= '0' && r->s[0] <= '9');
+}
+
+void profile_agg(const struct profile *p, const struct profile_layout *L,
+		 unsigned i, int64_t clock, struct aggres *r)
+{
+	static struct cell acc;
+	const struct agg_spec *sp = &L->specs[i];
+	const struct aggval *a = &p->aggs[i];
+	int32_t first;
+	unsigned k;
+
+	if (!a->present) {
+		cell_clear(&acc);
+		cell_result(&acc, sp->fn, r);
+		return;
+	}
+	if (!sp->window) {
+		cell_result(&a->life, sp->fn, r);
+		return;
+	}
+	first = day_of(clock) - (int32_t)sp->window + 1;
+	cell_clear(&acc);
+	for (k = 0; k < a->nb; k++)
+		if (a->b[k].day >= first && a->b[k].day <= day_of(clock))
+			cell_merge(&acc, &a->b[k].c, sp->fn);
+	cell_result(&acc, sp->fn, r);
+	(void)cell_copy;
+}

@@ -1,0 +1,200 @@
+/*
+ * profile - one person's compact binary profile: traits (latest value and
+ * its time), first/last seen, the aggregates the definitions ask for, and
+ * the current tag values. Owned by tagger (tagger.profiles), read by the
+ * stages after it.
+ *
+ * An aggregate is count / sum / min / max / first / last / distinct / top /
+ * days of the events of some types, optionally filtered on their props,
+ * over the whole life or over a rolling window of whole UTC days. A
+ * windowed aggregate keeps one cell per UTC day with events (sparse), and
+ * drops days that have left its window. Time is event time: "within 7d" at
+ * clock C means the days day(C)-6 … day(C), day(t) = floor(t / 86400000).
+ *
+ * Aggregates are exact and mergeable: folding one person's profile into
+ * another gives the profile the union of their events would have built, in
+ * any order. Numbers are kept as fixed point with 4 decimals, so sums do
+ * not depend on the order of addition. Two kinds are bounded: distinct
+ * keeps the 256 smallest 32-bit hashes of the values (exact up to 256
+ * values, an estimate beyond), days keeps the latest 64 active days; top
+ * keeps 16 values with their counts (exact while a person has at most 16
+ * different values).
+ *
+ * Encoded records name aggregates, traits and tags by small numbers from a
+ * dictionary (tagger.dict) that never reuses a number, so a definition
+ * change leaves the other aggregates readable.
+ */
+#ifndef UOPS_PROFILE_H
+#define UOPS_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "json.h"
+
+#define DAY_MS 86400000LL
+#define PROFILE_FORMAT 1
+#define AGG_DISTINCT_K 256
+#define AGG_DAYS_K 64
+#define AGG_TOP_K 16
+#define FIX_SCALE 10000.0 /* fixed point: 4 decimals */
+
+enum agg_fn {
+	AGG_COUNT,
+	AGG_SUM,
+	AGG_MIN,
+	AGG_MAX,
+	AGG_FIRST,
+	AGG_LAST,
+	AGG_DISTINCT,
+	AGG_TOP,
+	AGG_DAYS,
+	AGG_NFN
+};
+extern const char *const agg_fn_names[AGG_NFN];
+
+struct cond;
+
+/* What to aggregate. */
+struct agg_spec {
+	enum agg_fn fn;
+	char **events;       /* event types; none: every event */
+	unsigned nevents;
+	char *prop;          /* props key ("a.b" for nested), or NULL */
+	struct cond *where;  /* filter on the event (may be NULL) */
+	unsigned window;     /* days; 0: the whole life */
+	char *name;          /* given name, or NULL for an inline aggregate */
+	char *canon;         /* canonical text: what makes two specs the same */
+	uint32_t slot;       /* number in the dictionary */
+};
+
+struct top_ent {
+	uint32_t count;
+	struct buf v; /* the value as compact JSON */
+};
+
+/* One aggregate's state for one day, or for the whole life. */
+struct cell {
+	int64_t n;        /* events counted (values, for value aggregates) */
+	int64_t sum;      /* fixed point */
+	int64_t min, max; /* fixed point */
+	int64_t ts;       /* first/last: time of the value */
+	struct buf v;     /* first/last: the value as compact JSON */
+	uint32_t *set;    /* distinct: sorted hashes; days: sorted days */
+	unsigned nset, capset;
+	struct top_ent *top;
+	unsigned ntop, captop;
+};
+
+struct bucket {
+	int32_t day;
+	struct cell c;
+};
+
+/* An aggregate in a profile: one cell (lifetime) or day buckets. */
+struct aggval {
+	int present;
+	struct cell life;
+	struct bucket *b; /* sorted by day */
+	unsigned nb, capb;
+};
+
+struct prof_trait {
+	uint32_t name; /* dictionary number */
+	int64_t ts;
+	struct buf v;  /* compact JSON */
+};
+
+struct prof_tag {
+	int set;
+	struct buf v; /* compact JSON */
+};
+
+/*
+ * A decoded profile. The arrays are sized by the definitions in use
+ * (naggs specs, ntags tags); their memory is kept and reused by the next
+ * decode, so one struct serves a whole run.
+ */
+struct profile {
+	uint32_t oneid;
+	uint64_t nevents;
+	int64_t first_seen, last_seen; /* ms; valid when nevents > 0 */
+	struct prof_trait *traits;
+	unsigned ntraits, captraits;
+	struct aggval *aggs;
+	unsigned naggs;
+	struct prof_tag *tags;
+	unsigned ntags;
+};
+
+/* The dictionary numbers of the definitions in use, for decoding. */
+struct profile_layout {
+	const struct agg_spec *specs; /* naggs of them, in use order */
+	unsigned naggs;
+	const uint32_t *tag_slots;    /* ntags dictionary numbers */
+	unsigned ntags;
+	/* slot → index maps, built by profile_layout_index */
+	int32_t *agg_of_slot, *tag_of_slot;
+	uint32_t nagg_slots, ntag_slots;
+};
+
+/* Build the slot → index maps (after specs and tag_slots are set). */
+void profile_layout_index(struct profile_layout *L);
+void profile_layout_release(struct profile_layout *L);
+
+/* Size p's arrays for L and empty it (keeps memory). */
+void profile_reset(struct profile *p, const struct profile_layout *L, uint32_t oneid);
+void profile_release(struct profile *p);
+
+/*
+ * Decode a record written by profile_encode. Aggregates and tags whose
+ * numbers L does not use are skipped. Returns 0, or -1 for a record that
+ * is damaged or of another format.
+ */
+int profile_decode(struct profile *p, const struct profile_layout *L,
+		   const void *rec, size_t n);
+/* Encode p into out (reset first). */
+void profile_encode(const struct profile *p, const struct profile_layout *L,
+		    struct buf *out);
+
+/*
+ * Apply one event (token ev of d, a canonical event object) at time ts:
+ * first/last seen, traits (trait names numbered through name_slot, which
+ * returns the dictionary number of a trait name or UINT32_MAX when the
+ * dictionary is full) and every aggregate whose spec matches. where
+ * filters are evaluated by match(ctx, spec, d, ev).
+ */
+void profile_apply(struct profile *p, const struct profile_layout *L,
+		   const struct json_doc *d, uint32_t ev, const char *type,
+		   size_t tlen, int64_t ts,
+		   uint32_t (*name_slot)(void *ctx, const char *name, size_t n),
+		   int (*match)(void *ctx, const struct agg_spec *s,
+				const struct json_doc *d, uint32_t ev),
+		   void *ctx);
+
+/* Fold src into dst (both decoded with L). Tags are left to the caller. */
+void profile_merge(struct profile *dst, const struct profile *src,
+		   const struct profile_layout *L);
+
+/* Drop day buckets older than each aggregate's window at clock. */
+void profile_prune(struct profile *p, const struct profile_layout *L, int64_t clock);
+
+/* The value of an aggregate at clock. */
+struct aggres {
+	int has;          /* 0: no value (no events, or min/max/first/last of none) */
+	double num;       /* count, sum, min, max, distinct count, days: median gap */
+	int64_t ts;       /* first/last: when; days: last active day (ms) */
+	const char *s;    /* first/last/top: the value as compact JSON */
+	size_t n;
+	int is_num;       /* first/last/top: the value is a JSON number */
+};
+void profile_agg(const struct profile *p, const struct profile_layout *L,
+		 unsigned i, int64_t clock, struct aggres *r);
+
+/* Parse a JSON number token's text as fixed point; 0 ok, -1 out of range. */
+int fix_parse(const char *s, size_t n, int64_t *out);
+/* Append a fixed-point number as the shortest decimal text. */
+void fix_write(struct buf *b, int64_t v);
+
+#endif
