@@ -14,7 +14,7 @@ PREFIX ?= /usr/local
 TOOLS = ingest idmerge tagger
 LIBMODS = buf cli clock cond conf csv endpoint filter hash io jqprog json kafka norm outcome profile store tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
-HELPERS = kmock gen-events rusage gen-people idquality
+HELPERS = kmock gen-events rusage gen-people idquality gen-tagged
 
 FLAVOR = $(if $(SANITIZE),san,opt)
 B = build/$(FLAVOR)

@@ -351,14 +351,23 @@ static void cell_encode(const struct cell *c, enum agg_fn fn, struct buf *b)
 			prev = c->set[i];
 		}
 		break;
-	case AGG_TOP:
+	case AGG_TOP: {
+		/* in value order: the encoding does not depend on arrival order */
+		unsigned ord[AGG_TOP_K], j;
+		for (i = 0; i < c->ntop; i++) {
+			for (j = i; j > 0 && top_cmp_val(&c->top[ord[j - 1]].v, c->top[i].v.p, c->top[i].v.len) > 0; j--)
+				ord[j] = ord[j - 1];
+			ord[j] = i;
+		}
 		put_uv(b, c->ntop);
 		for (i = 0; i < c->ntop; i++) {
-			put_uv(b, c->top[i].count);
-			put_uv(b, c->top[i].v.len);
-			buf_add(b, c->top[i].v.p, c->top[i].v.len);
+			const struct top_ent *t = &c->top[ord[i]];
+			put_uv(b, t->count);
+			put_uv(b, t->v.len);
+			buf_add(b, t->v.p ? t->v.p : "", t->v.len);
 		}
 		break;
+	}
 	default:
 		break;
 	}

@@ -1,0 +1,326 @@
+/*
+ * t-cond - the condition language, table-driven: each row is a condition
+ * as JSON, evaluated over one person's events at a clock, with the value it
+ * must give; then the profile codec and merge (lib/profile) on the same
+ * events: encode/decode round trips, and a merge of two halves equals the
+ * whole, in either order.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cond.h"
+#include "conf.h"
+#include "profile.h"
+#include "t.h"
+
+struct scope {
+	struct agg_spec specs[64];
+	unsigned n;
+	const char *tags[4];
+	unsigned ntags;
+};
+
+static int s_named(void *ctx, const char *name)
+{
+	struct scope *s = ctx;
+	unsigned i;
+	for (i = 0; i < s->n; i++)
+		if (s->specs[i].name && !strcmp(s->specs[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static int s_inline(void *ctx, struct agg_spec *a)
+{
+	struct scope *s = ctx;
+	unsigned i;
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->specs[i].canon, a->canon))
+			return (int)i;
+	s->specs[s->n] = *a;
+	s->specs[s->n].slot = s->n;
+	memset(a, 0, sizeof *a);
+	return (int)s->n++;
+}
+
+static uint32_t s_trait(void *ctx, const char *name)
+{
+	(void)ctx;
+	return !strcmp(name, "gender") ? 0 : !strcmp(name, "city") ? 1 : 99;
+}
+
+static int s_tag(void *ctx, const char *name, const char **why)
+{
+	struct scope *s = ctx;
+	unsigned i;
+	for (i = 0; i < s->ntags; i++)
+		if (!strcmp(s->tags[i], name))
+			return (int)i;
+	*why = "no such tag";
+	return -1;
+}
+
+static uint32_t name_slot(void *ctx, const char *name, size_t n)
+{
+	char tmp[32];
+	(void)ctx;
+	snprintf(tmp, sizeof tmp, "%.*s", (int)n, name);
+	return s_trait(NULL, tmp);
+}
+
+static struct scope S;
+static struct profile_layout L;
+static struct cond_scope sc;
+
+static int where_match(void *ctx, const struct agg_spec *s, const struct json_doc *d, uint32_t ev)
+{
+	struct cond_env e;
+	memset(&e, 0, sizeof e);
+	e.p = ctx;
+	e.L = &L;
+	e.doc = d;
+	e.ev = ev;
+	return cond_eval(s->where, &e);
+}
+
+static const char *const events[] = {
+	"{\"type\":\"view\",\"ts\":\"2026-03-01T10:00:00Z\",\"props\":{\"category\":\"face\"},\"traits\":{\"gender\":\"f\"}}",
+	"{\"type\":\"order_paid\",\"ts\":\"2026-03-02T10:00:00Z\",\"props\":{\"order_id\":\"o1\",\"amount\":120.5,\"category\":\"face\"}}",
+	"{\"type\":\"view\",\"ts\":\"2026-03-20T10:00:00Z\",\"props\":{\"category\":\"hair\"}}",
+	"{\"type\":\"order_paid\",\"ts\":\"2026-03-25T23:59:59.999Z\",\"props\":{\"order_id\":\"o2\",\"amount\":330,\"category\":\"hair\",\"coupon\":\"c9\"},\"traits\":{\"city\":\"上海\"}}",
+	"{\"type\":\"view\",\"ts\":\"2026-03-26T00:00:00Z\",\"props\":{\"category\":\"face\"}}",
+	"{\"type\":\"order_paid\",\"ts\":\"2026-04-05T08:00:00Z\",\"props\":{\"order_id\":\"o3\",\"amount\":0.1,\"category\":\"body\",\"new\":true}}",
+	"{\"type\":\"ad_click\",\"ts\":\"2026-04-06T08:00:00Z\",\"props\":{\"category\":\"face\"},\"traits\":{\"gender\":\"m\"}}",
+};
+#define NEV (sizeof events / sizeof *events)
+
+static const struct {
+	const char *cond;
+	const char *at; /* clock */
+	int want;
+} rows[] = {
+	/* constants and logic */
+	{"true", "2026-04-10", 1},
+	{"{\"not\": true}", "2026-04-10", 0},
+	{"{\"and\": [true, {\"or\": [false, true]}]}", "2026-04-10", 1},
+	/* traits: the latest value wins */
+	{"{\"trait\": \"gender\", \"eq\": \"m\"}", "2026-04-10", 1},
+	{"{\"trait\": \"gender\", \"eq\": \"f\"}", "2026-04-10", 0},
+	{"{\"trait\": \"city\", \"in\": [\"北京\", \"上海\"]}", "2026-04-10", 1},
+	{"{\"trait\": \"birthday\", \"exists\": false}", "2026-04-10", 1},
+	{"{\"trait\": \"birthday\", \"ne\": \"x\"}", "2026-04-10", 0}, /* missing: false */
+	{"{\"trait\": \"gender\", \"gt\": 3}", "2026-04-10", 0},       /* kinds differ */
+	{"{\"trait\": \"gender\", \"ne\": 3}", "2026-04-10", 1},
+	/* count / sum within windows of whole UTC days, today included */
+	{"{\"count\": {\"event\": \"order_paid\"}, \"eq\": 3}", "2026-04-10", 1},
+	{"{\"count\": {\"event\": \"order_paid\", \"within\": \"30d\"}, \"eq\": 2}", "2026-04-10", 1},
+	{"{\"count\": {\"event\": \"order_paid\", \"within\": \"16d\"}, \"eq\": 1}", "2026-04-10", 1},
+	{"{\"count\": {\"event\": \"order_paid\", \"within\": \"17d\"}, \"eq\": 2}", "2026-04-10", 1},
+	{"{\"count\": {\"event\": \"order_paid\", \"within\": \"17d\"}, \"eq\": 1}", "2026-04-11", 1},
+	{"{\"count\": {\"event\": \"order_paid\", \"within\": \"1d\"}, \"eq\": 1}", "2026-04-05T23:59:59.999Z", 1},
+	{"{\"count\": {\"event\": \"order_paid\", \"within\": \"1d\"}, \"eq\": 0}", "2026-04-06", 1},
+	{"{\"sum\": {\"event\": \"order_paid\", \"prop\": \"amount\"}, \"eq\": 450.6}", "2026-04-10", 1},
+	{"{\"sum\": {\"event\": \"order_paid\", \"prop\": \"amount\", \"within\": \"7d\"}, \"eq\": 0.1}", "2026-04-10", 1},
+	{"{\"sum\": {\"event\": \"nothing\", \"prop\": \"amount\"}, \"eq\": 0}", "2026-04-10", 1},
+	{"{\"min\": {\"event\": \"order_paid\", \"prop\": \"amount\"}, \"eq\": 0.1}", "2026-04-10", 1},
+	{"{\"max\": {\"event\": \"order_paid\", \"prop\": \"amount\"}, \"eq\": 330}", "2026-04-10", 1},
+	{"{\"max\": {\"event\": \"nothing\", \"prop\": \"amount\"}, \"lt\": 1}", "2026-04-10", 0},
+	/* last / first values */
+	{"{\"last\": {\"event\": \"order_paid\", \"prop\": \"amount\"}, \"gt\": 300}", "2026-04-10", 0},
+	{"{\"last\": {\"event\": \"order_paid\", \"prop\": \"amount\", \"within\": \"20d\"}, \"eq\": 0.1}", "2026-04-10", 1},
+	{"{\"first\": {\"event\": \"order_paid\", \"prop\": \"category\"}, \"eq\": \"face\"}", "2026-04-10", 1},
+	/* distinct and top */
+	{"{\"distinct\": {\"event\": \"view\", \"prop\": \"category\"}, \"eq\": 2}", "2026-04-10", 1},
+	{"{\"top\": {\"prop\": \"category\"}, \"eq\": \"face\"}", "2026-04-10", 1},
+	/* where filters on props */
+	{"{\"count\": {\"event\": \"order_paid\", \"where\": {\"prop\": \"coupon\", \"exists\": true}}, \"eq\": 1}", "2026-04-10", 1},
+	{"{\"count\": {\"event\": \"order_paid\", \"where\": {\"prop\": \"amount\", \"gt\": 100}}, \"eq\": 2}", "2026-04-10", 1},
+	/* never */
+	{"{\"never\": {\"event\": \"order_paid\", \"where\": {\"prop\": \"new\", \"eq\": true}}}", "2026-04-10", 0},
+	{"{\"never\": {\"event\": \"order_refunded\"}}", "2026-04-10", 1},
+	/* clicked a face-care ad but never bought face care */
+	{"{\"and\": [{\"count\": {\"event\": \"ad_click\", \"where\": {\"prop\": \"category\", \"eq\": \"face\"}}, \"gte\": 1},"
+	 " {\"never\": {\"event\": \"order_paid\", \"where\": {\"prop\": \"category\", \"eq\": \"face\"}}}]}", "2026-04-10", 0},
+	/* active in 7 days and no order in 30 days */
+	{"{\"and\": [{\"count\": {\"within\": \"7d\"}, \"gte\": 1}, {\"count\": {\"event\": \"order_paid\", \"within\": \"30d\"}, \"eq\": 0}]}", "2026-04-10", 0},
+	{"{\"and\": [{\"count\": {\"within\": \"7d\"}, \"gte\": 1}, {\"count\": {\"event\": \"order_paid\", \"within\": \"30d\"}, \"eq\": 0}]}", "2026-05-05", 0},
+	/* days_since in whole UTC days */
+	{"{\"days_since\": \"first_seen\", \"eq\": 40}", "2026-04-10T00:00:00Z", 1},
+	{"{\"days_since\": \"last_seen\", \"eq\": 4}", "2026-04-10T23:00:00Z", 1},
+	{"{\"days_since\": {\"event\": \"order_paid\"}, \"eq\": 5}", "2026-04-10", 1},
+	{"{\"days_since\": {\"event\": \"refund\"}, \"exists\": false}", "2026-04-10", 1},
+	/* arithmetic, parameters */
+	{"{\"div\": [{\"count\": {\"event\": \"order_paid\", \"where\": {\"prop\": \"coupon\", \"exists\": true}}}, {\"count\": {\"event\": \"order_paid\"}}], \"lt\": 0.34}", "2026-04-10", 1},
+	{"{\"div\": [1, 0], \"exists\": true}", "2026-04-10", 0},
+	{"{\"count\": {\"event\": \"order_paid\"}, \"gte\": {\"param\": \"min_orders\"}}", "2026-04-10", 1},
+	{"{\"add\": [{\"count\": {}}, 1], \"eq\": 8}", "2026-04-10", 1},
+	/* median gap of order days: 2026-03-02, 03-25, 04-05: gaps 23, 11 → 17 */
+	{"{\"median_gap\": \"order_days\", \"eq\": 17}", "2026-04-10", 1},
+	{"{\"next_date\": \"order_days\", \"eq\": \"2026-04-22\"}", "2026-04-10", 1},
+	/* tags (unset here) and jq on the rendered profile */
+	{"{\"tag\": \"vip\", \"exists\": false}", "2026-04-10", 1},
+	{"{\"jq\": \".events == 7\"}", "2026-04-10", 1},
+	{"{\"jq\": \".events == 8\"}", "2026-04-10", 0},
+};
+
+static struct profile P;
+
+static void render(void *ctx, struct buf *out)
+{
+	(void)ctx;
+	buf_printf(out, "{\"events\":%llu}", (unsigned long long)P.nevents);
+}
+
+static int64_t at(const char *s)
+{
+	int64_t t = 0;
+	const char *why;
+	T_OK(clock_parse(s, strlen(s), NULL, &t, &why) == 0);
+	return t;
+}
+
+static void apply_events(struct profile *p, unsigned from, unsigned to)
+{
+	struct json_doc d = JSON_DOC_INIT;
+	const char *why;
+	size_t off;
+	unsigned i;
+
+	for (i = from; i < to; i++) {
+		uint32_t ty, ts;
+		int64_t t;
+		T_OK(json_parse(&d, events[i], strlen(events[i]), 16, &why, &off) == 0);
+		ty = json_get(&d, 0, "type", 4);
+		ts = json_get(&d, 0, "ts", 2);
+		T_OK(clock_parse(d.s + d.t[ts].off, d.t[ts].len, NULL, &t, &why) == 0);
+		profile_apply(p, &L, &d, 0, d.s + d.t[ty].off, d.t[ty].len, t, name_slot, where_match, p);
+	}
+	json_doc_release(&d);
+}
+
+int main(void)
+{
+	char path[] = "/tmp/uops-t-cond-XXXXXX";
+	struct cond *cs[sizeof rows / sizeof *rows];
+	struct buf text = BUF_INIT, e1 = BUF_INIT, e2 = BUF_INIT, e3 = BUF_INIT;
+	struct conf c;
+	unsigned i, k, tok;
+	int fd;
+
+	/* one definition file holding every row's condition */
+	buf_adds(&text, "{\"params\": {\"min_orders\": 3}, \"days\": {\"fn\": \"days\", \"event\": \"order_paid\"}, \"rows\": [");
+	for (i = 0; i < sizeof rows / sizeof *rows; i++)
+		buf_printf(&text, "%s%s", i ? "," : "", rows[i].cond);
+	buf_adds(&text, "]}");
+	fd = mkstemp(path);
+	T_OK(fd >= 0);
+	T_OK(write(fd, text.p, text.len) == (ssize_t)text.len);
+	close(fd);
+	T_OK(conf_load(&c, path) == 0);
+	unlink(path);
+	sc.ctx = &S;
+	sc.agg_named = s_named;
+	sc.agg_inline = s_inline;
+	sc.trait = s_trait;
+	sc.tag = s_tag;
+	sc.params = json_get(&c.doc, 0, "params", 6);
+	S.tags[S.ntags++] = "vip";
+	{
+		struct agg_spec a;
+		T_OK(cond_agg_parse(&c, json_get(&c.doc, 0, "days", 4), &sc, AGG_NFN, &a) == 0);
+		a.name = strdup("order_days");
+		s_inline(&S, &a);
+	}
+	tok = json_get(&c.doc, 0, "rows", 4);
+	for (k = 0, i = tok + 1; k < sizeof rows / sizeof *rows; k++, i = c.doc.t[i].next) {
+		cs[k] = cond_compile(&c, i, &sc);
+		if (!cs[k])
+			fprintf(stderr, "row %u: %s\n", k, c.err.p);
+		T_OK(cs[k] != NULL);
+	}
+	L.specs = S.specs;
+	L.naggs = S.n;
+	{
+		static const uint32_t tag_slots[1] = {0};
+		L.tag_slots = tag_slots;
+		L.ntags = 1;
+	}
+	profile_layout_index(&L);
+	profile_reset(&P, &L, 7);
+	apply_events(&P, 0, NEV);
+	for (k = 0; k < sizeof rows / sizeof *rows; k++) {
+		struct cond_env e;
+		int got;
+		if (!cs[k])
+			continue;
+		memset(&e, 0, sizeof e);
+		e.p = &P;
+		e.L = &L;
+		e.clock = at(rows[k].at);
+		e.render = render;
+		got = cond_eval(cs[k], &e);
+		if (got != rows[k].want)
+			fprintf(stderr, "row %u: %s at %s gives %d\n", k, rows[k].cond, rows[k].at, got);
+		T_EQ_INT(got, rows[k].want);
+	}
+
+	/* codec: decode(encode(p)) encodes the same */
+	{
+		struct profile a = {0}, b = {0}, m = {0};
+		profile_encode(&P, &L, &e1);
+		a.oneid = 7;
+		T_OK(profile_decode(&a, &L, e1.p, e1.len) == 0);
+		profile_encode(&a, &L, &e2);
+		T_OK(e1.len == e2.len && !memcmp(e1.p, e2.p, e1.len));
+		T_OK(profile_decode(&a, &L, e1.p, e1.len - 1) != 0); /* cut short */
+		/* halves merged, in either order, equal the whole */
+		profile_reset(&a, &L, 7);
+		profile_reset(&b, &L, 7);
+		apply_events(&a, 0, 3);
+		apply_events(&b, 3, NEV);
+		profile_reset(&m, &L, 7);
+		profile_merge(&m, &a, &L);
+		profile_merge(&m, &b, &L);
+		profile_encode(&m, &L, &e2);
+		T_OK(e1.len == e2.len && !memcmp(e1.p, e2.p, e1.len));
+		profile_merge(&b, &a, &L);
+		profile_encode(&b, &L, &e3);
+		T_OK(e1.len == e3.len && !memcmp(e1.p, e3.p, e1.len));
+		/* pruning drops the days that left every window */
+		profile_prune(&m, &L, at("2027-01-01"));
+		profile_encode(&m, &L, &e3);
+		T_OK(e3.len < e1.len);
+		profile_release(&a);
+		profile_release(&b);
+		profile_release(&m);
+	}
+	/* fixed point */
+	{
+		int64_t v;
+		struct buf b = BUF_INIT;
+		T_OK(fix_parse("120.5", 5, &v) == 0 && v == 1205000);
+		T_OK(fix_parse("-0.0001", 7, &v) == 0 && v == -1);
+		fix_write(&b, 1205000);
+		buf_addc(&b, ' ');
+		fix_write(&b, -1);
+		buf_addc(&b, ' ');
+		fix_write(&b, 30000);
+		T_EQ_STR(b.p, "120.5 -0.0001 3");
+		buf_release(&b);
+	}
+
+	for (k = 0; k < sizeof rows / sizeof *rows; k++)
+		cond_free(cs[k]);
+	for (i = 0; i < S.n; i++)
+		agg_spec_release(&S.specs[i]);
+	profile_release(&P);
+	profile_layout_release(&L);
+	conf_release(&c);
+	buf_release(&text);
+	buf_release(&e1);
+	buf_release(&e2);
+	buf_release(&e3);
+	return t_done("cond");
+}
