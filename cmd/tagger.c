@@ -123,6 +123,12 @@ struct tagger {
 	int64_t swept_day; /* the day of the last sweep */
 
 	struct profile p, q;
+	/* aggregate results of the profile being evaluated */
+	unsigned char *memo_state;
+	struct aggres *memo;
+	const struct profile *memo_profile;
+	int64_t memo_clock;
+	unsigned long long memo_gen, gen;
 	struct json_doc doc;
 	struct buf rec, line, tmp, val, cause;
 	unsigned long long events, merges, ticks, tagged, sweeps, swept;
@@ -308,6 +314,11 @@ static int sc_tag(void *ctx, const char *name, const char **why)
 	return -1;
 }
 
+static int sc_specs_fn(void *ctx, unsigned idx)
+{
+	return (int)((struct tagger *)ctx)->specs[idx].fn;
+}
+
 static void scope_init(struct tagger *g, struct cond_scope *sc, unsigned params)
 {
 	memset(sc, 0, sizeof *sc);
@@ -316,6 +327,7 @@ static void scope_init(struct tagger *g, struct cond_scope *sc, unsigned params)
 	sc->agg_inline = sc_agg_inline;
 	sc->trait = sc_trait;
 	sc->tag = sc_tag;
+	sc->specs_fn = sc_specs_fn;
 	sc->params = params;
 }
 
@@ -547,10 +559,6 @@ static int load_file(struct tagger *g, const char *path)
 			ix = sc_agg_inline(g, &s);
 			agg_spec_release(&s);
 			if (g->specs[ix].name) {
-				/* the same aggregate under a second name: keep both names
-				 * pointing at one spec by adding an alias entry */
-				struct agg_spec alias;
-				memset(&alias, 0, sizeof alias);
 				conf_fail(&c, i + 1, NULL, "aggregate '%s' is the same as '%s'", name.p,
 					  g->specs[ix].name);
 				buf_release(&name);
@@ -677,6 +685,29 @@ static void env_init(struct tagger *g, struct cond_env *e, const struct profile 
 	e->clock = clock;
 	e->ctx = g;
 	e->render = env_render;
+	if (g->memo_profile == p && g->memo_clock == clock && g->memo_gen == g->gen) {
+		e->memo_state = g->memo_state;
+		e->memo = g->memo;
+	}
+}
+
+/* Start a memo of aggregate results for p at clock (valid until p
+ * changes: memo_forget). */
+static void memo_start(struct tagger *g, const struct profile *p, int64_t clock)
+{
+	if (!g->memo_state) {
+		g->memo_state = xcalloc(g->nspecs + 1, 1);
+		g->memo = xcalloc(g->nspecs + 1, sizeof *g->memo);
+	}
+	memset(g->memo_state, 0, g->nspecs + 1);
+	g->memo_profile = p;
+	g->memo_clock = clock;
+	g->memo_gen = ++g->gen;
+}
+
+static void memo_forget(struct tagger *g)
+{
+	g->memo_profile = NULL;
 }
 
 static int where_match(void *ctx, const struct agg_spec *s, const struct json_doc *d, uint32_t ev)
@@ -776,6 +807,7 @@ static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int
 {
 	unsigned i, changed = 0;
 
+	memo_start(g, p, clock);
 	for (i = 0; i < g->ntags; i++) {
 		const struct tagdef *t = &g->tags[i];
 		struct prof_tag *pt = &p->tags[i];
@@ -790,6 +822,7 @@ static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int
 		pt->set = g->val.len > 0;
 		changed++;
 	}
+	memo_forget(g);
 	return changed;
 }
 
@@ -1045,6 +1078,13 @@ static void process(struct tagger *g, const char *s, size_t n)
 				g->f.fatal = rc;
 		}
 		return;
+	}
+	if (sys && json_str_eq(d, t_type, "$merge", 6)) {
+		uint32_t m = json_get(d, 0, "merged", 6);
+		if (!m || d->t[m].type != JSON_ARRAY) {
+			OUTCOME_REJECT(&g->f.oc, "$merge without a \"merged\" list of oneids");
+			return;
+		}
 	}
 	if (sys && !json_str_eq(d, t_type, "$merge", 6)) {
 		g->f.oc.passed++;
@@ -1584,9 +1624,10 @@ static int op_recompute(struct tagger *g)
 			rec = xmalloc(4 + 8 * (n - 1));
 			store_be32(rec, n - 1);
 			for (q = 1; q < n; q++) {
-				/* the value at position floor(q·N/n) of the sorted values,
-				 * ascending (asc) or descending (desc) */
-				size_t pos = (size_t)((uint64_t)q * nv[t] / n);
+				/* the value at position ceil(q·N/n) - 1 of the sorted
+				 * values, ascending (asc) or descending (desc): with
+				 * distinct values every rank holds N/n of them */
+				size_t pos = (size_t)(((uint64_t)q * nv[t] + n - 1) / n) - 1;
 				double c = td->rank_desc ? vals[t][nv[t] - 1 - pos] : vals[t][pos];
 				uint64_t u;
 				td->cuts[q - 1] = c;
@@ -1684,6 +1725,8 @@ static void defs_free(struct tagger *g)
 	}
 	free(g->tags);
 	free(g->tag_slots);
+	free(g->memo_state);
+	free(g->memo);
 	for (i = 0; i < g->ntraits; i++)
 		free(g->traits[i].name);
 	free(g->traits);

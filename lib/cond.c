@@ -392,6 +392,10 @@ static struct cexpr *value_at(struct conf *c, unsigned obj, unsigned k, struct c
 		int ix = agg_ref(c, obj, v, key.p, sc);
 		if (ix < 0)
 			goto out;
+		if (sc->specs_fn && sc->specs_fn(sc->ctx, (unsigned)ix) != AGG_DAYS) {
+			conf_fail(c, obj, key.p, "want the name of a days aggregate ({\"fn\": \"days\", …})");
+			goto out;
+		}
 		x = xnew(key_is(c, k, "median_gap") ? X_MEDIAN_GAP : X_NEXT_DATE);
 		x->idx = (unsigned)ix;
 	} else if (key_is(c, k, "add") || key_is(c, k, "sub") || key_is(c, k, "mul") || key_is(c, k, "div")) {
@@ -714,12 +718,29 @@ static void run_jq(const struct cexpr *x, const struct cond_env *e, struct cval 
 	}
 }
 
+/* An aggregate's result, through the memo where there is one (numbers
+ * and times only: text results point into scratch that moves on). */
+static void agg_get(const struct cond_env *e, unsigned idx, struct aggres *r)
+{
+	enum agg_fn fn = e->L->specs[idx].fn;
+
+	if (!e->memo_state || fn == AGG_FIRST || fn == AGG_LAST || fn == AGG_TOP) {
+		profile_agg(e->p, e->L, idx, e->clock, r);
+		return;
+	}
+	if (!e->memo_state[idx]) {
+		profile_agg(e->p, e->L, idx, e->clock, &e->memo[idx]);
+		e->memo_state[idx] = 1;
+	}
+	*r = e->memo[idx];
+}
+
 static void agg_value(const struct cond_env *e, unsigned idx, struct cval *out)
 {
 	struct aggres r;
 	enum agg_fn fn = e->L->specs[idx].fn;
 
-	profile_agg(e->p, e->L, idx, e->clock, &r);
+	agg_get(e, idx, &r);
 	out->k = CV_NONE;
 	if (!r.has)
 		return;
@@ -769,7 +790,7 @@ void cexpr_eval(const struct cexpr *x, const struct cond_env *e, struct cval *ou
 		break;
 	case X_DAYS_AGG: {
 		struct aggres r;
-		profile_agg(e->p, e->L, x->idx, e->clock, &r);
+		agg_get(e, x->idx, &r);
 		if (r.has) {
 			out->k = CV_NUM;
 			out->num = (double)cond_days_between(r.ts, e->clock);
@@ -825,7 +846,11 @@ void cexpr_eval(const struct cexpr *x, const struct cond_env *e, struct cval *ou
 			break;
 		props = json_get(e->doc, e->ev, "props", 5);
 		v = props;
-		while (v && e->doc->t[v].type == JSON_OBJECT) {
+		for (;;) {
+			if (!v || e->doc->t[v].type != JSON_OBJECT) {
+				v = 0; /* the path goes on through a non-object */
+				break;
+			}
 			dot = strchr(path, '.');
 			if (!dot) {
 				v = json_get(e->doc, v, path, strlen(path));

@@ -67,6 +67,8 @@ struct cond_scope {
 	int (*tag)(void *ctx, const char *name, const char **why);
 	/* index of a segment, or -1 with *why (NULL: no segments here) */
 	int (*segment)(void *ctx, const char *name, const char **why);
+	/* the function of aggregate idx (may be NULL: not checked) */
+	int (*specs_fn)(void *ctx, unsigned idx);
 	unsigned params;  /* token of the definition's "params" object, or 0 */
 	int in_where;     /* compiling an aggregate's where: props allowed */
 	int timed;        /* set when what was compiled depends on the clock */
@@ -83,6 +85,11 @@ struct cond_env {
 	int (*segment)(void *ctx, unsigned idx);
 	/* the profile as JSON, for jq */
 	void (*render)(void *ctx, struct buf *out);
+	/* optional memo of numeric aggregate results for one profile at one
+	 * clock: L->naggs entries, memo_state zeroed by the caller whenever
+	 * the profile or the clock changes */
+	unsigned char *memo_state;
+	struct aggres *memo;
 };
 
 /*

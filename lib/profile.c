@@ -675,13 +675,16 @@ int profile_decode(struct profile *p, const struct profile_layout *L,
 		int32_t ix;
 		slot = get_uv(&r);
 		len = get_uv(&r);
-		if (!(s = get_bytes(&r, len)))
+		if (!(s = get_bytes(&r, len ? len : 1)))
 			break;
 		ix = slot < L->ntag_slots ? L->tag_of_slot[slot] : -1;
 		if (ix < 0)
 			continue;
 		p->tags[ix].set = 1;
-		buf_add(&p->tags[ix].v, s, len);
+		if (len)
+			buf_add(&p->tags[ix].v, s, len);
+		else
+			buf_adds(&p->tags[ix].v, *s ? "true" : "false");
 	}
 	return r.bad ? -1 : 0;
 }
@@ -696,6 +699,7 @@ void profile_encode(const struct profile *p, const struct profile_layout *L,
 {
 	unsigned i, j, k;
 	struct buf sub = BUF_INIT;
+	const struct buf *v;
 
 	buf_reset(out);
 	buf_addc(out, PROFILE_FORMAT);
@@ -748,8 +752,19 @@ void profile_encode(const struct profile *p, const struct profile_layout *L,
 		if (ix < 0 || !p->tags[ix].set)
 			continue;
 		put_uv(out, j);
-		put_uv(out, p->tags[ix].v.len);
-		buf_add(out, p->tags[ix].v.p ? p->tags[ix].v.p : "", p->tags[ix].v.len);
+		v = &p->tags[ix].v;
+		/* true and false, the most common values, take one byte after a
+		 * zero length; anything else is its JSON text */
+		if (v->len == 4 && !memcmp(v->p, "true", 4)) {
+			put_uv(out, 0);
+			buf_addc(out, 1);
+		} else if (v->len == 5 && !memcmp(v->p, "false", 5)) {
+			put_uv(out, 0);
+			buf_addc(out, 0);
+		} else {
+			put_uv(out, v->len);
+			buf_add(out, v->p ? v->p : "", v->len);
+		}
 	}
 	buf_release(&sub);
 }

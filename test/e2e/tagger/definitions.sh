@@ -24,6 +24,8 @@ try '{"tags": [{"name": "x", "type": "number", "rank": {"of": {"agg": "monetary"
 try '{"tags": [{"name": "X", "type": "bool", "when": true}]}'
 try '{"tags": [{"name": "x", "type": "bool", "when": true, "colour": "red"}]}'
 try '{"tags": [oops]}'
+try '{"tags": [{"name": "x", "type": "number", "value": {"median_gap": "monetary"}}]}'
+try '{"aggregates": {"m2": {"fn": "sum", "event": ["order_refunded", "order_paid"], "prop": "amount"}}}'
 rm "$T/tags/99-bad.json"
 echo "profiles written: $(mdb_dump -s tagger.profiles "$T/db" 2>/dev/null | grep -c '^ ')"
 # the jq escape hatch and a where filter on props
