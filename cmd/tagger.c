@@ -456,10 +456,9 @@ static int load_tag(struct tagger *g, struct conf *c, unsigned obj, unsigned par
 			val = json_get(d, i, "value", 5);
 			if (!w || !val)
 				return conf_fail(c, i, NULL, "a case needs \"when\" and \"value\"");
-			t->cases[t->ncases].value = lit_text(c, val);
-			if (check_value(c, t, val, t->cases[t->ncases].value))
+			t->cases[t->ncases++].value = lit_text(c, val);
+			if (check_value(c, t, val, t->cases[t->ncases - 1].value))
 				return -1;
-			t->ncases++;
 			if (!(t->cases[t->ncases - 1].when = cond_compile(c, w, &sc)))
 				return -1;
 		}
