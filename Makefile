@@ -11,7 +11,7 @@ CFLAGS ?= -O2 -g
 SANITIZE ?=
 PREFIX ?= /usr/local
 
-TOOLS = ingest idmerge tagger
+TOOLS = ingest idmerge tagger segmenter
 LIBMODS = buf cli clock cond conf csv endpoint filter hash io jqprog json kafka norm outcome profile store tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
 HELPERS = kmock gen-events rusage gen-people idquality gen-tagged
@@ -28,7 +28,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-missing-field-initializer
 	$(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all) \
 	$(CFLAGS)
 ALL_LDFLAGS = $(if $(SANITIZE),-fsanitize=$(SANITIZE)) $(LDFLAGS)
-LIBS = $(PKG_LIBS) -ljq -lonig -lm -lpthread
+LIBS = $(PKG_LIBS) -lroaring -ljq -lonig -lm -lpthread
 
 LIBOBJS = $(addprefix $(B)/lib/,$(addsuffix .o,$(LIBMODS)))
 BINS = $(addprefix bin/,$(TOOLS))

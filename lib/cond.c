@@ -470,7 +470,7 @@ struct cexpr *cexpr_compile(struct conf *c, unsigned tok, struct cond_scope *sc)
 		text = tok_str(c, tok + 2);
 		x = xnew(X_JQ);
 		x->jq = jqprog_compile("jq", text, &err);
-		free(text);
+		x->text = text;
 		sc->timed = 1;
 		if (!x->jq) {
 			conf_fail(c, tok, "jq", "%s", err.p ? err.p : "does not compile");
@@ -893,6 +893,21 @@ static int compare(const struct cval *a, const struct cval *b)
 	return -3; /* different kinds: unequal, unordered */
 }
 
+static int cmp_holds(int op, int c)
+{
+	if (c == -2)
+		return 0;
+	switch (op) {
+	case OP_EQ: return c == 0;
+	case OP_NE: return c != 0;
+	case OP_GT: return c == 1;
+	case OP_GTE: return c == 0 || c == 1;
+	case OP_LT: return c == -1;
+	case OP_LTE: return c == 0 || c == -1;
+	}
+	return 0;
+}
+
 int cond_eval(const struct cond *x, const struct cond_env *e)
 {
 	unsigned i;
@@ -936,16 +951,476 @@ int cond_eval(const struct cond *x, const struct cond_env *e)
 		}
 		cexpr_eval(x->rhs[0], e, &r);
 		c = compare(&v, &r);
-		if (c == -2)
-			return 0;
-		switch (x->op) {
-		case OP_EQ: return c == 0;
-		case OP_NE: return c != 0;
-		case OP_GT: return c == 1;
-		case OP_GTE: return c == 0 || c == 1;
-		case OP_LT: return c == -1;
-		case OP_LTE: return c == 0 || c == -1;
-		}
+		return cmp_holds(x->op, c);
 	}
 	return 0;
+}
+
+/* ---- when a value or a condition can change with time alone ---- */
+
+#define NEVER INT64_MAX
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* The first day after today on which a windowed aggregate loses a day. */
+static int64_t agg_next(const struct cond_env *e, unsigned idx, int64_t today)
+{
+	const struct agg_spec *s = &e->L->specs[idx];
+	const struct aggval *a;
+	int64_t best = NEVER;
+	unsigned i;
+
+	if (!s->window || idx >= e->p->naggs)
+		return NEVER;
+	a = &e->p->aggs[idx];
+	for (i = 0; i < a->nb; i++) {
+		int64_t d = (int64_t)a->b[i].day + s->window;
+		if (d > today && d < best)
+			best = d;
+	}
+	return best;
+}
+
+static int64_t cexpr_next(const struct cexpr *x, const struct cond_env *e, int64_t today)
+{
+	switch (x->t) {
+	case X_AGG:
+	case X_MEDIAN_GAP:
+	case X_NEXT_DATE:
+		return agg_next(e, x->idx, today);
+	case X_DAYS_FIRST:
+	case X_DAYS_LAST:
+	case X_DAYS_AGG:
+	case X_JQ:
+		return today + 1;
+	case X_ARITH:
+		return min64(cexpr_next(x->a, e, today), cexpr_next(x->b, e, today));
+	default:
+		return NEVER;
+	}
+}
+
+static int is_days(const struct cexpr *x)
+{
+	return x->t == X_DAYS_FIRST || x->t == X_DAYS_LAST || x->t == X_DAYS_AGG;
+}
+
+int64_t cond_next_day(const struct cond *x, const struct cond_env *e)
+{
+	int64_t today = day_num(e->clock), best = NEVER;
+	unsigned i;
+
+	switch (x->t) {
+	case C_AND:
+	case C_OR:
+	case C_NOT:
+		for (i = 0; i < x->nk; i++)
+			best = min64(best, cond_next_day(x->kids[i], e));
+		return best;
+	case C_JQ:
+		return today + 1;
+	case C_CMP:
+	case C_TRUTHY:
+		if (is_days(x->x) && x->op != OP_EXISTS && x->t == C_CMP) {
+			struct cval v;
+			int plain = 1;
+			for (i = 0; i < x->nrhs; i++)
+				plain &= x->rhs[i]->t == X_LIT;
+			cexpr_eval(x->x, e, &v);
+			if (plain && v.k != CV_NUM)
+				return NEVER; /* no anchor: only an event gives one */
+			if (plain) {
+				/* the value grows by one a day: the truth can flip only
+				 * where it meets a constant */
+				for (i = 0; i < x->nrhs; i++) {
+					double k = x->rhs[i]->lit.num;
+					int64_t f;
+					if (x->rhs[i]->lit.k != CV_NUM)
+						continue;
+					if (!(k - v.num < 1e15 && k - v.num > -1e15))
+						continue;
+					f = (int64_t)floor(k - v.num);
+					if (today + f > today)
+						best = min64(best, today + f);
+					else if (today + f + 1 > today)
+						best = min64(best, today + f + 1);
+				}
+				return best;
+			}
+		}
+		best = cexpr_next(x->x, e, today);
+		for (i = 0; i < x->nrhs; i++)
+			best = min64(best, cexpr_next(x->rhs[i], e, today));
+		return best;
+	default:
+		return NEVER;
+	}
+}
+
+/* ---- identities and walks ---- */
+
+void cexpr_canon(const struct cexpr *x, const struct profile_layout *L, struct buf *out)
+{
+	static const char *const names[] = {
+		"lit", "agg", "trait", "tag", "days_first", "days_last", "days", "median_gap",
+		"next_date", "arith", "prop", "jq",
+	};
+
+	buf_adds(out, names[x->t]);
+	buf_addc(out, '(');
+	switch (x->t) {
+	case X_LIT:
+	case X_JQ:
+		buf_adds(out, x->text ? x->text : "");
+		break;
+	case X_AGG:
+	case X_DAYS_AGG:
+	case X_MEDIAN_GAP:
+	case X_NEXT_DATE:
+		buf_adds(out, L->specs[x->idx].canon);
+		break;
+	case X_TRAIT:
+		buf_u64(out, x->slot);
+		break;
+	case X_TAG:
+		buf_u64(out, L->tag_slots ? L->tag_slots[x->idx] : x->idx);
+		break;
+	case X_ARITH:
+		buf_addc(out, (char)x->op);
+		buf_addc(out, ',');
+		cexpr_canon(x->a, L, out);
+		buf_addc(out, ',');
+		cexpr_canon(x->b, L, out);
+		break;
+	case X_PROP:
+		buf_adds(out, x->path);
+		break;
+	}
+	buf_addc(out, ')');
+}
+
+int cexpr_is_lit(const struct cexpr *x)
+{
+	return x->t == X_LIT;
+}
+
+void cond_values(const struct cond *x, void (*fn)(void *ctx, const struct cexpr *v), void *ctx)
+{
+	unsigned i;
+
+	for (i = 0; i < x->nk; i++)
+		cond_values(x->kids[i], fn, ctx);
+	if (x->x)
+		fn(ctx, x->x);
+	for (i = 0; i < x->nrhs; i++)
+		if (x->rhs[i]->t != X_LIT)
+			fn(ctx, x->rhs[i]);
+}
+
+void cond_segments(const struct cond *x, void (*fn)(void *ctx, unsigned idx), void *ctx)
+{
+	unsigned i;
+
+	for (i = 0; i < x->nk; i++)
+		cond_segments(x->kids[i], fn, ctx);
+	if (x->t == C_SEGMENT)
+		fn(ctx, x->idx);
+}
+
+void cexpr_refs(const struct cexpr *x, struct cexpr_refs *r)
+{
+	switch (x->t) {
+	case X_AGG:
+	case X_DAYS_AGG:
+	case X_MEDIAN_GAP:
+	case X_NEXT_DATE:
+		r->agg(r->ctx, x->idx);
+		break;
+	case X_TRAIT:
+		r->trait(r->ctx, x->slot);
+		break;
+	case X_TAG:
+		r->tag(r->ctx, x->idx);
+		break;
+	case X_DAYS_FIRST:
+	case X_DAYS_LAST:
+	case X_JQ:
+		r->any_event = 1;
+		break;
+	case X_ARITH:
+		cexpr_refs(x->a, r);
+		cexpr_refs(x->b, r);
+		break;
+	}
+}
+
+/* ---- columns ---- */
+
+void cexpr_cell(const struct cexpr *x, const struct cond_env *e, struct cval *out)
+{
+	if (!is_days(x)) {
+		cexpr_eval(x, e, out);
+		return;
+	}
+	/* days_since is kept as the day it counts from, so that the cell
+	 * stays right as days pass */
+	cexpr_eval(x, e, out);
+	if (out->k == CV_NUM)
+		out->num = (double)day_num(e->clock) - out->num;
+}
+
+static double cell_num(uint64_t u)
+{
+	double d;
+	memcpy(&d, &u, 8);
+	return d;
+}
+
+uint64_t cell_of_num(double d)
+{
+	uint64_t u;
+	if (d != d)
+		return CELL_NONE;
+	if (d == 0)
+		d = 0; /* one zero */
+	memcpy(&u, &d, 8);
+	return u;
+}
+
+/* v as it is read back from a cell */
+static void cell_cval(const struct cond_rows *R, uint64_t u, int days, struct cval *v)
+{
+	v->s = NULL;
+	v->n = 0;
+	v->num = 0;
+	if (u == CELL_NONE) {
+		v->k = CV_NONE;
+	} else if (CELL_IS_TEXT(u)) {
+		const char *s;
+		size_t n;
+		R->text(R->ctx, (uint32_t)u, &s, &n);
+		cval_from_json(v, s, n);
+	} else {
+		v->k = CV_NUM;
+		v->num = days ? (double)R->today - cell_num(u) : cell_num(u);
+	}
+}
+
+static int leaf_row(const struct cond *x, const struct cond_rows *R, const struct cval *v,
+		    const uint64_t *const *rc, size_t row)
+{
+	struct cval r;
+	unsigned i;
+
+	switch (x->t) {
+	case C_TRUTHY:
+	case C_JQ:
+		return cval_truthy(v);
+	}
+	if (x->op == OP_EXISTS)
+		return (v->k != CV_NONE) == x->val;
+	if (v->k == CV_NONE)
+		return 0;
+	for (i = 0; i < x->nrhs; i++) {
+		if (x->rhs[i]->t == X_LIT)
+			r = x->rhs[i]->lit;
+		else
+			cell_cval(R, rc[i][row], is_days(x->rhs[i]), &r);
+		if (x->op == OP_IN || x->op == OP_NOT_IN) {
+			if (compare(v, &r) == 0)
+				return x->op == OP_IN;
+			continue;
+		}
+		return cmp_holds(x->op, compare(v, &r));
+	}
+	return x->op == OP_NOT_IN;
+}
+
+static void leaf_rows(const struct cond *x, const struct cond_rows *R, uint64_t *out)
+{
+	const uint64_t *col = R->column(R->ctx, x->x);
+	const uint64_t **rc = NULL;
+	int days = is_days(x->x), fast = 0;
+	size_t i, n = R->n;
+	double k = 0;
+	signed char *truth = NULL;
+	unsigned j;
+
+	memset(out, 0, ((n + 63) / 64) * 8);
+	if (x->t == C_CMP && x->nrhs == 1 && x->rhs[0]->t == X_LIT && x->rhs[0]->lit.k == CV_NUM &&
+	    x->op >= OP_EQ && x->op <= OP_LTE) {
+		fast = 1;
+		k = x->rhs[0]->lit.num;
+	}
+	if (x->nrhs) {
+		rc = xcalloc(x->nrhs, sizeof *rc);
+		for (j = 0; j < x->nrhs; j++)
+			if (x->rhs[j]->t != X_LIT)
+				rc[j] = R->column(R->ctx, x->rhs[j]);
+	}
+	if (R->ntext && !rc) /* text cells against constants: once per text */
+		truth = xcalloc(R->ntext, 1);
+	for (i = 0; i < n; i++) {
+		uint64_t u = col[i];
+		int bit;
+		if (fast && !CELL_IS_TEXT(u)) {
+			double v = cell_num(u);
+			if (u == CELL_NONE)
+				continue;
+			if (days)
+				v = (double)R->today - v;
+			switch (x->op) {
+			case OP_EQ: bit = v == k; break;
+			case OP_NE: bit = v != k; break;
+			case OP_GT: bit = v > k; break;
+			case OP_GTE: bit = v >= k; break;
+			case OP_LT: bit = v < k; break;
+			default: bit = v <= k; break;
+			}
+		} else if (truth && CELL_IS_TEXT(u) && (uint32_t)u < R->ntext) {
+			uint32_t id = (uint32_t)u;
+			if (!truth[id]) {
+				struct cval v;
+				cell_cval(R, u, 0, &v);
+				truth[id] = leaf_row(x, R, &v, rc, i) ? 1 : 2;
+			}
+			bit = truth[id] == 1;
+		} else {
+			struct cval v;
+			cell_cval(R, u, days, &v);
+			bit = leaf_row(x, R, &v, rc, i);
+		}
+		if (bit)
+			out[i >> 6] |= 1ull << (i & 63);
+	}
+	free(truth);
+	free(rc);
+}
+
+void cond_eval_rows(const struct cond *x, const struct cond_rows *R, uint64_t *out)
+{
+	size_t w = (R->n + 63) / 64, i;
+	unsigned k;
+
+	switch (x->t) {
+	case C_CONST:
+		if (x->val)
+			memcpy(out, R->present, w * 8);
+		else
+			memset(out, 0, w * 8);
+		return;
+	case C_AND:
+	case C_OR: {
+		uint64_t *t = xmalloc(w * 8 + 8);
+		cond_eval_rows(x->kids[0], R, out);
+		for (k = 1; k < x->nk; k++) {
+			cond_eval_rows(x->kids[k], R, t);
+			if (x->t == C_AND)
+				for (i = 0; i < w; i++)
+					out[i] &= t[i];
+			else
+				for (i = 0; i < w; i++)
+					out[i] |= t[i];
+		}
+		free(t);
+		return;
+	}
+	case C_NOT:
+		cond_eval_rows(x->kids[0], R, out);
+		for (i = 0; i < w; i++)
+			out[i] = ~out[i] & R->present[i];
+		return;
+	case C_SEGMENT:
+		memcpy(out, R->segment(R->ctx, x->idx), w * 8);
+		return;
+	default:
+		leaf_rows(x, R, out);
+		for (i = 0; i < w; i++)
+			out[i] &= R->present[i];
+	}
+}
+
+/* ---- explain ---- */
+
+static void explain_value(const struct cexpr *x, const struct cond_env *e, struct buf *out)
+{
+	struct cval v;
+	struct buf b = BUF_INIT;
+
+	cexpr_canon(x, e->L, &b);
+	buf_adds(out, "{\"of\":");
+	json_write_str(out, b.p, b.len);
+	buf_adds(out, ",\"value\":");
+	cexpr_eval(x, e, &v);
+	cval_write(&v, out);
+	buf_addc(out, '}');
+	buf_release(&b);
+}
+
+void cond_explain(const struct cond *x, const struct cond_env *e, struct buf *out)
+{
+	unsigned i;
+
+	buf_adds(out, "{\"is\":");
+	buf_adds(out, cond_eval(x, e) ? "true" : "false");
+	switch (x->t) {
+	case C_CONST:
+		buf_adds(out, ",\"const\":");
+		buf_adds(out, x->val ? "true" : "false");
+		break;
+	case C_AND:
+	case C_OR:
+		buf_adds(out, x->t == C_AND ? ",\"and\":[" : ",\"or\":[");
+		for (i = 0; i < x->nk; i++) {
+			if (i)
+				buf_addc(out, ',');
+			cond_explain(x->kids[i], e, out);
+		}
+		buf_addc(out, ']');
+		break;
+	case C_NOT:
+		buf_adds(out, ",\"not\":");
+		cond_explain(x->kids[0], e, out);
+		break;
+	case C_SEGMENT:
+		buf_adds(out, ",\"segment\":");
+		if (e->segment_name) {
+			const char *s = e->segment_name(e->ctx, x->idx);
+			json_write_str(out, s, strlen(s));
+		} else {
+			buf_u64(out, x->idx);
+		}
+		break;
+	case C_JQ:
+	case C_TRUTHY:
+		buf_adds(out, ",\"truthy\":");
+		explain_value(x->x, e, out);
+		break;
+	case C_CMP:
+		buf_adds(out, ",\"op\":\"");
+		buf_adds(out, op_names[x->op]);
+		buf_adds(out, "\",\"value\":");
+		explain_value(x->x, e, out);
+		if (x->op == OP_EXISTS) {
+			buf_adds(out, x->val ? ",\"than\":true" : ",\"than\":false");
+		} else {
+			buf_adds(out, ",\"than\":");
+			if (x->op == OP_IN || x->op == OP_NOT_IN)
+				buf_addc(out, '[');
+			for (i = 0; i < x->nrhs; i++) {
+				struct cval r;
+				if (i)
+					buf_addc(out, ',');
+				cexpr_eval(x->rhs[i], e, &r);
+				cval_write(&r, out);
+			}
+			if (x->op == OP_IN || x->op == OP_NOT_IN)
+				buf_addc(out, ']');
+		}
+		break;
+	}
+	buf_addc(out, '}');
 }

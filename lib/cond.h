@@ -90,6 +90,8 @@ struct cond_env {
 	 * the profile or the clock changes */
 	unsigned char *memo_state;
 	struct aggres *memo;
+	/* the name of segment idx, for explain (may be NULL) */
+	const char *(*segment_name)(void *ctx, unsigned idx);
 };
 
 /*
@@ -126,5 +128,80 @@ void cval_from_json(struct cval *v, const char *s, size_t n);
 
 /* Whole UTC days from day(a) to day(b). */
 int64_t cond_days_between(int64_t a, int64_t b);
+
+/*
+ * Time. Windows and days_since count whole UTC days, so with no new event a
+ * condition can change only when a day begins. cond_next_day returns the
+ * first day (days since 1970-01-01, after day(e->clock)) on which x may
+ * change with time alone, or INT64_MAX when it cannot: a windowed aggregate
+ * when its oldest day leaves the window, days_since compared with constants
+ * where the count meets them, days_since in a formula and jq every day.
+ * Segment references are left to the caller (INT64_MAX). It may name a day
+ * on which nothing changes, never a day later than a change.
+ */
+int64_t cond_next_day(const struct cond *x, const struct cond_env *e);
+
+/* A canonical text of a value (two values with one text are the same
+ * value), appended to out. Aggregates are named by their canonical spec,
+ * traits and tags by their dictionary numbers in L. */
+void cexpr_canon(const struct cexpr *x, const struct profile_layout *L, struct buf *out);
+/* Is x a constant (a literal or a parameter)? */
+int cexpr_is_lit(const struct cexpr *x);
+/* Call fn for every value the comparisons of x read (not constants, not
+ * values inside an aggregate's where). */
+void cond_values(const struct cond *x, void (*fn)(void *ctx, const struct cexpr *v), void *ctx);
+/* Call fn for every segment x refers to. */
+void cond_segments(const struct cond *x, void (*fn)(void *ctx, unsigned idx), void *ctx);
+
+/* What a value reads: its aggregates (by index), traits (by dictionary
+ * number), tags (by index); any_event is set when every event can change
+ * it (days_since first/last seen, jq). */
+struct cexpr_refs {
+	void *ctx;
+	void (*agg)(void *ctx, unsigned idx);
+	void (*trait)(void *ctx, uint32_t slot);
+	void (*tag)(void *ctx, unsigned idx);
+	int any_event;
+};
+void cexpr_refs(const struct cexpr *x, struct cexpr_refs *r);
+
+/*
+ * Columns: one 64-bit cell per row (oneid) per value, so a full evaluation
+ * reads arrays and never a profile. A cell is a double (a number), or
+ * CELL_TEXT | id (JSON text, a string with its quotes, true/false or other
+ * JSON, numbered by the caller's dictionary), or CELL_NONE (missing). Both
+ * tags are NaN patterns arithmetic never makes, so a numeric comparison on
+ * them is false. days_since is kept as the day it counts from, so a cell
+ * does not go stale as days pass.
+ */
+#define CELL_NONE 0xFFF2000000000000ull
+#define CELL_TEXT 0xFFF1000000000000ull
+#define CELL_IS_TEXT(u) (((u) >> 48) == 0xFFF1u)
+/* The value to keep in x's cell for the profile of e (as cexpr_eval, but
+ * days_since gives its starting day). */
+void cexpr_cell(const struct cexpr *x, const struct cond_env *e, struct cval *out);
+/* A number's cell (NaN: CELL_NONE). */
+uint64_t cell_of_num(double d);
+
+struct cond_rows {
+	void *ctx;
+	size_t n;                /* rows 0 … n-1 */
+	int64_t today;           /* the day of the clock */
+	const uint64_t *present; /* bits: the rows that are people */
+	/* the cells of value x, n of them */
+	const uint64_t *(*column)(void *ctx, const struct cexpr *x);
+	/* the JSON text of dictionary number id (< ntext) */
+	void (*text)(void *ctx, uint32_t id, const char **s, size_t *n);
+	uint32_t ntext;
+	/* the bits of segment idx */
+	const uint64_t *(*segment)(void *ctx, unsigned idx);
+};
+/* Evaluate x for every row at once into the bits out ((n + 63) / 64
+ * words): the same answer cond_eval gives row by row from the profiles. */
+void cond_eval_rows(const struct cond *x, const struct cond_rows *R, uint64_t *out);
+
+/* Append x's tree as JSON with each node's truth ("is") and each value's
+ * canonical text ("of") and value, for `explain`. */
+void cond_explain(const struct cond *x, const struct cond_env *e, struct buf *out);
 
 #endif

@@ -1,0 +1,2822 @@
+/*
+ * segmenter - audiences that are always current.
+ *
+ * Reads tagger's output (events with "oneid", $tag, $merge, $tick) and keeps
+ * the membership of the segments in pipelines/segments as roaring bitmaps
+ * over oneids. Each record re-evaluates only the segments it can change,
+ * for its person, and writes the record on followed by a $segment record
+ * {oneid, segment, op: enter|exit} per change. Windows and absence ("no
+ * order in 30 days") flip on the day they pass: every person has a
+ * deadline, the first day one of their segments can change with time
+ * alone, kept in LMDB and fired by the stream's clock.
+ *
+ * Besides the profile the conditions need (lib/profile, its own copy: a
+ * stage never reads another's state mid-stream), every value a condition
+ * reads is kept as a column of 64-bit cells by oneid, so `recompute`
+ * evaluates every segment over arrays (lib/cond cond_eval_rows) without
+ * reading a profile; streaming and full evaluation must agree.
+ * State: the segmenter.* DBs, see schemas/lmdb.md.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <roaring/roaring.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "clock.h"
+#include "cond.h"
+#include "conf.h"
+#include "filter.h"
+#include "hash.h"
+#include "json.h"
+#include "norm.h"
+#include "outcome.h"
+#include "profile.h"
+#include "store.h"
+
+enum {
+	OPT_PIPELINES = 300,
+	OPT_SEGMENTS,
+	OPT_GROUP,
+	OPT_BATCH,
+	OPT_COMMIT_MS,
+	OPT_NOSYNC,
+	OPT_RESUME,
+	OPT_AT,
+	OPT_REBUILD,
+	OPT_ID,
+	OPT_UNMASK,
+	OPT_SEED,
+	OPT_SIZE,
+	OPT_AS,
+	OPT_REGION,
+};
+
+static const struct cli_opt opts[] = {
+	{"segments", OPT_SEGMENTS, 1, "DIR", "segment definitions (default PIPELINES/segments)"},
+	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
+	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-segmenter)"},
+	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 32768)"},
+	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
+	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
+	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
+	{"resume", OPT_RESUME, 0, NULL, "files: skip the lines of each input already committed by an earlier run"},
+	{"at", OPT_AT, 1, "TIME", "recompute, explain: the clock (default the stream's; forward only)"},
+	{"rebuild", OPT_REBUILD, 0, NULL, "recompute: rebuild every column from the profiles first"},
+	{"id", OPT_ID, 1, "TYPE", "export: print this identifier type (phone, email, …) instead of oneids"},
+	{"unmask", OPT_UNMASK, 0, NULL, "export: print identifiers in full (default masked)"},
+	{"seed", OPT_SEED, 1, "SEG", "lookalike: the seed segment"},
+	{"size", OPT_SIZE, 1, "N", "lookalike: how many people to add"},
+	{"as", OPT_AS, 1, "NAME", "lookalike: the name of the new audience"},
+	{"region", OPT_REGION, 1, "CC", "upload: the country of phone numbers without a +code (default CN)"},
+	{0, 0, 0, 0, 0},
+};
+
+#define CHUNK_ROWS 4096u
+#define NO_DUE UINT32_MAX
+
+struct segdef {
+	char *name, *folder, *description, *file;
+	char *canon;           /* the definition, as its membership was computed */
+	struct cond *when;     /* NULL: a list (static, lookalike) */
+	int timed, any_event, traits, stored_only;
+	char **events;         /* event types that can change it */
+	unsigned nevents;
+	unsigned *tags, ntags; /* tags it reads */
+	unsigned *deps, ndeps; /* segments it reads */
+	unsigned *cols, ncols; /* columns it reads */
+	roaring_bitmap_t *m;
+	int dirty;
+};
+
+struct column {
+	char *canon;
+	const struct cexpr *x;
+	uint32_t id;
+	int built;
+};
+
+struct chunk {
+	uint64_t key; /* column id << 32 | chunk number */
+	uint64_t *cells;
+	int dirty;
+};
+
+struct text {
+	char *s;
+	size_t n;
+};
+
+struct seg {
+	struct cli cli;
+	const char *pipelines, *segs_dir, *group, *at, *id_type, *seed, *as, *region;
+	long batch, commit_ms, size;
+	int nosync, exit_at_end, resume, rebuild, unmask;
+
+	struct store *st;
+	MDB_dbi people, members, due, cols, texts, dict, defs, state;
+	struct filter f;
+
+	/* definitions */
+	struct agg_spec *specs;
+	unsigned nspecs, capspecs;
+	struct segdef *segs;
+	unsigned nsegs, capsegs, compiling;
+	int compiling_timed;
+	char **tagnames;
+	unsigned ntagnames, captagnames;
+	uint32_t *tag_slots;
+	struct profile_layout L;
+	struct column *colv;
+	unsigned ncols, capcols;
+	struct { const struct cexpr *x; unsigned col; } *xcol;
+	unsigned nxcol, capxcol;
+	unsigned ntimed;
+
+	/* dictionary: a(ggregates) t(raits) g (tags) c(olumns) */
+	struct { char *name; uint32_t slot; } *traits;
+	unsigned ntraits, captraits;
+	uint32_t next_slot[4];
+	int dict_dirty;
+
+	/* cell texts */
+	struct text *textv;
+	uint32_t ntext, captext;
+	uint32_t *thash; /* id + 1, open addressing */
+	size_t thcap;
+
+	/* column chunks being written */
+	struct chunk *ch;
+	size_t chcap, nch;
+
+	roaring_bitmap_t *present;
+	int present_dirty;
+	int64_t clock;    /* the stream's clock (ms), INT64_MIN before any */
+	int64_t fired;    /* deadlines are fired up to this day */
+
+	struct profile p, q;
+	uint32_t due_of_p;
+	unsigned char *mask, *flip;
+	unsigned char *memo_state;
+	struct aggres *memo;
+	const struct profile *memo_profile;
+	int64_t memo_clock;
+	unsigned long long memo_gen, gen;
+	struct json_doc doc;
+	struct buf rec, line, tmp, cause;
+	uint32_t cur;
+	unsigned long long events, tagrecs, merges, ticks, flips, fired_people, dups;
+};
+
+static const char ns_char[4] = {'a', 't', 'g', 'c'};
+
+/* ---- dictionary ---- */
+
+static int dict_get(struct seg *g, int ns, const char *name, size_t n, uint32_t *slot, int *built)
+{
+	struct buf k = BUF_INIT;
+	MDB_val v;
+	int r;
+
+	buf_addc(&k, ns_char[ns]);
+	buf_addc(&k, ':');
+	buf_add(&k, name, n);
+	r = store_get(g->st, g->dict, k.p, k.len, &v);
+	if (r == 1 && v.mv_size >= 4) {
+		*slot = store_get_be32(v.mv_data);
+		if (built)
+			*built = v.mv_size == 5 && ((const unsigned char *)v.mv_data)[4];
+	}
+	buf_release(&k);
+	return r == 1;
+}
+
+static void dict_put(struct seg *g, int ns, const char *name, size_t n, uint32_t slot, int built)
+{
+	struct buf k = BUF_INIT;
+	unsigned char be[5];
+
+	buf_addc(&k, ns_char[ns]);
+	buf_addc(&k, ':');
+	buf_add(&k, name, n);
+	store_be32(be, slot);
+	be[4] = (unsigned char)built;
+	store_put(g->st, g->dict, k.p, k.len, be, ns == 3 ? 5 : 4);
+	buf_release(&k);
+}
+
+static uint32_t dict_assign(struct seg *g, int ns, const char *name, size_t n)
+{
+	uint32_t slot = 0;
+
+	if (dict_get(g, ns, name, n, &slot, NULL))
+		return slot;
+	slot = g->next_slot[ns]++;
+	dict_put(g, ns, name, n, slot, 0);
+	g->dict_dirty = 1;
+	return slot;
+}
+
+static void dict_save_counters(struct seg *g)
+{
+	int ns;
+
+	if (!g->dict_dirty)
+		return;
+	for (ns = 0; ns < 4; ns++) {
+		char key[3] = {'#', ns_char[ns], 0};
+		unsigned char be[4];
+		store_be32(be, g->next_slot[ns]);
+		store_put(g->st, g->dict, key, 2, be, 4);
+	}
+	g->dict_dirty = 0;
+}
+
+static int dict_load(struct seg *g)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, ns;
+
+	if (!txn || mdb_cursor_open(txn, g->dict, &cur))
+		return -1;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const char *s = k.mv_data;
+		if (v.mv_size < 4 || k.mv_size < 2)
+			continue;
+		for (ns = 0; ns < 4; ns++)
+			if (s[0] == '#' && s[1] == ns_char[ns] && k.mv_size == 2)
+				g->next_slot[ns] = store_get_be32(v.mv_data);
+		if (s[0] == 't' && s[1] == ':') {
+			if (g->ntraits == g->captraits) {
+				g->captraits = g->captraits ? g->captraits * 2 : 32;
+				g->traits = xrealloc(g->traits, g->captraits * sizeof *g->traits);
+			}
+			g->traits[g->ntraits].name = xstrndup(s + 2, k.mv_size - 2);
+			g->traits[g->ntraits++].slot = store_get_be32(v.mv_data);
+		}
+	}
+	mdb_cursor_close(cur);
+	return 0;
+}
+
+#define MAX_TRAIT_NAMES 4096
+
+static uint32_t trait_slot(struct seg *g, const char *name, size_t n)
+{
+	unsigned i;
+
+	for (i = 0; i < g->ntraits; i++)
+		if (!strncmp(g->traits[i].name, name, n) && !g->traits[i].name[n])
+			return g->traits[i].slot;
+	if (g->ntraits >= MAX_TRAIT_NAMES || memchr(name, 0, n))
+		return UINT32_MAX;
+	if (g->ntraits == g->captraits) {
+		g->captraits = g->captraits ? g->captraits * 2 : 32;
+		g->traits = xrealloc(g->traits, g->captraits * sizeof *g->traits);
+	}
+	g->traits[g->ntraits].name = xstrndup(name, n);
+	g->traits[g->ntraits].slot = dict_assign(g, 1, name, n);
+	return g->traits[g->ntraits++].slot;
+}
+
+static uint32_t name_slot(void *ctx, const char *name, size_t n)
+{
+	return trait_slot(ctx, name, n);
+}
+
+/* ---- cell texts ---- */
+
+static void text_index(struct seg *g, uint32_t id)
+{
+	size_t mask = g->thcap - 1, i;
+
+	i = hash64(g->textv[id].s, g->textv[id].n, 7) & mask;
+	while (g->thash[i])
+		i = (i + 1) & mask;
+	g->thash[i] = id + 1;
+}
+
+static void text_add(struct seg *g, const char *s, size_t n)
+{
+	uint32_t i;
+
+	if (g->ntext == g->captext) {
+		g->captext = g->captext ? g->captext * 2 : 256;
+		g->textv = xrealloc(g->textv, g->captext * sizeof *g->textv);
+	}
+	g->textv[g->ntext].s = xstrndup(s, n);
+	g->textv[g->ntext].n = n;
+	g->ntext++;
+	if ((size_t)g->ntext * 2 > g->thcap) {
+		free(g->thash);
+		g->thcap = g->thcap ? g->thcap * 2 : 1024;
+		while ((size_t)g->ntext * 2 > g->thcap)
+			g->thcap *= 2;
+		g->thash = xcalloc(g->thcap, sizeof *g->thash);
+		for (i = 0; i < g->ntext; i++)
+			text_index(g, i);
+	} else {
+		text_index(g, g->ntext - 1);
+	}
+}
+
+static uint32_t text_id(struct seg *g, const char *s, size_t n)
+{
+	size_t mask, i;
+	unsigned char be[4];
+
+	if (g->thcap) {
+		mask = g->thcap - 1;
+		for (i = hash64(s, n, 7) & mask; g->thash[i]; i = (i + 1) & mask) {
+			struct text *t = &g->textv[g->thash[i] - 1];
+			if (t->n == n && !memcmp(t->s, s, n))
+				return g->thash[i] - 1;
+		}
+	}
+	text_add(g, s, n);
+	store_be32(be, g->ntext - 1);
+	store_put(g->st, g->texts, be, 4, s, n);
+	return g->ntext - 1;
+}
+
+static int texts_load(struct seg *g)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if (!txn || mdb_cursor_open(txn, g->texts, &cur))
+		return -1;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 4 || store_get_be32(k.mv_data) != g->ntext) {
+			cli_err("segmenter.texts is damaged at %u", g->ntext);
+			mdb_cursor_close(cur);
+			return -1;
+		}
+		text_add(g, v.mv_data, v.mv_size);
+	}
+	mdb_cursor_close(cur);
+	return 0;
+}
+
+static void rows_text(void *ctx, uint32_t id, const char **s, size_t *n)
+{
+	struct seg *g = ctx;
+	*s = g->textv[id].s;
+	*n = g->textv[id].n;
+}
+
+static uint64_t cell_of(struct seg *g, const struct cval *v)
+{
+	struct buf *b = &g->tmp;
+
+	switch (v->k) {
+	case CV_NONE:
+		return CELL_NONE;
+	case CV_NUM:
+		return cell_of_num(v->num);
+	default:
+		buf_reset(b);
+		cval_write(v, b);
+		return CELL_TEXT | text_id(g, b->p, b->len);
+	}
+}
+
+/* ---- column chunks ---- */
+
+static struct chunk *chunk_find(struct seg *g, uint32_t col, uint32_t no, int make)
+{
+	uint64_t key = (uint64_t)col << 32 | no;
+	size_t mask, i;
+	struct chunk *c;
+
+	if (g->nch * 2 >= g->chcap) {
+		struct chunk *old = g->ch;
+		size_t oc = g->chcap, j;
+		g->chcap = oc ? oc * 2 : 1024;
+		g->ch = xcalloc(g->chcap, sizeof *g->ch);
+		for (j = 0; j < oc; j++) {
+			if (!old[j].cells)
+				continue;
+			for (i = (old[j].key * 0x9E3779B97F4A7C15ull >> 20) & (g->chcap - 1); g->ch[i].cells;
+			     i = (i + 1) & (g->chcap - 1))
+				;
+			g->ch[i] = old[j];
+		}
+		free(old);
+	}
+	mask = g->chcap - 1;
+	for (i = (key * 0x9E3779B97F4A7C15ull >> 20) & mask; g->ch[i].cells; i = (i + 1) & mask)
+		if (g->ch[i].key == key)
+			return &g->ch[i];
+	if (!make)
+		return NULL;
+	c = &g->ch[i];
+	c->key = key;
+	c->cells = xmalloc(CHUNK_ROWS * 8);
+	c->dirty = 0;
+	g->nch++;
+	{
+		unsigned char k[8];
+		MDB_val v;
+		unsigned r;
+		store_be32(k, col);
+		store_be32(k + 4, no);
+		if (store_get(g->st, g->cols, k, 8, &v) == 1 && v.mv_size == CHUNK_ROWS * 8) {
+			memcpy(c->cells, v.mv_data, CHUNK_ROWS * 8);
+		} else {
+			for (r = 0; r < CHUNK_ROWS; r++)
+				c->cells[r] = CELL_NONE;
+		}
+	}
+	return c;
+}
+
+static void cell_set(struct seg *g, uint32_t col, uint32_t row, uint64_t cell)
+{
+	struct chunk *c = chunk_find(g, g->colv[col].id, row / CHUNK_ROWS, 1);
+	uint64_t *p = &c->cells[row % CHUNK_ROWS];
+
+	if (*p != cell) {
+		*p = cell;
+		c->dirty = 1;
+	}
+}
+
+static void chunks_save(struct seg *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->chcap; i++) {
+		struct chunk *c = &g->ch[i];
+		unsigned char k[8];
+		if (!c->cells || !c->dirty)
+			continue;
+		store_be32(k, (uint32_t)(c->key >> 32));
+		store_be32(k + 4, (uint32_t)c->key);
+		store_put(g->st, g->cols, k, 8, c->cells, CHUNK_ROWS * 8);
+		c->dirty = 0;
+	}
+}
+
+/* Drop the chunks (after a commit: the store has them). */
+static void chunks_drop(struct seg *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->chcap; i++)
+		free(g->ch[i].cells);
+	free(g->ch);
+	g->ch = NULL;
+	g->chcap = g->nch = 0;
+}
+
+/* ---- definitions ---- */
+
+static int sc_agg_named(void *ctx, const char *name)
+{
+	struct seg *g = ctx;
+	unsigned i;
+
+	for (i = 0; i < g->nspecs; i++)
+		if (g->specs[i].name && !strcmp(g->specs[i].name, name)) {
+			if (g->specs[i].window)
+				g->compiling_timed = 1;
+			return (int)i;
+		}
+	return -1;
+}
+
+static int sc_agg_inline(void *ctx, struct agg_spec *s)
+{
+	struct seg *g = ctx;
+	unsigned i;
+
+	for (i = 0; i < g->nspecs; i++)
+		if (!strcmp(g->specs[i].canon, s->canon))
+			return (int)i;
+	if (g->nspecs == g->capspecs) {
+		g->capspecs = g->capspecs ? g->capspecs * 2 : 32;
+		g->specs = xrealloc(g->specs, g->capspecs * sizeof *g->specs);
+	}
+	g->specs[g->nspecs] = *s;
+	memset(s, 0, sizeof *s);
+	return (int)g->nspecs++;
+}
+
+static uint32_t sc_trait(void *ctx, const char *name)
+{
+	return trait_slot(ctx, name, strlen(name));
+}
+
+static int valid_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
+}
+
+static int sc_tag(void *ctx, const char *name, const char **why)
+{
+	struct seg *g = ctx;
+	unsigned i;
+
+	for (i = 0; i < g->ntagnames; i++)
+		if (!strcmp(g->tagnames[i], name))
+			return (int)i;
+	if (!valid_name(name)) {
+		*why = "not a tag name (lowercase letters, digits and _)";
+		return -1;
+	}
+	if (g->ntagnames == g->captagnames) {
+		g->captagnames = g->captagnames ? g->captagnames * 2 : 16;
+		g->tagnames = xrealloc(g->tagnames, g->captagnames * sizeof *g->tagnames);
+	}
+	g->tagnames[g->ntagnames] = xstrdup(name);
+	return (int)g->ntagnames++;
+}
+
+static int sc_segment(void *ctx, const char *name, const char **why)
+{
+	struct seg *g = ctx;
+	unsigned i;
+
+	for (i = 0; i < g->nsegs; i++) {
+		if (strcmp(g->segs[i].name, name))
+			continue;
+		if (i >= g->compiling) {
+			*why = i == g->compiling ? "a segment cannot contain itself"
+						 : "defined after this segment (a segment reads only segments defined before it)";
+			return -1;
+		}
+		return (int)i;
+	}
+	*why = "no such segment (a segment reads only segments defined before it)";
+	return -1;
+}
+
+static int sc_specs_fn(void *ctx, unsigned idx)
+{
+	return (int)((struct seg *)ctx)->specs[idx].fn;
+}
+
+static void scope_init(struct seg *g, struct cond_scope *sc, unsigned params)
+{
+	memset(sc, 0, sizeof *sc);
+	sc->ctx = g;
+	sc->agg_named = sc_agg_named;
+	sc->agg_inline = sc_agg_inline;
+	sc->trait = sc_trait;
+	sc->tag = sc_tag;
+	sc->segment = sc_segment;
+	sc->specs_fn = sc_specs_fn;
+	sc->params = params;
+}
+
+static int load_segment(struct seg *g, struct conf *c, unsigned obj, unsigned params, unsigned aggs)
+{
+	static const char *const keys[] = {"name", "folder", "description", "when", "static", NULL};
+	const struct json_doc *d = &c->doc;
+	struct segdef *s;
+	struct cond_scope sc;
+	struct buf canon = BUF_INIT;
+	unsigned v, st, i;
+
+	if (d->t[obj].type != JSON_OBJECT)
+		return conf_fail(c, obj, NULL, "want a segment definition object");
+	if (conf_keys(c, obj, keys))
+		return -1;
+	if (g->nsegs == g->capsegs) {
+		g->capsegs = g->capsegs ? g->capsegs * 2 : 32;
+		g->segs = xrealloc(g->segs, g->capsegs * sizeof *g->segs);
+	}
+	s = &g->segs[g->nsegs];
+	memset(s, 0, sizeof *s);
+	s->file = xstrdup(c->path);
+	g->compiling = g->nsegs;
+	g->nsegs++; /* owned from here: freed on failure too */
+	if (conf_str(c, obj, "name", &s->name) != 1)
+		return conf_fail(c, obj, "name", "every segment needs a name");
+	if (!valid_name(s->name))
+		return conf_fail(c, obj, "name", "'%s': use lowercase letters, digits and _", s->name);
+	for (i = 0; i + 1 < g->nsegs; i++)
+		if (!strcmp(g->segs[i].name, s->name))
+			return conf_fail(c, obj, "name", "segment '%s' is also defined in %s", s->name, g->segs[i].file);
+	if (conf_str(c, obj, "folder", &s->folder) < 0 || conf_str(c, obj, "description", &s->description) < 0)
+		return -1;
+	v = json_get(d, obj, "when", 4);
+	st = json_get(d, obj, "static", 6);
+	if (st && d->t[st].type != JSON_TRUE)
+		return conf_fail(c, obj, "static", "want true (a list uploaded with `segmenter upload`)");
+	if (!v == !st)
+		return conf_fail(c, obj, NULL, "a segment has exactly one of \"when\" (a condition) or \"static\": true");
+	if (st) {
+		s->canon = xstrdup("static");
+		return 0;
+	}
+	scope_init(g, &sc, params);
+	g->compiling_timed = 0;
+	if (!(s->when = cond_compile(c, v, &sc)))
+		return -1;
+	s->timed = sc.timed || g->compiling_timed;
+	/* what its membership was computed from: the condition, the file's
+	 * params and aggregates */
+	json_write_tok(d, v, &canon);
+	if (params) {
+		buf_adds(&canon, " params ");
+		json_write_tok(d, params, &canon);
+	}
+	if (aggs) {
+		buf_adds(&canon, " aggregates ");
+		json_write_tok(d, aggs, &canon);
+	}
+	s->canon = canon.p;
+	return 0;
+}
+
+static int load_file(struct seg *g, const char *path)
+{
+	static const char *const keys[] = {"description", "params", "aggregates", "segments", NULL};
+	struct conf c;
+	const struct json_doc *d;
+	unsigned params, aggs, v, k, i;
+	int rc = -1;
+
+	if (conf_load(&c, path))
+		goto out;
+	d = &c.doc;
+	if (conf_keys(&c, 0, keys))
+		goto out;
+	params = json_get(d, 0, "params", 6);
+	if (params && d->t[params].type != JSON_OBJECT) {
+		conf_fail(&c, 0, "params", "want an object of name: value");
+		goto out;
+	}
+	if ((aggs = json_get(d, 0, "aggregates", 10))) {
+		struct cond_scope sc;
+		if (d->t[aggs].type != JSON_OBJECT) {
+			conf_fail(&c, 0, "aggregates", "want an object of name: {\"fn\": …, \"event\": …}");
+			goto out;
+		}
+		scope_init(g, &sc, params);
+		for (k = 0, i = aggs + 1; k < d->t[aggs].size; k++, i = d->t[i + 1].next) {
+			struct agg_spec s;
+			struct buf name = BUF_INIT;
+			int ix;
+			json_str_get(d, i, &name);
+			if (sc_agg_named(g, name.p ? name.p : "") >= 0) {
+				conf_fail(&c, i + 1, NULL, "aggregate '%s' is defined twice", name.p);
+				buf_release(&name);
+				goto out;
+			}
+			if (cond_agg_parse(&c, i + 1, &sc, AGG_NFN, &s)) {
+				agg_spec_release(&s);
+				buf_release(&name);
+				goto out;
+			}
+			ix = sc_agg_inline(g, &s);
+			agg_spec_release(&s);
+			if (g->specs[ix].name) {
+				conf_fail(&c, i + 1, NULL, "aggregate '%s' is the same as '%s'", name.p,
+					  g->specs[ix].name);
+				buf_release(&name);
+				goto out;
+			}
+			g->specs[ix].name = name.p ? name.p : xstrdup("");
+		}
+	}
+	if ((v = json_get(d, 0, "segments", 8))) {
+		if (d->t[v].type != JSON_ARRAY) {
+			conf_fail(&c, 0, "segments", "want a list of segment definitions");
+			goto out;
+		}
+		for (k = 0, i = v + 1; k < d->t[v].size; k++, i = d->t[i].next)
+			if (load_segment(g, &c, i, params, aggs))
+				goto out;
+	}
+	rc = 0;
+out:
+	if (rc)
+		cli_err("%s", c.err.p ? c.err.p : path);
+	conf_release(&c);
+	return rc;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_defs(struct seg *g)
+{
+	char path[4096];
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	DIR *dir;
+	struct dirent *e;
+	int rc = 0;
+
+	if (!g->segs_dir) {
+		snprintf(path, sizeof path, "%s/segments", g->pipelines);
+		g->segs_dir = xstrdup(path);
+	}
+	if (!(dir = opendir(g->segs_dir))) {
+		cli_err("cannot read the segment definitions '%s': %s", g->segs_dir, strerror(errno));
+		return EXIT_CONFIG;
+	}
+	while ((e = readdir(dir))) {
+		size_t l = strlen(e->d_name);
+		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json"))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			names = xrealloc(names, cap * sizeof *names);
+		}
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(dir);
+	qsort(names, n, sizeof *names, name_cmp);
+	for (i = 0; i < n && !rc; i++) {
+		snprintf(path, sizeof path, "%s/%s", g->segs_dir, names[i]);
+		if (load_file(g, path))
+			rc = EXIT_CONFIG;
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (!rc && !n) {
+		cli_err("no segment definitions (*.json) in '%s'", g->segs_dir);
+		rc = EXIT_CONFIG;
+	}
+	return rc;
+}
+
+/* dependencies, gathered while walking a segment's values */
+struct depwalk {
+	struct seg *g;
+	struct segdef *s;
+};
+
+static void dep_agg(void *ctx, unsigned idx)
+{
+	struct depwalk *w = ctx;
+	const struct agg_spec *a = &w->g->specs[idx];
+	unsigned i, k;
+
+	if (!a->nevents) {
+		w->s->any_event = 1;
+		return;
+	}
+	for (i = 0; i < a->nevents; i++) {
+		for (k = 0; k < w->s->nevents; k++)
+			if (!strcmp(w->s->events[k], a->events[i]))
+				break;
+		if (k == w->s->nevents) {
+			w->s->events = xrealloc(w->s->events, (k + 1) * sizeof *w->s->events);
+			w->s->events[w->s->nevents++] = xstrdup(a->events[i]);
+		}
+	}
+}
+
+static void dep_trait(void *ctx, uint32_t slot)
+{
+	(void)slot;
+	((struct depwalk *)ctx)->s->traits = 1;
+}
+
+static void dep_tag(void *ctx, unsigned idx)
+{
+	struct segdef *s = ((struct depwalk *)ctx)->s;
+	unsigned i;
+
+	for (i = 0; i < s->ntags; i++)
+		if (s->tags[i] == idx)
+			return;
+	s->tags = xrealloc(s->tags, (s->ntags + 1) * sizeof *s->tags);
+	s->tags[s->ntags++] = idx;
+}
+
+static void dep_value(void *ctx, const struct cexpr *x)
+{
+	struct depwalk *w = ctx;
+	struct seg *g = w->g;
+	struct cexpr_refs r = {w, dep_agg, dep_trait, dep_tag, 0};
+	struct buf canon = BUF_INIT;
+	unsigned i;
+
+	cexpr_refs(x, &r);
+	if (r.any_event)
+		w->s->any_event = 1;
+	cexpr_canon(x, &g->L, &canon);
+	for (i = 0; i < g->ncols; i++)
+		if (!strcmp(g->colv[i].canon, canon.p))
+			break;
+	if (i == g->ncols) {
+		if (g->ncols == g->capcols) {
+			g->capcols = g->capcols ? g->capcols * 2 : 32;
+			g->colv = xrealloc(g->colv, g->capcols * sizeof *g->colv);
+		}
+		g->colv[i].canon = canon.p;
+		g->colv[i].x = x;
+		if (!dict_get(g, 3, canon.p, canon.len, &g->colv[i].id, &g->colv[i].built)) {
+			g->colv[i].id = g->next_slot[3]++;
+			g->colv[i].built = 0;
+			g->dict_dirty = 1;
+			dict_put(g, 3, canon.p, canon.len, g->colv[i].id, 0);
+		}
+		g->ncols++;
+	} else {
+		buf_release(&canon);
+	}
+	if (g->nxcol == g->capxcol) {
+		g->capxcol = g->capxcol ? g->capxcol * 2 : 64;
+		g->xcol = xrealloc(g->xcol, g->capxcol * sizeof *g->xcol);
+	}
+	g->xcol[g->nxcol].x = x;
+	g->xcol[g->nxcol++].col = i;
+	for (unsigned k = 0; k < w->s->ncols; k++)
+		if (w->s->cols[k] == i)
+			return;
+	w->s->cols = xrealloc(w->s->cols, (w->s->ncols + 1) * sizeof *w->s->cols);
+	w->s->cols[w->s->ncols++] = i;
+}
+
+static void dep_segment(void *ctx, unsigned idx)
+{
+	struct segdef *s = ((struct depwalk *)ctx)->s;
+	unsigned i;
+
+	for (i = 0; i < s->ndeps; i++)
+		if (s->deps[i] == idx)
+			return;
+	s->deps = xrealloc(s->deps, (s->ndeps + 1) * sizeof *s->deps);
+	s->deps[s->ndeps++] = idx;
+}
+
+static roaring_bitmap_t *members_get(struct seg *g, const char *name)
+{
+	MDB_val v;
+	roaring_bitmap_t *m = NULL;
+
+	if (store_get(g->st, g->members, name, strlen(name), &v) == 1)
+		m = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
+	return m ? m : roaring_bitmap_create();
+}
+
+static void members_put(struct seg *g, const char *name, roaring_bitmap_t *m)
+{
+	size_t n;
+	char *b;
+
+	roaring_bitmap_run_optimize(m);
+	n = roaring_bitmap_portable_size_in_bytes(m);
+	b = xmalloc(n ? n : 1);
+	roaring_bitmap_portable_serialize(m, b);
+	store_put(g->st, g->members, name, strlen(name), b, n);
+	free(b);
+}
+
+/* Give the definitions their numbers and columns, load memberships. */
+static void bind_defs(struct seg *g)
+{
+	unsigned i;
+
+	for (i = 0; i < g->nspecs; i++)
+		g->specs[i].slot = dict_assign(g, 0, g->specs[i].canon, strlen(g->specs[i].canon));
+	g->tag_slots = xcalloc(g->ntagnames + 1, sizeof *g->tag_slots);
+	for (i = 0; i < g->ntagnames; i++)
+		g->tag_slots[i] = dict_assign(g, 2, g->tagnames[i], strlen(g->tagnames[i]));
+	g->L.specs = g->specs;
+	g->L.naggs = g->nspecs;
+	g->L.tag_slots = g->tag_slots;
+	g->L.ntags = g->ntagnames;
+	profile_layout_index(&g->L);
+	for (i = 0; i < g->nsegs; i++) {
+		struct segdef *s = &g->segs[i];
+		struct depwalk w = {g, s};
+		if (s->when) {
+			cond_values(s->when, dep_value, &w);
+			cond_segments(s->when, dep_segment, &w);
+		}
+		g->ntimed += s->timed;
+		s->m = members_get(g, s->name);
+	}
+	g->mask = xcalloc(g->nsegs + 1, 1);
+	g->flip = xcalloc(g->nsegs + 1, 1);
+	{
+		MDB_val v;
+		g->present = NULL;
+		if (store_get(g->st, g->state, "people", 6, &v) == 1)
+			g->present = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
+		if (!g->present)
+			g->present = roaring_bitmap_create();
+	}
+}
+
+/* Definitions whose stored membership was computed from something else
+ * (or never): 1 when any, listing them in *out. */
+static int stale_defs(struct seg *g, struct buf *out)
+{
+	unsigned i;
+	int any = 0;
+
+	for (i = 0; i < g->nsegs; i++) {
+		MDB_val v;
+		const struct segdef *s = &g->segs[i];
+		if (!s->when)
+			continue;
+		if (store_get(g->st, g->defs, s->name, strlen(s->name), &v) == 1 &&
+		    v.mv_size == strlen(s->canon) && !memcmp(v.mv_data, s->canon, v.mv_size))
+			continue;
+		if (out) {
+			if (any)
+				buf_adds(out, ", ");
+			buf_adds(out, s->name);
+		}
+		any = 1;
+	}
+	for (i = 0; i < g->ncols; i++)
+		any |= !g->colv[i].built;
+	return any;
+}
+
+/* ---- evaluation ---- */
+
+static int env_segment(void *ctx, unsigned idx)
+{
+	struct seg *g = ctx;
+	return roaring_bitmap_contains(g->segs[idx].m, g->cur);
+}
+
+static const char *env_segment_name(void *ctx, unsigned idx)
+{
+	return ((struct seg *)ctx)->segs[idx].name;
+}
+
+static void env_init(struct seg *g, struct cond_env *e, const struct profile *p, int64_t clock)
+{
+	memset(e, 0, sizeof *e);
+	e->p = p;
+	e->L = &g->L;
+	e->clock = clock;
+	e->ctx = g;
+	e->segment = env_segment;
+	e->segment_name = env_segment_name;
+	if (g->memo_profile == p && g->memo_clock == clock && g->memo_gen == g->gen) {
+		e->memo_state = g->memo_state;
+		e->memo = g->memo;
+	}
+}
+
+static void memo_start(struct seg *g, const struct profile *p, int64_t clock)
+{
+	if (!g->memo_state) {
+		g->memo_state = xcalloc(g->nspecs + 1, 1);
+		g->memo = xcalloc(g->nspecs + 1, sizeof *g->memo);
+	}
+	memset(g->memo_state, 0, g->nspecs + 1);
+	g->memo_profile = p;
+	g->memo_clock = clock;
+	g->memo_gen = ++g->gen;
+}
+
+static int where_match(void *ctx, const struct agg_spec *s, const struct json_doc *d, uint32_t ev)
+{
+	struct seg *g = ctx;
+	struct cond_env e;
+
+	env_init(g, &e, &g->p, g->clock);
+	e.doc = d;
+	e.ev = ev;
+	return cond_eval(s->where, &e);
+}
+
+static int64_t day_of(int64_t t)
+{
+	return t >= 0 ? t / DAY_MS : -((-t + DAY_MS - 1) / DAY_MS);
+}
+
+static void emit_segment(struct seg *g, uint32_t oneid, const struct segdef *s, int enter, int64_t ts)
+{
+	char t[CLOCK_ISO_LEN + 1], key[16];
+	int kl;
+
+	clock_format(ts, t);
+	buf_reset(&g->line);
+	buf_adds(&g->line, "{\"type\":\"$segment\",\"event_id\":");
+	buf_reset(&g->tmp);
+	buf_printf(&g->tmp, "seg:%s:%s", g->cause.p ? g->cause.p : "", s->name);
+	json_write_str(&g->line, g->tmp.p, g->tmp.len);
+	buf_printf(&g->line, ",\"ts\":\"%s\",\"oneid\":%u,\"segment\":\"%s\",\"op\":\"%s\"}", t, oneid, s->name,
+		   enter ? "enter" : "exit");
+	kl = snprintf(key, sizeof key, "%u", oneid);
+	g->flips++;
+	filter_emit(&g->f, key, (size_t)kl, g->line.p, g->line.len);
+}
+
+/* Re-evaluate the segments of p marked in g->mask (and those reading a
+ * segment that changed) at clock; emit the changes; keep the columns of
+ * what was evaluated. Returns p's next deadline (a day, or NO_DUE). */
+static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock)
+{
+	struct cond_env e;
+	unsigned i, k;
+	int64_t due = INT64_MAX;
+
+	memo_start(g, p, clock);
+	env_init(g, &e, p, clock);
+	g->cur = p->oneid;
+	memset(g->flip, 0, g->nsegs);
+	for (i = 0; i < g->nsegs; i++) {
+		struct segdef *s = &g->segs[i];
+		int need = g->mask[i], now, was;
+		if (!s->when)
+			continue;
+		for (k = 0; k < s->ndeps && !need; k++)
+			need = g->flip[s->deps[k]];
+		if (!need)
+			continue;
+		for (k = 0; k < s->ncols; k++) {
+			struct cval v;
+			cexpr_cell(g->colv[s->cols[k]].x, &e, &v);
+			cell_set(g, s->cols[k], p->oneid, cell_of(g, &v));
+		}
+		now = cond_eval(s->when, &e);
+		was = roaring_bitmap_contains(s->m, p->oneid);
+		if (now == was)
+			continue;
+		if (now)
+			roaring_bitmap_add(s->m, p->oneid);
+		else
+			roaring_bitmap_remove(s->m, p->oneid);
+		s->dirty = 1;
+		g->flip[i] = 1;
+		emit_segment(g, p->oneid, s, now, clock);
+	}
+	for (i = 0; g->ntimed && i < g->nsegs; i++) {
+		int64_t d;
+		if (!g->segs[i].timed)
+			continue;
+		d = cond_next_day(g->segs[i].when, &e);
+		if (d < due)
+			due = d;
+	}
+	g->memo_profile = NULL;
+	return due > 0 && due < (int64_t)NO_DUE ? (uint32_t)due : NO_DUE;
+}
+
+/* ---- people in LMDB ---- */
+
+/* Load oneid into p (g->due_of_p its deadline): 1 found, 0 new, -1 error. */
+static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_t *due)
+{
+	unsigned char key[4];
+	MDB_val v;
+	int r;
+
+	store_be32(key, oneid);
+	p->oneid = oneid;
+	*due = NO_DUE;
+	r = store_get(g->st, g->people, key, 4, &v);
+	if (r < 0) {
+		g->f.fatal = EXIT_IO;
+		return -1;
+	}
+	if (r == 0 || v.mv_size < 4) {
+		profile_reset(p, &g->L, oneid);
+		return 0;
+	}
+	*due = store_get_be32(v.mv_data);
+	if (profile_decode(p, &g->L, (const char *)v.mv_data + 4, v.mv_size - 4)) {
+		cli_err("person %u in segmenter.people is damaged; it starts again empty", oneid);
+		profile_reset(p, &g->L, oneid);
+		return 0;
+	}
+	return 1;
+}
+
+static void due_key(unsigned char k[8], uint32_t day, uint32_t oneid)
+{
+	store_be32(k, day);
+	store_be32(k + 4, oneid);
+}
+
+static void save_person(struct seg *g, struct profile *p, uint32_t old_due, uint32_t due, int64_t clock)
+{
+	unsigned char key[8];
+
+	profile_prune(p, &g->L, clock);
+	buf_reset(&g->rec);
+	store_be32(key, due);
+	buf_add(&g->rec, key, 4);
+	{
+		struct buf body = BUF_INIT;
+		profile_encode(p, &g->L, &body);
+		buf_add(&g->rec, body.p, body.len);
+		buf_release(&body);
+	}
+	store_be32(key, p->oneid);
+	store_put(g->st, g->people, key, 4, g->rec.p, g->rec.len);
+	if (old_due != due) {
+		if (old_due != NO_DUE) {
+			due_key(key, old_due, p->oneid);
+			store_del(g->st, g->due, key, 8);
+		}
+		if (due != NO_DUE) {
+			due_key(key, due, p->oneid);
+			store_put(g->st, g->due, key, 8, "", 0);
+		}
+	}
+	if (!roaring_bitmap_contains(g->present, p->oneid)) {
+		roaring_bitmap_add(g->present, p->oneid);
+		g->present_dirty = 1;
+	}
+}
+
+static void save_state(struct seg *g)
+{
+	unsigned char be[8];
+
+	store_be64(be, (uint64_t)g->clock);
+	store_put(g->st, g->state, "clock", 5, be, 8);
+	store_be64(be, (uint64_t)g->fired);
+	store_put(g->st, g->state, "fired", 5, be, 8);
+}
+
+static void load_state(struct seg *g)
+{
+	MDB_val v;
+
+	g->clock = INT64_MIN;
+	g->fired = INT64_MIN;
+	if (store_get(g->st, g->state, "clock", 5, &v) == 1 && v.mv_size == 8)
+		g->clock = (int64_t)store_get_be64(v.mv_data);
+	if (store_get(g->st, g->state, "fired", 5, &v) == 1 && v.mv_size == 8)
+		g->fired = (int64_t)store_get_be64(v.mv_data);
+}
+
+static int before_commit(void *ctx)
+{
+	struct seg *g = ctx;
+	unsigned i;
+
+	for (i = 0; i < g->nsegs; i++)
+		if (g->segs[i].dirty) {
+			members_put(g, g->segs[i].name, g->segs[i].m);
+			g->segs[i].dirty = 0;
+		}
+	if (g->present_dirty) {
+		size_t n;
+		char *b;
+		roaring_bitmap_run_optimize(g->present);
+		n = roaring_bitmap_portable_size_in_bytes(g->present);
+		b = xmalloc(n ? n : 1);
+		roaring_bitmap_portable_serialize(g->present, b);
+		store_put(g->st, g->state, "people", 6, b, n);
+		free(b);
+		g->present_dirty = 0;
+	}
+	chunks_save(g);
+	dict_save_counters(g);
+	save_state(g);
+	return 0;
+}
+
+static void after_commit(void *ctx)
+{
+	struct seg *g = ctx;
+	/* the store holds them now; keep the memory bounded */
+	if (g->nch > 4096)
+		chunks_drop(g);
+}
+
+/* ---- deadlines ---- */
+
+/* Fire every deadline up to day `upto`, in (day, oneid) order: each person
+ * is re-evaluated at the start of the day, timed segments only. */
+static int fire_due(struct seg *g, int64_t upto)
+{
+	int rc;
+	uint32_t *batch = NULL;
+	size_t cap = 0;
+
+	if (upto <= 0 || upto >= (int64_t)NO_DUE)
+		return 0;
+	for (;;) {
+		MDB_txn *txn;
+		MDB_cursor *cur;
+		MDB_val k, v;
+		size_t n = 0, i;
+		int r;
+
+		if ((rc = filter_commit(&g->f)))
+			break;
+		txn = store_read_txn(g->st);
+		if (!txn || mdb_cursor_open(txn, g->due, &cur)) {
+			rc = EXIT_IO;
+			break;
+		}
+		for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0 && n < 65536;
+		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			if (k.mv_size != 8)
+				continue;
+			if (store_get_be32(k.mv_data) > upto)
+				break;
+			if (n + 2 > cap) {
+				cap = cap ? cap * 2 : 1024;
+				batch = xrealloc(batch, cap * sizeof *batch);
+			}
+			batch[n++] = store_get_be32(k.mv_data);
+			batch[n++] = store_get_be32((const unsigned char *)k.mv_data + 4);
+		}
+		mdb_cursor_close(cur);
+		if (!n)
+			break;
+		for (i = 0; i < n; i += 2) {
+			uint32_t day = batch[i], oneid = batch[i + 1], old, due;
+			unsigned char key[8];
+			int64_t at = (int64_t)day * DAY_MS;
+			unsigned j;
+			if (load_person(g, &g->p, oneid, &old) != 1 || old != day) {
+				due_key(key, day, oneid); /* left behind: drop it */
+				store_del(g->st, g->due, key, 8);
+				continue;
+			}
+			for (j = 0; j < g->nsegs; j++)
+				g->mask[j] = (unsigned char)g->segs[j].timed;
+			buf_reset(&g->cause);
+			buf_printf(&g->cause, "due:%u:%u", day, oneid);
+			due = evaluate(g, &g->p, at);
+			save_person(g, &g->p, old, due, at);
+			g->fired_people++;
+			if (g->f.fatal) {
+				rc = g->f.fatal;
+				goto out;
+			}
+		}
+	}
+out:
+	free(batch);
+	return rc;
+}
+
+/* The clock reaches ts: fire the deadlines of the days it enters. */
+static void advance(struct seg *g, int64_t ts)
+{
+	int64_t day;
+
+	if (g->clock != INT64_MIN && ts <= g->clock)
+		return;
+	g->clock = ts;
+	day = day_of(ts);
+	if (g->fired == INT64_MIN) {
+		g->fired = day;
+		return;
+	}
+	if (day > g->fired) {
+		int rc = fire_due(g, day);
+		if (rc)
+			g->f.fatal = rc;
+		g->fired = day;
+	}
+}
+
+/* ---- the filter ---- */
+
+static int parse_ts(const struct json_doc *d, uint32_t t, int64_t *ts)
+{
+	const char *why;
+
+	if (!t || d->t[t].type != JSON_STRING)
+		return -1;
+	return clock_parse(d->s + d->t[t].off, d->t[t].len, NULL, ts, &why);
+}
+
+static int parse_oneid(const struct json_doc *d, uint32_t t, uint32_t *out)
+{
+	uint64_t v = 0;
+	uint32_t i;
+	const char *s;
+
+	if (!t || d->t[t].type != JSON_NUMBER || !d->t[t].len || d->t[t].len > 10)
+		return -1;
+	s = d->s + d->t[t].off;
+	for (i = 0; i < d->t[t].len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (!v || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static void set_cause(struct seg *g, const struct json_doc *d, uint32_t eid)
+{
+	buf_reset(&g->cause);
+	if (eid && d->t[eid].type == JSON_STRING)
+		json_str_get(d, eid, &g->cause);
+}
+
+/* A person leaves for good (merged into another): exits, cells, deadline. */
+static void person_gone(struct seg *g, uint32_t oneid, uint32_t due, uint32_t into)
+{
+	unsigned char key[8];
+	unsigned i;
+
+	for (i = 0; i < g->nsegs; i++) {
+		struct segdef *s = &g->segs[i];
+		if (!roaring_bitmap_contains(s->m, oneid))
+			continue;
+		roaring_bitmap_remove(s->m, oneid);
+		s->dirty = 1;
+		emit_segment(g, oneid, s, 0, g->clock);
+		if (!s->when && !roaring_bitmap_contains(s->m, into)) {
+			/* a list names the person, who lives on as `into` */
+			roaring_bitmap_add(s->m, into);
+			emit_segment(g, into, s, 1, g->clock);
+		}
+	}
+	for (i = 0; i < g->ncols; i++)
+		cell_set(g, i, oneid, CELL_NONE);
+	store_be32(key, oneid);
+	store_del(g->st, g->people, key, 4);
+	if (due != NO_DUE) {
+		due_key(key, due, oneid);
+		store_del(g->st, g->due, key, 8);
+	}
+	roaring_bitmap_remove(g->present, oneid);
+	g->present_dirty = 1;
+}
+
+static void on_merge(struct seg *g, const struct json_doc *d, uint32_t oneid, uint32_t eid)
+{
+	uint32_t m = json_get(d, 0, "merged", 6), k, i, mid, old, qdue, due;
+	int any = 0;
+
+	if (load_person(g, &g->p, oneid, &old) < 0)
+		return;
+	set_cause(g, d, eid);
+	for (k = 0, i = m + 1; k < d->t[m].size; k++, i = d->t[i].next) {
+		if (parse_oneid(d, i, &mid) || mid == oneid)
+			continue;
+		if (load_person(g, &g->q, mid, &qdue) != 1)
+			continue;
+		profile_merge(&g->p, &g->q, &g->L);
+		person_gone(g, mid, qdue, oneid);
+		any = 1;
+	}
+	g->merges++;
+	if (!any)
+		return;
+	memset(g->mask, 1, g->nsegs);
+	due = evaluate(g, &g->p, g->clock);
+	save_person(g, &g->p, old, due, g->clock);
+}
+
+static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint32_t eid)
+{
+	uint32_t t = json_get(d, 0, "tag", 3), nv = json_get(d, 0, "new", 3), old, due;
+	unsigned i, k;
+	int any = 0;
+
+	for (i = 0; i < g->ntagnames; i++)
+		if (t && json_str_eq(d, t, g->tagnames[i], strlen(g->tagnames[i])))
+			break;
+	if (i == g->ntagnames)
+		return; /* no segment reads it */
+	if (load_person(g, &g->p, oneid, &old) < 0)
+		return;
+	buf_reset(&g->p.tags[i].v);
+	if (nv && d->t[nv].type != JSON_NULL) {
+		json_write_tok(d, nv, &g->p.tags[i].v);
+		g->p.tags[i].set = 1;
+	} else {
+		g->p.tags[i].set = 0;
+	}
+	for (k = 0; k < g->nsegs; k++) {
+		unsigned j;
+		g->mask[k] = 0;
+		for (j = 0; j < g->segs[k].ntags; j++)
+			if (g->segs[k].tags[j] == i)
+				g->mask[k] = 1;
+		any |= g->mask[k];
+	}
+	(void)any;
+	g->tagrecs++;
+	set_cause(g, d, eid);
+	due = evaluate(g, &g->p, g->clock);
+	save_person(g, &g->p, old, due, g->clock);
+}
+
+static void on_event(struct seg *g, const struct json_doc *d, uint32_t t_type, uint32_t oneid, int64_t ts,
+		     uint32_t eid)
+{
+	const char *type = d->s + d->t[t_type].off;
+	size_t tlen = d->t[t_type].len;
+	uint32_t old, due, tr = json_get(d, 0, "traits", 6);
+	int traits = tr && d->t[tr].type == JSON_OBJECT && d->t[tr].size;
+	unsigned i, k;
+
+	if (load_person(g, &g->p, oneid, &old) < 0)
+		return;
+	profile_apply(&g->p, &g->L, d, 0, type, tlen, ts, name_slot, where_match, g);
+	for (i = 0; i < g->nsegs; i++) {
+		struct segdef *s = &g->segs[i];
+		int m = s->any_event || (traits && s->traits);
+		for (k = 0; k < s->nevents && !m; k++)
+			m = strlen(s->events[k]) == tlen && !memcmp(s->events[k], type, tlen);
+		g->mask[i] = (unsigned char)m;
+	}
+	g->events++;
+	set_cause(g, d, eid);
+	due = evaluate(g, &g->p, g->clock);
+	save_person(g, &g->p, old, due, g->clock);
+}
+
+static void process(struct seg *g, const char *s, size_t n)
+{
+	struct json_doc *d = &g->doc;
+	const char *why;
+	size_t at;
+	uint32_t t_type, t_ts, t_oneid, t_id, oneid;
+	int64_t ts;
+	int sys;
+	char key[16];
+	int kl;
+
+	g->f.oc.in++;
+	if (json_parse(d, s, n, 64, &why, &at)) {
+		outcome_bad_json(&g->f.oc, why, at);
+		return;
+	}
+	if (d->t[0].type != JSON_OBJECT) {
+		OUTCOME_REJECT(&g->f.oc, "not a json object");
+		return;
+	}
+	t_type = json_get(d, 0, "type", 4);
+	t_ts = json_get(d, 0, "ts", 2);
+	t_oneid = json_get(d, 0, "oneid", 5);
+	t_id = json_get(d, 0, "event_id", 8);
+	if (!t_type || d->t[t_type].type != JSON_STRING || !d->t[t_type].len) {
+		OUTCOME_REJECT(&g->f.oc, "no \"type\": want events with a oneid (tagger's output)");
+		return;
+	}
+	sys = d->s[d->t[t_type].off] == '$';
+	if (sys && json_str_eq(d, t_type, "$tick", 5)) {
+		if (parse_ts(d, t_ts, &ts)) {
+			OUTCOME_REJECT(&g->f.oc, "$tick without a valid \"ts\"");
+			return;
+		}
+		g->f.oc.passed++;
+		g->ticks++;
+		if (filter_emit(&g->f, NULL, 0, s, n))
+			return;
+		advance(g, ts);
+		return;
+	}
+	if (sys && !json_str_eq(d, t_type, "$merge", 6) && !json_str_eq(d, t_type, "$tag", 4)) {
+		g->f.oc.passed++;
+		filter_emit(&g->f, NULL, 0, s, n);
+		return;
+	}
+	if (sys && json_str_eq(d, t_type, "$merge", 6)) {
+		uint32_t m = json_get(d, 0, "merged", 6);
+		if (!m || d->t[m].type != JSON_ARRAY) {
+			OUTCOME_REJECT(&g->f.oc, "$merge without a \"merged\" list of oneids");
+			return;
+		}
+	}
+	if (parse_oneid(d, t_oneid, &oneid)) {
+		OUTCOME_REJECT(&g->f.oc, "no valid \"oneid\": want events with a oneid (tagger's output)");
+		return;
+	}
+	if (parse_ts(d, t_ts, &ts)) {
+		OUTCOME_REJECT(&g->f.oc, "no valid \"ts\": want canonical events (ingest's output)");
+		return;
+	}
+	g->f.oc.passed++;
+	kl = snprintf(key, sizeof key, "%u", oneid);
+	if (filter_emit(&g->f, key, (size_t)kl, s, n))
+		return;
+	advance(g, ts);
+	if (g->f.fatal)
+		return;
+	if (!sys)
+		on_event(g, d, t_type, oneid, ts, t_id);
+	else if (json_str_eq(d, t_type, "$merge", 6))
+		on_merge(g, d, oneid, t_id);
+	else
+		on_tag(g, d, oneid, t_id);
+}
+
+static void on_record(void *ctx, const char *p, size_t n)
+{
+	process(ctx, p, n);
+}
+
+/* ---- full evaluation ---- */
+
+struct full {
+	struct seg *g;
+	size_t n;           /* rows */
+	uint64_t *present;
+	uint64_t **col;     /* by column index */
+	uint64_t **bits;    /* by segment */
+};
+
+static const uint64_t *rows_column(void *ctx, const struct cexpr *x)
+{
+	struct full *F = ctx;
+	struct seg *g = F->g;
+	unsigned i;
+
+	for (i = 0; i < g->nxcol; i++)
+		if (g->xcol[i].x == x)
+			return F->col[g->xcol[i].col];
+	return NULL; /* every value was registered when binding */
+}
+
+static const uint64_t *rows_segment(void *ctx, unsigned idx)
+{
+	return ((struct full *)ctx)->bits[idx];
+}
+
+static void rows_text_fn(void *ctx, uint32_t id, const char **s, size_t *n)
+{
+	rows_text(((struct full *)ctx)->g, id, s, n);
+}
+
+/* Load column i's cells for rows 0 … n-1 from the committed store. */
+static int column_load(struct seg *g, unsigned i, size_t n, uint64_t *out)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned char from[8];
+	size_t r;
+	int rc;
+
+	for (r = 0; r < n; r++)
+		out[r] = CELL_NONE;
+	if (!txn || mdb_cursor_open(txn, g->cols, &cur))
+		return -1;
+	store_be32(from, g->colv[i].id);
+	store_be32(from + 4, 0);
+	k.mv_data = from;
+	k.mv_size = 8;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		size_t base, m;
+		if (k.mv_size != 8 || store_get_be32(k.mv_data) != g->colv[i].id)
+			break;
+		if (v.mv_size != CHUNK_ROWS * 8)
+			continue;
+		base = (size_t)store_get_be32((const unsigned char *)k.mv_data + 4) * CHUNK_ROWS;
+		if (base >= n)
+			break;
+		m = n - base < CHUNK_ROWS ? n - base : CHUNK_ROWS;
+		memcpy(out + base, v.mv_data, m * 8);
+	}
+	mdb_cursor_close(cur);
+	return 0;
+}
+
+/* Compute the columns not yet built (all with rebuild) from the people. */
+static int backfill(struct seg *g, int all)
+{
+	unsigned char from[4] = {0, 0, 0, 0};
+	unsigned i, want = 0;
+	int rc, first = 1;
+
+	for (i = 0; i < g->ncols; i++)
+		want += all || !g->colv[i].built;
+	if (!want)
+		return 0;
+	for (;;) {
+		MDB_txn *txn;
+		MDB_cursor *cur;
+		MDB_val k, v;
+		int r, more = 0;
+
+		if ((rc = filter_commit(&g->f)))
+			return rc;
+		txn = store_read_txn(g->st);
+		if (!txn || mdb_cursor_open(txn, g->people, &cur))
+			return EXIT_IO;
+		k.mv_data = from;
+		k.mv_size = 4;
+		for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); r == 0;
+		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			struct cond_env e;
+			uint32_t oneid;
+			if (k.mv_size != 4 || v.mv_size < 4)
+				continue;
+			if (!first && !memcmp(k.mv_data, from, 4))
+				continue;
+			oneid = store_get_be32(k.mv_data);
+			g->p.oneid = oneid;
+			if (profile_decode(&g->p, &g->L, (const char *)v.mv_data + 4, v.mv_size - 4))
+				continue;
+			memo_start(g, &g->p, g->clock);
+			env_init(g, &e, &g->p, g->clock);
+			g->cur = oneid;
+			for (i = 0; i < g->ncols; i++) {
+				struct cval cv;
+				if (!all && g->colv[i].built)
+					continue;
+				cexpr_cell(g->colv[i].x, &e, &cv);
+				cell_set(g, i, oneid, cell_of(g, &cv));
+			}
+			g->memo_profile = NULL;
+			if (g->nch > 8192) {
+				memcpy(from, k.mv_data, 4);
+				more = 1;
+				break;
+			}
+		}
+		mdb_cursor_close(cur);
+		first = 0;
+		if (r != 0 && r != MDB_NOTFOUND) {
+			cli_err("cannot read segmenter.people: %s", mdb_strerror(r));
+			return EXIT_IO;
+		}
+		if ((rc = filter_commit(&g->f)))
+			return rc;
+		chunks_drop(g);
+		if (!more)
+			break;
+	}
+	for (i = 0; i < g->ncols; i++) {
+		g->colv[i].built = 1;
+		dict_put(g, 3, g->colv[i].canon, strlen(g->colv[i].canon), g->colv[i].id, 1);
+	}
+	return filter_commit(&g->f);
+}
+
+static roaring_bitmap_t *bits_to_roaring(const uint64_t *bits, size_t words)
+{
+	roaring_bitmap_t *r = roaring_bitmap_create();
+	uint32_t buf[4096];
+	size_t n = 0, w;
+
+	for (w = 0; w < words; w++) {
+		uint64_t x = bits[w];
+		while (x) {
+			buf[n++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
+			x &= x - 1;
+			if (n == 4096) {
+				roaring_bitmap_add_many(r, n, buf);
+				n = 0;
+			}
+		}
+	}
+	if (n)
+		roaring_bitmap_add_many(r, n, buf);
+	return r;
+}
+
+struct emit_ctx {
+	struct seg *g;
+	struct segdef *s;
+	int enter;
+	int64_t clock;
+};
+
+static bool emit_each(uint32_t oneid, void *ctx)
+{
+	struct emit_ctx *E = ctx;
+	struct seg *g = E->g;
+
+	buf_reset(&g->cause);
+	buf_printf(&g->cause, "recompute:%lld:%u", (long long)E->clock, oneid);
+	emit_segment(g, oneid, E->s, E->enter, E->clock);
+	return !g->f.fatal;
+}
+
+/* Evaluate every segment over the columns at the clock; emit the exits
+ * and entries against the stored membership and store the new one. */
+static int full_eval(struct seg *g, int64_t clock)
+{
+	struct full F;
+	struct cond_rows R;
+	size_t words;
+	unsigned k;
+	int rc = 0;
+
+	memset(&F, 0, sizeof F);
+	F.g = g;
+	F.n = roaring_bitmap_get_cardinality(g->present) ? (size_t)roaring_bitmap_maximum(g->present) + 1 : 1;
+	words = (F.n + 63) / 64;
+	F.present = xcalloc(words + 1, 8);
+	{
+		roaring_uint32_iterator_t *it = roaring_create_iterator(g->present);
+		while (it->has_value) {
+			F.present[it->current_value >> 6] |= 1ull << (it->current_value & 63);
+			roaring_advance_uint32_iterator(it);
+		}
+		roaring_free_uint32_iterator(it);
+	}
+	F.col = xcalloc(g->ncols + 1, sizeof *F.col);
+	for (k = 0; k < g->ncols; k++) {
+		F.col[k] = xmalloc(F.n * 8);
+		if (column_load(g, k, F.n, F.col[k])) {
+			rc = EXIT_IO;
+			goto out;
+		}
+	}
+	F.bits = xcalloc(g->nsegs + 1, sizeof *F.bits);
+	memset(&R, 0, sizeof R);
+	R.ctx = &F;
+	R.n = F.n;
+	R.today = day_of(clock);
+	R.present = F.present;
+	R.column = rows_column;
+	R.text = rows_text_fn;
+	R.ntext = g->ntext;
+	R.segment = rows_segment;
+	for (k = 0; k < g->nsegs; k++) {
+		struct segdef *s = &g->segs[k];
+		roaring_bitmap_t *nw, *gone, *came;
+		struct emit_ctx E = {g, s, 0, clock};
+		F.bits[k] = xcalloc(words + 1, 8);
+		if (!s->when) {
+			roaring_uint32_iterator_t *it = roaring_create_iterator(s->m);
+			while (it->has_value) {
+				if (it->current_value < F.n)
+					F.bits[k][it->current_value >> 6] |= 1ull << (it->current_value & 63);
+				roaring_advance_uint32_iterator(it);
+			}
+			roaring_free_uint32_iterator(it);
+			continue;
+		}
+		cond_eval_rows(s->when, &R, F.bits[k]);
+		nw = bits_to_roaring(F.bits[k], words);
+		gone = roaring_bitmap_andnot(s->m, nw);
+		came = roaring_bitmap_andnot(nw, s->m);
+		roaring_iterate(gone, emit_each, &E);
+		E.enter = 1;
+		roaring_iterate(came, emit_each, &E);
+		if (roaring_bitmap_get_cardinality(gone) || roaring_bitmap_get_cardinality(came)) {
+			roaring_bitmap_free(s->m);
+			s->m = nw;
+			s->dirty = 1;
+		} else {
+			roaring_bitmap_free(nw);
+		}
+		roaring_bitmap_free(gone);
+		roaring_bitmap_free(came);
+		store_put(g->st, g->defs, s->name, strlen(s->name), s->canon, strlen(s->canon));
+		if (g->f.fatal) {
+			rc = g->f.fatal;
+			goto out;
+		}
+	}
+out:
+	for (k = 0; k < g->ncols; k++)
+		free(F.col[k]);
+	free(F.col);
+	for (k = 0; F.bits && k < g->nsegs; k++)
+		free(F.bits[k]);
+	free(F.bits);
+	free(F.present);
+	return rc;
+}
+
+/* Bring stale definitions and new columns up to date at the clock. */
+static int refresh(struct seg *g, int64_t clock, int all)
+{
+	int rc;
+
+	if ((rc = backfill(g, all)))
+		return rc;
+	if ((rc = full_eval(g, clock)))
+		return rc;
+	return filter_commit(&g->f);
+}
+
+/* Record the definitions and columns as current (an empty state). */
+static void adopt(struct seg *g)
+{
+	unsigned i;
+
+	for (i = 0; i < g->nsegs; i++)
+		if (g->segs[i].when)
+			store_put(g->st, g->defs, g->segs[i].name, strlen(g->segs[i].name), g->segs[i].canon,
+				  strlen(g->segs[i].canon));
+	for (i = 0; i < g->ncols; i++)
+		if (!g->colv[i].built) {
+			g->colv[i].built = 1;
+			dict_put(g, 3, g->colv[i].canon, strlen(g->colv[i].canon), g->colv[i].id, 1);
+		}
+}
+
+static int run_filter(struct seg *g)
+{
+	int rc, i;
+
+	if ((rc = filter_open(&g->f)))
+		return rc;
+	if (g->clock == INT64_MIN)
+		adopt(g); /* nothing yet: the definitions start out current */
+	else if (stale_defs(g, NULL))
+		rc = refresh(g, g->clock, 0);
+	if (!g->cli.nin)
+		g->cli.in[g->cli.nin++] = "-";
+	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++)
+		rc = filter_run(&g->f, g->cli.in[i]);
+	rc = filter_close(&g->f, rc);
+	if (g->cli.verbose) {
+		outcome_print(&g->f.oc, "skipped");
+		fprintf(stderr, "%s: %llu events, %llu tag changes, %llu merges, %llu ticks, "
+			"%llu deadlines fired, %llu enter/exit\n", cli_prog, g->events, g->tagrecs, g->merges,
+			g->ticks, g->fired_people, g->flips);
+	}
+	return rc;
+}
+
+/* ---- operations ---- */
+
+static int parse_at(struct seg *g, int64_t *clock)
+{
+	const char *why;
+
+	if (!g->at) {
+		if (g->clock == INT64_MIN) {
+			cli_err("the stream has no clock yet (no events): give --at TIME");
+			return EXIT_USAGE;
+		}
+		*clock = g->clock;
+		return 0;
+	}
+	if (clock_parse(g->at, strlen(g->at), NULL, clock, &why)) {
+		cli_err("--at '%s': %s", g->at, why);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int op_recompute(struct seg *g)
+{
+	int64_t clock;
+	int rc;
+
+	if ((rc = parse_at(g, &clock)))
+		return rc;
+	if (g->clock != INT64_MIN && clock < g->clock) {
+		cli_err("--at %s is before the stream's clock: time moves forward only", g->at);
+		return EXIT_USAGE;
+	}
+	if ((rc = filter_open(&g->f)))
+		return rc;
+	advance(g, clock);
+	rc = g->f.fatal;
+	if (!rc)
+		rc = refresh(g, clock, g->rebuild);
+	return filter_close(&g->f, rc);
+}
+
+static int seg_index(struct seg *g, const char *name)
+{
+	unsigned i;
+	for (i = 0; i < g->nsegs; i++)
+		if (!strcmp(g->segs[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* The membership of a name: a defined segment, or a stored audience
+ * (lookalike). NULL after saying why. */
+static roaring_bitmap_t *audience(struct seg *g, const char *name, int *owned)
+{
+	int i = seg_index(g, name);
+	MDB_val v;
+
+	*owned = 0;
+	if (i >= 0)
+		return g->segs[i].m;
+	if (store_get(g->st, g->members, name, strlen(name), &v) == 1) {
+		*owned = 1;
+		return roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
+	}
+	cli_err("no segment '%s' (see `segmenter list`)", name);
+	return NULL;
+}
+
+static int warn_stale(struct seg *g)
+{
+	struct buf b = BUF_INIT;
+	if (stale_defs(g, &b) && b.len && !g->cli.quiet)
+		cli_err("warning: definitions changed since their membership was computed: %s (run `segmenter recompute`)",
+			b.p);
+	buf_release(&b);
+	return 0;
+}
+
+static int op_count(struct seg *g, int argc, char **argv)
+{
+	int i, owned;
+
+	if (argc < 1) {
+		cli_err("count wants SEGMENT…");
+		return EXIT_USAGE;
+	}
+	warn_stale(g);
+	for (i = 0; i < argc; i++) {
+		roaring_bitmap_t *m = audience(g, argv[i], &owned);
+		if (!m)
+			return EXIT_USAGE;
+		printf("%llu\t%s\n", (unsigned long long)roaring_bitmap_get_cardinality(m), argv[i]);
+		if (owned)
+			roaring_bitmap_free(m);
+	}
+	return 0;
+}
+
+static int op_overlap(struct seg *g, int argc, char **argv)
+{
+	roaring_bitmap_t **m;
+	int *owned, i, j, rc = 0;
+
+	if (argc < 2) {
+		cli_err("overlap wants two or more segments");
+		return EXIT_USAGE;
+	}
+	warn_stale(g);
+	m = xcalloc((size_t)argc, sizeof *m);
+	owned = xcalloc((size_t)argc, sizeof *owned);
+	for (i = 0; i < argc; i++)
+		if (!(m[i] = audience(g, argv[i], &owned[i]))) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	printf("segment");
+	for (i = 0; i < argc; i++)
+		printf("\t%s", argv[i]);
+	putchar('\n');
+	for (i = 0; i < argc; i++) {
+		printf("%s", argv[i]);
+		for (j = 0; j < argc; j++)
+			printf("\t%llu", (unsigned long long)(i == j ? roaring_bitmap_get_cardinality(m[i])
+								    : roaring_bitmap_and_cardinality(m[i], m[j])));
+		putchar('\n');
+	}
+out:
+	for (i = 0; i < argc; i++)
+		if (owned[i] && m[i])
+			roaring_bitmap_free(m[i]);
+	free(m);
+	free(owned);
+	return rc;
+}
+
+/* Mask an identifier's value: keep the first 3 and last 2 characters
+ * (phones: the country code too), the rest as '*'. */
+static void mask_value(const char *s, size_t n, struct buf *out)
+{
+	size_t i, keep_head = 3, keep_tail = 2;
+	const char *at = memchr(s, '@', n);
+
+	if (at) { /* email: a***@domain */
+		size_t local = (size_t)(at - s);
+		buf_add(out, s, local ? 1 : 0);
+		for (i = 1; i < local; i++)
+			buf_addc(out, '*');
+		buf_add(out, at, n - local);
+		return;
+	}
+	if (n && s[0] == '+')
+		keep_head = n > 12 ? 6 : 4;
+	if (n <= keep_head + keep_tail) {
+		for (i = 0; i < n; i++)
+			buf_addc(out, '*');
+		return;
+	}
+	buf_add(out, s, keep_head);
+	for (i = keep_head; i + keep_tail < n; i++)
+		buf_addc(out, '*');
+	buf_add(out, s + n - keep_tail, keep_tail);
+}
+
+struct export_ctx {
+	struct seg *g;
+	MDB_dbi idpeople;
+	int ids;
+	size_t tlen;
+	unsigned long long none;
+	struct buf out;
+};
+
+static bool export_each(uint32_t oneid, void *ctx)
+{
+	struct export_ctx *X = ctx;
+	struct seg *g = X->g;
+	unsigned char key[4];
+	MDB_val v;
+	const char *p, *end;
+	int found = 0;
+
+	if (!X->ids) {
+		printf("%u\n", oneid);
+		return true;
+	}
+	store_be32(key, oneid);
+	if (store_get(g->st, X->idpeople, key, 4, &v) != 1 || v.mv_size < 5) {
+		X->none++;
+		return true;
+	}
+	p = (const char *)v.mv_data + 5;
+	end = (const char *)v.mv_data + v.mv_size;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (len > X->tlen + 1 && !memcmp(p, g->id_type, X->tlen) && p[X->tlen] == ':') {
+			buf_reset(&X->out);
+			buf_printf(&X->out, "%u\t", oneid);
+			if (g->unmask)
+				buf_add(&X->out, p + X->tlen + 1, len - X->tlen - 1);
+			else
+				mask_value(p + X->tlen + 1, len - X->tlen - 1, &X->out);
+			puts(X->out.p);
+			found = 1;
+		}
+		p += len + 1;
+	}
+	X->none += !found;
+	return true;
+}
+
+static int op_export(struct seg *g, int argc, char **argv)
+{
+	struct export_ctx X;
+	roaring_bitmap_t *m;
+	int owned;
+
+	if (argc != 1) {
+		cli_err("export wants one SEGMENT");
+		return EXIT_USAGE;
+	}
+	warn_stale(g);
+	if (!(m = audience(g, argv[0], &owned)))
+		return EXIT_USAGE;
+	memset(&X, 0, sizeof X);
+	X.g = g;
+	if (g->id_type) {
+		X.ids = 1;
+		X.tlen = strlen(g->id_type);
+		if (store_dbi(g->st, "idmerge.people", 0, &X.idpeople)) {
+			cli_err("export --id needs idmerge's state in the same --db");
+			if (owned)
+				roaring_bitmap_free(m);
+			return EXIT_IO;
+		}
+	}
+	roaring_iterate(m, export_each, &X);
+	if (X.ids && X.none && !g->cli.quiet)
+		cli_err("%llu people of '%s' have no %s identifier", X.none, argv[0], g->id_type);
+	buf_release(&X.out);
+	if (owned)
+		roaring_bitmap_free(m);
+	return 0;
+}
+
+static int op_list(struct seg *g)
+{
+	struct buf b = BUF_INIT;
+	unsigned i;
+
+	for (i = 0; i < g->nsegs; i++) {
+		const struct segdef *s = &g->segs[i];
+		MDB_val v;
+		int fresh = !s->when || (store_get(g->st, g->defs, s->name, strlen(s->name), &v) == 1 &&
+					 v.mv_size == strlen(s->canon) && !memcmp(v.mv_data, s->canon, v.mv_size));
+		buf_reset(&b);
+		buf_adds(&b, "{\"segment\":");
+		json_write_str(&b, s->name, strlen(s->name));
+		buf_printf(&b, ",\"kind\":\"%s\",\"count\":%llu", s->when ? (s->timed ? "timed" : "dynamic") : "static",
+			   (unsigned long long)roaring_bitmap_get_cardinality(s->m));
+		if (!fresh)
+			buf_adds(&b, ",\"stale\":true");
+		if (s->folder) {
+			buf_adds(&b, ",\"folder\":");
+			json_write_str(&b, s->folder, strlen(s->folder));
+		}
+		if (s->description) {
+			buf_adds(&b, ",\"description\":");
+			json_write_str(&b, s->description, strlen(s->description));
+		}
+		buf_adds(&b, ",\"file\":");
+		json_write_str(&b, s->file, strlen(s->file));
+		buf_addc(&b, '}');
+		puts(b.p);
+	}
+	{ /* stored audiences that no definition names (lookalikes) */
+		MDB_txn *txn = store_read_txn(g->st);
+		MDB_cursor *cur;
+		MDB_val k, v;
+		int r;
+		if (txn && !mdb_cursor_open(txn, g->members, &cur)) {
+			for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0;
+			     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+				char name[256];
+				roaring_bitmap_t *m;
+				if (k.mv_size >= sizeof name)
+					continue;
+				memcpy(name, k.mv_data, k.mv_size);
+				name[k.mv_size] = 0;
+				if (seg_index(g, name) >= 0)
+					continue;
+				m = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
+				buf_reset(&b);
+				buf_adds(&b, "{\"segment\":");
+				json_write_str(&b, name, k.mv_size);
+				buf_printf(&b, ",\"kind\":\"audience\",\"count\":%llu}",
+					   (unsigned long long)(m ? roaring_bitmap_get_cardinality(m) : 0));
+				if (m)
+					roaring_bitmap_free(m);
+				puts(b.p);
+			}
+			mdb_cursor_close(cur);
+		}
+	}
+	buf_release(&b);
+	return 0;
+}
+
+static int op_explain(struct seg *g, int argc, char **argv)
+{
+	struct cond_env e;
+	struct buf out = BUF_INIT;
+	int64_t clock;
+	uint32_t oneid, due;
+	char *end;
+	unsigned long v;
+	int i, rc;
+
+	if (argc != 2) {
+		cli_err("explain wants ONEID SEGMENT");
+		return EXIT_USAGE;
+	}
+	errno = 0;
+	v = strtoul(argv[0], &end, 10);
+	if (errno || *end || !v || v > UINT32_MAX) {
+		cli_err("explain: '%s' is not a oneid", argv[0]);
+		return EXIT_USAGE;
+	}
+	oneid = (uint32_t)v;
+	if ((i = seg_index(g, argv[1])) < 0) {
+		cli_err("no segment '%s' (see `segmenter list`)", argv[1]);
+		return EXIT_USAGE;
+	}
+	if ((rc = parse_at(g, &clock)))
+		return rc;
+	if (load_person(g, &g->p, oneid, &due) != 1) {
+		cli_err("no person %u in segmenter.people", oneid);
+		return EXIT_REJECTS;
+	}
+	buf_printf(&out, "{\"oneid\":%u,\"segment\":", oneid);
+	json_write_str(&out, argv[1], strlen(argv[1]));
+	buf_printf(&out, ",\"member\":%s", roaring_bitmap_contains(g->segs[i].m, oneid) ? "true" : "false");
+	if (g->segs[i].when) {
+		char t[CLOCK_ISO_LEN + 1];
+		clock_format(clock, t);
+		buf_printf(&out, ",\"at\":\"%s\",\"condition\":", t);
+		env_init(g, &e, &g->p, clock);
+		g->cur = oneid;
+		cond_explain(g->segs[i].when, &e, &out);
+		if (due != NO_DUE) {
+			clock_format((int64_t)due * DAY_MS, t);
+			buf_printf(&out, ",\"next_check\":\"%s\"", t);
+		}
+	} else {
+		buf_adds(&out, ",\"static\":true");
+	}
+	buf_addc(&out, '}');
+	puts(out.p);
+	buf_release(&out);
+	return 0;
+}
+
+/* upload SEG FILE: a static segment becomes the people the file names, one
+ * identifier per line (type:value, or a bare oneid), resolved through
+ * idmerge's state. */
+static int op_upload(struct seg *g, int argc, char **argv)
+{
+	MDB_dbi ids;
+	FILE *fp;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long long lineno = 0, unknown = 0, bad = 0;
+	roaring_bitmap_t *nw, *gone, *came;
+	struct buf key = BUF_INIT;
+	struct segdef *s;
+	struct emit_ctx E;
+	int i, rc;
+
+	if (argc != 2) {
+		cli_err("upload wants SEGMENT FILE");
+		return EXIT_USAGE;
+	}
+	if ((i = seg_index(g, argv[0])) < 0 || g->segs[i].when) {
+		cli_err("upload: '%s' is not a static segment (declare it with \"static\": true)", argv[0]);
+		return EXIT_USAGE;
+	}
+	s = &g->segs[i];
+	if (store_dbi(g->st, "idmerge.ids", 0, &ids))
+		return EXIT_IO;
+	if (!strcmp(argv[1], "-"))
+		fp = stdin;
+	else if (!(fp = fopen(argv[1], "r"))) {
+		cli_err("cannot open '%s': %s", argv[1], strerror(errno));
+		return EXIT_IO;
+	}
+	nw = roaring_bitmap_create();
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		const char *colon, *why = NULL;
+		char type[64];
+		MDB_val v;
+		lineno++;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = 0;
+		if (!len)
+			continue;
+		colon = memchr(line, ':', (size_t)len);
+		if (!colon) {
+			char *end;
+			unsigned long o;
+			errno = 0;
+			o = strtoul(line, &end, 10);
+			if (errno || *end || !o || o > UINT32_MAX) {
+				cli_err("%s:%llu: want TYPE:VALUE or a oneid", argv[1], lineno);
+				bad++;
+				continue;
+			}
+			if (roaring_bitmap_contains(g->present, (uint32_t)o))
+				roaring_bitmap_add(nw, (uint32_t)o);
+			else
+				unknown++;
+			continue;
+		}
+		if ((size_t)(colon - line) >= sizeof type) {
+			cli_err("%s:%llu: identifier type too long", argv[1], lineno);
+			bad++;
+			continue;
+		}
+		memcpy(type, line, (size_t)(colon - line));
+		type[colon - line] = 0;
+		buf_reset(&key);
+		buf_adds(&key, type);
+		buf_addc(&key, ':');
+		if (norm_id(type, colon + 1, (size_t)(len - (colon + 1 - line)), g->region, &key, &why)) {
+			cli_err("%s:%llu: '%s': %s", argv[1], lineno, line, why ? why : "not a valid identifier");
+			bad++;
+			continue;
+		}
+		if (store_get(g->st, ids, key.p, key.len, &v) == 1 && v.mv_size == 4)
+			roaring_bitmap_add(nw, store_get_be32(v.mv_data));
+		else
+			unknown++;
+	}
+	free(line);
+	buf_release(&key);
+	if (fp != stdin)
+		fclose(fp);
+	if ((rc = filter_open(&g->f))) {
+		roaring_bitmap_free(nw);
+		return rc;
+	}
+	gone = roaring_bitmap_andnot(s->m, nw);
+	came = roaring_bitmap_andnot(nw, s->m);
+	E.g = g;
+	E.s = s;
+	E.clock = g->clock == INT64_MIN ? 0 : g->clock;
+	E.enter = 0;
+	roaring_iterate(gone, emit_each, &E);
+	E.enter = 1;
+	roaring_iterate(came, emit_each, &E);
+	roaring_bitmap_free(gone);
+	roaring_bitmap_free(came);
+	roaring_bitmap_free(s->m);
+	s->m = nw;
+	s->dirty = 1;
+	if (!g->cli.quiet)
+		cli_err("'%s': %llu people; %llu identifiers unknown, %llu lines refused",
+			s->name, (unsigned long long)roaring_bitmap_get_cardinality(nw), unknown, bad);
+	rc = filter_close(&g->f, 0);
+	return rc ? rc : (bad ? EXIT_REJECTS : 0);
+}
+
+/* ---- lookalike ---- */
+
+static int auc_cmp(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+	return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/*
+ * lookalike --seed SEG --size N --as NAME: features are the numeric
+ * columns (missing as the column mean, with a "has it" indicator) and the
+ * text columns' values one-hot; a logistic regression of seed against the
+ * rest (full-batch gradient descent on standardised features, a fixed
+ * number of steps, deterministic) scores every non-member; the N best
+ * become the audience NAME. A fifth of the seed (every fifth member) is
+ * held out of training; the AUC of held-out seed members against a sample
+ * of non-members is printed.
+ */
+static int op_lookalike(struct seg *g)
+{
+	roaring_bitmap_t *seedm, *out;
+	int owned, rc = 0;
+	size_t n, words, i, f, nf = 0, maxf = 256, ntrain = 0;
+	uint64_t *present;
+	double *X = NULL, *w = NULL, *score = NULL, *grad = NULL;
+	unsigned char *label = NULL, *holdout = NULL;
+	unsigned k;
+	uint32_t *fcol = NULL;
+	uint64_t *fval = NULL;
+
+	if (!g->seed || !g->as || g->size < 1) {
+		cli_err("lookalike wants --seed SEGMENT --size N --as NAME");
+		return EXIT_USAGE;
+	}
+	if (!valid_name(g->as) || seg_index(g, g->as) >= 0) {
+		cli_err("--as '%s': want a new name (lowercase letters, digits and _) that no definition uses", g->as);
+		return EXIT_USAGE;
+	}
+	if (!(seedm = audience(g, g->seed, &owned)))
+		return EXIT_USAGE;
+	if (roaring_bitmap_get_cardinality(seedm) < 10) {
+		cli_err("the seed '%s' has %llu people: want at least 10", g->seed,
+			(unsigned long long)roaring_bitmap_get_cardinality(seedm));
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	if ((rc = backfill(g, 0)))
+		goto done;
+	n = roaring_bitmap_get_cardinality(g->present) ? (size_t)roaring_bitmap_maximum(g->present) + 1 : 1;
+	words = (n + 63) / 64;
+	present = xcalloc(words + 1, 8);
+	{
+		roaring_uint32_iterator_t *it = roaring_create_iterator(g->present);
+		while (it->has_value) {
+			present[it->current_value >> 6] |= 1ull << (it->current_value & 63);
+			roaring_advance_uint32_iterator(it);
+		}
+		roaring_free_uint32_iterator(it);
+	}
+	/* features: per column a value (numbers) or one-hot of the most
+	 * common texts */
+	fcol = xcalloc(maxf, sizeof *fcol);
+	fval = xcalloc(maxf, sizeof *fval);
+	{
+		uint64_t *cells = xmalloc(n * 8);
+		for (k = 0; k < g->ncols && nf < maxf; k++) {
+			size_t nums = 0;
+			uint32_t *cnt = NULL;
+			if (column_load(g, k, n, cells)) {
+				free(cells);
+				rc = EXIT_IO;
+				goto done2;
+			}
+			cnt = xcalloc(g->ntext + 1, sizeof *cnt);
+			for (i = 0; i < n; i++) {
+				if (!(present[i >> 6] >> (i & 63) & 1))
+					continue;
+				if (CELL_IS_TEXT(cells[i]) && (uint32_t)cells[i] < g->ntext)
+					cnt[(uint32_t)cells[i]]++;
+				else if (cells[i] != CELL_NONE)
+					nums++;
+			}
+			if (nums && nf < maxf) {
+				fcol[nf] = k;
+				fval[nf++] = CELL_NONE; /* numeric */
+			}
+			for (;;) { /* the commonest texts, up to 8 per column */
+				uint32_t best = 0, bi = 0, t;
+				unsigned m = 0;
+				for (t = 0; t < g->ntext; t++)
+					if (cnt[t] > best) {
+						best = cnt[t];
+						bi = t;
+					}
+				if (!best || nf >= maxf)
+					break;
+				fcol[nf] = k;
+				fval[nf++] = CELL_TEXT | bi;
+				cnt[bi] = 0;
+				for (t = 0; t < g->ntext; t++)
+					m += cnt[t] > 0;
+				if (nf % 8 == 0 || !m)
+					break;
+			}
+			free(cnt);
+		}
+		if (!nf) {
+			cli_err("lookalike: the segments read no values to compare people by");
+			free(cells);
+			rc = EXIT_USAGE;
+			goto done2;
+		}
+		/* the matrix, rows = people, standardised */
+		X = xcalloc(n * nf + 1, sizeof *X);
+		for (f = 0; f < nf; f++) {
+			double sum = 0, sq = 0, cntp = 0, mean, sd;
+			if (column_load(g, fcol[f], n, cells)) {
+				free(cells);
+				rc = EXIT_IO;
+				goto done2;
+			}
+			for (i = 0; i < n; i++) {
+				double x;
+				if (!(present[i >> 6] >> (i & 63) & 1))
+					continue;
+				if (fval[f] == CELL_NONE) {
+					if (cells[i] == CELL_NONE || CELL_IS_TEXT(cells[i]))
+						continue;
+					memcpy(&x, &cells[i], 8);
+					if (!isfinite(x))
+						continue;
+					x = x > 0 ? log1p(x) : -log1p(-x); /* tame long tails */
+				} else {
+					x = cells[i] == fval[f];
+				}
+				X[i * nf + f] = x;
+				sum += x;
+				sq += x * x;
+				cntp++;
+			}
+			mean = cntp ? sum / cntp : 0;
+			sd = cntp ? sqrt(fmax(sq / cntp - mean * mean, 0)) : 0;
+			if (sd < 1e-9)
+				sd = 1;
+			for (i = 0; i < n; i++) {
+				int has;
+				double x;
+				if (!(present[i >> 6] >> (i & 63) & 1))
+					continue;
+				has = fval[f] != CELL_NONE ||
+				      (cells[i] != CELL_NONE && !CELL_IS_TEXT(cells[i]));
+				if (has) {
+					memcpy(&x, &cells[i], 8);
+					has = fval[f] != CELL_NONE || isfinite(x);
+				}
+				X[i * nf + f] = has ? (X[i * nf + f] - mean) / sd : 0;
+			}
+		}
+		free(cells);
+	}
+	/* labels, with every fifth seed member held out */
+	label = xcalloc(n + 1, 1);
+	holdout = xcalloc(n + 1, 1);
+	{
+		roaring_uint32_iterator_t *it = roaring_create_iterator(seedm);
+		size_t c = 0;
+		while (it->has_value) {
+			if (it->current_value < n) {
+				label[it->current_value] = 1;
+				holdout[it->current_value] = c++ % 5 == 4;
+			}
+			roaring_advance_uint32_iterator(it);
+		}
+		roaring_free_uint32_iterator(it);
+	}
+	/* non-members: every fifth held out for the AUC too */
+	{
+		size_t c = 0;
+		for (i = 0; i < n; i++)
+			if ((present[i >> 6] >> (i & 63) & 1) && !label[i])
+				holdout[i] = c++ % 5 == 4;
+	}
+	w = xcalloc(nf + 1, sizeof *w);
+	grad = xcalloc(nf + 1, sizeof *grad);
+	{
+		double npos = 0, nneg = 0;
+		int step;
+		for (i = 0; i < n; i++)
+			if ((present[i >> 6] >> (i & 63) & 1) && !holdout[i]) {
+				npos += label[i];
+				nneg += !label[i];
+				ntrain++;
+			}
+		for (step = 0; step < 200; step++) {
+			memset(grad, 0, (nf + 1) * sizeof *grad);
+			for (i = 0; i < n; i++) {
+				double z = w[nf], p, err, wt;
+				if (!(present[i >> 6] >> (i & 63) & 1) || holdout[i])
+					continue;
+				for (f = 0; f < nf; f++)
+					z += w[f] * X[i * nf + f];
+				p = 1 / (1 + exp(-z));
+				/* classes weighted equally */
+				wt = label[i] ? 0.5 / npos : 0.5 / nneg;
+				err = (p - label[i]) * wt;
+				for (f = 0; f < nf; f++)
+					grad[f] += err * X[i * nf + f];
+				grad[nf] += err;
+			}
+			for (f = 0; f <= nf; f++)
+				w[f] -= 1.0 * (grad[f] + (f < nf ? 1e-4 * w[f] : 0));
+		}
+	}
+	score = xcalloc(n + 1, sizeof *score);
+	for (i = 0; i < n; i++) {
+		double z = w[nf];
+		for (f = 0; f < nf; f++)
+			z += w[f] * X[i * nf + f];
+		score[i] = z;
+	}
+	{ /* AUC on the held-out people */
+		size_t m = 0, npos = 0, nneg = 0;
+		double *pairs = xcalloc(2 * n + 2, sizeof *pairs), rank_sum = 0, auc;
+		for (i = 0; i < n; i++)
+			if ((present[i >> 6] >> (i & 63) & 1) && holdout[i]) {
+				pairs[2 * m] = score[i];
+				pairs[2 * m + 1] = label[i];
+				m++;
+			}
+		qsort(pairs, m, 2 * sizeof *pairs, auc_cmp);
+		for (i = 0; i < m;) { /* midranks for ties */
+			size_t j = i;
+			double r;
+			while (j < m && pairs[2 * j] == pairs[2 * i])
+				j++;
+			r = (double)(i + j + 1) / 2;
+			for (; i < j; i++) {
+				if (pairs[2 * i + 1] > 0) {
+					rank_sum += r;
+					npos++;
+				} else {
+					nneg++;
+				}
+			}
+		}
+		auc = npos && nneg ? (rank_sum - (double)npos * (double)(npos + 1) / 2) / ((double)npos * (double)nneg)
+				   : NAN;
+		free(pairs);
+		/* the N best non-members (ties by oneid) */
+		{
+			double *cand = xcalloc(2 * n + 2, sizeof *cand);
+			size_t nc = 0, take;
+			for (i = 0; i < n; i++)
+				if ((present[i >> 6] >> (i & 63) & 1) && !label[i]) {
+					cand[2 * nc] = -score[i];
+					cand[2 * nc + 1] = (double)i;
+					nc++;
+				}
+			qsort(cand, nc, 2 * sizeof *cand, auc_cmp);
+			/* equal scores: keep oneid order (qsort is not stable) */
+			for (i = 0; i < nc;) {
+				size_t j = i, a, b;
+				while (j < nc && cand[2 * j] == cand[2 * i])
+					j++;
+				for (a = i + 1; a < j; a++)
+					for (b = a; b > i && cand[2 * b + 1] < cand[2 * (b - 1) + 1]; b--) {
+						double t0 = cand[2 * b], t1 = cand[2 * b + 1];
+						cand[2 * b] = cand[2 * (b - 1)];
+						cand[2 * b + 1] = cand[2 * (b - 1) + 1];
+						cand[2 * (b - 1)] = t0;
+						cand[2 * (b - 1) + 1] = t1;
+					}
+				i = j;
+			}
+			take = (size_t)g->size < nc ? (size_t)g->size : nc;
+			out = roaring_bitmap_create();
+			for (i = 0; i < take; i++)
+				roaring_bitmap_add(out, (uint32_t)cand[2 * i + 1]);
+			free(cand);
+		}
+		if ((rc = filter_open(&g->f)) == 0) {
+			members_put(g, g->as, out);
+			rc = filter_close(&g->f, 0);
+		}
+		printf("{\"audience\":\"%s\",\"seed\":\"%s\",\"seed_size\":%llu,\"size\":%llu,\"features\":%zu,"
+		       "\"trained_on\":%zu,\"holdout_auc\":%.4f}\n",
+		       g->as, g->seed, (unsigned long long)roaring_bitmap_get_cardinality(seedm),
+		       (unsigned long long)roaring_bitmap_get_cardinality(out), nf, ntrain, auc);
+		roaring_bitmap_free(out);
+	}
+done2:
+	free(present);
+done:
+	free(X);
+	free(w);
+	free(grad);
+	free(score);
+	free(label);
+	free(holdout);
+	free(fcol);
+	free(fval);
+	if (owned)
+		roaring_bitmap_free(seedm);
+	return rc;
+}
+
+/* ---- main ---- */
+
+static int handle(void *ctx, int key, const char *arg)
+{
+	struct seg *g = ctx;
+
+	switch (key) {
+	case OPT_PIPELINES: g->pipelines = arg; break;
+	case OPT_SEGMENTS: g->segs_dir = xstrdup(arg); break;
+	case OPT_GROUP: g->group = arg; break;
+	case OPT_BATCH:
+		return cli_long("batch", arg, 1, &g->batch);
+	case OPT_COMMIT_MS:
+		return cli_long("commit-ms", arg, 0, &g->commit_ms);
+	case OPT_NOSYNC: g->nosync = 1; break;
+	case OPT_RESUME: g->resume = 1; break;
+	case OPT_AT: g->at = arg; break;
+	case OPT_REBUILD: g->rebuild = 1; break;
+	case OPT_ID: g->id_type = arg; break;
+	case OPT_UNMASK: g->unmask = 1; break;
+	case OPT_SEED: g->seed = arg; break;
+	case OPT_SIZE:
+		return cli_long("size", arg, 1, &g->size);
+	case OPT_AS: g->as = arg; break;
+	case OPT_REGION: g->region = arg; break;
+	case 'e': g->exit_at_end = 1; break;
+	}
+	return 0;
+}
+
+static void defs_free(struct seg *g)
+{
+	unsigned i, k;
+
+	for (i = 0; i < g->nspecs; i++)
+		agg_spec_release(&g->specs[i]);
+	free(g->specs);
+	for (i = 0; i < g->nsegs; i++) {
+		struct segdef *s = &g->segs[i];
+		free(s->name);
+		free(s->folder);
+		free(s->description);
+		free(s->file);
+		free(s->canon);
+		cond_free(s->when);
+		for (k = 0; k < s->nevents; k++)
+			free(s->events[k]);
+		free(s->events);
+		free(s->tags);
+		free(s->deps);
+		free(s->cols);
+		if (s->m)
+			roaring_bitmap_free(s->m);
+	}
+	free(g->segs);
+	for (i = 0; i < g->ntagnames; i++)
+		free(g->tagnames[i]);
+	free(g->tagnames);
+	free(g->tag_slots);
+	for (i = 0; i < g->ncols; i++)
+		free(g->colv[i].canon);
+	free(g->colv);
+	free(g->xcol);
+	free(g->mask);
+	free(g->flip);
+	free(g->memo_state);
+	free(g->memo);
+	for (i = 0; i < g->ntraits; i++)
+		free(g->traits[i].name);
+	free(g->traits);
+	for (i = 0; i < g->ntext; i++)
+		free(g->textv[i].s);
+	free(g->textv);
+	free(g->thash);
+	chunks_drop(g);
+	if (g->present)
+		roaring_bitmap_free(g->present);
+	profile_layout_release(&g->L);
+}
+
+int main(int argc, char **argv)
+{
+	static struct seg G;
+	struct seg *g = &G;
+	const char *env, *cmd = NULL;
+	int rc, code, ro;
+
+	g->cli.prog = "segmenter";
+	g->cli.synopsis = "[options] [FILE…] | recompute | count SEG… | overlap SEG… | export SEG | "
+			  "explain ONEID SEG | list | upload SEG FILE | lookalike --seed SEG --size N --as NAME";
+	g->cli.summary = "Keep audiences current as events arrive and time passes; count, overlap, export them.";
+	g->cli.opts = opts;
+	g->cli.handle = handle;
+	g->cli.ctx = g;
+	g->cli.subcommand = 1;
+	g->batch = 32768;
+	g->commit_ms = 1000;
+	g->region = "CN";
+	if ((rc = cli_parse(&g->cli, argc, argv)))
+		return rc;
+	cli_signals();
+	if (g->cli.nrest) {
+		static const char *const cmds[] = {"recompute", "count", "overlap", "export", "explain",
+						   "list", "upload", "lookalike", NULL};
+		int k;
+		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
+			;
+		if (cmds[k]) {
+			cmd = cmds[k];
+		} else {
+			for (k = 0; k < g->cli.nrest && g->cli.nin < CLI_MAX_IN; k++)
+				g->cli.in[g->cli.nin++] = g->cli.rest[k];
+		}
+	}
+	env = getenv("UOPS_PIPELINES");
+	if (!g->pipelines)
+		g->pipelines = env && *env ? env : "pipelines";
+	ro = cmd && (!strcmp(cmd, "count") || !strcmp(cmd, "overlap") || !strcmp(cmd, "export") ||
+		     !strcmp(cmd, "explain") || !strcmp(cmd, "list"));
+	if (ro && access(g->cli.db, F_OK)) {
+		cli_err("no state in '%s' (run segmenter on a stream first)", g->cli.db);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	g->st = store_open(g->cli.db, "segmenter", (g->nosync ? STORE_NOSYNC : 0) | (ro ? STORE_RDONLY : 0), &code);
+	if (!g->st) {
+		rc = code;
+		goto out;
+	}
+	if (store_dbi(g->st, "segmenter.people", 0, &g->people) ||
+	    store_dbi(g->st, "segmenter.members", 0, &g->members) ||
+	    store_dbi(g->st, "segmenter.due", 0, &g->due) || store_dbi(g->st, "segmenter.cols", 0, &g->cols) ||
+	    store_dbi(g->st, "segmenter.texts", 0, &g->texts) ||
+	    store_dbi(g->st, "segmenter.dict", 0, &g->dict) || store_dbi(g->st, "segmenter.defs", 0, &g->defs) ||
+	    store_dbi(g->st, "segmenter.state", 0, &g->state) || dict_load(g) || texts_load(g)) {
+		rc = EXIT_IO;
+		goto out;
+	}
+	load_state(g);
+	/* every definition compiles before anything is written */
+	if ((rc = load_defs(g)))
+		goto out;
+	bind_defs(g);
+	g->f.st = g->st;
+	g->f.cli = &g->cli;
+	g->f.group = g->group ? g->group : "uops-segmenter";
+	g->f.batch = g->batch;
+	g->f.commit_ms = g->commit_ms;
+	g->f.exit_at_end = g->exit_at_end;
+	g->f.resume = g->resume;
+	g->f.record = on_record;
+	g->f.before_commit = before_commit;
+	g->f.after_commit = after_commit;
+	g->f.ctx = g;
+	if (!cmd)
+		rc = run_filter(g);
+	else if (!strcmp(cmd, "recompute"))
+		rc = op_recompute(g);
+	else if (!strcmp(cmd, "count"))
+		rc = op_count(g, g->cli.nrest - 1, g->cli.rest + 1);
+	else if (!strcmp(cmd, "overlap"))
+		rc = op_overlap(g, g->cli.nrest - 1, g->cli.rest + 1);
+	else if (!strcmp(cmd, "export"))
+		rc = op_export(g, g->cli.nrest - 1, g->cli.rest + 1);
+	else if (!strcmp(cmd, "explain"))
+		rc = op_explain(g, g->cli.nrest - 1, g->cli.rest + 1);
+	else if (!strcmp(cmd, "list"))
+		rc = op_list(g);
+	else if (!strcmp(cmd, "upload"))
+		rc = op_upload(g, g->cli.nrest - 1, g->cli.rest + 1);
+	else if (!strcmp(cmd, "lookalike"))
+		rc = op_lookalike(g);
+out:
+	if (ro && g->st)
+		store_discard(g->st);
+	store_close(g->st);
+	outcome_close(&g->f.oc);
+	defs_free(g);
+	profile_release(&g->p);
+	profile_release(&g->q);
+	json_doc_release(&g->doc);
+	buf_release(&g->rec);
+	buf_release(&g->line);
+	buf_release(&g->tmp);
+	buf_release(&g->cause);
+	if (fflush(stdout) || ferror(stdout)) {
+		cli_err("cannot write '<stdout>': %s", strerror(errno));
+		if (!rc || rc == EXIT_REJECTS)
+			rc = EXIT_IO;
+	}
+	return rc;
+}
