@@ -161,7 +161,8 @@ struct seg {
 	int64_t fired;    /* deadlines are fired up to this day */
 
 	struct profile p, q;
-	uint32_t due_of_p;
+	const struct profile *rp; /* what jq sees */
+	int64_t rclock;
 	unsigned char *mask, *flip;
 	unsigned char *memo_state;
 	struct aggres *memo;
@@ -967,9 +968,61 @@ static const char *env_segment_name(void *ctx, unsigned idx)
 	return ((struct seg *)ctx)->segs[idx].name;
 }
 
+static void write_time(struct buf *out, int64_t t)
+{
+	char iso[CLOCK_ISO_LEN + 1];
+
+	clock_format(t, iso);
+	buf_printf(out, "\"%s\"", iso);
+}
+
+/* The profile as jq conditions see it: oneid, events, first_seen,
+ * last_seen, traits, tags and the clock. */
+static void env_render(void *ctx, struct buf *out)
+{
+	struct seg *g = ctx;
+	const struct profile *p = g->rp;
+	unsigned i, k, n = 0;
+
+	buf_printf(out, "{\"oneid\":%u,\"events\":%llu", p->oneid, (unsigned long long)p->nevents);
+	if (p->nevents) {
+		buf_adds(out, ",\"first_seen\":");
+		write_time(out, p->first_seen);
+		buf_adds(out, ",\"last_seen\":");
+		write_time(out, p->last_seen);
+	}
+	buf_adds(out, ",\"traits\":{");
+	for (i = 0; i < p->ntraits; i++)
+		for (k = 0; k < g->ntraits; k++)
+			if (g->traits[k].slot == p->traits[i].name) {
+				if (n++)
+					buf_addc(out, ',');
+				json_write_str(out, g->traits[k].name, strlen(g->traits[k].name));
+				buf_addc(out, ':');
+				buf_add(out, p->traits[i].v.p, p->traits[i].v.len);
+				break;
+			}
+	buf_adds(out, "},\"tags\":{");
+	for (i = 0, n = 0; i < p->ntags && i < g->ntagnames; i++) {
+		if (!p->tags[i].set)
+			continue;
+		if (n++)
+			buf_addc(out, ',');
+		json_write_str(out, g->tagnames[i], strlen(g->tagnames[i]));
+		buf_addc(out, ':');
+		buf_add(out, p->tags[i].v.p, p->tags[i].v.len);
+	}
+	buf_adds(out, "},\"clock\":");
+	write_time(out, g->rclock);
+	buf_addc(out, '}');
+}
+
 static void env_init(struct seg *g, struct cond_env *e, const struct profile *p, int64_t clock)
 {
 	memset(e, 0, sizeof *e);
+	g->rp = p;
+	g->rclock = clock;
+	e->render = env_render;
 	e->p = p;
 	e->L = &g->L;
 	e->clock = clock;
@@ -1223,7 +1276,7 @@ static int fire_due(struct seg *g, int64_t upto)
 		size_t n = 0, i;
 		int r;
 
-		if ((rc = filter_commit(&g->f)))
+		if ((rc = filter_commit_mid(&g->f)))
 			break;
 		txn = store_read_txn(g->st);
 		if (!txn || mdb_cursor_open(txn, g->due, &cur)) {
@@ -1274,25 +1327,25 @@ out:
 	return rc;
 }
 
-/* The clock reaches ts: fire the deadlines of the days it enters. */
+/* The clock reaches ts: fire the deadlines of the days it enters. The
+ * clock moves only once they are fired, so a record read again after a
+ * crash mid-way fires the rest. */
 static void advance(struct seg *g, int64_t ts)
 {
-	int64_t day;
+	int64_t day = day_of(ts);
 
-	if (g->clock != INT64_MIN && ts <= g->clock)
-		return;
-	g->clock = ts;
-	day = day_of(ts);
 	if (g->fired == INT64_MIN) {
 		g->fired = day;
-		return;
-	}
-	if (day > g->fired) {
+	} else if (day > g->fired) {
 		int rc = fire_due(g, day);
-		if (rc)
+		if (rc) {
 			g->f.fatal = rc;
+			return;
+		}
 		g->fired = day;
 	}
+	if (g->clock == INT64_MIN || ts > g->clock)
+		g->clock = ts;
 }
 
 /* ---- the filter ---- */
@@ -1393,14 +1446,14 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 {
 	uint32_t t = json_get(d, 0, "tag", 3), nv = json_get(d, 0, "new", 3), old, due;
 	unsigned i, k;
-	int any = 0;
+	int any = 0, fresh;
 
 	for (i = 0; i < g->ntagnames; i++)
 		if (t && json_str_eq(d, t, g->tagnames[i], strlen(g->tagnames[i])))
 			break;
 	if (i == g->ntagnames)
 		return; /* no segment reads it */
-	if (load_person(g, &g->p, oneid, &old) < 0)
+	if ((fresh = load_person(g, &g->p, oneid, &old)) < 0)
 		return;
 	buf_reset(&g->p.tags[i].v);
 	if (nv && d->t[nv].type != JSON_NULL) {
@@ -1411,7 +1464,7 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 	}
 	for (k = 0; k < g->nsegs; k++) {
 		unsigned j;
-		g->mask[k] = 0;
+		g->mask[k] = fresh == 0;
 		for (j = 0; j < g->segs[k].ntags; j++)
 			if (g->segs[k].tags[j] == i)
 				g->mask[k] = 1;
@@ -1433,12 +1486,15 @@ static void on_event(struct seg *g, const struct json_doc *d, uint32_t t_type, u
 	int traits = tr && d->t[tr].type == JSON_OBJECT && d->t[tr].size;
 	unsigned i, k;
 
-	if (load_person(g, &g->p, oneid, &old) < 0)
+	int fresh;
+
+	if ((fresh = load_person(g, &g->p, oneid, &old)) < 0)
 		return;
+	fresh = !fresh; /* a new person: every segment is evaluated once */
 	profile_apply(&g->p, &g->L, d, 0, type, tlen, ts, name_slot, where_match, g);
 	for (i = 0; i < g->nsegs; i++) {
 		struct segdef *s = &g->segs[i];
-		int m = s->any_event || (traits && s->traits);
+		int m = fresh || s->any_event || (traits && s->traits);
 		for (k = 0; k < s->nevents && !m; k++)
 			m = strlen(s->events[k]) == tlen && !memcmp(s->events[k], type, tlen);
 		g->mask[i] = (unsigned char)m;
@@ -1485,9 +1541,9 @@ static void process(struct seg *g, const char *s, size_t n)
 		}
 		g->f.oc.passed++;
 		g->ticks++;
-		if (filter_emit(&g->f, NULL, 0, s, n))
-			return;
-		advance(g, ts);
+		advance(g, ts); /* what fell due comes before the tick */
+		if (!g->f.fatal)
+			filter_emit(&g->f, NULL, 0, s, n);
 		return;
 	}
 	if (sys && !json_str_eq(d, t_type, "$merge", 6) && !json_str_eq(d, t_type, "$tag", 4)) {
@@ -1511,11 +1567,11 @@ static void process(struct seg *g, const char *s, size_t n)
 		return;
 	}
 	g->f.oc.passed++;
+	advance(g, ts); /* what fell due before this record comes first */
+	if (g->f.fatal)
+		return;
 	kl = snprintf(key, sizeof key, "%u", oneid);
 	if (filter_emit(&g->f, key, (size_t)kl, s, n))
-		return;
-	advance(g, ts);
-	if (g->f.fatal)
 		return;
 	if (!sys)
 		on_event(g, d, t_type, oneid, ts, t_id);

@@ -909,7 +909,7 @@ static int sweep(struct tagger *g, int64_t clock, int all)
 	int rc = 0, first = 1;
 	unsigned long long n = 0;
 
-	if ((rc = filter_commit(&g->f)))
+	if ((rc = filter_commit_mid(&g->f)))
 		return rc;
 	for (;;) {
 		MDB_txn *txn = store_read_txn(g->st);
@@ -953,7 +953,7 @@ static int sweep(struct tagger *g, int64_t clock, int all)
 			cli_err("cannot read tagger.profiles: %s", mdb_strerror(r));
 			return EXIT_IO;
 		}
-		if ((rc = filter_commit(&g->f)))
+		if ((rc = filter_commit_mid(&g->f)))
 			return rc;
 		if (!more)
 			break;
@@ -961,7 +961,7 @@ static int sweep(struct tagger *g, int64_t clock, int all)
 	g->sweeps++;
 	g->swept += n;
 	g->swept_day = day_of(clock);
-	return filter_commit(&g->f);
+	return filter_commit_mid(&g->f);
 }
 
 /* ---- the filter ---- */

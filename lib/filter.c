@@ -32,7 +32,7 @@ static void put_offset(void *ctx, const char *topic, int32_t part, int64_t next)
 	store_offset_put(((struct filter *)ctx)->st, topic, part, next);
 }
 
-int filter_commit(struct filter *f)
+static int commit(struct filter *f, int mid)
 {
 	int rc;
 
@@ -40,17 +40,31 @@ int filter_commit(struct filter *f)
 		return rc;
 	if (f->before_commit && (rc = f->before_commit(f->ctx)))
 		return rc;
-	if (f->in && f->in->kafka)
-		kafka_src_positions(f->in->k, put_offset, f);
-	else if (f->in && f->resume_key)
-		store_offset_put(f->st, f->resume_key, 0, (int64_t)f->in->lines.lineno);
+	if (f->in && f->in->kafka) {
+		if (mid)
+			kafka_src_positions_before(f->in->k, put_offset, f);
+		else
+			kafka_src_positions(f->in->k, put_offset, f);
+	} else if (f->in && f->resume_key) {
+		store_offset_put(f->st, f->resume_key, 0, (int64_t)f->in->lines.lineno - (mid && f->in->lines.lineno));
+	}
 	if ((rc = store_commit(f->st)))
 		return rc;
 	if (f->after_commit)
 		f->after_commit(f->ctx);
-	if (f->in && f->in->kafka)
+	if (f->in && f->in->kafka && !mid)
 		kafka_src_commit(f->in->k);
 	return 0;
+}
+
+int filter_commit(struct filter *f)
+{
+	return commit(f, 0);
+}
+
+int filter_commit_mid(struct filter *f)
+{
+	return commit(f, 1);
 }
 
 static int64_t get_offset(void *ctx, const char *topic, int32_t part)

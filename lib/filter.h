@@ -59,6 +59,11 @@ int filter_emit(struct filter *f, const void *key, size_t klen, const char *p, s
 int filter_after_record(struct filter *f);
 /* Flush the output, queue offsets and the tool's state, commit. */
 int filter_commit(struct filter *f);
+/* The same from inside the record callback, for work too big for one
+ * batch: the positions stored are those before the record, so after a
+ * crash the record is read again (its work must be idempotent against the
+ * state committed so far). */
+int filter_commit_mid(struct filter *f);
 /*
  * End: commit (unless rc is an error other than 65), close the output and
  * the rejects. Returns the final exit code: rc, or an error of its own, or 1

@@ -362,6 +362,23 @@ void kafka_src_positions(struct kafka_src *k,
 			fn(ctx, k->parts[i].topic, k->parts[i].partition, k->parts[i].next);
 }
 
+void kafka_src_positions_before(struct kafka_src *k,
+				void (*fn)(void *ctx, const char *topic, int32_t part,
+					   int64_t next),
+				void *ctx)
+{
+	const char *ht = k->held ? rd_kafka_topic_name(k->held->rkt) : NULL;
+	int i;
+
+	for (i = 0; i < k->nparts; i++) {
+		struct part *pt = &k->parts[i];
+		if (ht && pt->partition == k->held->partition && !strcmp(pt->topic, ht))
+			fn(ctx, pt->topic, pt->partition, k->held->offset);
+		else if (pt->next >= 0)
+			fn(ctx, pt->topic, pt->partition, pt->next);
+	}
+}
+
 void kafka_src_commit(struct kafka_src *k)
 {
 	rd_kafka_topic_partition_list_t *l;

@@ -54,6 +54,13 @@ struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
  */
 int kafka_src_next(struct kafka_src *k, struct kafka_msg *m, int timeout_ms);
 
+/* Call fn for each partition with a position to store, as it was before
+ * the message being handled (which is kept, and read again after a
+ * restart from these positions). */
+void kafka_src_positions_before(struct kafka_src *k,
+				void (*fn)(void *ctx, const char *topic, int32_t part,
+					   int64_t next),
+				void *ctx);
 /* Call fn for each partition with a position to store. */
 void kafka_src_positions(struct kafka_src *k,
 			 void (*fn)(void *ctx, const char *topic, int32_t part,

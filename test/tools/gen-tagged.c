@@ -7,7 +7,8 @@
  * Prints COUNT events for PEOPLE people (oneids 1..PEOPLE, uniformly
  * drawn) from START (epoch seconds), GAP seconds apart on average: views,
  * cart adds, orders with amounts and categories (some with a coupon), ad
- * clicks, refunds; one event in twenty carries traits.
+ * clicks, refunds; one order in six is of a new product; one event in
+ * twenty carries traits.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -66,9 +67,10 @@ int main(int argc, char **argv)
 		printf("{\"event_id\":\"g%lld\",\"ts\":\"%s\",\"type\":\"%s\",\"source\":\"gen\",\"channel\":\"app\","
 		       "\"ids\":{\"member\":\"M%08lld\"},", i, iso, type, who);
 		if (type[0] == 'o')
-			printf("\"props\":{\"order_id\":\"o%lld\",\"amount\":%s%d.%02d,\"category\":\"%s\"%s}", i,
+			printf("\"props\":{\"order_id\":\"o%lld\",\"amount\":%s%d.%02d,\"category\":\"%s\"%s%s}", i,
 			       type[6] == 'r' ? "-" : "", (int)((r2 >> 12) % 800), (int)((r2 >> 4) % 100), cat,
-			       (r2 >> 40) % 4 == 0 ? ",\"coupon_id\":\"c1\"" : "");
+			       (r2 >> 40) % 4 == 0 ? ",\"coupon_id\":\"c1\"" : "",
+			       (r2 >> 44) % 6 == 0 ? ",\"is_new\":true" : "");
 		else
 			printf("\"props\":{\"category\":\"%s\",\"price\":%d}", cat, (int)((r2 >> 12) % 500));
 		if ((r2 >> 50) % 20 == 0)
