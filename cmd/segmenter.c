@@ -2386,8 +2386,21 @@ static int auc_cmp(const void *a, const void *b)
 	return (x[0] > y[0]) - (x[0] < y[0]);
 }
 
+/* The columns a segment reads, with those of the segments it reads. */
+static void skip_columns(struct seg *g, unsigned i, unsigned char *skip)
+{
+	unsigned k;
+
+	for (k = 0; k < g->segs[i].ncols; k++)
+		skip[g->segs[i].cols[k]] = 1;
+	for (k = 0; k < g->segs[i].ndeps; k++)
+		skip_columns(g, g->segs[i].deps[k], skip);
+}
+
 /*
- * lookalike --seed SEG --size N --as NAME: features are the numeric
+ * lookalike --seed SEG --size N --as NAME: features are the columns the
+ * segment definitions read, except the seed's own (people like the seed on
+ * everything else, not near misses of its rule): the numeric
  * columns (missing as the column mean, with a "has it" indicator) and the
  * text columns' values one-hot; a logistic regression of seed against the
  * rest (full-batch gradient descent on standardised features, a fixed
@@ -2443,11 +2456,18 @@ static int op_lookalike(struct seg *g)
 	fval = xcalloc(maxf, sizeof *fval);
 	{
 		uint64_t *cells = xmalloc(n * 8);
+		unsigned char *skip = xcalloc(g->ncols + 1, 1);
+		int si = seg_index(g, g->seed);
+		if (si >= 0)
+			skip_columns(g, (unsigned)si, skip);
 		for (k = 0; k < g->ncols && nf < maxf; k++) {
 			size_t nums = 0;
 			uint32_t *cnt = NULL;
+			if (skip[k])
+				continue;
 			if (column_load(g, k, n, cells)) {
 				free(cells);
+				free(skip);
 				rc = EXIT_IO;
 				goto done2;
 			}
@@ -2484,8 +2504,9 @@ static int op_lookalike(struct seg *g)
 			}
 			free(cnt);
 		}
+		free(skip);
 		if (!nf) {
-			cli_err("lookalike: the segments read no values to compare people by");
+			cli_err("lookalike: the segments read no values to compare people by, besides the seed's own");
 			free(cells);
 			rc = EXIT_USAGE;
 			goto done2;
