@@ -157,6 +157,7 @@ struct seg {
 
 	roaring_bitmap_t *present;
 	int present_dirty;
+	roaring_bitmap_t *dirty; /* people whose cells are behind their profile */
 	int64_t clock;    /* the stream's clock (ms), INT64_MIN before any */
 	int64_t fired;    /* deadlines are fired up to this day */
 
@@ -925,6 +926,11 @@ static void bind_defs(struct seg *g)
 			g->present = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
 		if (!g->present)
 			g->present = roaring_bitmap_create();
+		g->dirty = NULL;
+		if (store_get(g->st, g->state, "dirty", 5, &v) == 1)
+			g->dirty = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
+		if (!g->dirty)
+			g->dirty = roaring_bitmap_create();
 	}
 }
 
@@ -1103,11 +1109,6 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock)
 			need = g->flip[s->deps[k]];
 		if (!need)
 			continue;
-		for (k = 0; k < s->ncols; k++) {
-			struct cval v;
-			cexpr_cell(g->colv[s->cols[k]].x, &e, &v);
-			cell_set(g, s->cols[k], p->oneid, cell_of(g, &v));
-		}
 		now = cond_eval(s->when, &e);
 		was = roaring_bitmap_contains(s->m, p->oneid);
 		if (now == was)
@@ -1198,6 +1199,7 @@ static void save_person(struct seg *g, struct profile *p, uint32_t old_due, uint
 		roaring_bitmap_add(g->present, p->oneid);
 		g->present_dirty = 1;
 	}
+	roaring_bitmap_add(g->dirty, p->oneid);
 }
 
 static void save_state(struct seg *g)
@@ -1222,25 +1224,32 @@ static void load_state(struct seg *g)
 		g->fired = (int64_t)store_get_be64(v.mv_data);
 }
 
+static void bitmap_put(struct seg *g, MDB_dbi dbi, const char *key, roaring_bitmap_t *m)
+{
+	size_t n;
+	char *b;
+
+	roaring_bitmap_run_optimize(m);
+	n = roaring_bitmap_portable_size_in_bytes(m);
+	b = xmalloc(n ? n : 1);
+	roaring_bitmap_portable_serialize(m, b);
+	store_put(g->st, dbi, key, strlen(key), b, n);
+	free(b);
+}
+
 static int before_commit(void *ctx)
 {
 	struct seg *g = ctx;
 	unsigned i;
 
+	bitmap_put(g, g->state, "dirty", g->dirty);
 	for (i = 0; i < g->nsegs; i++)
 		if (g->segs[i].dirty) {
 			members_put(g, g->segs[i].name, g->segs[i].m);
 			g->segs[i].dirty = 0;
 		}
 	if (g->present_dirty) {
-		size_t n;
-		char *b;
-		roaring_bitmap_run_optimize(g->present);
-		n = roaring_bitmap_portable_size_in_bytes(g->present);
-		b = xmalloc(n ? n : 1);
-		roaring_bitmap_portable_serialize(g->present, b);
-		store_put(g->st, g->state, "people", 6, b, n);
-		free(b);
+		bitmap_put(g, g->state, "people", g->present);
 		g->present_dirty = 0;
 	}
 	chunks_save(g);
@@ -1405,8 +1414,7 @@ static void person_gone(struct seg *g, uint32_t oneid, uint32_t due, uint32_t in
 			emit_segment(g, into, s, 1, g->clock);
 		}
 	}
-	for (i = 0; i < g->ncols; i++)
-		cell_set(g, i, oneid, CELL_NONE);
+	roaring_bitmap_add(g->dirty, oneid); /* its cells go */
 	store_be32(key, oneid);
 	store_del(g->st, g->people, key, 4);
 	if (due != NO_DUE) {
@@ -1653,6 +1661,79 @@ static int column_load(struct seg *g, unsigned i, size_t n, uint64_t *out)
 	return 0;
 }
 
+enum { CELLS_BUILT, CELLS_UNBUILT, CELLS_ALL };
+
+static int cells_want(const struct column *c, int which)
+{
+	return which == CELLS_ALL || (which == CELLS_BUILT) == (c->built != 0);
+}
+
+/* The cells of one person (of the columns `which` picks) from their
+ * profile record, or missing when there is none. */
+static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t n, int which)
+{
+	struct cond_env e;
+	unsigned i;
+
+	g->p.oneid = oneid;
+	if (!rec || n < 4 || profile_decode(&g->p, &g->L, (const char *)rec + 4, n - 4)) {
+		for (i = 0; i < g->ncols; i++)
+			if (cells_want(&g->colv[i], which))
+				cell_set(g, i, oneid, CELL_NONE);
+		return;
+	}
+	memo_start(g, &g->p, g->clock);
+	env_init(g, &e, &g->p, g->clock);
+	g->cur = oneid;
+	for (i = 0; i < g->ncols; i++) {
+		struct cval cv;
+		if (!cells_want(&g->colv[i], which))
+			continue;
+		cexpr_cell(g->colv[i].x, &e, &cv);
+		cell_set(g, i, oneid, cell_of(g, &cv));
+	}
+	g->memo_profile = NULL;
+}
+
+/* Bring the cells of the people whose profile changed since (the dirty
+ * ones) up to date, in oneid order. */
+static int refresh_dirty(struct seg *g)
+{
+	roaring_uint32_iterator_t *it;
+	int rc = 0;
+
+	if (!roaring_bitmap_get_cardinality(g->dirty))
+		return 0;
+	if ((rc = filter_commit(&g->f)))
+		return rc;
+	it = roaring_create_iterator(g->dirty);
+	while (it->has_value && !rc) {
+		unsigned char key[4];
+		MDB_val v;
+		int r;
+		store_be32(key, it->current_value);
+		r = store_get(g->st, g->people, key, 4, &v);
+		if (r < 0) {
+			rc = EXIT_IO;
+			break;
+		}
+		person_cells(g, it->current_value, r == 1 ? v.mv_data : NULL, r == 1 ? v.mv_size : 0, CELLS_BUILT);
+		roaring_advance_uint32_iterator(it);
+		if (g->nch > 8192) {
+			rc = filter_commit(&g->f);
+			chunks_drop(g);
+		}
+	}
+	roaring_free_uint32_iterator(it);
+	if (rc)
+		return rc;
+	roaring_bitmap_free(g->dirty);
+	g->dirty = roaring_bitmap_create();
+	rc = filter_commit(&g->f);
+	chunks_drop(g);
+	return rc;
+}
+
 /* Compute the columns not yet built (all with rebuild) from the people. */
 static int backfill(struct seg *g, int all)
 {
@@ -1679,27 +1760,11 @@ static int backfill(struct seg *g, int all)
 		k.mv_size = 4;
 		for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); r == 0;
 		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			struct cond_env e;
-			uint32_t oneid;
 			if (k.mv_size != 4 || v.mv_size < 4)
 				continue;
 			if (!first && !memcmp(k.mv_data, from, 4))
 				continue;
-			oneid = store_get_be32(k.mv_data);
-			g->p.oneid = oneid;
-			if (profile_decode(&g->p, &g->L, (const char *)v.mv_data + 4, v.mv_size - 4))
-				continue;
-			memo_start(g, &g->p, g->clock);
-			env_init(g, &e, &g->p, g->clock);
-			g->cur = oneid;
-			for (i = 0; i < g->ncols; i++) {
-				struct cval cv;
-				if (!all && g->colv[i].built)
-					continue;
-				cexpr_cell(g->colv[i].x, &e, &cv);
-				cell_set(g, i, oneid, cell_of(g, &cv));
-			}
-			g->memo_profile = NULL;
+			person_cells(g, store_get_be32(k.mv_data), v.mv_data, v.mv_size, all ? CELLS_ALL : CELLS_UNBUILT);
 			if (g->nch > 8192) {
 				memcpy(from, k.mv_data, 4);
 				more = 1;
@@ -1859,7 +1924,7 @@ static int refresh(struct seg *g, int64_t clock, int all)
 {
 	int rc;
 
-	if ((rc = backfill(g, all)))
+	if ((rc = refresh_dirty(g)) || (rc = backfill(g, all)))
 		return rc;
 	if ((rc = full_eval(g, clock)))
 		return rc;
@@ -2437,7 +2502,7 @@ static int op_lookalike(struct seg *g)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	if ((rc = backfill(g, 0)))
+	if ((rc = refresh_dirty(g)) || (rc = backfill(g, 0)))
 		goto done;
 	n = roaring_bitmap_get_cardinality(g->present) ? (size_t)roaring_bitmap_maximum(g->present) + 1 : 1;
 	words = (n + 63) / 64;
@@ -2782,6 +2847,8 @@ static void defs_free(struct seg *g)
 	chunks_drop(g);
 	if (g->present)
 		roaring_bitmap_free(g->present);
+	if (g->dirty)
+		roaring_bitmap_free(g->dirty);
 	profile_layout_release(&g->L);
 }
 
