@@ -1600,8 +1600,9 @@ struct full {
 	struct seg *g;
 	size_t n;           /* rows */
 	uint64_t *present;
-	uint64_t **col;     /* by column index */
+	const uint64_t **col; /* by column index: the block's cells */
 	uint64_t **bits;    /* by segment */
+	size_t block;       /* the block's first word */
 };
 
 static const uint64_t *rows_column(void *ctx, const struct cexpr *x)
@@ -1618,7 +1619,8 @@ static const uint64_t *rows_column(void *ctx, const struct cexpr *x)
 
 static const uint64_t *rows_segment(void *ctx, unsigned idx)
 {
-	return ((struct full *)ctx)->bits[idx];
+	struct full *F = ctx;
+	return F->bits[idx] + F->block;
 }
 
 static void rows_text_fn(void *ctx, uint32_t id, const char **s, size_t *n)
@@ -1834,16 +1836,18 @@ static bool emit_each(uint32_t oneid, void *ctx)
  * and entries against the stored membership and store the new one. */
 static int full_eval(struct seg *g, int64_t clock)
 {
+	static uint64_t none[CHUNK_ROWS];
 	struct full F;
 	struct cond_rows R;
-	size_t words;
+	size_t words, nblocks, b, r;
 	unsigned k;
 	int rc = 0;
 
 	memset(&F, 0, sizeof F);
 	F.g = g;
 	F.n = roaring_bitmap_get_cardinality(g->present) ? (size_t)roaring_bitmap_maximum(g->present) + 1 : 1;
-	words = (F.n + 63) / 64;
+	nblocks = (F.n + CHUNK_ROWS - 1) / CHUNK_ROWS;
+	words = nblocks * (CHUNK_ROWS / 64);
 	F.present = xcalloc(words + 1, 8);
 	{
 		roaring_uint32_iterator_t *it = roaring_create_iterator(g->present);
@@ -1853,40 +1857,55 @@ static int full_eval(struct seg *g, int64_t clock)
 		}
 		roaring_free_uint32_iterator(it);
 	}
+	if (!none[0])
+		for (r = 0; r < CHUNK_ROWS; r++)
+			none[r] = CELL_NONE;
 	F.col = xcalloc(g->ncols + 1, sizeof *F.col);
-	for (k = 0; k < g->ncols; k++) {
-		F.col[k] = xmalloc(F.n * 8);
-		if (column_load(g, k, F.n, F.col[k])) {
-			rc = EXIT_IO;
-			goto out;
-		}
-	}
 	F.bits = xcalloc(g->nsegs + 1, sizeof *F.bits);
-	memset(&R, 0, sizeof R);
-	R.ctx = &F;
-	R.n = F.n;
-	R.today = day_of(clock);
-	R.present = F.present;
-	R.column = rows_column;
-	R.text = rows_text_fn;
-	R.ntext = g->ntext;
-	R.segment = rows_segment;
 	for (k = 0; k < g->nsegs; k++) {
-		struct segdef *s = &g->segs[k];
-		roaring_bitmap_t *nw, *gone, *came;
-		struct emit_ctx E = {g, s, 0, clock};
 		F.bits[k] = xcalloc(words + 1, 8);
-		if (!s->when) {
-			roaring_uint32_iterator_t *it = roaring_create_iterator(s->m);
+		if (!g->segs[k].when) {
+			roaring_uint32_iterator_t *it = roaring_create_iterator(g->segs[k].m);
 			while (it->has_value) {
 				if (it->current_value < F.n)
 					F.bits[k][it->current_value >> 6] |= 1ull << (it->current_value & 63);
 				roaring_advance_uint32_iterator(it);
 			}
 			roaring_free_uint32_iterator(it);
-			continue;
 		}
-		cond_eval_rows(s->when, &R, F.bits[k]);
+	}
+	memset(&R, 0, sizeof R);
+	R.ctx = &F;
+	R.n = CHUNK_ROWS;
+	R.today = day_of(clock);
+	R.column = rows_column;
+	R.text = rows_text_fn;
+	R.ntext = g->ntext;
+	R.segment = rows_segment;
+	/* block by block: the columns' chunks straight from the map */
+	for (b = 0; b < nblocks; b++) {
+		for (k = 0; k < g->ncols; k++) {
+			unsigned char key[8];
+			MDB_val v;
+			store_be32(key, g->colv[k].id);
+			store_be32(key + 4, (uint32_t)b);
+			if (store_get(g->st, g->cols, key, 8, &v) == 1 && v.mv_size == CHUNK_ROWS * 8)
+				F.col[k] = v.mv_data;
+			else
+				F.col[k] = none;
+		}
+		F.block = b * (CHUNK_ROWS / 64);
+		R.present = F.present + F.block;
+		for (k = 0; k < g->nsegs; k++)
+			if (g->segs[k].when)
+				cond_eval_rows(g->segs[k].when, &R, F.bits[k] + F.block);
+	}
+	for (k = 0; k < g->nsegs; k++) {
+		struct segdef *s = &g->segs[k];
+		roaring_bitmap_t *nw, *gone, *came;
+		struct emit_ctx E = {g, s, 0, clock};
+		if (!s->when)
+			continue;
 		nw = bits_to_roaring(F.bits[k], words);
 		gone = roaring_bitmap_andnot(s->m, nw);
 		came = roaring_bitmap_andnot(nw, s->m);
@@ -1905,14 +1924,11 @@ static int full_eval(struct seg *g, int64_t clock)
 		store_put(g->st, g->defs, s->name, strlen(s->name), s->canon, strlen(s->canon));
 		if (g->f.fatal) {
 			rc = g->f.fatal;
-			goto out;
+			break;
 		}
 	}
-out:
-	for (k = 0; k < g->ncols; k++)
-		free(F.col[k]);
 	free(F.col);
-	for (k = 0; F.bits && k < g->nsegs; k++)
+	for (k = 0; k < g->nsegs; k++)
 		free(F.bits[k]);
 	free(F.bits);
 	free(F.present);
@@ -2331,6 +2347,192 @@ static int op_explain(struct seg *g, int argc, char **argv)
 	puts(out.p);
 	buf_release(&out);
 	return 0;
+}
+
+/* A column's name for people: its canonical text with trait and tag
+ * numbers replaced by their names. */
+static void col_label(struct seg *g, const char *canon, struct buf *out)
+{
+	const char *p = canon;
+
+	while (*p) {
+		int t = !strncmp(p, "trait(", 6), tg = !strncmp(p, "tag(", 4);
+		if ((t || tg) && (p == canon || !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z')))) {
+			const char *q = p + (t ? 6 : 4), *e = q;
+			unsigned long v = 0;
+			unsigned i;
+			while (*e >= '0' && *e <= '9')
+				v = v * 10 + (unsigned long)(*e++ - '0');
+			if (e > q && *e == ')') {
+				const char *name = NULL;
+				if (t) {
+					for (i = 0; i < g->ntraits; i++)
+						if (g->traits[i].slot == v)
+							name = g->traits[i].name;
+				} else {
+					for (i = 0; i < g->ntagnames; i++)
+						if (g->tag_slots[i] == v)
+							name = g->tagnames[i];
+				}
+				if (name) {
+					buf_adds(out, t ? "trait(" : "tag(");
+					buf_adds(out, name);
+					buf_addc(out, ')');
+					p = e + 1;
+					continue;
+				}
+			}
+		}
+		buf_addc(out, *p++);
+	}
+}
+
+/* A number as the shortest text that reads back as the same double. */
+static void num_text(struct buf *out, double d)
+{
+	char tmp[40];
+	int prec;
+
+	if (d == floor(d) && fabs(d) < 9e15) {
+		buf_i64(out, (int64_t)d);
+		return;
+	}
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+	buf_adds(out, tmp);
+}
+
+static int op_columns(struct seg *g)
+{
+	struct buf b = BUF_INIT;
+	unsigned k;
+
+	for (k = 0; k < g->ncols; k++) {
+		buf_reset(&b);
+		col_label(g, g->colv[k].canon, &b);
+		printf("%s\n", b.p);
+	}
+	buf_release(&b);
+	return 0;
+}
+
+static void csv_cell(struct buf *out, const char *s, size_t n)
+{
+	size_t i;
+	int q = !n;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+			q = 1;
+	if (!q) {
+		buf_add(out, s, n);
+		return;
+	}
+	buf_addc(out, '"');
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			buf_addc(out, '"');
+		buf_addc(out, s[i]);
+	}
+	buf_addc(out, '"');
+}
+
+/* table: every person's column values at the clock as CSV, one column per
+ * value the definitions read (named by its canonical text), for loading
+ * into SQL engines. Missing values are empty fields; text values are the
+ * JSON string's contents ("" for an empty string); days_since is the
+ * count of days. */
+static int op_table(struct seg *g)
+{
+	struct buf out = BUF_INIT, *plain;
+	int64_t clock, today;
+	size_t maxrow, nchunks, c, r;
+	const uint64_t **cells;
+	unsigned k;
+	int rc;
+
+	if ((rc = parse_at(g, &clock)))
+		return rc;
+	if (g->clock != INT64_MIN && clock != g->clock) {
+		cli_err("table reads the columns at the stream's clock: run `segmenter recompute --at` first");
+		return EXIT_USAGE;
+	}
+	if ((rc = filter_open(&g->f)) || (rc = refresh_dirty(g)) || (rc = backfill(g, 0))) {
+		filter_close(&g->f, rc);
+		return rc;
+	}
+	today = day_of(clock);
+	buf_adds(&out, "oneid");
+	for (k = 0; k < g->ncols; k++) {
+		struct buf l = BUF_INIT;
+		col_label(g, g->colv[k].canon, &l);
+		buf_addc(&out, ',');
+		csv_cell(&out, l.p, l.len);
+		buf_release(&l);
+	}
+	puts(out.p);
+	maxrow = roaring_bitmap_get_cardinality(g->present) ? roaring_bitmap_maximum(g->present) : 0;
+	nchunks = maxrow / CHUNK_ROWS + 1;
+	cells = xcalloc(g->ncols + 1, sizeof *cells);
+	/* texts as their plain contents, once */
+	plain = xcalloc(g->ntext + 1, sizeof *plain);
+	for (r = 0; r < g->ntext; r++) {
+		const struct text *t = &g->textv[r];
+		struct json_doc d = {0};
+		const char *why;
+		size_t at;
+		if (t->n && t->s[0] == '"' && !json_parse(&d, t->s, t->n, 4, &why, &at))
+			json_str_get(&d, 0, &plain[r]);
+		else
+			buf_add(&plain[r], t->s, t->n);
+		json_doc_release(&d);
+	}
+	for (c = 0; c < nchunks && !rc; c++) {
+		for (k = 0; k < g->ncols; k++) {
+			unsigned char key[8];
+			MDB_val v;
+			store_be32(key, g->colv[k].id);
+			store_be32(key + 4, (uint32_t)c);
+			cells[k] = store_get(g->st, g->cols, key, 8, &v) == 1 && v.mv_size == CHUNK_ROWS * 8
+					   ? v.mv_data : NULL;
+		}
+		for (r = 0; r < CHUNK_ROWS; r++) {
+			uint32_t row = (uint32_t)(c * CHUNK_ROWS + r);
+			if (!roaring_bitmap_contains(g->present, row))
+				continue;
+			buf_reset(&out);
+			buf_u64(&out, row);
+			for (k = 0; k < g->ncols; k++) {
+				uint64_t u = cells[k] ? cells[k][r] : CELL_NONE;
+				buf_addc(&out, ',');
+				if (u == CELL_NONE)
+					continue;
+				if (CELL_IS_TEXT(u)) {
+					const struct buf *t = &plain[(uint32_t)u];
+					csv_cell(&out, t->p ? t->p : "", t->len);
+				} else {
+					double d;
+					memcpy(&d, &u, 8);
+					if (cexpr_is_days(g->colv[k].x))
+						d = (double)today - d;
+					num_text(&out, d);
+				}
+			}
+			puts(out.p);
+		}
+		if (ferror(stdout))
+			rc = EXIT_IO;
+	}
+	free(cells);
+	for (r = 0; r < g->ntext; r++)
+		buf_release(&plain[r]);
+	free(plain);
+	buf_release(&out);
+	return filter_close(&g->f, rc);
 }
 
 /* upload SEG FILE: a static segment becomes the people the file names, one
@@ -2861,7 +3063,7 @@ int main(int argc, char **argv)
 
 	g->cli.prog = "segmenter";
 	g->cli.synopsis = "[options] [FILE…] | recompute | count SEG… | overlap SEG… | export SEG | "
-			  "explain ONEID SEG | list | upload SEG FILE | lookalike --seed SEG --size N --as NAME";
+			  "explain ONEID SEG | list | columns | table | upload SEG FILE | lookalike --seed SEG --size N --as NAME";
 	g->cli.summary = "Keep audiences current as events arrive and time passes; count, overlap, export them.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
@@ -2875,7 +3077,7 @@ int main(int argc, char **argv)
 	cli_signals();
 	if (g->cli.nrest) {
 		static const char *const cmds[] = {"recompute", "count", "overlap", "export", "explain",
-						   "list", "upload", "lookalike", NULL};
+						   "list", "upload", "lookalike", "table", "columns", NULL};
 		int k;
 		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 			;
@@ -2890,7 +3092,7 @@ int main(int argc, char **argv)
 	if (!g->pipelines)
 		g->pipelines = env && *env ? env : "pipelines";
 	ro = cmd && (!strcmp(cmd, "count") || !strcmp(cmd, "overlap") || !strcmp(cmd, "export") ||
-		     !strcmp(cmd, "explain") || !strcmp(cmd, "list"));
+		     !strcmp(cmd, "explain") || !strcmp(cmd, "list") || !strcmp(cmd, "columns"));
 	if (ro && access(g->cli.db, F_OK)) {
 		cli_err("no state in '%s' (run segmenter on a stream first)", g->cli.db);
 		rc = EXIT_USAGE;
@@ -2944,6 +3146,10 @@ int main(int argc, char **argv)
 		rc = op_upload(g, g->cli.nrest - 1, g->cli.rest + 1);
 	else if (!strcmp(cmd, "lookalike"))
 		rc = op_lookalike(g);
+	else if (!strcmp(cmd, "table"))
+		rc = op_table(g);
+	else if (!strcmp(cmd, "columns"))
+		rc = op_columns(g);
 out:
 	if (ro && g->st)
 		store_discard(g->st);

@@ -1102,6 +1102,11 @@ void cexpr_canon(const struct cexpr *x, const struct profile_layout *L, struct b
 	buf_addc(out, ')');
 }
 
+int cexpr_is_days(const struct cexpr *x)
+{
+	return is_days(x);
+}
+
 int cexpr_is_lit(const struct cexpr *x)
 {
 	return x->t == X_LIT;
@@ -1239,6 +1244,45 @@ static int leaf_row(const struct cond *x, const struct cond_rows *R, const struc
 	return x->op == OP_NOT_IN;
 }
 
+/* A comparison of every cell with a number, 64 rows to a word, branch-free
+ * so that it vectorises: text and missing cells are NaNs and compare false
+ * (except ne, true for text: unequal kinds). */
+#define NUM_LOOP(EXPR)                                                          \
+	for (w = 0; w < words; w++) {                                           \
+		unsigned char t[64];                                            \
+		uint64_t bits = 0;                                              \
+		size_t base = w * 64, m = n - base < 64 ? n - base : 64, j;     \
+		memset(t, 0, sizeof t);                                         \
+		for (j = 0; j < m; j++) {                                       \
+			double v;                                               \
+			uint64_t u = col[base + j];                             \
+			memcpy(&v, &u, 8);                                      \
+			if (days)                                               \
+				v = today - v;                                  \
+			t[j] = (unsigned char)(EXPR);                           \
+		}                                                               \
+		for (j = 0; j < 8; j++) { /* 8 bytes of 0/1 to 8 bits */        \
+			uint64_t x;                                             \
+			memcpy(&x, t + 8 * j, 8);                               \
+			bits |= ((x * 0x0102040810204080ull) >> 56) << (8 * j); \
+		}                                                               \
+		out[w] = bits;                                                  \
+	}
+
+__attribute__((optimize("O3"))) static void num_rows(const uint64_t *col, size_t n, int op, double k, int days, double today, uint64_t *out)
+{
+	size_t w, words = (n + 63) / 64;
+
+	switch (op) {
+	case OP_EQ: NUM_LOOP(v == k) break;
+	case OP_NE: NUM_LOOP(v != k && u != CELL_NONE) break;
+	case OP_GT: NUM_LOOP(v > k) break;
+	case OP_GTE: NUM_LOOP(v >= k) break;
+	case OP_LT: NUM_LOOP(v < k) break;
+	default: NUM_LOOP(v <= k) break;
+	}
+}
+
 static void leaf_rows(const struct cond *x, const struct cond_rows *R, uint64_t *out)
 {
 	const uint64_t *col = R->column(R->ctx, x->x);
@@ -1249,19 +1293,25 @@ static void leaf_rows(const struct cond *x, const struct cond_rows *R, uint64_t 
 	signed char *truth = NULL;
 	unsigned j;
 
+	int cols = 0, none_truth = 0;
+
 	memset(out, 0, ((n + 63) / 64) * 8);
 	if (x->t == C_CMP && x->nrhs == 1 && x->rhs[0]->t == X_LIT && x->rhs[0]->lit.k == CV_NUM &&
 	    x->op >= OP_EQ && x->op <= OP_LTE) {
 		fast = 1;
 		k = x->rhs[0]->lit.num;
+		num_rows(col, n, x->op, k, days, (double)R->today, out);
+		return;
 	}
 	if (x->nrhs) {
 		rc = xcalloc(x->nrhs, sizeof *rc);
 		for (j = 0; j < x->nrhs; j++)
-			if (x->rhs[j]->t != X_LIT)
+			if (x->rhs[j]->t != X_LIT) {
 				rc[j] = R->column(R->ctx, x->rhs[j]);
+				cols = 1;
+			}
 	}
-	if (R->ntext && !rc) /* text cells against constants: once per text */
+	if (R->ntext && !cols) /* text cells against constants: once per text */
 		truth = xcalloc(R->ntext, 1);
 	for (i = 0; i < n; i++) {
 		uint64_t u = col[i];
@@ -1280,6 +1330,13 @@ static void leaf_rows(const struct cond *x, const struct cond_rows *R, uint64_t 
 			case OP_LT: bit = v < k; break;
 			default: bit = v <= k; break;
 			}
+		} else if (u == CELL_NONE && !cols) {
+			if (!none_truth) {
+				struct cval v;
+				cell_cval(R, u, 0, &v);
+				none_truth = leaf_row(x, R, &v, rc, i) ? 1 : 2;
+			}
+			bit = none_truth == 1;
 		} else if (truth && CELL_IS_TEXT(u) && (uint32_t)u < R->ntext) {
 			uint32_t id = (uint32_t)u;
 			if (!truth[id]) {

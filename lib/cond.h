@@ -145,6 +145,8 @@ int64_t cond_next_day(const struct cond *x, const struct cond_env *e);
  * value), appended to out. Aggregates are named by their canonical spec,
  * traits and tags by their dictionary numbers in L. */
 void cexpr_canon(const struct cexpr *x, const struct profile_layout *L, struct buf *out);
+/* Is x a days_since (whose cell holds the day it counts from)? */
+int cexpr_is_days(const struct cexpr *x);
 /* Is x a constant (a literal or a parameter)? */
 int cexpr_is_lit(const struct cexpr *x);
 /* Call fn for every value the comparisons of x read (not constants, not

@@ -2,10 +2,11 @@
  * gen-tagged - deterministic synthetic events that already carry a oneid
  * (idmerge's output shape), for tagger tests and benchmarks.
  *
- *   gen-tagged [-n COUNT] [-p PEOPLE] [-s SEED] [-t START] [-g GAP]
+ *   gen-tagged [-a] [-n COUNT] [-p PEOPLE] [-s SEED] [-t START] [-g GAP]
  *
  * Prints COUNT events for PEOPLE people (oneids 1..PEOPLE, uniformly
- * drawn) from START (epoch seconds), GAP seconds apart on average: views,
+ * drawn; with -a the first PEOPLE events visit every person once, in a
+ * scrambled order) from START (epoch seconds), GAP seconds apart on average: views,
  * cart adds, orders with amounts and categories (some with a coupon), ad
  * clicks, refunds; one order in six is of a new product; one event in
  * twenty carries traits.
@@ -27,6 +28,16 @@ static uint64_t next(void)
 	return rng;
 }
 
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const types[] = {"product_view", "product_view", "product_view", "page_view",
@@ -36,19 +47,21 @@ int main(int argc, char **argv)
 	static const char *const cities[] = {"上海", "北京", "广州", "深圳", "杭州"};
 	long long n = 1000000, people = 100000, i;
 	int64_t t = 1790000000, gap = 2;
-	int opt;
+	int opt, all = 0;
+	uint64_t stride;
 	char iso[CLOCK_ISO_LEN + 1];
 
 	rng = 0x9e3779b97f4a7c15ull;
-	while ((opt = getopt(argc, argv, "n:p:s:t:g:")) != -1) {
+	while ((opt = getopt(argc, argv, "an:p:s:t:g:")) != -1) {
 		switch (opt) {
+		case 'a': all = 1; break;
 		case 'n': n = atoll(optarg); break;
 		case 'p': people = atoll(optarg); break;
 		case 's': rng ^= (uint64_t)atoll(optarg) * 0x2545f4914f6cdd1dull; break;
 		case 't': t = atoll(optarg); break;
 		case 'g': gap = atoll(optarg); break;
 		default:
-			fprintf(stderr, "usage: gen-tagged [-n COUNT] [-p PEOPLE] [-s SEED] [-t START] [-g GAP]\n");
+			fprintf(stderr, "usage: gen-tagged [-a] [-n COUNT] [-p PEOPLE] [-s SEED] [-t START] [-g GAP]\n");
 			return 64;
 		}
 	}
@@ -56,9 +69,15 @@ int main(int argc, char **argv)
 		people = 1;
 	if (gap < 1)
 		gap = 1;
+	/* a stride coprime with people walks every oneid once */
+	stride = 2654435761u % (uint64_t)people;
+	while (people > 2 && (stride < 2 || gcd((uint64_t)people, stride) != 1))
+		stride++;
 	for (i = 0; i < n; i++) {
 		uint64_t r = next(), r2 = next();
 		long long who = 1 + (long long)(r % (uint64_t)people);
+		if (all && i < people)
+			who = 1 + (long long)(((uint64_t)i * stride) % (uint64_t)people);
 		const char *type = types[(r >> 20) % 10];
 		const char *cat = cats[(r >> 36) % 6];
 
