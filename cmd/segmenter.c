@@ -118,6 +118,7 @@ struct seg {
 	const char *pipelines, *segs_dir, *group, *at, *id_type, *seed, *as, *region;
 	long batch, commit_ms, size;
 	int nosync, exit_at_end, resume, rebuild, unmask;
+	int lazy; /* load memberships when asked for (queries) */
 
 	struct store *st;
 	MDB_dbi people, members, due, cols, texts, dict, defs, state;
@@ -915,7 +916,8 @@ static void bind_defs(struct seg *g)
 			cond_segments(s->when, dep_segment, &w);
 		}
 		g->ntimed += s->timed;
-		s->m = members_get(g, s->name);
+		if (!g->lazy)
+			s->m = members_get(g, s->name);
 	}
 	g->mask = xcalloc(g->nsegs + 1, 1);
 	g->flip = xcalloc(g->nsegs + 1, 1);
@@ -2045,8 +2047,11 @@ static roaring_bitmap_t *audience(struct seg *g, const char *name, int *owned)
 	MDB_val v;
 
 	*owned = 0;
-	if (i >= 0)
+	if (i >= 0) {
+		if (!g->segs[i].m)
+			g->segs[i].m = members_get(g, name);
 		return g->segs[i].m;
+	}
 	if (store_get(g->st, g->members, name, strlen(name), &v) == 1) {
 		*owned = 1;
 		return roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
@@ -3091,6 +3096,7 @@ int main(int argc, char **argv)
 	env = getenv("UOPS_PIPELINES");
 	if (!g->pipelines)
 		g->pipelines = env && *env ? env : "pipelines";
+	g->lazy = cmd && (!strcmp(cmd, "count") || !strcmp(cmd, "overlap") || !strcmp(cmd, "export"));
 	ro = cmd && (!strcmp(cmd, "count") || !strcmp(cmd, "overlap") || !strcmp(cmd, "export") ||
 		     !strcmp(cmd, "explain") || !strcmp(cmd, "list") || !strcmp(cmd, "columns"));
 	if (ro && access(g->cli.db, F_OK)) {
