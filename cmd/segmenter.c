@@ -119,6 +119,7 @@ struct seg {
 	long batch, commit_ms, size;
 	int nosync, exit_at_end, resume, rebuild, unmask;
 	int lazy; /* load memberships when asked for (queries) */
+	unsigned char *only; /* recompute SEG…: the segments asked for */
 
 	struct store *st;
 	MDB_dbi people, members, due, cols, texts, dict, defs, state;
@@ -1596,6 +1597,8 @@ static void on_record(void *ctx, const char *p, size_t n)
 	process(ctx, p, n);
 }
 
+static void col_label(struct seg *g, const char *canon, struct buf *out);
+
 /* ---- full evaluation ---- */
 
 struct full {
@@ -1836,6 +1839,8 @@ static bool emit_each(uint32_t oneid, void *ctx)
 
 /* Evaluate every segment over the columns at the clock; emit the exits
  * and entries against the stored membership and store the new one. */
+#define EVAL(k) (g->segs[k].when && (!g->only || g->only[k]))
+
 static int full_eval(struct seg *g, int64_t clock)
 {
 	static uint64_t none[CHUNK_ROWS];
@@ -1866,7 +1871,7 @@ static int full_eval(struct seg *g, int64_t clock)
 	F.bits = xcalloc(g->nsegs + 1, sizeof *F.bits);
 	for (k = 0; k < g->nsegs; k++) {
 		F.bits[k] = xcalloc(words + 1, 8);
-		if (!g->segs[k].when) {
+		if (!EVAL(k)) { /* lists, and segments not asked for: as stored */
 			roaring_uint32_iterator_t *it = roaring_create_iterator(g->segs[k].m);
 			while (it->has_value) {
 				if (it->current_value < F.n)
@@ -1899,14 +1904,14 @@ static int full_eval(struct seg *g, int64_t clock)
 		F.block = b * (CHUNK_ROWS / 64);
 		R.present = F.present + F.block;
 		for (k = 0; k < g->nsegs; k++)
-			if (g->segs[k].when)
+			if (EVAL(k))
 				cond_eval_rows(g->segs[k].when, &R, F.bits[k] + F.block);
 	}
 	for (k = 0; k < g->nsegs; k++) {
 		struct segdef *s = &g->segs[k];
 		roaring_bitmap_t *nw, *gone, *came;
 		struct emit_ctx E = {g, s, 0, clock};
-		if (!s->when)
+		if (!EVAL(k))
 			continue;
 		nw = bits_to_roaring(F.bits[k], words);
 		gone = roaring_bitmap_andnot(s->m, nw);
@@ -2010,11 +2015,24 @@ static int parse_at(struct seg *g, int64_t *clock)
 	return 0;
 }
 
-static int op_recompute(struct seg *g)
+static int seg_index(struct seg *g, const char *name);
+
+static int op_recompute(struct seg *g, int argc, char **argv)
 {
 	int64_t clock;
-	int rc;
+	int rc, i;
 
+	if (argc) {
+		g->only = xcalloc(g->nsegs + 1, 1);
+		for (i = 0; i < argc; i++) {
+			int k = seg_index(g, argv[i]);
+			if (k < 0 || !g->segs[k].when) {
+				cli_err("recompute: '%s' is not a segment with a condition (see `segmenter list`)", argv[i]);
+				return EXIT_USAGE;
+			}
+			g->only[k] = 1;
+		}
+	}
 	if ((rc = parse_at(g, &clock)))
 		return rc;
 	if (g->clock != INT64_MIN && clock < g->clock) {
@@ -2300,6 +2318,11 @@ static int op_list(struct seg *g)
 	return 0;
 }
 
+static void env_label(void *ctx, const char *canon, struct buf *out)
+{
+	col_label(ctx, canon, out);
+}
+
 static int op_explain(struct seg *g, int argc, char **argv)
 {
 	struct cond_env e;
@@ -2339,6 +2362,7 @@ static int op_explain(struct seg *g, int argc, char **argv)
 		clock_format(clock, t);
 		buf_printf(&out, ",\"at\":\"%s\",\"condition\":", t);
 		env_init(g, &e, &g->p, clock);
+		e.label = env_label;
 		g->cur = oneid;
 		cond_explain(g->segs[i].when, &e, &out);
 		if (due != NO_DUE) {
@@ -3042,6 +3066,7 @@ static void defs_free(struct seg *g)
 	free(g->xcol);
 	free(g->mask);
 	free(g->flip);
+	free(g->only);
 	free(g->memo_state);
 	free(g->memo);
 	for (i = 0; i < g->ntraits; i++)
@@ -3067,7 +3092,7 @@ int main(int argc, char **argv)
 	int rc, code, ro;
 
 	g->cli.prog = "segmenter";
-	g->cli.synopsis = "[options] [FILE…] | recompute | count SEG… | overlap SEG… | export SEG | "
+	g->cli.synopsis = "[options] [FILE…] | recompute [SEG…] | count SEG… | overlap SEG… | export SEG | "
 			  "explain ONEID SEG | list | columns | table | upload SEG FILE | lookalike --seed SEG --size N --as NAME";
 	g->cli.summary = "Keep audiences current as events arrive and time passes; count, overlap, export them.";
 	g->cli.opts = opts;
@@ -3137,7 +3162,7 @@ int main(int argc, char **argv)
 	if (!cmd)
 		rc = run_filter(g);
 	else if (!strcmp(cmd, "recompute"))
-		rc = op_recompute(g);
+		rc = op_recompute(g, g->cli.nrest - 1, g->cli.rest + 1);
 	else if (!strcmp(cmd, "count"))
 		rc = op_count(g, g->cli.nrest - 1, g->cli.rest + 1);
 	else if (!strcmp(cmd, "overlap"))

@@ -1409,7 +1409,14 @@ static void explain_value(const struct cexpr *x, const struct cond_env *e, struc
 
 	cexpr_canon(x, e->L, &b);
 	buf_adds(out, "{\"of\":");
-	json_write_str(out, b.p, b.len);
+	if (e->label) {
+		struct buf l = BUF_INIT;
+		e->label(e->ctx, b.p, &l);
+		json_write_str(out, l.p ? l.p : "", l.len);
+		buf_release(&l);
+	} else {
+		json_write_str(out, b.p, b.len);
+	}
 	buf_adds(out, ",\"value\":");
 	cexpr_eval(x, e, &v);
 	cval_write(&v, out);

@@ -92,6 +92,9 @@ struct cond_env {
 	struct aggres *memo;
 	/* the name of segment idx, for explain (may be NULL) */
 	const char *(*segment_name)(void *ctx, unsigned idx);
+	/* a value's name for people from its canonical text, for explain
+	 * (may be NULL: the canonical text) */
+	void (*label)(void *ctx, const char *canon, struct buf *out);
 };
 
 /*

@@ -23,3 +23,6 @@ segmenter --db "$T/db" recompute --rebuild; echo "exit $?"
 segmenter --db "$T/db" list | cut -c1-80
 echo "unknown segment:"
 segmenter --db "$T/db" count nope; echo "exit $?"
+echo "recompute of named segments only:"
+segmenter --db "$T/db" recompute winback vip_at_risk; echo "exit $?"
+segmenter --db "$T/db" recompute uploaded; echo "a list has no condition: $?"
