@@ -3003,6 +3003,15 @@ done:
 
 /* ---- main ---- */
 
+static const char *roaring_version(void)
+{
+	static char v[48];
+
+	snprintf(v, sizeof v, "CRoaring %d.%d.%d", (int)ROARING_VERSION_MAJOR, (int)ROARING_VERSION_MINOR,
+		 (int)ROARING_VERSION_REVISION);
+	return v;
+}
+
 static int handle(void *ctx, int key, const char *arg)
 {
 	struct seg *g = ctx;
@@ -3099,6 +3108,7 @@ int main(int argc, char **argv)
 	g->cli.handle = handle;
 	g->cli.ctx = g;
 	g->cli.subcommand = 1;
+	g->cli.more_versions = roaring_version();
 	g->batch = 32768;
 	g->commit_ms = 1000;
 	g->region = "CN";

@@ -142,8 +142,9 @@ static void version(const struct cli *c)
 
 	mdb_version(&maj, &min, &pat);
 	printf("%s (uops) %s\n", c->prog, UOPS_VERSION);
-	printf("librdkafka %s, lmdb %d.%d.%d, zstd %s, jq %s\n", rd_kafka_version_str(),
-	       maj, min, pat, ZSTD_versionString(), UOPS_JQ_VERSION);
+	printf("librdkafka %s, lmdb %d.%d.%d, zstd %s, jq %s%s%s\n", rd_kafka_version_str(),
+	       maj, min, pat, ZSTD_versionString(), UOPS_JQ_VERSION, c->more_versions ? ", " : "",
+	       c->more_versions ? c->more_versions : "");
 }
 
 static int usage(const struct cli *c, const char *fmt, const char *what)

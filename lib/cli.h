@@ -44,6 +44,7 @@ struct cli {
 	/* handler for the tool's own options: return 0, or an exit code */
 	int (*handle)(void *ctx, int key, const char *arg);
 	void *ctx;
+	const char *more_versions; /* other libraries the tool links, for -V */
 
 	const char *in[CLI_MAX_IN]; /* -i SRC and FILE operands, in order */
 	int nin;
