@@ -17,7 +17,6 @@
  * reading a profile; streaming and full evaluation must agree.
  * State: the segmenter.* DBs, see schemas/lmdb.md.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <roaring/roaring.h>
@@ -32,6 +31,7 @@
 #include "clock.h"
 #include "cond.h"
 #include "conf.h"
+#include "dict.h"
 #include "filter.h"
 #include "hash.h"
 #include "json.h"
@@ -142,10 +142,7 @@ struct seg {
 	unsigned ntimed;
 
 	/* dictionary: a(ggregates) t(raits) g (tags) c(olumns) */
-	struct { char *name; uint32_t slot; } *traits;
-	unsigned ntraits, captraits;
-	uint32_t next_slot[4];
-	int dict_dirty;
+	struct dict names;
 
 	/* cell texts */
 	struct text *textv;
@@ -178,123 +175,12 @@ struct seg {
 	unsigned long long events, tagrecs, merges, ticks, flips, fired_people, dups;
 };
 
-static const char ns_char[4] = {'a', 't', 'g', 'c'};
 
 /* ---- dictionary ---- */
 
-static int dict_get(struct seg *g, int ns, const char *name, size_t n, uint32_t *slot, int *built)
-{
-	struct buf k = BUF_INIT;
-	MDB_val v;
-	int r;
-
-	buf_addc(&k, ns_char[ns]);
-	buf_addc(&k, ':');
-	buf_add(&k, name, n);
-	r = store_get(g->st, g->dict, k.p, k.len, &v);
-	if (r == 1 && v.mv_size >= 4) {
-		*slot = store_get_be32(v.mv_data);
-		if (built)
-			*built = v.mv_size == 5 && ((const unsigned char *)v.mv_data)[4];
-	}
-	buf_release(&k);
-	return r == 1;
-}
-
-static void dict_put(struct seg *g, int ns, const char *name, size_t n, uint32_t slot, int built)
-{
-	struct buf k = BUF_INIT;
-	unsigned char be[5];
-
-	buf_addc(&k, ns_char[ns]);
-	buf_addc(&k, ':');
-	buf_add(&k, name, n);
-	store_be32(be, slot);
-	be[4] = (unsigned char)built;
-	store_put(g->st, g->dict, k.p, k.len, be, ns == 3 ? 5 : 4);
-	buf_release(&k);
-}
-
-static uint32_t dict_assign(struct seg *g, int ns, const char *name, size_t n)
-{
-	uint32_t slot = 0;
-
-	if (dict_get(g, ns, name, n, &slot, NULL))
-		return slot;
-	slot = g->next_slot[ns]++;
-	dict_put(g, ns, name, n, slot, 0);
-	g->dict_dirty = 1;
-	return slot;
-}
-
-static void dict_save_counters(struct seg *g)
-{
-	int ns;
-
-	if (!g->dict_dirty)
-		return;
-	for (ns = 0; ns < 4; ns++) {
-		char key[3] = {'#', ns_char[ns], 0};
-		unsigned char be[4];
-		store_be32(be, g->next_slot[ns]);
-		store_put(g->st, g->dict, key, 2, be, 4);
-	}
-	g->dict_dirty = 0;
-}
-
-static int dict_load(struct seg *g)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc, ns;
-
-	if (!txn || mdb_cursor_open(txn, g->dict, &cur))
-		return -1;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const char *s = k.mv_data;
-		if (v.mv_size < 4 || k.mv_size < 2)
-			continue;
-		for (ns = 0; ns < 4; ns++)
-			if (s[0] == '#' && s[1] == ns_char[ns] && k.mv_size == 2)
-				g->next_slot[ns] = store_get_be32(v.mv_data);
-		if (s[0] == 't' && s[1] == ':') {
-			if (g->ntraits == g->captraits) {
-				g->captraits = g->captraits ? g->captraits * 2 : 32;
-				g->traits = xrealloc(g->traits, g->captraits * sizeof *g->traits);
-			}
-			g->traits[g->ntraits].name = xstrndup(s + 2, k.mv_size - 2);
-			g->traits[g->ntraits++].slot = store_get_be32(v.mv_data);
-		}
-	}
-	mdb_cursor_close(cur);
-	return 0;
-}
-
-#define MAX_TRAIT_NAMES 4096
-
-static uint32_t trait_slot(struct seg *g, const char *name, size_t n)
-{
-	unsigned i;
-
-	for (i = 0; i < g->ntraits; i++)
-		if (!strncmp(g->traits[i].name, name, n) && !g->traits[i].name[n])
-			return g->traits[i].slot;
-	if (g->ntraits >= MAX_TRAIT_NAMES || memchr(name, 0, n))
-		return UINT32_MAX;
-	if (g->ntraits == g->captraits) {
-		g->captraits = g->captraits ? g->captraits * 2 : 32;
-		g->traits = xrealloc(g->traits, g->captraits * sizeof *g->traits);
-	}
-	g->traits[g->ntraits].name = xstrndup(name, n);
-	g->traits[g->ntraits].slot = dict_assign(g, 1, name, n);
-	return g->traits[g->ntraits++].slot;
-}
-
 static uint32_t name_slot(void *ctx, const char *name, size_t n)
 {
-	return trait_slot(ctx, name, n);
+	return dict_trait(&((struct seg *)ctx)->names, name, n);
 }
 
 /* ---- cell texts ---- */
@@ -521,7 +407,7 @@ static int sc_agg_inline(void *ctx, struct agg_spec *s)
 
 static uint32_t sc_trait(void *ctx, const char *name)
 {
-	return trait_slot(ctx, name, strlen(name));
+	return dict_trait(&((struct seg *)ctx)->names, name, strlen(name));
 }
 
 static int valid_name(const char *s)
@@ -573,6 +459,16 @@ static int sc_segment(void *ctx, const char *name, const char **why)
 	return -1;
 }
 
+static const char *sc_agg_name(void *ctx, unsigned idx, char *name)
+{
+	struct seg *g = ctx;
+
+	if (g->specs[idx].name)
+		return g->specs[idx].name;
+	g->specs[idx].name = name;
+	return NULL;
+}
+
 static int sc_specs_fn(void *ctx, unsigned idx)
 {
 	return (int)((struct seg *)ctx)->specs[idx].fn;
@@ -588,6 +484,7 @@ static void scope_init(struct seg *g, struct cond_scope *sc, unsigned params)
 	sc->tag = sc_tag;
 	sc->segment = sc_segment;
 	sc->specs_fn = sc_specs_fn;
+	sc->agg_name = sc_agg_name;
 	sc->params = params;
 }
 
@@ -672,36 +569,9 @@ static int load_file(struct seg *g, const char *path)
 	}
 	if ((aggs = json_get(d, 0, "aggregates", 10))) {
 		struct cond_scope sc;
-		if (d->t[aggs].type != JSON_OBJECT) {
-			conf_fail(&c, 0, "aggregates", "want an object of name: {\"fn\": …, \"event\": …}");
-			goto out;
-		}
 		scope_init(g, &sc, params);
-		for (k = 0, i = aggs + 1; k < d->t[aggs].size; k++, i = d->t[i + 1].next) {
-			struct agg_spec s;
-			struct buf name = BUF_INIT;
-			int ix;
-			json_str_get(d, i, &name);
-			if (sc_agg_named(g, name.p ? name.p : "") >= 0) {
-				conf_fail(&c, i + 1, NULL, "aggregate '%s' is defined twice", name.p);
-				buf_release(&name);
-				goto out;
-			}
-			if (cond_agg_parse(&c, i + 1, &sc, AGG_NFN, &s)) {
-				agg_spec_release(&s);
-				buf_release(&name);
-				goto out;
-			}
-			ix = sc_agg_inline(g, &s);
-			agg_spec_release(&s);
-			if (g->specs[ix].name) {
-				conf_fail(&c, i + 1, NULL, "aggregate '%s' is the same as '%s'", name.p,
-					  g->specs[ix].name);
-				buf_release(&name);
-				goto out;
-			}
-			g->specs[ix].name = name.p ? name.p : xstrdup("");
-		}
+		if (cond_aggregates(&c, aggs, &sc))
+			goto out;
 	}
 	if ((v = json_get(d, 0, "segments", 8))) {
 		if (d->t[v].type != JSON_ARRAY) {
@@ -720,53 +590,19 @@ out:
 	return rc;
 }
 
-static int name_cmp(const void *a, const void *b)
+static int load_one(void *ctx, const char *path)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return load_file(ctx, path);
 }
 
 static int load_defs(struct seg *g)
 {
-	char path[4096];
-	char **names = NULL;
-	size_t n = 0, cap = 0, i;
-	DIR *dir;
-	struct dirent *e;
-	int rc = 0;
-
 	if (!g->segs_dir) {
+		char path[4096];
 		snprintf(path, sizeof path, "%s/segments", g->pipelines);
 		g->segs_dir = xstrdup(path);
 	}
-	if (!(dir = opendir(g->segs_dir))) {
-		cli_err("cannot read the segment definitions '%s': %s", g->segs_dir, strerror(errno));
-		return EXIT_CONFIG;
-	}
-	while ((e = readdir(dir))) {
-		size_t l = strlen(e->d_name);
-		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json"))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			names = xrealloc(names, cap * sizeof *names);
-		}
-		names[n++] = xstrdup(e->d_name);
-	}
-	closedir(dir);
-	qsort(names, n, sizeof *names, name_cmp);
-	for (i = 0; i < n && !rc; i++) {
-		snprintf(path, sizeof path, "%s/%s", g->segs_dir, names[i]);
-		if (load_file(g, path))
-			rc = EXIT_CONFIG;
-	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	if (!rc && !n) {
-		cli_err("no segment definitions (*.json) in '%s'", g->segs_dir);
-		rc = EXIT_CONFIG;
-	}
-	return rc;
+	return conf_dir(g->segs_dir, "segment", load_one, g);
 }
 
 /* dependencies, gathered while walking a segment's values */
@@ -836,11 +672,10 @@ static void dep_value(void *ctx, const struct cexpr *x)
 		}
 		g->colv[i].canon = canon.p;
 		g->colv[i].x = x;
-		if (!dict_get(g, 3, canon.p, canon.len, &g->colv[i].id, &g->colv[i].built)) {
-			g->colv[i].id = g->next_slot[3]++;
+		if (!dict_get(&g->names, 'c', canon.p, canon.len, &g->colv[i].id, &g->colv[i].built)) {
+			g->colv[i].id = dict_next(&g->names, 'c');
 			g->colv[i].built = 0;
-			g->dict_dirty = 1;
-			dict_put(g, 3, canon.p, canon.len, g->colv[i].id, 0);
+			dict_put(&g->names, 'c', canon.p, canon.len, g->colv[i].id, 0);
 		}
 		g->ncols++;
 	} else {
@@ -900,10 +735,10 @@ static void bind_defs(struct seg *g)
 	unsigned i;
 
 	for (i = 0; i < g->nspecs; i++)
-		g->specs[i].slot = dict_assign(g, 0, g->specs[i].canon, strlen(g->specs[i].canon));
+		g->specs[i].slot = dict_assign(&g->names, 'a', g->specs[i].canon, strlen(g->specs[i].canon));
 	g->tag_slots = xcalloc(g->ntagnames + 1, sizeof *g->tag_slots);
 	for (i = 0; i < g->ntagnames; i++)
-		g->tag_slots[i] = dict_assign(g, 2, g->tagnames[i], strlen(g->tagnames[i]));
+		g->tag_slots[i] = dict_assign(&g->names, 'g', g->tagnames[i], strlen(g->tagnames[i]));
 	g->L.specs = g->specs;
 	g->L.naggs = g->nspecs;
 	g->L.tag_slots = g->tag_slots;
@@ -991,7 +826,7 @@ static void env_render(void *ctx, struct buf *out)
 {
 	struct seg *g = ctx;
 	const struct profile *p = g->rp;
-	unsigned i, k, n = 0;
+	unsigned i, n = 0;
 
 	buf_printf(out, "{\"oneid\":%u,\"events\":%llu", p->oneid, (unsigned long long)p->nevents);
 	if (p->nevents) {
@@ -1001,16 +836,16 @@ static void env_render(void *ctx, struct buf *out)
 		write_time(out, p->last_seen);
 	}
 	buf_adds(out, ",\"traits\":{");
-	for (i = 0; i < p->ntraits; i++)
-		for (k = 0; k < g->ntraits; k++)
-			if (g->traits[k].slot == p->traits[i].name) {
-				if (n++)
-					buf_addc(out, ',');
-				json_write_str(out, g->traits[k].name, strlen(g->traits[k].name));
-				buf_addc(out, ':');
-				buf_add(out, p->traits[i].v.p, p->traits[i].v.len);
-				break;
-			}
+	for (i = 0; i < p->ntraits; i++) {
+		const char *name = dict_trait_name(&g->names, p->traits[i].name);
+		if (!name)
+			continue;
+		if (n++)
+			buf_addc(out, ',');
+		json_write_str(out, name, strlen(name));
+		buf_addc(out, ':');
+		buf_add(out, p->traits[i].v.p, p->traits[i].v.len);
+	}
 	buf_adds(out, "},\"tags\":{");
 	for (i = 0, n = 0; i < p->ntags && i < g->ntagnames; i++) {
 		if (!p->tags[i].set)
@@ -1256,7 +1091,7 @@ static int before_commit(void *ctx)
 		g->present_dirty = 0;
 	}
 	chunks_save(g);
-	dict_save_counters(g);
+	dict_save(&g->names);
 	save_state(g);
 	return 0;
 }
@@ -1792,7 +1627,7 @@ static int backfill(struct seg *g, int all)
 	}
 	for (i = 0; i < g->ncols; i++) {
 		g->colv[i].built = 1;
-		dict_put(g, 3, g->colv[i].canon, strlen(g->colv[i].canon), g->colv[i].id, 1);
+		dict_put(&g->names, 'c', g->colv[i].canon, strlen(g->colv[i].canon), g->colv[i].id, 1);
 	}
 	return filter_commit(&g->f);
 }
@@ -1966,7 +1801,7 @@ static void adopt(struct seg *g)
 	for (i = 0; i < g->ncols; i++)
 		if (!g->colv[i].built) {
 			g->colv[i].built = 1;
-			dict_put(g, 3, g->colv[i].canon, strlen(g->colv[i].canon), g->colv[i].id, 1);
+			dict_put(&g->names, 'c', g->colv[i].canon, strlen(g->colv[i].canon), g->colv[i].id, 1);
 		}
 }
 
@@ -2395,9 +2230,7 @@ static void col_label(struct seg *g, const char *canon, struct buf *out)
 			if (e > q && *e == ')') {
 				const char *name = NULL;
 				if (t) {
-					for (i = 0; i < g->ntraits; i++)
-						if (g->traits[i].slot == v)
-							name = g->traits[i].name;
+					name = dict_trait_name(&g->names, (uint32_t)v);
 				} else {
 					for (i = 0; i < g->ntagnames; i++)
 						if (g->tag_slots[i] == v)
@@ -3078,9 +2911,7 @@ static void defs_free(struct seg *g)
 	free(g->only);
 	free(g->memo_state);
 	free(g->memo);
-	for (i = 0; i < g->ntraits; i++)
-		free(g->traits[i].name);
-	free(g->traits);
+	dict_release(&g->names);
 	for (i = 0; i < g->ntext; i++)
 		free(g->textv[i].s);
 	free(g->textv);
@@ -3149,7 +2980,14 @@ int main(int argc, char **argv)
 	    store_dbi(g->st, "segmenter.due", 0, &g->due) || store_dbi(g->st, "segmenter.cols", 0, &g->cols) ||
 	    store_dbi(g->st, "segmenter.texts", 0, &g->texts) ||
 	    store_dbi(g->st, "segmenter.dict", 0, &g->dict) || store_dbi(g->st, "segmenter.defs", 0, &g->defs) ||
-	    store_dbi(g->st, "segmenter.state", 0, &g->state) || dict_load(g) || texts_load(g)) {
+	    store_dbi(g->st, "segmenter.state", 0, &g->state)) {
+		rc = EXIT_IO;
+		goto out;
+	}
+	g->names.st = g->st;
+	g->names.dbi = g->dict;
+	g->names.ns = "atgc";
+	if (dict_load(&g->names) || texts_load(g)) {
 		rc = EXIT_IO;
 		goto out;
 	}

@@ -12,7 +12,6 @@
  * population facts that `tagger recompute` refreshes.
  * State: the tagger.* DBs, see schemas/lmdb.md.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -26,6 +25,7 @@
 #include "clock.h"
 #include "cond.h"
 #include "conf.h"
+#include "dict.h"
 #include "filter.h"
 #include "json.h"
 #include "outcome.h"
@@ -88,11 +88,6 @@ struct tagdef {
 	uint32_t slot;
 };
 
-struct dictent {
-	char *name;
-	uint32_t slot;
-};
-
 struct tagger {
 	struct cli cli;
 	const char *pipelines, *tags_dir, *group, *at, *fields, *format;
@@ -114,10 +109,7 @@ struct tagger {
 	int compiling_timed;
 
 	/* dictionary, by namespace: a(ggregates) t(raits) g (tags) */
-	struct dictent *traits;
-	unsigned ntraits, captraits;
-	uint32_t next_slot[3];
-	int dict_dirty;
+	struct dict names;
 
 	int64_t clock;     /* the stream's clock (ms), INT64_MIN before any */
 	int64_t swept_day; /* the day of the last sweep */
@@ -137,122 +129,9 @@ struct tagger {
 
 /* ---- dictionary ---- */
 
-static const char ns_char[3] = {'a', 't', 'g'};
-
-static int dict_get(struct tagger *g, int ns, const char *name, size_t n, uint32_t *slot)
-{
-	struct buf k = BUF_INIT;
-	MDB_val v;
-	int r;
-
-	buf_addc(&k, ns_char[ns]);
-	buf_addc(&k, ':');
-	buf_add(&k, name, n);
-	r = store_get(g->st, g->dict, k.p, k.len, &v);
-	if (r == 1 && v.mv_size == 4)
-		*slot = store_get_be32(v.mv_data);
-	buf_release(&k);
-	return r == 1;
-}
-
-static uint32_t dict_assign(struct tagger *g, int ns, const char *name, size_t n)
-{
-	struct buf k = BUF_INIT;
-	unsigned char be[4];
-	uint32_t slot = 0;
-
-	if (dict_get(g, ns, name, n, &slot))
-		return slot;
-	slot = g->next_slot[ns]++;
-	buf_addc(&k, ns_char[ns]);
-	buf_addc(&k, ':');
-	buf_add(&k, name, n);
-	store_be32(be, slot);
-	store_put(g->st, g->dict, k.p, k.len, be, 4);
-	buf_release(&k);
-	g->dict_dirty = 1;
-	return slot;
-}
-
-static void dict_save_counters(struct tagger *g)
-{
-	int ns;
-
-	if (!g->dict_dirty)
-		return;
-	for (ns = 0; ns < 3; ns++) {
-		char key[3] = {'#', ns_char[ns], 0};
-		unsigned char be[4];
-		store_be32(be, g->next_slot[ns]);
-		store_put(g->st, g->dict, key, 2, be, 4);
-	}
-	g->dict_dirty = 0;
-}
-
-static int dict_load(struct tagger *g)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc;
-
-	if (!txn || mdb_cursor_open(txn, g->dict, &cur))
-		return -1;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const char *s = k.mv_data;
-		int ns;
-		if (v.mv_size != 4 || k.mv_size < 2)
-			continue;
-		for (ns = 0; ns < 3; ns++) {
-			if (s[0] == '#' && s[1] == ns_char[ns] && k.mv_size == 2)
-				g->next_slot[ns] = store_get_be32(v.mv_data);
-			if (s[0] == ns_char[ns] && s[1] == ':' && ns == 1) {
-				if (g->ntraits == g->captraits) {
-					g->captraits = g->captraits ? g->captraits * 2 : 32;
-					g->traits = xrealloc(g->traits, g->captraits * sizeof *g->traits);
-				}
-				g->traits[g->ntraits].name = xstrndup(s + 2, k.mv_size - 2);
-				g->traits[g->ntraits++].slot = store_get_be32(v.mv_data);
-			}
-		}
-	}
-	mdb_cursor_close(cur);
-	return 0;
-}
-
-#define MAX_TRAIT_NAMES 4096
-
-static uint32_t trait_slot(struct tagger *g, const char *name, size_t n)
-{
-	unsigned i;
-
-	for (i = 0; i < g->ntraits; i++)
-		if (!strncmp(g->traits[i].name, name, n) && !g->traits[i].name[n])
-			return g->traits[i].slot;
-	if (g->ntraits >= MAX_TRAIT_NAMES || memchr(name, 0, n))
-		return UINT32_MAX;
-	if (g->ntraits == g->captraits) {
-		g->captraits = g->captraits ? g->captraits * 2 : 32;
-		g->traits = xrealloc(g->traits, g->captraits * sizeof *g->traits);
-	}
-	g->traits[g->ntraits].name = xstrndup(name, n);
-	g->traits[g->ntraits].slot = dict_assign(g, 1, name, n);
-	return g->traits[g->ntraits++].slot;
-}
-
 static uint32_t name_slot(void *ctx, const char *name, size_t n)
 {
-	return trait_slot(ctx, name, n);
-}
-
-static const char *trait_name(const struct tagger *g, uint32_t slot)
-{
-	unsigned i;
-	for (i = 0; i < g->ntraits; i++)
-		if (g->traits[i].slot == slot)
-			return g->traits[i].name;
-	return NULL;
+	return dict_trait(&((struct tagger *)ctx)->names, name, n);
 }
 
 /* ---- definitions ---- */
@@ -290,7 +169,7 @@ static int sc_agg_inline(void *ctx, struct agg_spec *s)
 
 static uint32_t sc_trait(void *ctx, const char *name)
 {
-	return trait_slot(ctx, name, strlen(name));
+	return dict_trait(&((struct tagger *)ctx)->names, name, strlen(name));
 }
 
 static int sc_tag(void *ctx, const char *name, const char **why)
@@ -314,6 +193,16 @@ static int sc_tag(void *ctx, const char *name, const char **why)
 	return -1;
 }
 
+static const char *sc_agg_name(void *ctx, unsigned idx, char *name)
+{
+	struct tagger *g = ctx;
+
+	if (g->specs[idx].name)
+		return g->specs[idx].name;
+	g->specs[idx].name = name;
+	return NULL;
+}
+
 static int sc_specs_fn(void *ctx, unsigned idx)
 {
 	return (int)((struct tagger *)ctx)->specs[idx].fn;
@@ -328,6 +217,7 @@ static void scope_init(struct tagger *g, struct cond_scope *sc, unsigned params)
 	sc->trait = sc_trait;
 	sc->tag = sc_tag;
 	sc->specs_fn = sc_specs_fn;
+	sc->agg_name = sc_agg_name;
 	sc->params = params;
 }
 
@@ -535,36 +425,9 @@ static int load_file(struct tagger *g, const char *path)
 	}
 	if ((v = json_get(d, 0, "aggregates", 10))) {
 		struct cond_scope sc;
-		if (d->t[v].type != JSON_OBJECT) {
-			conf_fail(&c, 0, "aggregates", "want an object of name: {\"fn\": …, \"event\": …}");
-			goto out;
-		}
 		scope_init(g, &sc, params);
-		for (k = 0, i = v + 1; k < d->t[v].size; k++, i = d->t[i + 1].next) {
-			struct agg_spec s;
-			struct buf name = BUF_INIT;
-			int ix;
-			json_str_get(d, i, &name);
-			if (sc_agg_named(g, name.p ? name.p : "") >= 0) {
-				conf_fail(&c, i + 1, NULL, "aggregate '%s' is defined twice", name.p);
-				buf_release(&name);
-				goto out;
-			}
-			if (cond_agg_parse(&c, i + 1, &sc, AGG_NFN, &s)) {
-				agg_spec_release(&s);
-				buf_release(&name);
-				goto out;
-			}
-			ix = sc_agg_inline(g, &s);
-			agg_spec_release(&s);
-			if (g->specs[ix].name) {
-				conf_fail(&c, i + 1, NULL, "aggregate '%s' is the same as '%s'", name.p,
-					  g->specs[ix].name);
-				buf_release(&name);
-				goto out;
-			}
-			g->specs[ix].name = name.p ? name.p : xstrdup("");
-		}
+		if (cond_aggregates(&c, v, &sc))
+			goto out;
 	}
 	if ((v = json_get(d, 0, "tags", 4))) {
 		if (d->t[v].type != JSON_ARRAY) {
@@ -583,53 +446,19 @@ out:
 	return rc;
 }
 
-static int name_cmp(const void *a, const void *b)
+static int load_one(void *ctx, const char *path)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return load_file(ctx, path);
 }
 
 static int load_defs(struct tagger *g)
 {
-	char path[4096];
-	char **names = NULL;
-	size_t n = 0, cap = 0, i;
-	DIR *dir;
-	struct dirent *e;
-	int rc = 0;
-
 	if (!g->tags_dir) {
+		char path[4096];
 		snprintf(path, sizeof path, "%s/tags", g->pipelines);
 		g->tags_dir = xstrdup(path);
 	}
-	if (!(dir = opendir(g->tags_dir))) {
-		cli_err("cannot read the tag definitions '%s': %s", g->tags_dir, strerror(errno));
-		return EXIT_CONFIG;
-	}
-	while ((e = readdir(dir))) {
-		size_t l = strlen(e->d_name);
-		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json"))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			names = xrealloc(names, cap * sizeof *names);
-		}
-		names[n++] = xstrdup(e->d_name);
-	}
-	closedir(dir);
-	qsort(names, n, sizeof *names, name_cmp);
-	for (i = 0; i < n && !rc; i++) {
-		snprintf(path, sizeof path, "%s/%s", g->tags_dir, names[i]);
-		if (load_file(g, path))
-			rc = EXIT_CONFIG;
-	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	if (!rc && !n) {
-		cli_err("no tag definitions (*.json) in '%s'", g->tags_dir);
-		rc = EXIT_CONFIG;
-	}
-	return rc;
+	return conf_dir(g->tags_dir, "tag", load_one, g);
 }
 
 /* Give the definitions their dictionary numbers; load rank facts. */
@@ -638,12 +467,12 @@ static int bind_defs(struct tagger *g)
 	unsigned i;
 
 	for (i = 0; i < g->nspecs; i++)
-		g->specs[i].slot = dict_assign(g, 0, g->specs[i].canon, strlen(g->specs[i].canon));
+		g->specs[i].slot = dict_assign(&g->names, 'a', g->specs[i].canon, strlen(g->specs[i].canon));
 	g->tag_slots = xcalloc(g->ntags + 1, sizeof *g->tag_slots);
 	for (i = 0; i < g->ntags; i++) {
 		struct tagdef *t = &g->tags[i];
 		MDB_val v;
-		t->slot = g->tag_slots[i] = dict_assign(g, 2, t->name, strlen(t->name));
+		t->slot = g->tag_slots[i] = dict_assign(&g->names, 'g', t->name, strlen(t->name));
 		if (t->rank_of && store_get(g->st, g->facts, t->name, strlen(t->name), &v) == 1 &&
 		    v.mv_size >= 4) {
 			uint32_t nc = store_get_be32(v.mv_data);
@@ -889,7 +718,7 @@ static int before_commit(void *ctx)
 {
 	struct tagger *g = ctx;
 
-	dict_save_counters(g);
+	dict_save(&g->names);
 	save_state(g);
 	return 0;
 }
@@ -1235,7 +1064,7 @@ static void render_profile(struct tagger *g, const struct profile *p, int64_t cl
 	}
 	buf_adds(out, ",\"traits\":{");
 	for (i = 0; i < p->ntraits; i++) {
-		const char *name = trait_name(g, p->traits[i].name);
+		const char *name = dict_trait_name(&g->names, p->traits[i].name);
 		if (i)
 			buf_addc(out, ',');
 		json_write_str(out, name ? name : "?", name ? strlen(name) : 1);
@@ -1431,7 +1260,7 @@ static int op_export(struct tagger *g)
 			f.kind = F_LAST;
 		else if (!strncmp(tok, "trait.", 6)) {
 			f.kind = F_TRAIT;
-			f.slot = trait_slot(g, tok + 6, strlen(tok + 6));
+			f.slot = dict_trait(&g->names, tok + 6, strlen(tok + 6));
 		} else {
 			for (i = 0; i < g->ntags && strcmp(g->tags[i].name, tok); i++)
 				;
@@ -1726,9 +1555,7 @@ static void defs_free(struct tagger *g)
 	free(g->tag_slots);
 	free(g->memo_state);
 	free(g->memo);
-	for (i = 0; i < g->ntraits; i++)
-		free(g->traits[i].name);
-	free(g->traits);
+	dict_release(&g->names);
 	profile_layout_release(&g->L);
 }
 
@@ -1779,7 +1606,14 @@ int main(int argc, char **argv)
 	}
 	if (store_dbi(g->st, "tagger.profiles", 0, &g->profiles) ||
 	    store_dbi(g->st, "tagger.dict", 0, &g->dict) || store_dbi(g->st, "tagger.facts", 0, &g->facts) ||
-	    store_dbi(g->st, "tagger.state", 0, &g->state) || dict_load(g)) {
+	    store_dbi(g->st, "tagger.state", 0, &g->state)) {
+		rc = EXIT_IO;
+		goto out;
+	}
+	g->names.st = g->st;
+	g->names.dbi = g->dict;
+	g->names.ns = "atg";
+	if (dict_load(&g->names)) {
 		rc = EXIT_IO;
 		goto out;
 	}

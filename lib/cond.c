@@ -270,6 +270,39 @@ int cond_agg_parse(struct conf *c, unsigned tok, struct cond_scope *sc,
 	return 0;
 }
 
+int cond_aggregates(struct conf *c, unsigned obj, struct cond_scope *sc)
+{
+	const struct json_doc *d = &c->doc;
+	unsigned k, i;
+
+	if (d->t[obj].type != JSON_OBJECT)
+		return conf_fail(c, obj, NULL, "want an object of name: {\"fn\": …, \"event\": …}");
+	for (k = 0, i = obj + 1; k < d->t[obj].size; k++, i = d->t[i + 1].next) {
+		struct agg_spec s;
+		char *name = tok_str(c, i);
+		const char *same;
+		int ix;
+		if (sc->agg_named(sc->ctx, name) >= 0) {
+			conf_fail(c, i + 1, NULL, "aggregate '%s' is defined twice", name);
+			free(name);
+			return -1;
+		}
+		if (cond_agg_parse(c, i + 1, sc, AGG_NFN, &s)) {
+			agg_spec_release(&s);
+			free(name);
+			return -1;
+		}
+		ix = sc->agg_inline(sc->ctx, &s);
+		agg_spec_release(&s);
+		if ((same = sc->agg_name(sc->ctx, (unsigned)ix, name))) {
+			conf_fail(c, i + 1, NULL, "aggregate '%s' is the same as '%s'", name, same);
+			free(name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 void agg_spec_release(struct agg_spec *s)
 {
 	unsigned i;

@@ -69,6 +69,9 @@ struct cond_scope {
 	int (*segment)(void *ctx, const char *name, const char **why);
 	/* the function of aggregate idx (may be NULL: not checked) */
 	int (*specs_fn)(void *ctx, unsigned idx);
+	/* give aggregate idx the name (the scope takes it); returns the name
+	 * it has already (name untouched), or NULL (for cond_aggregates) */
+	const char *(*agg_name)(void *ctx, unsigned idx, char *name);
 	unsigned params;  /* token of the definition's "params" object, or 0 */
 	int in_where;     /* compiling an aggregate's where: props allowed */
 	int timed;        /* set when what was compiled depends on the clock */
@@ -116,6 +119,12 @@ void cexpr_free(struct cexpr *x);
 int cond_agg_parse(struct conf *c, unsigned tok, struct cond_scope *sc,
 		   enum agg_fn fn, struct agg_spec *s);
 void agg_spec_release(struct agg_spec *s);
+
+/* Compile a definition file's "aggregates" object (token obj: name →
+ * {"fn": …, "event": …}) into named aggregates of the scope. A name
+ * defined twice, or two names for one aggregate, are refused. Returns 0 or
+ * -1 with c->err set. */
+int cond_aggregates(struct conf *c, unsigned obj, struct cond_scope *sc);
 
 /* Evaluate: 1 true, 0 false. */
 int cond_eval(const struct cond *x, const struct cond_env *e);

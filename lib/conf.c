@@ -1,10 +1,13 @@
 #include "conf.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cli.h"
 
 #include "io.h"
 
@@ -165,4 +168,49 @@ int conf_int(struct conf *c, unsigned obj, const char *key, long long *out)
 	if (*end || errno == ERANGE)
 		return conf_fail(c, obj, key, "must be an integer");
 	return 1;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int conf_dir(const char *dir, const char *what, int (*load)(void *ctx, const char *path), void *ctx)
+{
+	char path[4096];
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	DIR *dp;
+	struct dirent *e;
+	int rc = 0;
+
+	if (!(dp = opendir(dir))) {
+		cli_err("cannot read the %s definitions '%s': %s", what, dir, strerror(errno));
+		return EXIT_CONFIG;
+	}
+	while ((e = readdir(dp))) {
+		size_t l = strlen(e->d_name);
+		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json"))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			names = xrealloc(names, cap * sizeof *names);
+		}
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(dp);
+	qsort(names, n, sizeof *names, name_cmp);
+	for (i = 0; i < n && !rc; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		if (load(ctx, path))
+			rc = EXIT_CONFIG;
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (!rc && !n) {
+		cli_err("no %s definitions (*.json) in '%s'", what, dir);
+		rc = EXIT_CONFIG;
+	}
+	return rc;
 }

@@ -38,4 +38,13 @@ int conf_keys(struct conf *c, unsigned obj, const char *const *allowed);
 int conf_str(struct conf *c, unsigned obj, const char *key, char **out);
 int conf_int(struct conf *c, unsigned obj, const char *key, long long *out);
 
+/*
+ * Load every *.json file of directory dir in file-name order with
+ * load(ctx, path), which returns 0 or -1 after printing the error. Returns
+ * 0, or 78 (EXIT_CONFIG) when the directory cannot be read, holds no
+ * definition, or a file fails; `what` names the definitions in messages
+ * ("tag", "segment").
+ */
+int conf_dir(const char *dir, const char *what, int (*load)(void *ctx, const char *path), void *ctx);
+
 #endif
