@@ -56,6 +56,7 @@ enum {
 	OPT_SIZE,
 	OPT_AS,
 	OPT_REGION,
+	OPT_BULK,
 };
 
 static const struct cli_opt opts[] = {
@@ -75,6 +76,7 @@ static const struct cli_opt opts[] = {
 	{"size", OPT_SIZE, 1, "N", "lookalike: how many people to add"},
 	{"as", OPT_AS, 1, "NAME", "lookalike: the name of the new audience"},
 	{"region", OPT_REGION, 1, "CC", "upload: the country of phone numbers without a +code (default CN)"},
+	{"bulk", OPT_BULK, 0, NULL, "load history: keep the profiles only; `recompute` then computes every audience"},
 	{0, 0, 0, 0, 0},
 };
 
@@ -117,7 +119,8 @@ struct seg {
 	struct cli cli;
 	const char *pipelines, *segs_dir, *group, *at, *id_type, *seed, *as, *region;
 	long batch, commit_ms, size;
-	int nosync, exit_at_end, resume, rebuild, unmask;
+	int nosync, exit_at_end, resume, rebuild, unmask, bulk;
+	int bulk_pending; /* a bulk load waits for its recompute */
 	int lazy; /* load memberships when asked for (queries) */
 	unsigned char *only; /* recompute SEG…: the segments asked for */
 
@@ -925,6 +928,24 @@ static void emit_segment(struct seg *g, uint32_t oneid, const struct segdef *s, 
 	filter_emit(&g->f, key, (size_t)kl, g->line.p, g->line.len);
 }
 
+/* The first day one of the person's segments can change with time alone
+ * (a day number), or NO_DUE. */
+static uint32_t next_due(struct seg *g, const struct cond_env *e)
+{
+	int64_t due = INT64_MAX;
+	unsigned i;
+
+	for (i = 0; g->ntimed && i < g->nsegs; i++) {
+		int64_t d;
+		if (!g->segs[i].timed)
+			continue;
+		d = cond_next_day(g->segs[i].when, e);
+		if (d < due)
+			due = d;
+	}
+	return due > 0 && due < (int64_t)NO_DUE ? (uint32_t)due : NO_DUE;
+}
+
 /* Re-evaluate the segments of p marked in g->mask (and those reading a
  * segment that changed) at clock; emit the changes; keep the columns of
  * what was evaluated. Returns p's next deadline (a day, or NO_DUE). */
@@ -932,7 +953,6 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock)
 {
 	struct cond_env e;
 	unsigned i, k;
-	int64_t due = INT64_MAX;
 
 	memo_start(g, p, clock);
 	env_init(g, &e, p, clock);
@@ -959,16 +979,8 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock)
 		g->flip[i] = 1;
 		emit_segment(g, p->oneid, s, now, clock);
 	}
-	for (i = 0; g->ntimed && i < g->nsegs; i++) {
-		int64_t d;
-		if (!g->segs[i].timed)
-			continue;
-		d = cond_next_day(g->segs[i].when, &e);
-		if (d < due)
-			due = d;
-	}
 	g->memo_profile = NULL;
-	return due > 0 && due < (int64_t)NO_DUE ? (uint32_t)due : NO_DUE;
+	return next_due(g, &e);
 }
 
 /* ---- people in LMDB ---- */
@@ -1048,6 +1060,8 @@ static void save_state(struct seg *g)
 	store_put(g->st, g->state, "clock", 5, be, 8);
 	store_be64(be, (uint64_t)g->fired);
 	store_put(g->st, g->state, "fired", 5, be, 8);
+	if (g->bulk)
+		store_put(g->st, g->state, "bulk", 4, "1", 1);
 }
 
 static void load_state(struct seg *g)
@@ -1060,6 +1074,7 @@ static void load_state(struct seg *g)
 		g->clock = (int64_t)store_get_be64(v.mv_data);
 	if (store_get(g->st, g->state, "fired", 5, &v) == 1 && v.mv_size == 8)
 		g->fired = (int64_t)store_get_be64(v.mv_data);
+	g->bulk_pending = store_get(g->st, g->state, "bulk", 4, &v) == 1;
 }
 
 static void bitmap_put(struct seg *g, MDB_dbi dbi, const char *key, roaring_bitmap_t *m)
@@ -1181,6 +1196,11 @@ static void advance(struct seg *g, int64_t ts)
 {
 	int64_t day = day_of(ts);
 
+	if (g->bulk) { /* deadlines wait for the recompute after the load */
+		if (g->clock == INT64_MIN || ts > g->clock)
+			g->clock = ts;
+		return;
+	}
 	if (g->fired == INT64_MIN) {
 		g->fired = day;
 	} else if (day > g->fired) {
@@ -1284,7 +1304,7 @@ static void on_merge(struct seg *g, const struct json_doc *d, uint32_t oneid, ui
 	if (!any)
 		return;
 	memset(g->mask, 1, g->nsegs);
-	due = evaluate(g, &g->p, g->clock);
+	due = g->bulk ? old : evaluate(g, &g->p, g->clock);
 	save_person(g, &g->p, old, due, g->clock);
 }
 
@@ -1319,7 +1339,7 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 	(void)any;
 	g->tagrecs++;
 	set_cause(g, d, eid);
-	due = evaluate(g, &g->p, g->clock);
+	due = g->bulk ? old : evaluate(g, &g->p, g->clock);
 	save_person(g, &g->p, old, due, g->clock);
 }
 
@@ -1347,7 +1367,7 @@ static void on_event(struct seg *g, const struct json_doc *d, uint32_t t_type, u
 	}
 	g->events++;
 	set_cause(g, d, eid);
-	due = evaluate(g, &g->p, g->clock);
+	due = g->bulk ? old : evaluate(g, &g->p, g->clock);
 	save_person(g, &g->p, old, due, g->clock);
 }
 
@@ -1533,6 +1553,27 @@ static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t 
 			continue;
 		cexpr_cell(g->colv[i].x, &e, &cv);
 		cell_set(g, i, oneid, cell_of(g, &cv));
+	}
+	if (which == CELLS_BUILT) {
+		/* the deadline too: a bulk load leaves it unknown */
+		uint32_t old = store_get_be32(rec), due = next_due(g, &e);
+		if (due != old) {
+			unsigned char key[8];
+			char *copy = xmalloc(n);
+			memcpy(copy, rec, n);
+			store_be32((unsigned char *)copy, due);
+			store_be32(key, oneid);
+			store_put(g->st, g->people, key, 4, copy, n);
+			free(copy);
+			if (old != NO_DUE) {
+				due_key(key, old, oneid);
+				store_del(g->st, g->due, key, 8);
+			}
+			if (due != NO_DUE) {
+				due_key(key, due, oneid);
+				store_put(g->st, g->due, key, 8, "", 0);
+			}
+		}
 	}
 	g->memo_profile = NULL;
 }
@@ -1789,6 +1830,20 @@ static int refresh(struct seg *g, int64_t clock, int all)
 	return filter_commit(&g->f);
 }
 
+/* After a bulk load: cells, deadlines and every audience at the stream's
+ * clock. */
+static int finish_bulk(struct seg *g)
+{
+	int rc = refresh(g, g->clock, 0);
+
+	if (!rc && g->bulk_pending) {
+		store_del(g->st, g->state, "bulk", 4);
+		g->bulk_pending = 0;
+		rc = filter_commit(&g->f);
+	}
+	return rc;
+}
+
 /* Record the definitions and columns as current (an empty state). */
 static void adopt(struct seg *g)
 {
@@ -1813,7 +1868,9 @@ static int run_filter(struct seg *g)
 		return rc;
 	if (g->clock == INT64_MIN)
 		adopt(g); /* nothing yet: the definitions start out current */
-	else if (stale_defs(g, NULL))
+	else if (!g->bulk && g->bulk_pending)
+		rc = finish_bulk(g); /* a bulk load first gets its audiences */
+	else if (!g->bulk && stale_defs(g, NULL))
 		rc = refresh(g, g->clock, 0);
 	if (!g->cli.nin)
 		g->cli.in[g->cli.nin++] = "-";
@@ -1876,8 +1933,13 @@ static int op_recompute(struct seg *g, int argc, char **argv)
 	}
 	if ((rc = filter_open(&g->f)))
 		return rc;
-	advance(g, clock);
-	rc = g->f.fatal;
+	/* people loaded in bulk get their cells and deadlines at the stream's
+	 * clock before the clock moves on */
+	rc = g->bulk_pending ? finish_bulk(g) : 0;
+	if (!rc) {
+		advance(g, clock);
+		rc = g->f.fatal;
+	}
 	if (!rc)
 		rc = refresh(g, clock, g->rebuild);
 	return filter_close(&g->f, rc);
@@ -2868,6 +2930,7 @@ static int handle(void *ctx, int key, const char *arg)
 		return cli_long("size", arg, 1, &g->size);
 	case OPT_AS: g->as = arg; break;
 	case OPT_REGION: g->region = arg; break;
+	case OPT_BULK: g->bulk = 1; break;
 	case 'e': g->exit_at_end = 1; break;
 	}
 	return 0;
