@@ -165,6 +165,8 @@ struct seg {
 
 	struct profile p, q;
 	const struct profile *rp; /* what jq sees */
+	int64_t ts_cached;
+	char ts_text[CLOCK_ISO_LEN + 1];
 	int64_t rclock;
 	unsigned char *mask, *flip;
 	unsigned char *memo_state;
@@ -912,20 +914,31 @@ static int64_t day_of(int64_t t)
 
 static void emit_segment(struct seg *g, uint32_t oneid, const struct segdef *s, int enter, int64_t ts)
 {
-	char t[CLOCK_ISO_LEN + 1], key[16];
-	int kl;
+	size_t at, k;
 
-	clock_format(ts, t);
+	if (ts != g->ts_cached || !g->ts_text[0]) { /* one format per clock */
+		clock_format(ts, g->ts_text);
+		g->ts_cached = ts;
+	}
 	buf_reset(&g->line);
 	buf_adds(&g->line, "{\"type\":\"$segment\",\"event_id\":");
 	buf_reset(&g->tmp);
-	buf_printf(&g->tmp, "seg:%s:%s", g->cause.p ? g->cause.p : "", s->name);
+	buf_adds(&g->tmp, "seg:");
+	buf_add(&g->tmp, g->cause.p ? g->cause.p : "", g->cause.len);
+	buf_addc(&g->tmp, ':');
+	buf_adds(&g->tmp, s->name);
 	json_write_str(&g->line, g->tmp.p, g->tmp.len);
-	buf_printf(&g->line, ",\"ts\":\"%s\",\"oneid\":%u,\"segment\":\"%s\",\"op\":\"%s\"}", t, oneid, s->name,
-		   enter ? "enter" : "exit");
-	kl = snprintf(key, sizeof key, "%u", oneid);
+	buf_adds(&g->line, ",\"ts\":\"");
+	buf_adds(&g->line, g->ts_text);
+	buf_adds(&g->line, "\",\"oneid\":");
+	at = g->line.len;
+	buf_u64(&g->line, oneid);
+	k = g->line.len - at; /* the key: the oneid's digits */
+	buf_adds(&g->line, ",\"segment\":\"");
+	buf_adds(&g->line, s->name);
+	buf_adds(&g->line, enter ? "\",\"op\":\"enter\"}" : "\",\"op\":\"exit\"}");
 	g->flips++;
-	filter_emit(&g->f, key, (size_t)kl, g->line.p, g->line.len);
+	filter_emit(&g->f, g->line.p + at, k, g->line.p, g->line.len);
 }
 
 /* The first day one of the person's segments can change with time alone
@@ -1174,7 +1187,10 @@ static int fire_due(struct seg *g, int64_t upto)
 			for (j = 0; j < g->nsegs; j++)
 				g->mask[j] = (unsigned char)g->segs[j].timed;
 			buf_reset(&g->cause);
-			buf_printf(&g->cause, "due:%u:%u", day, oneid);
+			buf_adds(&g->cause, "due:");
+			buf_u64(&g->cause, day);
+			buf_addc(&g->cause, ':');
+			buf_u64(&g->cause, oneid);
 			due = evaluate(g, &g->p, at);
 			save_person(g, &g->p, old, due, at);
 			g->fired_people++;
@@ -1708,7 +1724,10 @@ static bool emit_each(uint32_t oneid, void *ctx)
 	struct seg *g = E->g;
 
 	buf_reset(&g->cause);
-	buf_printf(&g->cause, "recompute:%lld:%u", (long long)E->clock, oneid);
+	buf_adds(&g->cause, "recompute:");
+	buf_i64(&g->cause, E->clock);
+	buf_addc(&g->cause, ':');
+	buf_u64(&g->cause, oneid);
 	emit_segment(g, oneid, E->s, E->enter, E->clock);
 	return !g->f.fatal;
 }
