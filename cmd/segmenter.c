@@ -129,11 +129,9 @@ struct seg {
 	struct filter f;
 
 	/* definitions */
-	struct agg_spec *specs;
-	unsigned nspecs, capspecs;
+	struct agg_set aggs;
 	struct segdef *segs;
 	unsigned nsegs, capsegs, compiling;
-	int compiling_timed;
 	char **tagnames;
 	unsigned ntagnames, captagnames;
 	uint32_t *tag_slots;
@@ -379,36 +377,7 @@ static void chunks_drop(struct seg *g)
 
 /* ---- definitions ---- */
 
-static int sc_agg_named(void *ctx, const char *name)
-{
-	struct seg *g = ctx;
-	unsigned i;
 
-	for (i = 0; i < g->nspecs; i++)
-		if (g->specs[i].name && !strcmp(g->specs[i].name, name)) {
-			if (g->specs[i].window)
-				g->compiling_timed = 1;
-			return (int)i;
-		}
-	return -1;
-}
-
-static int sc_agg_inline(void *ctx, struct agg_spec *s)
-{
-	struct seg *g = ctx;
-	unsigned i;
-
-	for (i = 0; i < g->nspecs; i++)
-		if (!strcmp(g->specs[i].canon, s->canon))
-			return (int)i;
-	if (g->nspecs == g->capspecs) {
-		g->capspecs = g->capspecs ? g->capspecs * 2 : 32;
-		g->specs = xrealloc(g->specs, g->capspecs * sizeof *g->specs);
-	}
-	g->specs[g->nspecs] = *s;
-	memset(s, 0, sizeof *s);
-	return (int)g->nspecs++;
-}
 
 static uint32_t sc_trait(void *ctx, const char *name)
 {
@@ -464,32 +433,16 @@ static int sc_segment(void *ctx, const char *name, const char **why)
 	return -1;
 }
 
-static const char *sc_agg_name(void *ctx, unsigned idx, char *name)
-{
-	struct seg *g = ctx;
 
-	if (g->specs[idx].name)
-		return g->specs[idx].name;
-	g->specs[idx].name = name;
-	return NULL;
-}
-
-static int sc_specs_fn(void *ctx, unsigned idx)
-{
-	return (int)((struct seg *)ctx)->specs[idx].fn;
-}
 
 static void scope_init(struct seg *g, struct cond_scope *sc, unsigned params)
 {
 	memset(sc, 0, sizeof *sc);
 	sc->ctx = g;
-	sc->agg_named = sc_agg_named;
-	sc->agg_inline = sc_agg_inline;
+	sc->aggs = &g->aggs;
 	sc->trait = sc_trait;
 	sc->tag = sc_tag;
 	sc->segment = sc_segment;
-	sc->specs_fn = sc_specs_fn;
-	sc->agg_name = sc_agg_name;
 	sc->params = params;
 }
 
@@ -535,10 +488,9 @@ static int load_segment(struct seg *g, struct conf *c, unsigned obj, unsigned pa
 		return 0;
 	}
 	scope_init(g, &sc, params);
-	g->compiling_timed = 0;
 	if (!(s->when = cond_compile(c, v, &sc)))
 		return -1;
-	s->timed = sc.timed || g->compiling_timed;
+	s->timed = sc.timed;
 	/* what its membership was computed from: the condition, the file's
 	 * params and aggregates */
 	json_write_tok(d, v, &canon);
@@ -619,7 +571,7 @@ struct depwalk {
 static void dep_agg(void *ctx, unsigned idx)
 {
 	struct depwalk *w = ctx;
-	const struct agg_spec *a = &w->g->specs[idx];
+	const struct agg_spec *a = &w->g->aggs.v[idx];
 	unsigned i, k;
 
 	if (!a->nevents) {
@@ -739,13 +691,13 @@ static void bind_defs(struct seg *g)
 {
 	unsigned i;
 
-	for (i = 0; i < g->nspecs; i++)
-		g->specs[i].slot = dict_assign(&g->names, 'a', g->specs[i].canon, strlen(g->specs[i].canon));
+	for (i = 0; i < g->aggs.n; i++)
+		g->aggs.v[i].slot = dict_assign(&g->names, 'a', g->aggs.v[i].canon, strlen(g->aggs.v[i].canon));
 	g->tag_slots = xcalloc(g->ntagnames + 1, sizeof *g->tag_slots);
 	for (i = 0; i < g->ntagnames; i++)
 		g->tag_slots[i] = dict_assign(&g->names, 'g', g->tagnames[i], strlen(g->tagnames[i]));
-	g->L.specs = g->specs;
-	g->L.naggs = g->nspecs;
+	g->L.specs = g->aggs.v;
+	g->L.naggs = g->aggs.n;
 	g->L.tag_slots = g->tag_slots;
 	g->L.ntags = g->ntagnames;
 	profile_layout_index(&g->L);
@@ -887,10 +839,10 @@ static void env_init(struct seg *g, struct cond_env *e, const struct profile *p,
 static void memo_start(struct seg *g, const struct profile *p, int64_t clock)
 {
 	if (!g->memo_state) {
-		g->memo_state = xcalloc(g->nspecs + 1, 1);
-		g->memo = xcalloc(g->nspecs + 1, sizeof *g->memo);
+		g->memo_state = xcalloc(g->aggs.n + 1, 1);
+		g->memo = xcalloc(g->aggs.n + 1, sizeof *g->memo);
 	}
-	memset(g->memo_state, 0, g->nspecs + 1);
+	memset(g->memo_state, 0, g->aggs.n + 1);
 	g->memo_profile = p;
 	g->memo_clock = clock;
 	g->memo_gen = ++g->gen;
@@ -2959,9 +2911,7 @@ static void defs_free(struct seg *g)
 {
 	unsigned i, k;
 
-	for (i = 0; i < g->nspecs; i++)
-		agg_spec_release(&g->specs[i]);
-	free(g->specs);
+	agg_set_release(&g->aggs);
 	for (i = 0; i < g->nsegs; i++) {
 		struct segdef *s = &g->segs[i];
 		free(s->name);

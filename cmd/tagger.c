@@ -99,8 +99,7 @@ struct tagger {
 	struct filter f;
 
 	/* definitions */
-	struct agg_spec *specs;
-	unsigned nspecs, capspecs;
+	struct agg_set aggs;
 	struct tagdef *tags;
 	unsigned ntags, captags;
 	uint32_t *tag_slots;
@@ -136,36 +135,7 @@ static uint32_t name_slot(void *ctx, const char *name, size_t n)
 
 /* ---- definitions ---- */
 
-static int sc_agg_named(void *ctx, const char *name)
-{
-	struct tagger *g = ctx;
-	unsigned i;
 
-	for (i = 0; i < g->nspecs; i++)
-		if (g->specs[i].name && !strcmp(g->specs[i].name, name)) {
-			if (g->specs[i].window)
-				g->compiling_timed = 1;
-			return (int)i;
-		}
-	return -1;
-}
-
-static int sc_agg_inline(void *ctx, struct agg_spec *s)
-{
-	struct tagger *g = ctx;
-	unsigned i;
-
-	for (i = 0; i < g->nspecs; i++)
-		if (!strcmp(g->specs[i].canon, s->canon))
-			return (int)i;
-	if (g->nspecs == g->capspecs) {
-		g->capspecs = g->capspecs ? g->capspecs * 2 : 32;
-		g->specs = xrealloc(g->specs, g->capspecs * sizeof *g->specs);
-	}
-	g->specs[g->nspecs] = *s;
-	memset(s, 0, sizeof *s);
-	return (int)g->nspecs++;
-}
 
 static uint32_t sc_trait(void *ctx, const char *name)
 {
@@ -193,31 +163,15 @@ static int sc_tag(void *ctx, const char *name, const char **why)
 	return -1;
 }
 
-static const char *sc_agg_name(void *ctx, unsigned idx, char *name)
-{
-	struct tagger *g = ctx;
 
-	if (g->specs[idx].name)
-		return g->specs[idx].name;
-	g->specs[idx].name = name;
-	return NULL;
-}
-
-static int sc_specs_fn(void *ctx, unsigned idx)
-{
-	return (int)((struct tagger *)ctx)->specs[idx].fn;
-}
 
 static void scope_init(struct tagger *g, struct cond_scope *sc, unsigned params)
 {
 	memset(sc, 0, sizeof *sc);
 	sc->ctx = g;
-	sc->agg_named = sc_agg_named;
-	sc->agg_inline = sc_agg_inline;
+	sc->aggs = &g->aggs;
 	sc->trait = sc_trait;
 	sc->tag = sc_tag;
-	sc->specs_fn = sc_specs_fn;
-	sc->agg_name = sc_agg_name;
 	sc->params = params;
 }
 
@@ -466,8 +420,8 @@ static int bind_defs(struct tagger *g)
 {
 	unsigned i;
 
-	for (i = 0; i < g->nspecs; i++)
-		g->specs[i].slot = dict_assign(&g->names, 'a', g->specs[i].canon, strlen(g->specs[i].canon));
+	for (i = 0; i < g->aggs.n; i++)
+		g->aggs.v[i].slot = dict_assign(&g->names, 'a', g->aggs.v[i].canon, strlen(g->aggs.v[i].canon));
 	g->tag_slots = xcalloc(g->ntags + 1, sizeof *g->tag_slots);
 	for (i = 0; i < g->ntags; i++) {
 		struct tagdef *t = &g->tags[i];
@@ -487,8 +441,8 @@ static int bind_defs(struct tagger *g)
 			}
 		}
 	}
-	g->L.specs = g->specs;
-	g->L.naggs = g->nspecs;
+	g->L.specs = g->aggs.v;
+	g->L.naggs = g->aggs.n;
 	g->L.tag_slots = g->tag_slots;
 	g->L.ntags = g->ntags;
 	profile_layout_index(&g->L);
@@ -524,10 +478,10 @@ static void env_init(struct tagger *g, struct cond_env *e, const struct profile 
 static void memo_start(struct tagger *g, const struct profile *p, int64_t clock)
 {
 	if (!g->memo_state) {
-		g->memo_state = xcalloc(g->nspecs + 1, 1);
-		g->memo = xcalloc(g->nspecs + 1, sizeof *g->memo);
+		g->memo_state = xcalloc(g->aggs.n + 1, 1);
+		g->memo = xcalloc(g->aggs.n + 1, sizeof *g->memo);
 	}
-	memset(g->memo_state, 0, g->nspecs + 1);
+	memset(g->memo_state, 0, g->aggs.n + 1);
 	g->memo_profile = p;
 	g->memo_clock = clock;
 	g->memo_gen = ++g->gen;
@@ -1015,7 +969,7 @@ static void write_time(struct buf *out, int64_t t)
 static void agg_json(struct tagger *g, const struct profile *p, unsigned i, int64_t clock, struct buf *out)
 {
 	struct aggres r;
-	const struct agg_spec *s = &g->specs[i];
+	const struct agg_spec *s = &g->aggs.v[i];
 
 	profile_agg(p, &g->L, i, clock, &r);
 	if (!r.has) {
@@ -1075,10 +1029,10 @@ static void render_profile(struct tagger *g, const struct profile *p, int64_t cl
 		buf_addc(out, '}');
 	}
 	buf_adds(out, "},\"aggregates\":{");
-	for (i = 0; i < g->nspecs; i++) {
+	for (i = 0; i < g->aggs.n; i++) {
 		if (i)
 			buf_addc(out, ',');
-		agg_label(&g->specs[i], out);
+		agg_label(&g->aggs.v[i], out);
 		buf_addc(out, ':');
 		agg_json(g, p, i, clock, out);
 	}
@@ -1268,7 +1222,7 @@ static int op_export(struct tagger *g)
 				f.kind = F_TAG;
 				f.idx = (unsigned)i;
 			} else {
-				int ix = sc_agg_named(g, tok);
+				int ix = agg_set_find(&g->aggs, tok);
 				if (ix < 0) {
 					cli_err("--fields: '%s' is no tag, aggregate, trait.NAME, oneid, events, "
 						"first_seen or last_seen", tok);
@@ -1527,9 +1481,7 @@ static void defs_free(struct tagger *g)
 {
 	unsigned i, k;
 
-	for (i = 0; i < g->nspecs; i++)
-		agg_spec_release(&g->specs[i]);
-	free(g->specs);
+	agg_set_release(&g->aggs);
 	for (i = 0; i < g->ntags; i++) {
 		struct tagdef *t = &g->tags[i];
 		free(t->name);

@@ -270,6 +270,53 @@ int cond_agg_parse(struct conf *c, unsigned tok, struct cond_scope *sc,
 	return 0;
 }
 
+int agg_set_find(const struct agg_set *a, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].name && !strcmp(a->v[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+unsigned agg_set_add(struct agg_set *a, struct agg_spec *s)
+{
+	unsigned i;
+
+	for (i = 0; i < a->n; i++)
+		if (!strcmp(a->v[i].canon, s->canon))
+			return i;
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 32;
+		a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+	}
+	a->v[a->n] = *s;
+	memset(s, 0, sizeof *s);
+	return a->n++;
+}
+
+void agg_set_release(struct agg_set *a)
+{
+	unsigned i;
+
+	for (i = 0; i < a->n; i++)
+		agg_spec_release(&a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof *a);
+}
+
+/* A named aggregate of the scope; reading a windowed one makes what is
+ * compiled depend on the clock. */
+static int agg_named(struct cond_scope *sc, const char *name)
+{
+	int ix = agg_set_find(sc->aggs, name);
+
+	if (ix >= 0 && sc->aggs->v[ix].window)
+		sc->timed = 1;
+	return ix;
+}
+
 int cond_aggregates(struct conf *c, unsigned obj, struct cond_scope *sc)
 {
 	const struct json_doc *d = &c->doc;
@@ -282,7 +329,7 @@ int cond_aggregates(struct conf *c, unsigned obj, struct cond_scope *sc)
 		char *name = tok_str(c, i);
 		const char *same;
 		int ix;
-		if (sc->agg_named(sc->ctx, name) >= 0) {
+		if (agg_set_find(sc->aggs, name) >= 0) {
 			conf_fail(c, i + 1, NULL, "aggregate '%s' is defined twice", name);
 			free(name);
 			return -1;
@@ -292,13 +339,14 @@ int cond_aggregates(struct conf *c, unsigned obj, struct cond_scope *sc)
 			free(name);
 			return -1;
 		}
-		ix = sc->agg_inline(sc->ctx, &s);
+		ix = (int)agg_set_add(sc->aggs, &s);
 		agg_spec_release(&s);
-		if ((same = sc->agg_name(sc->ctx, (unsigned)ix, name))) {
+		if ((same = sc->aggs->v[ix].name)) {
 			conf_fail(c, i + 1, NULL, "aggregate '%s' is the same as '%s'", name, same);
 			free(name);
 			return -1;
 		}
+		sc->aggs->v[ix].name = name;
 	}
 	return 0;
 }
@@ -334,7 +382,7 @@ static int agg_ref(struct conf *c, unsigned obj, unsigned v, const char *key, st
 	if (c->doc.t[v].type != JSON_STRING)
 		return conf_fail(c, obj, key, "want the name of an aggregate");
 	name = tok_str(c, v);
-	ix = sc->agg_named ? sc->agg_named(sc->ctx, name) : -1;
+	ix = agg_named(sc, name);
 	if (ix < 0)
 		conf_fail(c, obj, key, "no aggregate named '%s'", name);
 	free(name);
@@ -365,7 +413,7 @@ static struct cexpr *value_at(struct conf *c, unsigned obj, unsigned k, struct c
 			agg_spec_release(&s);
 			goto out;
 		}
-		ix = sc->agg_inline(sc->ctx, &s);
+		ix = agg_set_add(sc->aggs, &s);
 		agg_spec_release(&s);
 		x = xnew(X_AGG);
 		x->idx = (unsigned)ix;
@@ -415,7 +463,7 @@ static struct cexpr *value_at(struct conf *c, unsigned obj, unsigned k, struct c
 				goto out;
 			}
 			x = xnew(X_DAYS_AGG);
-			x->idx = (unsigned)sc->agg_inline(sc->ctx, &s);
+			x->idx = (unsigned)agg_set_add(sc->aggs, &s);
 			agg_spec_release(&s);
 		} else {
 			conf_fail(c, obj, key.p, "want \"first_seen\", \"last_seen\" or an aggregate {\"event\": …}");
@@ -425,7 +473,7 @@ static struct cexpr *value_at(struct conf *c, unsigned obj, unsigned k, struct c
 		int ix = agg_ref(c, obj, v, key.p, sc);
 		if (ix < 0)
 			goto out;
-		if (sc->specs_fn && sc->specs_fn(sc->ctx, (unsigned)ix) != AGG_DAYS) {
+		if (sc->aggs->v[ix].fn != AGG_DAYS) {
 			conf_fail(c, obj, key.p, "want the name of a days aggregate ({\"fn\": \"days\", …})");
 			goto out;
 		}
@@ -586,7 +634,7 @@ struct cond *cond_compile(struct conf *c, unsigned tok, struct cond_scope *sc)
 		x = cnew(C_CMP);
 		x->op = OP_EQ;
 		x->x = xnew(X_AGG);
-		x->x->idx = (unsigned)sc->agg_inline(sc->ctx, &s);
+		x->x->idx = (unsigned)agg_set_add(sc->aggs, &s);
 		agg_spec_release(&s);
 		x->rhs = xcalloc(1, sizeof *x->rhs);
 		x->rhs[0] = xnew(X_LIT);

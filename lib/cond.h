@@ -56,22 +56,14 @@ struct cexpr;
 /* What a condition may refer to, resolved while compiling. */
 struct cond_scope {
 	void *ctx;
-	/* index of the named aggregate, or -1 */
-	int (*agg_named)(void *ctx, const char *name);
-	/* find or add an inline aggregate (the scope takes *s, zeroing it);
-	 * returns its index */
-	int (*agg_inline)(void *ctx, struct agg_spec *s);
+	/* the aggregates: named ones are looked up, inline ones added */
+	struct agg_set *aggs;
 	/* the dictionary number of a trait name */
 	uint32_t (*trait)(void *ctx, const char *name);
 	/* index of a tag this condition may read, or -1 with *why set */
 	int (*tag)(void *ctx, const char *name, const char **why);
 	/* index of a segment, or -1 with *why (NULL: no segments here) */
 	int (*segment)(void *ctx, const char *name, const char **why);
-	/* the function of aggregate idx (may be NULL: not checked) */
-	int (*specs_fn)(void *ctx, unsigned idx);
-	/* give aggregate idx the name (the scope takes it); returns the name
-	 * it has already (name untouched), or NULL (for cond_aggregates) */
-	const char *(*agg_name)(void *ctx, unsigned idx, char *name);
 	unsigned params;  /* token of the definition's "params" object, or 0 */
 	int in_where;     /* compiling an aggregate's where: props allowed */
 	int timed;        /* set when what was compiled depends on the clock */

@@ -69,6 +69,19 @@ struct agg_spec {
 	uint32_t slot;       /* number in the dictionary */
 };
 
+/* Aggregate specs, each once (by canonical text), in the order added:
+ * what a tool's definitions ask profiles to keep (lib/cond fills it). */
+struct agg_set {
+	struct agg_spec *v;
+	unsigned n, cap;
+};
+/* The index of the spec named name, or -1. */
+int agg_set_find(const struct agg_set *a, const char *name);
+/* The index of the spec with s's canonical text: an existing one, or s
+ * itself added (the set takes it and zeroes *s). */
+unsigned agg_set_add(struct agg_set *a, struct agg_spec *s);
+void agg_set_release(struct agg_set *a);
+
 struct top_ent {
 	uint32_t count;
 	struct buf v; /* the value as compact JSON */

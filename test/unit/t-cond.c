@@ -16,34 +16,11 @@
 #include "t.h"
 
 struct scope {
-	struct agg_spec specs[64];
-	unsigned n;
+	struct agg_set aggs;
 	const char *tags[4];
 	unsigned ntags;
 };
 
-static int s_named(void *ctx, const char *name)
-{
-	struct scope *s = ctx;
-	unsigned i;
-	for (i = 0; i < s->n; i++)
-		if (s->specs[i].name && !strcmp(s->specs[i].name, name))
-			return (int)i;
-	return -1;
-}
-
-static int s_inline(void *ctx, struct agg_spec *a)
-{
-	struct scope *s = ctx;
-	unsigned i;
-	for (i = 0; i < s->n; i++)
-		if (!strcmp(s->specs[i].canon, a->canon))
-			return (int)i;
-	s->specs[s->n] = *a;
-	s->specs[s->n].slot = s->n;
-	memset(a, 0, sizeof *a);
-	return (int)s->n++;
-}
 
 static uint32_t s_trait(void *ctx, const char *name)
 {
@@ -221,8 +198,7 @@ int main(void)
 	T_OK(conf_load(&c, path) == 0);
 	unlink(path);
 	sc.ctx = &S;
-	sc.agg_named = s_named;
-	sc.agg_inline = s_inline;
+	sc.aggs = &S.aggs;
 	sc.trait = s_trait;
 	sc.tag = s_tag;
 	sc.params = json_get(&c.doc, 0, "params", 6);
@@ -231,7 +207,7 @@ int main(void)
 		struct agg_spec a;
 		T_OK(cond_agg_parse(&c, json_get(&c.doc, 0, "days", 4), &sc, AGG_NFN, &a) == 0);
 		a.name = strdup("order_days");
-		s_inline(&S, &a);
+		agg_set_add(&S.aggs, &a);
 	}
 	tok = json_get(&c.doc, 0, "rows", 4);
 	for (k = 0, i = tok + 1; k < sizeof rows / sizeof *rows; k++, i = c.doc.t[i].next) {
@@ -240,8 +216,10 @@ int main(void)
 			fprintf(stderr, "row %u: %s\n", k, c.err.p);
 		T_OK(cs[k] != NULL);
 	}
-	L.specs = S.specs;
-	L.naggs = S.n;
+	for (i = 0; i < S.aggs.n; i++)
+		S.aggs.v[i].slot = i;
+	L.specs = S.aggs.v;
+	L.naggs = S.aggs.n;
 	{
 		static const uint32_t tag_slots[1] = {0};
 		L.tag_slots = tag_slots;
@@ -313,8 +291,7 @@ int main(void)
 
 	for (k = 0; k < sizeof rows / sizeof *rows; k++)
 		cond_free(cs[k]);
-	for (i = 0; i < S.n; i++)
-		agg_spec_release(&S.specs[i]);
+	agg_set_release(&S.aggs);
 	profile_release(&P);
 	profile_layout_release(&L);
 	conf_release(&c);
