@@ -755,34 +755,7 @@ static void set_clock(struct tagger *g, int64_t ts)
 		g->clock = ts;
 }
 
-static int parse_ts(const struct json_doc *d, uint32_t t, int64_t *ts)
-{
-	const char *why;
 
-	if (!t || d->t[t].type != JSON_STRING)
-		return -1;
-	return clock_parse(d->s + d->t[t].off, d->t[t].len, NULL, ts, &why);
-}
-
-static int parse_oneid(const struct json_doc *d, uint32_t t, uint32_t *out)
-{
-	uint64_t v = 0;
-	uint32_t i;
-	const char *s;
-
-	if (!t || d->t[t].type != JSON_NUMBER || !d->t[t].len || d->t[t].len > 10)
-		return -1;
-	s = d->s + d->t[t].off;
-	for (i = 0; i < d->t[t].len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (!v || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
 
 static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid, int64_t ts, uint32_t eid)
 {
@@ -798,7 +771,7 @@ static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid,
 	if (load_profile(g, &g->p, oneid) < 0)
 		return;
 	for (k = 0, i = m + 1; k < d->t[m].size; k++, i = d->t[i].next) {
-		if (parse_oneid(d, i, &mid) || mid == oneid)
+		if (json_oneid(d, i, &mid) || mid == oneid)
 			continue;
 		if (load_profile(g, &g->q, mid) != 1)
 			continue;
@@ -845,7 +818,7 @@ static void process(struct tagger *g, const char *s, size_t n)
 	}
 	sys = d->s[d->t[t_type].off] == '$';
 	if (sys && json_str_eq(d, t_type, "$tick", 5)) {
-		if (parse_ts(d, t_ts, &ts)) {
+		if (clock_parse_tok(d, t_ts, &ts)) {
 			OUTCOME_REJECT(&g->f.oc, "$tick without a valid \"ts\"");
 			return;
 		}
@@ -873,11 +846,11 @@ static void process(struct tagger *g, const char *s, size_t n)
 		filter_emit(&g->f, NULL, 0, s, n);
 		return;
 	}
-	if (parse_oneid(d, t_oneid, &oneid)) {
+	if (json_oneid(d, t_oneid, &oneid)) {
 		OUTCOME_REJECT(&g->f.oc, "no valid \"oneid\": want events with a oneid (idmerge's output)");
 		return;
 	}
-	if (parse_ts(d, t_ts, &ts)) {
+	if (clock_parse_tok(d, t_ts, &ts)) {
 		OUTCOME_REJECT(&g->f.oc, "no valid \"ts\": want canonical events (ingest's output)");
 		return;
 	}

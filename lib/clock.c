@@ -347,3 +347,12 @@ int clock_parse_duration(const char *s, int64_t *ms)
 	*ms = v * mul;
 	return 0;
 }
+
+int clock_parse_tok(const struct json_doc *d, uint32_t t, int64_t *ms)
+{
+	const char *why;
+
+	if (!t || d->t[t].type != JSON_STRING)
+		return -1;
+	return clock_parse(d->s + d->t[t].off, d->t[t].len, NULL, ms, &why);
+}

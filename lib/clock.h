@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "json.h"
 #include "tz.h"
 
 #define CLOCK_ISO_LEN 24 /* strlen("2026-10-28T02:16:07.123Z") */
@@ -52,5 +53,9 @@ int clock_parse_epoch(const char *s, size_t n, int64_t *t, const char **why);
  * number of seconds into milliseconds. Returns 0 or -1.
  */
 int clock_parse_duration(const char *s, int64_t *ms);
+
+/* Token t (0: absent) of d as a time: a JSON string clock_parse reads
+ * (UTC when it has no zone). Returns 0 with *ms set, or -1. */
+int clock_parse_tok(const struct json_doc *d, uint32_t t, int64_t *ms);
 
 #endif

@@ -574,3 +574,23 @@ void json_write_bytes_lossy(struct buf *out, const char *s, size_t n)
 {
 	write_escaped(out, (const unsigned char *)s, n, 1);
 }
+
+int json_oneid(const struct json_doc *d, uint32_t t, uint32_t *out)
+{
+	uint64_t v = 0;
+	uint32_t i;
+	const char *s;
+
+	if (!t || d->t[t].type != JSON_NUMBER || !d->t[t].len || d->t[t].len > 10)
+		return -1;
+	s = d->s + d->t[t].off;
+	for (i = 0; i < d->t[t].len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (!v || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}

@@ -56,6 +56,10 @@ int json_parse(struct json_doc *d, const char *s, size_t n, unsigned max_depth,
 	       const char **why, size_t *at);
 void json_doc_release(struct json_doc *d);
 
+/* Token t (0: absent) as a oneid: a plain decimal number 1 … 4294967295.
+ * Returns 0 with *out set, or -1. */
+int json_oneid(const struct json_doc *d, uint32_t t, uint32_t *out);
+
 /* Token index of the value under key (n bytes) in the object at index obj,
  * or 0 when absent (index 0 is never a value). The first match wins. */
 uint32_t json_get(const struct json_doc *d, uint32_t obj, const char *key,
