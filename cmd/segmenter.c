@@ -1664,6 +1664,7 @@ static bool emit_each(uint32_t oneid, void *ctx)
 static int full_eval(struct seg *g, int64_t clock)
 {
 	static uint64_t none[CHUNK_ROWS];
+	struct cond_leaves leaves = {0};
 	struct full F;
 	struct cond_rows R;
 	size_t words, nblocks, b, r;
@@ -1709,6 +1710,13 @@ static int full_eval(struct seg *g, int64_t clock)
 	R.text = rows_text_fn;
 	R.ntext = g->ntext;
 	R.segment = rows_segment;
+	/* comparisons shared between definitions are computed once a block */
+	for (k = 0; k < g->nsegs; k++)
+		if (EVAL(k))
+			cond_number_leaves(g->segs[k].when, &g->L, &leaves);
+	R.nleaves = leaves.n;
+	R.leaf_bits = xmalloc((size_t)leaves.n * (CHUNK_ROWS / 64) * 8 + 8);
+	R.leaf_done = xcalloc(leaves.n + 1, 1);
 	/* block by block: the columns' chunks straight from the map */
 	for (b = 0; b < nblocks; b++) {
 		for (k = 0; k < g->ncols; k++) {
@@ -1723,6 +1731,7 @@ static int full_eval(struct seg *g, int64_t clock)
 		}
 		F.block = b * (CHUNK_ROWS / 64);
 		R.present = F.present + F.block;
+		memset(R.leaf_done, 0, leaves.n + 1);
 		for (k = 0; k < g->nsegs; k++)
 			if (EVAL(k))
 				cond_eval_rows(g->segs[k].when, &R, F.bits[k] + F.block);
@@ -1754,6 +1763,9 @@ static int full_eval(struct seg *g, int64_t clock)
 			break;
 		}
 	}
+	free(R.leaf_bits);
+	free(R.leaf_done);
+	cond_leaves_release(&leaves);
 	free(F.col);
 	for (k = 0; k < g->nsegs; k++)
 		free(F.bits[k]);

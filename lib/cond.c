@@ -29,6 +29,7 @@ struct cexpr {
 
 struct cond {
 	int t, val, op;
+	unsigned leaf;  /* cond_number_leaves: 1 + the leaf's number, or 0 */
 	struct cond **kids;
 	unsigned nk;
 	struct cexpr *x;
@@ -1338,8 +1339,6 @@ static int leaf_row(const struct cond *x, const struct cond_rows *R, const struc
 			double v;                                               \
 			uint64_t u = col[base + j];                             \
 			memcpy(&v, &u, 8);                                      \
-			if (days)                                               \
-				v = today - v;                                  \
 			t[j] = (unsigned char)(EXPR);                           \
 		}                                                               \
 		for (j = 0; j < 8; j++) { /* 8 bytes of 0/1 to 8 bits */        \
@@ -1354,6 +1353,11 @@ __attribute__((optimize("O3"))) static void num_rows(const uint64_t *col, size_t
 {
 	size_t w, words = (n + 63) / 64;
 
+	if (days) { /* today - cell OP k  is  cell OP' today - k */
+		static const int mirror[] = {OP_EQ, OP_NE, OP_LT, OP_LTE, OP_GT, OP_GTE};
+		k = today - k;
+		op = mirror[op];
+	}
 	switch (op) {
 	case OP_EQ: NUM_LOOP(v == k) break;
 	case OP_NE: NUM_LOOP(v != k && u != CELL_NONE) break;
@@ -1475,10 +1479,64 @@ void cond_eval_rows(const struct cond *x, const struct cond_rows *R, uint64_t *o
 		memcpy(out, R->segment(R->ctx, x->idx), w * 8);
 		return;
 	default:
+		if (x->leaf && R->leaf_bits && x->leaf <= R->nleaves) {
+			uint64_t *c = R->leaf_bits + (size_t)(x->leaf - 1) * w;
+			if (!R->leaf_done[x->leaf - 1]) {
+				leaf_rows(x, R, c);
+				for (i = 0; i < w; i++)
+					c[i] &= R->present[i];
+				R->leaf_done[x->leaf - 1] = 1;
+			}
+			memcpy(out, c, w * 8);
+			return;
+		}
 		leaf_rows(x, R, out);
 		for (i = 0; i < w; i++)
 			out[i] &= R->present[i];
 	}
+}
+
+void cond_number_leaves(struct cond *x, const struct profile_layout *L, struct cond_leaves *ls)
+{
+	struct buf b = BUF_INIT;
+	unsigned i;
+
+	if (x->t == C_AND || x->t == C_OR || x->t == C_NOT) {
+		for (i = 0; i < x->nk; i++)
+			cond_number_leaves(x->kids[i], L, ls);
+		return;
+	}
+	if (x->t != C_CMP && x->t != C_TRUTHY && x->t != C_JQ)
+		return;
+	buf_printf(&b, "%d %d %d ", x->t, x->op, x->val);
+	cexpr_canon(x->x, L, &b);
+	for (i = 0; i < x->nrhs; i++) {
+		buf_addc(&b, ' ');
+		cexpr_canon(x->rhs[i], L, &b);
+	}
+	for (i = 0; i < ls->n; i++)
+		if (!strcmp(ls->text[i], b.p))
+			break;
+	if (i == ls->n) {
+		if (ls->n == ls->cap) {
+			ls->cap = ls->cap ? ls->cap * 2 : 64;
+			ls->text = xrealloc(ls->text, ls->cap * sizeof *ls->text);
+		}
+		ls->text[ls->n++] = b.p;
+	} else {
+		buf_release(&b);
+	}
+	x->leaf = i + 1;
+}
+
+void cond_leaves_release(struct cond_leaves *ls)
+{
+	unsigned i;
+
+	for (i = 0; i < ls->n; i++)
+		free(ls->text[i]);
+	free(ls->text);
+	memset(ls, 0, sizeof *ls);
 }
 
 /* ---- explain ---- */

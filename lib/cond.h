@@ -201,7 +201,23 @@ struct cond_rows {
 	uint32_t ntext;
 	/* the bits of segment idx */
 	const uint64_t *(*segment)(void *ctx, unsigned idx);
+	/* optional: a cache of numbered leaves' results (cond_number_leaves),
+	 * nleaves × (n + 63) / 64 words; leaf_done[i] set once leaf i is in
+	 * it. The caller clears leaf_done whenever the rows change. */
+	uint64_t *leaf_bits;
+	unsigned char *leaf_done;
+	unsigned nleaves;
 };
+
+/* Give the comparisons of x numbers, the same number to the same
+ * comparison (value, operator and operands), so that cond_eval_rows over
+ * many trees computes each once. */
+struct cond_leaves {
+	char **text;
+	unsigned n, cap;
+};
+void cond_number_leaves(struct cond *x, const struct profile_layout *L, struct cond_leaves *ls);
+void cond_leaves_release(struct cond_leaves *ls);
 /* Evaluate x for every row at once into the bits out ((n + 63) / 64
  * words): the same answer cond_eval gives row by row from the profiles. */
 void cond_eval_rows(const struct cond *x, const struct cond_rows *R, uint64_t *out);
