@@ -7,6 +7,10 @@
 #include "clock.h"
 #include "jqprog.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 enum { C_CONST, C_AND, C_OR, C_NOT, C_CMP, C_TRUTHY, C_SEGMENT, C_JQ };
 enum { OP_EQ, OP_NE, OP_GT, OP_GTE, OP_LT, OP_LTE, OP_IN, OP_NOT_IN, OP_EXISTS };
 static const char *const op_names[] = {"eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "exists", NULL};
@@ -1358,6 +1362,29 @@ __attribute__((optimize("O3"))) static void num_rows(const uint64_t *col, size_t
 		k = today - k;
 		op = mirror[op];
 	}
+#ifdef __SSE2__
+	if (op != OP_NE && n % 64 == 0) { /* two cells a compare */
+		__m128d kk = _mm_set1_pd(k);
+		for (w = 0; w < words; w++) {
+			const double *c = (const double *)(const void *)(col + w * 64);
+			uint64_t bits = 0;
+			unsigned j;
+#define SSE_LOOP(CMP)                                                                  \
+	for (j = 0; j < 64; j += 2)                                                    \
+		bits |= (uint64_t)_mm_movemask_pd(CMP(_mm_loadu_pd(c + j), kk)) << j;
+			switch (op) {
+			case OP_EQ: SSE_LOOP(_mm_cmpeq_pd) break;
+			case OP_GT: SSE_LOOP(_mm_cmpgt_pd) break;
+			case OP_GTE: SSE_LOOP(_mm_cmpge_pd) break;
+			case OP_LT: SSE_LOOP(_mm_cmplt_pd) break;
+			default: SSE_LOOP(_mm_cmple_pd) break;
+			}
+#undef SSE_LOOP
+			out[w] = bits;
+		}
+		return;
+	}
+#endif
 	switch (op) {
 	case OP_EQ: NUM_LOOP(v == k) break;
 	case OP_NE: NUM_LOOP(v != k && u != CELL_NONE) break;
