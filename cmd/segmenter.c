@@ -1614,27 +1614,6 @@ static int backfill(struct seg *g, int all)
 	return filter_commit(&g->f);
 }
 
-static roaring_bitmap_t *bits_to_roaring(const uint64_t *bits, size_t words)
-{
-	roaring_bitmap_t *r = roaring_bitmap_create();
-	uint32_t buf[4096];
-	size_t n = 0, w;
-
-	for (w = 0; w < words; w++) {
-		uint64_t x = bits[w];
-		while (x) {
-			buf[n++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
-			x &= x - 1;
-			if (n == 4096) {
-				roaring_bitmap_add_many(r, n, buf);
-				n = 0;
-			}
-		}
-	}
-	if (n)
-		roaring_bitmap_add_many(r, n, buf);
-	return r;
-}
 
 struct emit_ctx {
 	struct seg *g;
@@ -1665,6 +1644,9 @@ static int full_eval(struct seg *g, int64_t clock)
 {
 	static uint64_t none[CHUNK_ROWS];
 	struct cond_leaves leaves = {0};
+	uint32_t *old = NULL;
+	size_t cap_old = 0;
+	uint64_t *ob;
 	struct full F;
 	struct cond_rows R;
 	size_t words, nblocks, b, r;
@@ -1677,6 +1659,7 @@ static int full_eval(struct seg *g, int64_t clock)
 	nblocks = (F.n + CHUNK_ROWS - 1) / CHUNK_ROWS;
 	words = nblocks * (CHUNK_ROWS / 64);
 	F.present = xcalloc(words + 1, 8);
+	ob = xcalloc(words + 1, 8);
 	{
 		roaring_uint32_iterator_t *it = roaring_create_iterator(g->present);
 		while (it->has_value) {
@@ -1736,33 +1719,57 @@ static int full_eval(struct seg *g, int64_t clock)
 			if (EVAL(k))
 				cond_eval_rows(g->segs[k].when, &R, F.bits[k] + F.block);
 	}
-	for (k = 0; k < g->nsegs; k++) {
+	/* the differences from the stored membership: the old members as bits
+	 * (a bulk copy out of the bitmap), XOR the new; the bitmap changes only
+	 * where they differ */
+	for (k = 0; k < g->nsegs && !rc; k++) {
 		struct segdef *s = &g->segs[k];
-		roaring_bitmap_t *nw, *gone, *came;
-		struct emit_ctx E = {g, s, 0, clock};
+		size_t on, i, w;
+		int pass, changed = 0;
 		if (!EVAL(k))
 			continue;
-		nw = bits_to_roaring(F.bits[k], words);
-		gone = roaring_bitmap_andnot(s->m, nw);
-		came = roaring_bitmap_andnot(nw, s->m);
-		roaring_iterate(gone, emit_each, &E);
-		E.enter = 1;
-		roaring_iterate(came, emit_each, &E);
-		if (roaring_bitmap_get_cardinality(gone) || roaring_bitmap_get_cardinality(came)) {
-			roaring_bitmap_free(s->m);
-			s->m = nw;
+		on = (size_t)roaring_bitmap_get_cardinality(s->m);
+		if (on > cap_old) {
+			cap_old = on;
+			old = xrealloc(old, cap_old * sizeof *old);
+		}
+		roaring_bitmap_to_uint32_array(s->m, old);
+		memset(ob, 0, (words + 1) * 8);
+		for (i = 0; i < on; i++) {
+			if (old[i] < F.n) {
+				ob[old[i] >> 6] |= 1ull << (old[i] & 63);
+			} else { /* beyond every person: gone */
+				struct emit_ctx E = {g, s, 0, clock};
+				roaring_bitmap_remove(s->m, old[i]);
+				emit_each(old[i], &E);
+				changed = 1;
+			}
+		}
+		for (pass = 0; pass < 2; pass++) { /* exits, then entries */
+			struct emit_ctx E = {g, s, pass, clock};
+			for (w = 0; w < words; w++) {
+				uint64_t d = ob[w] ^ F.bits[k][w];
+				d &= pass ? F.bits[k][w] : ob[w];
+				while (d) {
+					uint32_t v = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(d));
+					d &= d - 1;
+					if (pass)
+						roaring_bitmap_add(s->m, v);
+					else
+						roaring_bitmap_remove(s->m, v);
+					emit_each(v, &E);
+					changed = 1;
+				}
+			}
+		}
+		if (changed)
 			s->dirty = 1;
-		} else {
-			roaring_bitmap_free(nw);
-		}
-		roaring_bitmap_free(gone);
-		roaring_bitmap_free(came);
 		store_put(g->st, g->defs, s->name, strlen(s->name), s->canon, strlen(s->canon));
-		if (g->f.fatal) {
+		if (g->f.fatal)
 			rc = g->f.fatal;
-			break;
-		}
 	}
+	free(old);
+	free(ob);
 	free(R.leaf_bits);
 	free(R.leaf_done);
 	cond_leaves_release(&leaves);
