@@ -63,7 +63,7 @@ static const struct cli_opt opts[] = {
 	{"segments", OPT_SEGMENTS, 1, "DIR", "segment definitions (default PIPELINES/segments)"},
 	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-segmenter)"},
-	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 32768)"},
+	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 262144)"},
 	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
 	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
@@ -2964,7 +2964,7 @@ int main(int argc, char **argv)
 	g->cli.ctx = g;
 	g->cli.subcommand = 1;
 	g->cli.more_versions = roaring_version();
-	g->batch = 32768;
+	g->batch = 262144;
 	g->commit_ms = 1000;
 	g->region = "CN";
 	if ((rc = cli_parse(&g->cli, argc, argv)))
