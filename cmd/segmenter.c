@@ -38,6 +38,7 @@
 #include "norm.h"
 #include "outcome.h"
 #include "profile.h"
+#include "seen.h"
 #include "store.h"
 
 enum {
@@ -45,6 +46,7 @@ enum {
 	OPT_SEGMENTS,
 	OPT_GROUP,
 	OPT_BATCH,
+	OPT_DEDUPE,
 	OPT_COMMIT_MS,
 	OPT_NOSYNC,
 	OPT_RESUME,
@@ -63,6 +65,7 @@ static const struct cli_opt opts[] = {
 	{"segments", OPT_SEGMENTS, 1, "DIR", "segment definitions (default PIPELINES/segments)"},
 	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-segmenter)"},
+	{"dedupe-days", OPT_DEDUPE, 1, "N", "skip records whose event_id was applied in the last N days of event time (default 2; 0: off)"},
 	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 262144)"},
 	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
@@ -127,6 +130,7 @@ struct seg {
 	struct store *st;
 	MDB_dbi people, members, due, cols, texts, dict, defs, state;
 	struct filter f;
+	struct seen seen;
 
 	/* definitions */
 	struct agg_set aggs;
@@ -1061,6 +1065,7 @@ static int before_commit(void *ctx)
 	unsigned i;
 
 	bitmap_put(g, g->state, "dirty", g->dirty);
+	seen_prune(&g->seen, g->clock);
 	for (i = 0; i < g->nsegs; i++)
 		if (g->segs[i].dirty) {
 			members_put(g, g->segs[i].name, g->segs[i].m);
@@ -1373,10 +1378,22 @@ static void process(struct seg *g, const char *s, size_t n)
 		OUTCOME_REJECT(&g->f.oc, "no valid \"ts\": want canonical events (ingest's output)");
 		return;
 	}
-	g->f.oc.passed++;
-	advance(g, ts); /* what fell due before this record comes first */
+	/* what fell due before this record comes first (its commits store
+	 * the position before the record, so it is checked after them) */
+	advance(g, ts);
 	if (g->f.fatal)
 		return;
+	if (t_id && d->t[t_id].type == JSON_STRING) { /* applied already? */
+		int r = seen_check(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
+		if (r) {
+			if (r < 0)
+				g->f.fatal = EXIT_IO;
+			else
+				g->f.oc.dups++;
+			return;
+		}
+	}
+	g->f.oc.passed++;
 	kl = snprintf(key, sizeof key, "%u", oneid);
 	if (filter_emit(&g->f, key, (size_t)kl, s, n))
 		return;
@@ -2880,6 +2897,8 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_GROUP: g->group = arg; break;
 	case OPT_BATCH:
 		return cli_long("batch", arg, 1, &g->batch);
+	case OPT_DEDUPE:
+		return cli_long("dedupe-days", arg, 0, &g->seen.days);
 	case OPT_COMMIT_MS:
 		return cli_long("commit-ms", arg, 0, &g->commit_ms);
 	case OPT_NOSYNC: g->nosync = 1; break;
@@ -2965,6 +2984,7 @@ int main(int argc, char **argv)
 	g->cli.subcommand = 1;
 	g->cli.more_versions = roaring_version();
 	g->batch = 262144;
+	g->seen.days = 2;
 	g->commit_ms = 1000;
 	g->region = "CN";
 	if ((rc = cli_parse(&g->cli, argc, argv)))
@@ -3004,11 +3024,13 @@ int main(int argc, char **argv)
 	    store_dbi(g->st, "segmenter.due", 0, &g->due) || store_dbi(g->st, "segmenter.cols", 0, &g->cols) ||
 	    store_dbi(g->st, "segmenter.texts", 0, &g->texts) ||
 	    store_dbi(g->st, "segmenter.dict", 0, &g->dict) || store_dbi(g->st, "segmenter.defs", 0, &g->defs) ||
-	    store_dbi(g->st, "segmenter.state", 0, &g->state)) {
+	    store_dbi(g->st, "segmenter.state", 0, &g->state) ||
+	    store_dbi(g->st, "segmenter.seen", 0, &g->seen.dbi)) {
 		rc = EXIT_IO;
 		goto out;
 	}
 	g->names.st = g->st;
+	g->seen.st = g->st;
 	g->names.dbi = g->dict;
 	g->names.ns = "atgc";
 	if (dict_load(&g->names) || texts_load(g)) {

@@ -30,6 +30,7 @@
 #include "json.h"
 #include "outcome.h"
 #include "profile.h"
+#include "seen.h"
 #include "store.h"
 
 enum {
@@ -37,6 +38,7 @@ enum {
 	OPT_TAGS,
 	OPT_GROUP,
 	OPT_BATCH,
+	OPT_DEDUPE,
 	OPT_COMMIT_MS,
 	OPT_NOSYNC,
 	OPT_RESUME,
@@ -49,7 +51,8 @@ static const struct cli_opt opts[] = {
 	{"tags", OPT_TAGS, 1, "DIR", "tag definitions (default PIPELINES/tags)"},
 	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-tagger)"},
-	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 32768)"},
+	{"dedupe-days", OPT_DEDUPE, 1, "N", "skip records whose event_id was applied in the last N days of event time (default 2; 0: off)"},
+	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 262144)"},
 	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
 	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
@@ -97,6 +100,7 @@ struct tagger {
 	struct store *st;
 	MDB_dbi profiles, dict, facts, state;
 	struct filter f;
+	struct seen seen;
 
 	/* definitions */
 	struct agg_set aggs;
@@ -674,6 +678,7 @@ static int before_commit(void *ctx)
 
 	dict_save(&g->names);
 	save_state(g);
+	seen_prune(&g->seen, g->clock);
 	return 0;
 }
 
@@ -724,7 +729,8 @@ static int sweep(struct tagger *g, int64_t clock, int all)
 				mdb_cursor_close(cur);
 				return g->f.fatal;
 			}
-			if ((long)store_pending(g->st) >= g->batch) {
+			/* in key order a smaller batch writes as few pages */
+			if ((long)store_pending(g->st) >= (g->batch < 32768 ? g->batch : 32768)) {
 				memcpy(from, k.mv_data, 4);
 				more = 1;
 				break;
@@ -853,6 +859,16 @@ static void process(struct tagger *g, const char *s, size_t n)
 	if (clock_parse_tok(d, t_ts, &ts)) {
 		OUTCOME_REJECT(&g->f.oc, "no valid \"ts\": want canonical events (ingest's output)");
 		return;
+	}
+	if (t_id && d->t[t_id].type == JSON_STRING) { /* applied already? */
+		int r = seen_check(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
+		if (r) {
+			if (r < 0)
+				g->f.fatal = EXIT_IO;
+			else
+				g->f.oc.dups++;
+			return;
+		}
 	}
 	g->f.oc.passed++;
 	{
@@ -1438,6 +1454,8 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_GROUP: g->group = arg; break;
 	case OPT_BATCH:
 		return cli_long("batch", arg, 1, &g->batch);
+	case OPT_DEDUPE:
+		return cli_long("dedupe-days", arg, 0, &g->seen.days);
 	case OPT_COMMIT_MS:
 		return cli_long("commit-ms", arg, 0, &g->commit_ms);
 	case OPT_NOSYNC: g->nosync = 1; break;
@@ -1498,7 +1516,8 @@ int main(int argc, char **argv)
 	g->cli.handle = handle;
 	g->cli.ctx = g;
 	g->cli.subcommand = 1;
-	g->batch = 32768;
+	g->batch = 262144;
+	g->seen.days = 2;
 	g->commit_ms = 1000;
 	if ((rc = cli_parse(&g->cli, argc, argv)))
 		return rc;
@@ -1531,11 +1550,13 @@ int main(int argc, char **argv)
 	}
 	if (store_dbi(g->st, "tagger.profiles", 0, &g->profiles) ||
 	    store_dbi(g->st, "tagger.dict", 0, &g->dict) || store_dbi(g->st, "tagger.facts", 0, &g->facts) ||
-	    store_dbi(g->st, "tagger.state", 0, &g->state)) {
+	    store_dbi(g->st, "tagger.state", 0, &g->state) ||
+	    store_dbi(g->st, "tagger.seen", 0, &g->seen.dbi)) {
 		rc = EXIT_IO;
 		goto out;
 	}
 	g->names.st = g->st;
+	g->seen.st = g->st;
 	g->names.dbi = g->dict;
 	g->names.ns = "atg";
 	if (dict_load(&g->names)) {
