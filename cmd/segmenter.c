@@ -677,7 +677,8 @@ static roaring_bitmap_t *members_get(struct seg *g, const char *name)
 	return m ? m : roaring_bitmap_create();
 }
 
-static void members_put(struct seg *g, const char *name, roaring_bitmap_t *m)
+/* Queue a bitmap, run-optimised, in the portable serialisation. */
+static void bitmap_put(struct seg *g, MDB_dbi dbi, const char *key, roaring_bitmap_t *m)
 {
 	size_t n;
 	char *b;
@@ -686,8 +687,13 @@ static void members_put(struct seg *g, const char *name, roaring_bitmap_t *m)
 	n = roaring_bitmap_portable_size_in_bytes(m);
 	b = xmalloc(n ? n : 1);
 	roaring_bitmap_portable_serialize(m, b);
-	store_put(g->st, g->members, name, strlen(name), b, n);
+	store_put(g->st, dbi, key, strlen(key), b, n);
 	free(b);
+}
+
+static void members_put(struct seg *g, const char *name, roaring_bitmap_t *m)
+{
+	bitmap_put(g, g->members, name, m);
 }
 
 /* Give the definitions their numbers and columns, load memberships. */
@@ -1046,18 +1052,6 @@ static void load_state(struct seg *g)
 	g->bulk_pending = store_get(g->st, g->state, "bulk", 4, &v) == 1;
 }
 
-static void bitmap_put(struct seg *g, MDB_dbi dbi, const char *key, roaring_bitmap_t *m)
-{
-	size_t n;
-	char *b;
-
-	roaring_bitmap_run_optimize(m);
-	n = roaring_bitmap_portable_size_in_bytes(m);
-	b = xmalloc(n ? n : 1);
-	roaring_bitmap_portable_serialize(m, b);
-	store_put(g->st, dbi, key, strlen(key), b, n);
-	free(b);
-}
 
 static int before_commit(void *ctx)
 {
@@ -1258,7 +1252,7 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 {
 	uint32_t t = json_get(d, 0, "tag", 3), nv = json_get(d, 0, "new", 3), old, due;
 	unsigned i, k;
-	int any = 0, fresh;
+	int fresh;
 
 	for (i = 0; i < g->ntagnames; i++)
 		if (t && json_str_eq(d, t, g->tagnames[i], strlen(g->tagnames[i])))
@@ -1280,9 +1274,7 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 		for (j = 0; j < g->segs[k].ntags; j++)
 			if (g->segs[k].tags[j] == i)
 				g->mask[k] = 1;
-		any |= g->mask[k];
 	}
-	(void)any;
 	g->tagrecs++;
 	set_cause(g, d, eid);
 	due = g->bulk ? old : evaluate(g, &g->p, g->clock);
