@@ -47,6 +47,56 @@ static uint32_t name_slot(void *ctx, const char *name, size_t n)
 	return s_trait(NULL, tmp);
 }
 
+/* one row's cells, for cond_eval_rows */
+static struct {
+	const struct cond_env *e;
+	const struct cexpr *x[32];
+	uint64_t cell[32];
+	unsigned n;
+	char *text[32];
+	size_t tlen[32];
+	uint32_t ntext;
+} C;
+
+static void cc_value(void *ctx, const struct cexpr *x)
+{
+	struct cval v;
+	(void)ctx;
+	if (C.n == 32)
+		return;
+	cexpr_cell(x, C.e, &v);
+	C.x[C.n] = x;
+	if (v.k == CV_NONE) {
+		C.cell[C.n] = CELL_NONE;
+	} else if (v.k == CV_NUM) {
+		C.cell[C.n] = cell_of_num(v.num);
+	} else {
+		struct buf b = BUF_INIT;
+		cval_write(&v, &b);
+		C.text[C.ntext] = b.p;
+		C.tlen[C.ntext] = b.len;
+		C.cell[C.n] = CELL_TEXT | C.ntext++;
+	}
+	C.n++;
+}
+
+static const uint64_t *cc_column(void *ctx, const struct cexpr *x)
+{
+	unsigned i;
+	(void)ctx;
+	for (i = 0; i < C.n; i++)
+		if (C.x[i] == x)
+			return &C.cell[i];
+	return &C.cell[0];
+}
+
+static void cc_text(void *ctx, uint32_t id, const char **s, size_t *n)
+{
+	(void)ctx;
+	*s = C.text[id];
+	*n = C.tlen[id];
+}
+
 static struct scope S;
 static struct profile_layout L;
 static struct cond_scope sc;
@@ -242,6 +292,50 @@ int main(void)
 		if (got != rows[k].want)
 			fprintf(stderr, "row %u: %s at %s gives %d\n", k, rows[k].cond, rows[k].at, got);
 		T_EQ_INT(got, rows[k].want);
+	}
+
+	/* over columns (one row: this profile) the same answers as row by row,
+	 * and no answer changes before the day cond_next_day names */
+	for (k = 0; k < sizeof rows / sizeof *rows; k++) {
+		struct cond_env e;
+		struct cond_rows R;
+		uint64_t out[1] = {0}, present[1] = {1};
+		int64_t today, nd, d;
+		if (!cs[k])
+			continue;
+		memset(&e, 0, sizeof e);
+		e.p = &P;
+		e.L = &L;
+		e.clock = at(rows[k].at);
+		e.render = render;
+		memset(&C, 0, sizeof C);
+		C.e = &e;
+		cond_values(cs[k], cc_value, &C);
+		memset(&R, 0, sizeof R);
+		R.n = 1;
+		today = cond_days_between(0, e.clock);
+		R.today = today;
+		R.present = present;
+		R.column = cc_column;
+		R.text = cc_text;
+		R.ntext = C.ntext;
+		cond_eval_rows(cs[k], &R, out);
+		if ((int)(out[0] & 1) != rows[k].want)
+			fprintf(stderr, "row %u over columns: %s gives %d\n", k, rows[k].cond, (int)(out[0] & 1));
+		T_EQ_INT(out[0] & 1, rows[k].want);
+		nd = cond_next_day(cs[k], &e);
+		T_OK(nd > today);
+		for (d = today + 1; d < nd && d <= today + 120; d++) {
+			e.clock = d * DAY_MS;
+			if (cond_eval(cs[k], &e) != rows[k].want) {
+				fprintf(stderr, "row %u: changes on day %lld, before its next day %lld\n", k,
+					(long long)(d - today), (long long)(nd - today));
+				T_OK(0);
+				break;
+			}
+		}
+		while (C.ntext)
+			free(C.text[--C.ntext]);
 	}
 
 	/* codec: decode(encode(p)) encodes the same */
