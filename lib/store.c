@@ -27,6 +27,11 @@ struct op {
 	size_t max; /* OP_DEL_BELOW */
 };
 
+struct skey {
+	uint64_t pfx; /* the key's first 8 bytes, big-endian, zero-padded */
+	uint32_t dbi, i;
+};
+
 struct store {
 	MDB_env *env;
 	char *owner;
@@ -36,8 +41,10 @@ struct store {
 	int rlive; /* rtxn is renewed and usable */
 	MDB_dbi meta, offsets;
 	int have_offsets;
-	struct op *ops;
+	struct op *ops, *spare; /* spare: the sort's output, cap ops too */
 	size_t nops, cap;
+	struct skey *sk; /* the sort's keys, 2 * cap */
+	size_t *count; /* the sort's histogram, 65536 */
 	struct buf arena;
 	uint64_t *slots; /* hash tag << 32 | index+1 into ops; 0 empty */
 	size_t nslots;
@@ -231,6 +238,9 @@ void store_close(struct store *s)
 	if (s->env)
 		mdb_env_close(s->env);
 	free(s->ops);
+	free(s->spare);
+	free(s->sk);
+	free(s->count);
 	free(s->slots);
 	buf_release(&s->arena);
 	free(s->owner);
@@ -425,6 +435,22 @@ static struct op *op_find(struct store *s, MDB_dbi dbi, const void *k, size_t kl
 	}
 }
 
+/* Append v to the arena and return its offset; v may point into the arena
+ * (a value read back from the batch), which growing would move. */
+static size_t arena_add(struct store *s, const void *v, size_t vl)
+{
+	size_t at = s->arena.len;
+	const char *p = v;
+
+	if (s->arena.p && p >= s->arena.p && p < s->arena.p + s->arena.len) {
+		size_t off = (size_t)(p - s->arena.p);
+		buf_grow(&s->arena, vl);
+		p = s->arena.p + off;
+	}
+	buf_add(&s->arena, p, vl);
+	return at;
+}
+
 static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 		  size_t kl, const void *v, size_t vl, size_t max, int only_new)
 {
@@ -436,9 +462,25 @@ static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 	if (s->nops == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 1024;
 		s->ops = xrealloc(s->ops, s->cap * sizeof *s->ops);
+		free(s->spare);
+		free(s->sk);
+		s->spare = NULL;
+		s->sk = NULL;
 	}
-	if (!RANGE_OP(kind) && op_find(s, dbi, k, kl, &slot, &h) && only_new)
-		return 1;
+	if (!RANGE_OP(kind) && (o = op_find(s, dbi, k, kl, &slot, &h))) {
+		if (only_new)
+			return 1;
+		/* the later op on a key wins: overwrite the queued one, so a
+		 * key written many times in a batch is sorted and applied once */
+		o->kind = (uint8_t)kind;
+		if (vl > o->vlen) {
+			o->voff = arena_add(s, v, vl);
+		} else if (vl) {
+			memmove(s->arena.p + o->voff, v, vl);
+		}
+		o->vlen = vl;
+		return 0;
+	}
 	o = &s->ops[s->nops];
 	o->seq = (uint32_t)s->nops;
 	o->kind = (uint8_t)kind;
@@ -447,10 +489,8 @@ static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 	o->koff = s->arena.len;
 	o->klen = kl;
 	buf_add(&s->arena, k, kl);
-	o->voff = s->arena.len;
 	o->vlen = vl;
-	if (vl)
-		buf_add(&s->arena, v, vl);
+	o->voff = vl ? arena_add(s, v, vl) : s->arena.len;
 	if (slot)
 		*slot = TAG(h) | ((uint64_t)s->nops + 1);
 	s->nops++;
@@ -730,6 +770,75 @@ static int sorted(const struct store *s)
 	return 1;
 }
 
+static int skey_cmp(const void *a, const void *b)
+{
+	const struct skey *x = a, *y = b;
+	return op_cmp(&sort_ctx->ops[x->i], &sort_ctx->ops[y->i]);
+}
+
+/*
+ * Put the batch in commit order (op_cmp's) without a comparison sort: a
+ * stable radix sort on (dbi, first 8 key bytes), 16 bits a pass, skipping
+ * passes where every op has the same digit; then runs that tie on that
+ * prefix (longer keys) are sorted in full. Range ops keep queue order, first.
+ */
+static void sort_ops(struct store *s)
+{
+	size_t n = s->nops, nr = 0, np = 0, i, j, *count;
+	struct skey *a, *b, *t;
+	struct op *out;
+	int pass;
+
+	if (!s->spare)
+		s->spare = xmalloc(s->cap * sizeof *s->spare);
+	if (!s->sk)
+		s->sk = xmalloc(2 * s->cap * sizeof *s->sk);
+	if (!s->count)
+		s->count = xmalloc(65536 * sizeof *s->count);
+	out = s->spare, a = s->sk, b = s->sk + s->cap, count = s->count;
+
+	for (i = 0; i < n; i++)
+		if (RANGE_OP(s->ops[i].kind))
+			out[nr++] = s->ops[i];
+	for (i = 0; i < n; i++) {
+		const struct op *o = &s->ops[i];
+		unsigned char k[8] = {0};
+		if (RANGE_OP(o->kind))
+			continue;
+		memcpy(k, s->arena.p + o->koff, o->klen < 8 ? o->klen : 8);
+		a[np].pfx = store_get_be64(k);
+		a[np].dbi = (uint32_t)o->dbi;
+		a[np].i = (uint32_t)i;
+		np++;
+	}
+	for (pass = 0; pass < 5; pass++) {
+		size_t sum = 0;
+		memset(count, 0, 65536 * sizeof *count);
+		for (i = 0; i < np; i++)
+			count[pass < 4 ? (a[i].pfx >> (16 * pass)) & 0xffff : a[i].dbi & 0xffff]++;
+		if (np && count[pass < 4 ? (a[0].pfx >> (16 * pass)) & 0xffff : a[0].dbi & 0xffff] == np)
+			continue;
+		for (j = 0; j < 65536; j++) {
+			size_t c = count[j];
+			count[j] = sum;
+			sum += c;
+		}
+		for (i = 0; i < np; i++)
+			b[count[pass < 4 ? (a[i].pfx >> (16 * pass)) & 0xffff : a[i].dbi & 0xffff]++] = a[i];
+		t = a, a = b, b = t;
+	}
+	for (i = 0; i < np; i = j) {
+		for (j = i + 1; j < np && a[j].pfx == a[i].pfx && a[j].dbi == a[i].dbi; j++)
+			;
+		if (j - i > 1)
+			qsort(a + i, j - i, sizeof *a, skey_cmp);
+	}
+	for (i = 0; i < np; i++)
+		out[nr + i] = s->ops[a[i].i];
+	s->spare = s->ops;
+	s->ops = out;
+}
+
 int store_commit(struct store *s)
 {
 	MDB_txn *txn;
@@ -739,7 +848,7 @@ int store_commit(struct store *s)
 		return 0;
 	sort_ctx = s;
 	if (!sorted(s))
-		qsort(s->ops, s->nops, sizeof *s->ops, op_cmp);
+		sort_ops(s);
 	store_read_end(s);
 	for (;;) {
 		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
