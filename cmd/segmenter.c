@@ -294,45 +294,94 @@ static uint64_t cell_of(struct seg *g, const struct cval *v)
 
 /*
  * A chunk of cells as stored in segmenter.cols: 4,096 raw cells (32 KiB),
- * or, when every cell is missing or a whole number that fits, a code byte
- * and narrow numbers, little-endian, all ones for a missing cell: 'b' one
- * byte a cell, 'h' two, 'w' four; 'n' alone when every cell is missing.
- * Counts, days and small ids fit a byte or two, so a full evaluation reads
- * a quarter to an eighth of the bytes.
+ * or, when every cell is missing or of one narrow kind, a code byte and
+ * 4,096 little-endian integers, all ones for a missing cell: whole numbers
+ * from 0 ('b', 'h', 'w': 1, 2 or 4 bytes), text numbers ('t', 'u', 'v'),
+ * or amounts in hundredths ('c': 4 bytes, signed, INT32_MIN missing); 'n'
+ * alone when every cell is missing. Counts, days, text values and money
+ * fit, so a full evaluation reads a quarter to an eighth of the bytes.
  */
+#define CELL_CENTS_MAX 2147483647.0
+
+static int cents_of(uint64_t cell, int32_t *c)
+{
+	double d, r;
+
+	memcpy(&d, &cell, 8);
+	if (!(d > -CELL_CENTS_MAX / 100 && d < CELL_CENTS_MAX / 100))
+		return -1;
+	r = nearbyint(d * 100);
+	if (cell_of_num(r / 100) != cell)
+		return -1;
+	*c = (int32_t)r;
+	return 0;
+}
+
 static void chunk_encode(const uint64_t *cells, struct buf *out)
 {
 	double max = -1;
+	uint64_t maxt = 0;
+	int nums = 1, texts = 1, cents = 1, any = 0;
 	unsigned r, w, j;
 	char code;
 
 	buf_reset(out);
 	for (r = 0; r < CHUNK_ROWS; r++) {
 		double d;
+		int32_t c;
 		if (cells[r] == CELL_NONE)
 			continue;
-		memcpy(&d, &cells[r], 8);
-		if (!(d >= 0 && d < 4294967295.0 && d == floor(d)) || cell_of_num(d) != cells[r]) {
-			buf_add(out, cells, CHUNK_ROWS * 8);
-			return;
+		any = 1;
+		if (CELL_IS_TEXT(cells[r])) {
+			nums = cents = 0;
+			if ((cells[r] & 0xffffffffffffull) >= UINT32_MAX)
+				texts = 0;
+			else if ((cells[r] & 0xffffffffffffull) > maxt)
+				maxt = cells[r] & 0xffffffffffffull;
+			continue;
 		}
-		if (d > max)
+		texts = 0;
+		memcpy(&d, &cells[r], 8);
+		if (nums && (!(d >= 0 && d < 4294967295.0 && d == floor(d)) || cell_of_num(d) != cells[r]))
+			nums = 0;
+		if (nums && d > max)
 			max = d;
+		if (!nums && cents && cents_of(cells[r], &c))
+			cents = 0;
+		if (!nums && !cents)
+			break;
 	}
-	if (max < 0) {
+	if (!any) {
 		buf_addc(out, 'n');
 		return;
 	}
-	code = max < 255 ? 'b' : max < 65535 ? 'h' : 'w';
-	w = code == 'b' ? 1 : code == 'h' ? 2 : 4;
+	if (nums)
+		code = max < 255 ? 'b' : max < 65535 ? 'h' : 'w';
+	else if (texts)
+		code = maxt < 255 ? 't' : maxt < 65535 ? 'u' : 'v';
+	else if (cents)
+		code = 'c';
+	else {
+		buf_add(out, cells, CHUNK_ROWS * 8);
+		return;
+	}
+	w = code == 'b' || code == 't' ? 1 : code == 'h' || code == 'u' ? 2 : 4;
 	buf_grow(out, 1 + CHUNK_ROWS * w);
 	out->p[0] = code;
 	for (r = 0; r < CHUNK_ROWS; r++) {
-		uint32_t u = UINT32_MAX;
-		double d;
+		uint32_t u = code == 'c' ? (uint32_t)INT32_MIN : UINT32_MAX;
 		if (cells[r] != CELL_NONE) {
-			memcpy(&d, &cells[r], 8);
-			u = (uint32_t)d;
+			if (code == 'c') {
+				int32_t c = 0;
+				cents_of(cells[r], &c);
+				u = (uint32_t)c;
+			} else if (texts) {
+				u = (uint32_t)(cells[r] & 0xffffffffu);
+			} else {
+				double d;
+				memcpy(&d, &cells[r], 8);
+				u = (uint32_t)d;
+			}
 		}
 		for (j = 0; j < w; j++)
 			out->p[1 + r * w + j] = (char)(u >> (8 * j));
@@ -346,7 +395,8 @@ static const uint64_t *chunk_view(const void *p, size_t n, uint64_t *scratch)
 {
 	static uint64_t byte_cell[256];
 	const unsigned char *b = p;
-	unsigned r;
+	unsigned r, w;
+	char code;
 
 	if (n == CHUNK_ROWS * 8)
 		return p;
@@ -355,25 +405,34 @@ static const uint64_t *chunk_view(const void *p, size_t n, uint64_t *scratch)
 			byte_cell[r] = cell_of_num(r);
 		byte_cell[255] = CELL_NONE;
 	}
-	if (n == 1 && b[0] == 'n') {
+	code = n ? (char)b[0] : 0;
+	if (n == 1 && code == 'n') {
 		for (r = 0; r < CHUNK_ROWS; r++)
 			scratch[r] = CELL_NONE;
-	} else if (n == 1 + CHUNK_ROWS && b[0] == 'b') {
+		return scratch;
+	}
+	if (n == 1 + CHUNK_ROWS && code == 'b') {
 		for (r = 0; r < CHUNK_ROWS; r++)
 			scratch[r] = byte_cell[b[1 + r]];
-	} else if (n == 1 + CHUNK_ROWS * 2 && b[0] == 'h') {
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			unsigned u = b[1 + 2 * r] | (unsigned)b[2 + 2 * r] << 8;
-			scratch[r] = u == 0xffff ? CELL_NONE : cell_of_num(u);
-		}
-	} else if (n == 1 + CHUNK_ROWS * 4 && b[0] == 'w') {
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			uint32_t u = b[1 + 4 * r] | (uint32_t)b[2 + 4 * r] << 8 | (uint32_t)b[3 + 4 * r] << 16 |
-				     (uint32_t)b[4 + 4 * r] << 24;
-			scratch[r] = u == UINT32_MAX ? CELL_NONE : cell_of_num(u);
-		}
-	} else {
+		return scratch;
+	}
+	w = code == 't' ? 1 : code == 'h' || code == 'u' ? 2 : code == 'w' || code == 'v' || code == 'c' ? 4 : 0;
+	if (!w || n != 1 + CHUNK_ROWS * w)
 		return NULL;
+	for (r = 0, b++; r < CHUNK_ROWS; r++, b += w) {
+		uint32_t u = b[0];
+		if (w > 1)
+			u |= (uint32_t)b[1] << 8;
+		if (w > 2)
+			u |= (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+		if (code == 'c')
+			scratch[r] = u == (uint32_t)INT32_MIN ? CELL_NONE : cell_of_num((double)(int32_t)u / 100);
+		else if (u == (w == 1 ? 0xffu : w == 2 ? 0xffffu : UINT32_MAX))
+			scratch[r] = CELL_NONE;
+		else if (code == 't' || code == 'u' || code == 'v')
+			scratch[r] = CELL_TEXT | u;
+		else
+			scratch[r] = cell_of_num(u);
 	}
 	return scratch;
 }

@@ -1,6 +1,7 @@
 # The columns a full evaluation reads are stored a chunk of 4,096 people at
-# a time, as narrow whole numbers when they fit (1, 2 or 4 bytes a cell)
-# and as 8-byte cells otherwise; every width reads back to the same values.
+# a time, as narrow integers when they fit (whole numbers, text numbers or
+# hundredths, 1, 2 or 4 bytes a cell) and as 8-byte cells otherwise; every
+# form reads back to the same values.
 mkdir -p "$T/segs"
 cat > "$T/segs/s.json" <<'X'
 {"segments": [
@@ -34,6 +35,7 @@ awk -F, 'NR > 1 { i = $1
 	got = $0; sub(/^[0-9]+,/, "", got)
 	if (index(got, want) != 1) { bad++; if (bad < 3) print "row " i ": " $0 " want " want } n++ }
 	END { print n " rows, " bad + 0 " differ" }' "$T/table"
-# the stored widths, as chunk sizes: 1-byte counts (4,097), 2-byte ones and
-# days (8,193), 4-byte (16,385), and 8-byte cells for the rest
+# the stored widths, as chunk sizes: 1-byte counts and texts (4,097), 2-byte
+# numbers and days (8,193), 4-byte numbers and hundredths (16,385), and
+# 8-byte cells for numbers past them (32,768)
 mdb_dump -s segmenter.cols "$T/db" | awk '/^ / { n++; if (n % 2 == 0) print (length($0) - 1) / 2 }' | sort -n | uniq -c
