@@ -20,6 +20,12 @@
 #include <errno.h>
 #include <math.h>
 #include <roaring/roaring.h>
+#if defined(__has_include)
+#if __has_include(<roaring/containers/containers.h>)
+#include <roaring/containers/containers.h>
+#define HAVE_ROARING_CONTAINERS 1
+#endif
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,6 +397,15 @@ static void chunk_encode(const uint64_t *cells, struct buf *out)
 
 /* The cells of a stored chunk: a pointer to the raw ones, or decoded into
  * scratch; NULL when the value is not a chunk. */
+static uint32_t le32(uint32_t u)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap32(u);
+#else
+	return u;
+#endif
+}
+
 static const uint64_t *chunk_view(const void *p, size_t n, uint64_t *scratch)
 {
 	static uint64_t byte_cell[256];
@@ -400,7 +415,7 @@ static const uint64_t *chunk_view(const void *p, size_t n, uint64_t *scratch)
 
 	if (n == CHUNK_ROWS * 8)
 		return p;
-	if (!byte_cell[0]) {
+	if (!byte_cell[255]) { /* [0] is 0.0, all zero bits */
 		for (r = 0; r < 255; r++)
 			byte_cell[r] = cell_of_num(r);
 		byte_cell[255] = CELL_NONE;
@@ -419,20 +434,60 @@ static const uint64_t *chunk_view(const void *p, size_t n, uint64_t *scratch)
 	w = code == 't' ? 1 : code == 'h' || code == 'u' ? 2 : code == 'w' || code == 'v' || code == 'c' ? 4 : 0;
 	if (!w || n != 1 + CHUNK_ROWS * w)
 		return NULL;
-	for (r = 0, b++; r < CHUNK_ROWS; r++, b += w) {
-		uint32_t u = b[0];
-		if (w > 1)
-			u |= (uint32_t)b[1] << 8;
-		if (w > 2)
-			u |= (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-		if (code == 'c')
-			scratch[r] = u == (uint32_t)INT32_MIN ? CELL_NONE : cell_of_num((double)(int32_t)u / 100);
-		else if (u == (w == 1 ? 0xffu : w == 2 ? 0xffffu : UINT32_MAX))
-			scratch[r] = CELL_NONE;
-		else if (code == 't' || code == 'u' || code == 'v')
-			scratch[r] = CELL_TEXT | u;
-		else
-			scratch[r] = cell_of_num(u);
+	b++;
+	/* one loop per form, branch-free, so the compiler can vectorise */
+	switch (code) {
+	case 'h':
+		for (r = 0; r < CHUNK_ROWS; r++) {
+			unsigned u = b[2 * r] | (unsigned)b[2 * r + 1] << 8;
+			double d = u;
+			uint64_t x;
+			memcpy(&x, &d, 8);
+			scratch[r] = u == 0xffff ? CELL_NONE : x;
+		}
+		break;
+	case 'w':
+		for (r = 0; r < CHUNK_ROWS; r++) {
+			uint32_t u;
+			double d;
+			uint64_t x;
+			memcpy(&u, b + 4 * r, 4);
+			u = le32(u);
+			d = u;
+			memcpy(&x, &d, 8);
+			scratch[r] = u == UINT32_MAX ? CELL_NONE : x;
+		}
+		break;
+	case 'c':
+		for (r = 0; r < CHUNK_ROWS; r++) {
+			uint32_t u;
+			double d;
+			uint64_t x;
+			memcpy(&u, b + 4 * r, 4);
+			u = le32(u);
+			d = (double)(int32_t)u / 100;
+			memcpy(&x, &d, 8);
+			scratch[r] = u == (uint32_t)INT32_MIN ? CELL_NONE : x;
+		}
+		break;
+	case 't':
+		for (r = 0; r < CHUNK_ROWS; r++)
+			scratch[r] = b[r] == 0xff ? CELL_NONE : CELL_TEXT | b[r];
+		break;
+	case 'u':
+		for (r = 0; r < CHUNK_ROWS; r++) {
+			unsigned u = b[2 * r] | (unsigned)b[2 * r + 1] << 8;
+			scratch[r] = u == 0xffff ? CELL_NONE : CELL_TEXT | u;
+		}
+		break;
+	default: /* 'v' */
+		for (r = 0; r < CHUNK_ROWS; r++) {
+			uint32_t u;
+			memcpy(&u, b + 4 * r, 4);
+			u = le32(u);
+			scratch[r] = u == UINT32_MAX ? CELL_NONE : CELL_TEXT | u;
+		}
+		break;
 	}
 	return scratch;
 }
@@ -1812,6 +1867,74 @@ static bool emit_each(uint32_t oneid, void *ctx)
 
 /* Evaluate every segment over the columns at the clock; emit the exits
  * and entries against the stored membership and store the new one. */
+/* Set bits lo … hi-1. */
+static void bits_set_range(uint64_t *bits, size_t lo, size_t hi)
+{
+	size_t a = lo >> 6, b = (hi - 1) >> 6, w;
+
+	if (lo >= hi)
+		return;
+	if (a == b) {
+		bits[a] |= (~0ull >> (63 - ((hi - 1) & 63))) & (~0ull << (lo & 63));
+		return;
+	}
+	bits[a] |= ~0ull << (lo & 63);
+	for (w = a + 1; w < b; w++)
+		bits[w] = ~0ull;
+	bits[b] |= ~0ull >> (63 - ((hi - 1) & 63));
+}
+
+/* The members of r below n as bits (nwords words, which cover n, zeroed by
+ * the caller): container by container where the library's layout is known,
+ * else value by value. */
+static void roaring_bits(const roaring_bitmap_t *r, uint64_t *bits, size_t nwords, size_t n)
+{
+#ifdef HAVE_ROARING_CONTAINERS
+	const roaring_array_t *ra = &r->high_low_container;
+	int32_t i, j;
+
+	for (i = 0; i < ra->size; i++) {
+		uint8_t type = ra->typecodes[i];
+		const void *c = container_unwrap_shared(ra->containers[i], &type);
+		size_t base = (size_t)ra->keys[i] << 16;
+		if (base >= n)
+			break;
+		if (type == BITSET_CONTAINER_TYPE_CODE) {
+			const bitset_container_t *b = c;
+			size_t m = nwords - (base >> 6) < 1024 ? nwords - (base >> 6) : 1024;
+			memcpy(bits + (base >> 6), b->array, m * 8);
+		} else if (type == ARRAY_CONTAINER_TYPE_CODE) {
+			const array_container_t *a = c;
+			for (j = 0; j < a->cardinality; j++) {
+				size_t v = base + a->array[j];
+				if (v < n)
+					bits[v >> 6] |= 1ull << (v & 63);
+			}
+		} else if (type == RUN_CONTAINER_TYPE_CODE) {
+			const run_container_t *u = c;
+			for (j = 0; j < u->n_runs; j++) {
+				size_t lo = base + u->runs[j].value, hi = lo + u->runs[j].length + 1;
+				bits_set_range(bits, lo < n ? lo : n, hi < n ? hi : n);
+			}
+		}
+	}
+	/* nothing at or past n */
+	if (n & 63)
+		bits[n >> 6] &= (1ull << (n & 63)) - 1;
+	if ((n + 63) >> 6 < nwords)
+		memset(bits + ((n + 63) >> 6), 0, (nwords - ((n + 63) >> 6)) * 8);
+#else
+	roaring_uint32_iterator_t *it = roaring_create_iterator(r);
+
+	(void)nwords;
+	while (it->has_value && it->current_value < n) {
+		bits[it->current_value >> 6] |= 1ull << (it->current_value & 63);
+		roaring_advance_uint32_iterator(it);
+	}
+	roaring_free_uint32_iterator(it);
+#endif
+}
+
 #define EVAL(k) (g->segs[k].when && (!g->only || g->only[k]))
 
 static int full_eval(struct seg *g, int64_t clock)
@@ -1903,18 +2026,23 @@ static int full_eval(struct seg *g, int64_t clock)
 		int pass, changed = 0;
 		if (!EVAL(k))
 			continue;
-		on = (size_t)roaring_bitmap_get_cardinality(s->m);
-		if (on > cap_old) {
-			cap_old = on;
-			old = xrealloc(old, cap_old * sizeof *old);
-		}
-		roaring_bitmap_to_uint32_array(s->m, old);
 		memset(ob, 0, (words + 1) * 8);
-		for (i = 0; i < on; i++) {
-			if (old[i] < F.n) {
-				ob[old[i] >> 6] |= 1ull << (old[i] & 63);
-			} else { /* beyond every person: gone */
-				struct emit_ctx E = {g, s, 0, clock};
+		roaring_bits(s->m, ob, words + 1, F.n);
+		if (!roaring_bitmap_is_empty(s->m) && roaring_bitmap_maximum(s->m) >= F.n) {
+			/* beyond every person: gone */
+			struct emit_ctx E = {g, s, 0, clock};
+			roaring_uint32_iterator_t *it = roaring_create_iterator(s->m);
+			on = 0;
+			if (roaring_move_uint32_iterator_equalorlarger(it, (uint32_t)F.n))
+				do {
+					if (on == cap_old) {
+						cap_old = cap_old ? cap_old * 2 : 64;
+						old = xrealloc(old, cap_old * sizeof *old);
+					}
+					old[on++] = it->current_value;
+				} while (roaring_advance_uint32_iterator(it));
+			roaring_free_uint32_iterator(it);
+			for (i = 0; i < on; i++) {
 				roaring_bitmap_remove(s->m, old[i]);
 				emit_each(old[i], &E);
 				changed = 1;
