@@ -145,6 +145,7 @@ struct idm {
 	/* identifier → owner cache, direct-mapped by a 64-bit hash of the key;
 	 * every write of idmerge.ids goes through it, so it is never stale */
 	uint64_t *ic_h;
+	size_t ic_size;
 	uint32_t *ic_o;
 
 	struct filter f; /* the loop: input, output, rejects, commits */
@@ -365,7 +366,12 @@ static void put_u32(unsigned char *p, uint32_t v)
 	store_be32(p, v);
 }
 
-#define IC_SIZE (1u << 20)
+/* The identifier cache is direct-mapped, 64-bit hash to owner: at least
+ * 2^20 slots, grown at start to twice the identifiers the graph holds (up
+ * to 2^25, 384 MiB), so a person's identifiers stay cached between their
+ * events. */
+#define IC_MIN (1u << 20)
+#define IC_MAX (1u << 25)
 
 /* The in-memory map of a rebuild: find the entry for key, or where it goes. */
 static uint32_t *mid_slot(struct idm *g, const char *key, size_t klen, uint64_t h)
@@ -436,11 +442,17 @@ static void mid_set(struct idm *g, const char *key, size_t klen, uint32_t owner)
 static size_t ic_slot(struct idm *g, const char *key, size_t klen, uint64_t *h)
 {
 	if (!g->ic_h) {
-		g->ic_h = xcalloc(IC_SIZE, sizeof *g->ic_h);
-		g->ic_o = xcalloc(IC_SIZE, sizeof *g->ic_o);
+		MDB_txn *txn = store_read_txn(g->st);
+		MDB_stat st;
+		g->ic_size = IC_MIN;
+		if (txn && !mdb_stat(txn, g->ids, &st))
+			while (g->ic_size < IC_MAX && g->ic_size < 2 * st.ms_entries)
+				g->ic_size *= 2;
+		g->ic_h = xcalloc(g->ic_size, sizeof *g->ic_h);
+		g->ic_o = xcalloc(g->ic_size, sizeof *g->ic_o);
 	}
 	*h = hash64(key, klen, 0x1d) | 1; /* never 0: 0 marks an empty slot */
-	return (size_t)(*h >> 11) & (IC_SIZE - 1);
+	return (size_t)(*h >> 11) & (g->ic_size - 1);
 }
 
 static void ic_set(struct idm *g, const char *key, size_t klen, uint32_t oneid)
