@@ -2278,6 +2278,7 @@ static int op_overlap(struct seg *g, int argc, char **argv)
 {
 	roaring_bitmap_t **m;
 	int *owned, i, j, rc = 0;
+	uint64_t *x;
 
 	if (argc < 2) {
 		cli_err("overlap wants two or more segments");
@@ -2295,13 +2296,19 @@ static int op_overlap(struct seg *g, int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		printf("\t%s", argv[i]);
 	putchar('\n');
+	/* the matrix is symmetric: each pair once */
+	x = xcalloc((size_t)argc * (size_t)argc, sizeof *x);
+	for (i = 0; i < argc; i++)
+		for (j = i; j < argc; j++)
+			x[(size_t)i * argc + j] = x[(size_t)j * argc + i] =
+				i == j ? roaring_bitmap_get_cardinality(m[i]) : roaring_bitmap_and_cardinality(m[i], m[j]);
 	for (i = 0; i < argc; i++) {
 		printf("%s", argv[i]);
 		for (j = 0; j < argc; j++)
-			printf("\t%llu", (unsigned long long)(i == j ? roaring_bitmap_get_cardinality(m[i])
-								    : roaring_bitmap_and_cardinality(m[i], m[j])));
+			printf("\t%llu", (unsigned long long)x[(size_t)i * argc + j]);
 		putchar('\n');
 	}
+	free(x);
 out:
 	for (i = 0; i < argc; i++)
 		if (owned[i] && m[i])
