@@ -847,8 +847,12 @@ int store_commit(struct store *s)
 	if (!s->nops)
 		return 0;
 	sort_ctx = s;
-	if (!sorted(s))
+	if (s->nops < 4096) { /* small batches: the radix passes cost more */
+		if (!sorted(s))
+			qsort(s->ops, s->nops, sizeof *s->ops, op_cmp);
+	} else if (!sorted(s)) {
 		sort_ops(s);
+	}
 	store_read_end(s);
 	for (;;) {
 		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
