@@ -28,7 +28,7 @@ struct op {
 };
 
 struct skey {
-	uint64_t pfx; /* the key's first 8 bytes, big-endian, zero-padded */
+	uint64_t pfx, pfx2; /* the key's first 16 bytes, big-endian, zero-padded */
 	uint32_t dbi, i;
 };
 
@@ -776,9 +776,18 @@ static int skey_cmp(const void *a, const void *b)
 	return op_cmp(&sort_ctx->ops[x->i], &sort_ctx->ops[y->i]);
 }
 
+/* Digit d (16 bits) of a sort key, least significant first: the key's
+ * bytes 8-15, then 0-7, then the dbi. */
+static unsigned digit(const struct skey *k, int d)
+{
+	return d < 4 ? (unsigned)(k->pfx2 >> (16 * d)) & 0xffff
+	       : d < 8 ? (unsigned)(k->pfx >> (16 * (d - 4))) & 0xffff
+		       : k->dbi & 0xffff;
+}
+
 /*
  * Put the batch in commit order (op_cmp's) without a comparison sort: a
- * stable radix sort on (dbi, first 8 key bytes), 16 bits a pass, skipping
+ * stable radix sort on (dbi, first 16 key bytes), 16 bits a pass, skipping
  * passes where every op has the same digit; then runs that tie on that
  * prefix (longer keys) are sorted in full. Range ops keep queue order, first.
  */
@@ -796,27 +805,27 @@ static void sort_ops(struct store *s)
 	if (!s->count)
 		s->count = xmalloc(65536 * sizeof *s->count);
 	out = s->spare, a = s->sk, b = s->sk + s->cap, count = s->count;
-
 	for (i = 0; i < n; i++)
 		if (RANGE_OP(s->ops[i].kind))
 			out[nr++] = s->ops[i];
 	for (i = 0; i < n; i++) {
 		const struct op *o = &s->ops[i];
-		unsigned char k[8] = {0};
+		unsigned char k[16] = {0};
 		if (RANGE_OP(o->kind))
 			continue;
-		memcpy(k, s->arena.p + o->koff, o->klen < 8 ? o->klen : 8);
+		memcpy(k, s->arena.p + o->koff, o->klen < 16 ? o->klen : 16);
 		a[np].pfx = store_get_be64(k);
+		a[np].pfx2 = store_get_be64(k + 8);
 		a[np].dbi = (uint32_t)o->dbi;
 		a[np].i = (uint32_t)i;
 		np++;
 	}
-	for (pass = 0; pass < 5; pass++) {
+	for (pass = 0; pass < 9; pass++) {
 		size_t sum = 0;
 		memset(count, 0, 65536 * sizeof *count);
 		for (i = 0; i < np; i++)
-			count[pass < 4 ? (a[i].pfx >> (16 * pass)) & 0xffff : a[i].dbi & 0xffff]++;
-		if (np && count[pass < 4 ? (a[0].pfx >> (16 * pass)) & 0xffff : a[0].dbi & 0xffff] == np)
+			count[digit(&a[i], pass)]++;
+		if (np && count[digit(&a[0], pass)] == np)
 			continue;
 		for (j = 0; j < 65536; j++) {
 			size_t c = count[j];
@@ -824,11 +833,12 @@ static void sort_ops(struct store *s)
 			sum += c;
 		}
 		for (i = 0; i < np; i++)
-			b[count[pass < 4 ? (a[i].pfx >> (16 * pass)) & 0xffff : a[i].dbi & 0xffff]++] = a[i];
+			b[count[digit(&a[i], pass)]++] = a[i];
 		t = a, a = b, b = t;
 	}
 	for (i = 0; i < np; i = j) {
-		for (j = i + 1; j < np && a[j].pfx == a[i].pfx && a[j].dbi == a[i].dbi; j++)
+		for (j = i + 1; j < np && a[j].pfx == a[i].pfx && a[j].pfx2 == a[i].pfx2 && a[j].dbi == a[i].dbi;
+		     j++)
 			;
 		if (j - i > 1)
 			qsort(a + i, j - i, sizeof *a, skey_cmp);

@@ -367,7 +367,7 @@ static int keycmp(const void *a, const void *b)
 static void test_order(void)
 {
 	enum { N = 3000 };
-	static unsigned char ref[2][N][16];
+	static unsigned char ref[2][N][32];
 	static size_t nref[2];
 	struct store *s;
 	MDB_dbi dbi[2];
@@ -385,14 +385,16 @@ static void test_order(void)
 	T_EQ_INT(store_dbi(s, "t.o1", 0, &dbi[0]), 0);
 	T_EQ_INT(store_dbi(s, "t.o2", 0, &dbi[1]), 0);
 	for (i = 0; i < 4 * N; i++) {
-		unsigned char key[16], val[4];
+		unsigned char key[32], val[4];
 		size_t n, j, f;
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		d = x & 1;
-		n = 1 + (x >> 1) % 12;
+		n = 1 + (x >> 1) % 24;
 		for (j = 0; j < n; j++)
 			key[j] = "\0\1a"[(x >> (8 + 2 * j)) % 3];
-		if (n > 3 && j % 2) /* share a long prefix */
+		if (n > 17 && j % 2) /* share a prefix past the sort's 16 bytes */
+			memset(key, 1, 17);
+		else if (n > 3 && j % 2) /* share a long prefix */
 			memcpy(key, "\1\1\1", 3);
 		for (f = 0; f < nref[d]; f++)
 			if (ref[d][f][0] == n && !memcmp(ref[d][f] + 1, key, n))
@@ -406,8 +408,8 @@ static void test_order(void)
 		}
 		memcpy(val, &i, 4);
 		store_put(s, dbi[d], key, n, val, 4);
-		ref[d][f][14] = (unsigned char)i;
-		ref[d][f][15] = (unsigned char)(i >> 8);
+		ref[d][f][30] = (unsigned char)i;
+		ref[d][f][31] = (unsigned char)(i >> 8);
 	}
 	/* a value read back from the batch can be put again */
 	for (d = 0; d < 2; d++)
@@ -430,7 +432,7 @@ static void test_order(void)
 			const unsigned char *w = v.mv_data;
 			bad += i >= nref[d] || k.mv_size != ref[d][i][0] ||
 			       memcmp(k.mv_data, ref[d][i] + 1, k.mv_size) || v.mv_size != 4 ||
-			       w[0] != ref[d][i][14] || w[1] != ref[d][i][15];
+			       w[0] != ref[d][i][30] || w[1] != ref[d][i][31];
 		}
 		mdb_cursor_close(cur);
 		T_EQ_INT(i, nref[d]);
