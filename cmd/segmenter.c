@@ -397,13 +397,22 @@ static void chunk_encode(const uint64_t *cells, struct buf *out)
 
 /* The cells of a stored chunk: a pointer to the raw ones, or decoded into
  * scratch; NULL when the value is not a chunk. */
-static uint32_t le32(uint32_t u)
+/* Little-endian integers and a double's bits, for the narrow chunks. */
+static unsigned rd16(const unsigned char *p)
 {
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return __builtin_bswap32(u);
-#else
-	return u;
-#endif
+	return p[0] | (unsigned)p[1] << 8;
+}
+
+static uint32_t rd32(const unsigned char *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t dbits(double d)
+{
+	uint64_t x;
+	memcpy(&x, &d, 8);
+	return x;
 }
 
 static const uint64_t *chunk_view(const void *p, size_t n, uint64_t *scratch)
@@ -439,35 +448,20 @@ static const uint64_t *chunk_view(const void *p, size_t n, uint64_t *scratch)
 	switch (code) {
 	case 'h':
 		for (r = 0; r < CHUNK_ROWS; r++) {
-			unsigned u = b[2 * r] | (unsigned)b[2 * r + 1] << 8;
-			double d = u;
-			uint64_t x;
-			memcpy(&x, &d, 8);
-			scratch[r] = u == 0xffff ? CELL_NONE : x;
+			unsigned u = rd16(b + 2 * r);
+			scratch[r] = u == 0xffff ? CELL_NONE : dbits(u);
 		}
 		break;
 	case 'w':
 		for (r = 0; r < CHUNK_ROWS; r++) {
-			uint32_t u;
-			double d;
-			uint64_t x;
-			memcpy(&u, b + 4 * r, 4);
-			u = le32(u);
-			d = u;
-			memcpy(&x, &d, 8);
-			scratch[r] = u == UINT32_MAX ? CELL_NONE : x;
+			uint32_t u = rd32(b + 4 * r);
+			scratch[r] = u == UINT32_MAX ? CELL_NONE : dbits(u);
 		}
 		break;
 	case 'c':
 		for (r = 0; r < CHUNK_ROWS; r++) {
-			uint32_t u;
-			double d;
-			uint64_t x;
-			memcpy(&u, b + 4 * r, 4);
-			u = le32(u);
-			d = (double)(int32_t)u / 100;
-			memcpy(&x, &d, 8);
-			scratch[r] = u == (uint32_t)INT32_MIN ? CELL_NONE : x;
+			uint32_t u = rd32(b + 4 * r);
+			scratch[r] = u == (uint32_t)INT32_MIN ? CELL_NONE : dbits((double)(int32_t)u / 100);
 		}
 		break;
 	case 't':
@@ -476,15 +470,13 @@ static const uint64_t *chunk_view(const void *p, size_t n, uint64_t *scratch)
 		break;
 	case 'u':
 		for (r = 0; r < CHUNK_ROWS; r++) {
-			unsigned u = b[2 * r] | (unsigned)b[2 * r + 1] << 8;
+			unsigned u = rd16(b + 2 * r);
 			scratch[r] = u == 0xffff ? CELL_NONE : CELL_TEXT | u;
 		}
 		break;
 	default: /* 'v' */
 		for (r = 0; r < CHUNK_ROWS; r++) {
-			uint32_t u;
-			memcpy(&u, b + 4 * r, 4);
-			u = le32(u);
+			uint32_t u = rd32(b + 4 * r);
 			scratch[r] = u == UINT32_MAX ? CELL_NONE : CELL_TEXT | u;
 		}
 		break;
