@@ -352,7 +352,7 @@ static void chunk_encode(const uint64_t *cells, struct buf *out)
 			nums = 0;
 		if (nums && d > max)
 			max = d;
-		if (!nums && cents && cents_of(cells[r], &c))
+		if (cents && cents_of(cells[r], &c)) /* every number: whole ones too */
 			cents = 0;
 		if (!nums && !cents)
 			break;
@@ -379,7 +379,11 @@ static void chunk_encode(const uint64_t *cells, struct buf *out)
 		if (cells[r] != CELL_NONE) {
 			if (code == 'c') {
 				int32_t c = 0;
-				cents_of(cells[r], &c);
+				if (cents_of(cells[r], &c)) { /* cannot be: checked above */
+					buf_reset(out);
+					buf_add(out, cells, CHUNK_ROWS * 8);
+					return;
+				}
 				u = (uint32_t)c;
 			} else if (texts) {
 				u = (uint32_t)(cells[r] & 0xffffffffu);
@@ -395,8 +399,6 @@ static void chunk_encode(const uint64_t *cells, struct buf *out)
 	out->len = 1 + CHUNK_ROWS * w;
 }
 
-/* The cells of a stored chunk: a pointer to the raw ones, or decoded into
- * scratch; NULL when the value is not a chunk. */
 /* Little-endian integers and a double's bits, for the narrow chunks. */
 static unsigned rd16(const unsigned char *p)
 {
@@ -415,6 +417,8 @@ static uint64_t dbits(double d)
 	return x;
 }
 
+/* The cells of a stored chunk: a pointer to the raw ones, or decoded into
+ * scratch; NULL when the value is not a chunk. */
 static const uint64_t *chunk_view(const void *p, size_t n, uint64_t *scratch)
 {
 	static uint64_t byte_cell[256];
@@ -1624,9 +1628,10 @@ static const uint64_t *rows_column(void *ctx, const struct cexpr *x)
 			unsigned c = g->xcol[i].col;
 			if (!F->col[c]) {
 				static uint64_t none[CHUNK_ROWS];
+				unsigned r;
 				if (!none[0])
-					for (i = 0; i < CHUNK_ROWS; i++)
-						none[i] = CELL_NONE;
+					for (r = 0; r < CHUNK_ROWS; r++)
+						none[r] = CELL_NONE;
 				F->col[c] = F->raw[c] ? chunk_view(F->raw[c], F->rawn[c], F->scratch + (size_t)c * CHUNK_ROWS)
 						      : NULL;
 				if (!F->col[c])

@@ -435,20 +435,33 @@ static struct op *op_find(struct store *s, MDB_dbi dbi, const void *k, size_t kl
 	}
 }
 
-/* Append v to the arena and return its offset; v may point into the arena
- * (a value read back from the batch), which growing would move. */
-static size_t arena_add(struct store *s, const void *v, size_t vl)
+/* Where p is in the arena, or -1 when it is not (a value read back from
+ * the batch may be put again, and growing the arena would move it). */
+static ptrdiff_t arena_off(const struct store *s, const void *p)
 {
-	size_t at = s->arena.len;
-	const char *p = v;
+	const char *c = p;
 
-	if (s->arena.p && p >= s->arena.p && p < s->arena.p + s->arena.len) {
-		size_t off = (size_t)(p - s->arena.p);
-		buf_grow(&s->arena, vl);
-		p = s->arena.p + off;
+	return s->arena.p && c >= s->arena.p && c < s->arena.p + s->arena.len ? c - s->arena.p : -1;
+}
+
+/* Append the n (1 or 2) byte strings to the arena, each possibly from the
+ * arena itself; *off[i] gets where each went. */
+static void arena_add(struct store *s, int n, const void *const *p, const size_t *len, size_t *const *off)
+{
+	ptrdiff_t at[2];
+	size_t need = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		at[i] = arena_off(s, p[i]);
+		need += len[i];
 	}
-	buf_add(&s->arena, p, vl);
-	return at;
+	buf_grow(&s->arena, need); /* the adds below do not move it again */
+	for (i = 0; i < n; i++) {
+		*off[i] = s->arena.len;
+		if (len[i])
+			buf_add(&s->arena, at[i] >= 0 ? s->arena.p + at[i] : p[i], len[i]);
+	}
 }
 
 static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
@@ -459,6 +472,21 @@ static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 
 	if (!RANGE_OP(kind) && (s->nops + 1) * 2 > s->nslots)
 		index_grow(s);
+	if (!RANGE_OP(kind) && (o = op_find(s, dbi, k, kl, &slot, &h))) {
+		if (only_new)
+			return 1;
+		/* the later op on a key wins: overwrite the queued one, so a
+		 * key written many times in a batch is sorted and applied once */
+		o->kind = (uint8_t)kind;
+		if (vl > o->vlen) {
+			size_t *offs[1] = {&o->voff};
+			arena_add(s, 1, &v, &vl, offs);
+		} else if (vl) {
+			memmove(s->arena.p + o->voff, v, vl);
+		}
+		o->vlen = vl;
+		return 0;
+	}
 	if (s->nops == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 1024;
 		s->ops = xrealloc(s->ops, s->cap * sizeof *s->ops);
@@ -467,30 +495,18 @@ static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 		s->spare = NULL;
 		s->sk = NULL;
 	}
-	if (!RANGE_OP(kind) && (o = op_find(s, dbi, k, kl, &slot, &h))) {
-		if (only_new)
-			return 1;
-		/* the later op on a key wins: overwrite the queued one, so a
-		 * key written many times in a batch is sorted and applied once */
-		o->kind = (uint8_t)kind;
-		if (vl > o->vlen) {
-			o->voff = arena_add(s, v, vl);
-		} else if (vl) {
-			memmove(s->arena.p + o->voff, v, vl);
-		}
-		o->vlen = vl;
-		return 0;
-	}
 	o = &s->ops[s->nops];
 	o->seq = (uint32_t)s->nops;
 	o->kind = (uint8_t)kind;
 	o->dbi = dbi;
 	o->max = max;
-	o->koff = s->arena.len;
 	o->klen = kl;
-	buf_add(&s->arena, k, kl);
 	o->vlen = vl;
-	o->voff = vl ? arena_add(s, v, vl) : s->arena.len;
+	{
+		const void *ps[2] = {k, v};
+		size_t lens[2] = {kl, vl}, *offs[2] = {&o->koff, &o->voff};
+		arena_add(s, 2, ps, lens, offs);
+	}
 	if (slot)
 		*slot = TAG(h) | ((uint64_t)s->nops + 1);
 	s->nops++;

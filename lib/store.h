@@ -51,7 +51,8 @@ int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi);
 /*
  * Look up key in dbi: pending batch writes first, then the last committed
  * state. Returns 1 found (*val points at the bytes until the next
- * store_commit or store_read_end), 0 absent (or deleted in the batch),
+ * store_commit or store_read_end, or for a value queued in the batch, the
+ * next put or delete), 0 absent (or deleted in the batch),
  * -1 on an LMDB error (printed).
  */
 int store_get(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
