@@ -186,6 +186,8 @@ struct seg {
 	struct buf rec, line, tmp, cause;
 	uint32_t cur;
 	unsigned long long events, tagrecs, merges, ticks, flips, fired_people, dups;
+	uint32_t *pend_due; /* (day, oneid) pairs of the deadlines queued since the last commit */
+	size_t npend_due, cap_due;
 };
 
 
@@ -1193,6 +1195,18 @@ static void due_key(unsigned char k[8], uint32_t day, uint32_t oneid)
 	store_be32(k + 4, oneid);
 }
 
+/* Deadlines queued and not yet committed: fire_due reads them beside the
+ * committed ones, so firing needs no commit first. */
+static void pend_due_add(struct seg *g, uint32_t day, uint32_t oneid)
+{
+	if (g->npend_due + 2 > g->cap_due) {
+		g->cap_due = g->cap_due ? g->cap_due * 2 : 4096;
+		g->pend_due = xrealloc(g->pend_due, g->cap_due * sizeof *g->pend_due);
+	}
+	g->pend_due[g->npend_due++] = day;
+	g->pend_due[g->npend_due++] = oneid;
+}
+
 static void save_person(struct seg *g, struct profile *p, uint32_t old_due, uint32_t due, int64_t clock)
 {
 	unsigned char key[8];
@@ -1217,6 +1231,7 @@ static void save_person(struct seg *g, struct profile *p, uint32_t old_due, uint
 		if (due != NO_DUE) {
 			due_key(key, due, p->oneid);
 			store_put(g->st, g->due, key, 8, "", 0);
+			pend_due_add(g, due, p->oneid);
 		}
 	}
 	if (!roaring_bitmap_contains(g->present, p->oneid)) {
@@ -1280,17 +1295,31 @@ static void after_commit(void *ctx)
 	/* the store holds them now; keep the memory bounded */
 	if (g->nch > 4096)
 		chunks_drop(g);
+	g->npend_due = 0;
 }
 
 /* ---- deadlines ---- */
 
-/* Fire every deadline up to day `upto`, in (day, oneid) order: each person
- * is re-evaluated at the start of the day, timed segments only. */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Fire every deadline up to day `upto`, in (day, oneid) order: each person
+ * is re-evaluated at the start of the day, timed segments only. A day's
+ * people are the committed segmenter.due entries of that day and the ones
+ * queued since the last commit (pend_due); an entry the person has moved
+ * on from is dropped. Firing a day may queue deadlines of later days, up
+ * to upto too: they fire in their turn.
+ */
 static int fire_due(struct seg *g, int64_t upto)
 {
-	int rc;
-	uint32_t *batch = NULL;
+	int rc = 0;
+	uint32_t *ids = NULL, day;
 	size_t cap = 0;
+	int64_t from = 0;
 
 	if (upto <= 0 || upto >= (int64_t)NO_DUE)
 		return 0;
@@ -1298,34 +1327,61 @@ static int fire_due(struct seg *g, int64_t upto)
 		MDB_txn *txn;
 		MDB_cursor *cur;
 		MDB_val k, v;
-		size_t n = 0, i;
+		unsigned char start[8];
+		size_t n = 0, i, out;
+		int64_t next = INT64_MAX;
 		int r;
 
-		if ((rc = filter_commit_mid(&g->f)))
-			break;
+		/* the next day with a deadline, committed or queued */
 		txn = store_read_txn(g->st);
 		if (!txn || mdb_cursor_open(txn, g->due, &cur)) {
 			rc = EXIT_IO;
 			break;
 		}
-		for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0 && n < 65536;
-		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		due_key(start, (uint32_t)from, 0);
+		k.mv_data = start;
+		k.mv_size = 8;
+		r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		while (r == 0 && k.mv_size != 8)
+			r = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		if (r == 0)
+			next = store_get_be32(k.mv_data);
+		for (i = 0; i < g->npend_due; i += 2)
+			if (g->pend_due[i] >= from && g->pend_due[i] < next)
+				next = g->pend_due[i];
+		if (next > upto) {
+			mdb_cursor_close(cur);
+			break;
+		}
+		day = (uint32_t)next;
+		/* that day's people */
+		for (; r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 			if (k.mv_size != 8)
 				continue;
-			if (store_get_be32(k.mv_data) > upto)
+			if (store_get_be32(k.mv_data) != day)
 				break;
-			if (n + 2 > cap) {
-				cap = cap ? cap * 2 : 1024;
-				batch = xrealloc(batch, cap * sizeof *batch);
+			if (n == cap) {
+				cap = cap ? cap * 2 : 4096;
+				ids = xrealloc(ids, cap * sizeof *ids);
 			}
-			batch[n++] = store_get_be32(k.mv_data);
-			batch[n++] = store_get_be32((const unsigned char *)k.mv_data + 4);
+			ids[n++] = store_get_be32((const unsigned char *)k.mv_data + 4);
 		}
 		mdb_cursor_close(cur);
-		if (!n)
-			break;
-		for (i = 0; i < n; i += 2) {
-			uint32_t day = batch[i], oneid = batch[i + 1], old, due;
+		for (i = 0; i < g->npend_due; i += 2)
+			if (g->pend_due[i] == day) {
+				if (n == cap) {
+					cap = cap ? cap * 2 : 4096;
+					ids = xrealloc(ids, cap * sizeof *ids);
+				}
+				ids[n++] = g->pend_due[i + 1];
+			}
+		qsort(ids, n, sizeof *ids, cmp_u32);
+		for (i = out = 0; i < n; i++)
+			if (!out || ids[out - 1] != ids[i])
+				ids[out++] = ids[i];
+		n = out;
+		for (i = 0; i < n; i++) {
+			uint32_t oneid = ids[i], old, due;
 			unsigned char key[8];
 			int64_t at = (int64_t)day * DAY_MS;
 			unsigned j;
@@ -1348,10 +1404,15 @@ static int fire_due(struct seg *g, int64_t upto)
 				rc = g->f.fatal;
 				goto out;
 			}
+			/* a big day commits on the way (it may stop there and
+			 * fire the rest when run again: fired days come later) */
+			if ((long)store_pending(g->st) >= g->batch && (rc = filter_commit_mid(&g->f)))
+				goto out;
 		}
+		from = (int64_t)day + 1;
 	}
 out:
-	free(batch);
+	free(ids);
 	return rc;
 }
 
@@ -3330,6 +3391,7 @@ int main(int argc, char **argv)
 	g->seen.st = g->st;
 	g->names.dbi = g->dict;
 	g->names.ns = "atgc";
+	store_cache(g->st, g->people); /* read a page at a time, kept across commits */
 	if (dict_load(&g->names) || texts_load(g)) {
 		rc = EXIT_IO;
 		goto out;
@@ -3375,6 +3437,7 @@ int main(int argc, char **argv)
 out:
 	if (ro && g->st)
 		store_discard(g->st);
+	seen_free(&g->seen);
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	defs_free(g);
@@ -3382,6 +3445,7 @@ out:
 	profile_release(&g->q);
 	json_doc_release(&g->doc);
 	buf_release(&g->rec);
+	free(g->pend_due);
 	buf_release(&g->line);
 	buf_release(&g->tmp);
 	buf_release(&g->cause);

@@ -1559,6 +1559,7 @@ int main(int argc, char **argv)
 	g->seen.st = g->st;
 	g->names.dbi = g->dict;
 	g->names.ns = "atg";
+	store_cache(g->st, g->profiles); /* read a page at a time, kept across commits */
 	if (dict_load(&g->names)) {
 		rc = EXIT_IO;
 		goto out;
@@ -1592,6 +1593,7 @@ int main(int argc, char **argv)
 out:
 	if (ro && g->st)
 		store_discard(g->st);
+	seen_free(&g->seen);
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	defs_free(g);

@@ -10,6 +10,11 @@
  * for a window of days behind the clock. A record older than the window is
  * not checked (and is applied); the window bounds the DB at about one
  * window of records.
+ *
+ * A day the DB held nothing of when this process first met it is answered
+ * from memory (a set of the day's hashes, exact: this process is the DB's
+ * only writer), so a new record costs no LMDB lookup; past 8M ids held, or
+ * for a day begun by an earlier run, the DB is asked.
  */
 #ifndef UOPS_SEEN_H
 #define UOPS_SEEN_H
@@ -19,10 +24,16 @@
 
 #include "store.h"
 
+struct seen_day; /* seen.c: the ids of a day this process holds all of */
+
 struct seen {
 	struct store *st;
 	MDB_dbi dbi;
 	long days;         /* the window; 0: no checking */
+	struct seen_day *mem; /* days answered from memory */
+	int nmem;
+	size_t held;       /* ids held over those days */
+	int nomem;         /* held too many once: no more days in memory */
 };
 
 /* Check the record (ts in ms, event_id n bytes): 1 applied already, 0 new
@@ -31,5 +42,7 @@ int seen_check(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t
 /* Queue the deletion of the days that left the window at clock (up to
  * 200,000 keys a call: call it before every commit). */
 void seen_prune(struct seen *s, int64_t clock);
+/* Free the memory of the days held. */
+void seen_free(struct seen *s);
 
 #endif

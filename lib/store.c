@@ -1,9 +1,11 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 #define MAX_DBS 64
 #define MAP_START (64ull << 20)
 #define MAP_MAX_DEFAULT (1ull << 40)
+#define CACHE_MB_DEFAULT 1024
 
 enum { OP_PUT, OP_DEL, OP_DEL_BELOW, OP_CLEAR };
 #define RANGE_OP(k) ((k) == OP_DEL_BELOW || (k) == OP_CLEAR)
@@ -22,6 +25,7 @@ enum { OP_PUT, OP_DEL, OP_DEL_BELOW, OP_CLEAR };
 struct op {
 	uint32_t seq;
 	uint8_t kind;
+	uint8_t cached; /* a point op of a cached DB: found through the cache, not the index */
 	MDB_dbi dbi;
 	size_t koff, klen, voff, vlen;
 	size_t max; /* OP_DEL_BELOW */
@@ -31,6 +35,36 @@ struct skey {
 	uint64_t pfx, pfx2; /* the key's first 16 bytes, big-endian, zero-padded */
 	uint32_t dbi, i;
 };
+
+/*
+ * The read cache of a DB keyed by 4 bytes (a oneid, big-endian): values as
+ * committed, filled a leaf page at a time, so a random lookup costs an LMDB
+ * search only once per page. "done" says which keys the cache answers for,
+ * present or absent: 65,536 pages of 65,536 bits each, NULL (none) or
+ * DONE_ALL (all). Only this process writes the DB (the owner's lock), and
+ * every commit of it updates the cache, so the cache stays exact.
+ */
+struct centry {
+	char *p; /* the committed value; NULL: not cached */
+	uint32_t len, cap;
+	uint32_t op; /* index+1 of the key's op queued in the batch; 0 none */
+	uint32_t pad;
+};
+
+#define CTOP_BITS 20 /* a key's upper 20 bits pick a page of 4,096 entries */
+#define CPAGE 4096u
+#define CBLOCK (2u << 20) /* memory comes in 2 MiB blocks */
+
+struct cache {
+	MDB_dbi dbi;
+	uint64_t **done;
+	struct centry **top; /* 2^20 pages, allocated as keys arrive */
+	char **blocks; /* pages and values, in blocks that never move */
+	size_t nblocks, bfill;
+	size_t bytes, nents, cap_lost;
+};
+
+#define DONE_ALL ((uint64_t *)1)
 
 struct store {
 	MDB_env *env;
@@ -55,7 +89,23 @@ struct store {
 	void *map_addr; /* the read-only map, found in /proc/self/maps */
 	size_t map_len;
 	int map_missing;
+	int lockfd; /* the owner's writer lock, or -1 */
+	struct cache *caches;
+	int ncaches;
+	size_t cache_max; /* bytes over all caches (UOPS_CACHE_MB) */
+	size_t pagesize;
+	unsigned long long cache_hits, cache_loads;
 };
+
+static struct cache *cache_of(struct store *s, MDB_dbi dbi);
+static void cache_reset(struct cache *c);
+static int cache_get(struct store *s, struct cache *c, uint32_t key, MDB_val *val);
+static size_t cache_bytes(const struct store *s);
+static uint32_t key32(const void *p);
+static struct centry *cache_slot(struct cache *c, uint32_t key, int make);
+static void cache_track(struct store *s);
+static char *cache_room(struct cache *c, size_t n);
+static void discard(struct store *s, int untrack);
 
 #define TRIM_EVERY 16384
 
@@ -112,6 +162,44 @@ static int env_code(int rc)
 	return EXIT_IO;
 }
 
+/*
+ * One writing process per tool and store: the state a tool keeps in memory
+ * between commits (caches, bitmaps) is exact only while nothing else writes
+ * its DBs. The lock is <dir>/<owner>.lock (flock: released when the process
+ * ends, however it ends); it holds the writer's pid for the error message.
+ */
+static int writer_lock(struct store *s)
+{
+	char path[4096], pid[32];
+	int fd, n;
+
+	snprintf(path, sizeof path, "%s/%s.lock", s->dir, s->owner);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0664)) < 0) {
+		cli_err("cannot open lock '%s': %s", path, strerror(errno));
+		return EXIT_IO;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+		n = (int)read(fd, pid, sizeof pid - 1);
+		pid[n > 0 ? n : 0] = 0;
+		pid[strcspn(pid, "\n")] = 0;
+		close(fd);
+		if (e == EWOULDBLOCK) {
+			cli_err("another %s%s%s is writing store '%s' (one writing process per tool and store); "
+				"retry when it ends", s->owner, *pid ? ", pid " : "", pid, s->dir);
+			return EXIT_TEMP;
+		}
+		cli_err("cannot lock '%s': %s", path, strerror(e));
+		return EXIT_IO;
+	}
+	n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n) {
+		/* the pid is only for the message */
+	}
+	s->lockfd = fd;
+	return 0;
+}
+
 struct store *store_open(const char *dir, const char *owner, unsigned flags,
 			 int *code)
 {
@@ -125,14 +213,24 @@ struct store *store_open(const char *dir, const char *owner, unsigned flags,
 	MDB_val k, v;
 
 	*code = EXIT_IO;
+	s->lockfd = -1;
 	s->owner = xstrdup(owner);
 	s->dir = xstrdup(dir);
 	s->flags = flags;
 	s->mapmax = max && *max ? strtoull(max, NULL, 10) : MAP_MAX_DEFAULT;
+	{
+		const char *mb = getenv("UOPS_CACHE_MB");
+		s->cache_max = (mb && *mb ? (size_t)strtoull(mb, NULL, 10) : CACHE_MB_DEFAULT) << 20;
+	}
+	s->pagesize = (size_t)sysconf(_SC_PAGESIZE);
 	if (!(flags & STORE_RDONLY) && mkdir(dir, 0775) && errno != EEXIST) {
 		cli_err("cannot create store directory '%s': %s", dir, strerror(errno));
 		goto fail;
 	}
+	if (!(flags & STORE_RDONLY) && (*code = writer_lock(s))) {
+		goto fail;
+	}
+	*code = EXIT_IO;
 	if ((rc = mdb_env_create(&s->env))) {
 		lerr("cannot create environment for", dir, rc);
 		goto fail;
@@ -237,6 +335,11 @@ void store_close(struct store *s)
 		mdb_txn_abort(s->rtxn);
 	if (s->env)
 		mdb_env_close(s->env);
+	while (s->ncaches > 0)
+		cache_reset(&s->caches[--s->ncaches]);
+	free(s->caches);
+	if (s->lockfd >= 0)
+		close(s->lockfd); /* releases the writer lock */
 	free(s->ops);
 	free(s->spare);
 	free(s->sk);
@@ -385,7 +488,7 @@ static void index_grow(struct store *s)
 		uint64_t h;
 		size_t j;
 
-		if (RANGE_OP(o->kind))
+		if (RANGE_OP(o->kind) || o->cached)
 			continue;
 		h = op_hash(o->dbi, s->arena.p + o->koff, o->klen);
 		for (j = (h >> 3) & (n - 1);; j = (j + 1) & (n - 1)) {
@@ -467,12 +570,20 @@ static void arena_add(struct store *s, int n, const void *const *p, const size_t
 static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 		  size_t kl, const void *v, size_t vl, size_t max, int only_new)
 {
-	struct op *o;
+	struct op *o = NULL;
 	uint64_t *slot = NULL, h = 0;
+	struct centry *ce = NULL;
 
-	if (!RANGE_OP(kind) && (s->nops + 1) * 2 > s->nslots)
+	if (!RANGE_OP(kind) && kl == 4 && s->ncaches) {
+		struct cache *c = cache_of(s, dbi);
+		if (c) {
+			ce = cache_slot(c, key32(k), 1);
+			o = ce->op ? &s->ops[ce->op - 1] : NULL;
+		}
+	}
+	if (!ce && !RANGE_OP(kind) && (s->nops + 1) * 2 > s->nslots)
 		index_grow(s);
-	if (!RANGE_OP(kind) && (o = op_find(s, dbi, k, kl, &slot, &h))) {
+	if (o || (!ce && !RANGE_OP(kind) && (o = op_find(s, dbi, k, kl, &slot, &h)))) {
 		if (only_new)
 			return 1;
 		/* the later op on a key wins: overwrite the queued one, so a
@@ -498,6 +609,9 @@ static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 	o = &s->ops[s->nops];
 	o->seq = (uint32_t)s->nops;
 	o->kind = (uint8_t)kind;
+	o->cached = ce != NULL;
+	if (ce)
+		ce->op = (uint32_t)s->nops + 1;
 	o->dbi = dbi;
 	o->max = max;
 	o->klen = kl;
@@ -544,7 +658,7 @@ void store_clear(struct store *s, MDB_dbi dbi)
 int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx)
 {
 	MDB_txn *txn;
-	int rc;
+	int rc, i;
 
 	store_read_end(s);
 	for (;;) {
@@ -597,6 +711,9 @@ int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx)
 		return EXIT_IO;
 	}
 	s->commits++;
+	for (i = 0; i < s->ncaches; i++)
+		cache_reset(&s->caches[i]); /* fill wrote past them */
+	cache_track(s); /* the batch is still queued */
 	return 0;
 }
 
@@ -619,6 +736,20 @@ int store_get_pending(struct store *s, MDB_dbi dbi, const void *key, size_t klen
 
 	if (!s->nops)
 		return 0;
+	if (klen == 4 && s->ncaches) {
+		struct cache *c = cache_of(s, dbi);
+		if (c) {
+			struct centry *e = cache_slot(c, key32(key), 0);
+			if (!e || !e->op)
+				return 0;
+			o = &s->ops[e->op - 1];
+			if (o->kind == OP_DEL)
+				return 2;
+			val->mv_data = s->arena.p + o->voff;
+			val->mv_size = o->vlen;
+			return 1;
+		}
+	}
 	o = op_find(s, dbi, key, klen, &slot, &h);
 	if (!o)
 		return 0;
@@ -638,6 +769,11 @@ int store_get(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 	rc = store_get_pending(s, dbi, key, klen, val);
 	if (rc)
 		return rc == 1;
+	if (s->ncaches && klen == 4) {
+		struct cache *c = cache_of(s, dbi);
+		if (c && (rc = cache_get(s, c, key32(key), val)) != 2)
+			return rc;
+	}
 	if (renew(s))
 		return -1;
 	k.mv_data = (void *)key;
@@ -651,6 +787,303 @@ int store_get(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 		return 0;
 	lerr("cannot read from store of", s->owner, rc);
 	return -1;
+}
+
+/* ---- the read cache (struct cache) ---- */
+
+static struct cache *cache_of(struct store *s, MDB_dbi dbi)
+{
+	int i;
+
+	for (i = 0; i < s->ncaches; i++)
+		if (s->caches[i].dbi == dbi)
+			return &s->caches[i];
+	return NULL;
+}
+
+static size_t cache_bytes(const struct store *s)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < s->ncaches; i++)
+		n += s->caches[i].bytes;
+	return n;
+}
+
+static void cache_reset(struct cache *c)
+{
+	size_t i;
+
+	if (c->done) {
+		for (i = 0; i < 65536; i++)
+			if (c->done[i] != DONE_ALL)
+				free(c->done[i]);
+		free(c->done);
+		c->done = NULL;
+	}
+	for (i = 0; i < c->nblocks; i++)
+		free(c->blocks[i]);
+	free(c->blocks);
+	free(c->top);
+	c->blocks = NULL;
+	c->top = NULL;
+	c->nblocks = c->bfill = c->bytes = c->nents = 0;
+}
+
+static struct centry *cache_find(const struct cache *c, uint32_t key)
+{
+	struct centry *pg, *e;
+
+	if (!c->top || !(pg = c->top[key >> 12]))
+		return NULL;
+	e = &pg[key & (CPAGE - 1)];
+	return e->p ? e : NULL;
+}
+
+/* The key's entry, made (with its page) when make is set. */
+static struct centry *cache_slot(struct cache *c, uint32_t key, int make)
+{
+	struct centry *pg;
+
+	if (!c->top) {
+		if (!make)
+			return NULL;
+		c->top = xcalloc((size_t)1 << CTOP_BITS, sizeof *c->top);
+		c->bytes += ((size_t)1 << CTOP_BITS) * sizeof *c->top;
+	}
+	if (!(pg = c->top[key >> 12])) {
+		if (!make)
+			return NULL;
+		pg = c->top[key >> 12] = (struct centry *)cache_room(c, CPAGE * sizeof *pg);
+		memset(pg, 0, CPAGE * sizeof *pg);
+	}
+	return &pg[key & (CPAGE - 1)];
+}
+
+/* Point the entries of the batch's cached ops at them (after the ops moved,
+ * or the cache was emptied with ops queued). */
+static void cache_track(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nops; i++) {
+		const struct op *o = &s->ops[i];
+		struct cache *c;
+		if (o->cached && (c = cache_of(s, o->dbi)))
+			cache_slot(c, key32(s->arena.p + o->koff), 1)->op = (uint32_t)i + 1;
+	}
+}
+
+/* Room for n bytes that stays where it is until the cache is reset. */
+static char *cache_room(struct cache *c, size_t n)
+{
+	char *p;
+	size_t size;
+
+	n = (n + 7) & ~(size_t)7;
+	if (c->nblocks && c->bfill + n <= CBLOCK) {
+		p = c->blocks[c->nblocks - 1] + c->bfill;
+		c->bfill += n;
+		return p;
+	}
+	size = n > CBLOCK ? n : CBLOCK;
+	c->blocks = xrealloc(c->blocks, (c->nblocks + 1) * sizeof *c->blocks);
+	p = xmalloc(size);
+	c->blocks[c->nblocks++] = p;
+	c->bfill = n > CBLOCK ? CBLOCK : n;
+	c->bytes += size;
+	return p;
+}
+
+static void cache_set(struct cache *c, uint32_t key, const void *v, size_t n)
+{
+	struct centry *e = cache_slot(c, key, 1);
+
+	if (!e->p)
+		c->nents++;
+	if (!e->p || n > e->cap) {
+		e->p = cache_room(c, n ? n : 1);
+		e->cap = (uint32_t)(n ? n : 1);
+	}
+	if (n)
+		memcpy(e->p, v, n);
+	e->len = (uint32_t)n;
+}
+
+static void cache_del(struct cache *c, uint32_t key)
+{
+	struct centry *e = cache_find(c, key);
+
+	if (e) {
+		e->p = NULL; /* its room is not reused; a reset frees it */
+		c->cap_lost += e->cap;
+		c->nents--;
+	}
+}
+
+static int done_has(const struct cache *c, uint32_t key)
+{
+	const uint64_t *pg;
+
+	if (!c->done || !(pg = c->done[key >> 16]))
+		return 0;
+	return pg == DONE_ALL || (pg[(key & 0xffff) >> 6] >> (key & 63) & 1);
+}
+
+/* Mark keys lo..hi (inclusive) as answered by the cache. */
+static void done_mark(struct cache *c, uint32_t lo, uint32_t hi)
+{
+	uint64_t k = lo;
+
+	if (!c->done) {
+		c->done = xcalloc(65536, sizeof *c->done);
+		c->bytes += 65536 * sizeof *c->done;
+	}
+	while (k <= hi) {
+		uint32_t page = (uint32_t)(k >> 16);
+		uint64_t end = ((uint64_t)page << 16) | 0xffff, *pg;
+		if (end > hi)
+			end = hi;
+		if (c->done[page] == DONE_ALL) {
+			k = end + 1;
+			continue;
+		}
+		if ((k & 0xffff) == 0 && (end & 0xffff) == 0xffff) {
+			free(c->done[page]);
+			c->done[page] = DONE_ALL;
+			k = end + 1;
+			continue;
+		}
+		if (!(pg = c->done[page])) {
+			pg = c->done[page] = xcalloc(1024, sizeof *pg);
+			c->bytes += 1024 * sizeof *pg;
+		}
+		for (; k <= end; k++)
+			pg[(k & 0xffff) >> 6] |= 1ull << (k & 63);
+	}
+}
+
+int store_cache(struct store *s, MDB_dbi dbi)
+{
+	if (cache_of(s, dbi) || (s->flags & STORE_RDONLY) || !s->cache_max)
+		return 0;
+	s->caches = xrealloc(s->caches, (size_t)(s->ncaches + 1) * sizeof *s->caches);
+	memset(&s->caches[s->ncaches], 0, sizeof *s->caches);
+	s->caches[s->ncaches++].dbi = dbi;
+	return 0;
+}
+
+static uint32_t key32(const void *p)
+{
+	return store_get_be32(p);
+}
+
+/*
+ * Look key up through the cache: on a miss, copy in the whole leaf page
+ * LMDB finds it on (or would), and mark that page's span as answered.
+ * Returns 1/0/-1 as store_get, or 2 when the cache is full (read LMDB).
+ */
+static int cache_get(struct store *s, struct cache *c, uint32_t key, MDB_val *val)
+{
+	struct centry *e = cache_find(c, key);
+	unsigned char kb[4];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uintptr_t page;
+	uint32_t lo = key, hi;
+	int rc, end = 0;
+
+	if (e) {
+		s->cache_hits++;
+		val->mv_data = e->p;
+		val->mv_size = e->len;
+		return 1;
+	}
+	if (done_has(c, key)) {
+		s->cache_hits++;
+		return 0;
+	}
+	if (cache_bytes(s) > s->cache_max)
+		return 2;
+	if (renew(s) || (rc = mdb_cursor_open(s->rtxn, c->dbi, &cur)))
+		return 2;
+	s->cache_loads++;
+	store_be32(kb, key);
+	k.mv_data = kb;
+	k.mv_size = 4;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND) {
+		mdb_cursor_close(cur);
+		done_mark(c, key, UINT32_MAX);
+		return 0;
+	}
+	if (rc || k.mv_size != 4) {
+		mdb_cursor_close(cur);
+		return 2;
+	}
+	page = (uintptr_t)k.mv_data & ~(uintptr_t)(s->pagesize - 1);
+	/* forward to the page's last key (or the DB's) */
+	for (;;) {
+		hi = key32(k.mv_data);
+		cache_set(c, hi, v.mv_data, v.mv_size);
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		if (rc == MDB_NOTFOUND) {
+			end = 1;
+			break;
+		}
+		if (rc || k.mv_size != 4 || ((uintptr_t)k.mv_data & ~(uintptr_t)(s->pagesize - 1)) != page)
+			break;
+	}
+	if (rc && rc != MDB_NOTFOUND) {
+		mdb_cursor_close(cur);
+		return 2;
+	}
+	/* back to the page's first key */
+	k.mv_data = kb;
+	k.mv_size = 4;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0) {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+		if (rc || k.mv_size != 4 || ((uintptr_t)k.mv_data & ~(uintptr_t)(s->pagesize - 1)) != page)
+			break;
+		lo = key32(k.mv_data);
+		cache_set(c, lo, v.mv_data, v.mv_size);
+	}
+	mdb_cursor_close(cur);
+	done_mark(c, lo, end ? UINT32_MAX : hi);
+	e = cache_find(c, key);
+	if (!e)
+		return 0;
+	val->mv_data = e->p;
+	val->mv_size = e->len;
+	return 1;
+}
+
+/* After a commit: the committed ops of cached DBs update their caches. */
+static void cache_commit(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nops; i++) {
+		const struct op *o = &s->ops[i];
+		struct cache *c = cache_of(s, o->dbi);
+		if (!c)
+			continue;
+		if (RANGE_OP(o->kind) || o->klen != 4) {
+			cache_reset(c);
+			continue;
+		}
+		if (o->kind == OP_PUT)
+			cache_set(c, key32(s->arena.p + o->koff), s->arena.p + o->voff, o->vlen);
+		else
+			cache_del(c, key32(s->arena.p + o->koff));
+		if (o->cached)
+			cache_slot(c, key32(s->arena.p + o->koff), 1)->op = 0;
+	}
+	if (cache_bytes(s) > s->cache_max)
+		for (i = 0; i < (size_t)s->ncaches; i++)
+			cache_reset(&s->caches[i]);
 }
 
 static const struct store *sort_ctx;
@@ -773,6 +1206,7 @@ static void rebuild_index(struct store *s)
 {
 	s->nslots /= 2;
 	index_grow(s);
+	cache_track(s);
 }
 
 /* Are the ops already in commit order? (Streams keyed by time mostly are.) */
@@ -942,7 +1376,9 @@ int store_commit(struct store *s)
 	}
 	s->commits++;
 	s->nops_total += s->nops;
-	store_discard(s);
+	if (s->ncaches)
+		cache_commit(s);
+	discard(s, 0);
 	if (s->flags & STORE_TRIM)
 		trim(s);
 	return 0;
@@ -950,6 +1386,20 @@ int store_commit(struct store *s)
 
 void store_discard(struct store *s)
 {
+	discard(s, 1);
+}
+
+static void discard(struct store *s, int untrack)
+{
+	size_t i;
+
+	for (i = 0; i < s->nops && untrack && s->ncaches; i++) {
+		const struct op *o = &s->ops[i];
+		struct cache *c;
+		struct centry *e;
+		if (o->cached && (c = cache_of(s, o->dbi)) && (e = cache_slot(c, key32(s->arena.p + o->koff), 0)))
+			e->op = 0;
+	}
 	s->nops = 0;
 	buf_reset(&s->arena);
 	if (s->slots)
@@ -1020,5 +1470,7 @@ void store_stats(const struct store *s, struct store_stats *st)
 	st->commits = s->commits;
 	st->ops = s->nops_total;
 	st->grows = s->grows;
+	st->cache_hits = s->cache_hits;
+	st->cache_loads = s->cache_loads;
 	st->mapsize = s->mapsize;
 }

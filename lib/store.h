@@ -10,6 +10,9 @@
  * lock is held only while a batch is applied, so the tools of a pipeline
  * sharing one environment do not wait on each other's input.
  *
+ * One process at a time opens a store for writing per tool: a second gets
+ * exit 75 (the lock is <dir>/<owner>.lock, released when the first ends).
+ *
  * The map grows when full (doubling, up to UOPS_MAP_MAX bytes, default
  * 1 TiB; then exit 74). With STORE_TRIM the pages a process has read are
  * released regularly, so its resident memory does not grow with the store. Stale reader slots are cleared on open. A "meta" DB
@@ -127,9 +130,20 @@ int64_t store_offset_get(struct store *s, const char *topic, int32_t partition);
 void store_offset_put(struct store *s, const char *topic, int32_t partition,
 		      int64_t next);
 
+/*
+ * Keep a read cache of dbi, a DB keyed by 4 bytes (oneids, big-endian),
+ * for store_get: values as committed, read from LMDB a leaf page at a time
+ * and updated by this process's commits, so each page is searched once.
+ * Memory over all caches is bounded by UOPS_CACHE_MB (default 1024; 0 turns
+ * caching off): past it the caches are emptied at the next commit. Only for
+ * DBs of the owner (its writer lock keeps other processes from writing
+ * them); range deletes and store_bulk empty the cache. Returns 0.
+ */
+int store_cache(struct store *s, MDB_dbi dbi);
+
 /* Counters for -v. */
 struct store_stats {
-	unsigned long long commits, ops, grows;
+	unsigned long long commits, ops, grows, cache_hits, cache_loads;
 	size_t mapsize;
 };
 void store_stats(const struct store *s, struct store_stats *st);

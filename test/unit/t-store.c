@@ -833,6 +833,176 @@ static void test_map_max(void)
 	buf_release(&err);
 }
 
+/*
+ * The read cache of a 4-byte-keyed DB against a model: random puts, deletes,
+ * gets, commits, discards, range deletes and bulk writes, keys dense and
+ * sparse (across the cache's pages), a budget small enough to be passed;
+ * every get must agree with the model, and at the end an uncached reader
+ * sees what the model says was committed.
+ */
+#define CK 3000
+
+static uint32_t ckey(unsigned i)
+{
+	/* dense at the bottom, then sparse up to the top of the key space */
+	return i < CK / 2 ? i * 3 : (uint32_t)(i * 2654435761u) | 0x10000u;
+}
+
+static int cache_fill(void *ctx, MDB_txn *txn)
+{
+	MDB_dbi dbi = *(MDB_dbi *)ctx;
+	unsigned char k[4];
+	MDB_val kv = {4, k}, vv = {5, "bulk!"};
+
+	store_be32(k, ckey(7));
+	return mdb_put(txn, dbi, &kv, &vv, 0);
+}
+
+static void test_cache(const char *name, const char *budget)
+{
+	static char cval[CK][40], pval[CK][40];
+	static int clen[CK], plen[CK]; /* -1 absent; committed / pending */
+	struct store *s, *r;
+	MDB_dbi dbi, rdbi;
+	uint64_t rng = 0x1234567;
+	unsigned char k[4];
+	unsigned i, step, bad = 0, badr = 0;
+	int code;
+	MDB_val v;
+	struct store_stats st;
+
+	setenv("UOPS_CACHE_MB", budget, 1);
+	s = open_store(name, "tc", STORE_NOSYNC, &code);
+	unsetenv("UOPS_CACHE_MB");
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_dbi(s, "tc.people", 0, &dbi), 0);
+	/* a first state in LMDB before the cache exists */
+	for (i = 0; i < CK; i += 2) {
+		store_be32(k, ckey(i));
+		clen[i] = snprintf(cval[i], sizeof cval[i], "first %u", i);
+		store_put(s, dbi, k, 4, cval[i], (size_t)clen[i]);
+	}
+	for (i = 1; i < CK; i += 2)
+		clen[i] = -1;
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_INT(store_cache(s, dbi), 0);
+	memcpy(plen, clen, sizeof plen);
+	memcpy(pval, cval, sizeof pval);
+	for (step = 0; step < 60000; step++) {
+		unsigned op, n;
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		op = (unsigned)(rng >> 40) % 1000;
+		i = (unsigned)(rng >> 8) % CK;
+		store_be32(k, ckey(i));
+		if (op < 450) {
+			int rc = store_get(s, dbi, k, 4, &v);
+			unsigned b0 = bad;
+			if (plen[i] < 0)
+				bad += rc != 0;
+			else
+				bad += rc != 1 || v.mv_size != (size_t)plen[i] || memcmp(v.mv_data, pval[i], v.mv_size);
+			if (bad != b0 && getenv("TDEBUG"))
+				fprintf(stderr, "step %u key %u (i %u) rc %d size %zu want %d\n", step, ckey(i), i, rc, rc == 1 ? v.mv_size : 0, plen[i]);
+		} else if (op < 800) {
+			n = (unsigned)(rng >> 20) % 38; /* sizes up and down: in place or moved */
+			memset(pval[i], 'a' + (int)(step % 26), n);
+			plen[i] = (int)n;
+			store_put(s, dbi, k, 4, pval[i], n);
+		} else if (op < 900) {
+			plen[i] = -1;
+			store_del(s, dbi, k, 4);
+		} else if (op < 985) {
+			T_EQ_INT(store_commit(s), 0);
+			memcpy(clen, plen, sizeof clen);
+			memcpy(cval, pval, sizeof cval);
+		} else if (op < 993) {
+			store_discard(s);
+			memcpy(plen, clen, sizeof plen);
+			memcpy(pval, cval, sizeof pval);
+		} else if (op < 997) {
+			/* a range delete of the lowest keys empties the cache
+			 * (range deletes apply before the batch's puts: commit
+			 * those first) */
+			unsigned char below[4];
+			unsigned j;
+			T_EQ_INT(store_commit(s), 0);
+			store_be32(below, 300);
+			store_del_below(s, dbi, below, 4, 1000000);
+			T_EQ_INT(store_commit(s), 0);
+			for (j = 0; j < CK; j++)
+				if (ckey(j) < 300)
+					plen[j] = -1;
+			memcpy(clen, plen, sizeof clen);
+			memcpy(cval, pval, sizeof cval);
+		} else {
+			/* a bulk write past the cache, with a batch queued */
+			T_EQ_INT(store_bulk(s, cache_fill, &dbi), 0);
+			clen[7] = 5;
+			memcpy(cval[7], "bulk!", 5);
+			if (!store_get_pending(s, dbi, (store_be32(k, ckey(7)), k), 4, &v)) {
+				plen[7] = 5;
+				memcpy(pval[7], "bulk!", 5);
+			}
+		}
+	}
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(store_commit(s), 0);
+	store_stats(s, &st);
+	if (atoi(budget) > 100) {
+		T_OK(st.cache_hits > 10000);
+		T_OK(st.cache_loads > 0);
+	}
+	/* an uncached reader agrees */
+	r = store_open(at(name), "tc", STORE_RDONLY, &code);
+	T_OK(r != NULL);
+	if (r) {
+		T_EQ_INT(store_dbi(r, "tc.people", 0, &rdbi), 0);
+		for (i = 0; i < CK; i++) {
+			int rc;
+			store_be32(k, ckey(i));
+			rc = store_get(r, rdbi, k, 4, &v);
+			if (plen[i] < 0)
+				badr += rc != 0;
+			else
+				badr += rc != 1 || v.mv_size != (size_t)plen[i] || memcmp(v.mv_data, pval[i], v.mv_size);
+		}
+		T_EQ_INT(badr, 0);
+		store_close(r);
+	}
+	store_close(s);
+}
+
+/* One writing process per tool and store: a second writer is refused
+ * with 75 while the first is open; readers and other tools are not. */
+static void test_lock(void)
+{
+	struct store *a, *b;
+	struct buf err = BUF_INIT;
+	int code = 0;
+
+	a = open_store("lock", "tl", STORE_NOSYNC, &code);
+	T_OK(a != NULL);
+	quiet_begin();
+	b = open_store("lock", "tl", STORE_NOSYNC, &code);
+	quiet_end(&err);
+	T_OK(b == NULL);
+	T_EQ_INT(code, 75);
+	T_OK(strstr(err.p ? err.p : "", "another tl") != NULL);
+	b = open_store("lock", "other", STORE_NOSYNC, &code);
+	T_OK(b != NULL);
+	store_close(b);
+	b = open_store("lock", "tl", STORE_RDONLY, &code);
+	T_OK(b != NULL);
+	store_close(b);
+	store_close(a);
+	b = open_store("lock", "tl", STORE_NOSYNC, &code);
+	T_OK(b != NULL);
+	store_close(b);
+	buf_release(&err);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -848,6 +1018,9 @@ int main(void)
 	test_reopen_meta();
 	test_grow();
 	test_map_max();
+	test_cache("cache", "1024");
+	test_cache("cache1", "1"); /* past the budget: emptied at commits, reads go to LMDB */
+	test_lock();
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return t_done("store");
 }
