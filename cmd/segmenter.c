@@ -186,8 +186,8 @@ struct seg {
 	struct buf rec, line, tmp, cause;
 	uint32_t cur;
 	unsigned long long events, tagrecs, merges, ticks, flips, fired_people, dups;
-	uint32_t *pend_due; /* (day, oneid) pairs of the deadlines queued since the last commit */
-	size_t npend_due, cap_due;
+	struct dueday *days; /* the deadlines, by day (segmenter.due, held whole) */
+	size_t ndays, capdays;
 };
 
 
@@ -1189,22 +1189,135 @@ static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_
 	return 1;
 }
 
-static void due_key(unsigned char k[8], uint32_t day, uint32_t oneid)
+/* ---- deadlines, held in memory: a bitmap of oneids per day ---- */
+
+struct dueday {
+	uint32_t day;
+	int dirty; /* to write at the next commit */
+	roaring_bitmap_t *b;
+};
+
+/* The day's entry (made when make is set), or NULL. */
+static struct dueday *due_day(struct seg *g, uint32_t day, int make)
 {
-	store_be32(k, day);
-	store_be32(k + 4, oneid);
+	size_t lo = 0, hi = g->ndays;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (g->days[mid].day < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < g->ndays && g->days[lo].day == day)
+		return &g->days[lo];
+	if (!make)
+		return NULL;
+	if (g->ndays == g->capdays) {
+		g->capdays = g->capdays ? g->capdays * 2 : 64;
+		g->days = xrealloc(g->days, g->capdays * sizeof *g->days);
+	}
+	memmove(&g->days[lo + 1], &g->days[lo], (g->ndays - lo) * sizeof *g->days);
+	g->ndays++;
+	g->days[lo].day = day;
+	g->days[lo].dirty = 1;
+	g->days[lo].b = roaring_bitmap_create();
+	return &g->days[lo];
 }
 
-/* Deadlines queued and not yet committed: fire_due reads them beside the
- * committed ones, so firing needs no commit first. */
-static void pend_due_add(struct seg *g, uint32_t day, uint32_t oneid)
+/* The person's deadline moves from day old to day due (NO_DUE: none). */
+static void due_move(struct seg *g, uint32_t oneid, uint32_t old, uint32_t due)
 {
-	if (g->npend_due + 2 > g->cap_due) {
-		g->cap_due = g->cap_due ? g->cap_due * 2 : 4096;
-		g->pend_due = xrealloc(g->pend_due, g->cap_due * sizeof *g->pend_due);
+	struct dueday *d;
+
+	if (old == due)
+		return;
+	if (old != NO_DUE && (d = due_day(g, old, 0))) {
+		roaring_bitmap_remove(d->b, oneid);
+		d->dirty = 1;
 	}
-	g->pend_due[g->npend_due++] = day;
-	g->pend_due[g->npend_due++] = oneid;
+	if (due != NO_DUE) {
+		d = due_day(g, due, 1);
+		roaring_bitmap_add(d->b, oneid);
+		d->dirty = 1;
+	}
+}
+
+/* Queue the days changed since the last commit; forget the empty ones. */
+static void due_save(struct seg *g)
+{
+	size_t i, out = 0;
+
+	for (i = 0; i < g->ndays; i++) {
+		struct dueday *d = &g->days[i];
+		unsigned char key[4];
+		store_be32(key, d->day);
+		if (d->dirty && roaring_bitmap_is_empty(d->b)) {
+			store_del(g->st, g->due, key, 4);
+			roaring_bitmap_free(d->b);
+			continue;
+		}
+		if (d->dirty) {
+			size_t n;
+			char *b;
+			roaring_bitmap_run_optimize(d->b);
+			n = roaring_bitmap_portable_size_in_bytes(d->b);
+			b = xmalloc(n ? n : 1);
+			roaring_bitmap_portable_serialize(d->b, b);
+			store_put(g->st, g->due, key, 4, b, n);
+			free(b);
+			d->dirty = 0;
+		}
+		g->days[out++] = *d;
+	}
+	g->ndays = out;
+}
+
+/* Read segmenter.due. Entries of the older layout (a key per day and
+ * oneid) join their day's bitmap and, when writing, are replaced by it. */
+static int due_load(struct seg *g, int ro)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int r;
+
+	if (!txn || mdb_cursor_open(txn, g->due, &cur))
+		return -1;
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct dueday *d;
+		if (k.mv_size == 4) {
+			roaring_bitmap_t *b = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
+			if (!b) {
+				cli_err("segmenter.due: day %u is damaged; run 'segmenter recompute --rebuild'",
+					store_get_be32(k.mv_data));
+				continue;
+			}
+			d = due_day(g, store_get_be32(k.mv_data), 1);
+			roaring_bitmap_or_inplace(d->b, b);
+			roaring_bitmap_free(b);
+			d->dirty = 0;
+		} else if (k.mv_size == 8) {
+			d = due_day(g, store_get_be32(k.mv_data), 1);
+			roaring_bitmap_add(d->b, store_get_be32((const unsigned char *)k.mv_data + 4));
+			d->dirty = 1;
+			if (!ro)
+				store_del(g->st, g->due, k.mv_data, 8);
+		}
+	}
+	mdb_cursor_close(cur);
+	return r == MDB_NOTFOUND ? 0 : -1;
+}
+
+static void due_free(struct seg *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->ndays; i++)
+		roaring_bitmap_free(g->days[i].b);
+	free(g->days);
+	g->days = NULL;
+	g->ndays = 0;
 }
 
 static void save_person(struct seg *g, struct profile *p, uint32_t old_due, uint32_t due, int64_t clock)
@@ -1223,17 +1336,7 @@ static void save_person(struct seg *g, struct profile *p, uint32_t old_due, uint
 	}
 	store_be32(key, p->oneid);
 	store_put(g->st, g->people, key, 4, g->rec.p, g->rec.len);
-	if (old_due != due) {
-		if (old_due != NO_DUE) {
-			due_key(key, old_due, p->oneid);
-			store_del(g->st, g->due, key, 8);
-		}
-		if (due != NO_DUE) {
-			due_key(key, due, p->oneid);
-			store_put(g->st, g->due, key, 8, "", 0);
-			pend_due_add(g, due, p->oneid);
-		}
-	}
+	due_move(g, p->oneid, old_due, due);
 	if (!roaring_bitmap_contains(g->present, p->oneid)) {
 		roaring_bitmap_add(g->present, p->oneid);
 		g->present_dirty = 1;
@@ -1284,6 +1387,7 @@ static int before_commit(void *ctx)
 		g->present_dirty = 0;
 	}
 	chunks_save(g);
+	due_save(g);
 	dict_save(&g->names);
 	save_state(g);
 	return 0;
@@ -1295,99 +1399,51 @@ static void after_commit(void *ctx)
 	/* the store holds them now; keep the memory bounded */
 	if (g->nch > 4096)
 		chunks_drop(g);
-	g->npend_due = 0;
 }
 
 /* ---- deadlines ---- */
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Fire every deadline up to day `upto`, in (day, oneid) order: each person
- * is re-evaluated at the start of the day, timed segments only. A day's
- * people are the committed segmenter.due entries of that day and the ones
- * queued since the last commit (pend_due); an entry the person has moved
- * on from is dropped. Firing a day may queue deadlines of later days, up
- * to upto too: they fire in their turn.
+ * is re-evaluated at the start of the day, timed segments only. Firing a
+ * day may set deadlines of later days, up to upto too: they fire in their
+ * turn. A big day commits on the way; run again, it fires the rest.
  */
 static int fire_due(struct seg *g, int64_t upto)
 {
 	int rc = 0;
-	uint32_t *ids = NULL, day;
-	size_t cap = 0;
+	uint32_t *ids = NULL;
+	size_t cap = 0, i;
 	int64_t from = 0;
 
 	if (upto <= 0 || upto >= (int64_t)NO_DUE)
 		return 0;
 	for (;;) {
-		MDB_txn *txn;
-		MDB_cursor *cur;
-		MDB_val k, v;
-		unsigned char start[8];
-		size_t n = 0, i, out;
-		int64_t next = INT64_MAX;
-		int r;
+		struct dueday *d = NULL;
+		uint32_t day;
+		size_t n;
 
-		/* the next day with a deadline, committed or queued */
-		txn = store_read_txn(g->st);
-		if (!txn || mdb_cursor_open(txn, g->due, &cur)) {
-			rc = EXIT_IO;
-			break;
-		}
-		due_key(start, (uint32_t)from, 0);
-		k.mv_data = start;
-		k.mv_size = 8;
-		r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		while (r == 0 && k.mv_size != 8)
-			r = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-		if (r == 0)
-			next = store_get_be32(k.mv_data);
-		for (i = 0; i < g->npend_due; i += 2)
-			if (g->pend_due[i] >= from && g->pend_due[i] < next)
-				next = g->pend_due[i];
-		if (next > upto) {
-			mdb_cursor_close(cur);
-			break;
-		}
-		day = (uint32_t)next;
-		/* that day's people */
-		for (; r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			if (k.mv_size != 8)
-				continue;
-			if (store_get_be32(k.mv_data) != day)
+		for (i = 0; i < g->ndays && (int64_t)g->days[i].day <= upto; i++)
+			if ((int64_t)g->days[i].day >= from && !roaring_bitmap_is_empty(g->days[i].b)) {
+				d = &g->days[i];
 				break;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 4096;
-				ids = xrealloc(ids, cap * sizeof *ids);
 			}
-			ids[n++] = store_get_be32((const unsigned char *)k.mv_data + 4);
+		if (!d)
+			break;
+		day = d->day;
+		n = (size_t)roaring_bitmap_get_cardinality(d->b);
+		if (n > cap) {
+			cap = n;
+			free(ids);
+			ids = xmalloc(cap * sizeof *ids);
 		}
-		mdb_cursor_close(cur);
-		for (i = 0; i < g->npend_due; i += 2)
-			if (g->pend_due[i] == day) {
-				if (n == cap) {
-					cap = cap ? cap * 2 : 4096;
-					ids = xrealloc(ids, cap * sizeof *ids);
-				}
-				ids[n++] = g->pend_due[i + 1];
-			}
-		qsort(ids, n, sizeof *ids, cmp_u32);
-		for (i = out = 0; i < n; i++)
-			if (!out || ids[out - 1] != ids[i])
-				ids[out++] = ids[i];
-		n = out;
+		roaring_bitmap_to_uint32_array(d->b, ids);
 		for (i = 0; i < n; i++) {
 			uint32_t oneid = ids[i], old, due;
-			unsigned char key[8];
 			int64_t at = (int64_t)day * DAY_MS;
 			unsigned j;
 			if (load_person(g, &g->p, oneid, &old) != 1 || old != day) {
-				due_key(key, day, oneid); /* left behind: drop it */
-				store_del(g->st, g->due, key, 8);
+				due_move(g, oneid, day, NO_DUE); /* left behind: drop it */
 				continue;
 			}
 			for (j = 0; j < g->nsegs; j++)
@@ -1404,8 +1460,6 @@ static int fire_due(struct seg *g, int64_t upto)
 				rc = g->f.fatal;
 				goto out;
 			}
-			/* a big day commits on the way (it may stop there and
-			 * fire the rest when run again: fired days come later) */
 			if ((long)store_pending(g->st) >= g->batch && (rc = filter_commit_mid(&g->f)))
 				goto out;
 		}
@@ -1475,10 +1529,7 @@ static void person_gone(struct seg *g, uint32_t oneid, uint32_t due, uint32_t in
 	roaring_bitmap_add(g->dirty, oneid); /* its cells go */
 	store_be32(key, oneid);
 	store_del(g->st, g->people, key, 4);
-	if (due != NO_DUE) {
-		due_key(key, due, oneid);
-		store_del(g->st, g->due, key, 8);
-	}
+	due_move(g, oneid, due, NO_DUE);
 	roaring_bitmap_remove(g->present, oneid);
 	g->present_dirty = 1;
 }
@@ -1793,14 +1844,7 @@ static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t 
 			store_be32(key, oneid);
 			store_put(g->st, g->people, key, 4, copy, n);
 			free(copy);
-			if (old != NO_DUE) {
-				due_key(key, old, oneid);
-				store_del(g->st, g->due, key, 8);
-			}
-			if (due != NO_DUE) {
-				due_key(key, due, oneid);
-				store_put(g->st, g->due, key, 8, "", 0);
-			}
+			due_move(g, oneid, old, due);
 		}
 	}
 	g->memo_profile = NULL;
@@ -3397,6 +3441,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	load_state(g);
+	if (due_load(g, ro)) {
+		cli_err("cannot read segmenter.due in '%s'", g->cli.db);
+		rc = EXIT_IO;
+		goto out;
+	}
 	/* every definition compiles before anything is written */
 	if ((rc = load_defs(g)))
 		goto out;
@@ -3445,7 +3494,7 @@ out:
 	profile_release(&g->q);
 	json_doc_release(&g->doc);
 	buf_release(&g->rec);
-	free(g->pend_due);
+	due_free(g);
 	buf_release(&g->line);
 	buf_release(&g->tmp);
 	buf_release(&g->cause);

@@ -133,7 +133,7 @@ int seen_check(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t
 	if (m) {
 		if (day_add(s, m, h))
 			return 1;
-		store_put(s->st, s->dbi, key, sizeof key, "", 0);
+		store_put_unique(s->st, s->dbi, key, sizeof key, "", 0);
 		if (s->held > HELD_MAX) {
 			/* too many to hold: this day and later ones are asked
 			 * of the DB from now on (a day met later could have

@@ -25,7 +25,8 @@ enum { OP_PUT, OP_DEL, OP_DEL_BELOW, OP_CLEAR };
 struct op {
 	uint32_t seq;
 	uint8_t kind;
-	uint8_t cached; /* a point op of a cached DB: found through the cache, not the index */
+	uint8_t cached; /* 1: a point op of a cached DB, found through the cache, not the
+			 * index; 2: a put store_get need not find (store_put_unique) */
 	MDB_dbi dbi;
 	size_t koff, klen, voff, vlen;
 	size_t max; /* OP_DEL_BELOW */
@@ -639,6 +640,31 @@ int store_put_new(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 	return op_add(s, OP_PUT, dbi, key, klen, val, vlen, 0, 1);
 }
 
+void store_put_unique(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
+		      const void *val, size_t vlen)
+{
+	struct op *o;
+
+	if (s->nops == s->cap || (s->ncaches && cache_of(s, dbi))) {
+		store_put(s, dbi, key, klen, val, vlen);
+		return;
+	}
+	o = &s->ops[s->nops];
+	o->seq = (uint32_t)s->nops;
+	o->kind = OP_PUT;
+	o->cached = 2;
+	o->dbi = dbi;
+	o->max = 0;
+	o->klen = klen;
+	o->vlen = vlen;
+	{
+		const void *ps[2] = {key, val};
+		size_t lens[2] = {klen, vlen}, *offs[2] = {&o->koff, &o->voff};
+		arena_add(s, 2, ps, lens, offs);
+	}
+	s->nops++;
+}
+
 void store_del(struct store *s, MDB_dbi dbi, const void *key, size_t klen)
 {
 	op_add(s, OP_DEL, dbi, key, klen, NULL, 0, 0, 0);
@@ -870,7 +896,7 @@ static void cache_track(struct store *s)
 	for (i = 0; i < s->nops; i++) {
 		const struct op *o = &s->ops[i];
 		struct cache *c;
-		if (o->cached && (c = cache_of(s, o->dbi)))
+		if (o->cached == 1 && (c = cache_of(s, o->dbi)))
 			cache_slot(c, key32(s->arena.p + o->koff), 1)->op = (uint32_t)i + 1;
 	}
 }
@@ -1078,7 +1104,7 @@ static void cache_commit(struct store *s)
 			cache_set(c, key32(s->arena.p + o->koff), s->arena.p + o->voff, o->vlen);
 		else
 			cache_del(c, key32(s->arena.p + o->koff));
-		if (o->cached)
+		if (o->cached == 1)
 			cache_slot(c, key32(s->arena.p + o->koff), 1)->op = 0;
 	}
 	if (cache_bytes(s) > s->cache_max)
@@ -1397,7 +1423,7 @@ static void discard(struct store *s, int untrack)
 		const struct op *o = &s->ops[i];
 		struct cache *c;
 		struct centry *e;
-		if (o->cached && (c = cache_of(s, o->dbi)) && (e = cache_slot(c, key32(s->arena.p + o->koff), 0)))
+		if (o->cached == 1 && (c = cache_of(s, o->dbi)) && (e = cache_slot(c, key32(s->arena.p + o->koff), 0)))
 			e->op = 0;
 	}
 	s->nops = 0;

@@ -87,6 +87,12 @@ void store_put(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 	       const void *val, size_t vlen);
 void store_del(struct store *s, MDB_dbi dbi, const void *key, size_t klen);
 
+/* Queue a put of a key the caller knows is not queued, and will not look
+ * up with store_get before the commit (it keeps its own record of it):
+ * no probe of the batch index. */
+void store_put_unique(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
+		      const void *val, size_t vlen);
+
 /* Queue a put unless the batch already holds the key: returns 1 (and
  * queues nothing) when it does, 0 when the put was queued. One probe of the
  * batch index where store_get_pending + store_put take two. */

@@ -974,6 +974,41 @@ static void test_cache(const char *name, const char *budget)
 	store_close(s);
 }
 
+/* store_put_unique: queued without the index, committed like any put
+ * (and a later ordinary put of the key wins). */
+static void test_put_unique(void)
+{
+	struct store *s;
+	MDB_dbi dbi;
+	MDB_val v;
+	char k[16];
+	unsigned i, bad = 0;
+	int code;
+
+	s = open_store("unique", "tu", STORE_NOSYNC, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_dbi(s, "tu.keys", 0, &dbi), 0);
+	for (i = 0; i < 5000; i++) {
+		snprintf(k, sizeof k, "u%05u", (i * 7919) % 5000);
+		store_put_unique(s, dbi, k, 6, k, 6);
+	}
+	store_put(s, dbi, "u00042", 6, "later", 5);
+	T_EQ_INT((int)store_pending(s), 5001);
+	T_EQ_INT(store_commit(s), 0);
+	for (i = 0; i < 5000; i++) {
+		snprintf(k, sizeof k, "u%05u", i);
+		if (i == 42)
+			bad += store_get(s, dbi, k, 6, &v) != 1 || v.mv_size != 5 || memcmp(v.mv_data, "later", 5);
+		else
+			bad += store_get(s, dbi, k, 6, &v) != 1 || v.mv_size != 6 || memcmp(v.mv_data, k, 6);
+	}
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(count(s, dbi), 5000);
+	store_close(s);
+}
+
 /* One writing process per tool and store: a second writer is refused
  * with 75 while the first is open; readers and other tools are not. */
 static void test_lock(void)
@@ -1021,6 +1056,7 @@ int main(void)
 	test_cache("cache", "1024");
 	test_cache("cache1", "1"); /* past the budget: emptied at commits, reads go to LMDB */
 	test_lock();
+	test_put_unique();
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return t_done("store");
 }
