@@ -3441,7 +3441,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	load_state(g);
-	if (due_load(g, ro)) {
+	if (!ro && due_load(g, ro)) { /* queries do not fire deadlines */
 		cli_err("cannot read segmenter.due in '%s'", g->cli.db);
 		rc = EXIT_IO;
 		goto out;
