@@ -1328,12 +1328,7 @@ static void save_person(struct seg *g, struct profile *p, uint32_t old_due, uint
 	buf_reset(&g->rec);
 	store_be32(key, due);
 	buf_add(&g->rec, key, 4);
-	{
-		struct buf body = BUF_INIT;
-		profile_encode(p, &g->L, &body);
-		buf_add(&g->rec, body.p, body.len);
-		buf_release(&body);
-	}
+	profile_encode_add(p, &g->L, &g->rec);
 	store_be32(key, p->oneid);
 	store_put(g->st, g->people, key, 4, g->rec.p, g->rec.len);
 	due_move(g, p->oneid, old_due, due);

@@ -50,17 +50,20 @@ void fix_write(struct buf *b, int64_t v)
 
 /* ---- varints ---- */
 
-static void put_uv(struct buf *b, uint64_t v)
+static inline void put_uv(struct buf *b, uint64_t v)
 {
-	unsigned char t[10];
-	int n = 0;
+	unsigned char *t;
 
+	if (b->cap - b->len <= 10)
+		buf_grow(b, 10);
+	t = (unsigned char *)b->p + b->len;
 	while (v >= 0x80) {
-		t[n++] = (unsigned char)(v | 0x80);
+		*t++ = (unsigned char)(v | 0x80);
 		v >>= 7;
 	}
-	t[n++] = (unsigned char)v;
-	buf_add(b, t, (size_t)n);
+	*t++ = (unsigned char)v;
+	b->len = (size_t)((char *)t - b->p);
+	b->p[b->len] = 0;
 }
 
 static void put_sv(struct buf *b, int64_t v)
@@ -73,10 +76,13 @@ struct rd {
 	int bad;
 };
 
-static uint64_t get_uv(struct rd *r)
+static inline uint64_t get_uv(struct rd *r)
 {
 	uint64_t v = 0;
 	int sh = 0;
+
+	if (r->p < r->end && !(*r->p & 0x80))
+		return *r->p++; /* most numbers here are one byte */
 
 	while (r->p < r->end && sh < 64) {
 		unsigned char c = *r->p++;
@@ -89,7 +95,7 @@ static uint64_t get_uv(struct rd *r)
 	return 0;
 }
 
-static int64_t get_sv(struct rd *r)
+static inline int64_t get_sv(struct rd *r)
 {
 	uint64_t u = get_uv(r);
 	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
@@ -697,11 +703,17 @@ static int agg_empty(const struct aggval *a, const struct agg_spec *sp)
 void profile_encode(const struct profile *p, const struct profile_layout *L,
 		    struct buf *out)
 {
+	buf_reset(out);
+	profile_encode_add(p, L, out);
+}
+
+void profile_encode_add(const struct profile *p, const struct profile_layout *L,
+			struct buf *out)
+{
 	unsigned i, j, k;
-	struct buf sub = BUF_INIT;
+	size_t at, n;
 	const struct buf *v;
 
-	buf_reset(out);
 	buf_addc(out, PROFILE_FORMAT);
 	put_uv(out, p->nevents);
 	put_sv(out, p->first_seen);
@@ -728,21 +740,40 @@ void profile_encode(const struct profile *p, const struct profile_layout *L,
 		a = &p->aggs[ix];
 		if (agg_empty(a, sp))
 			continue;
-		buf_reset(&sub);
+		/* the cell after its length, which is most often one byte:
+		 * written in place, moved on when longer */
+		put_uv(out, j);
+		buf_addc(out, 0);
+		at = out->len;
 		if (!sp->window) {
-			cell_encode(&a->life, sp->fn, &sub);
+			cell_encode(&a->life, sp->fn, out);
 		} else {
 			int64_t prev = 0;
-			put_uv(&sub, a->nb);
+			put_uv(out, a->nb);
 			for (k = 0; k < a->nb; k++) {
-				put_sv(&sub, a->b[k].day - prev);
+				put_sv(out, a->b[k].day - prev);
 				prev = a->b[k].day;
-				cell_encode(&a->b[k].c, sp->fn, &sub);
+				cell_encode(&a->b[k].c, sp->fn, out);
 			}
 		}
-		put_uv(out, j);
-		put_uv(out, sub.len);
-		buf_add(out, sub.p, sub.len);
+		n = out->len - at;
+		if (n < 0x80) {
+			out->p[at - 1] = (char)n;
+		} else {
+			unsigned char t[10];
+			size_t m = 0, x = n;
+			while (x >= 0x80) {
+				t[m++] = (unsigned char)(x | 0x80);
+				x >>= 7;
+			}
+			t[m++] = (unsigned char)x;
+			if (out->cap - out->len <= m)
+				buf_grow(out, m);
+			memmove(out->p + at - 1 + m, out->p + at, n);
+			memcpy(out->p + at - 1, t, m);
+			out->len += m - 1;
+			out->p[out->len] = 0;
+		}
 	}
 	for (k = 0, i = 0; i < L->ntags; i++)
 		k += p->tags[i].set;
@@ -766,7 +797,6 @@ void profile_encode(const struct profile *p, const struct profile_layout *L,
 			buf_add(out, v->p ? v->p : "", v->len);
 		}
 	}
-	buf_release(&sub);
 }
 
 /* The value under a dotted path of object obj, or 0. */

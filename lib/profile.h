@@ -170,6 +170,9 @@ int profile_decode(struct profile *p, const struct profile_layout *L,
 /* Encode p into out (reset first). */
 void profile_encode(const struct profile *p, const struct profile_layout *L,
 		    struct buf *out);
+/* The same, appended to out. */
+void profile_encode_add(const struct profile *p, const struct profile_layout *L,
+			struct buf *out);
 
 /*
  * Apply one event (token ev of d, a canonical event object) at time ts:

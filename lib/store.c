@@ -416,6 +416,41 @@ void store_snapshot_end(struct store *s, MDB_txn *txn)
 	}
 }
 
+/*
+ * LMDB's default order for plain keys (bytes compared, then the shorter
+ * first), computed without a call into libc for the short keys every DB
+ * here uses (a 4-byte oneid, a day and a hash). The order is the same, so
+ * any LMDB program reads these DBs as before.
+ */
+static int key_cmp(const MDB_val *a, const MDB_val *b)
+{
+	size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+	const unsigned char *p = a->mv_data, *q = b->mv_data;
+
+	if (n >= 4) {
+		uint32_t x = store_get_be32(p), y = store_get_be32(q);
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (n >= 12) {
+			uint64_t u = store_get_be64(p + 4), v = store_get_be64(q + 4);
+			if (u != v)
+				return u < v ? -1 : 1;
+			p += 12, q += 12, n -= 12;
+		} else {
+			p += 4, q += 4, n -= 4;
+		}
+	}
+	if (n) {
+		int d = memcmp(p, q, n);
+		if (d)
+			return d;
+	}
+	return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
+}
+
+/* plain DBs only: DUPSORT and INTEGERKEY DBs keep LMDB's orders */
+#define PLAIN(flags) (!((flags) & (MDB_DUPSORT | MDB_INTEGERKEY | MDB_REVERSEKEY)))
+
 int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
 {
 	MDB_txn *txn;
@@ -432,6 +467,8 @@ int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
 		}
 		if (rc)
 			return lerr("cannot open DB", name, rc), -1;
+		if (PLAIN(flags))
+			mdb_set_compare(s->rtxn, *dbi, key_cmp);
 		return 0;
 	}
 	store_read_end(s);
@@ -449,6 +486,8 @@ int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
 		mdb_txn_abort(txn);
 		return lerr("cannot open DB", name, rc), -1;
 	}
+	if (PLAIN(flags))
+		mdb_set_compare(txn, *dbi, key_cmp);
 	if ((rc = mdb_txn_commit(txn)))
 		return lerr("cannot open DB", name, rc), -1;
 	return 0;
