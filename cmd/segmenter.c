@@ -1895,6 +1895,8 @@ static int backfill(struct seg *g, int all)
 		want += all || !g->colv[i].built;
 	if (!want)
 		return 0;
+	if ((rc = filter_commit(&g->f)) || (rc = store_fold(g->st))) /* the scan reads the DB */
+		return rc;
 	for (;;) {
 		MDB_txn *txn;
 		MDB_cursor *cur;
@@ -3431,7 +3433,8 @@ int main(int argc, char **argv)
 	g->names.dbi = g->dict;
 	g->names.ns = "atgc";
 	store_cache(g->st, g->people); /* read a page at a time, kept across commits */
-	if (dict_load(&g->names) || texts_load(g)) {
+	/* changed people go to a journal at each commit, folded in rarely */
+	if (store_journal(g->st, g->people, "segmenter.journal") || dict_load(&g->names) || texts_load(g)) {
 		rc = EXIT_IO;
 		goto out;
 	}

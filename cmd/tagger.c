@@ -697,7 +697,7 @@ static int sweep(struct tagger *g, int64_t clock, int all)
 	int rc = 0, first = 1;
 	unsigned long long n = 0;
 
-	if ((rc = filter_commit_mid(&g->f)))
+	if ((rc = filter_commit_mid(&g->f)) || (rc = store_fold(g->st)))
 		return rc;
 	for (;;) {
 		MDB_txn *txn = store_read_txn(g->st);
@@ -1167,8 +1167,7 @@ static int op_export(struct tagger *g)
 	int csv = 0, rc = 0, r;
 	int64_t clock = 0;
 	struct buf out = BUF_INIT, cellb = BUF_INIT;
-	MDB_txn *txn;
-	MDB_cursor *cur;
+	struct store_scan it;
 	MDB_val k, v;
 
 	if (g->format && !strcmp(g->format, "csv"))
@@ -1235,11 +1234,11 @@ static int op_export(struct tagger *g)
 		}
 		puts(out.p ? out.p : "");
 	}
-	if (!(txn = store_read_txn(g->st)) || mdb_cursor_open(txn, g->profiles, &cur)) {
+	if (store_scan_open(g->st, g->profiles, &it)) {
 		rc = EXIT_IO;
 		goto out;
 	}
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	while ((r = store_scan_next(&it, &k, &v)) == 1) {
 		if (k.mv_size != 4)
 			continue;
 		g->p.oneid = store_get_be32(k.mv_data);
@@ -1303,7 +1302,9 @@ static int op_export(struct tagger *g)
 			break;
 		}
 	}
-	mdb_cursor_close(cur);
+	if (r < 0 && !rc)
+		rc = EXIT_IO;
+	store_scan_close(&it);
 out:
 	buf_release(&out);
 	buf_release(&cellb);
@@ -1345,7 +1346,7 @@ static int op_recompute(struct tagger *g)
 	if ((rc = filter_open(&g->f)))
 		goto out;
 	if (nr) {
-		if ((rc = filter_commit(&g->f)))
+		if ((rc = filter_commit(&g->f)) || (rc = store_fold(g->st)))
 			goto out;
 		if (!(txn = store_read_txn(g->st)) || mdb_cursor_open(txn, g->profiles, &cur)) {
 			rc = EXIT_IO;
@@ -1560,6 +1561,11 @@ int main(int argc, char **argv)
 	g->names.dbi = g->dict;
 	g->names.ns = "atg";
 	store_cache(g->st, g->profiles); /* read a page at a time, kept across commits */
+	/* changed profiles go to a journal at each commit, folded in rarely */
+	if (store_journal(g->st, g->profiles, "tagger.journal")) {
+		rc = EXIT_IO;
+		goto out;
+	}
 	if (dict_load(&g->names)) {
 		rc = EXIT_IO;
 		goto out;

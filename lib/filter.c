@@ -189,6 +189,8 @@ int filter_close(struct filter *f, int rc)
 
 	if (!rc || rc == EXIT_DATA) {
 		c2 = filter_commit(f);
+		if (!c2) /* a clean end leaves no journal behind */
+			c2 = store_fold(f->st);
 		if (c2)
 			rc = c2;
 	}

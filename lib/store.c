@@ -49,7 +49,8 @@ struct centry {
 	char *p; /* the committed value; NULL: not cached */
 	uint32_t len, cap;
 	uint32_t op; /* index+1 of the key's op queued in the batch; 0 none */
-	uint32_t pad;
+	uint32_t jr; /* 1: this value (or, p NULL, this absence) is in the
+		      * journal and not yet in the DB */
 };
 
 #define CTOP_BITS 20 /* a key's upper 20 bits pick a page of 4,096 entries */
@@ -58,6 +59,10 @@ struct centry {
 
 struct cache {
 	MDB_dbi dbi;
+	int journal; /* commits append to jdbi (store_journal) */
+	MDB_dbi jdbi;
+	size_t jrecs; /* records in jdbi */
+	size_t jadd; /* records the commit under way appends */
 	uint64_t **done;
 	struct centry **top; /* 2^20 pages, allocated as keys arrive */
 	char **blocks; /* pages and values, in blocks that never move */
@@ -66,6 +71,23 @@ struct cache {
 };
 
 #define DONE_ALL ((uint64_t *)1)
+
+/* A journal as a reader sees it (store_journal on a read-only store): the
+ * latest record of each key, in key order, from the reader's snapshot. */
+struct jview {
+	MDB_dbi dbi, jdbi;
+	int loaded;
+	size_t n;
+	uint32_t *keys;
+	size_t *off; /* into data; SIZE_MAX: deleted */
+	uint32_t *len;
+	struct buf data;
+};
+
+/* journal records: kind ('p' put, 'd' delete), the 4-byte key, the value */
+#define JHEAD 5
+#define JOURNAL_MIN (1u << 18) /* fold once this many records, or more */
+#define FOLD_PART 65536 /* keys per folding transaction, to bound its dirty pages */
 
 struct store {
 	MDB_env *env;
@@ -95,7 +117,11 @@ struct store {
 	int ncaches;
 	size_t cache_max; /* bytes over all caches (UOPS_CACHE_MB) */
 	size_t pagesize;
-	unsigned long long cache_hits, cache_loads;
+	unsigned long long cache_hits, cache_loads, folds;
+	int jnow; /* this commit appends journaled DBs' ops to their journals */
+	size_t journal_min, fold_part; /* JOURNAL_MIN, FOLD_PART (store_tune) */
+	struct jview *jviews;
+	int njviews;
 };
 
 static struct cache *cache_of(struct store *s, MDB_dbi dbi);
@@ -107,6 +133,10 @@ static struct centry *cache_slot(struct cache *c, uint32_t key, int make);
 static void cache_track(struct store *s);
 static char *cache_room(struct cache *c, size_t n);
 static void discard(struct store *s, int untrack);
+static int fold(struct store *s, struct cache *c);
+static int after_commit(struct store *s);
+static struct jview *jview_of(struct store *s, MDB_dbi dbi);
+static int jview_get(struct store *s, struct jview *j, uint32_t key, MDB_val *val);
 
 #define TRIM_EVERY 16384
 
@@ -224,6 +254,8 @@ struct store *store_open(const char *dir, const char *owner, unsigned flags,
 		s->cache_max = (mb && *mb ? (size_t)strtoull(mb, NULL, 10) : CACHE_MB_DEFAULT) << 20;
 	}
 	s->pagesize = (size_t)sysconf(_SC_PAGESIZE);
+	s->journal_min = JOURNAL_MIN;
+	s->fold_part = FOLD_PART;
 	if (!(flags & STORE_RDONLY) && mkdir(dir, 0775) && errno != EEXIST) {
 		cli_err("cannot create store directory '%s': %s", dir, strerror(errno));
 		goto fail;
@@ -339,6 +371,14 @@ void store_close(struct store *s)
 	while (s->ncaches > 0)
 		cache_reset(&s->caches[--s->ncaches]);
 	free(s->caches);
+	while (s->njviews > 0) {
+		struct jview *j = &s->jviews[--s->njviews];
+		free(j->keys);
+		free(j->off);
+		free(j->len);
+		buf_release(&j->data);
+	}
+	free(s->jviews);
 	if (s->lockfd >= 0)
 		close(s->lockfd); /* releases the writer lock */
 	free(s->ops);
@@ -720,10 +760,12 @@ void store_clear(struct store *s, MDB_dbi dbi)
 	op_add(s, OP_CLEAR, dbi, "", 0, NULL, 0, 0, 0);
 }
 
-int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx)
+/* Run fill in a write transaction and commit it, growing the map and
+ * running it again when the map is full. Returns 0 or an exit code. */
+static int run_txn(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx)
 {
 	MDB_txn *txn;
-	int rc, i;
+	int rc;
 
 	store_read_end(s);
 	for (;;) {
@@ -775,11 +817,379 @@ int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx)
 		lerr("cannot write store of", s->owner, rc);
 		return EXIT_IO;
 	}
+	return 0;
+}
+
+int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx)
+{
+	int rc, i;
+
+	for (i = 0; i < s->ncaches; i++)
+		if ((rc = fold(s, &s->caches[i])))
+			return rc;
+	if ((rc = run_txn(s, fill, ctx)))
+		return rc;
 	s->commits++;
 	for (i = 0; i < s->ncaches; i++)
 		cache_reset(&s->caches[i]); /* fill wrote past them */
 	cache_track(s); /* the batch is still queued */
 	return 0;
+}
+
+/* ---- journals (store_journal) ---- */
+
+struct fold {
+	struct store *s;
+	struct cache *c;
+	uint64_t from; /* the first key of the part */
+	uint64_t next; /* the first key of the part after it */
+	int done;      /* the last part: the journal is emptied */
+};
+
+
+/* A part of the journal's records into the DB (the cache's newer values,
+ * in key order), and with the last part the journal emptied. Until then a
+ * journal replayed at open gives the same result: its records are the
+ * values the parts wrote, and later ones. */
+static int fold_fill(void *ctx, MDB_txn *txn)
+{
+	struct fold *f = ctx;
+	struct cache *c = f->c;
+	MDB_cursor *cur;
+	unsigned char kb[4];
+	MDB_val k = {4, kb}, v;
+	size_t t, j, n = 0;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, c->dbi, &cur)))
+		return rc;
+	f->done = 0;
+	for (t = (size_t)(f->from >> 12); c->top && t < ((size_t)1 << CTOP_BITS); t++) {
+		struct centry *pg = c->top[t];
+		if (!pg)
+			continue;
+		for (j = t == (size_t)(f->from >> 12) ? (size_t)(f->from & (CPAGE - 1)) : 0; j < CPAGE; j++) {
+			struct centry *e = &pg[j];
+			if (!e->jr)
+				continue;
+			if (n++ == f->s->fold_part) {
+				f->next = (uint64_t)(t << 12 | j);
+				mdb_cursor_close(cur);
+				return 0;
+			}
+			store_be32(kb, (uint32_t)(t << 12 | j));
+			if (e->p) {
+				v.mv_data = e->p;
+				v.mv_size = e->len;
+				rc = mdb_cursor_put(cur, &k, &v, 0);
+			} else if ((rc = mdb_del(txn, c->dbi, &k, NULL)) == MDB_NOTFOUND) {
+				rc = 0;
+			}
+			if (rc)
+				goto out;
+		}
+	}
+	f->done = 1;
+	rc = mdb_drop(txn, c->jdbi, 0);
+out:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+static int fold(struct store *s, struct cache *c)
+{
+	struct fold f = {s, c, 0, 0, 0};
+	size_t t, j;
+	int rc;
+
+	if (!c->journal || !c->jrecs)
+		return 0;
+	while (!f.done) {
+		/* a map grown mid-part runs the part again from its start */
+		if ((rc = run_txn(s, fold_fill, &f)))
+			return rc;
+		f.from = f.next;
+	}
+	for (t = 0; c->top && t < ((size_t)1 << CTOP_BITS); t++)
+		if (c->top[t])
+			for (j = 0; j < CPAGE; j++)
+				c->top[t][j].jr = 0;
+	c->jrecs = 0;
+	s->folds++;
+	return 0;
+}
+
+/* After a commit: fold the journals that grew past their bound, and all of
+ * them before the caches are emptied for memory. */
+static int after_commit(struct store *s)
+{
+	int over = cache_bytes(s) > s->cache_max, i, rc;
+
+	for (i = 0; i < s->ncaches; i++) {
+		struct cache *c = &s->caches[i];
+		if (c->journal && (over || c->jrecs >= (c->nents > s->journal_min ? c->nents : s->journal_min)) &&
+		    (rc = fold(s, c)))
+			return rc;
+	}
+	if (over)
+		for (i = 0; i < s->ncaches; i++)
+			cache_reset(&s->caches[i]);
+	return 0;
+}
+
+struct replay {
+	MDB_dbi dbi, jdbi;
+};
+
+/* A journal found at open (its writer stopped before folding it): its
+ * records into the DB in the order written, and the journal emptied. */
+static int replay_fill(void *ctx, MDB_txn *txn)
+{
+	const struct replay *r = ctx;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, r->jdbi, &cur)))
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const char *p = v.mv_data;
+		MDB_val kk = {4, (void *)(p + 1)}, vv = {v.mv_size - JHEAD, (void *)(p + JHEAD)};
+		int r2;
+		if (v.mv_size < JHEAD || (p[0] != 'p' && p[0] != 'd'))
+			continue; /* not a journal record: skipped */
+		if (p[0] == 'p')
+			r2 = mdb_put(txn, r->dbi, &kk, &vv, 0);
+		else if ((r2 = mdb_del(txn, r->dbi, &kk, NULL)) == MDB_NOTFOUND)
+			r2 = 0;
+		if (r2) {
+			rc = r2;
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND)
+		return rc;
+	return mdb_drop(txn, r->jdbi, 0);
+}
+
+static struct jview *jview_of(struct store *s, MDB_dbi dbi)
+{
+	int i;
+
+	for (i = 0; i < s->njviews; i++)
+		if (s->jviews[i].dbi == dbi)
+			return &s->jviews[i];
+	return NULL;
+}
+
+struct jrec {
+	uint32_t key, i;
+	size_t off;
+	uint32_t len;
+	int del;
+};
+
+static int jrec_cmp(const void *a, const void *b)
+{
+	const struct jrec *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Read the journal of the reader's snapshot: the latest record per key. */
+static int jview_load(struct store *s, struct jview *j)
+{
+	struct jrec *r = NULL;
+	size_t n = 0, cap = 0, i;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	j->loaded = 1;
+	if (renew(s) || (rc = mdb_cursor_open(s->rtxn, j->jdbi, &cur)))
+		return -1;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const char *p = v.mv_data;
+		if (v.mv_size < JHEAD || (p[0] != 'p' && p[0] != 'd'))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			r = xrealloc(r, cap * sizeof *r);
+		}
+		r[n].key = store_get_be32((const unsigned char *)p + 1);
+		r[n].i = (uint32_t)n;
+		r[n].del = p[0] == 'd';
+		r[n].off = j->data.len;
+		r[n].len = (uint32_t)(v.mv_size - JHEAD);
+		buf_add(&j->data, p + JHEAD, v.mv_size - JHEAD);
+		n++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND) {
+		free(r);
+		lerr("cannot read the journal in store of", s->owner, rc);
+		return -1;
+	}
+	qsort(r, n, sizeof *r, jrec_cmp);
+	j->keys = xmalloc((n + 1) * sizeof *j->keys);
+	j->off = xmalloc((n + 1) * sizeof *j->off);
+	j->len = xmalloc((n + 1) * sizeof *j->len);
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n && r[i + 1].key == r[i].key)
+			continue; /* a later record of the key follows */
+		j->keys[j->n] = r[i].key;
+		j->off[j->n] = r[i].del ? SIZE_MAX : r[i].off;
+		j->len[j->n] = r[i].len;
+		j->n++;
+	}
+	free(r);
+	return 0;
+}
+
+/* 1 found (val set), 0 deleted, 2 not in the journal, -1 error. */
+static int jview_get(struct store *s, struct jview *j, uint32_t key, MDB_val *val)
+{
+	size_t lo = 0, hi;
+
+	if (!j->loaded && jview_load(s, j))
+		return -1;
+	hi = j->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (j->keys[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == j->n || j->keys[lo] != key)
+		return 2;
+	if (j->off[lo] == SIZE_MAX)
+		return 0;
+	val->mv_data = j->data.p + j->off[lo];
+	val->mv_size = j->len[lo];
+	return 1;
+}
+
+int store_journal(struct store *s, MDB_dbi dbi, const char *name)
+{
+	struct cache *c;
+	MDB_dbi jdbi;
+	MDB_stat st;
+	int rc;
+
+	if (s->flags & STORE_RDONLY) {
+		struct jview *j;
+		if (renew(s))
+			return -1;
+		rc = mdb_dbi_open(s->rtxn, name, 0, &jdbi);
+		if (rc == MDB_NOTFOUND)
+			return 0; /* a store written before journals */
+		if (rc)
+			return lerr("cannot open DB", name, rc), -1;
+		s->jviews = xrealloc(s->jviews, (size_t)(s->njviews + 1) * sizeof *s->jviews);
+		j = &s->jviews[s->njviews++];
+		memset(j, 0, sizeof *j);
+		j->dbi = dbi;
+		j->jdbi = jdbi;
+		return 0;
+	}
+	if (store_dbi(s, name, 0, &jdbi))
+		return -1;
+	if (renew(s))
+		return -1;
+	rc = mdb_stat(s->rtxn, jdbi, &st);
+	store_read_end(s);
+	if (rc)
+		return lerr("cannot read DB", name, rc), -1;
+	if (st.ms_entries) {
+		struct replay r = {dbi, jdbi};
+		if (run_txn(s, replay_fill, &r))
+			return -1;
+		if ((c = cache_of(s, dbi)))
+			cache_reset(c);
+	}
+	if ((c = cache_of(s, dbi))) {
+		c->journal = 1;
+		c->jdbi = jdbi;
+		c->jrecs = 0;
+	}
+	return 0;
+}
+
+int store_fold(struct store *s)
+{
+	int rc, i;
+
+	if ((rc = store_commit(s)))
+		return rc;
+	for (i = 0; i < s->ncaches; i++)
+		if ((rc = fold(s, &s->caches[i])))
+			return rc;
+	return 0;
+}
+
+int store_scan_open(struct store *s, MDB_dbi dbi, struct store_scan *it)
+{
+	int rc;
+
+	memset(it, 0, sizeof *it);
+	it->s = s;
+	if (!(s->flags & STORE_RDONLY)) {
+		struct cache *c = cache_of(s, dbi);
+		if (c && (rc = fold(s, c)))
+			return -1;
+	} else if ((it->j = jview_of(s, dbi)) && !it->j->loaded && jview_load(s, it->j)) {
+		return -1;
+	}
+	if (renew(s) || (rc = mdb_cursor_open(s->rtxn, dbi, &it->cur)))
+		return -1;
+	it->crc = mdb_cursor_get(it->cur, &it->ck, &it->cv, MDB_FIRST);
+	return 0;
+}
+
+int store_scan_next(struct store_scan *it, MDB_val *k, MDB_val *v)
+{
+	for (;;) {
+		int have_j = it->j && it->ji < it->j->n, cmp;
+		MDB_val jk = {4, it->kb};
+
+		if (it->crc && it->crc != MDB_NOTFOUND) {
+			lerr("cannot read store of", it->s->owner, it->crc);
+			return -1;
+		}
+		if (it->crc && !have_j)
+			return 0;
+		if (have_j)
+			store_be32(it->kb, it->j->keys[it->ji]);
+		cmp = it->crc ? 1 : !have_j ? -1 : key_cmp(&it->ck, &jk);
+		if (cmp < 0) {
+			*k = it->ck;
+			*v = it->cv;
+			it->crc = mdb_cursor_get(it->cur, &it->ck, &it->cv, MDB_NEXT);
+			return 1;
+		}
+		if (cmp == 0) /* the journal's record is newer */
+			it->crc = mdb_cursor_get(it->cur, &it->ck, &it->cv, MDB_NEXT);
+		if (it->j->off[it->ji] == SIZE_MAX) {
+			it->ji++;
+			continue;
+		}
+		*k = jk;
+		v->mv_data = it->j->data.p + it->j->off[it->ji];
+		v->mv_size = it->j->len[it->ji];
+		it->ji++;
+		return 1;
+	}
+}
+
+void store_scan_close(struct store_scan *it)
+{
+	if (it->cur)
+		mdb_cursor_close(it->cur);
+	it->cur = NULL;
 }
 
 void store_del_range(struct store *s, MDB_dbi dbi, const void *from, size_t flen,
@@ -837,6 +1247,11 @@ int store_get(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 	if (s->ncaches && klen == 4) {
 		struct cache *c = cache_of(s, dbi);
 		if (c && (rc = cache_get(s, c, key32(key), val)) != 2)
+			return rc;
+	}
+	if (s->njviews && klen == 4) {
+		struct jview *j = jview_of(s, dbi);
+		if (j && (rc = jview_get(s, j, key32(key), val)) != 2)
 			return rc;
 	}
 	if (renew(s))
@@ -996,6 +1411,17 @@ static int done_has(const struct cache *c, uint32_t key)
 	return pg == DONE_ALL || (pg[(key & 0xffff) >> 6] >> (key & 63) & 1);
 }
 
+/* A value read from the DB: kept unless the cache answers for the key
+ * already (the same value, or a newer one from the journal). */
+static void cache_fill(struct cache *c, uint32_t key, const void *v, size_t n)
+{
+	struct centry *e = cache_slot(c, key, 0);
+
+	if ((e && (e->p || e->jr)) || done_has(c, key))
+		return;
+	cache_set(c, key, v, n);
+}
+
 /* Mark keys lo..hi (inclusive) as answered by the cache. */
 static void done_mark(struct cache *c, uint32_t lo, uint32_t hi)
 {
@@ -1051,7 +1477,7 @@ static uint32_t key32(const void *p)
  */
 static int cache_get(struct store *s, struct cache *c, uint32_t key, MDB_val *val)
 {
-	struct centry *e = cache_find(c, key);
+	struct centry *e = cache_slot(c, key, 0);
 	unsigned char kb[4];
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -1059,13 +1485,13 @@ static int cache_get(struct store *s, struct cache *c, uint32_t key, MDB_val *va
 	uint32_t lo = key, hi;
 	int rc, end = 0;
 
-	if (e) {
+	if (e && e->p) {
 		s->cache_hits++;
 		val->mv_data = e->p;
 		val->mv_size = e->len;
 		return 1;
 	}
-	if (done_has(c, key)) {
+	if ((e && e->jr) || done_has(c, key)) { /* absent (deleted in the journal) */
 		s->cache_hits++;
 		return 0;
 	}
@@ -1091,7 +1517,7 @@ static int cache_get(struct store *s, struct cache *c, uint32_t key, MDB_val *va
 	/* forward to the page's last key (or the DB's) */
 	for (;;) {
 		hi = key32(k.mv_data);
-		cache_set(c, hi, v.mv_data, v.mv_size);
+		cache_fill(c, hi, v.mv_data, v.mv_size);
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 		if (rc == MDB_NOTFOUND) {
 			end = 1;
@@ -1113,7 +1539,7 @@ static int cache_get(struct store *s, struct cache *c, uint32_t key, MDB_val *va
 		if (rc || k.mv_size != 4 || ((uintptr_t)k.mv_data & ~(uintptr_t)(s->pagesize - 1)) != page)
 			break;
 		lo = key32(k.mv_data);
-		cache_set(c, lo, v.mv_data, v.mv_size);
+		cache_fill(c, lo, v.mv_data, v.mv_size);
 	}
 	mdb_cursor_close(cur);
 	done_mark(c, lo, end ? UINT32_MAX : hi);
@@ -1143,12 +1569,21 @@ static void cache_commit(struct store *s)
 			cache_set(c, key32(s->arena.p + o->koff), s->arena.p + o->voff, o->vlen);
 		else
 			cache_del(c, key32(s->arena.p + o->koff));
-		if (o->cached == 1)
-			cache_slot(c, key32(s->arena.p + o->koff), 1)->op = 0;
+		if (o->cached == 1 || (s->jnow && c->journal)) {
+			struct centry *e = cache_slot(c, key32(s->arena.p + o->koff), 1);
+			e->op = 0;
+			if (s->jnow && c->journal) {
+				/* newer than the DB until the journal is folded: a
+				 * deleted key is answered absent from here on */
+				e->jr = 1;
+				if (o->kind == OP_DEL)
+					done_mark(c, key32(s->arena.p + o->koff), key32(s->arena.p + o->koff));
+			}
+		}
 	}
-	if (cache_bytes(s) > s->cache_max)
-		for (i = 0; i < (size_t)s->ncaches; i++)
-			cache_reset(&s->caches[i]);
+	for (i = 0; i < (size_t)s->ncaches; i++)
+		if (s->jnow && s->caches[i].journal)
+			s->caches[i].jrecs += s->caches[i].jadd;
 }
 
 static const struct store *sort_ctx;
@@ -1208,20 +1643,58 @@ static int del_below(MDB_txn *txn, const struct store *s, const struct op *o)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* Append op o of journaled cache c to its journal. */
+static int journal_add(struct store *s, MDB_txn *txn, struct cache *c, const struct op *o,
+		       MDB_cursor **jcur, MDB_dbi *jdbi)
+{
+	unsigned char key[8];
+	MDB_val k = {8, key}, v;
+	int rc;
+
+	if (!*jcur || *jdbi != c->jdbi) {
+		if (*jcur)
+			mdb_cursor_close(*jcur);
+		*jcur = NULL;
+		if ((rc = mdb_cursor_open(txn, c->jdbi, jcur)))
+			return rc;
+		*jdbi = c->jdbi;
+	}
+	store_be64(key, c->jrecs + c->jadd);
+	v.mv_size = JHEAD + (o->kind == OP_PUT ? o->vlen : 0);
+	if ((rc = mdb_cursor_put(*jcur, &k, &v, MDB_APPEND | MDB_RESERVE)))
+		return rc;
+	((char *)v.mv_data)[0] = o->kind == OP_PUT ? 'p' : 'd';
+	memcpy((char *)v.mv_data + 1, s->arena.p + o->koff, 4);
+	if (o->kind == OP_PUT && o->vlen)
+		memcpy((char *)v.mv_data + JHEAD, s->arena.p + o->voff, o->vlen);
+	c->jadd++;
+	return 0;
+}
+
 static int apply(struct store *s, MDB_txn *txn)
 {
-	MDB_cursor *cur = NULL;
-	MDB_dbi cdbi = 0;
+	MDB_cursor *cur = NULL, *jcur = NULL;
+	MDB_dbi cdbi = 0, jdbi = 0;
 	int append = 0; /* try appending: keys may go past the end of cdbi */
 	unsigned misses = 0;
 	size_t i;
 	int rc = 0;
 
+	for (i = 0; i < (size_t)s->ncaches; i++)
+		s->caches[i].jadd = 0;
 	for (i = 0; i < s->nops; i++) {
 		const struct op *o = &s->ops[i];
 		MDB_val k = {o->klen, s->arena.p + o->koff};
 		MDB_val v = {o->vlen, s->arena.p + o->voff};
 
+		if (s->jnow && o->klen == 4 && (o->kind == OP_PUT || o->kind == OP_DEL)) {
+			struct cache *c = cache_of(s, o->dbi);
+			if (c && c->journal) {
+				if ((rc = journal_add(s, txn, c, o, &jcur, &jdbi)))
+					break;
+				continue;
+			}
+		}
 		switch (o->kind) {
 		case OP_PUT:
 			/* sorted keys past the current end append cheaply (streams
@@ -1263,6 +1736,8 @@ static int apply(struct store *s, MDB_txn *txn)
 	}
 	if (cur)
 		mdb_cursor_close(cur);
+	if (jcur)
+		mdb_cursor_close(jcur);
 	return rc;
 }
 
@@ -1367,10 +1842,26 @@ static void sort_ops(struct store *s)
 int store_commit(struct store *s)
 {
 	MDB_txn *txn;
-	int rc;
+	size_t j;
+	int rc, i;
 
 	if (!s->nops)
 		return 0;
+	/* journaled DBs append to their journals, unless the batch deletes a
+	 * range of one: then the journals go into the DBs first, and the
+	 * batch with them */
+	s->jnow = 0;
+	for (i = 0; i < s->ncaches; i++)
+		s->jnow |= s->caches[i].journal;
+	for (j = 0; s->jnow && j < s->nops; j++) {
+		struct cache *c;
+		if (RANGE_OP(s->ops[j].kind) && (c = cache_of(s, s->ops[j].dbi)) && c->journal) {
+			s->jnow = 0;
+			for (i = 0; i < s->ncaches; i++)
+				if ((rc = fold(s, &s->caches[i])))
+					return rc;
+		}
+	}
 	sort_ctx = s;
 	if (s->nops < 4096) { /* small batches: the radix passes cost more */
 		if (!sorted(s))
@@ -1446,7 +1937,7 @@ int store_commit(struct store *s)
 	discard(s, 0);
 	if (s->flags & STORE_TRIM)
 		trim(s);
-	return 0;
+	return s->ncaches ? after_commit(s) : 0;
 }
 
 void store_discard(struct store *s)
@@ -1537,5 +2028,12 @@ void store_stats(const struct store *s, struct store_stats *st)
 	st->grows = s->grows;
 	st->cache_hits = s->cache_hits;
 	st->cache_loads = s->cache_loads;
+	st->folds = s->folds;
 	st->mapsize = s->mapsize;
+}
+
+void store_tune(struct store *s, size_t journal_min, size_t fold_part)
+{
+	s->journal_min = journal_min;
+	s->fold_part = fold_part ? fold_part : 1;
 }

@@ -147,9 +147,50 @@ void store_offset_put(struct store *s, const char *topic, int32_t partition,
  */
 int store_cache(struct store *s, MDB_dbi dbi);
 
+/*
+ * Commit a cached DB's changes to a journal, DB name: each commit appends
+ * the changed records in key order (a few new pages), where an update in
+ * place would rewrite every leaf page a batch touches, most of a DB of
+ * small records spread over many keys. The cache answers from the newer
+ * values; the journal is folded into the DB, in key order and in one
+ * transaction, when it holds as many records as the cache holds keys (and
+ * at least 262,144), before the cache is emptied for memory, before a range
+ * delete or store_bulk, on store_fold, and at open when a writer stopped
+ * before folding it (it is committed with the batches, so nothing is lost).
+ * On a read-only store, store_get and store_scan read the DB and the
+ * journal of their snapshot together. With caching off (UOPS_CACHE_MB=0)
+ * the writer folds a journal left over and writes the DB in place.
+ * Returns 0, or -1 after printing why.
+ */
+int store_journal(struct store *s, MDB_dbi dbi, const char *name);
+/* Commit the batch, then fold every journal. Returns 0 or an exit code. */
+int store_fold(struct store *s);
+/* For tests: fold at journal_min records (and the cache's keys), fold_part
+ * keys per transaction (defaults 262,144 and 65,536). */
+void store_tune(struct store *s, size_t journal_min, size_t fold_part);
+
+struct jview; /* store.c: a reader's view of a journal */
+
+/* Every record of dbi in key order, the journal's newer records included
+ * (a writer folds it first). */
+struct store_scan {
+	struct store *s;
+	MDB_cursor *cur;
+	struct jview *j;
+	size_t ji;
+	int crc;
+	MDB_val ck, cv;
+	unsigned char kb[4];
+};
+/* 0, or -1 after printing why. */
+int store_scan_open(struct store *s, MDB_dbi dbi, struct store_scan *it);
+/* 1 a record in k, v (valid until the next call), 0 the end, -1 an error. */
+int store_scan_next(struct store_scan *it, MDB_val *k, MDB_val *v);
+void store_scan_close(struct store_scan *it);
+
 /* Counters for -v. */
 struct store_stats {
-	unsigned long long commits, ops, grows, cache_hits, cache_loads;
+	unsigned long long commits, ops, grows, cache_hits, cache_loads, folds;
 	size_t mapsize;
 };
 void store_stats(const struct store *s, struct store_stats *st);

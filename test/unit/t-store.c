@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -858,7 +859,77 @@ static int cache_fill(void *ctx, MDB_txn *txn)
 	return mdb_put(txn, dbi, &kv, &vv, 0);
 }
 
-static void test_cache(const char *name, const char *budget)
+/* A reader's view (store_get and store_scan, with any journal) equals the
+ * model; returns the number of differences. It runs in a child process:
+ * one process must not open an LMDB environment twice. */
+static unsigned reader_agrees_here(const char *name, int (*len)[CK], char (*val)[CK][40]);
+
+static unsigned reader_agrees(const char *name, int (*len)[CK], char (*val)[CK][40])
+{
+	int st;
+	pid_t pid;
+
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		return 1;
+	if (!pid) {
+		unsigned bad = reader_agrees_here(name, len, val);
+		_exit(bad > 100 ? 100 : (int)bad);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return 1;
+	return (unsigned)WEXITSTATUS(st);
+}
+
+static unsigned reader_agrees_here(const char *name, int (*len)[CK], char (*val)[CK][40])
+{
+	struct store *r;
+	struct store_scan it;
+	MDB_dbi rdbi;
+	MDB_val k, v;
+	unsigned char kb[4];
+	unsigned i, bad = 0, seen = 0, want = 0;
+	int code, rc;
+	uint32_t prev = 0;
+
+	r = store_open(at(name), "tc", STORE_RDONLY, &code);
+	if (!r)
+		return 1;
+	if (store_dbi(r, "tc.people", 0, &rdbi) || store_journal(r, rdbi, "tc.j")) {
+		store_close(r);
+		return 1;
+	}
+	for (i = 0; i < CK; i++) {
+		store_be32(kb, ckey(i));
+		rc = store_get(r, rdbi, kb, 4, &v);
+		if ((*len)[i] < 0)
+			bad += rc != 0;
+		else
+			bad += rc != 1 || v.mv_size != (size_t)(*len)[i] || memcmp(v.mv_data, (*val)[i], v.mv_size);
+		want += (*len)[i] >= 0;
+	}
+	if (store_scan_open(r, rdbi, &it)) {
+		store_close(r);
+		return bad + 1;
+	}
+	while ((rc = store_scan_next(&it, &k, &v)) == 1) {
+		uint32_t key = store_get_be32(k.mv_data);
+		unsigned j;
+		if (seen++ && key <= prev)
+			bad++; /* out of order, or twice */
+		prev = key;
+		for (j = 0; j < CK && ckey(j) != key; j++)
+			;
+		bad += j == CK || (*len)[j] < 0 || v.mv_size != (size_t)(*len)[j] ||
+		       memcmp(v.mv_data, (*val)[j], v.mv_size);
+	}
+	bad += rc != 0 || seen != want;
+	store_scan_close(&it);
+	store_close(r);
+	return bad;
+}
+
+static void test_cache(const char *name, const char *budget, int journal)
 {
 	static char cval[CK][40], pval[CK][40];
 	static int clen[CK], plen[CK]; /* -1 absent; committed / pending */
@@ -866,7 +937,7 @@ static void test_cache(const char *name, const char *budget)
 	MDB_dbi dbi, rdbi;
 	uint64_t rng = 0x1234567;
 	unsigned char k[4];
-	unsigned i, step, bad = 0, badr = 0;
+	unsigned i, step, bad = 0, badr = 0, commits = 0;
 	int code;
 	MDB_val v;
 	struct store_stats st;
@@ -888,6 +959,10 @@ static void test_cache(const char *name, const char *budget)
 		clen[i] = -1;
 	T_EQ_INT(store_commit(s), 0);
 	T_EQ_INT(store_cache(s, dbi), 0);
+	if (journal) {
+		T_EQ_INT(store_journal(s, dbi, "tc.j"), 0);
+		store_tune(s, 1000, 7); /* fold often, in parts of 7 keys */
+	}
 	memcpy(plen, clen, sizeof plen);
 	memcpy(pval, cval, sizeof pval);
 	for (step = 0; step < 60000; step++) {
@@ -917,6 +992,8 @@ static void test_cache(const char *name, const char *budget)
 			T_EQ_INT(store_commit(s), 0);
 			memcpy(clen, plen, sizeof clen);
 			memcpy(cval, pval, sizeof cval);
+			if (journal && ++commits % 400 == 0)
+				badr += reader_agrees(name, &clen, &cval);
 		} else if (op < 993) {
 			store_discard(s);
 			memcpy(plen, clen, sizeof plen);
@@ -948,11 +1025,36 @@ static void test_cache(const char *name, const char *budget)
 		}
 	}
 	T_EQ_INT(bad, 0);
+	T_EQ_INT(badr, 0);
 	T_EQ_INT(store_commit(s), 0);
 	store_stats(s, &st);
 	if (atoi(budget) > 100) {
 		T_OK(st.cache_hits > 10000);
 		T_OK(st.cache_loads > 0);
+	}
+	if (journal) {
+		MDB_stat ms;
+		MDB_dbi jdbi;
+		MDB_txn *txn;
+		T_OK(st.folds > 3);
+		/* stopped with records in the journal: a reader sees them, a
+		 * writer opening the store folds them */
+		store_put(s, dbi, (store_be32(k, ckey(5)), k), 4, "last", 4);
+		plen[5] = 4;
+		memcpy(pval[5], "last", 4);
+		T_EQ_INT(store_commit(s), 0);
+		store_close(s);
+		T_EQ_INT(reader_agrees(name, &plen, &pval), 0);
+		s = open_store(name, "tc", STORE_NOSYNC, &code);
+		T_OK(s != NULL);
+		if (!s)
+			return;
+		T_EQ_INT(store_dbi(s, "tc.people", 0, &dbi), 0);
+		T_EQ_INT(store_journal(s, dbi, "tc.j"), 0);
+		T_EQ_INT(store_dbi(s, "tc.j", 0, &jdbi), 0);
+		txn = store_read_txn(s);
+		T_OK(txn && !mdb_stat(txn, jdbi, &ms) && ms.ms_entries == 0);
+		T_EQ_INT(reader_agrees(name, &plen, &pval), 0);
 	}
 	/* an uncached reader agrees */
 	r = store_open(at(name), "tc", STORE_RDONLY, &code);
@@ -1053,8 +1155,10 @@ int main(void)
 	test_reopen_meta();
 	test_grow();
 	test_map_max();
-	test_cache("cache", "1024");
-	test_cache("cache1", "1"); /* past the budget: emptied at commits, reads go to LMDB */
+	test_cache("cache", "1024", 0);
+	test_cache("cache1", "1", 0); /* past the budget: emptied at commits, reads go to LMDB */
+	test_cache("cachej", "1024", 1); /* commits to a journal, folded */
+	test_cache("cachej1", "1", 1); /* … folded at every commit, for the budget */
 	test_lock();
 	test_put_unique();
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
