@@ -5,7 +5,7 @@
 gen-tagged -n 40000 -p 3000 -s 7 -g 40 > "$T/ev"
 awk '{ print } NR % 8000 == 0 { match($0, /"ts":"[0-9-]*/); print "{\"type\":\"$tick\",\"ts\":\"" substr($0, RSTART + 6, 10) "T23:59:59.999Z\"}" }' "$T/ev" > "$T/in"
 tagger --db "$T/tags" --nosync "$T/in" > "$T/tagged"
-dump() { for d in people members due cols texts dict defs state seen offsets; do mdb_dump -p -s "segmenter.$d" "$1" | grep -v "^mapsize="; done; }
+dump() { for d in people journal members due cols texts dict defs state seen offsets; do mdb_dump -p -s "segmenter.$d" "$1" | grep -v "^mapsize="; done; }
 segmenter --db "$T/clean" --resume --batch 3000 "$T/tagged" > "$T/clean.out"
 : > "$T/k1.out"
 segmenter --db "$T/k" --resume --batch 3000 "$T/tagged" > "$T/k1.out" &

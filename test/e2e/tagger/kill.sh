@@ -8,7 +8,7 @@ n=$(wc -l < "$T/ev")
 head -n $((n / 2)) "$T/ev" > "$T/in"
 tail -1 "$T/in" | sed 's/.*"ts":"\([0-9-]*\)T.*/{"type":"$tick","ts":"\1T23:59:59.999Z"}/' >> "$T/in"
 tail -n +$((n / 2 + 1)) "$T/ev" >> "$T/in"
-dump() { for d in profiles dict facts state seen offsets; do mdb_dump -p -s "tagger.$d" "$1" | grep -v "^mapsize="; done; }
+dump() { for d in profiles journal dict facts state seen offsets; do mdb_dump -p -s "tagger.$d" "$1" | grep -v "^mapsize="; done; }
 tagger --db "$T/clean" --resume --batch 2000 "$T/in" > "$T/clean.out"
 : > "$T/k1.out"
 tagger --db "$T/k" --resume --batch 2000 "$T/in" > "$T/k1.out" &
