@@ -63,6 +63,8 @@ struct cache {
 	MDB_dbi jdbi;
 	size_t jrecs; /* records in jdbi */
 	size_t jadd; /* records the commit under way appends */
+	uint32_t *jkeys; /* the keys whose entries are marked jr */
+	size_t njkeys, capjkeys;
 	uint64_t **done;
 	struct centry **top; /* 2^20 pages, allocated as keys arrive */
 	char **blocks; /* pages and values, in blocks that never move */
@@ -368,8 +370,10 @@ void store_close(struct store *s)
 		mdb_txn_abort(s->rtxn);
 	if (s->env)
 		mdb_env_close(s->env);
-	while (s->ncaches > 0)
+	while (s->ncaches > 0) {
+		free(s->caches[s->ncaches - 1].jkeys);
 		cache_reset(&s->caches[--s->ncaches]);
+	}
 	free(s->caches);
 	while (s->njviews > 0) {
 		struct jview *j = &s->jviews[--s->njviews];
@@ -841,8 +845,8 @@ int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx)
 struct fold {
 	struct store *s;
 	struct cache *c;
-	uint64_t from; /* the first key of the part */
-	uint64_t next; /* the first key of the part after it */
+	uint64_t from; /* the part's first key: an index into the sorted jkeys */
+	uint64_t next; /* the next part's first key */
 	int done;      /* the last part: the journal is emptied */
 };
 
@@ -858,36 +862,29 @@ static int fold_fill(void *ctx, MDB_txn *txn)
 	MDB_cursor *cur;
 	unsigned char kb[4];
 	MDB_val k = {4, kb}, v;
-	size_t t, j, n = 0;
-	int rc;
+	size_t i;
+	int rc = 0;
 
 	if ((rc = mdb_cursor_open(txn, c->dbi, &cur)))
 		return rc;
 	f->done = 0;
-	for (t = (size_t)(f->from >> 12); c->top && t < ((size_t)1 << CTOP_BITS); t++) {
-		struct centry *pg = c->top[t];
-		if (!pg)
-			continue;
-		for (j = t == (size_t)(f->from >> 12) ? (size_t)(f->from & (CPAGE - 1)) : 0; j < CPAGE; j++) {
-			struct centry *e = &pg[j];
-			if (!e->jr)
-				continue;
-			if (n++ == f->s->fold_part) {
-				f->next = (uint64_t)(t << 12 | j);
-				mdb_cursor_close(cur);
-				return 0;
-			}
-			store_be32(kb, (uint32_t)(t << 12 | j));
-			if (e->p) {
-				v.mv_data = e->p;
-				v.mv_size = e->len;
-				rc = mdb_cursor_put(cur, &k, &v, 0);
-			} else if ((rc = mdb_del(txn, c->dbi, &k, NULL)) == MDB_NOTFOUND) {
-				rc = 0;
-			}
-			if (rc)
-				goto out;
+	for (i = (size_t)f->from; i < c->njkeys; i++) {
+		struct centry *e = cache_slot(c, c->jkeys[i], 0);
+		if (i - (size_t)f->from == f->s->fold_part) {
+			f->next = i;
+			mdb_cursor_close(cur);
+			return 0;
 		}
+		store_be32(kb, c->jkeys[i]);
+		if (e && e->p) {
+			v.mv_data = e->p;
+			v.mv_size = e->len;
+			rc = mdb_cursor_put(cur, &k, &v, 0);
+		} else if ((rc = mdb_del(txn, c->dbi, &k, NULL)) == MDB_NOTFOUND) {
+			rc = 0;
+		}
+		if (rc)
+			goto out;
 	}
 	f->done = 1;
 	rc = mdb_drop(txn, c->jdbi, 0);
@@ -896,24 +893,35 @@ out:
 	return rc;
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
 static int fold(struct store *s, struct cache *c)
 {
 	struct fold f = {s, c, 0, 0, 0};
-	size_t t, j;
+	size_t i;
 	int rc;
 
 	if (!c->journal || !c->jrecs)
 		return 0;
+	/* in key order: each leaf page is written once */
+	if (c->njkeys > 1)
+		qsort(c->jkeys, c->njkeys, sizeof *c->jkeys, u32_cmp);
 	while (!f.done) {
 		/* a map grown mid-part runs the part again from its start */
 		if ((rc = run_txn(s, fold_fill, &f)))
 			return rc;
 		f.from = f.next;
 	}
-	for (t = 0; c->top && t < ((size_t)1 << CTOP_BITS); t++)
-		if (c->top[t])
-			for (j = 0; j < CPAGE; j++)
-				c->top[t][j].jr = 0;
+	for (i = 0; i < c->njkeys; i++) {
+		struct centry *e = cache_slot(c, c->jkeys[i], 0);
+		if (e)
+			e->jr = 0;
+	}
+	c->njkeys = 0;
 	c->jrecs = 0;
 	s->folds++;
 	return 0;
@@ -1033,7 +1041,8 @@ static int jview_load(struct store *s, struct jview *j)
 		lerr("cannot read the journal in store of", s->owner, rc);
 		return -1;
 	}
-	qsort(r, n, sizeof *r, jrec_cmp);
+	if (n)
+		qsort(r, n, sizeof *r, jrec_cmp);
 	j->keys = xmalloc((n + 1) * sizeof *j->keys);
 	j->off = xmalloc((n + 1) * sizeof *j->off);
 	j->len = xmalloc((n + 1) * sizeof *j->len);
@@ -1575,6 +1584,13 @@ static void cache_commit(struct store *s)
 			if (s->jnow && c->journal) {
 				/* newer than the DB until the journal is folded: a
 				 * deleted key is answered absent from here on */
+				if (!e->jr) {
+					if (c->njkeys == c->capjkeys) {
+						c->capjkeys = c->capjkeys ? 2 * c->capjkeys : 4096;
+						c->jkeys = xrealloc(c->jkeys, c->capjkeys * sizeof *c->jkeys);
+					}
+					c->jkeys[c->njkeys++] = key32(s->arena.p + o->koff);
+				}
 				e->jr = 1;
 				if (o->kind == OP_DEL)
 					done_mark(c, key32(s->arena.p + o->koff), key32(s->arena.p + o->koff));
