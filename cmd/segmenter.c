@@ -1692,7 +1692,7 @@ static void process(struct seg *g, const char *s, size_t n)
 		}
 	}
 	g->f.oc.passed++;
-	kl = snprintf(key, sizeof key, "%u", oneid);
+	kl = u32_dec(key, oneid);
 	if (filter_emit(&g->f, key, (size_t)kl, s, n))
 		return;
 	if (!sys)

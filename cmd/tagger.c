@@ -569,9 +569,18 @@ static void emit_tag(struct tagger *g, uint32_t oneid, const struct tagdef *t, c
 	buf_reset(&g->line);
 	buf_adds(&g->line, "{\"type\":\"$tag\",\"event_id\":");
 	buf_reset(&g->tmp);
-	buf_printf(&g->tmp, "tag:%s:%s", g->cause.p ? g->cause.p : "", t->name);
+	buf_adds(&g->tmp, "tag:");
+	buf_adds(&g->tmp, g->cause.p ? g->cause.p : "");
+	buf_addc(&g->tmp, ':');
+	buf_adds(&g->tmp, t->name);
 	json_write_str(&g->line, g->tmp.p, g->tmp.len);
-	buf_printf(&g->line, ",\"ts\":\"%s\",\"oneid\":%u,\"tag\":\"%s\",\"old\":", ts, oneid, t->name);
+	buf_adds(&g->line, ",\"ts\":\"");
+	buf_adds(&g->line, ts);
+	buf_adds(&g->line, "\",\"oneid\":");
+	buf_u64(&g->line, oneid);
+	buf_adds(&g->line, ",\"tag\":\"");
+	buf_adds(&g->line, t->name);
+	buf_adds(&g->line, "\",\"old\":");
 	if (old->len)
 		buf_add(&g->line, old->p, old->len);
 	else
@@ -582,7 +591,7 @@ static void emit_tag(struct tagger *g, uint32_t oneid, const struct tagdef *t, c
 	else
 		buf_adds(&g->line, "null");
 	buf_addc(&g->line, '}');
-	kl = snprintf(key, sizeof key, "%u", oneid);
+	kl = u32_dec(key, oneid);
 	g->tagged++;
 	filter_emit(&g->f, key, (size_t)kl, g->line.p, g->line.len);
 }
@@ -873,7 +882,7 @@ static void process(struct tagger *g, const char *s, size_t n)
 	g->f.oc.passed++;
 	{
 		char key[16];
-		int kl = snprintf(key, sizeof key, "%u", oneid);
+		int kl = u32_dec(key, oneid);
 		if (filter_emit(&g->f, key, (size_t)kl, s, n))
 			return;
 	}

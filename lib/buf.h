@@ -60,6 +60,20 @@ static inline void buf_adds(struct buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
+/* v in decimal at out (10 bytes at most, no NUL); returns the length. */
+static inline int u32_dec(char *out, uint32_t v)
+{
+	char t[10];
+	int n = 0, i;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (i = 0; i < n; i++)
+		out[i] = t[n - 1 - i];
+	return n;
+}
+
 /* malloc/realloc/strdup that exit 70 on failure. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);

@@ -67,6 +67,8 @@ struct cache {
 	size_t njkeys, capjkeys;
 	uint64_t **done;
 	struct centry **top; /* 2^20 pages, allocated as keys arrive */
+	uint32_t *used; /* the indexes of top that point at a page */
+	size_t nused, capused;
 	char **blocks; /* pages and values, in blocks that never move */
 	size_t nblocks, bfill;
 	size_t bytes, nents, cap_lost;
@@ -128,6 +130,7 @@ struct store {
 
 static struct cache *cache_of(struct store *s, MDB_dbi dbi);
 static void cache_reset(struct cache *c);
+static void cache_free(struct cache *c);
 static int cache_get(struct store *s, struct cache *c, uint32_t key, MDB_val *val);
 static size_t cache_bytes(const struct store *s);
 static uint32_t key32(const void *p);
@@ -370,10 +373,8 @@ void store_close(struct store *s)
 		mdb_txn_abort(s->rtxn);
 	if (s->env)
 		mdb_env_close(s->env);
-	while (s->ncaches > 0) {
-		free(s->caches[s->ncaches - 1].jkeys);
-		cache_reset(&s->caches[--s->ncaches]);
-	}
+	while (s->ncaches > 0)
+		cache_free(&s->caches[--s->ncaches]);
 	free(s->caches);
 	while (s->njviews > 0) {
 		struct jview *j = &s->jviews[--s->njviews];
@@ -1314,10 +1315,28 @@ static void cache_reset(struct cache *c)
 	for (i = 0; i < c->nblocks; i++)
 		free(c->blocks[i]);
 	free(c->blocks);
-	free(c->top);
 	c->blocks = NULL;
-	c->top = NULL;
 	c->nblocks = c->bfill = c->bytes = c->nents = 0;
+	/* the index of pages stays, emptied where it pointed (8 MiB: not
+	 * worth allocating and clearing again at every reset) */
+	for (i = 0; c->top && i < c->nused; i++)
+		c->top[c->used[i]] = NULL;
+	c->nused = 0;
+	if (c->top)
+		c->bytes = ((size_t)1 << CTOP_BITS) * sizeof *c->top;
+}
+
+/* The cache's memory, all of it. */
+static void cache_free(struct cache *c)
+{
+	cache_reset(c);
+	free(c->top);
+	free(c->used);
+	free(c->jkeys);
+	c->top = NULL;
+	c->used = NULL;
+	c->jkeys = NULL;
+	c->bytes = 0;
 }
 
 static struct centry *cache_find(const struct cache *c, uint32_t key)
@@ -1346,6 +1365,11 @@ static struct centry *cache_slot(struct cache *c, uint32_t key, int make)
 			return NULL;
 		pg = c->top[key >> 12] = (struct centry *)cache_room(c, CPAGE * sizeof *pg);
 		memset(pg, 0, CPAGE * sizeof *pg);
+		if (c->nused == c->capused) {
+			c->capused = c->capused ? 2 * c->capused : 256;
+			c->used = xrealloc(c->used, c->capused * sizeof *c->used);
+		}
+		c->used[c->nused++] = key >> 12;
 	}
 	return &pg[key & (CPAGE - 1)];
 }

@@ -1,4 +1,5 @@
 /* buf: growth, appends, formatted numbers */
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -35,6 +36,16 @@ int main(void)
 	buf_addc(&b, ' ');
 	buf_i64(&b, -7);
 	T_EQ_STR(b.p, "0 18446744073709551615 -9223372036854775808 -7");
+	{
+		static const uint32_t vs[] = {0, 7, 10, 99, 100, 4294967295u};
+		char d[16], want[16];
+		for (unsigned k = 0; k < sizeof vs / sizeof *vs; k++) {
+			int n = u32_dec(d, vs[k]);
+			d[n] = 0;
+			snprintf(want, sizeof want, "%u", vs[k]);
+			T_EQ_STR(d, want);
+		}
+	}
 	buf_reset(&b);
 	for (i = 0; i < 100000; i++)
 		buf_addc(&b, (char)('a' + i % 26));

@@ -845,8 +845,14 @@ static void test_map_max(void)
 
 static uint32_t ckey(unsigned i)
 {
-	/* dense at the bottom, then sparse up to the top of the key space */
-	return i < CK / 2 ? i * 3 : (uint32_t)(i * 2654435761u) | 0x10000u;
+	/* dense at the bottom, then sparse over a million keys, and a few up
+	 * to the top of the key space (each of those in a page of entries of
+	 * its own) */
+	if (i < CK / 2)
+		return i * 3;
+	if (i < CK - 24)
+		return 0x10000u + (uint32_t)(i * 2654435761u) % 1000000u;
+	return (uint32_t)(i * 2654435761u) | 0x80000000u;
 }
 
 static int cache_fill(void *ctx, MDB_txn *txn)
@@ -929,7 +935,7 @@ static unsigned reader_agrees_here(const char *name, int (*len)[CK], char (*val)
 	return bad;
 }
 
-static void test_cache(const char *name, const char *budget, int journal)
+static void test_cache(const char *name, const char *budget, int journal, unsigned steps)
 {
 	static char cval[CK][40], pval[CK][40];
 	static int clen[CK], plen[CK]; /* -1 absent; committed / pending */
@@ -965,7 +971,7 @@ static void test_cache(const char *name, const char *budget, int journal)
 	}
 	memcpy(plen, clen, sizeof plen);
 	memcpy(pval, cval, sizeof pval);
-	for (step = 0; step < 60000; step++) {
+	for (step = 0; step < steps; step++) {
 		unsigned op, n;
 		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
 		op = (unsigned)(rng >> 40) % 1000;
@@ -1155,10 +1161,11 @@ int main(void)
 	test_reopen_meta();
 	test_grow();
 	test_map_max();
-	test_cache("cache", "1024", 0);
-	test_cache("cache1", "1", 0); /* past the budget: emptied at commits, reads go to LMDB */
-	test_cache("cachej", "1024", 1); /* commits to a journal, folded */
-	test_cache("cachej1", "1", 1); /* … folded at every commit, for the budget */
+	test_cache("cache", "1024", 0, 60000);
+	/* past the budget: emptied at commits, reads go to LMDB */
+	test_cache("cache1", "1", 0, 60000);
+	test_cache("cachej", "1024", 1, 60000); /* commits to a journal, folded */
+	test_cache("cachej1", "1", 1, 60000); /* … folded at every commit, for the budget */
 	test_lock();
 	test_put_unique();
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
