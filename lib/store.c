@@ -72,6 +72,7 @@ struct cache {
 	char **blocks; /* pages and values, in blocks that never move */
 	size_t nblocks, bfill;
 	size_t bytes, nents, cap_lost;
+	size_t peak; /* the most entries held at a commit */
 };
 
 #define DONE_ALL ((uint64_t *)1)
@@ -121,7 +122,7 @@ struct store {
 	int ncaches;
 	size_t cache_max; /* bytes over all caches (UOPS_CACHE_MB) */
 	size_t pagesize;
-	unsigned long long cache_hits, cache_loads, folds;
+	unsigned long long cache_hits, cache_loads, folds, compacts;
 	int jnow; /* this commit appends journaled DBs' ops to their journals */
 	size_t journal_min, fold_part; /* JOURNAL_MIN, FOLD_PART (store_tune) */
 	struct jview *jviews;
@@ -131,6 +132,8 @@ struct store {
 static struct cache *cache_of(struct store *s, MDB_dbi dbi);
 static void cache_reset(struct cache *c);
 static void cache_free(struct cache *c);
+static void cache_set(struct cache *c, uint32_t key, const void *v, size_t n);
+static void done_mark(struct cache *c, uint32_t lo, uint32_t hi);
 static int cache_get(struct store *s, struct cache *c, uint32_t key, MDB_val *val);
 static size_t cache_bytes(const struct store *s);
 static uint32_t key32(const void *p);
@@ -930,19 +933,71 @@ static int fold(struct store *s, struct cache *c)
 
 /* After a commit: fold the journals that grew past their bound, and all of
  * them before the caches are emptied for memory. */
+/* Empty the cache but for the entries the journal holds (their values
+ * are in no other memory). */
+static void cache_compact(struct cache *c)
+{
+	struct buf vals = BUF_INIT;
+	size_t i, n = c->njkeys;
+	size_t *off = xmalloc((n + 1) * sizeof *off);
+	uint32_t *len = xmalloc((n + 1) * sizeof *len);
+
+	for (i = 0; i < n; i++) {
+		struct centry *e = cache_slot(c, c->jkeys[i], 0);
+		off[i] = SIZE_MAX;
+		if (e && e->p) {
+			off[i] = vals.len;
+			len[i] = e->len;
+			buf_add(&vals, e->p, e->len);
+		}
+	}
+	cache_reset(c);
+	for (i = 0; i < n; i++) {
+		struct centry *e;
+		if (off[i] != SIZE_MAX) {
+			cache_set(c, c->jkeys[i], vals.p + off[i], len[i]);
+		} else {
+			done_mark(c, c->jkeys[i], c->jkeys[i]);
+		}
+		e = cache_slot(c, c->jkeys[i], 1);
+		e->jr = 1;
+	}
+	free(off);
+	free(len);
+	buf_release(&vals);
+}
+
 static int after_commit(struct store *s)
 {
 	int over = cache_bytes(s) > s->cache_max, i, rc;
 
 	for (i = 0; i < s->ncaches; i++) {
 		struct cache *c = &s->caches[i];
-		if (c->journal && (over || c->jrecs >= (c->nents > s->journal_min ? c->nents : s->journal_min)) &&
+		if (c->nents > c->peak)
+			c->peak = c->nents;
+		/* as many records as keys the cache has held */
+		if (c->journal && c->jrecs >= (c->peak > s->journal_min ? c->peak : s->journal_min) &&
 		    (rc = fold(s, c)))
 			return rc;
 	}
-	if (over)
-		for (i = 0; i < s->ncaches; i++)
+	if (!over)
+		return 0;
+	/* past the budget: keep what the journals hold, unless that alone
+	 * takes half the budget (then fold it) */
+	for (i = 0; i < s->ncaches; i++) {
+		struct cache *c = &s->caches[i];
+		if (c->journal && c->jrecs) {
+			cache_compact(c);
+			s->compacts++;
+		} else
+			cache_reset(c);
+	}
+	if (cache_bytes(s) > s->cache_max / 2)
+		for (i = 0; i < s->ncaches; i++) {
+			if ((rc = fold(s, &s->caches[i])))
+				return rc;
 			cache_reset(&s->caches[i]);
+		}
 	return 0;
 }
 
@@ -2069,6 +2124,7 @@ void store_stats(const struct store *s, struct store_stats *st)
 	st->cache_hits = s->cache_hits;
 	st->cache_loads = s->cache_loads;
 	st->folds = s->folds;
+	st->compacts = s->compacts;
 	st->mapsize = s->mapsize;
 }
 

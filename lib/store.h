@@ -153,9 +153,10 @@ int store_cache(struct store *s, MDB_dbi dbi);
  * place would rewrite every leaf page a batch touches, most of a DB of
  * small records spread over many keys. The cache answers from the newer
  * values; the journal is folded into the DB, in key order and in one
- * transaction, when it holds as many records as the cache holds keys (and
- * at least 262,144), before the cache is emptied for memory, before a range
- * delete or store_bulk, on store_fold, and at open when a writer stopped
+ * transaction, when it holds as many records as the cache has held keys
+ * (and at least 262,144), when the values it holds would take half of
+ * UOPS_CACHE_MB (past the budget, the cache is emptied but for them),
+ * before a range delete or store_bulk, on store_fold, and at open when a writer stopped
  * before folding it (it is committed with the batches, so nothing is lost).
  * On a read-only store, store_get and store_scan read the DB and the
  * journal of their snapshot together. With caching off (UOPS_CACHE_MB=0)
@@ -190,7 +191,7 @@ void store_scan_close(struct store_scan *it);
 
 /* Counters for -v. */
 struct store_stats {
-	unsigned long long commits, ops, grows, cache_hits, cache_loads, folds;
+	unsigned long long commits, ops, grows, cache_hits, cache_loads, folds, compacts;
 	size_t mapsize;
 };
 void store_stats(const struct store *s, struct store_stats *st);
