@@ -1104,7 +1104,7 @@ static void emit_segment(struct seg *g, uint32_t oneid, const struct segdef *s, 
 	filter_emit(&g->f, g->line.p + at, k, g->line.p, g->line.len);
 }
 
-/* The first day one of the person's segments can change with time alone
+/* The first day on which one of the person's segments changes with time alone
  * (a day number), or NO_DUE. */
 static uint32_t next_due(struct seg *g, const struct cond_env *e)
 {
@@ -1115,7 +1115,7 @@ static uint32_t next_due(struct seg *g, const struct cond_env *e)
 		int64_t d;
 		if (!g->segs[i].timed)
 			continue;
-		d = cond_next_day(g->segs[i].when, e);
+		d = cond_next_flip(g->segs[i].when, e);
 		if (d < due)
 			due = d;
 	}

@@ -33,6 +33,7 @@ struct cexpr {
 
 struct cond {
 	int t, val, op;
+	int timed;      /* the answer may change with the clock alone */
 	unsigned leaf;  /* cond_number_leaves: 1 + the leaf's number, or 0 */
 	struct cond **kids;
 	unsigned nk;
@@ -589,7 +590,22 @@ static struct cond *cnew(int t)
 	return x;
 }
 
+static struct cond *compile_node(struct conf *c, unsigned tok, struct cond_scope *sc);
+
 struct cond *cond_compile(struct conf *c, unsigned tok, struct cond_scope *sc)
+{
+	int outer = sc->timed;
+	struct cond *x;
+
+	sc->timed = 0;
+	x = compile_node(c, tok, sc);
+	if (x)
+		x->timed = sc->timed;
+	sc->timed |= outer;
+	return x;
+}
+
+static struct cond *compile_node(struct conf *c, unsigned tok, struct cond_scope *sc)
 {
 	const struct json_doc *d = &c->doc;
 	const struct json_tok *t = &d->t[tok];
@@ -1144,6 +1160,172 @@ int64_t cond_next_day(const struct cond *x, const struct cond_env *e)
 	default:
 		return NEVER;
 	}
+}
+
+/* ---- the day a condition's answer changes ---- */
+
+struct days {
+	int64_t *d;
+	size_t n, cap;
+	int opaque; /* a part that may change any day */
+	int64_t local[64];
+};
+
+static void days_add(struct days *s, int64_t d, int64_t today)
+{
+	if (d <= today || d == NEVER)
+		return;
+	if (s->n == s->cap) {
+		int64_t *d = xmalloc(2 * s->cap * sizeof *d);
+		memcpy(d, s->d, s->n * sizeof *d);
+		if (s->d != s->local)
+			free(s->d);
+		s->d = d;
+		s->cap *= 2;
+	}
+	s->d[s->n++] = d;
+}
+
+/* Every day on which a windowed aggregate x reads loses one of its days. */
+static void cexpr_days(const struct cexpr *x, const struct cond_env *e, int64_t today, struct days *s)
+{
+	const struct agg_spec *sp;
+	const struct aggval *a;
+	unsigned i;
+
+	switch (x->t) {
+	case X_AGG:
+	case X_MEDIAN_GAP:
+	case X_NEXT_DATE:
+		sp = &e->L->specs[x->idx];
+		if (!sp->window || x->idx >= e->p->naggs)
+			return;
+		a = &e->p->aggs[x->idx];
+		for (i = 0; i < a->nb; i++)
+			days_add(s, (int64_t)a->b[i].day + sp->window, today);
+		return;
+	case X_DAYS_FIRST:
+	case X_DAYS_LAST:
+	case X_DAYS_AGG:
+	case X_JQ:
+		s->opaque = 1;
+		return;
+	case X_ARITH:
+		cexpr_days(x->a, e, today, s);
+		cexpr_days(x->b, e, today, s);
+		return;
+	default:
+		return;
+	}
+}
+
+/* The days on which a part of x may change: a superset, sorted later. */
+static void cond_days(const struct cond *x, const struct cond_env *e, int64_t today, struct days *s)
+{
+	unsigned i;
+
+	if (!x->timed)
+		return;
+	switch (x->t) {
+	case C_AND:
+	case C_OR:
+		/* a part that time cannot change and that decides the answer
+		 * on its own (false under and, true under or) holds it */
+		for (i = 0; i < x->nk; i++)
+			if (!x->kids[i]->timed && cond_eval(x->kids[i], e) == (x->t == C_OR))
+				return;
+		for (i = 0; i < x->nk; i++)
+			cond_days(x->kids[i], e, today, s);
+		return;
+	case C_NOT:
+		cond_days(x->kids[0], e, today, s);
+		return;
+	case C_JQ:
+		s->opaque = 1;
+		return;
+	case C_CMP:
+	case C_TRUTHY:
+		if (is_days(x->x) && x->t == C_CMP && x->op == OP_EXISTS)
+			return; /* there is a day to count from, or not: events decide */
+		if (is_days(x->x) && x->t == C_CMP) {
+			/* days_since grows by one a day: against constants, the
+			 * answer may change where the count meets one of them (or
+			 * the day after); against anything else, any day */
+			struct cval v;
+			int plain = 1;
+			for (i = 0; i < x->nrhs; i++)
+				plain &= x->rhs[i]->t == X_LIT;
+			if (!plain) {
+				s->opaque = 1;
+				return;
+			}
+			cexpr_eval(x->x, e, &v);
+			if (v.k != CV_NUM)
+				return; /* no anchor: only an event gives one */
+			for (i = 0; i < x->nrhs; i++) {
+				double k = x->rhs[i]->lit.num;
+				int64_t f;
+				if (x->rhs[i]->lit.k != CV_NUM || !(k - v.num < 1e15 && k - v.num > -1e15))
+					continue;
+				f = (int64_t)floor(k - v.num);
+				days_add(s, today + f, today);
+				days_add(s, today + f + 1, today);
+			}
+			return;
+		}
+		if (x->x)
+			cexpr_days(x->x, e, today, s);
+		for (i = 0; i < x->nrhs; i++)
+			cexpr_days(x->rhs[i], e, today, s);
+		return;
+	default:
+		return;
+	}
+}
+
+int64_t cond_next_flip(const struct cond *x, const struct cond_env *e)
+{
+	struct days s;
+	struct cond_env at;
+	int64_t today = day_num(e->clock), best = NEVER;
+	size_t i;
+	int now;
+
+	s.d = s.local;
+	s.n = 0;
+	s.cap = sizeof s.local / sizeof *s.local;
+	s.opaque = 0;
+	cond_days(x, e, today, &s);
+	if (s.opaque) {
+		if (s.d != s.local)
+			free(s.d);
+		return cond_next_day(x, e);
+	}
+	for (i = 1; i < s.n; i++) { /* few: insertion */
+		int64_t v = s.d[i];
+		size_t j = i;
+		while (j && s.d[j - 1] > v) {
+			s.d[j] = s.d[j - 1];
+			j--;
+		}
+		s.d[j] = v;
+	}
+	now = cond_eval(x, e);
+	at = *e;
+	at.memo_state = NULL; /* the memo holds values at e->clock */
+	at.memo = NULL;
+	for (i = 0; i < s.n; i++) {
+		if (i && s.d[i] == s.d[i - 1])
+			continue;
+		at.clock = s.d[i] * DAY_MS;
+		if (cond_eval(x, &at) != now) {
+			best = s.d[i];
+			break;
+		}
+	}
+	if (s.d != s.local)
+		free(s.d);
+	return best;
 }
 
 /* ---- identities and walks ---- */

@@ -144,6 +144,15 @@ int64_t cond_days_between(int64_t a, int64_t b);
  * on which nothing changes, never a day later than a change.
  */
 int64_t cond_next_day(const struct cond *x, const struct cond_env *e);
+/*
+ * The first day after day(e->clock) at whose start x's answer differs from
+ * its answer at e->clock, with time alone passing, or INT64_MAX: each day
+ * on which a part of x may change (as cond_next_day finds them) is tried
+ * in turn. Where a part may change any day (days_since in a formula, jq)
+ * it is cond_next_day. Segment references keep their answer at e->clock,
+ * so the caller takes the earliest of this and the referred segments' own.
+ */
+int64_t cond_next_flip(const struct cond *x, const struct cond_env *e);
 
 /* A canonical text of a value (two values with one text are the same
  * value), appended to out. Aggregates are named by their canonical spec,

@@ -173,6 +173,10 @@ static const struct {
 	/* active in 7 days and no order in 30 days */
 	{"{\"and\": [{\"count\": {\"within\": \"7d\"}, \"gte\": 1}, {\"count\": {\"event\": \"order_paid\", \"within\": \"30d\"}, \"eq\": 0}]}", "2026-04-10", 0},
 	{"{\"and\": [{\"count\": {\"within\": \"7d\"}, \"gte\": 1}, {\"count\": {\"event\": \"order_paid\", \"within\": \"30d\"}, \"eq\": 0}]}", "2026-05-05", 0},
+	/* a part time cannot change beside one it can */
+	{"{\"and\": [{\"trait\": \"gender\", \"eq\": \"m\"}, {\"count\": {\"event\": \"order_paid\", \"within\": \"7d\"}, \"gte\": 1}]}", "2026-04-10", 1},
+	{"{\"or\": [{\"trait\": \"gender\", \"eq\": \"f\"}, {\"count\": {\"event\": \"order_paid\", \"within\": \"7d\"}, \"eq\": 0}]}", "2026-04-10", 0},
+	{"{\"and\": [{\"trait\": \"gender\", \"eq\": \"f\"}, {\"count\": {\"event\": \"order_paid\", \"within\": \"7d\"}, \"gte\": 1}]}", "2026-04-10", 0},
 	/* days_since in whole UTC days */
 	{"{\"days_since\": \"first_seen\", \"eq\": 40}", "2026-04-10T00:00:00Z", 1},
 	{"{\"days_since\": \"last_seen\", \"eq\": 4}", "2026-04-10T23:00:00Z", 1},
@@ -330,6 +334,24 @@ int main(void)
 			if (cond_eval(cs[k], &e) != rows[k].want) {
 				fprintf(stderr, "row %u: changes on day %lld, before its next day %lld\n", k,
 					(long long)(d - today), (long long)(nd - today));
+				T_OK(0);
+				break;
+			}
+		}
+		/* cond_next_flip: the answer holds every day before the day it
+		 * names and differs on that day; with none, it holds for good */
+		e.clock = at(rows[k].at);
+		nd = cond_next_flip(cs[k], &e);
+		T_OK(nd > today);
+		for (d = today + 1; d <= today + 400 && d <= nd; d++) {
+			int now;
+			e.clock = d * DAY_MS;
+			now = cond_eval(cs[k], &e);
+			/* jq may change any day: tomorrow is named, a change or not */
+			if ((d < nd) != (now == rows[k].want) && !(d == nd && strstr(rows[k].cond, "\"jq\""))) {
+				fprintf(stderr, "row %u: %s on day +%lld; cond_next_flip named +%lld\n", k,
+					now == rows[k].want ? "no change" : "a change", (long long)(d - today),
+					(long long)(nd - today));
 				T_OK(0);
 				break;
 			}
