@@ -2250,6 +2250,7 @@ static int run_filter(struct seg *g)
 		fprintf(stderr, "%s: %llu events, %llu tag changes, %llu merges, %llu ticks, "
 			"%llu deadlines fired, %llu enter/exit\n", cli_prog, g->events, g->tagrecs, g->merges,
 			g->ticks, g->fired_people, g->flips);
+		store_print(g->st);
 	}
 	return rc;
 }

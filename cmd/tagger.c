@@ -698,66 +698,116 @@ static int64_t day_of(int64_t t)
 	return t >= 0 ? t / DAY_MS : -((-t + DAY_MS - 1) / DAY_MS);
 }
 
+/* A part of a sweep: up to SWEEP_PART profiles (or --batch) from `from`
+ * on, written in place in one transaction, in key order. */
+#define SWEEP_PART 131072
+
+struct sweep_part {
+	struct tagger *g;
+	int64_t clock;
+	int all;
+	unsigned long long part; /* profiles a part reads */
+	unsigned char from[4]; /* the first key, or (after the first part) the last done */
+	int first;
+	int more;              /* stopped before the end */
+	unsigned long long n;  /* profiles read */
+	int rc;
+};
+
+static int sweep_fill(void *ctx, MDB_txn *txn)
+{
+	struct sweep_part *sp = ctx;
+	struct tagger *g = sp->g;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned char last[4];
+	unsigned long long n = 0;
+	int r, more = 0, rc;
+
+	sp->rc = 0;
+	memcpy(last, sp->from, 4);
+	if ((r = mdb_cursor_open(txn, g->profiles, &cur)))
+		return r;
+	k.mv_data = sp->from;
+	k.mv_size = 4;
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); r == 0;
+	     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		MDB_val nv;
+		if (k.mv_size != 4)
+			continue;
+		if (!sp->first && !memcmp(k.mv_data, sp->from, 4))
+			continue;
+		if (n == sp->part) {
+			more = 1;
+			break;
+		}
+		memcpy(last, k.mv_data, 4);
+		g->p.oneid = store_get_be32(k.mv_data);
+		if (profile_decode(&g->p, &g->L, v.mv_data, v.mv_size))
+			continue;
+		n++;
+		buf_reset(&g->cause);
+		buf_adds(&g->cause, "sweep:");
+		buf_i64(&g->cause, sp->clock);
+		buf_addc(&g->cause, ':');
+		buf_u64(&g->cause, g->p.oneid);
+		if (!evaluate(g, &g->p, sp->clock, !sp->all))
+			continue;
+		profile_prune(&g->p, &g->L, g->clock);
+		profile_encode(&g->p, &g->L, &g->rec);
+		nv.mv_data = g->rec.p;
+		nv.mv_size = g->rec.len;
+		k.mv_data = last; /* not the page's copy, which the put may move */
+		if ((r = mdb_cursor_put(cur, &k, &nv, MDB_CURRENT)))
+			break;
+		if (g->f.fatal)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (r == MDB_NOTFOUND)
+		r = 0;
+	if (r)
+		return r;
+	if (g->f.fatal)
+		return -1;
+	/* what this part emitted goes out before it commits (a part run again
+	 * for a grown map emits its records again: the same event_ids) */
+	if ((rc = ep_out_flush(&g->f.out))) {
+		sp->rc = rc;
+		return -1;
+	}
+	sp->n = n;
+	sp->more = more;
+	memcpy(sp->from, last, 4);
+	return 0;
+}
+
 /* Re-evaluate every profile's tags at clock (timed ones only, unless all),
- * writing the changed profiles and a $tag per change. */
+ * writing the changed profiles in place, part by part, and a $tag per
+ * change. A sweep cut short is run again whole: the parts done have
+ * nothing left to change. */
 static int sweep(struct tagger *g, int64_t clock, int all)
 {
-	unsigned char from[4] = {0, 0, 0, 0};
-	int rc = 0, first = 1;
-	unsigned long long n = 0;
+	struct sweep_part sp;
+	int rc;
 
 	if ((rc = filter_commit_mid(&g->f)) || (rc = store_fold(g->st)))
 		return rc;
-	for (;;) {
-		MDB_txn *txn = store_read_txn(g->st);
-		MDB_cursor *cur;
-		MDB_val k, v;
-		int r, more = 0;
-
-		if (!txn || mdb_cursor_open(txn, g->profiles, &cur))
-			return EXIT_IO;
-		k.mv_data = from;
-		k.mv_size = 4;
-		for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); r == 0;
-		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			uint32_t oneid;
-			if (k.mv_size != 4)
-				continue;
-			oneid = store_get_be32(k.mv_data);
-			if (!first && !memcmp(k.mv_data, from, 4))
-				continue;
-			g->p.oneid = oneid;
-			if (profile_decode(&g->p, &g->L, v.mv_data, v.mv_size))
-				continue;
-			n++;
-			buf_reset(&g->cause);
-			buf_printf(&g->cause, "sweep:%lld:%u", (long long)clock, oneid);
-			if (evaluate(g, &g->p, clock, !all))
-				save_profile(g, &g->p);
-			if (g->f.fatal) {
-				mdb_cursor_close(cur);
-				return g->f.fatal;
-			}
-			/* in key order a smaller batch writes as few pages */
-			if ((long)store_pending(g->st) >= (g->batch < 32768 ? g->batch : 32768)) {
-				memcpy(from, k.mv_data, 4);
-				more = 1;
-				break;
-			}
-		}
-		mdb_cursor_close(cur);
-		first = 0;
-		if (r != 0 && r != MDB_NOTFOUND) {
-			cli_err("cannot read tagger.profiles: %s", mdb_strerror(r));
-			return EXIT_IO;
-		}
-		if ((rc = filter_commit_mid(&g->f)))
-			return rc;
-		if (!more)
-			break;
-	}
+	memset(&sp, 0, sizeof sp);
+	sp.g = g;
+	sp.clock = clock;
+	sp.all = all;
+	sp.part = g->batch > 0 && g->batch < SWEEP_PART ? (unsigned long long)g->batch : SWEEP_PART;
+	sp.first = 1;
+	do {
+		sp.more = 0;
+		sp.n = 0;
+		if ((rc = store_bulk(g->st, sweep_fill, &sp)))
+			return sp.rc ? sp.rc : g->f.fatal ? g->f.fatal : rc;
+		sp.first = 0;
+		g->swept += sp.n;
+	} while (sp.more);
 	g->sweeps++;
-	g->swept += n;
 	g->swept_day = day_of(clock);
 	return filter_commit_mid(&g->f);
 }
@@ -924,6 +974,7 @@ static int run_filter(struct tagger *g)
 		fprintf(stderr, "%s: %llu events, %llu merges, %llu ticks, %llu sweeps over %llu profiles, "
 			"%llu tag changes\n", cli_prog, g->events, g->merges, g->ticks, g->sweeps, g->swept,
 			g->tagged);
+		store_print(g->st);
 	}
 	return rc;
 }

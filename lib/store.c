@@ -17,7 +17,7 @@
 #define MAX_DBS 64
 #define MAP_START (64ull << 20)
 #define MAP_MAX_DEFAULT (1ull << 40)
-#define CACHE_MB_DEFAULT 1024
+#define CACHE_MB_DEFAULT 1024 /* at least; an eighth of the memory where more */
 
 enum { OP_PUT, OP_DEL, OP_DEL_BELOW, OP_CLEAR };
 #define RANGE_OP(k) ((k) == OP_DEL_BELOW || (k) == OP_CLEAR)
@@ -207,6 +207,49 @@ static int env_code(int rc)
  * its DBs. The lock is <dir>/<owner>.lock (flock: released when the process
  * ends, however it ends); it holds the writer's pid for the error message.
  */
+/* The memory this process may use: the machine's, or less under a
+ * cgroup (v2 memory.max, v1 memory.limit_in_bytes) that says so. */
+static uint64_t memory_limit(void)
+{
+	static const char *const files[] = {
+		"/sys/fs/cgroup/memory.max",
+		"/sys/fs/cgroup/memory/memory.limit_in_bytes",
+	};
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	uint64_t mem = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : 0;
+	size_t i;
+
+	for (i = 0; i < sizeof files / sizeof *files; i++) {
+		char line[64];
+		FILE *f = fopen(files[i], "r");
+		unsigned long long v;
+		char *end;
+		if (!f)
+			continue;
+		if (fgets(line, sizeof line, f)) {
+			errno = 0;
+			v = strtoull(line, &end, 10);
+			if (!errno && end != line && v && (!mem || v < mem))
+				mem = v;
+		}
+		fclose(f);
+	}
+	return mem;
+}
+
+/* The cache budget when UOPS_CACHE_MB is not set: an eighth of the memory
+ * this process may use, and at least CACHE_MB_DEFAULT. */
+static size_t cache_default(void)
+{
+	uint64_t eighth = memory_limit() / 8, least = (uint64_t)CACHE_MB_DEFAULT << 20;
+
+	if (eighth < least)
+		eighth = least;
+	if (eighth > SIZE_MAX / 2)
+		eighth = SIZE_MAX / 2;
+	return (size_t)eighth;
+}
+
 static int writer_lock(struct store *s)
 {
 	char path[4096], pid[32];
@@ -259,7 +302,7 @@ struct store *store_open(const char *dir, const char *owner, unsigned flags,
 	s->mapmax = max && *max ? strtoull(max, NULL, 10) : MAP_MAX_DEFAULT;
 	{
 		const char *mb = getenv("UOPS_CACHE_MB");
-		s->cache_max = (mb && *mb ? (size_t)strtoull(mb, NULL, 10) : CACHE_MB_DEFAULT) << 20;
+		s->cache_max = mb && *mb ? (size_t)strtoull(mb, NULL, 10) << 20 : cache_default();
 	}
 	s->pagesize = (size_t)sysconf(_SC_PAGESIZE);
 	s->journal_min = JOURNAL_MIN;
@@ -789,6 +832,10 @@ static int run_txn(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *
 			return EXIT_IO;
 		}
 		rc = fill(ctx, txn);
+		if (rc == -1) { /* fill's own failure, reported */
+			mdb_txn_abort(txn);
+			return EXIT_IO;
+		}
 		if (!rc) {
 			rc = mdb_txn_commit(txn);
 			txn = NULL;
@@ -2126,6 +2173,13 @@ void store_stats(const struct store *s, struct store_stats *st)
 	st->folds = s->folds;
 	st->compacts = s->compacts;
 	st->mapsize = s->mapsize;
+	st->cache_max = s->cache_max;
+}
+
+void store_print(const struct store *s)
+{
+	fprintf(stderr, "%s: store: %llu commits, %llu journal folds, %llu cache compactions, "
+		"cache budget %zu MB\n", cli_prog, s->commits, s->folds, s->compacts, s->cache_max >> 20);
 }
 
 void store_tune(struct store *s, size_t journal_min, size_t fold_part)

@@ -106,7 +106,9 @@ void store_clear(struct store *s, MDB_dbi dbi);
  * Write in bulk: fill(ctx, txn) puts straight into one write transaction
  * (cursor appends of sorted keys), which is committed. When the map is full
  * the transaction is dropped, the map grown and fill called again, so fill
- * must be repeatable. Returns 0 or 74. The queued batch is not touched.
+ * must be repeatable. fill returns 0, an LMDB error, or -1 for a failure of
+ * its own that it has reported (the transaction is dropped). Returns 0 or
+ * 74. The queued batch is not touched.
  */
 int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx);
 
@@ -193,8 +195,11 @@ void store_scan_close(struct store_scan *it);
 struct store_stats {
 	unsigned long long commits, ops, grows, cache_hits, cache_loads, folds, compacts;
 	size_t mapsize;
+	size_t cache_max; /* the cache budget in bytes (UOPS_CACHE_MB) */
 };
 void store_stats(const struct store *s, struct store_stats *st);
+/* Print the stats on stderr, one line (for -v). */
+void store_print(const struct store *s);
 
 /* Big-endian encodings for keys that sort as numbers. */
 static inline void store_be64(unsigned char *p, uint64_t v)

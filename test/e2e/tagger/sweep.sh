@@ -9,7 +9,15 @@ cat > "$T/ev" <<'X'
 {"type":"$tick","ts":"2026-01-31T00:00:00.000Z"}
 X
 tagger --db "$T/db" "$T/ev" | grep -v '"ts":"2026-01-0' ; echo "exit $?"
-tagger --db "$T/db" sweep --at 2026-02-04T00:00:00Z; echo "sweep: $?"
+cp -r "$T/db" "$T/db1"
+tagger --db "$T/db" sweep --at 2026-02-04T00:00:00Z > "$T/s0"; rc=$?; cat "$T/s0"; echo "sweep: $rc"
+# a sweep goes in parts (of --batch profiles at most): parts of one profile
+# give the same records and the same profiles
+tagger --db "$T/db1" --batch 1 sweep --at 2026-02-04T00:00:00Z > "$T/s1"; echo "in parts of one: $?"
+cmp "$T/s0" "$T/s1" && echo "the same records"
+mdb_dump -s tagger.profiles "$T/db" > "$T/p0"
+mdb_dump -s tagger.profiles "$T/db1" > "$T/p1"
+cmp "$T/p0" "$T/p1" && echo "the same profiles"
 tagger --db "$T/db" sweep --at 2026-02-04T00:00:00Z; echo "again, nothing changes: $?"
 tagger --db "$T/db" sweep --at 2026-06-01T00:00:00Z | grep -c lifecycle
 tagger --db "$T/db" sweep --at 2026-01-01; echo "back in time: $?"
