@@ -938,7 +938,9 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 			q->merged_into = survivor;
 			touch(g, q);
 			count_keys(g, q);
-			buf_printf(&g->mergebuf, "%s%u", j ? "," : "", sorted[j]);
+			if (j)
+				buf_addc(&g->mergebuf, ',');
+			buf_u64(&g->mergebuf, sorted[j]);
 			g->merges++;
 		}
 		count_keys(g, s);
@@ -951,15 +953,21 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 		buf_reset(&g->rec);
 		buf_adds(&g->rec, "{\"event_id\":");
 		json_write_str(&g->rec, eid, eidn);
-		buf_printf(&g->rec, ",\"ts\":\"%s\",\"ids\":[", ts);
+		buf_adds(&g->rec, ",\"ts\":\"");
+		buf_adds(&g->rec, ts);
+		buf_adds(&g->rec, "\",\"ids\":[");
 		for (i = 0; i < g->nev; i++) {
 			if (i)
 				buf_addc(&g->rec, ',');
 			json_write_str(&g->rec, g->ev[i].key, g->ev[i].klen);
 		}
-		buf_printf(&g->rec, "],\"oneid\":%u", survivor);
-		if (g->mergebuf.len)
-			buf_printf(&g->rec, ",\"merged\":[%s]", g->mergebuf.p);
+		buf_adds(&g->rec, "],\"oneid\":");
+		buf_u64(&g->rec, survivor);
+		if (g->mergebuf.len) {
+			buf_adds(&g->rec, ",\"merged\":[");
+			buf_add(&g->rec, g->mergebuf.p, g->mergebuf.len);
+			buf_addc(&g->rec, ']');
+		}
 		buf_addc(&g->rec, '}');
 		store_be64(key, g->next_seq++);
 		store_put(g->st, g->logdb, key, 8, g->rec.p, g->rec.len);
@@ -1121,8 +1129,10 @@ static void process(struct idm *g, const char *s, size_t n)
 			json_write_tok(d, i + 1, &g->line);
 		}
 	}
-	buf_printf(&g->line, ",\"oneid\":%u}", oneid);
-	klen = snprintf(okey, sizeof okey, "%u", oneid);
+	klen = u32_dec(okey, oneid);
+	buf_adds(&g->line, ",\"oneid\":");
+	buf_add(&g->line, okey, (size_t)klen);
+	buf_addc(&g->line, '}');
 	g->f.oc.passed++;
 	if (filter_emit(&g->f, okey, (size_t)klen, g->line.p, g->line.len))
 		return;
@@ -1130,8 +1140,15 @@ static void process(struct idm *g, const char *s, size_t n)
 		buf_reset(&g->line);
 		buf_adds(&g->line, "{\"type\":\"$merge\",\"event_id\":\"merge:");
 		buf_add(&g->line, d->s + d->t[t_id].off, d->t[t_id].len);
-		buf_printf(&g->line, "\",\"ts\":\"%s\",\"oneid\":%u,\"merged\":[%s],\"by\":\"%s\"}", ts,
-			   oneid, g->mergebuf.p, by ? by : "");
+		buf_adds(&g->line, "\",\"ts\":\"");
+		buf_adds(&g->line, ts);
+		buf_adds(&g->line, "\",\"oneid\":");
+		buf_add(&g->line, okey, (size_t)klen);
+		buf_adds(&g->line, ",\"merged\":[");
+		buf_add(&g->line, g->mergebuf.p, g->mergebuf.len);
+		buf_adds(&g->line, "],\"by\":\"");
+		buf_adds(&g->line, by ? by : "");
+		buf_adds(&g->line, "\"}");
 		filter_emit(&g->f, okey, (size_t)klen, g->line.p, g->line.len);
 	}
 }

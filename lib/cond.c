@@ -96,12 +96,24 @@ void cval_write(const struct cval *v, struct buf *out)
 	switch (v->k) {
 	case CV_NUM: {
 		double d = v->num;
-		if (d == floor(d) && fabs(d) < 9e15)
+		double c = d * 100;
+		if (d == floor(d) && fabs(d) < 9e15) {
 			buf_i64(out, (int64_t)d);
-		else if (!isfinite(d))
+		} else if (!isfinite(d)) {
 			buf_adds(out, "null");
-		else
+		} else if (fabs(d) < 1e7 && (c = nearbyint(c), c / 100 == d)) {
+			/* hundredths (amounts): what %.10g prints, without printf */
+			int64_t h = (int64_t)c, a = h < 0 ? -h : h;
+			if (h < 0)
+				buf_addc(out, '-');
+			buf_i64(out, a / 100);
+			buf_addc(out, '.');
+			buf_addc(out, (char)('0' + a % 100 / 10));
+			if (a % 10)
+				buf_addc(out, (char)('0' + a % 10));
+		} else {
 			buf_printf(out, "%.10g", d);
+		}
 		break;
 	}
 	case CV_BOOL:

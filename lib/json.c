@@ -4,6 +4,10 @@
 
 #include "norm.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 struct parser {
 	struct json_doc *d;
 	const unsigned char *s, *p, *end;
@@ -125,6 +129,25 @@ static int parse_string(struct parser *ps, uint32_t ti)
 	int esc = 0;
 
 	for (;;) {
+#ifdef __SSE2__
+		/* 16 plain bytes at a time: no quote, backslash, control or
+		 * non-ASCII byte (signed, those last two are below 0x20) */
+		{
+			const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+				      sp = _mm_set1_epi8(0x20);
+			while (end - p >= 16) {
+				__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+				__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
+							 _mm_cmplt_epi8(x, sp));
+				int bits = _mm_movemask_epi8(m);
+				if (bits) {
+					p += __builtin_ctz((unsigned)bits);
+					break;
+				}
+				p += 16;
+			}
+		}
+#endif
 		while (p < end && !(cls[*p] & 1))
 			p++;
 		if (p >= end)
@@ -468,7 +491,9 @@ uint32_t json_get(const struct json_doc *d, uint32_t obj, const char *key,
 		return 0;
 	i = obj + 1;
 	for (k = 0; k < d->t[obj].size; k++) {
-		if (json_str_eq(d, i, key, n))
+		const struct json_tok *t = &d->t[i];
+		/* a key without escapes is its bytes: compare lengths first */
+		if (!t->esc ? t->len == n && !memcmp(d->s + t->off, key, n) : json_str_eq(d, i, key, n))
 			return i + 1;
 		i = d->t[i + 1].next;
 	}

@@ -92,7 +92,7 @@ struct jview {
 /* journal records: kind ('p' put, 'd' delete), the 4-byte key, the value */
 #define JHEAD 5
 #define JOURNAL_MIN (1u << 18) /* fold once this many records, or more */
-#define FOLD_PART 65536 /* keys per folding transaction, to bound its dirty pages */
+#define FOLD_PART 16384 /* keys per folding transaction, to bound its dirty pages */
 
 struct store {
 	MDB_env *env;
@@ -950,6 +950,37 @@ static int u32_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sort n keys: two passes of 16 bits (LSD radix), or qsort when few. */
+static void sort_u32(uint32_t *a, size_t n)
+{
+	uint32_t *tmp;
+	size_t *cnt, i, sum;
+	int pass;
+
+	if (n < 4096) {
+		qsort(a, n, sizeof *a, u32_cmp);
+		return;
+	}
+	tmp = xmalloc(n * sizeof *tmp);
+	cnt = xmalloc(65536 * sizeof *cnt);
+	for (pass = 0; pass < 2; pass++) {
+		uint32_t *src = pass ? tmp : a, *dst = pass ? a : tmp;
+		int sh = 16 * pass;
+		memset(cnt, 0, 65536 * sizeof *cnt);
+		for (i = 0; i < n; i++)
+			cnt[src[i] >> sh & 0xffff]++;
+		for (i = 0, sum = 0; i < 65536; i++) {
+			size_t c = cnt[i];
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[src[i] >> sh & 0xffff]++] = src[i];
+	}
+	free(cnt);
+	free(tmp);
+}
+
 static int fold(struct store *s, struct cache *c)
 {
 	struct fold f = {s, c, 0, 0, 0};
@@ -960,7 +991,7 @@ static int fold(struct store *s, struct cache *c)
 		return 0;
 	/* in key order: each leaf page is written once */
 	if (c->njkeys > 1)
-		qsort(c->jkeys, c->njkeys, sizeof *c->jkeys, u32_cmp);
+		sort_u32(c->jkeys, c->njkeys);
 	while (!f.done) {
 		/* a map grown mid-part runs the part again from its start */
 		if ((rc = run_txn(s, fold_fill, &f)))

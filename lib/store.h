@@ -24,6 +24,7 @@
 #define UOPS_STORE_H
 
 #include <lmdb.h>
+#include <string.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -204,28 +205,50 @@ void store_print(const struct store *s);
 /* Big-endian encodings for keys that sort as numbers. */
 static inline void store_be64(unsigned char *p, uint64_t v)
 {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+	memcpy(p, &v, 8);
+#else
 	int i;
 	for (i = 7; i >= 0; i--, v >>= 8)
 		p[i] = (unsigned char)v;
+#endif
 }
 static inline uint64_t store_get_be64(const unsigned char *p)
 {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return __builtin_bswap64(v);
+#else
 	uint64_t v = 0;
 	int i;
 	for (i = 0; i < 8; i++)
 		v = v << 8 | p[i];
 	return v;
+#endif
 }
 static inline uint32_t store_get_be32(const unsigned char *p)
 {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return __builtin_bswap32(v);
+#else
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+#endif
 }
 static inline void store_be32(unsigned char *p, uint32_t v)
 {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap32(v);
+	memcpy(p, &v, 4);
+#else
 	p[0] = (unsigned char)(v >> 24);
 	p[1] = (unsigned char)(v >> 16);
 	p[2] = (unsigned char)(v >> 8);
 	p[3] = (unsigned char)v;
+#endif
 }
 
 #endif

@@ -5,6 +5,8 @@
  * events: encode/decode round trips, and a merge of two halves equals the
  * whole, in either order.
  */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -231,6 +233,61 @@ static void apply_events(struct profile *p, unsigned from, unsigned to)
 	json_doc_release(&d);
 }
 
+/* cval_write prints numbers as %.10g does (whole numbers in full), with
+ * or without printf */
+static void test_number_text(void)
+{
+	static const struct {
+		double d;
+		const char *want;
+	} fixed[] = {
+		{123.45, "123.45"}, {0.1, "0.1"}, {-0.05, "-0.05"}, {1234567.89, "1234567.89"},
+		{9999999.99, "9999999.99"}, {-9999999.99, "-9999999.99"}, {0.125, "0.125"},
+		{1e-5, "1e-05"}, {12345678.9, "12345678.9"}, {3, "3"}, {-0.0, "0"}, {2.5, "2.5"},
+	};
+	struct buf b = BUF_INIT;
+	uint64_t r = 88172645463325252ull;
+	char ref[64];
+	unsigned i, bad = 0;
+
+	for (i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+		struct cval v = {0};
+		v.k = CV_NUM;
+		v.num = fixed[i].d;
+		buf_reset(&b);
+		cval_write(&v, &b);
+		T_EQ_INT((int)b.len, (int)strlen(fixed[i].want));
+		T_OK(!memcmp(b.p, fixed[i].want, b.len));
+	}
+	for (i = 0; i < 300000; i++) {
+		struct cval v = {0};
+		double d;
+		int64_t c;
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		c = (int64_t)(r % 4000000001ull) - 2000000000;
+		switch (i % 4) {
+		case 0: d = (double)c / 100; break;
+		case 1: d = (double)(c % 100000) / 100; break;
+		case 2: d = (double)c / 1000; break;
+		default: d = (double)(r >> 11) / 9007199254740992.0 * pow(10, (double)(r % 15) - 5); break;
+		}
+		v.k = CV_NUM;
+		v.num = d;
+		buf_reset(&b);
+		cval_write(&v, &b);
+		if (d == floor(d) && fabs(d) < 9e15)
+			snprintf(ref, sizeof ref, "%lld", (long long)d);
+		else
+			snprintf(ref, sizeof ref, "%.10g", d);
+		if (b.len != strlen(ref) || memcmp(b.p, ref, b.len)) {
+			if (bad++ < 5)
+				fprintf(stderr, "%.17g: %.*s, want %s\n", d, (int)b.len, b.p, ref);
+		}
+	}
+	T_EQ_INT((int)bad, 0);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/uops-t-cond-XXXXXX";
@@ -415,5 +472,6 @@ int main(void)
 	buf_release(&e1);
 	buf_release(&e2);
 	buf_release(&e3);
+	test_number_text();
 	return t_done("cond");
 }

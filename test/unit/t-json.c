@@ -133,6 +133,15 @@ static const struct pcase cases[] = {
 	BADAT("\"a\0b\"", "NUL byte in string", 2),
 	BAD("{\"k\0\":1}", "NUL byte in string"),
 	OKSAME("\"\x7f\""),
+	/* long strings (read 16 bytes at a time): what needs a look, past the
+	 * first 16 bytes and at a block's edge */
+	OKSAME("\"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ\""),
+	OKSAME("\"abcdefghijklmnop\\\"qrstuvwxyz\""),
+	OKSAME("\"abcdefghijklmnopq\u00e9rstuvwxyz0123456789\""),
+	OKSAME("\"abcdefghijklmno\xc3\xa9pqrstuvwxyz0123456789\""),
+	BADAT("\"abcdefghijklmnopqrstuvwxyz\x01" "234567\"", "control character in string", 27),
+	BADAT("\"abcdefghijklmnop\x7f\xffqrstuvwxyz0123456789\"", "invalid utf-8 in string", 18),
+	BADAT("\"abcdefghijklmnopqrstuvwxyz0123456789", "unterminated string", 37),
 
 	/* UTF-8 inside strings: boundaries of every length are fine */
 	OKSAME("\"\xc2\x80\xdf\xbf\""),                 /* U+0080 U+07FF */
