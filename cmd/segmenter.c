@@ -1115,6 +1115,9 @@ static uint32_t next_due(struct seg *g, const struct cond_env *e)
 		int64_t d;
 		if (!g->segs[i].timed)
 			continue;
+		/* never later than a change: past the best so far, not tried */
+		if (cond_next_day(g->segs[i].when, e) >= due)
+			continue;
 		d = cond_next_flip(g->segs[i].when, e);
 		if (d < due)
 			due = d;

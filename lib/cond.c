@@ -1146,6 +1146,8 @@ int64_t cond_next_day(const struct cond *x, const struct cond_env *e)
 			cexpr_eval(x->x, e, &v);
 			if (plain && v.k != CV_NUM)
 				return NEVER; /* no anchor: only an event gives one */
+			if (plain && x->x->t == X_DAYS_AGG) /* its window may lose the day */
+				best = agg_next(e, x->x->idx, today);
 			if (plain) {
 				/* the value grows by one a day: the truth can flip only
 				 * where it meets a constant */
@@ -1271,6 +1273,10 @@ static void cond_days(const struct cond *x, const struct cond_env *e, int64_t to
 				s->opaque = 1;
 				return;
 			}
+			/* days since a windowed aggregate's last event: it also
+			 * ends when that event's day leaves the window */
+			if (x->x->t == X_DAYS_AGG)
+				cexpr_days(&(struct cexpr){.t = X_AGG, .idx = x->x->idx}, e, today, s);
 			cexpr_eval(x->x, e, &v);
 			if (v.k != CV_NUM)
 				return; /* no anchor: only an event gives one */

@@ -184,6 +184,8 @@ static const struct {
 	{"{\"days_since\": \"last_seen\", \"eq\": 4}", "2026-04-10T23:00:00Z", 1},
 	{"{\"days_since\": {\"event\": \"order_paid\"}, \"eq\": 5}", "2026-04-10", 1},
 	{"{\"days_since\": {\"event\": \"refund\"}, \"exists\": false}", "2026-04-10", 1},
+	/* a window's last day leaves it: nothing to count from */
+	{"{\"days_since\": {\"event\": \"order_paid\", \"within\": \"10d\"}, \"lt\": 100}", "2026-04-10", 1},
 	/* arithmetic, parameters */
 	{"{\"div\": [{\"count\": {\"event\": \"order_paid\", \"where\": {\"prop\": \"coupon\", \"exists\": true}}}, {\"count\": {\"event\": \"order_paid\"}}], \"lt\": 0.34}", "2026-04-10", 1},
 	{"{\"div\": [1, 0], \"exists\": true}", "2026-04-10", 0},
