@@ -62,12 +62,18 @@ void cval_from_json(struct cval *v, const char *s, size_t n)
 	} else if (s[0] == '"') {
 		v->k = CV_STR;
 	} else if (s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) {
-		char tmp[64];
-		size_t m = n < sizeof tmp - 1 ? n : sizeof tmp - 1;
-		memcpy(tmp, s, m);
-		tmp[m] = 0;
+		uint64_t dg;
+		int frac, neg;
 		v->k = CV_NUM;
-		v->num = strtod(tmp, NULL);
+		if (!json_num_plain(s, n, &dg, &frac, &neg)) {
+			v->num = json_num_value(dg, frac, neg);
+		} else {
+			char tmp[64];
+			size_t m = n < sizeof tmp - 1 ? n : sizeof tmp - 1;
+			memcpy(tmp, s, m);
+			tmp[m] = 0;
+			v->num = strtod(tmp, NULL);
+		}
 	} else if (s[0] == 't' || s[0] == 'f') {
 		v->k = CV_BOOL;
 		v->num = s[0] == 't';

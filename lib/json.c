@@ -619,3 +619,42 @@ int json_oneid(const struct json_doc *d, uint32_t t, uint32_t *out)
 	*out = (uint32_t)v;
 	return 0;
 }
+
+int json_num_plain(const char *s, size_t n, uint64_t *digits, int *frac, int *neg)
+{
+	const char *end = s + n;
+	uint64_t v = 0;
+	int nd = 0, f = -1;
+
+	*neg = n && *s == '-';
+	s += *neg;
+	if (s == end)
+		return -1;
+	for (; s < end; s++) {
+		if (*s >= '0' && *s <= '9') {
+			if (++nd > 18)
+				return -1;
+			v = v * 10 + (uint64_t)(*s - '0');
+			if (f >= 0)
+				f++;
+		} else if (*s == '.' && f < 0 && nd) {
+			f = 0;
+		} else {
+			return -1;
+		}
+	}
+	if (!nd || f == 0 || v >= (1ull << 53))
+		return -1;
+	*digits = v;
+	*frac = f < 0 ? 0 : f;
+	return 0;
+}
+
+double json_num_value(uint64_t digits, int frac, int neg)
+{
+	static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+				     1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+	double d = (double)digits / p10[frac];
+
+	return neg ? -d : d;
+}

@@ -87,4 +87,15 @@ void json_write_str(struct buf *out, const char *s, size_t n);
  */
 void json_write_bytes_lossy(struct buf *out, const char *s, size_t n);
 
+/*
+ * A plain JSON number (n bytes: an optional minus, digits, an optional
+ * fraction, no exponent, at most 18 digits in all): its digits as one
+ * integer *digits (below 2^53), how many follow the point (*frac) and its
+ * sign (*neg). Returns 0, or -1 for any other number (use strtod).
+ */
+int json_num_plain(const char *s, size_t n, uint64_t *digits, int *frac, int *neg);
+/* The double strtod gives for a plain number (an exact quotient: both
+ * parts are exact doubles, so the division rounds once, as strtod does). */
+double json_num_value(uint64_t digits, int frac, int neg);
+
 #endif

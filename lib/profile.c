@@ -17,7 +17,19 @@ int fix_parse(const char *s, size_t n, int64_t *out)
 {
 	char tmp[64];
 	double d;
+	uint64_t dg;
+	int frac, neg;
 
+	/* up to 4 decimals and below 2^50 in ten-thousandths: exact (what
+	 * strtod, the scaling and llround below give) */
+	if (!json_num_plain(s, n, &dg, &frac, &neg) && frac <= 4) {
+		static const uint64_t scale[] = {10000, 1000, 100, 10, 1};
+		if (dg < (1ull << 50) / scale[frac]) {
+			int64_t m = (int64_t)(dg * scale[frac]);
+			*out = neg ? -m : m;
+			return 0;
+		}
+	}
 	if (!n || n >= sizeof tmp)
 		return -1;
 	memcpy(tmp, s, n);

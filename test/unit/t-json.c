@@ -4,6 +4,8 @@
  * Every parse works on an exact-size heap copy of the input (no NUL after
  * it), so a read past the end trips AddressSanitizer.
  */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -676,8 +678,53 @@ static void test_write(void)
 	buf_release(&out);
 }
 
+/* plain numbers read without strtod give strtod's double, bit for bit;
+ * anything else is left to strtod */
+static void test_num_plain(void)
+{
+	static const char *const other[] = {"1e5", "1.5E-3", "-", "", ".5", "5.", "1.2.3",
+					    "12345678901234567890", "9007199254740993", "0x10", "+1"};
+	uint64_t r = 0x9e3779b97f4a7c15ull, dg;
+	unsigned i, bad = 0, plain = 0;
+	int frac, neg;
+	char s[40];
+
+	for (i = 0; i < sizeof other / sizeof *other; i++)
+		T_OK(json_num_plain(other[i], strlen(other[i]), &dg, &frac, &neg) == -1);
+	T_OK(json_num_plain("-0", 2, &dg, &frac, &neg) == 0);
+	T_OK(signbit(json_num_value(dg, frac, neg)));
+	for (i = 0; i < 1000000; i++) {
+		int nd, nf, k, len = 0;
+		double want;
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		nd = 1 + (int)(r % 18);
+		nf = (int)(r >> 8) % (nd + 1);
+		if (r >> 20 & 1)
+			s[len++] = '-';
+		for (k = 0; k < nd; k++) {
+			if (k == nd - nf && nf) {
+				if (!k)
+					s[len++] = '0';
+				s[len++] = '.';
+			}
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			s[len++] = (char)('0' + (k == 0 && nd - nf > 1 ? 1 + r % 9 : r % 10));
+		}
+		s[len] = 0;
+		want = strtod(s, NULL);
+		if (json_num_plain(s, (size_t)len, &dg, &frac, &neg))
+			continue;
+		plain++;
+		if (memcmp(&want, &(double){json_num_value(dg, frac, neg)}, sizeof want) && bad++ < 5)
+			fprintf(stderr, "%s: %.17g, strtod %.17g\n", s, json_num_value(dg, frac, neg), want);
+	}
+	T_EQ_INT((int)bad, 0);
+	T_OK(plain > 500000);
+}
+
 int main(void)
 {
+	test_num_plain();
 	test_table();
 	test_tokens();
 	test_depth();
