@@ -293,28 +293,13 @@ static void test_number_text(void)
 /* fix_parse: amounts in ten-thousandths, as llround(strtod × 10000) */
 static void test_fix_parse(void)
 {
-	uint64_t r = 0x2545f4914f6cdd1dull;
+	unsigned long long r = 0x2545f4914f6cdd1dull;
 	unsigned i, bad = 0;
 	char s[40];
 
 	for (i = 0; i < 500000; i++) {
 		int64_t got = 0, want;
-		int nd, nf, k, len = 0;
-		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-		nd = 1 + (int)(r % 17);
-		nf = (int)(r >> 8) % (nd < 7 ? nd + 1 : 7);
-		if (r >> 20 & 1)
-			s[len++] = '-';
-		for (k = 0; k < nd; k++) {
-			if (k == nd - nf && nf) {
-				if (!k)
-					s[len++] = '0';
-				s[len++] = '.';
-			}
-			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-			s[len++] = (char)('0' + (k == 0 && nd - nf > 1 ? 1 + r % 9 : r % 10));
-		}
-		s[len] = 0;
+		int len = t_rand_number(&r, s, 17, 6);
 		want = llround(strtod(s, NULL) * FIX_SCALE);
 		if (fix_parse(s, (size_t)len, &got) == 0 && got != want && bad++ < 5)
 			fprintf(stderr, "%s: %lld, want %lld\n", s, (long long)got, (long long)want);

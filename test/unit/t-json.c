@@ -684,7 +684,8 @@ static void test_num_plain(void)
 {
 	static const char *const other[] = {"1e5", "1.5E-3", "-", "", ".5", "5.", "1.2.3",
 					    "12345678901234567890", "9007199254740993", "0x10", "+1"};
-	uint64_t r = 0x9e3779b97f4a7c15ull, dg;
+	unsigned long long r = 0x9e3779b97f4a7c15ull;
+	uint64_t dg;
 	unsigned i, bad = 0, plain = 0;
 	int frac, neg;
 	char s[40];
@@ -694,23 +695,8 @@ static void test_num_plain(void)
 	T_OK(json_num_plain("-0", 2, &dg, &frac, &neg) == 0);
 	T_OK(signbit(json_num_value(dg, frac, neg)));
 	for (i = 0; i < 1000000; i++) {
-		int nd, nf, k, len = 0;
 		double want;
-		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-		nd = 1 + (int)(r % 18);
-		nf = (int)(r >> 8) % (nd + 1);
-		if (r >> 20 & 1)
-			s[len++] = '-';
-		for (k = 0; k < nd; k++) {
-			if (k == nd - nf && nf) {
-				if (!k)
-					s[len++] = '0';
-				s[len++] = '.';
-			}
-			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-			s[len++] = (char)('0' + (k == 0 && nd - nf > 1 ? 1 + r % 9 : r % 10));
-		}
-		s[len] = 0;
+		int len = t_rand_number(&r, s, 18, 18);
 		want = strtod(s, NULL);
 		if (json_num_plain(s, (size_t)len, &dg, &frac, &neg))
 			continue;

@@ -43,6 +43,32 @@ static int t_failed, t_run;
 		}                                                             \
 	} while (0)
 
+/* A random JSON number into s (NUL-terminated; returns its length): an
+ * optional minus, 1 to maxd digits (no leading zero), of which up to maxf
+ * (at most the digits) after a point ("0." before a fraction alone). *r is
+ * a xorshift state. */
+static inline int t_rand_number(unsigned long long *r, char *s, int maxd, int maxf)
+{
+	int nd, nf, k, len = 0;
+
+	*r ^= *r << 13, *r ^= *r >> 7, *r ^= *r << 17;
+	nd = 1 + (int)(*r % (unsigned)maxd);
+	nf = (int)(*r >> 8) % ((nd < maxf ? nd : maxf) + 1);
+	if (*r >> 20 & 1)
+		s[len++] = '-';
+	for (k = 0; k < nd; k++) {
+		if (k == nd - nf && nf) {
+			if (!k)
+				s[len++] = '0';
+			s[len++] = '.';
+		}
+		*r ^= *r << 13, *r ^= *r >> 7, *r ^= *r << 17;
+		s[len++] = (char)('0' + (k == 0 && nd - nf > 1 ? 1 + *r % 9 : *r % 10));
+	}
+	s[len] = 0;
+	return len;
+}
+
 static inline int t_done(const char *name)
 {
 	if (t_failed)
