@@ -126,6 +126,10 @@ struct tagger {
 	unsigned long long memo_gen, gen;
 	struct json_doc doc;
 	struct buf rec, line, tmp, val, cause;
+	struct buf idpfx;        /* emit_tag: "tag:CAUSE:" as JSON text, open */
+	int idpfx_ok;            /* it holds the current cause */
+	int64_t ts_clock;        /* emit_tag: the clock ts_text shows */
+	char ts_text[CLOCK_ISO_LEN + 1];
 	unsigned long long events, merges, ticks, tagged, sweeps, swept;
 	uint32_t cur_oneid;
 };
@@ -562,20 +566,31 @@ static void tag_value(struct tagger *g, const struct tagdef *t, const struct pro
 static void emit_tag(struct tagger *g, uint32_t oneid, const struct tagdef *t, const struct buf *old,
 		     const struct buf *nw, int64_t clock)
 {
-	char ts[CLOCK_ISO_LEN + 1], key[16];
+	char key[16];
 	int kl;
 
-	clock_format(clock, ts);
+	/* one evaluation's records share the clock and the cause: each is
+	 * written once (evaluate resets idpfx_ok) */
+	if (clock != g->ts_clock || !g->ts_text[0]) {
+		clock_format(clock, g->ts_text);
+		g->ts_clock = clock;
+	}
+	if (!g->idpfx_ok) {
+		buf_reset(&g->tmp);
+		buf_adds(&g->tmp, "tag:");
+		buf_adds(&g->tmp, g->cause.p ? g->cause.p : "");
+		buf_addc(&g->tmp, ':');
+		buf_reset(&g->idpfx);
+		json_write_str(&g->idpfx, g->tmp.p, g->tmp.len);
+		g->idpfx.len--; /* open: the tag's name (plain text) follows */
+		g->idpfx_ok = 1;
+	}
 	buf_reset(&g->line);
 	buf_adds(&g->line, "{\"type\":\"$tag\",\"event_id\":");
-	buf_reset(&g->tmp);
-	buf_adds(&g->tmp, "tag:");
-	buf_adds(&g->tmp, g->cause.p ? g->cause.p : "");
-	buf_addc(&g->tmp, ':');
-	buf_adds(&g->tmp, t->name);
-	json_write_str(&g->line, g->tmp.p, g->tmp.len);
-	buf_adds(&g->line, ",\"ts\":\"");
-	buf_adds(&g->line, ts);
+	buf_add(&g->line, g->idpfx.p, g->idpfx.len);
+	buf_adds(&g->line, t->name);
+	buf_adds(&g->line, "\",\"ts\":\"");
+	buf_adds(&g->line, g->ts_text);
 	buf_adds(&g->line, "\",\"oneid\":");
 	buf_u64(&g->line, oneid);
 	buf_adds(&g->line, ",\"tag\":\"");
@@ -602,6 +617,7 @@ static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int
 {
 	unsigned i, changed = 0;
 
+	g->idpfx_ok = 0; /* the cause is new */
 	memo_start(g, p, clock);
 	for (i = 0; i < g->ntags; i++) {
 		const struct tagdef *t = &g->tags[i];
@@ -1671,6 +1687,7 @@ out:
 	buf_release(&g->tmp);
 	buf_release(&g->val);
 	buf_release(&g->cause);
+	buf_release(&g->idpfx);
 	if (fflush(stdout) || ferror(stdout)) {
 		cli_err("cannot write '<stdout>': %s", strerror(errno));
 		if (!rc || rc == EXIT_REJECTS)
