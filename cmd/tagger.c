@@ -14,6 +14,8 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,7 @@ enum {
 	OPT_AT,
 	OPT_FIELDS,
 	OPT_FORMAT,
+	OPT_THREADS,
 };
 
 static const struct cli_opt opts[] = {
@@ -60,6 +63,7 @@ static const struct cli_opt opts[] = {
 	{"at", OPT_AT, 1, "TIME", "sweep, recompute, show, export: the clock (default the stream's)"},
 	{"fields", OPT_FIELDS, 1, "LIST", "export: comma-separated tags, aggregates, trait.NAME, oneid, events, first_seen, last_seen"},
 	{"format", OPT_FORMAT, 1, "FMT", "export: ndjson (default) or csv"},
+	{"threads", OPT_THREADS, 1, "N", "sweeps: evaluate profiles in N threads (default: the CPUs this process may use, at most 8)"},
 	{0, 0, 0, 0, 0},
 };
 
@@ -94,8 +98,9 @@ struct tagdef {
 struct tagger {
 	struct cli cli;
 	const char *pipelines, *tags_dir, *group, *at, *fields, *format;
-	long batch, commit_ms;
+	long batch, commit_ms, threads;
 	int nosync, exit_at_end, resume;
+	int has_jq;        /* a definition runs jq: evaluate in one thread */
 
 	struct store *st;
 	MDB_dbi profiles, dict, facts, state;
@@ -132,6 +137,7 @@ struct tagger {
 	char ts_text[CLOCK_ISO_LEN + 1];
 	unsigned long long events, merges, ticks, tagged, sweeps, swept;
 	uint32_t cur_oneid;
+	struct buf *sink; /* a sweep thread's records ([klen][len][key][line]), not the output */
 };
 
 /* ---- dictionary ---- */
@@ -364,6 +370,7 @@ static int load_tag(struct tagger *g, struct conf *c, unsigned obj, unsigned par
 	/* the clock matters when the conditions read windows, days_since or jq,
 	 * or a tag that does; ranks follow recompute's facts */
 	t->timed = sc.timed || g->compiling_timed || t->rank_of != NULL;
+	g->has_jq |= sc.jq;
 	return 0;
 }
 
@@ -390,6 +397,7 @@ static int load_file(struct tagger *g, const char *path)
 		scope_init(g, &sc, params);
 		if (cond_aggregates(&c, v, &sc))
 			goto out;
+		g->has_jq |= sc.jq;
 	}
 	if ((v = json_get(d, 0, "tags", 4))) {
 		if (d->t[v].type != JSON_ARRAY) {
@@ -608,6 +616,13 @@ static void emit_tag(struct tagger *g, uint32_t oneid, const struct tagdef *t, c
 	buf_addc(&g->line, '}');
 	kl = u32_dec(key, oneid);
 	g->tagged++;
+	if (g->sink) {
+		uint32_t h[2] = {(uint32_t)kl, (uint32_t)g->line.len};
+		buf_add(g->sink, (const char *)h, sizeof h);
+		buf_add(g->sink, key, (size_t)kl);
+		buf_add(g->sink, g->line.p, g->line.len);
+		return;
+	}
 	filter_emit(&g->f, key, (size_t)kl, g->line.p, g->line.len);
 }
 
@@ -798,6 +813,348 @@ static int sweep_fill(void *ctx, MDB_txn *txn)
 	return 0;
 }
 
+/*
+ * The same in threads (--threads): workers read the profiles from
+ * snapshots of the state before the sweep, a chunk of CHUNK oneids at a
+ * time, and evaluate them, each into its chunk's buffers (the changed
+ * records, the $tag records); the writer takes the chunks in oneid order,
+ * puts the changed records and writes the $tag records, committing a part
+ * of PART_CHUNKS chunks at a time, while the workers run ahead on the next
+ * part. The output and the state are the same as one thread's: the chunks
+ * are written in order, and no chunk reads what another writes.
+ */
+#define CHUNK 8192
+#define PART_CHUNKS 8
+#define AHEAD (2 * PART_CHUNKS)
+
+struct chunk {
+	int ready;
+	uint64_t idx;
+	struct buf vals; /* per changed profile: [be32 oneid][u32 len][record] */
+	struct buf out;  /* per record: [u32 klen][u32 len][key][line] */
+	unsigned long long n, changes;
+};
+
+struct psweep {
+	struct tagger *g;
+	int64_t clock;
+	int all;
+	uint32_t chunk;      /* oneids per chunk */
+	unsigned part;       /* chunks per part */
+	uint64_t nchunks;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t next;       /* the next chunk a worker takes */
+	uint64_t written;    /* chunks the writer is done with */
+	int stop;
+	struct chunk slot[AHEAD];
+	/* the writer's part: chunks [from, to) */
+	uint64_t from, to;
+};
+
+struct pworker {
+	struct psweep *ps;
+	struct tagger w;  /* a copy of the tagger with evaluation state of its own */
+	MDB_txn *txn;
+	int failed;       /* an LMDB error (printed) */
+	pthread_t th;
+};
+
+/* Evaluate chunk c into slot: the profiles with oneids in
+ * [c * chunk, (c + 1) * chunk). 0, or an LMDB error. */
+static int chunk_eval(struct pworker *pw, uint64_t c, struct chunk *slot)
+{
+	struct psweep *ps = pw->ps;
+	struct tagger *w = &pw->w;
+	uint64_t lo = c * ps->chunk, hi = lo + ps->chunk;
+	unsigned char from[4];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int r;
+
+	buf_reset(&slot->vals);
+	buf_reset(&slot->out);
+	slot->n = slot->changes = 0;
+	w->sink = &slot->out;
+	if ((r = mdb_cursor_open(pw->txn, w->profiles, &cur)))
+		return r;
+	store_be32(from, (uint32_t)lo);
+	k.mv_data = from;
+	k.mv_size = 4;
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); r == 0;
+	     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint32_t id, len;
+		unsigned changed;
+		if (k.mv_size != 4)
+			continue;
+		id = store_get_be32(k.mv_data);
+		if (id >= hi)
+			break;
+		w->p.oneid = id;
+		if (profile_decode(&w->p, &w->L, v.mv_data, v.mv_size))
+			continue;
+		slot->n++;
+		buf_reset(&w->cause);
+		buf_adds(&w->cause, "sweep:");
+		buf_i64(&w->cause, ps->clock);
+		buf_addc(&w->cause, ':');
+		buf_u64(&w->cause, id);
+		if (!(changed = evaluate(w, &w->p, ps->clock, !ps->all)))
+			continue;
+		slot->changes += changed;
+		profile_prune(&w->p, &w->L, w->clock);
+		profile_encode(&w->p, &w->L, &w->rec);
+		len = (uint32_t)w->rec.len;
+		buf_add(&slot->vals, (const char *)k.mv_data, 4);
+		buf_add(&slot->vals, (const char *)&len, 4);
+		buf_add(&slot->vals, w->rec.p, w->rec.len);
+	}
+	mdb_cursor_close(cur);
+	return r == MDB_NOTFOUND ? 0 : r;
+}
+
+static void *pworker_run(void *arg)
+{
+	struct pworker *pw = arg;
+	struct psweep *ps = pw->ps;
+
+	pthread_mutex_lock(&ps->mu);
+	for (;;) {
+		uint64_t c;
+		struct chunk *slot;
+		int r;
+		while (!ps->stop && ps->next < ps->nchunks && ps->next >= ps->written + AHEAD)
+			pthread_cond_wait(&ps->cv, &ps->mu);
+		if (ps->stop || ps->next >= ps->nchunks)
+			break;
+		c = ps->next++;
+		slot = &ps->slot[c % AHEAD];
+		pthread_mutex_unlock(&ps->mu);
+		r = chunk_eval(pw, c, slot);
+		pthread_mutex_lock(&ps->mu);
+		if (r) {
+			cli_err("cannot read tagger.profiles: %s", mdb_strerror(r));
+			pw->failed = 1;
+			ps->stop = 1;
+		}
+		slot->idx = c;
+		slot->ready = 1;
+		pthread_cond_broadcast(&ps->cv);
+	}
+	pthread_mutex_unlock(&ps->mu);
+	cond_scratch_release();
+	profile_scratch_release();
+	return NULL;
+}
+
+/* The writer's part: put the changed records of chunks [from, to), write
+ * their $tag records and flush them before the part commits. Run again
+ * whole when the map grows. */
+static int psweep_fill(void *ctx, MDB_txn *txn)
+{
+	struct psweep *ps = ctx;
+	struct tagger *g = ps->g;
+	MDB_cursor *cur;
+	uint64_t c;
+	int r = 0, rc;
+
+	if ((r = mdb_cursor_open(txn, g->profiles, &cur)))
+		return r;
+	for (c = ps->from; c < ps->to && !r; c++) {
+		const struct chunk *slot = &ps->slot[c % AHEAD];
+		const char *q = slot->vals.p, *end = q + slot->vals.len;
+		while (q < end) {
+			MDB_val k, v;
+			uint32_t len;
+			memcpy(&len, q + 4, 4);
+			k.mv_data = (void *)q;
+			k.mv_size = 4;
+			v.mv_data = (void *)(q + 8);
+			v.mv_size = len;
+			if ((r = mdb_cursor_put(cur, &k, &v, 0)))
+				break;
+			q += 8 + len;
+		}
+		q = slot->out.p;
+		end = q + slot->out.len;
+		while (q < end && !r) {
+			uint32_t h[2];
+			memcpy(h, q, sizeof h);
+			filter_emit(&g->f, q + 8, h[0], q + 8 + h[0], h[1]);
+			if (g->f.fatal)
+				break;
+			q += 8 + h[0] + h[1];
+		}
+	}
+	mdb_cursor_close(cur);
+	if (r)
+		return r;
+	if (g->f.fatal)
+		return -1;
+	if ((rc = ep_out_flush(&g->f.out))) {
+		g->f.fatal = rc;
+		return -1;
+	}
+	return 0;
+}
+
+static int psweep_run(struct tagger *g, int64_t clock, int all, unsigned nthreads)
+{
+	struct psweep ps;
+	struct pworker *pw;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	MDB_stat st;
+	unsigned i, started = 0;
+	uint64_t c;
+	int rc = 0, r;
+
+	/* room for a copy of every profile: while the snapshots are open,
+	 * the pages the parts free are not reused and the map cannot grow */
+	if (!(txn = store_read_txn(g->st)))
+		return EXIT_IO;
+	if ((r = mdb_stat(txn, g->profiles, &st))) {
+		cli_err("cannot read tagger.profiles: %s", mdb_strerror(r));
+		return EXIT_IO;
+	}
+	if ((rc = store_reserve(g->st, 2 * (st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages) *
+						(size_t)st.ms_psize + ((size_t)64 << 20))))
+		return rc;
+
+	memset(&ps, 0, sizeof ps);
+	ps.g = g;
+	ps.clock = clock;
+	ps.all = all;
+	ps.chunk = CHUNK;
+	ps.part = PART_CHUNKS;
+	if (g->batch > 0 && g->batch < (long)CHUNK * PART_CHUNKS) {
+		ps.chunk = g->batch < CHUNK ? (uint32_t)g->batch : CHUNK;
+		ps.part = (unsigned)(g->batch / ps.chunk);
+	}
+	pthread_mutex_init(&ps.mu, NULL);
+	pthread_cond_init(&ps.cv, NULL);
+	pw = xcalloc(nthreads, sizeof *pw);
+	for (i = 0; i < nthreads; i++) {
+		struct tagger *w = &pw[i].w;
+		pw[i].ps = &ps;
+		*w = *g;
+		memset(&w->p, 0, sizeof w->p);
+		memset(&w->q, 0, sizeof w->q);
+		memset(&w->doc, 0, sizeof w->doc);
+		w->memo_state = NULL;
+		w->memo = NULL;
+		w->memo_profile = NULL;
+		w->memo_gen = w->gen = 0;
+		w->rec = w->line = w->tmp = w->val = w->cause = w->idpfx = (struct buf)BUF_INIT;
+		w->idpfx_ok = 0;
+		w->ts_text[0] = 0;
+		w->ts_clock = 0;
+		w->tagged = 0;
+		profile_reset(&w->p, &w->L, 0);
+		if (!(pw[i].txn = store_snapshot(g->st))) {
+			rc = EXIT_IO;
+			goto out;
+		}
+	}
+	/* the chunks: up to the highest oneid */
+	if (!(txn = store_read_txn(g->st)) || mdb_cursor_open(txn, g->profiles, &cur)) {
+		rc = EXIT_IO;
+		goto out;
+	}
+	r = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (r == 0 && k.mv_size == 4)
+		ps.nchunks = store_get_be32(k.mv_data) / ps.chunk + 1;
+	store_read_end(g->st);
+	for (i = 0; i < nthreads; i++) {
+		if ((r = pthread_create(&pw[i].th, NULL, pworker_run, &pw[i]))) {
+			cli_err("started %u of %u sweep threads: %s", started, nthreads, strerror(r));
+			break;
+		}
+		started++;
+	}
+	if (!started)
+		rc = -2; /* the caller sweeps in this thread */
+	for (c = 0; !rc && c < ps.nchunks; c = ps.to) {
+		uint64_t j;
+		int failed = 0;
+		ps.from = c;
+		ps.to = c + ps.part < ps.nchunks ? c + ps.part : ps.nchunks;
+		pthread_mutex_lock(&ps.mu);
+		for (j = ps.from; j < ps.to && !ps.stop; j++)
+			while (!ps.stop && !(ps.slot[j % AHEAD].ready && ps.slot[j % AHEAD].idx == j))
+				pthread_cond_wait(&ps.cv, &ps.mu);
+		failed = ps.stop;
+		pthread_mutex_unlock(&ps.mu);
+		if (failed) {
+			rc = EXIT_IO;
+			break;
+		}
+		if ((rc = store_bulk(g->st, psweep_fill, &ps))) {
+			rc = g->f.fatal ? g->f.fatal : rc;
+			break;
+		}
+		pthread_mutex_lock(&ps.mu);
+		for (j = ps.from; j < ps.to; j++) {
+			struct chunk *slot = &ps.slot[j % AHEAD];
+			g->swept += slot->n;
+			g->tagged += slot->changes;
+			slot->ready = 0;
+		}
+		ps.written = ps.to;
+		pthread_cond_broadcast(&ps.cv);
+		pthread_mutex_unlock(&ps.mu);
+	}
+out:
+	pthread_mutex_lock(&ps.mu);
+	ps.stop = 1;
+	pthread_cond_broadcast(&ps.cv);
+	pthread_mutex_unlock(&ps.mu);
+	for (i = 0; i < started; i++)
+		pthread_join(pw[i].th, NULL);
+	for (i = 0; i < nthreads; i++) {
+		struct tagger *w = &pw[i].w;
+		store_snapshot_end(g->st, pw[i].txn);
+		profile_release(&w->p);
+		free(w->memo_state);
+		free(w->memo);
+		buf_release(&w->rec);
+		buf_release(&w->line);
+		buf_release(&w->tmp);
+		buf_release(&w->val);
+		buf_release(&w->cause);
+		buf_release(&w->idpfx);
+	}
+	for (i = 0; i < AHEAD; i++) {
+		buf_release(&ps.slot[i].vals);
+		buf_release(&ps.slot[i].out);
+	}
+	free(pw);
+	pthread_cond_destroy(&ps.cv);
+	pthread_mutex_destroy(&ps.mu);
+	return rc;
+}
+
+/* How many threads a sweep evaluates in: --threads, or the CPUs this
+ * process may run on, at most 8; one when a definition runs jq. */
+static unsigned sweep_threads(const struct tagger *g)
+{
+	cpu_set_t set;
+	long n = g->threads;
+
+	if (g->has_jq)
+		return 1;
+	if (n <= 0) {
+		n = 1;
+		if (!sched_getaffinity(0, sizeof set, &set))
+			n = CPU_COUNT(&set);
+		if (n > 8)
+			n = 8;
+	}
+	return n < 1 ? 1 : (unsigned)n;
+}
+
 /* Re-evaluate every profile's tags at clock (timed ones only, unless all),
  * writing the changed profiles in place, part by part, and a $tag per
  * change. A sweep cut short is run again whole: the parts done have
@@ -805,10 +1162,20 @@ static int sweep_fill(void *ctx, MDB_txn *txn)
 static int sweep(struct tagger *g, int64_t clock, int all)
 {
 	struct sweep_part sp;
+	unsigned nthreads;
 	int rc;
 
 	if ((rc = filter_commit_mid(&g->f)) || (rc = store_fold(g->st)))
 		return rc;
+	if ((nthreads = sweep_threads(g)) > 1) {
+		if (!(rc = psweep_run(g, clock, all, nthreads))) {
+			g->sweeps++;
+			g->swept_day = day_of(clock);
+			return filter_commit_mid(&g->f);
+		}
+		if (rc != -2)
+			return rc;
+	}
 	memset(&sp, 0, sizeof sp);
 	sp.g = g;
 	sp.clock = clock;
@@ -1517,7 +1884,8 @@ static int op_sweep(struct tagger *g)
 	rc = sweep(g, clock, 0);
 	rc = filter_close(&g->f, rc);
 	if (g->cli.verbose)
-		fprintf(stderr, "%s: swept %llu profiles, %llu tag changes\n", cli_prog, g->swept, g->tagged);
+		fprintf(stderr, "%s: swept %llu profiles in %u thread%s, %llu tag changes\n", cli_prog, g->swept,
+			sweep_threads(g), sweep_threads(g) > 1 ? "s" : "", g->tagged);
 	return rc;
 }
 
@@ -1540,6 +1908,8 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_AT: g->at = arg; break;
 	case OPT_FIELDS: g->fields = arg; break;
 	case OPT_FORMAT: g->format = arg; break;
+	case OPT_THREADS:
+		return cli_long("threads", arg, 1, &g->threads);
 	case 'e': g->exit_at_end = 1; break;
 	}
 	return 0;

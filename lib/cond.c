@@ -144,14 +144,24 @@ int64_t cond_days_between(int64_t a, int64_t b)
 	return day_num(b) - day_num(a);
 }
 
-/* scratch text for computed values, a few deep */
+/* scratch text for computed values, a few deep (one ring per thread:
+ * evaluations of compiled definitions may run in several threads) */
 static struct buf *scratch(void)
 {
-	static struct buf ring[8];
-	static unsigned k;
+	static __thread struct buf ring[8];
+	static __thread unsigned k;
 	struct buf *b = &ring[k++ % 8];
 	buf_reset(b);
 	return b;
+}
+
+void cond_scratch_release(void)
+{
+	struct buf *b = scratch();
+	unsigned i;
+
+	for (i = 0; i < 8; i++, b = scratch())
+		buf_release(b);
 }
 
 /* ---- compiling ---- */
@@ -577,6 +587,7 @@ struct cexpr *cexpr_compile(struct conf *c, unsigned tok, struct cond_scope *sc)
 		x->jq = jqprog_compile("jq", text, &err);
 		x->text = text;
 		sc->timed = 1;
+		sc->jq = 1;
 		if (!x->jq) {
 			conf_fail(c, tok, "jq", "%s", err.p ? err.p : "does not compile");
 			buf_release(&err);

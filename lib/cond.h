@@ -67,6 +67,7 @@ struct cond_scope {
 	unsigned params;  /* token of the definition's "params" object, or 0 */
 	int in_where;     /* compiling an aggregate's where: props allowed */
 	int timed;        /* set when what was compiled depends on the clock */
+	int jq;           /* set when it holds a jq program (one thread only) */
 };
 
 /* How to evaluate. */
@@ -122,6 +123,9 @@ int cond_aggregates(struct conf *c, unsigned obj, struct cond_scope *sc);
 int cond_eval(const struct cond *x, const struct cond_env *e);
 /* Evaluate a value into *out (text valid until the next evaluation). */
 void cexpr_eval(const struct cexpr *x, const struct cond_env *e, struct cval *out);
+
+/* Free the calling thread's scratch text (a thread that evaluated ends). */
+void cond_scratch_release(void);
 
 /* Is v truthy: true, a non-zero number, a non-empty string. */
 int cval_truthy(const struct cval *v);

@@ -973,6 +973,20 @@ static double estimate_distinct(const struct cell *c)
 	return floor((AGG_DISTINCT_K - 1) / (((double)c->set[c->nset - 1] + 1) / 4294967296.0));
 }
 
+/* Scratch of profile_agg, one per thread (several may evaluate). */
+static __thread uint32_t *gaps;
+static __thread unsigned capgaps;
+static __thread struct cell acc;
+
+void profile_scratch_release(void)
+{
+	free(gaps);
+	gaps = NULL;
+	capgaps = 0;
+	cell_release(&acc);
+	memset(&acc, 0, sizeof acc);
+}
+
 static void cell_result(const struct cell *c, enum agg_fn fn, struct aggres *r)
 {
 	memset(r, 0, sizeof *r);
@@ -1016,16 +1030,16 @@ static void cell_result(const struct cell *c, enum agg_fn fn, struct aggres *r)
 		break;
 	}
 	case AGG_DAYS: {
-		/* the median gap in days between consecutive active days */
-		static uint32_t *g;
-		static unsigned capg;
+		/* the median gap in days between consecutive active days
+		 * (scratch of the thread: profile_scratch_release) */
+		uint32_t *g = gaps;
 		unsigned i, m;
 		if (c->nset < 2)
 			break;
 		m = c->nset - 1;
-		if (m > capg) {
-			capg = m * 2;
-			g = xrealloc(g, capg * sizeof *g);
+		if (m > capgaps) {
+			capgaps = m * 2;
+			g = gaps = xrealloc(gaps, capgaps * sizeof *g);
 		}
 		for (i = 0; i < m; i++)
 			g[i] = c->set[i + 1] - c->set[i];
@@ -1045,7 +1059,6 @@ static void cell_result(const struct cell *c, enum agg_fn fn, struct aggres *r)
 void profile_agg(const struct profile *p, const struct profile_layout *L,
 		 unsigned i, int64_t clock, struct aggres *r)
 {
-	static struct cell acc;
 	const struct agg_spec *sp = &L->specs[i];
 	const struct aggval *a = &p->aggs[i];
 	int32_t first;

@@ -207,6 +207,9 @@ struct aggres {
 };
 void profile_agg(const struct profile *p, const struct profile_layout *L,
 		 unsigned i, int64_t clock, struct aggres *r);
+/* Free the calling thread's scratch of profile_agg (a thread that
+ * evaluated ends). */
+void profile_scratch_release(void);
 
 /* Parse a JSON number token's text as fixed point; 0 ok, -1 out of range. */
 int fix_parse(const char *s, size_t n, int64_t *out);

@@ -507,6 +507,40 @@ void store_snapshot_end(struct store *s, MDB_txn *txn)
 	}
 }
 
+int store_reserve(struct store *s, size_t bytes)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	size_t used, size;
+	int rc;
+
+	if (s->snapshots)
+		return 0;
+	store_read_end(s);
+	if (s->rtxn) {
+		mdb_txn_abort(s->rtxn);
+		s->rtxn = NULL;
+		s->rlive = 0;
+	}
+	mdb_env_info(s->env, &info);
+	mdb_env_stat(s->env, &st);
+	used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+	size = info.me_mapsize;
+	while (size - used < bytes && size < s->mapmax)
+		size = size * 2 < s->mapmax ? size * 2 : s->mapmax;
+	if (size == info.me_mapsize)
+		return 0;
+	if ((rc = mdb_env_set_mapsize(s->env, size))) {
+		lerr("cannot grow store of", s->owner, rc);
+		return EXIT_IO;
+	}
+	s->mapsize = size;
+	s->map_addr = NULL;
+	s->map_len = 0;
+	s->grows++;
+	return 0;
+}
+
 /*
  * LMDB's default order for plain keys (bytes compared, then the shorter
  * first), computed without a call into libc for the short keys every DB

@@ -82,6 +82,12 @@ MDB_txn *store_read_txn(struct store *s);
 MDB_txn *store_snapshot(struct store *s);
 void store_snapshot_end(struct store *s, MDB_txn *txn);
 
+/* Grow the map, if need be, until at least `bytes` lie free past the last
+ * page in use: for work that keeps snapshots open while it writes (the map
+ * cannot grow then). Ends the read transaction; call with no snapshot
+ * open. Returns 0, or 74 after printing why. */
+int store_reserve(struct store *s, size_t bytes);
+
 
 /* Queue a put / delete (copied). */
 void store_put(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
