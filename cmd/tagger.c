@@ -138,6 +138,9 @@ struct tagger {
 	unsigned long long events, merges, ticks, tagged, sweeps, swept;
 	uint32_t cur_oneid;
 	struct buf *sink; /* a sweep thread's records ([klen][len][key][line]), not the output */
+	char swpfx[32];   /* "sweep:CLOCK:", the cause of a sweep's records but the oneid */
+	size_t swpfx_len;
+	int64_t swpfx_clock;
 };
 
 /* ---- dictionary ---- */
@@ -729,6 +732,23 @@ static int64_t day_of(int64_t t)
 	return t >= 0 ? t / DAY_MS : -((-t + DAY_MS - 1) / DAY_MS);
 }
 
+/* The cause of a sweep's records for oneid: "sweep:CLOCK:ONEID". */
+static void sweep_cause(struct tagger *g, int64_t clock, uint32_t oneid)
+{
+	if (!g->swpfx_len || g->swpfx_clock != clock) {
+		buf_reset(&g->cause);
+		buf_adds(&g->cause, "sweep:");
+		buf_i64(&g->cause, clock);
+		buf_addc(&g->cause, ':');
+		memcpy(g->swpfx, g->cause.p, g->cause.len);
+		g->swpfx_len = g->cause.len;
+		g->swpfx_clock = clock;
+	}
+	buf_reset(&g->cause);
+	buf_add(&g->cause, g->swpfx, g->swpfx_len);
+	buf_u64(&g->cause, oneid);
+}
+
 /* A part of a sweep: up to SWEEP_PART profiles (or --batch) from `from`
  * on, written in place in one transaction, in key order. */
 #define SWEEP_PART 131072
@@ -776,12 +796,9 @@ static int sweep_fill(void *ctx, MDB_txn *txn)
 		g->p.oneid = store_get_be32(k.mv_data);
 		if (profile_decode(&g->p, &g->L, v.mv_data, v.mv_size))
 			continue;
+		g->p.src_live = 1; /* the page stays until the put */
 		n++;
-		buf_reset(&g->cause);
-		buf_adds(&g->cause, "sweep:");
-		buf_i64(&g->cause, sp->clock);
-		buf_addc(&g->cause, ':');
-		buf_u64(&g->cause, g->p.oneid);
+		sweep_cause(g, sp->clock, g->p.oneid);
 		if (!evaluate(g, &g->p, sp->clock, !sp->all))
 			continue;
 		profile_prune(&g->p, &g->L, g->clock);
@@ -893,12 +910,9 @@ static int chunk_eval(struct pworker *pw, uint64_t c, struct chunk *slot)
 		w->p.oneid = id;
 		if (profile_decode(&w->p, &w->L, v.mv_data, v.mv_size))
 			continue;
+		w->p.src_live = 1; /* the snapshot's page */
 		slot->n++;
-		buf_reset(&w->cause);
-		buf_adds(&w->cause, "sweep:");
-		buf_i64(&w->cause, ps->clock);
-		buf_addc(&w->cause, ':');
-		buf_u64(&w->cause, id);
+		sweep_cause(w, ps->clock, id);
 		if (!(changed = evaluate(w, &w->p, ps->clock, !ps->all)))
 			continue;
 		slot->changes += changed;

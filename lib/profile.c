@@ -450,6 +450,7 @@ static void aggval_clear(struct aggval *a)
 	unsigned i;
 
 	a->present = 0;
+	a->raw = NULL;
 	cell_clear(&a->life);
 	for (i = 0; i < a->nb; i++)
 		cell_clear(&a->b[i].c);
@@ -534,13 +535,26 @@ void profile_layout_index(struct profile_layout *L)
 		L->tag_of_slot[i] = -1;
 	for (i = 0; i < L->ntags; i++)
 		L->tag_of_slot[L->tag_slots[i]] = (int32_t)i;
+	free(L->agg_order);
+	free(L->tag_order);
+	L->agg_order = xmalloc((L->naggs + 1) * sizeof *L->agg_order);
+	L->tag_order = xmalloc((L->ntags + 1) * sizeof *L->tag_order);
+	for (m = 0, i = 0; i < L->nagg_slots; i++)
+		if (L->agg_of_slot[i] >= 0)
+			L->agg_order[m++] = (uint32_t)L->agg_of_slot[i];
+	for (m = 0, i = 0; i < L->ntag_slots; i++)
+		if (L->tag_of_slot[i] >= 0)
+			L->tag_order[m++] = (uint32_t)L->tag_of_slot[i];
 }
 
 void profile_layout_release(struct profile_layout *L)
 {
 	free(L->agg_of_slot);
 	free(L->tag_of_slot);
+	free(L->agg_order);
+	free(L->tag_order);
 	L->agg_of_slot = L->tag_of_slot = NULL;
+	L->agg_order = L->tag_order = NULL;
 }
 
 /* ---- profiles ---- */
@@ -564,6 +578,7 @@ void profile_reset(struct profile *p, const struct profile_layout *L, uint32_t o
 		p->tags = xcalloc(p->ntags + 1, sizeof *p->tags);
 	}
 	p->oneid = oneid;
+	p->src_live = 0;
 	p->nevents = 0;
 	p->first_seen = p->last_seen = 0;
 	for (i = 0; i < p->ntraits; i++)
@@ -684,6 +699,8 @@ int profile_decode(struct profile *p, const struct profile_layout *L,
 					cell_decode(bucket_of(a, (int32_t)day), sp->fn, &sub);
 				}
 			}
+			a->raw = s;
+			a->rawlen = len;
 		}
 		if (sub.bad)
 			r.bad = 1;
@@ -722,7 +739,7 @@ void profile_encode(const struct profile *p, const struct profile_layout *L,
 void profile_encode_add(const struct profile *p, const struct profile_layout *L,
 			struct buf *out)
 {
-	unsigned i, j, k;
+	unsigned i, k;
 	size_t at, n;
 	const struct buf *v;
 
@@ -742,19 +759,21 @@ void profile_encode_add(const struct profile *p, const struct profile_layout *L,
 	for (k = 0, i = 0; i < L->naggs; i++)
 		k += !agg_empty(&p->aggs[i], &L->specs[i]);
 	put_uv(out, k);
-	for (j = 0; j < L->nagg_slots; j++) {
-		int32_t ix = L->agg_of_slot[j];
-		const struct agg_spec *sp;
-		const struct aggval *a;
-		if (ix < 0)
-			continue;
-		sp = &L->specs[ix];
-		a = &p->aggs[ix];
+	for (i = 0; i < L->naggs; i++) {
+		uint32_t ix = L->agg_order[i];
+		const struct agg_spec *sp = &L->specs[ix];
+		const struct aggval *a = &p->aggs[ix];
 		if (agg_empty(a, sp))
 			continue;
+		put_uv(out, sp->slot);
+		if (p->src_live && a->raw) {
+			/* unchanged since decoded: the same bytes */
+			put_uv(out, a->rawlen);
+			buf_add(out, (const char *)a->raw, a->rawlen);
+			continue;
+		}
 		/* the cell after its length, which is most often one byte:
 		 * written in place, moved on when longer */
-		put_uv(out, j);
 		buf_addc(out, 0);
 		at = out->len;
 		if (!sp->window) {
@@ -790,11 +809,11 @@ void profile_encode_add(const struct profile *p, const struct profile_layout *L,
 	for (k = 0, i = 0; i < L->ntags; i++)
 		k += p->tags[i].set;
 	put_uv(out, k);
-	for (j = 0; j < L->ntag_slots; j++) {
-		int32_t ix = L->tag_of_slot[j];
-		if (ix < 0 || !p->tags[ix].set)
+	for (i = 0; i < L->ntags; i++) {
+		uint32_t ix = L->tag_order[i];
+		if (!p->tags[ix].set)
 			continue;
-		put_uv(out, j);
+		put_uv(out, L->tag_slots[ix]);
 		v = &p->tags[ix].v;
 		/* true and false, the most common values, take one byte after a
 		 * zero length; anything else is its JSON text */
@@ -894,6 +913,7 @@ void profile_apply(struct profile *p, const struct profile_layout *L,
 			aggval_clear(a);
 			a->present = 1;
 		}
+		a->raw = NULL;
 		c = sp->window ? bucket_of(a, day_of(ts)) : &a->life;
 		cell_add(c, sp->fn, ts, num, val.p ? val.p : "", val.len);
 	}
@@ -926,6 +946,7 @@ void profile_merge(struct profile *dst, const struct profile *src,
 			aggval_clear(da);
 			da->present = 1;
 		}
+		da->raw = NULL;
 		if (!L->specs[i].window)
 			cell_merge(&da->life, &sa->life, fn);
 		else
@@ -946,6 +967,7 @@ void profile_prune(struct profile *p, const struct profile_layout *L, int64_t cl
 			continue;
 		for (drop = 0; drop < a->nb && a->b[drop].day < first; drop++)
 			;
+		a->raw = NULL;
 		/* rotate the dropped buckets (and their memory) to the end */
 		for (k = 0; k < drop; k++) {
 			struct bucket t = a->b[0];

@@ -111,6 +111,10 @@ struct aggval {
 	struct cell life;
 	struct bucket *b; /* sorted by day */
 	unsigned nb, capb;
+	/* the bytes profile_decode read it from, while unchanged (NULL once
+	 * it changes): what profile_encode writes again when p->src_live */
+	const unsigned char *raw;
+	size_t rawlen;
 };
 
 struct prof_trait {
@@ -139,6 +143,10 @@ struct profile {
 	unsigned naggs;
 	struct prof_tag *tags;
 	unsigned ntags;
+	/* set by the caller after profile_decode when the record decoded
+	 * stays in place until profile_encode: the aggregates that did not
+	 * change are copied from it, not encoded again */
+	int src_live;
 };
 
 /* The dictionary numbers of the definitions in use, for decoding. */
@@ -150,6 +158,9 @@ struct profile_layout {
 	/* slot → index maps, built by profile_layout_index */
 	int32_t *agg_of_slot, *tag_of_slot;
 	uint32_t nagg_slots, ntag_slots;
+	/* the indices in slot order (naggs, ntags of them): the order of
+	 * the encoding */
+	uint32_t *agg_order, *tag_order;
 };
 
 /* Build the slot → index maps (after specs and tag_slots are set). */

@@ -1827,6 +1827,16 @@ static int del_below(MDB_txn *txn, const struct store *s, const struct op *o)
 
 	if ((rc = mdb_cursor_open(txn, o->dbi, &cur)))
 		return rc;
+	if (!o->vlen && o->max && (rc = mdb_cursor_get(cur, &k, &v, MDB_LAST)) == 0) {
+		/* every key goes: empty the DB, a page at a time, not a key
+		 * at a time (what max bounds is the work of one commit) */
+		size_t n = k.mv_size < o->klen ? k.mv_size : o->klen;
+		int c = memcmp(k.mv_data, s->arena.p + o->koff, n);
+		if (c < 0 || (c == 0 && k.mv_size < o->klen)) {
+			mdb_cursor_close(cur);
+			return mdb_drop(txn, o->dbi, 0);
+		}
+	}
 	if (o->vlen) {
 		k.mv_data = s->arena.p + o->voff;
 		k.mv_size = o->vlen;

@@ -119,7 +119,9 @@ void store_clear(struct store *s, MDB_dbi dbi);
  */
 int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx);
 
-/* Queue: at commit, delete up to max keys of dbi that sort before `below`. */
+/* Queue: at commit, delete up to max keys of dbi that sort before `below`
+ * (max bounds the work of one commit: when every key of dbi sorts before
+ * `below` and max > 0, dbi is emptied whole, a page at a time). */
 void store_del_below(struct store *s, MDB_dbi dbi, const void *below,
 		     size_t blen, size_t max);
 /* The same for the keys in [from, below). */

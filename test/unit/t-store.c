@@ -515,6 +515,25 @@ static void test_del_below(void)
 	T_EQ_INT(store_commit(s), 0);
 	T_EQ_INT(count(s, dbi), 0);
 
+	/* every key sorts before the bound: the DB is emptied whole, past
+	 * max (which bounds the work of a commit, and emptying is cheap) */
+	for (i = 0; ks[i]; i++)
+		put(s, dbi, ks[i], "v");
+	T_EQ_INT(store_commit(s), 0);
+	store_del_below(s, dbi, "k3", 2, 2);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(keys(s, dbi, &b), "");
+	/* … but not when one key does not */
+	for (i = 0; ks[i]; i++)
+		put(s, dbi, ks[i], "v");
+	T_EQ_INT(store_commit(s), 0);
+	store_del_below(s, dbi, "k2", 2, 2);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(keys(s, dbi, &b), "k k1 k10 k100 k1000 k2");
+	store_del_below(s, dbi, "\xff", 1, 1);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(keys(s, dbi, &b), "");
+
 	/* over many pages: exactly max deleted, in key order; and only in
 	 * the DB asked for */
 	T_EQ_INT(store_dbi(s, "t.below-big", 0, &big), 0);
