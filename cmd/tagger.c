@@ -1341,6 +1341,9 @@ static void process(struct tagger *g, const char *s, size_t n)
 	set_clock(g, ts);
 	if (load_profile(g, &g->p, oneid) < 0)
 		return;
+	/* the value read stays in place until save_profile encodes: nothing
+	 * is read or queued in the store before then */
+	g->p.src_live = 1;
 	profile_apply(&g->p, &g->L, d, 0, d->s + d->t[t_type].off, d->t[t_type].len, ts,
 		      name_slot, where_match, g);
 	buf_reset(&g->cause);
