@@ -177,6 +177,7 @@ struct seg {
 	char ts_text[CLOCK_ISO_LEN + 1];
 	int64_t rclock;
 	unsigned char *mask, *flip;
+	signed char *now; /* evaluate: each segment's answer (-1: not evaluated) */
 	unsigned char *memo_state;
 	struct aggres *memo;
 	const struct profile *memo_profile;
@@ -925,6 +926,7 @@ static void bind_defs(struct seg *g)
 	}
 	g->mask = xcalloc(g->nsegs + 1, 1);
 	g->flip = xcalloc(g->nsegs + 1, 1);
+	g->now = xcalloc(g->nsegs + 1, 1);
 	{
 		MDB_val v;
 		g->present = NULL;
@@ -1106,19 +1108,28 @@ static void emit_segment(struct seg *g, uint32_t oneid, const struct segdef *s, 
 
 /* The first day on which one of the person's segments changes with time alone
  * (a day number), or NO_DUE. */
-static uint32_t next_due(struct seg *g, const struct cond_env *e)
+static uint32_t next_due(struct seg *g, const struct cond_env *e, const signed char *now)
 {
 	int64_t due = INT64_MAX;
 	unsigned i;
 
 	for (i = 0; g->ntimed && i < g->nsegs; i++) {
+		const struct segdef *s = &g->segs[i];
 		int64_t d;
-		if (!g->segs[i].timed)
+		int at;
+		if (!s->timed)
 			continue;
-		/* never later than a change: past the best so far, not tried */
-		if (cond_next_day(g->segs[i].when, e) >= due)
-			continue;
-		d = cond_next_flip(g->segs[i].when, e);
+		/* the answer now: as evaluate found it, or (not evaluated: the
+		 * event cannot change it, and deadlines fire before events)
+		 * the membership */
+		if (!now)
+			at = cond_eval(s->when, e);
+		else if (now[i] >= 0)
+			at = now[i];
+		else
+			at = roaring_bitmap_contains(s->m, e->p->oneid);
+		/* only a flip before the best so far matters */
+		d = cond_next_flip_before(s->when, e, at, due);
 		if (d < due)
 			due = d;
 	}
@@ -1137,6 +1148,7 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock)
 	env_init(g, &e, p, clock);
 	g->cur = p->oneid;
 	memset(g->flip, 0, g->nsegs);
+	memset(g->now, -1, g->nsegs);
 	for (i = 0; i < g->nsegs; i++) {
 		struct segdef *s = &g->segs[i];
 		int need = g->mask[i], now, was;
@@ -1147,6 +1159,7 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock)
 		if (!need)
 			continue;
 		now = cond_eval(s->when, &e);
+		g->now[i] = (signed char)now;
 		was = roaring_bitmap_contains(s->m, p->oneid);
 		if (now == was)
 			continue;
@@ -1159,7 +1172,7 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock)
 		emit_segment(g, p->oneid, s, now, clock);
 	}
 	g->memo_profile = NULL;
-	return next_due(g, &e);
+	return next_due(g, &e, g->now);
 }
 
 /* ---- people in LMDB ---- */
@@ -1833,7 +1846,7 @@ static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t 
 	}
 	if (which == CELLS_BUILT) {
 		/* the deadline too: a bulk load leaves it unknown */
-		uint32_t old = store_get_be32(rec), due = next_due(g, &e);
+		uint32_t old = store_get_be32(rec), due = next_due(g, &e, NULL);
 		if (due != old) {
 			unsigned char key[8];
 			char *copy = xmalloc(n);
@@ -3354,6 +3367,7 @@ static void defs_free(struct seg *g)
 	free(g->xcol);
 	free(g->mask);
 	free(g->flip);
+	free(g->now);
 	free(g->only);
 	free(g->memo_state);
 	free(g->memo);

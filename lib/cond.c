@@ -1320,11 +1320,16 @@ static void cond_days(const struct cond *x, const struct cond_env *e, int64_t to
 
 int64_t cond_next_flip(const struct cond *x, const struct cond_env *e)
 {
+	return cond_next_flip_before(x, e, cond_eval(x, e), NEVER);
+}
+
+int64_t cond_next_flip_before(const struct cond *x, const struct cond_env *e, int now,
+			      int64_t bound)
+{
 	struct days s;
 	struct cond_env at;
 	int64_t today = day_num(e->clock), best = NEVER;
 	size_t i;
-	int now;
 
 	s.d = s.local;
 	s.n = 0;
@@ -1345,11 +1350,10 @@ int64_t cond_next_flip(const struct cond *x, const struct cond_env *e)
 		}
 		s.d[j] = v;
 	}
-	now = cond_eval(x, e);
 	at = *e;
 	at.memo_state = NULL; /* the memo holds values at e->clock */
 	at.memo = NULL;
-	for (i = 0; i < s.n; i++) {
+	for (i = 0; i < s.n && s.d[i] < bound; i++) {
 		if (i && s.d[i] == s.d[i - 1])
 			continue;
 		at.clock = s.d[i] * DAY_MS;

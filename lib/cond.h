@@ -157,6 +157,15 @@ int64_t cond_next_day(const struct cond *x, const struct cond_env *e);
  * so the caller takes the earliest of this and the referred segments' own.
  */
 int64_t cond_next_flip(const struct cond *x, const struct cond_env *e);
+/*
+ * The same for a caller that knows x's answer at e->clock (now) and wants
+ * only a day before `bound`: the first day before bound on which the
+ * answer differs from now, or a day not before bound (INT64_MAX) when
+ * there is none. The earliest of several conditions' flips is found with
+ * each one's bound the earliest so far.
+ */
+int64_t cond_next_flip_before(const struct cond *x, const struct cond_env *e, int now,
+			      int64_t bound);
 
 /* A canonical text of a value (two values with one text are the same
  * value), appended to out. Aggregates are named by their canonical spec,
