@@ -432,6 +432,18 @@ int main(void)
 				break;
 			}
 		}
+		/* with the answer given and a bound: the same day when it is
+		 * before the bound, none (a day not before it) when it is not */
+		e.clock = at(rows[k].at);
+		{
+			int want = cond_eval(cs[k], &e);
+			T_EQ_INT(cond_next_flip_before(cs[k], &e, want, INT64_MAX), nd);
+			if (nd < INT64_MAX && !strstr(rows[k].cond, "\"jq\"")) {
+				T_EQ_INT(cond_next_flip_before(cs[k], &e, want, nd + 1), nd);
+				T_OK(cond_next_flip_before(cs[k], &e, want, nd) >= nd);
+				T_OK(cond_next_flip_before(cs[k], &e, want, today + 1) >= today + 1);
+			}
+		}
 		while (C.ntext)
 			free(C.text[--C.ntext]);
 	}
