@@ -3442,7 +3442,7 @@ int main(int argc, char **argv)
 	    store_dbi(g->st, "segmenter.texts", 0, &g->texts) ||
 	    store_dbi(g->st, "segmenter.dict", 0, &g->dict) || store_dbi(g->st, "segmenter.defs", 0, &g->defs) ||
 	    store_dbi(g->st, "segmenter.state", 0, &g->state) ||
-	    (!ro && store_dbi(g->st, "segmenter.seen", 0, &g->seen.dbi))) { /* queries need no seen set */
+	    (!ro && seen_open(&g->seen, g->st, "segmenter.seen"))) { /* queries need no seen set */
 		rc = EXIT_IO;
 		goto out;
 	}

@@ -2015,7 +2015,7 @@ int main(int argc, char **argv)
 	if (store_dbi(g->st, "tagger.profiles", 0, &g->profiles) ||
 	    store_dbi(g->st, "tagger.dict", 0, &g->dict) || store_dbi(g->st, "tagger.facts", 0, &g->facts) ||
 	    store_dbi(g->st, "tagger.state", 0, &g->state) ||
-	    (!ro && store_dbi(g->st, "tagger.seen", 0, &g->seen.dbi))) { /* queries need no seen set */
+	    (!ro && seen_open(&g->seen, g->st, "tagger.seen"))) { /* queries need no seen set */
 		rc = EXIT_IO;
 		goto out;
 	}

@@ -1,23 +1,34 @@
 #include "seen.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "hash.h"
 
 #define DAY 86400000LL
 #define HELD_MAX (8u << 20)
 
-/* A day answered from memory: its ids' hashes in an open-addressing set
- * (0 marks an empty slot; a hash of 0 is kept aside in has0). */
+/* A day met: its ids' hashes in an open-addressing set (0 marks an empty
+ * slot; a hash of 0 is kept aside in has0), and the ones added since the
+ * last commit. */
 struct seen_day {
 	uint32_t day;
-	int disk; /* asked of the DB: an earlier run wrote some of it, or too many to hold */
+	int disk;       /* asked of the DBs: too many ids to hold */
 	int has0;
 	uint64_t *slot;
 	size_t n, cap;
+	uint64_t *pend; /* added since the last commit, for NAME_runs */
+	size_t npend, cappend;
+	uint32_t seq;   /* the day's next run number */
 };
+
+static size_t held_max(const struct seen *s)
+{
+	return s->held_max ? s->held_max : HELD_MAX;
+}
 
 static struct seen_day *day_find(struct seen *s, uint32_t d)
 {
@@ -29,32 +40,20 @@ static struct seen_day *day_find(struct seen *s, uint32_t d)
 	return NULL;
 }
 
-static void day_drop(struct seen *s, int i)
+static void day_forget(struct seen *s, struct seen_day *m)
 {
-	s->held -= s->mem[i].n;
-	free(s->mem[i].slot);
-	s->mem[i] = s->mem[--s->nmem];
+	s->held -= m->n;
+	free(m->slot);
+	m->slot = NULL;
+	m->n = m->cap = 0;
+	m->has0 = 0;
 }
 
-/* Does the committed DB hold any id of day d? 1 yes, 0 no, -1 error. */
-static int day_stored(struct seen *s, uint32_t d)
+static void day_drop(struct seen *s, int i)
 {
-	unsigned char key[12] = {0};
-	MDB_txn *txn = store_read_txn(s->st);
-	MDB_cursor *cur;
-	MDB_val k = {sizeof key, key}, v;
-	int rc;
-
-	if (!txn || mdb_cursor_open(txn, s->dbi, &cur))
-		return -1;
-	store_be32(key, d);
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc)
-		return -1;
-	return k.mv_size >= 4 && store_get_be32(k.mv_data) == d;
+	day_forget(s, &s->mem[i]);
+	free(s->mem[i].pend);
+	s->mem[i] = s->mem[--s->nmem];
 }
 
 /* 1 when h is in the day's set; else adds it and returns 0. */
@@ -96,13 +95,141 @@ static int64_t day_of(int64_t t)
 	return t >= 0 ? t / DAY : -((-t + DAY - 1) / DAY);
 }
 
+static void key_of(unsigned char key[12], uint32_t d, uint64_t h)
+{
+	store_be32(key, d);
+	store_be64(key + 4, h);
+}
+
+/* Too many ids held: m (and every day met from now on) is asked of the
+ * DBs; what m added in this batch goes to NAME a key each. */
+static void day_to_disk(struct seen *s, struct seen_day *m)
+{
+	unsigned char key[12];
+	size_t i;
+
+	s->nomem = 1;
+	day_forget(s, m);
+	for (i = 0; i < m->npend; i++) {
+		key_of(key, m->day, m->pend[i]);
+		store_put(s->st, s->dbi, key, sizeof key, "", 0); /* store_get finds it */
+	}
+	m->npend = 0;
+	m->disk = 1;
+}
+
+/* Read what the DBs hold of day d into m (its set and next run number).
+ * 0, or -1 on an LMDB error (printed). */
+static int day_load(struct seen *s, struct seen_day *m)
+{
+	MDB_txn *txn = store_read_txn(s->st);
+	MDB_cursor *cur;
+	unsigned char from[8] = {0};
+	MDB_val k, v;
+	int rc;
+
+	if (!txn)
+		return -1;
+	store_be32(from, m->day);
+	/* the runs: each commit's hashes of the day */
+	if ((rc = mdb_cursor_open(txn, s->rdbi, &cur)))
+		goto fail;
+	k.mv_data = from;
+	k.mv_size = 8;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const unsigned char *p = v.mv_data;
+		size_t i;
+		if (k.mv_size != 8 || store_get_be32(k.mv_data) != m->day)
+			break;
+		m->seq = store_get_be32((const unsigned char *)k.mv_data + 4) + 1;
+		for (i = 0; i + 8 <= v.mv_size && !m->disk; i += 8) {
+			day_add(s, m, store_get_be64(p + i));
+			if (s->held > held_max(s))
+				day_to_disk(s, m);
+		}
+		if (m->disk)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND)
+		goto fail;
+	/* a key each (too many to hold once, or an earlier format) */
+	if ((rc = mdb_cursor_open(txn, s->dbi, &cur)))
+		goto fail;
+	k.mv_data = from;
+	k.mv_size = 4;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && !m->disk;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 12 || store_get_be32(k.mv_data) != m->day)
+			break;
+		day_add(s, m, store_get_be64((const unsigned char *)k.mv_data + 4));
+		if (s->held > held_max(s))
+			day_to_disk(s, m);
+	}
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND)
+		goto fail;
+	return 0;
+fail:
+	cli_err("cannot read the seen set: %s", mdb_strerror(rc));
+	return -1;
+}
+
+/* Is h of day d in the DBs (a key of its own, or a run)? 1 yes, 0 no, -1
+ * an LMDB error (printed). */
+static int disk_has(struct seen *s, uint32_t d, uint64_t h)
+{
+	unsigned char key[12], from[8] = {0};
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int r, rc;
+
+	key_of(key, d, h);
+	if ((r = store_get(s->st, s->dbi, key, sizeof key, &v)) != 0)
+		return r;
+	if (!(txn = store_read_txn(s->st)))
+		return -1;
+	if ((rc = mdb_cursor_open(txn, s->rdbi, &cur)))
+		goto fail;
+	store_be32(from, d);
+	k.mv_data = from;
+	k.mv_size = 8;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const unsigned char *p = v.mv_data;
+		size_t lo = 0, hi = v.mv_size / 8;
+		if (k.mv_size != 8 || store_get_be32(k.mv_data) != d)
+			break;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			uint64_t x = store_get_be64(p + mid * 8);
+			if (x == h) {
+				mdb_cursor_close(cur);
+				return 1;
+			}
+			if (x < h)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND)
+		goto fail;
+	return 0;
+fail:
+	cli_err("cannot read the seen set: %s", mdb_strerror(rc));
+	return -1;
+}
+
 int seen_check(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t n)
 {
 	unsigned char key[12];
 	int64_t d = day_of(ts);
 	struct seen_day *m;
 	uint64_t h;
-	MDB_val v;
 	int r;
 
 	if (s->days <= 0 || !n)
@@ -111,49 +238,82 @@ int seen_check(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t
 		return 0; /* older than the window: not kept */
 	if (d < 0 || d > UINT32_MAX)
 		return 0;
-	store_be32(key, (uint32_t)d);
 	h = hash64(id, n, 0x5eed);
-	store_be64(key + 4, h);
-	if ((m = day_find(s, (uint32_t)d)) && m->disk)
-		m = NULL;
-	else if (!m && !s->nomem) {
-		/* first met: held in memory when the DB has nothing of it */
-		int st = day_stored(s, (uint32_t)d);
-		if (st < 0)
-			return -1;
+	if (!(m = day_find(s, (uint32_t)d))) {
+		/* first met: read it in, unless too many are held */
 		s->mem = xrealloc(s->mem, (size_t)(s->nmem + 1) * sizeof *s->mem);
 		m = &s->mem[s->nmem++];
 		memset(m, 0, sizeof *m);
 		m->day = (uint32_t)d;
-		if (st) {
+		if (s->nomem)
 			m->disk = 1;
-			m = NULL;
-		}
+		else if (day_load(s, m))
+			return -1;
 	}
-	if (m) {
+	if (!m->disk) {
 		if (day_add(s, m, h))
 			return 1;
-		store_put_unique(s->st, s->dbi, key, sizeof key, "", 0);
-		if (s->held > HELD_MAX) {
-			/* too many to hold: this day and later ones are asked
-			 * of the DB from now on (a day met later could have
-			 * ids queued that the committed DB does not show) */
-			s->nomem = 1;
-			s->held -= m->n;
-			free(m->slot);
-			m->slot = NULL;
-			m->has0 = 0;
-			m->n = m->cap = 0;
-			m->disk = 1;
+		if (m->npend == m->cappend) {
+			m->cappend = m->cappend ? m->cappend * 2 : 1024;
+			m->pend = xrealloc(m->pend, m->cappend * sizeof *m->pend);
 		}
+		m->pend[m->npend++] = h;
+		if (s->held > held_max(s))
+			day_to_disk(s, m);
 		return 0;
 	}
-	r = store_get(s->st, s->dbi, key, sizeof key, &v);
-	if (r < 0)
-		return -1;
-	if (r == 1)
-		return 1;
+	if ((r = disk_has(s, (uint32_t)d, h)) != 0)
+		return r;
+	key_of(key, (uint32_t)d, h);
 	store_put(s->st, s->dbi, key, sizeof key, "", 0);
+	return 0;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The store commits: each day's ids added since the last commit go with
+ * the batch, one NAME_runs record per day. */
+static void seen_flush(void *ctx)
+{
+	struct seen *s = ctx;
+	struct buf v = BUF_INIT;
+	int i;
+
+	for (i = 0; i < s->nmem; i++) {
+		struct seen_day *m = &s->mem[i];
+		unsigned char key[8];
+		size_t j;
+		if (!m->npend)
+			continue;
+		qsort(m->pend, m->npend, sizeof *m->pend, u64_cmp);
+		buf_reset(&v);
+		buf_grow(&v, m->npend * 8);
+		for (j = 0; j < m->npend; j++)
+			store_be64((unsigned char *)v.p + j * 8, m->pend[j]);
+		store_be32(key, m->day);
+		store_be32(key + 4, m->seq++);
+		store_put_unique(s->st, s->rdbi, key, sizeof key, v.p, m->npend * 8);
+		m->npend = 0;
+	}
+	buf_release(&v);
+}
+
+int seen_open(struct seen *s, struct store *st, const char *name)
+{
+	char runs[128];
+
+	s->st = st;
+	if (snprintf(runs, sizeof runs, "%s_runs", name) >= (int)sizeof runs) {
+		cli_err("seen: DB name too long: %s", name);
+		return -1;
+	}
+	if (store_dbi(st, name, 0, &s->dbi) || store_dbi(st, runs, 0, &s->rdbi))
+		return -1;
+	store_on_commit(st, seen_flush, s);
 	return 0;
 }
 
@@ -169,6 +329,7 @@ void seen_prune(struct seen *s, int64_t clock)
 		return;
 	store_be32(below, (uint32_t)d);
 	store_del_below(s->st, s->dbi, below, sizeof below, 200000);
+	store_del_below(s->st, s->rdbi, below, sizeof below, 200000);
 	for (int i = 0; i < s->nmem;)
 		if (s->mem[i].day < (uint32_t)d)
 			day_drop(s, i);

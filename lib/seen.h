@@ -5,16 +5,24 @@
  * last commit, with the same event_ids. A replayed record must change
  * nothing.
  *
- * One DB of the tool holds a key per record applied: the UTC day of its ts
- * (4 bytes, big-endian) and a 64-bit hash of its event_id (8 bytes), kept
- * for a window of days behind the clock. A record older than the window is
- * not checked (and is applied); the window bounds the DB at about one
- * window of records.
+ * Each record applied is kept as the UTC day of its ts and a 64-bit hash of
+ * its event_id, for a window of days behind the clock. A record older than
+ * the window is not checked (and is applied); the window bounds the state
+ * at about one window of records. Two DBs of the tool hold them:
  *
- * A day the DB held nothing of when this process first met it is answered
- * from memory (a set of the day's hashes, exact: this process is the DB's
- * only writer), so a new record costs no LMDB lookup; past 8M ids held, or
- * for a day begun by an earlier run, the DB is asked.
+ *   NAME       a key per id: day (4 bytes, big-endian), hash (8, big-endian);
+ *              empty value
+ *   NAME_runs  a key per commit and day: day (4), run number (4, both
+ *              big-endian); value: the hashes that commit added for that
+ *              day, sorted, 8 bytes each, big-endian
+ *
+ * The ids of a day are held in memory (a set of hashes, exact: this
+ * process is the DBs' only writer), read from the DBs when the day is first
+ * met; what a batch adds goes to NAME_runs as one record per day, written
+ * by the store's commit with the rest of the batch (store_on_commit), so a
+ * new record costs neither an LMDB lookup nor an insert into a tree of
+ * random keys. Past 8M ids held, a day met is asked of the DBs instead,
+ * and its new ids go to NAME a key each.
  */
 #ifndef UOPS_SEEN_H
 #define UOPS_SEEN_H
@@ -24,20 +32,25 @@
 
 #include "store.h"
 
-struct seen_day; /* seen.c: the ids of a day this process holds all of */
+struct seen_day; /* seen.c: a day's ids */
 
 struct seen {
 	struct store *st;
-	MDB_dbi dbi;
+	MDB_dbi dbi, rdbi;
 	long days;         /* the window; 0: no checking */
-	struct seen_day *mem; /* days answered from memory */
+	struct seen_day *mem; /* days met */
 	int nmem;
 	size_t held;       /* ids held over those days */
+	size_t held_max;   /* 0: 8M (tests set less) */
 	int nomem;         /* held too many once: no more days in memory */
 };
 
+/* Open the DBs NAME and NAME_runs of st for s (s->days set before) and
+ * have st's commits write what s adds. 0, or -1 after printing why. */
+int seen_open(struct seen *s, struct store *st, const char *name);
 /* Check the record (ts in ms, event_id n bytes): 1 applied already, 0 new
- * (now recorded in the batch), -1 an LMDB error (printed). */
+ * (recorded: it is written with the next commit), -1 an LMDB error
+ * (printed). */
 int seen_check(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t n);
 /* Queue the deletion of the days that left the window at clock (up to
  * 200,000 keys a call: call it before every commit). */

@@ -113,6 +113,8 @@ struct store {
 	unsigned long long commits, nops_total, grows;
 	unsigned gets; /* LMDB lookups since the last trim */
 	int snapshots; /* open store_snapshot transactions */
+	void (*on_commit)(void *ctx); /* store_on_commit */
+	void *on_commit_ctx;
 	char *dir;
 	void *map_addr; /* the read-only map, found in /proc/self/maps */
 	size_t map_len;
@@ -2056,12 +2058,20 @@ static void sort_ops(struct store *s)
 	s->ops = out;
 }
 
+void store_on_commit(struct store *s, void (*fn)(void *ctx), void *ctx)
+{
+	s->on_commit = fn;
+	s->on_commit_ctx = ctx;
+}
+
 int store_commit(struct store *s)
 {
 	MDB_txn *txn;
 	size_t j;
 	int rc, i;
 
+	if (s->on_commit)
+		s->on_commit(s->on_commit_ctx);
 	if (!s->nops)
 		return 0;
 	/* journaled DBs append to their journals, unless the batch deletes a

@@ -138,6 +138,10 @@ size_t store_pending(const struct store *s);
  */
 int store_commit(struct store *s);
 
+/* Have store_commit call fn(ctx) first, every time, to queue what must
+ * commit with the batch (lib/seen's runs). One such call per store. */
+void store_on_commit(struct store *s, void (*fn)(void *ctx), void *ctx);
+
 /* Drop the queued batch. */
 void store_discard(struct store *s);
 
