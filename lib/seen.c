@@ -10,6 +10,7 @@
 
 #define DAY 86400000LL
 #define HELD_MAX (8u << 20)
+#define RUN_MAX 65536 /* hashes a run takes before the next run begins */
 
 /* A day met: its ids' hashes in an open-addressing set (0 marks an empty
  * slot; a hash of 0 is kept aside in has0), and the ones added since the
@@ -23,6 +24,7 @@ struct seen_day {
 	uint64_t *pend; /* added since the last commit, for NAME_runs */
 	size_t npend, cappend;
 	uint32_t seq;   /* the day's next run number */
+	size_t tail_n;  /* hashes in the last run (seq - 1) while it takes more */
 };
 
 static size_t held_max(const struct seen *s)
@@ -143,6 +145,7 @@ static int day_load(struct seen *s, struct seen_day *m)
 		if (k.mv_size != 8 || store_get_be32(k.mv_data) != m->day)
 			break;
 		m->seq = store_get_be32((const unsigned char *)k.mv_data + 4) + 1;
+		m->tail_n = v.mv_size / 8 < RUN_MAX ? v.mv_size / 8 : 0;
 		for (i = 0; i + 8 <= v.mv_size && !m->disk; i += 8) {
 			day_add(s, m, store_get_be64(p + i));
 			if (s->held > held_max(s))
@@ -276,7 +279,9 @@ static int u64_cmp(const void *a, const void *b)
 }
 
 /* The store commits: each day's ids added since the last commit go with
- * the batch, one NAME_runs record per day. */
+ * the batch, into the day's last run while it has room (so a day has at
+ * most one run per RUN_MAX ids, however often the store commits), else
+ * into a new one. */
 static void seen_flush(void *ctx)
 {
 	struct seen *s = ctx;
@@ -286,17 +291,39 @@ static void seen_flush(void *ctx)
 	for (i = 0; i < s->nmem; i++) {
 		struct seen_day *m = &s->mem[i];
 		unsigned char key[8];
-		size_t j;
+		const unsigned char *old = NULL;
+		size_t j, a = 0, nold = 0, n;
+		MDB_val ov;
 		if (!m->npend)
 			continue;
 		qsort(m->pend, m->npend, sizeof *m->pend, u64_cmp);
-		buf_reset(&v);
-		buf_grow(&v, m->npend * 8);
-		for (j = 0; j < m->npend; j++)
-			store_be64((unsigned char *)v.p + j * 8, m->pend[j]);
 		store_be32(key, m->day);
-		store_be32(key + 4, m->seq++);
-		store_put_unique(s->st, s->rdbi, key, sizeof key, v.p, m->npend * 8);
+		if (m->tail_n && m->seq && m->tail_n + m->npend <= RUN_MAX) {
+			store_be32(key + 4, m->seq - 1);
+			if (store_get(s->st, s->rdbi, key, sizeof key, &ov) == 1) {
+				old = ov.mv_data;
+				nold = ov.mv_size / 8;
+			}
+		}
+		if (!old) {
+			store_be32(key + 4, m->seq++);
+			m->tail_n = 0;
+		}
+		/* the run: its hashes and the new ones, merged in order */
+		n = nold + m->npend;
+		buf_reset(&v);
+		buf_grow(&v, n * 8);
+		for (j = 0; j < m->npend || a < nold;) {
+			uint64_t x = a < nold ? store_get_be64(old + a * 8) : UINT64_MAX;
+			if (j < m->npend && (a == nold || m->pend[j] < x))
+				x = m->pend[j++];
+			else
+				a++;
+			store_be64((unsigned char *)v.p + v.len, x);
+			v.len += 8;
+		}
+		store_put(s->st, s->rdbi, key, sizeof key, v.p, n * 8);
+		m->tail_n = n < RUN_MAX ? n : 0;
 		m->npend = 0;
 	}
 	buf_release(&v);
