@@ -445,15 +445,13 @@ static void cell_decode(struct cell *c, enum agg_fn fn, struct rd *r)
 
 /* ---- aggregate values ---- */
 
+/* Empty a (the buckets past nb keep their memory; bucket_of clears the one
+ * it takes). */
 static void aggval_clear(struct aggval *a)
 {
-	unsigned i;
-
 	a->present = 0;
 	a->raw = NULL;
 	cell_clear(&a->life);
-	for (i = 0; i < a->nb; i++)
-		cell_clear(&a->b[i].c);
 	a->nb = 0;
 }
 
@@ -476,7 +474,9 @@ static struct cell *bucket_of(struct aggval *a, int32_t day)
 
 	if (a->nb && a->b[a->nb - 1].day == day)
 		return &a->b[a->nb - 1].c;
-	while (lo < hi) {
+	if (!a->nb || a->b[a->nb - 1].day < day)
+		lo = a->nb; /* a later day (decoding: every one) */
+	else while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
 		if (a->b[mid].day < day)
 			lo = mid + 1;
