@@ -794,9 +794,10 @@ static int sweep_fill(void *ctx, MDB_txn *txn)
 		}
 		memcpy(last, k.mv_data, 4);
 		g->p.oneid = store_get_be32(k.mv_data);
-		if (profile_decode(&g->p, &g->L, v.mv_data, v.mv_size))
+		/* the page stays until the put; the aggregates the timed tags
+		 * do not read are never decoded */
+		if (profile_decode_lazy(&g->p, &g->L, v.mv_data, v.mv_size))
 			continue;
-		g->p.src_live = 1; /* the page stays until the put */
 		n++;
 		sweep_cause(g, sp->clock, g->p.oneid);
 		if (!evaluate(g, &g->p, sp->clock, !sp->all))
@@ -908,9 +909,8 @@ static int chunk_eval(struct pworker *pw, uint64_t c, struct chunk *slot)
 		if (id >= hi)
 			break;
 		w->p.oneid = id;
-		if (profile_decode(&w->p, &w->L, v.mv_data, v.mv_size))
-			continue;
-		w->p.src_live = 1; /* the snapshot's page */
+		if (profile_decode_lazy(&w->p, &w->L, v.mv_data, v.mv_size))
+			continue; /* the snapshot's page stays */
 		slot->n++;
 		sweep_cause(w, ps->clock, id);
 		if (!(changed = evaluate(w, &w->p, ps->clock, !ps->all)))

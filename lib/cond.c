@@ -1106,6 +1106,7 @@ static int64_t agg_next(const struct cond_env *e, unsigned idx, int64_t today)
 
 	if (!s->window || idx >= e->p->naggs)
 		return NEVER;
+	profile_agg_ready(e->p, e->L, idx);
 	a = &e->p->aggs[idx];
 	for (i = 0; i < a->nb; i++) {
 		int64_t d = (int64_t)a->b[i].day + s->window;
@@ -1231,6 +1232,7 @@ static void cexpr_days(const struct cexpr *x, const struct cond_env *e, int64_t 
 		sp = &e->L->specs[x->idx];
 		if (!sp->window || x->idx >= e->p->naggs)
 			return;
+		profile_agg_ready(e->p, e->L, x->idx);
 		a = &e->p->aggs[x->idx];
 		for (i = 0; i < a->nb; i++)
 			days_add(s, (int64_t)a->b[i].day + sp->window, today);

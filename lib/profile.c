@@ -451,6 +451,7 @@ static void aggval_clear(struct aggval *a)
 {
 	a->present = 0;
 	a->raw = NULL;
+	a->lazy = 0;
 	cell_clear(&a->life);
 	a->nb = 0;
 }
@@ -647,8 +648,58 @@ static void trait_set(struct profile *p, uint32_t name, int64_t ts, const char *
 	}
 }
 
+/* The cells of aggregate a (spec sp) from its bytes: 0, or -1 damaged. */
+static int agg_decode(struct aggval *a, const struct agg_spec *sp, const unsigned char *s,
+		      size_t len)
+{
+	struct rd sub = {s, s + len, 0};
+
+	a->present = 1;
+	if (!sp->window) {
+		cell_decode(&a->life, sp->fn, &sub);
+	} else {
+		uint64_t nb = get_uv(&sub), j;
+		int64_t day = 0;
+		for (j = 0; j < nb && !sub.bad; j++) {
+			day += get_sv(&sub);
+			cell_decode(bucket_of(a, (int32_t)day), sp->fn, &sub);
+		}
+	}
+	a->raw = s;
+	a->rawlen = len;
+	return sub.bad ? -1 : 0;
+}
+
+void profile_agg_ready(const struct profile *p, const struct profile_layout *L, unsigned i)
+{
+	struct aggval *a = (struct aggval *)&p->aggs[i];
+
+	if (!a->lazy)
+		return;
+	a->lazy = 0;
+	if (agg_decode(a, &L->specs[i], a->raw, a->rawlen))
+		aggval_clear(a);
+}
+
+static int decode(struct profile *p, const struct profile_layout *L, const void *rec, size_t n,
+		  int lazy);
+
 int profile_decode(struct profile *p, const struct profile_layout *L,
 		   const void *rec, size_t n)
+{
+	return decode(p, L, rec, n, 0);
+}
+
+int profile_decode_lazy(struct profile *p, const struct profile_layout *L,
+			const void *rec, size_t n)
+{
+	int r = decode(p, L, rec, n, 1);
+	p->src_live = 1;
+	return r;
+}
+
+static int decode(struct profile *p, const struct profile_layout *L, const void *rec, size_t n,
+		  int lazy)
 {
 	struct rd r = {rec, (const unsigned char *)rec + n, 0};
 	uint64_t k, i, slot, len;
@@ -674,7 +725,6 @@ int profile_decode(struct profile *p, const struct profile_layout *L,
 	k = get_uv(&r);
 	for (i = 0; i < k && !r.bad; i++) {
 		int32_t ix;
-		struct rd sub;
 		slot = get_uv(&r);
 		len = get_uv(&r);
 		if (!(s = get_bytes(&r, len)))
@@ -682,28 +732,15 @@ int profile_decode(struct profile *p, const struct profile_layout *L,
 		ix = slot < L->nagg_slots ? L->agg_of_slot[slot] : -1;
 		if (ix < 0)
 			continue;
-		sub.p = s;
-		sub.end = s + len;
-		sub.bad = 0;
-		{
-			const struct agg_spec *sp = &L->specs[ix];
+		if (lazy) {
 			struct aggval *a = &p->aggs[ix];
 			a->present = 1;
-			if (!sp->window) {
-				cell_decode(&a->life, sp->fn, &sub);
-			} else {
-				uint64_t nb = get_uv(&sub), j;
-				int64_t day = 0;
-				for (j = 0; j < nb && !sub.bad; j++) {
-					day += get_sv(&sub);
-					cell_decode(bucket_of(a, (int32_t)day), sp->fn, &sub);
-				}
-			}
+			a->lazy = 1;
 			a->raw = s;
 			a->rawlen = len;
-		}
-		if (sub.bad)
+		} else if (agg_decode(&p->aggs[ix], &L->specs[ix], s, len)) {
 			r.bad = 1;
+		}
 	}
 	k = get_uv(&r);
 	for (i = 0; i < k && !r.bad; i++) {
@@ -726,7 +763,7 @@ int profile_decode(struct profile *p, const struct profile_layout *L,
 
 static int agg_empty(const struct aggval *a, const struct agg_spec *sp)
 {
-	return !a->present || (sp->window ? !a->nb : !a->life.n);
+	return !a->present || (!a->lazy && (sp->window ? !a->nb : !a->life.n));
 }
 
 void profile_encode(const struct profile *p, const struct profile_layout *L,
@@ -766,7 +803,7 @@ void profile_encode_add(const struct profile *p, const struct profile_layout *L,
 		if (agg_empty(a, sp))
 			continue;
 		put_uv(out, sp->slot);
-		if (p->src_live && a->raw) {
+		if ((p->src_live || a->lazy) && a->raw) {
 			/* unchanged since decoded: the same bytes */
 			put_uv(out, a->rawlen);
 			buf_add(out, (const char *)a->raw, a->rawlen);
@@ -909,6 +946,7 @@ void profile_apply(struct profile *p, const struct profile_layout *L,
 			   sp->fn == AGG_DISTINCT) {
 			json_write_str(&val, type, tlen);
 		}
+		profile_agg_ready(p, L, s);
 		if (!a->present) {
 			aggval_clear(a);
 			a->present = 1;
@@ -940,6 +978,8 @@ void profile_merge(struct profile *dst, const struct profile *src,
 		const struct aggval *sa = &src->aggs[i];
 		struct aggval *da = &dst->aggs[i];
 		enum agg_fn fn = L->specs[i].fn;
+		profile_agg_ready(src, L, i);
+		profile_agg_ready(dst, L, i);
 		if (!sa->present)
 			continue;
 		if (!da->present) {
@@ -963,7 +1003,19 @@ void profile_prune(struct profile *p, const struct profile_layout *L, int64_t cl
 	for (i = 0; i < L->naggs; i++) {
 		struct aggval *a = &p->aggs[i];
 		int32_t first = today - (int32_t)L->specs[i].window + 1;
-		if (!L->specs[i].window || !a->present || !a->nb || a->b[0].day >= first)
+		if (!L->specs[i].window || !a->present)
+			continue;
+		if (a->lazy) {
+			/* its first day, read from its bytes: nothing to drop,
+			 * nothing to decode */
+			struct rd r = {a->raw, a->raw + a->rawlen, 0};
+			uint64_t nb = get_uv(&r);
+			int64_t day = nb ? get_sv(&r) : 0;
+			if (!r.bad && (!nb || day >= first))
+				continue;
+			profile_agg_ready(p, L, i);
+		}
+		if (!a->nb || a->b[0].day >= first)
 			continue;
 		for (drop = 0; drop < a->nb && a->b[drop].day < first; drop++)
 			;
@@ -1086,6 +1138,7 @@ void profile_agg(const struct profile *p, const struct profile_layout *L,
 	int32_t first;
 	unsigned k;
 
+	profile_agg_ready(p, L, i);
 	if (!a->present) {
 		cell_clear(&acc);
 		cell_result(&acc, sp->fn, r);

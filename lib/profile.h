@@ -115,6 +115,7 @@ struct aggval {
 	 * it changes): what profile_encode writes again when p->src_live */
 	const unsigned char *raw;
 	size_t rawlen;
+	int lazy; /* profile_decode_lazy: not decoded yet (raw holds it) */
 };
 
 struct prof_trait {
@@ -178,6 +179,15 @@ void profile_release(struct profile *p);
  */
 int profile_decode(struct profile *p, const struct profile_layout *L,
 		   const void *rec, size_t n);
+/* The same, but each aggregate is decoded only when something reads it
+ * (profile_agg, profile_prune, profile_apply …): for a caller that keeps
+ * the record in place until profile_encode (src_live is set), and reads
+ * few of the aggregates (a sweep). A damaged aggregate reads as empty. */
+int profile_decode_lazy(struct profile *p, const struct profile_layout *L,
+			const void *rec, size_t n);
+/* Decode aggregate i of p if it is still lazy (p is changed only in
+ * that: the aggregate's value stays what the record says). */
+void profile_agg_ready(const struct profile *p, const struct profile_layout *L, unsigned i);
 /* Encode p into out (reset first). */
 void profile_encode(const struct profile *p, const struct profile_layout *L,
 		    struct buf *out);
