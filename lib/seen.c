@@ -120,6 +120,12 @@ static void day_to_disk(struct seen *s, struct seen_day *m)
 	m->disk = 1;
 }
 
+static int read_err(int rc)
+{
+	cli_err("cannot read the seen set: %s", mdb_strerror(rc));
+	return -1;
+}
+
 /* Read what the DBs hold of day d into m (its set and next run number).
  * 0, or -1 on an LMDB error (printed). */
 static int day_load(struct seen *s, struct seen_day *m)
@@ -171,12 +177,9 @@ static int day_load(struct seen *s, struct seen_day *m)
 			day_to_disk(s, m);
 	}
 	mdb_cursor_close(cur);
-	if (rc && rc != MDB_NOTFOUND)
-		goto fail;
-	return 0;
+	return rc && rc != MDB_NOTFOUND ? read_err(rc) : 0;
 fail:
-	cli_err("cannot read the seen set: %s", mdb_strerror(rc));
-	return -1;
+	return read_err(rc);
 }
 
 /* Is h of day d in the DBs (a key of its own, or a run)? 1 yes, 0 no, -1
@@ -219,12 +222,9 @@ static int disk_has(struct seen *s, uint32_t d, uint64_t h)
 		}
 	}
 	mdb_cursor_close(cur);
-	if (rc && rc != MDB_NOTFOUND)
-		goto fail;
-	return 0;
+	return rc && rc != MDB_NOTFOUND ? read_err(rc) : 0;
 fail:
-	cli_err("cannot read the seen set: %s", mdb_strerror(rc));
-	return -1;
+	return read_err(rc);
 }
 
 int seen_check(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t n)
