@@ -29,6 +29,7 @@
 #include "conf.h"
 #include "dict.h"
 #include "filter.h"
+#include "hash.h"
 #include "json.h"
 #include "outcome.h"
 #include "profile.h"
@@ -48,6 +49,7 @@ enum {
 	OPT_FIELDS,
 	OPT_FORMAT,
 	OPT_THREADS,
+	OPT_EVAL_ALL,
 };
 
 static const struct cli_opt opts[] = {
@@ -64,6 +66,7 @@ static const struct cli_opt opts[] = {
 	{"fields", OPT_FIELDS, 1, "LIST", "export: comma-separated tags, aggregates, trait.NAME, oneid, events, first_seen, last_seen"},
 	{"format", OPT_FORMAT, 1, "FMT", "export: ndjson (default) or csv"},
 	{"threads", OPT_THREADS, 1, "N", "sweeps: evaluate profiles in N threads (default: the CPUs this process may use, at most 8)"},
+	{"eval-all", OPT_EVAL_ALL, 0, NULL, "evaluate every tag each time, also those whose inputs did not change (the same output, slower)"},
 	{0, 0, 0, 0, 0},
 };
 
@@ -93,14 +96,24 @@ struct tagdef {
 	unsigned ncuts;
 	int timed;
 	uint32_t slot;
+	/* what its conditions read (cond_reads): an evaluation keeps the
+	 * value when none of it changed (inputs_same) */
+	unsigned *rd_agg, nrd_agg;
+	unsigned *rd_tag, nrd_tag;
+	int rd_trait;  /* reads a trait */
+	int rd_clock;  /* reads the clock itself (days_since) or runs jq */
 };
 
 struct tagger {
 	struct cli cli;
 	const char *pipelines, *tags_dir, *group, *at, *fields, *format;
 	long batch, commit_ms, threads;
-	int nosync, exit_at_end, resume;
+	int nosync, exit_at_end, resume, eval_all;
 	int has_jq;        /* a definition runs jq: evaluate in one thread */
+	uint64_t defs_hash; /* of the definition files, in the order read */
+	int same_defs;     /* the profiles' tags were computed by these
+			    * definitions: evaluations may skip a tag whose
+			    * inputs did not change */
 
 	struct store *st;
 	MDB_dbi profiles, dict, facts, state;
@@ -126,6 +139,10 @@ struct tagger {
 	/* aggregate results of the profile being evaluated */
 	unsigned char *memo_state;
 	struct aggres *memo;
+	/* this evaluation: per aggregate 0 not looked at, 1 same, 2 changed;
+	 * per tag, changed; traits_set: the event set traits */
+	unsigned char *agg_chg, *tag_chg;
+	int traits_set;
 	const struct profile *memo_profile;
 	int64_t memo_clock;
 	unsigned long long memo_gen, gen;
@@ -233,6 +250,37 @@ static int check_value(struct conf *c, struct tagdef *t, unsigned tok, const cha
 			return conf_fail(c, tok, NULL, "a bool tag takes true or false");
 	}
 	return 0;
+}
+
+static void add_index(unsigned **v, unsigned *n, unsigned x)
+{
+	unsigned i;
+
+	for (i = 0; i < *n; i++)
+		if ((*v)[i] == x)
+			return;
+	*v = xrealloc(*v, (*n + 1) * sizeof **v);
+	(*v)[(*n)++] = x;
+}
+
+static void note_read(void *ctx, enum cond_read what, unsigned idx)
+{
+	struct tagdef *t = ctx;
+
+	switch (what) {
+	case COND_READ_AGG:
+		add_index(&t->rd_agg, &t->nrd_agg, idx);
+		break;
+	case COND_READ_TAG:
+		add_index(&t->rd_tag, &t->nrd_tag, idx);
+		break;
+	case COND_READ_TRAIT:
+		t->rd_trait = 1;
+		break;
+	default:
+		t->rd_clock = 1;
+		break;
+	}
 }
 
 static int load_tag(struct tagger *g, struct conf *c, unsigned obj, unsigned params)
@@ -374,6 +422,12 @@ static int load_tag(struct tagger *g, struct conf *c, unsigned obj, unsigned par
 	 * or a tag that does; ranks follow recompute's facts */
 	t->timed = sc.timed || g->compiling_timed || t->rank_of != NULL;
 	g->has_jq |= sc.jq;
+	cond_reads(t->when, note_read, t);
+	for (i = 0; i < t->ncases; i++)
+		cond_reads(t->cases[i].when, note_read, t);
+	cexpr_reads(t->value, note_read, t);
+	cexpr_reads(t->rank_of, note_read, t);
+	cond_reads(t->rank_where, note_read, t);
 	return 0;
 }
 
@@ -388,6 +442,7 @@ static int load_file(struct tagger *g, const char *path)
 	if (conf_load(&c, path))
 		goto out;
 	d = &c.doc;
+	g->defs_hash = hash64(c.text.p ? c.text.p : "", c.text.len, g->defs_hash + 1);
 	if (conf_keys(&c, 0, keys))
 		goto out;
 	params = json_get(d, 0, "params", 6);
@@ -629,18 +684,62 @@ static void emit_tag(struct tagger *g, uint32_t oneid, const struct tagdef *t, c
 	filter_emit(&g->f, key, (size_t)kl, g->line.p, g->line.len);
 }
 
+/*
+ * Can tag t keep the value p holds, at clock? Its value was computed at a
+ * clock no earlier than p's last event, by these definitions (same_defs).
+ * It stays right while nothing the tag reads changed since: no aggregate
+ * it reads took an event or a merge since p was read, or has a day that
+ * left its window by clock; no trait it reads was set; no tag it reads
+ * changed in this evaluation; and it does not read the clock itself.
+ */
+static int inputs_same(struct tagger *g, const struct tagdef *t, const struct profile *p, int64_t clock)
+{
+	unsigned k;
+
+	if (t->rd_clock || (t->rd_trait && g->traits_set))
+		return 0;
+	for (k = 0; k < t->nrd_tag; k++)
+		if (g->tag_chg[t->rd_tag[k]])
+			return 0;
+	for (k = 0; k < t->nrd_agg; k++) {
+		unsigned ix = t->rd_agg[k];
+		if (!g->agg_chg[ix]) {
+			const struct aggval *a = &p->aggs[ix];
+			int moved = (a->present && !a->lazy && !a->raw) ||
+				    profile_window_moved(p, &g->L, ix, clock);
+			g->agg_chg[ix] = moved ? 2 : 1;
+		}
+		if (g->agg_chg[ix] == 2)
+			return 0;
+	}
+	return 1;
+}
+
 /* Re-evaluate p's tags (only the timed ones when timed_only) at clock;
- * emit a $tag for each change. Returns the number of changes. */
-static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int timed_only)
+ * emit a $tag for each change. With incr (p read from the store, its tags
+ * computed by these definitions), a tag whose inputs did not change keeps
+ * its value unevaluated. Returns the number of changes. */
+static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int timed_only, int incr)
 {
 	unsigned i, changed = 0;
 
 	g->idpfx_ok = 0; /* the cause is new */
+	incr = incr && g->same_defs && !g->eval_all;
+	if (incr) {
+		if (!g->agg_chg) {
+			g->agg_chg = xcalloc(g->aggs.n + 1, 1);
+			g->tag_chg = xcalloc(g->ntags + 1, 1);
+		}
+		memset(g->agg_chg, 0, g->aggs.n + 1);
+		memset(g->tag_chg, 0, g->ntags + 1);
+	}
 	memo_start(g, p, clock);
 	for (i = 0; i < g->ntags; i++) {
 		const struct tagdef *t = &g->tags[i];
 		struct prof_tag *pt = &p->tags[i];
 		if (timed_only && !t->timed)
+			continue;
+		if (incr && inputs_same(g, t, p, clock))
 			continue;
 		tag_value(g, t, p, clock, &g->val);
 		if (pt->set ? (pt->v.len == g->val.len && !memcmp(pt->v.p, g->val.p, g->val.len)) : !g->val.len)
@@ -649,6 +748,8 @@ static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int
 		buf_reset(&pt->v);
 		buf_add(&pt->v, g->val.p ? g->val.p : "", g->val.len);
 		pt->set = g->val.len > 0;
+		if (incr)
+			g->tag_chg[i] = 1;
 		changed++;
 	}
 	memo_forget(g);
@@ -691,6 +792,30 @@ static void save_profile(struct tagger *g, struct profile *p)
 	profile_encode(p, &g->L, &g->rec);
 	store_be32(key, p->oneid);
 	store_put(g->st, g->profiles, key, 4, g->rec.p, g->rec.len);
+}
+
+/*
+ * Were the profiles' tags computed by the definitions now in use? Then an
+ * evaluation may keep a tag whose inputs did not change. A store that has
+ * seen no event starts with these definitions; after a change, every tag
+ * is evaluated until `tagger recompute` has computed them all again.
+ */
+static void check_defs(struct tagger *g)
+{
+	unsigned char be[8];
+	MDB_val v;
+
+	if (g->clock == INT64_MIN) {
+		store_be64(be, g->defs_hash);
+		store_put(g->st, g->state, "defs", 4, be, 8);
+		g->same_defs = 1;
+		return;
+	}
+	g->same_defs = store_get(g->st, g->state, "defs", 4, &v) == 1 && v.mv_size == 8 &&
+		       store_get_be64(v.mv_data) == g->defs_hash;
+	if (!g->same_defs && !g->eval_all)
+		cli_info("the tag definitions changed since tagger.profiles was computed: every tag "
+			 "is evaluated on each event and sweep until `tagger recompute`");
 }
 
 static void save_state(struct tagger *g)
@@ -800,7 +925,7 @@ static int sweep_fill(void *ctx, MDB_txn *txn)
 			continue;
 		n++;
 		sweep_cause(g, sp->clock, g->p.oneid);
-		if (!evaluate(g, &g->p, sp->clock, !sp->all))
+		if (!evaluate(g, &g->p, sp->clock, !sp->all, !sp->all))
 			continue;
 		profile_prune(&g->p, &g->L, g->clock);
 		profile_encode(&g->p, &g->L, &g->rec);
@@ -913,7 +1038,7 @@ static int chunk_eval(struct pworker *pw, uint64_t c, struct chunk *slot)
 			continue; /* the snapshot's page stays */
 		slot->n++;
 		sweep_cause(w, ps->clock, id);
-		if (!(changed = evaluate(w, &w->p, ps->clock, !ps->all)))
+		if (!(changed = evaluate(w, &w->p, ps->clock, !ps->all, !ps->all)))
 			continue;
 		slot->changes += changed;
 		profile_prune(&w->p, &w->L, w->clock);
@@ -1058,6 +1183,7 @@ static int psweep_run(struct tagger *g, int64_t clock, int all, unsigned nthread
 		memset(&w->doc, 0, sizeof w->doc);
 		w->memo_state = NULL;
 		w->memo = NULL;
+		w->agg_chg = w->tag_chg = NULL;
 		w->memo_profile = NULL;
 		w->memo_gen = w->gen = 0;
 		w->rec = w->line = w->tmp = w->val = w->cause = w->idpfx = (struct buf)BUF_INIT;
@@ -1133,6 +1259,8 @@ out:
 		profile_release(&w->p);
 		free(w->memo_state);
 		free(w->memo);
+		free(w->agg_chg);
+		free(w->tag_chg);
 		buf_release(&w->rec);
 		buf_release(&w->line);
 		buf_release(&w->tmp);
@@ -1248,7 +1376,7 @@ static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid,
 	buf_reset(&g->cause);
 	if (eid)
 		json_str_get(d, eid, &g->cause);
-	evaluate(g, &g->p, g->clock, 0);
+	evaluate(g, &g->p, g->clock, 0, 0);
 	save_profile(g, &g->p);
 }
 
@@ -1257,9 +1385,9 @@ static void process(struct tagger *g, const char *s, size_t n)
 	struct json_doc *d = &g->doc;
 	const char *why;
 	size_t at;
-	uint32_t t_type, t_ts, t_oneid, t_id, oneid;
+	uint32_t t_type, t_ts, t_oneid, t_id, t_traits, oneid;
 	int64_t ts;
-	int sys;
+	int sys, known;
 
 	g->f.oc.in++;
 	if (json_parse(d, s, n, 64, &why, &at)) {
@@ -1339,7 +1467,7 @@ static void process(struct tagger *g, const char *s, size_t n)
 	}
 	g->events++;
 	set_clock(g, ts);
-	if (load_profile(g, &g->p, oneid) < 0)
+	if ((known = load_profile(g, &g->p, oneid)) < 0)
 		return;
 	/* the value read stays in place until save_profile encodes: nothing
 	 * is read or queued in the store before then */
@@ -1349,7 +1477,9 @@ static void process(struct tagger *g, const char *s, size_t n)
 	buf_reset(&g->cause);
 	if (t_id && d->t[t_id].type == JSON_STRING)
 		json_str_get(d, t_id, &g->cause);
-	evaluate(g, &g->p, g->clock, 0);
+	t_traits = json_get(d, 0, "traits", 6);
+	g->traits_set = t_traits && d->t[t_traits].type == JSON_OBJECT && d->t[t_traits].size;
+	evaluate(g, &g->p, g->clock, 0, known);
 	save_profile(g, &g->p);
 }
 
@@ -1784,7 +1914,7 @@ static int dbl_cmp(const void *a, const void *b)
 static int op_recompute(struct tagger *g)
 {
 	int64_t clock;
-	int rc;
+	int rc, current;
 	unsigned t, nr = 0;
 	double **vals;
 	size_t *nv, *capv;
@@ -1797,6 +1927,9 @@ static int op_recompute(struct tagger *g)
 		return rc;
 	if (g->clock != INT64_MIN && clock < g->clock && g->at)
 		cli_info("--at is before the stream clock: windows that already moved past it are not restored");
+	/* after it every tag holds its value at clock: the tags are these
+	 * definitions' again, unless clock is behind events already applied */
+	current = g->clock == INT64_MIN || clock >= g->clock;
 	set_clock(g, clock);
 	vals = xcalloc(g->ntags + 1, sizeof *vals);
 	nv = xcalloc(g->ntags + 1, sizeof *nv);
@@ -1872,6 +2005,15 @@ static int op_recompute(struct tagger *g)
 		}
 	}
 	rc = sweep(g, clock, 1);
+	if (!rc) {
+		unsigned char be[8];
+		store_be64(be, g->defs_hash);
+		if (current)
+			store_put(g->st, g->state, "defs", 4, be, 8);
+		else
+			store_del(g->st, g->state, "defs", 4);
+		g->same_defs = current;
+	}
 	rc = filter_close(&g->f, rc);
 out:
 	for (t = 0; t < g->ntags; t++)
@@ -1927,6 +2069,7 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_FORMAT: g->format = arg; break;
 	case OPT_THREADS:
 		return cli_long("threads", arg, 1, &g->threads);
+	case OPT_EVAL_ALL: g->eval_all = 1; break;
 	case 'e': g->exit_at_end = 1; break;
 	}
 	return 0;
@@ -1957,11 +2100,15 @@ static void defs_free(struct tagger *g)
 		cexpr_free(t->rank_of);
 		cond_free(t->rank_where);
 		free(t->cuts);
+		free(t->rd_agg);
+		free(t->rd_tag);
 	}
 	free(g->tags);
 	free(g->tag_slots);
 	free(g->memo_state);
 	free(g->memo);
+	free(g->agg_chg);
+	free(g->tag_chg);
 	dict_release(&g->names);
 	profile_layout_release(&g->L);
 }
@@ -2037,6 +2184,8 @@ int main(int argc, char **argv)
 	/* every definition compiles before anything is written */
 	if ((rc = load_defs(g)) || (rc = bind_defs(g)))
 		goto out;
+	if (!ro)
+		check_defs(g);
 	g->f.st = g->st;
 	g->f.cli = &g->cli;
 	g->f.group = g->group ? g->group : "uops-tagger";

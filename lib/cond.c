@@ -821,6 +821,57 @@ void cond_free(struct cond *x)
 	free(x);
 }
 
+/* ---- what a tree reads ---- */
+
+void cexpr_reads(const struct cexpr *x, cond_read_fn *fn, void *ctx)
+{
+	if (!x)
+		return;
+	switch (x->t) {
+	case X_AGG:
+	case X_MEDIAN_GAP:
+	case X_NEXT_DATE:
+		fn(ctx, COND_READ_AGG, x->idx);
+		break;
+	case X_DAYS_AGG:
+		fn(ctx, COND_READ_AGG, x->idx);
+		fn(ctx, COND_READ_CLOCK, 0);
+		break;
+	case X_DAYS_FIRST:
+	case X_DAYS_LAST:
+		fn(ctx, COND_READ_CLOCK, 0);
+		break;
+	case X_TRAIT:
+		fn(ctx, COND_READ_TRAIT, x->slot);
+		break;
+	case X_TAG:
+		fn(ctx, COND_READ_TAG, x->idx);
+		break;
+	case X_JQ:
+		fn(ctx, COND_READ_ALL, 0);
+		break;
+	default:
+		break;
+	}
+	cexpr_reads(x->a, fn, ctx);
+	cexpr_reads(x->b, fn, ctx);
+}
+
+void cond_reads(const struct cond *x, cond_read_fn *fn, void *ctx)
+{
+	unsigned i;
+
+	if (!x)
+		return;
+	if (x->t == C_SEGMENT)
+		fn(ctx, COND_READ_SEGMENT, x->idx);
+	for (i = 0; i < x->nk; i++)
+		cond_reads(x->kids[i], fn, ctx);
+	cexpr_reads(x->x, fn, ctx);
+	for (i = 0; i < x->nrhs; i++)
+		cexpr_reads(x->rhs[i], fn, ctx);
+}
+
 /* ---- evaluating ---- */
 
 static void run_jq(const struct cexpr *x, const struct cond_env *e, struct cval *out)

@@ -995,6 +995,23 @@ void profile_merge(struct profile *dst, const struct profile *src,
 	}
 }
 
+int profile_window_moved(const struct profile *p, const struct profile_layout *L,
+			 unsigned i, int64_t clock)
+{
+	const struct aggval *a = &p->aggs[i];
+	int32_t first = day_of(clock) - (int32_t)L->specs[i].window + 1;
+
+	if (!L->specs[i].window || !a->present)
+		return 0;
+	if (a->lazy) {
+		struct rd r = {a->raw, a->raw + a->rawlen, 0};
+		uint64_t nb = get_uv(&r);
+		int64_t day = nb ? get_sv(&r) : 0;
+		return r.bad || (nb && day < first);
+	}
+	return a->nb && a->b[0].day < first;
+}
+
 void profile_prune(struct profile *p, const struct profile_layout *L, int64_t clock)
 {
 	unsigned i, k, drop;

@@ -216,6 +216,12 @@ void profile_merge(struct profile *dst, const struct profile *src,
 
 /* Drop day buckets older than each aggregate's window at clock. */
 void profile_prune(struct profile *p, const struct profile_layout *L, int64_t clock);
+/* Does windowed aggregate i hold a day that is out of its window at clock
+ * (what profile_prune would drop)? When not, its value is the same at
+ * clock as at any time since its last event. Reads a lazy aggregate's
+ * first day from its bytes; 0 for a whole-life or absent aggregate. */
+int profile_window_moved(const struct profile *p, const struct profile_layout *L,
+			 unsigned i, int64_t clock);
 
 /* The value of an aggregate at clock. */
 struct aggres {
