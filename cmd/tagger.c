@@ -96,6 +96,7 @@ struct tagdef {
 	unsigned ncuts;
 	int timed;
 	uint32_t slot;
+	size_t nlen;            /* strlen(name) */
 	/* what its conditions read (cond_reads): an evaluation keeps the
 	 * value when none of it changed (inputs_same) */
 	unsigned *rd_agg, nrd_agg;
@@ -148,14 +149,18 @@ struct tagger {
 	unsigned long long memo_gen, gen;
 	struct json_doc doc;
 	struct buf rec, line, tmp, val, cause;
-	struct buf idpfx;        /* emit_tag: "tag:CAUSE:" as JSON text, open */
-	int idpfx_ok;            /* it holds the current cause */
+	struct buf idpfx;        /* rec_start: the parts of the evaluation's records */
+	size_t head_len;
+	char key[16];            /* the oneid's digits */
+	size_t keylen;
+	int idpfx_ok;            /* they are this evaluation's */
+	int cause_sweep;         /* the cause is the sweep (else cause) */
 	int64_t ts_clock;        /* emit_tag: the clock ts_text shows */
 	char ts_text[CLOCK_ISO_LEN + 1];
 	unsigned long long events, merges, ticks, tagged, sweeps, swept;
 	uint32_t cur_oneid;
 	struct buf *sink; /* a sweep thread's records ([klen][len][key][line]), not the output */
-	char swpfx[32];   /* "sweep:CLOCK:", the cause of a sweep's records but the oneid */
+	char swpfx[40];   /* "sweep:CLOCK:", the cause of a sweep's records but the oneid */
 	size_t swpfx_len;
 	int64_t swpfx_clock;
 };
@@ -310,6 +315,7 @@ static int load_tag(struct tagger *g, struct conf *c, unsigned obj, unsigned par
 	g->ntags++; /* owned from here: freed on failure too */
 	if (conf_str(c, obj, "name", &t->name) != 1)
 		return conf_fail(c, obj, "name", "every tag needs a name");
+	t->nlen = strlen(t->name);
 	for (i = 0; t->name[i]; i++)
 		if (!(t->name[i] == '_' || (t->name[i] >= 'a' && t->name[i] <= 'z') ||
 		      (t->name[i] >= '0' && t->name[i] <= '9')))
@@ -629,59 +635,85 @@ static void tag_value(struct tagger *g, const struct tagdef *t, const struct pro
 	}
 }
 
-static void emit_tag(struct tagger *g, uint32_t oneid, const struct tagdef *t, const struct buf *old,
-		     const struct buf *nw, int64_t clock)
+/* The parts this evaluation's records share, built at its first record:
+ * idpfx holds `{"type":"$tag","event_id":"tag:CAUSE:` (head_len bytes,
+ * the tag's name follows), then `","ts":"TS","oneid":N,"tag":"`; key
+ * holds N's digits. */
+static void rec_start(struct tagger *g, uint32_t oneid, int64_t clock)
 {
-	char key[16];
-	int kl;
-
-	/* one evaluation's records share the clock and the cause: each is
-	 * written once (evaluate resets idpfx_ok) */
 	if (clock != g->ts_clock || !g->ts_text[0]) {
 		clock_format(clock, g->ts_text);
 		g->ts_clock = clock;
 	}
-	if (!g->idpfx_ok) {
-		buf_reset(&g->tmp);
-		buf_adds(&g->tmp, "tag:");
-		buf_adds(&g->tmp, g->cause.p ? g->cause.p : "");
-		buf_addc(&g->tmp, ':');
-		buf_reset(&g->idpfx);
-		json_write_str(&g->idpfx, g->tmp.p, g->tmp.len);
-		g->idpfx.len--; /* open: the tag's name (plain text) follows */
-		g->idpfx_ok = 1;
+	buf_reset(&g->tmp);
+	buf_adds(&g->tmp, "tag:");
+	if (g->cause_sweep) {
+		if (!g->swpfx_len || g->swpfx_clock != clock) {
+			int n = snprintf(g->swpfx, sizeof g->swpfx, "sweep:%lld:", (long long)clock);
+			g->swpfx_len = (size_t)n;
+			g->swpfx_clock = clock;
+		}
+		buf_add(&g->tmp, g->swpfx, g->swpfx_len);
+		buf_u64(&g->tmp, oneid);
+	} else {
+		buf_add(&g->tmp, g->cause.p ? g->cause.p : "", g->cause.len);
 	}
-	buf_reset(&g->line);
-	buf_adds(&g->line, "{\"type\":\"$tag\",\"event_id\":");
-	buf_add(&g->line, g->idpfx.p, g->idpfx.len);
-	buf_adds(&g->line, t->name);
-	buf_adds(&g->line, "\",\"ts\":\"");
-	buf_adds(&g->line, g->ts_text);
-	buf_adds(&g->line, "\",\"oneid\":");
-	buf_u64(&g->line, oneid);
-	buf_adds(&g->line, ",\"tag\":\"");
-	buf_adds(&g->line, t->name);
-	buf_adds(&g->line, "\",\"old\":");
+	buf_addc(&g->tmp, ':');
+	buf_reset(&g->idpfx);
+	buf_adds(&g->idpfx, "{\"type\":\"$tag\",\"event_id\":");
+	json_write_str(&g->idpfx, g->tmp.p, g->tmp.len);
+	g->idpfx.len--; /* open: the tag's name (plain text) follows */
+	g->head_len = g->idpfx.len;
+	buf_adds(&g->idpfx, "\",\"ts\":\"");
+	buf_adds(&g->idpfx, g->ts_text);
+	buf_adds(&g->idpfx, "\",\"oneid\":");
+	buf_u64(&g->idpfx, oneid);
+	buf_adds(&g->idpfx, ",\"tag\":\"");
+	g->keylen = (size_t)u32_dec(g->key, oneid);
+	g->idpfx_ok = 1;
+}
+
+static void emit_tag(struct tagger *g, uint32_t oneid, const struct tagdef *t, const struct buf *old,
+		     const struct buf *nw, int64_t clock)
+{
+	struct buf *b = g->sink ? g->sink : &g->line;
+	size_t at = 0;
+
+	/* one evaluation's records share the clock, the cause and the oneid
+	 * (evaluate resets idpfx_ok) */
+	if (!g->idpfx_ok)
+		rec_start(g, oneid, clock);
+	if (g->sink) {
+		/* [klen][len][key][line], len filled in at the end */
+		uint32_t h[2] = {(uint32_t)g->keylen, 0};
+		buf_add(b, (const char *)h, sizeof h);
+		buf_add(b, g->key, g->keylen);
+		at = b->len;
+	} else {
+		buf_reset(b);
+	}
+	buf_add(b, g->idpfx.p, g->head_len);
+	buf_add(b, t->name, t->nlen);
+	buf_add(b, g->idpfx.p + g->head_len, g->idpfx.len - g->head_len);
+	buf_add(b, t->name, t->nlen);
+	buf_add(b, "\",\"old\":", 8);
 	if (old->len)
-		buf_add(&g->line, old->p, old->len);
+		buf_add(b, old->p, old->len);
 	else
-		buf_adds(&g->line, "null");
-	buf_adds(&g->line, ",\"new\":");
+		buf_add(b, "null", 4);
+	buf_add(b, ",\"new\":", 7);
 	if (nw->len)
-		buf_add(&g->line, nw->p, nw->len);
+		buf_add(b, nw->p, nw->len);
 	else
-		buf_adds(&g->line, "null");
-	buf_addc(&g->line, '}');
-	kl = u32_dec(key, oneid);
+		buf_add(b, "null", 4);
+	buf_addc(b, '}');
 	g->tagged++;
 	if (g->sink) {
-		uint32_t h[2] = {(uint32_t)kl, (uint32_t)g->line.len};
-		buf_add(g->sink, (const char *)h, sizeof h);
-		buf_add(g->sink, key, (size_t)kl);
-		buf_add(g->sink, g->line.p, g->line.len);
+		uint32_t len = (uint32_t)(b->len - at);
+		memcpy(b->p + at - g->keylen - 4, &len, 4);
 		return;
 	}
-	filter_emit(&g->f, key, (size_t)kl, g->line.p, g->line.len);
+	filter_emit(&g->f, g->key, g->keylen, b->p, b->len);
 }
 
 /*
@@ -858,20 +890,9 @@ static int64_t day_of(int64_t t)
 }
 
 /* The cause of a sweep's records for oneid: "sweep:CLOCK:ONEID". */
-static void sweep_cause(struct tagger *g, int64_t clock, uint32_t oneid)
+static void sweep_cause(struct tagger *g)
 {
-	if (!g->swpfx_len || g->swpfx_clock != clock) {
-		buf_reset(&g->cause);
-		buf_adds(&g->cause, "sweep:");
-		buf_i64(&g->cause, clock);
-		buf_addc(&g->cause, ':');
-		memcpy(g->swpfx, g->cause.p, g->cause.len);
-		g->swpfx_len = g->cause.len;
-		g->swpfx_clock = clock;
-	}
-	buf_reset(&g->cause);
-	buf_add(&g->cause, g->swpfx, g->swpfx_len);
-	buf_u64(&g->cause, oneid);
+	g->cause_sweep = 1; /* "sweep:CLOCK:ONEID", written by rec_start */
 }
 
 /* A part of a sweep: up to SWEEP_PART profiles (or --batch) from `from`
@@ -924,7 +945,7 @@ static int sweep_fill(void *ctx, MDB_txn *txn)
 		if (profile_decode_lazy(&g->p, &g->L, v.mv_data, v.mv_size))
 			continue;
 		n++;
-		sweep_cause(g, sp->clock, g->p.oneid);
+		sweep_cause(g);
 		if (!evaluate(g, &g->p, sp->clock, !sp->all, !sp->all))
 			continue;
 		profile_prune(&g->p, &g->L, g->clock);
@@ -1037,7 +1058,7 @@ static int chunk_eval(struct pworker *pw, uint64_t c, struct chunk *slot)
 		if (profile_decode_lazy(&w->p, &w->L, v.mv_data, v.mv_size))
 			continue; /* the snapshot's page stays */
 		slot->n++;
-		sweep_cause(w, ps->clock, id);
+		sweep_cause(w);
 		if (!(changed = evaluate(w, &w->p, ps->clock, !ps->all, !ps->all)))
 			continue;
 		slot->changes += changed;
@@ -1374,6 +1395,7 @@ static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid,
 	if (!any)
 		return;
 	buf_reset(&g->cause);
+	g->cause_sweep = 0;
 	if (eid)
 		json_str_get(d, eid, &g->cause);
 	evaluate(g, &g->p, g->clock, 0, 0);
@@ -1475,6 +1497,7 @@ static void process(struct tagger *g, const char *s, size_t n)
 	profile_apply(&g->p, &g->L, d, 0, d->s + d->t[t_type].off, d->t[t_type].len, ts,
 		      name_slot, where_match, g);
 	buf_reset(&g->cause);
+	g->cause_sweep = 0;
 	if (t_id && d->t[t_id].type == JSON_STRING)
 		json_str_get(d, t_id, &g->cause);
 	t_traits = json_get(d, 0, "traits", 6);
