@@ -790,8 +790,10 @@ static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int
 
 /* ---- profiles in LMDB ---- */
 
-/* Load oneid's profile into p: 1 found, 0 new (empty), -1 damaged. */
-static int load_profile(struct tagger *g, struct profile *p, uint32_t oneid)
+/* Load oneid's profile into p: 1 found, 0 new (empty), -1 damaged. With
+ * lazy, an aggregate is decoded when first read (the value read must stay
+ * in place until p is saved). */
+static int load_profile(struct tagger *g, struct profile *p, uint32_t oneid, int lazy)
 {
 	unsigned char key[4];
 	MDB_val v;
@@ -808,7 +810,7 @@ static int load_profile(struct tagger *g, struct profile *p, uint32_t oneid)
 		profile_reset(p, &g->L, oneid);
 		return 0;
 	}
-	if (profile_decode(p, &g->L, v.mv_data, v.mv_size)) {
+	if ((lazy ? profile_decode_lazy : profile_decode)(p, &g->L, v.mv_data, v.mv_size)) {
 		cli_err("profile %u in tagger.profiles is damaged; it starts again empty", oneid);
 		profile_reset(p, &g->L, oneid);
 		return 0;
@@ -1379,12 +1381,12 @@ static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid,
 		return;
 	}
 	set_clock(g, ts);
-	if (load_profile(g, &g->p, oneid) < 0)
+	if (load_profile(g, &g->p, oneid, 0) < 0)
 		return;
 	for (k = 0, i = m + 1; k < d->t[m].size; k++, i = d->t[i].next) {
 		if (json_oneid(d, i, &mid) || mid == oneid)
 			continue;
-		if (load_profile(g, &g->q, mid) != 1)
+		if (load_profile(g, &g->q, mid, 0) != 1)
 			continue;
 		profile_merge(&g->p, &g->q, &g->L);
 		store_be32(key, mid);
@@ -1489,7 +1491,7 @@ static void process(struct tagger *g, const char *s, size_t n)
 	}
 	g->events++;
 	set_clock(g, ts);
-	if ((known = load_profile(g, &g->p, oneid)) < 0)
+	if ((known = load_profile(g, &g->p, oneid, 1)) < 0)
 		return;
 	/* the value read stays in place until save_profile encodes: nothing
 	 * is read or queued in the store before then */
@@ -1675,7 +1677,7 @@ static int op_show(struct tagger *g, int argc, char **argv)
 			rc = EXIT_USAGE;
 			break;
 		}
-		r = load_profile(g, &g->p, (uint32_t)id);
+		r = load_profile(g, &g->p, (uint32_t)id, 0);
 		if (r < 0)
 			return EXIT_IO;
 		buf_reset(&out);
