@@ -1138,8 +1138,12 @@ static uint32_t next_due(struct seg *g, const struct cond_env *e, const signed c
 
 /* Re-evaluate the segments of p marked in g->mask (and those reading a
  * segment that changed) at clock; emit the changes; keep the columns of
- * what was evaluated. Returns p's next deadline (a day, or NO_DUE). */
-static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock)
+ * what was evaluated. Returns p's next deadline (a day, or NO_DUE): old,
+ * p's deadline so far, when no timed segment was evaluated. A deadline is
+ * the first day a timed segment flips with time alone; when nothing such
+ * a segment reads changed (it would be marked), that day is the same,
+ * and it is still ahead (deadlines fire before events). */
+static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock, uint32_t old)
 {
 	struct cond_env e;
 	unsigned i, k;
@@ -1172,13 +1176,19 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock)
 		emit_segment(g, p->oneid, s, now, clock);
 	}
 	g->memo_profile = NULL;
-	return next_due(g, &e, g->now);
+	for (i = 0; i < g->nsegs; i++)
+		if (g->segs[i].timed && g->now[i] >= 0)
+			return next_due(g, &e, g->now);
+	return old;
 }
 
 /* ---- people in LMDB ---- */
 
-/* Load oneid into p (g->due_of_p its deadline): 1 found, 0 new, -1 error. */
-static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_t *due)
+/* Load oneid into p (g->due_of_p its deadline): 1 found, 0 new, -1 error.
+ * With lazy, an aggregate is decoded when first read, and one never read
+ * is written back as it was: the value read must stay in place until p is
+ * saved (nothing is read or written in the store in between). */
+static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_t *due, int lazy)
 {
 	unsigned char key[4];
 	MDB_val v;
@@ -1197,7 +1207,7 @@ static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_
 		return 0;
 	}
 	*due = store_get_be32(v.mv_data);
-	if (profile_decode(p, &g->L, (const char *)v.mv_data + 4, v.mv_size - 4)) {
+	if ((lazy ? profile_decode_lazy : profile_decode)(p, &g->L, (const char *)v.mv_data + 4, v.mv_size - 4)) {
 		cli_err("person %u in segmenter.people is damaged; it starts again empty", oneid);
 		profile_reset(p, &g->L, oneid);
 		return 0;
@@ -1453,7 +1463,7 @@ static int fire_due(struct seg *g, int64_t upto)
 			uint32_t oneid = ids[i], old, due;
 			int64_t at = (int64_t)day * DAY_MS;
 			unsigned j;
-			if (load_person(g, &g->p, oneid, &old) != 1 || old != day) {
+			if (load_person(g, &g->p, oneid, &old, 1) != 1 || old != day) {
 				due_move(g, oneid, day, NO_DUE); /* left behind: drop it */
 				continue;
 			}
@@ -1464,7 +1474,7 @@ static int fire_due(struct seg *g, int64_t upto)
 			buf_u64(&g->cause, day);
 			buf_addc(&g->cause, ':');
 			buf_u64(&g->cause, oneid);
-			due = evaluate(g, &g->p, at);
+			due = evaluate(g, &g->p, at, NO_DUE);
 			save_person(g, &g->p, old, due, at);
 			g->fired_people++;
 			if (g->f.fatal) {
@@ -1550,13 +1560,13 @@ static void on_merge(struct seg *g, const struct json_doc *d, uint32_t oneid, ui
 	uint32_t m = json_get(d, 0, "merged", 6), k, i, mid, old, qdue, due;
 	int any = 0;
 
-	if (load_person(g, &g->p, oneid, &old) < 0)
+	if (load_person(g, &g->p, oneid, &old, 0) < 0)
 		return;
 	set_cause(g, d, eid);
 	for (k = 0, i = m + 1; k < d->t[m].size; k++, i = d->t[i].next) {
 		if (json_oneid(d, i, &mid) || mid == oneid)
 			continue;
-		if (load_person(g, &g->q, mid, &qdue) != 1)
+		if (load_person(g, &g->q, mid, &qdue, 0) != 1)
 			continue;
 		profile_merge(&g->p, &g->q, &g->L);
 		person_gone(g, mid, qdue, oneid);
@@ -1566,7 +1576,7 @@ static void on_merge(struct seg *g, const struct json_doc *d, uint32_t oneid, ui
 	if (!any)
 		return;
 	memset(g->mask, 1, g->nsegs);
-	due = g->bulk ? old : evaluate(g, &g->p, g->clock);
+	due = g->bulk ? old : evaluate(g, &g->p, g->clock, old);
 	save_person(g, &g->p, old, due, g->clock);
 }
 
@@ -1581,7 +1591,7 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 			break;
 	if (i == g->ntagnames)
 		return; /* no segment reads it */
-	if ((fresh = load_person(g, &g->p, oneid, &old)) < 0)
+	if ((fresh = load_person(g, &g->p, oneid, &old, 1)) < 0)
 		return;
 	buf_reset(&g->p.tags[i].v);
 	if (nv && d->t[nv].type != JSON_NULL) {
@@ -1599,7 +1609,7 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 	}
 	g->tagrecs++;
 	set_cause(g, d, eid);
-	due = g->bulk ? old : evaluate(g, &g->p, g->clock);
+	due = g->bulk ? old : evaluate(g, &g->p, g->clock, old);
 	save_person(g, &g->p, old, due, g->clock);
 }
 
@@ -1614,7 +1624,7 @@ static void on_event(struct seg *g, const struct json_doc *d, uint32_t t_type, u
 
 	int fresh;
 
-	if ((fresh = load_person(g, &g->p, oneid, &old)) < 0)
+	if ((fresh = load_person(g, &g->p, oneid, &old, 1)) < 0)
 		return;
 	fresh = !fresh; /* a new person: every segment is evaluated once */
 	profile_apply(&g->p, &g->L, d, 0, type, tlen, ts, name_slot, where_match, g);
@@ -1627,7 +1637,7 @@ static void on_event(struct seg *g, const struct json_doc *d, uint32_t t_type, u
 	}
 	g->events++;
 	set_cause(g, d, eid);
-	due = g->bulk ? old : evaluate(g, &g->p, g->clock);
+	due = g->bulk ? old : evaluate(g, &g->p, g->clock, old);
 	save_person(g, &g->p, old, due, g->clock);
 }
 
@@ -2639,7 +2649,7 @@ static int op_explain(struct seg *g, int argc, char **argv)
 	}
 	if ((rc = parse_at(g, &clock)))
 		return rc;
-	if (load_person(g, &g->p, oneid, &due) != 1) {
+	if (load_person(g, &g->p, oneid, &due, 0) != 1) {
 		cli_err("no person %u in segmenter.people", oneid);
 		return EXIT_REJECTS;
 	}
