@@ -9,7 +9,7 @@
  * without oneid or truth are skipped. Prints one line:
  *
  *   events=N people_true=N oneids=N precision=P recall=R
- *   oracle_recall=O recall_vs_oracle=R/O
+ *   oracle_recall=O recall_vs_oracle=R/O ambiguous=N precision_placeable=P
  *
  * Pairwise over events: a pair of events is predicted together when they
  * share a oneid, truly together when they share a truth. precision = pairs
@@ -22,6 +22,12 @@
  * Its clusters are pure, so its precision is 1; oracle_recall is its
  * recall, and recall_vs_oracle = recall / oracle_recall says how much of
  * the findable linkage was found.
+ *
+ * An event is ambiguous when every identifier it carries is also carried
+ * by events of another true person (a shared tablet's events without a
+ * login): nothing in the input says whose it is, so no linker that reads
+ * identifiers can place it for sure. ambiguous counts them, and
+ * precision_placeable is the precision over the pairs of the other events.
  *
  * idmerge writes each event with the oneid it had then; a later merge
  * does not rewrite earlier lines but follows as a $merge record. By
@@ -315,7 +321,16 @@ int main(int argc, char **argv)
 {
 	struct json_doc doc = JSON_DOC_INIT;
 	struct imap oneids, cells;
-	struct smap truths, keys;
+	struct smap truths, keys, idents;
+	uint32_t *id_truth = NULL; /* per identifier: the first true person */
+	unsigned char *id_multi = NULL; /* seen with another one too */
+	size_t idcap = 0;
+	uint32_t *ev_ids = NULL;   /* the events' identifiers, in order */
+	size_t nevids = 0, evidcap = 0;
+	uint32_t *ev_nids = NULL;  /* per event: how many */
+	unsigned char *ev_amb;
+	uint64_t tp2 = 0, pred2 = 0, namb = 0;
+	double precision2;
 	struct forest evf = {0}, of = {0};
 	struct buf key = BUF_INIT;
 	uint32_t *ev_oneid = NULL, *ev_truth = NULL;
@@ -366,6 +381,7 @@ int main(int argc, char **argv)
 	imap_init(&oneids, 1 << 12);
 	smap_init(&truths, 1 << 12);
 	smap_init(&keys, 1 << 14);
+	smap_init(&idents, 1 << 14);
 
 	while ((len = getline(&line, &linecap, f)) > 0) {
 		uint32_t t_type, t_oneid, t_props, t_truth, t_ids, k, j, ev;
@@ -409,10 +425,12 @@ int main(int argc, char **argv)
 			evcap = evcap ? evcap * 2 : 1 << 16;
 			ev_oneid = xrealloc(ev_oneid, evcap * sizeof *ev_oneid);
 			ev_truth = xrealloc(ev_truth, evcap * sizeof *ev_truth);
+			ev_nids = xrealloc(ev_nids, evcap * sizeof *ev_nids);
 		}
 		ev = forest_add(&evf);
 		ev_truth[ev] = smap_get(&truths, key.p, key.len, (uint32_t)truths.n, &found);
 		ev_oneid[ev] = oneid_index(&oneids, &of, oneid);
+		ev_nids[ev] = 0;
 		nev++;
 
 		/* the oracle: identical identifiers of the same true person */
@@ -431,6 +449,28 @@ int main(int argc, char **argv)
 			first = smap_get(&keys, key.p, key.len, ev, &found);
 			if (found)
 				unite(evf.par, ev, first);
+			/* the identifier alone: whose is it? */
+			{
+				uint32_t id = smap_get(&idents, key.p + sizeof ev_truth[ev],
+						       key.len - sizeof ev_truth[ev], (uint32_t)idents.n, &found);
+				if (!found) {
+					if (id >= idcap) {
+						idcap = idcap ? idcap * 2 : 1 << 14;
+						id_truth = xrealloc(id_truth, idcap * sizeof *id_truth);
+						id_multi = xrealloc(id_multi, idcap);
+					}
+					id_truth[id] = ev_truth[ev];
+					id_multi[id] = 0;
+				} else if (id_truth[id] != ev_truth[ev]) {
+					id_multi[id] = 1;
+				}
+				if (nevids == evidcap) {
+					evidcap = evidcap ? evidcap * 2 : 1 << 16;
+					ev_ids = xrealloc(ev_ids, evidcap * sizeof *ev_ids);
+				}
+				ev_ids[nevids++] = id;
+				ev_nids[ev]++;
+			}
 		}
 	}
 	if (ferror(f)) {
@@ -475,13 +515,45 @@ int main(int argc, char **argv)
 		if (cells.v[i] != EMPTY)
 			tp += pairs(cells.v[i]);
 
+	/* the same over the events an identifier places */
+	ev_amb = xcalloc(nev + 1, 1);
+	{
+		size_t at = 0;
+		for (i = 0; i < nev; i++) {
+			uint32_t k;
+			int amb = ev_nids[i] > 0;
+			for (k = 0; k < ev_nids[i]; k++)
+				amb &= id_multi[ev_ids[at + k]];
+			at += ev_nids[i];
+			ev_amb[i] = (unsigned char)amb;
+			namb += (uint64_t)amb;
+		}
+	}
+	memset(n_oneid, 0, oneids.n * sizeof *n_oneid);
+	imap_free(&cells);
+	imap_init(&cells, 1 << 12);
+	for (i = 0; i < nev; i++) {
+		uint32_t oi = apply ? find(of.par, ev_oneid[i]) : ev_oneid[i];
+		if (ev_amb[i])
+			continue;
+		n_oneid[oi]++;
+		++*imap_get(&cells, (uint64_t)oi << 32 | ev_truth[i], 0, &found);
+	}
+	for (i = 0; i < oneids.n; i++)
+		pred2 += pairs(n_oneid[i]);
+	for (i = 0; i < cells.cap; i++)
+		if (cells.v[i] != EMPTY)
+			tp2 += pairs(cells.v[i]);
+
 	precision = pred ? (double)tp / (double)pred : 1.0;
 	recall = truep ? (double)tp / (double)truep : 1.0;
 	oracle_recall = truep ? (double)tp_oracle / (double)truep : 1.0;
 	rvo = oracle_recall > 0 ? recall / oracle_recall : 1.0;
+	precision2 = pred2 ? (double)tp2 / (double)pred2 : 1.0;
 	printf("events=%zu people_true=%zu oneids=%zu precision=%.6f recall=%.6f "
-	       "oracle_recall=%.6f recall_vs_oracle=%.6f\n",
-	       nev, truths.n, npeople, precision, recall, oracle_recall, rvo);
+	       "oracle_recall=%.6f recall_vs_oracle=%.6f ambiguous=%llu precision_placeable=%.6f\n",
+	       nev, truths.n, npeople, precision, recall, oracle_recall, rvo,
+	       (unsigned long long)namb, precision2);
 	if (verbose) {
 		fprintf(stderr, "idquality: pairs: true=%llu predicted=%llu both=%llu oracle=%llu; "
 				"lines skipped: %llu without oneid or truth, %llu invalid, %llu system",
@@ -494,6 +566,12 @@ int main(int argc, char **argv)
 		fputc('\n', stderr);
 	}
 
+	free(ev_amb);
+	free(ev_ids);
+	free(ev_nids);
+	free(id_truth);
+	free(id_multi);
+	smap_free(&idents);
 	free(n_oneid);
 	free(n_truth);
 	free(n_root);
