@@ -99,6 +99,21 @@ static void cc_text(void *ctx, uint32_t id, const char **s, size_t *n)
 	*n = C.tlen[id];
 }
 
+/* what a condition reads (cond_reads) */
+struct reads {
+	unsigned agg[32], n;
+	int clock;
+};
+
+static void note_read(void *ctx, enum cond_read what, unsigned idx)
+{
+	struct reads *r = ctx;
+	if (what == COND_READ_AGG && r->n < 32)
+		r->agg[r->n++] = idx;
+	else if (what == COND_READ_CLOCK || what == COND_READ_ALL)
+		r->clock = 1;
+}
+
 static struct scope S;
 static struct profile_layout L;
 static struct cond_scope sc;
@@ -313,7 +328,7 @@ int main(void)
 	struct cond *cs[sizeof rows / sizeof *rows];
 	struct buf text = BUF_INIT, e1 = BUF_INIT, e2 = BUF_INIT, e3 = BUF_INIT;
 	struct conf c;
-	unsigned i, k, tok;
+	unsigned i, k, tok, kept = 0;
 	int fd;
 
 	/* one definition file holding every row's condition */
@@ -444,9 +459,36 @@ int main(void)
 				T_OK(cond_next_flip_before(cs[k], &e, want, today + 1) >= today + 1);
 			}
 		}
+		/* cond_reads: an answer computed at a clock no earlier than the
+		 * last event holds on every later day on which nothing it reads
+		 * changed: it reads no clock, and none of its aggregates has a
+		 * day out of its window (what tagger relies on to keep a tag) */
+		e.clock = at(rows[k].at);
+		if (e.clock >= P.last_seen) {
+			struct reads rd;
+			memset(&rd, 0, sizeof rd);
+			cond_reads(cs[k], note_read, &rd);
+			for (d = today + 1; d <= today + 400 && !rd.clock; d++) {
+				unsigned j;
+				int moved = 0;
+				for (j = 0; j < rd.n; j++)
+					moved |= profile_window_moved(&P, &L, rd.agg[j], d * DAY_MS);
+				if (moved)
+					break;
+				e.clock = d * DAY_MS;
+				if (cond_eval(cs[k], &e) != rows[k].want) {
+					fprintf(stderr, "row %u: %s changes on day +%lld though nothing it reads did\n",
+						k, rows[k].cond, (long long)(d - today));
+					T_OK(0);
+					break;
+				}
+				kept++;
+			}
+		}
 		while (C.ntext)
 			free(C.text[--C.ntext]);
 	}
+	T_OK(kept > 100); /* the check above ran */
 
 	/* codec: decode(encode(p)) encodes the same */
 	{
