@@ -1571,7 +1571,7 @@ static char *cache_room(struct cache *c, size_t n)
 	}
 	size = n > CBLOCK ? n : CBLOCK;
 	c->blocks = xrealloc(c->blocks, (c->nblocks + 1) * sizeof *c->blocks);
-	p = xmalloc(size);
+	p = xmalloc_huge(size);
 	c->blocks[c->nblocks++] = p;
 	c->bfill = n > CBLOCK ? CBLOCK : n;
 	c->bytes += size;
@@ -2174,7 +2174,7 @@ void store_discard(struct store *s)
 
 static void discard(struct store *s, int untrack)
 {
-	size_t i;
+	size_t i, used;
 
 	for (i = 0; i < s->nops && untrack && s->ncaches; i++) {
 		const struct op *o = &s->ops[i];
@@ -2184,10 +2184,14 @@ static void discard(struct store *s, int untrack)
 			e->op = 0;
 	}
 	s->nops = 0;
+	/* a batch like this one needs the room again: a large arena goes only
+	 * when this batch used under a quarter of it (regrowing it would copy
+	 * and fault its pages in every batch) */
+	used = s->arena.len;
 	buf_reset(&s->arena);
 	if (s->slots)
 		memset(s->slots, 0, s->nslots * sizeof *s->slots);
-	if (s->arena.cap > (64u << 20)) {
+	if (s->arena.cap > (64u << 20) && used < s->arena.cap / 4) {
 		buf_release(&s->arena);
 		free(s->slots);
 		s->slots = NULL;
