@@ -149,6 +149,7 @@ static struct jview *jview_of(struct store *s, MDB_dbi dbi);
 static int jview_get(struct store *s, struct jview *j, uint32_t key, MDB_val *val);
 
 #define TRIM_EVERY 16384
+#define ARENA_START ((size_t)48 << 20)
 
 /*
  * Drop the map's pages from this process's page tables. They stay in the
@@ -726,6 +727,10 @@ static void arena_add(struct store *s, int n, const void *const *p, const size_t
 		at[i] = arena_off(s, p[i]);
 		need += len[i];
 	}
+	if (!s->arena.cap)
+		/* a block malloc maps on its own: growing it remaps its pages
+		 * instead of copying them, and only the pages used are touched */
+		buf_grow(&s->arena, ARENA_START);
 	buf_grow(&s->arena, need); /* the adds below do not move it again */
 	for (i = 0; i < n; i++) {
 		*off[i] = s->arena.len;
