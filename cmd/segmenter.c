@@ -1698,6 +1698,11 @@ static void process(struct seg *g, const char *s, size_t n)
 		OUTCOME_REJECT(&g->f.oc, "no valid \"oneid\": want events with a oneid (tagger's output)");
 		return;
 	}
+	{
+		unsigned char kb[4];
+		store_be32(kb, oneid);
+		store_prefetch(g->st, g->people, kb); /* fetched while the rest of the record is read */
+	}
 	if (clock_parse_tok(d, t_ts, &ts)) {
 		OUTCOME_REJECT(&g->f.oc, "no valid \"ts\": want canonical events (ingest's output)");
 		return;

@@ -1419,6 +1419,19 @@ int store_get_pending(struct store *s, MDB_dbi dbi, const void *key, size_t klen
 	return 1;
 }
 
+void store_prefetch(struct store *s, MDB_dbi dbi, const void *key)
+{
+	struct cache *c;
+	struct centry *pg;
+	uint32_t k;
+
+	if (!s->ncaches || !(c = cache_of(s, dbi)) || !c->top)
+		return;
+	k = key32(key);
+	if ((pg = c->top[k >> 12]))
+		__builtin_prefetch(&pg[k & (CPAGE - 1)]);
+}
+
 int store_get(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 	      MDB_val *val)
 {

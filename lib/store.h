@@ -70,6 +70,9 @@ int store_get_pending(struct store *s, MDB_dbi dbi, const void *key, size_t klen
 
 /* End the read transaction; call before blocking on input. */
 void store_read_end(struct store *s);
+/* A hint: the 4-byte key of a cached DB will be read soon; start fetching
+ * its cache entry into the CPU cache while other work goes on. */
+void store_prefetch(struct store *s, MDB_dbi dbi, const void *key);
 
 /* A read transaction on the committed state, for cursors; valid until
  * store_read_end or store_commit. NULL on error (printed). */
