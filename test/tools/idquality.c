@@ -488,6 +488,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "idquality: no usable events (%llu skipped, %llu invalid, %llu system)\n",
 			(unsigned long long)skipped, (unsigned long long)bad,
 			(unsigned long long)system);
+		imap_free(&oneids);
+		smap_free(&truths);
+		smap_free(&idents);
+		free(of.par);
+		free(evf.par);
 		return 65;
 	}
 
