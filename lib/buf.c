@@ -12,49 +12,47 @@ static void oom(void)
 	exit(70);
 }
 
-/*
- * A large block (a cache, a batch, a dedupe table) is touched page by
- * page as it fills; each first touch is a page fault, and on a virtual
- * machine faults are dear. Ask for transparent huge pages over its whole
- * 2 MB stretches: a fault then maps 2 MB. Only advice: where the kernel
- * has them off, or for memory malloc keeps in its heap, nothing changes.
- */
-#define HUGE_MIN (4u << 20)
-#define HUGE_PAGE ((uintptr_t)2 << 20)
-
-static void *advise(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-	if (n >= HUGE_MIN) {
-		uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-		uintptr_t hi = ((uintptr_t)p + n) & ~(HUGE_PAGE - 1);
-		if (hi > lo)
-			madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-	}
-#else
-	(void)n;
-#endif
-	return p;
-}
-
 void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p)
 		oom();
-	return advise(p, n);
+	return p;
 }
+
+/*
+ * A block that fills page by page (a cache's memory) faults once per page
+ * it touches, and on a virtual machine faults are dear. These blocks are
+ * mapped on their own, 2 MiB aligned, and advised for transparent huge
+ * pages: a fault then maps 2 MiB. Only advice: where the kernel has them
+ * off, nothing changes. Their own mapping, so the advice covers nothing
+ * else (memory malloc hands out again would grow in 2 MiB steps).
+ */
+#define HUGE_PAGE ((size_t)2 << 20)
 
 void *xmalloc_huge(size_t n)
 {
-	void *p = NULL;
+	size_t len = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	char *p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
 
-	if (n < HUGE_PAGE || posix_memalign(&p, HUGE_PAGE, n))
-		return xmalloc(n);
+	if (p == MAP_FAILED)
+		oom();
+	a = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + len < p + len + HUGE_PAGE)
+		munmap(a + len, (size_t)(p + len + HUGE_PAGE - (a + len)));
 #ifdef MADV_HUGEPAGE
-	madvise(p, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
+	madvise(a, len, MADV_HUGEPAGE);
 #endif
-	return p;
+	return a;
+}
+
+void xfree_huge(void *p, size_t n)
+{
+	if (p)
+		munmap(p, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
 }
 
 void *xcalloc(size_t n, size_t m)
@@ -62,7 +60,7 @@ void *xcalloc(size_t n, size_t m)
 	void *p = calloc(n ? n : 1, m ? m : 1);
 	if (!p)
 		oom();
-	return n && m && n <= SIZE_MAX / m ? advise(p, n * m) : p;
+	return p;
 }
 
 void *xrealloc(void *p, size_t n)
@@ -70,7 +68,7 @@ void *xrealloc(void *p, size_t n)
 	p = realloc(p, n ? n : 1);
 	if (!p)
 		oom();
-	return advise(p, n);
+	return p;
 }
 
 char *xstrdup(const char *s)

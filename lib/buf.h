@@ -76,9 +76,11 @@ static inline int u32_dec(char *out, uint32_t v)
 
 /* malloc/realloc/strdup that exit 70 on failure. */
 void *xmalloc(size_t n);
-/* n bytes aligned to 2 MiB and advised for transparent huge pages, for
- * a block that is filled page by page (free with free). */
+/* n bytes of zeroed memory mapped on their own, 2 MiB aligned and advised
+ * for transparent huge pages, for a block that is filled page by page;
+ * give them back with xfree_huge(p, n). */
 void *xmalloc_huge(size_t n);
+void xfree_huge(void *p, size_t n);
 void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);

@@ -70,6 +70,7 @@ struct cache {
 	uint32_t *used; /* the indexes of top that point at a page */
 	size_t nused, capused;
 	char **blocks; /* pages and values, in blocks that never move */
+	size_t *bsizes; /* their sizes (xmalloc_huge) */
 	size_t nblocks, bfill;
 	size_t bytes, nents, cap_lost;
 	size_t peak; /* the most entries held at a commit */
@@ -1500,9 +1501,11 @@ static void cache_reset(struct cache *c)
 		c->done = NULL;
 	}
 	for (i = 0; i < c->nblocks; i++)
-		free(c->blocks[i]);
+		xfree_huge(c->blocks[i], c->bsizes[i]);
 	free(c->blocks);
+	free(c->bsizes);
 	c->blocks = NULL;
+	c->bsizes = NULL;
 	c->nblocks = c->bfill = c->bytes = c->nents = 0;
 	/* the index of pages stays, emptied where it pointed (8 MiB: not
 	 * worth allocating and clearing again at every reset) */
@@ -1589,7 +1592,9 @@ static char *cache_room(struct cache *c, size_t n)
 	}
 	size = n > CBLOCK ? n : CBLOCK;
 	c->blocks = xrealloc(c->blocks, (c->nblocks + 1) * sizeof *c->blocks);
+	c->bsizes = xrealloc(c->bsizes, (c->nblocks + 1) * sizeof *c->bsizes);
 	p = xmalloc_huge(size);
+	c->bsizes[c->nblocks] = size;
 	c->blocks[c->nblocks++] = p;
 	c->bfill = n > CBLOCK ? CBLOCK : n;
 	c->bytes += size;
