@@ -839,7 +839,7 @@ void cexpr_reads(const struct cexpr *x, cond_read_fn *fn, void *ctx)
 		break;
 	case X_DAYS_FIRST:
 	case X_DAYS_LAST:
-		fn(ctx, COND_READ_CLOCK, 0);
+		fn(ctx, COND_READ_SEEN, 0);
 		break;
 	case X_TRAIT:
 		fn(ctx, COND_READ_TRAIT, x->slot);
@@ -1495,31 +1495,32 @@ void cond_segments(const struct cond *x, void (*fn)(void *ctx, unsigned idx), vo
 		fn(ctx, x->idx);
 }
 
-void cexpr_refs(const struct cexpr *x, struct cexpr_refs *r)
+static void refs_read(void *ctx, enum cond_read what, unsigned idx)
 {
-	switch (x->t) {
-	case X_AGG:
-	case X_DAYS_AGG:
-	case X_MEDIAN_GAP:
-	case X_NEXT_DATE:
-		r->agg(r->ctx, x->idx);
+	struct cexpr_refs *r = ctx;
+
+	switch (what) {
+	case COND_READ_AGG:
+		r->agg(r->ctx, idx);
 		break;
-	case X_TRAIT:
-		r->trait(r->ctx, x->slot);
+	case COND_READ_TRAIT:
+		r->trait(r->ctx, idx);
 		break;
-	case X_TAG:
-		r->tag(r->ctx, x->idx);
+	case COND_READ_TAG:
+		r->tag(r->ctx, idx);
 		break;
-	case X_DAYS_FIRST:
-	case X_DAYS_LAST:
-	case X_JQ:
+	case COND_READ_SEEN:
+	case COND_READ_ALL:
 		r->any_event = 1;
 		break;
-	case X_ARITH:
-		cexpr_refs(x->a, r);
-		cexpr_refs(x->b, r);
+	default:
 		break;
 	}
+}
+
+void cexpr_refs(const struct cexpr *x, struct cexpr_refs *r)
+{
+	cexpr_reads(x, refs_read, r);
 }
 
 /* ---- columns ---- */

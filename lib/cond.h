@@ -123,13 +123,15 @@ int cond_aggregates(struct conf *c, unsigned obj, struct cond_scope *sc);
  * What a compiled tree reads, each reported to fn (repeats possible):
  * COND_READ_AGG (an aggregate's index), COND_READ_TRAIT (a dictionary
  * number), COND_READ_TAG, COND_READ_SEGMENT (an index), COND_READ_CLOCK
- * (days_since: the clock itself) and COND_READ_ALL (jq: the whole profile
- * and the clock). An answer can change only when one of these does; a
- * windowed aggregate changes with the clock when a day leaves its window.
+ * (days_since an aggregate's time: the clock itself), COND_READ_SEEN
+ * (days_since first_seen or last_seen: the clock, and what every event
+ * changes) and COND_READ_ALL (jq: the whole profile and the clock). An
+ * answer can change only when one of these does; a windowed aggregate
+ * changes with the clock when a day leaves its window.
  */
 enum cond_read {
 	COND_READ_AGG, COND_READ_TRAIT, COND_READ_TAG, COND_READ_SEGMENT,
-	COND_READ_CLOCK, COND_READ_ALL,
+	COND_READ_CLOCK, COND_READ_SEEN, COND_READ_ALL,
 };
 typedef void cond_read_fn(void *ctx, enum cond_read what, unsigned idx);
 void cond_reads(const struct cond *x, cond_read_fn *fn, void *ctx);

@@ -110,7 +110,7 @@ static void note_read(void *ctx, enum cond_read what, unsigned idx)
 	struct reads *r = ctx;
 	if (what == COND_READ_AGG && r->n < 32)
 		r->agg[r->n++] = idx;
-	else if (what == COND_READ_CLOCK || what == COND_READ_ALL)
+	else if (what == COND_READ_CLOCK || what == COND_READ_SEEN || what == COND_READ_ALL)
 		r->clock = 1;
 }
 
