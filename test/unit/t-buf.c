@@ -59,5 +59,24 @@ int main(void)
 		T_EQ_STR(s, "hello");
 		free(s);
 	}
+	/* blocks of their own: 2 MiB aligned, zeroed, all of them writable,
+	 * given back (any size, rounded up to 2 MiB inside) */
+	{
+		static const size_t sizes[] = {1, 4096, (size_t)2 << 20, ((size_t)2 << 20) + 1, (size_t)5 << 20};
+		unsigned k;
+		for (k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+			unsigned char *p = xmalloc_huge(sizes[k]);
+			size_t j, nz = 0;
+			T_OK(((uintptr_t)p & (((uintptr_t)2 << 20) - 1)) == 0);
+			for (j = 0; j < sizes[k]; j += 1021)
+				nz += p[j] != 0;
+			T_EQ_INT(nz, 0);
+			p[0] = 1;
+			p[sizes[k] - 1] = 2;
+			T_OK((sizes[k] == 1 || p[0] == 1) && p[sizes[k] - 1] == 2);
+			xfree_huge(p, sizes[k]);
+		}
+		xfree_huge(NULL, 10); /* nothing */
+	}
 	return t_done("buf");
 }
