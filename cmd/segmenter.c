@@ -137,6 +137,8 @@ struct seg {
 	MDB_dbi people, members, due, cols, texts, dict, defs, state;
 	struct filter f;
 	struct seen seen;
+	unsigned char ahead[4]; /* the next record's oneid, when peeked */
+	int have_ahead;
 
 	/* definitions */
 	struct agg_set aggs;
@@ -1221,6 +1223,11 @@ struct dueday {
 	uint32_t day;
 	int dirty; /* to write at the next commit */
 	roaring_bitmap_t *b;
+	/* moves not yet in b: oneid << 32 | sequence << 1 | (1 add, 0 remove);
+	 * one at a time, a bitmap of a few thousand ids per 65,536 shifts on
+	 * every add and remove: queued, they go in sorted, together */
+	uint64_t *pend;
+	size_t npend, cappend;
 };
 
 /* The day's entry (made when make is set), or NULL. */
@@ -1245,10 +1252,69 @@ static struct dueday *due_day(struct seg *g, uint32_t day, int make)
 	}
 	memmove(&g->days[lo + 1], &g->days[lo], (g->ndays - lo) * sizeof *g->days);
 	g->ndays++;
+	memset(&g->days[lo], 0, sizeof g->days[lo]);
 	g->days[lo].day = day;
 	g->days[lo].dirty = 1;
 	g->days[lo].b = roaring_bitmap_create();
 	return &g->days[lo];
+}
+
+static void due_queue(struct dueday *d, uint32_t oneid, int add)
+{
+	if (d->npend == d->cappend) {
+		d->cappend = d->cappend ? 2 * d->cappend : 256;
+		d->pend = xrealloc(d->pend, d->cappend * sizeof *d->pend);
+	}
+	d->pend[d->npend] = (uint64_t)oneid << 32 | (uint64_t)d->npend << 1 | (unsigned)add;
+	d->npend++;
+	d->dirty = 1;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Apply the day's queued moves: per oneid, the last one counts. */
+static void due_flush(struct dueday *d)
+{
+	uint32_t *add, *del;
+	size_t i, na = 0, nd = 0;
+
+	if (!d->npend)
+		return;
+	qsort(d->pend, d->npend, sizeof *d->pend, u64_cmp);
+	add = xmalloc(d->npend * sizeof *add);
+	del = xmalloc(d->npend * sizeof *del);
+	for (i = 0; i < d->npend; i++) {
+		uint32_t id = (uint32_t)(d->pend[i] >> 32);
+		if (i + 1 < d->npend && (uint32_t)(d->pend[i + 1] >> 32) == id)
+			continue; /* a later move of the same person */
+		if (d->pend[i] & 1)
+			add[na++] = id;
+		else
+			del[nd++] = id;
+	}
+	if (na) {
+		roaring_bitmap_t *a = roaring_bitmap_of_ptr(na, add);
+		roaring_bitmap_or_inplace(d->b, a);
+		roaring_bitmap_free(a);
+	}
+	if (nd) {
+		roaring_bitmap_t *r = roaring_bitmap_of_ptr(nd, del);
+		roaring_bitmap_andnot_inplace(d->b, r);
+		roaring_bitmap_free(r);
+	}
+	free(add);
+	free(del);
+	d->npend = 0;
+	if (d->cappend > 65536) { /* a big day once: give the room back */
+		free(d->pend);
+		d->pend = NULL;
+		d->cappend = 0;
+	}
 }
 
 /* The person's deadline moves from day old to day due (NO_DUE: none). */
@@ -1258,15 +1324,10 @@ static void due_move(struct seg *g, uint32_t oneid, uint32_t old, uint32_t due)
 
 	if (old == due)
 		return;
-	if (old != NO_DUE && (d = due_day(g, old, 0))) {
-		roaring_bitmap_remove(d->b, oneid);
-		d->dirty = 1;
-	}
-	if (due != NO_DUE) {
-		d = due_day(g, due, 1);
-		roaring_bitmap_add(d->b, oneid);
-		d->dirty = 1;
-	}
+	if (old != NO_DUE && (d = due_day(g, old, 0)))
+		due_queue(d, oneid, 0);
+	if (due != NO_DUE)
+		due_queue(due_day(g, due, 1), oneid, 1);
 }
 
 /* Queue the days changed since the last commit; forget the empty ones. */
@@ -1278,9 +1339,11 @@ static void due_save(struct seg *g)
 		struct dueday *d = &g->days[i];
 		unsigned char key[4];
 		store_be32(key, d->day);
+		due_flush(d);
 		if (d->dirty && roaring_bitmap_is_empty(d->b)) {
 			store_del(g->st, g->due, key, 4);
 			roaring_bitmap_free(d->b);
+			free(d->pend);
 			continue;
 		}
 		if (d->dirty) {
@@ -1339,8 +1402,10 @@ static void due_free(struct seg *g)
 {
 	size_t i;
 
-	for (i = 0; i < g->ndays; i++)
+	for (i = 0; i < g->ndays; i++) {
 		roaring_bitmap_free(g->days[i].b);
+		free(g->days[i].pend);
+	}
 	free(g->days);
 	g->days = NULL;
 	g->ndays = 0;
@@ -1444,11 +1509,15 @@ static int fire_due(struct seg *g, int64_t upto)
 		uint32_t day;
 		size_t n;
 
-		for (i = 0; i < g->ndays && (int64_t)g->days[i].day <= upto; i++)
-			if ((int64_t)g->days[i].day >= from && !roaring_bitmap_is_empty(g->days[i].b)) {
+		for (i = 0; i < g->ndays && (int64_t)g->days[i].day <= upto; i++) {
+			if ((int64_t)g->days[i].day < from)
+				continue;
+			due_flush(&g->days[i]);
+			if (!roaring_bitmap_is_empty(g->days[i].b)) {
 				d = &g->days[i];
 				break;
 			}
+		}
 		if (!d)
 			break;
 		day = d->day;
@@ -1641,6 +1710,24 @@ static void on_event(struct seg *g, const struct json_doc *d, uint32_t t_type, u
 	save_person(g, &g->p, old, due, g->clock);
 }
 
+/* Memory latency dominates a record: start fetching the stored person of
+ * this record (its cache entry came the record before) and the entry of the
+ * next record's, while this one is parsed. */
+static void fetch_ahead(struct seg *g)
+{
+	const char *p;
+	size_t n;
+	uint32_t id;
+
+	if (g->have_ahead)
+		store_prefetch_value(g->st, g->people, g->ahead);
+	g->have_ahead = filter_peek(&g->f, &p, &n) && !json_scan_oneid(p, n, &id);
+	if (g->have_ahead) {
+		store_be32(g->ahead, id);
+		store_prefetch(g->st, g->people, g->ahead);
+	}
+}
+
 static void process(struct seg *g, const char *s, size_t n)
 {
 	struct json_doc *d = &g->doc;
@@ -1653,6 +1740,7 @@ static void process(struct seg *g, const char *s, size_t n)
 	int kl;
 
 	g->f.oc.in++;
+	fetch_ahead(g);
 	if (json_parse(d, s, n, 64, &why, &at)) {
 		outcome_bad_json(&g->f.oc, why, at);
 		return;

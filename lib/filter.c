@@ -109,6 +109,24 @@ int filter_after_record(struct filter *f)
 	return 0;
 }
 
+int filter_peek(const struct filter *f, const char **p, size_t *n)
+{
+	const struct lines *l;
+	const char *nl;
+
+	if (!f->in || f->in->kafka)
+		return 0;
+	l = &f->in->lines;
+	if (!l->buf || l->end <= l->start)
+		return 0;
+	nl = memchr(l->buf + l->start, '\n', l->end - l->start);
+	if (!nl)
+		return 0;
+	*p = l->buf + l->start;
+	*n = (size_t)(nl - *p);
+	return 1;
+}
+
 int filter_run(struct filter *f, const char *spec)
 {
 	struct ep_in in;

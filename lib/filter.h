@@ -51,6 +51,10 @@ int filter_open(struct filter *f);
 /* Read spec (file, '-', *.zst, kafka://…) to the end (or a stop), record by
  * record. Returns 0 or an exit code. */
 int filter_run(struct filter *f, const char *spec);
+/* The record after the one being handled, when the input holds it already
+ * (a file's buffer; never Kafka): 1 with *p, *n set, else 0. A hint for
+ * fetching its state early; it is still handed to record() in its turn. */
+int filter_peek(const struct filter *f, const char **p, size_t *n);
 /* Write one record to the output (key: the Kafka key). Returns 0 or an exit
  * code (also kept in f->fatal). */
 int filter_emit(struct filter *f, const void *key, size_t klen, const char *p, size_t n);

@@ -1,6 +1,7 @@
 #include "json.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "norm.h"
 
@@ -615,6 +616,32 @@ int json_oneid(const struct json_doc *d, uint32_t t, uint32_t *out)
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
 	if (!v || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int json_scan_oneid(const char *s, size_t n, uint32_t *out)
+{
+	const char *p, *end = s + n, *q = end;
+	uint64_t v = 0;
+	int nd = 0;
+
+	/* most often the last member: look there first */
+	while (q > s && (q[-1] == '}' || q[-1] == ' ' || q[-1] == '\r'))
+		q--;
+	p = q;
+	while (p > s && p[-1] >= '0' && p[-1] <= '9' && q - p < 11)
+		p--;
+	if (p == q || p - s < 8 || memcmp(p - 8, "\"oneid\":", 8)) {
+		if (!(p = memmem(s, n, "\"oneid\":", 8)))
+			return -1;
+		for (p += 8; p < end && *p == ' '; p++)
+			;
+	}
+	for (; p < end && *p >= '0' && *p <= '9' && nd < 11; p++, nd++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	if (!nd || !v || v > UINT32_MAX)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;

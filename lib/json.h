@@ -59,6 +59,10 @@ void json_doc_release(struct json_doc *d);
 /* Token t (0: absent) as a oneid: a plain decimal number 1 … 4294967295.
  * Returns 0 with *out set, or -1. */
 int json_oneid(const struct json_doc *d, uint32_t t, uint32_t *out);
+/* A guess, without parsing, at the oneid of the record s[0..n): the digits
+ * after the first "oneid": in it. 0 with *out set, or -1. For hints only
+ * (prefetching): a nested or quoted "oneid" may fool it. */
+int json_scan_oneid(const char *s, size_t n, uint32_t *out);
 
 /* Token index of the value under key (n bytes) in the object at index obj,
  * or 0 when absent (index 0 is never a value). The first match wins. */

@@ -1433,6 +1433,31 @@ void store_prefetch(struct store *s, MDB_dbi dbi, const void *key)
 		__builtin_prefetch(&pg[k & (CPAGE - 1)]);
 }
 
+void store_prefetch_value(struct store *s, MDB_dbi dbi, const void *key)
+{
+	struct cache *c;
+	struct centry *pg, *e;
+	uint32_t k;
+	const char *p;
+	size_t n, i;
+
+	if (!s->ncaches || !(c = cache_of(s, dbi)) || !c->top)
+		return;
+	k = key32(key);
+	if (!(pg = c->top[k >> 12]))
+		return;
+	e = &pg[k & (CPAGE - 1)];
+	if (e->op) { /* queued in the batch: its op, then its value */
+		__builtin_prefetch(&s->ops[e->op - 1]);
+		return;
+	}
+	if (!(p = e->p))
+		return;
+	n = e->len < 256 ? e->len : 256;
+	for (i = 0; i < n; i += 64)
+		__builtin_prefetch(p + i);
+}
+
 int store_get(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 	      MDB_val *val)
 {

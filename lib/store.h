@@ -74,6 +74,10 @@ void store_read_end(struct store *s);
  * its cache entry into the CPU cache while other work goes on. */
 void store_prefetch(struct store *s, MDB_dbi dbi, const void *key);
 
+/* The second step: once the entry is at hand (store_prefetch some time
+ * before), start fetching the value it points at. */
+void store_prefetch_value(struct store *s, MDB_dbi dbi, const void *key);
+
 /* A read transaction on the committed state, for cursors; valid until
  * store_read_end or store_commit. NULL on error (printed). */
 MDB_txn *store_read_txn(struct store *s);
