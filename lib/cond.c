@@ -1303,6 +1303,63 @@ static void cexpr_days(const struct cexpr *x, const struct cond_env *e, int64_t 
 	}
 }
 
+/*
+ * A count over a window only falls as the days pass (when no bucket lies
+ * ahead of today). Against one constant, "count >= t" then holds until the
+ * day the bucket that brings the count up to t leaves the window, and never
+ * again: that day is the only one on which the comparison can change, where
+ * each bucket's day out of the window is a candidate in general. 1 when x is
+ * such a comparison (its day added), 0 to take the general way.
+ */
+static int count_days(const struct cond *x, const struct cond_env *e, int64_t today, struct days *s)
+{
+	const struct agg_spec *sp;
+	const struct aggval *a;
+	double k;
+	int64_t t, acc = 0;
+	unsigned i;
+
+	if (x->t != C_CMP || !x->x || x->x->t != X_AGG || x->nrhs != 1 || x->rhs[0]->t != X_LIT ||
+	    x->rhs[0]->lit.k != CV_NUM || x->op > OP_LTE || x->x->idx >= e->p->naggs)
+		return 0;
+	sp = &e->L->specs[x->x->idx];
+	k = x->rhs[0]->lit.num;
+	if (sp->fn != AGG_COUNT || !sp->window || !(k > -1e15 && k < 1e15))
+		return 0;
+	switch (x->op) {
+	case OP_GTE:
+	case OP_LT:
+		t = (int64_t)ceil(k);
+		break;
+	case OP_GT:
+	case OP_LTE:
+		t = (int64_t)floor(k) + 1;
+		break;
+	default: /* equal or not to 0: below 1 or not */
+		if (k != 0)
+			return 0;
+		t = 1;
+		break;
+	}
+	profile_agg_ready(e->p, e->L, x->x->idx);
+	a = &e->p->aggs[x->x->idx];
+	if (a->present && a->nb && a->b[a->nb - 1].day > today)
+		return 0;
+	if (!a->present || t <= 0)
+		return 1; /* the answer holds for good */
+	for (i = a->nb; i-- > 0;) {
+		int64_t day = a->b[i].day;
+		if (day <= today - (int64_t)sp->window)
+			break; /* out of the window already */
+		acc += a->b[i].c.n;
+		if (acc >= t) {
+			days_add(s, day + sp->window, today);
+			break;
+		}
+	}
+	return 1;
+}
+
 /* The days on which a part of x may change: a superset, sorted later. */
 static void cond_days(const struct cond *x, const struct cond_env *e, int64_t today, struct days *s)
 {
@@ -1329,6 +1386,8 @@ static void cond_days(const struct cond *x, const struct cond_env *e, int64_t to
 		return;
 	case C_CMP:
 	case C_TRUTHY:
+		if (count_days(x, e, today, s))
+			return;
 		if (is_days(x->x) && x->t == C_CMP && x->op == OP_EXISTS)
 			return; /* there is a day to count from, or not: events decide */
 		if (is_days(x->x) && x->t == C_CMP) {
