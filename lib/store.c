@@ -93,7 +93,11 @@ struct jview {
 /* journal records: kind ('p' put, 'd' delete), the 4-byte key, the value */
 #define JHEAD 5
 #define JOURNAL_MIN (1u << 18) /* fold once this many records, or more */
-#define FOLD_PART 16384 /* keys per folding transaction, to bound its dirty pages */
+#define FOLD_PART 16384 /* keys per folding transaction, at least … */
+#define FOLD_PAGES 24576 /* … and as many as touch about this many leaf pages:
+			  * a transaction's dirty pages stay bounded, and a
+			  * fold of a store whose leaves it mostly rewrites
+			  * anyway takes few transactions, each synced */
 
 struct store {
 	MDB_env *env;
@@ -938,6 +942,7 @@ int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx)
 struct fold {
 	struct store *s;
 	struct cache *c;
+	size_t part;   /* keys per transaction */
 	uint64_t from; /* the part's first key: an index into the sorted jkeys */
 	uint64_t next; /* the next part's first key */
 	int done;      /* the last part: the journal is emptied */
@@ -963,7 +968,7 @@ static int fold_fill(void *ctx, MDB_txn *txn)
 	f->done = 0;
 	for (i = (size_t)f->from; i < c->njkeys; i++) {
 		struct centry *e = cache_slot(c, c->jkeys[i], 0);
-		if (i - (size_t)f->from == f->s->fold_part) {
+		if (i - (size_t)f->from == f->part) {
 			f->next = i;
 			mdb_cursor_close(cur);
 			return 0;
@@ -1025,12 +1030,24 @@ static void sort_u32(uint32_t *a, size_t n)
 
 static int fold(struct store *s, struct cache *c)
 {
-	struct fold f = {s, c, 0, 0, 0};
+	struct fold f = {s, c, s->fold_part, 0, 0, 0};
 	size_t i;
 	int rc;
 
 	if (!c->journal || !c->jrecs)
 		return 0;
+	if (s->fold_part == FOLD_PART) {
+		/* sorted keys spread over the whole DB: a part of k of the n
+		 * keys touches about k * leaves / n of its leaves */
+		MDB_txn *txn = store_read_txn(s);
+		MDB_stat st;
+		if (txn && !mdb_stat(txn, c->dbi, &st) && st.ms_leaf_pages &&
+		    c->njkeys / st.ms_leaf_pages > 0) {
+			size_t k = (size_t)((double)FOLD_PAGES * (double)c->njkeys / (double)st.ms_leaf_pages);
+			if (k > f.part)
+				f.part = k;
+		}
+	}
 	/* in key order: each leaf page is written once */
 	if (c->njkeys > 1)
 		sort_u32(c->jkeys, c->njkeys);
