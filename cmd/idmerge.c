@@ -55,7 +55,7 @@ static const struct cli_opt opts[] = {
 	{"rules", OPT_RULES, 1, "FILE", "identity rules (default PIPELINES/identity.json)"},
 	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-idmerge)"},
-	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 65536)"},
+	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 262144)"},
 	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
 	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
@@ -1818,7 +1818,7 @@ int main(int argc, char **argv)
 	g->cli.handle = handle;
 	g->cli.ctx = g;
 	g->cli.subcommand = 1;
-	g->batch = 65536; /* random inserts: bigger batches share more pages */
+	g->batch = 262144; /* random inserts: bigger batches share more pages */
 	g->commit_ms = 1000;
 	if ((rc = cli_parse(&g->cli, argc, argv)))
 		return rc;
