@@ -5,6 +5,7 @@
 #include <jq.h>
 #include <librdkafka/rdkafka.h>
 #include <lmdb.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,13 @@ static int count(const struct cli_opt *o)
 	return n;
 }
 
+void cli_malloc(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	mallopt(M_TOP_PAD, 16 << 20);
+}
+
 int cli_parse(struct cli *c, int argc, char **argv)
 {
 	int nt = count(c->opts), nc = count(common), i, k = 0, opt;
@@ -173,6 +181,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	const char *env;
 	int rc = 0;
 
+	cli_malloc();
 	cli_prog = c->prog;
 	shorts[sl++] = ':';
 	for (i = 0; i < nt + nc; i++) {

@@ -71,9 +71,17 @@ extern volatile sig_atomic_t cli_stop;
  * Parse argv. Options may come anywhere, also after a sub-command
  * ("idmerge explain 42 --dot"); "--" ends them. Handles -h (prints help,
  * exits 0) and -V (prints versions, exits 0). Returns 0, or an exit code
- * after printing "usage: …" on stderr.
+ * after printing "usage: …" on stderr. It also tunes malloc for a long
+ * filter (cli_malloc).
  */
 int cli_parse(struct cli *c, int argc, char **argv);
+
+/* Keep memory malloc gets for reuse: blocks up to 32 MiB come from the
+ * heap rather than a mapping of their own, and free memory is given back
+ * to the system only past 256 MiB. A batch's arrays are freed and taken
+ * again at every commit; mapped afresh, each page of them would fault and
+ * be zeroed again (a tenth of a stream's time where faults are dear). */
+void cli_malloc(void);
 
 /* Install the SIGINT/SIGTERM handler (sets cli_stop; no SA_RESTART so a
  * blocked read returns EINTR) and ignore SIGPIPE. */
