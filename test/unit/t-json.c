@@ -708,8 +708,43 @@ static void test_num_plain(void)
 	T_OK(plain > 500000);
 }
 
+/* json_scan_oneid guesses what a parse and json_oneid would find */
+static void test_scan_oneid(void)
+{
+	static const struct {
+		const char *rec;
+		long long want; /* -1: none */
+	} rows[] = {
+		{"{\"type\":\"x\",\"oneid\":42}", 42},
+		{"{\"type\":\"x\",\"oneid\":42} ", 42},
+		{"{\"oneid\":7,\"type\":\"x\"}", 7},
+		{"{\"oneid\": 4294967295}", 4294967295LL},
+		{"{\"oneid\":4294967296}", -1},
+		{"{\"oneid\":0}", -1},
+		{"{\"oneid\":\"12\"}", -1},
+		{"{\"type\":\"x\"}", -1},
+		{"{\"props\":{\"n\":5},\"oneid\":99}", 99},
+		{"", -1},
+		{"oneid\":5}", -1},
+		{"{\"a\":12345678901,\"oneid\":3}", 3},
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof rows / sizeof *rows; i++) {
+		uint32_t got = 0;
+		int r = json_scan_oneid(rows[i].rec, strlen(rows[i].rec), &got);
+		if (rows[i].want < 0) {
+			T_EQ_INT(r, -1);
+		} else {
+			T_EQ_INT(r, 0);
+			T_EQ_INT(got, rows[i].want);
+		}
+	}
+}
+
 int main(void)
 {
+	test_scan_oneid();
 	test_num_plain();
 	test_table();
 	test_tokens();
