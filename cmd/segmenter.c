@@ -1270,41 +1270,6 @@ static void due_queue(struct dueday *d, uint32_t oneid, int add)
 	d->dirty = 1;
 }
 
-/* Sort the queued moves by oneid, keeping their order within one: a stable
- * LSD radix sort on the upper 32 bits, 11 bits a pass (a pass in which every
- * move has the same digit is skipped). */
-static void sort_moves(uint64_t *a, size_t n)
-{
-	static const int shift[3] = {32, 43, 54};
-	uint64_t *tmp = xmalloc(n * sizeof *tmp), *src = a, *dst = tmp;
-	size_t cnt[2048], i;
-	int p;
-
-	for (p = 0; p < 3; p++) {
-		size_t sum = 0;
-		memset(cnt, 0, sizeof cnt);
-		for (i = 0; i < n; i++)
-			cnt[(src[i] >> shift[p]) & 2047]++;
-		if (cnt[(src[0] >> shift[p]) & 2047] == n)
-			continue;
-		for (i = 0; i < 2048; i++) {
-			size_t c = cnt[i];
-			cnt[i] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			dst[cnt[(src[i] >> shift[p]) & 2047]++] = src[i];
-		{
-			uint64_t *t = src;
-			src = dst;
-			dst = t;
-		}
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof *a);
-	free(tmp);
-}
-
 /* Apply the day's queued moves: per oneid, the last one counts. */
 static void due_flush(struct dueday *d)
 {
@@ -1313,7 +1278,7 @@ static void due_flush(struct dueday *d)
 
 	if (!d->npend)
 		return;
-	sort_moves(d->pend, d->npend);
+	sort_u64(d->pend, d->npend, 4); /* by oneid, in queue order within one */
 	add = xmalloc(d->npend * sizeof *add);
 	del = xmalloc(d->npend * sizeof *del);
 	for (i = 0; i < d->npend; i++) {

@@ -143,3 +143,47 @@ void buf_i64(struct buf *b, int64_t v)
 		buf_u64(b, (uint64_t)v);
 	}
 }
+
+void sort_u64(uint64_t *a, size_t n, unsigned from_byte)
+{
+	size_t (*cnt)[256], i;
+	uint64_t *tmp, *src = a, *dst, mask = from_byte ? ~(uint64_t)0 << (8 * from_byte) : ~(uint64_t)0;
+	unsigned b;
+
+	if (from_byte >= 8)
+		return;
+	if (n < 64) { /* insertion: stable */
+		for (i = 1; i < n; i++) {
+			uint64_t x = a[i];
+			size_t j = i;
+			for (; j && (a[j - 1] & mask) > (x & mask); j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return;
+	}
+	cnt = xcalloc(8, sizeof *cnt);
+	tmp = xmalloc(n * sizeof *tmp);
+	dst = tmp;
+	for (i = 0; i < n; i++)
+		for (b = from_byte; b < 8; b++)
+			cnt[b][a[i] >> (8 * b) & 0xff]++;
+	for (b = from_byte; b < 8; b++) {
+		size_t sum = 0, k, c;
+		uint64_t *t;
+		if (cnt[b][src[0] >> (8 * b) & 0xff] == n)
+			continue;
+		for (k = 0; k < 256; k++) {
+			c = cnt[b][k];
+			cnt[b][k] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[b][src[i] >> (8 * b) & 0xff]++] = src[i];
+		t = src, src = dst, dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof *a);
+	free(tmp);
+	free(cnt);
+}

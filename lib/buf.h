@@ -82,6 +82,11 @@ void *xmalloc(size_t n);
 void *xmalloc_huge(size_t n);
 void xfree_huge(void *p, size_t n);
 void *xcalloc(size_t n, size_t m);
+/* Sort a[0..n) ascending on bytes from_byte..7 of each value (0: the whole
+ * value), stably: values equal there keep their order. LSD radix, a byte a
+ * pass, the counts of all passes taken in one read; a pass where every
+ * value has the same byte is skipped. */
+void sort_u64(uint64_t *a, size_t n, unsigned from_byte);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);

@@ -272,50 +272,6 @@ int seen_check(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t
 	return 0;
 }
 
-/* Sort n hashes ascending: LSD radix, a byte a pass (the eight counts
- * taken in one read; a pass where every hash has the same byte skipped). */
-static void sort_hashes(uint64_t *a, size_t n)
-{
-	size_t (*cnt)[256], i;
-	uint64_t *tmp, *src = a, *dst;
-	int b;
-
-	if (n < 64) {
-		for (i = 1; i < n; i++) {
-			uint64_t x = a[i];
-			size_t j = i;
-			for (; j && a[j - 1] > x; j--)
-				a[j] = a[j - 1];
-			a[j] = x;
-		}
-		return;
-	}
-	cnt = xcalloc(8, sizeof *cnt);
-	tmp = xmalloc(n * sizeof *tmp);
-	dst = tmp;
-	for (i = 0; i < n; i++)
-		for (b = 0; b < 8; b++)
-			cnt[b][a[i] >> (8 * b) & 0xff]++;
-	for (b = 0; b < 8; b++) {
-		size_t sum = 0, k, c;
-		uint64_t *t;
-		if (cnt[b][src[0] >> (8 * b) & 0xff] == n)
-			continue;
-		for (k = 0; k < 256; k++) {
-			c = cnt[b][k];
-			cnt[b][k] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			dst[cnt[b][src[i] >> (8 * b) & 0xff]++] = src[i];
-		t = src, src = dst, dst = t;
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof *a);
-	free(tmp);
-	free(cnt);
-}
-
 /* The store commits: each day's ids added since the last commit go with
  * the batch, into the day's last run while it has room (so a day has at
  * most one run per RUN_MAX ids, however often the store commits), else
@@ -334,7 +290,7 @@ static void seen_flush(void *ctx)
 		MDB_val ov;
 		if (!m->npend)
 			continue;
-		sort_hashes(m->pend, m->npend);
+		sort_u64(m->pend, m->npend, 0);
 		store_be32(key, m->day);
 		if (m->tail_n && m->seq && m->tail_n + m->npend <= RUN_MAX) {
 			store_be32(key + 4, m->seq - 1);

@@ -6,12 +6,62 @@
 #include "buf.h"
 #include "t.h"
 
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* sort_u64 gives qsort's order on whole values; on the upper bytes only it
+ * is stable (the low half holds each value's first position) */
+static void test_sort_u64(void)
+{
+	static const size_t sizes[] = {0, 1, 2, 63, 64, 65, 1000, 100000};
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+	unsigned k;
+
+	for (k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+		size_t n = sizes[k], i, bad = 0;
+		uint64_t *a = xmalloc((n ? n : 1) * sizeof *a), *w = xmalloc((n ? n : 1) * sizeof *w);
+		for (i = 0; i < n; i++) {
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			/* few distinct upper halves, and whole values that repeat */
+			a[i] = k & 1 ? (r & 0xff0000ff0000ffffull) : r;
+		}
+		memcpy(w, a, n * sizeof *a);
+		qsort(w, n, sizeof *w, u64_cmp);
+		sort_u64(a, n, 0);
+		T_OK(n == 0 || !memcmp(a, w, n * sizeof *a));
+		for (i = 0; i < n; i++)
+			a[i] = (a[i] & 0xffff00ff00000000ull) | (uint64_t)i; /* repeats above, position below */
+		for (i = n; i > 1; i--) { /* shuffle the upper halves, keep positions in order */
+			size_t j;
+			uint64_t t;
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			j = (size_t)(r % i);
+			t = a[i - 1] >> 32;
+			a[i - 1] = (a[i - 1] & 0xffffffffull) | (a[j] >> 32 << 32);
+			a[j] = (a[j] & 0xffffffffull) | (t << 32);
+		}
+		sort_u64(a, n, 4);
+		for (i = 1; i < n; i++)
+			if ((a[i - 1] >> 32) > (a[i] >> 32) ||
+			    ((a[i - 1] >> 32) == (a[i] >> 32) && (uint32_t)a[i - 1] >= (uint32_t)a[i]))
+				bad++;
+		T_EQ_INT(bad, 0);
+		free(a);
+		free(w);
+	}
+}
+
 int main(void)
 {
 	struct buf b = BUF_INIT;
 	char big[5000];
 	int i;
 
+	test_sort_u64();
 	buf_reset(&b); /* on an empty buffer */
 	T_EQ_INT(b.len, 0);
 	buf_adds(&b, "ab");
