@@ -137,8 +137,7 @@ struct seg {
 	MDB_dbi people, members, due, cols, texts, dict, defs, state;
 	struct filter f;
 	struct seen seen;
-	unsigned char ahead[4]; /* the next record's oneid, when peeked */
-	int have_ahead;
+	struct filter_ahead ahead;
 
 	/* definitions */
 	struct agg_set aggs;
@@ -1703,24 +1702,6 @@ static void on_event(struct seg *g, const struct json_doc *d, uint32_t t_type, u
 	save_person(g, &g->p, old, due, g->clock);
 }
 
-/* Memory latency dominates a record: start fetching the stored person of
- * this record (its cache entry came the record before) and the entry of the
- * next record's, while this one is parsed. */
-static void fetch_ahead(struct seg *g)
-{
-	const char *p;
-	size_t n;
-	uint32_t id;
-
-	if (g->have_ahead)
-		store_prefetch_value(g->st, g->people, g->ahead);
-	g->have_ahead = filter_peek(&g->f, &p, &n) && !json_scan_oneid(p, n, &id);
-	if (g->have_ahead) {
-		store_be32(g->ahead, id);
-		store_prefetch(g->st, g->people, g->ahead);
-	}
-}
-
 static void process(struct seg *g, const char *s, size_t n)
 {
 	struct json_doc *d = &g->doc;
@@ -1733,7 +1714,7 @@ static void process(struct seg *g, const char *s, size_t n)
 	int kl;
 
 	g->f.oc.in++;
-	fetch_ahead(g);
+	filter_fetch_ahead(&g->f, g->people, &g->ahead);
 	if (json_parse(d, s, n, 64, &why, &at)) {
 		outcome_bad_json(&g->f.oc, why, at);
 		return;

@@ -119,6 +119,7 @@ struct tagger {
 	struct store *st;
 	MDB_dbi profiles, dict, facts, state;
 	struct filter f;
+	struct filter_ahead ahead;
 	struct seen seen;
 
 	/* definitions */
@@ -1414,6 +1415,7 @@ static void process(struct tagger *g, const char *s, size_t n)
 	int sys, known;
 
 	g->f.oc.in++;
+	filter_fetch_ahead(&g->f, g->profiles, &g->ahead);
 	if (json_parse(d, s, n, 64, &why, &at)) {
 		outcome_bad_json(&g->f.oc, why, at);
 		return;

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
+
 int filter_open(struct filter *f)
 {
 	struct ep_cfg cfg = {0};
@@ -125,6 +127,21 @@ int filter_peek(const struct filter *f, const char **p, size_t *n)
 	*p = l->buf + l->start;
 	*n = (size_t)(nl - *p);
 	return 1;
+}
+
+void filter_fetch_ahead(struct filter *f, MDB_dbi dbi, struct filter_ahead *a)
+{
+	const char *p;
+	size_t n;
+	uint32_t id;
+
+	if (a->have)
+		store_prefetch_value(f->st, dbi, a->key);
+	a->have = filter_peek(f, &p, &n) && !json_scan_oneid(p, n, &id);
+	if (a->have) {
+		store_be32(a->key, id);
+		store_prefetch(f->st, dbi, a->key);
+	}
 }
 
 int filter_run(struct filter *f, const char *spec)

@@ -55,6 +55,17 @@ int filter_run(struct filter *f, const char *spec);
  * (a file's buffer; never Kafka): 1 with *p, *n set, else 0. A hint for
  * fetching its state early; it is still handed to record() in its turn. */
 int filter_peek(const struct filter *f, const char **p, size_t *n);
+/* Fetching ahead (filter_fetch_ahead): the oneid of the record after the
+ * one being handled, when it could be read. */
+struct filter_ahead {
+	unsigned char key[4];
+	int have;
+};
+/* Call first thing for each record: memory latency dominates a record, so
+ * start fetching, from dbi (a cached DB keyed by oneid), the value of this
+ * record's oneid (its cache entry was fetched the record before) and the
+ * entry of the next record's, while this one is parsed. Hints only. */
+void filter_fetch_ahead(struct filter *f, MDB_dbi dbi, struct filter_ahead *a);
 /* Write one record to the output (key: the Kafka key). Returns 0 or an exit
  * code (also kept in f->fatal). */
 int filter_emit(struct filter *f, const void *key, size_t klen, const char *p, size_t n);
