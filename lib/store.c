@@ -92,7 +92,11 @@ struct jview {
 
 /* journal records: kind ('p' put, 'd' delete), the 4-byte key, the value */
 #define JHEAD 5
-#define JOURNAL_MIN (1u << 18) /* fold once this many records, or more */
+#define JOURNAL_MIN (1u << 18) /* fold once this many records, or more … */
+#define JOURNAL_FACTOR 4 /* … and this many per oneid the cache has held: a
+			  * fold rewrites most leaf pages whatever the journal
+			  * holds, so the longer it waits, the less it costs a
+			  * record (the journal takes more room meanwhile) */
 #define FOLD_PART 16384 /* keys per folding transaction, at least … */
 #define FOLD_PAGES 24576 /* … and as many as touch about this many leaf pages:
 			  * a transaction's dirty pages stay bounded, and a
@@ -131,7 +135,7 @@ struct store {
 	size_t pagesize;
 	unsigned long long cache_hits, cache_loads, folds, compacts;
 	int jnow; /* this commit appends journaled DBs' ops to their journals */
-	size_t journal_min, fold_part; /* JOURNAL_MIN, FOLD_PART (store_tune) */
+	size_t journal_min, journal_factor, fold_part; /* JOURNAL_MIN, _FACTOR, FOLD_PART (store_tune) */
 	struct jview *jviews;
 	int njviews;
 };
@@ -314,6 +318,7 @@ struct store *store_open(const char *dir, const char *owner, unsigned flags,
 	}
 	s->pagesize = (size_t)sysconf(_SC_PAGESIZE);
 	s->journal_min = JOURNAL_MIN;
+	s->journal_factor = JOURNAL_FACTOR;
 	s->fold_part = FOLD_PART;
 	if (!(flags & STORE_RDONLY) && mkdir(dir, 0775) && errno != EEXIST) {
 		cli_err("cannot create store directory '%s': %s", dir, strerror(errno));
@@ -1104,6 +1109,14 @@ static void cache_compact(struct cache *c)
 	buf_release(&vals);
 }
 
+/* The journal records past which c's journal is folded after a commit. */
+static size_t journal_bound(const struct store *s, const struct cache *c)
+{
+	size_t b = c->peak * s->journal_factor;
+
+	return b > s->journal_min ? b : s->journal_min;
+}
+
 static int after_commit(struct store *s)
 {
 	int over = cache_bytes(s) > s->cache_max, i, rc;
@@ -1112,9 +1125,8 @@ static int after_commit(struct store *s)
 		struct cache *c = &s->caches[i];
 		if (c->nents > c->peak)
 			c->peak = c->nents;
-		/* as many records as keys the cache has held */
-		if (c->journal && c->jrecs >= (c->peak > s->journal_min ? c->peak : s->journal_min) &&
-		    (rc = fold(s, c)))
+		/* journal_factor records per key the cache has held */
+		if (c->journal && c->jrecs >= journal_bound(s, c) && (rc = fold(s, c)))
 			return rc;
 	}
 	if (!over)
@@ -2339,5 +2351,6 @@ void store_print(const struct store *s)
 void store_tune(struct store *s, size_t journal_min, size_t fold_part)
 {
 	s->journal_min = journal_min;
+	s->journal_factor = 1;
 	s->fold_part = fold_part ? fold_part : 1;
 }

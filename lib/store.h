@@ -188,8 +188,9 @@ int store_cache(struct store *s, MDB_dbi dbi);
 int store_journal(struct store *s, MDB_dbi dbi, const char *name);
 /* Commit the batch, then fold every journal. Returns 0 or an exit code. */
 int store_fold(struct store *s);
-/* For tests: fold at journal_min records (and the cache's keys), fold_part
- * keys per transaction (defaults 262,144 and 65,536). */
+/* For tests: fold at journal_min records (or one per key the cache has
+ * held, if more), fold_part keys per transaction (defaults: 262,144, or
+ * four per key held; 16,384 or more, by the DB's leaf pages). */
 void store_tune(struct store *s, size_t journal_min, size_t fold_part);
 
 struct jview; /* store.c: a reader's view of a journal */
