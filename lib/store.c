@@ -102,6 +102,12 @@ struct jview {
 			  * a transaction's dirty pages stay bounded, and a
 			  * fold of a store whose leaves it mostly rewrites
 			  * anyway takes few transactions, each synced */
+#define REWRITE_KEYS 4 /* a journal of this many keys per leaf page of its
+			* DB or more (it changes nearly every leaf) is
+			* folded by writing the DB afresh, in key order, if
+			* the DB is no bigger than FOLD_PAGES (a bigger one
+			* would take a transaction with more dirty pages
+			* than a part: new memory, which costs more here) */
 
 struct store {
 	MDB_env *env;
@@ -133,9 +139,10 @@ struct store {
 	int ncaches;
 	size_t cache_max; /* bytes over all caches (UOPS_CACHE_MB) */
 	size_t pagesize;
-	unsigned long long cache_hits, cache_loads, folds, compacts;
+	unsigned long long cache_hits, cache_loads, folds, compacts, rewrites;
 	int jnow; /* this commit appends journaled DBs' ops to their journals */
 	size_t journal_min, journal_factor, fold_part; /* JOURNAL_MIN, _FACTOR, FOLD_PART (store_tune) */
+	size_t rewrite_keys; /* REWRITE_KEYS (store_tune) */
 	struct jview *jviews;
 	int njviews;
 };
@@ -320,6 +327,7 @@ struct store *store_open(const char *dir, const char *owner, unsigned flags,
 	s->journal_min = JOURNAL_MIN;
 	s->journal_factor = JOURNAL_FACTOR;
 	s->fold_part = FOLD_PART;
+	s->rewrite_keys = REWRITE_KEYS;
 	if (!(flags & STORE_RDONLY) && mkdir(dir, 0775) && errno != EEXIST) {
 		cli_err("cannot create store directory '%s': %s", dir, strerror(errno));
 		goto fail;
@@ -996,6 +1004,79 @@ out:
 	return rc;
 }
 
+/* The whole DB written afresh, in one transaction: emptied, then every
+ * key appended in order, from the journal's newer values (the cache) and,
+ * for the keys it does not hold, the DB as last committed (a snapshot,
+ * whose pages the writer does not reuse before it commits). Put in place,
+ * a record of another size shifts half a page twice, and a fold that
+ * changes nearly every leaf costs several times this. */
+static int rewrite_fill(void *ctx, MDB_txn *txn)
+{
+	struct fold *f = ctx;
+	struct cache *c = f->c;
+	MDB_txn *old = NULL;
+	MDB_cursor *oc = NULL, *cur = NULL;
+	unsigned char kb[4];
+	MDB_val ok, ov, k = {4, kb}, v;
+	struct centry *e;
+	size_t i = 0;
+	int rc, orc = MDB_NOTFOUND;
+
+	f->done = 0;
+	if ((rc = mdb_txn_begin(f->s->env, NULL, MDB_RDONLY, &old)) ||
+	    (rc = mdb_cursor_open(old, c->dbi, &oc)) || (rc = mdb_drop(txn, c->dbi, 0)) ||
+	    (rc = mdb_cursor_open(txn, c->dbi, &cur)))
+		goto out;
+	orc = mdb_cursor_get(oc, &ok, &ov, MDB_FIRST);
+	while (orc == 0 || i < c->njkeys) {
+		int cmp = -1; /* the journal's next key against the DB's */
+		if (i == c->njkeys) {
+			cmp = 1;
+		} else if (orc == 0) {
+			store_be32(kb, c->jkeys[i]);
+			cmp = memcmp(kb, ok.mv_data, ok.mv_size < 4 ? ok.mv_size : 4);
+			if (!cmp)
+				cmp = (ok.mv_size < 4) - (ok.mv_size > 4);
+		}
+		if (cmp > 0) {
+			if ((rc = mdb_cursor_put(cur, &ok, &ov, MDB_APPEND)))
+				goto out;
+			orc = mdb_cursor_get(oc, &ok, &ov, MDB_NEXT);
+			continue;
+		}
+		if (i + 8 < c->njkeys) {
+			struct centry *a = cache_slot(c, c->jkeys[i + 8], 0);
+			if (a && a->p)
+				__builtin_prefetch(a->p);
+		}
+		if (!cmp)
+			orc = mdb_cursor_get(oc, &ok, &ov, MDB_NEXT);
+		e = cache_slot(c, c->jkeys[i], 0);
+		if (e && e->p) {
+			store_be32(kb, c->jkeys[i]);
+			v.mv_data = e->p;
+			v.mv_size = e->len;
+			if ((rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND)))
+				goto out;
+		}
+		i++;
+	}
+	if (orc != MDB_NOTFOUND) {
+		rc = orc;
+		goto out;
+	}
+	f->done = 1;
+	rc = mdb_drop(txn, c->jdbi, 0);
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	if (oc)
+		mdb_cursor_close(oc);
+	if (old)
+		mdb_txn_abort(old);
+	return rc;
+}
+
 static int u32_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -1037,25 +1118,37 @@ static int fold(struct store *s, struct cache *c)
 {
 	struct fold f = {s, c, s->fold_part, 0, 0, 0};
 	size_t i;
-	int rc;
+	int rc, rewrite = 0;
 
 	if (!c->journal || !c->jrecs)
 		return 0;
-	if (s->fold_part == FOLD_PART) {
-		/* sorted keys spread over the whole DB: a part of k of the n
-		 * keys touches about k * leaves / n of its leaves */
+	{
 		MDB_txn *txn = store_read_txn(s);
 		MDB_stat st;
-		if (txn && !mdb_stat(txn, c->dbi, &st) && st.ms_leaf_pages &&
-		    c->njkeys / st.ms_leaf_pages > 0) {
-			size_t k = (size_t)((double)FOLD_PAGES * (double)c->njkeys / (double)st.ms_leaf_pages);
-			if (k > f.part)
-				f.part = k;
+		if (txn && !mdb_stat(txn, c->dbi, &st)) {
+			if (s->rewrite_keys && c->njkeys >= s->rewrite_keys * (st.ms_leaf_pages + 1) &&
+			    st.ms_leaf_pages + st.ms_branch_pages + st.ms_overflow_pages <= FOLD_PAGES)
+				rewrite = 1;
+			/* sorted keys spread over the whole DB: a part of k
+			 * of the n keys touches about k * leaves / n of its
+			 * leaves */
+			if (s->fold_part == FOLD_PART && st.ms_leaf_pages &&
+			    c->njkeys / st.ms_leaf_pages > 0) {
+				size_t k = (size_t)((double)FOLD_PAGES * (double)c->njkeys /
+						    (double)st.ms_leaf_pages);
+				if (k > f.part)
+					f.part = k;
+			}
 		}
 	}
 	/* in key order: each leaf page is written once */
 	if (c->njkeys > 1)
 		sort_u32(c->jkeys, c->njkeys);
+	if (rewrite) {
+		if ((rc = run_txn(s, rewrite_fill, &f)))
+			return rc;
+		s->rewrites++;
+	}
 	while (!f.done) {
 		/* a map grown mid-part runs the part again from its start */
 		if ((rc = run_txn(s, fold_fill, &f)))
@@ -2337,6 +2430,7 @@ void store_stats(const struct store *s, struct store_stats *st)
 	st->cache_hits = s->cache_hits;
 	st->cache_loads = s->cache_loads;
 	st->folds = s->folds;
+	st->rewrites = s->rewrites;
 	st->compacts = s->compacts;
 	st->mapsize = s->mapsize;
 	st->cache_max = s->cache_max;
@@ -2344,12 +2438,14 @@ void store_stats(const struct store *s, struct store_stats *st)
 
 void store_print(const struct store *s)
 {
-	fprintf(stderr, "%s: store: %llu commits, %llu journal folds, %llu cache compactions, "
-		"cache budget %zu MB\n", cli_prog, s->commits, s->folds, s->compacts, s->cache_max >> 20);
+	fprintf(stderr, "%s: store: %llu commits, %llu journal folds (%llu by rewriting the DB), "
+		"%llu cache compactions, cache budget %zu MB\n", cli_prog, s->commits, s->folds,
+		s->rewrites, s->compacts, s->cache_max >> 20);
 }
 
-void store_tune(struct store *s, size_t journal_min, size_t fold_part)
+void store_tune(struct store *s, size_t journal_min, size_t fold_part, size_t rewrite_keys)
 {
+	s->rewrite_keys = rewrite_keys;
 	s->journal_min = journal_min;
 	s->journal_factor = 1;
 	s->fold_part = fold_part ? fold_part : 1;

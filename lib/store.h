@@ -189,9 +189,11 @@ int store_journal(struct store *s, MDB_dbi dbi, const char *name);
 /* Commit the batch, then fold every journal. Returns 0 or an exit code. */
 int store_fold(struct store *s);
 /* For tests: fold at journal_min records (or one per key the cache has
- * held, if more), fold_part keys per transaction (defaults: 262,144, or
- * four per key held; 16,384 or more, by the DB's leaf pages). */
-void store_tune(struct store *s, size_t journal_min, size_t fold_part);
+ * held, if more), fold_part keys per transaction, the DB written afresh
+ * when the journal has rewrite_keys keys per leaf page (0: never; defaults:
+ * 262,144, or four per key held; 16,384 or more, by the DB's leaf pages;
+ * 4). */
+void store_tune(struct store *s, size_t journal_min, size_t fold_part, size_t rewrite_keys);
 
 struct jview; /* store.c: a reader's view of a journal */
 
@@ -214,7 +216,7 @@ void store_scan_close(struct store_scan *it);
 
 /* Counters for -v. */
 struct store_stats {
-	unsigned long long commits, ops, grows, cache_hits, cache_loads, folds, compacts;
+	unsigned long long commits, ops, grows, cache_hits, cache_loads, folds, compacts, rewrites;
 	size_t mapsize;
 	size_t cache_max; /* the cache budget in bytes (UOPS_CACHE_MB) */
 };

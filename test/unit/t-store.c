@@ -986,7 +986,9 @@ static void test_cache(const char *name, const char *budget, int journal, unsign
 	T_EQ_INT(store_cache(s, dbi), 0);
 	if (journal) {
 		T_EQ_INT(store_journal(s, dbi, "tc.j"), 0);
-		store_tune(s, 1000, 7); /* fold often, in parts of 7 keys */
+		/* fold often, in parts of 7 keys; with journal 2, by
+		 * writing the DB afresh when the journal has 2 keys a leaf */
+		store_tune(s, 1000, 7, journal == 2 ? 2 : 0);
 	}
 	memcpy(plen, clen, sizeof plen);
 	memcpy(pval, cval, sizeof pval);
@@ -1062,6 +1064,10 @@ static void test_cache(const char *name, const char *budget, int journal, unsign
 		MDB_dbi jdbi;
 		MDB_txn *txn;
 		T_OK(st.folds > 3);
+		if (journal == 2)
+			T_OK(st.rewrites > 3);
+		else
+			T_EQ_INT(st.rewrites, 0);
 		if (!strcmp(name, "cachejc"))
 			T_OK(st.compacts > st.folds / 2 && st.compacts > 10);
 		/* stopped with records in the journal: a reader sees them, a
@@ -1187,6 +1193,7 @@ int main(void)
 	test_cache("cache1", "1", 0, 60000);
 	test_cache("cachej", "1024", 1, 60000); /* commits to a journal, folded */
 	test_cache("cachej1", "1", 1, 60000); /* … folded at every commit, for the budget */
+	test_cache("cachejr", "1024", 2, 60000); /* … folded by writing the DB afresh */
 	/* … past the budget, emptied but for what the journal holds */
 	test_cache("cachejc", "28", 1, 30000);
 	test_lock();
