@@ -1755,8 +1755,11 @@ static void cache_set(struct cache *c, uint32_t key, const void *v, size_t n)
 	if (!e->p)
 		c->nents++;
 	if (!e->p || n > e->cap) {
-		e->p = cache_room(c, n ? n : 1);
-		e->cap = (uint32_t)(n ? n : 1);
+		/* a value that grew will likely grow again: room to spare,
+		 * or every few updates would take new memory */
+		size_t cap = e->p ? (n + n / 4 + 15) & ~(size_t)15 : (n ? n : 1);
+		e->p = cache_room(c, cap);
+		e->cap = (uint32_t)cap;
 	}
 	if (n)
 		memcpy(e->p, v, n);
