@@ -190,6 +190,14 @@ struct seg {
 	unsigned long long events, tagrecs, merges, ticks, flips, fired_people, dups;
 	struct dueday *days; /* the deadlines, by day (segmenter.due, held whole) */
 	size_t ndays, capdays;
+
+	/* memberships while streaming: a row of bits per oneid, bit i for
+	 * segment i, kept beside the bitmaps (a lookup is one memory access
+	 * for all of a person's segments, where each bitmap is searched) */
+	unsigned char *mrow;
+	size_t mrow_n;   /* the oneids the rows cover; past them, no member */
+	unsigned mrow_w; /* bytes a row */
+	int mrow_on;     /* streaming: build the rows when first asked */
 };
 
 
@@ -970,12 +978,101 @@ static int stale_defs(struct seg *g, struct buf *out)
 	return any;
 }
 
+/* ---- memberships ---- */
+
+#define MROW_MAX ((size_t)256 << 20) /* bigger rows: the bitmaps alone */
+
+static void mrow_drop(struct seg *g)
+{
+	free(g->mrow);
+	g->mrow = NULL;
+	g->mrow_n = 0;
+}
+
+struct mrow_fill {
+	struct seg *g;
+	unsigned i;
+};
+
+static bool mrow_fill(uint32_t v, void *ctx)
+{
+	struct mrow_fill *f = ctx;
+	f->g->mrow[(size_t)v * f->g->mrow_w + f->i / 8] |= (unsigned char)(1u << (f->i % 8));
+	return true;
+}
+
+/* Rows covering oneids up to need (and every member), with room to grow;
+ * 0 where they would take more than MROW_MAX. */
+static int mrow_build(struct seg *g, uint32_t need)
+{
+	size_t n = (size_t)need + 1;
+	unsigned i;
+
+	g->mrow_w = (g->nsegs + 7) / 8;
+	for (i = 0; i < g->nsegs; i++)
+		if (g->segs[i].m && !roaring_bitmap_is_empty(g->segs[i].m) &&
+		    roaring_bitmap_maximum(g->segs[i].m) >= n)
+			n = (size_t)roaring_bitmap_maximum(g->segs[i].m) + 1;
+	n += n / 4 + 4096;
+	if (!g->mrow_w || n * g->mrow_w > MROW_MAX) {
+		g->mrow_on = 0;
+		return 0;
+	}
+	g->mrow = xcalloc(n, g->mrow_w);
+	g->mrow_n = n;
+	for (i = 0; i < g->nsegs; i++) {
+		struct mrow_fill f = {g, i};
+		if (g->segs[i].m)
+			roaring_iterate(g->segs[i].m, mrow_fill, &f);
+	}
+	return 1;
+}
+
+/* Whether oneid is a member of segment i. */
+static int seg_has(struct seg *g, unsigned i, uint32_t oneid)
+{
+	if (g->mrow || (g->mrow_on && mrow_build(g, oneid)))
+		return oneid < g->mrow_n && (g->mrow[(size_t)oneid * g->mrow_w + i / 8] >> (i % 8) & 1);
+	return roaring_bitmap_contains(g->segs[i].m, oneid);
+}
+
+/* Make oneid a member of segment i (on) or not. */
+static void seg_set(struct seg *g, unsigned i, uint32_t oneid, int on)
+{
+	unsigned char *r;
+
+	if (on)
+		roaring_bitmap_add(g->segs[i].m, oneid);
+	else
+		roaring_bitmap_remove(g->segs[i].m, oneid);
+	if (!g->mrow)
+		return;
+	if (oneid >= g->mrow_n) {
+		size_t n = (size_t)oneid + oneid / 4 + 4096;
+		if (!on)
+			return;
+		if (n * g->mrow_w > MROW_MAX) {
+			mrow_drop(g);
+			g->mrow_on = 0;
+			return;
+		}
+		g->mrow = xrealloc(g->mrow, n * g->mrow_w);
+		memset(g->mrow + g->mrow_n * g->mrow_w, 0, (n - g->mrow_n) * g->mrow_w);
+		g->mrow_n = n;
+	}
+	r = &g->mrow[(size_t)oneid * g->mrow_w + i / 8];
+	if (on)
+		*r |= (unsigned char)(1u << (i % 8));
+	else
+		*r &= (unsigned char)~(1u << (i % 8));
+}
+
 /* ---- evaluation ---- */
 
 static int env_segment(void *ctx, unsigned idx)
 {
 	struct seg *g = ctx;
-	return roaring_bitmap_contains(g->segs[idx].m, g->cur);
+	return seg_has(g, idx, g->cur);
 }
 
 static const char *env_segment_name(void *ctx, unsigned idx)
@@ -1128,7 +1225,7 @@ static uint32_t next_due(struct seg *g, const struct cond_env *e, const signed c
 		else if (now[i] >= 0)
 			at = now[i];
 		else
-			at = roaring_bitmap_contains(s->m, e->p->oneid);
+			at = seg_has(g, i, e->p->oneid);
 		/* only a flip before the best so far matters */
 		d = cond_next_flip_before(s->when, e, at, due);
 		if (d < due)
@@ -1165,13 +1262,10 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock, uint32
 			continue;
 		now = cond_eval(s->when, &e);
 		g->now[i] = (signed char)now;
-		was = roaring_bitmap_contains(s->m, p->oneid);
+		was = seg_has(g, i, p->oneid);
 		if (now == was)
 			continue;
-		if (now)
-			roaring_bitmap_add(s->m, p->oneid);
-		else
-			roaring_bitmap_remove(s->m, p->oneid);
+		seg_set(g, i, p->oneid, now);
 		s->dirty = 1;
 		g->flip[i] = 1;
 		emit_segment(g, p->oneid, s, now, clock);
@@ -1597,14 +1691,14 @@ static void person_gone(struct seg *g, uint32_t oneid, uint32_t due, uint32_t in
 
 	for (i = 0; i < g->nsegs; i++) {
 		struct segdef *s = &g->segs[i];
-		if (!roaring_bitmap_contains(s->m, oneid))
+		if (!seg_has(g, i, oneid))
 			continue;
-		roaring_bitmap_remove(s->m, oneid);
+		seg_set(g, i, oneid, 0);
 		s->dirty = 1;
 		emit_segment(g, oneid, s, 0, g->clock);
-		if (!s->when && !roaring_bitmap_contains(s->m, into)) {
+		if (!s->when && !seg_has(g, i, into)) {
 			/* a list names the person, who lives on as `into` */
-			roaring_bitmap_add(s->m, into);
+			seg_set(g, i, into, 1);
 			emit_segment(g, into, s, 1, g->clock);
 		}
 	}
@@ -2141,6 +2235,7 @@ static int full_eval(struct seg *g, int64_t clock)
 	unsigned k;
 	int rc = 0;
 
+	mrow_drop(g); /* the bitmaps change here: rows are made again when asked */
 	memset(&F, 0, sizeof F);
 	F.g = g;
 	F.n = roaring_bitmap_get_cardinality(g->present) ? (size_t)roaring_bitmap_maximum(g->present) + 1 : 1;
@@ -2335,9 +2430,12 @@ static int run_filter(struct seg *g)
 		rc = refresh(g, g->clock, 0);
 	if (!g->cli.nin)
 		g->cli.in[g->cli.nin++] = "-";
+	g->mrow_on = 1;
 	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++)
 		rc = filter_run(&g->f, g->cli.in[i]);
 	rc = filter_close(&g->f, rc);
+	g->mrow_on = 0;
+	mrow_drop(g);
 	if (g->cli.verbose) {
 		outcome_print(&g->f.oc, "skipped");
 		fprintf(stderr, "%s: %llu events, %llu tag changes, %llu merges, %llu ticks, "
