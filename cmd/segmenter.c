@@ -44,6 +44,7 @@
 #include "norm.h"
 #include "outcome.h"
 #include "profile.h"
+#include "rbits.h"
 #include "seen.h"
 #include "store.h"
 
@@ -2535,6 +2536,19 @@ static roaring_bitmap_t *audience(struct seg *g, const char *name, int *owned)
 	return NULL;
 }
 
+/* name's members as stored, read where they lie (no bitmap made): 1 with
+ * *r open; 0 where audience() must make the bitmap (held already, nothing
+ * stored, not readable so, or no such audience: it says so). */
+static int audience_bits(struct seg *g, const char *name, struct rbits *r)
+{
+	int i = seg_index(g, name);
+	MDB_val v;
+
+	if ((i >= 0 && g->segs[i].m) || store_get(g->st, g->members, name, strlen(name), &v) != 1)
+		return 0;
+	return !rbits_open(r, v.mv_data, v.mv_size);
+}
+
 static int warn_stale(struct seg *g)
 {
 	struct buf b = BUF_INIT;
@@ -2555,8 +2569,14 @@ static int op_count(struct seg *g, int argc, char **argv)
 	}
 	warn_stale(g);
 	for (i = 0; i < argc; i++) {
-		roaring_bitmap_t *m = audience(g, argv[i], &owned);
-		if (!m)
+		struct rbits r;
+		roaring_bitmap_t *m;
+		if (audience_bits(g, argv[i], &r)) { /* the count is in the header */
+			printf("%llu\t%s\n", (unsigned long long)r.card, argv[i]);
+			rbits_close(&r);
+			continue;
+		}
+		if (!(m = audience(g, argv[i], &owned)))
 			return EXIT_USAGE;
 		printf("%llu\t%s\n", (unsigned long long)roaring_bitmap_get_cardinality(m), argv[i]);
 		if (owned)
@@ -2568,7 +2588,8 @@ static int op_count(struct seg *g, int argc, char **argv)
 static int op_overlap(struct seg *g, int argc, char **argv)
 {
 	roaring_bitmap_t **m;
-	int *owned, i, j, rc = 0;
+	struct rbits *r;
+	int *owned, i, j, nr = 0, rc = 0;
 	uint64_t *x;
 
 	if (argc < 2) {
@@ -2578,11 +2599,16 @@ static int op_overlap(struct seg *g, int argc, char **argv)
 	warn_stale(g);
 	m = xcalloc((size_t)argc, sizeof *m);
 	owned = xcalloc((size_t)argc, sizeof *owned);
-	for (i = 0; i < argc; i++)
-		if (!(m[i] = audience(g, argv[i], &owned[i]))) {
-			rc = EXIT_USAGE;
-			goto out;
-		}
+	r = xcalloc((size_t)argc, sizeof *r);
+	/* read where they lie when all can be, else made into bitmaps */
+	for (i = 0; i < argc && audience_bits(g, argv[i], &r[i]); i++)
+		;
+	if ((nr = i) < argc)
+		for (i = 0; i < argc; i++)
+			if (!(m[i] = audience(g, argv[i], &owned[i]))) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
 	printf("segment");
 	for (i = 0; i < argc; i++)
 		printf("\t%s", argv[i]);
@@ -2592,7 +2618,9 @@ static int op_overlap(struct seg *g, int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		for (j = i; j < argc; j++)
 			x[(size_t)i * argc + j] = x[(size_t)j * argc + i] =
-				i == j ? roaring_bitmap_get_cardinality(m[i]) : roaring_bitmap_and_cardinality(m[i], m[j]);
+				nr == argc ? (i == j ? r[i].card : rbits_and_card(&r[i], &r[j]))
+				: i == j ? roaring_bitmap_get_cardinality(m[i])
+					 : roaring_bitmap_and_cardinality(m[i], m[j]);
 	for (i = 0; i < argc; i++) {
 		printf("%s", argv[i]);
 		for (j = 0; j < argc; j++)
@@ -2604,6 +2632,9 @@ out:
 	for (i = 0; i < argc; i++)
 		if (owned[i] && m[i])
 			roaring_bitmap_free(m[i]);
+	for (i = 0; i < nr; i++)
+		rbits_close(&r[i]);
+	free(r);
 	free(m);
 	free(owned);
 	return rc;
