@@ -91,6 +91,8 @@ struct person {
 	unsigned nkeys;
 	unsigned counts[MAX_TYPES + 1];
 	struct buf keys;
+	uint32_t head, tail; /* rebuild: the identifiers instead, a list of
+			      * memid indexes (+1) linked through memid.next */
 	int dirty;
 	struct person *next; /* hash chain */
 };
@@ -104,10 +106,13 @@ struct evid {
 	int state; /* 0 linked, 1 new, 2 refused, 3 blocked */
 };
 
+/* An identifier of a rebuild. */
 struct memid {
 	uint64_t h;
-	size_t off; /* into idm.midkeys */
+	uint64_t off; /* into idm.midkeys */
 	uint32_t len, owner;
+	uint32_t next; /* index+1 of the owner's next identifier, 0 at the end */
+	uint32_t type;
 };
 
 struct idm {
@@ -136,12 +141,15 @@ struct idm {
 	size_t nph, nperson;
 	struct person **dirty; /* changed since the last commit */
 	size_t ndirty, capdirty;
-	/* rebuild: the whole identifier → owner map in memory */
+	/* rebuild: the whole identifier → owner map in memory, and every
+	 * person in slabs of PSLAB people indexed by oneid */
 	struct memid *mid;
 	size_t nmid, capmid;
-	uint32_t *midslots; /* index+1 into mid, by hash */
+	uint64_t *midslots; /* high 32 bits of the hash, index+1 into mid */
 	size_t nmidslots;
 	struct buf midkeys;
+	struct person **pslab;
+	size_t npslab;
 	/* identifier → owner cache, direct-mapped by a 64-bit hash of the key;
 	 * every write of idmerge.ids goes through it, so it is never stale */
 	uint64_t *ic_h;
@@ -373,70 +381,104 @@ static void put_u32(unsigned char *p, uint32_t v)
 #define IC_MIN (1u << 20)
 #define IC_MAX (1u << 25)
 
-/* The in-memory map of a rebuild: find the entry for key, or where it goes. */
-static uint32_t *mid_slot(struct idm *g, const char *key, size_t klen, uint64_t h)
+/* The in-memory map of a rebuild: find the entry for key, or where it goes.
+ * A slot holds the high half of the hash beside the index, so a probe that
+ * passes another key reads no entry. */
+static uint64_t *mid_slot(struct idm *g, const char *key, size_t klen, uint64_t h)
 {
 	size_t i, mask = g->nmidslots - 1;
+	uint64_t tag = h & ~(uint64_t)0xffffffff;
 
 	for (i = (size_t)h & mask;; i = (i + 1) & mask) {
-		struct memid *m;
-		if (!g->midslots[i])
+		uint64_t sl = g->midslots[i];
+		const struct memid *m;
+		if (!sl)
 			return &g->midslots[i];
-		m = &g->mid[g->midslots[i] - 1];
-		if (m->h == h && m->len == klen && !memcmp(g->midkeys.p + m->off, key, klen))
+		if ((sl & ~(uint64_t)0xffffffff) != tag)
+			continue;
+		m = &g->mid[(uint32_t)sl - 1];
+		if (m->len == klen && !memcmp(g->midkeys.p + m->off, key, klen))
 			return &g->midslots[i];
 	}
 }
 
-static void mid_grow(struct idm *g)
+/* Room for n entries, in pages of their own. */
+static void mid_room(struct idm *g, size_t n)
 {
-	size_t i, n = g->nmidslots ? g->nmidslots * 2 : 1 << 16;
+	struct memid *m;
 
-	free(g->midslots);
-	g->midslots = xcalloc(n, sizeof *g->midslots);
-	g->nmidslots = n;
+	if (n <= g->capmid)
+		return;
+	m = xmalloc_huge(n * sizeof *m);
+	if (g->nmid)
+		memcpy(m, g->mid, g->nmid * sizeof *m);
+	xfree_huge(g->mid, g->capmid * sizeof *m);
+	g->mid = m;
+	g->capmid = n;
+}
+
+/* Size the map for n identifiers, at most three quarters full. */
+static void mid_reserve(struct idm *g, size_t n)
+{
+	size_t i, want = 1 << 16;
+
+	while (want / 4 * 3 < n)
+		want *= 2;
+	if (want <= g->nmidslots)
+		return;
+	xfree_huge(g->midslots, g->nmidslots * sizeof *g->midslots);
+	g->midslots = xmalloc_huge(want * sizeof *g->midslots);
+	g->nmidslots = want;
 	for (i = 0; i < g->nmid; i++) {
-		size_t j, mask = n - 1;
+		size_t j, mask = want - 1;
 		for (j = (size_t)g->mid[i].h & mask; g->midslots[j]; j = (j + 1) & mask)
 			;
-		g->midslots[j] = (uint32_t)i + 1;
+		g->midslots[j] = (g->mid[i].h & ~(uint64_t)0xffffffff) | ((uint64_t)i + 1);
 	}
+}
+
+/* The entry of key (index+1), or 0. */
+static uint32_t mid_find(struct idm *g, const char *key, size_t klen)
+{
+	if (!g->nmidslots)
+		return 0;
+	return (uint32_t)*mid_slot(g, key, klen, hash64(key, klen, 0x1d));
 }
 
 static uint32_t mid_get(struct idm *g, const char *key, size_t klen)
 {
-	uint32_t *slot;
+	uint32_t i = mid_find(g, key, klen);
 
-	if (!g->nmidslots)
-		return 0;
-	slot = mid_slot(g, key, klen, hash64(key, klen, 0x1d));
-	return *slot ? g->mid[*slot - 1].owner : 0;
+	return i ? g->mid[i - 1].owner : 0;
 }
 
-static void mid_set(struct idm *g, const char *key, size_t klen, uint32_t owner)
+/* Give key its owner, entering it if new; returns its index. */
+static uint32_t mid_set(struct idm *g, const char *key, size_t klen, uint32_t owner,
+			unsigned type)
 {
 	uint64_t h = hash64(key, klen, 0x1d);
-	uint32_t *slot;
+	uint64_t *slot;
 	struct memid *m;
 
-	if ((g->nmid + 1) * 2 > g->nmidslots)
-		mid_grow(g);
+	if ((g->nmid + 1) * 4 > g->nmidslots * 3)
+		mid_reserve(g, g->nmid + 1);
 	slot = mid_slot(g, key, klen, h);
 	if (*slot) {
-		g->mid[*slot - 1].owner = owner;
-		return;
+		g->mid[(uint32_t)*slot - 1].owner = owner;
+		return (uint32_t)*slot - 1;
 	}
-	if (g->nmid == g->capmid) {
-		g->capmid = g->capmid ? g->capmid * 2 : 1 << 16;
-		g->mid = xrealloc(g->mid, g->capmid * sizeof *g->mid);
-	}
+	if (g->nmid == g->capmid)
+		mid_room(g, g->capmid ? g->capmid * 2 : 1 << 16);
 	m = &g->mid[g->nmid];
 	m->h = h;
 	m->off = g->midkeys.len;
 	m->len = (uint32_t)klen;
 	m->owner = owner;
+	m->next = 0;
+	m->type = type;
 	buf_add(&g->midkeys, key, klen);
-	*slot = (uint32_t)++g->nmid;
+	*slot = (h & ~(uint64_t)0xffffffff) | ((uint64_t)g->nmid + 1);
+	return (uint32_t)g->nmid++;
 }
 
 static size_t ic_slot(struct idm *g, const char *key, size_t klen, uint64_t *h)
@@ -494,10 +536,6 @@ static void set_owner(struct idm *g, const char *key, size_t klen, uint32_t onei
 {
 	unsigned char v[4];
 
-	if (g->fresh) {
-		mid_set(g, key, klen, oneid);
-		return;
-	}
 	put_u32(v, oneid);
 	store_put(g->st, g->ids, key, klen, v, 4);
 	ic_set(g, key, klen, oneid);
@@ -506,9 +544,14 @@ static void set_owner(struct idm *g, const char *key, size_t klen, uint32_t onei
 static void count_keys(struct idm *g, struct person *p)
 {
 	const char *k = p->keys.p, *end = p->keys.p + p->keys.len;
+	uint32_t i;
 
 	memset(p->counts, 0, sizeof p->counts);
 	p->nkeys = 0;
+	for (i = p->head; i; i = g->mid[i - 1].next) {
+		p->counts[g->mid[i - 1].type]++;
+		p->nkeys++;
+	}
 	while (k && k < end) {
 		const char *nl = memchr(k, '\n', (size_t)(end - k));
 		const char *colon = memchr(k, ':', (size_t)(nl - k));
@@ -519,6 +562,29 @@ static void count_keys(struct idm *g, struct person *p)
 	}
 }
 
+#define PSLAB_BITS 16
+
+/* A rebuild's person: in a slab, made empty on first use. */
+static struct person *slab_person(struct idm *g, uint32_t id)
+{
+	size_t c = id >> PSLAB_BITS;
+	struct person *p;
+
+	if (c >= g->npslab) {
+		size_t n = g->npslab ? g->npslab : 64;
+		while (n <= c)
+			n *= 2;
+		g->pslab = xrealloc(g->pslab, n * sizeof *g->pslab);
+		memset(g->pslab + g->npslab, 0, (n - g->npslab) * sizeof *g->pslab);
+		g->npslab = n;
+	}
+	if (!g->pslab[c]) /* zeroed pages, huge where the kernel can */
+		g->pslab[c] = xmalloc_huge(((size_t)1 << PSLAB_BITS) * sizeof *g->pslab[c]);
+	p = &g->pslab[c][id & ((1u << PSLAB_BITS) - 1)];
+	p->id = id;
+	return p;
+}
+
 static struct person *person_get(struct idm *g, uint32_t id)
 {
 	size_t h;
@@ -526,6 +592,8 @@ static struct person *person_get(struct idm *g, uint32_t id)
 	MDB_val v;
 	unsigned char key[4];
 
+	if (g->fresh)
+		return slab_person(g, id);
 	if (!g->nph) {
 		g->nph = 1 << 12;
 		g->ph = xcalloc(g->nph, sizeof *g->ph);
@@ -571,7 +639,7 @@ static struct person *person_get(struct idm *g, uint32_t id)
 /* Mark a cached person changed, to be written at the next commit. */
 static void touch(struct idm *g, struct person *p)
 {
-	if (p->dirty)
+	if (p->dirty || g->fresh) /* a rebuild writes every person */
 		return;
 	p->dirty = 1;
 	if (g->ndirty == g->capdirty) {
@@ -674,6 +742,7 @@ static uint32_t new_person(struct idm *g)
 	p = person_get(g, id);
 	p->merged_into = 0;
 	p->shared = 0;
+	p->head = p->tail = 0;
 	buf_reset(&p->keys);
 	count_keys(g, p);
 	touch(g, p);
@@ -687,6 +756,18 @@ static uint32_t new_person(struct idm *g)
 
 static void attach(struct idm *g, struct person *p, const char *key, size_t klen, unsigned type)
 {
+	if (g->fresh) {
+		uint32_t i = mid_set(g, key, klen, p->id, type) + 1;
+		g->mid[i - 1].next = 0;
+		if (p->tail)
+			g->mid[p->tail - 1].next = i;
+		else
+			p->head = i;
+		p->tail = i;
+		p->counts[type]++;
+		p->nkeys++;
+		return;
+	}
 	buf_add(&p->keys, key, klen);
 	buf_addc(&p->keys, '\n');
 	p->counts[type]++;
@@ -750,6 +831,20 @@ static void share(struct idm *g, uint32_t from, const struct evid *e)
 
 	if (p->shared || p->nkeys < 2)
 		return; /* nothing to take it from */
+	if (g->fresh) {
+		uint32_t i, prev = 0, *link = &p->head;
+		for (; (i = *link); prev = i, link = &g->mid[i - 1].next) {
+			struct memid *m = &g->mid[i - 1];
+			if (m->len == e->klen && !memcmp(g->midkeys.p + m->off, e->key, e->klen)) {
+				*link = m->next;
+				if (p->tail == i)
+					p->tail = prev;
+				m->next = 0;
+				break;
+			}
+		}
+		goto held;
+	}
 	end = p->keys.p + p->keys.len;
 	for (k = p->keys.p; k < end;) {
 		const char *nl = memchr(k, '\n', (size_t)(end - k));
@@ -760,6 +855,7 @@ static void share(struct idm *g, uint32_t from, const struct evid *e)
 	buf_reset(&p->keys);
 	buf_add(&p->keys, keep.p ? keep.p : "", keep.len);
 	buf_release(&keep);
+held:
 	count_keys(g, p);
 	touch(g, p);
 	holder = new_person(g);
@@ -796,6 +892,10 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 	if (!g->replay)
 		g->cur_seq = g->next_seq;
 	qsort(g->ev, g->nev, sizeof *g->ev, evid_cmp);
+	if (g->fresh && g->nmidslots) /* a rebuild: start every identifier's probe */
+		for (i = 0; i < g->nev; i++)
+			__builtin_prefetch(&g->midslots[hash64(g->ev[i].key, g->ev[i].klen, 0x1d) &
+							(g->nmidslots - 1)]);
 	for (i = 0; i < g->nev; i++) {
 		struct evid *e = &g->ev[i];
 		if (key_blocked(g, e->key, e->klen)) {
@@ -928,6 +1028,7 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 		for (j = 0; j < n; j++) {
 			struct person *q = person_get(g, sorted[j]);
 			const char *k = q->keys.p, *end = q->keys.p + q->keys.len;
+			uint32_t m;
 			while (k && k < end) {
 				const char *nl = memchr(k, '\n', (size_t)(end - k));
 				set_owner(g, k, (size_t)(nl - k), survivor);
@@ -935,6 +1036,17 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 			}
 			buf_add(&s->keys, q->keys.p ? q->keys.p : "", q->keys.len);
 			buf_reset(&q->keys);
+			/* a rebuild's lists: relabel, then append */
+			for (m = q->head; m; m = g->mid[m - 1].next)
+				g->mid[m - 1].owner = survivor;
+			if (q->head) {
+				if (s->tail)
+					g->mid[s->tail - 1].next = q->head;
+				else
+					s->head = q->head;
+				s->tail = q->tail;
+				q->head = q->tail = 0;
+			}
 			q->merged_into = survivor;
 			touch(g, q);
 			count_keys(g, q);
@@ -1683,17 +1795,85 @@ out:
 	return rc;
 }
 
-static const struct idm *sort_g;
+/*
+ * The order of a rebuild's identifiers for writing: LMDB's (bytes, then the
+ * shorter first). A radix sort on eight bytes at a time, from the front:
+ * each pass sorts by the next eight bytes (zero-padded; no key holds a zero
+ * byte, so padding sorts the shorter first) and goes on into the runs that
+ * are still equal. Keys are read once per pass, not once per comparison.
+ */
+struct skey {
+	uint64_t k; /* eight bytes of the key from the depth, big-endian */
+	uint64_t i; /* index into mid */
+};
 
-static int mid_cmp(const void *a, const void *b)
+static int skey_less(const struct idm *g, const struct skey *a, const struct skey *b,
+		     size_t depth)
 {
-	const struct memid *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(sort_g->midkeys.p + x->off, sort_g->midkeys.p + y->off, n);
+	const struct memid *x = &g->mid[a->i], *y = &g->mid[b->i];
+	size_t n = (x->len < y->len ? x->len : y->len);
+	int c = n > depth ? memcmp(g->midkeys.p + x->off + depth, g->midkeys.p + y->off + depth,
+				   n - depth)
+			  : 0;
 
-	if (c)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
+	return c ? c < 0 : x->len < y->len;
+}
+
+static void skey_sort(const struct idm *g, struct skey *a, struct skey *tmp, size_t n,
+		      size_t depth)
+{
+	size_t (*cnt)[256], i, j;
+	struct skey *src = a, *dst = tmp;
+	unsigned b;
+
+	if (n < 32) {
+		for (i = 1; i < n; i++) {
+			struct skey x = a[i];
+			for (j = i; j && skey_less(g, &x, &a[j - 1], depth); j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return;
+	}
+	cnt = xcalloc(8, sizeof *cnt);
+	for (i = 0; i < n; i++) {
+		const struct memid *m = &g->mid[a[i].i];
+		const unsigned char *k = (const unsigned char *)g->midkeys.p + m->off;
+		uint64_t v = 0;
+		if (i + 16 < n) {
+			__builtin_prefetch(&g->mid[a[i + 16].i]);
+			__builtin_prefetch(g->midkeys.p + g->mid[a[i + 8].i].off + depth);
+		}
+		for (j = 0; j < 8; j++)
+			v = v << 8 | (depth + j < m->len ? k[depth + j] : 0);
+		a[i].k = v;
+		for (b = 0; b < 8; b++)
+			cnt[b][v >> (8 * b) & 0xff]++;
+	}
+	for (b = 0; b < 8; b++) {
+		size_t sum = 0, k, c;
+		struct skey *t;
+		if (cnt[b][src[0].k >> (8 * b) & 0xff] == n)
+			continue; /* one byte value: nothing to move */
+		for (k = 0; k < 256; k++) {
+			c = cnt[b][k];
+			cnt[b][k] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[b][src[i].k >> (8 * b) & 0xff]++] = src[i];
+		t = src, src = dst, dst = t;
+	}
+	free(cnt);
+	if (src != a)
+		memcpy(a, src, n * sizeof *a);
+	/* equal eight bytes: the keys go on past them (equal keys do not occur) */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && a[j].k == a[i].k; j++)
+			;
+		if (j - i > 1)
+			skey_sort(g, a + i, tmp, j - i, depth + 8);
+	}
 }
 
 /* Bulk-write the rebuilt graph: identifiers in key order, people in oneid
@@ -1704,39 +1884,62 @@ static int write_graph(void *ctx, MDB_txn *txn)
 	MDB_cursor *cur;
 	MDB_val k, v;
 	unsigned char val[4], key[4];
+	struct skey *order, *tmp;
 	size_t i;
-	uint32_t id;
+	uint32_t id, m;
 	int rc;
 
 	if ((rc = mdb_drop(txn, g->ids, 0)) || (rc = mdb_drop(txn, g->people, 0)))
 		return rc;
-	if ((rc = mdb_cursor_open(txn, g->ids, &cur)))
-		return rc;
-	for (i = 0; i < g->nmid && !rc; i++) {
-		k.mv_data = g->midkeys.p + g->mid[i].off;
-		k.mv_size = g->mid[i].len;
-		put_u32(val, g->mid[i].owner);
-		v.mv_data = val;
-		v.mv_size = 4;
-		rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
-	}
-	mdb_cursor_close(cur);
-	if (rc || (rc = mdb_cursor_open(txn, g->people, &cur)))
+	if ((rc = mdb_cursor_open(txn, g->people, &cur)))
 		return rc;
 	for (id = 1; id < g->next_oneid && !rc; id++) {
 		struct person *p = person_get(g, id);
+		if (id + 16 < g->next_oneid) { /* the identifiers of the people ahead */
+			const struct person *a = person_get(g, id + 16), *b = person_get(g, id + 8);
+			if (a->head)
+				__builtin_prefetch(&g->mid[a->head - 1]);
+			if (b->head)
+				__builtin_prefetch(g->midkeys.p + g->mid[b->head - 1].off);
+		}
 		buf_reset(&g->tmp);
-		buf_grow(&g->tmp, 5 + p->keys.len);
-		g->tmp.p[0] = (char)(p->shared ? PERSON_SHARED : 0);
-		put_u32((unsigned char *)g->tmp.p + 1, p->merged_into);
-		memcpy(g->tmp.p + 5, p->keys.p ? p->keys.p : "", p->keys.len);
+		buf_addc(&g->tmp, (char)(p->shared ? PERSON_SHARED : 0));
+		put_u32(val, p->merged_into);
+		buf_add(&g->tmp, (const char *)val, 4);
+		for (m = p->head; m; m = g->mid[m - 1].next) {
+			buf_add(&g->tmp, g->midkeys.p + g->mid[m - 1].off, g->mid[m - 1].len);
+			buf_addc(&g->tmp, '\n');
+		}
 		put_u32(key, id);
 		k.mv_data = key;
 		k.mv_size = 4;
 		v.mv_data = g->tmp.p;
-		v.mv_size = 5 + p->keys.len;
+		v.mv_size = g->tmp.len;
 		rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
 	}
+	mdb_cursor_close(cur);
+	if (rc || (rc = mdb_cursor_open(txn, g->ids, &cur)))
+		return rc;
+	order = xmalloc_huge((g->nmid ? g->nmid : 1) * sizeof *order);
+	tmp = xmalloc_huge((g->nmid ? g->nmid : 1) * sizeof *tmp);
+	for (i = 0; i < g->nmid; i++)
+		order[i].i = i;
+	skey_sort(g, order, tmp, g->nmid, 0);
+	xfree_huge(tmp, (g->nmid ? g->nmid : 1) * sizeof *tmp);
+	for (i = 0; i < g->nmid && !rc; i++) {
+		const struct memid *e = &g->mid[order[i].i];
+		if (i + 16 < g->nmid) {
+			__builtin_prefetch(&g->mid[order[i + 16].i]);
+			__builtin_prefetch(g->midkeys.p + g->mid[order[i + 8].i].off);
+		}
+		k.mv_data = g->midkeys.p + e->off;
+		k.mv_size = e->len;
+		put_u32(val, e->owner);
+		v.mv_data = val;
+		v.mv_size = 4;
+		rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
+	}
+	xfree_huge(order, (g->nmid ? g->nmid : 1) * sizeof *order);
 	mdb_cursor_close(cur);
 	return rc;
 }
@@ -1745,7 +1948,6 @@ static int op_rebuild(struct idm *g)
 {
 	int rc;
 	struct timespec t0, t1;
-	size_t i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* the mark says "the graph is partial" to every later run until the
@@ -1758,16 +1960,21 @@ static int op_rebuild(struct idm *g)
 	 * the same decisions as streaming, then one write in key order */
 	g->fresh = 1;
 	g->next_oneid = 1;
+	{
+		/* sized for the graph as it was, so the map need not grow */
+		MDB_txn *txn = store_read_txn(g->st);
+		MDB_stat st;
+		if (txn && !mdb_stat(txn, g->ids, &st)) {
+			mid_reserve(g, st.ms_entries + st.ms_entries / 8);
+			mid_room(g, st.ms_entries + st.ms_entries / 8);
+		}
+		store_read_end(g->st);
+	}
 	if ((rc = replay_log(g, NULL)))
 		return rc;
-	sort_g = g;
-	qsort(g->mid, g->nmid, sizeof *g->mid, mid_cmp);
 	if ((rc = store_bulk(g->st, write_graph, g)))
 		return rc;
 	/* refusals, counters, and the end of the mark */
-	for (i = 0; i < g->ndirty; i++)
-		g->dirty[i]->dirty = 0; /* written by write_graph */
-	g->ndirty = 0;
 	g->fresh = 0;
 	store_del(g->st, g->state, "rebuilding", 10);
 	if ((rc = commit(g)))
@@ -1905,8 +2112,11 @@ out:
 	free(g->ic_h);
 	free(g->ic_o);
 	free(g->dirty);
-	free(g->mid);
-	free(g->midslots);
+	for (i = 0; i < g->npslab; i++)
+		xfree_huge(g->pslab[i], ((size_t)1 << PSLAB_BITS) * sizeof *g->pslab[i]);
+	free(g->pslab);
+	xfree_huge(g->mid, g->capmid * sizeof *g->mid);
+	xfree_huge(g->midslots, g->nmidslots * sizeof *g->midslots);
 	buf_release(&g->midkeys);
 	outcome_close(&g->f.oc);
 	for (i = 0; i < g->r.nt; i++)
