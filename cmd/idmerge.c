@@ -106,6 +106,12 @@ struct evid {
 	int state; /* 0 linked, 1 new, 2 refused, 3 blocked */
 };
 
+/* A slot of the identifier cache: a 64-bit hash of the key and its owner,
+ * in one cache line. */
+struct icent {
+	uint32_t hlo, hhi, owner;
+};
+
 /* An identifier of a rebuild. */
 struct memid {
 	uint64_t h;
@@ -152,9 +158,8 @@ struct idm {
 	size_t npslab;
 	/* identifier → owner cache, direct-mapped by a 64-bit hash of the key;
 	 * every write of idmerge.ids goes through it, so it is never stale */
-	uint64_t *ic_h;
+	struct icent *ic;
 	size_t ic_size;
-	uint32_t *ic_o;
 
 	struct filter f; /* the loop: input, output, rejects, commits */
 	int replay; /* resolving log records: no output */
@@ -483,15 +488,14 @@ static uint32_t mid_set(struct idm *g, const char *key, size_t klen, uint32_t ow
 
 static size_t ic_slot(struct idm *g, const char *key, size_t klen, uint64_t *h)
 {
-	if (!g->ic_h) {
+	if (!g->ic) {
 		MDB_txn *txn = store_read_txn(g->st);
 		MDB_stat st;
 		g->ic_size = IC_MIN;
 		if (txn && !mdb_stat(txn, g->ids, &st))
 			while (g->ic_size < IC_MAX && g->ic_size < 2 * st.ms_entries)
 				g->ic_size *= 2;
-		g->ic_h = xcalloc(g->ic_size, sizeof *g->ic_h);
-		g->ic_o = xcalloc(g->ic_size, sizeof *g->ic_o);
+		g->ic = xcalloc(g->ic_size, sizeof *g->ic);
 	}
 	*h = hash64(key, klen, 0x1d) | 1; /* never 0: 0 marks an empty slot */
 	return (size_t)(*h >> 11) & (g->ic_size - 1);
@@ -502,8 +506,9 @@ static void ic_set(struct idm *g, const char *key, size_t klen, uint32_t oneid)
 	uint64_t h;
 	size_t i = ic_slot(g, key, klen, &h);
 
-	g->ic_h[i] = h;
-	g->ic_o[i] = oneid;
+	g->ic[i].hlo = (uint32_t)h;
+	g->ic[i].hhi = (uint32_t)(h >> 32);
+	g->ic[i].owner = oneid;
 }
 
 static uint32_t owner_of(struct idm *g, const char *key, size_t klen)
@@ -516,16 +521,17 @@ static uint32_t owner_of(struct idm *g, const char *key, size_t klen)
 
 	if (!g->fresh) {
 		slot = ic_slot(g, key, klen, &h);
-		if (g->ic_h[slot] == h)
-			return g->ic_o[slot];
+		if (g->ic[slot].hlo == (uint32_t)h && g->ic[slot].hhi == (uint32_t)(h >> 32))
+			return g->ic[slot].owner;
 		r = store_get(g->st, g->ids, key, klen, &v);
 		if (r < 0) {
 			g->f.fatal = EXIT_IO;
 			return 0;
 		}
 		o = r && v.mv_size == 4 ? store_get_be32(v.mv_data) : 0;
-		g->ic_h[slot] = h;
-		g->ic_o[slot] = o;
+		g->ic[slot].hlo = (uint32_t)h;
+		g->ic[slot].hhi = (uint32_t)(h >> 32);
+		g->ic[slot].owner = o;
 		return o;
 	}
 	/* rebuild: only what the replay has made so far counts */
@@ -905,6 +911,18 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 		}
 		e->owner = owner_of(g, e->key, e->klen);
 		e->state = e->owner ? 0 : 1;
+	}
+	/*
+	 * Every identifier known, all of one person: the event is that
+	 * person's and changes nothing, whether the person is shared or not
+	 * (a shared holder is the fallback when nothing better is named), so
+	 * the person need not be read.
+	 */
+	for (i = 0; i < g->nev && g->ev[i].state == 0 && g->ev[i].owner == g->ev[0].owner; i++)
+		;
+	if (i == g->nev) {
+		buf_reset(&g->mergebuf);
+		return g->ev[0].owner;
 	}
 	memset(counts, 0, sizeof counts);
 	/*
@@ -2109,8 +2127,7 @@ out:
 		free(g->ph);
 	}
 	store_close(g->st);
-	free(g->ic_h);
-	free(g->ic_o);
+	free(g->ic);
 	free(g->dirty);
 	for (i = 0; i < g->npslab; i++)
 		xfree_huge(g->pslab[i], ((size_t)1 << PSLAB_BITS) * sizeof *g->pslab[i]);
