@@ -2093,6 +2093,13 @@ int main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
+	/* people: read a page at a time and kept across commits; the changed
+	 * records go to a journal at each commit, folded in rarely */
+	store_cache(g->st, g->people);
+	if (store_journal(g->st, g->people, "idmerge.journal")) {
+		rc = EXIT_IO;
+		goto out;
+	}
 	if (g->interrupted && (!cmd || strcmp(cmd, "rebuild"))) {
 		cli_err("a rebuild of the identity graph in '%s' was interrupted: run 'idmerge rebuild' "
 			"to finish it", g->cli.db);

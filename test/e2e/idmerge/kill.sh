@@ -2,7 +2,7 @@
 # state (mdb_dump of every idmerge DB) equals a clean run's, and so do the
 # oneids in the output (as a set: lines after the last commit come twice)
 gen-events -n 120000 -p 20000 -d 1 | ingest --db "$T/in.db" > "$T/ev"
-dump() { for d in ids people log refusals blocked state offsets; do mdb_dump -p -s "idmerge.$d" "$1" | grep -v "^mapsize="; done; }
+dump() { for d in ids people journal log refusals blocked state offsets; do mdb_dump -p -s "idmerge.$d" "$1" | grep -v "^mapsize="; done; }
 idmerge --db "$T/clean" --resume --batch 3000 "$T/ev" > "$T/clean.out"
 idmerge --db "$T/k" --resume --batch 3000 "$T/ev" > "$T/k1.out" &
 pid=$!
