@@ -106,10 +106,11 @@ struct evid {
 	int state; /* 0 linked, 1 new, 2 refused, 3 blocked */
 };
 
-/* A slot of the identifier cache: a 64-bit hash of the key and its owner,
- * in one cache line. */
+/* A slot of the identifier map: 96 bits of a hash of the key (h never 0)
+ * and its owner, in one cache line. */
 struct icent {
-	uint32_t hlo, hhi, owner;
+	uint64_t h;
+	uint32_t h2, owner;
 };
 
 /* An identifier of a rebuild. */
@@ -159,7 +160,12 @@ struct idm {
 	/* identifier → owner cache, direct-mapped by a 64-bit hash of the key;
 	 * every write of idmerge.ids goes through it, so it is never stale */
 	struct icent *ic;
-	size_t ic_size;
+	size_t ic_size, ic_n;
+	int ic_all;    /* the map holds every identifier: a miss is an absent key */
+	int ic_want;   /* streaming: make it whole after the next commit */
+	int ic_scan;   /* streaming: it may */
+	size_t ic_graph; /* identifiers in the graph when the map was made */
+	unsigned long long ic_reads; /* identifiers looked up in LMDB */
 
 	struct filter f; /* the loop: input, output, rejects, commits */
 	int replay; /* resolving log records: no output */
@@ -379,10 +385,17 @@ static void put_u32(unsigned char *p, uint32_t v)
 	store_be32(p, v);
 }
 
-/* The identifier cache is direct-mapped, 64-bit hash to owner: at least
- * 2^20 slots, grown at start to twice the identifiers the graph holds (up
- * to 2^25, 384 MiB), so a person's identifiers stay cached between their
- * events. */
+/*
+ * The identifiers in memory, by 96 bits of a hash of the key (two keys of a
+ * graph of 20M share them with a chance of about 1 in 10^14). Either a
+ * cache, direct-mapped, that misses go past to LMDB; or, for a stream
+ * that has read a quarter as many identifiers from LMDB as the graph holds,
+ * the whole graph read once in key order, so a miss is a new identifier
+ * and LMDB is not searched for it. At least 2^20 slots, at most 2^25
+ * (512 MiB), at most two thirds full when whole; a graph too big for that
+ * stays cached. Every write of idmerge.ids goes through it, so it is never
+ * stale.
+ */
 #define IC_MIN (1u << 20)
 #define IC_MAX (1u << 25)
 
@@ -486,56 +499,167 @@ static uint32_t mid_set(struct idm *g, const char *key, size_t klen, uint32_t ow
 	return (uint32_t)g->nmid++;
 }
 
-static size_t ic_slot(struct idm *g, const char *key, size_t klen, uint64_t *h)
+static void ic_hash(const char *key, size_t klen, uint64_t *h, uint32_t *h2)
 {
-	if (!g->ic) {
-		MDB_txn *txn = store_read_txn(g->st);
-		MDB_stat st;
-		g->ic_size = IC_MIN;
-		if (txn && !mdb_stat(txn, g->ids, &st))
-			while (g->ic_size < IC_MAX && g->ic_size < 2 * st.ms_entries)
-				g->ic_size *= 2;
-		g->ic = xcalloc(g->ic_size, sizeof *g->ic);
+	uint64_t o[2];
+
+	hash128(key, klen, 0x1d, o);
+	*h = o[0] | 1; /* never 0: 0 marks an empty slot */
+	*h2 = (uint32_t)o[1];
+}
+
+/* The whole map: the slot of (h, h2), or the empty one where it goes. */
+static struct icent *ic_probe(struct idm *g, uint64_t h, uint32_t h2)
+{
+	size_t i, mask = g->ic_size - 1;
+
+	for (i = (size_t)(h >> 11) & mask;; i = (i + 1) & mask) {
+		struct icent *e = &g->ic[i];
+		if (!e->h || (e->h == h && e->h2 == h2))
+			return e;
 	}
-	*h = hash64(key, klen, 0x1d) | 1; /* never 0: 0 marks an empty slot */
-	return (size_t)(*h >> 11) & (g->ic_size - 1);
+}
+
+static void ic_put(struct idm *g, uint64_t h, uint32_t h2, uint32_t owner);
+
+static void ic_resize(struct idm *g, size_t size, int all)
+{
+	struct icent *old = g->ic;
+	size_t n = g->ic_size, i;
+
+	g->ic = xmalloc_huge(size * sizeof *g->ic); /* zeroed; huge pages: fewer TLB misses */
+	g->ic_size = size;
+	g->ic_all = all;
+	g->ic_n = 0;
+	for (i = 0; i < n; i++)
+		if (old[i].h)
+			ic_put(g, old[i].h, old[i].h2, old[i].owner);
+	xfree_huge(old, n * sizeof *old);
+}
+
+static void ic_put(struct idm *g, uint64_t h, uint32_t h2, uint32_t owner)
+{
+	struct icent *e;
+
+	if (!g->ic_all) {
+		e = &g->ic[(size_t)(h >> 11) & (g->ic_size - 1)];
+	} else {
+		e = ic_probe(g, h, h2);
+		if (!e->h && (g->ic_n + 1) * 3 > g->ic_size * 2) {
+			/* two thirds full: twice the size, or a cache at the most */
+			ic_resize(g, g->ic_size < IC_MAX ? g->ic_size * 2 : g->ic_size,
+				  g->ic_size < IC_MAX);
+			ic_put(g, h, h2, owner);
+			return;
+		}
+		g->ic_n += !e->h;
+	}
+	e->h = h;
+	e->h2 = h2;
+	e->owner = owner;
+}
+
+static size_t ic_entries(struct idm *g)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_stat st;
+
+	return txn && !mdb_stat(txn, g->ids, &st) ? st.ms_entries : 0;
+}
+
+/* Read the whole graph into the map; with nothing queued, so the committed
+ * graph is the graph. On failure the map stays a cache. */
+static void ic_whole(struct idm *g)
+{
+	size_t n = ic_entries(g), size = IC_MIN;
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	g->ic_want = 0;
+	while (size < IC_MAX && size * 2 < n * 3)
+		size *= 2;
+	if (n * 3 > size * 2 || !txn || mdb_cursor_open(txn, g->ids, &cur))
+		return;
+	xfree_huge(g->ic, g->ic_size * sizeof *g->ic);
+	g->ic = xmalloc_huge(size * sizeof *g->ic);
+	g->ic_size = size;
+	g->ic_all = 1;
+	g->ic_n = 0;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc && g->ic_all;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint64_t h;
+		uint32_t h2;
+		ic_hash(k.mv_data, k.mv_size, &h, &h2);
+		ic_put(g, h, h2, v.mv_size == 4 ? store_get_be32(v.mv_data) : 0);
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND || !g->ic_all) { /* back to an empty cache */
+		memset(g->ic, 0, g->ic_size * sizeof *g->ic);
+		g->ic_all = 0;
+		g->ic_n = 0;
+	}
+}
+
+static void ic_init(struct idm *g)
+{
+	g->ic_graph = ic_entries(g);
+	g->ic_size = IC_MIN;
+	while (g->ic_size < IC_MAX && g->ic_size < 2 * g->ic_graph)
+		g->ic_size *= 2;
+	g->ic = xmalloc_huge(g->ic_size * sizeof *g->ic);
+	/* an empty graph is whole from the start */
+	g->ic_all = !g->ic_graph && !store_pending(g->st);
+	g->ic_n = 0;
 }
 
 static void ic_set(struct idm *g, const char *key, size_t klen, uint32_t oneid)
 {
 	uint64_t h;
-	size_t i = ic_slot(g, key, klen, &h);
+	uint32_t h2;
 
-	g->ic[i].hlo = (uint32_t)h;
-	g->ic[i].hhi = (uint32_t)(h >> 32);
-	g->ic[i].owner = oneid;
+	if (!g->ic)
+		ic_init(g);
+	ic_hash(key, klen, &h, &h2);
+	ic_put(g, h, h2, oneid);
 }
 
 static uint32_t owner_of(struct idm *g, const char *key, size_t klen)
 {
 	MDB_val v;
 	uint64_t h;
-	size_t slot;
-	uint32_t o;
+	uint32_t h2, o;
+	struct icent *e;
 	int r;
 
-	if (!g->fresh) {
-		slot = ic_slot(g, key, klen, &h);
-		if (g->ic[slot].hlo == (uint32_t)h && g->ic[slot].hhi == (uint32_t)(h >> 32))
-			return g->ic[slot].owner;
-		r = store_get(g->st, g->ids, key, klen, &v);
-		if (r < 0) {
-			g->f.fatal = EXIT_IO;
-			return 0;
-		}
-		o = r && v.mv_size == 4 ? store_get_be32(v.mv_data) : 0;
-		g->ic[slot].hlo = (uint32_t)h;
-		g->ic[slot].hhi = (uint32_t)(h >> 32);
-		g->ic[slot].owner = o;
-		return o;
+	if (g->fresh) /* rebuild: only what the replay has made so far counts */
+		return mid_get(g, key, klen);
+	if (!g->ic)
+		ic_init(g);
+	if (g->ic_want && !store_pending(g->st))
+		ic_whole(g);
+	ic_hash(key, klen, &h, &h2);
+	if (g->ic_all) {
+		e = ic_probe(g, h, h2);
+		return e->h ? e->owner : 0;
 	}
-	/* rebuild: only what the replay has made so far counts */
-	return mid_get(g, key, klen);
+	e = &g->ic[(size_t)(h >> 11) & (g->ic_size - 1)];
+	if (e->h == h && e->h2 == h2)
+		return e->owner;
+	r = store_get(g->st, g->ids, key, klen, &v);
+	if (r < 0) {
+		g->f.fatal = EXIT_IO;
+		return 0;
+	}
+	o = r && v.mv_size == 4 ? store_get_be32(v.mv_data) : 0;
+	e->h = h;
+	e->h2 = h2;
+	e->owner = o;
+	/* a stream that reads many: reading the graph whole costs less */
+	if (g->ic_scan && ++g->ic_reads * 4 >= g->ic_graph && g->ic_graph * 3 <= (size_t)IC_MAX * 2)
+		g->ic_want = 1;
+	return o;
 }
 
 static void set_owner(struct idm *g, const char *key, size_t klen, uint32_t oneid)
@@ -1308,6 +1432,7 @@ static int run_filter(struct idm *g)
 
 	if ((rc = filter_open(&g->f)))
 		return rc;
+	g->ic_scan = 1;
 	if (!g->cli.nin)
 		g->cli.in[g->cli.nin++] = "-";
 	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++)
@@ -1321,6 +1446,10 @@ static int run_filter(struct idm *g)
 			cli_prog, g->created_n, g->merges, g->refused, g->shared_n, g->blocked_n,
 			g->logged, g->next_oneid);
 		tally_print(&g->refusal_rules, "refused by");
+		fprintf(stderr, "%s: %llu identifiers looked up in LMDB; %s\n", cli_prog, g->ic_reads,
+			g->ic_all ? "the whole graph in memory at the end"
+				  : "identifiers cached (the graph was not read whole)");
+		store_print(g->st);
 	}
 	return rc;
 }
@@ -2134,7 +2263,7 @@ out:
 		free(g->ph);
 	}
 	store_close(g->st);
-	free(g->ic);
+	xfree_huge(g->ic, g->ic_size * sizeof *g->ic);
 	free(g->dirty);
 	for (i = 0; i < g->npslab; i++)
 		xfree_huge(g->pslab[i], ((size_t)1 << PSLAB_BITS) * sizeof *g->pslab[i]);
