@@ -6,6 +6,14 @@ ingest --db "$T/in.db" --nosync "$T/raw" > "$T/ev"
 dump() { for d in ids people log refusals blocked state; do mdb_dump -p -s "idmerge.$d" "$1" | grep -v "^mapsize="; done; }
 idmerge --db "$T/db" --nosync -v "$T/ev" 2>&1 > /dev/null | sed -n 's/.* \([0-9]* merges\), \([0-9]* refused links\), \([0-9]* identifiers found shared\).*/streaming: \1, \2, \3/p'
 dump "$T/db" > "$T/stream"
+# the same events again, committing often: the identifiers are looked up in
+# LMDB until a quarter of the graph has been, then the graph is read whole;
+# every event goes to the same person, and the graph does not change
+idmerge --db "$T/db" --nosync -v "$T/ev" > "$T/out1" 2> /dev/null
+idmerge --db "$T/db" --nosync --batch 2000 -v "$T/ev" > "$T/out2" 2> "$T/err2"
+cmp "$T/out1" "$T/out2" && echo "again: the same output"
+grep -o "the whole graph in memory at the end" "$T/err2"
+dump "$T/db" | cmp - "$T/stream" && echo "again: the same graph"
 idmerge --db "$T/db" rebuild 2>&1 | sed 's/ in [0-9.]* s, peak rss [0-9]* KiB//'
 dump "$T/db" > "$T/rebuilt"
 cmp "$T/stream" "$T/rebuilt" && echo "rebuild: the same graph ($(mdb_stat -s idmerge.ids "$T/db" | sed -n 's/ *Entries: //p') identifiers)"
