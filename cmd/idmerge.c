@@ -1176,7 +1176,8 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 				set_owner(g, k, (size_t)(nl - k), survivor);
 				k = nl + 1;
 			}
-			buf_add(&s->keys, q->keys.p ? q->keys.p : "", q->keys.len);
+			if (q->keys.len)
+				buf_add(&s->keys, q->keys.p, q->keys.len);
 			buf_reset(&q->keys);
 			/* a rebuild's lists: relabel, then append */
 			for (m = q->head; m; m = g->mid[m - 1].next)
