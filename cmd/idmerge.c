@@ -715,7 +715,9 @@ static struct person *slab_person(struct idm *g, uint32_t id)
 	return p;
 }
 
-static struct person *person_get(struct idm *g, uint32_t id)
+/* The person of oneid id, read from the store unless `fresh_id` says the
+ * oneid was never given before (nothing to read). */
+static struct person *person_load(struct idm *g, uint32_t id, int fresh_id)
 {
 	size_t h;
 	struct person *p;
@@ -735,7 +737,7 @@ static struct person *person_get(struct idm *g, uint32_t id)
 	p = xcalloc(1, sizeof *p);
 	p->id = id;
 	put_u32(key, id);
-	if (!g->fresh && store_get(g->st, g->people, key, 4, &v) == 1 && v.mv_size >= 5) {
+	if (!g->fresh && !fresh_id && store_get(g->st, g->people, key, 4, &v) == 1 && v.mv_size >= 5) {
 		p->shared = ((unsigned char *)v.mv_data)[0] & PERSON_SHARED;
 		p->merged_into = store_get_be32((unsigned char *)v.mv_data + 1);
 		buf_add(&p->keys, (const char *)v.mv_data + 5, v.mv_size - 5);
@@ -762,6 +764,11 @@ static struct person *person_get(struct idm *g, uint32_t id)
 		g->nph = n;
 	}
 	return p;
+}
+
+static struct person *person_get(struct idm *g, uint32_t id)
+{
+	return person_load(g, id, 0);
 }
 
 #define PERSON_CACHE 262144
@@ -857,10 +864,12 @@ static uint32_t new_person(struct idm *g)
 {
 	uint32_t id;
 	struct person *p;
+	int reused = 0;
 
 	if (g->reuse_oneid) {
 		id = g->reuse_oneid;
 		g->reuse_oneid = 0;
+		reused = 1;
 	} else {
 		if (g->next_oneid == UINT32_MAX) {
 			cli_err("oneid space exhausted");
@@ -869,7 +878,7 @@ static uint32_t new_person(struct idm *g)
 		}
 		id = g->next_oneid++;
 	}
-	p = person_get(g, id);
+	p = person_load(g, id, !reused);
 	p->merged_into = 0;
 	p->shared = 0;
 	p->head = p->tail = 0;
@@ -1225,7 +1234,8 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 		}
 		buf_addc(&g->rec, '}');
 		store_be64(key, g->next_seq++);
-		store_put(g->st, g->logdb, key, 8, g->rec.p, g->rec.len);
+		/* a new sequence number: never queued, never read before the commit */
+		store_put_unique(g->st, g->logdb, key, 8, g->rec.p, g->rec.len);
 		g->logged++;
 	}
 	return survivor;
