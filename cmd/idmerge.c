@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,19 +84,23 @@ struct rules {
 	int shared_on_conflict;
 };
 
-/* A person as the cache holds it. keys: "type:value\n" each. */
+/* A person as the cache holds it. keys: "type:value\n" each. Its size is
+ * idm.psize: counts has a slot per type of the rules and one for the types
+ * they do not know (CSLOT), no more, for a rebuild holds every person. */
 struct person {
 	uint32_t id;
 	uint32_t merged_into;
 	int shared; /* holds one identifier seen with people who must stay apart */
 	unsigned nkeys;
-	unsigned counts[MAX_TYPES + 1];
-	struct buf keys;
 	uint32_t head, tail; /* rebuild: the identifiers instead, a list of
 			      * memid indexes (+1) linked through memid.next */
 	int dirty;
+	struct buf keys;
 	struct person *next; /* hash chain */
+	unsigned counts[];
 };
+
+#define CSLOT(g, t) ((t) < (g)->r.nt ? (t) : (g)->r.nt)
 
 /* One identifier of the event being resolved. */
 struct evid {
@@ -112,6 +117,44 @@ struct icent {
 	uint64_t h;
 	uint32_t h2, owner;
 };
+
+/* Bytes on huge pages (a rebuild's keys, read at random: on 4 KiB pages
+ * most reads would miss the TLB). */
+struct hbytes {
+	char *p;
+	size_t len, cap;
+};
+
+static void hbytes_room(struct hbytes *b, size_t n)
+{
+	char *p;
+	size_t cap = b->cap ? b->cap : (size_t)1 << 21;
+
+	if (n <= b->cap)
+		return;
+	while (cap < n)
+		cap *= 2;
+	p = xmalloc_huge(cap);
+	if (b->len)
+		memcpy(p, b->p, b->len);
+	xfree_huge(b->p, b->cap);
+	b->p = p;
+	b->cap = cap;
+}
+
+static void hbytes_add(struct hbytes *b, const void *v, size_t n)
+{
+	hbytes_room(b, b->len + n);
+	memcpy(b->p + b->len, v, n);
+	b->len += n;
+}
+
+static void hbytes_free(struct hbytes *b)
+{
+	xfree_huge(b->p, b->cap);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
 
 /* An identifier of a rebuild. */
 struct memid {
@@ -154,8 +197,8 @@ struct idm {
 	size_t nmid, capmid;
 	uint64_t *midslots; /* high 32 bits of the hash, index+1 into mid */
 	size_t nmidslots;
-	struct buf midkeys;
-	struct person **pslab;
+	struct hbytes midkeys;
+	char **pslab; /* PSLAB people each, of person_size bytes */
 	size_t npslab;
 	/* identifier → owner cache, direct-mapped by a 64-bit hash of the key;
 	 * every write of idmerge.ids goes through it, so it is never stale */
@@ -494,7 +537,7 @@ static uint32_t mid_set(struct idm *g, const char *key, size_t klen, uint32_t ow
 	m->owner = owner;
 	m->next = 0;
 	m->type = type;
-	buf_add(&g->midkeys, key, klen);
+	hbytes_add(&g->midkeys, key, klen);
 	*slot = (h & ~(uint64_t)0xffffffff) | ((uint64_t)g->nmid + 1);
 	return (uint32_t)g->nmid++;
 }
@@ -676,23 +719,29 @@ static void count_keys(struct idm *g, struct person *p)
 	const char *k = p->keys.p, *end = p->keys.p + p->keys.len;
 	uint32_t i;
 
-	memset(p->counts, 0, sizeof p->counts);
+	memset(p->counts, 0, (g->r.nt + 1) * sizeof *p->counts);
 	p->nkeys = 0;
 	for (i = p->head; i; i = g->mid[i - 1].next) {
-		p->counts[g->mid[i - 1].type]++;
+		p->counts[CSLOT(g, g->mid[i - 1].type)]++;
 		p->nkeys++;
 	}
 	while (k && k < end) {
 		const char *nl = memchr(k, '\n', (size_t)(end - k));
 		const char *colon = memchr(k, ':', (size_t)(nl - k));
 		unsigned t = colon ? type_index(g, k, (size_t)(colon - k)) : UNKNOWN_TYPE;
-		p->counts[t]++;
+		p->counts[CSLOT(g, t)]++;
 		p->nkeys++;
 		k = nl + 1;
 	}
 }
 
 #define PSLAB_BITS 16
+
+/* A person's bytes: its counts for the rules' types, 8-byte aligned. */
+static size_t person_size(const struct idm *g)
+{
+	return (offsetof(struct person, counts) + (g->r.nt + 1) * sizeof(unsigned) + 7) & ~(size_t)7;
+}
 
 /* A rebuild's person: in a slab, made empty on first use. */
 static struct person *slab_person(struct idm *g, uint32_t id)
@@ -709,8 +758,8 @@ static struct person *slab_person(struct idm *g, uint32_t id)
 		g->npslab = n;
 	}
 	if (!g->pslab[c]) /* zeroed pages, huge where the kernel can */
-		g->pslab[c] = xmalloc_huge(((size_t)1 << PSLAB_BITS) * sizeof *g->pslab[c]);
-	p = &g->pslab[c][id & ((1u << PSLAB_BITS) - 1)];
+		g->pslab[c] = xmalloc_huge(((size_t)1 << PSLAB_BITS) * person_size(g));
+	p = (struct person *)(g->pslab[c] + (id & ((1u << PSLAB_BITS) - 1)) * person_size(g));
 	p->id = id;
 	return p;
 }
@@ -734,7 +783,7 @@ static struct person *person_load(struct idm *g, uint32_t id, int fresh_id)
 	for (p = g->ph[h]; p; p = p->next)
 		if (p->id == id)
 			return p;
-	p = xcalloc(1, sizeof *p);
+	p = xcalloc(1, person_size(g));
 	p->id = id;
 	put_u32(key, id);
 	if (!g->fresh && !fresh_id && store_get(g->st, g->people, key, 4, &v) == 1 && v.mv_size >= 5) {
@@ -903,13 +952,13 @@ static void attach(struct idm *g, struct person *p, const char *key, size_t klen
 		else
 			p->head = i;
 		p->tail = i;
-		p->counts[type]++;
+		p->counts[CSLOT(g, type)]++;
 		p->nkeys++;
 		return;
 	}
 	buf_add(&p->keys, key, klen);
 	buf_addc(&p->keys, '\n');
-	p->counts[type]++;
+	p->counts[CSLOT(g, type)]++;
 	p->nkeys++;
 	touch(g, p);
 	set_owner(g, key, klen, p->id);
@@ -1125,8 +1174,9 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 		if (ng && !*by)
 			*by = g->r.t[e->type < g->r.nt ? e->type : 0].name;
 		group[ng++] = e->owner;
-		for (t = 0; t <= MAX_TYPES; t++)
+		for (t = 0; t < g->r.nt; t++)
 			counts[t] += q->counts[t];
+		counts[UNKNOWN_TYPE] += q->counts[g->r.nt];
 		size = trial_size;
 	}
 	for (j = 0; j < ng; j++)
@@ -2125,6 +2175,8 @@ static int op_rebuild(struct idm *g)
 		if (txn && !mdb_stat(txn, g->ids, &st)) {
 			mid_reserve(g, st.ms_entries + st.ms_entries / 8);
 			mid_room(g, st.ms_entries + st.ms_entries / 8);
+			/* the keys take less than the leaves that hold them */
+			hbytes_room(&g->midkeys, (st.ms_leaf_pages + 1) * (size_t)st.ms_psize);
 		}
 		store_read_end(g->st);
 	}
@@ -2277,11 +2329,11 @@ out:
 	xfree_huge(g->ic, g->ic_size * sizeof *g->ic);
 	free(g->dirty);
 	for (i = 0; i < g->npslab; i++)
-		xfree_huge(g->pslab[i], ((size_t)1 << PSLAB_BITS) * sizeof *g->pslab[i]);
+		xfree_huge(g->pslab[i], ((size_t)1 << PSLAB_BITS) * person_size(g));
 	free(g->pslab);
 	xfree_huge(g->mid, g->capmid * sizeof *g->mid);
 	xfree_huge(g->midslots, g->nmidslots * sizeof *g->midslots);
-	buf_release(&g->midkeys);
+	hbytes_free(&g->midkeys);
 	outcome_close(&g->f.oc);
 	for (i = 0; i < g->r.nt; i++)
 		free(g->r.t[i].name);
