@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -109,6 +110,7 @@ struct evid {
 	size_t klen;
 	uint32_t owner;
 	int state; /* 0 linked, 1 new, 2 refused, 3 blocked */
+	uint64_t h; /* rebuild: mid_hash of the key, 0 until computed */
 };
 
 /* A slot of the identifier map: 96 bits of a hash of the key (h never 0)
@@ -498,26 +500,39 @@ static void mid_reserve(struct idm *g, size_t n)
 	}
 }
 
-/* The entry of key (index+1), or 0. */
-static uint32_t mid_find(struct idm *g, const char *key, size_t klen)
+static uint64_t mid_hash(const char *key, size_t klen)
+{
+	return hash64(key, klen, 0x1d);
+}
+
+/* The hash of an event's identifier, computed once. */
+static uint64_t ev_hash(struct evid *e)
+{
+	if (!e->h)
+		e->h = mid_hash(e->key, e->klen);
+	return e->h;
+}
+
+/* The entry of key (index+1), or 0; h is its mid_hash. */
+static uint32_t mid_find(struct idm *g, const char *key, size_t klen, uint64_t h)
 {
 	if (!g->nmidslots)
 		return 0;
-	return (uint32_t)*mid_slot(g, key, klen, hash64(key, klen, 0x1d));
+	return (uint32_t)*mid_slot(g, key, klen, h);
 }
 
-static uint32_t mid_get(struct idm *g, const char *key, size_t klen)
+static uint32_t mid_get(struct idm *g, const char *key, size_t klen, uint64_t h)
 {
-	uint32_t i = mid_find(g, key, klen);
+	uint32_t i = mid_find(g, key, klen, h);
 
 	return i ? g->mid[i - 1].owner : 0;
 }
 
-/* Give key its owner, entering it if new; returns its index. */
-static uint32_t mid_set(struct idm *g, const char *key, size_t klen, uint32_t owner,
+/* Give key (of mid_hash h) its owner, entering it if new; returns its
+ * index. */
+static uint32_t mid_set(struct idm *g, const char *key, size_t klen, uint64_t h, uint32_t owner,
 			unsigned type)
 {
-	uint64_t h = hash64(key, klen, 0x1d);
 	uint64_t *slot;
 	struct memid *m;
 
@@ -677,7 +692,7 @@ static uint32_t owner_of(struct idm *g, const char *key, size_t klen)
 	int r;
 
 	if (g->fresh) /* rebuild: only what the replay has made so far counts */
-		return mid_get(g, key, klen);
+		return mid_get(g, key, klen, mid_hash(key, klen));
 	if (!g->ic)
 		ic_init(g);
 	if (g->ic_want && !store_pending(g->st))
@@ -942,10 +957,14 @@ static uint32_t new_person(struct idm *g)
 	return id;
 }
 
-static void attach(struct idm *g, struct person *p, const char *key, size_t klen, unsigned type)
+static void attach(struct idm *g, struct person *p, struct evid *e)
 {
+	const char *key = e->key;
+	size_t klen = e->klen;
+	unsigned type = e->type;
+
 	if (g->fresh) {
-		uint32_t i = mid_set(g, key, klen, p->id, type) + 1;
+		uint32_t i = mid_set(g, key, klen, ev_hash(e), p->id, type) + 1;
 		g->mid[i - 1].next = 0;
 		if (p->tail)
 			g->mid[p->tail - 1].next = i;
@@ -1010,7 +1029,7 @@ static int refuse(struct idm *g, uint32_t a, uint32_t b, const struct evid *e,
 }
 
 /* Move identifier e out of person `from` into a shared holder of its own. */
-static void share(struct idm *g, uint32_t from, const struct evid *e)
+static void share(struct idm *g, uint32_t from, struct evid *e)
 {
 	struct person *p = person_get(g, from), *h;
 	const char *k, *end;
@@ -1051,7 +1070,7 @@ held:
 		return;
 	h = person_get(g, holder);
 	h->shared = 1;
-	attach(g, h, e->key, e->klen, e->type);
+	attach(g, h, e);
 	g->shared_n++;
 }
 
@@ -1082,8 +1101,7 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 	qsort(g->ev, g->nev, sizeof *g->ev, evid_cmp);
 	if (g->fresh && g->nmidslots) /* a rebuild: start every identifier's probe */
 		for (i = 0; i < g->nev; i++)
-			__builtin_prefetch(&g->midslots[hash64(g->ev[i].key, g->ev[i].klen, 0x1d) &
-							(g->nmidslots - 1)]);
+			__builtin_prefetch(&g->midslots[ev_hash(&g->ev[i]) & (g->nmidslots - 1)]);
 	for (i = 0; i < g->nev; i++) {
 		struct evid *e = &g->ev[i];
 		if (key_blocked(g, e->key, e->klen)) {
@@ -1091,7 +1109,7 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 			g->blocked_n++;
 			continue;
 		}
-		e->owner = owner_of(g, e->key, e->klen);
+		e->owner = g->fresh ? mid_get(g, e->key, e->klen, ev_hash(e)) : owner_of(g, e->key, e->klen);
 		e->state = e->owner ? 0 : 1;
 	}
 	/*
@@ -1195,7 +1213,7 @@ static uint32_t resolve(struct idm *g, const char *eid, size_t eidn, const char 
 		if (e->state != 4)
 			continue;
 		s = person_get(g, survivor);
-		attach(g, s, e->key, e->klen, e->type);
+		attach(g, s, e);
 		changed = 1;
 	}
 	/* refusals, recorded against the person the event went to; an
@@ -1354,6 +1372,7 @@ static int collect_ids(struct idm *g, const struct json_doc *d, uint32_t ids)
 		e->key = (char *)(uintptr_t)start; /* fixed up below: keys may move */
 		e->state = 0;
 		e->owner = 0;
+		e->h = 0;
 	}
 	for (k = 0; k < g->nev; k++)
 		g->ev[k].key = g->keys.p + (uintptr_t)g->ev[k].key;
@@ -1789,109 +1808,234 @@ static int op_explain(struct idm *g, int argc, char **argv)
  * Rebuild the people whose identifiers are in `scope` (NULL: everyone) from
  * the log, under the current rules and blocks. Used by split, block and
  * rebuild. Writes $split records for changed people to stdout (scope only).
+ *
+ * The log is read a chunk at a time. A helper thread parses the next chunk
+ * (JSON, identifiers, their types and hashes) while this one replays the
+ * chunk before it: the replay, a chain of decisions, is the part that must
+ * run in order.
  */
 #define REPLAY_CHUNK 65536
 
-static int replay_log(struct idm *g, const struct person *scope)
+struct rkey {
+	uint32_t off, len; /* into rchunk.kb, NUL-ended */
+	unsigned type;
+	uint64_t h;
+};
+
+struct rrec {
+	uint64_t seq;
+	uint32_t eid, eidn; /* into rchunk.raw */
+	char ts[CLOCK_ISO_LEN + 1];
+	uint32_t k0, nk; /* its keys: rchunk.keys[k0 .. k0 + nk) */
+};
+
+struct rchunk {
+	const struct idm *g;
+	const struct person *scope;
+	struct buf raw;    /* the records as read */
+	size_t *offs;      /* REPLAY_CHUNK + 1 */
+	uint64_t *seqs;    /* REPLAY_CHUNK */
+	size_t n;
+	struct rrec *recs; /* the records to replay, REPLAY_CHUNK */
+	size_t nrecs;
+	struct rkey *keys;
+	size_t nkeys, capkeys;
+	struct buf kb, tmp;
+	struct json_doc doc;
+	pthread_t th;
+	int thread; /* th runs parse_chunk */
+};
+
+static void parse_chunk(struct rchunk *c)
+{
+	const struct idm *g = c->g;
+	struct json_doc *d = &c->doc;
+	size_t r;
+
+	c->nrecs = c->nkeys = 0;
+	buf_reset(&c->kb);
+	for (r = 0; r < c->n; r++) {
+		const char *why, *p = c->raw.p + c->offs[r];
+		size_t at;
+		uint32_t ids, eid, ts, kk, i;
+		struct rrec *rec;
+
+		if (json_parse(d, p, c->offs[r + 1] - c->offs[r], 8, &why, &at) ||
+		    !(ids = json_get(d, 0, "ids", 3)) || d->t[ids].type != JSON_ARRAY ||
+		    !(eid = json_get(d, 0, "event_id", 8)) || !(ts = json_get(d, 0, "ts", 2)) ||
+		    d->t[ts].len != CLOCK_ISO_LEN)
+			continue;
+		if (c->scope && !rec_touches(d, ids, c->scope, &c->tmp))
+			continue;
+		rec = &c->recs[c->nrecs++];
+		rec->seq = c->seqs[r];
+		rec->eid = (uint32_t)(c->offs[r] + d->t[eid].off);
+		rec->eidn = d->t[eid].len;
+		memcpy(rec->ts, d->s + d->t[ts].off, CLOCK_ISO_LEN);
+		rec->ts[CLOCK_ISO_LEN] = 0;
+		rec->k0 = (uint32_t)c->nkeys;
+		rec->nk = 0;
+		for (kk = 0, i = ids + 1; kk < d->t[ids].size && rec->nk < MAX_EV_IDS;
+		     kk++, i = d->t[i].next) {
+			size_t start = c->kb.len;
+			const char *colon;
+			unsigned type;
+			struct rkey *k;
+			json_str_get(d, i, &c->kb);
+			colon = memchr(c->kb.p + start, ':', c->kb.len - start);
+			type = colon ? type_index(g, c->kb.p + start, (size_t)(colon - (c->kb.p + start)))
+				     : UNKNOWN_TYPE;
+			if (type == UNKNOWN_TYPE) {
+				c->kb.len = start;
+				continue;
+			}
+			if (c->nkeys == c->capkeys) {
+				c->capkeys = c->capkeys ? 2 * c->capkeys : 4 * REPLAY_CHUNK;
+				c->keys = xrealloc(c->keys, c->capkeys * sizeof *c->keys);
+			}
+			k = &c->keys[c->nkeys++];
+			k->off = (uint32_t)start;
+			k->len = (uint32_t)(c->kb.len - start);
+			k->type = type;
+			k->h = g->fresh ? mid_hash(c->kb.p + start, k->len) : 0;
+			buf_addc(&c->kb, 0);
+			rec->nk++;
+		}
+	}
+}
+
+static void *parse_run(void *arg)
+{
+	parse_chunk(arg);
+	return NULL;
+}
+
+/* Read the records from seq `from` on into c; 0 at the end of the log,
+ * -1 on an error. */
+static int read_chunk(struct idm *g, struct rchunk *c, uint64_t from)
 {
 	MDB_txn *snap;
 	MDB_cursor *cur;
 	MDB_val k, v;
-	struct buf tmp = BUF_INIT, chunk = BUF_INIT;
-	size_t *offs = xmalloc((REPLAY_CHUNK + 1) * sizeof *offs);
-	uint64_t *seqs = xmalloc(REPLAY_CHUNK * sizeof *seqs);
-	unsigned char from[8];
-	uint64_t next = 0;
-	size_t n, r;
+	unsigned char key[8];
 	int rc;
 
-	/*
-	 * The log is read a chunk at a time, each in a short read transaction
-	 * of its own: a transaction held across the commits below would pin
-	 * every page they free and the store would grow with each commit.
-	 * Replaying never writes the log, so the chunks are consistent.
-	 */
-	g->replay = 1;
-	for (;;) {
-		snap = store_snapshot(g->st);
-		if (!snap || mdb_cursor_open(snap, g->logdb, &cur)) {
-			store_snapshot_end(g->st, snap);
-			g->f.fatal = EXIT_IO;
-			break;
-		}
-		store_be64(from, next);
-		k.mv_data = from;
-		k.mv_size = 8;
-		buf_reset(&chunk);
-		n = 0;
-		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && n < REPLAY_CHUNK;
-		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			offs[n] = chunk.len;
-			seqs[n++] = store_get_be64(k.mv_data);
-			buf_add(&chunk, v.mv_data, v.mv_size);
-		}
-		offs[n] = chunk.len;
-		mdb_cursor_close(cur);
+	/* each chunk in a short read transaction of its own: one held across
+	 * the commits of a split would pin every page they free, and the
+	 * store would grow with each; replaying never writes the log, so the
+	 * chunks are consistent */
+	snap = store_snapshot(g->st);
+	if (!snap || mdb_cursor_open(snap, g->logdb, &cur)) {
 		store_snapshot_end(g->st, snap);
-		if (!n)
-			break;
-		next = seqs[n - 1] + 1;
-		for (r = 0; r < n && !g->f.fatal; r++) {
-			struct json_doc *d = &g->doc;
-			const char *why, *by;
-			size_t at;
-			uint32_t ids, eid, ts, kk, i;
-
-			if (json_parse(d, chunk.p + offs[r], offs[r + 1] - offs[r], 8, &why, &at) ||
-			    !(ids = json_get(d, 0, "ids", 3)) || d->t[ids].type != JSON_ARRAY ||
-			    !(eid = json_get(d, 0, "event_id", 8)) || !(ts = json_get(d, 0, "ts", 2)) ||
-			    d->t[ts].len != CLOCK_ISO_LEN)
-				continue;
-			if (scope && !rec_touches(d, ids, scope, &tmp))
-				continue;
-			g->cur_seq = seqs[r];
-			{
-				char tsb[CLOCK_ISO_LEN + 1];
-				memcpy(tsb, d->s + d->t[ts].off, CLOCK_ISO_LEN);
-				tsb[CLOCK_ISO_LEN] = 0;
-				g->nev = 0;
-				buf_reset(&g->keys);
-				buf_grow(&g->keys, 64 * (NORM_MAX_ID + 40));
-				for (kk = 0, i = ids + 1; kk < d->t[ids].size && g->nev < MAX_EV_IDS;
-				     kk++, i = d->t[i].next) {
-					size_t start = g->keys.len;
-					const char *colon;
-					json_str_get(d, i, &g->keys);
-					colon = memchr(g->keys.p + start, ':', g->keys.len - start);
-					if (!colon) {
-						g->keys.len = start;
-						continue;
-					}
-					g->ev[g->nev].type = type_index(g, g->keys.p + start,
-									(size_t)(colon - (g->keys.p + start)));
-					if (g->ev[g->nev].type == UNKNOWN_TYPE) {
-						g->keys.len = start;
-						continue;
-					}
-					g->ev[g->nev].klen = g->keys.len - start;
-					g->ev[g->nev].key = (char *)(uintptr_t)start;
-					buf_addc(&g->keys, 0);
-					g->nev++;
-				}
-				for (kk = 0; kk < g->nev; kk++)
-					g->ev[kk].key = g->keys.p + (uintptr_t)g->ev[kk].key;
-				if (g->nev)
-					resolve(g, d->s + d->t[eid].off, d->t[eid].len, tsb, &by);
-			}
-		}
-		if (g->f.fatal || n < REPLAY_CHUNK)
-			break;
+		return -1;
 	}
+	store_be64(key, from);
+	k.mv_data = key;
+	k.mv_size = 8;
+	buf_reset(&c->raw);
+	c->n = 0;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && c->n < REPLAY_CHUNK;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		c->offs[c->n] = c->raw.len;
+		c->seqs[c->n++] = store_get_be64(k.mv_data);
+		buf_add(&c->raw, v.mv_data, v.mv_size);
+	}
+	c->offs[c->n] = c->raw.len;
+	mdb_cursor_close(cur);
+	store_snapshot_end(g->st, snap);
+	return rc && rc != MDB_NOTFOUND ? -1 : c->n > 0;
+}
+
+static void rchunk_start(struct rchunk *c)
+{
+	c->thread = !pthread_create(&c->th, NULL, parse_run, c);
+	if (!c->thread) /* no thread: parse here */
+		parse_chunk(c);
+}
+
+static void rchunk_wait(struct rchunk *c)
+{
+	if (c->thread)
+		pthread_join(c->th, NULL);
+	c->thread = 0;
+}
+
+static void rchunk_free(struct rchunk *c)
+{
+	rchunk_wait(c);
+	buf_release(&c->raw);
+	buf_release(&c->kb);
+	buf_release(&c->tmp);
+	json_doc_release(&c->doc);
+	free(c->offs);
+	free(c->seqs);
+	free(c->recs);
+	free(c->keys);
+}
+
+/* Replay the parsed records of c. */
+static void replay_chunk(struct idm *g, struct rchunk *c)
+{
+	size_t r, kk;
+
+	for (r = 0; r < c->nrecs && !g->f.fatal; r++) {
+		const struct rrec *rec = &c->recs[r];
+		const char *by;
+		if (g->fresh && g->nmidslots && r + 4 < c->nrecs) {
+			/* the probes of a record further on start now */
+			const struct rrec *a = &c->recs[r + 4];
+			for (kk = 0; kk < a->nk; kk++)
+				__builtin_prefetch(&g->midslots[c->keys[a->k0 + kk].h & (g->nmidslots - 1)]);
+		}
+		g->cur_seq = rec->seq;
+		g->nev = 0;
+		for (kk = 0; kk < rec->nk; kk++) {
+			const struct rkey *k = &c->keys[rec->k0 + kk];
+			struct evid *e = &g->ev[g->nev++];
+			e->type = k->type;
+			e->key = c->kb.p + k->off;
+			e->klen = k->len;
+			e->h = k->h;
+			e->state = 0;
+			e->owner = 0;
+		}
+		if (g->nev)
+			resolve(g, c->raw.p + rec->eid, rec->eidn, rec->ts, &by);
+	}
+}
+
+static int replay_log(struct idm *g, const struct person *scope)
+{
+	struct rchunk c[2];
+	int i, cur = 0, r;
+
+	memset(c, 0, sizeof c);
+	for (i = 0; i < 2; i++) {
+		c[i].g = g;
+		c[i].scope = scope;
+		c[i].offs = xmalloc((REPLAY_CHUNK + 1) * sizeof *c[i].offs);
+		c[i].seqs = xmalloc(REPLAY_CHUNK * sizeof *c[i].seqs);
+		c[i].recs = xmalloc(REPLAY_CHUNK * sizeof *c[i].recs);
+	}
+	g->replay = 1;
+	r = read_chunk(g, &c[0], 0);
+	if (r > 0)
+		rchunk_start(&c[0]);
+	while (r > 0 && !g->f.fatal) {
+		struct rchunk *now = &c[cur], *after = &c[!cur];
+		rchunk_wait(now);
+		/* the next chunk is read and parsed while this one replays */
+		r = now->n < REPLAY_CHUNK ? 0 : read_chunk(g, after, now->seqs[now->n - 1] + 1);
+		if (r > 0)
+			rchunk_start(after);
+		replay_chunk(g, now);
+		cur = !cur;
+	}
+	if (r < 0)
+		g->f.fatal = EXIT_IO;
 	g->replay = 0;
-	free(offs);
-	free(seqs);
-	buf_release(&chunk);
-	buf_release(&tmp);
+	rchunk_free(&c[0]);
+	rchunk_free(&c[1]);
 	return g->f.fatal;
 }
 
@@ -2152,10 +2296,15 @@ static int write_graph(void *ctx, MDB_txn *txn)
 	return rc;
 }
 
+static double secs(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
 static int op_rebuild(struct idm *g)
 {
 	int rc;
-	struct timespec t0, t1;
+	struct timespec t0, t1, t2, t3;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* the mark says "the graph is partial" to every later run until the
@@ -2182,8 +2331,10 @@ static int op_rebuild(struct idm *g)
 	}
 	if ((rc = replay_log(g, NULL)))
 		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t2);
 	if ((rc = store_bulk(g->st, write_graph, g)))
 		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t3);
 	/* refusals, counters, and the end of the mark */
 	g->fresh = 0;
 	store_del(g->st, g->state, "rebuilding", 10);
@@ -2192,10 +2343,9 @@ static int op_rebuild(struct idm *g)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!g->cli.quiet)
 		fprintf(stderr, "%s: rebuilt %llu people, %zu identifiers from the log (%llu merges, "
-			"%llu refused) in %.2f s, peak rss %ld KiB\n", cli_prog, g->created_n, g->nmid,
-			g->merges, g->refused,
-			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-			cli_peak_rss_kb());
+			"%llu refused) in %.2f s (replay %.2f s, write %.2f s), peak rss %ld KiB\n",
+			cli_prog, g->created_n, g->nmid, g->merges, g->refused, secs(&t0, &t1),
+			secs(&t0, &t2), secs(&t2, &t3), cli_peak_rss_kb());
 	return 0;
 }
 
