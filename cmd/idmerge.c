@@ -2230,13 +2230,39 @@ static void skey_sort(const struct idm *g, struct skey *a, struct skey *tmp, siz
 
 /* Bulk-write the rebuilt graph: identifiers in key order, people in oneid
  * order, both as appends into the emptied DBs. */
+/* The identifiers in key order, sorted by a helper thread while the people
+ * are written. */
+struct idsort {
+	const struct idm *g;
+	struct skey *order;
+	pthread_t th;
+	int thread;
+};
+
+static void *idsort_run(void *arg)
+{
+	struct idsort *o = arg;
+	const struct idm *g = o->g;
+	size_t i, n = g->nmid ? g->nmid : 1;
+	struct skey *tmp;
+
+	o->order = xmalloc_huge(n * sizeof *o->order);
+	tmp = xmalloc_huge(n * sizeof *tmp);
+	for (i = 0; i < g->nmid; i++)
+		o->order[i].i = i;
+	skey_sort(g, o->order, tmp, g->nmid, 0);
+	xfree_huge(tmp, n * sizeof *tmp);
+	return NULL;
+}
+
 static int write_graph(void *ctx, MDB_txn *txn)
 {
 	struct idm *g = ctx;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	unsigned char val[4], key[4];
-	struct skey *order, *tmp;
+	struct skey *order;
+	struct idsort o = {0};
 	size_t i;
 	uint32_t id, m;
 	int rc;
@@ -2245,6 +2271,8 @@ static int write_graph(void *ctx, MDB_txn *txn)
 		return rc;
 	if ((rc = mdb_cursor_open(txn, g->people, &cur)))
 		return rc;
+	o.g = g;
+	o.thread = !pthread_create(&o.th, NULL, idsort_run, &o);
 	for (id = 1; id < g->next_oneid && !rc; id++) {
 		struct person *p = person_get(g, id);
 		if (id + 16 < g->next_oneid) { /* the identifiers of the people ahead */
@@ -2270,14 +2298,15 @@ static int write_graph(void *ctx, MDB_txn *txn)
 		rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
 	}
 	mdb_cursor_close(cur);
-	if (rc || (rc = mdb_cursor_open(txn, g->ids, &cur)))
+	if (o.thread)
+		pthread_join(o.th, NULL);
+	else /* no thread: sort here */
+		idsort_run(&o);
+	order = o.order;
+	if (rc || (rc = mdb_cursor_open(txn, g->ids, &cur))) {
+		xfree_huge(order, (g->nmid ? g->nmid : 1) * sizeof *order);
 		return rc;
-	order = xmalloc_huge((g->nmid ? g->nmid : 1) * sizeof *order);
-	tmp = xmalloc_huge((g->nmid ? g->nmid : 1) * sizeof *tmp);
-	for (i = 0; i < g->nmid; i++)
-		order[i].i = i;
-	skey_sort(g, order, tmp, g->nmid, 0);
-	xfree_huge(tmp, (g->nmid ? g->nmid : 1) * sizeof *tmp);
+	}
 	for (i = 0; i < g->nmid && !rc; i++) {
 		const struct memid *e = &g->mid[order[i].i];
 		if (i + 16 < g->nmid) {
