@@ -779,6 +779,13 @@ static struct person *slab_person(struct idm *g, uint32_t id)
 	return p;
 }
 
+/* A rebuild's person that exists already, read only. */
+static const struct person *slab_at(const struct idm *g, uint32_t id)
+{
+	return (const struct person *)(g->pslab[id >> PSLAB_BITS] +
+				       (id & ((1u << PSLAB_BITS) - 1)) * person_size(g));
+}
+
 /* The person of oneid id, read from the store unless `fresh_id` says the
  * oneid was never given before (nothing to read). */
 static struct person *person_load(struct idm *g, uint32_t id, int fresh_id)
@@ -2255,73 +2262,252 @@ static void *idsort_run(void *arg)
 	return NULL;
 }
 
-static int write_graph(void *ctx, MDB_txn *txn)
-{
-	struct idm *g = ctx;
+/*
+ * The write of a rebuild, in two parts: a helper thread lays the records
+ * out in blocks, in key order (the people, then the identifiers once the
+ * sort is done), gathering them from the replay's memory, read at random;
+ * this thread appends them to LMDB as they come. Without a helper thread,
+ * each block is written as it is made.
+ */
+#define WBLK_BYTES ((size_t)4 << 20)
+#define WBLKS 4
+
+struct wblk {
+	struct buf b; /* records: u32 key length, u32 value length, key, value */
+	int db;       /* 0 people, 1 ids */
+};
+
+struct wpipe {
+	struct idm *g;
+	MDB_txn *txn;
 	MDB_cursor *cur;
-	MDB_val k, v;
+	int cur_db, rc; /* the cursor's DB (-1 none); the first error */
+	struct idsort *o;
+	struct wblk blk[WBLKS];
+	size_t made, put; /* blocks made and put so far */
+	int end, stop;    /* no more blocks; the writer failed */
+	int thread;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+/* Append the records of w to their DB. */
+static int wblk_put(struct wpipe *p, const struct wblk *w)
+{
+	const char *r = w->b.p, *end = w->b.p + w->b.len;
+	int rc = 0;
+
+	if (p->cur_db != w->db) {
+		if (p->cur)
+			mdb_cursor_close(p->cur);
+		p->cur = NULL;
+		if ((rc = mdb_cursor_open(p->txn, w->db ? p->g->ids : p->g->people, &p->cur)))
+			return rc;
+		p->cur_db = w->db;
+	}
+	while (r < end && !rc) {
+		uint32_t kl, vl;
+		MDB_val k, v;
+		memcpy(&kl, r, 4);
+		memcpy(&vl, r + 4, 4);
+		k.mv_data = (void *)(r + 8);
+		k.mv_size = kl;
+		v.mv_data = (void *)(r + 8 + kl);
+		v.mv_size = vl;
+		rc = mdb_cursor_put(p->cur, &k, &v, MDB_APPEND);
+		r += 8 + kl + vl;
+	}
+	return rc;
+}
+
+/* The block to fill next: waits for the writer to free one. NULL when the
+ * writer has failed. */
+static struct wblk *wblk_take(struct wpipe *p, int db)
+{
+	struct wblk *w;
+
+	if (p->thread) {
+		pthread_mutex_lock(&p->mu);
+		while (p->made - p->put == WBLKS && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		if (p->stop)
+			return NULL;
+	} else if (p->rc) {
+		return NULL;
+	}
+	w = &p->blk[p->made % WBLKS];
+	buf_reset(&w->b);
+	w->db = db;
+	return w;
+}
+
+/* Hand the block made over to the writer. */
+static void wblk_give(struct wpipe *p, struct wblk *w)
+{
+	if (!p->thread) {
+		p->made++;
+		p->put++;
+		if (!p->rc)
+			p->rc = wblk_put(p, w);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->made++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void wrec(struct buf *b, const void *k, uint32_t kl, const void *v, uint32_t vl)
+{
+	char *r;
+
+	buf_grow(b, 8 + kl + vl);
+	r = b->p + b->len;
+	memcpy(r, &kl, 4);
+	memcpy(r + 4, &vl, 4);
+	memcpy(r + 8, k, kl);
+	memcpy(r + 8 + kl, v, vl);
+	b->len += 8 + kl + vl;
+}
+
+/* The maker: every record, in key order. */
+static void *wmake(void *arg)
+{
+	struct wpipe *p = arg;
+	struct idm *g = p->g;
+	const struct skey *order;
+	struct wblk *w;
 	unsigned char val[4], key[4];
-	struct skey *order;
-	struct idsort o = {0};
 	size_t i;
 	uint32_t id, m;
-	int rc;
 
-	if ((rc = mdb_drop(txn, g->ids, 0)) || (rc = mdb_drop(txn, g->people, 0)))
-		return rc;
-	if ((rc = mdb_cursor_open(txn, g->people, &cur)))
-		return rc;
-	o.g = g;
-	o.thread = !pthread_create(&o.th, NULL, idsort_run, &o);
-	for (id = 1; id < g->next_oneid && !rc; id++) {
-		struct person *p = person_get(g, id);
+	if (!(w = wblk_take(p, 0)))
+		goto out;
+	for (id = 1; id < g->next_oneid; id++) {
+		const struct person *q = slab_at(g, id);
+		char *r;
+		uint32_t vl = 5;
 		if (id + 16 < g->next_oneid) { /* the identifiers of the people ahead */
-			const struct person *a = person_get(g, id + 16), *b = person_get(g, id + 8);
+			const struct person *a = slab_at(g, id + 16), *b = slab_at(g, id + 8);
 			if (a->head)
 				__builtin_prefetch(&g->mid[a->head - 1]);
 			if (b->head)
 				__builtin_prefetch(g->midkeys.p + g->mid[b->head - 1].off);
 		}
-		buf_reset(&g->tmp);
-		buf_addc(&g->tmp, (char)(p->shared ? PERSON_SHARED : 0));
-		put_u32(val, p->merged_into);
-		buf_add(&g->tmp, (const char *)val, 4);
-		for (m = p->head; m; m = g->mid[m - 1].next) {
-			buf_add(&g->tmp, g->midkeys.p + g->mid[m - 1].off, g->mid[m - 1].len);
-			buf_addc(&g->tmp, '\n');
+		for (m = q->head; m; m = g->mid[m - 1].next)
+			vl += g->mid[m - 1].len + 1;
+		if (w->b.len && w->b.len + 12 + vl > WBLK_BYTES) {
+			wblk_give(p, w);
+			if (!(w = wblk_take(p, 0)))
+				goto out;
 		}
+		/* the value: flags, merged_into, "type:value\n" each */
+		buf_grow(&w->b, 12 + vl);
+		r = w->b.p + w->b.len;
 		put_u32(key, id);
-		k.mv_data = key;
-		k.mv_size = 4;
-		v.mv_data = g->tmp.p;
-		v.mv_size = g->tmp.len;
-		rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
+		memcpy(r, (const uint32_t[]){4}, 4);
+		memcpy(r + 4, &vl, 4);
+		memcpy(r + 8, key, 4);
+		r += 12;
+		*r++ = (char)(q->shared ? PERSON_SHARED : 0);
+		put_u32((unsigned char *)r, q->merged_into);
+		r += 4;
+		for (m = q->head; m; m = g->mid[m - 1].next) {
+			memcpy(r, g->midkeys.p + g->mid[m - 1].off, g->mid[m - 1].len);
+			r += g->mid[m - 1].len;
+			*r++ = '\n';
+		}
+		w->b.len += 12 + vl;
 	}
-	mdb_cursor_close(cur);
-	if (o.thread)
-		pthread_join(o.th, NULL);
+	wblk_give(p, w);
+	if (p->o->thread)
+		pthread_join(p->o->th, NULL);
 	else /* no thread: sort here */
-		idsort_run(&o);
-	order = o.order;
-	if (rc || (rc = mdb_cursor_open(txn, g->ids, &cur))) {
-		xfree_huge(order, (g->nmid ? g->nmid : 1) * sizeof *order);
-		return rc;
-	}
-	for (i = 0; i < g->nmid && !rc; i++) {
+		idsort_run(p->o);
+	p->o->thread = 0;
+	order = p->o->order;
+	if (!(w = wblk_take(p, 1)))
+		goto out;
+	for (i = 0; i < g->nmid; i++) {
 		const struct memid *e = &g->mid[order[i].i];
 		if (i + 16 < g->nmid) {
 			__builtin_prefetch(&g->mid[order[i + 16].i]);
 			__builtin_prefetch(g->midkeys.p + g->mid[order[i + 8].i].off);
 		}
-		k.mv_data = g->midkeys.p + e->off;
-		k.mv_size = e->len;
+		if (w->b.len && w->b.len + 12 + e->len > WBLK_BYTES) {
+			wblk_give(p, w);
+			if (!(w = wblk_take(p, 1)))
+				goto out;
+		}
 		put_u32(val, e->owner);
-		v.mv_data = val;
-		v.mv_size = 4;
-		rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
+		wrec(&w->b, g->midkeys.p + e->off, e->len, val, 4);
 	}
-	xfree_huge(order, (g->nmid ? g->nmid : 1) * sizeof *order);
-	mdb_cursor_close(cur);
+	wblk_give(p, w);
+out:
+	if (p->thread) {
+		pthread_mutex_lock(&p->mu);
+		p->end = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+static int write_graph(void *ctx, MDB_txn *txn)
+{
+	struct idm *g = ctx;
+	struct idsort o = {0};
+	struct wpipe p;
+	int rc, i;
+
+	if ((rc = mdb_drop(txn, g->ids, 0)) || (rc = mdb_drop(txn, g->people, 0)))
+		return rc;
+	memset(&p, 0, sizeof p);
+	p.g = g;
+	p.txn = txn;
+	p.cur_db = -1;
+	p.o = &o;
+	o.g = g;
+	o.thread = !pthread_create(&o.th, NULL, idsort_run, &o);
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	p.thread = !pthread_create(&p.th, NULL, wmake, &p);
+	if (!p.thread) {
+		wmake(&p);
+		rc = p.rc;
+	} else {
+		for (;;) {
+			struct wblk *w;
+			pthread_mutex_lock(&p.mu);
+			while (p.made == p.put && !p.end)
+				pthread_cond_wait(&p.cv, &p.mu);
+			if (p.made == p.put) { /* the end, and every block put */
+				pthread_mutex_unlock(&p.mu);
+				break;
+			}
+			pthread_mutex_unlock(&p.mu);
+			w = &p.blk[p.put % WBLKS];
+			rc = rc ? rc : wblk_put(&p, w);
+			pthread_mutex_lock(&p.mu);
+			p.put++;
+			if (rc)
+				p.stop = 1;
+			pthread_cond_broadcast(&p.cv);
+			pthread_mutex_unlock(&p.mu);
+		}
+		pthread_join(p.th, NULL);
+	}
+	if (o.thread) /* the maker stopped before it joined the sort */
+		pthread_join(o.th, NULL);
+	xfree_huge(o.order, (g->nmid ? g->nmid : 1) * sizeof *o.order);
+	if (p.cur)
+		mdb_cursor_close(p.cur);
+	for (i = 0; i < WBLKS; i++)
+		buf_release(&p.blk[i].b);
+	pthread_cond_destroy(&p.cv);
+	pthread_mutex_destroy(&p.mu);
 	return rc;
 }
 
