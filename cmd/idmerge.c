@@ -2269,7 +2269,8 @@ static void *idsort_run(void *arg)
  * this thread appends them to LMDB as they come. Without a helper thread,
  * each block is written as it is made.
  */
-#define WBLK_BYTES ((size_t)4 << 20)
+#define WBLK_MAX ((size_t)4 << 20) /* bytes of a block, at most … */
+#define WBLK_MIN ((size_t)64 << 10) /* … and at least: 4 bytes an identifier */
 #define WBLKS 4
 
 struct wblk {
@@ -2286,6 +2287,7 @@ struct wpipe {
 	struct wblk blk[WBLKS];
 	size_t made, put; /* blocks made and put so far */
 	int end, stop;    /* no more blocks; the writer failed */
+	size_t bytes;     /* a block's size, from the graph's */
 	int thread;
 	pthread_t th;
 	pthread_mutex_t mu;
@@ -2398,7 +2400,7 @@ static void *wmake(void *arg)
 		}
 		for (m = q->head; m; m = g->mid[m - 1].next)
 			vl += g->mid[m - 1].len + 1;
-		if (w->b.len && w->b.len + 12 + vl > WBLK_BYTES) {
+		if (w->b.len && w->b.len + 12 + vl > p->bytes) {
 			wblk_give(p, w);
 			if (!(w = wblk_take(p, 0)))
 				goto out;
@@ -2436,7 +2438,7 @@ static void *wmake(void *arg)
 			__builtin_prefetch(&g->mid[order[i + 16].i]);
 			__builtin_prefetch(g->midkeys.p + g->mid[order[i + 8].i].off);
 		}
-		if (w->b.len && w->b.len + 12 + e->len > WBLK_BYTES) {
+		if (w->b.len && w->b.len + 12 + e->len > p->bytes) {
 			wblk_give(p, w);
 			if (!(w = wblk_take(p, 1)))
 				goto out;
@@ -2469,6 +2471,8 @@ static int write_graph(void *ctx, MDB_txn *txn)
 	p.txn = txn;
 	p.cur_db = -1;
 	p.o = &o;
+	p.bytes = g->nmid * 4;
+	p.bytes = p.bytes < WBLK_MIN ? WBLK_MIN : p.bytes > WBLK_MAX ? WBLK_MAX : p.bytes;
 	o.g = g;
 	o.thread = !pthread_create(&o.th, NULL, idsort_run, &o);
 	pthread_mutex_init(&p.mu, NULL);
