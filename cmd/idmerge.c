@@ -51,6 +51,7 @@ enum {
 	OPT_REASON,
 	OPT_COMMIT_MS,
 	OPT_RESUME,
+	OPT_ID_JOURNAL,
 };
 
 static const struct cli_opt opts[] = {
@@ -60,6 +61,7 @@ static const struct cli_opt opts[] = {
 	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 262144)"},
 	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
+	{"id-journal", OPT_ID_JOURNAL, 1, "N", "journal new identifiers once the graph holds N (default 2097152)"},
 	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
 	{"resume", OPT_RESUME, 0, NULL, "files: skip the lines of each input already committed by an earlier run"},
 	{"dot", OPT_DOT, 0, NULL, "explain: print a Graphviz graph instead of JSON"},
@@ -179,7 +181,15 @@ struct idm {
 	size_t nopblocked;
 
 	struct store *st;
-	MDB_dbi ids, people, logdb, refusals, blocked, state;
+	MDB_dbi ids, people, logdb, refusals, blocked, state, idj;
+	/* the identifier journal (idj_*): on while a stream holds the graph
+	 * whole; its records since the last fold are in mid/midkeys (the
+	 * owners as they are now), as a rebuild's identifiers are */
+	int idj_on, idj_loaded;
+	long idj_from; /* --id-journal */
+	uint64_t idj_seq, idj_mark; /* the next record's key; the batch's first */
+	unsigned long long idj_folds;
+	struct buf jrec;
 	uint32_t next_oneid;
 	uint64_t next_seq;
 	uint64_t cur_seq; /* the log record being made or replayed */
@@ -605,8 +615,10 @@ static void ic_put(struct idm *g, uint64_t h, uint32_t h2, uint32_t owner)
 		e = ic_probe(g, h, h2);
 		if (!e->h && (g->ic_n + 1) * 3 > g->ic_size * 2) {
 			/* two thirds full: twice the size, or a cache at the most */
-			ic_resize(g, g->ic_size < IC_MAX ? g->ic_size * 2 : g->ic_size,
-				  g->ic_size < IC_MAX);
+			/* (whole while the identifier journal holds any: they
+			 * are not in idmerge.ids yet) */
+			ic_resize(g, g->ic_size < IC_MAX || g->nmid ? g->ic_size * 2 : g->ic_size,
+				  g->ic_size < IC_MAX || g->nmid);
 			ic_put(g, h, h2, owner);
 			return;
 		}
@@ -683,6 +695,177 @@ static void ic_set(struct idm *g, const char *key, size_t klen, uint32_t oneid)
 	ic_put(g, h, h2, oneid);
 }
 
+/*
+ * The order of a rebuild's identifiers for writing: LMDB's (bytes, then the
+ * shorter first). A radix sort on eight bytes at a time, from the front:
+ * each pass sorts by the next eight bytes (zero-padded; no key holds a zero
+ * byte, so padding sorts the shorter first) and goes on into the runs that
+ * are still equal. Keys are read once per pass, not once per comparison.
+ */
+struct skey {
+	uint64_t k; /* eight bytes of the key from the depth, big-endian */
+	uint64_t i; /* index into mid */
+};
+
+static int skey_less(const struct idm *g, const struct skey *a, const struct skey *b,
+		     size_t depth)
+{
+	const struct memid *x = &g->mid[a->i], *y = &g->mid[b->i];
+	size_t n = (x->len < y->len ? x->len : y->len);
+	int c = n > depth ? memcmp(g->midkeys.p + x->off + depth, g->midkeys.p + y->off + depth,
+				   n - depth)
+			  : 0;
+
+	return c ? c < 0 : x->len < y->len;
+}
+
+static void skey_sort(const struct idm *g, struct skey *a, struct skey *tmp, size_t n,
+		      size_t depth)
+{
+	size_t (*cnt)[256], i, j;
+	struct skey *src = a, *dst = tmp;
+	unsigned b;
+
+	if (n < 32) {
+		for (i = 1; i < n; i++) {
+			struct skey x = a[i];
+			for (j = i; j && skey_less(g, &x, &a[j - 1], depth); j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return;
+	}
+	cnt = xcalloc(8, sizeof *cnt);
+	for (i = 0; i < n; i++) {
+		const struct memid *m = &g->mid[a[i].i];
+		const unsigned char *k = (const unsigned char *)g->midkeys.p + m->off;
+		uint64_t v = 0;
+		if (i + 16 < n) {
+			__builtin_prefetch(&g->mid[a[i + 16].i]);
+			__builtin_prefetch(g->midkeys.p + g->mid[a[i + 8].i].off + depth);
+		}
+		for (j = 0; j < 8; j++)
+			v = v << 8 | (depth + j < m->len ? k[depth + j] : 0);
+		a[i].k = v;
+		for (b = 0; b < 8; b++)
+			cnt[b][v >> (8 * b) & 0xff]++;
+	}
+	for (b = 0; b < 8; b++) {
+		size_t sum = 0, k, c;
+		struct skey *t;
+		if (cnt[b][src[0].k >> (8 * b) & 0xff] == n)
+			continue; /* one byte value: nothing to move */
+		for (k = 0; k < 256; k++) {
+			c = cnt[b][k];
+			cnt[b][k] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[b][src[i].k >> (8 * b) & 0xff]++] = src[i];
+		t = src, src = dst, dst = t;
+	}
+	free(cnt);
+	if (src != a)
+		memcpy(a, src, n * sizeof *a);
+	/* equal eight bytes: the keys go on past them (equal keys do not occur) */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && a[j].k == a[i].k; j++)
+			;
+		if (j - i > 1)
+			skey_sort(g, a + i, tmp, j - i, depth + 8);
+	}
+}
+
+/*
+ * The identifier journal (idmerge.idjournal). While a stream holds the
+ * graph whole in memory, nothing reads idmerge.ids, and inserting each new
+ * identifier there, among millions, at random, would rewrite a good part of
+ * it at every commit. So each identifier given an owner is appended to the
+ * journal instead (key: a sequence number; value: the owner, 4 bytes
+ * big-endian, then the identifier), and kept in memory with its latest
+ * owner. It starts once the graph holds --id-journal identifiers (IDJ_FROM;
+ * records in it also keep it on). Once it holds IDJ_MIN identifiers and half as many as
+ * the graph (so a growing graph folds a few times per tenfold), and at the
+ * end of a run, they go into idmerge.ids in key
+ * order and the journal is emptied, in one commit. A writer that finds
+ * records there (a run was killed) folds them first; lookup reads them.
+ */
+#define IDJ_MIN 65536
+#define IDJ_FROM 2097152 /* a smaller graph's random inserts cost less */
+
+static void idj_add(struct idm *g, const char *key, size_t klen, uint32_t oneid)
+{
+	unsigned char k[8];
+
+	mid_set(g, key, klen, mid_hash(key, klen), oneid, 0);
+	store_be64(k, g->idj_seq++);
+	buf_reset(&g->jrec);
+	put_u32(k + 0, oneid); /* (k is set again below) */
+	buf_add(&g->jrec, (const char *)k, 4);
+	buf_add(&g->jrec, key, klen);
+	store_be64(k, g->idj_seq - 1);
+	store_put(g->st, g->idj, k, 8, g->jrec.p, g->jrec.len);
+}
+
+/* Read the journal's records into memory (the latest owner of each). */
+static int idj_load(struct idm *g)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	g->idj_loaded = 1;
+	if (!txn || mdb_cursor_open(txn, g->idj, &cur))
+		return -1;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (v.mv_size < 5 || k.mv_size != 8)
+			continue;
+		mid_set(g, (const char *)v.mv_data + 4, v.mv_size - 4,
+			mid_hash((const char *)v.mv_data + 4, v.mv_size - 4),
+			store_get_be32(v.mv_data), 0);
+		g->idj_seq = store_get_be64(k.mv_data) + 1;
+	}
+	mdb_cursor_close(cur);
+	store_read_end(g->st);
+	g->idj_mark = g->idj_seq;
+	return rc == MDB_NOTFOUND ? 0 : -1;
+}
+
+/* Queue the journal's identifiers into idmerge.ids, in key order, and the
+ * journal's emptying (the records of this batch are taken back). */
+static void idj_fold(struct idm *g)
+{
+	struct skey *order, *tmp;
+	unsigned char k[8], v[4];
+	size_t i, n = g->nmid;
+	uint64_t q;
+
+	if (!n)
+		return;
+	order = xmalloc_huge(n * sizeof *order);
+	tmp = xmalloc_huge(n * sizeof *tmp);
+	for (i = 0; i < n; i++)
+		order[i].i = i;
+	skey_sort(g, order, tmp, n, 0);
+	xfree_huge(tmp, n * sizeof *tmp);
+	for (i = 0; i < n; i++) {
+		const struct memid *e = &g->mid[order[i].i];
+		put_u32(v, e->owner);
+		store_put(g->st, g->ids, g->midkeys.p + e->off, e->len, v, 4);
+	}
+	xfree_huge(order, n * sizeof *order);
+	store_clear(g->st, g->idj);
+	for (q = g->idj_mark; q < g->idj_seq; q++) {
+		store_be64(k, q);
+		store_del(g->st, g->idj, k, 8);
+	}
+	memset(g->midslots, 0, g->nmidslots * sizeof *g->midslots);
+	g->nmid = 0;
+	g->midkeys.len = 0;
+	g->idj_folds++;
+}
+
 static uint32_t owner_of(struct idm *g, const char *key, size_t klen)
 {
 	MDB_val v;
@@ -705,6 +888,15 @@ static uint32_t owner_of(struct idm *g, const char *key, size_t klen)
 	e = &g->ic[(size_t)(h >> 11) & (g->ic_size - 1)];
 	if (e->h == h && e->h2 == h2)
 		return e->owner;
+	if (!g->idj_loaded && idj_load(g)) {
+		g->f.fatal = EXIT_IO;
+		return 0;
+	}
+	if (g->nmid) { /* in the journal, not yet in idmerge.ids */
+		uint32_t i = mid_find(g, key, klen, mid_hash(key, klen));
+		if (i)
+			return g->mid[i - 1].owner;
+	}
 	r = store_get(g->st, g->ids, key, klen, &v);
 	if (r < 0) {
 		g->f.fatal = EXIT_IO;
@@ -724,6 +916,11 @@ static void set_owner(struct idm *g, const char *key, size_t klen, uint32_t onei
 {
 	unsigned char v[4];
 
+	if (g->idj_on && g->ic_all && (g->nmid || g->ic_n >= (size_t)g->idj_from)) {
+		idj_add(g, key, klen, oneid);
+		ic_set(g, key, klen, oneid);
+		return;
+	}
 	put_u32(v, oneid);
 	store_put(g->st, g->ids, key, klen, v, 4);
 	ic_set(g, key, klen, oneid);
@@ -1500,6 +1697,9 @@ static int before_commit(void *ctx)
 
 	persons_flush(g);
 	save_counters(g);
+	if (g->idj_on && g->nmid >= IDJ_MIN && g->nmid * 2 >= g->ic_n)
+		idj_fold(g);
+	g->idj_mark = g->idj_seq;
 	return 0;
 }
 
@@ -1520,11 +1720,20 @@ static int run_filter(struct idm *g)
 	if ((rc = filter_open(&g->f)))
 		return rc;
 	g->ic_scan = 1;
+	g->idj_on = 1;
 	if (!g->cli.nin)
 		g->cli.in[g->cli.nin++] = "-";
 	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++)
 		rc = filter_run(&g->f, g->cli.in[i]);
 	rc = filter_close(&g->f, rc);
+	if ((!rc || rc == EXIT_DATA || rc == EXIT_REJECTS) && g->nmid) {
+		/* a clean end leaves no identifier journal behind */
+		int c2;
+		idj_fold(g);
+		g->idj_mark = g->idj_seq;
+		if ((c2 = store_commit(g->st)))
+			rc = c2;
+	}
 	if (g->cli.verbose) {
 		outcome_print(&g->f.oc, "skipped");
 		fprintf(stderr, "%s: %llu people created, %llu merges, %llu refused links, "
@@ -1536,6 +1745,7 @@ static int run_filter(struct idm *g)
 		fprintf(stderr, "%s: %llu identifiers looked up in LMDB; %s\n", cli_prog, g->ic_reads,
 			g->ic_all ? "the whole graph in memory at the end"
 				  : "identifiers cached (the graph was not read whole)");
+		fprintf(stderr, "%s: %llu folds of the identifier journal\n", cli_prog, g->idj_folds);
 		store_print(g->st);
 	}
 	return rc;
@@ -2154,86 +2364,6 @@ out:
 	return rc;
 }
 
-/*
- * The order of a rebuild's identifiers for writing: LMDB's (bytes, then the
- * shorter first). A radix sort on eight bytes at a time, from the front:
- * each pass sorts by the next eight bytes (zero-padded; no key holds a zero
- * byte, so padding sorts the shorter first) and goes on into the runs that
- * are still equal. Keys are read once per pass, not once per comparison.
- */
-struct skey {
-	uint64_t k; /* eight bytes of the key from the depth, big-endian */
-	uint64_t i; /* index into mid */
-};
-
-static int skey_less(const struct idm *g, const struct skey *a, const struct skey *b,
-		     size_t depth)
-{
-	const struct memid *x = &g->mid[a->i], *y = &g->mid[b->i];
-	size_t n = (x->len < y->len ? x->len : y->len);
-	int c = n > depth ? memcmp(g->midkeys.p + x->off + depth, g->midkeys.p + y->off + depth,
-				   n - depth)
-			  : 0;
-
-	return c ? c < 0 : x->len < y->len;
-}
-
-static void skey_sort(const struct idm *g, struct skey *a, struct skey *tmp, size_t n,
-		      size_t depth)
-{
-	size_t (*cnt)[256], i, j;
-	struct skey *src = a, *dst = tmp;
-	unsigned b;
-
-	if (n < 32) {
-		for (i = 1; i < n; i++) {
-			struct skey x = a[i];
-			for (j = i; j && skey_less(g, &x, &a[j - 1], depth); j--)
-				a[j] = a[j - 1];
-			a[j] = x;
-		}
-		return;
-	}
-	cnt = xcalloc(8, sizeof *cnt);
-	for (i = 0; i < n; i++) {
-		const struct memid *m = &g->mid[a[i].i];
-		const unsigned char *k = (const unsigned char *)g->midkeys.p + m->off;
-		uint64_t v = 0;
-		if (i + 16 < n) {
-			__builtin_prefetch(&g->mid[a[i + 16].i]);
-			__builtin_prefetch(g->midkeys.p + g->mid[a[i + 8].i].off + depth);
-		}
-		for (j = 0; j < 8; j++)
-			v = v << 8 | (depth + j < m->len ? k[depth + j] : 0);
-		a[i].k = v;
-		for (b = 0; b < 8; b++)
-			cnt[b][v >> (8 * b) & 0xff]++;
-	}
-	for (b = 0; b < 8; b++) {
-		size_t sum = 0, k, c;
-		struct skey *t;
-		if (cnt[b][src[0].k >> (8 * b) & 0xff] == n)
-			continue; /* one byte value: nothing to move */
-		for (k = 0; k < 256; k++) {
-			c = cnt[b][k];
-			cnt[b][k] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			dst[cnt[b][src[i].k >> (8 * b) & 0xff]++] = src[i];
-		t = src, src = dst, dst = t;
-	}
-	free(cnt);
-	if (src != a)
-		memcpy(a, src, n * sizeof *a);
-	/* equal eight bytes: the keys go on past them (equal keys do not occur) */
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && a[j].k == a[i].k; j++)
-			;
-		if (j - i > 1)
-			skey_sort(g, a + i, tmp, j - i, depth + 8);
-	}
-}
 
 /* Bulk-write the rebuilt graph: identifiers in key order, people in oneid
  * order, both as appends into the emptied DBs. */
@@ -2477,7 +2607,9 @@ static int write_graph(void *ctx, MDB_txn *txn)
 	o.thread = !pthread_create(&o.th, NULL, idsort_run, &o);
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
-	p.thread = !pthread_create(&p.th, NULL, wmake, &p);
+	p.thread = 1; /* (set first: the maker reads it) */
+	if (pthread_create(&p.th, NULL, wmake, &p))
+		p.thread = 0;
 	if (!p.thread) {
 		wmake(&p);
 		rc = p.rc;
@@ -2581,6 +2713,8 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_COMMIT_MS:
 		return cli_long("commit-ms", arg, 0, &g->commit_ms);
 	case OPT_NOSYNC: g->nosync = 1; break;
+	case OPT_ID_JOURNAL:
+		return cli_long("id-journal", arg, 0, &g->idj_from);
 	case OPT_RESUME: g->resume = 1; break;
 	case OPT_DOT: g->dot = 1; break;
 	case OPT_REASON: g->reason = arg; break;
@@ -2606,6 +2740,7 @@ int main(int argc, char **argv)
 	g->cli.subcommand = 1;
 	g->batch = 262144; /* random inserts: bigger batches share more pages */
 	g->commit_ms = 1000;
+	g->idj_from = IDJ_FROM;
 	if ((rc = cli_parse(&g->cli, argc, argv)))
 		return rc;
 	cli_signals();
@@ -2649,7 +2784,8 @@ int main(int argc, char **argv)
 	    store_dbi(g->st, "idmerge.log", 0, &g->logdb) ||
 	    store_dbi(g->st, "idmerge.refusals", 0, &g->refusals) ||
 	    store_dbi(g->st, "idmerge.blocked", 0, &g->blocked) ||
-	    store_dbi(g->st, "idmerge.state", 0, &g->state) || load_counters(g) ||
+	    store_dbi(g->st, "idmerge.state", 0, &g->state) ||
+	    store_dbi(g->st, "idmerge.idjournal", 0, &g->idj) || load_counters(g) ||
 	    load_opblocked(g)) {
 		rc = EXIT_IO;
 		goto out;
@@ -2667,6 +2803,18 @@ int main(int argc, char **argv)
 		if (!ro) {
 			rc = EXIT_IO;
 			goto out;
+		}
+	}
+	if (!ro) { /* a run that was killed left identifiers in the journal */
+		if (idj_load(g)) {
+			rc = EXIT_IO;
+			goto out;
+		}
+		if (g->nmid) {
+			idj_fold(g);
+			g->idj_mark = g->idj_seq;
+			if ((rc = store_commit(g->st)))
+				goto out;
 		}
 	}
 	if (!cmd)
@@ -2720,6 +2868,7 @@ out:
 	tally_free(&g->refusal_rules);
 	buf_release(&g->line);
 	buf_release(&g->keys);
+	buf_release(&g->jrec);
 	buf_release(&g->tmp);
 	buf_release(&g->rec);
 	buf_release(&g->mergebuf);

@@ -8,7 +8,8 @@ tagger --db "$T/tags" --nosync "$T/in" > "$T/tagged"
 dump() { for d in people journal members due cols texts dict defs state seen offsets; do mdb_dump -p -s "segmenter.$d" "$1" | grep -v "^mapsize="; done; }
 segmenter --db "$T/clean" --resume --batch 3000 "$T/tagged" > "$T/clean.out"
 : > "$T/k1.out"
-segmenter --db "$T/k" --resume --batch 3000 "$T/tagged" > "$T/k1.out" &
+: > "$T/k1.out"
+segmenter --db "$T/k" --resume --batch 3000 "$T/tagged" >> "$T/k1.out" &
 pid=$!
 while kill -0 $pid 2>/dev/null && [ "$(wc -l < "$T/k1.out")" -lt 60000 ]; do sleep 0.02; done
 kill -9 $pid 2>/dev/null

@@ -11,7 +11,8 @@ tail -n +$((n / 2 + 1)) "$T/ev" >> "$T/in"
 dump() { for d in profiles journal dict facts state seen offsets; do mdb_dump -p -s "tagger.$d" "$1" | grep -v "^mapsize="; done; }
 tagger --db "$T/clean" --resume --batch 2000 "$T/in" > "$T/clean.out"
 : > "$T/k1.out"
-tagger --db "$T/k" --resume --batch 2000 "$T/in" > "$T/k1.out" &
+: > "$T/k1.out"
+tagger --db "$T/k" --resume --batch 2000 "$T/in" >> "$T/k1.out" &
 pid=$!
 while kill -0 $pid 2>/dev/null && [ "$(wc -l < "$T/k1.out")" -lt 40000 ]; do sleep 0.02; done
 kill -9 $pid 2>/dev/null
