@@ -187,8 +187,9 @@ struct idm {
 	 * owners as they are now), as a rebuild's identifiers are */
 	int idj_on, idj_loaded;
 	long idj_from; /* --id-journal */
-	uint64_t idj_seq, idj_mark; /* the next record's key; the batch's first */
+	uint64_t idj_seq; /* the next record's key */
 	unsigned long long idj_folds;
+	struct skey *idj_order; /* a fold's */
 	struct buf jrec;
 	uint32_t next_oneid;
 	uint64_t next_seq;
@@ -787,7 +788,8 @@ static void skey_sort(const struct idm *g, struct skey *a, struct skey *tmp, siz
  * records in it also keep it on). Once it holds IDJ_MIN identifiers and half as many as
  * the graph (so a growing graph folds a few times per tenfold), and at the
  * end of a run, they go into idmerge.ids in key
- * order and the journal is emptied, in one commit. A writer that finds
+ * order and the journal is emptied, in a transaction of their own right
+ * after a commit. A writer that finds
  * records there (a run was killed) folds them first; lookup reads them.
  */
 #define IDJ_MIN 65536
@@ -828,42 +830,64 @@ static int idj_load(struct idm *g)
 	}
 	mdb_cursor_close(cur);
 	store_read_end(g->st);
-	g->idj_mark = g->idj_seq;
 	return rc == MDB_NOTFOUND ? 0 : -1;
 }
 
-/* Queue the journal's identifiers into idmerge.ids, in key order, and the
- * journal's emptying (the records of this batch are taken back). */
-static void idj_fold(struct idm *g)
+static int idj_fold_fill(void *ctx, MDB_txn *txn)
 {
-	struct skey *order, *tmp;
-	unsigned char k[8], v[4];
+	struct idm *g = ctx;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned char val[4];
+	size_t i;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, g->ids, &cur)))
+		return rc;
+	for (i = 0; i < g->nmid && !rc; i++) {
+		const struct memid *e = &g->mid[g->idj_order[i].i];
+		if (i + 16 < g->nmid) {
+			__builtin_prefetch(&g->mid[g->idj_order[i + 16].i]);
+			__builtin_prefetch(g->midkeys.p + g->mid[g->idj_order[i + 8].i].off);
+		}
+		put_u32(val, e->owner);
+		k.mv_data = g->midkeys.p + e->off;
+		k.mv_size = e->len;
+		v.mv_data = val;
+		v.mv_size = 4;
+		rc = mdb_cursor_put(cur, &k, &v, 0);
+	}
+	mdb_cursor_close(cur);
+	return rc ? rc : mdb_drop(txn, g->idj, 0);
+}
+
+/* Put the journal's identifiers into idmerge.ids in key order and empty
+ * the journal, in a transaction of their own, with nothing queued (right
+ * after a commit): 0 or an exit code. */
+static int idj_fold(struct idm *g)
+{
+	struct skey *tmp;
 	size_t i, n = g->nmid;
-	uint64_t q;
+	int rc;
 
 	if (!n)
-		return;
-	order = xmalloc_huge(n * sizeof *order);
+		return 0;
+	g->idj_order = xmalloc_huge(n * sizeof *g->idj_order);
 	tmp = xmalloc_huge(n * sizeof *tmp);
 	for (i = 0; i < n; i++)
-		order[i].i = i;
-	skey_sort(g, order, tmp, n, 0);
+		g->idj_order[i].i = i;
+	skey_sort(g, g->idj_order, tmp, n, 0);
 	xfree_huge(tmp, n * sizeof *tmp);
-	for (i = 0; i < n; i++) {
-		const struct memid *e = &g->mid[order[i].i];
-		put_u32(v, e->owner);
-		store_put(g->st, g->ids, g->midkeys.p + e->off, e->len, v, 4);
-	}
-	xfree_huge(order, n * sizeof *order);
-	store_clear(g->st, g->idj);
-	for (q = g->idj_mark; q < g->idj_seq; q++) {
-		store_be64(k, q);
-		store_del(g->st, g->idj, k, 8);
-	}
+	rc = store_write(g->st, idj_fold_fill, g);
+	xfree_huge(g->idj_order, n * sizeof *g->idj_order);
+	g->idj_order = NULL;
+	if (rc)
+		return rc;
 	memset(g->midslots, 0, g->nmidslots * sizeof *g->midslots);
 	g->nmid = 0;
 	g->midkeys.len = 0;
 	g->idj_folds++;
+	return 0;
 }
 
 static uint32_t owner_of(struct idm *g, const char *key, size_t klen)
@@ -1697,10 +1721,18 @@ static int before_commit(void *ctx)
 
 	persons_flush(g);
 	save_counters(g);
-	if (g->idj_on && g->nmid >= IDJ_MIN && g->nmid * 2 >= g->ic_n)
-		idj_fold(g);
-	g->idj_mark = g->idj_seq;
 	return 0;
+}
+
+/* Right after a commit, nothing queued: fold the identifier journal when
+ * it is due. */
+static void after_commit(void *ctx)
+{
+	struct idm *g = ctx;
+	int rc;
+
+	if (g->idj_on && g->nmid >= IDJ_MIN && g->nmid * 2 >= g->ic_n && (rc = idj_fold(g)))
+		g->f.fatal = rc;
 }
 
 static void on_record(void *ctx, const char *p, size_t n)
@@ -1728,10 +1760,8 @@ static int run_filter(struct idm *g)
 	rc = filter_close(&g->f, rc);
 	if ((!rc || rc == EXIT_DATA || rc == EXIT_REJECTS) && g->nmid) {
 		/* a clean end leaves no identifier journal behind */
-		int c2;
-		idj_fold(g);
-		g->idj_mark = g->idj_seq;
-		if ((c2 = store_commit(g->st)))
+		int c2 = idj_fold(g);
+		if (c2)
 			rc = c2;
 	}
 	if (g->cli.verbose) {
@@ -2778,6 +2808,7 @@ int main(int argc, char **argv)
 	g->f.resume = g->resume;
 	g->f.record = on_record;
 	g->f.before_commit = before_commit;
+	g->f.after_commit = after_commit;
 	g->f.ctx = g;
 	if (store_dbi(g->st, "idmerge.ids", 0, &g->ids) ||
 	    store_dbi(g->st, "idmerge.people", 0, &g->people) ||
@@ -2810,12 +2841,8 @@ int main(int argc, char **argv)
 			rc = EXIT_IO;
 			goto out;
 		}
-		if (g->nmid) {
-			idj_fold(g);
-			g->idj_mark = g->idj_seq;
-			if ((rc = store_commit(g->st)))
-				goto out;
-		}
+		if ((rc = idj_fold(g)))
+			goto out;
 	}
 	if (!cmd)
 		rc = run_filter(g);

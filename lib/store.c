@@ -934,6 +934,16 @@ static int run_txn(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *
 	return 0;
 }
 
+int store_write(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx)
+{
+	int rc;
+
+	if ((rc = run_txn(s, fill, ctx)))
+		return rc;
+	s->commits++;
+	return 0;
+}
+
 int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx)
 {
 	int rc, i;

@@ -125,6 +125,9 @@ void store_clear(struct store *s, MDB_dbi dbi);
  * 74. The queued batch is not touched.
  */
 int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx);
+/* As store_bulk, for a fill that writes no DB with a cache (store_cache):
+ * the caches and their journals are left as they are. */
+int store_write(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx);
 
 /* Queue: at commit, delete up to max keys of dbi that sort before `below`
  * (max bounds the work of one commit: when every key of dbi sorts before
