@@ -1936,6 +1936,25 @@ static int cache_get(struct store *s, struct cache *c, uint32_t key, MDB_val *va
 	return 1;
 }
 
+/* Start fetching the key and (the head of) the value of the op that a
+ * walk of the sorted batch reaches some ops later: the arena is in queue
+ * order, so those reads miss. */
+static void op_prefetch(const struct store *s, size_t i)
+{
+	const struct op *o;
+	size_t n, j;
+
+	if (i >= s->nops)
+		return;
+	o = &s->ops[i];
+	__builtin_prefetch(s->arena.p + o->koff);
+	n = o->vlen < 256 ? o->vlen : 256;
+	for (j = 0; j < n; j += 64)
+		__builtin_prefetch(s->arena.p + o->voff + j);
+}
+
+#define OP_AHEAD 8
+
 /* After a commit: the committed ops of cached DBs update their caches. */
 static void cache_commit(struct store *s)
 {
@@ -1944,6 +1963,8 @@ static void cache_commit(struct store *s)
 	for (i = 0; i < s->nops; i++) {
 		const struct op *o = &s->ops[i];
 		struct cache *c = cache_of(s, o->dbi);
+
+		op_prefetch(s, i + OP_AHEAD);
 		if (!c)
 			continue;
 		if (RANGE_OP(o->kind) || o->klen != 4) {
@@ -2089,6 +2110,8 @@ static int apply(struct store *s, MDB_txn *txn)
 		MDB_val k = {o->klen, s->arena.p + o->koff};
 		MDB_val v = {o->vlen, s->arena.p + o->voff};
 
+		op_prefetch(s, i + OP_AHEAD);
+
 		if (s->jnow && o->klen == 4 && (o->kind == OP_PUT || o->kind == OP_DEL)) {
 			struct cache *c = cache_of(s, o->dbi);
 			if (c && c->journal) {
@@ -2168,6 +2191,32 @@ static int skey_cmp(const void *a, const void *b)
 	return op_cmp(&sort_ctx->ops[x->i], &sort_ctx->ops[y->i]);
 }
 
+/* Sort n keys that tie on their prefix by the whole key: a merge sort
+ * with tmp (n entries) for room, as a library sort would allocate for
+ * each run (and a batch of long keys has many runs). */
+static void skey_sort(struct skey *a, struct skey *tmp, size_t n)
+{
+	size_t i, j, k, h;
+
+	if (n <= 12) {
+		for (i = 1; i < n; i++) {
+			struct skey x = a[i];
+			for (j = i; j > 0 && skey_cmp(&a[j - 1], &x) > 0; j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return;
+	}
+	h = n / 2;
+	skey_sort(a, tmp, h);
+	skey_sort(a + h, tmp + h, n - h);
+	for (i = 0, j = h, k = 0; i < h && j < n;)
+		tmp[k++] = skey_cmp(&a[j], &a[i]) < 0 ? a[j++] : a[i++];
+	while (i < h)
+		tmp[k++] = a[i++];
+	memcpy(a, tmp, k * sizeof *a);
+}
+
 /* Digit d (16 bits) of a sort key, least significant first: the key's
  * bytes 8-15, then 0-7, then the dbi. */
 static unsigned digit(const struct skey *k, int d)
@@ -2233,7 +2282,7 @@ static void sort_ops(struct store *s)
 		     j++)
 			;
 		if (j - i > 1)
-			qsort(a + i, j - i, sizeof *a, skey_cmp);
+			skey_sort(a + i, b + i, j - i);
 	}
 	for (i = 0; i < np; i++)
 		out[nr + i] = s->ops[a[i].i];
