@@ -56,6 +56,7 @@ struct centry {
 #define CTOP_BITS 20 /* a key's upper 20 bits pick a page of 4,096 entries */
 #define CPAGE 4096u
 #define CBLOCK (2u << 20) /* memory comes in 2 MiB blocks */
+#define CFREE_CLASSES 256 /* rooms left, reused up to 4 KiB */
 
 struct cache {
 	MDB_dbi dbi;
@@ -72,8 +73,13 @@ struct cache {
 	char **blocks; /* pages and values, in blocks that never move */
 	size_t *bsizes; /* their sizes (xmalloc_huge) */
 	size_t nblocks, bfill;
-	size_t bytes, nents, cap_lost;
+	size_t bytes, nents;
 	size_t peak; /* the most entries held at a commit */
+	/* rooms a value left (it grew, or was deleted), by size in 16-byte
+	 * steps, each holding the next: a value that grows takes one another
+	 * left, not new memory (new memory is dear: each page of it faults
+	 * and is zeroed) */
+	char *freed[CFREE_CLASSES];
 };
 
 #define DONE_ALL ((uint64_t *)1)
@@ -1664,6 +1670,7 @@ static void cache_reset(struct cache *c)
 	c->blocks = NULL;
 	c->bsizes = NULL;
 	c->nblocks = c->bfill = c->bytes = c->nents = 0;
+	memset(c->freed, 0, sizeof c->freed);
 	/* the index of pages stays, emptied where it pointed (8 MiB: not
 	 * worth allocating and clearing again at every reset) */
 	for (i = 0; c->top && i < c->nused; i++)
@@ -1758,6 +1765,36 @@ static char *cache_room(struct cache *c, size_t n)
 	return p;
 }
 
+/* A room a value left, for another: rooms are 8-byte aligned and hold at
+ * least cap bytes; one of k * 16 bytes or more goes to class k. */
+static void room_leave(struct cache *c, char *p, size_t cap)
+{
+	size_t k = cap / 16;
+
+	if (k && k < CFREE_CLASSES) {
+		memcpy(p, &c->freed[k], sizeof(char *));
+		c->freed[k] = p;
+	}
+}
+
+/* A room left of at least n bytes and little more, or NULL; *cap gets
+ * what it holds. */
+static char *room_reuse(struct cache *c, size_t n, uint32_t *cap)
+{
+	size_t k = (n + 15) / 16, end = k + 4;
+	char *p;
+
+	if (!k)
+		k = 1;
+	for (; k < end && k < CFREE_CLASSES; k++)
+		if ((p = c->freed[k])) {
+			memcpy(&c->freed[k], p, sizeof(char *));
+			*cap = (uint32_t)(k * 16);
+			return p;
+		}
+	return NULL;
+}
+
 static void cache_set(struct cache *c, uint32_t key, const void *v, size_t n)
 {
 	struct centry *e = cache_slot(c, key, 1);
@@ -1766,10 +1803,19 @@ static void cache_set(struct cache *c, uint32_t key, const void *v, size_t n)
 		c->nents++;
 	if (!e->p || n > e->cap) {
 		/* a value that grew will likely grow again: room to spare,
-		 * or every few updates would take new memory */
+		 * or every few updates would take another room */
 		size_t cap = e->p ? (n + n / 4 + 15) & ~(size_t)15 : (n ? n : 1);
-		e->p = cache_room(c, cap);
-		e->cap = (uint32_t)cap;
+		uint32_t got;
+		char *p;
+		if (e->p)
+			room_leave(c, e->p, e->cap);
+		if ((p = room_reuse(c, cap, &got))) {
+			e->p = p;
+			e->cap = got;
+		} else {
+			e->p = cache_room(c, cap);
+			e->cap = (uint32_t)cap;
+		}
 	}
 	if (n)
 		memcpy(e->p, v, n);
@@ -1781,8 +1827,8 @@ static void cache_del(struct cache *c, uint32_t key)
 	struct centry *e = cache_find(c, key);
 
 	if (e) {
-		e->p = NULL; /* its room is not reused; a reset frees it */
-		c->cap_lost += e->cap;
+		room_leave(c, e->p, e->cap);
+		e->p = NULL;
 		c->nents--;
 	}
 }
