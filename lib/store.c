@@ -1802,9 +1802,10 @@ static void cache_set(struct cache *c, uint32_t key, const void *v, size_t n)
 	if (!e->p)
 		c->nents++;
 	if (!e->p || n > e->cap) {
-		/* a value that grew will likely grow again: room to spare,
-		 * or every few updates would take another room */
-		size_t cap = e->p ? (n + n / 4 + 15) & ~(size_t)15 : (n ? n : 1);
+		/* values grow (a profile takes a day, a person an
+		 * identifier): room to spare, or every few updates would take
+		 * another room, and the one left would rarely fit another */
+		size_t cap = (n + n / 4 + 16) & ~(size_t)15;
 		uint32_t got;
 		char *p;
 		if (e->p)
