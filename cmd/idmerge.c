@@ -213,6 +213,11 @@ struct idm {
 	struct hbytes midkeys;
 	char **pslab; /* PSLAB people each, of person_size bytes */
 	size_t npslab;
+	/* a stream's people (the cache ph), in slots used in order and
+	 * taken again from the first after each flush; a slot keeps its
+	 * identifiers' buffer for the next person */
+	char **pslot;
+	size_t npslot, pslot_used, pslot_max;
 	/* identifier → owner cache, direct-mapped by a 64-bit hash of the key;
 	 * every write of idmerge.ids goes through it, so it is never stale */
 	struct icent *ic;
@@ -1000,6 +1005,59 @@ static struct person *slab_person(struct idm *g, uint32_t id)
 	return p;
 }
 
+#define PSLOT_BITS 12
+
+/* A stream's person: the next slot, emptied (its buffer kept). Slots are
+ * not freed one by one: malloc and free of each person and its buffer
+ * cost a stream of millions of new people 6% of its time, most of it in
+ * glibc consolidating the freed chunks. */
+static struct person *slot_person(struct idm *g)
+{
+	size_t i = g->pslot_used++, b = i >> PSLOT_BITS, n;
+	struct person *p;
+	struct buf keys;
+
+	if (b >= g->npslot) {
+		n = g->npslot ? 2 * g->npslot : 64;
+		g->pslot = xrealloc(g->pslot, n * sizeof *g->pslot);
+		memset(g->pslot + g->npslot, 0, (n - g->npslot) * sizeof *g->pslot);
+		g->npslot = n;
+	}
+	if (!g->pslot[b])
+		g->pslot[b] = xcalloc((size_t)1 << PSLOT_BITS, person_size(g));
+	p = (struct person *)(g->pslot[b] + (i & (((size_t)1 << PSLOT_BITS) - 1)) * person_size(g));
+	keys = p->keys;
+	memset(p, 0, person_size(g));
+	p->keys = keys;
+	buf_reset(&p->keys);
+	if (g->pslot_used > g->pslot_max)
+		g->pslot_max = g->pslot_used;
+	return p;
+}
+
+/* The stream's people all gone from the cache (their slots taken again). */
+static void slots_clear(struct idm *g)
+{
+	if (g->ph)
+		memset(g->ph, 0, g->nph * sizeof *g->ph);
+	g->nperson = 0;
+	g->pslot_used = 0;
+}
+
+static void slots_free(struct idm *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->pslot_max; i++)
+		buf_release(&((struct person *)(g->pslot[i >> PSLOT_BITS] +
+			      (i & (((size_t)1 << PSLOT_BITS) - 1)) * person_size(g)))->keys);
+	for (i = 0; i < g->npslot; i++)
+		free(g->pslot[i]);
+	free(g->pslot);
+	g->pslot = NULL;
+	g->npslot = g->pslot_used = g->pslot_max = 0;
+}
+
 /* A rebuild's person that exists already, read only. */
 static const struct person *slab_at(const struct idm *g, uint32_t id)
 {
@@ -1026,7 +1084,7 @@ static struct person *person_load(struct idm *g, uint32_t id, int fresh_id)
 	for (p = g->ph[h]; p; p = p->next)
 		if (p->id == id)
 			return p;
-	p = xcalloc(1, person_size(g));
+	p = slot_person(g);
 	p->id = id;
 	put_u32(key, id);
 	if (!g->fresh && !fresh_id && store_get(g->st, g->people, key, 4, &v) == 1 && v.mv_size >= 5) {
@@ -1104,16 +1162,7 @@ static void persons_flush(struct idm *g)
 	g->ndirty = 0;
 	if (g->nperson < PERSON_CACHE)
 		return;
-	for (i = 0; i < g->nph; i++) {
-		struct person *p = g->ph[i], *nx;
-		for (; p; p = nx) {
-			nx = p->next;
-			buf_release(&p->keys);
-			free(p);
-		}
-		g->ph[i] = NULL;
-	}
-	g->nperson = 0;
+	slots_clear(g);
 }
 
 static void save_counters(struct idm *g)
@@ -2912,16 +2961,9 @@ int main(int argc, char **argv)
 out:
 	if (g->ph) {
 		g->fresh = 1;
-		for (i = 0; i < g->nph; i++) {
-			struct person *p = g->ph[i], *nx;
-			for (; p; p = nx) {
-				nx = p->next;
-				buf_release(&p->keys);
-				free(p);
-			}
-		}
 		free(g->ph);
 	}
+	slots_free(g);
 	store_close(g->st);
 	xfree_huge(g->ic, g->ic_size * sizeof *g->ic);
 	free(g->dirty);
