@@ -174,8 +174,9 @@ static int count(const struct cli_opt *o)
  * kernel gives transparent huge pages on request ("madvise"), the glibc
  * tunable glibc.malloc.hugetlb=1 asks for them on the heap, 2 MiB a fault.
  * glibc reads tunables only at start, so a tool started without it sets
- * it and executes itself again, once. A GLIBC_TUNABLES that names
- * glibc.malloc.hugetlb already (any value: 0 turns this off) is left alone.
+ * it and executes itself again, once (the same process, name and
+ * arguments). A GLIBC_TUNABLES that names glibc.malloc.hugetlb already
+ * (any value: 0 turns this off) is left alone.
  */
 static void huge_heap(char **argv)
 {
@@ -200,6 +201,14 @@ static void huge_heap(char **argv)
 	if (n)
 		memcpy(v + n + 24, t, n + 1); /* the value as started, kept */
 	if (setenv("GLIBC_TUNABLES", v, 1) == 0) {
+		/* by the file's own path: the process keeps its name (ps,
+		 * pgrep), which an exec of /proc/self/exe would make "exe" */
+		char path[4096];
+		ssize_t len = readlink("/proc/self/exe", path, sizeof path - 1);
+		if (len > 0 && (size_t)len < sizeof path - 1 && path[0] == '/') {
+			path[len] = 0;
+			execv(path, argv);
+		}
 		execv("/proc/self/exe", argv);
 		/* no /proc: go on as started */
 		if (n)

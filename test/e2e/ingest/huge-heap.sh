@@ -1,7 +1,7 @@
 # A tool started without glibc.malloc.hugetlb in GLIBC_TUNABLES sets it
 # and executes itself again, so its heap is asked for in huge pages (the
 # kernel marks the mapping "hg"), where the kernel gives them on request;
-# a value set by the user is left alone.
+# a value set by the user is left alone. The process keeps its name.
 skip() {
 	echo "huge-heap: $1; nothing to check" >&2
 	cat huge-heap.stdout.exact
@@ -25,9 +25,10 @@ for set in unset "glibc.malloc.tcache_count=7" "glibc.malloc.hugetlb=0"; do
 	fi
 	pid=$!
 	exec 3> "$T/in$n" # returns once the tool (after its exec) opened the input
+	name=$(cat /proc/$pid/comm)
 	heap=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { name = $6 } /^VmFlags:/ && name == "[heap]" { print (/ hg/ ? "huge pages asked for" : "no huge pages asked for"); exit }' /proc/$pid/smaps)
 	echo "$ev" >&3
 	exec 3>&-
 	wait $pid
-	echo "GLIBC_TUNABLES $set: heap ${heap:-not found}; exit $?, $(jq -r .event_id "$T/out$n")"
+	echo "GLIBC_TUNABLES $set: $name, heap ${heap:-not found}; exit $?, $(jq -r .event_id "$T/out$n")"
 done
