@@ -10,6 +10,7 @@
  *
  *   events=N people_true=N oneids=N precision=P recall=R
  *   oracle_recall=O recall_vs_oracle=R/O ambiguous=N precision_placeable=P
+ *   pairs=N false_pairs=N false_pairs_placeable=N
  *
  * Pairwise over events: a pair of events is predicted together when they
  * share a oneid, truly together when they share a truth. precision = pairs
@@ -28,6 +29,8 @@
  * login): nothing in the input says whose it is, so no linker that reads
  * identifiers can place it for sure. ambiguous counts them, and
  * precision_placeable is the precision over the pairs of the other events.
+ * pairs counts the predicted pairs, false_pairs those that are not true, and
+ * false_pairs_placeable those among the events that are not ambiguous.
  *
  * idmerge writes each event with the oneid it had then; a later merge
  * does not rewrite earlier lines but follows as a $merge record. By
@@ -556,9 +559,11 @@ int main(int argc, char **argv)
 	rvo = oracle_recall > 0 ? recall / oracle_recall : 1.0;
 	precision2 = pred2 ? (double)tp2 / (double)pred2 : 1.0;
 	printf("events=%zu people_true=%zu oneids=%zu precision=%.6f recall=%.6f "
-	       "oracle_recall=%.6f recall_vs_oracle=%.6f ambiguous=%llu precision_placeable=%.6f\n",
+	       "oracle_recall=%.6f recall_vs_oracle=%.6f ambiguous=%llu precision_placeable=%.6f "
+	       "pairs=%llu false_pairs=%llu false_pairs_placeable=%llu\n",
 	       nev, truths.n, npeople, precision, recall, oracle_recall, rvo,
-	       (unsigned long long)namb, precision2);
+	       (unsigned long long)namb, precision2, (unsigned long long)pred, (unsigned long long)(pred - tp),
+	       (unsigned long long)(pred2 - tp2));
 	if (verbose) {
 		fprintf(stderr, "idquality: pairs: true=%llu predicted=%llu both=%llu oracle=%llu; "
 				"lines skipped: %llu without oneid or truth, %llu invalid, %llu system",

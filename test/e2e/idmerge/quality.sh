@@ -11,7 +11,7 @@ cat > "$T/out" <<'X'
 {"type":"page_view","ids":{"email":"e4"},"props":{"truth":4},"oneid":1}
 X
 # 5 events under oneid 1: 10 pairs, 3 of them true (person 1's three);
-# without the two ambiguous events: 3 pairs, 1 true
+# without the two ambiguous events: 3 pairs, 1 true (false pairs: 7, and 2)
 idquality "$T/out"; echo "exit $?"
 # the mistake undone: every placeable pair is right
 grep -v e4 "$T/out" | idquality; echo "exit $?"
