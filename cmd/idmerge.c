@@ -2534,6 +2534,11 @@ static void *idsort_run(void *arg)
 #define WBLK_MAX ((size_t)4 << 20) /* bytes of a block, at most … */
 #define WBLK_MIN ((size_t)64 << 10) /* … and at least: 4 bytes an identifier */
 #define WBLKS 4
+/* The graph is written in transactions of about this many bytes of records:
+ * LMDB holds a transaction's pages in memory it takes new, and the next
+ * transaction reuses those of the last (the rebuild's mark says the graph
+ * is partial until the end) */
+#define WSTEP ((size_t)64 << 20)
 
 struct wblk {
 	struct buf b; /* records: u32 key length, u32 value length, key, value */
@@ -2550,6 +2555,7 @@ struct wpipe {
 	size_t made, put; /* blocks made and put so far */
 	int end, stop;    /* no more blocks; the writer failed */
 	size_t bytes;     /* a block's size, from the graph's */
+	size_t since;     /* bytes put since the last commit */
 	int thread;
 	pthread_t th;
 	pthread_mutex_t mu;
@@ -2581,6 +2587,13 @@ static int wblk_put(struct wpipe *p, const struct wblk *w)
 		v.mv_size = vl;
 		rc = mdb_cursor_put(p->cur, &k, &v, MDB_APPEND);
 		r += 8 + kl + vl;
+	}
+	if (!rc && (p->since += w->b.len) >= WSTEP) {
+		mdb_cursor_close(p->cur);
+		p->cur = NULL;
+		p->cur_db = -1;
+		p->since = 0;
+		rc = store_bulk_step(p->g->st, &p->txn);
 	}
 	return rc;
 }

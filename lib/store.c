@@ -117,6 +117,7 @@ struct jview {
 
 struct store {
 	MDB_env *env;
+	MDB_txn *bulk; /* the write transaction a bulk fill is in */
 	char *owner;
 	unsigned flags;
 	size_t mapsize, mapmax;
@@ -896,12 +897,16 @@ static int run_txn(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *
 			lerr("cannot begin write transaction in store of", s->owner, rc);
 			return EXIT_IO;
 		}
+		s->bulk = txn;
 		rc = fill(ctx, txn);
+		txn = s->bulk; /* store_bulk_step may have moved it on */
+		s->bulk = NULL;
 		if (rc == -1) { /* fill's own failure, reported */
-			mdb_txn_abort(txn);
+			if (txn)
+				mdb_txn_abort(txn);
 			return EXIT_IO;
 		}
-		if (!rc) {
+		if (!rc && txn) {
 			rc = mdb_txn_commit(txn);
 			txn = NULL;
 		}
@@ -947,6 +952,29 @@ int store_write(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx
 	if ((rc = run_txn(s, fill, ctx)))
 		return rc;
 	s->commits++;
+	return 0;
+}
+
+int store_bulk_step(struct store *s, MDB_txn **txn)
+{
+	int rc, nosync = (s->flags & STORE_NOSYNC) != 0;
+
+	if (!s->bulk || *txn != s->bulk)
+		return EINVAL;
+	/* not synced: the fill's last commit syncs the file, these with it */
+	if (!nosync)
+		mdb_env_set_flags(s->env, MDB_NOSYNC, 1);
+	rc = mdb_txn_commit(s->bulk);
+	if (!nosync)
+		mdb_env_set_flags(s->env, MDB_NOSYNC, 0);
+	s->bulk = NULL;
+	*txn = NULL;
+	if (rc)
+		return rc;
+	s->commits++;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &s->bulk)))
+		return rc;
+	*txn = s->bulk;
 	return 0;
 }
 

@@ -125,6 +125,13 @@ void store_clear(struct store *s, MDB_dbi dbi);
  * 74. The queued batch is not touched.
  */
 int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx);
+/* From inside a store_bulk fill that is in *txn: commit what it wrote so
+ * far, unsynced (the fill's last commit syncs the file), and go on in a new
+ * transaction, put in *txn (cursors of the old one are gone). For a fill too
+ * big for one transaction's dirty pages, whose partial result is marked as
+ * such by the caller. 0, or an LMDB error (MDB_MAP_FULL: the fill returns
+ * it, and is run again whole in a bigger map). */
+int store_bulk_step(struct store *s, MDB_txn **txn);
 /* As store_bulk, for a fill that writes no DB with a cache (store_cache):
  * the caches and their journals are left as they are. */
 int store_write(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx);

@@ -3,6 +3,7 @@
  * meta DB, reopening, map growth and the map limit, in a temporary
  * directory.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdint.h>
@@ -816,6 +817,80 @@ static void test_grow(void)
 	unsetenv("UOPS_MAP_MAX");
 }
 
+/* A bulk fill in steps: 100k values of 1 KiB, a commit every 10k. */
+struct bstep {
+	struct store *s;
+	MDB_dbi dbi;
+	int runs, wrong;
+};
+
+static int bstep_fill(void *ctx, MDB_txn *txn)
+{
+	struct bstep *b = ctx;
+	char k[32], v[1024];
+	size_t i;
+	int rc;
+
+	b->runs++;
+	if ((rc = mdb_drop(txn, b->dbi, 0)))
+		return rc;
+	for (i = 0; i < 100000; i++) {
+		MDB_val kv, vv;
+		mval(v, i, sizeof v);
+		kv.mv_size = mkey(k, i);
+		kv.mv_data = k;
+		vv.mv_size = sizeof v;
+		vv.mv_data = v;
+		if ((rc = mdb_put(txn, b->dbi, &kv, &vv, 0)))
+			return rc;
+		if ((i + 1) % 10000 == 0 && (rc = store_bulk_step(b->s, &txn)))
+			return rc;
+	}
+	{
+		MDB_txn *other = NULL; /* not the fill's: refused */
+		b->wrong = store_bulk_step(b->s, &other);
+	}
+	return 0;
+}
+
+static void test_bulk_step(void)
+{
+	struct store *s;
+	struct store_stats st;
+	struct bstep b = {0};
+	MDB_txn *none = NULL;
+	int code;
+
+	/* the values do not fit the initial 64 MiB: a step fails with
+	 * MDB_MAP_FULL, and the fill runs again whole in a bigger map */
+	setenv("UOPS_MAP_MAX", "1099511627776", 1);
+	s = open_store("bstep", "t", 0, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_dbi(s, "t.bulk", 0, &b.dbi), 0);
+	T_EQ_INT(store_bulk_step(s, &none), EINVAL); /* outside a fill */
+	b.s = s;
+	T_EQ_INT(store_bulk(s, bstep_fill, &b), 0);
+	T_OK(b.runs >= 2);
+	T_EQ_INT(b.wrong, EINVAL);
+	store_stats(s, &st);
+	T_OK(st.grows > 0);
+	T_OK(st.commits >= 10);
+	T_EQ_INT(check_fill(s, b.dbi, 0, 100000, 1024), 100000);
+	T_EQ_INT(count(s, b.dbi), 100000);
+	store_close(s);
+	/* all of it durable: read again after reopening */
+	s = open_store("bstep", "t", 0, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_dbi(s, "t.bulk", 0, &b.dbi), 0);
+	T_EQ_INT(count(s, b.dbi), 100000);
+	store_close(s);
+	unsetenv("UOPS_MAP_MAX");
+}
+
 static void test_map_max(void)
 {
 	struct buf err = BUF_INIT;
@@ -1189,6 +1264,7 @@ int main(void)
 	test_offsets();
 	test_reopen_meta();
 	test_grow();
+	test_bulk_step();
 	test_map_max();
 	test_cache("cache", "1024", 0, 60000);
 	/* past the budget: emptied at commits, reads go to LMDB */
