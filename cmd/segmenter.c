@@ -1750,6 +1750,7 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 	if ((fresh = load_person(g, &g->p, oneid, &old, 1)) < 0)
 		return;
 	buf_reset(&g->p.tags[i].v);
+	g->p.tags_raw = NULL;
 	if (nv && d->t[nv].type != JSON_NULL) {
 		json_write_tok(d, nv, &g->p.tags[i].v);
 		g->p.tags[i].set = 1;

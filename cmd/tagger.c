@@ -76,6 +76,7 @@ static const char *const type_names[] = {"bool", "enum", "number", "string", NUL
 struct tcase {
 	struct cond *when;
 	char *value; /* JSON text */
+	size_t vlen;
 };
 
 struct tagdef {
@@ -85,6 +86,7 @@ struct tagdef {
 	struct tcase *cases;    /* enum, number, string */
 	unsigned ncases;
 	char *else_v;           /* JSON text or NULL */
+	size_t else_len;
 	char **values;          /* enum: the allowed values (JSON text) */
 	unsigned nvalues;
 	struct cexpr *value;    /* formula */
@@ -372,7 +374,9 @@ static int load_tag(struct tagger *g, struct conf *c, unsigned obj, unsigned par
 			val = json_get(d, i, "value", 5);
 			if (!w || !val)
 				return conf_fail(c, i, NULL, "a case needs \"when\" and \"value\"");
-			t->cases[t->ncases++].value = lit_text(c, val);
+			t->cases[t->ncases].value = lit_text(c, val);
+			t->cases[t->ncases].vlen = strlen(t->cases[t->ncases].value);
+			t->ncases++;
 			if (check_value(c, t, val, t->cases[t->ncases - 1].value))
 				return -1;
 			if (!(t->cases[t->ncases - 1].when = cond_compile(c, w, &sc)))
@@ -383,6 +387,7 @@ static int load_tag(struct tagger *g, struct conf *c, unsigned obj, unsigned par
 		if (!t->cases)
 			return conf_fail(c, obj, "else", "\"else\" goes with \"cases\"");
 		t->else_v = lit_text(c, v);
+		t->else_len = strlen(t->else_v);
 		if (check_value(c, t, v, t->else_v))
 			return -1;
 	}
@@ -597,7 +602,10 @@ static void tag_value(struct tagger *g, const struct tagdef *t, const struct pro
 	switch (t->type) {
 	case T_BOOL:
 		if (t->when) {
-			buf_adds(out, cond_eval(t->when, &e) ? "true" : "false");
+			if (cond_eval(t->when, &e))
+				buf_add(out, "true", 4);
+			else
+				buf_add(out, "false", 5);
 			return;
 		}
 		break;
@@ -607,11 +615,11 @@ static void tag_value(struct tagger *g, const struct tagdef *t, const struct pro
 	if (t->cases) {
 		for (i = 0; i < t->ncases; i++)
 			if (cond_eval(t->cases[i].when, &e)) {
-				buf_adds(out, t->cases[i].value);
+				buf_add(out, t->cases[i].value, t->cases[i].vlen);
 				break;
 			}
 		if (i == t->ncases && t->else_v)
-			buf_adds(out, t->else_v);
+			buf_add(out, t->else_v, t->else_len);
 		if (out->len == 4 && !memcmp(out->p, "null", 4))
 			buf_reset(out);
 		return;
@@ -781,6 +789,7 @@ static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int
 		buf_reset(&pt->v);
 		buf_add(&pt->v, g->val.p ? g->val.p : "", g->val.len);
 		pt->set = g->val.len > 0;
+		p->tags_raw = NULL;
 		if (incr)
 			g->tag_chg[i] = 1;
 		changed++;

@@ -510,6 +510,8 @@ static int32_t day_of(int64_t ts)
 
 /* ---- layout ---- */
 
+static void index_types(struct profile_layout *L);
+
 void profile_layout_index(struct profile_layout *L)
 {
 	unsigned i;
@@ -546,6 +548,58 @@ void profile_layout_index(struct profile_layout *L)
 	for (m = 0, i = 0; i < L->ntag_slots; i++)
 		if (L->tag_of_slot[i] >= 0)
 			L->tag_order[m++] = (uint32_t)L->tag_of_slot[i];
+	index_types(L);
+}
+
+static int spec_takes(const struct agg_spec *sp, const char *type, size_t len)
+{
+	unsigned e;
+
+	if (!sp->nevents)
+		return 1;
+	for (e = 0; e < sp->nevents; e++)
+		if (strlen(sp->events[e]) == len && !memcmp(sp->events[e], type, len))
+			return 1;
+	return 0;
+}
+
+/* The specs by event type (profile_apply). */
+static void index_types(struct profile_layout *L)
+{
+	unsigned i, e, t, n = 0;
+
+	free(L->types);
+	free(L->by_type);
+	free(L->any);
+	L->ntypes = L->nany = 0;
+	for (i = 0; i < L->naggs; i++)
+		n += L->specs[i].nevents;
+	L->types = xcalloc(n + 1, sizeof *L->types);
+	L->any = xmalloc((L->naggs + 1) * sizeof *L->any);
+	for (i = 0; i < L->naggs; i++) {
+		const struct agg_spec *sp = &L->specs[i];
+		if (!sp->nevents)
+			L->any[L->nany++] = i;
+		for (e = 0; e < sp->nevents; e++) {
+			size_t len = strlen(sp->events[e]);
+			for (t = 0; t < L->ntypes; t++)
+				if (L->types[t].len == len && !memcmp(L->types[t].name, sp->events[e], len))
+					break;
+			if (t == L->ntypes) {
+				L->types[t].name = sp->events[e];
+				L->types[t].len = len;
+				L->ntypes++;
+			}
+		}
+	}
+	L->by_type = xmalloc(((size_t)L->ntypes * L->naggs + 1) * sizeof *L->by_type);
+	for (n = 0, t = 0; t < L->ntypes; t++) {
+		L->types[t].first = n;
+		for (i = 0; i < L->naggs; i++)
+			if (spec_takes(&L->specs[i], L->types[t].name, L->types[t].len))
+				L->by_type[n++] = i;
+		L->types[t].n = n - L->types[t].first;
+	}
 }
 
 void profile_layout_release(struct profile_layout *L)
@@ -554,8 +608,14 @@ void profile_layout_release(struct profile_layout *L)
 	free(L->tag_of_slot);
 	free(L->agg_order);
 	free(L->tag_order);
+	free(L->types);
+	free(L->by_type);
+	free(L->any);
 	L->agg_of_slot = L->tag_of_slot = NULL;
 	L->agg_order = L->tag_order = NULL;
+	L->types = NULL;
+	L->by_type = L->any = NULL;
+	L->ntypes = L->nany = 0;
 }
 
 /* ---- profiles ---- */
@@ -580,6 +640,7 @@ void profile_reset(struct profile *p, const struct profile_layout *L, uint32_t o
 	}
 	p->oneid = oneid;
 	p->src_live = 0;
+	p->tags_raw = NULL;
 	p->nevents = 0;
 	p->first_seen = p->last_seen = 0;
 	for (i = 0; i < p->ntraits; i++)
@@ -703,7 +764,7 @@ static int decode(struct profile *p, const struct profile_layout *L, const void 
 {
 	struct rd r = {rec, (const unsigned char *)rec + n, 0};
 	uint64_t k, i, slot, len;
-	const unsigned char *s;
+	const unsigned char *s, *tags0;
 	uint32_t oneid = p->oneid;
 
 	profile_reset(p, L, oneid);
@@ -742,6 +803,7 @@ static int decode(struct profile *p, const struct profile_layout *L, const void 
 			r.bad = 1;
 		}
 	}
+	tags0 = r.p;
 	k = get_uv(&r);
 	for (i = 0; i < k && !r.bad; i++) {
 		int32_t ix;
@@ -750,15 +812,25 @@ static int decode(struct profile *p, const struct profile_layout *L, const void 
 		if (!(s = get_bytes(&r, len ? len : 1)))
 			break;
 		ix = slot < L->ntag_slots ? L->tag_of_slot[slot] : -1;
-		if (ix < 0)
+		if (ix < 0) {
+			tags0 = NULL; /* encoding again drops it */
 			continue;
+		}
 		p->tags[ix].set = 1;
 		if (len)
 			buf_add(&p->tags[ix].v, s, len);
+		else if (*s)
+			buf_add(&p->tags[ix].v, "true", 4);
 		else
-			buf_adds(&p->tags[ix].v, *s ? "true" : "false");
+			buf_add(&p->tags[ix].v, "false", 5);
 	}
-	return r.bad ? -1 : 0;
+	if (r.bad)
+		return -1;
+	if (tags0 && i == k) {
+		p->tags_raw = tags0;
+		p->tags_rawlen = (size_t)(r.p - tags0);
+	}
+	return 0;
 }
 
 static int agg_empty(const struct aggval *a, const struct agg_spec *sp)
@@ -843,6 +915,10 @@ void profile_encode_add(const struct profile *p, const struct profile_layout *L,
 			out->p[out->len] = 0;
 		}
 	}
+	if (p->src_live && p->tags_raw) { /* as decoded */
+		buf_add(out, (const char *)p->tags_raw, p->tags_rawlen);
+		return;
+	}
 	for (k = 0, i = 0; i < L->ntags; i++)
 		k += p->tags[i].set;
 	put_uv(out, k);
@@ -890,9 +966,10 @@ void profile_apply(struct profile *p, const struct profile_layout *L,
 				const struct json_doc *d, uint32_t ev),
 		   void *ctx)
 {
-	static struct buf val;
+	static struct buf val, name;
+	const uint32_t *list = L->any;
 	uint32_t props, traits, i, k, v;
-	unsigned s, e;
+	unsigned s, j, nlist = L->nany;
 
 	if (!p->nevents || ts < p->first_seen)
 		p->first_seen = ts;
@@ -902,11 +979,10 @@ void profile_apply(struct profile *p, const struct profile_layout *L,
 	traits = json_get(d, ev, "traits", 6);
 	if (traits && d->t[traits].type == JSON_OBJECT) {
 		for (k = 0, i = traits + 1; k < d->t[traits].size; k++, i = d->t[i + 1].next) {
-			struct buf name = BUF_INIT;
 			uint32_t slot;
+			buf_reset(&name);
 			json_str_get(d, i, &name);
 			slot = name_slot(ctx, name.p ? name.p : "", name.len);
-			buf_release(&name);
 			if (slot == UINT32_MAX)
 				continue;
 			buf_reset(&val);
@@ -915,19 +991,18 @@ void profile_apply(struct profile *p, const struct profile_layout *L,
 		}
 	}
 	props = json_get(d, ev, "props", 5);
-	for (s = 0; s < L->naggs; s++) {
-		const struct agg_spec *sp = &L->specs[s];
+	for (j = 0; j < L->ntypes; j++)
+		if (L->types[j].len == tlen && !memcmp(L->types[j].name, type, tlen)) {
+			list = L->by_type + L->types[j].first;
+			nlist = L->types[j].n;
+			break;
+		}
+	for (j = 0; j < nlist; j++) {
+		const struct agg_spec *sp = &L->specs[s = list[j]];
 		struct aggval *a = &p->aggs[s];
 		struct cell *c;
 		int64_t num = 0;
 
-		if (sp->nevents) {
-			for (e = 0; e < sp->nevents; e++)
-				if (strlen(sp->events[e]) == tlen && !memcmp(sp->events[e], type, tlen))
-					break;
-			if (e == sp->nevents)
-				continue;
-		}
 		if (sp->where && !match(ctx, sp, d, ev))
 			continue;
 		buf_reset(&val);

@@ -148,6 +148,11 @@ struct profile {
 	 * stays in place until profile_encode: the aggregates that did not
 	 * change are copied from it, not encoded again */
 	int src_live;
+	/* the record's tags, as decode read them (every one known to the
+	 * layout): with src_live, profile_encode copies them. Whoever
+	 * changes tags[] sets it to NULL. */
+	const unsigned char *tags_raw;
+	size_t tags_rawlen;
 };
 
 /* The dictionary numbers of the definitions in use, for decoding. */
@@ -162,6 +167,18 @@ struct profile_layout {
 	/* the indices in slot order (naggs, ntags of them): the order of
 	 * the encoding */
 	uint32_t *agg_order, *tag_order;
+	/* by event type, built by profile_layout_index: the specs that take
+	 * an event of the type, in index order (the specs of every type
+	 * among them); any: those alone, for a type no spec names */
+	struct layout_type *types;
+	unsigned ntypes;
+	uint32_t *by_type, *any;
+	unsigned nany;
+};
+struct layout_type {
+	const char *name;
+	size_t len;
+	uint32_t first, n; /* in by_type */
 };
 
 /* Build the slot → index maps (after specs and tag_slots are set). */

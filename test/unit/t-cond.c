@@ -564,6 +564,53 @@ int main(void)
 			buf_release(&e4);
 			buf_release(&e5);
 		}
+		/* tags: decoded lazily and unchanged, the record's own bytes
+		 * are written again; changed, the new value; a tag the layout
+		 * does not know is dropped either way */
+		{
+			struct profile z = {0}, y = {0};
+			struct buf e4 = BUF_INIT, e5 = BUF_INIT;
+			static const uint32_t other[1] = {1};
+			struct profile_layout L2 = L;
+			profile_reset(&a, &L, 7);
+			apply_events(&a, 0, NEV);
+			a.tags[0].set = 1;
+			buf_reset(&a.tags[0].v);
+			buf_adds(&a.tags[0].v, "\"gold\"");
+			profile_encode(&a, &L, &e4);
+			z.oneid = 7;
+			T_OK(profile_decode_lazy(&z, &L, e4.p, e4.len) == 0);
+			T_OK(z.tags_raw != NULL);
+			profile_encode(&z, &L, &e5);
+			T_OK(e4.len == e5.len && !memcmp(e4.p, e5.p, e4.len));
+			buf_reset(&z.tags[0].v);
+			buf_adds(&z.tags[0].v, "true");
+			z.tags_raw = NULL;
+			profile_encode(&z, &L, &e5);
+			T_OK(e5.len == e4.len - 6 + 1); /* "gold" as text, true as a byte */
+			T_OK(profile_decode(&y, &L, e5.p, e5.len) == 0);
+			T_OK(y.tags[0].set && y.tags[0].v.len == 4 && !memcmp(y.tags[0].v.p, "true", 4));
+			L2.tag_slots = other;
+			L2.tag_of_slot = NULL;
+			L2.agg_of_slot = NULL;
+			L2.agg_order = L2.tag_order = NULL;
+			L2.types = NULL;
+			L2.by_type = L2.any = NULL;
+			profile_layout_index(&L2);
+			profile_release(&z);
+			memset(&z, 0, sizeof z);
+			z.oneid = 7;
+			T_OK(profile_decode_lazy(&z, &L2, e4.p, e4.len) == 0);
+			T_OK(z.tags_raw == NULL && !z.tags[0].set);
+			profile_encode(&z, &L2, &e5);
+			T_OK(e5.len < e4.len);
+			T_OK(profile_decode(&y, &L, e5.p, e5.len) == 0 && !y.tags[0].set);
+			profile_layout_release(&L2);
+			profile_release(&z);
+			profile_release(&y);
+			buf_release(&e4);
+			buf_release(&e5);
+		}
 		profile_release(&a);
 		profile_release(&b);
 		profile_release(&m);
