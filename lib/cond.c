@@ -42,6 +42,9 @@ struct cond {
 	unsigned nrhs;
 	unsigned idx;
 	struct jqprog *jq;
+	/* an aggregate against a number (eq … lte): cond_eval compares the
+	 * aggregate's result directly when it is a number */
+	int agg_num;
 };
 
 static const char *const value_keys[] = {
@@ -691,6 +694,7 @@ static struct cond *compile_node(struct conf *c, unsigned tok, struct cond_scope
 		x->rhs[0]->text = xstrdup("0");
 		cval_from_json(&x->rhs[0]->lit, x->rhs[0]->text, 1);
 		x->nrhs = 1;
+		x->agg_num = 1;
 		return x;
 	}
 	if (t->size == 1 && key_is(c, tok + 1, "segment")) {
@@ -788,6 +792,8 @@ static struct cond *compile_node(struct conf *c, unsigned tok, struct cond_scope
 			cond_free(x);
 			return NULL;
 		}
+		x->agg_num = x->op <= OP_LTE && x->x->t == X_AGG && x->rhs[0]->t == X_LIT &&
+			     x->rhs[0]->lit.k == CV_NUM;
 	}
 	return x;
 }
@@ -1118,6 +1124,18 @@ int cond_eval(const struct cond *x, const struct cond_env *e)
 		cexpr_eval(x->x, e, &v);
 		return cval_truthy(&v);
 	case C_CMP:
+		if (x->agg_num) {
+			enum agg_fn fn = e->L->specs[x->x->idx].fn;
+			if (fn != AGG_FIRST && fn != AGG_LAST && fn != AGG_TOP) {
+				/* what the general way below does, for a number */
+				struct aggres a;
+				double k = x->rhs[0]->lit.num;
+				agg_get(e, x->x->idx, &a);
+				if (!a.has)
+					return 0;
+				return cmp_holds(x->op, (a.num > k) - (a.num < k));
+			}
+		}
 		cexpr_eval(x->x, e, &v);
 		if (x->op == OP_EXISTS)
 			return (v.k != CV_NONE) == x->val;

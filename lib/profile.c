@@ -785,6 +785,7 @@ static int decode(struct profile *p, const struct profile_layout *L, const void 
 	}
 	k = get_uv(&r);
 	for (i = 0; i < k && !r.bad; i++) {
+		const unsigned char *hdr = r.p;
 		int32_t ix;
 		slot = get_uv(&r);
 		len = get_uv(&r);
@@ -793,6 +794,7 @@ static int decode(struct profile *p, const struct profile_layout *L, const void 
 		ix = slot < L->nagg_slots ? L->agg_of_slot[slot] : -1;
 		if (ix < 0)
 			continue;
+		p->aggs[ix].hdr = hdr;
 		if (lazy) {
 			struct aggval *a = &p->aggs[ix];
 			a->present = 1;
@@ -845,11 +847,35 @@ void profile_encode(const struct profile *p, const struct profile_layout *L,
 	profile_encode_add(p, L, out);
 }
 
+/* Put n as a varint in the byte reserved before out[at], moving what
+ * follows on when it takes more than that byte (most often it does not). */
+static void put_uv_at(struct buf *out, size_t at, uint64_t n)
+{
+	unsigned char t[10];
+	size_t m = 0;
+
+	if (n < 0x80) {
+		out->p[at - 1] = (char)n;
+		return;
+	}
+	while (n >= 0x80) {
+		t[m++] = (unsigned char)(n | 0x80);
+		n >>= 7;
+	}
+	t[m++] = (unsigned char)n;
+	if (out->cap - out->len <= m)
+		buf_grow(out, m);
+	memmove(out->p + at - 1 + m, out->p + at, out->len - at);
+	memcpy(out->p + at - 1, t, m);
+	out->len += m - 1;
+	out->p[out->len] = 0;
+}
+
 void profile_encode_add(const struct profile *p, const struct profile_layout *L,
 			struct buf *out)
 {
-	unsigned i, k;
-	size_t at, n;
+	unsigned i, k, count;
+	size_t at, head;
 	const struct buf *v;
 
 	buf_addc(out, PROFILE_FORMAT);
@@ -864,23 +890,39 @@ void profile_encode_add(const struct profile *p, const struct profile_layout *L,
 		buf_add(out, p->traits[i].v.p ? p->traits[i].v.p : "", p->traits[i].v.len);
 	}
 	/* aggregates in slot order: the encoding does not depend on the
-	 * order of the definitions */
-	for (k = 0, i = 0; i < L->naggs; i++)
-		k += !agg_empty(&p->aggs[i], &L->specs[i]);
-	put_uv(out, k);
-	for (i = 0; i < L->naggs; i++) {
+	 * order of the definitions; their number before them, put in when
+	 * known (as each one's length) */
+	buf_addc(out, 0);
+	head = out->len;
+	for (count = 0, i = 0; i < L->naggs; i++) {
 		uint32_t ix = L->agg_order[i];
 		const struct agg_spec *sp = &L->specs[ix];
 		const struct aggval *a = &p->aggs[ix];
 		if (agg_empty(a, sp))
 			continue;
-		put_uv(out, sp->slot);
+		count++;
 		if ((p->src_live || a->lazy) && a->raw) {
-			/* unchanged since decoded: the same bytes */
-			put_uv(out, a->rawlen);
-			buf_add(out, (const char *)a->raw, a->rawlen);
+			/* unchanged since decoded: the same bytes, number and
+			 * length included, and with them those of the
+			 * unchanged ones that follow it in the record */
+			const unsigned char *from = a->hdr, *to = a->raw + a->rawlen;
+			while (i + 1 < L->naggs) {
+				uint32_t nx = L->agg_order[i + 1];
+				const struct aggval *b = &p->aggs[nx];
+				if (agg_empty(b, &L->specs[nx])) {
+					i++; /* in neither */
+					continue;
+				}
+				if (!((p->src_live || b->lazy) && b->raw) || b->hdr != to)
+					break;
+				to = b->raw + b->rawlen;
+				count++;
+				i++;
+			}
+			buf_add(out, (const char *)from, (size_t)(to - from));
 			continue;
 		}
+		put_uv(out, sp->slot);
 		/* the cell after its length, which is most often one byte:
 		 * written in place, moved on when longer */
 		buf_addc(out, 0);
@@ -896,36 +938,20 @@ void profile_encode_add(const struct profile *p, const struct profile_layout *L,
 				cell_encode(&a->b[k].c, sp->fn, out);
 			}
 		}
-		n = out->len - at;
-		if (n < 0x80) {
-			out->p[at - 1] = (char)n;
-		} else {
-			unsigned char t[10];
-			size_t m = 0, x = n;
-			while (x >= 0x80) {
-				t[m++] = (unsigned char)(x | 0x80);
-				x >>= 7;
-			}
-			t[m++] = (unsigned char)x;
-			if (out->cap - out->len <= m)
-				buf_grow(out, m);
-			memmove(out->p + at - 1 + m, out->p + at, n);
-			memcpy(out->p + at - 1, t, m);
-			out->len += m - 1;
-			out->p[out->len] = 0;
-		}
+		put_uv_at(out, at, out->len - at);
 	}
+	put_uv_at(out, head, count);
 	if (p->src_live && p->tags_raw) { /* as decoded */
 		buf_add(out, (const char *)p->tags_raw, p->tags_rawlen);
 		return;
 	}
-	for (k = 0, i = 0; i < L->ntags; i++)
-		k += p->tags[i].set;
-	put_uv(out, k);
-	for (i = 0; i < L->ntags; i++) {
+	buf_addc(out, 0);
+	head = out->len;
+	for (count = 0, i = 0; i < L->ntags; i++) {
 		uint32_t ix = L->tag_order[i];
 		if (!p->tags[ix].set)
 			continue;
+		count++;
 		put_uv(out, L->tag_slots[ix]);
 		v = &p->tags[ix].v;
 		/* true and false, the most common values, take one byte after a
@@ -941,6 +967,7 @@ void profile_encode_add(const struct profile *p, const struct profile_layout *L,
 			buf_add(out, v->p ? v->p : "", v->len);
 		}
 	}
+	put_uv_at(out, head, count);
 }
 
 /* The value under a dotted path of object obj, or 0. */

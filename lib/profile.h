@@ -115,6 +115,7 @@ struct aggval {
 	 * it changes): what profile_encode writes again when p->src_live */
 	const unsigned char *raw;
 	size_t rawlen;
+	const unsigned char *hdr; /* where its number begins, before raw */
 	int lazy; /* profile_decode_lazy: not decoded yet (raw holds it) */
 };
 

@@ -564,6 +564,53 @@ int main(void)
 			buf_release(&e4);
 			buf_release(&e5);
 		}
+		/* an aggregate the layout does not know, between ones it does:
+		 * the unchanged ones around it are written as read, and it is
+		 * dropped, as a full decode and encode drops it */
+		{
+			struct agg_spec *sp3 = calloc(L.naggs, sizeof *sp3);
+			struct profile_layout L3 = {0};
+			struct profile z = {0}, y = {0}, x = {0};
+			struct buf e4 = BUF_INIT, e5 = BUF_INIT;
+			unsigned j, n3 = 0, npres = 0, drop = 0;
+			/* the middle one of those in the record, in its order */
+			x.oneid = 7;
+			T_OK(profile_decode(&x, &L, e1.p, e1.len) == 0);
+			for (j = 0; j < L.naggs; j++)
+				npres += x.aggs[L.agg_order[j]].present;
+			T_OK(npres >= 3);
+			for (j = 0, n3 = 0; j < L.naggs; j++)
+				if (x.aggs[L.agg_order[j]].present && n3++ == npres / 2)
+					drop = L.agg_order[j];
+			n3 = 0;
+			for (j = 0; j < L.naggs; j++)
+				if (j != drop)
+					sp3[n3++] = L.specs[j];
+			L3.specs = sp3;
+			L3.naggs = n3;
+			L3.tag_slots = L.tag_slots;
+			L3.ntags = L.ntags;
+			profile_layout_index(&L3);
+			z.oneid = y.oneid = 7;
+			T_OK(profile_decode_lazy(&z, &L3, e1.p, e1.len) == 0);
+			T_OK(profile_decode(&y, &L3, e1.p, e1.len) == 0);
+			profile_encode(&z, &L3, &e4);
+			profile_encode(&y, &L3, &e5);
+			T_OK(e4.len == e5.len && !memcmp(e4.p, e5.p, e4.len));
+			T_OK(e4.len < e1.len);
+			/* and read with every aggregate known again, the others
+			 * are those of the record */
+			T_OK(profile_decode(&y, &L, e4.p, e4.len) == 0);
+			for (j = 0; j < L.naggs; j++)
+				T_OK(y.aggs[j].present == (j != drop && x.aggs[j].present));
+			profile_release(&x);
+			profile_layout_release(&L3);
+			free(sp3);
+			profile_release(&z);
+			profile_release(&y);
+			buf_release(&e4);
+			buf_release(&e5);
+		}
 		/* tags: decoded lazily and unchanged, the record's own bytes
 		 * are written again; changed, the new value; a tag the layout
 		 * does not know is dropped either way */
