@@ -147,6 +147,7 @@ struct tagger {
 	 * per tag, changed; traits_set: the event set traits */
 	unsigned char *agg_chg, *tag_chg;
 	int traits_set;
+	uint32_t ev_props; /* the token of the event's props (0: none) */
 	const struct profile *memo_profile;
 	int64_t memo_clock;
 	unsigned long long memo_gen, gen;
@@ -586,6 +587,10 @@ static int where_match(void *ctx, const struct agg_spec *s, const struct json_do
 	env_init(g, &e, &g->p, g->clock);
 	e.doc = d;
 	e.ev = ev;
+	if (d == &g->doc && ev == 0) { /* the event process() read */
+		e.props = g->ev_props;
+		e.props_set = 1;
+	}
 	return cond_eval(s->where, &e);
 }
 
@@ -1419,7 +1424,10 @@ static void process(struct tagger *g, const char *s, size_t n)
 	struct json_doc *d = &g->doc;
 	const char *why;
 	size_t at;
-	uint32_t t_type, t_ts, t_oneid, t_id, t_traits, oneid;
+	static const struct json_key top_keys[6] = {
+		{"type", 4}, {"ts", 2}, {"oneid", 5}, {"event_id", 8}, {"traits", 6}, {"props", 5},
+	};
+	uint32_t tk[6], t_type, t_ts, t_oneid, t_id, t_traits, oneid;
 	int64_t ts;
 	int sys, known;
 
@@ -1433,10 +1441,12 @@ static void process(struct tagger *g, const char *s, size_t n)
 		OUTCOME_REJECT(&g->f.oc, "not a json object");
 		return;
 	}
-	t_type = json_get(d, 0, "type", 4);
-	t_ts = json_get(d, 0, "ts", 2);
-	t_oneid = json_get(d, 0, "oneid", 5);
-	t_id = json_get(d, 0, "event_id", 8);
+	json_get_keys(d, 0, top_keys, 6, tk);
+	t_type = tk[0];
+	t_ts = tk[1];
+	t_oneid = tk[2];
+	t_id = tk[3];
+	g->ev_props = tk[5];
 	if (!t_type || d->t[t_type].type != JSON_STRING || !d->t[t_type].len) {
 		OUTCOME_REJECT(&g->f.oc, "no \"type\": want events with a oneid (idmerge's output)");
 		return;
@@ -1512,13 +1522,13 @@ static void process(struct tagger *g, const char *s, size_t n)
 	/* the value read stays in place until save_profile encodes: nothing
 	 * is read or queued in the store before then */
 	g->p.src_live = 1;
-	profile_apply(&g->p, &g->L, d, 0, d->s + d->t[t_type].off, d->t[t_type].len, ts,
-		      name_slot, where_match, g);
+	t_traits = tk[4];
+	profile_apply_at(&g->p, &g->L, d, 0, tk[5], t_traits, d->s + d->t[t_type].off,
+			 d->t[t_type].len, ts, name_slot, where_match, g);
 	buf_reset(&g->cause);
 	g->cause_sweep = 0;
 	if (t_id && d->t[t_id].type == JSON_STRING)
 		json_str_get(d, t_id, &g->cause);
-	t_traits = json_get(d, 0, "traits", 6);
 	g->traits_set = t_traits && d->t[t_traits].type == JSON_OBJECT && d->t[t_traits].size;
 	evaluate(g, &g->p, g->clock, 0, known);
 	save_profile(g, &g->p);

@@ -1032,7 +1032,7 @@ void cexpr_eval(const struct cexpr *x, const struct cond_env *e, struct cval *ou
 		const char *path = x->path, *dot;
 		if (!e->doc)
 			break;
-		props = json_get(e->doc, e->ev, "props", 5);
+		props = e->props_set ? e->props : json_get(e->doc, e->ev, "props", 5);
 		v = props;
 		for (;;) {
 			if (!v || e->doc->t[v].type != JSON_OBJECT) {

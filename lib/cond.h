@@ -77,6 +77,10 @@ struct cond_env {
 	int64_t clock;
 	const struct json_doc *doc; /* the event, for where */
 	uint32_t ev;
+	/* with props_set: the token of the event's props (0: none), else
+	 * looked up */
+	uint32_t props;
+	int props_set;
 	void *ctx;
 	int (*segment)(void *ctx, unsigned idx);
 	/* the profile as JSON, for jq */

@@ -501,6 +501,33 @@ uint32_t json_get(const struct json_doc *d, uint32_t obj, const char *key,
 	return 0;
 }
 
+void json_get_keys(const struct json_doc *d, uint32_t obj, const struct json_key *keys,
+		   unsigned n, uint32_t *out)
+{
+	uint32_t i, k;
+	unsigned j, left = n;
+
+	for (j = 0; j < n; j++)
+		out[j] = 0;
+	if (obj >= d->nt || d->t[obj].type != JSON_OBJECT)
+		return;
+	i = obj + 1;
+	for (k = 0; k < d->t[obj].size && left; k++) {
+		const struct json_tok *t = &d->t[i];
+		for (j = 0; j < n; j++) {
+			if (out[j] || (!t->esc && t->len != keys[j].n))
+				continue;
+			if (!t->esc ? !memcmp(d->s + t->off, keys[j].s, keys[j].n)
+				    : json_str_eq(d, i, keys[j].s, keys[j].n)) {
+				out[j] = i + 1; /* the first match wins */
+				left--;
+				break;
+			}
+		}
+		i = d->t[i + 1].next;
+	}
+}
+
 void json_write_tok(const struct json_doc *d, uint32_t i, struct buf *out)
 {
 	const struct json_tok *t = &d->t[i];

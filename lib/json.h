@@ -69,6 +69,15 @@ int json_scan_oneid(const char *s, size_t n, uint32_t *out);
 uint32_t json_get(const struct json_doc *d, uint32_t obj, const char *key,
 		  size_t n);
 
+/* The values under n keys of the object at index obj, in one pass over
+ * it: out[k] as json_get(d, obj, keys[k].s, keys[k].n) would give. */
+struct json_key {
+	const char *s;
+	size_t n;
+};
+void json_get_keys(const struct json_doc *d, uint32_t obj, const struct json_key *keys,
+		   unsigned n, uint32_t *out);
+
 /* Does string token i equal s (n bytes), after unescaping? */
 int json_str_eq(const struct json_doc *d, uint32_t i, const char *s, size_t n);
 

@@ -993,9 +993,21 @@ void profile_apply(struct profile *p, const struct profile_layout *L,
 				const struct json_doc *d, uint32_t ev),
 		   void *ctx)
 {
+	profile_apply_at(p, L, d, ev, json_get(d, ev, "props", 5), json_get(d, ev, "traits", 6),
+			 type, tlen, ts, name_slot, match, ctx);
+}
+
+void profile_apply_at(struct profile *p, const struct profile_layout *L,
+		      const struct json_doc *d, uint32_t ev, uint32_t props, uint32_t traits,
+		      const char *type, size_t tlen, int64_t ts,
+		      uint32_t (*name_slot)(void *ctx, const char *name, size_t n),
+		      int (*match)(void *ctx, const struct agg_spec *s,
+				   const struct json_doc *d, uint32_t ev),
+		      void *ctx)
+{
 	static struct buf val, name;
 	const uint32_t *list = L->any;
-	uint32_t props, traits, i, k, v;
+	uint32_t i, k, v;
 	unsigned s, j, nlist = L->nany;
 
 	if (!p->nevents || ts < p->first_seen)
@@ -1003,7 +1015,6 @@ void profile_apply(struct profile *p, const struct profile_layout *L,
 	if (!p->nevents || ts > p->last_seen)
 		p->last_seen = ts;
 	p->nevents++;
-	traits = json_get(d, ev, "traits", 6);
 	if (traits && d->t[traits].type == JSON_OBJECT) {
 		for (k = 0, i = traits + 1; k < d->t[traits].size; k++, i = d->t[i + 1].next) {
 			uint32_t slot;
@@ -1017,7 +1028,6 @@ void profile_apply(struct profile *p, const struct profile_layout *L,
 			trait_set(p, slot, ts, val.p, val.len);
 		}
 	}
-	props = json_get(d, ev, "props", 5);
 	for (j = 0; j < L->ntypes; j++)
 		if (L->types[j].len == tlen && !memcmp(L->types[j].name, type, tlen)) {
 			list = L->by_type + L->types[j].first;

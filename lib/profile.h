@@ -218,8 +218,16 @@ void profile_encode_add(const struct profile *p, const struct profile_layout *L,
  * first/last seen, traits (trait names numbered through name_slot, which
  * returns the dictionary number of a trait name or UINT32_MAX when the
  * dictionary is full) and every aggregate whose spec matches. where
- * filters are evaluated by match(ctx, spec, d, ev).
+ * filters are evaluated by match(ctx, spec, d, ev). profile_apply_at takes
+ * the tokens of the event's props and traits (0: none) as found already.
  */
+void profile_apply_at(struct profile *p, const struct profile_layout *L,
+		      const struct json_doc *d, uint32_t ev, uint32_t props, uint32_t traits,
+		      const char *type, size_t tlen, int64_t ts,
+		      uint32_t (*name_slot)(void *ctx, const char *name, size_t n),
+		      int (*match)(void *ctx, const struct agg_spec *s,
+				   const struct json_doc *d, uint32_t ev),
+		      void *ctx);
 void profile_apply(struct profile *p, const struct profile_layout *L,
 		   const struct json_doc *d, uint32_t ev, const char *type,
 		   size_t tlen, int64_t ts,
