@@ -494,6 +494,23 @@ static void test_get(void)
 	T_EQ_STR(get("", 0, &out), "\"empty\"");
 	T_EQ_STR(get("\xf0\x9f\x98\x80", 4, &out), "\"smile\"");
 	T_EQ_STR(get("ab", 2, &out), "\"raw\"");
+	/* json_get_keys answers each key as json_get does, in one pass */
+	{
+		static const struct json_key keys[] = {
+			{"a", 1}, {"c", 1}, {"missing", 7}, {"q\"x", 3}, {"", 0}, {"ab", 2},
+			{"\xc3\xa9", 2}, {"o", 1}, {"ar", 2},
+		};
+		uint32_t got[9];
+		unsigned k;
+		json_get_keys(&doc, 0, keys, 9, got);
+		for (k = 0; k < 9; k++)
+			T_EQ_INT(got[k], json_get(&doc, 0, keys[k].s, keys[k].n));
+		T_OK(got[0] && got[1] && !got[2] && got[3] && got[4] && got[7] && !got[8]);
+		json_get_keys(&doc, json_get(&doc, 0, "arr", 3), keys, 2, got);
+		T_OK(!got[0] && !got[1]);
+		json_get_keys(&doc, o, keys, 9, got);
+		T_OK(!got[0] && got[1] == json_get(&doc, o, "c", 1));
+	}
 	/* ... and not their escaped spelling */
 	T_EQ_INT(json_get(&doc, 0, "q\\\"x", 4), 0);
 	T_EQ_INT(json_get(&doc, 0, "\\u00e9", 6), 0);
