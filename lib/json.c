@@ -521,7 +521,6 @@ void json_get_keys(const struct json_doc *d, uint32_t obj, const struct json_key
 				    : json_str_eq(d, i, keys[j].s, keys[j].n)) {
 				out[j] = i + 1; /* the first match wins */
 				left--;
-				break;
 			}
 		}
 		i = d->t[i + 1].next;
