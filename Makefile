@@ -14,7 +14,7 @@ PREFIX ?= /usr/local
 TOOLS = ingest idmerge tagger segmenter
 LIBMODS = buf cli clock cond conf csv dict endpoint filter hash io jqprog json kafka norm outcome profile rbits seen store tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
-HELPERS = kmock gen-events rusage gen-people idquality gen-tagged
+HELPERS = kmock gen-events rusage gen-people idquality gen-tagged pipesz dbdump lockprobe
 
 FLAVOR = $(if $(SANITIZE),san,opt)
 B = build/$(FLAVOR)

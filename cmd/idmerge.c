@@ -838,6 +838,10 @@ static int idj_load(struct idm *g)
 	return rc == MDB_NOTFOUND ? 0 : -1;
 }
 
+/* Identifiers a step of the fold puts before it commits and lets another
+ * tool's commit in (store_bulk_step): the write lock is never held long. */
+#define IDJ_STEP 262144
+
 static int idj_fold_fill(void *ctx, MDB_txn *txn)
 {
 	struct idm *g = ctx;
@@ -861,6 +865,15 @@ static int idj_fold_fill(void *ctx, MDB_txn *txn)
 		v.mv_data = val;
 		v.mv_size = 4;
 		rc = mdb_cursor_put(cur, &k, &v, 0);
+		/* a step committed before a stop leaves the journal whole: the
+		 * next writer folds it again, putting the same values */
+		if (!rc && (i + 1) % IDJ_STEP == 0 && i + 1 < g->nmid) {
+			mdb_cursor_close(cur);
+			if ((rc = store_bulk_step(g->st, &txn)))
+				return rc;
+			if ((rc = mdb_cursor_open(txn, g->ids, &cur)))
+				return rc;
+		}
 	}
 	mdb_cursor_close(cur);
 	return rc ? rc : mdb_drop(txn, g->idj, 0);
@@ -2297,7 +2310,7 @@ static int read_chunk(struct idm *g, struct rchunk *c, uint64_t from)
 
 static void rchunk_start(struct rchunk *c)
 {
-	c->thread = !pthread_create(&c->th, NULL, parse_run, c);
+	c->thread = !cli_thread_start(&c->th, parse_run, c);
 	if (!c->thread) /* no thread: parse here */
 		parse_chunk(c);
 }
@@ -2749,11 +2762,11 @@ static int write_graph(void *ctx, MDB_txn *txn)
 	p.bytes = g->nmid * 4;
 	p.bytes = p.bytes < WBLK_MIN ? WBLK_MIN : p.bytes > WBLK_MAX ? WBLK_MAX : p.bytes;
 	o.g = g;
-	o.thread = !pthread_create(&o.th, NULL, idsort_run, &o);
+	o.thread = !cli_thread_start(&o.th, idsort_run, &o);
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 	p.thread = 1; /* (set first: the maker reads it) */
-	if (pthread_create(&p.th, NULL, wmake, &p))
+	if (cli_thread_start(&p.th, wmake, &p))
 		p.thread = 0;
 	if (!p.thread) {
 		wmake(&p);
@@ -3007,10 +3020,6 @@ out:
 	buf_release(&g->tmp);
 	buf_release(&g->rec);
 	buf_release(&g->mergebuf);
-	if (fflush(stdout) || ferror(stdout)) {
-		cli_err("cannot write '<stdout>': %s", strerror(errno));
-		if (!rc || rc == EXIT_REJECTS)
-			rc = EXIT_IO;
-	}
+	rc = cli_stdout_close(rc);
 	return rc;
 }

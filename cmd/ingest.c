@@ -1207,10 +1207,6 @@ out:
 	buf_release(&g->err);
 	buf_release(&g->key);
 	buf_release(&g->drops);
-	if (fflush(stdout) || ferror(stdout)) {
-		cli_err("cannot write '<stdout>': %s", strerror(errno));
-		if (!rc || rc == EXIT_REJECTS)
-			rc = EXIT_IO;
-	}
+	rc = cli_stdout_close(rc);
 	return rc;
 }

@@ -1637,8 +1637,14 @@ static int fire_due(struct seg *g, int64_t upto)
 				rc = g->f.fatal;
 				goto out;
 			}
-			if ((long)store_pending(g->st) >= g->batch && (rc = filter_commit_mid(&g->f)))
-				goto out;
+			if ((long)store_pending(g->st) >= g->batch) {
+				if ((rc = filter_commit_mid(&g->f)))
+					goto out;
+				if (cli_stop) { /* the rest when the record is read again */
+					rc = -2;
+					goto out;
+				}
+			}
 		}
 		from = (int64_t)day + 1;
 	}
@@ -1663,6 +1669,10 @@ static void advance(struct seg *g, int64_t ts)
 		g->fired = day;
 	} else if (day > g->fired) {
 		int rc = fire_due(g, day);
+		if (rc == -2) {
+			filter_stop_mid(&g->f);
+			return;
+		}
 		if (rc) {
 			g->f.fatal = rc;
 			return;
@@ -1836,7 +1846,7 @@ static void process(struct seg *g, const char *s, size_t n)
 		g->f.oc.passed++;
 		g->ticks++;
 		advance(g, ts); /* what fell due comes before the tick */
-		if (!g->f.fatal)
+		if (!g->f.fatal && !g->f.redo)
 			filter_emit(&g->f, NULL, 0, s, n);
 		return;
 	}
@@ -1868,7 +1878,7 @@ static void process(struct seg *g, const char *s, size_t n)
 	/* what fell due before this record comes first (its commits store
 	 * the position before the record, so it is checked after them) */
 	advance(g, ts);
-	if (g->f.fatal)
+	if (g->f.fatal || g->f.redo)
 		return;
 	if (t_id && d->t[t_id].type == JSON_STRING) { /* applied already? */
 		int r = seen_check(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
@@ -2502,7 +2512,7 @@ static int op_recompute(struct seg *g, int argc, char **argv)
 		advance(g, clock);
 		rc = g->f.fatal;
 	}
-	if (!rc)
+	if (!rc && !g->f.redo)
 		rc = refresh(g, clock, g->rebuild);
 	return filter_close(&g->f, rc);
 }
@@ -3051,7 +3061,7 @@ static int op_table(struct seg *g)
 			puts(out.p);
 		}
 		if (ferror(stdout))
-			rc = EXIT_IO;
+			rc = cli_stdout_close(0);
 	}
 	free(cells);
 	free(scratch);
@@ -3721,10 +3731,6 @@ out:
 	buf_release(&g->line);
 	buf_release(&g->tmp);
 	buf_release(&g->cause);
-	if (fflush(stdout) || ferror(stdout)) {
-		cli_err("cannot write '<stdout>': %s", strerror(errno));
-		if (!rc || rc == EXIT_REJECTS)
-			rc = EXIT_IO;
-	}
+	rc = cli_stdout_close(rc);
 	return rc;
 }

@@ -912,97 +912,21 @@ static void sweep_cause(struct tagger *g)
 	g->cause_sweep = 1; /* "sweep:CLOCK:ONEID", written by rec_start */
 }
 
-/* A part of a sweep: up to SWEEP_PART profiles (or --batch) from `from`
- * on, written in place in one transaction, in key order. */
-#define SWEEP_PART 131072
-
-struct sweep_part {
-	struct tagger *g;
-	int64_t clock;
-	int all;
-	unsigned long long part; /* profiles a part reads */
-	unsigned char from[4]; /* the first key, or (after the first part) the last done */
-	int first;
-	int more;              /* stopped before the end */
-	unsigned long long n;  /* profiles read */
-	int rc;
-};
-
-static int sweep_fill(void *ctx, MDB_txn *txn)
-{
-	struct sweep_part *sp = ctx;
-	struct tagger *g = sp->g;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	unsigned char last[4];
-	unsigned long long n = 0;
-	int r, more = 0, rc;
-
-	sp->rc = 0;
-	memcpy(last, sp->from, 4);
-	if ((r = mdb_cursor_open(txn, g->profiles, &cur)))
-		return r;
-	k.mv_data = sp->from;
-	k.mv_size = 4;
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); r == 0;
-	     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		MDB_val nv;
-		if (k.mv_size != 4)
-			continue;
-		if (!sp->first && !memcmp(k.mv_data, sp->from, 4))
-			continue;
-		if (n == sp->part) {
-			more = 1;
-			break;
-		}
-		memcpy(last, k.mv_data, 4);
-		g->p.oneid = store_get_be32(k.mv_data);
-		/* the page stays until the put; the aggregates the timed tags
-		 * do not read are never decoded */
-		if (profile_decode_lazy(&g->p, &g->L, v.mv_data, v.mv_size))
-			continue;
-		n++;
-		sweep_cause(g);
-		if (!evaluate(g, &g->p, sp->clock, !sp->all, !sp->all))
-			continue;
-		profile_prune(&g->p, &g->L, g->clock);
-		profile_encode(&g->p, &g->L, &g->rec);
-		nv.mv_data = g->rec.p;
-		nv.mv_size = g->rec.len;
-		k.mv_data = last; /* not the page's copy, which the put may move */
-		if ((r = mdb_cursor_put(cur, &k, &nv, MDB_CURRENT)))
-			break;
-		if (g->f.fatal)
-			break;
-	}
-	mdb_cursor_close(cur);
-	if (r == MDB_NOTFOUND)
-		r = 0;
-	if (r)
-		return r;
-	if (g->f.fatal)
-		return -1;
-	/* what this part emitted goes out before it commits (a part run again
-	 * for a grown map emits its records again: the same event_ids) */
-	if ((rc = ep_out_flush(&g->f.out))) {
-		sp->rc = rc;
-		return -1;
-	}
-	sp->n = n;
-	sp->more = more;
-	memcpy(sp->from, last, 4);
-	return 0;
-}
-
 /*
- * The same in threads (--threads): workers read the profiles from
- * snapshots of the state before the sweep, a chunk of CHUNK oneids at a
- * time, and evaluate them, each into its chunk's buffers (the changed
- * records, the $tag records); the writer takes the chunks in oneid order,
- * puts the changed records and writes the $tag records, committing a part
- * of PART_CHUNKS chunks at a time, while the workers run ahead on the next
- * part. The output and the state are the same as one thread's: the chunks
- * are written in order, and no chunk reads what another writes.
+ * A sweep reads the profiles from snapshots of the state before it, a
+ * chunk of CHUNK oneids at a time, and evaluates them, each into its
+ * chunk's buffers (the changed records, the $tag records): in worker
+ * threads (--threads), or in this one. This thread takes the chunks in
+ * oneid order, a part of PART_CHUNKS chunks at a time: it writes the
+ * part's $tag records and flushes them, and only then puts the changed
+ * records in a write transaction of their own, which holds no output: the
+ * tools that share the environment never wait on our reader. A stop after
+ * the flush and before the commit leaves records out whose state is not
+ * committed: a rerun evaluates the same profiles from the same state and
+ * writes them again, the same bytes with the same event_ids. The workers
+ * run ahead on the next part meanwhile. The output and the state are the
+ * same in any number of threads: the chunks are written in order, and no
+ * chunk reads what another writes.
  */
 #define CHUNK 8192
 #define PART_CHUNKS 8
@@ -1124,16 +1048,15 @@ static void *pworker_run(void *arg)
 	return NULL;
 }
 
-/* The writer's part: put the changed records of chunks [from, to), write
- * their $tag records and flush them before the part commits. Run again
- * whole when the map grows. */
+/* The writer's part: put the changed records of chunks [from, to). Run
+ * again whole when the map grows. Writes no output. */
 static int psweep_fill(void *ctx, MDB_txn *txn)
 {
 	struct psweep *ps = ctx;
 	struct tagger *g = ps->g;
 	MDB_cursor *cur;
 	uint64_t c;
-	int r = 0, rc;
+	int r = 0;
 
 	if ((r = mdb_cursor_open(txn, g->profiles, &cur)))
 		return r;
@@ -1152,27 +1075,30 @@ static int psweep_fill(void *ctx, MDB_txn *txn)
 				break;
 			q += 8 + len;
 		}
-		q = slot->out.p;
-		end = q + slot->out.len;
-		while (q < end && !r) {
+	}
+	mdb_cursor_close(cur);
+	return r;
+}
+
+/* The $tag records of chunks [from, to) to the output, flushed: 0 or an
+ * exit code. */
+static int psweep_emit(struct psweep *ps)
+{
+	struct tagger *g = ps->g;
+	uint64_t c;
+
+	for (c = ps->from; c < ps->to; c++) {
+		const struct chunk *slot = &ps->slot[c % AHEAD];
+		const char *q = slot->out.p, *end = q + slot->out.len;
+		while (q < end) {
 			uint32_t h[2];
 			memcpy(h, q, sizeof h);
-			filter_emit(&g->f, q + 8, h[0], q + 8 + h[0], h[1]);
-			if (g->f.fatal)
-				break;
+			if (filter_emit(&g->f, q + 8, h[0], q + 8 + h[0], h[1]))
+				return g->f.fatal;
 			q += 8 + h[0] + h[1];
 		}
 	}
-	mdb_cursor_close(cur);
-	if (r)
-		return r;
-	if (g->f.fatal)
-		return -1;
-	if ((rc = ep_out_flush(&g->f.out))) {
-		g->f.fatal = rc;
-		return -1;
-	}
-	return 0;
+	return ep_out_flush(&g->f.out);
 }
 
 static int psweep_run(struct tagger *g, int64_t clock, int all, unsigned nthreads)
@@ -1245,34 +1171,45 @@ static int psweep_run(struct tagger *g, int64_t clock, int all, unsigned nthread
 	if (r == 0 && k.mv_size == 4)
 		ps.nchunks = store_get_be32(k.mv_data) / ps.chunk + 1;
 	store_read_end(g->st);
-	for (i = 0; i < nthreads; i++) {
-		if ((r = pthread_create(&pw[i].th, NULL, pworker_run, &pw[i]))) {
+	for (i = 0; nthreads > 1 && i < nthreads; i++) {
+		if ((r = cli_thread_start(&pw[i].th, pworker_run, &pw[i]))) {
 			cli_err("started %u of %u sweep threads: %s", started, nthreads, strerror(r));
 			break;
 		}
 		started++;
 	}
-	if (!started)
-		rc = -2; /* the caller sweeps in this thread */
 	for (c = 0; !rc && c < ps.nchunks; c = ps.to) {
 		uint64_t j;
 		int failed = 0;
 		ps.from = c;
 		ps.to = c + ps.part < ps.nchunks ? c + ps.part : ps.nchunks;
-		pthread_mutex_lock(&ps.mu);
-		for (j = ps.from; j < ps.to && !ps.stop; j++)
-			while (!ps.stop && !(ps.slot[j % AHEAD].ready && ps.slot[j % AHEAD].idx == j))
-				pthread_cond_wait(&ps.cv, &ps.mu);
-		failed = ps.stop;
-		pthread_mutex_unlock(&ps.mu);
+		if (!started) { /* no worker: the chunks are evaluated here */
+			for (j = ps.from; j < ps.to && !failed; j++) {
+				struct chunk *slot = &ps.slot[j % AHEAD];
+				if ((r = chunk_eval(&pw[0], j, slot))) {
+					cli_err("cannot read tagger.profiles: %s", mdb_strerror(r));
+					failed = 1;
+				}
+				slot->idx = j;
+				slot->ready = 1;
+			}
+		} else {
+			pthread_mutex_lock(&ps.mu);
+			for (j = ps.from; j < ps.to && !ps.stop; j++)
+				while (!ps.stop && !(ps.slot[j % AHEAD].ready && ps.slot[j % AHEAD].idx == j))
+					pthread_cond_wait(&ps.cv, &ps.mu);
+			failed = ps.stop;
+			pthread_mutex_unlock(&ps.mu);
+		}
 		if (failed) {
 			rc = EXIT_IO;
 			break;
 		}
-		if ((rc = store_bulk(g->st, psweep_fill, &ps))) {
-			rc = g->f.fatal ? g->f.fatal : rc;
+		/* the part's records out first, then its state */
+		if ((rc = psweep_emit(&ps)))
 			break;
-		}
+		if ((rc = store_bulk(g->st, psweep_fill, &ps)))
+			break;
 		pthread_mutex_lock(&ps.mu);
 		for (j = ps.from; j < ps.to; j++) {
 			struct chunk *slot = &ps.slot[j % AHEAD];
@@ -1283,6 +1220,12 @@ static int psweep_run(struct tagger *g, int64_t clock, int all, unsigned nthread
 		ps.written = ps.to;
 		pthread_cond_broadcast(&ps.cv);
 		pthread_mutex_unlock(&ps.mu);
+		if (cli_stop && ps.to < ps.nchunks) {
+			/* the parts done are committed; the rest waits for a
+			 * rerun, which sweeps again and finds them done */
+			rc = -2;
+			break;
+		}
 	}
 out:
 	pthread_mutex_lock(&ps.mu);
@@ -1338,38 +1281,21 @@ static unsigned sweep_threads(const struct tagger *g)
 /* Re-evaluate every profile's tags at clock (timed ones only, unless all),
  * writing the changed profiles in place, part by part, and a $tag per
  * change. A sweep cut short is run again whole: the parts done have
- * nothing left to change. */
+ * nothing left to change. A stop cuts it short between two parts: the
+ * record that started it is left undone (filter_stop_mid). */
 static int sweep(struct tagger *g, int64_t clock, int all)
 {
-	struct sweep_part sp;
-	unsigned nthreads;
 	int rc;
 
 	if ((rc = filter_commit_mid(&g->f)) || (rc = store_fold(g->st)))
 		return rc;
-	if ((nthreads = sweep_threads(g)) > 1) {
-		if (!(rc = psweep_run(g, clock, all, nthreads))) {
-			g->sweeps++;
-			g->swept_day = day_of(clock);
-			return filter_commit_mid(&g->f);
-		}
-		if (rc != -2)
-			return rc;
+	rc = psweep_run(g, clock, all, sweep_threads(g));
+	if (rc == -2) {
+		filter_stop_mid(&g->f);
+		return filter_commit_mid(&g->f);
 	}
-	memset(&sp, 0, sizeof sp);
-	sp.g = g;
-	sp.clock = clock;
-	sp.all = all;
-	sp.part = g->batch > 0 && g->batch < SWEEP_PART ? (unsigned long long)g->batch : SWEEP_PART;
-	sp.first = 1;
-	do {
-		sp.more = 0;
-		sp.n = 0;
-		if ((rc = store_bulk(g->st, sweep_fill, &sp)))
-			return sp.rc ? sp.rc : g->f.fatal ? g->f.fatal : rc;
-		sp.first = 0;
-		g->swept += sp.n;
-	} while (sp.more);
+	if (rc)
+		return rc;
 	g->sweeps++;
 	g->swept_day = day_of(clock);
 	return filter_commit_mid(&g->f);
@@ -1939,7 +1865,7 @@ static int op_export(struct tagger *g)
 			buf_addc(&out, '}');
 		buf_addc(&out, '\n');
 		if (fwrite(out.p, 1, out.len, stdout) != out.len) {
-			rc = EXIT_IO;
+			rc = cli_stdout_close(0);
 			break;
 		}
 	}
@@ -2275,10 +2201,6 @@ out:
 	buf_release(&g->val);
 	buf_release(&g->cause);
 	buf_release(&g->idpfx);
-	if (fflush(stdout) || ferror(stdout)) {
-		cli_err("cannot write '<stdout>': %s", strerror(errno));
-		if (!rc || rc == EXIT_REJECTS)
-			rc = EXIT_IO;
-	}
+	rc = cli_stdout_close(rc);
 	return rc;
 }

@@ -6,11 +6,13 @@
 #include <librdkafka/rdkafka.h>
 #include <lmdb.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -40,10 +42,63 @@ static const struct cli_opt common[] = {
 	{0, 0, 0, 0, 0},
 };
 
+static volatile sig_atomic_t stop_sigs;
+static long long stop_at_ns;
+
+long long cli_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (stop_sigs++) /* the second: at once */
+		_exit(128 + sig);
+	stop_at_ns = cli_now_ns(); /* clock_gettime is async-signal-safe */
 	cli_stop = 1;
+}
+
+int cli_stdout_close(int rc)
+{
+	static int said;
+
+	if (!fflush(stdout) && !ferror(stdout))
+		return rc;
+	if (errno == EPIPE || rc == EXIT_PIPE)
+		return EXIT_PIPE;
+	if (!said)
+		cli_err("cannot write '<stdout>': %s", strerror(errno ? errno : EIO));
+	said = 1;
+	return !rc || rc == EXIT_REJECTS ? EXIT_IO : rc;
+}
+
+long cli_stop_left_ms(void)
+{
+	long long left;
+
+	if (!cli_stop)
+		return -1;
+	if (!stop_at_ns) /* cli_stop set by the program itself */
+		stop_at_ns = cli_now_ns();
+	left = CLI_STOP_GRACE_MS - (cli_now_ns() - stop_at_ns) / 1000000;
+	return left < 0 ? 0 : (long)left;
+}
+
+int cli_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	sigset_t block, old;
+	int rc;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	rc = pthread_create(thread, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 void cli_signals(void)

@@ -6,6 +6,7 @@
 #ifndef UOPS_CLI_H
 #define UOPS_CLI_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 
@@ -18,6 +19,8 @@ enum {
 	EXIT_IO = 74,
 	EXIT_TEMP = 75,   /* temporary: broker unreachable, retry */
 	EXIT_CONFIG = 78,
+	EXIT_PIPE = 141,  /* the output was closed (`| head`): quiet, as a
+			   * process ended by SIGPIPE */
 };
 
 #define UOPS_VERSION "0.1.0"
@@ -67,6 +70,22 @@ extern const char *cli_prog;
 /* Set to 1 by SIGINT/SIGTERM (and SIGPIPE is ignored). */
 extern volatile sig_atomic_t cli_stop;
 
+/* How long a stop waits at most for a blocked output or the write lock
+ * before it gives up (and the batch is not committed). */
+#define CLI_STOP_GRACE_MS 800
+
+/* Milliseconds left of the stop's grace: -1 while no stop was asked, else
+ * 0 to CLI_STOP_GRACE_MS. */
+long cli_stop_left_ms(void);
+
+/* Monotonic clock in nanoseconds. */
+long long cli_now_ns(void);
+
+/* pthread_create for a helper thread: SIGINT/SIGTERM are blocked in it, so
+ * they reach the thread that reads, writes and commits, whose blocking
+ * calls they interrupt. Returns pthread_create's code. */
+int cli_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
+
 /*
  * Parse argv. Options may come anywhere, also after a sub-command
  * ("idmerge explain 42 --dot"); "--" ends them. Handles -h (prints help,
@@ -84,7 +103,9 @@ int cli_parse(struct cli *c, int argc, char **argv);
 void cli_malloc(void);
 
 /* Install the SIGINT/SIGTERM handler (sets cli_stop; no SA_RESTART so a
- * blocked read returns EINTR) and ignore SIGPIPE. */
+ * blocked read, write or lock wait returns EINTR) and ignore SIGPIPE. A
+ * second SIGINT/SIGTERM ends the process at once with 128 + the signal:
+ * LMDB never commits half a transaction, so the state stays consistent. */
 void cli_signals(void);
 
 /* "prog: message" on stderr; the message should carry no trailing period. */
@@ -96,6 +117,11 @@ extern int cli_verbose;
 /* Parse an option's whole-number value of at least min into *out. Returns
  * 0, or 64 after saying "--NAME wants a whole number of at least MIN". */
 int cli_long(const char *name, const char *arg, long min, long *out);
+
+/* Flush stdout at the end of a command that wrote it with stdio: rc, or,
+ * when stdout failed, 141 (quietly: the reader is gone, as with `| head`)
+ * or 74 after saying why. */
+int cli_stdout_close(int rc);
 
 /* Peak resident set size of this process in KiB. */
 long cli_peak_rss_kb(void);

@@ -133,15 +133,26 @@ int ep_out_open(struct ep_out *o, const char *spec, const struct ep_cfg *cfg)
 	return 0;
 }
 
+/* The exit code of a failed write, said once: a reader gone is quiet
+ * (141, as a process ended by SIGPIPE); a stop that found the output
+ * blocked is 75 (the batch is not committed: a rerun does it again). */
+static int out_failed(struct ep_out *o, const char *name)
+{
+	if (o->out.closed)
+		return EXIT_PIPE;
+	if (!o->said)
+		cli_err("cannot write '%s': %s", name, o->out.err);
+	o->said = 1;
+	return o->out.stopped ? EXIT_TEMP : EXIT_IO;
+}
+
 int ep_out_write(struct ep_out *o, const void *key, size_t klen, const char *p,
 		 size_t n)
 {
 	if (o->k)
 		return kafka_sink_write(o->k, key, klen, p, n);
-	if (output_write(&o->out, p, n) || output_write(&o->out, "\n", 1)) {
-		cli_err("cannot write '%s': %s", o->out.name, o->out.err);
-		return EXIT_IO;
-	}
+	if (output_write(&o->out, p, n) || output_write(&o->out, "\n", 1))
+		return out_failed(o, o->out.name);
 	return 0;
 }
 
@@ -149,10 +160,8 @@ int ep_out_flush(struct ep_out *o)
 {
 	if (o->k)
 		return kafka_sink_flush(o->k);
-	if (output_flush(&o->out)) {
-		cli_err("cannot write '%s': %s", o->out.name, o->out.err);
-		return EXIT_IO;
-	}
+	if (output_flush(&o->out))
+		return out_failed(o, o->out.name);
 	return 0;
 }
 
@@ -169,9 +178,7 @@ int ep_out_close(struct ep_out *o)
 		o->k = NULL;
 		return rc;
 	}
-	if (output_close(&o->out, 0)) {
-		cli_err("cannot write '%s': %s", o->spec, o->out.err);
-		return EXIT_IO;
-	}
+	if (output_close(&o->out, 0))
+		return out_failed(o, o->spec);
 	return 0;
 }

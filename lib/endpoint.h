@@ -59,6 +59,7 @@ struct ep_out {
 	struct output out;
 	struct kafka_sink *k;
 	int open;
+	int said; /* a write failure was reported */
 };
 
 /* Open spec for writing. Returns 0 or an exit code after printing why. */

@@ -38,6 +38,7 @@ static int commit(struct filter *f, int mid)
 {
 	int rc;
 
+	mid |= f->redo;
 	if ((rc = ep_out_flush(&f->out)) || (rc = outcome_flush(&f->oc)))
 		return rc;
 	if (f->before_commit && (rc = f->before_commit(f->ctx)))
@@ -67,6 +68,11 @@ int filter_commit(struct filter *f)
 int filter_commit_mid(struct filter *f)
 {
 	return commit(f, 1);
+}
+
+void filter_stop_mid(struct filter *f)
+{
+	f->redo = 1;
 }
 
 static int64_t get_offset(void *ctx, const char *topic, int32_t part)
@@ -203,7 +209,7 @@ int filter_run(struct filter *f, const char *spec)
 		} else {
 			f->record(f->ctx, r.p, r.n);
 		}
-		if ((rc = filter_after_record(f)))
+		if ((rc = filter_after_record(f)) || f->redo)
 			break;
 	}
 	/* before a consumer leaves its group, or a resumed file moves on */

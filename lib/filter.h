@@ -42,6 +42,8 @@ struct filter {
 	struct ep_in *in;   /* the input being read */
 	char *resume_key;   /* "file:PATH" */
 	int fatal;          /* exit code of a failure inside a callback */
+	int redo;           /* the record being handled is not done (a stop
+			     * came in its midst: filter_stop_mid) */
 	int64_t last_commit_ms;
 	unsigned since_check;
 };
@@ -79,6 +81,12 @@ int filter_commit(struct filter *f);
  * crash the record is read again (its work must be idempotent against the
  * state committed so far). */
 int filter_commit_mid(struct filter *f);
+/* A stop came in the midst of the record being handled (a sweep, a day of
+ * deadlines): its work so far is committed as by filter_commit_mid (that
+ * work must be idempotent), and from now on every commit stores the
+ * positions before it, so a rerun (--resume, Kafka) reads it again. The
+ * caller returns from its record; the run ends after it. */
+void filter_stop_mid(struct filter *f);
 /*
  * End: commit (unless rc is an error other than 65), close the output and
  * the rejects. Returns the final exit code: rc, or an error of its own, or 1

@@ -156,13 +156,38 @@ void input_close(struct input *in)
 	in->raw = NULL;
 }
 
+/* Write n bytes. A blocked write is interrupted by SIGINT/SIGTERM; from
+ * then on, writes wait for room with poll, a pipe's page at a time (such a
+ * write does not block once poll says there is room), until the stop's
+ * grace runs out: then o->stopped, and -1. A reader gone (EPIPE): o->closed,
+ * and -1. */
 static int write_all(struct output *o, const char *p, size_t n)
 {
+	if (o->closed || o->stopped)
+		return -1;
 	while (n) {
-		ssize_t w = write(o->fd, p, n);
+		size_t want = n;
+		ssize_t w;
+		long left = cli_stop_left_ms();
+		if (left >= 0) {
+			struct pollfd pfd = {o->fd, POLLOUT, 0};
+			int r = poll(&pfd, 1, (int)left);
+			if (r == 0 || (r < 0 && errno == EINTR && !cli_stop_left_ms())) {
+				o->stopped = 1;
+				snprintf(o->err, sizeof o->err, "stopped with the output blocked");
+				return -1;
+			}
+			if (r < 0)
+				continue;
+			if (want > 4096)
+				want = 4096;
+		}
+		w = write(o->fd, p, want);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EPIPE)
+				o->closed = 1;
 			snprintf(o->err, sizeof o->err, "write failed: %s", strerror(errno));
 			return -1;
 		}

@@ -46,6 +46,9 @@ struct output {
 	struct buf b;     /* pending plain bytes */
 	struct buf zb;    /* compressed bytes to write */
 	unsigned long long bytes; /* plain bytes accepted */
+	int closed;       /* a write failed with EPIPE: the reader is gone */
+	int stopped;      /* a stop (cli_stop) found the output blocked past
+			   * its grace: the bytes were not all written */
 	char err[160];
 };
 

@@ -484,6 +484,11 @@ int kafka_sink_write(struct kafka_sink *k, const void *key, size_t klen,
 				rd_kafka_err2str(rd_kafka_last_error()));
 			return EXIT_TEMP;
 		}
+		if (!cli_stop_left_ms()) {
+			cli_err("kafka produce to '%s': stopped with the queue full",
+				rd_kafka_topic_name(k->rkt));
+			return EXIT_TEMP;
+		}
 		rd_kafka_poll(k->rk, 50);
 	}
 	rd_kafka_poll(k->rk, 0);
@@ -498,9 +503,17 @@ int kafka_sink_write(struct kafka_sink *k, const void *key, size_t klen,
 int kafka_sink_flush(struct kafka_sink *k)
 {
 	while (rd_kafka_outq_len(k->rk) > 0) {
-		rd_kafka_resp_err_t e = rd_kafka_flush(k->rk, 1000);
+		/* a stop waits out its grace, then leaves the batch
+		 * uncommitted (its records are produced again by a rerun) */
+		long left = cli_stop_left_ms();
+		rd_kafka_resp_err_t e = rd_kafka_flush(k->rk, left < 0 ? 1000 : left > 100 ? 100 : (int)left);
 		if (e && e != RD_KAFKA_RESP_ERR__TIMED_OUT) {
 			cli_err("kafka flush: %s", rd_kafka_err2str(e));
+			return EXIT_TEMP;
+		}
+		if (e && !cli_stop_left_ms()) {
+			cli_err("kafka flush to '%s': stopped with %d record(s) not delivered",
+				rd_kafka_topic_name(k->rkt), rd_kafka_outq_len(k->rk));
 			return EXIT_TEMP;
 		}
 	}

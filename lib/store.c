@@ -152,6 +152,13 @@ struct store {
 	size_t rewrite_keys; /* REWRITE_KEYS (store_tune) */
 	struct jview *jviews;
 	int njviews;
+	/* the environment's write turnstile (wl_take): every write
+	 * transaction of every uops process on the environment holds it */
+	int wgate, wlock;
+	long long w_since;  /* when it was taken, or 0 */
+	long long wait_max, hold_max, wait_sum; /* ns */
+	int wfail; /* the exit code of the last wbegin that failed */
+	unsigned long long lock_waits; /* takes that had to wait */
 };
 
 static struct cache *cache_of(struct store *s, MDB_dbi dbi);
@@ -308,6 +315,138 @@ static int writer_lock(struct store *s)
 	return 0;
 }
 
+/* ---- the write turnstile ----
+ *
+ * LMDB lets one write transaction run per environment, and a process
+ * waiting for it in mdb_txn_begin can be neither interrupted nor timed.
+ * So every write transaction of a uops process is taken under a lock of
+ * the environment's own, <dir>/txn.lock, waited for with flock, which a
+ * signal interrupts: a stop gives up after its grace (75), instead of
+ * hanging on a writer that does not end. A waiter first takes
+ * <dir>/txn.gate and holds it while it waits, so a writer that lets go
+ * between the steps of a big job (store_bulk_step) and asks again queues
+ * behind it: the other tools' commits get in between the steps. */
+
+static int open_lock(const char *dir, const char *name)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0664)) < 0)
+		cli_err("cannot open lock '%s': %s", path, strerror(errno));
+	return fd;
+}
+
+/* 0 taken, 1 a stop's grace ran out, -1 an error (errno). */
+static int flock_wait(int fd)
+{
+	for (;;) {
+		long left = cli_stop_left_ms();
+		if (left < 0) {
+			if (!flock(fd, LOCK_EX))
+				return 0;
+			if (errno != EINTR)
+				return -1;
+			continue;
+		}
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (!left)
+			return 1;
+		usleep(2000);
+	}
+}
+
+/* Take the turnstile before a write transaction: 0, or 75 (stopped while
+ * waiting) or 74 after saying why. */
+static int wl_take(struct store *s)
+{
+	long long t0, t1;
+	int r;
+
+	if (s->wlock < 0 || s->w_since)
+		return 0;
+	t0 = cli_now_ns();
+	r = flock_wait(s->wgate);
+	if (!r) {
+		r = flock_wait(s->wlock);
+		flock(s->wgate, LOCK_UN);
+	}
+	if (r > 0) {
+		cli_err("stopped while waiting for the write lock of store '%s'", s->dir);
+		return EXIT_TEMP;
+	}
+	if (r < 0) {
+		cli_err("cannot lock store '%s' for writing: %s", s->dir, strerror(errno));
+		return EXIT_IO;
+	}
+	t1 = cli_now_ns();
+	if (t1 - t0 > 50000) /* 50 us: more than the two calls */
+		s->lock_waits++;
+	s->wait_sum += t1 - t0;
+	if (t1 - t0 > s->wait_max)
+		s->wait_max = t1 - t0;
+	s->w_since = t1 ? t1 : 1;
+	return 0;
+}
+
+/* Let go of it once the transaction is committed or aborted. */
+static void wl_drop(struct store *s)
+{
+	long long held;
+
+	if (s->wlock < 0 || !s->w_since)
+		return;
+	held = cli_now_ns() - s->w_since;
+	if (held > s->hold_max)
+		s->hold_max = held;
+	s->w_since = 0;
+	flock(s->wlock, LOCK_UN);
+}
+
+/* Begin a write transaction under the turnstile (following a map another
+ * process grew). 0, or an exit code after saying why (also kept in
+ * s->wfail): 75 stopped while waiting, 74 otherwise. */
+static int wbegin(struct store *s, MDB_txn **txn)
+{
+	int rc;
+
+	*txn = NULL;
+	if ((rc = wl_take(s)))
+		return s->wfail = rc;
+	rc = mdb_txn_begin(s->env, NULL, 0, txn);
+	if (rc == MDB_MAP_RESIZED) {
+		mdb_env_set_mapsize(s->env, 0);
+		s->map_addr = NULL;
+		s->map_len = 0;
+		rc = mdb_txn_begin(s->env, NULL, 0, txn);
+	}
+	if (rc) {
+		*txn = NULL;
+		wl_drop(s);
+		lerr("cannot begin write transaction in store of", s->owner, rc);
+		return s->wfail = EXIT_IO;
+	}
+	return 0;
+}
+
+/* End it: commit (or abort when abort_it) and let go of the turnstile.
+ * Returns mdb_txn_commit's result. */
+static int wend(struct store *s, MDB_txn *txn, int abort_it)
+{
+	int rc = 0;
+
+	if (abort_it)
+		mdb_txn_abort(txn);
+	else
+		rc = mdb_txn_commit(txn);
+	wl_drop(s);
+	return rc;
+}
+
 struct store *store_open(const char *dir, const char *owner, unsigned flags,
 			 int *code)
 {
@@ -322,6 +461,7 @@ struct store *store_open(const char *dir, const char *owner, unsigned flags,
 
 	*code = EXIT_IO;
 	s->lockfd = -1;
+	s->wgate = s->wlock = -1;
 	s->owner = xstrdup(owner);
 	s->dir = xstrdup(dir);
 	s->flags = flags;
@@ -340,6 +480,11 @@ struct store *store_open(const char *dir, const char *owner, unsigned flags,
 		goto fail;
 	}
 	if (!(flags & STORE_RDONLY) && (*code = writer_lock(s))) {
+		goto fail;
+	}
+	if (!(flags & STORE_RDONLY) &&
+	    ((s->wgate = open_lock(dir, "txn.gate")) < 0 || (s->wlock = open_lock(dir, "txn.lock")) < 0)) {
+		*code = EXIT_IO;
 		goto fail;
 	}
 	*code = EXIT_IO;
@@ -386,8 +531,11 @@ struct store *store_open(const char *dir, const char *owner, unsigned flags,
 		}
 		s->rlive = 1;
 	} else {
-		if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) ||
-		    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta))) {
+		if ((rc = wbegin(s, &txn))) {
+			*code = rc;
+			goto fail;
+		}
+		if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta))) {
 			lerr("cannot open meta DB in", dir, rc);
 			goto fail;
 		}
@@ -423,8 +571,9 @@ struct store *store_open(const char *dir, const char *owner, unsigned flags,
 		k.mv_size = (size_t)n;
 		v.mv_data = UOPS_VERSION;
 		v.mv_size = strlen(UOPS_VERSION);
-		if ((rc = mdb_put(txn, s->meta, &k, &v, 0)) || (rc = mdb_txn_commit(txn))) {
+		if ((rc = mdb_put(txn, s->meta, &k, &v, 0)) || (rc = wend(s, txn, 0))) {
 			txn = NULL;
+			wl_drop(s);
 			lerr("cannot write meta DB in", dir, rc);
 			goto fail;
 		}
@@ -435,6 +584,7 @@ struct store *store_open(const char *dir, const char *owner, unsigned flags,
 fail:
 	if (txn)
 		mdb_txn_abort(txn);
+	wl_drop(s);
 	store_close(s);
 	return NULL;
 }
@@ -460,6 +610,11 @@ void store_close(struct store *s)
 	free(s->jviews);
 	if (s->lockfd >= 0)
 		close(s->lockfd); /* releases the writer lock */
+	wl_drop(s);
+	if (s->wgate >= 0)
+		close(s->wgate);
+	if (s->wlock >= 0)
+		close(s->wlock);
 	free(s->ops);
 	free(s->spare);
 	free(s->sk);
@@ -625,23 +780,16 @@ int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
 		return 0;
 	}
 	store_read_end(s);
-	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-	if (rc == MDB_MAP_RESIZED) {
-		mdb_env_set_mapsize(s->env, 0);
-		s->map_addr = NULL;
-		s->map_len = 0;
-		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-	}
-	if (rc)
-		return lerr("cannot open DB", name, rc), -1;
+	if (wbegin(s, &txn))
+		return -1;
 	rc = mdb_dbi_open(txn, name, flags | MDB_CREATE, dbi);
 	if (rc) {
-		mdb_txn_abort(txn);
+		wend(s, txn, 1);
 		return lerr("cannot open DB", name, rc), -1;
 	}
 	if (PLAIN(flags))
 		mdb_set_compare(txn, *dbi, key_cmp);
-	if ((rc = mdb_txn_commit(txn)))
+	if ((rc = wend(s, txn, 0)))
 		return lerr("cannot open DB", name, rc), -1;
 	return 0;
 }
@@ -886,34 +1034,28 @@ static int run_txn(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *
 
 	store_read_end(s);
 	for (;;) {
-		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-		if (rc == MDB_MAP_RESIZED) {
-			mdb_env_set_mapsize(s->env, 0);
-			s->map_addr = NULL;
-			s->map_len = 0;
-			rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-		}
-		if (rc) {
-			lerr("cannot begin write transaction in store of", s->owner, rc);
-			return EXIT_IO;
-		}
+		s->wfail = 0;
+		if ((rc = wbegin(s, &txn)))
+			return rc;
 		s->bulk = txn;
 		rc = fill(ctx, txn);
 		txn = s->bulk; /* store_bulk_step may have moved it on */
 		s->bulk = NULL;
 		if (rc == -1) { /* fill's own failure, reported */
 			if (txn)
-				mdb_txn_abort(txn);
-			return EXIT_IO;
+				wend(s, txn, 1);
+			wl_drop(s);
+			return s->wfail ? s->wfail : EXIT_IO;
 		}
 		if (!rc && txn) {
-			rc = mdb_txn_commit(txn);
+			rc = wend(s, txn, 0);
 			txn = NULL;
 		}
 		if (rc != MDB_MAP_FULL)
 			break;
 		if (txn)
-			mdb_txn_abort(txn);
+			wend(s, txn, 1);
+		txn = NULL;
 		{
 			MDB_envinfo info;
 			mdb_env_info(s->env, &info);
@@ -938,7 +1080,8 @@ static int run_txn(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *
 	}
 	if (rc) {
 		if (txn)
-			mdb_txn_abort(txn);
+			wend(s, txn, 1);
+		wl_drop(s);
 		lerr("cannot write store of", s->owner, rc);
 		return EXIT_IO;
 	}
@@ -964,7 +1107,7 @@ int store_bulk_step(struct store *s, MDB_txn **txn)
 	/* not synced: the fill's last commit syncs the file, these with it */
 	if (!nosync)
 		mdb_env_set_flags(s->env, MDB_NOSYNC, 1);
-	rc = mdb_txn_commit(s->bulk);
+	rc = wend(s, s->bulk, 0);
 	if (!nosync)
 		mdb_env_set_flags(s->env, MDB_NOSYNC, 0);
 	s->bulk = NULL;
@@ -972,8 +1115,9 @@ int store_bulk_step(struct store *s, MDB_txn **txn)
 	if (rc)
 		return rc;
 	s->commits++;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &s->bulk)))
-		return rc;
+	/* between the steps, a tool waiting for the turnstile goes first */
+	if (wbegin(s, &s->bulk))
+		return -1;
 	*txn = s->bulk;
 	return 0;
 }
@@ -2405,26 +2549,20 @@ int store_commit(struct store *s)
 	}
 	store_read_end(s);
 	for (;;) {
-		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-		if (rc == MDB_MAP_RESIZED) {
-			mdb_env_set_mapsize(s->env, 0);
-			s->map_addr = NULL;
-			s->map_len = 0;
-			rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-		}
-		if (rc) {
-			lerr("cannot begin write transaction in store of", s->owner, rc);
-			return EXIT_IO;
+		if ((rc = wbegin(s, &txn))) {
+			rebuild_index(s); /* the batch stays queued */
+			return rc;
 		}
 		rc = apply(s, txn);
 		if (!rc) {
-			rc = mdb_txn_commit(txn);
+			rc = wend(s, txn, 0);
 			txn = NULL;
 		}
 		if (rc != MDB_MAP_FULL)
 			break;
 		if (txn)
-			mdb_txn_abort(txn);
+			wend(s, txn, 1);
+		txn = NULL;
 		/* grow the map and apply the batch again */
 		{
 			MDB_envinfo info;
@@ -2459,7 +2597,8 @@ int store_commit(struct store *s)
 	}
 	if (rc) {
 		if (txn)
-			mdb_txn_abort(txn);
+			wend(s, txn, 1);
+		wl_drop(s);
 		lerr("cannot commit store of", s->owner, rc);
 		rebuild_index(s); /* the batch stays queued, in its new order */
 		return env_code(rc);
@@ -2571,6 +2710,9 @@ void store_stats(const struct store *s, struct store_stats *st)
 	st->compacts = s->compacts;
 	st->mapsize = s->mapsize;
 	st->cache_max = s->cache_max;
+	st->lock_hold_max_ns = s->hold_max;
+	st->lock_wait_max_ns = s->wait_max;
+	st->lock_waits = s->lock_waits;
 }
 
 void store_print(const struct store *s)
@@ -2578,6 +2720,9 @@ void store_print(const struct store *s)
 	fprintf(stderr, "%s: store: %llu commits, %llu journal folds (%llu by rewriting the DB), "
 		"%llu cache compactions, cache budget %zu MB\n", cli_prog, s->commits, s->folds,
 		s->rewrites, s->compacts, s->cache_max >> 20);
+	fprintf(stderr, "%s: store: write lock held at most %.3f s; waited for it %llu times, "
+		"at most %.3f s, %.3f s in all\n", cli_prog, (double)s->hold_max / 1e9, s->lock_waits,
+		(double)s->wait_max / 1e9, (double)s->wait_sum / 1e9);
 }
 
 void store_tune(struct store *s, size_t journal_min, size_t fold_part, size_t rewrite_keys)

@@ -13,6 +13,14 @@
  * One process at a time opens a store for writing per tool: a second gets
  * exit 75 (the lock is <dir>/<owner>.lock, released when the first ends).
  *
+ * Every write transaction, of every tool on the environment, is taken
+ * under <dir>/txn.lock (flock, queued through <dir>/txn.gate): a wait for
+ * it is interrupted by a stop, which gives up after its grace with 75, and
+ * a big job that commits in steps (store_bulk_step) lets a waiting tool in
+ * between them. The rule every caller keeps: nothing that can block (an
+ * output, an input, another lock) happens while a write transaction is
+ * open, so whoever waits for it waits only for work (schemas/lmdb.md).
+ *
  * The map grows when full (doubling, up to UOPS_MAP_MAX bytes, default
  * 1 TiB; then exit 74). With STORE_TRIM the pages a process has read are
  * released regularly, so its resident memory does not grow with the store. Stale reader slots are cleared on open. A "meta" DB
@@ -229,6 +237,9 @@ struct store_stats {
 	unsigned long long commits, ops, grows, cache_hits, cache_loads, folds, compacts, rewrites;
 	size_t mapsize;
 	size_t cache_max; /* the cache budget in bytes (UOPS_CACHE_MB) */
+	long long lock_hold_max_ns; /* the longest write transaction */
+	long long lock_wait_max_ns; /* the longest wait for the write lock */
+	unsigned long long lock_waits; /* write transactions that waited */
 };
 void store_stats(const struct store *s, struct store_stats *st);
 /* Print the stats on stderr, one line (for -v). */

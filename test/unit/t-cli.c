@@ -644,15 +644,29 @@ static void test_rss_signals(void)
 	T_EQ_INT(sigaction(SIGPIPE, NULL, &sa), 0);
 	T_OK(sa.sa_handler == SIG_IGN);
 
-	cli_stop = 0;
-	T_EQ_INT(raise(SIGTERM), 0);
-	T_EQ_INT(cli_stop, 1);
-	cli_stop = 0;
-	T_EQ_INT(raise(SIGINT), 0);
-	T_EQ_INT(cli_stop, 1);
-	cli_stop = 0;
-	T_EQ_INT(raise(SIGPIPE), 0); /* ignored */
-	T_EQ_INT(cli_stop, 0);
+	/* in a child: the first signal asks for a stop, with a grace that
+	 * runs down; the second ends the process at once, 128 + the signal */
+	{
+		int st = 0, sig;
+		for (sig = SIGINT; sig <= SIGTERM; sig += SIGTERM - SIGINT) {
+			pid_t pid = fork();
+			if (!pid) {
+				int ok = cli_stop_left_ms() == -1;
+				raise(SIGPIPE); /* ignored */
+				ok = ok && !cli_stop;
+				raise(sig);
+				ok = ok && cli_stop == 1 && cli_stop_left_ms() >= 0 &&
+				     cli_stop_left_ms() <= CLI_STOP_GRACE_MS;
+				if (!ok)
+					_exit(1);
+				raise(sig);
+				_exit(2);
+			}
+			T_EQ_INT(waitpid(pid, &st, 0), pid);
+			T_OK(WIFEXITED(st));
+			T_EQ_INT(WEXITSTATUS(st), 128 + sig);
+		}
+	}
 	/* still here */
 	T_OK(1);
 }
