@@ -2448,6 +2448,7 @@ static int split_person(struct idm *g, uint32_t id)
 		}
 		buf_adds(&out, "}}");
 		puts(out.p);
+		fflush(stdout); /* out before the state that made it commits */
 		buf_release(&out);
 		if (g->reuse_oneid) {
 			/* nothing rebuilt under the old oneid: it is empty now */
