@@ -2019,9 +2019,11 @@ static int op_sweep(struct tagger *g)
 		return rc;
 	rc = sweep(g, clock, 0);
 	rc = filter_close(&g->f, rc);
-	if (g->cli.verbose)
+	if (g->cli.verbose) {
 		fprintf(stderr, "%s: swept %llu profiles in %u thread%s, %llu tag changes\n", cli_prog, g->swept,
 			sweep_threads(g), sweep_threads(g) > 1 ? "s" : "", g->tagged);
+		store_print(g->st);
+	}
 	return rc;
 }
 

@@ -103,11 +103,16 @@ struct jview {
 			  * fold rewrites most leaf pages whatever the journal
 			  * holds, so the longer it waits, the less it costs a
 			  * record (the journal takes more room meanwhile) */
-#define FOLD_PART 16384 /* keys per folding transaction, at least … */
-#define FOLD_PAGES 24576 /* … and as many as touch about this many leaf pages:
-			  * a transaction's dirty pages stay bounded, and a
-			  * fold of a store whose leaves it mostly rewrites
-			  * anyway takes few transactions, each synced */
+#define FOLD_PART 2048 /* keys per folding transaction, at least … */
+#define FOLD_PAGES 2048 /* … and as many as touch about this many leaf pages:
+			  * a transaction's dirty pages stay bounded, and so
+			  * does the time it holds the environment's write
+			  * lock (24,576 pages held it 0.6 s on an idle two-
+			  * core machine, 4.4 s on a busy one; 16,384 keys
+			  * spread over idmerge.people of 3.5M people, a leaf
+			  * each, 0.4-0.7 s; 4,096 pages, 0.3 s); a fold of a
+			  * store whose leaves it mostly rewrites anyway
+			  * takes few transactions, each synced */
 #define REWRITE_KEYS 4 /* a journal of this many keys per leaf page of its
 			* DB or more (it changes nearly every leaf) is
 			* folded by writing the DB afresh, in key order, if
@@ -158,6 +163,8 @@ struct store {
 	long long w_since;  /* when it was taken, or 0 */
 	long long wait_max, hold_max, wait_sum; /* ns */
 	int wfail; /* the exit code of the last wbegin that failed */
+	const char *wwhat; /* what the next write transactions do (for -v) */
+	const char *hold_what; /* … the longest one did */
 	unsigned long long lock_waits; /* takes that had to wait */
 };
 
@@ -401,8 +408,10 @@ static void wl_drop(struct store *s)
 	if (s->wlock < 0 || !s->w_since)
 		return;
 	held = cli_now_ns() - s->w_since;
-	if (held > s->hold_max)
+	if (held > s->hold_max) {
 		s->hold_max = held;
+		s->hold_what = s->wwhat;
+	}
 	s->w_since = 0;
 	flock(s->wlock, LOCK_UN);
 }
@@ -531,6 +540,7 @@ struct store *store_open(const char *dir, const char *owner, unsigned flags,
 		}
 		s->rlive = 1;
 	} else {
+		s->wwhat = "opening the store";
 		if ((rc = wbegin(s, &txn))) {
 			*code = rc;
 			goto fail;
@@ -590,7 +600,8 @@ fail:
 }
 
 /* UOPS_LOCK_LOG=FILE: a line per writing process at its end, "<owner>
- * <longest hold s> <longest wait s> <commits>" (make bench reads them). */
+ * <longest hold s> <longest wait s> <commits> <what that hold did>" (make
+ * bench reads them). */
 static void lock_log(const struct store *s)
 {
 	const char *path = getenv("UOPS_LOCK_LOG");
@@ -598,8 +609,8 @@ static void lock_log(const struct store *s)
 
 	if (!path || !*path || s->wlock < 0 || !(f = fopen(path, "a")))
 		return;
-	fprintf(f, "%s %.3f %.3f %llu\n", s->owner, (double)s->hold_max / 1e9,
-		(double)s->wait_max / 1e9, s->commits);
+	fprintf(f, "%s %.3f %.3f %llu %s\n", s->owner, (double)s->hold_max / 1e9,
+		(double)s->wait_max / 1e9, s->commits, s->hold_what ? s->hold_what : "none");
 	fclose(f);
 }
 
@@ -795,6 +806,7 @@ int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
 		return 0;
 	}
 	store_read_end(s);
+	s->wwhat = "opening a DB";
 	if (wbegin(s, &txn))
 		return -1;
 	rc = mdb_dbi_open(txn, name, flags | MDB_CREATE, dbi);
@@ -1107,6 +1119,7 @@ int store_write(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx
 {
 	int rc;
 
+	s->wwhat = "a bulk write";
 	if ((rc = run_txn(s, fill, ctx)))
 		return rc;
 	s->commits++;
@@ -1144,6 +1157,7 @@ int store_bulk(struct store *s, int (*fill)(void *ctx, MDB_txn *txn), void *ctx)
 	for (i = 0; i < s->ncaches; i++)
 		if ((rc = fold(s, &s->caches[i])))
 			return rc;
+	s->wwhat = "a bulk write";
 	if ((rc = run_txn(s, fill, ctx)))
 		return rc;
 	s->commits++;
@@ -1348,12 +1362,14 @@ static int fold(struct store *s, struct cache *c)
 	if (c->njkeys > 1)
 		sort_u32(c->jkeys, c->njkeys);
 	if (rewrite) {
+		s->wwhat = "a journal fold, the DB written afresh";
 		if ((rc = run_txn(s, rewrite_fill, &f)))
 			return rc;
 		s->rewrites++;
 	}
 	while (!f.done) {
 		/* a map grown mid-part runs the part again from its start */
+		s->wwhat = "a part of a journal fold";
 		if ((rc = run_txn(s, fold_fill, &f)))
 			return rc;
 		f.from = f.next;
@@ -1616,6 +1632,7 @@ int store_journal(struct store *s, MDB_dbi dbi, const char *name)
 		return lerr("cannot read DB", name, rc), -1;
 	if (st.ms_entries) {
 		struct replay r = {dbi, jdbi};
+		s->wwhat = "a journal left by a stopped writer";
 		if (run_txn(s, replay_fill, &r))
 			return -1;
 		if ((c = cache_of(s, dbi)))
@@ -2563,6 +2580,7 @@ int store_commit(struct store *s)
 		sort_ops(s);
 	}
 	store_read_end(s);
+	s->wwhat = s->jnow ? "a batch (journaled)" : "a batch";
 	for (;;) {
 		if ((rc = wbegin(s, &txn))) {
 			rebuild_index(s); /* the batch stays queued */
@@ -2735,9 +2753,10 @@ void store_print(const struct store *s)
 	fprintf(stderr, "%s: store: %llu commits, %llu journal folds (%llu by rewriting the DB), "
 		"%llu cache compactions, cache budget %zu MB\n", cli_prog, s->commits, s->folds,
 		s->rewrites, s->compacts, s->cache_max >> 20);
-	fprintf(stderr, "%s: store: write lock held at most %.3f s; waited for it %llu times, "
-		"at most %.3f s, %.3f s in all\n", cli_prog, (double)s->hold_max / 1e9, s->lock_waits,
-		(double)s->wait_max / 1e9, (double)s->wait_sum / 1e9);
+	fprintf(stderr, "%s: store: write lock held at most %.3f s (%s); waited for it %llu times, "
+		"at most %.3f s, %.3f s in all\n", cli_prog, (double)s->hold_max / 1e9,
+		s->hold_what ? s->hold_what : "none", s->lock_waits, (double)s->wait_max / 1e9,
+		(double)s->wait_sum / 1e9);
 }
 
 void store_tune(struct store *s, size_t journal_min, size_t fold_part, size_t rewrite_keys)
