@@ -406,14 +406,12 @@ static int valid_type_name(const char *s, size_t n, int event)
 
 static void drop(struct ingest *g, const char *type, size_t tn, const char *why)
 {
-	char tmp[160];
-	int n = snprintf(tmp, sizeof tmp, "%.*s: %s", (int)(tn > 40 ? 40 : tn), type, why);
-
-	tally_add(&g->dropped, tmp, (size_t)(n < 0 ? 0 : n >= (int)sizeof tmp ? (int)sizeof tmp - 1 : n));
+	/* counted by reason, the type a sample: types are input text */
+	tally_add_value(&g->dropped, why, strlen(why), type, tn);
 	if (g->drops.len < 200) {
 		if (g->drops.len)
 			buf_adds(&g->drops, "; ");
-		buf_add(&g->drops, tmp, strlen(tmp));
+		buf_printf(&g->drops, "%.*s: %s", (int)(tn > 40 ? 40 : tn), type, why);
 	}
 }
 
@@ -679,7 +677,8 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 	}
 	if (!nids) {
 		if (g->drops.len)
-			outcome_rejectf(&g->f.oc, "no usable identifier (%s)", g->drops.p);
+			outcome_reject_about(&g->f.oc, "no usable identifier", NULL, 0,
+					     "no usable identifier (%s)", g->drops.p);
 		else
 			OUTCOME_REJECT(&g->f.oc, "no usable identifier");
 		return;
@@ -1169,7 +1168,7 @@ int main(int argc, char **argv)
 	rc = filter_close(&g->f, rc);
 	if (rc == EXIT_DATA)
 		cli_err("stopped at the first rejected record (--strict): %s",
-			g->f.oc.reasons.n ? g->f.oc.reasons.r[0].text : "");
+			g->f.oc.first.p ? g->f.oc.first.p : "");
 	if (g->cli.verbose) {
 		double secs;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
