@@ -124,6 +124,8 @@ struct ingest {
 
 	unsigned long long system, events;
 	struct tally dropped;
+	uint32_t *types;         /* the identifier types of an event seen so far */
+	size_t types_cap, used_types; /* (tokens, by hash: see type_seen) */
 	long commit_ms;          /* commit at least this often (0: only by count) */
 };
 
@@ -430,6 +432,39 @@ static struct lane *lane_for(struct ingest *g, const char *p, size_t n)
 	return g->last_lane;
 }
 
+/* Make the set of identifier types empty, with room for n of them. */
+static void types_clear(struct ingest *g, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap > g->types_cap) {
+		free(g->types);
+		g->types = xmalloc(cap * sizeof *g->types);
+		g->types_cap = cap;
+	}
+	g->used_types = cap;
+	memset(g->types, 0, cap * sizeof *g->types);
+}
+
+/* Whether the key at token k of d was in the set already; else it is put
+ * in. The set holds key tokens (never 0, the root) by a hash of their
+ * bytes, so an event's check of repeated types costs one lookup a type. */
+static int type_seen(struct ingest *g, const struct json_doc *d, uint32_t k)
+{
+	const char *p = d->s + d->t[k].off;
+	size_t n = d->t[k].len, mask = g->used_types - 1, h;
+
+	for (h = (size_t)hash64(p, n, 0x71) & mask; g->types[h]; h = (h + 1) & mask) {
+		const struct json_tok *o = &d->t[g->types[h]];
+		if (o->len == n && !memcmp(d->s + o->off, p, n))
+			return 1;
+	}
+	g->types[h] = k;
+	return 0;
+}
+
 static const char *const id_priority[] = {"user", "member", "phone", "unionid", "email",
 					  "openid", "device", "cookie", NULL};
 
@@ -588,17 +623,20 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		return;
 	}
 	buf_reset(&g->drops);
+	types_clear(g, d->t[t_ids].size);
 	buf_adds(&g->body, ",\"ids\":{");
 	for (k = 0, i = t_ids + 1; k < d->t[t_ids].size; k++, i = d->t[i + 1].next) {
 		const struct json_tok *kt = &d->t[i], *vt = &d->t[i + 1];
 		const char *tp = d->s + kt->off;
 		size_t tl = kt->len, p, before;
 		char tname[40];
+		int again;
 
 		if (kt->esc || !valid_type_name(tp, tl, 0)) {
 			drop(g, tp, tl, "identifier type must be 1-32 of a-z 0-9 _ starting with a letter");
 			continue;
 		}
+		again = type_seen(g, d, i);
 		memcpy(tname, tp, tl);
 		tname[tl] = 0;
 		buf_reset(&g->idv);
@@ -628,16 +666,9 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 			continue;
 		}
 		/* the same type twice: the first wins */
-		{
-			uint32_t q, kk;
-			int dup = 0;
-			for (kk = 0, q = t_ids + 1; q < i; kk++, q = d->t[q + 1].next)
-				if (d->t[q].len == tl && !memcmp(d->s + d->t[q].off, tp, tl))
-					dup = 1;
-			if (dup) {
-				drop(g, tp, tl, "identifier type given twice");
-				continue;
-			}
+		if (again) {
+			drop(g, tp, tl, "identifier type given twice");
+			continue;
 		}
 		if (nids)
 			buf_addc(&g->body, ',');
@@ -1187,6 +1218,7 @@ out:
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	tally_free(&g->dropped);
+	free(g->types);
 	jqprog_free(g->src.map);
 	tz_free(g->src.zone);
 	free(g->src.name);
