@@ -945,6 +945,64 @@ static void csv_plain(struct ingest *g, struct csv_reader *r, char **hdr, size_t
 	canon(g, b->p, b->len, 0);
 }
 
+static int str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The column names of a CSV file from its first record (x and err: what
+ * csv_reader_next said of it), *nh of them, in an array the caller frees
+ * with each name. NULL after rejecting the header (the caller counts it as
+ * a record in), and with it the file:
+ * a record that does not parse, a blank line, a column without a name, or
+ * a name given twice (two columns would become one key, read differently
+ * by different readers).
+ */
+static char **csv_header(struct ingest *g, struct csv_reader *r, int x, const char *err, size_t *nh)
+{
+	struct outcome *o = &g->f.oc;
+	char **hdr, **sorted;
+	size_t f, n = r->nf;
+
+	*nh = 0;
+	if (x == -2) {
+		outcome_rejectf(o, "invalid csv header: %s", err);
+		return NULL;
+	}
+	if (n == 1 && !r->f[0].len && !r->f[0].quoted) {
+		OUTCOME_REJECT(o, "invalid csv header: blank line");
+		return NULL;
+	}
+	for (f = 0; f < n; f++)
+		if (!r->f[f].len) {
+			outcome_rejectf(o, "invalid csv header: column %zu has no name", f + 1);
+			return NULL;
+		}
+	hdr = xcalloc(n, sizeof *hdr);
+	sorted = xcalloc(n, sizeof *sorted);
+	for (f = 0; f < n; f++)
+		sorted[f] = hdr[f] = xstrndup(r->rec.p + r->f[f].off, r->f[f].len);
+	qsort(sorted, n, sizeof *sorted, str_ptr_cmp);
+	for (f = 1; f < n; f++)
+		if (!strcmp(sorted[f - 1], sorted[f])) {
+			size_t len = strlen(sorted[f]);
+			outcome_reject_about(o, "invalid csv header: a column name given twice",
+					     sorted[f], len, "invalid csv header: column '%.*s' given twice",
+					     (int)(len > 100 ? 100 : len), sorted[f]);
+			break;
+		}
+	free(sorted);
+	if (f < n) {
+		for (f = 0; f < n; f++)
+			free(hdr[f]);
+		free(hdr);
+		return NULL;
+	}
+	*nh = n;
+	return hdr;
+}
+
 static int run_csv(struct ingest *g, const char *spec)
 {
 	struct input in;
@@ -973,21 +1031,12 @@ static int run_csv(struct ingest *g, const char *spec)
 			break;
 		}
 		if (!hdr) {
-			if (x == -2) {
-				cli_err("%s:%lu: bad csv header: %s", in.name, r.line, err);
-				rc = EXIT_DATA;
+			if (!(hdr = csv_header(g, &r, x, err, &nh))) {
+				/* the rows cannot be read without it: the file
+				 * is one bad input, the run goes on to the next */
+				g->f.oc.in++;
+				rc = filter_after_record(&g->f);
 				break;
-			}
-			nh = r.nf;
-			hdr = xcalloc(nh, sizeof *hdr);
-			for (f = 0; f < nh; f++) {
-				hdr[f] = xstrndup(r.rec.p + r.f[f].off, r.f[f].len);
-				if (!*hdr[f]) {
-					cli_err("%s:%lu: csv header column %zu has no name", in.name,
-						r.line, f + 1);
-					rc = EXIT_DATA;
-					goto out;
-				}
 			}
 			continue;
 		}
@@ -1011,7 +1060,6 @@ static int run_csv(struct ingest *g, const char *spec)
 		if ((rc = filter_after_record(&g->f)))
 			break;
 	}
-out:
 	for (f = 0; f < nh; f++)
 		free(hdr[f]);
 	free(hdr);
