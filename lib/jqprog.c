@@ -34,21 +34,22 @@ static void on_error(void *data, jv msg)
  * record that a long-running ingest would keep:
  *   tonumber        parses a string as JSON and, when what it parsed is
  *                   not a number (an array, an object, a string), fails
- *                   without freeing it: such strings are refused here
- *                   first, with the message libjq gives
+ *                   without freeing it: here a string is parsed by
+ *                   fromjson (the same parser, which frees what it
+ *                   makes), and what is not a number fails with the
+ *                   message libjq gives
  *   ltrimstr,       on a value or argument that is not a string keep their
  *   rtrimstr        "not a string" error: return the value as libjq does
- * Each calls the builtin for everything else, so results are the same.
+ * Results and messages are libjq's.
  */
 static const char prelude[] =
 	"def _uops_tonumber: tonumber; "
 	"def _uops_ltrimstr($x): ltrimstr($x); "
 	"def _uops_rtrimstr($x): rtrimstr($x); "
-	"def tonumber: if type == \"string\" and (.[0:1] as $c | $c == \"[\" or $c == \"{\" "
-	"or $c == \"\\\"\" or (($c == \" \" or $c == \"\\t\" or $c == \"\\r\" or $c == \"\\n\" "
-	"or $c == \"\\ufeff\") and test(\"^\\ufeff?[ \\t\\r\\n]*[\\\\[{\\\"]\"))) "
-	"then error(\"string (\\(tojson | if length > 14 then .[0:11] + \"...\" else . end)) "
-	"cannot be parsed as a number\") else _uops_tonumber end; "
+	"def tonumber: if type == \"string\" then fromjson as $v | "
+	"if ($v | type) == \"number\" then $v else "
+	"error(\"string (\\(tojson | if length > 14 then .[0:11] + \"...\" else . end)) "
+	"cannot be parsed as a number\") end else _uops_tonumber end; "
 	"def ltrimstr($x): if type == \"string\" and ($x | type) == \"string\" "
 	"then _uops_ltrimstr($x) else . end; "
 	"def rtrimstr($x): if type == \"string\" and ($x | type) == \"string\" "
