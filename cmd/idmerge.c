@@ -1624,15 +1624,17 @@ static int collect_ids(struct idm *g, const struct json_doc *d, uint32_t ids)
 		}
 		type = type_index(g, d->s + kt->off, kt->len);
 		if (type == UNKNOWN_TYPE && g->r.unknown_reject) {
-			outcome_rejectf(&g->f.oc, "unknown identifier type '%.*s' (declare it in the identity rules)",
-					(int)kt->len, d->s + kt->off);
+			outcome_reject_about(&g->f.oc, "unknown identifier type", d->s + kt->off, kt->len,
+					     "unknown identifier type '%.*s' (declare it in the identity rules)",
+					     (int)kt->len, d->s + kt->off);
 			return -1;
 		}
 		if (type == UNKNOWN_TYPE)
 			continue;
 		if (vt->type != JSON_STRING) {
-			outcome_rejectf(&g->f.oc, "identifier '%.*s' is not a string", (int)kt->len,
-					d->s + kt->off);
+			outcome_reject_about(&g->f.oc, "identifier is not a string", d->s + kt->off, kt->len,
+					     "identifier '%.*s' is not a string", (int)kt->len,
+					     d->s + kt->off);
 			return -1;
 		}
 		if (g->nev >= MAX_EV_IDS) {
@@ -1644,16 +1646,19 @@ static int collect_ids(struct idm *g, const struct json_doc *d, uint32_t ids)
 		buf_addc(&g->keys, ':');
 		json_str_get(d, i + 1, &g->keys);
 		if (g->keys.len - start - kt->len - 1 > NORM_MAX_ID || g->keys.len - start == kt->len + 1) {
-			outcome_rejectf(&g->f.oc, "identifier '%.*s' is empty or longer than %d bytes",
-					(int)kt->len, d->s + kt->off, NORM_MAX_ID);
+			outcome_reject_about(&g->f.oc, "identifier is empty or too long", d->s + kt->off, kt->len,
+					     "identifier '%.*s' is empty or longer than %d bytes",
+					     (int)kt->len, d->s + kt->off, NORM_MAX_ID);
 			return -1;
 		}
 		{
 			size_t z;
 			for (z = start; z < g->keys.len; z++)
 				if ((unsigned char)g->keys.p[z] < 0x20) {
-					outcome_rejectf(&g->f.oc, "identifier '%.*s' has control characters",
-							(int)kt->len, d->s + kt->off);
+					outcome_reject_about(&g->f.oc, "identifier has control characters",
+							     d->s + kt->off, kt->len,
+							     "identifier '%.*s' has control characters",
+							     (int)kt->len, d->s + kt->off);
 					return -1;
 				}
 		}

@@ -124,6 +124,8 @@ struct ingest {
 
 	unsigned long long system, events;
 	struct tally dropped;
+	uint32_t *types;         /* the identifier types of an event seen so far */
+	size_t types_cap, used_types; /* (tokens, by hash: see type_seen) */
 	long commit_ms;          /* commit at least this often (0: only by count) */
 };
 
@@ -406,14 +408,12 @@ static int valid_type_name(const char *s, size_t n, int event)
 
 static void drop(struct ingest *g, const char *type, size_t tn, const char *why)
 {
-	char tmp[160];
-	int n = snprintf(tmp, sizeof tmp, "%.*s: %s", (int)(tn > 40 ? 40 : tn), type, why);
-
-	tally_add(&g->dropped, tmp, (size_t)(n < 0 ? 0 : n >= (int)sizeof tmp ? (int)sizeof tmp - 1 : n));
+	/* counted by reason, the type a sample: types are input text */
+	tally_add_value(&g->dropped, why, strlen(why), type, tn);
 	if (g->drops.len < 200) {
 		if (g->drops.len)
 			buf_adds(&g->drops, "; ");
-		buf_add(&g->drops, tmp, strlen(tmp));
+		buf_printf(&g->drops, "%.*s: %s", (int)(tn > 40 ? 40 : tn), type, why);
 	}
 }
 
@@ -430,6 +430,39 @@ static struct lane *lane_for(struct ingest *g, const char *p, size_t n)
 	g->last_src_p = xstrndup(p, n);
 	g->last_src_n = n;
 	return g->last_lane;
+}
+
+/* Make the set of identifier types empty, with room for n of them. */
+static void types_clear(struct ingest *g, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap > g->types_cap) {
+		free(g->types);
+		g->types = xmalloc(cap * sizeof *g->types);
+		g->types_cap = cap;
+	}
+	g->used_types = cap;
+	memset(g->types, 0, cap * sizeof *g->types);
+}
+
+/* Whether the key at token k of d was in the set already; else it is put
+ * in. The set holds key tokens (never 0, the root) by a hash of their
+ * bytes, so an event's check of repeated types costs one lookup a type. */
+static int type_seen(struct ingest *g, const struct json_doc *d, uint32_t k)
+{
+	const char *p = d->s + d->t[k].off;
+	size_t n = d->t[k].len, mask = g->used_types - 1, h;
+
+	for (h = (size_t)hash64(p, n, 0x71) & mask; g->types[h]; h = (h + 1) & mask) {
+		const struct json_tok *o = &d->t[g->types[h]];
+		if (o->len == n && !memcmp(d->s + o->off, p, n))
+			return 1;
+	}
+	g->types[h] = k;
+	return 0;
 }
 
 static const char *const id_priority[] = {"user", "member", "phone", "unionid", "email",
@@ -590,17 +623,20 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		return;
 	}
 	buf_reset(&g->drops);
+	types_clear(g, d->t[t_ids].size);
 	buf_adds(&g->body, ",\"ids\":{");
 	for (k = 0, i = t_ids + 1; k < d->t[t_ids].size; k++, i = d->t[i + 1].next) {
 		const struct json_tok *kt = &d->t[i], *vt = &d->t[i + 1];
 		const char *tp = d->s + kt->off;
 		size_t tl = kt->len, p, before;
 		char tname[40];
+		int again;
 
 		if (kt->esc || !valid_type_name(tp, tl, 0)) {
 			drop(g, tp, tl, "identifier type must be 1-32 of a-z 0-9 _ starting with a letter");
 			continue;
 		}
+		again = type_seen(g, d, i);
 		memcpy(tname, tp, tl);
 		tname[tl] = 0;
 		buf_reset(&g->idv);
@@ -630,16 +666,9 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 			continue;
 		}
 		/* the same type twice: the first wins */
-		{
-			uint32_t q, kk;
-			int dup = 0;
-			for (kk = 0, q = t_ids + 1; q < i; kk++, q = d->t[q + 1].next)
-				if (d->t[q].len == tl && !memcmp(d->s + d->t[q].off, tp, tl))
-					dup = 1;
-			if (dup) {
-				drop(g, tp, tl, "identifier type given twice");
-				continue;
-			}
+		if (again) {
+			drop(g, tp, tl, "identifier type given twice");
+			continue;
 		}
 		if (nids)
 			buf_addc(&g->body, ',');
@@ -679,7 +708,8 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 	}
 	if (!nids) {
 		if (g->drops.len)
-			outcome_rejectf(&g->f.oc, "no usable identifier (%s)", g->drops.p);
+			outcome_reject_about(&g->f.oc, "no usable identifier", NULL, 0,
+					     "no usable identifier (%s)", g->drops.p);
 		else
 			OUTCOME_REJECT(&g->f.oc, "no usable identifier");
 		return;
@@ -915,6 +945,64 @@ static void csv_plain(struct ingest *g, struct csv_reader *r, char **hdr, size_t
 	canon(g, b->p, b->len, 0);
 }
 
+static int str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The column names of a CSV file from its first record (x and err: what
+ * csv_reader_next said of it), *nh of them, in an array the caller frees
+ * with each name. NULL after rejecting the header (the caller counts it as
+ * a record in), and with it the file:
+ * a record that does not parse, a blank line, a column without a name, or
+ * a name given twice (two columns would become one key, read differently
+ * by different readers).
+ */
+static char **csv_header(struct ingest *g, struct csv_reader *r, int x, const char *err, size_t *nh)
+{
+	struct outcome *o = &g->f.oc;
+	char **hdr, **sorted;
+	size_t f, n = r->nf;
+
+	*nh = 0;
+	if (x == -2) {
+		outcome_rejectf(o, "invalid csv header: %s", err);
+		return NULL;
+	}
+	if (n == 1 && !r->f[0].len && !r->f[0].quoted) {
+		OUTCOME_REJECT(o, "invalid csv header: blank line");
+		return NULL;
+	}
+	for (f = 0; f < n; f++)
+		if (!r->f[f].len) {
+			outcome_rejectf(o, "invalid csv header: column %zu has no name", f + 1);
+			return NULL;
+		}
+	hdr = xcalloc(n, sizeof *hdr);
+	sorted = xcalloc(n, sizeof *sorted);
+	for (f = 0; f < n; f++)
+		sorted[f] = hdr[f] = xstrndup(r->rec.p + r->f[f].off, r->f[f].len);
+	qsort(sorted, n, sizeof *sorted, str_ptr_cmp);
+	for (f = 1; f < n; f++)
+		if (!strcmp(sorted[f - 1], sorted[f])) {
+			size_t len = strlen(sorted[f]);
+			outcome_reject_about(o, "invalid csv header: a column name given twice",
+					     sorted[f], len, "invalid csv header: column '%.*s' given twice",
+					     (int)(len > 100 ? 100 : len), sorted[f]);
+			break;
+		}
+	free(sorted);
+	if (f < n) {
+		for (f = 0; f < n; f++)
+			free(hdr[f]);
+		free(hdr);
+		return NULL;
+	}
+	*nh = n;
+	return hdr;
+}
+
 static int run_csv(struct ingest *g, const char *spec)
 {
 	struct input in;
@@ -943,21 +1031,12 @@ static int run_csv(struct ingest *g, const char *spec)
 			break;
 		}
 		if (!hdr) {
-			if (x == -2) {
-				cli_err("%s:%lu: bad csv header: %s", in.name, r.line, err);
-				rc = EXIT_DATA;
+			if (!(hdr = csv_header(g, &r, x, err, &nh))) {
+				/* the rows cannot be read without it: the file
+				 * is one bad input, the run goes on to the next */
+				g->f.oc.in++;
+				rc = filter_after_record(&g->f);
 				break;
-			}
-			nh = r.nf;
-			hdr = xcalloc(nh, sizeof *hdr);
-			for (f = 0; f < nh; f++) {
-				hdr[f] = xstrndup(r.rec.p + r.f[f].off, r.f[f].len);
-				if (!*hdr[f]) {
-					cli_err("%s:%lu: csv header column %zu has no name", in.name,
-						r.line, f + 1);
-					rc = EXIT_DATA;
-					goto out;
-				}
 			}
 			continue;
 		}
@@ -981,7 +1060,6 @@ static int run_csv(struct ingest *g, const char *spec)
 		if ((rc = filter_after_record(&g->f)))
 			break;
 	}
-out:
 	for (f = 0; f < nh; f++)
 		free(hdr[f]);
 	free(hdr);
@@ -1169,7 +1247,7 @@ int main(int argc, char **argv)
 	rc = filter_close(&g->f, rc);
 	if (rc == EXIT_DATA)
 		cli_err("stopped at the first rejected record (--strict): %s",
-			g->f.oc.reasons.n ? g->f.oc.reasons.r[0].text : "");
+			g->f.oc.first.p ? g->f.oc.first.p : "");
 	if (g->cli.verbose) {
 		double secs;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -1188,6 +1266,7 @@ out:
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	tally_free(&g->dropped);
+	free(g->types);
 	jqprog_free(g->src.map);
 	tz_free(g->src.zone);
 	free(g->src.name);

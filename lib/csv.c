@@ -36,6 +36,7 @@ static const char err_quote[] = "quote in unquoted field";
 static const char err_after[] = "text after closing quote";
 static const char err_unterminated[] = "unterminated quoted field";
 static const char err_too_long[] = "record too long";
+static const char err_nul[] = "NUL byte in a field";
 
 void csv_reader_init(struct csv_reader *r, csv_read_fn read, void *ctx)
 {
@@ -169,7 +170,7 @@ int csv_reader_next(struct csv_reader *r, const char **err)
 {
 	const char *p, *e, *m, *lim, *s = NULL, *q;
 	const char *why, *dummy;
-	size_t rawn = 0;
+	size_t rawn = 0, i;
 	int st = ST_START, discard = 0, crlf = 0, found = 0, rc;
 	char sep = r->sep, c;
 
@@ -367,6 +368,13 @@ end_record:
 		return -2;
 	}
 	csv_field_close(r);
+	/* NUL is not text (and would end the field for any C reader) */
+	for (i = 0; i < r->nf; i++)
+		if (memchr(r->rec.p + r->f[i].off, 0, r->f[i].len)) {
+			*err = err_nul;
+			r->nf = 0;
+			return -2;
+		}
 	return 1;
 
 skip_line:

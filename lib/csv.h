@@ -47,7 +47,8 @@ void csv_reader_release(struct csv_reader *r);
  * Read the next record. Returns 1 with the fields in r->f[0..nf-1], 0 at end
  * of input, -1 on a read error, or -2 on a malformed record (*err says why:
  * a quote inside an unquoted field, text after a closing quote, an
- * unterminated quoted field at end of input, a record over max_record). After
+ * unterminated quoted field at end of input, a record over max_record, a
+ * NUL byte in a field, so that a field's bytes are a C string). After
  * -2 the reader has skipped to the start of the next record and can go on.
  * An empty line is returned as a record with one empty field.
  */

@@ -27,9 +27,62 @@ static void on_error(void *data, jv msg)
 	jv_free(msg);
 }
 
+/*
+ * Definitions put before every program, on its first line (so that line
+ * numbers in jq's messages stay the program's). They stand in for builtins
+ * of libjq 1.6 that leak memory on some inputs, a few hundred bytes per
+ * record that a long-running ingest would keep:
+ *   tonumber        parses a string as JSON and, when what it parsed is
+ *                   not a number (an array, an object, a string), fails
+ *                   without freeing it: here a string is parsed by
+ *                   fromjson (the same parser, which frees what it
+ *                   makes), and what is not a number fails with the
+ *                   message libjq gives
+ *   ltrimstr,       on a value or argument that is not a string keep their
+ *   rtrimstr        "not a string" error: return the value as libjq does
+ * Results and messages are libjq's.
+ */
+static const char prelude[] =
+	"def _uops_tonumber: tonumber; "
+	"def _uops_ltrimstr($x): ltrimstr($x); "
+	"def _uops_rtrimstr($x): rtrimstr($x); "
+	"def tonumber: if type == \"string\" then fromjson as $v | "
+	"if ($v | type) == \"number\" then $v else "
+	"error(\"string (\\(tojson | if length > 14 then .[0:11] + \"...\" else . end)) "
+	"cannot be parsed as a number\") end else _uops_tonumber end; "
+	"def ltrimstr($x): if type == \"string\" and ($x | type) == \"string\" "
+	"then _uops_ltrimstr($x) else . end; "
+	"def rtrimstr($x): if type == \"string\" and ($x | type) == \"string\" "
+	"then _uops_rtrimstr($x) else . end; ";
+
+/* Cut the prelude out of compiler messages about the first line of text:
+ * jq quotes the line, then pads with a space per byte before the error,
+ * the prelude's bytes too. */
+static void strip_prelude(struct buf *b, const char *text)
+{
+	size_t n = sizeof prelude - 1, l1 = strcspn(text, "\n"), at, sp;
+	char *q;
+
+	while (b->p && (q = strstr(b->p, prelude))) {
+		at = (size_t)(q - b->p);
+		if (b->len - at >= n + l1 + n && !memcmp(q + n, text, l1)) {
+			for (sp = 0; sp < n && q[n + l1 + sp] == ' '; sp++)
+				;
+			if (sp == n) {
+				memmove(q + n + l1, q + n + l1 + n, b->len - (at + n + l1 + n) + 1);
+				b->len -= n;
+			}
+		}
+		memmove(q, q + n, b->len - at - n + 1);
+		b->len -= n;
+	}
+}
+
 struct jqprog *jqprog_compile(const char *name, const char *text, struct buf *err)
 {
 	struct jqprog *p = xcalloc(1, sizeof *p);
+	struct buf full = BUF_INIT;
+	int ok;
 
 	(void)name;
 	p->jq = jq_init();
@@ -39,7 +92,12 @@ struct jqprog *jqprog_compile(const char *name, const char *text, struct buf *er
 		return NULL;
 	}
 	jq_set_error_cb(p->jq, on_error, &p->msgs);
-	if (!jq_compile_args(p->jq, text, jv_object())) {
+	buf_adds(&full, prelude);
+	buf_adds(&full, text);
+	ok = jq_compile_args(p->jq, full.p, jv_object());
+	buf_release(&full);
+	if (!ok) {
+		strip_prelude(&p->msgs, text);
 		buf_add(err, p->msgs.p ? p->msgs.p : "compile error",
 			p->msgs.p ? p->msgs.len : 13);
 		jqprog_free(p);

@@ -8,24 +8,53 @@
 #define UOPS_OUTCOME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "endpoint.h"
 
-struct tally_row {
-	char *text;
+/* What a tally keeps: at most TALLY_MAX_ROWS texts (one more, "other
+ * reasons", counts the rest), each cut to TALLY_MAX_TEXT bytes, and for a
+ * text counted with values, the first TALLY_SAMPLES distinct values (cut to
+ * TALLY_MAX_SAMPLE bytes) with their counts. So the memory and the cost of
+ * a count stay bounded whatever the input puts into its reasons. */
+#define TALLY_MAX_ROWS 1000
+#define TALLY_MAX_TEXT 200
+#define TALLY_SAMPLES 8
+#define TALLY_MAX_SAMPLE 40
+
+struct tally_sample {
+	char *v;
+	size_t len;
 	unsigned long long n;
 };
 
-/* Counts by reason text. */
+struct tally_row {
+	char *text;
+	size_t len;
+	unsigned long long n;
+	uint64_t hash;
+	struct tally_sample s[TALLY_SAMPLES]; /* values, first seen first */
+	unsigned ns;
+	unsigned long long rest; /* counts of values not kept */
+};
+
+/* Counts by reason text, in a hash map; rows in order of first count. */
 struct tally {
 	struct tally_row *r;
 	size_t n, cap;
+	uint32_t *idx; /* open addressing: row index + 1, 0 empty */
+	size_t idx_cap;
 };
 
 /* Count one occurrence of text (n bytes). */
 void tally_add(struct tally *t, const char *text, size_t n);
-/* Print "prog:   WHAT N: text" lines on stderr, most frequent first. */
+/* The same with a value of the input the text is about (an identifier type,
+ * a key: vn bytes at val, or val NULL), kept as a sample: the text is a
+ * fixed reason, the value what varies from record to record. */
+void tally_add_value(struct tally *t, const char *text, size_t n, const char *val, size_t vn);
+/* Print "prog:   WHAT N: text ('value' N, …)" lines on stderr, most
+ * frequent first. */
 void tally_print(struct tally *t, const char *what);
 void tally_free(struct tally *t);
 
@@ -46,6 +75,7 @@ struct outcome {
 	unsigned raw_flags;
 	unsigned long long raw_total;
 	struct buf tmp, where;
+	struct buf first; /* the reason of the first reject (cut to 300 bytes) */
 };
 
 /* Open the rejects destination (NULL: rejects are only counted). Returns 0
@@ -64,6 +94,14 @@ void outcome_reject(struct outcome *o, const char *reason, size_t n);
 void outcome_rejectf(struct outcome *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 #define OUTCOME_REJECT(o, lit) outcome_reject((o), (lit), sizeof(lit) - 1)
+/* Reject the current record for a reason about one value of the input (an
+ * identifier type, a key): the reason written to --rejects is the printf
+ * text, the count goes under cls (a fixed text) with the value (vn bytes
+ * at val; val may be NULL) as a sample. Use it whenever the reason names
+ * something from the input, so a new value per record makes no new row. */
+void outcome_reject_about(struct outcome *o, const char *cls, const char *val, size_t vn,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 /* Reject for a JSON parse error (why and offset from json_parse). */
 void outcome_bad_json(struct outcome *o, const char *why, size_t at);
 

@@ -1,8 +1,8 @@
 # UCI Online Retail: one invoice line (a CSV row, all values strings) →
 # one canonical event. Cancellation invoices start with "C".
 if (.CustomerID // "") == "" then error("row has no CustomerID") else . end
-| (.Quantity | tonumber) as $qty
-| (.UnitPrice | tonumber) as $price
+| (.Quantity | tonumber? // error("Quantity is not a number")) as $qty
+| (.UnitPrice | tonumber? // error("UnitPrice is not a number")) as $price
 | {
     type: (if .InvoiceNo | startswith("C") then "order_refunded" else "order_paid" end),
     ts: .InvoiceDate,

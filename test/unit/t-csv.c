@@ -37,6 +37,8 @@ static void esc(struct buf *b, const char *s, size_t n)
 			buf_adds(b, "\\n");
 		else if (s[i] == '\r')
 			buf_adds(b, "\\r");
+		else if (!s[i])
+			buf_adds(b, "\\0");
 		else
 			buf_addc(b, s[i]);
 	}
@@ -243,6 +245,16 @@ static void test_errors(void)
 	      "2:ERR unterminated quoted field raw=\"abc\\ndef\\n\n"
 	      "EOF");
 	CHECK("a\"", "1:ERR quote in unquoted field raw=a\"\nEOF");
+	/* a NUL byte is not text: the record is refused, quoted or not */
+	CHECK("a\0b,c\nok\n",
+	      "1:ERR NUL byte in a field raw=a\\0b,c\n"
+	      "2:ok raw=ok\n"
+	      "EOF");
+	CHECK("x,\"\0\"\r\n\0\nok",
+	      "1:ERR NUL byte in a field raw=x,\"\\0\"\n"
+	      "2:ERR NUL byte in a field raw=\\0\n"
+	      "3:ok raw=ok\n"
+	      "EOF");
 	/* several bad records in a row, then a good one */
 	CHECK("a\"\n\"b\"c\n\"\"d\nfine\n",
 	      "1:ERR quote in unquoted field raw=a\"\n"

@@ -5,6 +5,7 @@
  * Values built by jqprog_from_json are run through "." and compared with
  * the compact text the jq dumper is expected to write for them.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -395,6 +396,73 @@ static void test_reuse(void)
 	T_OK(ok);
 }
 
+/*
+ * The prelude: tonumber, ltrimstr and rtrimstr give what libjq's give, and
+ * on the inputs where libjq 1.6 leaks (tonumber of a string holding an
+ * array, an object or a string; the trims of what is not a string) they
+ * keep no memory: 20000 runs of each must not grow the heap. (Under the
+ * address sanitizer mallinfo2 says nothing, and LeakSanitizer checks the
+ * same at exit.)
+ */
+static void test_prelude(void)
+{
+	static const char *const leaky[][2] = {
+		{".a | tonumber", "{\"a\":\"[1,2]\"}"},
+		{".a | tonumber", "{\"a\":\"{}\"}"},
+		{".a | tonumber", "{\"a\":\" \\\"x\\\"\"}"},
+		{".a | tonumber", "{\"a\":\"\\ufeff\\n[]\"}"},
+		{".a | ltrimstr(\"x\")", "{\"a\":[1]}"},
+		{".a | rtrimstr(\"x\")", "{\"a\":7}"},
+		{".a | ltrimstr(1)", "{\"a\":\"x\"}"},
+	};
+	size_t i;
+	int k;
+
+	RUN("[.[] | tonumber]", "[\"12\",\" 7\",\"-1.5e3\",3,\"\\n\\t 4\",\"nan\"]", 1,
+	    "[12,7,-1500,3,4,null]\n");
+	RUN("[.[] | try tonumber catch .]", "[\"[]\",\"{\\\"a\\\":1}\",\" [1]\",\"true\",[1],\"[\\\"abcdefghijklm\\\"]\"]", 1,
+	    "[\"string (\\\"[]\\\") cannot be parsed as a number\","
+	    "\"string (\\\"{\\\\\\\"a\\\\\\\":1}\\\") cannot be parsed as a number\","
+	    "\"string (\\\" [1]\\\") cannot be parsed as a number\","
+	    "\"string (\\\"true\\\") cannot be parsed as a number\","
+	    "\"array ([1]) cannot be parsed as a number\","
+	    "\"string (\\\"[\\\\\\\"abcdefg...) cannot be parsed as a number\"]\n");
+	RUN("[.[] | ltrimstr(\"ab\"), rtrimstr(\"yz\")]", "[\"abcxyz\",null,1,[\"ab\"]]", 1,
+	    "[\"cxyz\",\"abcx\",null,null,1,1,[\"ab\"],[\"ab\"]]\n");
+	RUN("[ltrimstr(1), rtrimstr(null)]", "\"abc\"", 1, "[\"abc\",\"abc\"]\n");
+	for (i = 0; i < sizeof leaky / sizeof leaky[0]; i++) {
+		struct jqprog *p = compile_ok(leaky[i][0]);
+		struct buf out = BUF_INIT, err = BUF_INIT;
+		size_t before = 0;
+		if (!p)
+			continue;
+		for (k = 0; k < 20100; k++) {
+			if (k == 100)
+				before = mallinfo2().uordblks;
+			buf_reset(&out);
+			buf_reset(&err);
+			jqprog_run(p, from_text(leaky[i][1]), &out, &err);
+		}
+		t_run++;
+		if (mallinfo2().uordblks > before + 65536) {
+			t_failed++;
+			fprintf(stderr, "%s:%d: %s on %s: the heap grew by %zu bytes in 20000 runs\n",
+				__FILE__, __LINE__, leaky[i][0], leaky[i][1],
+				mallinfo2().uordblks - before);
+		}
+		buf_release(&out);
+		buf_release(&err);
+		jqprog_free(p);
+	}
+	/* a compile error on the first line quotes the program's line alone */
+	{
+		struct buf err = BUF_INIT;
+		T_OK(jqprog_compile("bad", "{a: .b", &err) == NULL);
+		T_OK(err.p && strstr(err.p, "line 1:\n{a: .b") && !strstr(err.p, "_uops"));
+		buf_release(&err);
+	}
+}
+
 int main(void)
 {
 	test_compile_errors();
@@ -402,5 +470,6 @@ int main(void)
 	test_errors();
 	test_from_json();
 	test_reuse();
+	test_prelude();
 	return t_done("jqprog");
 }
