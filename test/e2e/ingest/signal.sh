@@ -1,6 +1,7 @@
 # SIGTERM: finish the batch, commit, flush, exit 0; a rerun sees duplicates
 mkfifo "$T/fifo"
-ingest --db "$T/db" < "$T/fifo" > "$T/out" &
+: > "$T/out" # before the wait below reads it
+ingest --db "$T/db" < "$T/fifo" >> "$T/out" &
 pid=$!
 exec 3> "$T/fifo"
 gen-events -n 20 -p 5 >&3
