@@ -232,7 +232,7 @@ struct idm {
 	int replay; /* resolving log records: no output */
 
 	struct json_doc doc;
-	struct buf line, keys, tmp, rec, mergebuf;
+	struct buf line, keys, tmp, rec, mergebuf, kname;
 	struct evid ev[MAX_EV_IDS];
 	unsigned nev;
 	unsigned long long merges, refused, created_n, logged, blocked_n, system, shared_n;
@@ -1696,20 +1696,32 @@ static void process(struct idm *g, const char *s, size_t n)
 		OUTCOME_REJECT(&g->f.oc, "not a json object");
 		return;
 	}
+	/* the fields by what their names read as ("t\u0079pe" is type;
+	 * json_parse let no name in twice) */
 	for (k = 0, i = 1; k < d->t[0].size; k++, i = d->t[i + 1].next) {
 		const struct json_tok *kt = &d->t[i];
-		if (kt->esc)
-			continue;
-		if (kt->len == 4 && !memcmp(d->s + kt->off, "type", 4))
+		const char *kp = d->s + kt->off;
+		size_t kl = kt->len;
+		if (kt->esc) {
+			buf_reset(&g->kname);
+			json_str_get(d, i, &g->kname);
+			kp = g->kname.p;
+			kl = g->kname.len;
+		}
+		if (kl == 4 && !memcmp(kp, "type", 4))
 			t_type = i + 1;
-		else if (kt->len == 3 && !memcmp(d->s + kt->off, "ids", 3))
+		else if (kl == 3 && !memcmp(kp, "ids", 3))
 			t_ids = i + 1;
-		else if (kt->len == 8 && !memcmp(d->s + kt->off, "event_id", 8))
+		else if (kl == 8 && !memcmp(kp, "event_id", 8))
 			t_id = i + 1;
-		else if (kt->len == 2 && !memcmp(d->s + kt->off, "ts", 2))
+		else if (kl == 2 && !memcmp(kp, "ts", 2))
 			t_ts = i + 1;
-		else if (kt->len == 5 && !memcmp(d->s + kt->off, "oneid", 5))
+		else if (kl == 5 && !memcmp(kp, "oneid", 5))
 			t_oneid = i + 1;
+	}
+	if (t_type && d->t[t_type].type == JSON_STRING && d->t[t_type].esc) {
+		OUTCOME_REJECT(&g->f.oc, "invalid type: written with escapes");
+		return;
 	}
 	if (t_type && d->t[t_type].type == JSON_STRING && d->t[t_type].len &&
 	    d->s[d->t[t_type].off] == '$') {
@@ -1723,8 +1735,12 @@ static void process(struct idm *g, const char *s, size_t n)
 		return;
 	}
 	if (!t_id || d->t[t_id].type != JSON_STRING || !t_ts || d->t[t_ts].type != JSON_STRING ||
-	    d->t[t_ts].len != CLOCK_ISO_LEN) {
+	    d->t[t_ts].len != CLOCK_ISO_LEN || d->t[t_ts].esc) {
 		OUTCOME_REJECT(&g->f.oc, "missing event_id or canonical ts: want canonical events (ingest's output)");
+		return;
+	}
+	if (d->t[t_id].esc) { /* its bytes are the event's identity */
+		OUTCOME_REJECT(&g->f.oc, "invalid event_id: written with escapes");
 		return;
 	}
 	memcpy(ts, d->s + d->t[t_ts].off, CLOCK_ISO_LEN);
@@ -3026,6 +3042,7 @@ out:
 	buf_release(&g->keys);
 	buf_release(&g->jrec);
 	buf_release(&g->tmp);
+	buf_release(&g->kname);
 	buf_release(&g->rec);
 	buf_release(&g->mergebuf);
 	rc = cli_stdout_close(rc);

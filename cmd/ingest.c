@@ -498,15 +498,21 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		OUTCOME_REJECT(&g->f.oc, "not a json object");
 		return;
 	}
-	/* find the known fields; a known field twice is ambiguous */
+	/* find the known fields (json_parse let no key in twice), by what
+	 * their names read as: "t\u0079pe" is type */
 	for (k = 0, i = 1; k < d->t[root].size; k++, i = d->t[i + 1].next) {
 		const struct json_tok *kt = &d->t[i];
 		const char *kp = d->s + kt->off;
+		size_t kl = kt->len;
 		uint32_t *slot = NULL;
 
-		if (kt->esc)
-			continue; /* known names have no escapes */
-		switch (kt->len) {
+		if (kt->esc) {
+			buf_reset(&g->tmp);
+			json_str_get(d, i, &g->tmp);
+			kp = g->tmp.p;
+			kl = g->tmp.len;
+		}
+		switch (kl) {
 		case 2: if (!memcmp(kp, "ts", 2)) slot = &t_ts; break;
 		case 3: if (!memcmp(kp, "ids", 3)) slot = &t_ids; break;
 		case 4: if (!memcmp(kp, "type", 4)) slot = &t_type; break;
@@ -518,13 +524,8 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		case 7: if (!memcmp(kp, "channel", 7)) slot = &t_ch; break;
 		case 8: if (!memcmp(kp, "event_id", 8)) slot = &t_id; break;
 		}
-		if (slot) {
-			if (*slot) {
-				outcome_rejectf(&g->f.oc, "duplicate key '%.*s'", (int)kt->len, kp);
-				return;
-			}
+		if (slot)
 			*slot = i + 1;
-		}
 	}
 	if (!t_type) {
 		OUTCOME_REJECT(&g->f.oc, "missing type");
@@ -532,6 +533,10 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 	}
 	if (d->t[t_type].type != JSON_STRING) {
 		OUTCOME_REJECT(&g->f.oc, "type is not a string");
+		return;
+	}
+	if (d->t[t_type].esc) { /* no type needs them; every tool reads it as written */
+		OUTCOME_REJECT(&g->f.oc, "invalid type: written with escapes");
 		return;
 	}
 	if (d->t[t_type].len && d->s[d->t[t_type].off] == '$') {
@@ -546,8 +551,7 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		emit(g, NULL, 0, g->line.p, g->line.len);
 		return;
 	}
-	if (d->t[t_type].esc ||
-	    !valid_type_name(d->s + d->t[t_type].off, d->t[t_type].len, 1)) {
+	if (!valid_type_name(d->s + d->t[t_type].off, d->t[t_type].len, 1)) {
 		OUTCOME_REJECT(&g->f.oc, "invalid type: want 1-64 of A-Z a-z 0-9 _ . - : / starting with a letter");
 		return;
 	}

@@ -47,6 +47,7 @@
 #include "rbits.h"
 #include "seen.h"
 #include "store.h"
+#include "sysrec.h"
 
 enum {
 	OPT_PIPELINES = 300,
@@ -1837,12 +1838,21 @@ static void process(struct seg *g, const char *s, size_t n)
 		OUTCOME_REJECT(&g->f.oc, "no \"type\": want events with a oneid (tagger's output)");
 		return;
 	}
+	if (d->t[t_type].esc) { /* read as written, the same by every tool */
+		OUTCOME_REJECT(&g->f.oc, "invalid type: written with escapes");
+		return;
+	}
+	if (t_id && d->t[t_id].type == JSON_STRING && d->t[t_id].esc) {
+		OUTCOME_REJECT(&g->f.oc, "invalid event_id: written with escapes");
+		return;
+	}
 	sys = d->s[d->t[t_type].off] == '$';
 	if (sys && json_str_eq(d, t_type, "$tick", 5)) {
-		if (clock_parse_tok(d, t_ts, &ts)) {
-			OUTCOME_REJECT(&g->f.oc, "$tick without a valid \"ts\"");
+		if ((why = sysrec_check(d, 0, "$tick"))) {
+			outcome_reject(&g->f.oc, why, strlen(why));
 			return;
 		}
+		clock_parse_tok(d, t_ts, &ts);
 		g->f.oc.passed++;
 		g->ticks++;
 		advance(g, ts); /* what fell due comes before the tick */
@@ -1855,12 +1865,9 @@ static void process(struct seg *g, const char *s, size_t n)
 		filter_emit(&g->f, NULL, 0, s, n);
 		return;
 	}
-	if (sys && json_str_eq(d, t_type, "$merge", 6)) {
-		uint32_t m = json_get(d, 0, "merged", 6);
-		if (!m || d->t[m].type != JSON_ARRAY) {
-			OUTCOME_REJECT(&g->f.oc, "$merge without a \"merged\" list of oneids");
-			return;
-		}
+	if (sys && (why = sysrec_check(d, 0, json_str_eq(d, t_type, "$merge", 6) ? "$merge" : "$tag"))) {
+		outcome_reject(&g->f.oc, why, strlen(why));
+		return;
 	}
 	if (json_oneid(d, t_oneid, &oneid)) {
 		OUTCOME_REJECT(&g->f.oc, "no valid \"oneid\": want events with a oneid (tagger's output)");

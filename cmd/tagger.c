@@ -35,6 +35,7 @@
 #include "profile.h"
 #include "seen.h"
 #include "store.h"
+#include "sysrec.h"
 
 enum {
 	OPT_PIPELINES = 300,
@@ -1311,16 +1312,13 @@ static void set_clock(struct tagger *g, int64_t ts)
 
 
 
+/* A $merge (checked by sysrec_check): fold the merged people into oneid. */
 static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid, int64_t ts, uint32_t eid)
 {
 	uint32_t m = json_get(d, 0, "merged", 6), k, i, mid;
 	unsigned char key[4];
 	int any = 0;
 
-	if (!m || d->t[m].type != JSON_ARRAY) {
-		OUTCOME_REJECT(&g->f.oc, "$merge without a \"merged\" list of oneids");
-		return;
-	}
 	set_clock(g, ts);
 	if (load_profile(g, &g->p, oneid, 0) < 0)
 		return;
@@ -1377,12 +1375,21 @@ static void process(struct tagger *g, const char *s, size_t n)
 		OUTCOME_REJECT(&g->f.oc, "no \"type\": want events with a oneid (idmerge's output)");
 		return;
 	}
+	if (d->t[t_type].esc) { /* read as written, the same by every tool */
+		OUTCOME_REJECT(&g->f.oc, "invalid type: written with escapes");
+		return;
+	}
+	if (t_id && d->t[t_id].type == JSON_STRING && d->t[t_id].esc) {
+		OUTCOME_REJECT(&g->f.oc, "invalid event_id: written with escapes");
+		return;
+	}
 	sys = d->s[d->t[t_type].off] == '$';
 	if (sys && json_str_eq(d, t_type, "$tick", 5)) {
-		if (clock_parse_tok(d, t_ts, &ts)) {
-			OUTCOME_REJECT(&g->f.oc, "$tick without a valid \"ts\"");
+		if ((why = sysrec_check(d, 0, "$tick"))) {
+			outcome_reject(&g->f.oc, why, strlen(why));
 			return;
 		}
+		clock_parse_tok(d, t_ts, &ts);
 		g->f.oc.passed++;
 		g->ticks++;
 		if (filter_emit(&g->f, NULL, 0, s, n))
@@ -1395,12 +1402,9 @@ static void process(struct tagger *g, const char *s, size_t n)
 		}
 		return;
 	}
-	if (sys && json_str_eq(d, t_type, "$merge", 6)) {
-		uint32_t m = json_get(d, 0, "merged", 6);
-		if (!m || d->t[m].type != JSON_ARRAY) {
-			OUTCOME_REJECT(&g->f.oc, "$merge without a \"merged\" list of oneids");
-			return;
-		}
+	if (sys && json_str_eq(d, t_type, "$merge", 6) && (why = sysrec_check(d, 0, "$merge"))) {
+		outcome_reject(&g->f.oc, why, strlen(why));
+		return;
 	}
 	if (sys && !json_str_eq(d, t_type, "$merge", 6)) {
 		g->f.oc.passed++;

@@ -57,6 +57,11 @@ int ep_in_next(struct ep_in *e, struct ep_rec *r)
 			return -1;
 		}
 		r->total = e->lines.total;
+		/* a line from a CRLF file ends before its \r, as a Kafka
+		 * message does */
+		if (rc == 1 && !(r->flags & LINE_TOO_LONG))
+			while (r->n && r->p[r->n - 1] == '\r')
+				r->n--;
 		return rc;
 	}
 	rc = kafka_src_next(e->k, &e->msg, 1000);

@@ -47,7 +47,8 @@ struct ep_in {
 int ep_in_open(struct ep_in *e, const char *spec, const struct ep_cfg *cfg);
 /* Next record: 1, 0 at the end, 2 when the source is idle (a pipe with no
  * byte ready, a Kafka source with nothing within a second: a moment to
- * flush and commit; call again to wait), -1 on error (e->code). */
+ * flush and commit; call again to wait), -1 on error (e->code). A record
+ * ends before any \r at its end (CRLF lines, Kafka messages). */
 int ep_in_next(struct ep_in *e, struct ep_rec *r);
 /* Append where the last record came from: "file:42", "<stdin>:7",
  * "topic[0]@42". */

@@ -251,10 +251,184 @@ static int literal(struct parser *ps, const char *word, size_t n)
 
 static int parse_value(struct parser *ps);
 
+/*
+ * Duplicate keys. Parsers disagree on {"a":1,"a":2} (jq and Python take
+ * the last, others the first), and a key spelled with escapes ("t\u0079pe")
+ * is the same key, so an object holding one key twice is refused: every
+ * reader of what passes reads the same record.
+ *
+ * An object of up to KEYS_FEW keys, none written with an escape (nearly
+ * every object on the stream), is checked as it is read: a 64-bit summary
+ * has one bit per key, chosen by its length and last byte, and only a key
+ * whose bit is set already is compared with the keys before it. Any other
+ * object is checked again when it ends, in O(k log k): its keys are sorted
+ * by their unescaped bytes and neighbours compared.
+ */
+#define KEYS_FEW 16
+
+/* A string's unescaped bytes, one at a time. */
+struct ustr {
+	const unsigned char *p, *end;
+	unsigned char b[4];
+	unsigned nb, ib;
+};
+
+static void ustr_init(struct ustr *u, const struct json_doc *d, uint32_t i)
+{
+	u->p = (const unsigned char *)d->s + d->t[i].off;
+	u->end = u->p + d->t[i].len;
+	u->nb = u->ib = 0;
+}
+
+static size_t utf8_put(unsigned cp, char *o);
+
+/* The next byte, or -1 at the end. The text was checked by the parser. */
+static int ustr_next(struct ustr *u)
+{
+	unsigned v = 0xfffd, v2 = 0xdc00;
+
+	if (u->ib < u->nb)
+		return u->b[u->ib++];
+	if (u->p >= u->end)
+		return -1;
+	if (*u->p != '\\')
+		return *u->p++;
+	switch (u->p[1]) {
+	case 'b': u->p += 2; return '\b';
+	case 'f': u->p += 2; return '\f';
+	case 'n': u->p += 2; return '\n';
+	case 'r': u->p += 2; return '\r';
+	case 't': u->p += 2; return '\t';
+	case 'u':
+		hex4(u->p + 2, &v);
+		u->p += 6;
+		if (v >= 0xd800 && v <= 0xdbff) {
+			hex4(u->p + 2, &v2);
+			v = 0x10000 + ((v - 0xd800) << 10) + (v2 - 0xdc00);
+			u->p += 6;
+		}
+		u->nb = (unsigned)utf8_put(v, (char *)u->b);
+		u->ib = 1;
+		return u->b[0];
+	default:
+		u->p += 2;
+		return u->p[-1];
+	}
+}
+
+/* Strings a and b by their unescaped bytes: <0, 0 or >0, a prefix first. */
+static int ustr_cmp(const struct json_doc *d, uint32_t a, uint32_t b)
+{
+	struct ustr ua, ub;
+	int ca, cb;
+
+	ustr_init(&ua, d, a);
+	ustr_init(&ub, d, b);
+	do {
+		ca = ustr_next(&ua);
+		cb = ustr_next(&ub);
+	} while (ca == cb && ca >= 0);
+	return ca - cb; /* the end, -1, before any byte */
+}
+
+/* Compare key tokens a and b by their unescaped bytes, then by index. */
+static int key_cmp(const void *x, const void *y, void *ctx)
+{
+	const struct json_doc *d = ctx;
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	const struct json_tok *ta = &d->t[a], *tb = &d->t[b];
+	int r;
+
+	if (!ta->esc && !tb->esc) {
+		r = memcmp(d->s + ta->off, d->s + tb->off, ta->len < tb->len ? ta->len : tb->len);
+		if (!r)
+			r = ta->len < tb->len ? -1 : ta->len > tb->len;
+	} else {
+		r = ustr_cmp(d, a, b);
+	}
+	return r ? r : a < b ? -1 : a > b;
+}
+
+static int key_dup(struct parser *ps, uint32_t ki)
+{
+	struct json_doc *d = ps->d;
+	struct ustr u;
+	size_t n = 0, cut = 0;
+	int c;
+
+	/* "duplicate key 'NAME'": the name unescaped, control characters as
+	 * '?', cut to 48 bytes at a character boundary */
+	memcpy(d->why, "duplicate key '", 15);
+	n = 15;
+	ustr_init(&u, d, ki);
+	while ((c = ustr_next(&u)) >= 0) {
+		if (n - 15 >= 48) {
+			cut = 1;
+			break;
+		}
+		d->why[n++] = (char)(c < 0x20 || c == 0x7f ? '?' : c);
+	}
+	if (cut) {
+		if ((c & 0xc0) == 0x80) { /* a character cut in two: drop it */
+			while (n > 15 && ((unsigned char)d->why[n - 1] & 0xc0) == 0x80)
+				n--;
+			if (n > 15 && (unsigned char)d->why[n - 1] >= 0xc0)
+				n--;
+		}
+		memcpy(d->why + n, "\xe2\x80\xa6", 3);
+		n += 3;
+	}
+	d->why[n++] = '\'';
+	d->why[n] = 0;
+	ps->p = (const unsigned char *)d->s + d->t[ki].off - 1;
+	return fail(ps, d->why);
+}
+
+/* Is the key at index ki written as one of the keys from index first up to
+ * it (the same bytes)? */
+static int key_seen(const struct json_doc *d, uint32_t first, uint32_t ki)
+{
+	const struct json_tok *k = &d->t[ki];
+	uint32_t j;
+
+	for (j = first; j < ki; j = d->t[j + 1].next)
+		if (d->t[j].len == k->len && !memcmp(d->s + d->t[j].off, d->s + k->off, k->len))
+			return 1;
+	return 0;
+}
+
+/* Check every key of the object at index ti, which has ended. */
+static int keys_check(struct parser *ps, uint32_t ti)
+{
+	struct json_doc *d = ps->d;
+	uint32_t n = d->t[ti].size, k, j, dup = 0;
+
+	if (n > d->kcap) {
+		d->kcap = n;
+		d->keys = xrealloc(d->keys, (size_t)n * sizeof *d->keys);
+	}
+	for (k = 0, j = ti + 1; k < n; k++, j = d->t[j + 1].next)
+		d->keys[k] = j;
+	qsort_r(d->keys, n, sizeof *d->keys, key_cmp, d);
+	/* of the keys given twice, the one whose second copy comes first */
+	for (k = 1; k < n; k++) {
+		uint32_t a = d->keys[k - 1], b = d->keys[k];
+		const struct json_tok *ta = &d->t[a], *tb = &d->t[b];
+		if ((!ta->esc && !tb->esc
+			     ? ta->len == tb->len && !memcmp(d->s + ta->off, d->s + tb->off, ta->len)
+			     : !ustr_cmp(d, a, b)) &&
+		    (!dup || b < dup))
+			dup = b;
+	}
+	return dup ? key_dup(ps, dup) : 0;
+}
+
 static int parse_container(struct parser *ps, uint32_t ti, int obj)
 {
 	uint32_t size = 0;
 	unsigned long ws0 = ps->ws;
+	uint64_t seen = 0; /* a bit for each key so far */
+	int later = 0;     /* a key has escapes: check at the end */
 
 	if (++ps->depth > ps->max_depth)
 		return fail(ps, "nesting too deep");
@@ -274,6 +448,17 @@ static int parse_container(struct parser *ps, uint32_t ti, int obj)
 			if (parse_string(ps, ki))
 				return -1;
 			ps->d->t[ki].next = ki + 1;
+			if (size < KEYS_FEW) {
+				/* by its length and last byte (ps->p is past the
+				 * closing quote; of "", the opening one) */
+				const struct json_tok *kt = &ps->d->t[ki];
+				uint64_t bit = 1ull << ((ps->p[-2] ^ kt->len << 3) & 63);
+				if (kt->esc)
+					later = 1;
+				else if ((seen & bit) && !later && key_seen(ps->d, ti + 1, ki))
+					return key_dup(ps, ki);
+				seen |= bit;
+			}
 			skip_ws(ps);
 			if (ps->p >= ps->end || *ps->p != ':')
 				return fail(ps, "expected ':' after key");
@@ -300,6 +485,8 @@ static int parse_container(struct parser *ps, uint32_t ti, int obj)
 done:
 	ps->depth--;
 	ps->d->t[ti].size = size;
+	if (obj && (size > KEYS_FEW || later) && keys_check(ps, ti))
+		return -1;
 	ps->d->t[ti].esc = ps->ws != ws0;
 	ps->d->t[ti].len = (uint32_t)(ps->p - (const unsigned char *)ps->d->s) -
 			   ps->d->t[ti].off;
@@ -397,6 +584,9 @@ void json_doc_release(struct json_doc *d)
 	free(d->t);
 	d->t = NULL;
 	d->nt = d->cap = 0;
+	free(d->keys);
+	d->keys = NULL;
+	d->kcap = 0;
 }
 
 static size_t utf8_put(unsigned cp, char *o)

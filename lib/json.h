@@ -7,7 +7,8 @@
  * point into the caller's text, which must outlive the tokens. The parser
  * checks everything a producer of canonical records needs: the JSON
  * grammar, UTF-8 in strings (no overlongs, no lone or mismatched surrogate
- * escapes), no control characters or NUL in strings, and a nesting limit.
+ * escapes), no control characters or NUL in strings, no object holding a
+ * key twice, and a nesting limit.
  */
 #ifndef UOPS_JSON_H
 #define UOPS_JSON_H
@@ -42,15 +43,22 @@ struct json_doc {
 	size_t n;
 	struct json_tok *t; /* tokens, owned; reused by the next parse */
 	uint32_t nt, cap;
+	uint32_t *keys; /* scratch for checking a big object's keys, owned */
+	uint32_t kcap;
+	char why[72];   /* a parse error that names what it is about */
 };
 
-#define JSON_DOC_INIT {0, 0, 0, 0, 0}
+#define JSON_DOC_INIT {0}
 #define JSON_MAX_TEXT 0xfffffff0u
 
 /*
  * Parse s[0..n) as exactly one JSON value with optional surrounding white
- * space. Returns 0, or -1 with *why (static text) and *at (byte offset of
- * the problem). Tokens stay valid until the next parse or release.
+ * space. Returns 0, or -1 with *why and *at (byte offset of the problem).
+ * *why is static text, or for an object holding a key twice (after
+ * unescaping: "a" and "\u0061" are one key) "duplicate key 'NAME'" in d,
+ * valid until the next parse, with *at at the second copy. Tokens stay
+ * valid until the next parse or release. The cost grows with n, at worst
+ * as n log n (an object of many keys), whatever the input.
  */
 int json_parse(struct json_doc *d, const char *s, size_t n, unsigned max_depth,
 	       const char **why, size_t *at);
@@ -65,7 +73,8 @@ int json_oneid(const struct json_doc *d, uint32_t t, uint32_t *out);
 int json_scan_oneid(const char *s, size_t n, uint32_t *out);
 
 /* Token index of the value under key (n bytes) in the object at index obj,
- * or 0 when absent (index 0 is never a value). The first match wins. */
+ * or 0 when absent (index 0 is never a value). Keys match after
+ * unescaping; json_parse lets no object hold a key twice. */
 uint32_t json_get(const struct json_doc *d, uint32_t obj, const char *key,
 		  size_t n);
 

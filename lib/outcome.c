@@ -234,16 +234,50 @@ int outcome_close(struct outcome *o)
 	return rc;
 }
 
-/* The class of a reason, for counting: the text before any position or
- * detail (" at byte 12", " (phone: …)"). */
-static size_t reason_class(const char *r, size_t n)
+/*
+ * The class of a reason, for counting, into out (cap bytes): the reason
+ * without its positions and details. It ends before " at byte …" or
+ * " at line …", and before a " (…)" that ends it ("no usable identifier
+ * (phone: …)"); a " (…)" with more after it is kept as " (…)", so that
+ * what follows still tells classes apart: jq's "string (\"x\") and
+ * number (1) cannot be added" is "string (…) and number (…) cannot be
+ * added". Returns its length.
+ */
+static size_t reason_class(const char *r, size_t n, char *out, size_t cap)
 {
-	size_t i;
+	size_t i, j, len = 0;
+	int depth;
 
-	for (i = 0; i + 1 < n; i++)
-		if (r[i] == ' ' && (r[i + 1] == '(' || (i + 8 <= n && !memcmp(r + i, " at byte", 8))))
-			return i;
-	return n;
+	for (i = 0; i < n && len + 6 < cap; i++) {
+		if (r[i] == ' ' && ((n - i >= 8 && !memcmp(r + i, " at byte", 8)) ||
+				    (n - i >= 9 && !memcmp(r + i, " at line ", 9))))
+			break; /* ours, and jq's "… at line 1, column 2" */
+		if (r[i] == ' ' && i + 1 < n && r[i + 1] == '(') {
+			for (j = i + 1, depth = 0; j < n; j++)
+				if (r[j] == '(')
+					depth++;
+				else if (r[j] == ')' && !--depth)
+					break;
+			if (j >= n) /* a "(" in the detail: to the first ") " */
+				for (j = i + 1; j < n && !(r[j] == ')' && j + 1 < n && r[j + 1] == ' '); j++)
+					;
+			if (j >= n || j + 1 == n)
+				break; /* unclosed, or the end: a detail */
+			memcpy(out + len, " (\xe2\x80\xa6)", 6);
+			len += 6;
+			i = j;
+			continue;
+		}
+		out[len++] = r[i];
+	}
+	if (i < n && len + 6 >= cap && ((unsigned char)r[i] & 0xc0) == 0x80) {
+		/* cut for room inside a character: drop all of it */
+		while (len && ((unsigned char)out[len - 1] & 0xc0) == 0x80)
+			len--;
+		if (len && ((unsigned char)out[len - 1] & 0xc0) == 0xc0)
+			len--;
+	}
+	return len;
 }
 
 /* Count the reject (under the text cls, with the value val when not NULL)
@@ -285,7 +319,9 @@ static void reject(struct outcome *o, const char *cls, size_t cn, const char *va
 
 void outcome_reject(struct outcome *o, const char *reason, size_t n)
 {
-	reject(o, reason, reason_class(reason, n), NULL, 0, reason, n);
+	char cls[256];
+
+	reject(o, cls, reason_class(reason, n, cls, sizeof cls), NULL, 0, reason, n);
 }
 
 void outcome_rejectf(struct outcome *o, const char *fmt, ...)

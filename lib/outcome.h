@@ -89,7 +89,8 @@ int outcome_end(struct outcome *o);
 int outcome_close(struct outcome *o);
 
 /* Reject the current record. Counted under the reason's class: the text
- * before " at byte …" or " (…)". */
+ * without " at byte …" (or " at line …") and the rest, and without a
+ * " (…)" at its end; a " (…)" with text after it reads " (…)". */
 void outcome_reject(struct outcome *o, const char *reason, size_t n);
 void outcome_rejectf(struct outcome *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

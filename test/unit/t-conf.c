@@ -92,6 +92,9 @@ static void test_load(void)
 	LOAD_ERR("{\"a\": \"x\ty\"}", ":1:9: invalid json: control character in string");
 	LOAD_ERR("", ":1:1: invalid json: empty line");
 	LOAD_ERR("\n\n", ":1:1: invalid json: empty line");
+	/* a definition that gives a key twice reads one way only: refused */
+	LOAD_ERR("{\"name\": \"a\",\n \"type\": \"bool\",\n \"n\\u0061me\": \"b\"}",
+		 ":3:2: invalid json: duplicate key 'name'");
 	/* the root must be an object */
 	LOAD_ERR("[1, 2]", ": the file must hold a JSON object");
 	LOAD_ERR("5", ": the file must hold a JSON object");

@@ -208,6 +208,32 @@ static void test_file_out_in(void)
 	ep_in_close(&e);
 	cfg.max_line = 0;
 
+	/* CRLF lines end before the \r (every \r at the end); one inside
+	 * stays, and so does a \r of a line cut for its length */
+	put_file(at("crlf.ndjson"), "{\"a\":1}\r\n\r\n{\"b\":\r2}\r\r\nx\ry\n{\"c\":3}\r");
+	T_EQ_INT(ep_in_open(&e, at("crlf.ndjson"), &cfg), 0);
+	T_EQ_INT(ep_in_next(&e, &r), 1);
+	T_OK(r.n == 7 && !memcmp(r.p, "{\"a\":1}", 7));
+	T_EQ_INT(ep_in_next(&e, &r), 1);
+	T_EQ_INT(r.n, 0);
+	T_EQ_INT(ep_in_next(&e, &r), 1);
+	T_OK(r.n == 8 && !memcmp(r.p, "{\"b\":\r2}", 8));
+	T_EQ_INT(ep_in_next(&e, &r), 1);
+	T_OK(r.n == 3 && !memcmp(r.p, "x\ry", 3));
+	T_EQ_INT(ep_in_next(&e, &r), 1);
+	T_OK(r.n == 7 && !memcmp(r.p, "{\"c\":3}", 7));
+	T_EQ_INT(r.flags, LINE_NO_NEWLINE);
+	T_EQ_INT(ep_in_next(&e, &r), 0);
+	ep_in_close(&e);
+	put_file(at("crlf.ndjson"), "0123456789\r\r\r\n");
+	cfg.max_line = 8;
+	T_EQ_INT(ep_in_open(&e, at("crlf.ndjson"), &cfg), 0);
+	T_EQ_INT(ep_in_next(&e, &r), 1);
+	T_EQ_INT(r.flags, LINE_TOO_LONG);
+	T_EQ_INT(r.total, 13);
+	ep_in_close(&e);
+	cfg.max_line = 0;
+
 	/* errors: a missing file, a directory that does not exist */
 	capture_start();
 	rc = ep_in_open(&e, at("missing.ndjson"), &cfg);

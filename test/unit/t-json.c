@@ -227,6 +227,47 @@ static const struct pcase cases[] = {
 	BAD(":", "unexpected character"),
 	BAD("\xef\xbb\xbf{}", "unexpected character"), /* a BOM */
 	BAD("\x0b" "1", "unexpected character"),        /* VT is no space */
+
+	/* a key twice in one object, after unescaping: refused, at the
+	 * second copy, naming the key */
+	BADAT("{\"a\":1,\"a\":2}", "duplicate key 'a'", 7),
+	BADAT("{\"a\":1,\"b\":2,\"a\":3}", "duplicate key 'a'", 13),
+	BADAT("{\"type\":\"x\",\"t\\u0079pe\":\"$merge\"}", "duplicate key 'type'", 12),
+	BADAT("{\"t\\u0079pe\":\"x\",\"type\":1}", "duplicate key 'type'", 17),
+	BAD("{\"\\u0074\\u0073\":1,\"t\\u0073\":1}", "duplicate key 'ts'"),
+	BAD("{\"/\":1,\"\\/\":2}", "duplicate key '/'"),
+	BAD("{\"\\u00e9\":1,\"\xc3\xa9\":2}", "duplicate key '\xc3\xa9'"),
+	BAD("{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}", "duplicate key '\xf0\x9f\x98\x80'"),
+	BAD("{\"\":1,\"\":2}", "duplicate key ''"),
+	BAD("{\"a\\nb\":1,\"a\\u000ab\":2}", "duplicate key 'a?b'"),
+	BADAT("{\"ids\":{\"cookie\":\"c1\",\"cookie\":\"c2\"}}", "duplicate key 'cookie'", 22),
+	BAD("[1,{\"x\":{\"y\":[{\"k\":1,\"k\":1}]}}]", "duplicate key 'k'"),
+	BAD("{\"a\":1,\"a\":2,\"b\":1,\"b\":2}", "duplicate key 'a'"),
+	BAD("{\"a\":{\"b\":1,\"b\":2},\"a\":3}", "duplicate key 'b'"), /* the inner one ends first */
+	BAD("{\"a\":1,\"\\u0061\":2,\"b\":3,\"b\":4}", "duplicate key 'a'"), /* the first repeat */
+	BAD("{\"event_id\":\"e1\",\"ts\":\"2025-10-01T10:00:00Z\",\"type\":\"order_paid\","
+	    "\"ids\":{\"cookie\":\"c1\"},\"t\\u0079pe\":\"$merge\",\"\\u0074s\":\"1970-01-01\","
+	    "\"i\\u0064s\":{\"cookie\":\"0\"},\"event_i\\u0064\":[\"not\",\"a\",\"string\"]}",
+	    "duplicate key 'type'"),
+	/* ... but the same key in different objects, keys alike in length
+	 * and ends, and keys that are prefixes of others are fine */
+	OKSAME("{\"a\":{\"a\":{\"a\":1}},\"b\":[{\"a\":1},{\"a\":2}]}"),
+	OKSAME("{\"axb\":1,\"ayb\":2,\"azb\":3,\"a\":4,\"ab\":5,\"abb\":6,\"\":7}"),
+	OKSAME("{\"t\\u0079pe\":1,\"typ\":2,\"types\":3,\"Type\":4}"),
+	OKSAME("{\"\\u00e9\":1,\"e\\u0301\":2}"), /* no normalisation */
+	/* more keys than are checked as they come: checked at the end */
+	OKSAME("{\"k0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
+	       "\"k8\":8,\"k9\":9,\"ka\":10,\"kb\":11,\"kc\":12,\"kd\":13,\"ke\":14,"
+	       "\"kf\":15,\"kg\":16,\"kh\":17}"),
+	BADAT("{\"k0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
+	      "\"k8\":8,\"k9\":9,\"ka\":10,\"kb\":11,\"kc\":12,\"kd\":13,\"ke\":14,"
+	      "\"kf\":15,\"kg\":16,\"k3\":17}", "duplicate key 'k3'", 127),
+	BAD("{\"k0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
+	    "\"k8\":8,\"k9\":9,\"ka\":10,\"kb\":11,\"kc\":12,\"kd\":13,\"ke\":14,"
+	    "\"kf\":15,\"kg\":16,\"k\\u0030\":17}", "duplicate key 'k0'"),
+	BAD("{\"z\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
+	    "\"k8\":8,\"k9\":9,\"ka\":10,\"kb\":11,\"kc\":12,\"kd\":13,\"ke\":14,"
+	    "\"kf\":15,\"kg\":16,\"k7\":17,\"z\":18}", "duplicate key 'k7'"),
 };
 
 static struct json_doc doc = JSON_DOC_INIT;
@@ -446,7 +487,7 @@ static const char *get(const char *key, size_t kn, struct buf *out)
 static void test_get(void)
 {
 	static const char s[] =
-		"{\"a\":1,\"a\":2,\"o\":{\"x\":{\"c\":9},\"c\":8},"
+		"{\"a\":1,\"o\":{\"x\":{\"c\":9},\"c\":8},"
 		"\"arr\":[{\"c\":7},\"c\"],\"c\":3,"
 		"\"e\\u0301\":\"esc\",\"q\\\"x\":\"quote\",\"\\u00e9\":\"e\","
 		"\"\\/\":\"slash\",\"\":\"empty\",\"\\ud83d\\ude00\":\"smile\","
@@ -458,8 +499,7 @@ static void test_get(void)
 	uint32_t o, v;
 
 	T_EQ_INT(parse(s, sizeof s - 1, 8, &why, &at, &copy), 0);
-	/* duplicate keys: the parser keeps both, json_get finds the first */
-	T_EQ_INT(doc.t[0].size, 12);
+	T_EQ_INT(doc.t[0].size, 11);
 	T_EQ_STR(get("a", 1, &out), "1");
 	/* values are skipped whole: "c" is the top-level one */
 	T_EQ_STR(get("c", 1, &out), "3");
@@ -759,6 +799,104 @@ static void test_scan_oneid(void)
 	}
 }
 
+/* An object of n keys "k0" … (escaped as "\u006b0" … when esc), then
+ * extra (may be empty) before the closing brace. */
+static char *many_keys(unsigned n, int esc, const char *extra, size_t *len)
+{
+	struct buf b = BUF_INIT;
+	unsigned i;
+
+	buf_addc(&b, '{');
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s\"%s%u\":%u", i ? "," : "", esc && i % 2 ? "\\u006b" : "k", i, i);
+	buf_adds(&b, extra);
+	buf_addc(&b, '}');
+	*len = b.len;
+	return b.p;
+}
+
+/* Objects with many keys (a hostile record: 80k keys) are checked in
+ * O(k log k); the reason names the key, cut to a length. */
+static void test_dup_keys(void)
+{
+	const char *why;
+	size_t at, n;
+	char *text, *copy;
+	char key[128];
+
+	/* 80k distinct keys, some escaped */
+	text = many_keys(80000, 1, "", &n);
+	T_EQ_INT(parse(text, n, 8, &why, &at, &copy), 0);
+	T_EQ_INT(doc.t[0].size, 80000);
+	T_OK(json_get(&doc, 0, "k79999", 6) != 0);
+	free(copy);
+	free(text);
+	/* ... and one of them again at the end, escaped or not */
+	text = many_keys(80000, 1, ",\"k40001\":0", &n);
+	T_EQ_INT(parse(text, n, 8, &why, &at, &copy), -1);
+	T_EQ_STR(why, "duplicate key 'k40001'");
+	T_EQ_INT(at, n - 11);
+	free(copy);
+	free(text);
+	text = many_keys(80000, 0, ",\"\\u006b40000\":0", &n);
+	T_EQ_INT(parse(text, n, 8, &why, &at, &copy), -1);
+	T_EQ_STR(why, "duplicate key 'k40000'");
+	T_EQ_INT(at, n - 16);
+	free(copy);
+	free(text);
+	/* 80k copies of one key: the second copy is named */
+	{
+		struct buf b = BUF_INIT;
+		unsigned i;
+		buf_addc(&b, '{');
+		for (i = 0; i < 80000; i++)
+			buf_adds(&b, i ? ",\"k\":1" : "\"k\":1");
+		buf_addc(&b, '}');
+		T_EQ_INT(parse(b.p, b.len, 8, &why, &at, &copy), -1);
+		T_EQ_STR(why, "duplicate key 'k'");
+		T_EQ_INT(at, 7);
+		free(copy);
+		/* in a nested object, with escapes: checked at its end */
+		buf_reset(&b);
+		buf_adds(&b, "[{\"a\":{");
+		for (i = 0; i < 80000; i++)
+			buf_adds(&b, i ? ",\"\\u006b\":1" : "\"k\":1");
+		buf_adds(&b, "}}]");
+		T_EQ_INT(parse(b.p, b.len, 8, &why, &at, &copy), -1);
+		T_EQ_STR(why, "duplicate key 'k'");
+		T_EQ_INT(at, 13);
+		free(copy);
+		buf_release(&b);
+	}
+	/* the doc is fine for the next parse */
+	T_EQ_INT(parse("{\"a\":1}", 7, 8, &why, &at, &copy), 0);
+	free(copy);
+
+	/* a long name is cut at 48 bytes, not inside a character */
+	memset(key, 'x', 100);
+	key[100] = 0;
+	{
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "{\"%s\":1,\"%s\":2}", key, key);
+		T_EQ_INT(parse(b.p, b.len, 8, &why, &at, &copy), -1);
+		T_EQ_STR(why, "duplicate key 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xe2\x80\xa6'");
+		free(copy);
+		/* 47 x then a 2-byte character across the cut */
+		buf_reset(&b);
+		buf_printf(&b, "{\"%.47s\xc3\xa9yy\":1,\"%.47s\\u00e9yy\":2}", key, key);
+		T_EQ_INT(parse(b.p, b.len, 8, &why, &at, &copy), -1);
+		T_EQ_STR(why, "duplicate key 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xe2\x80\xa6'");
+		free(copy);
+		/* exactly 48 bytes: whole */
+		buf_reset(&b);
+		buf_printf(&b, "{\"%.48s\":1,\"%.48s\":2}", key, key);
+		T_EQ_INT(parse(b.p, b.len, 8, &why, &at, &copy), -1);
+		T_EQ_STR(why, "duplicate key 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'");
+		free(copy);
+		buf_release(&b);
+	}
+}
+
 int main(void)
 {
 	test_scan_oneid();
@@ -768,6 +906,7 @@ int main(void)
 	test_depth();
 	test_reuse();
 	test_get();
+	test_dup_keys();
 	test_str_get();
 	test_write();
 	json_doc_release(&doc);

@@ -8,7 +8,7 @@ printf '%s\n' 'not json' '[1,2]' \
 	'{"type":"$tick"}' \
 	'{"type":"order_paid","ts":"2026-01-01T00:00:00Z","oneid":0}' \
 	'{"type":"order_paid","ts":"2026-01-01T00:00:00Z","oneid":99999999999}' \
-	'{"event_id":"t1","type":"$tag","ts":"2026-01-01T00:00:00Z","oneid":3,"tag":"lifecycle","new":{"x":[1,2]}}' \
+	'{"event_id":"t1","type":"$tag","ts":"2026-01-01T00:00:00Z","oneid":3,"tag":"lifecycle","old":null,"new":{"x":[1,2]}}' \
 	'{"event_id":"ok","type":"order_paid","ts":"2026-01-01T00:00:00Z","oneid":5,"props":{"amount":"abc","order_id":"o1"}}' |
 	segmenter --db "$T/db" -v --rejects "$T/rej" > "$T/out" 2> "$T/err"
 echo "exit $?"

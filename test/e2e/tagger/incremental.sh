@@ -24,7 +24,7 @@ X
 gen-tagged -n 30000 -p 2000 -g 600 | awk '
 	{ match($0, /"ts":"[^"]*"/); ts = substr($0, RSTART, RLENGTH) }
 	NR % 2500 == 0 { print "{\"type\":\"$tick\"," ts "}" }
-	NR % 3000 == 0 { k = NR % 1999 + 1; print "{\"type\":\"$merge\",\"event_id\":\"m" NR "\"," ts ",\"oneid\":" k ",\"merged\":[" k + 1 "]}" }
+	NR % 3000 == 0 { k = NR % 1999 + 1; print "{\"type\":\"$merge\",\"event_id\":\"m" NR "\"," ts ",\"oneid\":" k ",\"merged\":[" k + 1 "],\"by\":\"cookie\"}" }
 	{ print }' > "$T/ev"
 head -n 16000 "$T/ev" > "$T/h1"
 tail -n +16001 "$T/ev" > "$T/h2"

@@ -1,0 +1,98 @@
+#include "sysrec.h"
+
+#include <string.h>
+
+#include "clock.h"
+
+enum kind {
+	K_ID,      /* a string without escapes, not empty */
+	K_TS,      /* a time clock_parse reads */
+	K_ONEID,   /* 1 … 4294967295 */
+	K_ONEIDS,  /* a list of at least one oneid */
+	K_STRING,  /* any string */
+	K_ANY,     /* present, any value (null too) */
+	K_OP,      /* "enter" or "exit" */
+	K_OBJECTS, /* an object whose values are objects */
+};
+
+#define F(type, name, kind) {type, name, sizeof(name) - 1, kind, type " without a valid \"" name "\""}
+
+/* The required fields of system.schema.json, in its order. */
+static const struct field {
+	const char *type, *name;
+	size_t n;
+	enum kind kind;
+	const char *why;
+} fields[] = {
+	F("$merge", "event_id", K_ID),
+	F("$merge", "ts", K_TS),
+	F("$merge", "oneid", K_ONEID),
+	F("$merge", "merged", K_ONEIDS),
+	F("$merge", "by", K_STRING),
+	F("$tag", "event_id", K_ID),
+	F("$tag", "ts", K_TS),
+	F("$tag", "oneid", K_ONEID),
+	F("$tag", "tag", K_STRING),
+	F("$tag", "old", K_ANY),
+	F("$tag", "new", K_ANY),
+	F("$segment", "event_id", K_ID),
+	F("$segment", "ts", K_TS),
+	F("$segment", "oneid", K_ONEID),
+	F("$segment", "segment", K_STRING),
+	F("$segment", "op", K_OP),
+	F("$tick", "ts", K_TS),
+	F("$split", "oneid", K_ONEID),
+	F("$split", "into", K_OBJECTS),
+};
+
+static int valid(const struct json_doc *d, uint32_t v, enum kind kind)
+{
+	const struct json_tok *t = &d->t[v];
+	uint32_t k, i, id;
+	int64_t ms;
+
+	switch (kind) {
+	case K_ID:
+		return t->type == JSON_STRING && !t->esc && t->len;
+	case K_TS:
+		return !clock_parse_tok(d, v, &ms);
+	case K_ONEID:
+		return !json_oneid(d, v, &id);
+	case K_ONEIDS:
+		if (t->type != JSON_ARRAY || !t->size)
+			return 0;
+		for (k = 0, i = v + 1; k < t->size; k++, i = d->t[i].next)
+			if (json_oneid(d, i, &id))
+				return 0;
+		return 1;
+	case K_STRING:
+		return t->type == JSON_STRING;
+	case K_ANY:
+		return 1;
+	case K_OP:
+		return json_str_eq(d, v, "enter", 5) || json_str_eq(d, v, "exit", 4);
+	case K_OBJECTS:
+		if (t->type != JSON_OBJECT)
+			return 0;
+		for (k = 0, i = v + 1; k < t->size; k++, i = d->t[i + 1].next)
+			if (d->t[i + 1].type != JSON_OBJECT)
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+const char *sysrec_check(const struct json_doc *d, uint32_t obj, const char *type)
+{
+	size_t f;
+	uint32_t v;
+
+	for (f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+		if (strcmp(fields[f].type, type))
+			continue;
+		v = json_get(d, obj, fields[f].name, fields[f].n);
+		if (!v || !valid(d, v, fields[f].kind))
+			return fields[f].why;
+	}
+	return NULL;
+}
