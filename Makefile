@@ -3,6 +3,7 @@
 #   make               build every tool into bin/
 #   make check         unit, e2e and pipeline tests (SANITIZE=address,undefined to sanitize)
 #   make bench         print throughput and memory figures beside peers
+#   make fuzz          run each fuzz harness FUZZ_SECONDS (default 60); check replays their corpora
 #   make demo          run the pipeline on the bundled data set and say what it did
 #   make install       PREFIX=/usr/local
 
@@ -35,7 +36,8 @@ BINS = $(addprefix bin/,$(TOOLS))
 
 all: $(BINS) helpers
 
-.PHONY: all setup helpers check unit e2e bench demo install uninstall clean FORCE
+.PHONY: all setup helpers check unit e2e bench demo install uninstall clean FORCE \
+	fuzz fuzz-build fuzz-replay
 
 # Every entry point a newcomer uses installs what is missing first, then
 # re-reads this file (pkg-config flags need the packages).
@@ -85,7 +87,52 @@ check: setup
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@sh test/run-e2e
+	@$(MAKE) --no-print-directory fuzz-replay
 	@echo "check: all tests passed"
+
+# Fuzzing (test/fuzz): the harnesses and the library are built with clang,
+# ASan, UBSan and libFuzzer's coverage into build/fuzz, whatever SANITIZE
+# says. Each harness links twice: with libFuzzer (fuzz-NAME, for make
+# fuzz) and with test/fuzz/replay.c (replay-NAME, for make check, which
+# feeds it the seed corpus and every past finding).
+FUZZ_CC = clang
+FUZZ_SECONDS ?= 60
+FUZZERS = $(patsubst test/fuzz/%.c,%,$(filter-out test/fuzz/replay.c,$(wildcard test/fuzz/*.c)))
+FB = build/fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-missing-field-initializers \
+	-Wno-unknown-attributes -Ilib $(PKG_CFLAGS) -DUOPS_JQ_VERSION='"$(JQ_VERSION)"' \
+	-DFUZZ_TOP='"$(CURDIR)"' -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+
+$(FB)/lib/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FB)/libuops.a: $(addprefix $(FB)/lib/,$(addsuffix .o,$(LIBMODS)))
+	rm -f $@
+	ar rcs $@ $^
+
+# a harness may include a tool's source (cmd/TOOL.c) to reach its record path
+$(FB)/obj/%.o: test/fuzz/%.c test/fuzz/fuzz.h $(wildcard lib/*.h) $(wildcard cmd/*.c)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itest/fuzz -c $< -o $@
+
+.PRECIOUS: $(FB)/obj/%.o
+
+$(FB)/fuzz-%: $(FB)/obj/%.o $(FB)/libuops.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FB)/libuops.a $(LIBS)
+
+$(FB)/replay-%: $(FB)/obj/%.o $(FB)/obj/replay.o $(FB)/libuops.a
+	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $< $(FB)/obj/replay.o $(FB)/libuops.a $(LIBS)
+
+fuzz-build: $(addprefix $(FB)/fuzz-,$(FUZZERS))
+
+fuzz-replay: $(addprefix $(FB)/replay-,$(FUZZERS))
+	@sh test/run-fuzz $(FUZZERS)
+
+fuzz: setup
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz $(FUZZERS)
 
 bench: setup
 	@$(MAKE) --no-print-directory all

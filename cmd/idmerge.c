@@ -972,7 +972,7 @@ static void set_owner(struct idm *g, const char *key, size_t klen, uint32_t onei
 
 static void count_keys(struct idm *g, struct person *p)
 {
-	const char *k = p->keys.p, *end = p->keys.p + p->keys.len;
+	const char *k = p->keys.p, *end = k ? k + p->keys.len : NULL; /* a new person has none */
 	uint32_t i;
 
 	memset(p->counts, 0, (g->r.nt + 1) * sizeof *p->counts);

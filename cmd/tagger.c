@@ -1063,7 +1063,8 @@ static int psweep_fill(void *ctx, MDB_txn *txn)
 		return r;
 	for (c = ps->from; c < ps->to && !r; c++) {
 		const struct chunk *slot = &ps->slot[c % AHEAD];
-		const char *q = slot->vals.p, *end = q + slot->vals.len;
+		/* a chunk with nothing changed has no buffers: NULL, not NULL + 0 */
+		const char *q = slot->vals.p, *end = q ? q + slot->vals.len : q;
 		while (q < end) {
 			MDB_val k, v;
 			uint32_t len;
@@ -1090,7 +1091,7 @@ static int psweep_emit(struct psweep *ps)
 
 	for (c = ps->from; c < ps->to; c++) {
 		const struct chunk *slot = &ps->slot[c % AHEAD];
-		const char *q = slot->out.p, *end = q + slot->out.len;
+		const char *q = slot->out.p, *end = q ? q + slot->out.len : q;
 		while (q < end) {
 			uint32_t h[2];
 			memcpy(h, q, sizeof h);
