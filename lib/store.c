@@ -1343,16 +1343,25 @@ static int fold(struct store *s, struct cache *c)
 		MDB_txn *txn = store_read_txn(s);
 		MDB_stat st;
 		if (txn && !mdb_stat(txn, c->dbi, &st)) {
+			/* the pages the journal's records fill, and those
+			 * the fold touches: a leaf per key while keys are
+			 * sparser than leaves, then every leaf */
+			size_t jbytes = 0, jpages, touched;
+			for (i = 0; i < c->njkeys; i++) {
+				struct centry *e = cache_slot(c, c->jkeys[i], 0);
+				jbytes += 16 + (e && e->p ? e->len : 0);
+			}
+			jpages = jbytes / (st.ms_psize ? st.ms_psize : 4096) + 1;
+			touched = (c->njkeys < st.ms_leaf_pages ? c->njkeys : st.ms_leaf_pages) + jpages;
+			/* written afresh in one transaction only while the
+			 * whole DB it writes stays within a few parts */
 			if (s->rewrite_keys && c->njkeys >= s->rewrite_keys * (st.ms_leaf_pages + 1) &&
-			    st.ms_leaf_pages + st.ms_branch_pages + st.ms_overflow_pages <= FOLD_PAGES)
+			    st.ms_leaf_pages + st.ms_branch_pages + st.ms_overflow_pages + jpages <= 2 * FOLD_PAGES)
 				rewrite = 1;
-			/* sorted keys spread over the whole DB: a part of k
-			 * of the n keys touches about k * leaves / n of its
-			 * leaves */
-			if (s->fold_part == FOLD_PART && st.ms_leaf_pages &&
-			    c->njkeys / st.ms_leaf_pages > 0) {
-				size_t k = (size_t)((double)FOLD_PAGES * (double)c->njkeys /
-						    (double)st.ms_leaf_pages);
+			/* a part of k of the n keys touches about k *
+			 * touched / n pages */
+			if (s->fold_part == FOLD_PART) {
+				size_t k = (size_t)((double)FOLD_PAGES * (double)c->njkeys / (double)touched);
 				if (k > f.part)
 					f.part = k;
 			}
