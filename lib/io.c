@@ -12,12 +12,18 @@
 #include "cli.h"
 
 #define CHUNK (128 * 1024)
+#define IDLE_MS 100 /* no byte for this long: the input idles */
 
 static ssize_t raw_read(struct input *in, char *p, size_t n)
 {
 	if (in->idle_ok && !in->idle_said) {
+		/* idle: nothing for IDLE_MS. Each idle costs a commit, and a
+		 * writer upstream between two of its flushes is not idle: at
+		 * 0 ms the README's pipe of four stages on one environment
+		 * committed at every pause and took 4.9 times as long as the
+		 * stages one after another; at 100 ms, 1.4 */
 		struct pollfd pfd = {in->fd, POLLIN, 0};
-		if (poll(&pfd, 1, 0) == 0) {
+		if (poll(&pfd, 1, IDLE_MS) == 0) {
 			in->idle_said = 1;
 			return -2;
 		}

@@ -33,7 +33,7 @@ struct input {
 /* Open path ("-" for stdin). Returns 0, or -1 with in->err set. */
 int input_open(struct input *in, const char *path);
 /* Read up to n decompressed bytes. Returns the count, 0 at end, -1 on error
- * (in->err says why), or -2 when idle_ok is set and no byte is ready yet
+ * (in->err says why), or -2 when idle_ok is set and no byte came for 100 ms
  * (said once; the next call blocks): a moment for the caller to flush. */
 ssize_t input_read(struct input *in, char *p, size_t n);
 void input_close(struct input *in);
