@@ -2574,8 +2574,9 @@ static void *idsort_run(void *arg)
 /* The graph is written in transactions of about this many bytes of records:
  * LMDB holds a transaction's pages in memory it takes new, and the next
  * transaction reuses those of the last (the rebuild's mark says the graph
- * is partial until the end) */
-#define WSTEP ((size_t)64 << 20)
+ * is partial until the end). Each holds the environment's write lock: at
+ * 64 MiB a step held it 1.3 s on a busy two-core machine */
+#define WSTEP ((size_t)32 << 20)
 
 struct wblk {
 	struct buf b; /* records: u32 key length, u32 value length, key, value */
