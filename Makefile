@@ -46,11 +46,17 @@ setup:
 
 build/flavor: FORCE
 	@mkdir -p build
-	@echo '$(FLAVOR) $(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(FLAVOR) $(CC) $(CFLAGS)' > $@
+	@echo '$(FLAVOR) $(CC) $(CFLAGS) $(PREFIX)' | cmp -s - $@ || echo '$(FLAVOR) $(CC) $(CFLAGS) $(PREFIX)' > $@
 
 $(B)/lib/%.o: lib/%.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# where `make install` puts the shipped definitions; the tools also look
+# beside their own binary (PREFIX/bin/../share/uops), so a DESTDIR or a
+# moved tree works too
+$(B)/lib/conf.o: ALL_CFLAGS += -DUOPS_DATADIR='"$(PREFIX)/share/uops"'
+$(B)/lib/conf.o: build/flavor
 
 $(B)/libuops.a: $(LIBOBJS)
 	rm -f $@
@@ -146,10 +152,15 @@ install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(addprefix cmd/,$(addsuffix .1,$(TOOLS))) $(DESTDIR)$(PREFIX)/share/man/man1
+	rm -rf $(DESTDIR)$(PREFIX)/share/uops
+	install -d $(DESTDIR)$(PREFIX)/share/uops
+	cp -R pipelines schemas $(DESTDIR)$(PREFIX)/share/uops/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(PREFIX)/share/uops
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(TOOLS)) \
 		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(addsuffix .1,$(TOOLS)))
+	rm -rf $(DESTDIR)$(PREFIX)/share/uops
 
 clean:
 	rm -rf build bin

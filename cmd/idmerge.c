@@ -56,7 +56,7 @@ enum {
 
 static const struct cli_opt opts[] = {
 	{"rules", OPT_RULES, 1, "FILE", "identity rules (default PIPELINES/identity.json)"},
-	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
+	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else the first of ./pipelines, /etc/uops/pipelines, PREFIX/share/uops/pipelines)"},
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-idmerge)"},
 	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 262144)"},
 	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
@@ -2910,7 +2910,7 @@ int main(int argc, char **argv)
 {
 	static struct idm G;
 	struct idm *g = &G;
-	const char *env, *cmd = NULL;
+	const char *cmd = NULL;
 	int rc, code, ro;
 	size_t i;
 
@@ -2940,9 +2940,7 @@ int main(int argc, char **argv)
 				g->cli.in[g->cli.nin++] = g->cli.rest[k];
 		}
 	}
-	env = getenv("UOPS_PIPELINES");
-	if (!g->pipelines)
-		g->pipelines = env && *env ? env : "pipelines";
+	g->pipelines = conf_pipelines(g->pipelines);
 	if ((rc = load_rules(g)))
 		goto out;
 	ro = cmd && (!strcmp(cmd, "lookup") || !strcmp(cmd, "explain"));

@@ -56,7 +56,7 @@ enum {
 
 static const struct cli_opt opts[] = {
 	{"source", OPT_SOURCE, 1, "NAME", "read as source NAME: pipelines/sources/NAME.json (format, jq mapping, zone)"},
-	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
+	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else the first of ./pipelines, /etc/uops/pipelines, PREFIX/share/uops/pipelines)"},
 	{"format", OPT_FORMAT, 1, "FMT", "ndjson or csv (default: the source's, else by file name)"},
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-ingest)"},
 	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 16384)"},
@@ -1182,7 +1182,6 @@ int main(int argc, char **argv)
 {
 	static struct ingest G;
 	struct ingest *g = &G;
-	const char *env;
 	int rc, code, i;
 	struct timespec t0, t1;
 
@@ -1202,9 +1201,7 @@ int main(int argc, char **argv)
 	if ((rc = cli_parse(&g->cli, argc, argv)))
 		return rc;
 	cli_signals();
-	env = getenv("UOPS_PIPELINES");
-	if (!g->pipelines)
-		g->pipelines = env && *env ? env : "pipelines";
+	g->pipelines = conf_pipelines(g->pipelines);
 	if ((rc = load_ingest_conf(g)) || (rc = load_source(g)))
 		goto out;
 	if (g->window_arg && (clock_parse_duration(g->window_arg, &g->window) || g->window <= 0)) {

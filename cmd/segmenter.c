@@ -71,7 +71,7 @@ enum {
 
 static const struct cli_opt opts[] = {
 	{"segments", OPT_SEGMENTS, 1, "DIR", "segment definitions (default PIPELINES/segments)"},
-	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
+	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else the first of ./pipelines, /etc/uops/pipelines, PREFIX/share/uops/pipelines)"},
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-segmenter)"},
 	{"dedupe-days", OPT_DEDUPE, 1, "N", "skip records whose event_id was applied in the last N days of event time (default 2; 0: off)"},
 	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 262144)"},
@@ -3612,7 +3612,7 @@ int main(int argc, char **argv)
 {
 	static struct seg G;
 	struct seg *g = &G;
-	const char *env, *cmd = NULL;
+	const char *cmd = NULL;
 	int rc, code, ro;
 
 	g->cli.prog = "segmenter";
@@ -3644,9 +3644,7 @@ int main(int argc, char **argv)
 				g->cli.in[g->cli.nin++] = g->cli.rest[k];
 		}
 	}
-	env = getenv("UOPS_PIPELINES");
-	if (!g->pipelines)
-		g->pipelines = env && *env ? env : "pipelines";
+	g->pipelines = conf_pipelines(g->pipelines);
 	g->lazy = cmd && (!strcmp(cmd, "count") || !strcmp(cmd, "overlap") || !strcmp(cmd, "export"));
 	ro = cmd && (!strcmp(cmd, "count") || !strcmp(cmd, "overlap") || !strcmp(cmd, "export") ||
 		     !strcmp(cmd, "explain") || !strcmp(cmd, "list") || !strcmp(cmd, "columns"));

@@ -55,7 +55,7 @@ enum {
 
 static const struct cli_opt opts[] = {
 	{"tags", OPT_TAGS, 1, "DIR", "tag definitions (default PIPELINES/tags)"},
-	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else ./pipelines)"},
+	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else the first of ./pipelines, /etc/uops/pipelines, PREFIX/share/uops/pipelines)"},
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-tagger)"},
 	{"dedupe-days", OPT_DEDUPE, 1, "N", "skip records whose event_id was applied in the last N days of event time (default 2; 0: off)"},
 	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 262144)"},
@@ -2101,7 +2101,7 @@ int main(int argc, char **argv)
 {
 	static struct tagger G;
 	struct tagger *g = &G;
-	const char *env, *cmd = NULL;
+	const char *cmd = NULL;
 	int rc, code, ro;
 
 	g->cli.prog = "tagger";
@@ -2129,9 +2129,7 @@ int main(int argc, char **argv)
 				g->cli.in[g->cli.nin++] = g->cli.rest[k];
 		}
 	}
-	env = getenv("UOPS_PIPELINES");
-	if (!g->pipelines)
-		g->pipelines = env && *env ? env : "pipelines";
+	g->pipelines = conf_pipelines(g->pipelines);
 	ro = cmd && (!strcmp(cmd, "show") || !strcmp(cmd, "export") || !strcmp(cmd, "tags"));
 	if (cmd && !strcmp(cmd, "tags") && access(g->cli.db, F_OK)) {
 		/* the definitions alone: no store to read facts from */

@@ -6,10 +6,91 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 #include "io.h"
+
+#ifndef UOPS_DATADIR
+#define UOPS_DATADIR "/usr/local/share/uops"
+#endif
+#define SITE_PIPELINES "/etc/uops/pipelines"
+
+static char *pl_dir;       /* the directory conf_pipelines chose */
+static struct buf pl_hint; /* where it looked, for errors under it */
+
+/* An error about path: where the definitions were looked for, when path
+ * is under the directory conf_pipelines chose. */
+static const char *hint_for(const char *path)
+{
+	size_t n = pl_dir ? strlen(pl_dir) : 0;
+
+	if (!n || strncmp(path, pl_dir, n) || (path[n] && path[n] != '/'))
+		return "";
+	return pl_hint.p ? pl_hint.p : "";
+}
+
+static int is_dir(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+const char *conf_pipelines(const char *opt)
+{
+	const char *env = getenv("UOPS_PIPELINES");
+	char self[4096], *cand[4];
+	unsigned nc = 0, i;
+	ssize_t n;
+
+	if (pl_dir)
+		return pl_dir;
+	buf_reset(&pl_hint);
+	if (opt) {
+		pl_dir = xstrdup(opt);
+		buf_adds(&pl_hint, " (the definitions directory given by --pipelines)");
+		return pl_dir;
+	}
+	if (env && *env) {
+		pl_dir = xstrdup(env);
+		buf_adds(&pl_hint, " (the definitions directory named by UOPS_PIPELINES; unset it or give --pipelines DIR)");
+		return pl_dir;
+	}
+	cand[nc++] = xstrdup("pipelines");
+	cand[nc++] = xstrdup(SITE_PIPELINES);
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) { /* PREFIX/bin/tool -> PREFIX/share/uops/pipelines */
+		char *slash;
+		unsigned up;
+		self[n] = 0;
+		for (up = 0; up < 2 && (slash = strrchr(self, '/')); up++)
+			*slash = 0;
+		if (up == 2) {
+			struct buf b = {0};
+			buf_printf(&b, "%s/share/uops/pipelines", self);
+			cand[nc++] = b.p;
+		}
+	}
+	if (strcmp(cand[nc - 1], UOPS_DATADIR "/pipelines"))
+		cand[nc++] = xstrdup(UOPS_DATADIR "/pipelines");
+	for (i = 0; i < nc && !pl_dir; i++)
+		if (is_dir(cand[i]))
+			pl_dir = xstrdup(cand[i]);
+	if (pl_dir)
+		buf_printf(&pl_hint, " (the definitions directory '%s', the first found of", pl_dir);
+	else
+		buf_adds(&pl_hint, " (no definitions directory: none of");
+	for (i = 0; i < nc; i++)
+		buf_printf(&pl_hint, "%s %s", i ? "," : "", i ? cand[i] : "./pipelines");
+	buf_adds(&pl_hint, "; give --pipelines DIR or set UOPS_PIPELINES)");
+	for (i = 0; i < nc; i++)
+		free(cand[i]);
+	if (!pl_dir)
+		pl_dir = xstrdup("pipelines");
+	return pl_dir;
+}
 
 int conf_load(struct conf *c, const char *path)
 {
@@ -21,7 +102,7 @@ int conf_load(struct conf *c, const char *path)
 	memset(c, 0, sizeof *c);
 	c->path = xstrdup(path);
 	if (io_slurp(path, &c->text, err, sizeof err)) {
-		buf_printf(&c->err, "%s: %s", path, err);
+		buf_printf(&c->err, "%s: %s%s", path, err, hint_for(path));
 		return -1;
 	}
 	if (json_parse(&c->doc, c->text.p ? c->text.p : "", c->text.len, 64, &why, &at)) {
@@ -185,7 +266,7 @@ int conf_dir(const char *dir, const char *what, int (*load)(void *ctx, const cha
 	int rc = 0;
 
 	if (!(dp = opendir(dir))) {
-		cli_err("cannot read the %s definitions '%s': %s", what, dir, strerror(errno));
+		cli_err("cannot read the %s definitions '%s': %s%s", what, dir, strerror(errno), hint_for(dir));
 		return EXIT_CONFIG;
 	}
 	while ((e = readdir(dp))) {

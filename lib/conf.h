@@ -47,4 +47,18 @@ int conf_int(struct conf *c, unsigned obj, const char *key, long long *out);
  */
 int conf_dir(const char *dir, const char *what, int (*load)(void *ctx, const char *path), void *ctx);
 
+/*
+ * The definitions directory. opt (--pipelines) when given, else
+ * $UOPS_PIPELINES when set and not empty; else the first of these that is
+ * a directory: ./pipelines, /etc/uops/pipelines (a site's own),
+ * DIR/../share/uops/pipelines where DIR holds the running binary (the
+ * shipped definitions, as `make install` puts them, wherever the tree was
+ * installed), and the same under the PREFIX the tools were built for;
+ * else "pipelines". Returns a string that lives as long as the process.
+ * Once it has chosen, conf_load and conf_dir add to a "cannot open" or
+ * "cannot read" error under that directory where it looked and how to
+ * point elsewhere.
+ */
+const char *conf_pipelines(const char *opt);
+
 #endif
