@@ -85,6 +85,7 @@ struct lane {
 	int64_t watermark; /* the latest ts put into this lane */
 	int touched;       /* this run wrote to it: only then is it pruned, by
 			    * this run's window for the source */
+	int in_batch;      /* on the batch's list of lanes to prune */
 };
 
 struct ingest {
@@ -112,6 +113,10 @@ struct ingest {
 	 * of old data keeps its dedupe beside a live stream */
 	struct lane *lanes;
 	size_t nlanes;
+	uint32_t *lane_ix;     /* open addressing: lane id -> index + 1 */
+	size_t lane_cap;       /* slots of lane_ix, a power of two */
+	size_t *batch_lanes;   /* lanes written since the last commit */
+	size_t nbatch_lanes, batch_lanes_cap;
 	uint32_t last_src; /* the lane of the last event, cached */
 	const char *last_src_p;
 	size_t last_src_n;
@@ -801,6 +806,14 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		if (ts > ln->watermark)
 			ln->watermark = ts;
 		ln->touched = 1;
+		if (!ln->in_batch) { /* pruned and advanced at the commit */
+			if (g->nbatch_lanes == g->batch_lanes_cap) {
+				g->batch_lanes_cap = g->batch_lanes_cap ? 2 * g->batch_lanes_cap : 16;
+				g->batch_lanes = xrealloc(g->batch_lanes, g->batch_lanes_cap * sizeof *g->batch_lanes);
+			}
+			g->batch_lanes[g->nbatch_lanes++] = (size_t)(ln - g->lanes);
+			ln->in_batch = 1;
+		}
 	}
 	{
 		/* {"event_id":"…", goes right before the body */
@@ -860,14 +873,16 @@ static void record(struct ingest *g, const char *p, size_t n)
 
 /* ---- batches ---- */
 
-/* Before a commit: prune each dedupe lane this run wrote to its window. */
+/* Before a commit: prune each dedupe lane the batch wrote to its window
+ * (only those: a stream that names a new source on every line must not
+ * cost a pass over every lane at every commit). */
 static int before_commit(void *ctx)
 {
 	struct ingest *g = ctx;
 	size_t i;
 
-	for (i = 0; i < g->nlanes && !g->no_dedupe; i++) {
-		struct lane *ln = &g->lanes[i];
+	for (i = 0; i < g->nbatch_lanes && !g->no_dedupe; i++) {
+		struct lane *ln = &g->lanes[g->batch_lanes[i]];
 		unsigned char from[4], below[12];
 		if (!ln->touched || ln->watermark <= INT64_MIN + ln->window)
 			continue;
@@ -884,9 +899,13 @@ static void after_commit(void *ctx)
 	struct ingest *g = ctx;
 	size_t i;
 
-	for (i = 0; i < g->nlanes; i++)
-		if (g->lanes[i].watermark > g->lanes[i].seen_max)
-			g->lanes[i].seen_max = g->lanes[i].watermark;
+	for (i = 0; i < g->nbatch_lanes; i++) {
+		struct lane *ln = &g->lanes[g->batch_lanes[i]];
+		if (ln->watermark > ln->seen_max)
+			ln->seen_max = ln->watermark;
+		ln->in_batch = 0;
+	}
+	g->nbatch_lanes = 0;
 }
 
 static void on_record(void *ctx, const char *p, size_t n)
@@ -1082,19 +1101,41 @@ static int is_csv_name(const char *s)
 	return (n > 4 && !strcmp(s + n - 4, ".csv")) || (n > 8 && !strcmp(s + n - 8, ".csv.zst"));
 }
 
+/* The slot of lane id in lane_ix: its own, or the empty one it would take. */
+static size_t lane_slot(const struct ingest *g, uint32_t id)
+{
+	size_t m = g->lane_cap - 1, i = (size_t)(id * 0x9e3779b1u) & m;
+
+	while (g->lane_ix[i] && g->lanes[g->lane_ix[i] - 1].id != id)
+		i = (i + 1) & m;
+	return i;
+}
+
+/* The lane of source hash id, added when new. */
 static struct lane *lane_add(struct ingest *g, uint32_t id)
 {
 	size_t i;
 
-	for (i = 0; i < g->nlanes; i++)
-		if (g->lanes[i].id == id)
-			return &g->lanes[i];
-	g->lanes = xrealloc(g->lanes, (g->nlanes + 1) * sizeof *g->lanes);
+	if (2 * (g->nlanes + 1) > g->lane_cap) { /* keep the table half empty */
+		size_t cap = g->lane_cap ? 2 * g->lane_cap : 64;
+		free(g->lane_ix);
+		g->lane_ix = xcalloc(cap, sizeof *g->lane_ix);
+		g->lane_cap = cap;
+		for (i = 0; i < g->nlanes; i++)
+			g->lane_ix[lane_slot(g, g->lanes[i].id)] = (uint32_t)(i + 1);
+	}
+	i = lane_slot(g, id);
+	if (g->lane_ix[i])
+		return &g->lanes[g->lane_ix[i] - 1];
+	g->lane_ix[i] = (uint32_t)(g->nlanes + 1);
+	if ((g->nlanes & (g->nlanes - 1)) == 0) /* grow at powers of two */
+		g->lanes = xrealloc(g->lanes, (g->nlanes ? 2 * g->nlanes : 1) * sizeof *g->lanes);
 	g->lanes[g->nlanes].id = id;
 	g->lanes[g->nlanes].seen_max = INT64_MIN;
 	g->lanes[g->nlanes].watermark = INT64_MIN;
 	g->lanes[g->nlanes].window = g->src.window && !g->window_arg ? g->src.window : g->window;
 	g->lanes[g->nlanes].touched = 0;
+	g->lanes[g->nlanes].in_batch = 0;
 	g->last_lane = NULL; /* the array moved */
 	return &g->lanes[g->nlanes++];
 }
@@ -1278,6 +1319,8 @@ out:
 	free(g->blocked);
 	json_doc_release(&g->doc);
 	free(g->lanes);
+	free(g->lane_ix);
+	free(g->batch_lanes);
 	free((char *)g->last_src_p);
 	buf_release(&g->body);
 	buf_release(&g->line);
