@@ -917,7 +917,10 @@ static void on_record(void *ctx, const char *p, size_t n)
 
 static ssize_t csv_pull(void *ctx, char *p, size_t n)
 {
-	return input_read(ctx, p, n);
+	struct input *in = ctx;
+	ssize_t r = input_read(in, p, n);
+
+	return r == 0 && in->stopped ? CSV_STOPPED : r;
 }
 
 /* A CSV row without a mapping: columns type, ts, event_id, source, channel,

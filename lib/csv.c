@@ -71,6 +71,10 @@ static int csv_fill(struct csv_reader *r)
 	if (r->eof)
 		return 0;
 	n = r->read(r->ctx, r->in, r->in_cap);
+	if (n == CSV_STOPPED) {
+		r->stopped = r->eof = 1;
+		return 0;
+	}
 	if (n < 0 || (size_t)n > r->in_cap)
 		return -1;
 	if (!n) {
@@ -90,6 +94,10 @@ static int csv_start(struct csv_reader *r)
 	r->started = 1;
 	while (r->in_len < 3 && !r->eof && !memcmp(r->in, bom, r->in_len)) {
 		n = r->read(r->ctx, r->in + r->in_len, r->in_cap - r->in_len);
+		if (n == CSV_STOPPED) {
+			r->stopped = 1;
+			n = 0;
+		}
 		if (n < 0 || (size_t)n > r->in_cap - r->in_len)
 			return -1;
 		if (!n)
@@ -337,6 +345,10 @@ int csv_reader_next(struct csv_reader *r, const char **err)
 	}
 
 at_eof:
+	if (r->stopped) { /* cut short by a stop, not by the end */
+		r->nf = 0;
+		return 0;
+	}
 	if (st == ST_QUO) {
 		*err = discard ? err_too_long : err_unterminated;
 		r->nf = 0;

@@ -14,7 +14,10 @@
 
 #include "buf.h"
 
-/* Read up to n bytes into p; return the count, 0 at end, -1 on error. */
+/* Read up to n bytes into p; return the count, 0 at end, -1 on error, or
+ * CSV_STOPPED: the input ends here for a stop (a signal), and a record it
+ * cuts short is left unread, not returned. */
+#define CSV_STOPPED (-3)
 typedef ssize_t (*csv_read_fn)(void *ctx, char *p, size_t n);
 
 struct csv_field {
@@ -36,7 +39,7 @@ struct csv_reader {
 	/* private */
 	char *in;
 	size_t in_len, in_pos, in_cap;
-	int eof, started;
+	int eof, started, stopped;
 };
 
 /* Set up a reader pulling from read(ctx). */

@@ -183,7 +183,8 @@ int filter_run(struct filter *f, const char *spec)
 		if (skip > 0)
 			cli_info("'%s': resumed after line %lld", spec, (long long)skip);
 	}
-	while (!cli_stop) {
+	/* after a stop, a pipe is read on until its writer ends (input_drains) */
+	while (!cli_stop || (!in.kafka && input_drains(&in.in))) {
 		x = ep_in_next(&in, &r);
 		if (x == 0)
 			break;

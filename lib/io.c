@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -13,6 +14,34 @@
 
 #define CHUNK (128 * 1024)
 #define IDLE_MS 100 /* no byte for this long: the input idles */
+#define DRAIN_KEEP_MS 300 /* of a stop's grace, kept for the commit after a drain */
+
+int input_drains(const struct input *in)
+{
+	return cli_stop && in->pipe && !in->drained;
+}
+
+/* Stopped: 1 when a pipe may still be read (bytes came within what is left
+ * of the grace), else 0 and nothing more is read. */
+static int drain_more(struct input *in)
+{
+	for (;;) {
+		long left = cli_stop_left_ms() - DRAIN_KEEP_MS;
+		struct pollfd pfd = {in->fd, POLLIN, 0};
+		int r;
+
+		if (!in->pipe || in->drained || left <= 0)
+			break;
+		r = poll(&pfd, 1, (int)left);
+		if (r > 0)
+			return 1;
+		if (r < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	in->drained = 1;
+	return 0;
+}
 
 static ssize_t raw_read(struct input *in, char *p, size_t n)
 {
@@ -31,9 +60,13 @@ static ssize_t raw_read(struct input *in, char *p, size_t n)
 	for (;;) {
 		ssize_t r;
 
-		if (cli_stop)
+		if (cli_stop && !drain_more(in)) {
+			in->stopped = 1;
 			return 0;
+		}
 		r = read(in->fd, p, n);
+		if (r == 0)
+			in->drained = 1;
 		if (r >= 0) {
 			in->bytes += (unsigned long long)r;
 			in->idle_said = 0;
@@ -63,6 +96,10 @@ int input_open(struct input *in, const char *path)
 		}
 		in->close_fd = 1;
 		posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	}
+	{
+		struct stat sb;
+		in->pipe = !fstat(in->fd, &sb) && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode));
 	}
 	in->raw_cap = CHUNK;
 	in->raw = xmalloc(in->raw_cap);
@@ -138,6 +175,8 @@ ssize_t input_read(struct input *in, char *p, size_t n)
 		r = raw_read(in, in->raw, in->raw_cap);
 		if (r < 0)
 			return r;
+		if (r == 0 && in->stopped)
+			return 0; /* a stop inside a frame is no truncation */
 		if (r == 0) {
 			/* inside a frame raw_len stays set: the decoder is asked
 			 * once more for what it holds, then the frame is truncated */
@@ -377,7 +416,7 @@ int lines_next(struct lines *l, const char **p, size_t *n, unsigned *flags)
 			return 2;
 		if (r == 0) {
 			len = l->end - l->start;
-			if (!len)
+			if (!len || l->in->stopped) /* a stop: a part line waits for a rerun */
 				return 0;
 			if (len > l->max)
 				break;

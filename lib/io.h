@@ -27,6 +27,9 @@ struct input {
 	unsigned long long bytes; /* bytes read from the file (compressed) */
 	int idle_ok;      /* report "no data ready" once before blocking */
 	int idle_said;
+	int pipe;         /* a pipe or socket: drained after a stop */
+	int drained;      /* stopped: nothing more is read */
+	int stopped;      /* input_read returned 0 for a stop, not an end */
 	char err[160];
 };
 
@@ -36,6 +39,16 @@ int input_open(struct input *in, const char *path);
  * (in->err says why), or -2 when idle_ok is set and no byte came for 100 ms
  * (said once; the next call blocks): a moment for the caller to flush. */
 ssize_t input_read(struct input *in, char *p, size_t n);
+/*
+ * After SIGINT/SIGTERM (cli_stop), a file ends at once (input_read returns
+ * 0), but a pipe is read on until its writer closes it, for at most the
+ * stop's grace less the time left to commit: Ctrl-C reaches every stage of
+ * a shell pipe, the stage before ends its batch and closes, and what it
+ * wrote is handled and committed here instead of lost with an EPIPE
+ * upstream. Returns 1 while in is such a pipe still being read after a
+ * stop, else 0.
+ */
+int input_drains(const struct input *in);
 void input_close(struct input *in);
 
 struct output {
