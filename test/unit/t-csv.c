@@ -458,6 +458,56 @@ static void test_reuse(void)
 	buf_release(&in);
 }
 
+/* A source that stops (a signal) after a given byte. */
+struct stopper {
+	const char *s;
+	size_t n, pos;
+};
+
+static ssize_t stop_read(void *ctx, char *p, size_t n)
+{
+	struct stopper *m = ctx;
+	size_t k = m->n - m->pos;
+
+	if (!k)
+		return CSV_STOPPED;
+	if (k > n)
+		k = n;
+	memcpy(p, m->s + m->pos, k);
+	m->pos += k;
+	return (ssize_t)k;
+}
+
+/* A stop ends the input, and a record it cuts short is not returned: the
+ * rows before it are, the part row is left for a rerun. */
+static void test_stopped(void)
+{
+	static const char *const cut[] = {
+		"a,b\n1,2\n3,", "a,b\n1,2\n3,4", "a,b\n1,2\n\"3", "a,b\n1,2\n3,4\r",
+	};
+	struct csv_reader r;
+	struct stopper m;
+	const char *err;
+	unsigned i;
+
+	for (i = 0; i < sizeof cut / sizeof *cut; i++) {
+		m = (struct stopper){ cut[i], strlen(cut[i]), 0 };
+		csv_reader_init(&r, stop_read, &m);
+		T_EQ_INT(csv_reader_next(&r, &err), 1);
+		T_EQ_INT(csv_reader_next(&r, &err), 1);
+		T_EQ_INT(csv_reader_next(&r, &err), 0);
+		T_EQ_INT(r.nf, 0);
+		csv_reader_release(&r);
+	}
+	/* a stop right after a whole row: no part row, every row read */
+	m = (struct stopper){ "a\n1\n", 4, 0 };
+	csv_reader_init(&r, stop_read, &m);
+	T_EQ_INT(csv_reader_next(&r, &err), 1);
+	T_EQ_INT(csv_reader_next(&r, &err), 1);
+	T_EQ_INT(csv_reader_next(&r, &err), 0);
+	csv_reader_release(&r);
+}
+
 int main(void)
 {
 	test_basic();
@@ -470,5 +520,6 @@ int main(void)
 	test_read_error();
 	test_chunks();
 	test_reuse();
+	test_stopped();
 	return t_done("csv");
 }
