@@ -1488,6 +1488,7 @@ static int fire_due(struct tagger *g, int64_t upto)
 		n = due_day_ids(&g->due, 0, day, &ids, &cap);
 		for (i = 0; i < n; i++) {
 			uint32_t oneid = ids[i];
+			unsigned changed;
 			int known;
 			if (due_of(&g->due, oneid, NULL) != day)
 				continue;
@@ -1506,9 +1507,12 @@ static int fire_due(struct tagger *g, int64_t upto)
 			buf_u64(&g->cause, oneid);
 			g->cause_sweep = 0;
 			g->traits_set = 0;
-			if (evaluate(g, &g->p, at, 1, 1))
-				save_profile_at(g, &g->p, at);
+			/* the deadline before the save: a lazy profile reads
+			 * the record, which the put replaces */
+			changed = evaluate(g, &g->p, at, 1, 1);
 			due_set(&g->due, 0, oneid, next_due(g, &g->p, at));
+			if (changed)
+				save_profile_at(g, &g->p, at);
 			g->fired_people++;
 			if (g->f.fatal) {
 				rc = g->f.fatal;
