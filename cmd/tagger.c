@@ -2324,14 +2324,10 @@ static int op_sweep(struct tagger *g)
 	}
 	if ((rc = filter_open(&g->f)))
 		return rc;
-	/* what fell due up to clock first, each change stamped with its day;
-	 * then every profile at clock, which finds nothing more to change
-	 * unless the index missed someone, and builds the index again */
-	advance(g, clock);
-	if (g->f.fatal || g->f.redo)
-		rc = g->f.fatal;
-	else
-		rc = sweep(g, clock, 0);
+	/* every profile at clock, the deadlines up to it included (their
+	 * changes stamped with the sweep's clock), and the index built again */
+	set_clock(g, clock);
+	rc = sweep(g, clock, 0);
 	rc = filter_close(&g->f, rc);
 	if (g->cli.verbose) {
 		fprintf(stderr, "%s: swept %llu profiles in %u thread%s, %llu tag changes\n", cli_prog, g->swept,

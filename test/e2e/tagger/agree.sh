@@ -7,9 +7,9 @@
 # every day) beside them. After the stream every
 # stored tag is its value at the stream's clock: `tagger recompute`, which
 # evaluates every tag of every profile, changes nothing, and export
-# prints the same before and after it. At later clocks, `sweep --at`
-# fires the deadlines up to it and its full evaluation then finds nothing
-# more; what export --at printed before it is what is stored after it.
+# prints the same before and after it. At later clocks, a $tick fires the
+# deadlines up to it and a full evaluation then finds nothing more; what
+# export --at printed before the tick is what is stored after it.
 set -e
 mkdir "$T/daily"
 cp agree.d/tags.json agree-daily.json "$T/daily/"
@@ -26,11 +26,11 @@ for run in "1 agree.d" "2 agree.d" "3 $T/daily"; do
 	$t export | cmp - "$T/x" && echo "  export: the same after it"
 	last=$(tail -n 1 "$T/ev$seed" | sed 's/.*"ts":"\([0-9-]*\)T.*/\1/')
 	for n in 1 2 4 7 13 30; do
-		at="$(date -u -d "$last + $n days" +%F)T0$((n % 10)):30:00Z"
+		at="$(date -u -d "$last + $n days" +%F)T0$((n % 10)):30:00.000Z"
 		$t export --at "$at" > "$T/x"
-		$t sweep --at "$at" > "$T/r"
-		echo "  $n days on: $(grep -c '"tag:due:' "$T/r" | sed 's/^[1-9][0-9]*$/some/') fired by deadlines," \
-			"$(grep -vc '"tag:due:' "$T/r") by the full evaluation;" \
+		echo "{\"type\":\"\$tick\",\"ts\":\"$at\"}" | $t > "$T/r"
+		echo "  $n days on: a \$tick fires $(grep -c '"tag:due:' "$T/r" | sed 's/^[1-9][0-9]*$/some/') changes," \
+			"then recompute $($t recompute | wc -l);" \
 			"export --at before: $($t export | cmp -s - "$T/x" && echo the same || echo DIFFERENT)"
 	done
 done
