@@ -28,6 +28,7 @@
 #include "cond.h"
 #include "conf.h"
 #include "dict.h"
+#include "due.h"
 #include "filter.h"
 #include "hash.h"
 #include "json.h"
@@ -120,7 +121,19 @@ struct tagger {
 			    * inputs did not change */
 
 	struct store *st;
-	MDB_dbi profiles, dict, facts, state;
+	MDB_dbi profiles, dict, facts, state, duedb;
+	/* deadlines (lib/due, stream 0): per person the first day one of
+	 * their tags changes with time alone, fired as the clock enters it */
+	struct due due;
+	int due_live;      /* a writer: the index is read and kept */
+	int due_ok;        /* it holds every profile's deadline, computed by
+			    * these definitions */
+	int64_t fired;     /* deadlines are fired up to this day */
+	unsigned long long fired_people;
+	int timed_eval;    /* this evaluation evaluated a timed tag */
+	int quiet;         /* show, export: evaluate, emit nothing */
+	struct buf dval;   /* next_due: a tag's value on a later day */
+	int64_t render_clock; /* jq: the clock of the evaluation */
 	struct filter f;
 	struct filter_ahead ahead;
 	struct seen seen;
@@ -544,7 +557,7 @@ static void render_profile(struct tagger *g, const struct profile *p, int64_t cl
 static void env_render(void *ctx, struct buf *out)
 {
 	struct tagger *g = ctx;
-	render_profile(g, &g->p, g->clock, out);
+	render_profile(g, &g->p, g->render_clock, out);
 }
 
 static void env_init(struct tagger *g, struct cond_env *e, const struct profile *p, int64_t clock)
@@ -555,6 +568,7 @@ static void env_init(struct tagger *g, struct cond_env *e, const struct profile 
 	e->clock = clock;
 	e->ctx = g;
 	e->render = env_render;
+	g->render_clock = clock;
 	if (g->memo_profile == p && g->memo_clock == clock && g->memo_gen == g->gen) {
 		e->memo_state = g->memo_state;
 		e->memo = g->memo;
@@ -696,6 +710,8 @@ static void emit_tag(struct tagger *g, uint32_t oneid, const struct tagdef *t, c
 
 	/* one evaluation's records share the clock, the cause and the oneid
 	 * (evaluate resets idpfx_ok) */
+	if (g->quiet)
+		return;
 	if (!g->idpfx_ok)
 		rec_start(g, oneid, clock);
 	if (g->sink) {
@@ -771,6 +787,7 @@ static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int
 	unsigned i, changed = 0;
 
 	g->idpfx_ok = 0; /* the cause is new */
+	g->timed_eval = 0;
 	incr = incr && g->same_defs && !g->eval_all;
 	if (incr) {
 		if (!g->agg_chg) {
@@ -788,6 +805,7 @@ static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int
 			continue;
 		if (incr && inputs_same(g, t, p, clock))
 			continue;
+		g->timed_eval |= t->timed;
 		tag_value(g, t, p, clock, &g->val);
 		if (pt->set ? (pt->v.len == g->val.len && !memcmp(pt->v.p, g->val.p, g->val.len)) : !g->val.len)
 			continue;
@@ -802,6 +820,68 @@ static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int
 	}
 	memo_forget(g);
 	return changed;
+}
+
+static int64_t day_of(int64_t t)
+{
+	return t >= 0 ? t / DAY_MS : -((-t + DAY_MS - 1) / DAY_MS);
+}
+
+/*
+ * p's deadline: the first day after day(clock) on which one of its tags
+ * can change with time alone, or DUE_NONE. p's tags hold their values at
+ * clock. For each timed tag, the days on which a part of it may change
+ * (lib/cond: windows that lose a day, days_since meeting a constant …)
+ * are tried in turn, earliest first, until the tag's value there differs
+ * from its value now; a tag that may change any day (days_since in a
+ * formula, jq) is due the next day. A tag that reads another tag changes
+ * when that one does, at that one's deadline.
+ */
+static uint32_t next_due(struct tagger *g, struct profile *p, int64_t clock)
+{
+	int64_t today = day_of(clock), best = INT64_MAX;
+	struct cond_days s;
+	struct cond_env e;
+	unsigned i, k;
+
+	cond_days_init(&s);
+	memo_start(g, p, clock);
+	env_init(g, &e, p, clock);
+	for (i = 0; i < g->ntags && best > today + 1; i++) {
+		const struct tagdef *t = &g->tags[i];
+		const struct prof_tag *pt = &p->tags[i];
+		s.n = 0;
+		s.opaque = 0;
+		if (!t->timed)
+			continue;
+		if (t->when)
+			cond_change_days(t->when, &e, &s);
+		for (k = 0; k < t->ncases; k++)
+			cond_change_days(t->cases[k].when, &e, &s);
+		if (t->value)
+			cexpr_change_days(t->value, &e, NULL, 0, &s);
+		if (t->rank_of && t->ncuts) {
+			if (t->rank_where)
+				cond_change_days(t->rank_where, &e, &s);
+			cexpr_change_days(t->rank_of, &e, t->cuts, t->ncuts, &s);
+		}
+		if (s.opaque) {
+			best = today + 1;
+			break;
+		}
+		cond_days_sort(&s);
+		for (k = 0; k < s.n && s.d[k] < best; k++) {
+			tag_value(g, t, p, s.d[k] * DAY_MS, &g->dval);
+			if (pt->set ? !(pt->v.len == g->dval.len && !memcmp(pt->v.p, g->dval.p, g->dval.len))
+				    : g->dval.len > 0) {
+				best = s.d[k];
+				break;
+			}
+		}
+	}
+	memo_forget(g);
+	cond_days_release(&s);
+	return best > today && best < (int64_t)DUE_NONE ? (uint32_t)best : DUE_NONE;
 }
 
 /* ---- profiles in LMDB ---- */
@@ -834,14 +914,30 @@ static int load_profile(struct tagger *g, struct profile *p, uint32_t oneid, int
 	return 1;
 }
 
-static void save_profile(struct tagger *g, struct profile *p)
+static void save_profile_at(struct tagger *g, struct profile *p, int64_t clock)
 {
 	unsigned char key[4];
 
-	profile_prune(p, &g->L, g->clock);
+	profile_prune(p, &g->L, clock);
 	profile_encode(p, &g->L, &g->rec);
 	store_be32(key, p->oneid);
 	store_put(g->st, g->profiles, key, 4, g->rec.p, g->rec.len);
+}
+
+static void save_profile(struct tagger *g, struct profile *p)
+{
+	save_profile_at(g, p, g->clock);
+}
+
+/* After p was evaluated at clock (known: p was read from the store): its
+ * deadline. When no timed tag was evaluated (none of their inputs
+ * changed), the one it had stands: computed from the same inputs, and
+ * still ahead, since deadlines fire before records. */
+static void due_update(struct tagger *g, struct profile *p, int64_t clock, int known)
+{
+	if (!g->due_live || (known && !g->timed_eval && g->due_ok))
+		return;
+	due_set(&g->due, 0, p->oneid, next_due(g, p, clock));
 }
 
 /*
@@ -876,6 +972,21 @@ static void save_state(struct tagger *g)
 	store_put(g->st, g->state, "clock", 5, be, 8);
 	store_be64(be, (uint64_t)g->swept_day);
 	store_put(g->st, g->state, "swept", 5, be, 8);
+	if (!g->due_live)
+		return;
+	store_be64(be, (uint64_t)g->fired);
+	store_put(g->st, g->state, "fired", 5, be, 8);
+	if (g->due_ok) {
+		/* the index is whole, for these definitions, at this clock: a
+		 * tagger that does not keep it (an older one) moves the clock
+		 * without it, and the next run builds it again */
+		unsigned char m[16];
+		store_be64(m, g->defs_hash);
+		store_be64(m + 8, (uint64_t)g->clock);
+		store_put(g->st, g->state, "due", 3, m, 16);
+	} else {
+		store_del(g->st, g->state, "due", 3);
+	}
 }
 
 static void load_state(struct tagger *g)
@@ -888,6 +999,22 @@ static void load_state(struct tagger *g)
 		g->clock = (int64_t)store_get_be64(v.mv_data);
 	if (store_get(g->st, g->state, "swept", 5, &v) == 1 && v.mv_size == 8)
 		g->swept_day = (int64_t)store_get_be64(v.mv_data);
+	g->fired = INT64_MIN;
+	if (store_get(g->st, g->state, "fired", 5, &v) == 1 && v.mv_size == 8)
+		g->fired = (int64_t)store_get_be64(v.mv_data);
+}
+
+/* Is the deadline index whole? For a store with no clock yet (nothing to
+ * index) it is; otherwise when the last commit that kept it was the last
+ * that moved the clock, under these definitions. */
+static void check_due(struct tagger *g)
+{
+	MDB_val v;
+
+	g->due_ok = g->clock == INT64_MIN ||
+		    (store_get(g->st, g->state, "due", 3, &v) == 1 && v.mv_size == 16 &&
+		     store_get_be64(v.mv_data) == g->defs_hash &&
+		     (int64_t)store_get_be64((const unsigned char *)v.mv_data + 8) == g->clock);
 }
 
 static int before_commit(void *ctx)
@@ -895,17 +1022,14 @@ static int before_commit(void *ctx)
 	struct tagger *g = ctx;
 
 	dict_save(&g->names);
+	if (g->due_live)
+		due_save(&g->due);
 	save_state(g);
 	seen_prune(&g->seen, g->clock);
 	return 0;
 }
 
 /* ---- sweep: every profile at the clock ---- */
-
-static int64_t day_of(int64_t t)
-{
-	return t >= 0 ? t / DAY_MS : -((-t + DAY_MS - 1) / DAY_MS);
-}
 
 /* The cause of a sweep's records for oneid: "sweep:CLOCK:ONEID". */
 static void sweep_cause(struct tagger *g)
@@ -938,6 +1062,7 @@ struct chunk {
 	uint64_t idx;
 	struct buf vals; /* per changed profile: [be32 oneid][u32 len][record] */
 	struct buf out;  /* per record: [u32 klen][u32 len][key][line] */
+	struct buf dues; /* per profile read: [u32 oneid][u32 deadline] */
 	unsigned long long n, changes;
 };
 
@@ -980,6 +1105,7 @@ static int chunk_eval(struct pworker *pw, uint64_t c, struct chunk *slot)
 
 	buf_reset(&slot->vals);
 	buf_reset(&slot->out);
+	buf_reset(&slot->dues);
 	slot->n = slot->changes = 0;
 	w->sink = &slot->out;
 	if ((r = mdb_cursor_open(pw->txn, w->profiles, &cur)))
@@ -1001,7 +1127,12 @@ static int chunk_eval(struct pworker *pw, uint64_t c, struct chunk *slot)
 			continue; /* the snapshot's page stays */
 		slot->n++;
 		sweep_cause(w);
-		if (!(changed = evaluate(w, &w->p, ps->clock, !ps->all, !ps->all)))
+		changed = evaluate(w, &w->p, ps->clock, !ps->all, !ps->all);
+		if (w->due_live) {
+			uint32_t pair[2] = {id, next_due(w, &w->p, ps->clock)};
+			buf_add(&slot->dues, (const char *)pair, sizeof pair);
+		}
+		if (!changed)
 			continue;
 		slot->changes += changed;
 		profile_prune(&w->p, &w->L, w->clock);
@@ -1152,7 +1283,7 @@ static int psweep_run(struct tagger *g, int64_t clock, int all, unsigned nthread
 		w->agg_chg = w->tag_chg = NULL;
 		w->memo_profile = NULL;
 		w->memo_gen = w->gen = 0;
-		w->rec = w->line = w->tmp = w->val = w->cause = w->idpfx = (struct buf)BUF_INIT;
+		w->rec = w->line = w->tmp = w->val = w->cause = w->idpfx = w->dval = (struct buf)BUF_INIT;
 		w->idpfx_ok = 0;
 		w->ts_text[0] = 0;
 		w->ts_clock = 0;
@@ -1215,6 +1346,12 @@ static int psweep_run(struct tagger *g, int64_t clock, int all, unsigned nthread
 		pthread_mutex_lock(&ps.mu);
 		for (j = ps.from; j < ps.to; j++) {
 			struct chunk *slot = &ps.slot[j % AHEAD];
+			const char *q = slot->dues.p, *end = q ? q + slot->dues.len : q;
+			for (; q < end; q += 8) {
+				uint32_t pair[2];
+				memcpy(pair, q, sizeof pair);
+				due_set(&g->due, 0, pair[0], pair[1]);
+			}
 			g->swept += slot->n;
 			g->tagged += slot->changes;
 			slot->ready = 0;
@@ -1250,10 +1387,12 @@ out:
 		buf_release(&w->val);
 		buf_release(&w->cause);
 		buf_release(&w->idpfx);
+		buf_release(&w->dval);
 	}
 	for (i = 0; i < AHEAD; i++) {
 		buf_release(&ps.slot[i].vals);
 		buf_release(&ps.slot[i].out);
+		buf_release(&ps.slot[i].dues);
 	}
 	free(pw);
 	pthread_cond_destroy(&ps.cv);
@@ -1282,13 +1421,20 @@ static unsigned sweep_threads(const struct tagger *g)
 
 /* Re-evaluate every profile's tags at clock (timed ones only, unless all),
  * writing the changed profiles in place, part by part, and a $tag per
- * change. A sweep cut short is run again whole: the parts done have
+ * change; and build the deadline index again, every profile's deadline
+ * from clock on. A sweep cut short is run again whole: the parts done have
  * nothing left to change. A stop cuts it short between two parts: the
- * record that started it is left undone (filter_stop_mid). */
+ * record that started it is left undone (filter_stop_mid). Until a sweep
+ * ends, the index is not whole (check_due): a sweep cut short by a crash
+ * is done again by the next run if nobody runs it again. */
 static int sweep(struct tagger *g, int64_t clock, int all)
 {
 	int rc;
 
+	if (g->due_live) {
+		g->due_ok = 0;
+		due_clear(&g->due);
+	}
 	if ((rc = filter_commit_mid(&g->f)) || (rc = store_fold(g->st)))
 		return rc;
 	rc = psweep_run(g, clock, all, sweep_threads(g));
@@ -1300,6 +1446,11 @@ static int sweep(struct tagger *g, int64_t clock, int all)
 		return rc;
 	g->sweeps++;
 	g->swept_day = day_of(clock);
+	if (g->due_live) {
+		g->due_ok = 1;
+		if (g->fired == INT64_MIN || day_of(clock) > g->fired)
+			g->fired = day_of(clock);
+	}
 	return filter_commit_mid(&g->f);
 }
 
@@ -1311,6 +1462,104 @@ static void set_clock(struct tagger *g, int64_t ts)
 		g->clock = ts;
 }
 
+/* ---- deadlines ---- */
+
+/*
+ * Fire every deadline up to day `upto`, in (day, oneid) order: each person
+ * due is evaluated at the start of the day (the timed tags whose inputs
+ * moved), a $tag for each change stamped with that time and an event_id
+ * of the day and the oneid (tag:due:DAY:ONEID:TAG), and given their next
+ * deadline, which may fall on a later day up to upto too: it fires in its
+ * turn. A big day commits on the way (the position stored is before the
+ * record that moved the clock); a stop then returns -2, and the record
+ * read again fires the rest: those fired have left the day.
+ */
+static int fire_due(struct tagger *g, int64_t upto)
+{
+	uint32_t *ids = NULL, day;
+	size_t cap = 0, n, i;
+	uint32_t from = 0;
+	int rc = 0;
+
+	if (upto <= 0 || upto >= (int64_t)DUE_NONE)
+		return 0;
+	while ((day = due_next_day(&g->due, 0, from, (uint32_t)upto)) != DUE_NONE) {
+		int64_t at = (int64_t)day * DAY_MS;
+		n = due_day_ids(&g->due, 0, day, &ids, &cap);
+		for (i = 0; i < n; i++) {
+			uint32_t oneid = ids[i];
+			unsigned changed;
+			int known;
+			if (due_of(&g->due, oneid, NULL) != day)
+				continue;
+			if ((known = load_profile(g, &g->p, oneid, 1)) < 0) {
+				rc = g->f.fatal ? g->f.fatal : EXIT_IO;
+				goto out;
+			}
+			if (!known) { /* no profile (left behind): no deadline */
+				due_set(&g->due, 0, oneid, DUE_NONE);
+				continue;
+			}
+			buf_reset(&g->cause);
+			buf_adds(&g->cause, "due:");
+			buf_u64(&g->cause, day);
+			buf_addc(&g->cause, ':');
+			buf_u64(&g->cause, oneid);
+			g->cause_sweep = 0;
+			g->traits_set = 0;
+			/* the deadline before the save: a lazy profile reads
+			 * the record, which the put replaces */
+			changed = evaluate(g, &g->p, at, 1, 1);
+			due_set(&g->due, 0, oneid, next_due(g, &g->p, at));
+			if (changed)
+				save_profile_at(g, &g->p, at);
+			g->fired_people++;
+			if (g->f.fatal) {
+				rc = g->f.fatal;
+				goto out;
+			}
+			if ((long)store_pending(g->st) >= g->batch) {
+				if ((rc = filter_commit_mid(&g->f)))
+					goto out;
+				if (cli_stop) { /* the rest when the record is read again */
+					rc = -2;
+					goto out;
+				}
+			}
+		}
+		from = day + 1;
+	}
+out:
+	free(ids);
+	return rc;
+}
+
+/* The clock reaches ts: first fire the deadlines of the days it enters.
+ * The clock moves only once they are fired, so a record read again after
+ * a crash or a stop mid-way fires the rest. */
+static void advance(struct tagger *g, int64_t ts)
+{
+	int64_t day = day_of(ts);
+
+	if (g->due_live) {
+		if (g->fired == INT64_MIN) {
+			g->fired = day;
+		} else if (day > g->fired) {
+			int rc = fire_due(g, day);
+			if (rc == -2) {
+				filter_stop_mid(&g->f);
+				return;
+			}
+			if (rc) {
+				g->f.fatal = rc;
+				return;
+			}
+			g->fired = day;
+		}
+	}
+	set_clock(g, ts);
+}
+
 
 
 /* A $merge (checked by sysrec_check): fold the merged people into oneid. */
@@ -1320,7 +1569,7 @@ static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid,
 	unsigned char key[4];
 	int any = 0;
 
-	set_clock(g, ts);
+	(void)ts; /* the clock moved already (advance) */
 	if (load_profile(g, &g->p, oneid, 0) < 0)
 		return;
 	for (k = 0, i = m + 1; k < d->t[m].size; k++, i = d->t[i].next) {
@@ -1331,6 +1580,8 @@ static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid,
 		profile_merge(&g->p, &g->q, &g->L);
 		store_be32(key, mid);
 		store_del(g->st, g->profiles, key, 4);
+		if (g->due_live)
+			due_set(&g->due, 0, mid, DUE_NONE);
 		any = 1;
 	}
 	g->merges++;
@@ -1341,6 +1592,7 @@ static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid,
 	if (eid)
 		json_str_get(d, eid, &g->cause);
 	evaluate(g, &g->p, g->clock, 0, 0);
+	due_update(g, &g->p, g->clock, 0);
 	save_profile(g, &g->p);
 }
 
@@ -1393,14 +1645,9 @@ static void process(struct tagger *g, const char *s, size_t n)
 		clock_parse_tok(d, t_ts, &ts);
 		g->f.oc.passed++;
 		g->ticks++;
-		if (filter_emit(&g->f, NULL, 0, s, n))
-			return;
-		set_clock(g, ts);
-		if (day_of(g->clock) > g->swept_day) {
-			int rc = sweep(g, g->clock, 0);
-			if (rc)
-				g->f.fatal = rc;
-		}
+		advance(g, ts); /* what fell due comes before the tick */
+		if (!g->f.fatal && !g->f.redo)
+			filter_emit(&g->f, NULL, 0, s, n);
 		return;
 	}
 	if (sys && json_str_eq(d, t_type, "$merge", 6) && (why = sysrec_check(d, 0, "$merge"))) {
@@ -1425,6 +1672,11 @@ static void process(struct tagger *g, const char *s, size_t n)
 		OUTCOME_REJECT(&g->f.oc, "no valid \"ts\": want canonical events (ingest's output)");
 		return;
 	}
+	/* what fell due before this record comes first (its commits store
+	 * the position before the record, so it is checked after them) */
+	advance(g, ts);
+	if (g->f.fatal || g->f.redo)
+		return;
 	if (t_id && d->t[t_id].type == JSON_STRING) { /* applied already? */
 		int r = seen_check(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
 		if (r) {
@@ -1447,7 +1699,6 @@ static void process(struct tagger *g, const char *s, size_t n)
 		return;
 	}
 	g->events++;
-	set_clock(g, ts);
 	if ((known = load_profile(g, &g->p, oneid, 1)) < 0)
 		return;
 	/* the value read stays in place until save_profile encodes: nothing
@@ -1462,6 +1713,7 @@ static void process(struct tagger *g, const char *s, size_t n)
 		json_str_get(d, t_id, &g->cause);
 	g->traits_set = t_traits && d->t[t_traits].type == JSON_OBJECT && d->t[t_traits].size;
 	evaluate(g, &g->p, g->clock, 0, known);
+	due_update(g, &g->p, g->clock, known);
 	save_profile(g, &g->p);
 }
 
@@ -1476,6 +1728,15 @@ static int run_filter(struct tagger *g)
 
 	if ((rc = filter_open(&g->f)))
 		return rc;
+	if (!g->due_ok) {
+		/* a store from a tagger without deadlines, or from other
+		 * definitions: every profile's time-dependent tags at the
+		 * clock, and their deadlines, before any record */
+		cli_info("the deadline index is not whole (a store from before deadlines, another tagger, or "
+			 "other definitions): sweeping the profiles at the stream's clock to build it");
+		if ((rc = sweep(g, g->clock, 0)) || g->f.redo)
+			return filter_close(&g->f, rc);
+	}
 	if (!g->cli.nin)
 		g->cli.in[g->cli.nin++] = "-";
 	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++)
@@ -1483,9 +1744,9 @@ static int run_filter(struct tagger *g)
 	rc = filter_close(&g->f, rc);
 	if (g->cli.verbose) {
 		outcome_print(&g->f.oc, "skipped");
-		fprintf(stderr, "%s: %llu events, %llu merges, %llu ticks, %llu sweeps over %llu profiles, "
-			"%llu tag changes\n", cli_prog, g->events, g->merges, g->ticks, g->sweeps, g->swept,
-			g->tagged);
+		fprintf(stderr, "%s: %llu events, %llu merges, %llu ticks, %llu deadlines fired, %llu sweeps over "
+			"%llu profiles, %llu tag changes\n", cli_prog, g->events, g->merges, g->ticks,
+			g->fired_people, g->sweeps, g->swept, g->tagged);
 		store_print(g->st);
 	}
 	return rc;
@@ -1611,21 +1872,56 @@ static void render_profile(struct tagger *g, const struct profile *p, int64_t cl
 	buf_adds(out, "}}");
 }
 
+/*
+ * show, export: the clock to show tags at, --at or the stream's; *have 0
+ * when there is none (a store with no record yet). A time before the
+ * stream's clock is refused: the profiles hold what came after it, and a
+ * tag's past values are not kept. 0 or 64 after saying why.
+ */
+static int query_clock(struct tagger *g, int64_t *clock, int *have)
+{
+	int rc;
+
+	*have = 0;
+	*clock = 0;
+	if (!g->at && g->clock == INT64_MIN)
+		return 0;
+	if ((rc = parse_at(g, clock)))
+		return rc;
+	if (g->at && g->clock != INT64_MIN && *clock < g->clock) {
+		char a[CLOCK_ISO_LEN + 1];
+		clock_format(g->clock, a);
+		cli_err("--at '%s' is before the stream's clock %s: the profiles hold the events up to it, and "
+			"past tag values are not kept (the $tag records say when each changed)", g->at, a);
+		return EXIT_USAGE;
+	}
+	*have = 1;
+	return 0;
+}
+
+/* The tags of p at clock, into p: evaluated, never written (show,
+ * export). At the stream's clock they are the stored ones. */
+static void tags_at(struct tagger *g, struct profile *p, int64_t clock)
+{
+	g->quiet = 1;
+	g->cause_sweep = 0;
+	g->traits_set = 0;
+	evaluate(g, p, clock, 0, 0);
+	g->quiet = 0;
+}
+
 static int op_show(struct tagger *g, int argc, char **argv)
 {
 	int64_t clock;
-	int rc = 0, i, r;
+	int rc = 0, i, r, have;
 	struct buf out = BUF_INIT;
 
 	if (argc < 1) {
 		cli_err("show wants ONEID…");
 		return EXIT_USAGE;
 	}
-	if ((rc = parse_at(g, &clock)) && g->at)
+	if ((rc = query_clock(g, &clock, &have)))
 		return rc;
-	if (rc)
-		clock = 0;
-	rc = 0;
 	for (i = 0; i < argc; i++) {
 		char *end;
 		unsigned long id = strtoul(argv[i], &end, 10);
@@ -1642,6 +1938,8 @@ static int op_show(struct tagger *g, int argc, char **argv)
 			buf_printf(&out, "{\"oneid\":%lu,\"profile\":null}", id);
 			rc = EXIT_REJECTS;
 		} else {
+			if (have)
+				tags_at(g, &g->p, clock);
 			render_profile(g, &g->p, clock, &out);
 		}
 		puts(out.p);
@@ -1736,7 +2034,7 @@ static int op_export(struct tagger *g)
 	struct field *fl = NULL;
 	size_t nf = 0, i;
 	char *list, *tok, *save = NULL;
-	int csv = 0, rc = 0, r;
+	int csv = 0, rc = 0, r, have;
 	int64_t clock = 0;
 	struct buf out = BUF_INIT, cellb = BUF_INIT;
 	struct store_scan it;
@@ -1748,10 +2046,8 @@ static int op_export(struct tagger *g)
 		cli_err("--format '%s': want ndjson or csv", g->format);
 		return EXIT_USAGE;
 	}
-	if (g->at || g->clock != INT64_MIN) {
-		if ((rc = parse_at(g, &clock)))
-			return rc;
-	}
+	if ((rc = query_clock(g, &clock, &have)))
+		return rc;
 	if (g->fields) {
 		list = xstrdup(g->fields);
 	} else {
@@ -1816,6 +2112,8 @@ static int op_export(struct tagger *g)
 		g->p.oneid = store_get_be32(k.mv_data);
 		if (profile_decode(&g->p, &g->L, v.mv_data, v.mv_size))
 			continue;
+		if (have)
+			tags_at(g, &g->p, clock);
 		buf_reset(&out);
 		if (!csv)
 			buf_addc(&out, '{');
@@ -1912,7 +2210,6 @@ static int op_recompute(struct tagger *g)
 	/* after it every tag holds its value at clock: the tags are these
 	 * definitions' again, unless clock is behind events already applied */
 	current = g->clock == INT64_MIN || clock >= g->clock;
-	set_clock(g, clock);
 	vals = xcalloc(g->ntags + 1, sizeof *vals);
 	nv = xcalloc(g->ntags + 1, sizeof *nv);
 	capv = xcalloc(g->ntags + 1, sizeof *capv);
@@ -1920,6 +2217,12 @@ static int op_recompute(struct tagger *g)
 		nr += g->tags[t].rank_of != NULL;
 	if ((rc = filter_open(&g->f)))
 		goto out;
+	/* what falls due up to clock first, each change stamped with its day */
+	advance(g, clock);
+	if (g->f.fatal || g->f.redo) {
+		rc = filter_close(&g->f, g->f.fatal);
+		goto out;
+	}
 	if (nr) {
 		if ((rc = filter_commit(&g->f)) || (rc = store_fold(g->st)))
 			goto out;
@@ -2019,9 +2322,11 @@ static int op_sweep(struct tagger *g)
 		cli_err("--at '%s' is before the stream clock %s: time only moves forward", g->at, a);
 		return EXIT_USAGE;
 	}
-	set_clock(g, clock);
 	if ((rc = filter_open(&g->f)))
 		return rc;
+	/* every profile at clock, the deadlines up to it included (their
+	 * changes stamped with the sweep's clock), and the index built again */
+	set_clock(g, clock);
 	rc = sweep(g, clock, 0);
 	rc = filter_close(&g->f, rc);
 	if (g->cli.verbose) {
@@ -2144,6 +2449,7 @@ int main(int argc, char **argv)
 	if (store_dbi(g->st, "tagger.profiles", 0, &g->profiles) ||
 	    store_dbi(g->st, "tagger.dict", 0, &g->dict) || store_dbi(g->st, "tagger.facts", 0, &g->facts) ||
 	    store_dbi(g->st, "tagger.state", 0, &g->state) ||
+	    (!ro && store_dbi(g->st, "tagger.due", 0, &g->duedb)) ||
 	    (!ro && seen_open(&g->seen, g->st, "tagger.seen"))) { /* queries need no seen set */
 		rc = EXIT_IO;
 		goto out;
@@ -2166,8 +2472,15 @@ int main(int argc, char **argv)
 	/* every definition compiles before anything is written */
 	if ((rc = load_defs(g)) || (rc = bind_defs(g)))
 		goto out;
-	if (!ro)
+	if (!ro) {
 		check_defs(g);
+		check_due(g);
+		if (due_open(&g->due, g->st, g->duedb)) {
+			rc = EXIT_IO;
+			goto out;
+		}
+		g->due_live = 1;
+	}
 	g->f.st = g->st;
 	g->f.cli = &g->cli;
 	g->f.group = g->group ? g->group : "uops-tagger";
@@ -2194,6 +2507,7 @@ out:
 	if (ro && g->st)
 		store_discard(g->st);
 	seen_free(&g->seen);
+	due_free(&g->due);
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	defs_free(g);
@@ -2206,6 +2520,7 @@ out:
 	buf_release(&g->val);
 	buf_release(&g->cause);
 	buf_release(&g->idpfx);
+	buf_release(&g->dval);
 	rc = cli_stdout_close(rc);
 	return rc;
 }

@@ -1265,14 +1265,7 @@ int64_t cond_next_day(const struct cond *x, const struct cond_env *e)
 
 /* ---- the day a condition's answer changes ---- */
 
-struct days {
-	int64_t *d;
-	size_t n, cap;
-	int opaque; /* a part that may change any day */
-	int64_t local[64];
-};
-
-static void days_add(struct days *s, int64_t d, int64_t today)
+static void days_add(struct cond_days *s, int64_t d, int64_t today)
 {
 	if (d <= today || d == NEVER)
 		return;
@@ -1288,7 +1281,7 @@ static void days_add(struct days *s, int64_t d, int64_t today)
 }
 
 /* Every day on which a windowed aggregate x reads loses one of its days. */
-static void cexpr_days(const struct cexpr *x, const struct cond_env *e, int64_t today, struct days *s)
+static void cexpr_days(const struct cexpr *x, const struct cond_env *e, int64_t today, struct cond_days *s)
 {
 	const struct agg_spec *sp;
 	const struct aggval *a;
@@ -1329,7 +1322,7 @@ static void cexpr_days(const struct cexpr *x, const struct cond_env *e, int64_t 
  * each bucket's day out of the window is a candidate in general. 1 when x is
  * such a comparison (its day added), 0 to take the general way.
  */
-static int count_days(const struct cond *x, const struct cond_env *e, int64_t today, struct days *s)
+static int count_days(const struct cond *x, const struct cond_env *e, int64_t today, struct cond_days *s)
 {
 	const struct agg_spec *sp;
 	const struct aggval *a;
@@ -1379,7 +1372,7 @@ static int count_days(const struct cond *x, const struct cond_env *e, int64_t to
 }
 
 /* The days on which a part of x may change: a superset, sorted later. */
-static void cond_days(const struct cond *x, const struct cond_env *e, int64_t today, struct days *s)
+static void cond_days(const struct cond *x, const struct cond_env *e, int64_t today, struct cond_days *s)
 {
 	unsigned i;
 
@@ -1456,7 +1449,7 @@ int64_t cond_next_flip(const struct cond *x, const struct cond_env *e)
 int64_t cond_next_flip_before(const struct cond *x, const struct cond_env *e, int now,
 			      int64_t bound)
 {
-	struct days s;
+	struct cond_days s;
 	struct cond_env at;
 	int64_t today = day_num(e->clock), best = NEVER;
 	size_t i;
@@ -1495,6 +1488,95 @@ int64_t cond_next_flip_before(const struct cond *x, const struct cond_env *e, in
 	if (s.d != s.local)
 		free(s.d);
 	return best;
+}
+
+void cond_days_init(struct cond_days *s)
+{
+	s->d = s->local;
+	s->n = 0;
+	s->cap = sizeof s->local / sizeof *s->local;
+	s->opaque = 0;
+}
+
+void cond_days_release(struct cond_days *s)
+{
+	if (s->d != s->local)
+		free(s->d);
+	s->d = s->local;
+	s->n = 0;
+}
+
+static int i64_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+void cond_days_sort(struct cond_days *s)
+{
+	size_t i, out = 0;
+
+	qsort(s->d, s->n, sizeof *s->d, i64_cmp);
+	for (i = 0; i < s->n; i++)
+		if (!out || s->d[out - 1] != s->d[i])
+			s->d[out++] = s->d[i];
+	s->n = out;
+}
+
+void cond_change_days(const struct cond *x, const struct cond_env *e, struct cond_days *s)
+{
+	cond_days(x, e, day_num(e->clock), s);
+}
+
+/* As cexpr_days, but a days_since with nothing to count from adds no day. */
+static void value_days(const struct cexpr *x, const struct cond_env *e, int64_t today, struct cond_days *s)
+{
+	struct cval v;
+
+	switch (x->t) {
+	case X_DAYS_FIRST:
+	case X_DAYS_LAST:
+	case X_DAYS_AGG:
+		cexpr_eval(x, e, &v);
+		if (v.k == CV_NUM)
+			s->opaque = 1;
+		return;
+	case X_ARITH:
+		value_days(x->a, e, today, s);
+		value_days(x->b, e, today, s);
+		return;
+	default:
+		cexpr_days(x, e, today, s);
+		return;
+	}
+}
+
+void cexpr_change_days(const struct cexpr *x, const struct cond_env *e, const double *k, unsigned ncuts,
+		       struct cond_days *s)
+{
+	int64_t today = day_num(e->clock);
+	struct cval v;
+	unsigned i;
+
+	if (!ncuts || !is_days(x)) {
+		value_days(x, e, today, s);
+		return;
+	}
+	/* days_since grows by one a day: it crosses a constant where the
+	 * count meets it (or the day after) */
+	if (x->t == X_DAYS_AGG)
+		cexpr_days(&(struct cexpr){.t = X_AGG, .idx = x->idx}, e, today, s);
+	cexpr_eval(x, e, &v);
+	if (v.k != CV_NUM)
+		return;
+	for (i = 0; i < ncuts; i++) {
+		int64_t f;
+		if (!(k[i] - v.num < 1e15 && k[i] - v.num > -1e15))
+			continue;
+		f = (int64_t)floor(k[i] - v.num);
+		days_add(s, today + f, today);
+		days_add(s, today + f + 1, today);
+	}
 }
 
 /* ---- identities and walks ---- */

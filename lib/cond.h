@@ -189,6 +189,34 @@ int64_t cond_next_flip(const struct cond *x, const struct cond_env *e);
 int64_t cond_next_flip_before(const struct cond *x, const struct cond_env *e, int now,
 			      int64_t bound);
 
+/*
+ * Days on which something may change with time alone, for a caller that
+ * combines several conditions and values (a tag of cases, a rank): each
+ * day after day(e->clock) on which a part may change, a superset, and
+ * opaque when a part may change on any day (days_since in a formula, jq).
+ * Init before use, release after; cond_days_sort sorts them and drops
+ * repeats.
+ */
+struct cond_days {
+	int64_t *d;
+	size_t n, cap;
+	int opaque; /* a part that may change any day */
+	int64_t local[64];
+};
+void cond_days_init(struct cond_days *s);
+void cond_days_release(struct cond_days *s);
+void cond_days_sort(struct cond_days *s);
+/* Add the days on which x's answer may change (as cond_next_flip tries). */
+void cond_change_days(const struct cond *x, const struct cond_env *e, struct cond_days *s);
+/*
+ * Add the days on which value x may change; with ncuts constants k, only
+ * those on which x may cross one of them (x compared with each, as a rank
+ * does). A days_since with nothing to count from stays missing until an
+ * event: no day; one that has, in a formula, any day (opaque).
+ */
+void cexpr_change_days(const struct cexpr *x, const struct cond_env *e, const double *k, unsigned ncuts,
+		       struct cond_days *s);
+
 /* A canonical text of a value (two values with one text are the same
  * value), appended to out. Aggregates are named by their canonical spec,
  * traits and tags by their dictionary numbers in L. */

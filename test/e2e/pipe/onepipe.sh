@@ -1,7 +1,7 @@
 # The README's pipe, every tool on one environment, with pipes of one page
 # between the stages (pipesz), day $ticks in the middle and at the end (each
-# starts a sweep of every profile and a day of deadlines, far more than a
-# page of output), a cache budget small enough that the journals fold
+# fires days of deadlines in tagger and segmenter, far more than a page of
+# output), a cache budget small enough that the journals fold
 # mid-stream, and queries running in a loop beside it. It must finish, and
 # its output and every DB (dbdump) must equal the stage-by-stage run's,
 # where files sit between the stages.
@@ -47,7 +47,7 @@ wait $qpid
 [ "$(grep -c '^0$' "$T/qrc")" -gt 0 ] && echo "queries answered beside the pipe"
 cmp "$T/s4" "$T/p4" && echo "output equals the stage-by-stage run's: $(wc -l < "$T/p4") lines"
 grep -c '"type":"\$tick"' "$T/p4" | sed 's/^/ticks through: /'
-grep -c '"event_id":"tag:sweep:' "$T/p4" | awk '{ print ($1 > 0 ? "the ticks swept" : "no sweep") }'
+grep -c '"event_id":"tag:due:' "$T/p4" | awk '{ print ($1 > 0 ? "tagger fired deadlines" : "no deadline fired") }'
 grep -c '"event_id":"seg:due:' "$T/p4" | awk '{ print ($1 > 0 ? "deadlines fired" : "no deadline") }'
 dbdump -x .offsets -x probe.ticks "$T/s" > "$T/s.dump"
 dbdump -x .offsets -x probe.ticks "$T/p" > "$T/p.dump"

@@ -3,12 +3,12 @@
 # output (as a set: lines after the last commit come twice, with the same
 # deterministic event ids)
 gen-events -n 60000 -p 8000 -d 20 | ingest --db "$T/in.db" | idmerge --db "$T/in.db" > "$T/ev"
-# a day tick in the middle sweeps every profile
+# a day tick in the middle fires the deadlines of the day
 n=$(wc -l < "$T/ev")
 head -n $((n / 2)) "$T/ev" > "$T/in"
 tail -1 "$T/in" | sed 's/.*"ts":"\([0-9-]*\)T.*/{"type":"$tick","ts":"\1T23:59:59.999Z"}/' >> "$T/in"
 tail -n +$((n / 2 + 1)) "$T/ev" >> "$T/in"
-dump() { for d in profiles journal dict facts state seen offsets; do mdb_dump -p -s "tagger.$d" "$1" | grep -v "^mapsize="; done; }
+dump() { for d in profiles journal dict facts state seen offsets due; do mdb_dump -p -s "tagger.$d" "$1" | grep -v "^mapsize="; done; }
 tagger --db "$T/clean" --resume --batch 2000 "$T/in" > "$T/clean.out"
 : > "$T/k1.out"
 : > "$T/k1.out"
@@ -27,4 +27,4 @@ cmp "$T/clean.dump" "$T/k.dump" && echo "state equals a clean run's"
 sort -u "$T/clean.out" > "$T/a"
 sort -u "$T/k1.whole" "$T/k2.out" > "$T/b"
 cmp "$T/a" "$T/b" && echo "output equals a clean run's"
-grep -c '"tag:sweep:' "$T/a" | awk '{ print ($1 > 0 ? "the tick swept" : "no sweep") }'
+grep -c '"tag:due:' "$T/a" | awk '{ print ($1 > 0 ? "deadlines fired" : "no deadline fired") }'

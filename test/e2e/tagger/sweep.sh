@@ -1,5 +1,6 @@
-# Time passing changes tags with no event at all: a $tick that starts a new
-# UTC day sweeps every profile, and so does 'tagger sweep --at'. The day
+# Time passing changes tags with no event at all: a $tick fires the deadlines
+# of the days it enters (each change stamped with the start of its day), and
+# `tagger sweep --at` evaluates every profile at its clock. The day
 # boundaries are exact: dormant on day 30 after the last event, not day 29.
 cat > "$T/ev" <<'X'
 {"event_id":"e1","ts":"2026-01-01T10:00:00.000Z","type":"order_paid","ids":{"user":"a"},"props":{"order_id":"o1","amount":100},"oneid":1}
