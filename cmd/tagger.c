@@ -107,6 +107,10 @@ struct tagdef {
 	unsigned *rd_tag, nrd_tag;
 	int rd_trait;  /* reads a trait */
 	int rd_clock;  /* reads the clock itself (days_since) or runs jq */
+	/* its value moves on any day, as a number of days since something
+	 * does: computed when read (show, export), at the clock, never kept
+	 * nor on the stream, where it would be a $tag a day for everyone */
+	int at_read;
 };
 
 struct tagger {
@@ -513,7 +517,27 @@ static int load_defs(struct tagger *g)
 		snprintf(path, sizeof path, "%s/tags", g->pipelines);
 		g->tags_dir = xstrdup(path);
 	}
-	return conf_dir(g->tags_dir, "tag", load_one, g);
+	int rc = conf_dir(g->tags_dir, "tag", load_one, g), more = 1;
+	unsigned i, k;
+
+	if (rc)
+		return rc;
+	for (i = 0; i < g->ntags; i++) {
+		struct tagdef *t = &g->tags[i];
+		int d = cond_daily(t->when) | cexpr_daily(t->value, 0) |
+			(t->rank_of ? cexpr_daily(t->rank_of, 1) | cond_daily(t->rank_where) : 0);
+		for (k = 0; k < t->ncases; k++)
+			d |= cond_daily(t->cases[k].when);
+		t->at_read = !!(d & COND_DAILY_DAYS);
+	}
+	while (more) { /* a tag that reads one computed when read is too */
+		more = 0;
+		for (i = 0; i < g->ntags; i++)
+			for (k = 0; k < g->tags[i].nrd_tag && !g->tags[i].at_read; k++)
+				if (g->tags[i].rd_tag[k] < g->ntags && g->tags[g->tags[i].rd_tag[k]].at_read)
+					g->tags[i].at_read = more = 1;
+	}
+	return 0;
 }
 
 /* Give the definitions their dictionary numbers; load rank facts. */
@@ -803,6 +827,8 @@ static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int
 		struct prof_tag *pt = &p->tags[i];
 		if (timed_only && !t->timed)
 			continue;
+		if (t->at_read && !g->quiet)
+			continue; /* computed when read (show, export) */
 		if (incr && inputs_same(g, t, p, clock))
 			continue;
 		g->timed_eval |= t->timed;
@@ -852,7 +878,7 @@ static uint32_t next_due(struct tagger *g, struct profile *p, int64_t clock)
 		const struct prof_tag *pt = &p->tags[i];
 		s.n = 0;
 		s.opaque = 0;
-		if (!t->timed)
+		if (!t->timed || t->at_read)
 			continue;
 		if (t->when)
 			cond_change_days(t->when, &e, &s);
@@ -865,7 +891,7 @@ static uint32_t next_due(struct tagger *g, struct profile *p, int64_t clock)
 				cond_change_days(t->rank_where, &e, &s);
 			cexpr_change_days(t->rank_of, &e, t->cuts, t->ncuts, &s);
 		}
-		if (s.opaque) {
+		if (s.opaque) { /* jq: it may read the clock, so every day */
 			best = today + 1;
 			break;
 		}
@@ -1961,6 +1987,8 @@ static int op_tags(struct tagger *g)
 		buf_adds(&out, ",\"folder\":");
 		json_write_str(&out, t->folder ? t->folder : "", t->folder ? strlen(t->folder) : 0);
 		buf_printf(&out, ",\"type\":\"%s\",\"timed\":%s", type_names[t->type], t->timed ? "true" : "false");
+		if (t->at_read)
+			buf_adds(&out, ",\"at_read\":true");
 		if (t->nvalues) {
 			unsigned k;
 			buf_adds(&out, ",\"values\":[");

@@ -2088,3 +2088,69 @@ void cond_explain(const struct cond *x, const struct cond_env *e, struct buf *ou
 	}
 	buf_addc(out, '}');
 }
+
+/* ---- what may change on any day, read from the definition alone ---- */
+
+/* As cexpr_days: a days_since or jq inside x may change any day. */
+static int cexpr_any_day(const struct cexpr *x)
+{
+	if (!x)
+		return 0;
+	switch (x->t) {
+	case X_DAYS_FIRST:
+	case X_DAYS_LAST:
+	case X_DAYS_AGG:
+		return COND_DAILY_DAYS;
+	case X_JQ:
+		return COND_DAILY_JQ;
+	case X_ARITH:
+		return cexpr_any_day(x->a) | cexpr_any_day(x->b);
+	default:
+		return 0;
+	}
+}
+
+int cond_daily(const struct cond *x)
+{
+	unsigned i;
+	int r = 0;
+
+	if (!x || !x->timed)
+		return 0;
+	switch (x->t) {
+	case C_AND:
+	case C_OR:
+	case C_NOT:
+		for (i = 0; i < x->nk; i++)
+			r |= cond_daily(x->kids[i]);
+		return r;
+	case C_JQ:
+		return COND_DAILY_JQ;
+	case C_CMP:
+	case C_TRUTHY:
+		if (x->x && is_days(x->x) && x->t == C_CMP) {
+			int plain = 1;
+			if (x->op == OP_EXISTS)
+				return 0;
+			for (i = 0; i < x->nrhs; i++)
+				plain &= x->rhs[i]->t == X_LIT;
+			if (plain) /* meets a constant on a day known ahead */
+				return 0;
+		}
+		r = cexpr_any_day(x->x);
+		for (i = 0; i < x->nrhs; i++)
+			r |= cexpr_any_day(x->rhs[i]);
+		return r;
+	default:
+		return 0;
+	}
+}
+
+int cexpr_daily(const struct cexpr *x, int cuts)
+{
+	if (!x)
+		return 0;
+	if (cuts && is_days(x))
+		return 0; /* crosses each cut on a day known ahead */
+	return cexpr_any_day(x);
+}

@@ -217,6 +217,20 @@ void cond_change_days(const struct cond *x, const struct cond_env *e, struct con
 void cexpr_change_days(const struct cexpr *x, const struct cond_env *e, const double *k, unsigned ncuts,
 		       struct cond_days *s);
 
+/*
+ * What of x may change on any day, read from the definition alone (no
+ * profile): COND_DAILY_DAYS when a days_since is read other than against
+ * constants (a number of days in a formula: it moves every day), and
+ * COND_DAILY_JQ when a jq program is (it may read the clock); 0 when every
+ * change with time falls on a day cond_change_days can name ahead. For a
+ * value ranked against cuts (cexpr_daily with cuts set), a days_since
+ * crosses each cut on a known day.
+ */
+#define COND_DAILY_DAYS 1
+#define COND_DAILY_JQ 2
+int cond_daily(const struct cond *x);
+int cexpr_daily(const struct cexpr *x, int cuts);
+
 /* A canonical text of a value (two values with one text are the same
  * value), appended to out. Aggregates are named by their canonical spec,
  * traits and tags by their dictionary numbers in L. */

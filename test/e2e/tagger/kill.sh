@@ -3,7 +3,8 @@
 # output (as a set: lines after the last commit come twice, with the same
 # deterministic event ids)
 gen-events -n 60000 -p 8000 -d 20 | ingest --db "$T/in.db" | idmerge --db "$T/in.db" > "$T/ev"
-# a day tick in the middle fires the deadlines of the day
+# a day tick in the middle moves the clock (deadline-kill.sh kills amid
+# a day of deadlines)
 n=$(wc -l < "$T/ev")
 head -n $((n / 2)) "$T/ev" > "$T/in"
 tail -1 "$T/in" | sed 's/.*"ts":"\([0-9-]*\)T.*/{"type":"$tick","ts":"\1T23:59:59.999Z"}/' >> "$T/in"
@@ -27,4 +28,3 @@ cmp "$T/clean.dump" "$T/k.dump" && echo "state equals a clean run's"
 sort -u "$T/clean.out" > "$T/a"
 sort -u "$T/k1.whole" "$T/k2.out" > "$T/b"
 cmp "$T/a" "$T/b" && echo "output equals a clean run's"
-grep -c '"tag:due:' "$T/a" | awk '{ print ($1 > 0 ? "deadlines fired" : "no deadline fired") }'
