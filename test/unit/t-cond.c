@@ -391,6 +391,16 @@ int main(void)
 		e.L = &L;
 		e.clock = at(rows[k].at);
 		e.render = render;
+		{ /* what the definition says may change any day agrees with
+		   * what the profile's days say: never opaque when it says no */
+			struct cond_days dd;
+			cond_days_init(&dd);
+			cond_change_days(cs[k], &e, &dd);
+			if (dd.opaque && !cond_daily(cs[k]))
+				fprintf(stderr, "row %u: %s: any day, not said by cond_daily\n", k, rows[k].cond);
+			T_OK(!dd.opaque || cond_daily(cs[k]));
+			cond_days_release(&dd);
+		}
 		got = cond_eval(cs[k], &e);
 		if (got != rows[k].want)
 			fprintf(stderr, "row %u: %s at %s gives %d\n", k, rows[k].cond, rows[k].at, got);
