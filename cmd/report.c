@@ -26,7 +26,7 @@
 #include "stats.h"
 
 enum {
-	OPT_FORMAT = 1000, OPT_HTML, OPT_PIPELINES, OPT_CONFIG, OPT_BY, OPT_COHORT, OPT_RETURN,
+	OPT_FORMAT = 2000, OPT_HTML, OPT_PIPELINES, OPT_CONFIG, OPT_BY, OPT_COHORT, OPT_RETURN,
 	OPT_PERIODS, OPT_SPLIT, OPT_WINDOW, OPT_AT, OPT_CONVERSION, OPT_CONTROL, OPT_ARMS,
 	OPT_REVENUE, OPT_AMOUNT, OPT_GROUP, OPT_SUMMARY,
 };
@@ -311,7 +311,7 @@ static void col_num(struct rep *g, const char *name, double v)
 	}
 	if (v == 0)
 		v = 0; /* no "-0" */
-	buf_printf(&g->line, "%.10g", v);
+	buf_printf(&g->line, "%.15g", v);
 }
 
 static void col_bool(struct rep *g, const char *name, int v)
