@@ -12,8 +12,8 @@ CFLAGS ?= -O2 -g
 SANITIZE ?=
 PREFIX ?= /usr/local
 
-TOOLS = ingest idmerge tagger segmenter
-LIBMODS = buf cli clock cond conf csv dict due endpoint filter hash io jqprog json kafka norm outcome profile rbits seen store sysrec tz
+TOOLS = ingest idmerge tagger segmenter report
+LIBMODS = buf cli clock cohort cond conf csv dict due endpoint evtab filter funnel hash io jqprog json kafka norm outcome profile rbits seen stats store sysrec tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
 HELPERS = kmock gen-events rusage gen-people idquality gen-tagged pipesz dbdump lockprobe
 

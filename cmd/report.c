@@ -1,0 +1,1458 @@
+/*
+ * report - the numbers a business runs on, from the event log the pipe
+ * writes: retention cohorts, funnels, RFM, A/B tests. It reads the stream
+ * once (files, .zst or Kafka), keeps of each event the few fields the
+ * question needs (lib/evtab), and answers by event time, so a report on a
+ * replayed log is the same bytes. Read-only: no LMDB state.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "clock.h"
+#include "cohort.h"
+#include "cond.h"
+#include "conf.h"
+#include "endpoint.h"
+#include "evtab.h"
+#include "funnel.h"
+#include "hash.h"
+#include "json.h"
+#include "outcome.h"
+#include "stats.h"
+
+enum {
+	OPT_FORMAT = 2000, OPT_HTML, OPT_PIPELINES, OPT_CONFIG, OPT_BY, OPT_COHORT, OPT_RETURN,
+	OPT_PERIODS, OPT_SPLIT, OPT_WINDOW, OPT_AT, OPT_CONVERSION, OPT_CONTROL, OPT_ARMS,
+	OPT_REVENUE, OPT_AMOUNT, OPT_GROUP, OPT_SUMMARY,
+};
+
+static const struct cli_opt opts[] = {
+	{"format", OPT_FORMAT, 1, "FMT", "ndjson (default) or csv"},
+	{"html", OPT_HTML, 1, "FILE", "also write the report as one self-contained HTML page"},
+	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else the first of ./pipelines, /etc/uops/pipelines, PREFIX/share/uops/pipelines)"},
+	{"config", OPT_CONFIG, 1, "FILE", "report settings (default PIPELINES/report.json)"},
+	{"by", OPT_BY, 1, "UNIT", "retention: cohort periods of a day, week or month (default day)"},
+	{"cohort", OPT_COHORT, 1, "STEP", "retention: the event that starts a cohort (default any event: first seen)"},
+	{"return", OPT_RETURN, 1, "STEP", "retention: the event that counts as a return (default any event)"},
+	{"periods", OPT_PERIODS, 1, "N", "retention: count periods 0 … N after the cohort's (default 30 days, 12 weeks, 12 months)"},
+	{"summary", OPT_SUMMARY, 1, "LIST", "retention: the periods summed over cohorts (default 1,7,30 days; 1,4,12 weeks; 1,3,6 months)"},
+	{"split", OPT_SPLIT, 1, "WHAT", "split by prop:NAME, trait:NAME, tag:NAME or segment:NAME, taken at the cohort, entry or assignment event"},
+	{"window", OPT_WINDOW, 1, "DUR", "funnel: steps within DUR of the first (default 30d); abtest: conversions within DUR of the assignment (default no limit)"},
+	{"at", OPT_AT, 1, "TIME", "rfm: the clock recency is counted to (default the stream's last event)"},
+	{"conversion", OPT_CONVERSION, 1, "STEP", "abtest: the conversion event (default the first revenue event type)"},
+	{"control", OPT_CONTROL, 1, "ARM", "abtest: the control arm (default \"control\" when there is one, else the first arm by name)"},
+	{"arms", OPT_ARMS, 1, "LIST", "abtest: only these arms, comma-separated"},
+	{"revenue", OPT_REVENUE, 1, "TYPES", "revenue event types, comma-separated (default from the config)"},
+	{"amount", OPT_AMOUNT, 1, "PROP", "the prop holding a revenue event's amount (default from the config)"},
+	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-report)"},
+	{0, 0, 0, 0, 0},
+};
+
+/* ---- strings to numbers: split values, arms, order ids */
+
+struct strtab {
+	char **s;
+	size_t *len;
+	uint32_t n, cap; /* id 0 is "none" */
+	uint32_t *map;
+	size_t map_cap;
+};
+
+static uint32_t strtab_put(struct strtab *t, const char *s, size_t n)
+{
+	uint64_t h = hash64(s, n, 7);
+	size_t j;
+
+	if (!t->n) {
+		t->n = 1; /* 0: none */
+		t->cap = 16;
+		t->s = xcalloc(t->cap, sizeof *t->s);
+		t->len = xcalloc(t->cap, sizeof *t->len);
+	}
+	if ((size_t)t->n * 2 >= t->map_cap) {
+		size_t cap = t->map_cap ? t->map_cap * 2 : 64, i;
+		free(t->map);
+		t->map = xcalloc(cap, sizeof *t->map);
+		t->map_cap = cap;
+		for (i = 1; i < t->n; i++) {
+			j = hash64(t->s[i], t->len[i], 7) & (cap - 1);
+			while (t->map[j])
+				j = (j + 1) & (cap - 1);
+			t->map[j] = (uint32_t)i;
+		}
+	}
+	j = h & (t->map_cap - 1);
+	while (t->map[j]) {
+		uint32_t i = t->map[j];
+		if (t->len[i] == n && !memcmp(t->s[i], s, n))
+			return i;
+		j = (j + 1) & (t->map_cap - 1);
+	}
+	if (t->n == t->cap) {
+		t->cap *= 2;
+		t->s = xrealloc(t->s, t->cap * sizeof *t->s);
+		t->len = xrealloc(t->len, t->cap * sizeof *t->len);
+	}
+	t->s[t->n] = xstrndup(s, n);
+	t->len[t->n] = n;
+	t->map[j] = t->n;
+	return t->n++;
+}
+
+static void strtab_free(struct strtab *t)
+{
+	uint32_t i;
+
+	for (i = 1; i < t->n; i++)
+		free(t->s[i]);
+	free(t->s);
+	free(t->len);
+	free(t->map);
+	memset(t, 0, sizeof *t);
+}
+
+static struct strtab *rank_tab;
+
+static int rank_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	size_t m;
+	int r;
+
+	if (!x || !y)
+		return (x > y) - (x < y); /* none first */
+	m = rank_tab->len[x] < rank_tab->len[y] ? rank_tab->len[x] : rank_tab->len[y];
+	r = memcmp(rank_tab->s[x], rank_tab->s[y], m);
+	return r ? r : (rank_tab->len[x] > rank_tab->len[y]) - (rank_tab->len[x] < rank_tab->len[y]);
+}
+
+/* rank[id]: the place of value id in byte order of the texts (none first).
+ * Owned by the caller. */
+static uint32_t *strtab_ranks(struct strtab *t)
+{
+	uint32_t n = t->n ? t->n : 1, i, *ids = xmalloc(n * sizeof *ids), *rank = xmalloc(n * sizeof *rank);
+
+	for (i = 0; i < n; i++)
+		ids[i] = i;
+	rank_tab = t;
+	qsort(ids, n, sizeof *ids, rank_cmp);
+	for (i = 0; i < n; i++)
+		rank[ids[i]] = i;
+	free(ids);
+	return rank;
+}
+
+/* ---- steps: an event type with an optional where over its props */
+
+struct step {
+	char *text;  /* as given */
+	char *type;  /* NULL: any event */
+	struct cond *where;
+	struct conf conf; /* the where's text, which the tree points into */
+};
+
+enum split_kind { SPLIT_NONE, SPLIT_PROP, SPLIT_TRAIT, SPLIT_TAG, SPLIT_SEGMENT };
+
+struct rep {
+	struct cli cli;
+	const char *cmd;
+	const char *format, *html, *pipelines, *config, *by, *cohort_s, *return_s, *split_s,
+		*window_s, *at_s, *conversion_s, *control, *arms_s, *revenue_s, *amount_s, *group,
+		*summary_s;
+	long periods;
+	int csv;
+	/* settings */
+	char **rev_types;
+	unsigned nrev;
+	char *amount, *order_prop;
+	enum cohort_unit unit;
+	int64_t window, at;
+	int have_window, have_at;
+	enum split_kind split;
+	char *split_name;
+	struct step *steps;
+	unsigned nsteps;
+	struct step cohort_step, return_step, conv_step;
+	/* abtest */
+	char *arm_journey; /* arms from $journey enter records of this journey */
+	enum split_kind arm_kind;
+	char *arm_name;
+	/* the stream */
+	struct outcome oc;
+	struct json_doc doc;
+	struct evtab t;
+	struct strtab vals;   /* split values and arms */
+	struct strtab orders; /* order ids */
+	uint32_t *cur;        /* per oneid: the split value now (trait, tag, segment) */
+	size_t ncur;
+	int64_t min_ts, max_ts;
+	int have_ts;
+	unsigned long long events, people_rows;
+	/* output */
+	struct buf line, hdr, prev_hdr;
+	int ncol;
+};
+
+static int handle(void *ctx, int key, const char *arg)
+{
+	struct rep *g = ctx;
+
+	switch (key) {
+	case OPT_FORMAT: g->format = arg; break;
+	case OPT_HTML: g->html = arg; break;
+	case OPT_PIPELINES: g->pipelines = arg; break;
+	case OPT_CONFIG: g->config = arg; break;
+	case OPT_BY: g->by = arg; break;
+	case OPT_COHORT: g->cohort_s = arg; break;
+	case OPT_RETURN: g->return_s = arg; break;
+	case OPT_PERIODS:
+		return cli_long("periods", arg, 0, &g->periods);
+	case OPT_SUMMARY: g->summary_s = arg; break;
+	case OPT_SPLIT: g->split_s = arg; break;
+	case OPT_WINDOW: g->window_s = arg; break;
+	case OPT_AT: g->at_s = arg; break;
+	case OPT_CONVERSION: g->conversion_s = arg; break;
+	case OPT_CONTROL: g->control = arg; break;
+	case OPT_ARMS: g->arms_s = arg; break;
+	case OPT_REVENUE: g->revenue_s = arg; break;
+	case OPT_AMOUNT: g->amount_s = arg; break;
+	case OPT_GROUP: g->group = arg; break;
+	}
+	return 0;
+}
+
+/* ---- output: rows of named columns, as NDJSON objects or CSV tables */
+
+static void row_begin(struct rep *g, const char *report)
+{
+	buf_reset(&g->line);
+	buf_reset(&g->hdr);
+	g->ncol = 0;
+	if (!g->csv) {
+		buf_adds(&g->line, "{\"report\":");
+		json_write_str(&g->line, report, strlen(report));
+	}
+}
+
+static void col_name(struct rep *g, const char *name)
+{
+	if (g->csv) {
+		if (g->ncol)
+			buf_addc(&g->line, ',');
+		if (g->ncol)
+			buf_addc(&g->hdr, ',');
+		buf_adds(&g->hdr, name);
+	} else {
+		buf_addc(&g->line, ',');
+		json_write_str(&g->line, name, strlen(name));
+		buf_addc(&g->line, ':');
+	}
+	g->ncol++;
+}
+
+static void csv_field(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+	int q = 0;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+			q = 1;
+	if (!q) {
+		buf_add(b, s, n);
+		return;
+	}
+	buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			buf_addc(b, '"');
+		buf_addc(b, s[i]);
+	}
+	buf_addc(b, '"');
+}
+
+static void col_strn(struct rep *g, const char *name, const char *s, size_t n)
+{
+	col_name(g, name);
+	if (!s) {
+		if (!g->csv)
+			buf_adds(&g->line, "null");
+	} else if (g->csv) {
+		csv_field(&g->line, s, n);
+	} else {
+		json_write_str(&g->line, s, n);
+	}
+}
+
+static void col_str(struct rep *g, const char *name, const char *s)
+{
+	col_strn(g, name, s, s ? strlen(s) : 0);
+}
+
+static void col_u64(struct rep *g, const char *name, uint64_t v)
+{
+	col_name(g, name);
+	buf_u64(&g->line, v);
+}
+
+/* a number; NaN and infinities are null (an empty CSV field) */
+static void col_num(struct rep *g, const char *name, double v)
+{
+	col_name(g, name);
+	if (!isfinite(v)) {
+		if (!g->csv)
+			buf_adds(&g->line, "null");
+		return;
+	}
+	if (v == 0)
+		v = 0; /* no "-0" */
+	buf_printf(&g->line, "%.15g", v);
+}
+
+static void col_bool(struct rep *g, const char *name, int v)
+{
+	col_name(g, name);
+	buf_adds(&g->line, v ? "true" : "false");
+}
+
+static void row_end(struct rep *g)
+{
+	if (g->csv) {
+		/* a table starts with its header; a new set of columns, after a
+		 * blank line, with its own */
+		if (g->prev_hdr.len != g->hdr.len || memcmp(g->prev_hdr.p, g->hdr.p, g->hdr.len)) {
+			if (g->prev_hdr.len)
+				fputc('\n', stdout);
+			fwrite(g->hdr.p, 1, g->hdr.len, stdout);
+			fputc('\n', stdout);
+			buf_reset(&g->prev_hdr);
+			buf_add(&g->prev_hdr, g->hdr.p, g->hdr.len);
+		}
+	} else {
+		buf_addc(&g->line, '}');
+	}
+	fwrite(g->line.p, 1, g->line.len, stdout);
+	fputc('\n', stdout);
+}
+
+static void col_split(struct rep *g, uint32_t id)
+{
+	if (g->split == SPLIT_NONE)
+		return;
+	col_strn(g, "split", id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
+}
+
+/* ---- definitions */
+
+static void step_release(struct step *s)
+{
+	free(s->text);
+	free(s->type);
+	cond_free(s->where);
+	conf_release(&s->conf);
+	memset(s, 0, sizeof *s);
+}
+
+static uint32_t no_trait(void *ctx, const char *name)
+{
+	(void)ctx;
+	(void)name;
+	return 0;
+}
+
+static int no_tag(void *ctx, const char *name, const char **why)
+{
+	(void)ctx;
+	(void)name;
+	*why = "a step's where reads the event's props only";
+	return -1;
+}
+
+static void reads_props_only(void *ctx, enum cond_read what, unsigned idx)
+{
+	(void)what;
+	(void)idx;
+	*(int *)ctx = 1;
+}
+
+/*
+ * A step: "TYPE", "TYPE:WHERE" with WHERE a condition over the event's
+ * props ({"prop": "amount", "gt": 100}, and/or/not), or "*" (any event).
+ * Returns 0, or 64 after saying why.
+ */
+static int step_parse(const char *what, const char *text, struct step *s)
+{
+	const char *colon = strchr(text, ':');
+	struct agg_set aggs = {0};
+	struct cond_scope sc = {0};
+	const char *why;
+	size_t at;
+	int reads = 0;
+
+	memset(s, 0, sizeof *s);
+	s->text = xstrdup(text);
+	if (colon == text || !*text) {
+		cli_err("%s '%s': want TYPE or TYPE:WHERE", what, text);
+		return EXIT_USAGE;
+	}
+	s->type = colon ? xstrndup(text, (size_t)(colon - text)) : xstrdup(text);
+	if (!strcmp(s->type, "*")) {
+		free(s->type);
+		s->type = NULL;
+	}
+	if (!colon)
+		return 0;
+	s->conf.path = xstrdup(what);
+	buf_adds(&s->conf.text, colon + 1);
+	if (json_parse(&s->conf.doc, s->conf.text.p, s->conf.text.len, 64, &why, &at)) {
+		cli_err("%s '%s': the where is not JSON: %s at byte %zu", what, text, why, at);
+		return EXIT_USAGE;
+	}
+	sc.aggs = &aggs;
+	sc.trait = no_trait;
+	sc.tag = no_tag;
+	sc.in_where = 1;
+	s->where = cond_compile(&s->conf, 0, &sc);
+	if (s->where)
+		cond_reads(s->where, reads_props_only, &reads);
+	agg_set_release(&aggs);
+	if (!s->where) {
+		cli_err("%s", s->conf.err.p);
+		return EXIT_USAGE;
+	}
+	if (reads || sc.jq) {
+		cli_err("%s '%s': a step's where reads the event's props only ({\"prop\": …}, constants, and/or/not)",
+			what, text);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Does the event (doc, type tok) match step s? */
+static int step_match(const struct step *s, const struct json_doc *d, uint32_t type, uint32_t props)
+{
+	struct cond_env e = {0};
+
+	if (s->type && !json_str_eq(d, type, s->type, strlen(s->type)))
+		return 0;
+	if (!s->where)
+		return 1;
+	e.doc = d;
+	e.ev = 0;
+	e.props = props;
+	e.props_set = 1;
+	return cond_eval(s->where, &e);
+}
+
+static int list_split(const char *s, char ***out, unsigned *n)
+{
+	const char *p = s;
+
+	*out = NULL;
+	*n = 0;
+	while (*p) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+		if (!len)
+			return -1;
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[(*n)++] = xstrndup(p, len);
+		p += len + (c != NULL);
+		if (c && !*p)
+			return -1;
+	}
+	return *n ? 0 : -1;
+}
+
+/* pipelines/report.json: {"revenue": {"events": [TYPE…], "amount": PROP,
+ * "order": PROP}} */
+static int load_config(struct rep *g)
+{
+	static const char *const top[] = {"description", "revenue", NULL};
+	static const char *const rev[] = {"description", "events", "amount", "order", NULL};
+	struct conf c = {0};
+	char *path;
+	unsigned r, ev, i;
+	int rc = 0;
+
+	if (g->config) {
+		path = xstrdup(g->config);
+	} else {
+		path = xmalloc(strlen(g->pipelines) + 16);
+		sprintf(path, "%s/report.json", g->pipelines);
+	}
+	if (conf_load(&c, path) || conf_keys(&c, 0, top)) {
+		cli_err("%s", c.err.p);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	r = json_get(&c.doc, 0, "revenue", 7);
+	if (!r || c.doc.t[r].type != JSON_OBJECT) {
+		conf_fail(&c, 0, "revenue", "want {\"events\": [TYPE…], \"amount\": PROP, \"order\": PROP}");
+		cli_err("%s", c.err.p);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (conf_keys(&c, r, rev) || conf_str(&c, r, "amount", &g->amount) < 0 ||
+	    conf_str(&c, r, "order", &g->order_prop) < 0) {
+		cli_err("%s", c.err.p);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	ev = json_get(&c.doc, r, "events", 6);
+	if (!ev || c.doc.t[ev].type != JSON_ARRAY || !c.doc.t[ev].size) {
+		conf_fail(&c, r, "events", "want a list of event types");
+		cli_err("%s", c.err.p);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	g->nrev = 0;
+	g->rev_types = xcalloc(c.doc.t[ev].size, sizeof *g->rev_types);
+	for (i = ev + 1; g->nrev < c.doc.t[ev].size; i = c.doc.t[i].next) {
+		struct buf b = BUF_INIT;
+		if (c.doc.t[i].type != JSON_STRING || !c.doc.t[i].len) {
+			conf_fail(&c, r, "events", "want a list of event types");
+			cli_err("%s", c.err.p);
+			rc = EXIT_CONFIG;
+			goto out;
+		}
+		json_str_get(&c.doc, i, &b);
+		g->rev_types[g->nrev++] = b.p;
+	}
+	if (!g->amount || !g->order_prop) {
+		conf_fail(&c, r, NULL, "want \"amount\" and \"order\": the props of an amount and an order id");
+		cli_err("%s", c.err.p);
+		rc = EXIT_CONFIG;
+	}
+out:
+	conf_release(&c);
+	free(path);
+	return rc;
+}
+
+static int split_parse(const char *s, enum split_kind *k, char **name)
+{
+	static const struct {
+		const char *p;
+		enum split_kind k;
+	} kinds[] = {{"prop:", SPLIT_PROP}, {"trait:", SPLIT_TRAIT}, {"tag:", SPLIT_TAG}, {"segment:", SPLIT_SEGMENT}};
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		size_t n = strlen(kinds[i].p);
+		if (!strncmp(s, kinds[i].p, n) && s[n]) {
+			*k = kinds[i].k;
+			*name = xstrdup(s + n);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ---- reading the stream */
+
+static int is_rev(const struct rep *g, const struct json_doc *d, uint32_t type)
+{
+	unsigned i;
+
+	for (i = 0; i < g->nrev; i++)
+		if (json_str_eq(d, type, g->rev_types[i], strlen(g->rev_types[i])))
+			return 1;
+	return 0;
+}
+
+/* the value under a dotted path of object obj (0: none) */
+static uint32_t get_path(const struct json_doc *d, uint32_t obj, const char *path)
+{
+	const char *dot;
+
+	while (obj && d->t[obj].type == JSON_OBJECT) {
+		dot = strchr(path, '.');
+		if (!dot)
+			return json_get(d, obj, path, strlen(path));
+		obj = json_get(d, obj, path, (size_t)(dot - path));
+		path = dot + 1;
+	}
+	return 0;
+}
+
+/* a value as the text a split or an arm shows: a string unescaped, other
+ * JSON as written */
+static uint32_t value_id(struct rep *g, struct strtab *t, uint32_t v, struct buf *tmp)
+{
+	if (!v || g->doc.t[v].type == JSON_NULL)
+		return 0;
+	buf_reset(tmp);
+	if (g->doc.t[v].type == JSON_STRING)
+		json_str_get(&g->doc, v, tmp);
+	else
+		json_write_tok(&g->doc, v, tmp);
+	return strtab_put(t, tmp->p, tmp->len);
+}
+
+static void cur_set(struct rep *g, uint32_t oneid, uint32_t v)
+{
+	if (oneid >= g->ncur) {
+		size_t n = g->ncur ? g->ncur : 4096;
+		while (n <= oneid)
+			n *= 2;
+		g->cur = xrealloc(g->cur, n * sizeof *g->cur);
+		memset(g->cur + g->ncur, 0, (n - g->ncur) * sizeof *g->cur);
+		g->ncur = n;
+	}
+	g->cur[oneid] = v;
+}
+
+static uint32_t cur_get(const struct rep *g, uint32_t oneid)
+{
+	return oneid < g->ncur ? g->cur[oneid] : 0;
+}
+
+/* row bits */
+#define B_COHORT 1u
+#define B_RETURN 2u
+#define B_ASSIGN 1u
+#define B_CONV 2u
+#define B_REV 4u
+
+static void on_system(struct rep *g, uint32_t type, uint32_t oneid, int64_t ts, struct buf *tmp)
+{
+	const struct json_doc *d = &g->doc;
+
+	if (json_str_eq(d, type, "$merge", 6)) {
+		uint32_t m = json_get(d, 0, "merged", 6), i, k;
+		if (m && d->t[m].type == JSON_ARRAY)
+			for (i = m + 1, k = 0; k < d->t[m].size; k++, i = d->t[i].next) {
+				uint32_t from;
+				if (!json_oneid(d, i, &from))
+					evtab_merge(&g->t, from, oneid);
+			}
+		return;
+	}
+	if (g->split == SPLIT_TAG && json_str_eq(d, type, "$tag", 4)) {
+		uint32_t name = json_get(d, 0, "tag", 3);
+		if (name && json_str_eq(d, name, g->split_name, strlen(g->split_name)))
+			cur_set(g, oneid, value_id(g, &g->vals, json_get(d, 0, "new", 3), tmp));
+		return;
+	}
+	if (g->split == SPLIT_SEGMENT && json_str_eq(d, type, "$segment", 8)) {
+		uint32_t name = json_get(d, 0, "segment", 7), op = json_get(d, 0, "op", 2);
+		if (name && op && json_str_eq(d, name, g->split_name, strlen(g->split_name)))
+			cur_set(g, oneid, strtab_put(&g->vals, json_str_eq(d, op, "enter", 5) ? "in" : "out",
+						     json_str_eq(d, op, "enter", 5) ? 2 : 3));
+		return;
+	}
+	if (g->arm_journey && json_str_eq(d, type, "$journey", 8)) {
+		uint32_t j = json_get(d, 0, "journey", 7), op = json_get(d, 0, "op", 2);
+		uint32_t arm = json_get(d, 0, "arm", 3);
+		struct evrow r = {0};
+		if (!j || !op || !json_str_eq(d, j, g->arm_journey, strlen(g->arm_journey)) ||
+		    !json_str_eq(d, op, "enter", 5))
+			return;
+		r.oneid = oneid;
+		r.ts = ts;
+		r.bits = B_ASSIGN;
+		r.key = arm ? value_id(g, &g->vals, arm, tmp) : strtab_put(&g->vals, "(none)", 6);
+		evtab_add(&g->t, &r);
+	}
+}
+
+static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
+{
+	const char *why;
+	size_t at;
+	uint32_t type, oid, tsk, props, oneid;
+	int64_t ts;
+	struct evrow r = {0};
+	uint32_t split = 0;
+	static const struct json_key keys[] = {{"type", 4}, {"oneid", 5}, {"ts", 2}, {"props", 5}};
+	uint32_t v[4];
+
+	g->oc.in++;
+	if (json_parse(&g->doc, p, n, 64, &why, &at)) {
+		outcome_bad_json(&g->oc, why, at);
+		return;
+	}
+	if (g->doc.t[0].type != JSON_OBJECT) {
+		OUTCOME_REJECT(&g->oc, "record is not a JSON object");
+		return;
+	}
+	json_get_keys(&g->doc, 0, keys, 4, v);
+	type = v[0], oid = v[1], tsk = v[2], props = v[3];
+	if (!type || g->doc.t[type].type != JSON_STRING) {
+		OUTCOME_REJECT(&g->oc, "record without a type");
+		return;
+	}
+	if (!oid) { /* not through idmerge (a $tick, a reject …): nobody's */
+		g->oc.skipped++;
+		return;
+	}
+	if (json_oneid(&g->doc, oid, &oneid)) {
+		OUTCOME_REJECT(&g->oc, "oneid is not a number 1 … 4294967295");
+		return;
+	}
+	if (clock_parse_tok(&g->doc, tsk, &ts)) {
+		OUTCOME_REJECT(&g->oc, "ts is missing or not a time");
+		return;
+	}
+	if (props && g->doc.t[props].type != JSON_OBJECT)
+		props = 0;
+	g->oc.passed++;
+	if (g->doc.s[g->doc.t[type].off] == '$') {
+		on_system(g, type, oneid, ts, tmp);
+		return;
+	}
+	g->events++;
+	if (!g->have_ts || ts > g->max_ts)
+		g->max_ts = ts;
+	if (!g->have_ts || ts < g->min_ts)
+		g->min_ts = ts;
+	g->have_ts = 1;
+	/* the split value at this event */
+	switch (g->split) {
+	case SPLIT_PROP:
+		split = value_id(g, &g->vals, get_path(&g->doc, props, g->split_name), tmp);
+		break;
+	case SPLIT_TRAIT: {
+		uint32_t tr = json_get(&g->doc, 0, "traits", 6), x;
+		if (tr && (x = get_path(&g->doc, tr, g->split_name)))
+			cur_set(g, oneid, value_id(g, &g->vals, x, tmp));
+		split = cur_get(g, oneid);
+		break;
+	}
+	case SPLIT_TAG:
+	case SPLIT_SEGMENT:
+		split = cur_get(g, oneid);
+		break;
+	default:
+		break;
+	}
+	r.oneid = oneid;
+	r.ts = ts;
+	r.key = split;
+	if (!strcmp(g->cmd, "retention")) {
+		if (step_match(&g->cohort_step, &g->doc, type, props))
+			r.bits |= B_COHORT;
+		if (step_match(&g->return_step, &g->doc, type, props))
+			r.bits |= B_RETURN;
+	} else if (!strcmp(g->cmd, "funnel")) {
+		unsigned k;
+		for (k = 0; k < g->nsteps; k++)
+			if (step_match(&g->steps[k], &g->doc, type, props))
+				r.bits |= 1u << k;
+	} else if (!strcmp(g->cmd, "rfm")) {
+		uint32_t o, a;
+		if (!is_rev(g, &g->doc, type))
+			return;
+		a = get_path(&g->doc, props, g->amount);
+		if (a && g->doc.t[a].type == JSON_NUMBER)
+			r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
+		o = get_path(&g->doc, props, g->order_prop);
+		r.key = value_id(g, &g->orders, o, tmp);
+		r.bits = 1;
+	} else if (!strcmp(g->cmd, "abtest")) {
+		if (g->arm_kind != SPLIT_NONE) {
+			uint32_t x = 0;
+			if (g->arm_kind == SPLIT_PROP) {
+				x = get_path(&g->doc, props, g->arm_name);
+			} else if (g->arm_kind == SPLIT_TRAIT) {
+				uint32_t tr = json_get(&g->doc, 0, "traits", 6);
+				x = tr ? get_path(&g->doc, tr, g->arm_name) : 0;
+			}
+			if (x && g->doc.t[x].type != JSON_NULL) {
+				r.bits |= B_ASSIGN;
+				r.aux = value_id(g, &g->vals, x, tmp);
+			}
+		}
+		if (step_match(&g->conv_step, &g->doc, type, props))
+			r.bits |= B_CONV;
+		if (is_rev(g, &g->doc, type)) {
+			uint32_t a = get_path(&g->doc, props, g->amount);
+			if (a && g->doc.t[a].type == JSON_NUMBER) {
+				r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
+				r.bits |= B_REV;
+			}
+		}
+		if (r.bits & B_ASSIGN)
+			r.key = r.aux;
+	}
+	if (r.bits)
+		evtab_add(&g->t, &r);
+}
+
+static int read_all(struct rep *g)
+{
+	struct ep_cfg cfg = {0};
+	struct buf tmp = BUF_INIT;
+	int i, rc = 0;
+	const char *stdin_only[] = {"-"};
+	const char *const *ins = g->cli.nin ? g->cli.in : stdin_only;
+	int nin = g->cli.nin ? g->cli.nin : 1;
+
+	cfg.x = g->cli.x;
+	cfg.nx = g->cli.nx;
+	cfg.group = g->group ? g->group : "uops-report";
+	cfg.exit_at_end = 1; /* a report is over a stream's end */
+	if ((rc = outcome_open(&g->oc, g->cli.rejects, &cfg)))
+		return rc;
+	g->oc.strict = g->cli.strict;
+	for (i = 0; i < nin && !rc && !cli_stop; i++) {
+		struct ep_in in;
+		struct ep_rec r;
+		int x;
+		if ((rc = ep_in_open(&in, ins[i], &cfg)))
+			break;
+		g->oc.src = &in;
+		while (!cli_stop && (x = ep_in_next(&in, &r)) != 0) {
+			if (x < 0) {
+				rc = in.code;
+				break;
+			}
+			if (x == 2)
+				continue;
+			g->oc.raw = r.p;
+			g->oc.raw_n = r.n;
+			g->oc.raw_flags = r.flags;
+			g->oc.raw_total = r.total;
+			if (r.flags & LINE_TOO_LONG) {
+				g->oc.in++;
+				outcome_rejectf(&g->oc, "line longer than %zu bytes (%llu)", in.max_line, r.total);
+			} else {
+				on_record(g, r.p, r.n, &tmp);
+			}
+			if (g->oc.fatal) {
+				rc = g->oc.fatal;
+				break;
+			}
+			if (g->oc.strict_hit) {
+				rc = EXIT_DATA;
+				break;
+			}
+		}
+		ep_in_close(&in);
+		g->oc.src = NULL;
+	}
+	buf_release(&tmp);
+	if (cli_stop && !rc)
+		cli_info("stopped: the report covers the records read so far");
+	return rc;
+}
+
+/* ---- retention */
+
+static void summary_defaults(enum cohort_unit u, const char **s)
+{
+	*s = u == COHORT_DAY ? "1,7,30" : u == COHORT_WEEK ? "1,4,12" : "1,3,6";
+}
+
+static int op_retention(struct rep *g)
+{
+	struct cohort c;
+	size_t from, to = 0, i;
+	uint32_t *rank;
+	char label[32];
+	const char *sum_s = g->summary_s;
+	char **sums = NULL;
+	unsigned nsums = 0, k;
+	long nmax = g->periods;
+
+	if (nmax < 0)
+		nmax = g->unit == COHORT_DAY ? 30 : 12;
+	if (!sum_s)
+		summary_defaults(g->unit, &sum_s);
+	if (list_split(sum_s, &sums, &nsums)) {
+		cli_err("--summary wants periods such as 1,7,30, not '%s'", sum_s);
+		return EXIT_USAGE;
+	}
+	cohort_init(&c, g->unit, (unsigned)nmax, B_COHORT, B_RETURN);
+	evtab_group(&g->t);
+	while (evtab_next_person(&g->t, &from, &to))
+		cohort_person(&c, g->t.r + from, to - from);
+	if (g->have_ts)
+		cohort_set_end(&c, g->max_ts);
+	rank = strtab_ranks(&g->vals);
+	cohort_sort(&c, rank);
+	for (i = 0; i < c.ncell; i++) {
+		struct cohort_cell *x = &c.cell[i];
+		unsigned n, obs = cohort_observed(&c, x);
+		cohort_label(x->period, g->unit, label);
+		for (n = 0; n <= obs; n++) {
+			row_begin(g, "retention");
+			col_split(g, x->split);
+			col_str(g, "cohort", label);
+			col_u64(g, "size", x->size);
+			col_u64(g, "period", n);
+			col_u64(g, "returned", x->ret[n]);
+			col_num(g, "rate", (double)x->ret[n] / (double)x->size);
+			row_end(g);
+		}
+	}
+	/* D1/D7/D30: over the cohorts old enough to have seen period N */
+	for (k = 0; k < nsums; k++) {
+		char *end;
+		long n = strtol(sums[k], &end, 10);
+		uint32_t s, last = UINT32_MAX;
+		if (*end || n < 0 || n > nmax)
+			continue;
+		for (i = 0; i <= c.ncell; i++) {
+			uint64_t size = 0, ret = 0;
+			size_t j;
+			if (i < c.ncell && c.cell[i].split == last)
+				continue;
+			if (i == c.ncell)
+				break;
+			s = last = c.cell[i].split;
+			for (j = i; j < c.ncell && c.cell[j].split == s; j++)
+				if (cohort_observed(&c, &c.cell[j]) >= (unsigned)n) {
+					size += c.cell[j].size;
+					ret += c.cell[j].ret[n];
+				}
+			row_begin(g, "retention_summary");
+			col_split(g, s);
+			snprintf(label, sizeof label, "%c%ld", g->unit == COHORT_DAY ? 'D' : g->unit == COHORT_WEEK ? 'W' : 'M', n);
+			col_str(g, "period", label);
+			col_u64(g, "people", size);
+			col_u64(g, "returned", ret);
+			col_num(g, "rate", size ? (double)ret / (double)size : NAN);
+			row_end(g);
+		}
+	}
+	for (k = 0; k < nsums; k++)
+		free(sums[k]);
+	free(sums);
+	free(rank);
+	cohort_release(&c);
+	return 0;
+}
+
+/* ---- funnel */
+
+static int op_funnel(struct rep *g)
+{
+	struct funnel f;
+	size_t from, to = 0, i;
+	uint32_t *rank;
+	unsigned k;
+
+	funnel_init(&f, g->nsteps, g->window);
+	evtab_group(&g->t);
+	while (evtab_next_person(&g->t, &from, &to))
+		funnel_person(&f, g->t.r + from, to - from);
+	rank = strtab_ranks(&g->vals);
+	funnel_finish(&f, rank);
+	for (i = 0; i < f.ns; i++) {
+		struct funnel_split *s = &f.s[i];
+		for (k = 0; k < g->nsteps; k++) {
+			row_begin(g, "funnel");
+			col_split(g, s->split);
+			col_u64(g, "step", k + 1);
+			col_str(g, "event", g->steps[k].text);
+			col_u64(g, "people", s->reached[k]);
+			col_num(g, "from_previous", k ? (double)s->reached[k] / (double)s->reached[k - 1] : 1);
+			col_num(g, "overall", (double)s->reached[k] / (double)s->reached[0]);
+			if (k) {
+				col_num(g, "median_s", stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.5) / 1000);
+				col_num(g, "p90_s", stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.9) / 1000);
+			} else {
+				col_num(g, "median_s", NAN);
+				col_num(g, "p90_s", NAN);
+			}
+			row_end(g);
+		}
+	}
+	free(rank);
+	funnel_release(&f);
+	return 0;
+}
+
+/* ---- RFM: as tagger's shipped tags define it (pipelines/tags/30-value.json) */
+
+static const char *const rfm_segments[] = {
+	"champions", "loyal", "potential_loyalist", "new_customers", "promising", "need_attention",
+	"about_to_sleep", "cannot_lose", "at_risk", "hibernating", "lost",
+};
+
+/* the segment of scores r and f, by the rules of rfm_segment; NULL for a
+ * pair no rule names */
+static const char *rfm_segment(unsigned r, unsigned f)
+{
+	if (r >= 4 && f >= 4) return rfm_segments[0];
+	if (r == 3 && f >= 4) return rfm_segments[1];
+	if (r >= 4 && (f == 2 || f == 3)) return rfm_segments[2];
+	if (r == 5 && f == 1) return rfm_segments[3];
+	if (r == 4 && f == 1) return rfm_segments[4];
+	if (r == 3 && (f == 2 || f == 3)) return rfm_segments[5];
+	if (r == 3 && f == 1) return rfm_segments[6];
+	if (r == 1 && f == 5) return rfm_segments[7];
+	if (r <= 2 && f >= 3) return rfm_segments[8];
+	if (r == 2 && f <= 2) return rfm_segments[9];
+	if (r == 1 && f <= 2) return rfm_segments[10];
+	return NULL;
+}
+
+static int dbl_asc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static int dbl_desc(const void *a, const void *b)
+{
+	return dbl_asc(b, a);
+}
+
+static int u32_asc(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int op_rfm(struct rep *g)
+{
+	size_t from, to = 0, np = 0, i;
+	double *R, *F, *M, *sr, *sf, *sm, cr[4], cf[4], cm[4];
+	uint32_t *ids = NULL;
+	size_t idcap = 0;
+	int64_t at_day;
+	uint64_t people[5][5] = {{0}};
+	double revenue[5][5] = {{0}};
+	uint64_t seg_people[11] = {0};
+	double seg_rev[11] = {0};
+	unsigned r, f;
+
+	evtab_group(&g->t);
+	at_day = (g->have_at ? g->at : g->max_ts);
+	at_day = at_day >= 0 ? at_day / 86400000 : -((-at_day + 86399999) / 86400000);
+	R = xmalloc((g->t.n + 1) * sizeof *R);
+	F = xmalloc((g->t.n + 1) * sizeof *F);
+	M = xmalloc((g->t.n + 1) * sizeof *M);
+	while (evtab_next_person(&g->t, &from, &to)) {
+		size_t n = to - from, k, distinct = 0;
+		double sum = 0;
+		int64_t last = g->t.r[to - 1].ts, d;
+		if (n > idcap) {
+			idcap = n * 2;
+			ids = xrealloc(ids, idcap * sizeof *ids);
+		}
+		for (k = 0; k < n; k++) {
+			ids[k] = g->t.r[from + k].key;
+			sum += g->t.r[from + k].val;
+		}
+		qsort(ids, n, sizeof *ids, u32_asc);
+		for (k = 0; k < n; k++)
+			distinct += ids[k] && (!k || ids[k] != ids[k - 1]);
+		d = last >= 0 ? last / 86400000 : -((-last + 86399999) / 86400000);
+		R[np] = (double)(at_day - d);
+		F[np] = (double)distinct;
+		M[np] = sum;
+		np++;
+	}
+	if (!np) {
+		free(R), free(F), free(M), free(ids);
+		return 0;
+	}
+	sr = xmalloc(np * sizeof *sr);
+	sf = xmalloc(np * sizeof *sf);
+	sm = xmalloc(np * sizeof *sm);
+	memcpy(sr, R, np * sizeof *sr);
+	memcpy(sf, F, np * sizeof *sf);
+	memcpy(sm, M, np * sizeof *sm);
+	qsort(sr, np, sizeof *sr, dbl_desc);
+	qsort(sf, np, sizeof *sf, dbl_asc);
+	qsort(sm, np, sizeof *sm, dbl_asc);
+	stats_cuts(sr, np, 5, cr);
+	stats_cuts(sf, np, 5, cf);
+	stats_cuts(sm, np, 5, cm);
+	for (i = 0; i < np; i++) {
+		const char *s;
+		unsigned k;
+		r = stats_score(R[i], cr, 5, 1);
+		f = stats_score(F[i], cf, 5, 0);
+		people[r - 1][f - 1]++;
+		revenue[r - 1][f - 1] += M[i];
+		if ((s = rfm_segment(r, f)))
+			for (k = 0; k < 11; k++)
+				if (s == rfm_segments[k]) {
+					seg_people[k]++;
+					seg_rev[k] += M[i];
+				}
+	}
+	{
+		const char *names[3] = {"r", "f", "m"};
+		double *cuts[3] = {cr, cf, cm};
+		unsigned q;
+		for (q = 0; q < 3; q++) {
+			unsigned c;
+			row_begin(g, "rfm_cuts");
+			col_str(g, "score", names[q]);
+			col_str(g, "order", q ? "asc" : "desc");
+			for (c = 0; c < 4; c++) {
+				char nm[8];
+				snprintf(nm, sizeof nm, "cut%u", c + 1);
+				col_num(g, nm, cuts[q][c]);
+			}
+			row_end(g);
+		}
+	}
+	for (r = 5; r >= 1; r--)
+		for (f = 5; f >= 1; f--) {
+			row_begin(g, "rfm");
+			col_u64(g, "r", r);
+			col_u64(g, "f", f);
+			col_str(g, "segment", rfm_segment(r, f));
+			col_u64(g, "people", people[r - 1][f - 1]);
+			col_num(g, "revenue", revenue[r - 1][f - 1]);
+			row_end(g);
+		}
+	for (r = 0; r < 11; r++) {
+		row_begin(g, "rfm_segment");
+		col_str(g, "segment", rfm_segments[r]);
+		col_u64(g, "people", seg_people[r]);
+		col_num(g, "revenue", seg_rev[r]);
+		row_end(g);
+	}
+	free(R), free(F), free(M), free(sr), free(sf), free(sm), free(ids);
+	return 0;
+}
+
+/* ---- A/B test */
+
+struct arm {
+	uint32_t id;
+	struct stats_moments rev;
+	double people, conv;
+	int control;
+};
+
+static int arm_by_name(const void *a, const void *b)
+{
+	const struct arm *x = a, *y = b;
+	return rank_cmp(&x->id, &y->id);
+}
+
+static int op_abtest(struct rep *g)
+{
+	size_t from, to = 0, i;
+	struct arm *arms = NULL;
+	size_t narms = 0;
+	char **only = NULL;
+	unsigned nonly = 0, k;
+	uint32_t control = 0;
+	double *yes, *no, *cnt, chi2, df, p, srm_chi2, srm_p;
+	int rc = 0;
+
+	if (g->arms_s && list_split(g->arms_s, &only, &nonly)) {
+		cli_err("--arms wants a comma-separated list, not '%s'", g->arms_s);
+		return EXIT_USAGE;
+	}
+	evtab_group(&g->t);
+	while (evtab_next_person(&g->t, &from, &to)) {
+		const struct evrow *r = g->t.r + from;
+		size_t n = to - from, a, j;
+		struct arm *arm = NULL;
+		int64_t t0, until;
+		int conv = 0;
+		double rev = 0;
+		for (a = 0; a < n && !(r[a].bits & B_ASSIGN); a++)
+			;
+		if (a == n)
+			continue;
+		if (nonly) {
+			for (k = 0; k < nonly; k++)
+				if (strlen(only[k]) == g->vals.len[r[a].key] &&
+				    !memcmp(only[k], g->vals.s[r[a].key], g->vals.len[r[a].key]))
+					break;
+			if (k == nonly)
+				continue;
+		}
+		for (j = 0; j < narms; j++)
+			if (arms[j].id == r[a].key)
+				arm = &arms[j];
+		if (!arm) {
+			arms = xrealloc(arms, (narms + 1) * sizeof *arms);
+			arm = &arms[narms++];
+			memset(arm, 0, sizeof *arm);
+			arm->id = r[a].key;
+		}
+		t0 = r[a].ts;
+		until = g->have_window ? t0 + g->window : INT64_MAX;
+		for (j = a + 1; j < n && r[j].ts <= until; j++) {
+			if (r[j].ts <= t0)
+				continue; /* after the assignment: a later time */
+			if (r[j].bits & B_CONV)
+				conv = 1;
+			if (r[j].bits & B_REV)
+				rev += r[j].val;
+		}
+		arm->people++;
+		arm->conv += conv;
+		arm->rev.n++;
+		arm->rev.sum += rev;
+		arm->rev.sumsq += rev * rev;
+	}
+	rank_tab = &g->vals;
+	if (narms)
+		qsort(arms, narms, sizeof *arms, arm_by_name);
+	if (!narms) {
+		cli_err("abtest: no person was assigned an arm");
+		goto out;
+	}
+	/* the control: --control, else "control", else the first by name */
+	for (i = 0; i < narms; i++) {
+		const char *want = g->control ? g->control : "control";
+		if (strlen(want) == g->vals.len[arms[i].id] && !memcmp(want, g->vals.s[arms[i].id], strlen(want)))
+			control = (uint32_t)i + 1;
+	}
+	if (!control && g->control) {
+		cli_err("abtest: no arm '%s'", g->control);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (!control)
+		control = 1;
+	control--;
+	arms[control].control = 1;
+	yes = xmalloc(narms * sizeof *yes);
+	no = xmalloc(narms * sizeof *no);
+	cnt = xmalloc(narms * sizeof *cnt);
+	for (i = 0; i < narms; i++) {
+		yes[i] = arms[i].conv;
+		no[i] = arms[i].people - arms[i].conv;
+		cnt[i] = arms[i].people;
+	}
+	chi2 = stats_chi2_kx2(yes, no, narms, &df, &p);
+	srm_p = stats_srm(cnt, NULL, narms, &srm_chi2);
+	for (i = 0; i < narms; i++) {
+		struct arm *a = &arms[i], *c = &arms[control];
+		struct stats_2prop tp;
+		struct stats_welch w;
+		row_begin(g, "abtest");
+		col_strn(g, "arm", g->vals.s[a->id], g->vals.len[a->id]);
+		col_bool(g, "control", a->control);
+		col_num(g, "people", a->people);
+		col_num(g, "conversions", a->conv);
+		col_num(g, "rate", a->conv / a->people);
+		stats_two_prop(c->conv, c->people, a->conv, a->people, &tp);
+		stats_welch(&c->rev, &a->rev, &w);
+		if (a->control) {
+			tp.diff = tp.diff_lo = tp.diff_hi = tp.rel = tp.rel_lo = tp.rel_hi = tp.z = tp.p = NAN;
+			w.diff = w.t = w.df = w.p = w.lo = w.hi = NAN;
+		}
+		col_num(g, "uplift", tp.diff);
+		col_num(g, "uplift_lo", tp.diff_lo);
+		col_num(g, "uplift_hi", tp.diff_hi);
+		col_num(g, "relative", tp.rel);
+		col_num(g, "relative_lo", tp.rel_lo);
+		col_num(g, "relative_hi", tp.rel_hi);
+		col_num(g, "z", tp.z);
+		col_num(g, "p", tp.p);
+		col_num(g, "revenue", a->rev.sum);
+		col_num(g, "revenue_per_person", stats_mean(&a->rev));
+		col_num(g, "revenue_sd", sqrt(stats_var(&a->rev)));
+		col_num(g, "revenue_diff", w.diff);
+		col_num(g, "revenue_diff_lo", w.lo);
+		col_num(g, "revenue_diff_hi", w.hi);
+		col_num(g, "welch_t", w.t);
+		col_num(g, "welch_df", w.df);
+		col_num(g, "welch_p", w.p);
+		row_end(g);
+	}
+	row_begin(g, "abtest_summary");
+	col_u64(g, "arms", narms);
+	col_num(g, "chi2", chi2);
+	col_num(g, "chi2_df", df);
+	col_num(g, "chi2_p", p);
+	col_num(g, "srm_chi2", srm_chi2);
+	col_num(g, "srm_p", srm_p);
+	col_bool(g, "srm", srm_p < 0.001);
+	row_end(g);
+	free(yes), free(no), free(cnt);
+out:
+	for (k = 0; k < nonly; k++)
+		free(only[k]);
+	free(only);
+	free(arms);
+	return rc;
+}
+
+/* ---- main */
+
+static int prepare(struct rep *g)
+{
+	int rc;
+
+	if (g->format && strcmp(g->format, "ndjson") && strcmp(g->format, "csv")) {
+		cli_err("--format wants ndjson or csv, not '%s'", g->format);
+		return EXIT_USAGE;
+	}
+	g->csv = g->format && !strcmp(g->format, "csv");
+	if (g->html) {
+		cli_err("--html: not built yet");
+		return EXIT_USAGE;
+	}
+	if ((rc = load_config(g)))
+		return rc;
+	if (g->revenue_s) {
+		unsigned i;
+		for (i = 0; i < g->nrev; i++)
+			free(g->rev_types[i]);
+		free(g->rev_types);
+		if (list_split(g->revenue_s, &g->rev_types, &g->nrev)) {
+			cli_err("--revenue wants event types, comma-separated, not '%s'", g->revenue_s);
+			return EXIT_USAGE;
+		}
+	}
+	if (g->amount_s) {
+		free(g->amount);
+		g->amount = xstrdup(g->amount_s);
+	}
+	if (g->by && cohort_unit_parse(g->by, &g->unit)) {
+		cli_err("--by wants day, week or month, not '%s'", g->by);
+		return EXIT_USAGE;
+	}
+	if (g->split_s && split_parse(g->split_s, &g->split, &g->split_name)) {
+		cli_err("--split wants prop:NAME, trait:NAME, tag:NAME or segment:NAME, not '%s'", g->split_s);
+		return EXIT_USAGE;
+	}
+	if (g->window_s) {
+		if (clock_parse_duration(g->window_s, &g->window) || g->window < 0) {
+			cli_err("--window wants a duration such as 30d or 12h, not '%s'", g->window_s);
+			return EXIT_USAGE;
+		}
+		g->have_window = 1;
+	}
+	if (g->at_s) {
+		const char *why;
+		if (clock_parse(g->at_s, strlen(g->at_s), NULL, &g->at, &why)) {
+			cli_err("--at wants a time, not '%s': %s", g->at_s, why);
+			return EXIT_USAGE;
+		}
+		g->have_at = 1;
+	}
+	if ((rc = step_parse("--cohort", g->cohort_s ? g->cohort_s : "*", &g->cohort_step)) ||
+	    (rc = step_parse("--return", g->return_s ? g->return_s : "*", &g->return_step)) ||
+	    (rc = step_parse("--conversion", g->conversion_s ? g->conversion_s : g->rev_types[0], &g->conv_step)))
+		return rc;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct rep G;
+	struct rep *g = &G;
+	static const char *const cmds[] = {"retention", "funnel", "rfm", "abtest", NULL};
+	int rc, k, first = 1;
+
+	g->cli.prog = "report";
+	g->cli.synopsis = "[options] retention|rfm [FILE…] | funnel STEP… | abtest ARMS [FILE…]";
+	g->cli.summary = "Retention cohorts, funnels, RFM and A/B tests over the event stream, as NDJSON or CSV.";
+	g->cli.opts = opts;
+	g->cli.handle = handle;
+	g->cli.ctx = g;
+	g->cli.subcommand = 1;
+	g->periods = -1;
+	if ((rc = cli_parse(&g->cli, argc, argv)))
+		return rc;
+	cli_signals();
+	if (!g->cli.nrest) {
+		fprintf(stderr, "usage: report %s\n", g->cli.synopsis);
+		return EXIT_USAGE;
+	}
+	for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
+		;
+	if (!cmds[k]) {
+		cli_err("no report '%s' (retention, funnel, rfm, abtest)", g->cli.rest[0]);
+		fprintf(stderr, "usage: report %s\n", g->cli.synopsis);
+		return EXIT_USAGE;
+	}
+	g->cmd = cmds[k];
+	g->pipelines = conf_pipelines(g->pipelines);
+	if ((rc = prepare(g)))
+		goto out;
+	if (!strcmp(g->cmd, "funnel")) {
+		/* operands are the steps; input from -i or stdin */
+		if (g->cli.nrest < 2 || g->cli.nrest - 1 > FUNNEL_MAX_STEPS) {
+			cli_err("funnel wants 1 to %d steps", FUNNEL_MAX_STEPS);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		g->nsteps = (unsigned)g->cli.nrest - 1;
+		g->steps = xcalloc(g->nsteps, sizeof *g->steps);
+		for (k = 0; k < (int)g->nsteps; k++) {
+			char what[32];
+			snprintf(what, sizeof what, "step %d", k + 1);
+			if ((rc = step_parse(what, g->cli.rest[k + 1], &g->steps[k])))
+				goto out;
+		}
+		if (!g->have_window)
+			g->window = 30 * 86400000LL;
+		first = g->cli.nrest;
+	} else if (!strcmp(g->cmd, "abtest")) {
+		if (g->cli.nrest < 2) {
+			cli_err("abtest wants the arms: a journey's name, prop:NAME or trait:NAME");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (split_parse(g->cli.rest[1], &g->arm_kind, &g->arm_name) ||
+		    g->arm_kind == SPLIT_TAG || g->arm_kind == SPLIT_SEGMENT) {
+			g->arm_kind = SPLIT_NONE;
+			free(g->arm_name);
+			g->arm_name = NULL;
+			g->arm_journey = xstrdup(g->cli.rest[1]);
+		}
+		first = 2;
+	}
+	for (k = first; k < g->cli.nrest && g->cli.nin < CLI_MAX_IN; k++)
+		g->cli.in[g->cli.nin++] = g->cli.rest[k];
+	if ((rc = read_all(g)))
+		goto out;
+	if (!strcmp(g->cmd, "retention"))
+		rc = op_retention(g);
+	else if (!strcmp(g->cmd, "funnel"))
+		rc = op_funnel(g);
+	else if (!strcmp(g->cmd, "rfm"))
+		rc = op_rfm(g);
+	else
+		rc = op_abtest(g);
+	rc = cli_stdout_close(rc);
+	if (g->cli.verbose) {
+		outcome_print(&g->oc, "without a oneid");
+		cli_info("%llu events of %zu rows kept, peak RSS %ld KiB", g->events, g->t.n, cli_peak_rss_kb());
+	}
+out:
+	{
+		int c2 = outcome_close(&g->oc);
+		if (!rc)
+			rc = c2;
+	}
+	if (!rc && g->oc.rejected)
+		rc = EXIT_REJECTS;
+	step_release(&g->cohort_step);
+	step_release(&g->return_step);
+	step_release(&g->conv_step);
+	for (k = 0; k < (int)g->nsteps; k++)
+		step_release(&g->steps[k]);
+	free(g->steps);
+	for (k = 0; k < (int)g->nrev; k++)
+		free(g->rev_types[k]);
+	free(g->rev_types);
+	free(g->amount);
+	free(g->order_prop);
+	free(g->split_name);
+	free(g->arm_name);
+	free(g->arm_journey);
+	free(g->cur);
+	evtab_release(&g->t);
+	strtab_free(&g->vals);
+	strtab_free(&g->orders);
+	json_doc_release(&g->doc);
+	buf_release(&g->line);
+	buf_release(&g->hdr);
+	buf_release(&g->prev_hdr);
+	return rc;
+}
