@@ -1659,30 +1659,44 @@ static struct dueday *due_first(struct seg *g, uint32_t stream, int64_t from, in
 	return NULL;
 }
 
-/* Fire the people of one day's entry, each at the start of the day. */
+/* Fire the people due on a day of the stream, and those of no known
+ * stream due that day, in oneid order, each at the start of the day. */
 static int fire_day(struct seg *g, uint32_t stream, uint32_t day, uint32_t **ids, size_t *cap)
 {
 	struct dueday *d = due_day(g, stream, day, 0);
+	struct dueday *a = stream != ANY_STREAM ? due_day(g, ANY_STREAM, day, 0) : NULL;
+	roaring_bitmap_t *b;
 	size_t n, i;
 	int rc;
 
-	if (!d)
+	if (d)
+		due_flush(d);
+	if (a)
+		due_flush(a);
+	if (d && a)
+		b = roaring_bitmap_or(d->b, a->b);
+	else if (d || a)
+		b = roaring_bitmap_copy(d ? d->b : a->b);
+	else
 		return 0;
-	due_flush(d);
-	n = (size_t)roaring_bitmap_get_cardinality(d->b);
+	n = (size_t)roaring_bitmap_get_cardinality(b);
 	if (n > *cap) {
 		*cap = n;
 		free(*ids);
 		*ids = xmalloc(n * sizeof **ids);
 	}
-	roaring_bitmap_to_uint32_array(d->b, *ids);
-	/* d moves as days are made: not used from here on */
+	roaring_bitmap_to_uint32_array(b, *ids);
+	roaring_bitmap_free(b);
+	/* d and a move as days are made: not used from here on */
 	for (i = 0; i < n; i++) {
 		uint32_t oneid = (*ids)[i], old, due, ps;
 		int64_t at = (int64_t)day * DAY_MS;
 		unsigned j;
-		if (load_person(g, &g->p, oneid, &old, &ps, 1) != 1 || old != day || ps != stream) {
-			due_move(g, oneid, stream, day, stream, NO_DUE); /* left behind: drop it */
+		if (load_person(g, &g->p, oneid, &old, &ps, 1) != 1 || old != day ||
+		    (ps != stream && ps != ANY_STREAM)) {
+			/* left behind: drop it */
+			due_move(g, oneid, stream, day, stream, NO_DUE);
+			due_move(g, oneid, ANY_STREAM, day, ANY_STREAM, NO_DUE);
 			continue;
 		}
 		for (j = 0; j < g->nsegs; j++)
@@ -1710,8 +1724,8 @@ static int fire_day(struct seg *g, uint32_t stream, uint32_t day, uint32_t **ids
 /*
  * Fire every deadline of stream s up to day `upto`, in (day, oneid) order:
  * each person is re-evaluated at the start of the day, timed segments
- * only. Deadlines of no known stream (a store of one clock) fire too, on
- * a day after the stream's own. Firing a day may set deadlines of later
+ * only. Deadlines of no known stream (a store of one clock) fire too,
+ * with the stream's own of their day. Firing a day may set deadlines of later
  * days, up to upto too: they fire in their turn. A big day commits on the
  * way; run again, it fires the rest.
  */
@@ -1733,8 +1747,6 @@ static int fire_due(struct seg *g, uint32_t s, int64_t upto)
 			break;
 		day = d && (!a || d->day <= a->day) ? d->day : a->day;
 		if ((rc = fire_day(g, s, day, &ids, &cap)))
-			break;
-		if (s != ANY_STREAM && (rc = fire_day(g, ANY_STREAM, day, &ids, &cap)))
 			break;
 		from = (int64_t)day + 1;
 	}
