@@ -18,3 +18,4 @@ cmp "$T/up.out" "$T/new.out" && echo "the same records as a store of this layout
 grep -c '"seg:due:' "$T/up.out" | awk '{ print ($1 > 0 ? "deadlines fired" : "no deadline fired") }'
 mdb_dump -p -s segmenter.state "$T/up" | grep '^ [a-z]' | grep -v '^ dirty\|^ people'
 mdb_dump -s segmenter.due "$T/up" | awk '/^HEADER=END/ { h = 1; next } h && /^ / && !(i++ % 2) { n[(length($0) - 1) / 2]++ } END { for (l in n) print "segmenter.due: keys of " l " bytes" }' | sort
+mdb_dump -p -s meta "$T/up" | sed -n '/^ format$/{n;s/^ /store format: /p}'
