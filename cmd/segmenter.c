@@ -3131,6 +3131,79 @@ static void num_text(struct buf *out, double d)
 	buf_adds(out, tmp);
 }
 
+static void status_line(struct buf *out, const char *stream, const struct pclock_stream *c, size_t due)
+{
+	char t[CLOCK_ISO_LEN + 1];
+
+	buf_printf(out, "{\"stream\":%s,\"clock\":", stream);
+	if (c->clock == INT64_MIN) {
+		buf_adds(out, "null");
+	} else {
+		clock_format(c->clock, t);
+		buf_printf(out, "\"%s\"", t);
+	}
+	buf_adds(out, ",\"fired_through\":");
+	if (c->mark == INT64_MIN) {
+		buf_adds(out, "null");
+	} else {
+		clock_format(c->mark * DAY_MS, t);
+		t[10] = 0;
+		buf_printf(out, "\"%s\"", t);
+	}
+	buf_printf(out, ",\"people_due\":%zu}\n", due);
+}
+
+/* The people with a deadline filed under stream s. */
+static size_t due_count(struct seg *g, uint32_t s)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	size_t n = 0;
+	int r;
+
+	if (!txn || mdb_cursor_open(txn, g->due, &cur))
+		return 0;
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const unsigned char *kb = k.mv_data;
+		uint32_t ks;
+		roaring_bitmap_t *b;
+		if (k.mv_size == 8 && (kb[0] & 0x80))
+			ks = store_get_be32(kb) & ~STREAM_BIT;
+		else if (k.mv_size == 4)
+			ks = ANY_STREAM;
+		else
+			continue;
+		if (ks != s || !(b = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size)))
+			continue;
+		n += (size_t)roaring_bitmap_get_cardinality(b);
+		roaring_bitmap_free(b);
+	}
+	mdb_cursor_close(cur);
+	return n;
+}
+
+/* status: a line per stream: its clock, the day its deadlines have fired
+ * through, the people with a deadline on it; "*" for where a stream not
+ * met yet starts (a store of one clock), with the deadlines of no known
+ * stream. */
+static int op_status(struct seg *g)
+{
+	struct buf out = BUF_INIT;
+	char num[16];
+	size_t i;
+
+	if (g->pc.base.clock != INT64_MIN || due_count(g, ANY_STREAM))
+		status_line(&out, "\"*\"", &g->pc.base, due_count(g, ANY_STREAM));
+	for (i = 0; i < g->pc.n; i++) {
+		snprintf(num, sizeof num, "%lu", (unsigned long)g->pc.v[i].stream);
+		status_line(&out, num, &g->pc.v[i], due_count(g, g->pc.v[i].stream));
+	}
+	fputs(out.p ? out.p : "", stdout);
+	buf_release(&out);
+	return 0;
+}
+
 static int op_columns(struct seg *g)
 {
 	struct buf b = BUF_INIT;
@@ -3802,7 +3875,8 @@ int main(int argc, char **argv)
 
 	g->cli.prog = "segmenter";
 	g->cli.synopsis = "[options] [FILE…] | recompute [SEG…] | count SEG… | overlap SEG… | export SEG | "
-			  "explain ONEID SEG | list | columns | table | upload SEG FILE | lookalike --seed SEG --size N --as NAME";
+			  "explain ONEID SEG | list | columns | table | status | upload SEG FILE | "
+			  "lookalike --seed SEG --size N --as NAME";
 	g->cli.summary = "Keep audiences current as events arrive and time passes; count, overlap, export them.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
@@ -3818,7 +3892,7 @@ int main(int argc, char **argv)
 	cli_signals();
 	if (g->cli.nrest) {
 		static const char *const cmds[] = {"recompute", "count", "overlap", "export", "explain",
-						   "list", "upload", "lookalike", "table", "columns", NULL};
+						   "list", "upload", "lookalike", "table", "columns", "status", NULL};
 		int k;
 		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 			;
@@ -3834,7 +3908,8 @@ int main(int argc, char **argv)
 		g->pipelines = env && *env ? env : "pipelines";
 	g->lazy = cmd && (!strcmp(cmd, "count") || !strcmp(cmd, "overlap") || !strcmp(cmd, "export"));
 	ro = cmd && (!strcmp(cmd, "count") || !strcmp(cmd, "overlap") || !strcmp(cmd, "export") ||
-		     !strcmp(cmd, "explain") || !strcmp(cmd, "list") || !strcmp(cmd, "columns"));
+		     !strcmp(cmd, "explain") || !strcmp(cmd, "list") || !strcmp(cmd, "columns") ||
+		     !strcmp(cmd, "status"));
 	if (ro && access(g->cli.db, F_OK)) {
 		cli_err("no state in '%s' (run segmenter on a stream first)", g->cli.db);
 		rc = EXIT_USAGE;
@@ -3912,6 +3987,8 @@ int main(int argc, char **argv)
 		rc = op_table(g);
 	else if (!strcmp(cmd, "columns"))
 		rc = op_columns(g);
+	else if (!strcmp(cmd, "status"))
+		rc = op_status(g);
 out:
 	if (ro && g->st)
 		store_discard(g->st);
