@@ -13,7 +13,7 @@ SANITIZE ?=
 PREFIX ?= /usr/local
 
 TOOLS = ingest idmerge tagger segmenter report
-LIBMODS = buf cli clock cohort cond conf csv dict due endpoint evtab filter funnel hash io jqprog json kafka norm outcome profile rbits seen stats store sysrec tz
+LIBMODS = buf cli clock cohort cond conf csv dict due endpoint evtab filter funnel hash io jqprog json kafka norm outcome pclock profile rbits seen stats store sysrec tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
 HELPERS = kmock gen-events rusage gen-people idquality gen-tagged pipesz dbdump lockprobe
 

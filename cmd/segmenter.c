@@ -43,6 +43,7 @@
 #include "json.h"
 #include "norm.h"
 #include "outcome.h"
+#include "pclock.h"
 #include "profile.h"
 #include "rbits.h"
 #include "seen.h"
@@ -93,6 +94,10 @@ static const struct cli_opt opts[] = {
 
 #define CHUNK_ROWS 4096u
 #define NO_DUE UINT32_MAX
+/* a person, or a deadline, of no known stream: from a store of one clock
+ * (before streams); fired by whichever stream's clock enters its day */
+#define ANY_STREAM 0x7fffffffu
+#define STREAM_BIT 0x80000000u /* marks a stream number in keys and values */
 
 struct segdef {
 	char *name, *folder, *description, *file;
@@ -171,8 +176,14 @@ struct seg {
 	roaring_bitmap_t *present;
 	int present_dirty;
 	roaring_bitmap_t *dirty; /* people whose cells are behind their profile */
-	int64_t clock;    /* the stream's clock (ms), INT64_MIN before any */
-	int64_t fired;    /* deadlines are fired up to this day */
+	/* a clock per stream (the input's partition; 0 for files): a person's
+	 * decisions are made on their stream's clock (lib/pclock); the
+	 * mark is the day up to which the stream's deadlines have fired */
+	struct pclock pc;
+	uint32_t stream;  /* the stream of the record being handled */
+	int64_t clock;    /* its clock (ms), INT64_MIN before any: the time
+			   * of what is being evaluated */
+	uint32_t pstream, qstream; /* the stream p, q were filed under */
 
 	struct profile p, q;
 	const struct profile *rp; /* what jq sees */
@@ -1281,30 +1292,54 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock, uint32
 
 /* ---- people in LMDB ---- */
 
-/* Load oneid into p (g->due_of_p its deadline): 1 found, 0 new, -1 error.
+/* The head of a segmenter.people value: the deadline, the stream (the
+ * earlier layout has none: ANY_STREAM). Returns the head's length, or 0
+ * when the value is too short. */
+static size_t person_head(const void *v, size_t n, uint32_t *due, uint32_t *stream)
+{
+	const unsigned char *b = v;
+
+	if (n < 4)
+		return 0;
+	*due = store_get_be32(b);
+	if (n < 8 || !(b[4] & 0x80)) { /* a profile's format byte follows */
+		*stream = ANY_STREAM;
+		return 4;
+	}
+	*stream = store_get_be32(b + 4) & ~STREAM_BIT;
+	return 8;
+}
+
+/* Load oneid into p (*due its deadline, *stream the stream it is filed
+ * under): 1 found, 0 new, -1 error. A new person has no deadline and the
+ * stream being handled.
  * With lazy, an aggregate is decoded when first read, and one never read
  * is written back as it was: the value read must stay in place until p is
  * saved (nothing is read or written in the store in between). */
-static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_t *due, int lazy)
+static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_t *due, uint32_t *stream,
+		       int lazy)
 {
 	unsigned char key[4];
 	MDB_val v;
+	size_t h;
 	int r;
 
 	store_be32(key, oneid);
 	p->oneid = oneid;
 	*due = NO_DUE;
+	*stream = g->stream;
 	r = store_get(g->st, g->people, key, 4, &v);
 	if (r < 0) {
 		g->f.fatal = EXIT_IO;
 		return -1;
 	}
-	if (r == 0 || v.mv_size < 4) {
+	if (r == 0 || !(h = person_head(v.mv_data, v.mv_size, due, stream))) {
+		*due = NO_DUE;
+		*stream = g->stream;
 		profile_reset(p, &g->L, oneid);
 		return 0;
 	}
-	*due = store_get_be32(v.mv_data);
-	if ((lazy ? profile_decode_lazy : profile_decode)(p, &g->L, (const char *)v.mv_data + 4, v.mv_size - 4)) {
+	if ((lazy ? profile_decode_lazy : profile_decode)(p, &g->L, (const char *)v.mv_data + h, v.mv_size - h)) {
 		cli_err("person %u in segmenter.people is damaged; it starts again empty", oneid);
 		profile_reset(p, &g->L, oneid);
 		return 0;
@@ -1315,6 +1350,7 @@ static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_
 /* ---- deadlines, held in memory: a bitmap of oneids per day ---- */
 
 struct dueday {
+	uint32_t stream; /* ANY_STREAM: of no known stream */
 	uint32_t day;
 	int dirty; /* to write at the next commit */
 	roaring_bitmap_t *b;
@@ -1325,19 +1361,33 @@ struct dueday {
 	size_t npend, cappend;
 };
 
-/* The day's entry (made when make is set), or NULL. */
-static struct dueday *due_day(struct seg *g, uint32_t day, int make)
+static uint64_t due_key(uint32_t stream, uint32_t day)
+{
+	return (uint64_t)stream << 32 | day;
+}
+
+/* The first entry at or after (stream, day) in the sorted days. */
+static size_t due_lower(const struct seg *g, uint32_t stream, uint32_t day)
 {
 	size_t lo = 0, hi = g->ndays;
+	uint64_t k = due_key(stream, day);
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (g->days[mid].day < day)
+		if (due_key(g->days[mid].stream, g->days[mid].day) < k)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < g->ndays && g->days[lo].day == day)
+	return lo;
+}
+
+/* The entry of the stream's day (made when make is set), or NULL. */
+static struct dueday *due_day(struct seg *g, uint32_t stream, uint32_t day, int make)
+{
+	size_t lo = due_lower(g, stream, day);
+
+	if (lo < g->ndays && g->days[lo].day == day && g->days[lo].stream == stream)
 		return &g->days[lo];
 	if (!make)
 		return NULL;
@@ -1348,6 +1398,7 @@ static struct dueday *due_day(struct seg *g, uint32_t day, int make)
 	memmove(&g->days[lo + 1], &g->days[lo], (g->ndays - lo) * sizeof *g->days);
 	g->ndays++;
 	memset(&g->days[lo], 0, sizeof g->days[lo]);
+	g->days[lo].stream = stream;
 	g->days[lo].day = day;
 	g->days[lo].dirty = 1;
 	g->days[lo].b = roaring_bitmap_create();
@@ -1405,17 +1456,31 @@ static void due_flush(struct dueday *d)
 	}
 }
 
-/* The person's deadline moves from day old to day due (NO_DUE: none). */
-static void due_move(struct seg *g, uint32_t oneid, uint32_t old, uint32_t due)
+/* The person's deadline moves from day old of stream os to day due of
+ * stream s (NO_DUE: none). */
+static void due_move(struct seg *g, uint32_t oneid, uint32_t os, uint32_t old, uint32_t s, uint32_t due)
 {
 	struct dueday *d;
 
-	if (old == due)
+	if (old == due && os == s)
 		return;
-	if (old != NO_DUE && (d = due_day(g, old, 0)))
+	if (old != NO_DUE && (d = due_day(g, os, old, 0)))
 		due_queue(d, oneid, 0);
 	if (due != NO_DUE)
-		due_queue(due_day(g, due, 1), oneid, 1);
+		due_queue(due_day(g, s, due, 1), oneid, 1);
+}
+
+/* A day's key in segmenter.due: the day alone for ANY_STREAM (the layout
+ * before streams), else the stream with its top bit set, then the day. */
+static size_t due_dbkey(const struct dueday *d, unsigned char *key)
+{
+	if (d->stream == ANY_STREAM) {
+		store_be32(key, d->day);
+		return 4;
+	}
+	store_be32(key, d->stream | STREAM_BIT);
+	store_be32(key + 4, d->day);
+	return 8;
 }
 
 /* Queue the days changed since the last commit; forget the empty ones. */
@@ -1425,11 +1490,11 @@ static void due_save(struct seg *g)
 
 	for (i = 0; i < g->ndays; i++) {
 		struct dueday *d = &g->days[i];
-		unsigned char key[4];
-		store_be32(key, d->day);
+		unsigned char key[8];
+		size_t kl = due_dbkey(d, key);
 		due_flush(d);
 		if (d->dirty && roaring_bitmap_is_empty(d->b)) {
-			store_del(g->st, g->due, key, 4);
+			store_del(g->st, g->due, key, kl);
 			roaring_bitmap_free(d->b);
 			free(d->pend);
 			continue;
@@ -1441,7 +1506,7 @@ static void due_save(struct seg *g)
 			n = roaring_bitmap_portable_size_in_bytes(d->b);
 			b = xmalloc(n ? n : 1);
 			roaring_bitmap_portable_serialize(d->b, b);
-			store_put(g->st, g->due, key, 4, b, n);
+			store_put(g->st, g->due, key, kl, b, n);
 			free(b);
 			d->dirty = 0;
 		}
@@ -1450,8 +1515,10 @@ static void due_save(struct seg *g)
 	g->ndays = out;
 }
 
-/* Read segmenter.due. Entries of the older layout (a key per day and
- * oneid) join their day's bitmap and, when writing, are replaced by it. */
+/* Read segmenter.due. A day of a stream: the stream (top bit set), the
+ * day. Days of no known stream: the day alone, as before streams; entries
+ * of the layout before that (a key per day and oneid) join them and, when
+ * writing, are replaced by them. */
 static int due_load(struct seg *g, int ro)
 {
 	MDB_txn *txn = store_read_txn(g->st);
@@ -1463,19 +1530,22 @@ static int due_load(struct seg *g, int ro)
 		return -1;
 	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct dueday *d;
-		if (k.mv_size == 4) {
+		const unsigned char *kb = k.mv_data;
+		int streamed = k.mv_size == 8 && (kb[0] & 0x80);
+		if (k.mv_size == 4 || streamed) {
+			uint32_t stream = streamed ? store_get_be32(kb) & ~STREAM_BIT : ANY_STREAM;
+			uint32_t day = store_get_be32(kb + (streamed ? 4 : 0));
 			roaring_bitmap_t *b = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
 			if (!b) {
-				cli_err("segmenter.due: day %u is damaged; run 'segmenter recompute --rebuild'",
-					store_get_be32(k.mv_data));
+				cli_err("segmenter.due: day %u is damaged; run 'segmenter recompute --rebuild'", day);
 				continue;
 			}
-			d = due_day(g, store_get_be32(k.mv_data), 1);
+			d = due_day(g, stream, day, 1);
 			roaring_bitmap_or_inplace(d->b, b);
 			roaring_bitmap_free(b);
 			d->dirty = 0;
 		} else if (k.mv_size == 8) {
-			d = due_day(g, store_get_be32(k.mv_data), 1);
+			d = due_day(g, ANY_STREAM, store_get_be32(k.mv_data), 1);
 			roaring_bitmap_add(d->b, store_get_be32((const unsigned char *)k.mv_data + 4));
 			d->dirty = 1;
 			if (!ro)
@@ -1499,18 +1569,22 @@ static void due_free(struct seg *g)
 	g->ndays = 0;
 }
 
-static void save_person(struct seg *g, struct profile *p, uint32_t old_due, uint32_t due, int64_t clock)
+/* Write p, filed under stream s with deadline due; it was filed under os
+ * with old_due. */
+static void save_person(struct seg *g, struct profile *p, uint32_t os, uint32_t old_due, uint32_t s,
+			uint32_t due, int64_t clock)
 {
 	unsigned char key[8];
 
 	profile_prune(p, &g->L, clock);
 	buf_reset(&g->rec);
 	store_be32(key, due);
-	buf_add(&g->rec, key, 4);
+	store_be32(key + 4, s | STREAM_BIT);
+	buf_add(&g->rec, key, 8);
 	profile_encode_add(p, &g->L, &g->rec);
 	store_be32(key, p->oneid);
 	store_put(g->st, g->people, key, 4, g->rec.p, g->rec.len);
-	due_move(g, p->oneid, old_due, due);
+	due_move(g, p->oneid, os, old_due, s, due);
 	if (!roaring_bitmap_contains(g->present, p->oneid)) {
 		roaring_bitmap_add(g->present, p->oneid);
 		g->present_dirty = 1;
@@ -1520,27 +1594,20 @@ static void save_person(struct seg *g, struct profile *p, uint32_t old_due, uint
 
 static void save_state(struct seg *g)
 {
-	unsigned char be[8];
-
-	store_be64(be, (uint64_t)g->clock);
-	store_put(g->st, g->state, "clock", 5, be, 8);
-	store_be64(be, (uint64_t)g->fired);
-	store_put(g->st, g->state, "fired", 5, be, 8);
+	pclock_save(&g->pc);
 	if (g->bulk)
 		store_put(g->st, g->state, "bulk", 4, "1", 1);
 }
 
-static void load_state(struct seg *g)
+static int load_state(struct seg *g)
 {
 	MDB_val v;
 
-	g->clock = INT64_MIN;
-	g->fired = INT64_MIN;
-	if (store_get(g->st, g->state, "clock", 5, &v) == 1 && v.mv_size == 8)
-		g->clock = (int64_t)store_get_be64(v.mv_data);
-	if (store_get(g->st, g->state, "fired", 5, &v) == 1 && v.mv_size == 8)
-		g->fired = (int64_t)store_get_be64(v.mv_data);
+	if (pclock_load(&g->pc, g->st, g->state, "fired"))
+		return -1;
+	g->clock = pclock_max(&g->pc);
 	g->bulk_pending = store_get(g->st, g->state, "bulk", 4, &v) == 1;
+	return 0;
 }
 
 
@@ -1550,7 +1617,9 @@ static int before_commit(void *ctx)
 	unsigned i;
 
 	bitmap_put(g, g->state, "dirty", g->dirty);
-	seen_prune(&g->seen, g->clock);
+	/* the set serves every stream: what the stream furthest behind may
+	 * still meet stays */
+	seen_prune(&g->seen, pclock_min(&g->pc));
 	for (i = 0; i < g->nsegs; i++)
 		if (g->segs[i].dirty) {
 			members_put(g, g->segs[i].name, g->segs[i].m);
@@ -1577,111 +1646,189 @@ static void after_commit(void *ctx)
 
 /* ---- deadlines ---- */
 
+/* The first non-empty day of stream within [from, upto], or NULL. */
+static struct dueday *due_first(struct seg *g, uint32_t stream, int64_t from, int64_t upto)
+{
+	size_t i = due_lower(g, stream, from > 0 ? (uint32_t)from : 0);
+
+	for (; i < g->ndays && g->days[i].stream == stream && (int64_t)g->days[i].day <= upto; i++) {
+		due_flush(&g->days[i]);
+		if (!roaring_bitmap_is_empty(g->days[i].b))
+			return &g->days[i];
+	}
+	return NULL;
+}
+
+/* Fire the people due on a day of the stream, and those of no known
+ * stream due that day, in oneid order, each at the start of the day. */
+static int fire_day(struct seg *g, uint32_t stream, uint32_t day, uint32_t **ids, size_t *cap)
+{
+	struct dueday *d = due_day(g, stream, day, 0);
+	struct dueday *a = stream != ANY_STREAM ? due_day(g, ANY_STREAM, day, 0) : NULL;
+	roaring_bitmap_t *b;
+	size_t n, i;
+	int rc;
+
+	if (d)
+		due_flush(d);
+	if (a)
+		due_flush(a);
+	if (d && a)
+		b = roaring_bitmap_or(d->b, a->b);
+	else if (d || a)
+		b = roaring_bitmap_copy(d ? d->b : a->b);
+	else
+		return 0;
+	n = (size_t)roaring_bitmap_get_cardinality(b);
+	if (n > *cap) {
+		*cap = n;
+		free(*ids);
+		*ids = xmalloc(n * sizeof **ids);
+	}
+	roaring_bitmap_to_uint32_array(b, *ids);
+	roaring_bitmap_free(b);
+	/* d and a move as days are made: not used from here on */
+	for (i = 0; i < n; i++) {
+		uint32_t oneid = (*ids)[i], old, due, ps;
+		int64_t at = (int64_t)day * DAY_MS;
+		unsigned j;
+		if (load_person(g, &g->p, oneid, &old, &ps, 1) != 1 || old != day ||
+		    (ps != stream && ps != ANY_STREAM)) {
+			/* left behind: drop it */
+			due_move(g, oneid, stream, day, stream, NO_DUE);
+			due_move(g, oneid, ANY_STREAM, day, ANY_STREAM, NO_DUE);
+			continue;
+		}
+		for (j = 0; j < g->nsegs; j++)
+			g->mask[j] = (unsigned char)g->segs[j].timed;
+		buf_reset(&g->cause);
+		buf_adds(&g->cause, "due:");
+		buf_u64(&g->cause, day);
+		buf_addc(&g->cause, ':');
+		buf_u64(&g->cause, oneid);
+		due = evaluate(g, &g->p, at, NO_DUE);
+		save_person(g, &g->p, ps, old, ps, due, at);
+		g->fired_people++;
+		if (g->f.fatal)
+			return g->f.fatal;
+		if ((long)store_pending(g->st) >= g->batch) {
+			if ((rc = filter_commit_mid(&g->f)))
+				return rc;
+			if (cli_stop) /* the rest when the record is read again */
+				return -2;
+		}
+	}
+	return 0;
+}
+
 /*
- * Fire every deadline up to day `upto`, in (day, oneid) order: each person
- * is re-evaluated at the start of the day, timed segments only. Firing a
- * day may set deadlines of later days, up to upto too: they fire in their
- * turn. A big day commits on the way; run again, it fires the rest.
+ * Fire every deadline of stream s up to day `upto`, in (day, oneid) order:
+ * each person is re-evaluated at the start of the day, timed segments
+ * only. Deadlines of no known stream (a store of one clock) fire too,
+ * with the stream's own of their day. Firing a day may set deadlines of later
+ * days, up to upto too: they fire in their turn. A big day commits on the
+ * way; run again, it fires the rest.
  */
-static int fire_due(struct seg *g, int64_t upto)
+static int fire_due(struct seg *g, uint32_t s, int64_t upto)
 {
 	int rc = 0;
 	uint32_t *ids = NULL;
-	size_t cap = 0, i;
+	size_t cap = 0;
 	int64_t from = 0;
 
 	if (upto <= 0 || upto >= (int64_t)NO_DUE)
 		return 0;
 	for (;;) {
-		struct dueday *d = NULL;
+		struct dueday *d = due_first(g, s, from, upto);
+		struct dueday *a = s != ANY_STREAM ? due_first(g, ANY_STREAM, from, upto) : NULL;
 		uint32_t day;
-		size_t n;
 
-		for (i = 0; i < g->ndays && (int64_t)g->days[i].day <= upto; i++) {
-			if ((int64_t)g->days[i].day < from)
-				continue;
-			due_flush(&g->days[i]);
-			if (!roaring_bitmap_is_empty(g->days[i].b)) {
-				d = &g->days[i];
-				break;
-			}
-		}
-		if (!d)
+		if (!d && !a)
 			break;
-		day = d->day;
-		n = (size_t)roaring_bitmap_get_cardinality(d->b);
-		if (n > cap) {
-			cap = n;
-			free(ids);
-			ids = xmalloc(cap * sizeof *ids);
-		}
-		roaring_bitmap_to_uint32_array(d->b, ids);
-		for (i = 0; i < n; i++) {
-			uint32_t oneid = ids[i], old, due;
-			int64_t at = (int64_t)day * DAY_MS;
-			unsigned j;
-			if (load_person(g, &g->p, oneid, &old, 1) != 1 || old != day) {
-				due_move(g, oneid, day, NO_DUE); /* left behind: drop it */
-				continue;
-			}
-			for (j = 0; j < g->nsegs; j++)
-				g->mask[j] = (unsigned char)g->segs[j].timed;
-			buf_reset(&g->cause);
-			buf_adds(&g->cause, "due:");
-			buf_u64(&g->cause, day);
-			buf_addc(&g->cause, ':');
-			buf_u64(&g->cause, oneid);
-			due = evaluate(g, &g->p, at, NO_DUE);
-			save_person(g, &g->p, old, due, at);
-			g->fired_people++;
-			if (g->f.fatal) {
-				rc = g->f.fatal;
-				goto out;
-			}
-			if ((long)store_pending(g->st) >= g->batch) {
-				if ((rc = filter_commit_mid(&g->f)))
-					goto out;
-				if (cli_stop) { /* the rest when the record is read again */
-					rc = -2;
-					goto out;
-				}
-			}
-		}
+		day = d && (!a || d->day <= a->day) ? d->day : a->day;
+		if ((rc = fire_day(g, s, day, &ids, &cap)))
+			break;
 		from = (int64_t)day + 1;
 	}
-out:
 	free(ids);
 	return rc;
 }
 
-/* The clock reaches ts: fire the deadlines of the days it enters. The
- * clock moves only once they are fired, so a record read again after a
- * crash mid-way fires the rest. */
-static void advance(struct seg *g, int64_t ts)
+/* Stream s's clock reaches ts: fire the deadlines of the days it enters.
+ * The clock moves only once they are fired, so a record read again after
+ * a crash mid-way fires the rest. g->clock is then the stream's clock. */
+static void advance(struct seg *g, uint32_t s, int64_t ts)
 {
+	struct pclock_stream *c = pclock_get(&g->pc, s);
 	int64_t day = day_of(ts);
 
 	if (g->bulk) { /* deadlines wait for the recompute after the load */
-		if (g->clock == INT64_MIN || ts > g->clock)
-			g->clock = ts;
+		if (c->clock == INT64_MIN || ts > c->clock) {
+			c->clock = ts;
+			c->dirty = 1;
+		}
+		g->clock = c->clock;
 		return;
 	}
-	if (g->fired == INT64_MIN) {
-		g->fired = day;
-	} else if (day > g->fired) {
-		int rc = fire_due(g, day);
+	if (c->mark == INT64_MIN) {
+		c->mark = day;
+		c->dirty = 1;
+	} else if (day > c->mark) {
+		int rc = fire_due(g, s, day);
+		c = pclock_get(&g->pc, s);
 		if (rc == -2) {
 			filter_stop_mid(&g->f);
+			g->clock = c->clock;
 			return;
 		}
 		if (rc) {
 			g->f.fatal = rc;
+			g->clock = c->clock;
 			return;
 		}
-		g->fired = day;
+		c->mark = day;
+		c->dirty = 1;
 	}
-	if (g->clock == INT64_MIN || ts > g->clock)
-		g->clock = ts;
+	if (c->clock == INT64_MIN || ts > c->clock) {
+		c->clock = ts;
+		c->dirty = 1;
+	}
+	g->clock = c->clock;
+}
+
+/* One time for the whole store (a full evaluation at clock): every stream
+ * met reaches it, its deadlines fired, and so does a stream met later. */
+static int advance_all(struct seg *g, int64_t clock)
+{
+	size_t i;
+	uint32_t *v;
+	size_t n = g->pc.n;
+
+	if (clock == INT64_MIN)
+		return 0;
+	v = xmalloc((n + 1) * sizeof *v);
+	for (i = 0; i < n; i++)
+		v[i] = g->pc.v[i].stream;
+	if (!n) /* none met: the deadlines of no known stream */
+		v[n++] = ANY_STREAM;
+	for (i = 0; i < n && !g->f.fatal && !g->f.redo; i++) {
+		if (v[i] == ANY_STREAM) {
+			int rc = g->bulk ? 0 : fire_due(g, ANY_STREAM, day_of(clock));
+			if (rc == -2)
+				filter_stop_mid(&g->f);
+			else if (rc)
+				g->f.fatal = rc;
+		} else {
+			advance(g, v[i], clock);
+		}
+	}
+	free(v);
+	if (g->f.fatal || g->f.redo)
+		return g->f.fatal ? g->f.fatal : 0;
+	if (!g->bulk)
+		pclock_set_all(&g->pc, clock, day_of(clock));
+	g->clock = clock;
+	return 0;
 }
 
 /* ---- the filter ---- */
@@ -1695,8 +1842,9 @@ static void set_cause(struct seg *g, const struct json_doc *d, uint32_t eid)
 		json_str_get(d, eid, &g->cause);
 }
 
-/* A person leaves for good (merged into another): exits, cells, deadline. */
-static void person_gone(struct seg *g, uint32_t oneid, uint32_t due, uint32_t into)
+/* A person leaves for good (merged into another): exits, cells, deadline
+ * (filed under stream os). */
+static void person_gone(struct seg *g, uint32_t oneid, uint32_t os, uint32_t due, uint32_t into)
 {
 	unsigned char key[8];
 	unsigned i;
@@ -1717,7 +1865,7 @@ static void person_gone(struct seg *g, uint32_t oneid, uint32_t due, uint32_t in
 	roaring_bitmap_add(g->dirty, oneid); /* its cells go */
 	store_be32(key, oneid);
 	store_del(g->st, g->people, key, 4);
-	due_move(g, oneid, due, NO_DUE);
+	due_move(g, oneid, os, due, os, NO_DUE);
 	roaring_bitmap_remove(g->present, oneid);
 	g->present_dirty = 1;
 }
@@ -1727,16 +1875,19 @@ static void on_merge(struct seg *g, const struct json_doc *d, uint32_t oneid, ui
 	uint32_t m = json_get(d, 0, "merged", 6), k, i, mid, old, qdue, due;
 	int any = 0;
 
-	if (load_person(g, &g->p, oneid, &old, 0) < 0)
+	if (load_person(g, &g->p, oneid, &old, &g->pstream, 0) < 0)
 		return;
 	set_cause(g, d, eid);
 	for (k = 0, i = m + 1; k < d->t[m].size; k++, i = d->t[i].next) {
 		if (json_oneid(d, i, &mid) || mid == oneid)
 			continue;
-		if (load_person(g, &g->q, mid, &qdue, 0) != 1)
+		/* a person merged in from another partition leaves it here, on
+		 * this stream's clock; what is still on its way to them there
+		 * (keyed by their old oneid) is not seen by this stream */
+		if (load_person(g, &g->q, mid, &qdue, &g->qstream, 0) != 1)
 			continue;
 		profile_merge(&g->p, &g->q, &g->L);
-		person_gone(g, mid, qdue, oneid);
+		person_gone(g, mid, g->qstream, qdue, oneid);
 		any = 1;
 	}
 	g->merges++;
@@ -1744,7 +1895,7 @@ static void on_merge(struct seg *g, const struct json_doc *d, uint32_t oneid, ui
 		return;
 	memset(g->mask, 1, g->nsegs);
 	due = g->bulk ? old : evaluate(g, &g->p, g->clock, old);
-	save_person(g, &g->p, old, due, g->clock);
+	save_person(g, &g->p, g->pstream, old, g->stream, due, g->clock);
 }
 
 static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint32_t eid)
@@ -1758,7 +1909,7 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 			break;
 	if (i == g->ntagnames)
 		return; /* no segment reads it */
-	if ((fresh = load_person(g, &g->p, oneid, &old, 1)) < 0)
+	if ((fresh = load_person(g, &g->p, oneid, &old, &g->pstream, 1)) < 0)
 		return;
 	buf_reset(&g->p.tags[i].v);
 	g->p.tags_raw = NULL;
@@ -1778,7 +1929,7 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 	g->tagrecs++;
 	set_cause(g, d, eid);
 	due = g->bulk ? old : evaluate(g, &g->p, g->clock, old);
-	save_person(g, &g->p, old, due, g->clock);
+	save_person(g, &g->p, g->pstream, old, g->stream, due, g->clock);
 }
 
 static void on_event(struct seg *g, const struct json_doc *d, uint32_t t_type, uint32_t oneid, int64_t ts,
@@ -1792,7 +1943,7 @@ static void on_event(struct seg *g, const struct json_doc *d, uint32_t t_type, u
 
 	int fresh;
 
-	if ((fresh = load_person(g, &g->p, oneid, &old, 1)) < 0)
+	if ((fresh = load_person(g, &g->p, oneid, &old, &g->pstream, 1)) < 0)
 		return;
 	fresh = !fresh; /* a new person: every segment is evaluated once */
 	profile_apply(&g->p, &g->L, d, 0, type, tlen, ts, name_slot, where_match, g);
@@ -1806,7 +1957,7 @@ static void on_event(struct seg *g, const struct json_doc *d, uint32_t t_type, u
 	g->events++;
 	set_cause(g, d, eid);
 	due = g->bulk ? old : evaluate(g, &g->p, g->clock, old);
-	save_person(g, &g->p, old, due, g->clock);
+	save_person(g, &g->p, g->pstream, old, g->stream, due, g->clock);
 }
 
 static void process(struct seg *g, const char *s, size_t n)
@@ -1821,6 +1972,13 @@ static void process(struct seg *g, const char *s, size_t n)
 	int kl;
 
 	g->f.oc.in++;
+	/* the record's stream and its clock: every decision below is made on
+	 * them, whatever the other streams have reached */
+	g->stream = g->f.stream;
+	{
+		const struct pclock_stream *c = pclock_find(&g->pc, g->stream);
+		g->clock = c ? c->clock : g->pc.base.clock;
+	}
 	filter_fetch_ahead(&g->f, g->people, &g->ahead);
 	if (json_parse(d, s, n, 64, &why, &at)) {
 		outcome_bad_json(&g->f.oc, why, at);
@@ -1855,7 +2013,7 @@ static void process(struct seg *g, const char *s, size_t n)
 		clock_parse_tok(d, t_ts, &ts);
 		g->f.oc.passed++;
 		g->ticks++;
-		advance(g, ts); /* what fell due comes before the tick */
+		advance(g, g->stream, ts); /* what fell due comes before the tick */
 		if (!g->f.fatal && !g->f.redo)
 			filter_emit(&g->f, NULL, 0, s, n);
 		return;
@@ -1884,7 +2042,7 @@ static void process(struct seg *g, const char *s, size_t n)
 	}
 	/* what fell due before this record comes first (its commits store
 	 * the position before the record, so it is checked after them) */
-	advance(g, ts);
+	advance(g, g->stream, ts);
 	if (g->f.fatal || g->f.redo)
 		return;
 	if (t_id && d->t[t_id].type == JSON_STRING) { /* applied already? */
@@ -2016,9 +2174,11 @@ static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t 
 {
 	struct cond_env e;
 	unsigned i;
+	uint32_t old = NO_DUE, ps = ANY_STREAM;
+	size_t h = rec ? person_head(rec, n, &old, &ps) : 0;
 
 	g->p.oneid = oneid;
-	if (!rec || n < 4 || profile_decode(&g->p, &g->L, (const char *)rec + 4, n - 4)) {
+	if (!h || profile_decode(&g->p, &g->L, (const char *)rec + h, n - h)) {
 		for (i = 0; i < g->ncols; i++)
 			if (cells_want(&g->colv[i], which))
 				cell_set(g, i, oneid, CELL_NONE);
@@ -2036,7 +2196,7 @@ static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t 
 	}
 	if (which == CELLS_BUILT) {
 		/* the deadline too: a bulk load leaves it unknown */
-		uint32_t old = store_get_be32(rec), due = next_due(g, &e, NULL);
+		uint32_t due = next_due(g, &e, NULL);
 		if (due != old) {
 			unsigned char key[8];
 			char *copy = xmalloc(n);
@@ -2045,7 +2205,7 @@ static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t 
 			store_be32(key, oneid);
 			store_put(g->st, g->people, key, 4, copy, n);
 			free(copy);
-			due_move(g, oneid, old, due);
+			due_move(g, oneid, ps, old, ps, due);
 		}
 	}
 	g->memo_profile = NULL;
@@ -2398,6 +2558,7 @@ static int refresh(struct seg *g, int64_t clock, int all)
 {
 	int rc;
 
+	g->clock = clock; /* the cells are computed at it */
 	if ((rc = refresh_dirty(g)) || (rc = backfill(g, all)))
 		return rc;
 	if ((rc = full_eval(g, clock)))
@@ -2405,11 +2566,17 @@ static int refresh(struct seg *g, int64_t clock, int all)
 	return filter_commit(&g->f);
 }
 
-/* After a bulk load: cells, deadlines and every audience at the stream's
- * clock. */
+/* After a bulk load: cells, deadlines and every audience at the latest
+ * clock of the streams (which every stream then reaches). */
 static int finish_bulk(struct seg *g)
 {
-	int rc = refresh(g, g->clock, 0);
+	int64_t clock = pclock_max(&g->pc);
+	int rc = advance_all(g, clock);
+
+	if (!rc && g->f.redo)
+		return 0; /* stopped: the rest at the next run */
+	if (!rc)
+		rc = refresh(g, clock, 0);
 
 	if (!rc && g->bulk_pending) {
 		store_del(g->st, g->state, "bulk", 4);
@@ -2435,18 +2602,30 @@ static void adopt(struct seg *g)
 		}
 }
 
+/* Definitions changed: every stream reaches the latest clock, and every
+ * audience is evaluated there. */
+static int refresh_at_max(struct seg *g)
+{
+	int64_t clock = pclock_max(&g->pc);
+	int rc = advance_all(g, clock);
+
+	if (rc || g->f.redo)
+		return rc;
+	return refresh(g, clock, 0);
+}
+
 static int run_filter(struct seg *g)
 {
 	int rc, i;
 
 	if ((rc = filter_open(&g->f)))
 		return rc;
-	if (g->clock == INT64_MIN)
+	if (pclock_max(&g->pc) == INT64_MIN)
 		adopt(g); /* nothing yet: the definitions start out current */
 	else if (!g->bulk && g->bulk_pending)
 		rc = finish_bulk(g); /* a bulk load first gets its audiences */
 	else if (!g->bulk && stale_defs(g, NULL))
-		rc = refresh(g, g->clock, 0);
+		rc = refresh_at_max(g);
 	if (!g->cli.nin)
 		g->cli.in[g->cli.nin++] = "-";
 	g->mrow_on = 1;
@@ -2467,16 +2646,17 @@ static int run_filter(struct seg *g)
 
 /* ---- operations ---- */
 
+/* --at TIME, else the latest clock of the streams. */
 static int parse_at(struct seg *g, int64_t *clock)
 {
 	const char *why;
 
 	if (!g->at) {
-		if (g->clock == INT64_MIN) {
+		if (pclock_max(&g->pc) == INT64_MIN) {
 			cli_err("the stream has no clock yet (no events): give --at TIME");
 			return EXIT_USAGE;
 		}
-		*clock = g->clock;
+		*clock = pclock_max(&g->pc);
 		return 0;
 	}
 	if (clock_parse(g->at, strlen(g->at), NULL, clock, &why)) {
@@ -2506,19 +2686,17 @@ static int op_recompute(struct seg *g, int argc, char **argv)
 	}
 	if ((rc = parse_at(g, &clock)))
 		return rc;
-	if (g->clock != INT64_MIN && clock < g->clock) {
-		cli_err("--at %s is before the stream's clock: time moves forward only", g->at);
+	if (pclock_max(&g->pc) != INT64_MIN && clock < pclock_max(&g->pc)) {
+		cli_err("--at %s is before the clock of a stream: time moves forward only", g->at);
 		return EXIT_USAGE;
 	}
 	if ((rc = filter_open(&g->f)))
 		return rc;
-	/* people loaded in bulk get their cells and deadlines at the stream's
+	/* people loaded in bulk get their cells and deadlines at the streams'
 	 * clock before the clock moves on */
 	rc = g->bulk_pending ? finish_bulk(g) : 0;
-	if (!rc) {
-		advance(g, clock);
-		rc = g->f.fatal;
-	}
+	if (!rc) /* every stream reaches clock, its deadlines fired */
+		rc = advance_all(g, clock);
 	if (!rc && !g->f.redo)
 		rc = refresh(g, clock, g->rebuild);
 	return filter_close(&g->f, rc);
@@ -2841,7 +3019,7 @@ static int op_explain(struct seg *g, int argc, char **argv)
 	struct cond_env e;
 	struct buf out = BUF_INIT;
 	int64_t clock;
-	uint32_t oneid, due;
+	uint32_t oneid, due, ps;
 	char *end;
 	unsigned long v;
 	int i, rc;
@@ -2861,12 +3039,19 @@ static int op_explain(struct seg *g, int argc, char **argv)
 		cli_err("no segment '%s' (see `segmenter list`)", argv[1]);
 		return EXIT_USAGE;
 	}
-	if ((rc = parse_at(g, &clock)))
-		return rc;
-	if (load_person(g, &g->p, oneid, &due, 0) != 1) {
+	if (load_person(g, &g->p, oneid, &due, &ps, 0) != 1) {
 		cli_err("no person %u in segmenter.people", oneid);
 		return EXIT_REJECTS;
 	}
+	if (!g->at) { /* the clock of the person's stream */
+		const struct pclock_stream *c = ps != ANY_STREAM ? pclock_find(&g->pc, ps) : NULL;
+		if (c && c->clock != INT64_MIN)
+			g->clock = c->clock;
+	}
+	if ((rc = parse_at(g, &clock)))
+		return rc;
+	if (!g->at)
+		clock = g->clock;
 	buf_printf(&out, "{\"oneid\":%u,\"segment\":", oneid);
 	json_write_str(&out, argv[1], strlen(argv[1]));
 	buf_printf(&out, ",\"member\":%s", roaring_bitmap_contains(g->segs[i].m, oneid) ? "true" : "false");
@@ -2944,6 +3129,79 @@ static void num_text(struct buf *out, double d)
 	}
 	snprintf(tmp, sizeof tmp, "%.*g", prec, d);
 	buf_adds(out, tmp);
+}
+
+static void status_line(struct buf *out, const char *stream, const struct pclock_stream *c, size_t due)
+{
+	char t[CLOCK_ISO_LEN + 1];
+
+	buf_printf(out, "{\"stream\":%s,\"clock\":", stream);
+	if (c->clock == INT64_MIN) {
+		buf_adds(out, "null");
+	} else {
+		clock_format(c->clock, t);
+		buf_printf(out, "\"%s\"", t);
+	}
+	buf_adds(out, ",\"fired_through\":");
+	if (c->mark == INT64_MIN) {
+		buf_adds(out, "null");
+	} else {
+		clock_format(c->mark * DAY_MS, t);
+		t[10] = 0;
+		buf_printf(out, "\"%s\"", t);
+	}
+	buf_printf(out, ",\"people_due\":%zu}\n", due);
+}
+
+/* The people with a deadline filed under stream s. */
+static size_t due_count(struct seg *g, uint32_t s)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	size_t n = 0;
+	int r;
+
+	if (!txn || mdb_cursor_open(txn, g->due, &cur))
+		return 0;
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const unsigned char *kb = k.mv_data;
+		uint32_t ks;
+		roaring_bitmap_t *b;
+		if (k.mv_size == 8 && (kb[0] & 0x80))
+			ks = store_get_be32(kb) & ~STREAM_BIT;
+		else if (k.mv_size == 4)
+			ks = ANY_STREAM;
+		else
+			continue;
+		if (ks != s || !(b = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size)))
+			continue;
+		n += (size_t)roaring_bitmap_get_cardinality(b);
+		roaring_bitmap_free(b);
+	}
+	mdb_cursor_close(cur);
+	return n;
+}
+
+/* status: a line per stream: its clock, the day its deadlines have fired
+ * through, the people with a deadline on it; "*" for where a stream not
+ * met yet starts (a store of one clock), with the deadlines of no known
+ * stream. */
+static int op_status(struct seg *g)
+{
+	struct buf out = BUF_INIT;
+	char num[16];
+	size_t i;
+
+	if (g->pc.base.clock != INT64_MIN || due_count(g, ANY_STREAM))
+		status_line(&out, "\"*\"", &g->pc.base, due_count(g, ANY_STREAM));
+	for (i = 0; i < g->pc.n; i++) {
+		snprintf(num, sizeof num, "%lu", (unsigned long)g->pc.v[i].stream);
+		status_line(&out, num, &g->pc.v[i], due_count(g, g->pc.v[i].stream));
+	}
+	fputs(out.p ? out.p : "", stdout);
+	buf_release(&out);
+	return 0;
 }
 
 static int op_columns(struct seg *g)
@@ -3617,7 +3875,8 @@ int main(int argc, char **argv)
 
 	g->cli.prog = "segmenter";
 	g->cli.synopsis = "[options] [FILE…] | recompute [SEG…] | count SEG… | overlap SEG… | export SEG | "
-			  "explain ONEID SEG | list | columns | table | upload SEG FILE | lookalike --seed SEG --size N --as NAME";
+			  "explain ONEID SEG | list | columns | table | status | upload SEG FILE | "
+			  "lookalike --seed SEG --size N --as NAME";
 	g->cli.summary = "Keep audiences current as events arrive and time passes; count, overlap, export them.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
@@ -3633,7 +3892,7 @@ int main(int argc, char **argv)
 	cli_signals();
 	if (g->cli.nrest) {
 		static const char *const cmds[] = {"recompute", "count", "overlap", "export", "explain",
-						   "list", "upload", "lookalike", "table", "columns", NULL};
+						   "list", "upload", "lookalike", "table", "columns", "status", NULL};
 		int k;
 		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 			;
@@ -3647,7 +3906,8 @@ int main(int argc, char **argv)
 	g->pipelines = conf_pipelines(g->pipelines);
 	g->lazy = cmd && (!strcmp(cmd, "count") || !strcmp(cmd, "overlap") || !strcmp(cmd, "export"));
 	ro = cmd && (!strcmp(cmd, "count") || !strcmp(cmd, "overlap") || !strcmp(cmd, "export") ||
-		     !strcmp(cmd, "explain") || !strcmp(cmd, "list") || !strcmp(cmd, "columns"));
+		     !strcmp(cmd, "explain") || !strcmp(cmd, "list") || !strcmp(cmd, "columns") ||
+		     !strcmp(cmd, "status"));
 	if (ro && access(g->cli.db, F_OK)) {
 		cli_err("no state in '%s' (run segmenter on a stream first)", g->cli.db);
 		rc = EXIT_USAGE;
@@ -3678,7 +3938,11 @@ int main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
-	load_state(g);
+	if (load_state(g)) {
+		cli_err("cannot read segmenter.state in '%s'", g->cli.db);
+		rc = EXIT_IO;
+		goto out;
+	}
 	if (!ro && due_load(g, ro)) { /* queries do not fire deadlines */
 		cli_err("cannot read segmenter.due in '%s'", g->cli.db);
 		rc = EXIT_IO;
@@ -3721,6 +3985,8 @@ int main(int argc, char **argv)
 		rc = op_table(g);
 	else if (!strcmp(cmd, "columns"))
 		rc = op_columns(g);
+	else if (!strcmp(cmd, "status"))
+		rc = op_status(g);
 out:
 	if (ro && g->st)
 		store_discard(g->st);
@@ -3733,6 +3999,7 @@ out:
 	json_doc_release(&g->doc);
 	buf_release(&g->rec);
 	due_free(g);
+	pclock_free(&g->pc);
 	buf_release(&g->line);
 	buf_release(&g->tmp);
 	buf_release(&g->cause);

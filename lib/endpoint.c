@@ -161,6 +161,15 @@ int ep_out_write(struct ep_out *o, const void *key, size_t klen, const char *p,
 	return 0;
 }
 
+int ep_out_write_clock(struct ep_out *o, const char *p, size_t n, int32_t part, int nparts)
+{
+	if (!o->k)
+		return ep_out_write(o, NULL, 0, p, n);
+	if (part >= 0 && nparts > 0 && kafka_sink_partitions(o->k) == nparts)
+		return kafka_sink_write_part(o->k, part, p, n);
+	return kafka_sink_write_part(o->k, -1, p, n);
+}
+
 int ep_out_flush(struct ep_out *o)
 {
 	if (o->k)

@@ -68,6 +68,18 @@ int ep_out_open(struct ep_out *o, const char *spec, const struct ep_cfg *cfg);
 /* Write one record (a newline is added for files). 0 or an exit code. */
 int ep_out_write(struct ep_out *o, const void *key, size_t klen, const char *p,
 		 size_t n);
+/*
+ * Write a clock record ($tick: no key, for no one person). To a file, once.
+ * To Kafka, where every partition's stream hears it: read from partition
+ * part of a Kafka input whose topic has nparts partitions, it goes on in
+ * the output's partition of the same number when the output topic has as
+ * many (the stream goes on: keyed by oneid, a person's records take the
+ * same partition number in both), else (and when part is -1: a file, a
+ * pipe, a tool's own) into every partition of the output. So a tick fans
+ * out once, where a stream begins, and never multiplies stage after stage.
+ * 0 or an exit code.
+ */
+int ep_out_write_clock(struct ep_out *o, const char *p, size_t n, int32_t part, int nparts);
 /* Make everything written so far durable for the next stage (file: written
  * through; Kafka: acknowledged). 0 or an exit code. */
 int ep_out_flush(struct ep_out *o);

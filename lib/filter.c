@@ -20,9 +20,34 @@ int filter_open(struct filter *f)
 	return outcome_open(&f->oc, f->cli->rejects, &cfg);
 }
 
+/* Is p[0..n) a clock record ($tick)? Keyless records are few (system
+ * records for no one person), so a parse each costs little. */
+static int is_clock(struct filter *f, const char *p, size_t n)
+{
+	struct json_doc *d = f->tick_doc;
+	const char *why;
+	size_t at;
+	uint32_t t;
+
+	if (!d)
+		d = f->tick_doc = xcalloc(1, sizeof *d);
+	if (json_parse(d, p, n, 64, &why, &at) || d->t[0].type != JSON_OBJECT)
+		return 0;
+	t = json_get(d, 0, "type", 4);
+	return t && json_str_eq(d, t, "$tick", 5);
+}
+
 int filter_emit(struct filter *f, const void *key, size_t klen, const char *p, size_t n)
 {
-	int rc = ep_out_write(&f->out, key, klen, p, n);
+	int rc;
+
+	if (!klen && f->out.k && is_clock(f, p, n)) {
+		int kin = f->in && f->in->kafka;
+		rc = ep_out_write_clock(&f->out, p, n, kin ? (int32_t)f->stream : -1,
+					kin ? kafka_src_topic_partitions(f->in->k) : 0);
+	} else {
+		rc = ep_out_write(&f->out, key, klen, p, n);
+	}
 
 	if (rc)
 		f->fatal = rc;
@@ -203,6 +228,7 @@ int filter_run(struct filter *f, const char *spec)
 		f->oc.raw_n = r.n;
 		f->oc.raw_flags = r.flags;
 		f->oc.raw_total = r.total;
+		f->stream = in.kafka ? (uint32_t)in.msg.partition : 0;
 		if (r.flags & LINE_TOO_LONG) {
 			f->oc.in++;
 			outcome_rejectf(&f->oc, "line longer than %zu bytes (%llu)", in.max_line,
@@ -242,6 +268,11 @@ int filter_close(struct filter *f, int rc)
 	c2 = outcome_end(&f->oc);
 	if (!rc)
 		rc = c2;
+	if (f->tick_doc) {
+		json_doc_release(f->tick_doc);
+		free(f->tick_doc);
+		f->tick_doc = NULL;
+	}
 	if (!rc && f->oc.rejected)
 		rc = EXIT_REJECTS;
 	return rc;

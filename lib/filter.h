@@ -46,6 +46,10 @@ struct filter {
 			     * came in its midst: filter_stop_mid) */
 	int64_t last_commit_ms;
 	unsigned since_check;
+	/* the stream of the record being handled: the partition of a Kafka
+	 * input, 0 for a file or a pipe (one stream) */
+	uint32_t stream;
+	void *tick_doc; /* a parser for keyless records bound for Kafka */
 };
 
 /* Open -o and --rejects. Returns 0 or an exit code after printing why. */
@@ -68,8 +72,11 @@ struct filter_ahead {
  * record's oneid (its cache entry was fetched the record before) and the
  * entry of the next record's, while this one is parsed. Hints only. */
 void filter_fetch_ahead(struct filter *f, MDB_dbi dbi, struct filter_ahead *a);
-/* Write one record to the output (key: the Kafka key). Returns 0 or an exit
- * code (also kept in f->fatal). */
+/* Write one record to the output (key: the Kafka key). A record with no
+ * key that is a clock record (type "$tick") goes to Kafka as
+ * ep_out_write_clock says: on in the partition of the stream it was read
+ * from, or into every partition. Returns 0 or an exit code (also kept in
+ * f->fatal). */
 int filter_emit(struct filter *f, const void *key, size_t klen, const char *p, size_t n);
 /* After a record the tool read by itself (CSV): commit when due; 0 or an
  * exit code (65 when --strict saw a reject). */

@@ -75,9 +75,29 @@ struct kafka_src {
 	kafka_offset_fn offset;
 	kafka_revoke_fn revoke;
 	void *ctx;
+	char *topic;
+	int topic_parts; /* the topic's partitions, once asked; -1 unknown */
 	int code;
 	int fatal;
 };
+
+/* The number of partitions of topic, asked of the brokers: 0 when it
+ * cannot be read. */
+static int topic_partitions(rd_kafka_t *rk, const char *topic)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+	rd_kafka_resp_err_t e;
+	int n = 0;
+
+	e = rd_kafka_metadata(rk, 0, rkt, &md, 15000);
+	rd_kafka_topic_destroy(rkt);
+	if (!e && md->topic_cnt == 1 && !md->topics[0].err)
+		n = md->topics[0].partition_cnt;
+	if (md)
+		rd_kafka_metadata_destroy(md);
+	return n;
+}
 
 static struct part *part_of(struct kafka_src *k, const char *topic, int32_t p)
 {
@@ -193,6 +213,8 @@ struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
 	k->offset = offset;
 	k->revoke = revoke;
 	k->ctx = ctx;
+	k->topic = xstrdup(topic);
+	k->topic_parts = -1;
 	if (set(conf, "bootstrap.servers", brokers) || set(conf, "group.id", group) ||
 	    set(conf, "enable.auto.commit", "false") ||
 	    set(conf, "enable.auto.offset.store", "false") ||
@@ -200,6 +222,7 @@ struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
 	    set(conf, "enable.partition.eof", exit_at_end ? "true" : "false") ||
 	    set_x(conf, x, nx)) {
 		rd_kafka_conf_destroy(conf);
+		free(k->topic);
 		free(k);
 		return NULL;
 	}
@@ -210,6 +233,7 @@ struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
 	if (!k->rk) {
 		cli_err("cannot create kafka consumer: %s", err);
 		rd_kafka_conf_destroy(conf);
+		free(k->topic);
 		free(k);
 		return NULL;
 	}
@@ -238,6 +262,7 @@ struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
 	return k;
 fail:
 	rd_kafka_destroy(k->rk);
+	free(k->topic);
 	free(k);
 	return NULL;
 }
@@ -397,6 +422,13 @@ void kafka_src_commit(struct kafka_src *k)
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
+int kafka_src_topic_partitions(struct kafka_src *k)
+{
+	if (k->topic_parts < 0)
+		k->topic_parts = topic_partitions(k->rk, k->topic);
+	return k->topic_parts;
+}
+
 int kafka_src_code(const struct kafka_src *k)
 {
 	return k->code;
@@ -413,12 +445,14 @@ void kafka_src_close(struct kafka_src *k)
 	rd_kafka_consumer_close(k->rk);
 	rd_kafka_destroy(k->rk);
 	parts_clear(k);
+	free(k->topic);
 	free(k);
 }
 
 struct kafka_sink {
 	rd_kafka_t *rk;
 	rd_kafka_topic_t *rkt;
+	int parts; /* the topic's partitions, once asked; -1 unknown */
 	unsigned long long failed;
 	char first_error[256];
 };
@@ -468,15 +502,16 @@ struct kafka_sink *kafka_sink_open(const char *brokers, const char *topic,
 		return NULL;
 	}
 	k->rkt = rd_kafka_topic_new(k->rk, topic, NULL);
+	k->parts = -1;
 	*code = 0;
 	return k;
 }
 
-int kafka_sink_write(struct kafka_sink *k, const void *key, size_t klen,
-		     const void *p, size_t n)
+static int produce(struct kafka_sink *k, int32_t part, const void *key, size_t klen,
+		   const void *p, size_t n)
 {
 	for (;;) {
-		if (rd_kafka_produce(k->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+		if (rd_kafka_produce(k->rkt, part, RD_KAFKA_MSG_F_COPY,
 				     (void *)p, n, key, klen, NULL) == 0)
 			break;
 		if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -497,6 +532,37 @@ int kafka_sink_write(struct kafka_sink *k, const void *key, size_t klen,
 			rd_kafka_topic_name(k->rkt), k->first_error);
 		return EXIT_TEMP;
 	}
+	return 0;
+}
+
+int kafka_sink_write(struct kafka_sink *k, const void *key, size_t klen,
+		     const void *p, size_t n)
+{
+	return produce(k, RD_KAFKA_PARTITION_UA, key, klen, p, n);
+}
+
+int kafka_sink_partitions(struct kafka_sink *k)
+{
+	if (k->parts < 0)
+		k->parts = topic_partitions(k->rk, rd_kafka_topic_name(k->rkt));
+	return k->parts;
+}
+
+int kafka_sink_write_part(struct kafka_sink *k, int32_t part, const void *p, size_t n)
+{
+	int i, rc, np;
+
+	if (part >= 0)
+		return produce(k, part, NULL, 0, p, n);
+	np = kafka_sink_partitions(k);
+	if (np <= 0) {
+		cli_err("kafka: cannot read the partitions of '%s' to write a clock record to each",
+			rd_kafka_topic_name(k->rkt));
+		return EXIT_TEMP;
+	}
+	for (i = 0; i < np; i++)
+		if ((rc = produce(k, i, NULL, 0, p, n)))
+			return rc;
 	return 0;
 }
 

@@ -69,6 +69,9 @@ void kafka_src_positions(struct kafka_src *k,
 /* Commit the positions to the group too (asynchronously, for lag
  * monitoring; the store is the source of truth). */
 void kafka_src_commit(struct kafka_src *k);
+/* The number of partitions of the source's topic, asked of the brokers
+ * the first time (then kept); 0 when it could not be read. */
+int kafka_src_topic_partitions(struct kafka_src *k);
 int kafka_src_code(const struct kafka_src *k);
 void kafka_src_close(struct kafka_src *k);
 
@@ -79,6 +82,14 @@ struct kafka_sink *kafka_sink_open(const char *brokers, const char *topic,
 /* Queue one record (copied). Returns 0, or an exit code after printing. */
 int kafka_sink_write(struct kafka_sink *k, const void *key, size_t klen,
 		     const void *p, size_t n);
+/* The number of partitions of the sink's topic, asked of the brokers the
+ * first time (then kept); 0 when it could not be read. */
+int kafka_sink_partitions(struct kafka_sink *k);
+/* Queue one record (copied), without a key, into partition part of the
+ * topic, or with part -1 into every partition (a copy each; the count as
+ * kafka_sink_partitions read it). Returns 0, or an exit code after
+ * printing (75 when the partitions cannot be read). */
+int kafka_sink_write_part(struct kafka_sink *k, int32_t part, const void *p, size_t n);
 /* Wait until every queued record is acknowledged. 0, or an exit code (75 when
  * records could not be delivered) after printing. */
 int kafka_sink_flush(struct kafka_sink *k);

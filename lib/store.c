@@ -565,7 +565,9 @@ struct store *store_open(const char *dir, const char *owner, unsigned flags,
 			*code = EXIT_CONFIG;
 			goto fail;
 		}
-	} else if (rc == MDB_NOTFOUND && txn) {
+		rc = f < STORE_FORMAT && txn ? MDB_NOTFOUND : 0; /* raised: written below */
+	}
+	if (rc == MDB_NOTFOUND && txn) {
 		char fmt[16];
 		int n = snprintf(fmt, sizeof fmt, "%d", STORE_FORMAT);
 		v.mv_data = fmt;
