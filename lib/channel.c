@@ -189,6 +189,8 @@ void channels_free(struct channels *c)
 		free(c->ch[i].name);
 		free(c->ch[i].address);
 	}
+	if (c->multi)
+		curl_multi_cleanup(c->multi);
 	free(c->pv);
 	free(c->ch);
 	free(c->path);
@@ -620,13 +622,15 @@ void channel_send(struct channels *c, struct chan_msg *m, size_t n)
 	size_t i, left = 0;
 	int *inflight;
 
-	(void)c;
 	if (!inited) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		inited = 1;
 	}
-	multi = curl_multi_init();
-	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+	if (!c->multi) { /* kept: its connections are reused by the next call */
+		c->multi = curl_multi_init();
+		curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+	}
+	multi = c->multi;
 	xs = xcalloc(n + 1, sizeof *xs);
 	inflight = xcalloc(c->npv + 1, sizeof *inflight);
 	for (i = 0; i < n; i++) {
@@ -749,15 +753,19 @@ void channel_send(struct channels *c, struct chan_msg *m, size_t n)
 		now = now_ms();
 		{ /* until a socket stirs or a backoff or a token is due */
 			long long wait = next > now ? next - now : 1;
+			long ct = -1;
 			if (wait > 200)
 				wait = 200;
-			curl_multi_poll(multi, NULL, 0, (int)wait, NULL);
+			curl_multi_timeout(multi, &ct);
+			if (ct >= 0 && ct < wait)
+				wait = ct;
+			if (wait > 0)
+				curl_multi_poll(multi, NULL, 0, (int)wait, NULL);
 		}
 	}
 	for (i = 0; i < n; i++)
 		release(multi, &xs[i]), buf_release(&xs[i].resp), buf_release(&xs[i].req), buf_release(&xs[i].to),
 			free(xs[i].id);
-	curl_multi_cleanup(multi);
 	free(inflight);
 	free(xs);
 	buf_release(&why);

@@ -62,6 +62,7 @@ struct channels {
 	struct channel *ch;
 	unsigned nch;
 	char *path;
+	void *multi; /* libcurl's multi handle, kept for its connections */
 };
 
 /* Load path into c (empty before). Returns 0, or 78 after printing the

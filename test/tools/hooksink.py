@@ -6,9 +6,9 @@ hooksink.py DIR [SECRET]
 Listens on 127.0.0.1 (a free port, written to DIR/addr), takes POSTs of
 JSON messages and answers as a provider with idempotency keys would: the
 first request of an Idempotency-Key is delivered (a line in
-DIR/delivered.ndjson) and answered {"id": "m-<n>"}; a repeat gets the same
+DIR/delivered.ndjson) and answered {"id": "m-<key>"}; a repeat gets the same
 id and is counted (DIR/repeats), never delivered twice. Without a key every
-request is delivered. With SECRET, a request whose X-Uops-Signature is not
+request is delivered and answered {"id": "m-<n>"}, n counting from 1. With SECRET, a request whose X-Uops-Signature is not
 sha256=HMAC-SHA256(SECRET, body) is refused with 401.
 
 A message's params.sink asks for misbehaviour, per send_id:
@@ -44,6 +44,7 @@ def save_counts():
 
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, *a):
         pass
@@ -89,7 +90,7 @@ class H(BaseHTTPRequestHandler):
                 mid = ids[key]
             else:
                 state["n"] += 1
-                mid = "m-%d" % state["n"]
+                mid = "m-%s" % key if key else "m-%d" % state["n"]
                 if key:
                     ids[key] = mid
                 out.write(json.dumps(msg, sort_keys=True, ensure_ascii=False) + "\n")
@@ -98,6 +99,7 @@ class H(BaseHTTPRequestHandler):
         return self.reply(200, json.dumps({"id": mid}))
 
 
+ThreadingHTTPServer.request_queue_size = 256  # many connections at once
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
 srv.daemon_threads = True
 save_counts()
