@@ -947,6 +947,11 @@ int main(int argc, char **argv)
 		rc = op_campaign(g, g->cli.nrest - 1, g->cli.rest + 1);
 		goto out;
 	}
+	if (cmd && !strcmp(cmd, "suppress") && (!g->channel_opt || g->cli.nrest < 2)) {
+		cli_err("suppress wants --channel NAME and a FILE of addresses");
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	g->pipelines = conf_pipelines(g->pipelines);
 	if (!cmd) {
 		if (!g->channels_path) {

@@ -12,9 +12,9 @@ done
 dispatch -V | head -1
 dispatch -V | grep -c libcurl
 dispatch --bogus 2>&1; echo "bad option: $?"
-dispatch --max-age forever 2>&1; echo "bad max-age: $?"
-dispatch suppress 2>&1; echo "suppress without a channel: $?"
+(cd "$T" && dispatch --max-age forever 2>&1); echo "bad max-age: $?"
+(cd "$T" && dispatch suppress 2>&1); echo "suppress without a channel: $?"
 echo '{"providers":{"x":{"type":"fax"}},"channels":{}}' > "$T/ch.json"
-dispatch --db "$T/db" --channels "$T/ch.json" < /dev/null 2>&1; echo "bad channels file: $?"
+dispatch --db "$T/db" --channels "$T/ch.json" < /dev/null > "$T/o" 2>&1; rc=$?; sed "s|$T/||" "$T/o"; echo "bad channels file: $rc"
 echo '{"providers":{"x":{"type":"webhook","url":"http://127.0.0.1:9/"}},"channels":{"sms":{"provider":"y"}}}' > "$T/ch.json"
-dispatch --db "$T/db" --channels "$T/ch.json" < /dev/null 2>&1; echo "unknown provider: $?"
+dispatch --db "$T/db" --channels "$T/ch.json" < /dev/null > "$T/o" 2>&1; rc=$?; sed "s|$T/||" "$T/o"; echo "unknown provider: $rc"
