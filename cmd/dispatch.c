@@ -95,7 +95,7 @@ struct dispatch {
 
 	struct store *st;
 	struct outbox ob;
-	MDB_dbi suppress, consent, state;
+	MDB_dbi suppress, consent;
 	MDB_dbi idpeople;
 	int have_idpeople;
 	struct channels ch;
@@ -967,7 +967,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (outbox_open(&g->ob, g->st) || store_dbi(g->st, "dispatch.suppress", 0, &g->suppress) ||
-	    store_dbi(g->st, "dispatch.consent", 0, &g->consent) || store_dbi(g->st, "dispatch.state", 0, &g->state)) {
+	    store_dbi(g->st, "dispatch.consent", 0, &g->consent)) {
 		rc = EXIT_IO;
 		goto out;
 	}
