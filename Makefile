@@ -12,8 +12,8 @@ CFLAGS ?= -O2 -g
 SANITIZE ?=
 PREFIX ?= /usr/local
 
-TOOLS = ingest idmerge tagger segmenter report
-LIBMODS = buf cli clock cohort cond conf csv dict due endpoint evtab filter funnel hash io jqprog json kafka norm outcome pclock profile rbits seen stats store sysrec tz
+TOOLS = ingest idmerge tagger segmenter report dispatch
+LIBMODS = buf channel cli clock cohort cond conf csv dict due endpoint evtab filter funnel hash io jqprog json kafka norm outbox outcome pclock profile rbits seen sha256 stats store sysrec tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
 HELPERS = kmock gen-events rusage gen-people idquality gen-tagged pipesz dbdump lockprobe
 
@@ -21,9 +21,9 @@ FLAVOR = $(if $(SANITIZE),san,opt)
 B = build/$(FLAVOR)
 JQ_VERSION := $(shell dpkg-query -W -f='$${Version}' libjq-dev 2>/dev/null)
 
-PKGS = rdkafka lmdb libzstd
+PKGS = rdkafka lmdb libzstd libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lrdkafka -llmdb -lzstd)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lrdkafka -llmdb -lzstd -lcurl)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-missing-field-initializers \
 	-Ilib $(PKG_CFLAGS) -DUOPS_JQ_VERSION='"$(JQ_VERSION)"' \
 	$(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all) \

@@ -13,6 +13,8 @@ enum kind {
 	K_ANY,     /* present, any value (null too) */
 	K_OP,      /* "enter" or "exit" */
 	K_OBJECTS, /* an object whose values are objects */
+	K_CHANNEL, /* a channel's name, or a list of at least one */
+	K_BOOL,    /* true or false */
 };
 
 #define F(type, name, kind) {type, name, sizeof(name) - 1, kind, type " without a valid \"" name "\""}
@@ -43,6 +45,19 @@ static const struct field {
 	F("$tick", "ts", K_TS),
 	F("$split", "oneid", K_ONEID),
 	F("$split", "into", K_OBJECTS),
+	F("$send", "send_id", K_ID),
+	F("$send", "ts", K_TS),
+	F("$send", "oneid", K_ONEID),
+	F("$send", "channel", K_CHANNEL),
+	F("$delivery", "event_id", K_ID),
+	F("$delivery", "ts", K_TS),
+	F("$delivery", "oneid", K_ONEID),
+	F("$delivery", "send_id", K_ID),
+	F("$delivery", "status", K_STRING),
+	F("$consent", "ts", K_TS),
+	F("$consent", "oneid", K_ONEID),
+	F("$consent", "channel", K_STRING),
+	F("$consent", "granted", K_BOOL),
 };
 
 static int valid(const struct json_doc *d, uint32_t v, enum kind kind)
@@ -68,6 +83,17 @@ static int valid(const struct json_doc *d, uint32_t v, enum kind kind)
 	case K_STRING:
 		return t->type == JSON_STRING;
 	case K_ANY:
+		return 1;
+	case K_BOOL:
+		return t->type == JSON_TRUE || t->type == JSON_FALSE;
+	case K_CHANNEL:
+		if (t->type == JSON_STRING)
+			return t->len > 0;
+		if (t->type != JSON_ARRAY || !t->size)
+			return 0;
+		for (k = 0, i = v + 1; k < t->size; k++, i = d->t[i].next)
+			if (d->t[i].type != JSON_STRING || !d->t[i].len)
+				return 0;
 		return 1;
 	case K_OP:
 		return json_str_eq(d, v, "enter", 5) || json_str_eq(d, v, "exit", 4);

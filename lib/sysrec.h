@@ -18,7 +18,8 @@
 
 /*
  * Check the object at index obj of d as a system record of type `type`
- * ("$merge", "$tag", "$segment", "$tick" or "$split"; a type the schema
+ * ("$merge", "$tag", "$segment", "$tick", "$split", "$send", "$delivery"
+ * or "$consent"; a type the schema
  * does not describe has nothing to check). Returns NULL when it holds what
  * the schema requires, else the reason for the first field that is missing
  * or of the wrong type, as static text: "$merge without a valid \"merged\"".

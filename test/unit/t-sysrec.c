@@ -97,9 +97,18 @@ static const struct {
 	{"$split", "{\"type\":\"$split\",\"oneid\":3}", "$split without a valid \"into\""},
 	{"$split", "{\"type\":\"$split\",\"into\":{}}", "$split without a valid \"oneid\""},
 
+	{"$send", "{\"type\":\"$send\",\"send_id\":\"j1:s1:7\",\"ts\":\"2026-01-02T00:00:00Z\",\"oneid\":7,\"channel\":\"sms\"}", NULL},
+	{"$send", "{\"type\":\"$send\",\"send_id\":\"j1:s1:7\",\"ts\":\"2026-01-02T00:00:00Z\",\"oneid\":7,\"channel\":[\"wechat\",\"sms\"]}", NULL},
+	{"$send", "{\"type\":\"$send\",\"send_id\":\"j1:s1:7\",\"ts\":\"2026-01-02T00:00:00Z\",\"oneid\":7,\"channel\":[]}", "$send without a valid \"channel\""},
+	{"$send", "{\"type\":\"$send\",\"send_id\":\"j1:s1:7\",\"ts\":\"2026-01-02T00:00:00Z\",\"oneid\":7,\"channel\":[\"sms\",3]}", "$send without a valid \"channel\""},
+	{"$send", "{\"type\":\"$send\",\"send_id\":\"j\\u0031\",\"ts\":\"2026-01-02T00:00:00Z\",\"oneid\":7,\"channel\":\"sms\"}", "$send without a valid \"send_id\""},
+	{"$send", "{\"type\":\"$send\"}", "$send without a valid \"send_id\""},
+	{"$consent", "{\"type\":\"$consent\",\"ts\":\"2026-01-02T00:00:00Z\",\"oneid\":7,\"channel\":\"sms\",\"granted\":false}", NULL},
+	{"$consent", "{\"type\":\"$consent\",\"ts\":\"2026-01-02T00:00:00Z\",\"oneid\":7,\"channel\":\"sms\",\"granted\":\"no\"}", "$consent without a valid \"granted\""},
+	{"$delivery", "{}", "$delivery without a valid \"event_id\""},
+
 	/* a type the schema does not describe: nothing to check */
-	{"$send", "{\"type\":\"$send\"}", NULL},
-	{"$delivery", "{}", NULL},
+	{"$journey", "{\"type\":\"$journey\"}", NULL},
 };
 
 int main(void)

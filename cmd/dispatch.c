@@ -1,0 +1,1003 @@
+/*
+ * dispatch - the last filter of the pipe: every $send delivered at most
+ * once, or answered with the reason it was not.
+ *
+ * Reads scheduler's output (or an operator's $send records) and passes
+ * every record on. For each $send it decides (duplicate, stale, channel,
+ * address, do-not-contact list, consent), and either answers at once with a
+ * $delivery record (suppressed, and why) or sends the message through the
+ * channel's provider (lib/channel) and answers with what the provider said
+ * (sent with its message id, or failed and why). The outbox (lib/outbox)
+ * makes it exactly once: a send is committed as pending before the provider
+ * is contacted, with no transaction open while it is, and its outcome is
+ * committed right after; the protocol and what a crash leaves are in
+ * schemas/lmdb.md ("dispatch: the outbox").
+ * State: the dispatch.* DBs, see schemas/lmdb.md.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "channel.h"
+#include "cli.h"
+#include "clock.h"
+#include "conf.h"
+#include "filter.h"
+#include "json.h"
+#include "norm.h"
+#include "outbox.h"
+#include "outcome.h"
+#include "store.h"
+#include "sysrec.h"
+
+enum {
+	OPT_PIPELINES = 300,
+	OPT_CHANNELS,
+	OPT_GROUP,
+	OPT_BATCH,
+	OPT_COMMIT_MS,
+	OPT_NOSYNC,
+	OPT_RESUME,
+	OPT_MAX_AGE,
+	OPT_SEND_PAST,
+	OPT_DRY_RUN,
+	OPT_NOW,
+	OPT_PARALLEL,
+	OPT_CHANNEL,
+	OPT_TEMPLATE,
+	OPT_CAMPAIGN,
+	OPT_KIND,
+	OPT_AT,
+};
+
+static const struct cli_opt opts[] = {
+	{"channels", OPT_CHANNELS, 1, "FILE", "providers and channels (default PIPELINES/channels.json)"},
+	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else the first of ./pipelines, /etc/uops/pipelines, PREFIX/share/uops/pipelines)"},
+	{"max-age", OPT_MAX_AGE, 1, "DUR", "a $send older than this in wall-clock time is suppressed as stale (default 1h)"},
+	{"send-past", OPT_SEND_PAST, 0, NULL, "send stale $send records too (a replay of history that must go out)"},
+	{"dry-run", OPT_DRY_RUN, 0, NULL, "decide and render, contact no provider, write no state"},
+	{"now", OPT_NOW, 1, "TIME", "the wall clock, for --max-age (default the system's; tests, dry runs)"},
+	{"parallel", OPT_PARALLEL, 1, "N", "sends in flight at once, between two commits (default 64)"},
+	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-dispatch)"},
+	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 65536)"},
+	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
+	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
+	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
+	{"resume", OPT_RESUME, 0, NULL, "files: skip the lines of each input already committed by an earlier run"},
+	{"channel", OPT_CHANNEL, 1, "NAME", "suppress, campaign: the channel"},
+	{"template", OPT_TEMPLATE, 1, "NAME", "campaign: the template"},
+	{"campaign", OPT_CAMPAIGN, 1, "NAME", "campaign: its name (send ids are campaign:NAME:ONEID)"},
+	{"kind", OPT_KIND, 1, "KIND", "campaign: marketing (default) or transactional"},
+	{"at", OPT_AT, 1, "TIME", "campaign: the event time of the $send records"},
+	{0, 0, 0, 0, 0},
+};
+
+/* a send handed to a provider, between the pending and the outcome commit */
+struct flight {
+	char *id;       /* send_id */
+	uint32_t oneid;
+	char *channel;
+	char *ts;       /* the $send's ts as written */
+	struct buf msg; /* the message JSON */
+};
+
+struct dispatch {
+	struct cli cli;
+	const char *pipelines, *channels_path, *group, *now_text, *channel_opt, *template_opt, *campaign,
+		*kind_opt, *at;
+	long batch, commit_ms, parallel;
+	int nosync, exit_at_end, resume, send_past, dry_run;
+	int64_t max_age_ms, wall_ms;
+
+	struct store *st;
+	struct outbox ob;
+	MDB_dbi suppress, consent;
+	MDB_dbi idpeople;
+	int have_idpeople;
+	struct channels ch;
+	struct filter f;
+	struct json_doc doc;
+	struct buf line, tmp, addr, text;
+	int64_t clock;
+
+	struct flight *fl;
+	size_t nfl, capfl;
+	int in_flush;
+	int temp_fail; /* a provider could not be reached: exit 75 at the end */
+
+	unsigned long long sends, sent, suppressed, failed, unknown, dups, recovered, others;
+};
+
+/* ---- $delivery records ---- */
+
+static void write_delivery(struct dispatch *g, struct buf *out, const char *id, size_t idn, uint32_t oneid,
+			   const char *ts, size_t tsn, const char *status, const char *reason, const char *channel,
+			   const char *provider, const char *provider_id)
+{
+	buf_reset(out);
+	buf_adds(out, "{\"type\":\"$delivery\",\"event_id\":\"dlv:");
+	buf_add(out, id, idn);
+	buf_adds(out, "\",\"ts\":");
+	json_write_str(out, ts, tsn);
+	buf_printf(out, ",\"oneid\":%u,\"send_id\":\"", oneid);
+	buf_add(out, id, idn);
+	buf_printf(out, "\",\"status\":\"%s\"", status);
+	if (channel) {
+		buf_adds(out, ",\"channel\":");
+		json_write_str(out, channel, strlen(channel));
+	}
+	if (provider) {
+		buf_adds(out, ",\"provider\":");
+		json_write_str(out, provider, strlen(provider));
+	}
+	if (provider_id) {
+		buf_adds(out, ",\"provider_id\":");
+		json_write_str(out, provider_id, strlen(provider_id));
+	}
+	if (reason) {
+		buf_adds(out, ",\"reason\":");
+		json_write_str(out, reason, strlen(reason));
+	}
+	if (g->dry_run)
+		buf_adds(out, ",\"dry_run\":true");
+	buf_addc(out, '}');
+}
+
+/* Answer a send with a final state: outbox, then the record out. */
+static void answer(struct dispatch *g, const char *id, size_t idn, uint32_t oneid, const char *ts, size_t tsn,
+		   int state, const char *reason, const char *channel, const char *provider, const char *pid)
+{
+	char key[12];
+	int kl = u32_dec(key, oneid);
+	const char *status = outbox_state_name(state);
+
+	write_delivery(g, &g->line, id, idn, oneid, ts, tsn, status, reason, channel, provider, pid);
+	if (!g->dry_run)
+		outbox_put(&g->ob, id, idn, oneid, state, g->line.p, g->line.len);
+	switch (state) {
+	case OUTBOX_SENT: g->sent++; break;
+	case OUTBOX_SUPPRESSED: g->suppressed++; break;
+	case OUTBOX_UNKNOWN: g->unknown++; break;
+	default: g->failed++; break;
+	}
+	filter_emit(&g->f, key, (size_t)kl, g->line.p, g->line.len);
+}
+
+/* ---- sending: commit pending, send with no transaction, commit outcomes ---- */
+
+static void flight_free(struct flight *x)
+{
+	free(x->id);
+	free(x->channel);
+	free(x->ts);
+	buf_release(&x->msg);
+}
+
+/* Send what is in flight (its pending states are committed: called after
+ * a commit) and queue the outcomes. */
+static void send_flights(struct dispatch *g)
+{
+	struct chan_msg *m;
+	size_t i;
+
+	if (!g->nfl)
+		return;
+	store_read_end(g->st); /* no transaction open while the providers answer */
+	m = xcalloc(g->nfl, sizeof *m);
+	for (i = 0; i < g->nfl; i++) {
+		struct channel *c = channels_find(&g->ch, g->fl[i].channel, strlen(g->fl[i].channel));
+		m[i].pv = c->pv;
+		m[i].body = g->fl[i].msg.p;
+		m[i].len = g->fl[i].msg.len;
+	}
+	channel_send(&g->ch, m, g->nfl);
+	for (i = 0; i < g->nfl; i++) {
+		struct flight *x = &g->fl[i];
+		const char *pv = m[i].pv->name, *a = m[i].answer.p ? m[i].answer.p : "";
+		size_t idn = strlen(x->id), tsn = strlen(x->ts);
+
+		switch (m[i].result) {
+		case CHAN_SENT:
+			answer(g, x->id, idn, x->oneid, x->ts, tsn, OUTBOX_SENT, NULL, x->channel, pv, a);
+			break;
+		case CHAN_PERMANENT:
+			buf_reset(&g->tmp);
+			buf_printf(&g->tmp, "permanent: %s", a);
+			answer(g, x->id, idn, x->oneid, x->ts, tsn, OUTBOX_FAILED, g->tmp.p, x->channel, pv, NULL);
+			break;
+		case CHAN_EXHAUSTED:
+			buf_reset(&g->tmp);
+			buf_printf(&g->tmp, "temporary, retries exhausted: %s", a);
+			answer(g, x->id, idn, x->oneid, x->ts, tsn, OUTBOX_FAILED, g->tmp.p, x->channel, pv, NULL);
+			break;
+		case CHAN_UNKNOWN:
+			buf_reset(&g->tmp);
+			buf_printf(&g->tmp, "the provider's answer was lost and it takes no idempotency key: not resent (%s)", a);
+			answer(g, x->id, idn, x->oneid, x->ts, tsn, OUTBOX_UNKNOWN, g->tmp.p, x->channel, pv, NULL);
+			break;
+		default: /* never reached the provider: kept to resend */
+			outbox_put(&g->ob, x->id, idn, x->oneid, OUTBOX_RETRY, x->msg.p, x->msg.len);
+			if (!g->temp_fail && !g->cli.quiet)
+				cli_err("send '%s' kept for a rerun: %s", x->id, a);
+			g->temp_fail = 1;
+			break;
+		}
+		buf_release(&m[i].answer);
+		flight_free(x);
+	}
+	free(m);
+	g->nfl = 0;
+}
+
+static int before_commit(void *ctx)
+{
+	struct dispatch *g = ctx;
+
+	if (g->dry_run)
+		store_discard(g->st);
+	return 0;
+}
+
+/* The pending states just committed: send, then commit the outcomes (and
+ * flush the $delivery records first, as every commit does). */
+static void after_commit(void *ctx)
+{
+	struct dispatch *g = ctx;
+	int rc;
+
+	if (!g->nfl || g->in_flush)
+		return;
+	g->in_flush = 1;
+	send_flights(g);
+	if ((rc = filter_commit(&g->f)))
+		g->f.fatal = rc;
+	g->in_flush = 0;
+}
+
+/* ---- decisions ---- */
+
+static int64_t wall_now(struct dispatch *g)
+{
+	struct timespec t;
+
+	if (g->now_text)
+		return g->wall_ms;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The person's address for a channel from idmerge's identifiers: the
+ * first identifier of that type. 1 found (in out), 0 not. */
+static int lookup_address(struct dispatch *g, uint32_t oneid, const char *type, struct buf *out)
+{
+	unsigned char key[4];
+	MDB_val v;
+	const char *p, *end;
+	size_t tl = strlen(type);
+	int hops;
+
+	if (!g->have_idpeople)
+		return 0;
+	for (hops = 0; hops < 8; hops++) {
+		uint32_t into;
+		store_be32(key, oneid);
+		if (store_get(g->st, g->idpeople, key, 4, &v) != 1 || v.mv_size < 5)
+			return 0;
+		into = store_get_be32((const unsigned char *)v.mv_data + 1);
+		if (into && into != oneid) {
+			oneid = into;
+			continue;
+		}
+		p = (const char *)v.mv_data + 5;
+		end = (const char *)v.mv_data + v.mv_size;
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			if (len > tl + 1 && !memcmp(p, type, tl) && p[tl] == ':') {
+				buf_reset(out);
+				buf_add(out, p + tl + 1, len - tl - 1);
+				return 1;
+			}
+			p += len + 1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* The address for channel c: the $send's "to" (a string, or an object by
+ * channel), else the person's identifier. 1 found, 0 not. */
+static int address_for(struct dispatch *g, const struct json_doc *d, uint32_t oneid, const struct channel *c,
+		       struct buf *out)
+{
+	uint32_t t = json_get(d, 0, "to", 2);
+
+	buf_reset(out);
+	if (t && d->t[t].type == JSON_OBJECT)
+		t = json_get(d, t, c->name, strlen(c->name));
+	if (t && d->t[t].type == JSON_STRING && d->t[t].len) {
+		json_str_get(d, t, out);
+		return 1;
+	}
+	if (!c->address)
+		return 1; /* the channel needs none (a webhook gets the oneid) */
+	return lookup_address(g, oneid, c->address, out);
+}
+
+static int suppressed_address(struct dispatch *g, const char *channel, const char *addr, size_t n)
+{
+	MDB_val v;
+	int r;
+
+	buf_reset(&g->tmp);
+	buf_printf(&g->tmp, "%s:", channel);
+	buf_add(&g->tmp, addr, n);
+	r = store_get(g->st, g->suppress, g->tmp.p, g->tmp.len, &v);
+	return r == 1;
+}
+
+/* 1 consent withdrawn for (oneid, channel), 0 not. */
+static int consent_withdrawn(struct dispatch *g, uint32_t oneid, const char *channel)
+{
+	MDB_val v;
+
+	buf_reset(&g->tmp);
+	buf_add(&g->tmp, "\0\0\0\0", 4);
+	store_be32((unsigned char *)g->tmp.p, oneid);
+	buf_adds(&g->tmp, channel);
+	return store_get(g->st, g->consent, g->tmp.p, g->tmp.len, &v) == 1 && v.mv_size >= 1 &&
+	       ((const char *)v.mv_data)[0] == 'n';
+}
+
+/* The message JSON the provider gets (and the outbox keeps). */
+static void build_message(struct dispatch *g, const struct json_doc *d, const char *id, size_t idn, uint32_t oneid,
+			  const struct channel *c, const struct buf *to, struct buf *out)
+{
+	static const char *const copy[] = {"journey", "step", "arm", "template", "kind", "priority", "params", NULL};
+	uint32_t params = json_get(d, 0, "params", 6), t;
+	int k;
+
+	(void)g;
+	buf_reset(out);
+	buf_adds(out, "{\"send_id\":\"");
+	buf_add(out, id, idn);
+	buf_printf(out, "\",\"oneid\":%u,\"channel\":", oneid);
+	json_write_str(out, c->name, strlen(c->name));
+	if (to->len) {
+		buf_adds(out, ",\"to\":");
+		json_write_str(out, to->p, to->len);
+	}
+	t = json_get(d, 0, "ts", 2);
+	buf_adds(out, ",\"ts\":");
+	json_write_tok(d, t, out);
+	for (k = 0; copy[k]; k++)
+		if ((t = json_get(d, 0, copy[k], strlen(copy[k])))) {
+			buf_printf(out, ",\"%s\":", copy[k]);
+			json_write_tok(d, t, out);
+		}
+	/* rendered parts: until templates are read, the params say them */
+	if (params && d->t[params].type == JSON_OBJECT) {
+		static const char *const parts[] = {"subject", "text", "html", NULL};
+		for (k = 0; parts[k]; k++)
+			if ((t = json_get(d, params, parts[k], strlen(parts[k]))) && d->t[t].type == JSON_STRING) {
+				buf_printf(out, ",\"%s\":", parts[k]);
+				json_write_tok(d, t, out);
+			}
+	}
+	buf_addc(out, '}');
+}
+
+static void on_send(struct dispatch *g, const struct json_doc *d, const char *s, size_t n)
+{
+	uint32_t t_id = json_get(d, 0, "send_id", 7), t_ts = json_get(d, 0, "ts", 2),
+		 t_ch = json_get(d, 0, "channel", 7), t_kind = json_get(d, 0, "kind", 4), oneid;
+	const char *id = d->s + d->t[t_id].off, *ts = d->s + d->t[t_ts].off;
+	size_t idn = d->t[t_id].len, tsn = d->t[t_ts].len;
+	int64_t at;
+	struct channel *c = NULL;
+	int st, transactional = 0, i;
+	uint32_t k, e;
+	char key[12];
+	int kl;
+
+	json_oneid(d, json_get(d, 0, "oneid", 5), &oneid);
+	clock_parse_tok(d, t_ts, &at);
+	if (t_kind) {
+		if (json_str_eq(d, t_kind, "transactional", 13))
+			transactional = 1;
+		else if (!json_str_eq(d, t_kind, "marketing", 9)) {
+			OUTCOME_REJECT(&g->f.oc, "$send with an unknown \"kind\": want marketing or transactional");
+			return;
+		}
+	}
+	/* applied already? a replayed $send changes nothing */
+	buf_reset(&g->tmp);
+	st = outbox_get(&g->ob, id, idn, NULL, NULL);
+	if (st < 0) {
+		g->f.fatal = EXIT_IO;
+		return;
+	}
+	if (st != OUTBOX_NONE) {
+		g->f.oc.dups++;
+		g->dups++;
+		return;
+	}
+	g->f.oc.passed++;
+	g->sends++;
+	kl = u32_dec(key, oneid);
+	if (filter_emit(&g->f, key, (size_t)kl, s, n))
+		return;
+	if (at > g->clock)
+		g->clock = at;
+	if (!g->send_past && wall_now(g) - at > g->max_age_ms) {
+		answer(g, id, idn, oneid, ts, tsn, OUTBOX_SUPPRESSED, "stale", NULL, NULL, NULL);
+		return;
+	}
+	/* the channel: the first of the list with a provider, an address,
+	 * consent and no entry in the do-not-contact list */
+	{
+		const char *why = "no_channel";
+		uint32_t cnt = d->t[t_ch].type == JSON_ARRAY ? d->t[t_ch].size : 1;
+		for (k = 0, e = d->t[t_ch].type == JSON_ARRAY ? t_ch + 1 : t_ch; k < cnt; k++, e = d->t[e].next) {
+			struct channel *cand = channels_find(&g->ch, d->s + d->t[e].off, d->t[e].len);
+			if (!cand || d->t[e].esc)
+				continue;
+			if (!address_for(g, d, oneid, cand, &g->addr)) {
+				why = "no_address";
+				continue;
+			}
+			if (g->addr.len && suppressed_address(g, cand->name, g->addr.p, g->addr.len)) {
+				why = "blocklisted";
+				continue;
+			}
+			if (!transactional && consent_withdrawn(g, oneid, cand->name)) {
+				why = "no_consent";
+				continue;
+			}
+			c = cand;
+			break;
+		}
+		if (!c) {
+			answer(g, id, idn, oneid, ts, tsn, OUTBOX_SUPPRESSED, why, NULL, NULL, NULL);
+			return;
+		}
+	}
+	buf_reset(&g->text);
+	build_message(g, d, id, idn, oneid, c, &g->addr, &g->text);
+	if (g->dry_run) {
+		answer(g, id, idn, oneid, ts, tsn, OUTBOX_SENT, "dry run: not sent", c->name, c->pv->name, NULL);
+		return;
+	}
+	/* in flight: pending now, sent after the next commit */
+	outbox_put(&g->ob, id, idn, oneid, OUTBOX_PENDING, g->text.p, g->text.len);
+	if (g->nfl == g->capfl) {
+		g->capfl = g->capfl ? 2 * g->capfl : 64;
+		g->fl = xrealloc(g->fl, g->capfl * sizeof *g->fl);
+	}
+	{
+		struct flight *x = &g->fl[g->nfl++];
+		memset(x, 0, sizeof *x);
+		x->id = xstrndup(id, idn);
+		x->oneid = oneid;
+		x->channel = xstrdup(c->name);
+		x->ts = xstrndup(ts, tsn);
+		buf_add(&x->msg, g->text.p, g->text.len);
+	}
+	if ((long)g->nfl >= g->parallel) {
+		int rc = filter_commit(&g->f); /* pending committed, then sent */
+		if (rc)
+			g->f.fatal = rc;
+	}
+	(void)i;
+}
+
+static void on_consent(struct dispatch *g, const struct json_doc *d)
+{
+	uint32_t oneid, t = json_get(d, 0, "channel", 7);
+	unsigned char v;
+
+	json_oneid(d, json_get(d, 0, "oneid", 5), &oneid);
+	buf_reset(&g->tmp);
+	buf_add(&g->tmp, "\0\0\0\0", 4);
+	store_be32((unsigned char *)g->tmp.p, oneid);
+	json_str_get(d, t, &g->tmp);
+	v = d->t[json_get(d, 0, "granted", 7)].type == JSON_TRUE ? 'y' : 'n';
+	if (!g->dry_run)
+		store_put(g->st, g->consent, g->tmp.p, g->tmp.len, &v, 1);
+}
+
+static void process(struct dispatch *g, const char *s, size_t n)
+{
+	struct json_doc *d = &g->doc;
+	const char *why;
+	size_t at;
+	uint32_t t_type;
+
+	g->f.oc.in++;
+	if (json_parse(d, s, n, 64, &why, &at)) {
+		outcome_bad_json(&g->f.oc, why, at);
+		return;
+	}
+	if (d->t[0].type != JSON_OBJECT) {
+		OUTCOME_REJECT(&g->f.oc, "not a json object");
+		return;
+	}
+	t_type = json_get(d, 0, "type", 4);
+	if (!t_type || d->t[t_type].type != JSON_STRING || !d->t[t_type].len) {
+		OUTCOME_REJECT(&g->f.oc, "no \"type\"");
+		return;
+	}
+	if (d->t[t_type].esc) {
+		OUTCOME_REJECT(&g->f.oc, "invalid type: written with escapes");
+		return;
+	}
+	if (json_str_eq(d, t_type, "$send", 5)) {
+		if ((why = sysrec_check(d, 0, "$send"))) {
+			outcome_reject(&g->f.oc, why, strlen(why));
+			return;
+		}
+		on_send(g, d, s, n);
+		return;
+	}
+	if (json_str_eq(d, t_type, "$consent", 8)) {
+		if ((why = sysrec_check(d, 0, "$consent"))) {
+			outcome_reject(&g->f.oc, why, strlen(why));
+			return;
+		}
+		on_consent(g, d);
+	}
+	g->others++;
+	g->f.oc.passed++;
+	{
+		uint32_t oneid;
+		char key[12];
+		int kl = 0;
+		if (!json_oneid(d, json_get(d, 0, "oneid", 5), &oneid))
+			kl = u32_dec(key, oneid);
+		filter_emit(&g->f, kl ? key : NULL, (size_t)kl, s, n);
+	}
+}
+
+static void on_record(void *ctx, const char *p, size_t n)
+{
+	process(ctx, p, n);
+}
+
+/* ---- recovery: what a stopped run left in flight ---- */
+
+struct pend {
+	char *id;
+	int state;
+};
+
+struct pends {
+	struct pend *v;
+	size_t n, cap;
+};
+
+static int collect_pending(void *ctx, const char *id, size_t n, int state)
+{
+	struct pends *p = ctx;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 64;
+		p->v = xrealloc(p->v, p->cap * sizeof *p->v);
+	}
+	p->v[p->n].id = xstrndup(id, n);
+	p->v[p->n++].state = state;
+	return 0;
+}
+
+/*
+ * Every send still pending or kept for a rerun: a retry (never reached its
+ * provider) is sent again; a pending one may have reached it, so it is
+ * sent again only where the provider takes an idempotency key (the key is
+ * the send_id: the provider keeps one copy), and otherwise answered
+ * "unknown", counted and not resent.
+ */
+static int recover(struct dispatch *g)
+{
+	struct pends P = {0};
+	struct json_doc d = JSON_DOC_INIT;
+	size_t i;
+	int rc;
+
+	if ((rc = outbox_scan_pending(&g->ob, collect_pending, &P)) < 0)
+		return EXIT_IO;
+	for (i = 0; i < P.n && !g->f.fatal; i++) {
+		const char *id = P.v[i].id, *why;
+		size_t idn = strlen(id), at;
+		uint32_t oneid = 0, t;
+		struct buf ts = BUF_INIT, chn = BUF_INIT;
+		struct channel *c;
+		int st;
+
+		buf_reset(&g->text);
+		st = outbox_get(&g->ob, id, idn, &oneid, &g->text);
+		if (st != OUTBOX_PENDING && st != OUTBOX_RETRY)
+			continue;
+		if (json_parse(&d, g->text.p, g->text.len, 64, &why, &at)) {
+			cli_err("outbox: send '%s': cannot read its message: %s", id, why);
+			continue;
+		}
+		if ((t = json_get(&d, 0, "ts", 2)) && d.t[t].type == JSON_STRING)
+			buf_add(&ts, d.s + d.t[t].off, d.t[t].len);
+		if ((t = json_get(&d, 0, "channel", 7)) && d.t[t].type == JSON_STRING)
+			json_str_get(&d, t, &chn);
+		c = channels_find(&g->ch, chn.p ? chn.p : "", chn.len);
+		g->recovered++;
+		if (!c) {
+			answer(g, id, idn, oneid, ts.p ? ts.p : "", ts.len,
+			       st == OUTBOX_RETRY ? OUTBOX_FAILED : OUTBOX_UNKNOWN,
+			       "its channel is no longer configured", chn.p, NULL, NULL);
+		} else if (st == OUTBOX_PENDING && !c->pv->idempotent) {
+			answer(g, id, idn, oneid, ts.p ? ts.p : "", ts.len, OUTBOX_UNKNOWN,
+			       "in flight when dispatch stopped, and the provider takes no idempotency key: not resent",
+			       c->name, c->pv->name, NULL);
+		} else {
+			struct flight *x;
+			if (g->nfl == g->capfl) {
+				g->capfl = g->capfl ? 2 * g->capfl : 64;
+				g->fl = xrealloc(g->fl, g->capfl * sizeof *g->fl);
+			}
+			x = &g->fl[g->nfl++];
+			memset(x, 0, sizeof *x);
+			x->id = xstrdup(id);
+			x->oneid = oneid;
+			x->channel = xstrdup(c->name);
+			x->ts = xstrndup(ts.p ? ts.p : "", ts.len);
+			buf_add(&x->msg, g->text.p, g->text.len);
+			if ((long)g->nfl >= g->parallel && (rc = filter_commit(&g->f)))
+				g->f.fatal = rc;
+		}
+		buf_release(&ts);
+		buf_release(&chn);
+	}
+	for (i = 0; i < P.n; i++)
+		free(P.v[i].id);
+	free(P.v);
+	json_doc_release(&d);
+	if (P.n && !g->cli.quiet)
+		cli_info("recovered %zu sends left in flight", P.n);
+	if (!g->f.fatal && (rc = filter_commit(&g->f)))
+		g->f.fatal = rc;
+	return g->f.fatal;
+}
+
+static int run_filter(struct dispatch *g)
+{
+	int rc, i;
+
+	if ((rc = filter_open(&g->f)))
+		return rc;
+	if (!g->dry_run)
+		rc = recover(g);
+	if (!g->cli.nin)
+		g->cli.in[g->cli.nin++] = "-";
+	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++)
+		rc = filter_run(&g->f, g->cli.in[i]);
+	rc = filter_close(&g->f, rc);
+	if (g->cli.verbose) {
+		outcome_print(&g->f.oc, "skipped");
+		fprintf(stderr, "%s: %llu sends: %llu sent, %llu suppressed, %llu failed, %llu unknown; %llu duplicate, "
+			"%llu recovered, %llu other records\n", cli_prog, g->sends, g->sent, g->suppressed, g->failed,
+			g->unknown, g->dups, g->recovered, g->others);
+		store_print(g->st);
+	}
+	if ((!rc || rc == EXIT_REJECTS) && g->temp_fail) {
+		cli_err("some sends could not reach their provider: kept for a rerun");
+		rc = EXIT_TEMP;
+	}
+	return rc;
+}
+
+/* ---- sub-commands ---- */
+
+/* suppress --channel CH FILE…: a do-not-contact list, an address a line
+ * (phones to E.164, emails lower-cased as ingest does). */
+static int op_suppress(struct dispatch *g, int argc, char **argv)
+{
+	int i, rc = 0;
+	unsigned long long n = 0, bad = 0;
+	struct buf norm = BUF_INIT;
+
+	if (!g->channel_opt || argc < 1) {
+		cli_err("suppress wants --channel NAME and a FILE of addresses");
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < argc && !rc; i++) {
+		FILE *fp = strcmp(argv[i], "-") ? fopen(argv[i], "r") : stdin;
+		char *ln = NULL;
+		size_t cap = 0;
+		ssize_t len;
+		if (!fp) {
+			cli_err("cannot open '%s': %m", argv[i]);
+			rc = EXIT_IO;
+			break;
+		}
+		while ((len = getline(&ln, &cap, fp)) > 0) {
+			while (len && (ln[len - 1] == '\n' || ln[len - 1] == '\r' || ln[len - 1] == ' '))
+				ln[--len] = 0;
+			if (!len || ln[0] == '#')
+				continue;
+			buf_reset(&norm);
+			buf_printf(&norm, "%s:", g->channel_opt);
+			if (memchr(ln, '@', (size_t)len)) {
+				ssize_t k;
+				for (k = 0; k < len; k++)
+					buf_addc(&norm, (char)(ln[k] >= 'A' && ln[k] <= 'Z' ? ln[k] + 32 : ln[k]));
+			} else if (ln[0] == '+' || (ln[0] >= '0' && ln[0] <= '9')) {
+				struct buf e = BUF_INIT;
+				const char *why;
+				if (norm_phone(ln, (size_t)len, "CN", &e, &why)) {
+					bad++;
+					buf_release(&e);
+					continue;
+				}
+				buf_add(&norm, e.p, e.len);
+				buf_release(&e);
+			} else {
+				buf_add(&norm, ln, (size_t)len);
+			}
+			store_put(g->st, g->suppress, norm.p, norm.len, "", 0);
+			n++;
+		}
+		free(ln);
+		if (fp != stdin)
+			fclose(fp);
+	}
+	buf_release(&norm);
+	if (!rc)
+		rc = store_commit(g->st);
+	if (!rc && !g->cli.quiet)
+		fprintf(stderr, "%s: %llu addresses suppressed on %s%s\n", cli_prog, n, g->channel_opt,
+			bad ? " (some lines were not addresses)" : "");
+	return rc ? rc : bad ? EXIT_REJECTS : 0;
+}
+
+/* campaign --campaign NAME --channel CH --template T --at TIME [FILE…]:
+ * one $send per oneid (a line of `segmenter export`: a oneid, maybe a tab
+ * and an address), written to stdout for dispatch to read. */
+static int op_campaign(struct dispatch *g, int argc, char **argv)
+{
+	int64_t at;
+	const char *why;
+	char ts[CLOCK_ISO_LEN + 1];
+	int i, rc = 0;
+	struct buf out = BUF_INIT;
+	unsigned long long bad = 0;
+
+	if (!g->campaign || !g->channel_opt || !g->at) {
+		cli_err("campaign wants --campaign NAME, --channel NAME and --at TIME");
+		return EXIT_USAGE;
+	}
+	if (clock_parse(g->at, strlen(g->at), NULL, &at, &why)) {
+		cli_err("--at '%s': %s", g->at, why);
+		return EXIT_USAGE;
+	}
+	for (i = 0; g->campaign[i]; i++)
+		if ((unsigned char)g->campaign[i] < 0x21 || g->campaign[i] == '"' || g->campaign[i] == '\\') {
+			cli_err("--campaign '%s': want a name without spaces, quotes or backslashes", g->campaign);
+			return EXIT_USAGE;
+		}
+	clock_format(at, ts);
+	if (!argc) {
+		static char *dash[] = {"-"};
+		argv = dash;
+		argc = 1;
+	}
+	for (i = 0; i < argc && !rc; i++) {
+		FILE *fp = strcmp(argv[i], "-") ? fopen(argv[i], "r") : stdin;
+		char *ln = NULL;
+		size_t cap = 0;
+		ssize_t len;
+		if (!fp) {
+			cli_err("cannot open '%s': %m", argv[i]);
+			rc = EXIT_IO;
+			break;
+		}
+		while ((len = getline(&ln, &cap, fp)) > 0) {
+			char *end, *tab;
+			unsigned long v;
+			while (len && (ln[len - 1] == '\n' || ln[len - 1] == '\r'))
+				ln[--len] = 0;
+			if (!len)
+				continue;
+			v = strtoul(ln, &end, 10);
+			if (end == ln || !v || v > 4294967295ul || (*end && *end != '\t')) {
+				bad++;
+				continue;
+			}
+			tab = *end == '\t' ? end + 1 : NULL;
+			buf_reset(&out);
+			buf_printf(&out, "{\"type\":\"$send\",\"send_id\":\"campaign:%s:%lu\",\"ts\":\"%s\",\"oneid\":%lu,"
+					 "\"journey\":\"campaign:%s\",\"channel\":",
+				   g->campaign, v, ts, v, g->campaign);
+			json_write_str(&out, g->channel_opt, strlen(g->channel_opt));
+			if (tab && *tab && !strchr(tab, '*')) { /* an address in full */
+				buf_adds(&out, ",\"to\":");
+				json_write_str(&out, tab, strlen(tab));
+			}
+			if (g->template_opt) {
+				buf_adds(&out, ",\"template\":");
+				json_write_str(&out, g->template_opt, strlen(g->template_opt));
+			}
+			buf_printf(&out, ",\"kind\":\"%s\",\"priority\":0}", g->kind_opt ? g->kind_opt : "marketing");
+			puts(out.p);
+		}
+		free(ln);
+		if (fp != stdin)
+			fclose(fp);
+	}
+	buf_release(&out);
+	if (bad && !g->cli.quiet)
+		cli_err("%llu lines were not a oneid", bad);
+	return rc ? rc : bad ? EXIT_REJECTS : 0;
+}
+
+/* ---- main ---- */
+
+static int handle(void *ctx, int key, const char *arg)
+{
+	struct dispatch *g = ctx;
+	int64_t ms;
+	const char *why;
+
+	switch (key) {
+	case OPT_PIPELINES: g->pipelines = arg; break;
+	case OPT_CHANNELS: g->channels_path = arg; break;
+	case OPT_GROUP: g->group = arg; break;
+	case OPT_BATCH:
+		return cli_long("batch", arg, 1, &g->batch);
+	case OPT_COMMIT_MS:
+		return cli_long("commit-ms", arg, 0, &g->commit_ms);
+	case OPT_PARALLEL:
+		return cli_long("parallel", arg, 1, &g->parallel);
+	case OPT_NOSYNC: g->nosync = 1; break;
+	case OPT_RESUME: g->resume = 1; break;
+	case OPT_SEND_PAST: g->send_past = 1; break;
+	case OPT_DRY_RUN: g->dry_run = 1; break;
+	case OPT_MAX_AGE:
+		if (clock_parse_duration(arg, &ms) || ms < 0) {
+			cli_err("--max-age '%s': want a duration such as 1h, 30m, 2d", arg);
+			return EXIT_USAGE;
+		}
+		g->max_age_ms = ms;
+		break;
+	case OPT_NOW:
+		if (clock_parse(arg, strlen(arg), NULL, &g->wall_ms, &why)) {
+			cli_err("--now '%s': %s", arg, why);
+			return EXIT_USAGE;
+		}
+		g->now_text = arg;
+		break;
+	case OPT_CHANNEL: g->channel_opt = arg; break;
+	case OPT_TEMPLATE: g->template_opt = arg; break;
+	case OPT_CAMPAIGN: g->campaign = arg; break;
+	case OPT_KIND:
+		if (strcmp(arg, "marketing") && strcmp(arg, "transactional")) {
+			cli_err("--kind '%s': want marketing or transactional", arg);
+			return EXIT_USAGE;
+		}
+		g->kind_opt = arg;
+		break;
+	case OPT_AT: g->at = arg; break;
+	case 'e': g->exit_at_end = 1; break;
+	}
+	return 0;
+}
+
+/* idmerge's people, read-only, when idmerge has written them. */
+static void open_idpeople(struct dispatch *g)
+{
+	MDB_txn *txn = store_snapshot(g->st);
+	MDB_dbi dbi;
+	int have;
+
+	if (!txn)
+		return;
+	have = mdb_dbi_open(txn, "idmerge.people", 0, &dbi) == 0;
+	store_snapshot_end(g->st, txn);
+	if (have && !store_dbi(g->st, "idmerge.people", 0, &g->idpeople))
+		g->have_idpeople = 1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct dispatch G;
+	struct dispatch *g = &G;
+	const char *cmd = NULL;
+	int rc, code;
+	struct buf path = BUF_INIT;
+
+	g->cli.prog = "dispatch";
+	g->cli.synopsis = "[options] [FILE…] | suppress --channel NAME FILE… | campaign --campaign NAME --channel NAME "
+			  "--at TIME [FILE…]";
+	g->cli.summary = "Deliver each $send at most once through its channel's provider, or say why not.";
+	g->cli.opts = opts;
+	g->cli.handle = handle;
+	g->cli.ctx = g;
+	g->cli.subcommand = 1;
+	g->cli.more_versions = channel_version();
+	g->batch = 65536;
+	g->commit_ms = 1000;
+	g->parallel = 64;
+	g->max_age_ms = 3600 * 1000;
+	g->clock = INT64_MIN;
+	if ((rc = cli_parse(&g->cli, argc, argv)))
+		return rc;
+	cli_signals();
+	if (g->cli.nrest) {
+		static const char *const cmds[] = {"suppress", "campaign", NULL};
+		int k;
+		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
+			;
+		if (cmds[k]) {
+			cmd = cmds[k];
+		} else {
+			for (k = 0; k < g->cli.nrest && g->cli.nin < CLI_MAX_IN; k++)
+				g->cli.in[g->cli.nin++] = g->cli.rest[k];
+		}
+	}
+	if (cmd && !strcmp(cmd, "campaign")) {
+		rc = op_campaign(g, g->cli.nrest - 1, g->cli.rest + 1);
+		goto out;
+	}
+	if (cmd && !strcmp(cmd, "suppress") && (!g->channel_opt || g->cli.nrest < 2)) {
+		cli_err("suppress wants --channel NAME and a FILE of addresses");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	g->pipelines = conf_pipelines(g->pipelines);
+	if (!cmd) {
+		if (!g->channels_path) {
+			buf_printf(&path, "%s/channels.json", g->pipelines);
+			g->channels_path = path.p;
+		}
+		if ((rc = channels_load(&g->ch, g->channels_path)))
+			goto out;
+	}
+	g->st = store_open(g->cli.db, "dispatch", g->nosync ? STORE_NOSYNC : 0, &code);
+	if (!g->st) {
+		rc = code;
+		goto out;
+	}
+	if (outbox_open(&g->ob, g->st) || store_dbi(g->st, "dispatch.suppress", 0, &g->suppress) ||
+	    store_dbi(g->st, "dispatch.consent", 0, &g->consent)) {
+		rc = EXIT_IO;
+		goto out;
+	}
+	open_idpeople(g);
+	g->f.st = g->st;
+	g->f.cli = &g->cli;
+	g->f.group = g->group ? g->group : "uops-dispatch";
+	g->f.batch = g->batch;
+	g->f.commit_ms = g->commit_ms;
+	g->f.exit_at_end = g->exit_at_end;
+	g->f.resume = g->resume;
+	g->f.record = on_record;
+	g->f.before_commit = before_commit;
+	g->f.after_commit = after_commit;
+	g->f.ctx = g;
+	if (!cmd)
+		rc = run_filter(g);
+	else if (!strcmp(cmd, "suppress"))
+		rc = op_suppress(g, g->cli.nrest - 1, g->cli.rest + 1);
+out:
+	store_close(g->st);
+	outcome_close(&g->f.oc);
+	channels_free(&g->ch);
+	json_doc_release(&g->doc);
+	buf_release(&g->line);
+	buf_release(&g->tmp);
+	buf_release(&g->addr);
+	buf_release(&g->text);
+	buf_release(&path);
+	free(g->fl);
+	rc = cli_stdout_close(rc);
+	return rc;
+}
