@@ -34,6 +34,9 @@ struct filter {
 	int (*before_commit)(void *ctx);
 	/* the batch is durable (may be NULL) */
 	void (*after_commit)(void *ctx);
+	/* an input ended (not a stop, not an error): hand on what the tool
+	 * held back waiting for more of it (may be NULL) */
+	void (*end_input)(void *ctx);
 	void *ctx;
 
 	/* state */
@@ -46,6 +49,15 @@ struct filter {
 			     * came in its midst: filter_stop_mid) */
 	int64_t last_commit_ms;
 	unsigned since_check;
+	/* records held back (filter_hold): per Kafka partition the first
+	 * held offset, for a file the first held line */
+	struct filter_held {
+		char *topic;
+		int32_t part;
+		int64_t offset;
+	} *held;
+	size_t nheld, held_cap;
+	uint64_t held_line; /* 0: none */
 };
 
 /* Open -o and --rejects. Returns 0 or an exit code after printing why. */
@@ -87,6 +99,19 @@ int filter_commit_mid(struct filter *f);
  * positions before it, so a rerun (--resume, Kafka) reads it again. The
  * caller returns from its record; the run ends after it. */
 void filter_stop_mid(struct filter *f);
+/*
+ * The record being handled is held back: its outcome waits for records
+ * after it (the lines of an order wait for the order's end). Until
+ * filter_release, every commit stores, for its Kafka partition (or, with
+ * resume, its file), a position no later than the first record held, so
+ * a restart reads every held record again: what was held and lost with
+ * the process is redone, and what was emitted after it is emitted again
+ * (output is at-least-once; ingest counts a replay as a duplicate).
+ */
+void filter_hold(struct filter *f);
+/* Every record held is done (its outcome given): commits store the
+ * positions reached again. */
+void filter_release(struct filter *f);
 /*
  * End: commit (unless rc is an error other than 65), close the output and
  * the rejects. Returns the final exit code: rc, or an error of its own, or 1
