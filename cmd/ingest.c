@@ -134,8 +134,15 @@ struct ingest {
 	 * given their outcome when it ends; the order and line events made
 	 * then go through canon again, not grouped (in_group) */
 	int in_group;
+	struct kgroup {          /* from Kafka, an open order per partition */
+		char *topic;
+		int32_t part;
+		struct group gr;
+	} **kg;
+	size_t nkg;
 	struct buf line_ev, order;
 	unsigned long long orders, order_dups, order_lines, line_events, line_dups;
+	unsigned long long left; /* lines of open orders dropped at a revoke */
 };
 
 /* ---- configuration ---- */
@@ -920,9 +927,9 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 
 /* Give each line of the open group the outcome of its order: count it
  * under passed or dups, or reject it with why (NULL: counted only). */
-static void lines_outcome(struct ingest *g, size_t from, int passed, int dup, const char *why)
+static void lines_outcome(struct ingest *g, struct group *gr, size_t from, int passed, int dup,
+			  const char *why)
 {
-	struct group *gr = g->src.group;
 	struct outcome *o = &g->f.oc;
 	const char *raw = o->raw, *at = o->at;
 	size_t raw_n = o->raw_n, at_n = o->at_n, i;
@@ -949,13 +956,13 @@ static void lines_outcome(struct ingest *g, size_t from, int passed, int dup, co
 }
 
 /*
- * End the open group: its order event (and, with "lines", each line as a
- * line event after it) goes through canon like any event, and each line
- * gets the order's outcome. The held records are then done.
+ * End the open group gr (of Kafka partition part of topic; topic NULL: of
+ * a file): its order event (and, with "lines", each line as a line event
+ * after it) goes through canon like any event, and each line gets the
+ * order's outcome. The held records are then done.
  */
-static void group_end(struct ingest *g)
+static void group_end(struct ingest *g, struct group *gr, const char *topic, int32_t part)
 {
-	struct group *gr = g->src.group;
 	struct outcome *o = &g->f.oc;
 	unsigned long long p0, d0, r0;
 	const char *why, *raw, *at, *ev;
@@ -967,7 +974,7 @@ static void group_end(struct ingest *g)
 	if (group_order(gr, &g->order, &why)) {
 		char reason[160];
 		snprintf(reason, sizeof reason, "%s lines: %s", gr->cfg.by, why);
-		lines_outcome(g, 0, 0, 0, reason);
+		lines_outcome(g, gr, 0, 0, 0, reason);
 		goto done;
 	}
 	/* the order's own outcome, written against its first line */
@@ -986,7 +993,7 @@ static void group_end(struct ingest *g)
 	g->orders++;
 	g->order_lines += n;
 	if (o->passed > p0) {
-		lines_outcome(g, 1, 1, 0, NULL);
+		lines_outcome(g, gr, 1, 1, 0, NULL);
 		for (i = 0; gr->cfg.lines_type && i < n && !g->f.fatal; i++) {
 			unsigned long long p1 = o->passed, d1 = o->dups;
 			buf_reset(&g->order);
@@ -1001,14 +1008,42 @@ static void group_end(struct ingest *g)
 		}
 	} else if (o->dups > d0) {
 		g->order_dups++;
-		lines_outcome(g, 1, 0, 1, NULL);
+		lines_outcome(g, gr, 1, 0, 1, NULL);
 	} else if (o->rejected > r0) {
-		lines_outcome(g, 1, 0, 0, "its event was rejected (see its first line)");
+		lines_outcome(g, gr, 1, 0, 0, "its event was rejected (see its first line)");
 	}
 	g->in_group = 0;
 done:
 	group_clear(gr);
-	filter_release(&g->f);
+	filter_release(&g->f, topic, part);
+}
+
+/* The group the current record belongs to: of its Kafka partition (made
+ * when new), else the source's. *topic and *part say which. */
+static struct group *group_here(struct ingest *g, const char **topic, int32_t *part)
+{
+	const struct ep_in *in = g->f.in;
+	struct kgroup *k;
+	size_t i;
+
+	*topic = NULL;
+	*part = 0;
+	if (!in || !in->kafka)
+		return g->src.group;
+	for (i = 0; i < g->nkg; i++)
+		if (g->kg[i]->part == in->msg.partition && !strcmp(g->kg[i]->topic, in->msg.topic))
+			break;
+	if (i == g->nkg) {
+		k = xcalloc(1, sizeof *k);
+		k->topic = xstrdup(in->msg.topic);
+		k->part = in->msg.partition;
+		group_init_like(&k->gr, g->src.group);
+		g->kg = xrealloc(g->kg, (g->nkg + 1) * sizeof *g->kg);
+		g->kg[g->nkg++] = k;
+	}
+	*topic = g->kg[i]->topic;
+	*part = g->kg[i]->part;
+	return &g->kg[i]->gr;
 }
 
 /*
@@ -1018,7 +1053,9 @@ done:
  */
 static int group_take(struct ingest *g)
 {
-	struct group *gr = g->src.group;
+	const char *topic;
+	int32_t part;
+	struct group *gr = group_here(g, &topic, &part);
 	struct outcome *o = &g->f.oc;
 	const char *why;
 	struct buf *at = &g->tmp;
@@ -1031,7 +1068,7 @@ static int group_take(struct ingest *g)
 		r = group_add(gr, g->line_ev.p, g->line_ev.len, o->raw, o->raw_n, at->p, at->len, &why);
 		if (r != GROUP_ENDS)
 			break;
-		group_end(g);
+		group_end(g, gr, topic, part);
 		buf_reset(at);
 		outcome_where(o, at);
 	}
@@ -1068,20 +1105,73 @@ static int group_take(struct ingest *g)
 			o->raw = sraw, o->raw_n = sraw_n, o->at = sat, o->at_n = sat_n, o->raw_flags = sflags;
 		}
 		group_drop_lines(gr);
-		filter_release(&g->f);
+		filter_release(&g->f, topic, part);
 		outcome_reject_about(o, "order lines: more than group.max_lines under one key",
 				     kv + 2, kn, "%s", reason);
 	}
 	return 1;
 }
 
-/* The input ended: the open order is complete. */
+static int kgroup_cmp(const void *a, const void *b)
+{
+	const struct kgroup *x = *(struct kgroup *const *)a, *y = *(struct kgroup *const *)b;
+	int c = strcmp(x->topic, y->topic);
+
+	return c ? c : (x->part > y->part) - (x->part < y->part);
+}
+
+/* The input ended: every open order is complete (a topic's in partition
+ * order). */
 static void on_end_input(void *ctx)
 {
 	struct ingest *g = ctx;
+	size_t i;
 
-	if (g->src.group)
-		group_end(g);
+	if (!g->src.group)
+		return;
+	group_end(g, g->src.group, NULL, 0);
+	if (g->nkg > 1)
+		qsort(g->kg, g->nkg, sizeof *g->kg, kgroup_cmp);
+	for (i = 0; i < g->nkg; i++)
+		group_end(g, &g->kg[i]->gr, g->kg[i]->topic, g->kg[i]->part);
+}
+
+/* Partitions were taken away: their open orders are read again from
+ * their first lines (the positions stored), by whoever gets them. */
+static void on_revoked(void *ctx)
+{
+	struct ingest *g = ctx;
+	size_t i;
+
+	for (i = 0; i < g->nkg; i++) {
+		g->left += group_lines(&g->kg[i]->gr);
+		group_clear(&g->kg[i]->gr);
+	}
+}
+
+/* The lines held in open orders. */
+static size_t lines_open(const struct ingest *g)
+{
+	size_t i, n = g->src.group ? group_lines(g->src.group) : 0;
+
+	for (i = 0; i < g->nkg; i++)
+		n += group_lines(&g->kg[i]->gr);
+	return n;
+}
+
+/* Free the groups of Kafka partitions. */
+static void kgroups_free(struct ingest *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nkg; i++) {
+		group_free(&g->kg[i]->gr);
+		free(g->kg[i]->topic);
+		free(g->kg[i]);
+	}
+	free(g->kg);
+	g->kg = NULL;
+	g->nkg = 0;
 }
 
 /* Run the mapping on jv input; each result becomes an event. */
@@ -1515,6 +1605,7 @@ int main(int argc, char **argv)
 	g->f.before_commit = before_commit;
 	g->f.after_commit = after_commit;
 	g->f.end_input = on_end_input;
+	g->f.revoked = on_revoked;
 	g->f.ctx = g;
 	if ((rc = filter_open(&g->f)))
 		goto out;
@@ -1549,9 +1640,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, ", %llu line events passed (%llu duplicate)",
 					g->line_events, g->line_dups);
 			fputc('\n', stderr);
-			if (group_lines(g->src.group))
-				fprintf(stderr, "%s: %zu lines of an open order not done: a rerun reads them again\n",
-					cli_prog, group_lines(g->src.group));
+			if (lines_open(g) + g->left)
+				fprintf(stderr, "%s: %llu lines of open orders not done: a rerun reads them again\n",
+					cli_prog, (unsigned long long)lines_open(g) + g->left);
 		}
 		tally_print(&g->dropped, "identifier dropped");
 		fprintf(stderr, "%s: %.3f s, %.0f records/s, peak rss %ld KiB\n", cli_prog, secs,
@@ -1566,6 +1657,7 @@ out:
 	if (g->src.group)
 		group_free(g->src.group);
 	free(g->src.group);
+	kgroups_free(g);
 	tz_free(g->src.zone);
 	free(g->src.name);
 	free(g->src.region);

@@ -66,14 +66,19 @@ void filter_hold(struct filter *f)
 	f->held[f->nheld++].offset = m->offset;
 }
 
-void filter_release(struct filter *f)
+void filter_release(struct filter *f, const char *topic, int32_t part)
 {
-	size_t i;
+	size_t i, j;
 
-	for (i = 0; i < f->nheld; i++)
-		free(f->held[i].topic);
-	f->nheld = 0;
-	f->held_line = 0;
+	for (i = j = 0; i < f->nheld; i++) {
+		if (!topic || (f->held[i].part == part && !strcmp(f->held[i].topic, topic)))
+			free(f->held[i].topic);
+		else
+			f->held[j++] = f->held[i];
+	}
+	f->nheld = j;
+	if (!topic)
+		f->held_line = 0;
 }
 
 static int commit(struct filter *f, int mid)
@@ -134,6 +139,9 @@ static void on_revoke(void *ctx)
 
 	if (rc)
 		f->fatal = rc;
+	if (f->revoked)
+		f->revoked(f->ctx);
+	filter_release(f, NULL, 0);
 }
 
 int filter_after_record(struct filter *f)
@@ -272,7 +280,7 @@ done:
 	ep_in_close(&in);
 	f->in = NULL;
 	f->oc.src = NULL;
-	filter_release(f); /* positions of this input mean nothing to the next */
+	filter_release(f, NULL, 0); /* positions of this input mean nothing to the next */
 	free(f->resume_key);
 	f->resume_key = NULL;
 	return rc;
@@ -289,7 +297,7 @@ int filter_close(struct filter *f, int rc)
 		if (c2)
 			rc = c2;
 	}
-	filter_release(f);
+	filter_release(f, NULL, 0);
 	free(f->held);
 	f->held = NULL;
 	f->held_cap = 0;

@@ -37,6 +37,10 @@ struct filter {
 	/* an input ended (not a stop, not an error): hand on what the tool
 	 * held back waiting for more of it (may be NULL) */
 	void (*end_input)(void *ctx);
+	/* Kafka partitions were taken away, after the commit that stored
+	 * their positions: forget what was held back from them, it is read
+	 * again from there, here or by another consumer (may be NULL) */
+	void (*revoked)(void *ctx);
 	void *ctx;
 
 	/* state */
@@ -109,9 +113,10 @@ void filter_stop_mid(struct filter *f);
  * (output is at-least-once; ingest counts a replay as a duplicate).
  */
 void filter_hold(struct filter *f);
-/* Every record held is done (its outcome given): commits store the
- * positions reached again. */
-void filter_release(struct filter *f);
+/* The records held from Kafka partition part of topic are done (their
+ * outcome given): commits store the position reached there again. topic
+ * NULL: every record held, of every partition or of the file. */
+void filter_release(struct filter *f, const char *topic, int32_t part);
 /*
  * End: commit (unless rc is an error other than 65), close the output and
  * the rejects. Returns the final exit code: rc, or an error of its own, or 1

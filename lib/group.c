@@ -18,6 +18,19 @@ void group_init(struct group *g, const struct group_cfg *cfg)
 		g->cfg.max_depth = 64;
 }
 
+void group_init_like(struct group *g, const struct group *model)
+{
+	struct group_cfg c = model->cfg;
+	size_t i;
+
+	c.by = xstrdup(c.by);
+	c.lines_type = c.lines_type ? xstrdup(c.lines_type) : NULL;
+	c.keep = c.nkeep ? xcalloc(c.nkeep, sizeof *c.keep) : NULL;
+	for (i = 0; i < c.nkeep; i++)
+		c.keep[i] = xstrdup(model->cfg.keep[i]);
+	group_init(g, &c);
+}
+
 void group_free(struct group *g)
 {
 	size_t i;

@@ -68,6 +68,8 @@ enum group_took {
 
 /* Start g with cfg, whose strings g takes over (group_free frees them). */
 void group_init(struct group *g, const struct group_cfg *cfg);
+/* Start g with a copy of model's configuration (nothing else of it). */
+void group_init_like(struct group *g, const struct group *model);
 /* Free everything g holds, its configuration included. */
 void group_free(struct group *g);
 

@@ -77,6 +77,7 @@ static void fz_open(void)
 	g->f.before_commit = before_commit;
 	g->f.after_commit = after_commit;
 	g->f.end_input = on_end_input;
+	g->f.revoked = on_revoked;
 	g->f.ctx = g;
 	if (filter_open(&g->f))
 		FZ_FAIL("cannot open the output");
@@ -102,6 +103,7 @@ static void fz_close(void)
 		free(srcs[k].name);
 		free(srcs[k].region);
 	}
+	kgroups_free(g);
 	free(g->region);
 	for (size_t i = 0; i < g->nblocked; i++)
 		free(g->blocked[i]);
