@@ -307,7 +307,7 @@ static int load_group(struct ingest *g, struct conf *c)
 			cfg.keep[cfg.nkeep++] = b.p;
 		}
 	}
-	cfg.max_bytes = g->max_line;
+	cfg.max_bytes = g->max_line - 200; /* and an event_id: a line every stage reads */
 	cfg.max_depth = g->max_depth;
 	g->src.group = xmalloc(sizeof *g->src.group);
 	group_init(g->src.group, &cfg);
