@@ -256,7 +256,7 @@ static int load_group(struct ingest *g, struct conf *c)
 	struct group_cfg cfg = {0};
 	uint32_t o = json_get(&c->doc, 0, "group", 5), k, j;
 	long long v;
-	size_t i;
+	size_t i, e;
 	int rc;
 
 	if (!o)
@@ -305,6 +305,11 @@ static int load_group(struct ingest *g, struct conf *c)
 			}
 			json_str_get(&c->doc, j, &b);
 			cfg.keep[cfg.nkeep++] = b.p;
+			for (e = 0; e + 1 < cfg.nkeep; e++)
+				if (!strcmp(cfg.keep[e], b.p)) {
+					conf_fail(c, j, NULL, "'%s' is kept twice", b.p);
+					goto bad;
+				}
 		}
 	}
 	cfg.max_bytes = g->max_line - 200; /* and an event_id: a line every stage reads */

@@ -53,3 +53,8 @@ cat > "$T/p/sources/bad.json" <<'JSON'
 JSON
 ingest --db "$T/db" --source bad "$T/shop.csv" 2> "$T/e2"; echo "exit $?"
 sed "s|$T/||" "$T/e2"
+cat > "$T/p/sources/bad.json" <<'JSON'
+{"format": "csv", "group": {"by": "order_id", "keep": ["currency", "currency"]}}
+JSON
+ingest --db "$T/db" --source bad "$T/shop.csv" 2> "$T/e3"; echo "exit $?"
+sed "s|$T/||" "$T/e3"
