@@ -26,6 +26,7 @@
 #include "csv.h"
 #include "endpoint.h"
 #include "filter.h"
+#include "group.h"
 #include "hash.h"
 #include "jqprog.h"
 #include "json.h"
@@ -76,6 +77,7 @@ struct source {
 	struct jqprog *map;
 	struct tz *zone;
 	char *region;
+	struct group *group; /* line items into orders (NULL: none) */
 };
 
 struct lane {
@@ -132,6 +134,20 @@ struct ingest {
 	uint32_t *types;         /* the identifier types of an event seen so far */
 	size_t types_cap, used_types; /* (tokens, by hash: see type_seen) */
 	long commit_ms;          /* commit at least this often (0: only by count) */
+
+	/* orders (a source's "group"): lines held in the open group are
+	 * given their outcome when it ends; the order and line events made
+	 * then go through canon again, not grouped (in_group) */
+	int in_group;
+	struct kgroup {          /* from Kafka, an open order per partition */
+		char *topic;
+		int32_t part;
+		struct group gr;
+	} **kg;
+	size_t nkg;
+	struct buf line_ev, order;
+	unsigned long long orders, order_dups, order_lines, line_events, line_dups;
+	unsigned long long left; /* lines of open orders dropped at a revoke */
 };
 
 /* ---- configuration ---- */
@@ -234,10 +250,91 @@ defaults:
 	return 0;
 }
 
+static int valid_type_name(const char *s, size_t n, int event);
+
+/* A source's "group": {"by", "keep", "lines", "max_lines"}. 0 or -1 (the
+ * error in c). */
+static int load_group(struct ingest *g, struct conf *c)
+{
+	static const char *const keys[] = {"by", "keep", "lines", "max_lines", "description", NULL};
+	static const char *const reserved[] = {"amount", "lines", "items", NULL};
+	struct group_cfg cfg = {0};
+	uint32_t o = json_get(&c->doc, 0, "group", 5), k, j;
+	long long v;
+	size_t i, e;
+	int rc;
+
+	if (!o)
+		return 0;
+	if (c->doc.t[o].type != JSON_OBJECT)
+		return conf_fail(c, 0, "group", "must be an object");
+	if (conf_keys(c, o, keys) || conf_str(c, o, "by", &cfg.by) < 0)
+		goto bad;
+	if (!cfg.by || !*cfg.by) {
+		conf_fail(c, o, cfg.by ? "by" : NULL, "wants \"by\": the prop that keys an order (order_id)");
+		goto bad;
+	}
+	for (i = 0; reserved[i]; i++)
+		if (!strcmp(cfg.by, reserved[i])) {
+			conf_fail(c, o, "by", "'%s' is a prop the order sets itself", cfg.by);
+			goto bad;
+		}
+	if ((rc = conf_str(c, o, "lines", &cfg.lines_type)) < 0)
+		goto bad;
+	if (rc > 0 && !valid_type_name(cfg.lines_type, strlen(cfg.lines_type), 1)) {
+		conf_fail(c, o, "lines", "'%s' is not an event type", cfg.lines_type);
+		goto bad;
+	}
+	if ((rc = conf_int(c, o, "max_lines", &v)) < 0)
+		goto bad;
+	cfg.max_lines = GROUP_MAX_LINES;
+	if (rc > 0) {
+		if (v < 1 || v > 1000000) {
+			conf_fail(c, o, "max_lines", "must be between 1 and 1000000");
+			goto bad;
+		}
+		cfg.max_lines = (size_t)v;
+	}
+	k = json_get(&c->doc, o, "keep", 4);
+	if (k) {
+		if (c->doc.t[k].type != JSON_ARRAY) {
+			conf_fail(c, o, "keep", "must be an array of prop names");
+			goto bad;
+		}
+		cfg.keep = xcalloc(c->doc.t[k].size + 1, sizeof *cfg.keep);
+		for (i = 0, j = k + 1; i < c->doc.t[k].size; i++, j = c->doc.t[j].next) {
+			struct buf b = BUF_INIT;
+			if (c->doc.t[j].type != JSON_STRING || !c->doc.t[j].len) {
+				conf_fail(c, j, NULL, "must be a prop name");
+				goto bad;
+			}
+			json_str_get(&c->doc, j, &b);
+			cfg.keep[cfg.nkeep++] = b.p;
+			for (e = 0; e + 1 < cfg.nkeep; e++)
+				if (!strcmp(cfg.keep[e], b.p)) {
+					conf_fail(c, j, NULL, "'%s' is kept twice", b.p);
+					goto bad;
+				}
+		}
+	}
+	cfg.max_bytes = g->max_line - 200; /* and an event_id: a line every stage reads */
+	cfg.max_depth = g->max_depth;
+	g->src.group = xmalloc(sizeof *g->src.group);
+	group_init(g->src.group, &cfg);
+	return 0;
+bad:
+	free(cfg.by);
+	free(cfg.lines_type);
+	for (i = 0; i < cfg.nkeep; i++)
+		free(cfg.keep[i]);
+	free(cfg.keep);
+	return -1;
+}
+
 static int load_source(struct ingest *g)
 {
 	static const char *const keys[] = {"format", "mapping", "zone", "region", "separator",
-					   "dedupe_window", "description", "example", NULL};
+					   "dedupe_window", "group", "description", "example", NULL};
 	struct conf c;
 	char path[4096], *s = NULL;
 	const char *why;
@@ -305,6 +402,8 @@ static int load_source(struct ingest *g)
 		}
 		free(s);
 	}
+	if (load_group(g, &c))
+		goto bad;
 	s = NULL;
 	if ((rc = conf_str(&c, 0, "mapping", &s)) < 0)
 		goto bad;
@@ -473,9 +572,12 @@ static int type_seen(struct ingest *g, const struct json_doc *d, uint32_t k)
 static const char *const id_priority[] = {"user", "member", "phone", "unionid", "email",
 					  "openid", "device", "cookie", NULL};
 
+static int group_take(struct ingest *g);
+
 /*
  * Process one event given as JSON text (a raw canonical line or a mapping
- * result). Emits it, or counts it as a duplicate, or rejects it.
+ * result). Emits it, or counts it as a duplicate, or rejects it, or (a
+ * source with orders) holds it as a line of the open order.
  */
 static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 {
@@ -488,8 +590,8 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 	int64_t ts;
 	char iso[CLOCK_ISO_LEN + 1];
 	char idhex[33];
-	const char *eid;
-	size_t eidn;
+	const char *eid = NULL;
+	size_t eidn = 0;
 	size_t key_prio = (size_t)-1;
 	size_t key_off = 0, key_len = 0;
 	unsigned nids = 0;
@@ -763,7 +865,21 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		}
 		eid = d->s + it->off;
 		eidn = it->len;
-	} else {
+	}
+	if (g->src.group && !g->in_group) {
+		/* a line of an order, perhaps: the group decides */
+		buf_reset(&g->line_ev);
+		buf_addc(&g->line_ev, '{');
+		if (eid) {
+			buf_adds(&g->line_ev, "\"event_id\":");
+			json_write_tok(d, t_id, &g->line_ev);
+			buf_addc(&g->line_ev, ',');
+		}
+		buf_add(&g->line_ev, g->body.p + HEADROOM, g->body.len - HEADROOM);
+		if (group_take(g))
+			return;
+	}
+	if (!eid) {
 		uint64_t h[2];
 		hash128(g->body.p + HEADROOM, g->body.len - HEADROOM, 0, h);
 		hash_hex(h, idhex);
@@ -823,6 +939,257 @@ static void canon(struct ingest *g, const char *s, size_t n, int mapped)
 		memcpy(p + 13 + eidn, "\",", 2);
 		emit(g, g->key.p + key_off, key_len, p, g->body.len - HEADROOM + eidn + 15);
 	}
+}
+
+/* ---- orders: a source's "group" (lib/group) ---- */
+
+/* Give each line of the open group the outcome of its order: count it
+ * under passed or dups, or reject it with why (NULL: counted only). */
+static void lines_outcome(struct ingest *g, struct group *gr, size_t from, int passed, int dup,
+			  const char *why)
+{
+	struct outcome *o = &g->f.oc;
+	const char *raw = o->raw, *at = o->at;
+	size_t raw_n = o->raw_n, at_n = o->at_n, i;
+	unsigned flags = o->raw_flags;
+
+	for (i = from; i < group_lines(gr); i++) {
+		const char *ev;
+		size_t evn;
+		if (passed) {
+			o->passed++;
+		} else if (dup) {
+			o->dups++;
+		} else {
+			group_line(gr, i, &ev, &evn, &o->raw, &o->raw_n, &o->at, &o->at_n);
+			o->raw_flags = 0;
+			outcome_reject_about(o, "order rejected", NULL, 0, "order rejected: %s", why);
+		}
+	}
+	o->raw = raw;
+	o->raw_n = raw_n;
+	o->at = at;
+	o->at_n = at_n;
+	o->raw_flags = flags;
+}
+
+/*
+ * End the open group gr (of Kafka partition part of topic; topic NULL: of
+ * a file): its order event (and, with "lines", each line as a line event
+ * after it) goes through canon like any event, and each line gets the
+ * order's outcome. The held records are then done.
+ */
+static void group_end(struct ingest *g, struct group *gr, const char *topic, int32_t part)
+{
+	struct outcome *o = &g->f.oc;
+	unsigned long long p0, d0, r0;
+	const char *why, *raw, *at, *ev;
+	size_t n = group_lines(gr), i, raw_n, at_n, evn;
+
+	if (!n)
+		goto done;
+	buf_reset(&g->order);
+	if (group_order(gr, &g->order, &why)) {
+		char reason[160];
+		snprintf(reason, sizeof reason, "%s lines: %s", gr->cfg.by, why);
+		lines_outcome(g, gr, 0, 0, 0, reason);
+		goto done;
+	}
+	/* the order's own outcome, written against its first line */
+	p0 = o->passed, d0 = o->dups, r0 = o->rejected;
+	group_line(gr, 0, &ev, &evn, &raw, &raw_n, &at, &at_n);
+	{
+		const char *sraw = o->raw, *sat = o->at;
+		size_t sraw_n = o->raw_n, sat_n = o->at_n;
+		unsigned sflags = o->raw_flags;
+		o->raw = raw, o->raw_n = raw_n, o->at = at, o->at_n = at_n, o->raw_flags = 0;
+		g->in_group = 1;
+		canon(g, g->order.p, g->order.len, 0);
+		g->events--; /* not an event of the mapping */
+		o->raw = sraw, o->raw_n = sraw_n, o->at = sat, o->at_n = sat_n, o->raw_flags = sflags;
+	}
+	g->orders++;
+	g->order_lines += n;
+	if (o->passed > p0) {
+		lines_outcome(g, gr, 1, 1, 0, NULL);
+		for (i = 0; gr->cfg.lines_type && i < n && !g->f.fatal; i++) {
+			unsigned long long p1 = o->passed, d1 = o->dups;
+			buf_reset(&g->order);
+			if (group_line_event(gr, i, &g->order))
+				continue;
+			canon(g, g->order.p, g->order.len, 0);
+			g->events--;
+			g->line_events += o->passed - p1;
+			g->line_dups += o->dups - d1;
+			o->passed = p1;
+			o->dups = d1;
+		}
+	} else if (o->dups > d0) {
+		g->order_dups++;
+		lines_outcome(g, gr, 1, 0, 1, NULL);
+	} else if (o->rejected > r0) {
+		lines_outcome(g, gr, 1, 0, 0, "its event was rejected (see its first line)");
+	}
+	g->in_group = 0;
+done:
+	group_clear(gr);
+	filter_release(&g->f, topic, part);
+}
+
+/* The group the current record belongs to: of its Kafka partition (made
+ * when new), else the source's. *topic and *part say which. */
+static struct group *group_here(struct ingest *g, const char **topic, int32_t *part)
+{
+	const struct ep_in *in = g->f.in;
+	struct kgroup *k;
+	size_t i;
+
+	*topic = NULL;
+	*part = 0;
+	if (!in || !in->kafka)
+		return g->src.group;
+	for (i = 0; i < g->nkg; i++)
+		if (g->kg[i]->part == in->msg.partition && !strcmp(g->kg[i]->topic, in->msg.topic))
+			break;
+	if (i == g->nkg) {
+		k = xcalloc(1, sizeof *k);
+		k->topic = xstrdup(in->msg.topic);
+		k->part = in->msg.partition;
+		group_init_like(&k->gr, g->src.group);
+		g->kg = xrealloc(g->kg, (g->nkg + 1) * sizeof *g->kg);
+		g->kg[g->nkg++] = k;
+	}
+	*topic = g->kg[i]->topic;
+	*part = g->kg[i]->part;
+	return &g->kg[i]->gr;
+}
+
+/*
+ * The event in g->line_ev (canonical, g->body's text) as a line of an
+ * order. Returns 1 when the group took it (held, or rejected), 0 when it
+ * is no line of an order (no key): canon passes it on as it is.
+ */
+static int group_take(struct ingest *g)
+{
+	const char *topic;
+	int32_t part;
+	struct group *gr = group_here(g, &topic, &part);
+	struct outcome *o = &g->f.oc;
+	const char *why;
+	struct buf *at = &g->tmp;
+	enum group_took r;
+	size_t i;
+
+	buf_reset(at);
+	outcome_where(o, at);
+	for (;;) {
+		r = group_add(gr, g->line_ev.p, g->line_ev.len, o->raw, o->raw_n, at->p, at->len, &why);
+		if (r != GROUP_ENDS)
+			break;
+		group_end(g, gr, topic, part);
+		buf_reset(at);
+		outcome_where(o, at);
+	}
+	switch (r) {
+	case GROUP_PASS:
+		return 0;
+	case GROUP_HELD:
+		filter_hold(&g->f);
+		return 1;
+	case GROUP_BAD:
+		outcome_reject(o, why, strlen(why));
+		return 1;
+	case GROUP_OVER:
+		break;
+	case GROUP_ENDS:
+		break;
+	}
+	/* too many lines: every line under the key is rejected, those
+	 * held and this one, and those to come until the key changes */
+	{
+		char reason[200];
+		const char *kv = memchr(gr->key.p, 0, gr->key.len);
+		size_t kn = gr->key.len - (size_t)(kv - gr->key.p) - 2;
+		snprintf(reason, sizeof reason, "%s lines: more than %zu under '%.*s' (group.max_lines)",
+			 gr->cfg.by, gr->cfg.max_lines, (int)(kn > 60 ? 60 : kn), kv + 2);
+		for (i = 0; i < group_lines(gr); i++) {
+			const char *sraw = o->raw, *sat = o->at, *ev;
+			size_t sraw_n = o->raw_n, sat_n = o->at_n, evn;
+			unsigned sflags = o->raw_flags;
+			group_line(gr, i, &ev, &evn, &o->raw, &o->raw_n, &o->at, &o->at_n);
+			o->raw_flags = 0;
+			outcome_reject_about(o, "order lines: more than group.max_lines under one key",
+					     kv + 2, kn, "%s", reason);
+			o->raw = sraw, o->raw_n = sraw_n, o->at = sat, o->at_n = sat_n, o->raw_flags = sflags;
+		}
+		group_drop_lines(gr);
+		filter_release(&g->f, topic, part);
+		outcome_reject_about(o, "order lines: more than group.max_lines under one key",
+				     kv + 2, kn, "%s", reason);
+	}
+	return 1;
+}
+
+static int kgroup_cmp(const void *a, const void *b)
+{
+	const struct kgroup *x = *(struct kgroup *const *)a, *y = *(struct kgroup *const *)b;
+	int c = strcmp(x->topic, y->topic);
+
+	return c ? c : (x->part > y->part) - (x->part < y->part);
+}
+
+/* The input ended: every open order is complete (a topic's in partition
+ * order). */
+static void on_end_input(void *ctx)
+{
+	struct ingest *g = ctx;
+	size_t i;
+
+	if (!g->src.group)
+		return;
+	group_end(g, g->src.group, NULL, 0);
+	if (g->nkg > 1)
+		qsort(g->kg, g->nkg, sizeof *g->kg, kgroup_cmp);
+	for (i = 0; i < g->nkg; i++)
+		group_end(g, &g->kg[i]->gr, g->kg[i]->topic, g->kg[i]->part);
+}
+
+/* Partitions were taken away: their open orders are read again from
+ * their first lines (the positions stored), by whoever gets them. */
+static void on_revoked(void *ctx)
+{
+	struct ingest *g = ctx;
+	size_t i;
+
+	for (i = 0; i < g->nkg; i++) {
+		g->left += group_lines(&g->kg[i]->gr);
+		group_clear(&g->kg[i]->gr);
+	}
+}
+
+/* The lines held in open orders. */
+static size_t lines_open(const struct ingest *g)
+{
+	size_t i, n = g->src.group ? group_lines(g->src.group) : 0;
+
+	for (i = 0; i < g->nkg; i++)
+		n += group_lines(&g->kg[i]->gr);
+	return n;
+}
+
+/* Free the groups of Kafka partitions. */
+static void kgroups_free(struct ingest *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nkg; i++) {
+		group_free(&g->kg[i]->gr);
+		free(g->kg[i]->topic);
+		free(g->kg[i]);
+	}
+	free(g->kg);
+	g->kg = NULL;
+	g->nkg = 0;
 }
 
 /* Run the mapping on jv input; each result becomes an event. */
@@ -1029,6 +1396,8 @@ static char **csv_header(struct ingest *g, struct csv_reader *r, int x, const ch
 	return hdr;
 }
 
+static void on_end_input(void *ctx);
+
 static int run_csv(struct ingest *g, const char *spec)
 {
 	struct input in;
@@ -1085,6 +1454,11 @@ static int run_csv(struct ingest *g, const char *spec)
 		}
 		if ((rc = filter_after_record(&g->f)))
 			break;
+	}
+	if (x == 0 && !rc && !cli_stop) {
+		/* the end of the file (a stop reads as the end: not then) */
+		on_end_input(g);
+		rc = filter_after_record(&g->f);
 	}
 	for (f = 0; f < nh; f++)
 		free(hdr[f]);
@@ -1276,6 +1650,8 @@ int main(int argc, char **argv)
 	g->f.record = on_record;
 	g->f.before_commit = before_commit;
 	g->f.after_commit = after_commit;
+	g->f.end_input = on_end_input;
+	g->f.revoked = on_revoked;
 	g->f.ctx = g;
 	if ((rc = filter_open(&g->f)))
 		goto out;
@@ -1303,6 +1679,17 @@ int main(int argc, char **argv)
 				cli_prog, g->events);
 		if (g->system)
 			fprintf(stderr, "%s: %llu system records passed through\n", cli_prog, g->system);
+		if (g->src.group) {
+			fprintf(stderr, "%s: %llu orders of %llu lines (%llu duplicate)", cli_prog,
+				g->orders, g->order_lines, g->order_dups);
+			if (g->src.group->cfg.lines_type)
+				fprintf(stderr, ", %llu line events passed (%llu duplicate)",
+					g->line_events, g->line_dups);
+			fputc('\n', stderr);
+			if (lines_open(g) + g->left)
+				fprintf(stderr, "%s: %llu lines of open orders not done: a rerun reads them again\n",
+					cli_prog, (unsigned long long)lines_open(g) + g->left);
+		}
 		tally_print(&g->dropped, "identifier dropped");
 		fprintf(stderr, "%s: %.3f s, %.0f records/s, peak rss %ld KiB\n", cli_prog, secs,
 			secs > 0 ? (double)g->f.oc.in / secs : 0.0, cli_peak_rss_kb());
@@ -1313,6 +1700,10 @@ out:
 	tally_free(&g->dropped);
 	free(g->types);
 	jqprog_free(g->src.map);
+	if (g->src.group)
+		group_free(g->src.group);
+	free(g->src.group);
+	kgroups_free(g);
 	tz_free(g->src.zone);
 	free(g->src.name);
 	free(g->src.region);
@@ -1333,6 +1724,8 @@ out:
 	buf_release(&g->err);
 	buf_release(&g->key);
 	buf_release(&g->drops);
+	buf_release(&g->line_ev);
+	buf_release(&g->order);
 	rc = cli_stdout_close(rc);
 	return rc;
 }

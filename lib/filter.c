@@ -56,7 +56,54 @@ int filter_emit(struct filter *f, const void *key, size_t klen, const char *p, s
 
 static void put_offset(void *ctx, const char *topic, int32_t part, int64_t next)
 {
-	store_offset_put(((struct filter *)ctx)->st, topic, part, next);
+	struct filter *f = ctx;
+	size_t i;
+
+	for (i = 0; i < f->nheld; i++)
+		if (f->held[i].part == part && !strcmp(f->held[i].topic, topic) &&
+		    f->held[i].offset < next)
+			next = f->held[i].offset;
+	store_offset_put(f->st, topic, part, next);
+}
+
+void filter_hold(struct filter *f)
+{
+	const struct kafka_msg *m;
+	size_t i;
+
+	if (!f->in)
+		return;
+	if (!f->in->kafka) {
+		if (!f->held_line)
+			f->held_line = f->in->lines.lineno;
+		return;
+	}
+	m = &f->in->msg;
+	for (i = 0; i < f->nheld; i++)
+		if (f->held[i].part == m->partition && !strcmp(f->held[i].topic, m->topic))
+			return;
+	if (f->nheld == f->held_cap) {
+		f->held_cap = f->held_cap ? 2 * f->held_cap : 4;
+		f->held = xrealloc(f->held, f->held_cap * sizeof *f->held);
+	}
+	f->held[f->nheld].topic = xstrdup(m->topic);
+	f->held[f->nheld].part = m->partition;
+	f->held[f->nheld++].offset = m->offset;
+}
+
+void filter_release(struct filter *f, const char *topic, int32_t part)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < f->nheld; i++) {
+		if (!topic || (f->held[i].part == part && !strcmp(f->held[i].topic, topic)))
+			free(f->held[i].topic);
+		else
+			f->held[j++] = f->held[i];
+	}
+	f->nheld = j;
+	if (!topic)
+		f->held_line = 0;
 }
 
 static int commit(struct filter *f, int mid)
@@ -74,13 +121,18 @@ static int commit(struct filter *f, int mid)
 		else
 			kafka_src_positions(f->in->k, put_offset, f);
 	} else if (f->in && f->resume_key) {
-		store_offset_put(f->st, f->resume_key, 0, (int64_t)f->in->lines.lineno - (mid && f->in->lines.lineno));
+		int64_t done = (int64_t)f->in->lines.lineno - (mid && f->in->lines.lineno);
+		if (f->held_line && (int64_t)f->held_line - 1 < done)
+			done = (int64_t)f->held_line - 1;
+		store_offset_put(f->st, f->resume_key, 0, done);
 	}
 	if ((rc = store_commit(f->st)))
 		return rc;
 	if (f->after_commit)
 		f->after_commit(f->ctx);
-	if (f->in && f->in->kafka && !mid)
+	/* the group's offsets are for watching lag; with records held they
+	 * would be past them: the store alone says where to resume */
+	if (f->in && f->in->kafka && !mid && !f->nheld)
 		kafka_src_commit(f->in->k);
 	return 0;
 }
@@ -112,6 +164,9 @@ static void on_revoke(void *ctx)
 
 	if (rc)
 		f->fatal = rc;
+	if (f->revoked)
+		f->revoked(f->ctx);
+	filter_release(f, NULL, 0);
 }
 
 int filter_after_record(struct filter *f)
@@ -211,8 +266,14 @@ int filter_run(struct filter *f, const char *spec)
 	/* after a stop, a pipe is read on until its writer ends (input_drains) */
 	while (!cli_stop || (!in.kafka && input_drains(&in.in))) {
 		x = ep_in_next(&in, &r);
-		if (x == 0)
+		if (x == 0) {
+			/* an end, not a stop (a stop reads as the end) */
+			if (f->end_input && !cli_stop) {
+				f->end_input(f->ctx);
+				rc = filter_after_record(f);
+			}
 			break;
+		}
 		if (x < 0) {
 			rc = in.code;
 			break;
@@ -246,6 +307,7 @@ done:
 	ep_in_close(&in);
 	f->in = NULL;
 	f->oc.src = NULL;
+	filter_release(f, NULL, 0); /* positions of this input mean nothing to the next */
 	free(f->resume_key);
 	f->resume_key = NULL;
 	return rc;
@@ -262,6 +324,10 @@ int filter_close(struct filter *f, int rc)
 		if (c2)
 			rc = c2;
 	}
+	filter_release(f, NULL, 0);
+	free(f->held);
+	f->held = NULL;
+	f->held_cap = 0;
 	c2 = ep_out_close(&f->out);
 	if (!rc)
 		rc = c2;

@@ -34,6 +34,13 @@ struct filter {
 	int (*before_commit)(void *ctx);
 	/* the batch is durable (may be NULL) */
 	void (*after_commit)(void *ctx);
+	/* an input ended (not a stop, not an error): hand on what the tool
+	 * held back waiting for more of it (may be NULL) */
+	void (*end_input)(void *ctx);
+	/* Kafka partitions were taken away, after the commit that stored
+	 * their positions: forget what was held back from them, it is read
+	 * again from there, here or by another consumer (may be NULL) */
+	void (*revoked)(void *ctx);
 	void *ctx;
 
 	/* state */
@@ -50,6 +57,15 @@ struct filter {
 	 * input, 0 for a file or a pipe (one stream) */
 	uint32_t stream;
 	void *tick_doc; /* a parser for keyless records bound for Kafka */
+	/* records held back (filter_hold): per Kafka partition the first
+	 * held offset, for a file the first held line */
+	struct filter_held {
+		char *topic;
+		int32_t part;
+		int64_t offset;
+	} *held;
+	size_t nheld, held_cap;
+	uint64_t held_line; /* 0: none */
 };
 
 /* Open -o and --rejects. Returns 0 or an exit code after printing why. */
@@ -94,6 +110,20 @@ int filter_commit_mid(struct filter *f);
  * positions before it, so a rerun (--resume, Kafka) reads it again. The
  * caller returns from its record; the run ends after it. */
 void filter_stop_mid(struct filter *f);
+/*
+ * The record being handled is held back: its outcome waits for records
+ * after it (the lines of an order wait for the order's end). Until
+ * filter_release, every commit stores, for its Kafka partition (or, with
+ * resume, its file), a position no later than the first record held, so
+ * a restart reads every held record again: what was held and lost with
+ * the process is redone, and what was emitted after it is emitted again
+ * (output is at-least-once; ingest counts a replay as a duplicate).
+ */
+void filter_hold(struct filter *f);
+/* The records held from Kafka partition part of topic are done (their
+ * outcome given): commits store the position reached there again. topic
+ * NULL: every record held, of every partition or of the file. */
+void filter_release(struct filter *f, const char *topic, int32_t part);
 /*
  * End: commit (unless rc is an error other than 65), close the output and
  * the rejects. Returns the final exit code: rc, or an error of its own, or 1

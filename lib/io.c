@@ -389,6 +389,23 @@ int lines_next(struct lines *l, const char **p, size_t *n, unsigned *flags)
 	size_t scanned = 0;
 
 	*flags = 0;
+	while (!l->bom_seen) {
+		/* enough bytes to tell a byte order mark, then past it */
+		static const char bom[3] = {'\xef', '\xbb', '\xbf'};
+		size_t have = l->end - l->start;
+		int r;
+		if (have >= 3 || (l->eof && have < 3) || memcmp(l->buf + l->start, bom, have)) {
+			if (have >= 3 && !memcmp(l->buf + l->start, bom, 3))
+				l->start += 3;
+			l->bom_seen = 1;
+			break;
+		}
+		r = fill(l);
+		if (r < 0)
+			return -1;
+		if (r == 2)
+			return 2;
+	}
 	for (;;) {
 		char *nl = memchr(l->buf + l->start + scanned, '\n',
 				  l->end - l->start - scanned);

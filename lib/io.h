@@ -96,13 +96,15 @@ struct lines {
 	unsigned long lineno;     /* of the line returned last, 1-based */
 	unsigned long long total; /* length of the line returned last */
 	int eof;
+	int bom_seen;             /* the start was looked at for a BOM */
 };
 
 void lines_init(struct lines *l, struct input *in, size_t max);
 void lines_release(struct lines *l);
 /* Next line into *p, *n (valid until the next call), *flags. Returns 1, 0 at
  * end, -1 on a read error (l->in->err), 2 when the input is idle (see
- * input_read; call again to wait for more). */
+ * input_read; call again to wait for more). A UTF-8 byte order mark at
+ * the start of the input (Windows tools write one) is skipped. */
 int lines_next(struct lines *l, const char **p, size_t *n, unsigned *flags);
 
 

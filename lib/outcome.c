@@ -280,6 +280,16 @@ static size_t reason_class(const char *r, size_t n, char *out, size_t cap)
 	return len;
 }
 
+void outcome_where(const struct outcome *o, struct buf *b)
+{
+	if (o->at)
+		buf_add(b, o->at, o->at_n);
+	else if (o->file)
+		buf_printf(b, "%s:%lu", o->file, o->line);
+	else if (o->src)
+		ep_in_where(o->src, b);
+}
+
 /* Count the reject (under the text cls, with the value val when not NULL)
  * and write it to --rejects. */
 static void reject(struct outcome *o, const char *cls, size_t cn, const char *val, size_t vn,
@@ -300,10 +310,7 @@ static void reject(struct outcome *o, const char *cls, size_t cn, const char *va
 	json_write_bytes_lossy(&o->tmp, reason, n);
 	buf_adds(&o->tmp, ",\"source\":");
 	buf_reset(&o->where);
-	if (o->file)
-		buf_printf(&o->where, "%s:%lu", o->file, o->line);
-	else if (o->src)
-		ep_in_where(o->src, &o->where);
+	outcome_where(o, &o->where);
 	json_write_bytes_lossy(&o->tmp, o->where.p ? o->where.p : "", o->where.len);
 	buf_adds(&o->tmp, ",\"line\":");
 	json_write_bytes_lossy(&o->tmp, o->raw ? o->raw : "", o->raw_n);

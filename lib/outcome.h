@@ -70,6 +70,9 @@ struct outcome {
 	const struct ep_in *src;
 	const char *file;     /* or a file and line (CSV) */
 	unsigned long line;
+	const char *at;       /* or this place, as text (at_n bytes): a record
+			       * held back and given its outcome later */
+	size_t at_n;
 	const char *raw;
 	size_t raw_n;
 	unsigned raw_flags;
@@ -87,6 +90,10 @@ int outcome_flush(struct outcome *o);
 int outcome_end(struct outcome *o);
 /* Close the rejects (if still open) and free everything; 0 or an exit code. */
 int outcome_close(struct outcome *o);
+
+/* Append where the current record came from ("file:42",
+ * "topic[0]@42") to b. */
+void outcome_where(const struct outcome *o, struct buf *b);
 
 /* Reject the current record. Counted under the reason's class: the text
  * without " at byte …" (or " at line …") and the rest, and without a

@@ -1,5 +1,6 @@
 # UCI Online Retail: one invoice line (a CSV row, all values strings) →
-# one canonical event. Cancellation invoices start with "C".
+# one line event; the source's "group" makes one event of the lines of an
+# invoice (props.order_id). Cancellation invoices start with "C".
 if (.CustomerID // "") == "" then error("row has no CustomerID") else . end
 | (.Quantity | tonumber? // error("Quantity is not a number")) as $qty
 | (.UnitPrice | tonumber? // error("UnitPrice is not a number")) as $price

@@ -70,6 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		remove(conf_path);
 	}
 	jqprog_free(g->src.map);
+	if (g->src.group)
+		group_free(g->src.group);
+	free(g->src.group);
 	tz_free(g->src.zone);
 	free(g->src.name);
 	free(g->src.region);

@@ -76,6 +76,8 @@ static void fz_open(void)
 	g->f.record = on_record;
 	g->f.before_commit = before_commit;
 	g->f.after_commit = after_commit;
+	g->f.end_input = on_end_input;
+	g->f.revoked = on_revoked;
 	g->f.ctx = g;
 	if (filter_open(&g->f))
 		FZ_FAIL("cannot open the output");
@@ -94,10 +96,14 @@ static void fz_close(void)
 	tally_free(&g->dropped);
 	for (k = 0; k < NSRC; k++) {
 		jqprog_free(srcs[k].map);
+		if (srcs[k].group)
+			group_free(srcs[k].group);
+		free(srcs[k].group);
 		tz_free(srcs[k].zone);
 		free(srcs[k].name);
 		free(srcs[k].region);
 	}
+	kgroups_free(g);
 	free(g->region);
 	for (size_t i = 0; i < g->nblocked; i++)
 		free(g->blocked[i]);
@@ -113,6 +119,8 @@ static void fz_close(void)
 	buf_release(&g->err);
 	buf_release(&g->key);
 	buf_release(&g->drops);
+	buf_release(&g->line_ev);
+	buf_release(&g->order);
 	fz_rm(db);
 	open_ok = 0;
 }

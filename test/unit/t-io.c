@@ -283,6 +283,47 @@ static void test_lines_prefix(void)
 	buf_release(&s);
 }
 
+/* A UTF-8 byte order mark at the start is skipped; anywhere else, or a
+ * second one, or part of one, is part of its line. */
+static void test_lines_bom(void)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{"\xef\xbb\xbf{}\n{}\n", "1:{}|2:{}|"},
+		{"\xef\xbb\xbf\xef\xbb\xbf{}\n", "1:\xef\xbb\xbf{}|"},
+		{"{}\n\xef\xbb\xbf{}\n", "1:{}|2:\xef\xbb\xbf{}|"},
+		{"\xef\xbb\xbf", ""},
+		{"\xef\xbb\xbf\n", "1:|"},
+		{"\xef\xbb", "1:\xef\xbb|"},
+		{"\xef{}", "1:\xef{}|"},
+		{"", ""},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct buf got = BUF_INIT;
+		struct input in;
+		struct lines l;
+		const char *p;
+		size_t n;
+		unsigned flags;
+
+		put_file("bom.txt", cases[i].in, strlen(cases[i].in));
+		T_EQ_INT(input_open(&in, at("bom.txt")), 0);
+		lines_init(&l, &in, 0);
+		while (lines_next(&l, &p, &n, &flags) == 1) {
+			buf_printf(&got, "%lu:", l.lineno);
+			buf_add(&got, p, n);
+			buf_addc(&got, '|');
+		}
+		T_EQ_STR(got.p ? got.p : "", cases[i].want);
+		lines_release(&l);
+		input_close(&in);
+		buf_release(&got);
+	}
+}
+
 /* A 5 MB line with the default limit (1 MiB), good lines around it, and
  * the same long line again at the end without a newline. */
 static void test_lines_huge(void)
@@ -723,6 +764,7 @@ int main(void)
 	}
 	test_lines_small();
 	test_lines_prefix();
+	test_lines_bom();
 	test_lines_huge();
 	test_lines_random();
 	test_zstd();

@@ -1,4 +1,5 @@
-# the bundled real data set: the first 3000 rows of the UCI Online Retail CSV
+# the bundled real data set: the first 3000 rows of the UCI Online Retail CSV,
+# one order per invoice (its rows consecutive), each row also an order_line
 zstd -dc "$UOPS_TOP/data/online_retail.csv.zst" | head -3001 > "$T/head.csv"
 ingest --source online_retail --db "$T/db" --rejects "$T/rej" -v "$T/head.csv" > "$T/out" 2> "$T/err"
 echo "exit $?"

@@ -12,16 +12,25 @@ zstdcat "$UOPS_TOP/data/online_retail.csv.zst" > "$T/retail.csv"
 #   line:    one order_paid (order_refunded for a C… invoice) per CSV line,
 #            props.amount = round(Quantity × UnitPrice, 2), props.order_id
 #            = InvoiceNo
-#   invoice: one event per invoice, props.amount = the sum of its lines
-FORM=line
+#   invoice: one event per run of consecutive rows of one invoice (an
+#            invoice split by another's rows is one event per run),
+#            props.amount = the sum of its rows' round(Quantity × UnitPrice,
+#            2), every row counted (a repeated row is a line of the order)
+FORM=invoice
 ingest --db "$T/db" --nosync --source online_retail --rejects "$T/rej" \
 	"$UOPS_TOP/data/online_retail.csv.zst" 2> "$T/ingest.err" |
 	idmerge --db "$T/db" --nosync > "$T/events.ndjson"
 echo "events: $(wc -l < "$T/events.ndjson") ($FORM form)"
 case $FORM in
+line) pick=DISTINCT ;;
+invoice) pick="rowid AS rn," ;;
+esac
+case $FORM in
 line) orders="SELECT cust, ts, type, InvoiceNo AS order_id, cents, Country AS country FROM lines" ;;
 invoice) orders="SELECT cust, min(ts) AS ts, type, InvoiceNo AS order_id, sum(cents) AS cents,
-	min(Country) AS country FROM lines GROUP BY InvoiceNo" ;;
+	min(Country) AS country FROM (SELECT *, sum(start) OVER (ORDER BY rn) AS run FROM
+		(SELECT *, InvoiceNo IS NOT lag(InvoiceNo) OVER (ORDER BY rn) AS start FROM lines))
+	GROUP BY run" ;;
 esac
 # London time: British summer time 2011-03-27 01:00 to 2011-10-30 01:00 UTC
 # (no invoice falls in the hour that repeats or the one skipped; nor between
@@ -29,8 +38,9 @@ esac
 cat > "$T/orders.sql" <<EOF
 .mode csv
 .import "$T/retail.csv" raw
--- ingest drops a row that repeats an earlier one exactly
-CREATE TABLE lines AS SELECT DISTINCT CAST(CustomerID AS INTEGER) AS cust,
+-- line form: ingest drops a row that repeats an earlier one exactly;
+-- invoice form: every row is a line of its order
+CREATE TABLE lines AS SELECT $pick CAST(CustomerID AS INTEGER) AS cust,
 	unixepoch(InvoiceDate) - CASE WHEN InvoiceDate >= '2011-03-27 02:00' AND
 		InvoiceDate < '2011-10-30 02:00' THEN 3600 ELSE 0 END AS ts,
 	CASE WHEN InvoiceNo LIKE 'C%' THEN 'order_refunded' ELSE 'order_paid' END AS type,

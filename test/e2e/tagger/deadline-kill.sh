@@ -1,11 +1,11 @@
-# kill -9 in the midst of a big day of deadlines: 10,000 people on one day,
-# then one event 30 days later, whose clock fires some 200,000 deadlines
+# kill -9 in the midst of a big day of deadlines: 30,000 people on one day,
+# then one event 30 days later, whose clock fires some 90,000 deadlines
 # before it, committing every --batch 500 writes. A rerun with --resume
 # reads that event again and fires the rest: the state (every tagger DB,
 # the deadlines included) equals a clean run's, and so do the records, as
 # a set (those written after the last commit come twice, byte for byte
 # the same under the same event_id).
-gen-tagged -a -n 10000 -p 10000 -g 1 > "$T/in"
+gen-tagged -a -n 30000 -p 30000 -g 1 > "$T/in"
 tail -n 1 "$T/in" | sed 's/"event_id":"[^"]*"/"event_id":"late"/; s/"oneid":[0-9]*/"oneid":1/' |
 	sed "s/\"ts\":\"[^\"]*\"/\"ts\":\"$(date -u -d "$(tail -n 1 "$T/in" | sed 's/.*"ts":"\([0-9-]*\)T.*/\1/') + 30 days" +%F)T12:00:00.000Z\"/" >> "$T/in"
 dump() { for d in profiles journal dict facts state seen offsets due; do mdb_dump -p -s "tagger.$d" "$1" | grep -v "^mapsize="; done; }
@@ -14,7 +14,7 @@ echo "clean run: $(grep -c '"tag:due:' "$T/clean.out" | awk '{ print ($1 > 10000
 : > "$T/k1.out"
 tagger --db "$T/k" --resume --batch 500 "$T/in" >> "$T/k1.out" &
 pid=$!
-while kill -0 $pid 2>/dev/null && [ "$(grep -c '"tag:due:' "$T/k1.out")" -lt 20000 ]; do sleep 0.01; done
+while kill -0 $pid 2>/dev/null && [ "$(grep -c '"tag:due:' "$T/k1.out")" -lt 3000 ]; do sleep 0.01; done
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 sed '$ { /}$/!d }' "$T/k1.out" > "$T/k1.whole"

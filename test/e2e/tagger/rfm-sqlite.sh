@@ -1,7 +1,8 @@
 # RFM on the whole bundled data set (UCI Online Retail) equals an independent
 # computation with sqlite3 straight from the CSV: for each customer R (whole
 # UTC days from the last invoice, order or refund, to 2011-12-10), F
-# (distinct invoices), M (sum of round(qty·price, 2), in cents), the quintile
+# (distinct invoices), M (sum of round(qty·price, 2) over every row, in
+# cents: the orders' totals), the quintile
 # scores (cut q = the value at position ceil(q·N/5) - 1 of the sorted values;
 # asc: 1 + cuts below the value; R desc: 1 + cuts above it), the cuts
 # themselves and rfm_segment by the segment rules on sqlite3's scores.
@@ -23,7 +24,7 @@ zstdcat "$UOPS_TOP/data/online_retail.csv.zst" > "$T/retail.csv"
 		if (!(o in mem)) { mem[o] = m; printf "%s,%s\n", o, m > map } else if (mem[o] != m) print "oneid " o ": " mem[o] " and " m > "/dev/stderr"
 	}' |
 	tagger --db "$T/db" --nosync > /dev/null
-echo "ingest: exit $(cat "$T/ingest.rc"), $(sed -n 's/^ingest: [0-9]* in: \([0-9]*\) passed.*/\1/p' "$T/ingest.err") events, $(wc -l < "$T/rej") rows rejected"
+echo "ingest: exit $(cat "$T/ingest.rc"), $(sed -n 's/^ingest: [0-9]* in: \([0-9]*\) passed.*/\1/p' "$T/ingest.err") rows passed in $(sed -n 's/^ingest: \([0-9]*\) orders.*/\1/p' "$T/ingest.err") orders, $(wc -l < "$T/rej") rows rejected"
 tagger --db "$T/db" recompute --at 2011-12-10 > /dev/null; echo "recompute: $?"
 tagger --db "$T/db" export --format csv \
 	--fields oneid,recency_days,transactions,monetary,rfm_r,rfm_f,rfm_m,rfm_segment > "$T/export.csv"
@@ -49,8 +50,9 @@ jq -r 'select(.name | test("^rfm_[rfm]$")) | .name as $n |
 sqlite3 :memory: > "$T/sqlite.out" <<EOF
 .mode csv
 .import "$T/retail.csv" raw
--- ingest drops a row that repeats an earlier one exactly
-CREATE TABLE ev AS SELECT DISTINCT * FROM raw WHERE CustomerID <> '';
+-- every row with a customer is a line of its invoice's order (a row that
+-- repeats another of its invoice exactly is a second line)
+CREATE TABLE ev AS SELECT * FROM raw WHERE CustomerID <> '';
 .mode list
 SELECT 'rows ' || (SELECT count(*) FROM ev) || ' ' || (SELECT count(*) FROM raw WHERE CustomerID = '');
 -- London local time: only a time between 00:00 and 01:00 could fall on
@@ -96,7 +98,7 @@ SELECT cust, r, f, m, rs, fs, ms, CASE
 EOF
 echo "sqlite3: $?"
 set -- $(sed -n 's/^rows //p' "$T/sqlite.out")
-echo "sqlite3: $1 distinct rows with a CustomerID, $2 without"
+echo "sqlite3: $1 rows with a CustomerID, $2 without"
 echo "invoice lines between 00:00 and 01:00 London time: $(sed -n 's/^early //p' "$T/sqlite.out")"
 echo "sqlite3: $(wc -l < "$T/sqlite.csv") customers"
 
