@@ -166,7 +166,10 @@ struct map_ctx {
 	struct val *vars;
 	uint32_t *roots;        /* JSON: token of each root name (0: absent) */
 	const struct json_doc *doc;
-	const struct csv_reader *row;
+	int row;                /* the record is a CSV row: */
+	const char *text;       /* its bytes */
+	const struct csv_field *f;
+	size_t nf;
 	struct buf err, tmp;
 	regex_t **re;
 	OnigRegion *region;
@@ -578,12 +581,12 @@ static int root_val(struct map_ctx *c, int r, struct val *v)
 		int col = m->col ? m->col[r] : -1;
 		const struct csv_field *f;
 		const char *s;
-		if (col < 0 || (size_t)col >= c->row->nf) {
+		if (col < 0 || (size_t)col >= c->nf) {
 			v->k = V_NULL;
 			return 0;
 		}
-		f = &c->row->f[col];
-		s = c->row->rec.p + f->off;
+		f = &c->f[col];
+		s = c->text + f->off;
 		v->k = V_STR;
 		if (utf8_valid((const unsigned char *)s, f->len)) {
 			v->u.str.s = s;
@@ -918,10 +921,9 @@ static int jq_input(struct map_ctx *c)
 	if (c->row) {
 		jv o = jv_object();
 		size_t f;
-		for (f = 0; f < c->m->nh && f < c->row->nf; f++)
+		for (f = 0; f < c->m->nh && f < c->nf; f++)
 			o = jv_object_set(o, jv_string(c->m->hdr[f]),
-					  jv_string_sized(c->row->rec.p + c->row->f[f].off,
-							  (int)c->row->f[f].len));
+					  jv_string_sized(c->text + c->f[f].off, (int)c->f[f].len));
 		c->input = o;
 	} else {
 		c->input = jqprog_from_json(c->doc, 0);
@@ -1263,7 +1265,7 @@ int map_run_json(struct map_ctx *c, const struct json_doc *d, struct buf *out, s
 	unsigned i, n = m->nroot;
 
 	c->doc = d;
-	c->row = NULL;
+	c->row = 0;
 	c->nonobj = d->t[0].type != JSON_OBJECT;
 	if (c->nonobj)
 		memset(c->roots, 0, (n + 1) * sizeof *c->roots);
@@ -1280,10 +1282,14 @@ int map_run_json(struct map_ctx *c, const struct json_doc *d, struct buf *out, s
 	return run(c, out, err);
 }
 
-int map_run_csv(struct map_ctx *c, const struct csv_reader *r, struct buf *out, struct buf *err)
+int map_run_csv(struct map_ctx *c, const char *text, const struct csv_field *f, size_t nf,
+		struct buf *out, struct buf *err)
 {
 	c->doc = NULL;
-	c->row = r;
+	c->row = 1;
+	c->text = text;
+	c->f = f;
+	c->nf = nf;
 	return run(c, out, err);
 }
 

@@ -57,14 +57,16 @@ struct map_ctx *map_ctx_new(const struct map *m);
 void map_ctx_free(struct map_ctx *c);
 
 /*
- * Map one record: the JSON object at token 0 of d (as json_parse left it),
- * or a CSV row (r's fields, as many as the bound header has). Returns
+ * Map one record: the JSON value at token 0 of d (as json_parse left it),
+ * or a CSV row (nf fields f, their bytes in text, in the bound header's
+ * order; all is borrowed for the call). Returns
  * MAP_EVENT with the event's compact JSON appended to out, MAP_SKIP, or
  * MAP_ERROR with the reason appended to err. Nothing returned points into
  * c; the record's memory in c is reused by the next call.
  */
 int map_run_json(struct map_ctx *c, const struct json_doc *d, struct buf *out, struct buf *err);
-int map_run_csv(struct map_ctx *c, const struct csv_reader *r, struct buf *out, struct buf *err);
+int map_run_csv(struct map_ctx *c, const char *text, const struct csv_field *f, size_t nf,
+		struct buf *out, struct buf *err);
 
 /* Append x as jq 1.6 prints a number (the shortest digits that read back as
  * x, %g-like layout, NaN as null, infinities as ±DBL_MAX) to out. */
