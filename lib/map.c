@@ -14,6 +14,7 @@
 /* ---- values ---- */
 
 enum vkind {
+	V_EMPTY,  /* no value at all, as jq's empty: a "try" that failed */
 	V_ABSENT, /* an "opt" that gave null: its object member is left out */
 	V_NULL,
 	V_FALSE,
@@ -60,7 +61,7 @@ enum op {
 	OP_NOT, OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_ADD, OP_SUB, OP_MUL, OP_DIV,
 	OP_ROUND, OP_FLOOR, OP_CEIL, OP_TONUMBER, OP_TOSTRING, OP_STARTS, OP_ENDS,
 	OP_LTRIM, OP_RTRIM, OP_DOWN, OP_UP, OP_RESUB, OP_REGSUB, OP_TEST, OP_LOOKUP,
-	OP_COMPACT, OP_WITHOUT, OP_OPT, OP_JQ,
+	OP_COMPACT, OP_WITHOUT, OP_OPT, OP_JQ, OP_TRY,
 };
 
 static const struct {
@@ -104,6 +105,7 @@ static const struct {
 	{"compact", OP_COMPACT, 1, -1},
 	{"without", OP_WITHOUT, 2, -1},
 	{"opt", OP_OPT, 1, 1},
+	{"try", OP_TRY, 1, 1},
 	{"jq", OP_JQ, 1, 1},
 	{NULL, 0, 0, 0},
 };
@@ -179,6 +181,8 @@ struct map_ctx {
 	jv input;
 	int have_input;
 	int nonobj;             /* JSON: the record is not an object */
+	int tried;              /* a "try" gave a value: a later error is jq 1.6's
+				 * empty (see run) */
 };
 
 static void *ar_alloc(struct map_ctx *c, size_t n)
@@ -962,6 +966,17 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 	unsigned i;
 	int r;
 
+/* evaluate into v; an empty value makes this one empty, as in jq */
+#define EV(node, v)                                          \
+	do {                                                 \
+		if (eval(c, (node), (v)))                    \
+			return -1;                           \
+		if ((v)->k == V_EMPTY) {                     \
+			out->k = V_EMPTY;                    \
+			return 0;                            \
+		}                                            \
+	} while (0)
+
 	switch (n->op) {
 	case OP_CONST:
 		*out = n->k;
@@ -972,8 +987,7 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 		o->n = 0;
 		o->m = ar_alloc(c, (n->n ? n->n : 1) * sizeof *o->m);
 		for (i = 0; i < n->n; i++) {
-			if (eval(c, n->a[i], &o->m[o->n].v))
-				return -1;
+			EV(n->a[i], &o->m[o->n].v);
 			o->m[o->n].k = n->key[i];
 			o->m[o->n].kn = n->keyn[i];
 			o->n++;
@@ -988,8 +1002,7 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 				return -1;
 			i = 1;
 		} else {
-			if (eval(c, n->a[0], &a))
-				return -1;
+			EV(n->a[0], &a);
 			i = 0;
 		}
 		for (; i < n->nseg; i++) {
@@ -1010,8 +1023,7 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 		*out = c->vars[n->var];
 		return 0;
 	case OP_IF:
-		if (eval(c, n->a[0], &a))
-			return -1;
+		EV(n->a[0], &a);
 		if (truthy(&a))
 			return eval(c, n->a[1], out);
 		if (n->n > 2)
@@ -1019,8 +1031,7 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 		out->k = V_NULL;
 		return 0;
 	case OP_ERROR:
-		if (eval(c, n->a[0], &a))
-			return -1;
+		EV(n->a[0], &a);
 		if (a.k == V_STR)
 			return fail(c, "%.*s", (int)a.u.str.n, a.u.str.s);
 		{
@@ -1031,29 +1042,31 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 		}
 		return -1;
 	case OP_ALT:
-		for (i = 0; i + 1 < n->n; i++)
-			if (!eval(c, n->a[i], out) && truthy(out))
+		/* jq's a // b: a's errors are not caught (see "try") */
+		for (i = 0; i + 1 < n->n; i++) {
+			if (eval(c, n->a[i], out))
+				return -1;
+			if (out->k != V_EMPTY && truthy(out))
 				return 0;
+		}
 		return eval(c, n->a[n->n - 1], out);
 	case OP_AND:
 	case OP_OR:
 		for (i = 0; i < n->n; i++) {
-			if (eval(c, n->a[i], &a))
-				return -1;
+			EV(n->a[i], &a);
 			if (truthy(&a) != (n->op == OP_AND))
 				break;
 		}
 		out->k = (i < n->n) == (n->op == OP_OR) ? V_TRUE : V_FALSE;
 		return 0;
 	case OP_NOT:
-		if (eval(c, n->a[0], &a))
-			return -1;
+		EV(n->a[0], &a);
 		out->k = truthy(&a) ? V_FALSE : V_TRUE;
 		return 0;
 	case OP_EQ:
 	case OP_NE:
-		if (eval(c, n->a[0], &a) || eval(c, n->a[1], &b))
-			return -1;
+		EV(n->a[0], &a);
+		EV(n->a[1], &b);
 		if (kind_rank(&a) >= 5 && kind_rank(&a) == kind_rank(&b))
 			return fail(c, "a map compares no %ss: use [\"jq\", …]", kind_name(&a));
 		out->k = equal(&a, &b) == (n->op == OP_EQ) ? V_TRUE : V_FALSE;
@@ -1062,49 +1075,52 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 	case OP_LE:
 	case OP_GT:
 	case OP_GE:
-		if (eval(c, n->a[0], &a) || eval(c, n->a[1], &b))
-			return -1;
+		EV(n->a[0], &a);
+		EV(n->a[1], &b);
 		if ((r = compare(c, &a, &b)) == -2)
 			return -1;
 		out->k = (n->op == OP_LT ? r < 0 : n->op == OP_LE ? r <= 0 : n->op == OP_GT ? r > 0 : r >= 0)
 				 ? V_TRUE : V_FALSE;
 		return 0;
 	case OP_ADD:
-		if (eval(c, n->a[0], out))
-			return -1;
+		EV(n->a[0], out);
 		if (out->k == V_ABSENT)
 			out->k = V_NULL;
-		for (i = 1; i < n->n; i++)
-			if (eval(c, n->a[i], &b) || add(c, out, &b))
+		for (i = 1; i < n->n; i++) {
+			EV(n->a[i], &b);
+			if (add(c, out, &b))
 				return -1;
+		}
 		return 0;
 	case OP_SUB:
 	case OP_MUL:
 	case OP_DIV:
-		if (eval(c, n->a[0], out))
-			return -1;
-		for (i = 1; i < n->n; i++)
-			if (eval(c, n->a[i], &b) || arith(c, n->op, out, &b))
+		EV(n->a[0], out);
+		for (i = 1; i < n->n; i++) {
+			EV(n->a[i], &b);
+			if (arith(c, n->op, out, &b))
 				return -1;
+		}
 		return 0;
 	case OP_ROUND:
 	case OP_FLOOR:
 	case OP_CEIL:
-		if (eval(c, n->a[0], out))
-			return -1;
+		EV(n->a[0], out);
 		if (out->k != V_NUM)
 			return type_error(c, out, "number required");
 		out->u.num = n->op == OP_ROUND ? round(out->u.num)
 			   : n->op == OP_FLOOR ? floor(out->u.num) : ceil(out->u.num);
 		return 0;
 	case OP_TONUMBER:
-		return eval(c, n->a[0], out) || to_number(c, out) ? -1 : 0;
+		EV(n->a[0], out);
+		return to_number(c, out);
 	case OP_TOSTRING:
-		return eval(c, n->a[0], out) || to_string(c, out) ? -1 : 0;
+		EV(n->a[0], out);
+		return to_string(c, out);
 	case OP_STARTS:
 	case OP_ENDS:
-		if (eval(c, n->a[0], &a) || eval(c, n->a[1], &b))
-			return -1;
+		EV(n->a[0], &a);
+		EV(n->a[1], &b);
 		if (a.k != V_STR || b.k != V_STR)
 			return fail(c, "%s() requires string inputs", n->op == OP_STARTS ? "startswith" : "endswith");
 		r = b.u.str.n <= a.u.str.n &&
@@ -1113,8 +1129,8 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 		return 0;
 	case OP_LTRIM:
 	case OP_RTRIM:
-		if (eval(c, n->a[0], out) || eval(c, n->a[1], &b))
-			return -1;
+		EV(n->a[0], out);
+		EV(n->a[1], &b);
 		if (out->k == V_STR && b.k == V_STR && b.u.str.n <= out->u.str.n) {
 			if (n->op == OP_LTRIM && !memcmp(out->u.str.s, b.u.str.s, b.u.str.n)) {
 				out->u.str.s += b.u.str.n;
@@ -1131,8 +1147,7 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 	case OP_UP: {
 		char *p;
 		size_t k;
-		if (eval(c, n->a[0], out))
-			return -1;
+		EV(n->a[0], out);
 		if (out->k != V_STR)
 			return fail(c, "explode input must be a string");
 		p = ar_dup(c, out->u.str.s, out->u.str.n);
@@ -1148,14 +1163,12 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 	case OP_RESUB:
 	case OP_REGSUB:
 	case OP_TEST:
-		if (eval(c, n->a[0], &a))
-			return -1;
+		EV(n->a[0], &a);
 		return regex_run(c, n, &a, out);
 	case OP_LOOKUP: {
 		const struct json_doc *d = &c->m->doc;
 		uint32_t t;
-		if (eval(c, n->a[0], &a))
-			return -1;
+		EV(n->a[0], &a);
 		if (a.k != V_STR)
 			return fail(c, "Cannot index object with %s", kind_name(&a));
 		t = json_get(d, n->table, a.u.str.s, a.u.str.n);
@@ -1168,8 +1181,7 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 	case OP_COMPACT: {
 		struct obj *o;
 		size_t k, w;
-		if (eval(c, n->a[0], &a))
-			return -1;
+		EV(n->a[0], &a);
 		if (!kind_is_obj(&a))
 			return type_error(c, &a, "has no keys");
 		o = obj_of(c, &a);
@@ -1190,8 +1202,7 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 	case OP_WITHOUT: {
 		struct obj *o;
 		size_t k, w;
-		if (eval(c, n->a[0], &a))
-			return -1;
+		EV(n->a[0], &a);
 		if (a.k == V_NULL || a.k == V_ABSENT) {
 			out->k = V_NULL;
 			return 0;
@@ -1213,14 +1224,22 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 		return 0;
 	}
 	case OP_OPT:
-		if (eval(c, n->a[0], out))
-			return -1;
+		EV(n->a[0], out);
 		if (out->k == V_NULL)
 			out->k = V_ABSENT;
 		return 0;
 	case OP_JQ:
 		return run_jq(c, n, out);
+	case OP_TRY:
+		/* jq's a?: an error is empty. A value ends the try, yet in
+		 * jq 1.6 its catching stays armed for what follows (run) */
+		if (eval(c, n->a[0], out))
+			out->k = V_EMPTY;
+		else if (out->k != V_EMPTY)
+			c->tried = 1;
+		return 0;
 	}
+#undef EV
 	return fail(c, "internal: unknown operator %d", n->op);
 }
 
@@ -1233,22 +1252,36 @@ static int run(struct map_ctx *c, struct buf *out, struct buf *err)
 
 	ar_reset(c);
 	c->have_input = 0;
+	c->tried = 0;
 	if (m->when) {
 		if (eval(c, m->when, &v))
 			goto done;
-		if (!truthy(&v)) {
+		if (v.k == V_EMPTY || !truthy(&v)) {
 			rc = MAP_SKIP;
 			goto done;
 		}
 	}
-	for (i = 0; i < m->nlet; i++)
+	for (i = 0; i < m->nlet; i++) {
 		if (eval(c, m->let[i], &c->vars[i]))
 			goto done;
+		if (c->vars[i].k == V_EMPTY) {
+			rc = MAP_SKIP;
+			goto done;
+		}
+	}
 	if (eval(c, m->event, &v))
 		goto done;
+	if (v.k == V_EMPTY) {
+		rc = MAP_SKIP;
+		goto done;
+	}
 	put_val(out, &v, &c->tmp);
 	rc = MAP_EVENT;
 done:
+	/* jq 1.6 unwinds an error to the last try that gave a value and
+	 * takes it for that try's error: the record maps to nothing */
+	if (rc == MAP_ERROR && c->tried)
+		rc = MAP_SKIP;
 	if (rc == MAP_ERROR)
 		buf_add(err, c->err.p ? c->err.p : "", c->err.len);
 	if (c->have_input) {
