@@ -1,8 +1,9 @@
 /*
  * ingest - the record path of ingest(1), as a run reads a file: the first
  * byte picks the source (canonical NDJSON, or a shipped source with its
- * jq mapping: web, miniprogram, pos, online_retail), the rest is the
- * file. Records go through the tool's own functions (filter_run, or
+ * native map: web, miniprogram, pos, online_retail) and whether its
+ * records are mapped on one thread or, in batches, on two; the rest is
+ * the file. Records go through the tool's own functions (filter_run, or
  * run_csv for a CSV source) to canon(), with its dedupe store in the
  * scratch directory and output and rejects to /dev/null; each input ends
  * with a commit. The store and the counts are kept across inputs and
@@ -25,6 +26,8 @@ static const char *const names[] = {NULL, "web", "miniprogram", "pos", "online_r
 
 static struct ingest G;
 static struct source srcs[NSRC];
+static struct mapper *wk[NSRC]; /* each source's mappers, two threads' */
+static struct batch *shared;      /* the batch of records read ahead */
 static char *db, *in_ndjson, *in_csv;
 static unsigned long inputs;
 static int open_ok;
@@ -61,7 +64,17 @@ static void fz_open(void)
 		if (load_source(g))
 			FZ_FAIL("cannot load source %s", names[k]);
 		srcs[k] = g->src;
+		g->threads = 2;
+		g->pend = NULL;
+		if (mappers_open(g))
+			FZ_FAIL("cannot make mappers for %s", names[k]);
+		wk[k] = g->w;
+		if (g->pend && !shared)
+			shared = g->pend;
+		else
+			free(g->pend);
 	}
+	g->pend = shared;
 	g->source_name = NULL;
 	g->max_line = MAX_LINE;
 	g->st = store_open(db, "ingest", STORE_TRIM | STORE_NOSYNC, &code);
@@ -93,11 +106,22 @@ static void fz_close(void)
 	outcome_close(&g->f.oc);
 	tally_free(&g->dropped);
 	for (k = 0; k < NSRC; k++) {
+		g->w = wk[k];
+		g->threads = srcs[k].map || srcs[k].native ? 2 : 1;
+		g->pend = NULL;
+		mappers_close(g);
 		jqprog_free(srcs[k].map);
+		free(srcs[k].jq_name);
+		free(srcs[k].jq_text);
+		map_free(srcs[k].native);
 		tz_free(srcs[k].zone);
 		free(srcs[k].name);
 		free(srcs[k].region);
 	}
+	g->w = NULL;
+	g->pend = shared;
+	shared = NULL;
+	mappers_close(g);
 	free(g->region);
 	for (size_t i = 0; i < g->nblocked; i++)
 		free(g->blocked[i]);
@@ -122,6 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ingest *g = &G;
 	const struct source *src;
 	unsigned long long in, outs;
+	struct batch *batch = NULL;
+	int threads;
 
 	if (!size)
 		return 0;
@@ -131,20 +157,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_open();
 	src = &srcs[data[0] % NSRC];
 	g->src = *src;
+	g->w = wk[data[0] % NSRC];
+	g->threads = src->map || src->native ? 2 : 1;
+	threads = data[0] / NSRC % 2 && g->threads == 2;
 	in = g->f.oc.in;
 	outs = g->f.oc.passed + g->f.oc.dups + g->f.oc.rejected + g->f.oc.skipped;
+	if (!threads) {
+		batch = g->pend;
+		g->pend = NULL;
+	}
 	if (src->csv) {
 		fz_write(in_csv, data + 1, size - 1);
 		run_csv(g, in_csv);
 	} else {
 		fz_write(in_ndjson, data + 1, size - 1);
-		filter_run(&g->f, in_ndjson);
+		if (threads)
+			run_lines(g, in_ndjson);
+		else
+			filter_run(&g->f, in_ndjson);
 	}
+	if (!threads)
+		g->pend = batch;
 	if (!g->f.fatal && filter_commit(&g->f))
 		FZ_FAIL("cannot commit");
 	in = g->f.oc.in - in;
 	outs = g->f.oc.passed + g->f.oc.dups + g->f.oc.rejected + g->f.oc.skipped - outs;
-	if (src->map ? outs < in : outs != in)
+	if (src->map || src->native ? outs < in : outs != in)
 		FZ_FAIL("%llu records in, %llu outcomes", in, outs);
 	return 0;
 }
