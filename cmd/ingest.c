@@ -135,7 +135,10 @@ struct ingest {
 	long commit_ms;          /* commit at least this often (0: only by count) */
 	long threads;            /* --threads */
 	struct mapper *w;        /* a mapper per thread */
-	struct batch *pend;      /* records read, waiting for their mapping (threads > 1) */
+	struct batch *pend;      /* records being read (threads > 1) … */
+	struct batch *fly;       /* … and those being mapped, by … */
+	struct pool *pool;       /* … these threads; a batch to swap in: */
+	struct batch *spare;
 	char **hdr;              /* the CSV header being read */
 	size_t nh;
 };
@@ -999,63 +1002,112 @@ static void job_reject(struct batch *b, struct job *j, const char *fmt, ...)
 	buf_add(&b->whys, tmp, strlen(tmp) + 1);
 }
 
-struct part {
+/*
+ * The threads of --threads N: N - 1 workers and the main thread map the
+ * jobs of the batch in flight, claiming 32 at a time; meanwhile the main
+ * thread gives the batch before it its outcomes and reads the next one.
+ */
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work, idle;
+	struct batch *cur;  /* the batch being mapped (NULL: none) */
+	size_t next;        /* its first job no thread has claimed */
+	int active;         /* threads mapping jobs of it */
+	int quit;
 	struct ingest *g;
-	struct mapper *w;
-	size_t from, to;
+	pthread_t th[64];
+	int nth;
 };
 
-static void *map_part(void *arg)
+struct worker {
+	struct pool *p;
+	struct mapper *w;
+};
+
+#define CHUNK 32
+
+static void map_jobs(struct ingest *g, struct mapper *w, struct batch *b, size_t from, size_t to)
 {
-	struct part *pt = arg;
-	struct ingest *g = pt->g;
-	struct batch *b = g->pend;
 	size_t i;
 
-	for (i = pt->from; i < pt->to; i++) {
+	for (i = from; i < to; i++) {
 		struct job *j = &b->job[i];
 		buf_reset(&j->out);
 		buf_reset(&j->err);
 		if (j->why)
 			continue;
 		if (b->csv)
-			j->r = map_csv(g, pt->w, b->text.p, b->f + j->fld, j->nf, &j->out, &j->err);
+			j->r = map_csv(g, w, b->text.p, b->f + j->fld, j->nf, &j->out, &j->err);
 		else
-			j->r = map_json(g, pt->w, b->text.p + j->raw, j->raw_n, &j->out, &j->err, &j->at);
+			j->r = map_json(g, w, b->text.p + j->raw, j->raw_n, &j->out, &j->err, &j->at);
 	}
+}
+
+/* Map chunks of the batch in flight while there are any (p->mu held;
+ * released while mapping). */
+static void pool_map(struct pool *p, struct mapper *w)
+{
+	while (p->cur && p->next < p->cur->n) {
+		struct batch *b = p->cur;
+		size_t from = p->next, to = from + CHUNK < b->n ? from + CHUNK : b->n;
+		p->next = to;
+		p->active++;
+		pthread_mutex_unlock(&p->mu);
+		map_jobs(p->g, w, b, from, to);
+		pthread_mutex_lock(&p->mu);
+		if (!--p->active)
+			pthread_cond_broadcast(&p->idle);
+	}
+}
+
+static void *pool_worker(void *arg)
+{
+	struct worker *k = arg;
+	struct pool *p = k->p;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->quit && !(p->cur && p->next < p->cur->n))
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->quit)
+			break;
+		pool_map(p, k->w);
+	}
+	pthread_mutex_unlock(&p->mu);
+	free(k);
 	return NULL;
 }
 
-/* Map the batch on every thread, then give each record its outcome in
- * input order, committing when due. Returns 0 or an exit code (the rest of
- * the batch is then dropped, as a sequential run stops reading). */
-static int batch_run(struct ingest *g)
+/* Hand batch b to the threads. */
+static void pool_start(struct pool *p, struct batch *b)
 {
-	struct batch *b = g->pend;
-	struct part pt[64];
-	pthread_t th[64];
-	size_t i, t, nt = (size_t)g->threads;
+	pthread_mutex_lock(&p->mu);
+	p->cur = b;
+	p->next = 0;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Map what is left of the batch in flight and wait until no thread maps
+ * any of it. */
+static void pool_finish(struct pool *p, struct mapper *w)
+{
+	pthread_mutex_lock(&p->mu);
+	pool_map(p, w);
+	p->cur = NULL;
+	while (p->active)
+		pthread_cond_wait(&p->idle, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* The outcomes of a mapped batch in input order, committing when due;
+ * then the batch is empty. 0 or an exit code (the rest of the batch is
+ * dropped, as a sequential run stops reading). */
+static int batch_outcomes(struct ingest *g, struct batch *b)
+{
+	size_t i;
 	int rc = 0;
 
-	if (!b->n)
-		return 0;
-	if (nt > b->n)
-		nt = b->n;
-	for (t = 0; t < nt; t++) {
-		pt[t].g = g;
-		pt[t].w = &g->w[t];
-		pt[t].from = b->n * t / nt;
-		pt[t].to = b->n * (t + 1) / nt;
-	}
-	for (t = 1; t < nt; t++)
-		if (pthread_create(&th[t], NULL, map_part, &pt[t])) {
-			map_part(&pt[t]);
-			th[t] = 0;
-		}
-	map_part(&pt[0]);
-	for (t = 1; t < nt; t++)
-		if (th[t])
-			pthread_join(th[t], NULL);
 	for (i = 0; i < b->n && !rc; i++) {
 		struct job *j = &b->job[i];
 		g->f.oc.file = b->file;
@@ -1075,6 +1127,57 @@ static int batch_run(struct ingest *g)
 	b->nf = 0;
 	buf_reset(&b->text);
 	buf_reset(&b->whys);
+	return rc;
+}
+
+/* The batch being read is full: it goes to the threads, and the one they
+ * mapped before it gets its outcomes. 0 or an exit code. */
+static int batch_push(struct ingest *g)
+{
+	struct batch *done = g->fly;
+	int rc = 0;
+
+	if (done)
+		pool_finish(g->pool, &g->w[0]);
+	g->fly = g->pend;
+	pool_start(g->pool, g->fly);
+	if (done) {
+		rc = batch_outcomes(g, done);
+		g->pend = done;
+	} else {
+		g->pend = g->spare;
+		g->spare = NULL;
+	}
+	g->pend->csv = g->fly->csv;
+	g->pend->file = g->fly->file;
+	if (rc) {
+		pool_finish(g->pool, &g->w[0]);
+		g->fly->n = 0;
+		batch_outcomes(g, g->fly); /* nothing: only empties it */
+	}
+	return rc;
+}
+
+/* Every record read so far gets its outcome (the end of an input, or it
+ * idles). 0 or an exit code. */
+static int batch_run(struct ingest *g)
+{
+	int rc = 0;
+
+	if (g->pend->n)
+		rc = batch_push(g);
+	if (g->fly) {
+		pool_finish(g->pool, &g->w[0]);
+		if (!rc)
+			rc = batch_outcomes(g, g->fly);
+		else
+			g->fly->n = 0, batch_outcomes(g, g->fly);
+		g->spare = g->pend;
+		g->pend = g->fly;
+		g->fly = NULL;
+		g->pend->csv = g->spare->csv;
+		g->pend->file = g->spare->file;
+	}
 	return rc;
 }
 
@@ -1118,7 +1221,7 @@ static int run_lines(struct ingest *g, const char *spec)
 			if (r.flags & LINE_TOO_LONG)
 				job_reject(g->pend, j, "line longer than %zu bytes (%llu)", in.max_line, r.total);
 		}
-		if (batch_full(g->pend) && (rc = batch_run(g)))
+		if (batch_full(g->pend) && (rc = batch_push(g)))
 			break;
 	}
 	if (!rc)
@@ -1326,7 +1429,7 @@ static int csv_job(struct ingest *g, struct csv_reader *r, int x, const char *er
 			b->f[b->nf++].off += base;
 		}
 	}
-	return batch_full(b) ? batch_run(g) : 0;
+	return batch_full(b) ? batch_push(g) : 0;
 }
 
 static int run_csv(struct ingest *g, const char *spec)
@@ -1513,18 +1616,65 @@ static int mappers_open(struct ingest *g)
 			}
 		}
 	}
-	if (n > 1)
-		g->pend = xcalloc(1, sizeof *g->pend);
-	else
+	if (n == 1) {
 		g->threads = 1;
+		return 0;
+	}
+	g->pend = xcalloc(1, sizeof *g->pend);
+	g->spare = xcalloc(1, sizeof *g->spare);
+	g->pool = xcalloc(1, sizeof *g->pool);
+	pthread_mutex_init(&g->pool->mu, NULL);
+	pthread_cond_init(&g->pool->work, NULL);
+	pthread_cond_init(&g->pool->idle, NULL);
+	g->pool->g = g;
+	for (t = 1; t < n; t++) {
+		struct worker *k = xmalloc(sizeof *k);
+		k->p = g->pool;
+		k->w = &g->w[t];
+		if (pthread_create(&g->pool->th[g->pool->nth], NULL, pool_worker, k)) {
+			free(k);
+			break; /* fewer threads map it */
+		}
+		g->pool->nth++;
+	}
 	return 0;
+}
+
+static void batch_free(struct batch *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	for (i = 0; i < b->cap; i++) {
+		buf_release(&b->job[i].out);
+		buf_release(&b->job[i].err);
+	}
+	free(b->job);
+	free(b->f);
+	buf_release(&b->text);
+	buf_release(&b->whys);
+	free(b);
 }
 
 static void mappers_close(struct ingest *g)
 {
 	long t;
-	size_t i;
+	int k;
 
+	if (g->pool) {
+		pthread_mutex_lock(&g->pool->mu);
+		g->pool->quit = 1;
+		pthread_cond_broadcast(&g->pool->work);
+		pthread_mutex_unlock(&g->pool->mu);
+		for (k = 0; k < g->pool->nth; k++)
+			pthread_join(g->pool->th[k], NULL);
+		pthread_mutex_destroy(&g->pool->mu);
+		pthread_cond_destroy(&g->pool->work);
+		pthread_cond_destroy(&g->pool->idle);
+		free(g->pool);
+		g->pool = NULL;
+	}
 	for (t = 0; g->w && t < g->threads; t++) {
 		map_ctx_free(g->w[t].ctx);
 		if (t > 0)
@@ -1533,17 +1683,11 @@ static void mappers_close(struct ingest *g)
 		buf_release(&g->w[t].tmp);
 	}
 	free(g->w);
-	if (g->pend) {
-		for (i = 0; i < g->pend->cap; i++) {
-			buf_release(&g->pend->job[i].out);
-			buf_release(&g->pend->job[i].err);
-		}
-		free(g->pend->job);
-		free(g->pend->f);
-		buf_release(&g->pend->text);
-		buf_release(&g->pend->whys);
-		free(g->pend);
-	}
+	g->w = NULL;
+	batch_free(g->pend);
+	batch_free(g->fly);
+	batch_free(g->spare);
+	g->pend = g->fly = g->spare = NULL;
 }
 
 static int handle(void *ctx, int key, const char *arg)

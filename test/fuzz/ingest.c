@@ -26,8 +26,33 @@ static const char *const names[] = {NULL, "web", "miniprogram", "pos", "online_r
 
 static struct ingest G;
 static struct source srcs[NSRC];
-static struct mapper *wk[NSRC]; /* each source's mappers, two threads' */
-static struct batch *shared;      /* the batch of records read ahead */
+/* each source's mappers (two threads') and batches */
+static struct {
+	struct mapper *w;
+	struct batch *pend, *fly, *spare;
+	struct pool *pool;
+	long threads;
+} wk[NSRC];
+
+static void wk_put(struct ingest *g, unsigned k)
+{
+	g->w = wk[k].w;
+	g->pend = wk[k].pend;
+	g->fly = wk[k].fly;
+	g->spare = wk[k].spare;
+	g->pool = wk[k].pool;
+	g->threads = wk[k].threads;
+}
+
+static void wk_take(struct ingest *g, unsigned k)
+{
+	wk[k].w = g->w;
+	wk[k].pend = g->pend;
+	wk[k].fly = g->fly;
+	wk[k].spare = g->spare;
+	wk[k].pool = g->pool;
+	wk[k].threads = g->threads;
+}
 static char *db, *in_ndjson, *in_csv;
 static unsigned long inputs;
 static int open_ok;
@@ -65,16 +90,12 @@ static void fz_open(void)
 			FZ_FAIL("cannot load source %s", names[k]);
 		srcs[k] = g->src;
 		g->threads = 2;
-		g->pend = NULL;
+		g->pend = g->fly = g->spare = NULL;
+		g->pool = NULL;
 		if (mappers_open(g))
 			FZ_FAIL("cannot make mappers for %s", names[k]);
-		wk[k] = g->w;
-		if (g->pend && !shared)
-			shared = g->pend;
-		else
-			free(g->pend);
+		wk_take(g, k);
 	}
-	g->pend = shared;
 	g->source_name = NULL;
 	g->max_line = MAX_LINE;
 	g->st = store_open(db, "ingest", STORE_TRIM | STORE_NOSYNC, &code);
@@ -106,9 +127,7 @@ static void fz_close(void)
 	outcome_close(&g->f.oc);
 	tally_free(&g->dropped);
 	for (k = 0; k < NSRC; k++) {
-		g->w = wk[k];
-		g->threads = srcs[k].map || srcs[k].native ? 2 : 1;
-		g->pend = NULL;
+		wk_put(g, k);
 		mappers_close(g);
 		jqprog_free(srcs[k].map);
 		free(srcs[k].jq_name);
@@ -118,10 +137,6 @@ static void fz_close(void)
 		free(srcs[k].name);
 		free(srcs[k].region);
 	}
-	g->w = NULL;
-	g->pend = shared;
-	shared = NULL;
-	mappers_close(g);
 	free(g->region);
 	for (size_t i = 0; i < g->nblocked; i++)
 		free(g->blocked[i]);
@@ -146,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ingest *g = &G;
 	const struct source *src;
 	unsigned long long in, outs;
-	struct batch *batch = NULL;
+	struct batch *batch;
 	int threads;
 
 	if (!size)
@@ -157,15 +172,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_open();
 	src = &srcs[data[0] % NSRC];
 	g->src = *src;
-	g->w = wk[data[0] % NSRC];
-	g->threads = src->map || src->native ? 2 : 1;
+	wk_put(g, data[0] % NSRC);
 	threads = data[0] / NSRC % 2 && g->threads == 2;
 	in = g->f.oc.in;
 	outs = g->f.oc.passed + g->f.oc.dups + g->f.oc.rejected + g->f.oc.skipped;
-	if (!threads) {
-		batch = g->pend;
+	batch = g->pend;
+	if (!threads)
 		g->pend = NULL;
-	}
 	if (src->csv) {
 		fz_write(in_csv, data + 1, size - 1);
 		run_csv(g, in_csv);
@@ -176,8 +189,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			filter_run(&g->f, in_ndjson);
 	}
+	wk_take(g, data[0] % NSRC);
 	if (!threads)
-		g->pend = batch;
+		wk[data[0] % NSRC].pend = batch;
 	if (!g->f.fatal && filter_commit(&g->f))
 		FZ_FAIL("cannot commit");
 	in = g->f.oc.in - in;
