@@ -1,9 +1,10 @@
 /*
  * ingest - turn raw records from any channel into canonical events.
  *
- * Reads NDJSON (files, '-', *.zst, Kafka) or CSV; a per-source jq mapping
- * turns a raw record into 0..n events, canonical input takes a fast path
- * without jq. Every event is normalised (E.164 phones, lower-case emails,
+ * Reads NDJSON (files, '-', *.zst, Kafka) or CSV; a per-source map
+ * (lib/map, evaluated natively) or jq program turns a raw record into
+ * events, on --threads N with the input order kept; canonical input takes
+ * a fast path without either. Every event is normalised (E.164 phones, lower-case emails,
  * UTC timestamps), validated, given an event_id and passed on unless its
  * event_id was already ingested within the dedupe window. Every input record
  * gets exactly one outcome: passed on, duplicate, skipped by the mapping, or
