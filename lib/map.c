@@ -475,15 +475,29 @@ static int fail(struct map_ctx *c, const char *fmt, ...)
 }
 
 /* v as jq quotes a value in a message: its JSON, cut to 11 bytes and "..."
- * past 14 (into c->tmp, NUL-terminated). */
-static const char *dump_trunc(struct map_ctx *c, const struct val *v, char out[15])
+ * past 14; a character the cut splits reads as U+FFFD, as jq makes it
+ * (out: NUL-terminated). */
+static const char *dump_trunc(struct map_ctx *c, const struct val *v, char out[18])
 {
 	struct buf b = BUF_INIT;
 
 	put_val(&b, v, &c->tmp);
 	if (b.len > 14) {
-		memcpy(out, b.p, 11);
-		memcpy(out + 11, "...", 4);
+		size_t k = 11, lead = 11, want;
+		while (lead > 0 && ((unsigned char)b.p[lead - 1] & 0xc0) == 0x80)
+			lead--;
+		if (lead > 0 && (unsigned char)b.p[lead - 1] >= 0xc0) {
+			unsigned char ch = (unsigned char)b.p[lead - 1];
+			want = ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
+			if (11 - (lead - 1) < want)
+				k = lead - 1; /* the split character's bytes go */
+		}
+		memcpy(out, b.p, k);
+		if (k < 11) {
+			memcpy(out + k, "\xef\xbf\xbd", 3);
+			k += 3;
+		}
+		memcpy(out + k, "...", 4);
 	} else {
 		memcpy(out, b.p, b.len);
 		out[b.len] = 0;
@@ -494,14 +508,14 @@ static const char *dump_trunc(struct map_ctx *c, const struct val *v, char out[1
 
 static int type_error(struct map_ctx *c, const struct val *v, const char *what)
 {
-	char t[15];
+	char t[18];
 
 	return fail(c, "%s (%s) %s", kind_name(v), dump_trunc(c, v, t), what);
 }
 
 static int type_error2(struct map_ctx *c, const struct val *a, const struct val *b, const char *what)
 {
-	char ta[15], tb[15];
+	char ta[18], tb[18];
 
 	dump_trunc(c, a, ta);
 	dump_trunc(c, b, tb);
@@ -1032,8 +1046,11 @@ static int eval(struct map_ctx *c, const struct node *n, struct val *out)
 		return 0;
 	case OP_ERROR:
 		EV(n->a[0], &a);
-		if (a.k == V_STR)
-			return fail(c, "%.*s", (int)a.u.str.n, a.u.str.s);
+		if (a.k == V_STR) {
+			buf_reset(&c->err);
+			buf_add(&c->err, a.u.str.s, a.u.str.n);
+			return -1;
+		}
 		{
 			struct buf t = BUF_INIT;
 			put_val(&t, &a, &c->tmp);
