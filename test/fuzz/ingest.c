@@ -126,6 +126,7 @@ static void fz_close(void)
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	tally_free(&g->dropped);
+	free(g->types);
 	for (k = 0; k < NSRC; k++) {
 		wk_put(g, k);
 		mappers_close(g);
