@@ -12,7 +12,6 @@
  * (dedupe keys) and ingest.offsets (Kafka positions), see schemas/lmdb.md.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +33,7 @@
 #include "map.h"
 #include "norm.h"
 #include "outcome.h"
+#include "pool.h"
 #include "store.h"
 #include "tz.h"
 
@@ -1003,32 +1003,12 @@ static void job_reject(struct batch *b, struct job *j, const char *fmt, ...)
 	buf_add(&b->whys, tmp, strlen(tmp) + 1);
 }
 
-/*
- * The threads of --threads N: N - 1 workers and the main thread map the
- * jobs of the batch in flight, claiming 32 at a time; meanwhile the main
- * thread gives the batch before it its outcomes and reads the next one.
- */
-struct pool {
-	pthread_mutex_t mu;
-	pthread_cond_t work, idle;
-	struct batch *cur;  /* the batch being mapped (NULL: none) */
-	size_t next;        /* its first job no thread has claimed */
-	int active;         /* threads mapping jobs of it */
-	int quit;
-	struct ingest *g;
-	pthread_t th[64];
-	int nth;
-};
-
-struct worker {
-	struct pool *p;
-	struct mapper *w;
-};
-
-#define CHUNK 32
-
-static void map_jobs(struct ingest *g, struct mapper *w, struct batch *b, size_t from, size_t to)
+/* Map jobs [from, to) of batch b on the thread of mapper w (lib/pool). */
+static void map_jobs(void *ctx, void *batch, void *arg, size_t from, size_t to)
 {
+	struct ingest *g = ctx;
+	struct batch *b = batch;
+	struct mapper *w = arg;
 	size_t i;
 
 	for (i = from; i < to; i++) {
@@ -1042,63 +1022,6 @@ static void map_jobs(struct ingest *g, struct mapper *w, struct batch *b, size_t
 		else
 			j->r = map_json(g, w, b->text.p + j->raw, j->raw_n, &j->out, &j->err, &j->at);
 	}
-}
-
-/* Map chunks of the batch in flight while there are any (p->mu held;
- * released while mapping). */
-static void pool_map(struct pool *p, struct mapper *w)
-{
-	while (p->cur && p->next < p->cur->n) {
-		struct batch *b = p->cur;
-		size_t from = p->next, to = from + CHUNK < b->n ? from + CHUNK : b->n;
-		p->next = to;
-		p->active++;
-		pthread_mutex_unlock(&p->mu);
-		map_jobs(p->g, w, b, from, to);
-		pthread_mutex_lock(&p->mu);
-		if (!--p->active)
-			pthread_cond_broadcast(&p->idle);
-	}
-}
-
-static void *pool_worker(void *arg)
-{
-	struct worker *k = arg;
-	struct pool *p = k->p;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->quit && !(p->cur && p->next < p->cur->n))
-			pthread_cond_wait(&p->work, &p->mu);
-		if (p->quit)
-			break;
-		pool_map(p, k->w);
-	}
-	pthread_mutex_unlock(&p->mu);
-	free(k);
-	return NULL;
-}
-
-/* Hand batch b to the threads. */
-static void pool_start(struct pool *p, struct batch *b)
-{
-	pthread_mutex_lock(&p->mu);
-	p->cur = b;
-	p->next = 0;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->mu);
-}
-
-/* Map what is left of the batch in flight and wait until no thread maps
- * any of it. */
-static void pool_finish(struct pool *p, struct mapper *w)
-{
-	pthread_mutex_lock(&p->mu);
-	pool_map(p, w);
-	p->cur = NULL;
-	while (p->active)
-		pthread_cond_wait(&p->idle, &p->mu);
-	pthread_mutex_unlock(&p->mu);
 }
 
 /* The outcomes of a mapped batch in input order, committing when due;
@@ -1141,7 +1064,9 @@ static int batch_push(struct ingest *g)
 	if (done)
 		pool_finish(g->pool, &g->w[0]);
 	g->fly = g->pend;
-	pool_start(g->pool, g->fly);
+	/* the threads map it in chunks of 32 while this thread gives the
+	 * batch before it its outcomes and reads the next */
+	pool_start(g->pool, g->fly, g->fly->n, 32);
 	if (done) {
 		rc = batch_outcomes(g, done);
 		g->pend = done;
@@ -1623,20 +1548,11 @@ static int mappers_open(struct ingest *g)
 	}
 	g->pend = xcalloc(1, sizeof *g->pend);
 	g->spare = xcalloc(1, sizeof *g->spare);
-	g->pool = xcalloc(1, sizeof *g->pool);
-	pthread_mutex_init(&g->pool->mu, NULL);
-	pthread_cond_init(&g->pool->work, NULL);
-	pthread_cond_init(&g->pool->idle, NULL);
-	g->pool->g = g;
-	for (t = 1; t < n; t++) {
-		struct worker *k = xmalloc(sizeof *k);
-		k->p = g->pool;
-		k->w = &g->w[t];
-		if (pthread_create(&g->pool->th[g->pool->nth], NULL, pool_worker, k)) {
-			free(k);
-			break; /* fewer threads map it */
-		}
-		g->pool->nth++;
+	{
+		void *args[64];
+		for (t = 1; t < n; t++)
+			args[t - 1] = &g->w[t];
+		g->pool = pool_new((int)n - 1, map_jobs, g, args);
 	}
 	return 0;
 }
@@ -1661,21 +1577,9 @@ static void batch_free(struct batch *b)
 static void mappers_close(struct ingest *g)
 {
 	long t;
-	int k;
 
-	if (g->pool) {
-		pthread_mutex_lock(&g->pool->mu);
-		g->pool->quit = 1;
-		pthread_cond_broadcast(&g->pool->work);
-		pthread_mutex_unlock(&g->pool->mu);
-		for (k = 0; k < g->pool->nth; k++)
-			pthread_join(g->pool->th[k], NULL);
-		pthread_mutex_destroy(&g->pool->mu);
-		pthread_cond_destroy(&g->pool->work);
-		pthread_cond_destroy(&g->pool->idle);
-		free(g->pool);
-		g->pool = NULL;
-	}
+	pool_free(g->pool);
+	g->pool = NULL;
 	for (t = 0; g->w && t < g->threads; t++) {
 		map_ctx_free(g->w[t].ctx);
 		if (t > 0)
