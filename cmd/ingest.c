@@ -1,9 +1,10 @@
 /*
  * ingest - turn raw records from any channel into canonical events.
  *
- * Reads NDJSON (files, '-', *.zst, Kafka) or CSV; a per-source jq mapping
- * turns a raw record into 0..n events, canonical input takes a fast path
- * without jq. Every event is normalised (E.164 phones, lower-case emails,
+ * Reads NDJSON (files, '-', *.zst, Kafka) or CSV; a per-source map
+ * (lib/map, evaluated natively) or jq program turns a raw record into
+ * events, on --threads N with the input order kept; canonical input takes
+ * a fast path without either. Every event is normalised (E.164 phones, lower-case emails,
  * UTC timestamps), validated, given an event_id and passed on unless its
  * event_id was already ingested within the dedupe window. Every input record
  * gets exactly one outcome: passed on, duplicate, skipped by the mapping, or
@@ -30,8 +31,10 @@
 #include "hash.h"
 #include "jqprog.h"
 #include "json.h"
+#include "map.h"
 #include "norm.h"
 #include "outcome.h"
+#include "pool.h"
 #include "store.h"
 #include "tz.h"
 
@@ -53,6 +56,7 @@ enum {
 	OPT_WINDOW,
 	OPT_NO_DEDUPE,
 	OPT_COMMIT_MS,
+	OPT_THREADS,
 };
 
 static const struct cli_opt opts[] = {
@@ -66,6 +70,7 @@ static const struct cli_opt opts[] = {
 	{"no-dedupe", OPT_NO_DEDUPE, 0, NULL, "pass duplicates on; keep no dedupe state"},
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits (faster; a power loss may undo the last commits)"},
 	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
+	{"threads", OPT_THREADS, 1, "N", "map records on N threads, output in input order (default 1)"},
 	{0, 0, 0, 0, 0},
 };
 
@@ -74,7 +79,9 @@ struct source {
 	int64_t window; /* dedupe window for this source's events, 0: default */
 	int csv;
 	char sep;
-	struct jqprog *map;
+	struct jqprog *map;     /* a jq mapping (thread 0's) */
+	char *jq_name, *jq_text; /* … its text, compiled again per thread */
+	struct map *native;     /* or a native one */
 	struct tz *zone;
 	char *region;
 	struct group *group; /* line items into orders (NULL: none) */
@@ -148,6 +155,14 @@ struct ingest {
 	struct buf line_ev, order;
 	unsigned long long orders, order_dups, order_lines, line_events, line_dups;
 	unsigned long long left; /* lines of open orders dropped at a revoke */
+	long threads;            /* --threads */
+	struct mapper *w;        /* a mapper per thread */
+	struct batch *pend;      /* records being read (threads > 1) … */
+	struct batch *fly;       /* … and those being mapped, by … */
+	struct pool *pool;       /* … these threads; a batch to swap in: */
+	struct batch *spare;
+	char **hdr;              /* the CSV header being read */
+	size_t nh;
 };
 
 /* ---- configuration ---- */
@@ -333,7 +348,7 @@ bad:
 
 static int load_source(struct ingest *g)
 {
-	static const char *const keys[] = {"format", "mapping", "zone", "region", "separator",
+	static const char *const keys[] = {"format", "mapping", "map", "zone", "region", "separator",
 					   "dedupe_window", "group", "description", "example", NULL};
 	struct conf c;
 	char path[4096], *s = NULL;
@@ -422,6 +437,8 @@ static int load_source(struct ingest *g)
 			goto bad;
 		}
 		g->src.map = jqprog_compile(mpath, text.p ? text.p : ".", &err);
+		g->src.jq_name = xstrdup(mpath);
+		g->src.jq_text = xstrdup(text.p ? text.p : ".");
 		buf_release(&text);
 		if (!g->src.map) {
 			conf_fail(&c, 0, "mapping", "'%s' does not compile: %s", mpath,
@@ -431,6 +448,39 @@ static int load_source(struct ingest *g)
 			goto bad;
 		}
 		buf_release(&err);
+		free(s);
+	}
+	s = NULL;
+	if ((rc = conf_str(&c, 0, "map", &s)) < 0)
+		goto bad;
+	if (rc > 0) {
+		char mpath[4096];
+		struct buf text = BUF_INIT, err = BUF_INIT;
+		char e[200];
+		if (g->src.map) {
+			conf_fail(&c, 0, "map", "a source gives \"map\" or \"mapping\", not both: "
+				  "a map says what it cannot with [\"jq\", …]");
+			free(s);
+			goto bad;
+		}
+		if (strchr(s, '/'))
+			snprintf(mpath, sizeof mpath, "%s", s);
+		else
+			snprintf(mpath, sizeof mpath, "%s/sources/%s", g->pipelines, s);
+		if (io_slurp(mpath, &text, e, sizeof e)) {
+			conf_fail(&c, 0, "map", "'%s': %s", mpath, e);
+			free(s);
+			buf_release(&text);
+			goto bad;
+		}
+		g->src.native = map_compile(mpath, text.p ? text.p : "", text.len, &err);
+		buf_release(&text);
+		if (!g->src.native) {
+			conf_fail(&c, 0, "map", "'%s' does not compile: %s", mpath, err.p ? err.p : "");
+			buf_release(&err);
+			free(s);
+			goto bad;
+		}
 		free(s);
 	}
 	conf_release(&c);
@@ -1192,50 +1242,319 @@ static void kgroups_free(struct ingest *g)
 	g->nkg = 0;
 }
 
-/* Run the mapping on jv input; each result becomes an event. */
-static void mapped(struct ingest *g, jv input)
+/* ---- mapping: native or jq, on one thread or several ---- */
+
+/* One thread's means of mapping a record. */
+struct mapper {
+	struct map_ctx *ctx;   /* the native map's */
+	struct jqprog *jq;     /* or the jq program, compiled for this thread */
+	struct json_doc doc;   /* the raw record, parsed */
+	struct buf tmp;
+};
+
+/* What the mapping made of a record: events (0: skipped by the mapping),
+ * each a line of out; -1: a mapping error (err); -2: the record is not
+ * JSON (err: why, *at: where). */
+static int map_json(struct ingest *g, struct mapper *w, const char *p, size_t n,
+		    struct buf *out, struct buf *err, size_t *at)
+{
+	const char *why;
+	int r;
+
+	if (json_parse(&w->doc, p, n, g->max_depth, &why, at)) {
+		buf_adds(err, why);
+		return -2;
+	}
+	if (g->src.native) {
+		r = map_run_json(w->ctx, &w->doc, out, err);
+		if (r > 0)
+			buf_addc(out, '\n');
+		return r;
+	}
+	return jqprog_run(w->jq, jqprog_from_json(&w->doc, 0), out, err);
+}
+
+/* The same for a CSV row: nf fields, their bytes in text. */
+static int map_csv(struct ingest *g, struct mapper *w, const char *text, const struct csv_field *f,
+		   size_t nf, struct buf *out, struct buf *err)
+{
+	size_t k;
+	int r;
+
+	if (g->src.native) {
+		r = map_run_csv(w->ctx, text, f, nf, out, err);
+		if (r > 0)
+			buf_addc(out, '\n');
+		return r;
+	}
+	jv o = jv_object();
+	for (k = 0; k < nf; k++)
+		o = jv_object_set(o, jv_string(g->hdr[k]), jv_string_sized(text + f[k].off, (int)f[k].len));
+	return jqprog_run(w->jq, o, out, err);
+}
+
+/* The outcome of a mapped record (r, out, err, at as map_json gives). */
+static void mapped(struct ingest *g, int r, const struct buf *out, const struct buf *err, size_t at)
 {
 	size_t p = 0;
-	int n;
 
-	buf_reset(&g->mapped);
-	buf_reset(&g->err);
-	n = jqprog_run(g->src.map, input, &g->mapped, &g->err);
-	if (n < 0) {
-		outcome_rejectf(&g->f.oc, "mapping error: %s", g->err.p ? g->err.p : "");
+	if (r == -2) {
+		outcome_bad_json(&g->f.oc, err->p ? err->p : "", at);
 		return;
 	}
-	if (n == 0) {
+	if (r < 0) {
+		outcome_rejectf(&g->f.oc, "mapping error: %s", err->p ? err->p : "");
+		return;
+	}
+	if (r == 0) {
 		g->f.oc.skipped++;
 		return;
 	}
-	while (p < g->mapped.len) {
-		char *nl = memchr(g->mapped.p + p, '\n', g->mapped.len - p);
-		size_t len = (size_t)(nl - (g->mapped.p + p));
-		canon(g, g->mapped.p + p, len, 1);
+	while (p < out->len) {
+		char *nl = memchr(out->p + p, '\n', out->len - p);
+		size_t len = (size_t)(nl - (out->p + p));
+		canon(g, out->p + p, len, 1);
 		p += len + 1;
 	}
 }
 
+/* A record read and waiting for its mapping (--threads), with what its
+ * outcome needs: where it came from and its bytes. */
+struct job {
+	unsigned long line;
+	size_t raw, raw_n;            /* its bytes in the batch's text */
+	unsigned raw_flags;
+	unsigned long long raw_total;
+	size_t fld, nf;               /* CSV: its fields in the batch's array */
+	size_t why;                   /* a reject found when it was read: offset + 1
+				       * of its reason in whys; 0: map it */
+	int r;                        /* the mapping's result (see map_json) */
+	size_t at;
+	struct buf out, err;
+};
+
+struct batch {
+	struct job *job;
+	size_t n, cap;
+	struct buf text;              /* records' bytes (CSV: raw, then fields) */
+	struct csv_field *f;
+	size_t nf, fcap;
+	struct buf whys;
+	const char *file;
+	int csv;
+};
+
+#define BATCH_JOBS 2048
+#define BATCH_BYTES (4u << 20)
+
+static struct job *job_add(struct batch *b, unsigned long line, const char *raw, size_t n)
+{
+	struct job *j;
+
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 256;
+		b->job = xrealloc(b->job, b->cap * sizeof *b->job);
+		memset(b->job + b->n, 0, (b->cap - b->n) * sizeof *b->job);
+	}
+	j = &b->job[b->n++];
+	j->line = line;
+	j->raw = b->text.len;
+	j->raw_n = n;
+	buf_add(&b->text, raw, n);
+	j->raw_flags = 0;
+	j->raw_total = n;
+	j->nf = 0;
+	j->why = 0;
+	return j;
+}
+
+static void job_reject(struct batch *b, struct job *j, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void job_reject(struct batch *b, struct job *j, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	j->why = b->whys.len + 1;
+	buf_add(&b->whys, tmp, strlen(tmp) + 1);
+}
+
+/* Map jobs [from, to) of batch b on the thread of mapper w (lib/pool). */
+static void map_jobs(void *ctx, void *batch, void *arg, size_t from, size_t to)
+{
+	struct ingest *g = ctx;
+	struct batch *b = batch;
+	struct mapper *w = arg;
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		struct job *j = &b->job[i];
+		buf_reset(&j->out);
+		buf_reset(&j->err);
+		if (j->why)
+			continue;
+		if (b->csv)
+			j->r = map_csv(g, w, b->text.p, b->f + j->fld, j->nf, &j->out, &j->err);
+		else
+			j->r = map_json(g, w, b->text.p + j->raw, j->raw_n, &j->out, &j->err, &j->at);
+	}
+}
+
+/* The outcomes of a mapped batch in input order, committing when due;
+ * then the batch is empty. 0 or an exit code (the rest of the batch is
+ * dropped, as a sequential run stops reading). */
+static int batch_outcomes(struct ingest *g, struct batch *b)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < b->n && !rc; i++) {
+		struct job *j = &b->job[i];
+		g->f.oc.file = b->file;
+		g->f.oc.line = j->line;
+		g->f.oc.raw = b->text.p + j->raw;
+		g->f.oc.raw_n = j->raw_n;
+		g->f.oc.raw_flags = j->raw_flags;
+		g->f.oc.raw_total = j->raw_total;
+		g->f.oc.in++;
+		if (j->why)
+			outcome_rejectf(&g->f.oc, "%s", b->whys.p + j->why - 1);
+		else
+			mapped(g, j->r, &j->out, &j->err, j->at);
+		rc = filter_after_record(&g->f);
+	}
+	b->n = 0;
+	b->nf = 0;
+	buf_reset(&b->text);
+	buf_reset(&b->whys);
+	return rc;
+}
+
+/* The batch being read is full: it goes to the threads, and the one they
+ * mapped before it gets its outcomes. 0 or an exit code. */
+static int batch_push(struct ingest *g)
+{
+	struct batch *done = g->fly;
+	int rc = 0;
+
+	if (done)
+		pool_finish(g->pool, &g->w[0]);
+	g->fly = g->pend;
+	/* the threads map it in chunks of 32 while this thread gives the
+	 * batch before it its outcomes and reads the next */
+	pool_start(g->pool, g->fly, g->fly->n, 32);
+	if (done) {
+		rc = batch_outcomes(g, done);
+		g->pend = done;
+	} else {
+		g->pend = g->spare;
+		g->spare = NULL;
+	}
+	g->pend->csv = g->fly->csv;
+	g->pend->file = g->fly->file;
+	if (rc) {
+		pool_finish(g->pool, &g->w[0]);
+		g->fly->n = 0;
+		batch_outcomes(g, g->fly); /* nothing: only empties it */
+	}
+	return rc;
+}
+
+/* Every record read so far gets its outcome (the end of an input, or it
+ * idles). 0 or an exit code. */
+static int batch_run(struct ingest *g)
+{
+	int rc = 0;
+
+	if (g->pend->n)
+		rc = batch_push(g);
+	if (g->fly) {
+		pool_finish(g->pool, &g->w[0]);
+		if (!rc)
+			rc = batch_outcomes(g, g->fly);
+		else
+			g->fly->n = 0, batch_outcomes(g, g->fly);
+		g->spare = g->pend;
+		g->pend = g->fly;
+		g->fly = NULL;
+		g->pend->csv = g->spare->csv;
+		g->pend->file = g->spare->file;
+	}
+	return rc;
+}
+
+static int batch_full(const struct batch *b)
+{
+	return b->n >= BATCH_JOBS || b->text.len >= BATCH_BYTES;
+}
+
+/* NDJSON from a file or stdin, mapped on several threads. */
+static int run_lines(struct ingest *g, const char *spec)
+{
+	struct ep_in in;
+	struct ep_cfg cfg = {0};
+	struct ep_rec r;
+	int rc = 0, x;
+
+	cfg.max_line = g->max_line;
+	if ((rc = ep_in_open(&in, spec, &cfg)))
+		return rc;
+	g->pend->csv = 0;
+	g->pend->file = in.in.name;
+	while (!cli_stop) {
+		x = ep_in_next(&in, &r);
+		if (x == 0)
+			break;
+		if (x < 0) {
+			if (!(rc = batch_run(g)))
+				rc = in.code;
+			break;
+		}
+		if (x == 2) {
+			/* idle: hand over what is done */
+			if ((rc = batch_run(g)) || (rc = filter_commit(&g->f)))
+				break;
+			continue;
+		}
+		{
+			struct job *j = job_add(g->pend, in.lines.lineno, r.p, r.n);
+			j->raw_flags = r.flags;
+			j->raw_total = r.total;
+			if (r.flags & LINE_TOO_LONG)
+				job_reject(g->pend, j, "line longer than %zu bytes (%llu)", in.max_line, r.total);
+		}
+		if (batch_full(g->pend) && (rc = batch_push(g)))
+			break;
+	}
+	if (!rc)
+		rc = batch_run(g);
+	ep_in_close(&in);
+	g->f.oc.file = NULL;
+	return rc;
+}
+
 static void record(struct ingest *g, const char *p, size_t n)
 {
-	const char *why;
-	size_t at;
+	size_t at = 0;
+	int r;
 
 	g->f.oc.in++;
 	if (g->f.oc.raw_flags & LINE_TOO_LONG) {
 		outcome_rejectf(&g->f.oc, "line longer than %zu bytes (%llu)", g->max_line, g->f.oc.raw_total);
 		return;
 	}
-	if (!g->src.map) {
+	if (!g->src.map && !g->src.native) {
 		canon(g, p, n, 0);
 		return;
 	}
-	if (json_parse(&g->doc, p, n, g->max_depth, &why, &at)) {
-		outcome_bad_json(&g->f.oc, why, at);
-		return;
-	}
-	mapped(g, jqprog_from_json(&g->doc, 0));
+	buf_reset(&g->mapped);
+	buf_reset(&g->err);
+	r = map_json(g, &g->w[0], p, n, &g->mapped, &g->err, &at);
+	mapped(g, r, &g->mapped, &g->err, at);
 }
 
 /* ---- batches ---- */
@@ -1397,6 +1716,37 @@ static char **csv_header(struct ingest *g, struct csv_reader *r, int x, const ch
 }
 
 static void on_end_input(void *ctx);
+/* A CSV row read (x, err: what csv_reader_next said), queued for mapping
+ * on several threads. Returns 0 or an exit code. */
+static int csv_job(struct ingest *g, struct csv_reader *r, int x, const char *err, size_t nh)
+{
+	struct batch *b = g->pend;
+	struct job *j;
+	size_t k, base;
+
+	if (x == 1 && r->nf == 1 && r->f[0].len == 0 && !r->f[0].quoted)
+		return 0; /* blank line: not a record */
+	j = job_add(b, r->line, r->raw.p ? r->raw.p : "", r->raw.len);
+	if (x == -2) {
+		job_reject(b, j, "invalid csv: %s", err);
+	} else if (r->nf != nh) {
+		job_reject(b, j, "row has %zu fields, header has %zu", r->nf, nh);
+	} else {
+		base = b->text.len;
+		buf_add(&b->text, r->rec.p ? r->rec.p : "", r->rec.len);
+		if (b->nf + r->nf > b->fcap) {
+			b->fcap = (b->nf + r->nf) * 2;
+			b->f = xrealloc(b->f, b->fcap * sizeof *b->f);
+		}
+		j->fld = b->nf;
+		j->nf = r->nf;
+		for (k = 0; k < r->nf; k++) {
+			b->f[b->nf] = r->f[k];
+			b->f[b->nf++].off += base;
+		}
+	}
+	return batch_full(b) ? batch_push(g) : 0;
+}
 
 static int run_csv(struct ingest *g, const char *spec)
 {
@@ -1412,6 +1762,10 @@ static int run_csv(struct ingest *g, const char *spec)
 		return EXIT_IO;
 	}
 	csv_reader_init(&r, csv_pull, &in);
+	if (g->pend) {
+		g->pend->csv = 1;
+		g->pend->file = in.name;
+	}
 	r.sep = g->src.sep;
 	r.max_record = g->max_line;
 	while ((x = csv_reader_next(&r, &err)) != 0) {
@@ -1421,6 +1775,8 @@ static int run_csv(struct ingest *g, const char *spec)
 		g->f.oc.raw_n = r.raw.len;
 		g->f.oc.raw_flags = 0;
 		if (x == -1) {
+			if (g->pend && (rc = batch_run(g)))
+				break;
 			cli_err("cannot read '%s': %s", in.name, in.err);
 			rc = EXIT_IO;
 			break;
@@ -1433,6 +1789,15 @@ static int run_csv(struct ingest *g, const char *spec)
 				rc = filter_after_record(&g->f);
 				break;
 			}
+			g->hdr = hdr;
+			g->nh = nh;
+			if (g->src.native)
+				map_bind_columns(g->src.native, hdr, nh);
+			continue;
+		}
+		if (g->pend) {
+			if ((rc = csv_job(g, &r, x, err, nh)))
+				break;
 			continue;
 		}
 		g->f.oc.in++;
@@ -1443,26 +1808,29 @@ static int run_csv(struct ingest *g, const char *spec)
 			continue;
 		} else if (r.nf != nh) {
 			outcome_rejectf(&g->f.oc, "row has %zu fields, header has %zu", r.nf, nh);
-		} else if (!g->src.map) {
+		} else if (!g->src.map && !g->src.native) {
 			csv_plain(g, &r, hdr, nh);
 		} else {
-			jv o = jv_object();
-			for (f = 0; f < nh; f++)
-				o = jv_object_set(o, jv_string(hdr[f]),
-						  jv_string_sized(r.rec.p + r.f[f].off, (int)r.f[f].len));
-			mapped(g, o);
+			buf_reset(&g->mapped);
+			buf_reset(&g->err);
+			mapped(g, map_csv(g, &g->w[0], r.rec.p, r.f, r.nf, &g->mapped, &g->err),
+			       &g->mapped, &g->err, 0);
 		}
 		if ((rc = filter_after_record(&g->f)))
 			break;
 	}
-	if (x == 0 && !rc && !cli_stop) {
-		/* the end of the file (a stop reads as the end: not then) */
+	if (g->pend && !rc)
+		rc = batch_run(g);
+	if (x == 0 && !rc && !in.stopped) {
+		/* the end of the file (not a stop: a part order waits for the rerun) */
 		on_end_input(g);
 		rc = filter_after_record(&g->f);
 	}
 	for (f = 0; f < nh; f++)
 		free(hdr[f]);
 	free(hdr);
+	g->hdr = NULL;
+	g->nh = 0;
 	csv_reader_release(&r);
 	input_close(&in);
 	g->f.oc.file = NULL;
@@ -1569,6 +1937,81 @@ static int seen_last(struct ingest *g)
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
 }
 
+/* A mapper per thread (--threads; Kafka input maps on one). Returns 0 or
+ * an exit code. */
+static int mappers_open(struct ingest *g)
+{
+	long t, n = g->src.map || g->src.native ? g->threads : 1;
+
+	g->w = xcalloc((size_t)n, sizeof *g->w);
+	for (t = 0; t < n; t++) {
+		if (g->src.native) {
+			g->w[t].ctx = map_ctx_new(g->src.native);
+		} else if (g->src.map && t == 0) {
+			g->w[t].jq = g->src.map;
+		} else if (g->src.map) {
+			struct buf err = BUF_INIT;
+			g->w[t].jq = jqprog_compile(g->src.jq_name, g->src.jq_text, &err);
+			buf_release(&err);
+			if (!g->w[t].jq) {
+				cli_err("cannot compile '%s' again for thread %ld", g->src.jq_name, t + 1);
+				return EXIT_BUG;
+			}
+		}
+	}
+	if (n == 1) {
+		g->threads = 1;
+		return 0;
+	}
+	g->pend = xcalloc(1, sizeof *g->pend);
+	g->spare = xcalloc(1, sizeof *g->spare);
+	{
+		void *args[64];
+		for (t = 1; t < n; t++)
+			args[t - 1] = &g->w[t];
+		g->pool = pool_new((int)n - 1, map_jobs, g, args);
+	}
+	return 0;
+}
+
+static void batch_free(struct batch *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	for (i = 0; i < b->cap; i++) {
+		buf_release(&b->job[i].out);
+		buf_release(&b->job[i].err);
+	}
+	free(b->job);
+	free(b->f);
+	buf_release(&b->text);
+	buf_release(&b->whys);
+	free(b);
+}
+
+static void mappers_close(struct ingest *g)
+{
+	long t;
+
+	pool_free(g->pool);
+	g->pool = NULL;
+	for (t = 0; g->w && t < g->threads; t++) {
+		map_ctx_free(g->w[t].ctx);
+		if (t > 0)
+			jqprog_free(g->w[t].jq);
+		json_doc_release(&g->w[t].doc);
+		buf_release(&g->w[t].tmp);
+	}
+	free(g->w);
+	g->w = NULL;
+	batch_free(g->pend);
+	batch_free(g->fly);
+	batch_free(g->spare);
+	g->pend = g->fly = g->spare = NULL;
+}
+
 static int handle(void *ctx, int key, const char *arg)
 {
 	struct ingest *g = ctx;
@@ -1591,6 +2034,14 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_WINDOW: g->window_arg = arg; break;
 	case OPT_NO_DEDUPE: g->no_dedupe = 1; break;
 	case OPT_NOSYNC: g->nosync = 1; break;
+	case OPT_THREADS:
+		if (cli_long("threads", arg, 1, &g->threads))
+			return EXIT_USAGE;
+		if (g->threads > 64) {
+			cli_err("--threads wants 1 to 64, not '%s'", arg);
+			return EXIT_USAGE;
+		}
+		break;
 	case 'e': g->exit_at_end = 1; break;
 	}
 	return 0;
@@ -1616,6 +2067,7 @@ int main(int argc, char **argv)
 	g->window = 7LL * 86400 * 1000;
 	g->max_line = 1 << 20;
 	g->max_depth = 64;
+	g->threads = 1;
 	if ((rc = cli_parse(&g->cli, argc, argv)))
 		return rc;
 	cli_signals();
@@ -1629,6 +2081,8 @@ int main(int argc, char **argv)
 	}
 	if (g->format)
 		g->src.csv = !strcmp(g->format, "csv");
+	if ((rc = mappers_open(g)))
+		goto out;
 	if (!g->cli.nin)
 		g->cli.in[g->cli.nin++] = "-";
 	g->st = store_open(g->cli.db, "ingest", STORE_TRIM | (g->nosync ? STORE_NOSYNC : 0), &code);
@@ -1663,7 +2117,9 @@ int main(int argc, char **argv)
 			rc = EXIT_USAGE;
 			break;
 		}
-		rc = csv ? run_csv(g, spec) : filter_run(&g->f, spec);
+		rc = csv ? run_csv(g, spec)
+		   : g->pend && strncmp(spec, "kafka://", 8) ? run_lines(g, spec)
+		   : filter_run(&g->f, spec);
 	}
 	rc = filter_close(&g->f, rc);
 	if (rc == EXIT_DATA)
@@ -1699,11 +2155,15 @@ out:
 	outcome_close(&g->f.oc);
 	tally_free(&g->dropped);
 	free(g->types);
+	mappers_close(g);
 	jqprog_free(g->src.map);
 	if (g->src.group)
 		group_free(g->src.group);
 	free(g->src.group);
 	kgroups_free(g);
+	free(g->src.jq_name);
+	free(g->src.jq_text);
+	map_free(g->src.native);
 	tz_free(g->src.zone);
 	free(g->src.name);
 	free(g->src.region);

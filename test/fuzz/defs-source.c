@@ -1,8 +1,9 @@
 /*
  * defs-source - ingest(1)'s loaders of its settings and of a source on any
  * text: the first byte picks pipelines/ingest.json (load_ingest_conf) or
- * pipelines/sources/NAME.json (load_source, with the shipped mappings
- * beside it, so "mapping": "web.jq" compiles); the rest is the file. Then
+ * pipelines/sources/NAME.json (load_source, with the shipped maps and the
+ * jq programs they were written from beside it, so "map":
+ * "web.map.json" and "mapping": "web.jq" compile); the rest is the file. Then
  * what main frees.
  */
 #define main ingest_main
@@ -27,7 +28,14 @@ static void copy_file(const char *from, const char *to)
 
 static void setup(void)
 {
-	static const char *const maps[] = {"web.jq", "miniprogram.jq", "pos.jq", "online_retail.jq"};
+	static const char *const maps[] = {"pipelines/sources/web.map.json",
+					   "pipelines/sources/miniprogram.map.json",
+					   "pipelines/sources/pos.map.json",
+					   "pipelines/sources/online_retail.map.json",
+					   "test/e2e/ingest/jq-reference/web.jq",
+					   "test/e2e/ingest/jq-reference/miniprogram.jq",
+					   "test/e2e/ingest/jq-reference/pos.jq",
+					   "test/e2e/ingest/jq-reference/online_retail.jq"};
 	char *sources, from[4096], to[4096];
 	unsigned i;
 
@@ -38,8 +46,8 @@ static void setup(void)
 	if (mkdir(pipelines, 0700) || mkdir(sources, 0700))
 		FZ_FAIL("cannot make %s", sources);
 	for (i = 0; i < sizeof maps / sizeof *maps; i++) {
-		snprintf(from, sizeof from, "%s/pipelines/sources/%s", FUZZ_TOP, maps[i]);
-		snprintf(to, sizeof to, "%s/%s", sources, maps[i]);
+		snprintf(from, sizeof from, "%s/%s", FUZZ_TOP, maps[i]);
+		snprintf(to, sizeof to, "%s/%s", sources, strrchr(maps[i], '/') + 1);
 		copy_file(from, to);
 	}
 	conf_path = fz_path("pipelines/ingest.json");
@@ -73,6 +81,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (g->src.group)
 		group_free(g->src.group);
 	free(g->src.group);
+	free(g->src.jq_name);
+	free(g->src.jq_text);
+	map_free(g->src.native);
 	tz_free(g->src.zone);
 	free(g->src.name);
 	free(g->src.region);

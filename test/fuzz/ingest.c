@@ -1,8 +1,9 @@
 /*
  * ingest - the record path of ingest(1), as a run reads a file: the first
  * byte picks the source (canonical NDJSON, or a shipped source with its
- * jq mapping: web, miniprogram, pos, online_retail), the rest is the
- * file. Records go through the tool's own functions (filter_run, or
+ * native map: web, miniprogram, pos, online_retail) and whether its
+ * records are mapped on one thread or, in batches, on two; the rest is
+ * the file. Records go through the tool's own functions (filter_run, or
  * run_csv for a CSV source) to canon(), with its dedupe store in the
  * scratch directory and output and rejects to /dev/null; each input ends
  * with a commit. The store and the counts are kept across inputs and
@@ -25,6 +26,33 @@ static const char *const names[] = {NULL, "web", "miniprogram", "pos", "online_r
 
 static struct ingest G;
 static struct source srcs[NSRC];
+/* each source's mappers (two threads') and batches */
+static struct {
+	struct mapper *w;
+	struct batch *pend, *fly, *spare;
+	struct pool *pool;
+	long threads;
+} wk[NSRC];
+
+static void wk_put(struct ingest *g, unsigned k)
+{
+	g->w = wk[k].w;
+	g->pend = wk[k].pend;
+	g->fly = wk[k].fly;
+	g->spare = wk[k].spare;
+	g->pool = wk[k].pool;
+	g->threads = wk[k].threads;
+}
+
+static void wk_take(struct ingest *g, unsigned k)
+{
+	wk[k].w = g->w;
+	wk[k].pend = g->pend;
+	wk[k].fly = g->fly;
+	wk[k].spare = g->spare;
+	wk[k].pool = g->pool;
+	wk[k].threads = g->threads;
+}
 static char *db, *in_ndjson, *in_csv;
 static unsigned long inputs;
 static int open_ok;
@@ -61,6 +89,12 @@ static void fz_open(void)
 		if (load_source(g))
 			FZ_FAIL("cannot load source %s", names[k]);
 		srcs[k] = g->src;
+		g->threads = 2;
+		g->pend = g->fly = g->spare = NULL;
+		g->pool = NULL;
+		if (mappers_open(g))
+			FZ_FAIL("cannot make mappers for %s", names[k]);
+		wk_take(g, k);
 	}
 	g->source_name = NULL;
 	g->max_line = MAX_LINE;
@@ -94,11 +128,17 @@ static void fz_close(void)
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	tally_free(&g->dropped);
+	free(g->types);
 	for (k = 0; k < NSRC; k++) {
+		wk_put(g, k);
+		mappers_close(g);
 		jqprog_free(srcs[k].map);
 		if (srcs[k].group)
 			group_free(srcs[k].group);
 		free(srcs[k].group);
+		free(srcs[k].jq_name);
+		free(srcs[k].jq_text);
+		map_free(srcs[k].native);
 		tz_free(srcs[k].zone);
 		free(srcs[k].name);
 		free(srcs[k].region);
@@ -130,6 +170,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ingest *g = &G;
 	const struct source *src;
 	unsigned long long in, outs;
+	struct batch *batch;
+	int threads;
 
 	if (!size)
 		return 0;
@@ -139,20 +181,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_open();
 	src = &srcs[data[0] % NSRC];
 	g->src = *src;
+	wk_put(g, data[0] % NSRC);
+	threads = data[0] / NSRC % 2 && g->threads == 2;
 	in = g->f.oc.in;
 	outs = g->f.oc.passed + g->f.oc.dups + g->f.oc.rejected + g->f.oc.skipped;
+	batch = g->pend;
+	if (!threads)
+		g->pend = NULL;
 	if (src->csv) {
 		fz_write(in_csv, data + 1, size - 1);
 		run_csv(g, in_csv);
 	} else {
 		fz_write(in_ndjson, data + 1, size - 1);
-		filter_run(&g->f, in_ndjson);
+		if (threads)
+			run_lines(g, in_ndjson);
+		else
+			filter_run(&g->f, in_ndjson);
 	}
+	wk_take(g, data[0] % NSRC);
+	if (!threads)
+		wk[data[0] % NSRC].pend = batch;
 	if (!g->f.fatal && filter_commit(&g->f))
 		FZ_FAIL("cannot commit");
 	in = g->f.oc.in - in;
 	outs = g->f.oc.passed + g->f.oc.dups + g->f.oc.rejected + g->f.oc.skipped - outs;
-	if (src->map ? outs < in : outs != in)
+	if (src->map || src->native ? outs < in : outs != in)
 		FZ_FAIL("%llu records in, %llu outcomes", in, outs);
 	return 0;
 }
