@@ -12,7 +12,7 @@ CFLAGS ?= -O2 -g
 SANITIZE ?=
 PREFIX ?= /usr/local
 
-TOOLS = ingest idmerge tagger segmenter
+TOOLS = ingest idmerge tagger segmenter scheduler
 LIBMODS = buf cli clock cond conf csv dict endpoint filter hash io journey jqprog json kafka norm outcome profile rbits seen store sysrec timer tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
 HELPERS = kmock gen-events rusage gen-people idquality gen-tagged pipesz dbdump lockprobe
