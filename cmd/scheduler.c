@@ -128,7 +128,7 @@ struct sched {
 	struct profile_layout L;
 	struct profile p, q;
 	uint32_t tz_slot;
-	int compiling_segs;
+	unsigned ndate; /* date triggers */
 
 	struct person P, Q;
 	roaring_bitmap_t *inside; /* people with an open instance */
@@ -316,6 +316,8 @@ static int load_defs(struct sched *g)
 	g->L.tag_slots = g->tag_slots;
 	g->L.ntags = g->ntags + g->nsegs;
 	profile_layout_index(&g->L);
+	for (i = 0; i < g->js.n; i++)
+		g->ndate += g->js.v[i].trig == JT_DATE;
 	g->inside_n = xcalloc(g->js.n + 1, sizeof *g->inside_n);
 	g->paused = xcalloc(g->js.n + 1, sizeof *g->paused);
 	return 0;
@@ -529,8 +531,9 @@ static void person_save(struct sched *g, struct person *P, struct profile *p)
 
 	for (k = 0; k < P->ninst; k++) {
 		struct jinst *in = &P->inst[k];
-		int64_t w = jinst_open(in) ? in->wake : INT64_MIN;
-		int64_t w0 = (P->state0[k] == JI_WAIT || P->state0[k] == JI_WAIT_EVENT) ? P->wake0[k] : INT64_MIN;
+		int64_t w = jinst_open(in) || in->state == JI_ARMED ? in->wake : INT64_MIN;
+		int64_t w0 = (P->state0[k] == JI_WAIT || P->state0[k] == JI_WAIT_EVENT || P->state0[k] == JI_ARMED)
+				     ? P->wake0[k] : INT64_MIN;
 		struct timer_id id = {STREAM, 0, P->oneid, in->journey, in->corr};
 		open |= jinst_open(in);
 		if (w == w0)
@@ -971,7 +974,9 @@ static const struct journey *journey_of(struct sched *g, uint32_t id, unsigned *
 
 /* ---- wake-ups ---- */
 
-static void before_commit_state(struct sched *g);
+static void try_enter(struct sched *g, const struct journey *j, unsigned ji, int64_t ts, uint64_t corr,
+		      uint32_t corrtok, uint32_t props, const struct json_doc *ev);
+static void date_watch(struct sched *g, int64_t now);
 
 /* Fire every wake-up of the stream up to upto, in key order. A big run
  * commits on the way (the positions before the record that moved the
@@ -992,8 +997,23 @@ static int fire(struct sched *g, int64_t upto)
 		j = journey_of(g, id.journey, NULL);
 		for (k = 0; k < g->P.ninst; k++) {
 			struct jinst *in = &g->P.inst[k];
-			if (in->journey != id.journey || in->corr != id.corr || !jinst_open(in) || in->wake != id.wake)
+			if (in->journey != id.journey || in->corr != id.corr || in->wake != id.wake ||
+			    !(jinst_open(in) || in->state == JI_ARMED))
 				continue;
+			if (in->state == JI_ARMED) { /* a date falls due: enter, and watch for the next */
+				unsigned ji;
+				buf_reset(&g->cause);
+				buf_printf(&g->cause, "due:%lld:%u", (long long)id.wake, id.oneid);
+				in->state = JI_DONE;
+				in->wake = INT64_MIN;
+				if (j && journey_of(g, id.journey, &ji)) {
+					try_enter(g, j, ji, id.wake, 0, 0, 0, NULL);
+					date_watch(g, id.wake);
+				}
+				g->P.changed = 1;
+				g->fired++;
+				break;
+			}
 			g->P.wake0[k] = INT64_MIN; /* its wake-up is gone */
 			g->P.state0[k] = JI_NONE;
 			buf_reset(&g->cause);
@@ -1131,7 +1151,7 @@ static void on_person_record(struct sched *g, int64_t ts, const char *type, size
 }
 
 static void try_enter(struct sched *g, const struct journey *j, unsigned ji, int64_t ts, uint64_t corr,
-		      uint32_t corrtok, uint32_t props)
+		      uint32_t corrtok, uint32_t props, const struct json_doc *ev)
 {
 	struct jinst *in;
 
@@ -1154,7 +1174,7 @@ static void try_enter(struct sched *g, const struct journey *j, unsigned ji, int
 	}
 	cx_begin(g, ts, g->P.oneid);
 	g->cur = in;
-	g->evdoc = &g->doc;
+	g->evdoc = ev;
 	if (!journey_enter(j, in, &g->cx))
 		g->P.changed = 1;
 	g->cur = NULL;
@@ -1215,7 +1235,76 @@ static void triggers(struct sched *g, int64_t ts, const char *type, size_t tlen,
 					continue;
 			}
 		}
-		try_enter(g, j, i, ts, corr, ct, props);
+		try_enter(g, j, i, ts, corr, ct, props, &g->doc);
+	}
+}
+
+/* The date a date trigger reads, from the profile: 1 with *s, *n set. */
+static int date_value(struct sched *g, const struct journey *j, const char **s, size_t *n)
+{
+	unsigned i;
+
+	if (j->d_tag) {
+		for (i = 0; i < g->ntags; i++)
+			if (!strcmp(g->tagnames[i], j->t_name) && g->p.tags[i].set && g->p.tags[i].v.len > 2 &&
+			    g->p.tags[i].v.p[0] == '"') {
+				*s = g->p.tags[i].v.p + 1;
+				*n = g->p.tags[i].v.len - 2;
+				return 1;
+			}
+		return 0;
+	}
+	for (i = 0; i < g->p.ntraits; i++) {
+		const struct prof_trait *t = &g->p.traits[i];
+		const char *name = dict_trait_name(&g->names, t->name);
+		if (name && !strcmp(name, j->t_name) && t->v.len > 2 && t->v.p[0] == '"') {
+			*s = t->v.p + 1;
+			*n = t->v.len - 2;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Arm (or move, or drop) the watch of each date trigger: its wake-up is
+ * the next time after now the person's date falls due. */
+static void date_watch(struct sched *g, int64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < g->js.n; i++) {
+		const struct journey *j = &g->js.v[i];
+		struct jinst *w;
+		const char *s;
+		size_t n;
+		int64_t t = INT64_MIN;
+		if (j->trig != JT_DATE)
+			continue;
+		g->cur = NULL;
+		{
+			struct jinst probe;
+			jinst_init(&probe);
+			probe.journey = j->id;
+			g->cur = &probe;
+			if (date_value(g, j, &s, &n))
+				t = journey_date_next(j, s, n, now, cx_tz(g));
+			g->cur = NULL;
+		}
+		w = inst_find(&g->P, j, JOURNEY_WATCH, t != INT64_MIN);
+		if (!w)
+			continue;
+		if (t == INT64_MIN) {
+			if (w->state == JI_ARMED) {
+				w->state = JI_DONE;
+				w->wake = INT64_MIN;
+				g->P.changed = 1;
+			}
+		} else if (w->state != JI_ARMED || w->wake != t) {
+			w->state = JI_ARMED;
+			w->wake = t;
+			w->journey = j->id;
+			g->P.changed = 1;
+		}
 	}
 }
 
@@ -1451,6 +1540,8 @@ static void process(struct sched *g, const char *s, size_t n)
 	}
 	on_person_record(g, ts, type, tlen, kind == 0, NULL);
 	triggers(g, ts, type, tlen, kind);
+	if (reprof && g->ndate)
+		date_watch(g, ts);
 	g->evdoc = NULL;
 	if (g->P.changed || !g->P.found)
 		person_save(g, &g->P, &g->p);
@@ -1576,6 +1667,10 @@ static const char *trig_text(const struct journey *j, struct buf *b)
 		break;
 	case JT_SEGMENT:
 		buf_printf(b, "segment %s %s", j->t_name, j->t_enter ? "enter" : "exit");
+		break;
+	case JT_DATE:
+		buf_printf(b, "date %s %s%+d days at %02d:%02d%s", j->d_tag ? "tag" : "trait", j->t_name, j->d_days,
+			   j->d_at_min / 60, j->d_at_min % 60, j->d_yearly ? " yearly" : "");
 		break;
 	case JT_TAG:
 		buf_printf(b, "tag %s%s%s%s%s", j->t_name, j->t_from ? " from " : "", j->t_from ? j->t_from : "",
@@ -1781,6 +1876,16 @@ static int op_explain(struct sched *g, int argc, char **argv)
 				struct buf b = BUF_INIT;
 				if (!j || (only && only != j))
 					continue;
+				if (in->corr == JOURNEY_WATCH) { /* a date trigger's watch */
+					if (in->state != JI_ARMED)
+						continue;
+					buf_adds(&b, "{\"now\":true,\"journey\":");
+					json_write_str(&b, j->name, strlen(j->name));
+					buf_printf(&b, ",\"state\":\"date_due\",\"wake\":\"%s\"}", ts_text(g, in->wake));
+					puts(b.p);
+					buf_release(&b);
+					continue;
+				}
 				buf_adds(&b, "{\"now\":true,\"journey\":");
 				json_write_str(&b, j->name, strlen(j->name));
 				buf_printf(&b, ",\"state\":\"%s\",\"step\":",

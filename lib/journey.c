@@ -519,9 +519,66 @@ static int date_opt(struct conf *c, unsigned obj, const char *key, int64_t *ms)
 	return 1;
 }
 
+static int compile_date(struct conf *c, unsigned v, struct journey *j, struct cond_scope *sc)
+{
+	static const char *const keys[] = {"trait", "tag", "days", "at", "yearly", NULL};
+	const struct json_doc *d = &c->doc;
+	long long days = 0;
+	char *at = NULL;
+	unsigned y;
+	const char *why = NULL;
+
+	j->trig = JT_DATE;
+	if (d->t[v].type != JSON_OBJECT)
+		return conf_fail(c, v, NULL, "want {\"trait\" or \"tag\": NAME, \"days\", \"at\", \"yearly\"}");
+	if (conf_keys(c, v, keys))
+		return -1;
+	if (conf_str(c, v, "trait", &j->t_name) < 0)
+		return -1;
+	if (!j->t_name) {
+		if (conf_str(c, v, "tag", &j->t_name) != 1)
+			return conf_fail(c, v, NULL, "a date trigger reads a \"trait\" or a \"tag\" holding a date");
+		j->d_tag = 1;
+		if (sc->tag(sc->ctx, j->t_name, &why) < 0)
+			return conf_fail(c, v, "tag", "'%s': %s", j->t_name, why ? why : "no such tag");
+	} else {
+		if (json_get(d, v, "tag", 3))
+			return conf_fail(c, v, NULL, "a date trigger reads one \"trait\" or one \"tag\"");
+		if (!valid_name(j->t_name))
+			return conf_fail(c, v, "trait", "'%s': use lowercase letters, digits and _", j->t_name);
+		sc->trait(sc->ctx, j->t_name);
+	}
+	if (conf_int(c, v, "days", &days) < 0)
+		return -1;
+	if (days < -3660 || days > 3660)
+		return conf_fail(c, v, "days", "want -3660 … 3660 (negative: days before the date)");
+	j->d_days = (int)days;
+	j->d_at_min = 0;
+	if (conf_str(c, v, "at", &at) < 0)
+		return -1;
+	if (at) {
+		int hh, mm;
+		char tail;
+		if (strlen(at) != 5 || sscanf(at, "%2d:%2d%c", &hh, &mm, &tail) != 2 || hh < 0 || hh > 23 || mm < 0 ||
+		    mm > 59) {
+			conf_fail(c, v, "at", "'%s': want a local time of day HH:MM", at);
+			free(at);
+			return -1;
+		}
+		j->d_at_min = hh * 60 + mm;
+		free(at);
+	}
+	if ((y = json_get(d, v, "yearly", 6))) {
+		if (d->t[y].type != JSON_TRUE && d->t[y].type != JSON_FALSE)
+			return conf_fail(c, v, "yearly", "want true or false");
+		j->d_yearly = d->t[y].type == JSON_TRUE;
+	}
+	return 0;
+}
+
 static int compile_trigger(struct conf *c, unsigned v, struct journey *j, struct cond_scope *sc)
 {
-	static const char *const keys[] = {"event", "where", "segment", "op", "tag", "from", "to", NULL};
+	static const char *const keys[] = {"event", "where", "segment", "op", "tag", "from", "to", "date", NULL};
 	const struct json_doc *d = &c->doc;
 	unsigned w, n = 0;
 	const char *why = NULL;
@@ -530,9 +587,10 @@ static int compile_trigger(struct conf *c, unsigned v, struct journey *j, struct
 		return conf_fail(c, 0, "trigger", "want {\"event\"}, {\"segment\", \"op\"} or {\"tag\", \"from\", \"to\"}");
 	if (conf_keys(c, v, keys))
 		return -1;
-	n = !!json_get(d, v, "event", 5) + !!json_get(d, v, "segment", 7) + !!json_get(d, v, "tag", 3);
+	n = !!json_get(d, v, "event", 5) + !!json_get(d, v, "segment", 7) + !!json_get(d, v, "tag", 3) +
+	    !!json_get(d, v, "date", 4);
 	if (n != 1)
-		return conf_fail(c, v, NULL, "a trigger is one of \"event\", \"segment\" or \"tag\"");
+		return conf_fail(c, v, NULL, "a trigger is one of \"event\", \"segment\", \"tag\" or \"date\"");
 	if (conf_str(c, v, "event", &j->t_name) == 1) {
 		j->trig = JT_EVENT;
 		if ((w = json_get(d, v, "where", 5)) && !(j->t_where = jcond(c, w, sc)))
@@ -543,6 +601,8 @@ static int compile_trigger(struct conf *c, unsigned v, struct journey *j, struct
 	}
 	if (json_get(d, v, "where", 5))
 		return conf_fail(c, v, "where", "only an event trigger takes \"where\"");
+	if ((w = json_get(d, v, "date", 4)))
+		return compile_date(c, w, j, sc);
 	if (conf_str(c, v, "segment", &j->t_name) == 1) {
 		char *op = NULL;
 		j->trig = JT_SEGMENT;
@@ -926,6 +986,12 @@ size_t jinst_decode(struct jinst *in, const unsigned char *p, size_t n)
 
 /* ---- the interpreter ---- */
 
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+
 const struct jarm *journey_arm(const struct journey *j, const struct jstep *s, uint32_t oneid)
 {
 	char key[96];
@@ -945,9 +1011,31 @@ const struct jarm *journey_arm(const struct journey *j, const struct jstep *s, u
 	return &s->arms[s->narms - 1];
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
+int64_t journey_date_next(const struct journey *j, const char *s, size_t n, int64_t now, const struct tz *z)
 {
-	return a >= 0 ? a / b : -((-a + b - 1) / b);
+	int y, m, d, k;
+	int64_t sec, off, ly;
+
+	if (n < 10 || sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+		return INT64_MIN;
+	sec = floor_div(now, 1000);
+	off = z ? tz_offset_at_utc(z, sec) : 0;
+	if (j->d_yearly) {
+		int64_t yy;
+		unsigned mm, dday;
+		clock_civil_from_days(floor_div(sec + off, 86400), &yy, &mm, &dday);
+		ly = yy - 1; /* last year's may still be ahead with days < 0 … */
+	} else {
+		ly = y;
+	}
+	for (k = 0; k < (j->d_yearly ? 4 : 1); k++) {
+		int64_t day = clock_days_from_civil(ly + k, (unsigned)m, (unsigned)d) + j->d_days;
+		int64_t local = day * 86400 + (int64_t)j->d_at_min * 60;
+		int64_t t = (z ? tz_local_to_utc(z, local) : local) * 1000;
+		if (t > now)
+			return t;
+	}
+	return INT64_MIN;
 }
 
 int64_t journey_wait_until(const struct jstep *s, int64_t now, const struct tz *z)

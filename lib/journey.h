@@ -27,7 +27,7 @@
 enum jstep_kind { JS_SEND, JS_WAIT, JS_WAIT_FOR, JS_BRANCH, JS_SPLIT, JS_UPDATE, JS_GOTO, JS_EXIT };
 extern const char *const jstep_kind_names[];
 
-enum jtrig_kind { JT_EVENT, JT_SEGMENT, JT_TAG };
+enum jtrig_kind { JT_EVENT, JT_SEGMENT, JT_TAG, JT_DATE };
 
 struct jcase {
 	struct cond *when;
@@ -96,6 +96,10 @@ struct journey {
 	struct cond *t_where;
 	int t_enter;      /* segment: 1 enter, 0 exit */
 	char *t_from, *t_to; /* tag: compact JSON the value had / gets; NULL any */
+	/* date: a trait (or a tag, d_tag) holding a date; the journey
+	 * starts d_days days from it (negative: before) at local d_at_min
+	 * minutes, every year when d_yearly */
+	int d_tag, d_days, d_at_min, d_yearly;
 	char *correlate;  /* a props key ("a.b"), or NULL */
 	/* rules */
 	struct cond *goal;
@@ -129,8 +133,11 @@ struct journey *journey_find(const struct journeys *js, const char *name, size_t
 int journey_step_index(const struct journey *j, const char *id, size_t n);
 void journeys_release(struct journeys *js);
 
-/* Instance states. */
-enum { JI_NONE = 0, JI_WAIT = 'w', JI_WAIT_EVENT = 'e', JI_DONE = 'x' };
+/* Instance states. JI_ARMED: not an instance but the watch of a date
+ * trigger, whose wake-up is the next time the person enters. */
+enum { JI_NONE = 0, JI_WAIT = 'w', JI_WAIT_EVENT = 'e', JI_DONE = 'x', JI_ARMED = 'a' };
+/* The correlation number of a date trigger's watch. */
+#define JOURNEY_WATCH UINT64_MAX
 
 /* One person in one journey (per correlation value). Strings are owned. */
 struct jinst {
@@ -188,6 +195,11 @@ struct jctx {
 /* The arm of a split for oneid: the same for a journey and a person on
  * every run, in proportion to the weights over many people. */
 const struct jarm *journey_arm(const struct journey *j, const struct jstep *s, uint32_t oneid);
+
+/* The next time after now a date trigger fires for the date text s (n
+ * bytes, "YYYY-MM-DD…"), in zone z (NULL: UTC), or INT64_MIN when it
+ * has no such time (not a date, or past and not yearly). */
+int64_t journey_date_next(const struct journey *j, const char *s, size_t n, int64_t now, const struct tz *z);
 
 /* When a wait step started at now ends, in zone z (NULL: UTC); always
  * after now. */
