@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <ftw.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -56,6 +57,8 @@ enum {
 	OPT_RESUME,
 	OPT_DOT,
 	OPT_NOLOG,
+	OPT_EVERY,
+	OPT_COUNT,
 };
 
 static const struct cli_opt opts[] = {
@@ -70,6 +73,8 @@ static const struct cli_opt opts[] = {
 	{"resume", OPT_RESUME, 0, NULL, "files: skip the lines of each input already committed by an earlier run"},
 	{"dot", OPT_DOT, 0, NULL, "draw: Graphviz (the only form)"},
 	{"no-log", OPT_NOLOG, 0, NULL, "keep no decision log (explain then says nothing)"},
+	{"every", OPT_EVERY, 1, "DUR", "tick: a $tick of the wall clock this often (default 1m)"},
+	{"count", OPT_COUNT, 1, "N", "tick: stop after N ticks (default: until stopped)"},
 	{0, 0, 0, 0, 0},
 };
 
@@ -105,6 +110,8 @@ struct sched {
 	const char *pipelines, *jdir, *group;
 	long batch, commit_ms;
 	int nosync, exit_at_end, resume, dot, nolog, dry, scratch;
+	const char *every;
+	long tick_count;
 
 	struct store *st;
 	MDB_dbi people, logdb, state, defs, counts;
@@ -838,57 +845,59 @@ static void cx_record(void *ctx, const struct jrec *r)
 	if (r->op == JO_UPDATE) {
 		const char *v = r->s->uvalue;
 		char now[CLOCK_ISO_LEN + 3];
+		int ti = -1;
+		unsigned k;
 		if (!v) {
 			snprintf(now, sizeof now, "\"%s\"", ts_text(g, g->cx.now));
 			v = now;
 		}
-		if (r->s->utag) {
+		for (k = 0; r->s->utag && k < g->ntags; k++)
+			if (!strcmp(g->tagnames[k], r->s->uname))
+				ti = (int)k;
+		if (r->s->utag) { /* a $tag, as tagger writes them */
 			buf_printf(b, "{\"type\":\"$tag\",\"event_id\":\"jrn:%s:%s:%s:%s:update\"", g->cause.p,
 				   r->j->name, ch, r->s->id);
 			buf_printf(b, ",\"ts\":\"%s\",\"oneid\":%u,\"tag\":", ts_text(g, g->cx.now), g->cx.oneid);
 			json_write_str(b, r->s->uname, strlen(r->s->uname));
-			buf_adds(b, ",\"old\":null,\"new\":");
+			buf_adds(b, ",\"old\":");
+			if (ti >= 0 && g->p.tags[ti].set)
+				buf_add(b, g->p.tags[ti].v.p, g->p.tags[ti].v.len);
+			else
+				buf_adds(b, "null");
+			buf_adds(b, ",\"new\":");
 			buf_adds(b, v);
-			buf_adds(b, ",\"by\":\"scheduler\"}");
-		} else {
-			buf_printf(b, "{\"event_id\":\"jrn:%s:%s:%s:%s:update\",\"ts\":\"%s\",\"type\":\"journey_update\"",
-				   g->cause.p, r->j->name, ch, r->s->id, ts_text(g, g->cx.now));
-			buf_printf(b, ",\"oneid\":%u,\"props\":{\"journey\":", g->cx.oneid);
+			buf_adds(b, ",\"by\":");
 			json_write_str(b, r->j->name, strlen(r->j->name));
-			buf_adds(b, ",\"step\":");
+			buf_addc(b, '}');
+		} else { /* a $journey update naming the trait */
+			buf_printf(b, "{\"type\":\"$journey\",\"event_id\":\"jrn:%s:%s:%s:%s:update\"", g->cause.p,
+				   r->j->name, ch, r->s->id);
+			add_common(g, b, r);
+			buf_adds(b, ",\"op\":\"update\",\"step\":");
 			json_write_str(b, r->s->id, strlen(r->s->id));
-			buf_adds(b, "},\"traits\":{");
+			buf_adds(b, ",\"kind\":\"update\",\"arm\":");
+			if (arm)
+				json_write_str(b, arm, in->arm.len);
+			else
+				buf_adds(b, "null");
+			buf_adds(b, ",\"trait\":");
 			json_write_str(b, r->s->uname, strlen(r->s->uname));
-			buf_addc(b, ':');
+			buf_adds(b, ",\"value\":");
 			buf_adds(b, v);
-			buf_adds(b, "}}");
+			buf_addc(b, '}');
 		}
+		log_add(g, b->p, b->len);
 		emit_line(g, b);
-		/* the scheduler's own profile sees it at once */
-		{
-			const char *why;
-			size_t at;
-			if (!json_parse(&g->pdoc, b->p, b->len, 64, &why, &at)) {
-				if (r->s->utag) {
-					int i = -1;
-					unsigned k;
-					for (k = 0; k < g->ntags; k++)
-						if (!strcmp(g->tagnames[k], r->s->uname))
-							i = (int)k;
-					if (i >= 0) {
-						buf_reset(&g->p.tags[i].v);
-						buf_adds(&g->p.tags[i].v, v);
-						g->p.tags[i].set = 1;
-						g->p.tags_raw = NULL;
-					}
-				} else {
-					uint32_t t = json_get(&g->pdoc, 0, "type", 4);
-					profile_apply(&g->p, &g->L, &g->pdoc, 0, g->pdoc.s + g->pdoc.t[t].off,
-						      g->pdoc.t[t].len, g->cx.now, name_slot, where_match, g);
-				}
-			}
-			if (g->evdoc == &g->pdoc)
-				g->evdoc = NULL;
+		/* the scheduler's own profile takes it at once */
+		if (ti >= 0) {
+			buf_reset(&g->p.tags[ti].v);
+			buf_adds(&g->p.tags[ti].v, v);
+			g->p.tags[ti].set = 1;
+			g->p.tags_raw = NULL;
+		} else if (!r->s->utag) {
+			uint32_t slot = dict_trait(&g->names, r->s->uname, strlen(r->s->uname));
+			if (slot != UINT32_MAX)
+				profile_trait_set(&g->p, slot, g->cx.now, v, strlen(v));
 		}
 		return;
 	}
@@ -1210,7 +1219,7 @@ static void triggers(struct sched *g, int64_t ts, const char *type, size_t tlen,
 				buf_reset(&g->tmp);
 				json_write_tok(d, ct, &g->tmp);
 				corr = hash64(g->tmp.p, g->tmp.len, 0);
-				if (!corr)
+				if (!corr || corr == JOURNEY_WATCH) /* numbers kept for no value and the watch */
 					corr = 1;
 			}
 		} else if (kind == 1) {
@@ -2026,6 +2035,45 @@ static int op_draw(struct sched *g, int argc, char **argv)
 	return 0;
 }
 
+/* tick: $tick records of the wall clock, for live use (the one place
+ * the wall clock enters: the clock of the records it writes). */
+static int op_tick(struct sched *g)
+{
+	struct ep_out out;
+	struct ep_cfg cfg = {0};
+	int64_t every = 60000;
+	long n = 0;
+	int rc;
+
+	if (g->every && (clock_parse_duration(g->every, &every) || every <= 0)) {
+		cli_err("--every '%s': want a duration such as 1m, 10s, 500ms", g->every);
+		return EXIT_USAGE;
+	}
+	cfg.x = g->cli.x;
+	cfg.nx = g->cli.nx;
+	if ((rc = ep_out_open(&out, g->cli.out, &cfg)))
+		return rc;
+	while (!cli_stop && (!g->tick_count || n < g->tick_count)) {
+		struct timespec now, d;
+		char iso[CLOCK_ISO_LEN + 1], line[80];
+		int len;
+		clock_gettime(CLOCK_REALTIME, &now);
+		clock_format((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, iso);
+		len = snprintf(line, sizeof line, "{\"type\":\"$tick\",\"ts\":\"%s\"}", iso);
+		if ((rc = ep_out_write(&out, NULL, 0, line, (size_t)len)) || (rc = ep_out_flush(&out)))
+			break;
+		if (++n == g->tick_count)
+			break;
+		d.tv_sec = every / 1000;
+		d.tv_nsec = (long)(every % 1000) * 1000000;
+		nanosleep(&d, NULL); /* a signal ends it early */
+	}
+	{
+		int c2 = ep_out_close(&out);
+		return rc ? rc : c2;
+	}
+}
+
 /* ---- main ---- */
 
 static int handle(void *ctx, int key, const char *arg)
@@ -2046,6 +2094,9 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_RESUME: g->resume = 1; break;
 	case OPT_DOT: g->dot = 1; break;
 	case OPT_NOLOG: g->nolog = 1; break;
+	case OPT_EVERY: g->every = arg; break;
+	case OPT_COUNT:
+		return cli_long("count", arg, 1, &g->tick_count);
 	case 'e': g->exit_at_end = 1; break;
 	}
 	return 0;
@@ -2101,11 +2152,11 @@ int main(int argc, char **argv)
 	struct sched *g = &G;
 	const char *cmd = NULL;
 	char scratch[] = "/tmp/uops-dry-run-XXXXXX";
-	int rc, code, ro;
+	int rc, code, ro = 0;
 
 	g->cli.prog = "scheduler";
 	g->cli.synopsis = "[options] [FILE…] | dry-run [FILE…] | list | status [JOURNEY] | explain ONEID [JOURNEY] | "
-			  "pause JOURNEY | resume JOURNEY | draw JOURNEY --dot";
+			  "pause JOURNEY | resume JOURNEY | draw JOURNEY --dot | tick [--every DUR]";
 	g->cli.summary = "Move people through journeys as events arrive and time passes; write $journey and $send records.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
@@ -2118,7 +2169,8 @@ int main(int argc, char **argv)
 		return rc;
 	cli_signals();
 	if (g->cli.nrest) {
-		static const char *const cmds[] = {"list", "status", "explain", "pause", "resume", "draw", "dry-run", NULL};
+		static const char *const cmds[] = {"list", "status", "explain", "pause", "resume", "draw", "dry-run", "tick",
+						   NULL};
 		int k;
 		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 			;
@@ -2129,6 +2181,10 @@ int main(int argc, char **argv)
 			for (k = cmd ? 1 : 0; k < g->cli.nrest && g->cli.nin < CLI_MAX_IN; k++)
 				g->cli.in[g->cli.nin++] = g->cli.rest[k];
 		}
+	}
+	if (cmd && !strcmp(cmd, "tick")) {
+		rc = op_tick(g);
+		goto out;
 	}
 	if (cmd && !strcmp(cmd, "dry-run")) {
 		/* the definitions over a past log into a scratch store: what
