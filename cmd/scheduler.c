@@ -1552,7 +1552,7 @@ static void process(struct sched *g, const char *s, size_t n)
 	if (reprof && g->ndate)
 		date_watch(g, ts);
 	g->evdoc = NULL;
-	if (g->P.changed || !g->P.found)
+	if (g->P.changed)
 		person_save(g, &g->P, &g->p);
 }
 
