@@ -18,9 +18,13 @@ int timer_open(struct timer *t, struct store *st, const char *name)
 
 void timer_release(struct timer *t)
 {
-	free(t->add);
-	t->add = NULL;
-	t->nadd = t->capadd = 0;
+	unsigned i;
+
+	for (i = 0; i < t->nheaps; i++)
+		free(t->heaps[i].k);
+	free(t->heaps);
+	t->heaps = NULL;
+	t->nheaps = 0;
 }
 
 void timer_key(const struct timer_id *id, unsigned char *k)
@@ -41,58 +45,93 @@ void timer_unkey(const unsigned char *k, struct timer_id *id)
 	id->corr = store_get_be64(k + 20);
 }
 
-/* The index of the first kept key not below k. */
-static size_t add_find(const struct timer *t, const unsigned char *k)
+/* The heap of stream's keys set since the last commit (made when make);
+ * k[0] is the least. */
+static struct timer_heap *heap_of(struct timer *t, uint32_t stream, int make)
 {
-	size_t lo = 0, hi = t->nadd;
+	unsigned i;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (memcmp(t->add[mid], k, TIMER_KEY) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	for (i = 0; i < t->nheaps; i++)
+		if (t->heaps[i].stream == stream)
+			return &t->heaps[i];
+	if (!make)
+		return NULL;
+	t->heaps = xrealloc(t->heaps, (t->nheaps + 1) * sizeof *t->heaps);
+	memset(&t->heaps[t->nheaps], 0, sizeof *t->heaps);
+	t->heaps[t->nheaps].stream = stream;
+	return &t->heaps[t->nheaps++];
+}
+
+static void heap_swap(struct timer_heap *h, size_t a, size_t b)
+{
+	unsigned char tmp[TIMER_KEY];
+
+	memcpy(tmp, h->k[a], TIMER_KEY);
+	memcpy(h->k[a], h->k[b], TIMER_KEY);
+	memcpy(h->k[b], tmp, TIMER_KEY);
+}
+
+static void heap_push(struct timer_heap *h, const unsigned char *k)
+{
+	size_t i;
+
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 256;
+		h->k = xrealloc(h->k, h->cap * sizeof *h->k);
 	}
-	return lo;
+	i = h->n++;
+	memcpy(h->k[i], k, TIMER_KEY);
+	while (i && memcmp(h->k[(i - 1) / 2], h->k[i], TIMER_KEY) > 0) {
+		heap_swap(h, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_pop(struct timer_heap *h)
+{
+	size_t i = 0;
+
+	if (!h->n)
+		return;
+	memcpy(h->k[0], h->k[--h->n], TIMER_KEY);
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < h->n && memcmp(h->k[l], h->k[m], TIMER_KEY) < 0)
+			m = l;
+		if (r < h->n && memcmp(h->k[r], h->k[m], TIMER_KEY) < 0)
+			m = r;
+		if (m == i)
+			break;
+		heap_swap(h, i, m);
+		i = m;
+	}
 }
 
 void timer_set(struct timer *t, const struct timer_id *id)
 {
 	unsigned char k[TIMER_KEY];
-	size_t i;
 
 	timer_key(id, k);
 	store_put(t->st, t->dbi, k, TIMER_KEY, "", 0);
 	t->set++;
-	i = add_find(t, k);
-	if (i < t->nadd && !memcmp(t->add[i], k, TIMER_KEY))
-		return;
-	if (t->nadd == t->capadd) {
-		t->capadd = t->capadd ? t->capadd * 2 : 256;
-		t->add = xrealloc(t->add, t->capadd * sizeof *t->add);
-	}
-	memmove(t->add + i + 1, t->add + i, (t->nadd - i) * sizeof *t->add);
-	memcpy(t->add[i], k, TIMER_KEY);
-	t->nadd++;
+	heap_push(heap_of(t, id->stream, 1), k);
 }
 
 void timer_del(struct timer *t, const struct timer_id *id)
 {
 	unsigned char k[TIMER_KEY];
-	size_t i;
 
+	/* the heap keeps it: timer_next asks the batch whether it stands */
 	timer_key(id, k);
 	store_del(t->st, t->dbi, k, TIMER_KEY);
-	i = add_find(t, k);
-	if (i < t->nadd && !memcmp(t->add[i], k, TIMER_KEY)) {
-		memmove(t->add + i, t->add + i + 1, (t->nadd - i - 1) * sizeof *t->add);
-		t->nadd--;
-	}
 }
 
 void timer_committed(struct timer *t)
 {
-	t->nadd = 0;
+	unsigned i;
+
+	for (i = 0; i < t->nheaps; i++)
+		t->heaps[i].n = 0;
 }
 
 int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct timer_id *after,
@@ -104,9 +143,13 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
-	size_t i;
+	struct timer_heap *h;
 
-	if (after) {
+	h = heap_of(t, stream, 1);
+	if (!after && h->has_floor) {
+		memcpy(from, h->floor, TIMER_KEY);
+		strict = 1;
+	} else if (after) {
 		timer_key(after, from);
 	} else {
 		memset(&l, 0, sizeof l);
@@ -121,13 +164,22 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 	l.journey = UINT32_MAX;
 	l.corr = UINT64_MAX;
 	timer_key(&l, lim);
-	/* in the batch */
-	i = add_find(t, from);
-	if (strict && i < t->nadd && !memcmp(t->add[i], from, TIMER_KEY))
-		i++;
-	if (i < t->nadd && memcmp(t->add[i], lim, TIMER_KEY) <= 0) {
-		memcpy(best, t->add[i], TIMER_KEY);
-		have = 1;
+	/* in the batch: the heap's least that still stands (those at or
+	 * before after were returned already, or deleted; a key set twice is
+	 * in it twice) */
+	while (h->n) {
+		MDB_val pv;
+		int c = memcmp(h->k[0], from, TIMER_KEY);
+		if ((c < 0 || (c == 0 && strict)) ||
+		    store_get_pending(t->st, t->dbi, h->k[0], TIMER_KEY, &pv) != 1) {
+			heap_pop(h);
+			continue;
+		}
+		if (memcmp(h->k[0], lim, TIMER_KEY) <= 0) {
+			memcpy(best, h->k[0], TIMER_KEY);
+			have = 1;
+		}
+		break;
 	}
 	/* committed */
 	if (!(txn = store_read_txn(t->st)))
@@ -160,6 +212,8 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 	}
 	if (!have)
 		return 0;
+	memcpy(h->floor, best, TIMER_KEY);
+	h->has_floor = 1;
 	timer_unkey(best, out);
 	return 1;
 }

@@ -12,9 +12,16 @@
  * run. The value is empty.
  *
  * Writes go through the store's batch (lib/store); a wake-up set since the
- * last commit is kept in memory as well, so timer_next sees it before the
- * commit, and one deleted in the batch is skipped. The caller deletes a
- * wake-up once it has handled it (timer_del), and replaces one that moves.
+ * last commit is kept in memory as well (a binary heap of keys per
+ * stream), so timer_next sees it before the commit, and one deleted in
+ * the batch is skipped. The caller deletes each wake-up timer_next
+ * returns (timer_del) before it asks for the next, and replaces one that
+ * moves; a run of timer_next calls goes forward (each call's after is the
+ * key the call before returned, or NULL to start again), and a wake-up set
+ * during a run, or after it, falls due later than the last one returned
+ * (the stream's clock has passed that one). A run that starts again
+ * (after NULL) starts after the last key returned, so the keys deleted in
+ * the batch are not read again.
  */
 #ifndef UOPS_TIMER_H
 #define UOPS_TIMER_H
@@ -34,11 +41,23 @@ struct timer_id {
 	uint64_t corr;
 };
 
+/* The wake-ups of a stream set since the last commit: a min-heap of keys. */
+struct timer_heap {
+	uint32_t stream;
+	unsigned char (*k)[TIMER_KEY];
+	size_t n, cap;
+	/* the last key timer_next returned: every key up to it is gone (fired
+	 * and deleted), and none is set again (a wake-up set falls due later
+	 * than the clock), so a new run starts after it */
+	unsigned char floor[TIMER_KEY];
+	int has_floor;
+};
+
 struct timer {
 	struct store *st;
 	MDB_dbi dbi;
-	unsigned char (*add)[TIMER_KEY]; /* set since the last commit, sorted */
-	size_t nadd, capadd;
+	struct timer_heap *heaps;
+	unsigned nheaps;
 	unsigned long long set, fired; /* counters for -v */
 };
 
