@@ -1374,6 +1374,8 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid)
 		}
 		g->P.changed = 1;
 	}
+	if (g->P.changed && g->ndate)
+		date_watch(g, ts); /* the dates the merged profile holds */
 	if (g->P.changed)
 		person_save(g, &g->P, &g->p);
 }
