@@ -709,6 +709,11 @@ static void trait_set(struct profile *p, uint32_t name, int64_t ts, const char *
 	}
 }
 
+void profile_trait_set(struct profile *p, uint32_t slot, int64_t ts, const char *json, size_t n)
+{
+	trait_set(p, slot, ts, json, n);
+}
+
 /* The cells of aggregate a (spec sp) from its bytes: 0, or -1 damaged. */
 static int agg_decode(struct aggval *a, const struct agg_spec *sp, const unsigned char *s,
 		      size_t len)

@@ -236,6 +236,11 @@ void profile_apply(struct profile *p, const struct profile_layout *L,
 				const struct json_doc *d, uint32_t ev),
 		   void *ctx);
 
+/* Set trait number slot to the JSON text json (n bytes, copied) as of ts,
+ * as an event carrying it would (the latest value wins), without
+ * counting an event or touching an aggregate. */
+void profile_trait_set(struct profile *p, uint32_t slot, int64_t ts, const char *json, size_t n);
+
 /* Fold src into dst (both decoded with L). Tags are left to the caller. */
 void profile_merge(struct profile *dst, const struct profile *src,
 		   const struct profile_layout *L);

@@ -1,0 +1,2313 @@
+/*
+ * scheduler - journeys: people moved through the steps of
+ * pipelines/journeys as events arrive and time passes.
+ *
+ * Reads segmenter's output (events with "oneid", $tag, $segment, $merge,
+ * $tick) and writes every record on, followed by the $journey records
+ * (enter, step, exit with a reason) and $send records (a message to send,
+ * for dispatch) the record caused. Time is event time: each person waiting
+ * in a journey has a wake-up (lib/timer, ms) fired in order when the
+ * stream's clock passes it, stamped with the wake-up time, so the same log
+ * gives the same records byte for byte, in one pass or in daily batches
+ * with $ticks between.
+ *
+ * The interpreter is lib/journey; conditions (branches, goals, exits,
+ * where) are lib/cond over the scheduler's own small profile of each
+ * person: the aggregates and traits its conditions read, the tags of the
+ * $tag records and the segments of the $segment records it has seen.
+ * State: the scheduler.* DBs, see schemas/lmdb.md.
+ */
+#include <errno.h>
+#include <roaring/roaring.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "clock.h"
+#include "cond.h"
+#include "conf.h"
+#include "dict.h"
+#include "filter.h"
+#include "hash.h"
+#include "journey.h"
+#include "json.h"
+#include "outcome.h"
+#include "profile.h"
+#include "seen.h"
+#include "store.h"
+#include "sysrec.h"
+#include "timer.h"
+#include "tz.h"
+
+enum {
+	OPT_PIPELINES = 300,
+	OPT_JOURNEYS,
+	OPT_GROUP,
+	OPT_BATCH,
+	OPT_DEDUPE,
+	OPT_COMMIT_MS,
+	OPT_NOSYNC,
+	OPT_RESUME,
+	OPT_DOT,
+	OPT_NOLOG,
+	OPT_EVERY,
+	OPT_COUNT,
+};
+
+static const struct cli_opt opts[] = {
+	{"journeys", OPT_JOURNEYS, 1, "DIR", "journey definitions (default PIPELINES/journeys)"},
+	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else the first of ./pipelines, /etc/uops/pipelines, PREFIX/share/uops/pipelines)"},
+	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-scheduler)"},
+	{"dedupe-days", OPT_DEDUPE, 1, "N", "skip records whose event_id was applied in the last N days of event time (default 2; 0: off)"},
+	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 262144)"},
+	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
+	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
+	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
+	{"resume", OPT_RESUME, 0, NULL, "files: skip the lines of each input already committed by an earlier run"},
+	{"dot", OPT_DOT, 0, NULL, "draw: Graphviz (the only form)"},
+	{"no-log", OPT_NOLOG, 0, NULL, "keep no decision log (explain then says nothing)"},
+	{"every", OPT_EVERY, 1, "DUR", "tick: a $tick of the wall clock this often (default 1m)"},
+	{"count", OPT_COUNT, 1, "N", "tick: stop after N ticks (default: until stopped)"},
+	{0, 0, 0, 0, 0},
+};
+
+/* The stream whose clock fires wake-ups. One for now: a file, or every
+ * partition of a topic read as one stream. */
+#define STREAM 0
+
+struct counter {
+	char *key; /* journey \t arm \t what */
+	unsigned long long n;
+	int dirty;
+};
+
+struct person {
+	uint32_t oneid;
+	int found;
+	struct jinst *inst;
+	unsigned ninst, cap;
+	/* the wake-up each instance had when loaded, to move timers */
+	int64_t *wake0;
+	int *state0;
+	uint32_t nlog;
+	int changed;
+};
+
+struct zone {
+	char *name;
+	struct tz *z;
+};
+
+struct sched {
+	struct cli cli;
+	const char *pipelines, *jdir, *group;
+	long batch, commit_ms;
+	int nosync, exit_at_end, resume, dot, nolog, dry, scratch;
+	const char *every;
+	long tick_count;
+
+	struct store *st;
+	MDB_dbi people, logdb, state, defs, counts;
+	struct filter f;
+	struct seen seen;
+	struct timer tm;
+	struct journeys js;
+
+	/* names that exist upstream */
+	char **ktags, **ksegs;
+	unsigned nktags, nksegs;
+
+	/* the profile conditions read */
+	struct agg_set aggs;
+	struct dict names;
+	char **tagnames; /* tags read, then "segment:NAME" for segments read */
+	unsigned ntags, nsegs, captags;
+	char **segnames;
+	unsigned capsegs;
+	uint32_t *tag_slots;
+	struct profile_layout L;
+	struct profile p, q;
+	uint32_t tz_slot;
+	unsigned ndate; /* date triggers */
+
+	struct person P, Q;
+	roaring_bitmap_t *inside; /* people with an open instance */
+	int inside_dirty;
+	int64_t clock;
+
+	/* the record being handled */
+	struct json_doc doc, pdoc;
+	const struct json_doc *evdoc; /* props for conditions: the event, or the trigger's */
+	struct buf cause, line, tmp, rec, logb;
+	char ts_text[CLOCK_ISO_LEN + 1];
+	int64_t ts_cached;
+	struct jctx cx;
+	struct jinst *cur; /* the instance an activation moves */
+
+	struct counter *cnt;
+	unsigned ncnt, capcnt;
+	long *inside_n; /* per journey: people inside */
+	int *paused;    /* per journey: paused by `scheduler pause` */
+
+	struct zone *zones;
+	unsigned nzones;
+
+	unsigned long long events, fired, entered, exits, sends, dups;
+};
+
+/* ---- names from upstream definitions ---- */
+
+static void names_add(char ***v, unsigned *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof **v);
+	(*v)[(*n)++] = xstrdup(s);
+}
+
+struct names_ctx {
+	char ***v;
+	unsigned *n;
+	const char *key;
+};
+
+static int names_file(void *ctx, const char *path)
+{
+	struct names_ctx *nc = ctx;
+	struct conf c;
+	unsigned v, k, i;
+
+	if (conf_load(&c, path)) {
+		cli_err("%s", c.err.p);
+		conf_release(&c);
+		return -1;
+	}
+	if ((v = json_get(&c.doc, 0, nc->key, strlen(nc->key))) && c.doc.t[v].type == JSON_ARRAY)
+		for (k = 0, i = v + 1; k < c.doc.t[v].size; k++, i = c.doc.t[i].next) {
+			char *name = NULL;
+			if (c.doc.t[i].type == JSON_OBJECT && conf_str(&c, i, "name", &name) == 1)
+				names_add(nc->v, nc->n, name);
+			free(name);
+		}
+	conf_release(&c);
+	return 0;
+}
+
+/* The names the tag and segment definitions give (what $tag and $segment
+ * records can carry). A missing directory gives none. */
+static int load_upstream(struct sched *g)
+{
+	char path[4096];
+	struct names_ctx t = {&g->ktags, &g->nktags, "tags"}, s = {&g->ksegs, &g->nksegs, "segments"};
+	struct stat sb;
+
+	snprintf(path, sizeof path, "%s/tags", g->pipelines);
+	if (!stat(path, &sb) && conf_dir(path, "tag", names_file, &t))
+		return EXIT_CONFIG;
+	snprintf(path, sizeof path, "%s/segments", g->pipelines);
+	if (!stat(path, &sb) && conf_dir(path, "segment", names_file, &s))
+		return EXIT_CONFIG;
+	return 0;
+}
+
+static int known(char **v, unsigned n, const char *s)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return 1;
+	return 0;
+}
+
+/* ---- definitions ---- */
+
+static uint32_t sc_trait(void *ctx, const char *name)
+{
+	return dict_trait(&((struct sched *)ctx)->names, name, strlen(name));
+}
+
+static int sc_tag(void *ctx, const char *name, const char **why)
+{
+	struct sched *g = ctx;
+	unsigned i;
+
+	for (i = 0; i < g->ntags; i++)
+		if (!strcmp(g->tagnames[i], name))
+			return (int)i;
+	if (!known(g->ktags, g->nktags, name)) {
+		*why = "no such tag (none of the tag definitions names it)";
+		return -1;
+	}
+	if (g->ntags == g->captags) {
+		g->captags = g->captags ? g->captags * 2 : 16;
+		g->tagnames = xrealloc(g->tagnames, g->captags * sizeof *g->tagnames);
+	}
+	g->tagnames[g->ntags] = xstrdup(name);
+	return (int)g->ntags++;
+}
+
+static int sc_segment(void *ctx, const char *name, const char **why)
+{
+	struct sched *g = ctx;
+	unsigned i;
+
+	for (i = 0; i < g->nsegs; i++)
+		if (!strcmp(g->segnames[i], name))
+			return (int)i;
+	if (!known(g->ksegs, g->nksegs, name)) {
+		*why = "no such segment (none of the segment definitions names it)";
+		return -1;
+	}
+	if (g->nsegs == g->capsegs) {
+		g->capsegs = g->capsegs ? g->capsegs * 2 : 16;
+		g->segnames = xrealloc(g->segnames, g->capsegs * sizeof *g->segnames);
+	}
+	g->segnames[g->nsegs] = xstrdup(name);
+	return (int)g->nsegs++;
+}
+
+static int load_journey(void *ctx, const char *path)
+{
+	struct sched *g = ctx;
+	struct cond_scope sc;
+	struct conf c;
+	int rc = -1;
+
+	memset(&sc, 0, sizeof sc);
+	sc.ctx = g;
+	sc.aggs = &g->aggs;
+	sc.trait = sc_trait;
+	sc.tag = sc_tag;
+	sc.segment = sc_segment;
+	if (conf_load(&c, path) == 0 && journey_compile(&g->js, &c, &sc) == 0)
+		rc = 0;
+	if (rc)
+		cli_err("%s", c.err.p ? c.err.p : path);
+	conf_release(&c);
+	return rc;
+}
+
+static int load_defs(struct sched *g)
+{
+	char path[4096];
+	unsigned i;
+
+	if (!g->jdir) {
+		snprintf(path, sizeof path, "%s/journeys", g->pipelines);
+		g->jdir = xstrdup(path);
+	}
+	if (load_upstream(g))
+		return EXIT_CONFIG;
+	if (conf_dir(g->jdir, "journey", load_journey, g))
+		return EXIT_CONFIG;
+	/* the profile: tags read, then segments as tags "segment:NAME" */
+	for (i = 0; i < g->aggs.n; i++)
+		g->aggs.v[i].slot = dict_assign(&g->names, 'a', g->aggs.v[i].canon, strlen(g->aggs.v[i].canon));
+	g->tag_slots = xcalloc(g->ntags + g->nsegs + 1, sizeof *g->tag_slots);
+	for (i = 0; i < g->ntags; i++)
+		g->tag_slots[i] = dict_assign(&g->names, 'g', g->tagnames[i], strlen(g->tagnames[i]));
+	for (i = 0; i < g->nsegs; i++) {
+		char name[300];
+		snprintf(name, sizeof name, "segment:%s", g->segnames[i]);
+		g->tag_slots[g->ntags + i] = dict_assign(&g->names, 'g', name, strlen(name));
+	}
+	g->tz_slot = dict_trait(&g->names, "tz", 2);
+	g->L.specs = g->aggs.v;
+	g->L.naggs = g->aggs.n;
+	g->L.tag_slots = g->tag_slots;
+	g->L.ntags = g->ntags + g->nsegs;
+	profile_layout_index(&g->L);
+	for (i = 0; i < g->js.n; i++)
+		g->ndate += g->js.v[i].trig == JT_DATE;
+	g->inside_n = xcalloc(g->js.n + 1, sizeof *g->inside_n);
+	g->paused = xcalloc(g->js.n + 1, sizeof *g->paused);
+	return 0;
+}
+
+/* ---- counters (scheduler.counts) ---- */
+
+static struct counter *counter(struct sched *g, const char *journey, const char *arm, const char *what)
+{
+	char key[512];
+	unsigned i;
+
+	snprintf(key, sizeof key, "%s\t%s\t%s", journey, arm ? arm : "", what);
+	for (i = 0; i < g->ncnt; i++)
+		if (!strcmp(g->cnt[i].key, key))
+			return &g->cnt[i];
+	if (g->ncnt == g->capcnt) {
+		g->capcnt = g->capcnt ? g->capcnt * 2 : 64;
+		g->cnt = xrealloc(g->cnt, g->capcnt * sizeof *g->cnt);
+	}
+	g->cnt[g->ncnt].key = xstrdup(key);
+	g->cnt[g->ncnt].n = 0;
+	g->cnt[g->ncnt].dirty = 0;
+	return &g->cnt[g->ncnt++];
+}
+
+static void count(struct sched *g, const char *journey, const char *arm, const char *what)
+{
+	struct counter *c = counter(g, journey, arm, what);
+
+	c->n++;
+	c->dirty = 1;
+}
+
+static int counts_load(struct sched *g)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int r;
+
+	if (!txn || mdb_cursor_open(txn, g->counts, &cur))
+		return -1;
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !r; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		char *key = xstrndup(k.mv_data, k.mv_size);
+		char *t1 = strchr(key, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		if (t2 && v.mv_size == 8) {
+			struct counter *c;
+			*t1 = *t2 = 0;
+			c = counter(g, key, t1 + 1, t2 + 1);
+			c->n = store_get_be64(v.mv_data);
+		}
+		free(key);
+	}
+	mdb_cursor_close(cur);
+	return 0;
+}
+
+static void counts_save(struct sched *g)
+{
+	unsigned i;
+	unsigned char be[8];
+
+	for (i = 0; i < g->ncnt; i++)
+		if (g->cnt[i].dirty) {
+			store_be64(be, g->cnt[i].n);
+			store_put(g->st, g->counts, g->cnt[i].key, strlen(g->cnt[i].key), be, 8);
+			g->cnt[i].dirty = 0;
+		}
+}
+
+/* People inside each journey: entered minus exited. */
+static void inside_from_counts(struct sched *g)
+{
+	unsigned i, k;
+
+	for (i = 0; i < g->ncnt; i++) {
+		const char *key = g->cnt[i].key, *w = strrchr(key, '\t');
+		size_t jn = (size_t)(strchr(key, '\t') - key);
+		for (k = 0; k < g->js.n; k++) {
+			if (strlen(g->js.v[k].name) != jn || memcmp(g->js.v[k].name, key, jn))
+				continue;
+			if (!strcmp(w + 1, "entered"))
+				g->inside_n[k] += (long)g->cnt[i].n;
+			else if (!strncmp(w + 1, "exit:", 5))
+				g->inside_n[k] -= (long)g->cnt[i].n;
+		}
+	}
+}
+
+/* ---- people (scheduler.people) ---- */
+
+static struct jinst *inst_add(struct person *P)
+{
+	if (P->ninst == P->cap) {
+		unsigned k;
+		P->cap = P->cap ? P->cap * 2 : 4;
+		P->inst = xrealloc(P->inst, P->cap * sizeof *P->inst);
+		P->wake0 = xrealloc(P->wake0, P->cap * sizeof *P->wake0);
+		P->state0 = xrealloc(P->state0, P->cap * sizeof *P->state0);
+		for (k = P->ninst; k < P->cap; k++)
+			jinst_init(&P->inst[k]);
+	}
+	P->wake0[P->ninst] = INT64_MIN;
+	P->state0[P->ninst] = JI_NONE;
+	return &P->inst[P->ninst++];
+}
+
+static void person_release(struct person *P)
+{
+	unsigned k;
+
+	for (k = 0; k < P->cap; k++)
+		jinst_release(&P->inst[k]);
+	free(P->inst);
+	free(P->wake0);
+	free(P->state0);
+	memset(P, 0, sizeof *P);
+}
+
+static int get_uv(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	unsigned sh = 0;
+
+	*v = 0;
+	while (*p < end && sh < 64) {
+		unsigned char c = *(*p)++;
+		*v |= (uint64_t)(c & 0x7f) << sh;
+		if (!(c & 0x80))
+			return 0;
+		sh += 7;
+	}
+	return -1;
+}
+
+static void put_uv(struct buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		buf_addc(b, (char)(v | 0x80));
+		v >>= 7;
+	}
+	buf_addc(b, (char)v);
+}
+
+/* Decode a person record into P and p: 0, or -1 when damaged. */
+static int person_decode(struct sched *g, struct person *P, struct profile *p, const unsigned char *s, size_t n)
+{
+	const unsigned char *end = s + n;
+	uint64_t nlog, ninst, k;
+
+	if (n < 1 || s[0] != 1)
+		return -1;
+	s++;
+	if (get_uv(&s, end, &nlog) || get_uv(&s, end, &ninst))
+		return -1;
+	P->nlog = (uint32_t)nlog;
+	for (k = 0; k < ninst; k++) {
+		struct jinst *in = inst_add(P);
+		size_t r = jinst_decode(in, s, (size_t)(end - s));
+		if (!r)
+			return -1;
+		s += r;
+		P->wake0[P->ninst - 1] = in->wake;
+		P->state0[P->ninst - 1] = in->state;
+	}
+	if (s == end) {
+		profile_reset(p, &g->L, P->oneid);
+		return 0;
+	}
+	return profile_decode(p, &g->L, s, (size_t)(end - s));
+}
+
+/* Load oneid into P and p: 1 found, 0 new, -1 an LMDB error. */
+static int person_load(struct sched *g, struct person *P, struct profile *p, uint32_t oneid)
+{
+	unsigned char key[4];
+	MDB_val v;
+	int r;
+
+	P->oneid = oneid;
+	P->ninst = 0;
+	P->nlog = 0;
+	P->changed = 0;
+	P->found = 0;
+	store_be32(key, oneid);
+	r = store_get(g->st, g->people, key, 4, &v);
+	if (r < 0) {
+		g->f.fatal = EXIT_IO;
+		return -1;
+	}
+	if (r == 0) {
+		profile_reset(p, &g->L, oneid);
+		return 0;
+	}
+	if (person_decode(g, P, p, v.mv_data, v.mv_size)) {
+		cli_err("person %u in scheduler.people is damaged; they start again empty", oneid);
+		P->ninst = 0;
+		profile_reset(p, &g->L, oneid);
+		return 0;
+	}
+	P->found = 1;
+	return 1;
+}
+
+/* Queue P: the record, and the wake-ups of its instances that moved. */
+static void person_save(struct sched *g, struct person *P, struct profile *p)
+{
+	unsigned char key[4];
+	unsigned k;
+	int open = 0;
+
+	for (k = 0; k < P->ninst; k++) {
+		struct jinst *in = &P->inst[k];
+		int64_t w = jinst_open(in) || in->state == JI_ARMED ? in->wake : INT64_MIN;
+		int64_t w0 = (P->state0[k] == JI_WAIT || P->state0[k] == JI_WAIT_EVENT || P->state0[k] == JI_ARMED)
+				     ? P->wake0[k] : INT64_MIN;
+		struct timer_id id = {STREAM, 0, P->oneid, in->journey, in->corr};
+		open |= jinst_open(in);
+		if (w == w0)
+			continue;
+		if (w0 != INT64_MIN) {
+			id.wake = w0;
+			timer_del(&g->tm, &id);
+		}
+		if (w != INT64_MIN) {
+			id.wake = w;
+			timer_set(&g->tm, &id);
+		}
+		P->wake0[k] = w;
+		P->state0[k] = in->state;
+	}
+	buf_reset(&g->rec);
+	buf_addc(&g->rec, 1);
+	put_uv(&g->rec, P->nlog);
+	put_uv(&g->rec, P->ninst);
+	for (k = 0; k < P->ninst; k++)
+		jinst_encode(&P->inst[k], &g->rec);
+	profile_prune(p, &g->L, g->clock);
+	profile_encode_add(p, &g->L, &g->rec);
+	store_be32(key, P->oneid);
+	store_put(g->st, g->people, key, 4, g->rec.p, g->rec.len);
+	if (open != roaring_bitmap_contains(g->inside, P->oneid)) {
+		if (open)
+			roaring_bitmap_add(g->inside, P->oneid);
+		else
+			roaring_bitmap_remove(g->inside, P->oneid);
+		g->inside_dirty = 1;
+	}
+}
+
+/* ---- conditions ---- */
+
+static int env_segment(void *ctx, unsigned idx)
+{
+	struct sched *g = ctx;
+	return g->p.tags[g->ntags + idx].set;
+}
+
+static const char *env_segment_name(void *ctx, unsigned idx)
+{
+	return ((struct sched *)ctx)->segnames[idx];
+}
+
+static void env_render(void *ctx, struct buf *out)
+{
+	struct sched *g = ctx;
+	const struct profile *p = &g->p;
+	unsigned i, n = 0;
+
+	buf_printf(out, "{\"oneid\":%u,\"events\":%llu,\"traits\":{", p->oneid, (unsigned long long)p->nevents);
+	for (i = 0; i < p->ntraits; i++) {
+		const char *name = dict_trait_name(&g->names, p->traits[i].name);
+		if (!name)
+			continue;
+		if (n++)
+			buf_addc(out, ',');
+		json_write_str(out, name, strlen(name));
+		buf_addc(out, ':');
+		buf_add(out, p->traits[i].v.p, p->traits[i].v.len);
+	}
+	buf_adds(out, "},\"tags\":{");
+	for (i = 0, n = 0; i < g->ntags; i++) {
+		if (!p->tags[i].set)
+			continue;
+		if (n++)
+			buf_addc(out, ',');
+		json_write_str(out, g->tagnames[i], strlen(g->tagnames[i]));
+		buf_addc(out, ':');
+		buf_add(out, p->tags[i].v.p, p->tags[i].v.len);
+	}
+	buf_adds(out, "}}");
+}
+
+static void env_init(struct sched *g, struct cond_env *e, int64_t clock)
+{
+	memset(e, 0, sizeof *e);
+	e->p = &g->p;
+	e->L = &g->L;
+	e->clock = clock;
+	e->ctx = g;
+	e->segment = env_segment;
+	e->segment_name = env_segment_name;
+	e->render = env_render;
+	if (g->evdoc) {
+		e->doc = g->evdoc;
+		e->ev = 0;
+	}
+}
+
+static int where_match(void *ctx, const struct agg_spec *s, const struct json_doc *d, uint32_t ev)
+{
+	struct sched *g = ctx;
+	struct cond_env e;
+
+	env_init(g, &e, g->clock);
+	e.doc = d;
+	e.ev = ev;
+	return cond_eval(s->where, &e);
+}
+
+static uint32_t name_slot(void *ctx, const char *name, size_t n)
+{
+	return dict_trait(&((struct sched *)ctx)->names, name, n);
+}
+
+static void log_add(struct sched *g, const char *s, size_t n)
+{
+	unsigned char key[8];
+
+	if (g->nolog)
+		return;
+	store_be32(key, g->P.oneid);
+	store_be32(key + 4, g->P.nlog++);
+	store_put(g->st, g->logdb, key, 8, s, n);
+	g->P.changed = 1;
+}
+
+static const char *ts_text(struct sched *g, int64_t t)
+{
+	if (t != g->ts_cached || !g->ts_text[0]) {
+		clock_format(t, g->ts_text);
+		g->ts_cached = t;
+	}
+	return g->ts_text;
+}
+
+/* The props conditions of an activation read: the event's, else (a
+ * wake-up) the trigger's, kept with the instance. */
+static void props_for(struct sched *g, const struct jinst *in)
+{
+	const char *why;
+	size_t at;
+
+	if (g->evdoc == &g->doc)
+		return;
+	g->evdoc = NULL;
+	if (!in || !in->props.len)
+		return;
+	buf_reset(&g->tmp);
+	buf_adds(&g->tmp, "{\"props\":");
+	buf_add(&g->tmp, in->props.p, in->props.len);
+	buf_addc(&g->tmp, '}');
+	if (!json_parse(&g->pdoc, g->tmp.p, g->tmp.len, 64, &why, &at))
+		g->evdoc = &g->pdoc;
+}
+
+static int cx_eval(void *ctx, const struct journey *j, const struct jinst *in, const struct cond *c, const char *what)
+{
+	struct sched *g = ctx;
+	struct cond_env e;
+	int r;
+
+	props_for(g, in);
+	env_init(g, &e, g->cx.now);
+	r = cond_eval(c, &e);
+	/* what decided, with the values it read: branches always, the
+	 * rest when it acted */
+	if (!g->nolog && (r || !strncmp(what, "case", 4))) {
+		buf_reset(&g->logb);
+		buf_printf(&g->logb, "{\"ts\":\"%s\",\"journey\":", ts_text(g, g->cx.now));
+		json_write_str(&g->logb, j->name, strlen(j->name));
+		buf_printf(&g->logb, ",\"version\":\"%s\",\"step\":", j->version);
+		json_write_str(&g->logb, in->step.p ? in->step.p : "", in->step.len);
+		buf_adds(&g->logb, ",\"condition\":");
+		json_write_str(&g->logb, what, strlen(what));
+		buf_printf(&g->logb, ",\"is\":%s,\"tree\":", r ? "true" : "false");
+		cond_explain(c, &e, &g->logb);
+		buf_addc(&g->logb, '}');
+		log_add(g, g->logb.p, g->logb.len);
+	}
+	return r;
+}
+
+static const struct tz *cx_tz(void *ctx)
+{
+	struct sched *g = ctx;
+	const struct journey *j = NULL;
+	unsigned i;
+	char name[128];
+	const char *why;
+
+	for (i = 0; i < g->js.n; i++)
+		if (g->cur && g->js.v[i].id == g->cur->journey)
+			j = &g->js.v[i];
+	for (i = 0; i < g->p.ntraits; i++) {
+		const struct prof_trait *t = &g->p.traits[i];
+		if (t->name != g->tz_slot || t->v.len < 3 || t->v.len - 2 >= sizeof name || t->v.p[0] != '"')
+			continue;
+		memcpy(name, t->v.p + 1, t->v.len - 2);
+		name[t->v.len - 2] = 0;
+		for (i = 0; i < g->nzones; i++)
+			if (!strcmp(g->zones[i].name, name))
+				return g->zones[i].z ? g->zones[i].z : (j ? j->tz : NULL);
+		g->zones = xrealloc(g->zones, (g->nzones + 1) * sizeof *g->zones);
+		g->zones[g->nzones].name = xstrdup(name);
+		g->zones[g->nzones].z = tz_load(name, &why); /* NULL: an unknown zone, the journey's */
+		return g->zones[g->nzones].z ? g->zones[g->nzones++].z : (g->nzones++, j ? j->tz : NULL);
+	}
+	return j ? j->tz : NULL;
+}
+
+/* ---- records out ---- */
+
+/* The instance's part of an event_id: its correlation (hash, hex) and
+ * its entry number, "3" or "1a2b…:3". */
+static void corr_hex(const struct jinst *in, char *out)
+{
+	if (in->corr)
+		snprintf(out, 40, "%016llx:%u", (unsigned long long)in->corr, in->entries);
+	else
+		snprintf(out, 40, "%u", in->entries);
+}
+
+static void add_common(struct sched *g, struct buf *b, const struct jrec *r)
+{
+	const struct jinst *in = r->in;
+
+	buf_printf(b, ",\"ts\":\"%s\",\"oneid\":%u,\"journey\":", ts_text(g, g->cx.now), g->cx.oneid);
+	json_write_str(b, r->j->name, strlen(r->j->name));
+	buf_printf(b, ",\"version\":\"%s\"", r->j->version);
+	if (in->corrv.len) {
+		buf_adds(b, ",\"correlation\":");
+		buf_add(b, in->corrv.p, in->corrv.len);
+	}
+}
+
+static void emit_line(struct sched *g, struct buf *b)
+{
+	char key[16];
+	int kl = u32_dec(key, g->cx.oneid);
+
+	filter_emit(&g->f, key, (size_t)kl, b->p, b->len);
+}
+
+static void cx_record(void *ctx, const struct jrec *r)
+{
+	static const char *const ops[] = {"enter", "step", "exit", "send", "update"};
+	struct sched *g = ctx;
+	struct buf *b = &g->line;
+	const struct jinst *in = r->in;
+	const char *arm = in->arm.len ? in->arm.p : NULL;
+	char ch[40];
+
+	buf_reset(b);
+	corr_hex(in, ch);
+	if (r->op == JO_SEND) {
+		uint64_t h[2];
+		char hex[33];
+		unsigned k;
+		buf_reset(&g->tmp);
+		buf_printf(&g->tmp, "%s\n%u\n%s\n%s\n", r->j->name, g->cx.oneid, ch, r->s->id);
+		buf_add(&g->tmp, g->cause.p, g->cause.len);
+		hash128(g->tmp.p, g->tmp.len, 0x73656e64ull, h);
+		hash_hex(h, hex);
+		buf_printf(b, "{\"type\":\"$send\",\"event_id\":\"send:%s\",\"send_id\":\"%s\"", hex, hex);
+		add_common(g, b, r);
+		buf_adds(b, ",\"step\":");
+		json_write_str(b, r->s->id, strlen(r->s->id));
+		buf_adds(b, ",\"arm\":");
+		if (arm)
+			json_write_str(b, arm, in->arm.len);
+		else
+			buf_adds(b, "null");
+		buf_adds(b, ",\"channel\":");
+		if (r->s->nchannels == 1) {
+			json_write_str(b, r->s->channels[0], strlen(r->s->channels[0]));
+		} else {
+			buf_addc(b, '[');
+			for (k = 0; k < r->s->nchannels; k++) {
+				if (k)
+					buf_addc(b, ',');
+				json_write_str(b, r->s->channels[k], strlen(r->s->channels[k]));
+			}
+			buf_addc(b, ']');
+		}
+		buf_adds(b, ",\"template\":");
+		json_write_str(b, r->s->tmpl, strlen(r->s->tmpl));
+		buf_adds(b, ",\"params\":");
+		buf_adds(b, r->s->params ? r->s->params : "{}");
+		if (in->props.len) {
+			buf_adds(b, ",\"context\":");
+			buf_add(b, in->props.p, in->props.len);
+		}
+		buf_printf(b, ",\"priority\":%ld,\"kind\":\"%s\",\"not_before\":\"%s\"}", r->s->priority, r->s->msgkind,
+			   ts_text(g, g->cx.now));
+		g->sends++;
+		count(g, r->j->name, arm, "sent");
+		if (g->dry) {
+			printf("%s\t%u\t%s\t%s\t%s\t", ts_text(g, g->cx.now), g->cx.oneid, r->j->name, r->s->id,
+			       arm ? arm : "-");
+			for (k = 0; k < r->s->nchannels; k++)
+				printf("%s%s", k ? "," : "", r->s->channels[k]);
+			printf("\t%s\n", r->s->tmpl);
+		}
+		emit_line(g, b);
+		return;
+	}
+	if (r->op == JO_UPDATE) {
+		const char *v = r->s->uvalue;
+		char now[CLOCK_ISO_LEN + 3];
+		int ti = -1;
+		unsigned k;
+		if (!v) {
+			snprintf(now, sizeof now, "\"%s\"", ts_text(g, g->cx.now));
+			v = now;
+		}
+		for (k = 0; r->s->utag && k < g->ntags; k++)
+			if (!strcmp(g->tagnames[k], r->s->uname))
+				ti = (int)k;
+		if (r->s->utag) { /* a $tag, as tagger writes them */
+			buf_printf(b, "{\"type\":\"$tag\",\"event_id\":\"jrn:%s:%s:%s:%s:update\"", g->cause.p,
+				   r->j->name, ch, r->s->id);
+			buf_printf(b, ",\"ts\":\"%s\",\"oneid\":%u,\"tag\":", ts_text(g, g->cx.now), g->cx.oneid);
+			json_write_str(b, r->s->uname, strlen(r->s->uname));
+			buf_adds(b, ",\"old\":");
+			if (ti >= 0 && g->p.tags[ti].set)
+				buf_add(b, g->p.tags[ti].v.p, g->p.tags[ti].v.len);
+			else
+				buf_adds(b, "null");
+			buf_adds(b, ",\"new\":");
+			buf_adds(b, v);
+			buf_adds(b, ",\"by\":");
+			json_write_str(b, r->j->name, strlen(r->j->name));
+			buf_addc(b, '}');
+		} else { /* a $journey update naming the trait */
+			buf_printf(b, "{\"type\":\"$journey\",\"event_id\":\"jrn:%s:%s:%s:%s:update\"", g->cause.p,
+				   r->j->name, ch, r->s->id);
+			add_common(g, b, r);
+			buf_adds(b, ",\"op\":\"update\",\"step\":");
+			json_write_str(b, r->s->id, strlen(r->s->id));
+			buf_adds(b, ",\"kind\":\"update\",\"arm\":");
+			if (arm)
+				json_write_str(b, arm, in->arm.len);
+			else
+				buf_adds(b, "null");
+			buf_adds(b, ",\"trait\":");
+			json_write_str(b, r->s->uname, strlen(r->s->uname));
+			buf_adds(b, ",\"value\":");
+			buf_adds(b, v);
+			buf_addc(b, '}');
+		}
+		log_add(g, b->p, b->len);
+		emit_line(g, b);
+		/* the scheduler's own profile takes it at once */
+		if (ti >= 0) {
+			buf_reset(&g->p.tags[ti].v);
+			buf_adds(&g->p.tags[ti].v, v);
+			g->p.tags[ti].set = 1;
+			g->p.tags_raw = NULL;
+		} else if (!r->s->utag) {
+			uint32_t slot = dict_trait(&g->names, r->s->uname, strlen(r->s->uname));
+			if (slot != UINT32_MAX)
+				profile_trait_set(&g->p, slot, g->cx.now, v, strlen(v));
+		}
+		return;
+	}
+	buf_printf(b, "{\"type\":\"$journey\",\"event_id\":\"jrn:%s:%s:%s:%s:%s%s%s\"", g->cause.p, r->j->name, ch,
+		   r->s ? r->s->id : "-", ops[r->op], r->detail ? ":" : "", r->detail ? r->detail : "");
+	add_common(g, b, r);
+	buf_printf(b, ",\"op\":\"%s\"", ops[r->op]);
+	if (r->s) {
+		buf_adds(b, ",\"step\":");
+		json_write_str(b, r->s->id, strlen(r->s->id));
+		buf_printf(b, ",\"kind\":\"%s\"", jstep_kind_names[r->s->kind]);
+	}
+	buf_adds(b, ",\"arm\":");
+	if (arm)
+		json_write_str(b, arm, in->arm.len);
+	else
+		buf_adds(b, "null");
+	if (r->detail && r->s && r->s->kind == JS_BRANCH)
+		buf_printf(b, ",\"branch\":\"%s\"", r->detail);
+	else if (r->detail && r->s && r->s->kind == JS_WAIT_FOR)
+		buf_printf(b, ",\"on\":\"%s\"", r->detail);
+	if (r->held)
+		buf_adds(b, ",\"held\":\"control\"");
+	if (r->wake != INT64_MIN) {
+		char w[CLOCK_ISO_LEN + 1];
+		clock_format(r->wake, w);
+		buf_printf(b, ",\"wake\":\"%s\"", w);
+	}
+	if (r->op == JO_EXIT) {
+		buf_adds(b, ",\"reason\":");
+		json_write_str(b, r->reason, strlen(r->reason));
+	}
+	buf_addc(b, '}');
+	switch (r->op) {
+	case JO_ENTER:
+		count(g, r->j->name, NULL, "entered");
+		g->inside_n[r->j - g->js.v]++;
+		g->entered++;
+		break;
+	case JO_EXIT: {
+		char what[80];
+		snprintf(what, sizeof what, "exit:%s", r->reason);
+		count(g, r->j->name, arm, what);
+		g->inside_n[r->j - g->js.v]--;
+		g->exits++;
+		break;
+	}
+	case JO_STEP:
+		if (r->held)
+			count(g, r->j->name, arm, "held");
+		break;
+	default:
+		break;
+	}
+	log_add(g, b->p, b->len);
+	emit_line(g, b);
+}
+
+/* ---- activations ---- */
+
+static void cx_begin(struct sched *g, int64_t now, uint32_t oneid)
+{
+	g->cx.ctx = g;
+	g->cx.now = now;
+	g->cx.oneid = oneid;
+	g->cx.eval = cx_eval;
+	g->cx.tz = cx_tz;
+	g->cx.record = cx_record;
+}
+
+static const struct journey *journey_of(struct sched *g, uint32_t id, unsigned *idx)
+{
+	unsigned i;
+
+	for (i = 0; i < g->js.n; i++)
+		if (g->js.v[i].id == id) {
+			if (idx)
+				*idx = i;
+			return &g->js.v[i];
+		}
+	return NULL;
+}
+
+/* ---- wake-ups ---- */
+
+static void try_enter(struct sched *g, const struct journey *j, unsigned ji, int64_t ts, uint64_t corr,
+		      uint32_t corrtok, uint32_t props, const struct json_doc *ev);
+static void date_watch(struct sched *g, int64_t now);
+
+/* Fire every wake-up of the stream up to upto, in key order. A big run
+ * commits on the way (the positions before the record that moved the
+ * clock: a rerun fires the rest). */
+static int fire(struct sched *g, int64_t upto)
+{
+	struct timer_id id, last;
+	int have = 0, r;
+
+	while ((r = timer_next(&g->tm, STREAM, upto, have ? &last : NULL, &id)) == 1) {
+		unsigned k;
+		const struct journey *j;
+		last = id;
+		have = 1;
+		timer_del(&g->tm, &id);
+		if (person_load(g, &g->P, &g->p, id.oneid) < 0)
+			return g->f.fatal;
+		j = journey_of(g, id.journey, NULL);
+		for (k = 0; k < g->P.ninst; k++) {
+			struct jinst *in = &g->P.inst[k];
+			if (in->journey != id.journey || in->corr != id.corr || in->wake != id.wake ||
+			    !(jinst_open(in) || in->state == JI_ARMED))
+				continue;
+			if (in->state == JI_ARMED) { /* a date falls due: enter, and watch for the next */
+				unsigned ji;
+				buf_reset(&g->cause);
+				buf_printf(&g->cause, "due:%lld:%u", (long long)id.wake, id.oneid);
+				in->state = JI_DONE;
+				in->wake = INT64_MIN;
+				if (j && journey_of(g, id.journey, &ji)) {
+					try_enter(g, j, ji, id.wake, 0, 0, 0, NULL);
+					date_watch(g, id.wake);
+				}
+				g->P.changed = 1;
+				g->fired++;
+				break;
+			}
+			g->P.wake0[k] = INT64_MIN; /* its wake-up is gone */
+			g->P.state0[k] = JI_NONE;
+			buf_reset(&g->cause);
+			buf_printf(&g->cause, "due:%lld:%u", (long long)id.wake, id.oneid);
+			cx_begin(g, id.wake, id.oneid);
+			g->evdoc = NULL;
+			g->cur = in;
+			if (j)
+				journey_wake(j, in, &g->cx);
+			else
+				in->state = JI_DONE; /* its journey is gone */
+			g->cur = NULL;
+			g->P.changed = 1;
+			g->fired++;
+			break;
+		}
+		if (g->P.changed)
+			person_save(g, &g->P, &g->p);
+		if (g->f.fatal)
+			return g->f.fatal;
+		if ((long)store_pending(g->st) >= g->batch) {
+			int rc = filter_commit_mid(&g->f);
+			if (rc)
+				return rc;
+			if (cli_stop)
+				return -2;
+		}
+	}
+	return r < 0 ? EXIT_IO : 0;
+}
+
+/* The clock reaches ts: what fell due comes first. The clock moves only
+ * once it has fired, so a record read again after a stop fires the rest. */
+static void advance(struct sched *g, int64_t ts)
+{
+	if (g->clock != INT64_MIN && ts <= g->clock)
+		return;
+	if (g->clock != INT64_MIN || 1) {
+		int rc = fire(g, ts);
+		if (rc == -2) {
+			filter_stop_mid(&g->f);
+			return;
+		}
+		if (rc) {
+			g->f.fatal = rc;
+			return;
+		}
+	}
+	g->clock = ts;
+}
+
+/* ---- records in ---- */
+
+static int trigger_type(const struct sched *g, const char *type, size_t tlen)
+{
+	unsigned i;
+
+	for (i = 0; i < g->js.n; i++)
+		if (g->js.v[i].trig == JT_EVENT && strlen(g->js.v[i].t_name) == tlen &&
+		    !memcmp(g->js.v[i].t_name, type, tlen))
+			return 1;
+	return 0;
+}
+
+/* Does an event of the type change the profile (an aggregate takes it, or
+ * it carries traits)? */
+static int changes_profile(const struct sched *g, const char *type, size_t tlen, int traits)
+{
+	unsigned i;
+
+	if (traits)
+		return 1;
+	if (g->L.nany)
+		return 1;
+	for (i = 0; i < g->L.ntypes; i++)
+		if (g->L.types[i].len == tlen && !memcmp(g->L.types[i].name, type, tlen))
+			return 1;
+	return 0;
+}
+
+/* The instance of j for corr in P (made when make). */
+static struct jinst *inst_find(struct person *P, const struct journey *j, uint64_t corr, int make)
+{
+	unsigned k;
+	struct jinst *in;
+
+	for (k = 0; k < P->ninst; k++)
+		if (P->inst[k].journey == j->id && P->inst[k].corr == corr)
+			return &P->inst[k];
+	if (!make)
+		return NULL;
+	in = inst_add(P);
+	jinst_release(in);
+	jinst_init(in);
+	in->journey = j->id;
+	in->corr = corr;
+	return in;
+}
+
+/* Goals and exits of every open instance, then the awaited events. */
+static void on_person_record(struct sched *g, int64_t ts, const char *type, size_t tlen, int is_event,
+			     const char *corrkey_unused)
+{
+	unsigned k;
+
+	(void)corrkey_unused;
+	for (k = 0; k < g->P.ninst; k++) {
+		struct jinst *in = &g->P.inst[k];
+		const struct journey *j;
+		int moved;
+		if (!jinst_open(in) || !(j = journey_of(g, in->journey, NULL)))
+			continue;
+		cx_begin(g, ts, g->P.oneid);
+		g->cur = in;
+		g->evdoc = is_event ? &g->doc : NULL;
+		if (journey_check(j, in, &g->cx)) {
+			g->P.changed = 1;
+		} else if (is_event && in->state == JI_WAIT_EVENT) {
+			/* a correlated instance hears only its own value's events */
+			if (j->correlate) {
+				uint32_t pr = json_get(&g->doc, 0, "props", 5), v = 0;
+				if (pr && g->doc.t[pr].type == JSON_OBJECT)
+					v = json_get(&g->doc, pr, j->correlate, strlen(j->correlate));
+				buf_reset(&g->tmp);
+				if (v)
+					json_write_tok(&g->doc, v, &g->tmp);
+				if (!v || hash64(g->tmp.p, g->tmp.len, 0) != in->corr)
+					continue;
+			}
+			if (journey_event(j, in, &g->cx, type, tlen, &moved))
+				g->P.changed = 1;
+		}
+		g->cur = NULL;
+	}
+}
+
+static void try_enter(struct sched *g, const struct journey *j, unsigned ji, int64_t ts, uint64_t corr,
+		      uint32_t corrtok, uint32_t props, const struct json_doc *ev)
+{
+	struct jinst *in;
+
+	if (g->paused[ji] || (j->cap && g->inside_n[ji] >= j->cap)) {
+		if (!j->paused && !g->paused[ji])
+			count(g, j->name, NULL, "capped");
+		return;
+	}
+	in = inst_find(&g->P, j, corr, 1);
+	if (jinst_open(in))
+		return;
+	buf_reset(&in->corrv);
+	if (corrtok)
+		json_write_tok(&g->doc, corrtok, &in->corrv);
+	buf_reset(&in->props);
+	if (props && g->doc.t[props].type == JSON_OBJECT) {
+		json_write_tok(&g->doc, props, &in->props);
+		if (in->props.len > 2048)
+			buf_reset(&in->props); /* too big to keep */
+	}
+	cx_begin(g, ts, g->P.oneid);
+	g->cur = in;
+	g->evdoc = ev;
+	if (!journey_enter(j, in, &g->cx))
+		g->P.changed = 1;
+	g->cur = NULL;
+	/* a refused fresh instance leaves nothing */
+	if (!in->entries)
+		g->P.ninst--;
+}
+
+static void triggers(struct sched *g, int64_t ts, const char *type, size_t tlen, int kind)
+{
+	const struct json_doc *d = &g->doc;
+	unsigned i;
+
+	for (i = 0; i < g->js.n; i++) {
+		const struct journey *j = &g->js.v[i];
+		uint32_t props = 0, ct = 0;
+		uint64_t corr = 0;
+		if (kind == 0) {
+			if (j->trig != JT_EVENT || strlen(j->t_name) != tlen || memcmp(j->t_name, type, tlen))
+				continue;
+			props = json_get(d, 0, "props", 5);
+			if (j->t_where) {
+				struct cond_env e;
+				g->evdoc = &g->doc;
+				env_init(g, &e, ts);
+				if (!cond_eval(j->t_where, &e))
+					continue;
+			}
+			if (j->correlate) {
+				if (!props || d->t[props].type != JSON_OBJECT ||
+				    !(ct = json_get(d, props, j->correlate, strlen(j->correlate))))
+					continue; /* no value: no instance */
+				buf_reset(&g->tmp);
+				json_write_tok(d, ct, &g->tmp);
+				corr = hash64(g->tmp.p, g->tmp.len, 0);
+				if (!corr || corr == JOURNEY_WATCH) /* numbers kept for no value and the watch */
+					corr = 1;
+			}
+		} else if (kind == 1) {
+			uint32_t s = json_get(d, 0, "segment", 7), op = json_get(d, 0, "op", 2);
+			if (j->trig != JT_SEGMENT || !json_str_eq(d, s, j->t_name, strlen(j->t_name)) ||
+			    !json_str_eq(d, op, j->t_enter ? "enter" : "exit", j->t_enter ? 5 : 4))
+				continue;
+		} else {
+			uint32_t t = json_get(d, 0, "tag", 3), o = json_get(d, 0, "old", 3), n = json_get(d, 0, "new", 3);
+			if (j->trig != JT_TAG || !json_str_eq(d, t, j->t_name, strlen(j->t_name)))
+				continue;
+			if (j->t_from) {
+				buf_reset(&g->tmp);
+				json_write_tok(d, o, &g->tmp);
+				if (strcmp(g->tmp.p, j->t_from))
+					continue;
+			}
+			if (j->t_to) {
+				buf_reset(&g->tmp);
+				json_write_tok(d, n, &g->tmp);
+				if (strcmp(g->tmp.p, j->t_to))
+					continue;
+			}
+		}
+		try_enter(g, j, i, ts, corr, ct, props, &g->doc);
+	}
+}
+
+/* The date a date trigger reads, from the profile: 1 with *s, *n set. */
+static int date_value(struct sched *g, const struct journey *j, const char **s, size_t *n)
+{
+	unsigned i;
+
+	if (j->d_tag) {
+		for (i = 0; i < g->ntags; i++)
+			if (!strcmp(g->tagnames[i], j->t_name) && g->p.tags[i].set && g->p.tags[i].v.len > 2 &&
+			    g->p.tags[i].v.p[0] == '"') {
+				*s = g->p.tags[i].v.p + 1;
+				*n = g->p.tags[i].v.len - 2;
+				return 1;
+			}
+		return 0;
+	}
+	for (i = 0; i < g->p.ntraits; i++) {
+		const struct prof_trait *t = &g->p.traits[i];
+		const char *name = dict_trait_name(&g->names, t->name);
+		if (name && !strcmp(name, j->t_name) && t->v.len > 2 && t->v.p[0] == '"') {
+			*s = t->v.p + 1;
+			*n = t->v.len - 2;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Arm (or move, or drop) the watch of each date trigger: its wake-up is
+ * the next time after now the person's date falls due. */
+static void date_watch(struct sched *g, int64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < g->js.n; i++) {
+		const struct journey *j = &g->js.v[i];
+		struct jinst *w;
+		const char *s;
+		size_t n;
+		int64_t t = INT64_MIN;
+		if (j->trig != JT_DATE)
+			continue;
+		g->cur = NULL;
+		{
+			struct jinst probe;
+			jinst_init(&probe);
+			probe.journey = j->id;
+			g->cur = &probe;
+			if (date_value(g, j, &s, &n))
+				t = journey_date_next(j, s, n, now, cx_tz(g));
+			g->cur = NULL;
+		}
+		w = inst_find(&g->P, j, JOURNEY_WATCH, t != INT64_MIN);
+		if (!w)
+			continue;
+		if (t == INT64_MIN) {
+			if (w->state == JI_ARMED) {
+				w->state = JI_DONE;
+				w->wake = INT64_MIN;
+				g->P.changed = 1;
+			}
+		} else if (w->state != JI_ARMED || w->wake != t) {
+			w->state = JI_ARMED;
+			w->wake = t;
+			w->journey = j->id;
+			g->P.changed = 1;
+		}
+	}
+}
+
+/* A merged person's instances end (reason "merged"); their entries are
+ * kept with the survivor when it has none of that journey, so re-entry
+ * rules still hold; their profile is folded into the survivor's. */
+static void on_merge(struct sched *g, int64_t ts, uint32_t oneid)
+{
+	uint32_t m = json_get(&g->doc, 0, "merged", 6), k, i, mid;
+	unsigned q;
+
+	if (person_load(g, &g->P, &g->p, oneid) < 0)
+		return;
+	for (k = 0, i = m + 1; k < g->doc.t[m].size; k++, i = g->doc.t[i].next) {
+		unsigned char key[4];
+		if (json_oneid(&g->doc, i, &mid) || mid == oneid)
+			continue;
+		if (person_load(g, &g->Q, &g->q, mid) != 1)
+			continue;
+		for (q = 0; q < g->Q.ninst; q++) {
+			struct jinst *in = &g->Q.inst[q], *s;
+			const struct journey *j = journey_of(g, in->journey, NULL);
+			if (jinst_open(in)) {
+				struct timer_id id = {STREAM, g->Q.wake0[q], mid, in->journey, in->corr};
+				if (g->Q.state0[q] == JI_WAIT || g->Q.state0[q] == JI_WAIT_EVENT)
+					timer_del(&g->tm, &id);
+				if (j) {
+					struct person save = g->P;
+					g->P = g->Q; /* the log goes to the merged person */
+					cx_begin(g, ts, mid);
+					journey_exit(j, in, &g->cx, "merged");
+					g->Q = g->P;
+					g->P = save;
+				}
+			}
+			if (j && !inst_find(&g->P, j, in->corr, 0)) {
+				s = inst_find(&g->P, j, in->corr, 1);
+				jinst_copy(s, in);
+				s->state = JI_DONE;
+				s->wake = INT64_MIN;
+				g->P.wake0[g->P.ninst - 1] = INT64_MIN;
+				g->P.state0[g->P.ninst - 1] = JI_NONE;
+			}
+		}
+		profile_merge(&g->p, &g->q, &g->L);
+		for (q = 0; q < g->L.ntags; q++)
+			if (!g->p.tags[q].set && g->q.tags[q].set) {
+				buf_reset(&g->p.tags[q].v);
+				buf_add(&g->p.tags[q].v, g->q.tags[q].v.p, g->q.tags[q].v.len);
+				g->p.tags[q].set = 1;
+				g->p.tags_raw = NULL;
+			}
+		store_be32(key, mid);
+		store_del(g->st, g->people, key, 4); /* its log stays, under its oneid */
+		if (roaring_bitmap_contains(g->inside, mid)) {
+			roaring_bitmap_remove(g->inside, mid);
+			g->inside_dirty = 1;
+		}
+		g->P.changed = 1;
+	}
+	if (g->P.changed && g->ndate)
+		date_watch(g, ts); /* the dates the merged profile holds */
+	if (g->P.changed)
+		person_save(g, &g->P, &g->p);
+}
+
+static void process(struct sched *g, const char *s, size_t n)
+{
+	struct json_doc *d = &g->doc;
+	const char *why;
+	size_t at;
+	uint32_t t_type, t_ts, t_oneid, t_id, oneid, tr;
+	int64_t ts;
+	int sys, kind = -1, need, reprof = 0, traits;
+	const char *type;
+	size_t tlen;
+	char key[16];
+	int kl;
+
+	g->f.oc.in++;
+	if (json_parse(d, s, n, 64, &why, &at)) {
+		outcome_bad_json(&g->f.oc, why, at);
+		return;
+	}
+	if (d->t[0].type != JSON_OBJECT) {
+		OUTCOME_REJECT(&g->f.oc, "not a json object");
+		return;
+	}
+	t_type = json_get(d, 0, "type", 4);
+	t_ts = json_get(d, 0, "ts", 2);
+	t_oneid = json_get(d, 0, "oneid", 5);
+	t_id = json_get(d, 0, "event_id", 8);
+	if (!t_type || d->t[t_type].type != JSON_STRING || !d->t[t_type].len) {
+		OUTCOME_REJECT(&g->f.oc, "no \"type\": want events with a oneid (segmenter's output)");
+		return;
+	}
+	if (d->t[t_type].esc) {
+		OUTCOME_REJECT(&g->f.oc, "invalid type: written with escapes");
+		return;
+	}
+	if (t_id && d->t[t_id].type == JSON_STRING && d->t[t_id].esc) {
+		OUTCOME_REJECT(&g->f.oc, "invalid event_id: written with escapes");
+		return;
+	}
+	type = d->s + d->t[t_type].off;
+	tlen = d->t[t_type].len;
+	sys = type[0] == '$';
+	if (sys && json_str_eq(d, t_type, "$tick", 5)) {
+		if ((why = sysrec_check(d, 0, "$tick"))) {
+			outcome_reject(&g->f.oc, why, strlen(why));
+			return;
+		}
+		clock_parse_tok(d, t_ts, &ts);
+		g->f.oc.passed++;
+		advance(g, ts); /* what fell due comes before the tick */
+		if (!g->f.fatal && !g->f.redo)
+			filter_emit(&g->f, NULL, 0, s, n);
+		return;
+	}
+	if (sys) {
+		if (json_str_eq(d, t_type, "$merge", 6))
+			kind = 3;
+		else if (json_str_eq(d, t_type, "$segment", 8))
+			kind = 1;
+		else if (json_str_eq(d, t_type, "$tag", 4))
+			kind = 2;
+		if (kind < 0) { /* not ours: passed on */
+			g->f.oc.passed++;
+			filter_emit(&g->f, NULL, 0, s, n);
+			return;
+		}
+		if ((why = sysrec_check(d, 0, kind == 3 ? "$merge" : kind == 1 ? "$segment" : "$tag"))) {
+			outcome_reject(&g->f.oc, why, strlen(why));
+			return;
+		}
+	} else {
+		kind = 0;
+	}
+	if (json_oneid(d, t_oneid, &oneid)) {
+		OUTCOME_REJECT(&g->f.oc, "no valid \"oneid\": want events with a oneid (segmenter's output)");
+		return;
+	}
+	if (clock_parse_tok(d, t_ts, &ts)) {
+		OUTCOME_REJECT(&g->f.oc, "no valid \"ts\": want canonical events (ingest's output)");
+		return;
+	}
+	advance(g, ts);
+	if (g->f.fatal || g->f.redo)
+		return;
+	if (t_id && d->t[t_id].type == JSON_STRING) {
+		int r = seen_check(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
+		if (r) {
+			if (r < 0)
+				g->f.fatal = EXIT_IO;
+			else
+				g->f.oc.dups++;
+			return;
+		}
+	}
+	g->f.oc.passed++;
+	kl = u32_dec(key, oneid);
+	if (filter_emit(&g->f, key, (size_t)kl, s, n))
+		return;
+	/* decisions are at the record's time, or the clock when it is late */
+	if (ts < g->clock)
+		ts = g->clock;
+	buf_reset(&g->cause);
+	if (t_id && d->t[t_id].type == JSON_STRING)
+		buf_add(&g->cause, d->s + d->t[t_id].off, d->t[t_id].len);
+	else
+		buf_printf(&g->cause, "at:%lld:%u", (long long)ts, oneid);
+	if (kind == 3) {
+		on_merge(g, ts, oneid);
+		return;
+	}
+	tr = kind == 0 ? json_get(d, 0, "traits", 6) : 0;
+	traits = tr && d->t[tr].type == JSON_OBJECT && d->t[tr].size;
+	if (kind == 0) {
+		g->events++;
+		reprof = changes_profile(g, type, tlen, traits);
+		need = reprof || trigger_type(g, type, tlen);
+	} else if (kind == 1) {
+		uint32_t sg = json_get(d, 0, "segment", 7);
+		unsigned i;
+		need = 0;
+		for (i = 0; i < g->nsegs; i++)
+			if (json_str_eq(d, sg, g->segnames[i], strlen(g->segnames[i])))
+				need = reprof = 1;
+		for (i = 0; i < g->js.n && !need; i++)
+			need = g->js.v[i].trig == JT_SEGMENT && json_str_eq(d, sg, g->js.v[i].t_name, strlen(g->js.v[i].t_name));
+	} else {
+		uint32_t tg = json_get(d, 0, "tag", 3);
+		unsigned i;
+		need = 0;
+		for (i = 0; i < g->ntags; i++)
+			if (json_str_eq(d, tg, g->tagnames[i], strlen(g->tagnames[i])))
+				need = reprof = 1;
+		for (i = 0; i < g->js.n && !need; i++)
+			need = g->js.v[i].trig == JT_TAG && json_str_eq(d, tg, g->js.v[i].t_name, strlen(g->js.v[i].t_name));
+	}
+	if (!need && !roaring_bitmap_contains(g->inside, oneid))
+		return;
+	if (person_load(g, &g->P, &g->p, oneid) < 0)
+		return;
+	if (reprof) {
+		g->P.changed = 1;
+		if (kind == 0) {
+			g->evdoc = &g->doc;
+			profile_apply(&g->p, &g->L, d, 0, type, tlen, ts, name_slot, where_match, g);
+		} else if (kind == 1) {
+			uint32_t sg = json_get(d, 0, "segment", 7), op = json_get(d, 0, "op", 2);
+			unsigned i;
+			for (i = 0; i < g->nsegs; i++)
+				if (json_str_eq(d, sg, g->segnames[i], strlen(g->segnames[i]))) {
+					struct prof_tag *t = &g->p.tags[g->ntags + i];
+					t->set = json_str_eq(d, op, "enter", 5);
+					buf_reset(&t->v);
+					if (t->set)
+						buf_adds(&t->v, "true");
+					g->p.tags_raw = NULL;
+				}
+		} else {
+			uint32_t tg = json_get(d, 0, "tag", 3), nv = json_get(d, 0, "new", 3);
+			unsigned i;
+			for (i = 0; i < g->ntags; i++)
+				if (json_str_eq(d, tg, g->tagnames[i], strlen(g->tagnames[i]))) {
+					struct prof_tag *t = &g->p.tags[i];
+					buf_reset(&t->v);
+					t->set = d->t[nv].type != JSON_NULL;
+					if (t->set)
+						json_write_tok(d, nv, &t->v);
+					g->p.tags_raw = NULL;
+				}
+		}
+	}
+	on_person_record(g, ts, type, tlen, kind == 0, NULL);
+	triggers(g, ts, type, tlen, kind);
+	if (reprof && g->ndate)
+		date_watch(g, ts);
+	g->evdoc = NULL;
+	if (g->P.changed)
+		person_save(g, &g->P, &g->p);
+}
+
+static void on_record(void *ctx, const char *p, size_t n)
+{
+	process(ctx, p, n);
+}
+
+/* ---- state ---- */
+
+static void before_commit_state(struct sched *g)
+{
+	unsigned char be[8];
+
+	store_be64(be, (uint64_t)g->clock);
+	store_put(g->st, g->state, "clock", 5, be, 8);
+	if (g->inside_dirty) {
+		size_t sz;
+		char *b;
+		roaring_bitmap_run_optimize(g->inside);
+		sz = roaring_bitmap_portable_size_in_bytes(g->inside);
+		b = xmalloc(sz + 1);
+		roaring_bitmap_portable_serialize(g->inside, b);
+		store_put(g->st, g->state, "inside", 6, b, sz);
+		free(b);
+		g->inside_dirty = 0;
+	}
+	counts_save(g);
+	dict_save(&g->names);
+}
+
+static int before_commit(void *ctx)
+{
+	struct sched *g = ctx;
+
+	seen_prune(&g->seen, g->clock);
+	before_commit_state(g);
+	return 0;
+}
+
+static void after_commit(void *ctx)
+{
+	timer_committed(&((struct sched *)ctx)->tm);
+}
+
+static void load_state(struct sched *g)
+{
+	MDB_val v;
+	unsigned i;
+
+	g->clock = INT64_MIN;
+	if (store_get(g->st, g->state, "clock", 5, &v) == 1 && v.mv_size == 8)
+		g->clock = (int64_t)store_get_be64(v.mv_data);
+	g->inside = NULL;
+	if (store_get(g->st, g->state, "inside", 6, &v) == 1)
+		g->inside = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
+	if (!g->inside)
+		g->inside = roaring_bitmap_create();
+	for (i = 0; i < g->js.n; i++) {
+		char k[300];
+		int n = snprintf(k, sizeof k, "paused:%s", g->js.v[i].name);
+		g->paused[i] = store_get(g->st, g->state, k, (size_t)n, &v) == 1;
+	}
+}
+
+/* Record each definition's text under its version (what decided). */
+static void defs_save(struct sched *g)
+{
+	unsigned i;
+
+	for (i = 0; i < g->js.n; i++) {
+		const struct journey *j = &g->js.v[i];
+		char k[300];
+		MDB_val v;
+		int n = snprintf(k, sizeof k, "%s:%s", j->name, j->version);
+		if (store_get(g->st, g->defs, k, (size_t)n, &v) != 1)
+			store_put(g->st, g->defs, k, (size_t)n, j->canon, strlen(j->canon));
+	}
+}
+
+/* ---- the filter ---- */
+
+static int run_filter(struct sched *g)
+{
+	int rc, i;
+
+	if ((rc = filter_open(&g->f)))
+		return rc;
+	defs_save(g);
+	if (!g->cli.nin)
+		g->cli.in[g->cli.nin++] = "-";
+	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++)
+		rc = filter_run(&g->f, g->cli.in[i]);
+	rc = filter_close(&g->f, rc);
+	if (g->cli.verbose) {
+		outcome_print(&g->f.oc, "skipped");
+		fprintf(stderr, "%s: %llu events, %llu wake-ups fired, %llu entered, %llu exits, %llu sends\n",
+			cli_prog, g->events, g->fired, g->entered, g->exits, g->sends);
+		store_print(g->st);
+	}
+	return rc;
+}
+
+/* ---- operations ---- */
+
+static struct journey *journey_arg(struct sched *g, const char *name)
+{
+	struct journey *j = journey_find(&g->js, name, strlen(name));
+
+	if (!j)
+		cli_err("no journey '%s' in '%s'", name, g->jdir);
+	return j;
+}
+
+static const char *trig_text(const struct journey *j, struct buf *b)
+{
+	buf_reset(b);
+	switch (j->trig) {
+	case JT_EVENT:
+		buf_printf(b, "event %s%s", j->t_name, j->t_where ? " where …" : "");
+		break;
+	case JT_SEGMENT:
+		buf_printf(b, "segment %s %s", j->t_name, j->t_enter ? "enter" : "exit");
+		break;
+	case JT_DATE:
+		buf_printf(b, "date %s %s%+d days at %02d:%02d%s", j->d_tag ? "tag" : "trait", j->t_name, j->d_days,
+			   j->d_at_min / 60, j->d_at_min % 60, j->d_yearly ? " yearly" : "");
+		break;
+	case JT_TAG:
+		buf_printf(b, "tag %s%s%s%s%s", j->t_name, j->t_from ? " from " : "", j->t_from ? j->t_from : "",
+			   j->t_to ? " to " : "", j->t_to ? j->t_to : "");
+		break;
+	}
+	return b->p;
+}
+
+static int op_list(struct sched *g)
+{
+	struct buf b = BUF_INIT, t = BUF_INIT;
+	unsigned i;
+
+	inside_from_counts(g);
+	for (i = 0; i < g->js.n; i++) {
+		const struct journey *j = &g->js.v[i];
+		buf_reset(&b);
+		buf_adds(&b, "{\"journey\":");
+		json_write_str(&b, j->name, strlen(j->name));
+		buf_printf(&b, ",\"version\":\"%s\",\"status\":\"%s\",\"trigger\":", j->version,
+			   j->paused || g->paused[i] ? "paused" : "active");
+		trig_text(j, &t);
+		json_write_str(&b, t.p, t.len);
+		buf_printf(&b, ",\"steps\":%u,\"inside\":%ld", j->nsteps, g->inside_n[i]);
+		if (j->description) {
+			buf_adds(&b, ",\"description\":");
+			json_write_str(&b, j->description, strlen(j->description));
+		}
+		buf_adds(&b, ",\"file\":");
+		json_write_str(&b, j->file, strlen(j->file));
+		buf_addc(&b, '}');
+		puts(b.p);
+	}
+	buf_release(&b);
+	buf_release(&t);
+	return 0;
+}
+
+struct stepcount {
+	char *key; /* step \t arm */
+	unsigned long long n;
+};
+
+static int op_status(struct sched *g, int argc, char **argv)
+{
+	struct store_scan it;
+	MDB_val k, v;
+	unsigned i, q;
+	int r, rc = 0;
+	struct buf b = BUF_INIT;
+	const struct journey *only = NULL;
+	struct stepcount **sc = xcalloc(g->js.n + 1, sizeof *sc);
+	unsigned *nsc = xcalloc(g->js.n + 1, sizeof *nsc);
+
+	if (argc > 1) {
+		cli_err("usage: scheduler status [JOURNEY]");
+		return EXIT_USAGE;
+	}
+	if (argc && !(only = journey_arg(g, argv[0])))
+		return EXIT_USAGE;
+	if (store_scan_open(g->st, g->people, &it))
+		return EXIT_IO;
+	while ((r = store_scan_next(&it, &k, &v)) == 1) {
+		g->P.oneid = k.mv_size == 4 ? store_get_be32(k.mv_data) : 0;
+		g->P.ninst = 0;
+		if (person_decode(g, &g->P, &g->p, v.mv_data, v.mv_size) && !g->P.ninst)
+			continue;
+		for (q = 0; q < g->P.ninst; q++) {
+			struct jinst *in = &g->P.inst[q];
+			unsigned ji;
+			char key[300];
+			if (!jinst_open(in) || !journey_of(g, in->journey, &ji))
+				continue;
+			snprintf(key, sizeof key, "%s\t%s", in->step.p ? in->step.p : "", in->arm.p ? in->arm.p : "");
+			for (i = 0; i < nsc[ji] && strcmp(sc[ji][i].key, key); i++)
+				;
+			if (i == nsc[ji]) {
+				sc[ji] = xrealloc(sc[ji], (nsc[ji] + 1) * sizeof **sc);
+				sc[ji][i].key = xstrdup(key);
+				sc[ji][i].n = 0;
+				nsc[ji]++;
+			}
+			sc[ji][i].n++;
+		}
+	}
+	store_scan_close(&it);
+	if (r < 0)
+		rc = EXIT_IO;
+	for (i = 0; i < g->js.n && !rc; i++) {
+		const struct journey *j = &g->js.v[i];
+		unsigned c, n;
+		if (only && only != j)
+			continue;
+		buf_reset(&b);
+		buf_adds(&b, "{\"journey\":");
+		json_write_str(&b, j->name, strlen(j->name));
+		buf_adds(&b, ",\"waiting\":{");
+		for (q = 0; q < nsc[i]; q++) {
+			char *tab = strchr(sc[i][q].key, '\t');
+			if (q)
+				buf_addc(&b, ',');
+			buf_reset(&g->tmp);
+			buf_add(&g->tmp, sc[i][q].key, (size_t)(tab - sc[i][q].key));
+			if (tab[1]) {
+				buf_addc(&g->tmp, '/');
+				buf_adds(&g->tmp, tab + 1);
+			}
+			json_write_str(&b, g->tmp.p, g->tmp.len);
+			buf_printf(&b, ":%llu", sc[i][q].n);
+		}
+		buf_adds(&b, "},\"counts\":{");
+		for (c = 0, n = 0; c < g->ncnt; c++) {
+			const char *key = g->cnt[c].key, *t1 = strchr(key, '\t'), *t2 = strchr(t1 + 1, '\t');
+			if ((size_t)(t1 - key) != strlen(j->name) || memcmp(key, j->name, strlen(j->name)))
+				continue;
+			if (n++)
+				buf_addc(&b, ',');
+			buf_reset(&g->tmp);
+			buf_add(&g->tmp, t2 + 1, strlen(t2 + 1));
+			if (t2 > t1 + 1) {
+				buf_addc(&g->tmp, '/');
+				buf_add(&g->tmp, t1 + 1, (size_t)(t2 - t1 - 1));
+			}
+			json_write_str(&b, g->tmp.p, g->tmp.len);
+			buf_printf(&b, ":%llu", g->cnt[c].n);
+		}
+		buf_adds(&b, "}}");
+		puts(b.p);
+	}
+	for (i = 0; i < g->js.n; i++) {
+		for (q = 0; q < nsc[i]; q++)
+			free(sc[i][q].key);
+		free(sc[i]);
+	}
+	free(sc);
+	free(nsc);
+	buf_release(&b);
+	return rc;
+}
+
+static int op_explain(struct sched *g, int argc, char **argv)
+{
+	uint32_t oneid;
+	char *end;
+	unsigned long u;
+	const struct journey *only = NULL;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned char key[8];
+	int r;
+	struct json_doc d = JSON_DOC_INIT;
+
+	if (argc < 1 || argc > 2) {
+		cli_err("usage: scheduler explain ONEID [JOURNEY]");
+		return EXIT_USAGE;
+	}
+	errno = 0;
+	u = strtoul(argv[0], &end, 10);
+	if (*end || !u || u > UINT32_MAX || errno) {
+		cli_err("'%s': not a oneid", argv[0]);
+		return EXIT_USAGE;
+	}
+	oneid = (uint32_t)u;
+	if (argc == 2 && !(only = journey_arg(g, argv[1])))
+		return EXIT_USAGE;
+	if (!(txn = store_read_txn(g->st)) || mdb_cursor_open(txn, g->logdb, &cur))
+		return EXIT_IO;
+	store_be32(key, oneid);
+	store_be32(key + 4, 0);
+	k.mv_data = key;
+	k.mv_size = 8;
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !r && k.mv_size == 8 && !memcmp(k.mv_data, key, 4);
+	     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (only) {
+			const char *why;
+			size_t at;
+			uint32_t t;
+			if (json_parse(&d, v.mv_data, v.mv_size, 64, &why, &at))
+				continue;
+			t = json_get(&d, 0, "journey", 7);
+			if (!t || !json_str_eq(&d, t, only->name, strlen(only->name)))
+				continue;
+		}
+		fwrite(v.mv_data, 1, v.mv_size, stdout);
+		putchar('\n');
+	}
+	mdb_cursor_close(cur);
+	json_doc_release(&d);
+	/* where each instance stands now */
+	{
+		unsigned char pk[4];
+		unsigned q;
+		store_be32(pk, oneid);
+		if (store_get(g->st, g->people, pk, 4, &v) == 1) {
+			g->P.oneid = oneid;
+			g->P.ninst = 0;
+			person_decode(g, &g->P, &g->p, v.mv_data, v.mv_size);
+			for (q = 0; q < g->P.ninst; q++) {
+				struct jinst *in = &g->P.inst[q];
+				const struct journey *j = journey_of(g, in->journey, NULL);
+				struct buf b = BUF_INIT;
+				if (!j || (only && only != j))
+					continue;
+				if (in->corr == JOURNEY_WATCH) { /* a date trigger's watch */
+					if (in->state != JI_ARMED)
+						continue;
+					buf_adds(&b, "{\"now\":true,\"journey\":");
+					json_write_str(&b, j->name, strlen(j->name));
+					buf_printf(&b, ",\"state\":\"date_due\",\"wake\":\"%s\"}", ts_text(g, in->wake));
+					puts(b.p);
+					buf_release(&b);
+					continue;
+				}
+				buf_adds(&b, "{\"now\":true,\"journey\":");
+				json_write_str(&b, j->name, strlen(j->name));
+				buf_printf(&b, ",\"state\":\"%s\",\"step\":",
+					   in->state == JI_WAIT ? "waiting" : in->state == JI_WAIT_EVENT ? "waiting_for" : "exited");
+				json_write_str(&b, in->step.p ? in->step.p : "", in->step.len);
+				buf_adds(&b, ",\"arm\":");
+				if (in->arm.len)
+					json_write_str(&b, in->arm.p, in->arm.len);
+				else
+					buf_adds(&b, "null");
+				buf_printf(&b, ",\"entries\":%u", in->entries);
+				if (jinst_open(in) && in->wake != INT64_MIN)
+					buf_printf(&b, ",\"wake\":\"%s\"", ts_text(g, in->wake));
+				if (in->state == JI_DONE) {
+					buf_adds(&b, ",\"reason\":");
+					json_write_str(&b, in->reason.p ? in->reason.p : "", in->reason.len);
+				}
+				if (in->corrv.len) {
+					buf_adds(&b, ",\"correlation\":");
+					buf_add(&b, in->corrv.p, in->corrv.len);
+				}
+				buf_addc(&b, '}');
+				puts(b.p);
+				buf_release(&b);
+			}
+		}
+	}
+	return r && r != MDB_NOTFOUND ? EXIT_IO : 0;
+}
+
+static int op_pause(struct sched *g, int argc, char **argv, int on)
+{
+	const struct journey *j;
+	char k[300];
+	int n;
+
+	if (argc != 1) {
+		cli_err("usage: scheduler %s JOURNEY", on ? "pause" : "resume");
+		return EXIT_USAGE;
+	}
+	if (!(j = journey_arg(g, argv[0])))
+		return EXIT_USAGE;
+	n = snprintf(k, sizeof k, "paused:%s", j->name);
+	if (on)
+		store_put(g->st, g->state, k, (size_t)n, "1", 1);
+	else
+		store_del(g->st, g->state, k, (size_t)n);
+	return store_commit(g->st);
+}
+
+static void dot_id(const char *s)
+{
+	printf("\"%s\"", s);
+}
+
+static void dot_edge(const struct journey *j, const char *from, int to, const char *label)
+{
+	printf("  ");
+	dot_id(from);
+	printf(" -> ");
+	dot_id(to >= 0 ? j->steps[to].id : "end");
+	if (label)
+		printf(" [label=\"%s\"]", label);
+	printf(";\n");
+}
+
+static int op_draw(struct sched *g, int argc, char **argv)
+{
+	const struct journey *j;
+	unsigned i, k;
+	struct buf t = BUF_INIT;
+
+	if (argc != 1) {
+		cli_err("usage: scheduler draw JOURNEY --dot");
+		return EXIT_USAGE;
+	}
+	if (!(j = journey_arg(g, argv[0])))
+		return EXIT_USAGE;
+	printf("digraph \"%s\" {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n", j->name);
+	trig_text(j, &t);
+	printf("  \"trigger\" [shape=oval, label=\"");
+	for (i = 0; i < t.len; i++)
+		printf(t.p[i] == '"' ? "\\\"" : "%c", t.p[i]);
+	printf("\"];\n  \"end\" [shape=doublecircle, label=\"end\"];\n");
+	dot_edge(j, "trigger", 0, NULL);
+	for (i = 0; i < j->nsteps; i++) {
+		const struct jstep *s = &j->steps[i];
+		char lab[200];
+		switch (s->kind) {
+		case JS_SEND:
+			snprintf(lab, sizeof lab, "send %s\\n%s", s->tmpl, s->channels[0]);
+			break;
+		case JS_WAIT:
+			if (s->at_min >= 0)
+				snprintf(lab, sizeof lab, "wait until %02d:%02d%s", s->at_min / 60, s->at_min % 60,
+					 s->days ? " (+days)" : "");
+			else
+				snprintf(lab, sizeof lab, "wait %llds", (long long)(s->dur_ms / 1000));
+			break;
+		case JS_WAIT_FOR:
+			snprintf(lab, sizeof lab, "wait for %s\\n(timeout %llds)", s->event, (long long)(s->timeout_ms / 1000));
+			break;
+		default:
+			snprintf(lab, sizeof lab, "%s", jstep_kind_names[s->kind]);
+		}
+		printf("  \"%s\" [label=\"%s\\n%s\"%s];\n", s->id, s->id, lab,
+		       s->kind == JS_BRANCH || s->kind == JS_SPLIT ? ", shape=diamond" : "");
+		switch (s->kind) {
+		case JS_EXIT:
+			dot_edge(j, s->id, -1, s->reason);
+			break;
+		case JS_WAIT_FOR:
+			dot_edge(j, s->id, s->on_event, "event");
+			dot_edge(j, s->id, s->on_timeout, "timeout");
+			break;
+		case JS_BRANCH:
+			for (k = 0; k < s->ncases; k++) {
+				char l[32];
+				snprintf(l, sizeof l, "case %u", k);
+				dot_edge(j, s->id, s->cases[k].next, l);
+			}
+			dot_edge(j, s->id, s->els, "else");
+			break;
+		case JS_SPLIT:
+			for (k = 0; k < s->narms; k++) {
+				char l[160];
+				snprintf(l, sizeof l, "%s %u%s", s->arms[k].name, s->arms[k].weight,
+					 s->arms[k].control ? " (control)" : "");
+				dot_edge(j, s->id, s->arms[k].next == -2 ? s->next : s->arms[k].next, l);
+			}
+			break;
+		default:
+			dot_edge(j, s->id, s->next, NULL);
+		}
+	}
+	printf("}\n");
+	buf_release(&t);
+	return 0;
+}
+
+/* tick: $tick records of the wall clock, for live use (the one place
+ * the wall clock enters: the clock of the records it writes). */
+static int op_tick(struct sched *g)
+{
+	struct ep_out out;
+	struct ep_cfg cfg = {0};
+	int64_t every = 60000;
+	long n = 0;
+	int rc;
+
+	if (g->every && (clock_parse_duration(g->every, &every) || every <= 0)) {
+		cli_err("--every '%s': want a duration such as 1m, 10s, 500ms", g->every);
+		return EXIT_USAGE;
+	}
+	cfg.x = g->cli.x;
+	cfg.nx = g->cli.nx;
+	if ((rc = ep_out_open(&out, g->cli.out, &cfg)))
+		return rc;
+	while (!cli_stop && (!g->tick_count || n < g->tick_count)) {
+		struct timespec now, d;
+		char iso[CLOCK_ISO_LEN + 1], line[80];
+		int len;
+		clock_gettime(CLOCK_REALTIME, &now);
+		clock_format((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, iso);
+		len = snprintf(line, sizeof line, "{\"type\":\"$tick\",\"ts\":\"%s\"}", iso);
+		if ((rc = ep_out_write(&out, NULL, 0, line, (size_t)len)) || (rc = ep_out_flush(&out)))
+			break;
+		if (++n == g->tick_count)
+			break;
+		d.tv_sec = every / 1000;
+		d.tv_nsec = (long)(every % 1000) * 1000000;
+		nanosleep(&d, NULL); /* a signal ends it early */
+	}
+	{
+		int c2 = ep_out_close(&out);
+		return rc ? rc : c2;
+	}
+}
+
+/* ---- main ---- */
+
+static int handle(void *ctx, int key, const char *arg)
+{
+	struct sched *g = ctx;
+
+	switch (key) {
+	case OPT_PIPELINES: g->pipelines = arg; break;
+	case OPT_JOURNEYS: g->jdir = xstrdup(arg); break;
+	case OPT_GROUP: g->group = arg; break;
+	case OPT_BATCH:
+		return cli_long("batch", arg, 1, &g->batch);
+	case OPT_DEDUPE:
+		return cli_long("dedupe-days", arg, 0, &g->seen.days);
+	case OPT_COMMIT_MS:
+		return cli_long("commit-ms", arg, 0, &g->commit_ms);
+	case OPT_NOSYNC: g->nosync = 1; break;
+	case OPT_RESUME: g->resume = 1; break;
+	case OPT_DOT: g->dot = 1; break;
+	case OPT_NOLOG: g->nolog = 1; break;
+	case OPT_EVERY: g->every = arg; break;
+	case OPT_COUNT:
+		return cli_long("count", arg, 1, &g->tick_count);
+	case 'e': g->exit_at_end = 1; break;
+	}
+	return 0;
+}
+
+static void defs_free(struct sched *g)
+{
+	unsigned i;
+
+	journeys_release(&g->js);
+	agg_set_release(&g->aggs);
+	for (i = 0; i < g->ntags; i++)
+		free(g->tagnames[i]);
+	free(g->tagnames);
+	for (i = 0; i < g->nsegs; i++)
+		free(g->segnames[i]);
+	free(g->segnames);
+	for (i = 0; i < g->nktags; i++)
+		free(g->ktags[i]);
+	free(g->ktags);
+	for (i = 0; i < g->nksegs; i++)
+		free(g->ksegs[i]);
+	free(g->ksegs);
+	free(g->tag_slots);
+	profile_layout_release(&g->L);
+	dict_release(&g->names);
+	for (i = 0; i < g->ncnt; i++)
+		free(g->cnt[i].key);
+	free(g->cnt);
+	free(g->inside_n);
+	free(g->paused);
+	for (i = 0; i < g->nzones; i++) {
+		free(g->zones[i].name);
+		if (g->zones[i].z)
+			tz_free(g->zones[i].z);
+	}
+	free(g->zones);
+	if (g->inside)
+		roaring_bitmap_free(g->inside);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+int main(int argc, char **argv)
+{
+	static struct sched G;
+	struct sched *g = &G;
+	const char *cmd = NULL;
+	char scratch[] = "/tmp/uops-dry-run-XXXXXX";
+	int rc, code, ro = 0;
+
+	g->cli.prog = "scheduler";
+	g->cli.synopsis = "[options] [FILE…] | dry-run [FILE…] | list | status [JOURNEY] | explain ONEID [JOURNEY] | "
+			  "pause JOURNEY | resume JOURNEY | draw JOURNEY --dot | tick [--every DUR]";
+	g->cli.summary = "Move people through journeys as events arrive and time passes; write $journey and $send records.";
+	g->cli.opts = opts;
+	g->cli.handle = handle;
+	g->cli.ctx = g;
+	g->cli.subcommand = 1;
+	g->batch = 262144;
+	g->seen.days = 2;
+	g->commit_ms = 1000;
+	if ((rc = cli_parse(&g->cli, argc, argv)))
+		return rc;
+	cli_signals();
+	if (g->cli.nrest) {
+		static const char *const cmds[] = {"list", "status", "explain", "pause", "resume", "draw", "dry-run", "tick",
+						   NULL};
+		int k;
+		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
+			;
+		if (cmds[k]) {
+			cmd = cmds[k];
+		}
+		if (!cmds[k] || !strcmp(cmds[k], "dry-run")) {
+			for (k = cmd ? 1 : 0; k < g->cli.nrest && g->cli.nin < CLI_MAX_IN; k++)
+				g->cli.in[g->cli.nin++] = g->cli.rest[k];
+		}
+	}
+	if (cmd && !strcmp(cmd, "tick")) {
+		rc = op_tick(g);
+		goto out;
+	}
+	if (cmd && !strcmp(cmd, "dry-run")) {
+		/* the definitions over a past log into a scratch store: what
+		 * would have been sent to whom and when */
+		if (!mkdtemp(scratch)) {
+			cli_err("cannot make a scratch store '%s': %s", scratch, strerror(errno));
+			return EXIT_IO;
+		}
+		g->cli.db = scratch;
+		g->cli.out = "/dev/null";
+		g->dry = 1;
+		g->nosync = 1;
+		g->nolog = 1;
+	}
+	g->pipelines = conf_pipelines(g->pipelines);
+	ro = cmd && (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "explain") || !strcmp(cmd, "draw"));
+	if (ro && access(g->cli.db, F_OK)) {
+		if (strcmp(cmd, "draw") && strcmp(cmd, "list")) {
+			cli_err("no state in '%s' (run scheduler on a stream first)", g->cli.db);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		/* the definitions alone: numbered in a scratch store */
+		if (!mkdtemp(scratch)) {
+			cli_err("cannot make a scratch store '%s': %s", scratch, strerror(errno));
+			rc = EXIT_IO;
+			goto out;
+		}
+		g->cli.db = scratch;
+		g->scratch = 1;
+		g->nosync = 1;
+		ro = 0;
+	}
+	g->st = store_open(g->cli.db, "scheduler", (g->nosync ? STORE_NOSYNC : 0) | (ro ? STORE_RDONLY : 0), &code);
+	if (!g->st) {
+		rc = code;
+		goto out;
+	}
+	if (store_dbi(g->st, "scheduler.people", 0, &g->people) || store_dbi(g->st, "scheduler.log", 0, &g->logdb) ||
+	    store_dbi(g->st, "scheduler.state", 0, &g->state) || store_dbi(g->st, "scheduler.defs", 0, &g->defs) ||
+	    store_dbi(g->st, "scheduler.counts", 0, &g->counts) ||
+	    store_dbi(g->st, "scheduler.dict", 0, &g->names.dbi) || timer_open(&g->tm, g->st, "scheduler.timers") ||
+	    (!ro && seen_open(&g->seen, g->st, "scheduler.seen"))) {
+		rc = EXIT_IO;
+		goto out;
+	}
+	g->names.st = g->st;
+	g->names.ns = "atg";
+	store_cache(g->st, g->people); /* read a page at a time, kept across commits */
+	if (store_journal(g->st, g->people, "scheduler.journal") || dict_load(&g->names)) {
+		rc = EXIT_IO;
+		goto out;
+	}
+	/* every definition compiles before anything is written */
+	if ((rc = load_defs(g)))
+		goto out;
+	load_state(g);
+	if (counts_load(g)) {
+		rc = EXIT_IO;
+		goto out;
+	}
+	if (!ro)
+		inside_from_counts(g);
+	g->seen.st = g->st;
+	g->f.st = g->st;
+	g->f.cli = &g->cli;
+	g->f.group = g->group ? g->group : "uops-scheduler";
+	g->f.batch = g->batch;
+	g->f.commit_ms = g->commit_ms;
+	g->f.exit_at_end = g->exit_at_end;
+	g->f.resume = g->resume;
+	g->f.record = on_record;
+	g->f.before_commit = before_commit;
+	g->f.after_commit = after_commit;
+	g->f.ctx = g;
+	if (!cmd || !strcmp(cmd, "dry-run")) {
+		rc = run_filter(g);
+		if (g->dry && !rc) {
+			unsigned i;
+			fflush(stdout);
+			for (i = 0; i < g->ncnt; i++)
+				if (g->cnt[i].n) {
+					char *k = xstrdup(g->cnt[i].key), *t1 = strchr(k, '\t'), *t2 = strchr(t1 + 1, '\t');
+					*t1 = *t2 = 0;
+					fprintf(stderr, "scheduler: dry run: %s%s%s %s %llu\n", k, t1[1] ? "/" : "", t1 + 1,
+						t2 + 1, g->cnt[i].n);
+					free(k);
+				}
+		}
+	} else if (!strcmp(cmd, "list")) {
+		rc = op_list(g);
+	} else if (!strcmp(cmd, "status")) {
+		rc = op_status(g, g->cli.nrest - 1, g->cli.rest + 1);
+	} else if (!strcmp(cmd, "explain")) {
+		rc = op_explain(g, g->cli.nrest - 1, g->cli.rest + 1);
+	} else if (!strcmp(cmd, "pause") || !strcmp(cmd, "resume")) {
+		rc = op_pause(g, g->cli.nrest - 1, g->cli.rest + 1, !strcmp(cmd, "pause"));
+	} else if (!strcmp(cmd, "draw")) {
+		rc = op_draw(g, g->cli.nrest - 1, g->cli.rest + 1);
+	}
+out:
+	if ((ro || g->scratch) && g->st)
+		store_discard(g->st);
+	seen_free(&g->seen);
+	timer_release(&g->tm);
+	if (g->st)
+		store_close(g->st);
+	outcome_close(&g->f.oc);
+	defs_free(g);
+	profile_release(&g->p);
+	profile_release(&g->q);
+	person_release(&g->P);
+	person_release(&g->Q);
+	json_doc_release(&g->doc);
+	json_doc_release(&g->pdoc);
+	buf_release(&g->cause);
+	buf_release(&g->line);
+	buf_release(&g->tmp);
+	buf_release(&g->rec);
+	buf_release(&g->logb);
+	if (g->dry || g->scratch)
+		nftw(scratch, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	return cli_stdout_close(rc);
+}

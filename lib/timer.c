@@ -1,0 +1,219 @@
+#include "timer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cli.h"
+
+#define SIGN 0x8000000000000000ull
+
+int timer_open(struct timer *t, struct store *st, const char *name)
+{
+	memset(t, 0, sizeof *t);
+	t->st = st;
+	return store_dbi(st, name, 0, &t->dbi);
+}
+
+void timer_release(struct timer *t)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nheaps; i++)
+		free(t->heaps[i].k);
+	free(t->heaps);
+	t->heaps = NULL;
+	t->nheaps = 0;
+}
+
+void timer_key(const struct timer_id *id, unsigned char *k)
+{
+	store_be32(k, id->stream);
+	store_be64(k + 4, (uint64_t)id->wake ^ SIGN);
+	store_be32(k + 12, id->oneid);
+	store_be32(k + 16, id->journey);
+	store_be64(k + 20, id->corr);
+}
+
+void timer_unkey(const unsigned char *k, struct timer_id *id)
+{
+	id->stream = store_get_be32(k);
+	id->wake = (int64_t)(store_get_be64(k + 4) ^ SIGN);
+	id->oneid = store_get_be32(k + 12);
+	id->journey = store_get_be32(k + 16);
+	id->corr = store_get_be64(k + 20);
+}
+
+/* The heap of stream's keys set since the last commit (made when make);
+ * k[0] is the least. */
+static struct timer_heap *heap_of(struct timer *t, uint32_t stream, int make)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nheaps; i++)
+		if (t->heaps[i].stream == stream)
+			return &t->heaps[i];
+	if (!make)
+		return NULL;
+	t->heaps = xrealloc(t->heaps, (t->nheaps + 1) * sizeof *t->heaps);
+	memset(&t->heaps[t->nheaps], 0, sizeof *t->heaps);
+	t->heaps[t->nheaps].stream = stream;
+	return &t->heaps[t->nheaps++];
+}
+
+static void heap_swap(struct timer_heap *h, size_t a, size_t b)
+{
+	unsigned char tmp[TIMER_KEY];
+
+	memcpy(tmp, h->k[a], TIMER_KEY);
+	memcpy(h->k[a], h->k[b], TIMER_KEY);
+	memcpy(h->k[b], tmp, TIMER_KEY);
+}
+
+static void heap_push(struct timer_heap *h, const unsigned char *k)
+{
+	size_t i;
+
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 256;
+		h->k = xrealloc(h->k, h->cap * sizeof *h->k);
+	}
+	i = h->n++;
+	memcpy(h->k[i], k, TIMER_KEY);
+	while (i && memcmp(h->k[(i - 1) / 2], h->k[i], TIMER_KEY) > 0) {
+		heap_swap(h, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_pop(struct timer_heap *h)
+{
+	size_t i = 0;
+
+	if (!h->n)
+		return;
+	memcpy(h->k[0], h->k[--h->n], TIMER_KEY);
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < h->n && memcmp(h->k[l], h->k[m], TIMER_KEY) < 0)
+			m = l;
+		if (r < h->n && memcmp(h->k[r], h->k[m], TIMER_KEY) < 0)
+			m = r;
+		if (m == i)
+			break;
+		heap_swap(h, i, m);
+		i = m;
+	}
+}
+
+void timer_set(struct timer *t, const struct timer_id *id)
+{
+	unsigned char k[TIMER_KEY];
+
+	timer_key(id, k);
+	store_put(t->st, t->dbi, k, TIMER_KEY, "", 0);
+	t->set++;
+	heap_push(heap_of(t, id->stream, 1), k);
+}
+
+void timer_del(struct timer *t, const struct timer_id *id)
+{
+	unsigned char k[TIMER_KEY];
+
+	/* the heap keeps it: timer_next asks the batch whether it stands */
+	timer_key(id, k);
+	store_del(t->st, t->dbi, k, TIMER_KEY);
+}
+
+void timer_committed(struct timer *t)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nheaps; i++)
+		t->heaps[i].n = 0;
+}
+
+int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct timer_id *after,
+	       struct timer_id *out)
+{
+	unsigned char from[TIMER_KEY], lim[TIMER_KEY], best[TIMER_KEY];
+	struct timer_id l;
+	int have = 0, rc, strict = after != NULL;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct timer_heap *h;
+
+	h = heap_of(t, stream, 1);
+	if (!after && h->has_floor) {
+		memcpy(from, h->floor, TIMER_KEY);
+		strict = 1;
+	} else if (after) {
+		timer_key(after, from);
+	} else {
+		memset(&l, 0, sizeof l);
+		l.stream = stream;
+		l.wake = INT64_MIN;
+		timer_key(&l, from);
+	}
+	/* the last key that may fall due: (stream, upto, all ones) */
+	l.stream = stream;
+	l.wake = upto;
+	l.oneid = UINT32_MAX;
+	l.journey = UINT32_MAX;
+	l.corr = UINT64_MAX;
+	timer_key(&l, lim);
+	/* in the batch: the heap's least that still stands (those at or
+	 * before after were returned already, or deleted; a key set twice is
+	 * in it twice) */
+	while (h->n) {
+		MDB_val pv;
+		int c = memcmp(h->k[0], from, TIMER_KEY);
+		if ((c < 0 || (c == 0 && strict)) ||
+		    store_get_pending(t->st, t->dbi, h->k[0], TIMER_KEY, &pv) != 1) {
+			heap_pop(h);
+			continue;
+		}
+		if (memcmp(h->k[0], lim, TIMER_KEY) <= 0) {
+			memcpy(best, h->k[0], TIMER_KEY);
+			have = 1;
+		}
+		break;
+	}
+	/* committed */
+	if (!(txn = store_read_txn(t->st)))
+		return -1;
+	if ((rc = mdb_cursor_open(txn, t->dbi, &cur))) {
+		cli_err("cannot read the wake-ups: %s", mdb_strerror(rc));
+		return -1;
+	}
+	k.mv_data = from;
+	k.mv_size = TIMER_KEY;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (!rc) {
+		MDB_val pv;
+		if (k.mv_size != TIMER_KEY || memcmp(k.mv_data, lim, TIMER_KEY) > 0)
+			break;
+		if (have && memcmp(k.mv_data, best, TIMER_KEY) >= 0)
+			break;
+		if (!(strict && !memcmp(k.mv_data, from, TIMER_KEY)) &&
+		    store_get_pending(t->st, t->dbi, k.mv_data, TIMER_KEY, &pv) != 2) {
+			memcpy(best, k.mv_data, TIMER_KEY);
+			have = 1;
+			break;
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND) {
+		cli_err("cannot read the wake-ups: %s", mdb_strerror(rc));
+		return -1;
+	}
+	if (!have)
+		return 0;
+	memcpy(h->floor, best, TIMER_KEY);
+	h->has_floor = 1;
+	timer_unkey(best, out);
+	return 1;
+}
