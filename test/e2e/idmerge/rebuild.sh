@@ -4,7 +4,7 @@
 gen-people -p 20000 -e 5 -s 3 > "$T/raw"
 ingest --db "$T/in.db" --nosync "$T/raw" > "$T/ev"
 dump() { for d in ids people log refusals blocked state; do mdb_dump -p -s "idmerge.$d" "$1" | grep -v "^mapsize="; done; }
-idmerge --db "$T/db" --nosync --id-journal 0 --batch 20000 -v "$T/ev" 2>&1 > /dev/null | sed -n -e 's/.* \([0-9]* merges\), \([0-9]* refused links\), \([0-9]* identifiers found shared\).*/streaming: \1, \2, \3/p' -e 's/.*: \([0-9]* folds of the identifier journal\)/streaming: \1/p'
+idmerge --db "$T/db" --nosync --id-journal 0 --batch 20000 -v "$T/ev" 2>&1 > /dev/null | sed -n -e 's/.* \([0-9]* merges\), \([0-9]* refused links\), \([0-9]* identifiers found shared\).*/streaming: \1, \2, \3/p' -e 's/.*: [1-9][0-9]* folds of the identifier journal/streaming: the identifier journal folded (how often: the commits, by count and by time)/p'
 dump "$T/db" > "$T/stream"
 # the same events again, committing often: the identifiers are looked up in
 # LMDB until a quarter of the graph has been, then the graph is read whole;
