@@ -75,6 +75,19 @@ int cli_stdout_close(int rc)
 	return !rc || rc == EXIT_REJECTS ? EXIT_IO : rc;
 }
 
+long cli_stop_grace_ms(void)
+{
+	static long grace = -1;
+
+	if (grace < 0) { /* read once, before any signal */
+		const char *e = getenv("UOPS_STOP_GRACE_MS");
+		char *end;
+		long v = e && *e ? strtol(e, &end, 10) : -1;
+		grace = v >= 0 && v <= 600000 && !*end ? v : CLI_STOP_GRACE_MS;
+	}
+	return grace;
+}
+
 long cli_stop_left_ms(void)
 {
 	long long left;
@@ -83,7 +96,7 @@ long cli_stop_left_ms(void)
 		return -1;
 	if (!stop_at_ns) /* cli_stop set by the program itself */
 		stop_at_ns = cli_now_ns();
-	left = CLI_STOP_GRACE_MS - (cli_now_ns() - stop_at_ns) / 1000000;
+	left = cli_stop_grace_ms() - (cli_now_ns() - stop_at_ns) / 1000000;
 	return left < 0 ? 0 : (long)left;
 }
 
@@ -105,6 +118,7 @@ void cli_signals(void)
 {
 	struct sigaction sa;
 
+	cli_stop_grace_ms(); /* the environment is read now, not in a stop */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

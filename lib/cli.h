@@ -73,6 +73,9 @@ extern volatile sig_atomic_t cli_stop;
 /* How long a stop waits at most for a blocked output or the write lock
  * before it gives up (and the batch is not committed). */
 #define CLI_STOP_GRACE_MS 800
+/* The grace: UOPS_STOP_GRACE_MS when set (0 … 600000), else
+ * CLI_STOP_GRACE_MS. Read once. */
+long cli_stop_grace_ms(void);
 
 /* Milliseconds left of the stop's grace: -1 while no stop was asked, else
  * 0 to CLI_STOP_GRACE_MS. */
