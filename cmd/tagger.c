@@ -2569,6 +2569,9 @@ static int op_status(struct tagger *g)
 	size_t i;
 	uint64_t any = status_due(g, g->duedb, ANY_STREAM);
 
+	if (g->pc.legacy) /* a store of one clock: its deadlines are of no known stream */
+		any += status_due(g, g->duedb, 0);
+
 	if (g->pc.base.clock != PCLOCK_NONE || any)
 		status_line(&out, "\"*\"", &g->pc.base, any);
 	for (i = 0; i < g->pc.n; i++) {
