@@ -11,8 +11,9 @@
  * turns dormant with no event at all). Each input stream (a Kafka
  * partition; a file is one) has a clock of its own (lib/pclock): a
  * person's tags are evaluated on the clock of the stream their records
- * came by, and a $tick moves its stream's clock alone. Rank tags (RFM quintiles, the VIP decile) compare with
- * population facts that `tagger recompute` refreshes.
+ * came by, and a $tick moves its stream's clock alone. Rank tags (RFM
+ * quintiles, the VIP decile) compare with population facts that `tagger
+ * recompute` refreshes.
  * State: the tagger.* DBs, see schemas/lmdb.md.
  */
 #include <errno.h>
