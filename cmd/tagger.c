@@ -7,9 +7,13 @@
  * (lib/cond) after every event and writes the event on, followed by a $tag
  * record for every tag whose value changed. $merge folds the merged
  * profiles into the survivor; $tick advances the clock and, when a new UTC
- * day begins, re-evaluates every profile (a person turns dormant with no
- * event at all). Rank tags (RFM quintiles, the VIP decile) compare with
- * population facts that `tagger recompute` refreshes.
+ * day begins, re-evaluates the people whose deadline falls due (a person
+ * turns dormant with no event at all). Each input stream (a Kafka
+ * partition; a file is one) has a clock of its own (lib/pclock): a
+ * person's tags are evaluated on the clock of the stream their records
+ * came by, and a $tick moves its stream's clock alone. Rank tags (RFM
+ * quintiles, the VIP decile) compare with population facts that `tagger
+ * recompute` refreshes.
  * State: the tagger.* DBs, see schemas/lmdb.md.
  */
 #include <errno.h>
@@ -33,10 +37,13 @@
 #include "hash.h"
 #include "json.h"
 #include "outcome.h"
+#include "pclock.h"
 #include "profile.h"
 #include "seen.h"
 #include "store.h"
 #include "sysrec.h"
+
+#include <roaring/roaring.h>
 
 enum {
 	OPT_PIPELINES = 300,
@@ -126,13 +133,13 @@ struct tagger {
 
 	struct store *st;
 	MDB_dbi profiles, dict, facts, state, duedb;
-	/* deadlines (lib/due, stream 0): per person the first day one of
-	 * their tags changes with time alone, fired as the clock enters it */
+	/* deadlines (lib/due): per person the first day one of their tags
+	 * changes with time alone, filed under the person's stream and fired
+	 * as that stream's clock enters it */
 	struct due due;
 	int due_live;      /* a writer: the index is read and kept */
 	int due_ok;        /* it holds every profile's deadline, computed by
 			    * these definitions */
-	int64_t fired;     /* deadlines are fired up to this day */
 	unsigned long long fired_people;
 	int timed_eval;    /* this evaluation evaluated a timed tag */
 	int quiet;         /* show, export: evaluate, emit nothing */
@@ -154,7 +161,14 @@ struct tagger {
 	/* dictionary, by namespace: a(ggregates) t(raits) g (tags) */
 	struct dict names;
 
-	int64_t clock;     /* the stream's clock (ms), INT64_MIN before any */
+	/* a clock per stream (the input's partition; 0 for files): a
+	 * person's tags are evaluated on their stream's clock (lib/pclock);
+	 * the mark is the day up to which the stream's deadlines fired */
+	struct pclock pc;
+	uint32_t stream;   /* the stream of the record being handled */
+	int64_t clock;     /* its clock (ms), INT64_MIN before any: the time of
+			    * what is being evaluated; outside the filter, the
+			    * latest clock of all streams */
 	int64_t swept_day; /* the day of the last sweep */
 
 	struct profile p, q;
@@ -961,9 +975,16 @@ static void save_profile(struct tagger *g, struct profile *p)
  * still ahead, since deadlines fire before records. */
 static void due_update(struct tagger *g, struct profile *p, int64_t clock, int known)
 {
-	if (!g->due_live || (known && !g->timed_eval && g->due_ok))
+	if (!g->due_live)
 		return;
-	due_set(&g->due, 0, p->oneid, next_due(g, p, clock));
+	if (known && !g->timed_eval && g->due_ok) {
+		/* the deadline stands, filed under the stream of the record */
+		uint32_t s, day = due_of(&g->due, p->oneid, &s);
+		if (day != DUE_NONE && s != g->stream)
+			due_set(&g->due, g->stream, p->oneid, day);
+		return;
+	}
+	due_set(&g->due, g->stream, p->oneid, next_due(g, p, clock));
 }
 
 /*
@@ -994,40 +1015,38 @@ static void save_state(struct tagger *g)
 {
 	unsigned char be[8];
 
-	store_be64(be, (uint64_t)g->clock);
-	store_put(g->st, g->state, "clock", 5, be, 8);
 	store_be64(be, (uint64_t)g->swept_day);
 	store_put(g->st, g->state, "swept", 5, be, 8);
+	pclock_save(&g->pc);
 	if (!g->due_live)
 		return;
-	store_be64(be, (uint64_t)g->fired);
-	store_put(g->st, g->state, "fired", 5, be, 8);
 	if (g->due_ok) {
-		/* the index is whole, for these definitions, at this clock: a
-		 * tagger that does not keep it (an older one) moves the clock
-		 * without it, and the next run builds it again */
+		/* the index is whole, for these definitions, at these clocks
+		 * (the latest stands for them): a tagger that does not keep it
+		 * moves the clocks without it, and the next run builds it again */
 		unsigned char m[16];
 		store_be64(m, g->defs_hash);
-		store_be64(m + 8, (uint64_t)g->clock);
+		store_be64(m + 8, (uint64_t)pclock_max(&g->pc));
 		store_put(g->st, g->state, "due", 3, m, 16);
 	} else {
 		store_del(g->st, g->state, "due", 3);
 	}
 }
 
-static void load_state(struct tagger *g)
+/* The clocks (a store of one clock: its clock and "fired" become where
+ * every stream starts) and the day of the last sweep. g->clock is the
+ * latest clock. 0, or -1 on an LMDB error (printed). */
+static int load_state(struct tagger *g)
 {
 	MDB_val v;
 
-	g->clock = INT64_MIN;
+	if (pclock_load(&g->pc, g->st, g->state, "fired"))
+		return -1;
+	g->clock = pclock_max(&g->pc);
 	g->swept_day = INT64_MIN;
-	if (store_get(g->st, g->state, "clock", 5, &v) == 1 && v.mv_size == 8)
-		g->clock = (int64_t)store_get_be64(v.mv_data);
 	if (store_get(g->st, g->state, "swept", 5, &v) == 1 && v.mv_size == 8)
 		g->swept_day = (int64_t)store_get_be64(v.mv_data);
-	g->fired = INT64_MIN;
-	if (store_get(g->st, g->state, "fired", 5, &v) == 1 && v.mv_size == 8)
-		g->fired = (int64_t)store_get_be64(v.mv_data);
+	return 0;
 }
 
 /* Is the deadline index whole? For a store with no clock yet (nothing to
@@ -1051,7 +1070,9 @@ static int before_commit(void *ctx)
 	if (g->due_live)
 		due_save(&g->due);
 	save_state(g);
-	seen_prune(&g->seen, g->clock);
+	/* the set serves every stream: what the stream furthest behind may
+	 * still meet stays */
+	seen_prune(&g->seen, pclock_min(&g->pc));
 	return 0;
 }
 
@@ -1080,6 +1101,10 @@ static void sweep_cause(struct tagger *g)
  * chunk reads what another writes.
  */
 #define CHUNK 8192
+/* a deadline of a person of no known stream (from a store of one clock,
+ * or given by a sweep to someone who had none): fired by whichever
+ * stream's clock enters its day */
+#define ANY_STREAM 0x7fffffffu
 #define PART_CHUNKS 8
 #define AHEAD (2 * PART_CHUNKS)
 
@@ -1161,7 +1186,7 @@ static int chunk_eval(struct pworker *pw, uint64_t c, struct chunk *slot)
 		if (!changed)
 			continue;
 		slot->changes += changed;
-		profile_prune(&w->p, &w->L, w->clock);
+		profile_prune(&w->p, &w->L, ps->clock);
 		profile_encode(&w->p, &w->L, &w->rec);
 		len = (uint32_t)w->rec.len;
 		buf_add(&slot->vals, (const char *)k.mv_data, 4);
@@ -1375,8 +1400,13 @@ static int psweep_run(struct tagger *g, int64_t clock, int all, unsigned nthread
 			const char *q = slot->dues.p, *end = q ? q + slot->dues.len : q;
 			for (; q < end; q += 8) {
 				uint32_t pair[2];
+				uint32_t s;
 				memcpy(pair, q, sizeof pair);
-				due_set(&g->due, 0, pair[0], pair[1]);
+				/* the stream the person's deadline was filed under;
+				 * none known: any stream's clock fires it */
+				if (due_of(&g->due, pair[0], &s) == DUE_NONE)
+					s = ANY_STREAM;
+				due_set(&g->due, s, pair[0], pair[1]);
 			}
 			g->swept += slot->n;
 			g->tagged += slot->changes;
@@ -1445,6 +1475,35 @@ static unsigned sweep_threads(const struct tagger *g)
 	return n < 1 ? 1 : (unsigned)n;
 }
 
+static void reach(struct pclock_stream *e, int64_t clock)
+{
+	int64_t day = day_of(clock);
+
+	if (e->clock == PCLOCK_NONE || clock > e->clock) {
+		e->clock = clock;
+		e->dirty = 1;
+	}
+	if (e->mark == PCLOCK_NONE || day > e->mark) {
+		e->mark = day;
+		e->dirty = 1;
+	}
+}
+
+/* One time for the whole store (a sweep at clock): every stream met, and
+ * the start of those not met yet, reach clock, their deadlines done up to
+ * its day. */
+static void clocks_reach(struct tagger *g, int64_t clock)
+{
+	size_t i;
+
+	if (clock == INT64_MIN)
+		return;
+	for (i = 0; i < g->pc.n; i++)
+		reach(&g->pc.v[i], clock);
+	reach(&g->pc.base, clock);
+	g->clock = pclock_max(&g->pc);
+}
+
 /* Re-evaluate every profile's tags at clock (timed ones only, unless all),
  * writing the changed profiles in place, part by part, and a $tag per
  * change; and build the deadline index again, every profile's deadline
@@ -1457,10 +1516,8 @@ static int sweep(struct tagger *g, int64_t clock, int all)
 {
 	int rc;
 
-	if (g->due_live) {
-		g->due_ok = 0;
-		due_clear(&g->due);
-	}
+	if (g->due_live)
+		g->due_ok = 0; /* each profile's deadline is set again, in its stream */
 	if ((rc = filter_commit_mid(&g->f)) || (rc = store_fold(g->st)))
 		return rc;
 	rc = psweep_run(g, clock, all, sweep_threads(g));
@@ -1472,58 +1529,85 @@ static int sweep(struct tagger *g, int64_t clock, int all)
 		return rc;
 	g->sweeps++;
 	g->swept_day = day_of(clock);
-	if (g->due_live) {
+	if (g->due_live)
 		g->due_ok = 1;
-		if (g->fired == INT64_MIN || day_of(clock) > g->fired)
-			g->fired = day_of(clock);
-	}
+	clocks_reach(g, clock);
 	return filter_commit_mid(&g->f);
 }
 
 /* ---- the filter ---- */
 
-static void set_clock(struct tagger *g, int64_t ts)
-{
-	if (g->clock == INT64_MIN || ts > g->clock)
-		g->clock = ts;
-}
-
 /* ---- deadlines ---- */
 
-/*
- * Fire every deadline up to day `upto`, in (day, oneid) order: each person
- * due is evaluated at the start of the day (the timed tags whose inputs
- * moved), a $tag for each change stamped with that time and an event_id
- * of the day and the oneid (tag:due:DAY:ONEID:TAG), and given their next
- * deadline, which may fall on a later day up to upto too: it fires in its
- * turn. A big day commits on the way (the position stored is before the
- * record that moved the clock); a stop then returns -2, and the record
- * read again fires the rest: those fired have left the day.
- */
-static int fire_due(struct tagger *g, int64_t upto)
+/* The ids due on day in stream s and, unless s is ANY_STREAM, those of no
+ * known stream, merged in ascending order into *ids (room *cap, grown);
+ * *tmp, *tcap: scratch of the caller's. Returns how many. */
+static size_t day_ids(struct tagger *g, uint32_t s, uint32_t day, uint32_t **ids, size_t *cap, uint32_t **tmp,
+		      size_t *tcap)
 {
-	uint32_t *ids = NULL, day;
-	size_t cap = 0, n, i;
+	size_t n = due_day_ids(&g->due, s, day, ids, cap), m, i, j, k;
+	uint32_t *a;
+
+	if (s == ANY_STREAM || !(m = due_day_ids(&g->due, ANY_STREAM, day, tmp, tcap)))
+		return n;
+	a = xmalloc((n + m) * sizeof *a);
+	for (i = j = k = 0; i < n || j < m;)
+		a[k++] = j == m || (i < n && (*ids)[i] < (*tmp)[j]) ? (*ids)[i++] : (*tmp)[j++];
+	free(*ids);
+	*ids = a;
+	*cap = n + m;
+	return n + m;
+}
+
+/* The first day in [from, upto] on which someone of stream s, or of no
+ * known stream, is due; DUE_NONE if none. */
+static uint32_t next_day(struct tagger *g, uint32_t s, uint32_t from, uint32_t upto)
+{
+	uint32_t a = due_next_day(&g->due, s, from, upto), b;
+
+	if (s == ANY_STREAM)
+		return a;
+	b = due_next_day(&g->due, ANY_STREAM, from, upto);
+	return a < b ? a : b;
+}
+
+/*
+ * Fire every deadline of stream s up to day `upto`, in (day, oneid) order:
+ * each person due is evaluated at the start of the day (the timed tags
+ * whose inputs moved), a $tag for each change stamped with that time and
+ * an event_id of the day and the oneid (tag:due:DAY:ONEID:TAG), and given
+ * their next deadline in the same stream, which may fall on a later day up
+ * to upto too: it fires in its turn. The deadlines of no known stream (a
+ * store of one clock) fire with the stream's, in one oneid order, so such
+ * a store goes on as before. A big day commits on the way (the position
+ * stored is before the record that moved the clock); a stop then returns
+ * -2, and the record read again fires the rest: those fired have left the
+ * day.
+ */
+static int fire_due(struct tagger *g, uint32_t s, int64_t upto)
+{
+	uint32_t *ids = NULL, *tmp = NULL, day;
+	size_t cap = 0, tcap = 0, n, i;
 	uint32_t from = 0;
 	int rc = 0;
 
 	if (upto <= 0 || upto >= (int64_t)DUE_NONE)
 		return 0;
-	while ((day = due_next_day(&g->due, 0, from, (uint32_t)upto)) != DUE_NONE) {
+	while ((day = next_day(g, s, from, (uint32_t)upto)) != DUE_NONE) {
 		int64_t at = (int64_t)day * DAY_MS;
-		n = due_day_ids(&g->due, 0, day, &ids, &cap);
+		n = day_ids(g, s, day, &ids, &cap, &tmp, &tcap);
 		for (i = 0; i < n; i++) {
-			uint32_t oneid = ids[i];
+			uint32_t oneid = ids[i], ps;
 			unsigned changed;
 			int known;
-			if (due_of(&g->due, oneid, NULL) != day)
+			if (due_of(&g->due, oneid, &ps) != day || (ps != s && ps != ANY_STREAM))
 				continue;
 			if ((known = load_profile(g, &g->p, oneid, 1)) < 0) {
 				rc = g->f.fatal ? g->f.fatal : EXIT_IO;
 				goto out;
 			}
 			if (!known) { /* no profile (left behind): no deadline */
-				due_set(&g->due, 0, oneid, DUE_NONE);
+				due_set(&g->due, ps, oneid, DUE_NONE);
 				continue;
 			}
 			buf_reset(&g->cause);
@@ -1536,7 +1620,7 @@ static int fire_due(struct tagger *g, int64_t upto)
 			/* the deadline before the save: a lazy profile reads
 			 * the record, which the put replaces */
 			changed = evaluate(g, &g->p, at, 1, 1);
-			due_set(&g->due, 0, oneid, next_due(g, &g->p, at));
+			due_set(&g->due, ps, oneid, next_due(g, &g->p, at));
 			if (changed)
 				save_profile_at(g, &g->p, at);
 			g->fired_people++;
@@ -1557,21 +1641,27 @@ static int fire_due(struct tagger *g, int64_t upto)
 	}
 out:
 	free(ids);
+	free(tmp);
 	return rc;
 }
 
-/* The clock reaches ts: first fire the deadlines of the days it enters.
- * The clock moves only once they are fired, so a record read again after
- * a crash or a stop mid-way fires the rest. */
-static void advance(struct tagger *g, int64_t ts)
+/* Stream s's clock reaches ts: first fire the deadlines of the days it
+ * enters. The clock moves only once they are fired, so a record read
+ * again after a crash or a stop mid-way fires the rest. g->clock is then
+ * the stream's clock. */
+static void advance(struct tagger *g, uint32_t s, int64_t ts)
 {
+	struct pclock_stream *c = pclock_get(&g->pc, s);
 	int64_t day = day_of(ts);
 
 	if (g->due_live) {
-		if (g->fired == INT64_MIN) {
-			g->fired = day;
-		} else if (day > g->fired) {
-			int rc = fire_due(g, day);
+		if (c->mark == PCLOCK_NONE) {
+			c->mark = day;
+			c->dirty = 1;
+		} else if (day > c->mark) {
+			int rc = fire_due(g, s, day);
+			c = pclock_get(&g->pc, s);
+			g->clock = c->clock;
 			if (rc == -2) {
 				filter_stop_mid(&g->f);
 				return;
@@ -1580,13 +1670,41 @@ static void advance(struct tagger *g, int64_t ts)
 				g->f.fatal = rc;
 				return;
 			}
-			g->fired = day;
+			c->mark = day;
+			c->dirty = 1;
 		}
 	}
-	set_clock(g, ts);
+	if (c->clock == PCLOCK_NONE || ts > c->clock) {
+		c->clock = ts;
+		c->dirty = 1;
+	}
+	g->clock = c->clock;
 }
 
+/* Every stream met reaches clock, its deadlines up to the day fired (a
+ * store where no stream was met: the deadlines of no known stream). */
+static void advance_all(struct tagger *g, int64_t clock)
+{
+	size_t i, n = g->pc.n;
+	uint32_t *v;
 
+	if (clock == INT64_MIN)
+		return;
+	if (!n) {
+		int rc = g->due_live ? fire_due(g, ANY_STREAM, day_of(clock)) : 0;
+		if (rc == -2)
+			filter_stop_mid(&g->f);
+		else if (rc)
+			g->f.fatal = rc;
+		return;
+	}
+	v = xmalloc(n * sizeof *v);
+	for (i = 0; i < n; i++)
+		v[i] = g->pc.v[i].stream;
+	for (i = 0; i < n && !g->f.fatal && !g->f.redo; i++)
+		advance(g, v[i], clock);
+	free(v);
+}
 
 /* A $merge (checked by sysrec_check): fold the merged people into oneid. */
 static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid, int64_t ts, uint32_t eid)
@@ -1607,7 +1725,7 @@ static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid,
 		store_be32(key, mid);
 		store_del(g->st, g->profiles, key, 4);
 		if (g->due_live)
-			due_set(&g->due, 0, mid, DUE_NONE);
+			due_set(&g->due, g->stream, mid, DUE_NONE);
 		any = 1;
 	}
 	g->merges++;
@@ -1635,6 +1753,13 @@ static void process(struct tagger *g, const char *s, size_t n)
 	int sys, known;
 
 	g->f.oc.in++;
+	/* the record's stream and its clock: every decision below is made on
+	 * them, whatever the other streams have reached */
+	g->stream = g->f.stream;
+	{
+		const struct pclock_stream *c = pclock_find(&g->pc, g->stream);
+		g->clock = c ? c->clock : g->pc.base.clock;
+	}
 	filter_fetch_ahead(&g->f, g->profiles, &g->ahead);
 	if (json_parse(d, s, n, 64, &why, &at)) {
 		outcome_bad_json(&g->f.oc, why, at);
@@ -1671,7 +1796,7 @@ static void process(struct tagger *g, const char *s, size_t n)
 		clock_parse_tok(d, t_ts, &ts);
 		g->f.oc.passed++;
 		g->ticks++;
-		advance(g, ts); /* what fell due comes before the tick */
+		advance(g, g->stream, ts); /* what fell due comes before the tick */
 		if (!g->f.fatal && !g->f.redo)
 			filter_emit(&g->f, NULL, 0, s, n);
 		return;
@@ -1700,7 +1825,7 @@ static void process(struct tagger *g, const char *s, size_t n)
 	}
 	/* what fell due before this record comes first (its commits store
 	 * the position before the record, so it is checked after them) */
-	advance(g, ts);
+	advance(g, g->stream, ts);
 	if (g->f.fatal || g->f.redo)
 		return;
 	if (t_id && d->t[t_id].type == JSON_STRING) { /* applied already? */
@@ -1759,7 +1884,7 @@ static int run_filter(struct tagger *g)
 		 * definitions: every profile's time-dependent tags at the
 		 * clock, and their deadlines, before any record */
 		cli_info("the deadline index is not whole (a store from before deadlines, another tagger, or "
-			 "other definitions): sweeping the profiles at the stream's clock to build it");
+			 "other definitions): sweeping the profiles at the latest stream clock to build it");
 		if ((rc = sweep(g, g->clock, 0)) || g->f.redo)
 			return filter_close(&g->f, rc);
 	}
@@ -2234,7 +2359,7 @@ static int op_recompute(struct tagger *g)
 	if ((rc = parse_at(g, &clock)))
 		return rc;
 	if (g->clock != INT64_MIN && clock < g->clock && g->at)
-		cli_info("--at is before the stream clock: windows that already moved past it are not restored");
+		cli_info("--at is before the latest stream clock: windows that already moved past it are not restored");
 	/* after it every tag holds its value at clock: the tags are these
 	 * definitions' again, unless clock is behind events already applied */
 	current = g->clock == INT64_MIN || clock >= g->clock;
@@ -2245,8 +2370,9 @@ static int op_recompute(struct tagger *g)
 		nr += g->tags[t].rank_of != NULL;
 	if ((rc = filter_open(&g->f)))
 		goto out;
-	/* what falls due up to clock first, each change stamped with its day */
-	advance(g, clock);
+	/* what falls due up to clock first in every stream, each change
+	 * stamped with its day; then the store is one moment, at clock */
+	advance_all(g, clock);
 	if (g->f.fatal || g->f.redo) {
 		rc = filter_close(&g->f, g->f.fatal);
 		goto out;
@@ -2347,14 +2473,13 @@ static int op_sweep(struct tagger *g)
 	if (g->clock != INT64_MIN && clock < g->clock) {
 		char a[CLOCK_ISO_LEN + 1];
 		clock_format(g->clock, a);
-		cli_err("--at '%s' is before the stream clock %s: time only moves forward", g->at, a);
+		cli_err("--at '%s' is before the latest stream clock %s: time only moves forward", g->at, a);
 		return EXIT_USAGE;
 	}
 	if ((rc = filter_open(&g->f)))
 		return rc;
 	/* every profile at clock, the deadlines up to it included (their
 	 * changes stamped with the sweep's clock), and the index built again */
-	set_clock(g, clock);
 	rc = sweep(g, clock, 0);
 	rc = filter_close(&g->f, rc);
 	if (g->cli.verbose) {
@@ -2363,6 +2488,101 @@ static int op_sweep(struct tagger *g)
 		store_print(g->st);
 	}
 	return rc;
+}
+
+/* A store of one clock filed every deadline under stream 0, whichever
+ * input its person came by: they become deadlines of no known stream,
+ * which the first stream to enter their day fires (with a file, stream 0
+ * as before, in the same order). Saved with the clocks, at the first
+ * commit. */
+static void due_unfile(struct tagger *g)
+{
+	uint32_t day, from = 0, *ids = NULL;
+	size_t cap = 0, n, i;
+
+	while ((day = due_next_day(&g->due, 0, from, DUE_NONE - 1)) != DUE_NONE) {
+		n = due_day_ids(&g->due, 0, day, &ids, &cap);
+		for (i = 0; i < n; i++)
+			due_set(&g->due, ANY_STREAM, ids[i], day);
+		from = day + 1;
+	}
+	free(ids);
+}
+
+/* One line of `tagger status`: a stream's clock, the day its deadlines
+ * fired through, the people due in it. */
+static void status_line(struct buf *out, const char *stream, const struct pclock_stream *c, uint64_t due)
+{
+	char t[CLOCK_ISO_LEN + 1];
+
+	buf_printf(out, "{\"stream\":%s,\"clock\":", stream);
+	if (c->clock == PCLOCK_NONE) {
+		buf_adds(out, "null");
+	} else {
+		clock_format(c->clock, t);
+		buf_printf(out, "\"%s\"", t);
+	}
+	buf_adds(out, ",\"fired_through\":");
+	if (c->mark == PCLOCK_NONE) {
+		buf_adds(out, "null");
+	} else {
+		clock_format(c->mark * DAY_MS, t);
+		t[10] = 0;
+		buf_printf(out, "\"%s\"", t);
+	}
+	buf_printf(out, ",\"people_due\":%llu}\n", (unsigned long long)due);
+}
+
+/* The people with a deadline filed under stream s, read from tagger.due. */
+static uint64_t status_due(struct tagger *g, MDB_dbi dbi, uint32_t s)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned char from[4];
+	uint64_t n = 0;
+	int r;
+
+	if (!txn || mdb_cursor_open(txn, dbi, &cur))
+		return 0;
+	store_be32(from, s);
+	k.mv_data = from;
+	k.mv_size = 4;
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		roaring_bitmap_t *b;
+		if (k.mv_size != 8 || store_get_be32(k.mv_data) != s)
+			break;
+		if ((b = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size))) {
+			n += roaring_bitmap_get_cardinality(b);
+			roaring_bitmap_free(b);
+		}
+	}
+	mdb_cursor_close(cur);
+	return n;
+}
+
+/* status: a line per stream (the start of those not met yet, "*", when a
+ * store of one clock left one or people are due in no known stream). */
+static int op_status(struct tagger *g)
+{
+	struct buf out = BUF_INIT;
+	char num[16];
+	size_t i;
+	uint64_t any = status_due(g, g->duedb, ANY_STREAM);
+
+	if (g->pc.legacy) /* a store of one clock: its deadlines are of no known stream */
+		any += status_due(g, g->duedb, 0);
+
+	if (g->pc.base.clock != PCLOCK_NONE || any)
+		status_line(&out, "\"*\"", &g->pc.base, any);
+	for (i = 0; i < g->pc.n; i++) {
+		snprintf(num, sizeof num, "%lu", (unsigned long)g->pc.v[i].stream);
+		status_line(&out, num, &g->pc.v[i], status_due(g, g->duedb, g->pc.v[i].stream));
+	}
+	fputs(out.p ? out.p : "", stdout);
+	buf_release(&out);
+	store_read_end(g->st);
+	return 0;
 }
 
 static int handle(void *ctx, int key, const char *arg)
@@ -2438,7 +2658,7 @@ int main(int argc, char **argv)
 	int rc, code, ro;
 
 	g->cli.prog = "tagger";
-	g->cli.synopsis = "[options] [FILE…] | show ONEID… | export | tags | sweep --at TIME | recompute";
+	g->cli.synopsis = "[options] [FILE…] | show ONEID… | export | tags | sweep --at TIME | recompute | status";
 	g->cli.summary = "Keep a profile per person and tag people as events arrive and time passes.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
@@ -2451,7 +2671,7 @@ int main(int argc, char **argv)
 		return rc;
 	cli_signals();
 	if (g->cli.nrest) {
-		static const char *const cmds[] = {"show", "export", "tags", "sweep", "recompute", NULL};
+		static const char *const cmds[] = {"show", "export", "tags", "sweep", "recompute", "status", NULL};
 		int k;
 		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 			;
@@ -2463,7 +2683,8 @@ int main(int argc, char **argv)
 		}
 	}
 	g->pipelines = conf_pipelines(g->pipelines);
-	ro = cmd && (!strcmp(cmd, "show") || !strcmp(cmd, "export") || !strcmp(cmd, "tags"));
+	ro = cmd && (!strcmp(cmd, "show") || !strcmp(cmd, "export") || !strcmp(cmd, "tags") ||
+		     !strcmp(cmd, "status"));
 	if (cmd && !strcmp(cmd, "tags") && access(g->cli.db, F_OK)) {
 		/* the definitions alone: no store to read facts from */
 		g->st = store_open(g->cli.db, "tagger", STORE_NOSYNC, &code);
@@ -2477,7 +2698,7 @@ int main(int argc, char **argv)
 	if (store_dbi(g->st, "tagger.profiles", 0, &g->profiles) ||
 	    store_dbi(g->st, "tagger.dict", 0, &g->dict) || store_dbi(g->st, "tagger.facts", 0, &g->facts) ||
 	    store_dbi(g->st, "tagger.state", 0, &g->state) ||
-	    (!ro && store_dbi(g->st, "tagger.due", 0, &g->duedb)) ||
+	    ((!ro || !strcmp(cmd, "status")) && store_dbi(g->st, "tagger.due", 0, &g->duedb)) ||
 	    (!ro && seen_open(&g->seen, g->st, "tagger.seen"))) { /* queries need no seen set */
 		rc = EXIT_IO;
 		goto out;
@@ -2496,7 +2717,10 @@ int main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
-	load_state(g);
+	if (load_state(g)) {
+		rc = EXIT_IO;
+		goto out;
+	}
 	/* every definition compiles before anything is written */
 	if ((rc = load_defs(g)) || (rc = bind_defs(g)))
 		goto out;
@@ -2508,6 +2732,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		g->due_live = 1;
+		if (g->pc.legacy)
+			due_unfile(g);
 	}
 	g->f.st = g->st;
 	g->f.cli = &g->cli;
@@ -2531,11 +2757,14 @@ int main(int argc, char **argv)
 		rc = op_sweep(g);
 	else if (!strcmp(cmd, "recompute"))
 		rc = op_recompute(g);
+	else if (!strcmp(cmd, "status"))
+		rc = op_status(g);
 out:
 	if (ro && g->st)
 		store_discard(g->st);
 	seen_free(&g->seen);
 	due_free(&g->due);
+	pclock_free(&g->pc);
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	defs_free(g);

@@ -38,8 +38,10 @@
 
 /* The store format: 2 since segmenter keeps a clock per stream (and
  * files deadlines and people by stream), which a build of format 1 would
- * misread. A writer raises an older store's format to this one. */
-#define STORE_FORMAT 2
+ * misread; 3 since tagger does too (its clocks and deadlines per stream,
+ * which a build of format 2 would read as no clock at all). A writer
+ * raises an older store's format to this one. */
+#define STORE_FORMAT 3
 #define STORE_NOSYNC 1u  /* do not fsync on commit (tests, reruns) */
 #define STORE_RDONLY 2u  /* open for queries only */
 #define STORE_TRIM 4u    /* keep the resident set small: release the map's
