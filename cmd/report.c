@@ -21,6 +21,7 @@
 #include "evtab.h"
 #include "funnel.h"
 #include "hash.h"
+#include "htmlpage.h"
 #include "json.h"
 #include "outcome.h"
 #include "stats.h"
@@ -196,6 +197,7 @@ struct rep {
 	/* output */
 	struct buf line, hdr, prev_hdr;
 	int ncol;
+	struct htmlpage page; /* --html: the rows again, drawn at the end */
 };
 
 static int handle(void *ctx, int key, const char *arg)
@@ -233,6 +235,8 @@ static void row_begin(struct rep *g, const char *report)
 	buf_reset(&g->line);
 	buf_reset(&g->hdr);
 	g->ncol = 0;
+	if (g->html)
+		htmlpage_row(&g->page, report);
 	if (!g->csv) {
 		buf_adds(&g->line, "{\"report\":");
 		json_write_str(&g->line, report, strlen(report));
@@ -278,6 +282,8 @@ static void csv_field(struct buf *b, const char *s, size_t n)
 
 static void col_strn(struct rep *g, const char *name, const char *s, size_t n)
 {
+	if (g->html)
+		htmlpage_str(&g->page, name, s, n);
 	col_name(g, name);
 	if (!s) {
 		if (!g->csv)
@@ -296,6 +302,8 @@ static void col_str(struct rep *g, const char *name, const char *s)
 
 static void col_u64(struct rep *g, const char *name, uint64_t v)
 {
+	if (g->html)
+		htmlpage_num(&g->page, name, (double)v);
 	col_name(g, name);
 	buf_u64(&g->line, v);
 }
@@ -303,6 +311,8 @@ static void col_u64(struct rep *g, const char *name, uint64_t v)
 /* a number; NaN and infinities are null (an empty CSV field) */
 static void col_num(struct rep *g, const char *name, double v)
 {
+	if (g->html)
+		htmlpage_num(&g->page, name, v);
 	col_name(g, name);
 	if (!isfinite(v)) {
 		if (!g->csv)
@@ -316,12 +326,16 @@ static void col_num(struct rep *g, const char *name, double v)
 
 static void col_bool(struct rep *g, const char *name, int v)
 {
+	if (g->html)
+		htmlpage_bool(&g->page, name, v);
 	col_name(g, name);
 	buf_adds(&g->line, v ? "true" : "false");
 }
 
 static void row_end(struct rep *g)
 {
+	if (g->html)
+		htmlpage_row_end(&g->page);
 	if (g->csv) {
 		/* a table starts with its header; a new set of columns, after a
 		 * blank line, with its own */
@@ -1282,6 +1296,42 @@ out:
 
 /* ---- main */
 
+/* --html: the rows written, drawn as one page into g->html. Returns 0 or
+ * 74 after saying why. */
+static int write_html(struct rep *g)
+{
+	char title[64], sub[160], a[40], b[40];
+	FILE *f;
+	int rc = 0;
+
+	snprintf(title, sizeof title, "report %s", g->cmd);
+	if (g->have_ts) {
+		clock_format(g->min_ts, a);
+		clock_format(g->max_ts, b);
+		snprintf(sub, sizeof sub, "%llu events from %s to %s (event time, UTC)", g->events, a, b);
+	} else {
+		snprintf(sub, sizeof sub, "no events");
+	}
+	/* the rows were kept as they were written */
+	free(g->page.title);
+	free(g->page.subtitle);
+	g->page.title = xstrdup(title);
+	g->page.subtitle = xstrdup(sub);
+	if (!(f = fopen(g->html, "w"))) {
+		cli_err("cannot write '%s': %s", g->html, strerror(errno));
+		return EXIT_IO;
+	}
+	if (htmlpage_write(&g->page, f)) {
+		cli_err("cannot write '%s': %s", g->html, strerror(errno));
+		rc = EXIT_IO;
+	}
+	if (fclose(f) && !rc) {
+		cli_err("cannot write '%s': %s", g->html, strerror(errno));
+		rc = EXIT_IO;
+	}
+	return rc;
+}
+
 static int prepare(struct rep *g)
 {
 	int rc;
@@ -1291,8 +1341,8 @@ static int prepare(struct rep *g)
 		return EXIT_USAGE;
 	}
 	g->csv = g->format && !strcmp(g->format, "csv");
-	if (g->html) {
-		cli_err("--html: not built yet");
+	if (g->html && !*g->html) {
+		cli_err("--html wants a file name");
 		return EXIT_USAGE;
 	}
 	if ((rc = load_config(g)))
@@ -1372,6 +1422,7 @@ int main(int argc, char **argv)
 	}
 	g->cmd = cmds[k];
 	g->pipelines = conf_pipelines(g->pipelines);
+	htmlpage_init(&g->page, "report", NULL);
 	if ((rc = prepare(g)))
 		goto out;
 	if (!strcmp(g->cmd, "funnel")) {
@@ -1419,6 +1470,8 @@ int main(int argc, char **argv)
 		rc = op_rfm(g);
 	else
 		rc = op_abtest(g);
+	if (!rc && g->html)
+		rc = write_html(g);
 	rc = cli_stdout_close(rc);
 	if (g->cli.verbose) {
 		outcome_print(&g->oc, "without a oneid");
@@ -1454,5 +1507,6 @@ out:
 	buf_release(&g->line);
 	buf_release(&g->hdr);
 	buf_release(&g->prev_hdr);
+	htmlpage_release(&g->page);
 	return rc;
 }
