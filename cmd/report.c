@@ -6,6 +6,7 @@
  * replayed log is the same bytes. Read-only: no LMDB state.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "hash.h"
 #include "htmlpage.h"
 #include "json.h"
+#include "lifecycle.h"
 #include "outcome.h"
 #include "stats.h"
 
@@ -37,7 +39,7 @@ static const struct cli_opt opts[] = {
 	{"html", OPT_HTML, 1, "FILE", "also write the report as one self-contained HTML page"},
 	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else the first of ./pipelines, /etc/uops/pipelines, PREFIX/share/uops/pipelines)"},
 	{"config", OPT_CONFIG, 1, "FILE", "report settings (default PIPELINES/report.json)"},
-	{"by", OPT_BY, 1, "UNIT", "retention: cohort periods of a day, week or month (default day)"},
+	{"by", OPT_BY, 1, "UNIT", "retention: cohort periods of a day, week or month (default day); lifecycle: periods (default month)"},
 	{"cohort", OPT_COHORT, 1, "STEP", "retention: the event that starts a cohort (default any event: first seen)"},
 	{"return", OPT_RETURN, 1, "STEP", "retention: the event that counts as a return (default any event)"},
 	{"periods", OPT_PERIODS, 1, "N", "retention: count periods 0 … N after the cohort's (default 30 days, 12 weeks, 12 months)"},
@@ -179,6 +181,9 @@ struct rep {
 	struct step *steps;
 	unsigned nsteps;
 	struct step cohort_step, return_step, conv_step;
+	/* lifecycle: the shipped tag's thresholds and its order event */
+	struct lifecycle_params lc;
+	char *lc_event, *lc_order;
 	/* abtest */
 	char *arm_journey; /* arms from $journey enter records of this journey */
 	enum split_kind arm_kind;
@@ -549,6 +554,59 @@ out:
 	return rc;
 }
 
+/*
+ * The lifecycle tag's thresholds (its "params") and the event and prop of
+ * its "orders" aggregate, from PIPELINES/tags/20-lifecycle.json; the
+ * stage rules themselves are the tag's cases, as lib/lifecycle writes
+ * them.
+ */
+static int load_lifecycle(struct rep *g)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} params[] = {
+		{"new_days", offsetof(struct lifecycle_params, new_days)},
+		{"dormant_days", offsetof(struct lifecycle_params, dormant_days)},
+		{"churned_days", offsetof(struct lifecycle_params, churned_days)},
+		{"mature_orders", offsetof(struct lifecycle_params, mature_orders)},
+	};
+	struct conf c = {0};
+	char *path = xmalloc(strlen(g->pipelines) + 32);
+	uint32_t par, agg, ord;
+	unsigned i;
+	int rc = 0;
+
+	sprintf(path, "%s/tags/20-lifecycle.json", g->pipelines);
+	if (conf_load(&c, path)) {
+		cli_err("%s", c.err.p);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	par = json_get(&c.doc, 0, "params", 6);
+	agg = json_get(&c.doc, 0, "aggregates", 10);
+	ord = agg ? json_get(&c.doc, agg, "orders", 6) : 0;
+	for (i = 0; i < 4; i++) {
+		long long v;
+		if (!par || conf_int(&c, par, params[i].name, &v) != 1 || v < 0) {
+			conf_fail(&c, par, params[i].name, "want the lifecycle tag's param, a number 0 or more");
+			cli_err("%s", c.err.p);
+			rc = EXIT_CONFIG;
+			goto out;
+		}
+		*(long long *)((char *)&g->lc + params[i].off) = v;
+	}
+	if (!ord || conf_str(&c, ord, "event", &g->lc_event) != 1 || conf_str(&c, ord, "prop", &g->lc_order) != 1) {
+		conf_fail(&c, agg, "orders", "want the aggregate {\"event\": TYPE, \"prop\": PROP}");
+		cli_err("%s", c.err.p);
+		rc = EXIT_CONFIG;
+	}
+out:
+	conf_release(&c);
+	free(path);
+	return rc;
+}
+
 static int split_parse(const char *s, enum split_kind *k, char **name)
 {
 	static const struct {
@@ -633,6 +691,8 @@ static uint32_t cur_get(const struct rep *g, uint32_t oneid)
 #define B_ASSIGN 1u
 #define B_CONV 2u
 #define B_REV 4u
+#define B_SEEN 1u
+#define B_ORDER 2u
 
 static void on_system(struct rep *g, uint32_t type, uint32_t oneid, int64_t ts, struct buf *tmp)
 {
@@ -759,6 +819,15 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 		for (k = 0; k < g->nsteps; k++)
 			if (step_match(&g->steps[k], &g->doc, type, props))
 				r.bits |= 1u << k;
+	} else if (!strcmp(g->cmd, "lifecycle")) {
+		r.key = 0;
+		r.bits = B_SEEN;
+		if (json_str_eq(&g->doc, type, g->lc_event, strlen(g->lc_event))) {
+			uint32_t o = get_path(&g->doc, props, g->lc_order);
+			r.key = value_id(g, &g->orders, o, tmp);
+			if (r.key)
+				r.bits |= B_ORDER;
+		}
 	} else if (!strcmp(g->cmd, "rfm")) {
 		uint32_t o, a;
 		if (!is_rev(g, &g->doc, type))
@@ -981,6 +1050,55 @@ static int op_funnel(struct rep *g)
 	}
 	free(rank);
 	funnel_release(&f);
+	return 0;
+}
+
+/* ---- lifecycle: stages per period and the moves between them */
+
+static int op_lifecycle(struct rep *g)
+{
+	struct lifecycle l;
+	size_t from, to = 0, k;
+	unsigned a, b;
+	char label[32];
+
+	if (!g->have_ts)
+		return 0;
+	lifecycle_init(&l, &g->lc, g->unit, g->min_ts, g->max_ts, B_SEEN, B_ORDER);
+	evtab_group(&g->t);
+	while (evtab_next_person(&g->t, &from, &to))
+		lifecycle_person(&l, g->t.r + from, to - from);
+	for (k = 0; k < l.np; k++) {
+		uint64_t all = 0;
+		cohort_label(l.p0 + (int64_t)k, g->unit, label);
+		for (b = 0; b < LIFECYCLE_NSTAGES; b++)
+			all += l.people[k * LIFECYCLE_NSTAGES + b];
+		for (b = 0; b < LIFECYCLE_NSTAGES; b++) {
+			uint64_t n = l.people[k * LIFECYCLE_NSTAGES + b];
+			row_begin(g, "lifecycle");
+			col_str(g, "period", label);
+			col_str(g, "stage", lifecycle_stage_name(b));
+			col_u64(g, "people", n);
+			col_num(g, "share", all ? (double)n / (double)all : NAN);
+			row_end(g);
+		}
+	}
+	for (k = 0; k < l.np; k++) {
+		cohort_label(l.p0 + (int64_t)k, g->unit, label);
+		for (a = 0; a <= LIFECYCLE_NSTAGES; a++)
+			for (b = 0; b < LIFECYCLE_NSTAGES; b++) {
+				uint64_t n = l.flow[(k * (LIFECYCLE_NSTAGES + 1) + a) * LIFECYCLE_NSTAGES + b];
+				if (!n)
+					continue;
+				row_begin(g, "lifecycle_flow");
+				col_str(g, "period", label);
+				col_str(g, "from", lifecycle_stage_name(a));
+				col_str(g, "to", lifecycle_stage_name(b));
+				col_u64(g, "people", n);
+				row_end(g);
+			}
+	}
+	lifecycle_release(&l);
 	return 0;
 }
 
@@ -1395,12 +1513,12 @@ int main(int argc, char **argv)
 {
 	static struct rep G;
 	struct rep *g = &G;
-	static const char *const cmds[] = {"retention", "funnel", "rfm", "abtest", NULL};
+	static const char *const cmds[] = {"retention", "funnel", "rfm", "abtest", "lifecycle", NULL};
 	int rc, k, first = 1;
 
 	g->cli.prog = "report";
-	g->cli.synopsis = "[options] retention|rfm [FILE…] | funnel STEP… | abtest ARMS [FILE…]";
-	g->cli.summary = "Retention cohorts, funnels, RFM and A/B tests over the event stream, as NDJSON or CSV.";
+	g->cli.synopsis = "[options] retention|rfm|lifecycle [FILE…] | funnel STEP… | abtest ARMS [FILE…]";
+	g->cli.summary = "Retention cohorts, funnels, RFM, A/B tests and lifecycle stages over the event stream, as NDJSON, CSV or an HTML page.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
 	g->cli.ctx = g;
@@ -1416,7 +1534,7 @@ int main(int argc, char **argv)
 	for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 		;
 	if (!cmds[k]) {
-		cli_err("no report '%s' (retention, funnel, rfm, abtest)", g->cli.rest[0]);
+		cli_err("no report '%s' (retention, funnel, rfm, abtest, lifecycle)", g->cli.rest[0]);
 		fprintf(stderr, "usage: report %s\n", g->cli.synopsis);
 		return EXIT_USAGE;
 	}
@@ -1425,6 +1543,12 @@ int main(int argc, char **argv)
 	htmlpage_init(&g->page, "report", NULL);
 	if ((rc = prepare(g)))
 		goto out;
+	if (!strcmp(g->cmd, "lifecycle")) {
+		if (!g->by)
+			g->unit = COHORT_MONTH;
+		if ((rc = load_lifecycle(g)))
+			goto out;
+	}
 	if (!strcmp(g->cmd, "funnel")) {
 		/* operands are the steps; input from -i or stdin */
 		if (g->cli.nrest < 2 || g->cli.nrest - 1 > FUNNEL_MAX_STEPS) {
@@ -1468,6 +1592,8 @@ int main(int argc, char **argv)
 		rc = op_funnel(g);
 	else if (!strcmp(g->cmd, "rfm"))
 		rc = op_rfm(g);
+	else if (!strcmp(g->cmd, "lifecycle"))
+		rc = op_lifecycle(g);
 	else
 		rc = op_abtest(g);
 	if (!rc && g->html)
@@ -1499,6 +1625,8 @@ out:
 	free(g->split_name);
 	free(g->arm_name);
 	free(g->arm_journey);
+	free(g->lc_event);
+	free(g->lc_order);
 	free(g->cur);
 	evtab_release(&g->t);
 	strtab_free(&g->vals);

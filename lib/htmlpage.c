@@ -526,6 +526,181 @@ static void chart_rfm(FILE *f, const struct htmlpage_table *t, unsigned *seq)
 	chart_close(f, "People (and revenue) per cell of recency score R and frequency score F.");
 }
 
+/* lifecycle: the stages in the order they come, and a colour each */
+static const char *const stage_colour[] = {"#60a5fa", "#34d399", "#1d4ed8", "#f59e0b", "#ef4444", "#9ca3af",
+					   "#a78bfa", "#f472b6"};
+
+static unsigned stage_index(const char **names, unsigned *n, const char *s)
+{
+	unsigned i;
+
+	for (i = 0; i < *n; i++)
+		if (same_str(names[i], s))
+			return i;
+	if (*n < 8)
+		names[(*n)++] = s;
+	return i < 8 ? i : 7;
+}
+
+/* a stage's colour: the same for a name in every chart */
+static const char *colour_of(const char *const *names, unsigned i)
+{
+	static const char *const known[] = {"new", "growing", "mature", "dormant", "churned", "none"};
+	unsigned k;
+
+	for (k = 0; k < 6; k++)
+		if (names[i] && !strcmp(names[i], known[k]))
+			return stage_colour[k];
+	return stage_colour[i < 8 ? i : 7];
+}
+
+static void legend(FILE *f, const char **names, unsigned n, double x, double y)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++, x += 110) {
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", x, y - 10,
+			colour_of(names, i));
+		text(f, x + 16, y, NULL, NULL, names[i] ? names[i] : "(none)");
+	}
+}
+
+/* lifecycle: a column per period, stacked by stage */
+static void chart_lifecycle(FILE *f, const struct htmlpage_table *t, unsigned *seq)
+{
+	int pc = col_of(t, "period"), sc = col_of(t, "stage"), nc = col_of(t, "people");
+	const char *names[8] = {0}, *prev = NULL;
+	unsigned nn = 0;
+	size_t r, nper = 0;
+	double most = 0, tot = 0, ph = 260, cw, w, h, x, y;
+	char b[96];
+
+	if (pc < 0 || sc < 0 || nc < 0 || !t->nrow)
+		return;
+	for (r = 0; r < t->nrow; r++) {
+		if (!prev || !same_str(prev, str(t, r, pc))) {
+			nper++;
+			tot = 0;
+		}
+		prev = str(t, r, pc);
+		tot += num(t, r, nc);
+		if (tot > most)
+			most = tot;
+		stage_index(names, &nn, str(t, r, sc));
+	}
+	cw = 900.0 / (double)nper;
+	cw = cw > 60 ? 60 : cw < 14 ? 14 : cw;
+	w = 70 + cw * (double)nper + 20;
+	if (w < 640)
+		w = 640;
+	h = 30 + ph + 70;
+	chart_open(f, "lifecycle-stages", seq, w, h, "people per lifecycle stage per period");
+	legend(f, names, nn, 70, 16);
+	fmt_num(b, sizeof b, most);
+	text(f, 64, 34, "end", "h", b);
+	text(f, 64, 30 + ph, "end", "h", "0");
+	prev = NULL;
+	x = 70 - cw;
+	y = 30 + ph;
+	for (r = 0; r < t->nrow; r++) {
+		double n = num(t, r, nc), hh = most > 0 ? ph * n / most : 0;
+		if (!prev || !same_str(prev, str(t, r, pc))) {
+			x += cw;
+			y = 30 + ph;
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" transform=\"rotate(45 %.1f %.1f)\" class=\"s\">", x + cw / 2,
+				y + 14, x + cw / 2, y + 14);
+			esc(f, str(t, r, pc) ? str(t, r, pc) : "");
+			fputs("</text>\n", f);
+		}
+		prev = str(t, r, pc);
+		if (hh <= 0)
+			continue;
+		y -= hh;
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>", x + 1, y,
+			cw - 2, hh, colour_of(names, stage_index(names, &nn, str(t, r, sc))));
+		fmt_num(b, sizeof b, n);
+		esc(f, str(t, r, pc) ? str(t, r, pc) : "");
+		fputs(" ", f);
+		esc(f, str(t, r, sc) ? str(t, r, sc) : "");
+		fprintf(f, ": %s</title></rect>\n", b);
+	}
+	chart_close(f, "People in each lifecycle stage at the end of each period (the last period: at the stream's end).");
+}
+
+/* lifecycle_flow: the moves between stages over all periods, from the
+ * stage on the left to the stage on the right (staying put left out) */
+static void chart_flow(FILE *f, const struct htmlpage_table *t, unsigned *seq)
+{
+	int fc = col_of(t, "from"), tc = col_of(t, "to"), nc = col_of(t, "people");
+	const char *names[8] = {0};
+	unsigned nn = 0, a, b;
+	double m[8][8] = {{0}}, out[8] = {0}, in[8] = {0}, total = 0, ph = 320, gap = 14, lx = 150, rx = 650,
+	       w = 820, h = 30 + ph + 8 * gap + 20, scale, ly[8], ry[8], lo[8], ro[8], y;
+	size_t r;
+	char lab[96], nb[32];
+
+	if (fc < 0 || tc < 0 || nc < 0)
+		return;
+	for (r = 0; r < t->nrow; r++) {
+		a = stage_index(names, &nn, str(t, r, fc));
+		b = stage_index(names, &nn, str(t, r, tc));
+		if (a == b)
+			continue;
+		m[a][b] += num(t, r, nc);
+		out[a] += num(t, r, nc);
+		in[b] += num(t, r, nc);
+		total += num(t, r, nc);
+	}
+	chart_open(f, "lifecycle-flow", seq, w, h, "moves between lifecycle stages");
+	text(f, lx - 8, 18, "end", "h", "from");
+	text(f, rx + 18, 18, NULL, "h", "to");
+	scale = total > 0 ? ph / total : 0;
+	for (a = 0, y = 30; a < nn; a++) {
+		ly[a] = lo[a] = y;
+		y += out[a] * scale + (out[a] > 0 ? gap : 0);
+	}
+	for (b = 0, y = 30; b < nn; b++) {
+		ry[b] = ro[b] = y;
+		y += in[b] * scale + (in[b] > 0 ? gap : 0);
+	}
+	for (a = 0; a < nn; a++)
+		for (b = 0; b < nn; b++) {
+			double wdt = m[a][b] * scale, y0, y1;
+			if (m[a][b] <= 0)
+				continue;
+			y0 = lo[a] + wdt / 2;
+			y1 = ro[b] + wdt / 2;
+			lo[a] += wdt;
+			ro[b] += wdt;
+			fprintf(f, "<path d=\"M%.1f %.1fC%.1f %.1f %.1f %.1f %.1f %.1f\" class=\"flow\" stroke=\"%s\" "
+				   "stroke-width=\"%.2f\"><title>",
+				lx + 10, y0, (lx + rx) / 2, y0, (lx + rx) / 2, y1, rx, y1, colour_of(names, a),
+				wdt > 0.5 ? wdt : 0.5);
+			fmt_num(nb, sizeof nb, m[a][b]);
+			snprintf(lab, sizeof lab, "%s → %s: %s", names[a] ? names[a] : "(none)", names[b] ? names[b] : "(none)",
+				 nb);
+			esc(f, lab);
+			fputs("</title></path>\n", f);
+		}
+	for (a = 0; a < nn; a++) {
+		if (out[a] > 0) {
+			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"%.1f\" fill=\"%s\"/>\n", lx, ly[a],
+				out[a] * scale > 1 ? out[a] * scale : 1, colour_of(names, a));
+			fmt_num(nb, sizeof nb, out[a]);
+			snprintf(lab, sizeof lab, "%s %s", names[a] ? names[a] : "(none)", nb);
+			text(f, lx - 6, ly[a] + out[a] * scale / 2 + 4, "end", NULL, lab);
+		}
+		if (in[a] > 0) {
+			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"%.1f\" fill=\"%s\"/>\n", rx, ry[a],
+				in[a] * scale > 1 ? in[a] * scale : 1, colour_of(names, a));
+			fmt_num(nb, sizeof nb, in[a]);
+			snprintf(lab, sizeof lab, "%s %s", names[a] ? names[a] : "(none)", nb);
+			text(f, rx + 16, ry[a] + in[a] * scale / 2 + 4, NULL, NULL, lab);
+		}
+	}
+	chart_close(f, "People moving from one stage to another, summed over the periods (\"none\": not seen before).");
+}
+
 static void table(FILE *f, const struct htmlpage_table *t)
 {
 	size_t r;
@@ -597,6 +772,8 @@ static const struct {
 	{"funnel", chart_funnel},
 	{"abtest", chart_abtest},
 	{"rfm", chart_rfm},
+	{"lifecycle", chart_lifecycle},
+	{"lifecycle_flow", chart_flow},
 };
 
 int htmlpage_write(const struct htmlpage *p, FILE *f)

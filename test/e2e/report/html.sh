@@ -28,22 +28,23 @@ report retention --by week --periods 3 --split tag:lifecycle --html ret.html in.
 report funnel view order_paid --split prop:category --html fun.html < in.ndjson > fun.out; echo "funnel exit $?"
 report abtest welcome --html ab.html in.ndjson > ab.out; echo "abtest exit $?"
 report rfm --at 2026-02-01 --html rfm.html --format csv in.ndjson > rfm.out; echo "rfm exit $?"
+report lifecycle --by week --html lc.html in.ndjson > lc.out; echo "lifecycle exit $?"
 echo "--- stdout is the same with and without --html"
 report rfm --at 2026-02-01 --format csv in.ndjson | cmp - rfm.out && echo same
 echo "--- the same input, the same page"
 report abtest welcome --html ab2.html in.ndjson > /dev/null && cmp ab.html ab2.html && echo same
 echo "--- nothing outside the page: no src, href, url( or @import"
-grep -c -E 'src=|href=|url\(|@import' ret.html fun.html ab.html rfm.html
+grep -c -E 'src=|href=|url\(|@import' ret.html fun.html ab.html rfm.html lc.html
 echo "--- a page that cannot be written"
 report rfm --html "$T/no/such/dir/x.html" in.ndjson > /dev/null 2> err; echo "exit $?"; sed "s|$T|T|" err
 printf '<!DOCTYPE html><html><body><p>x</p><script>console.error("boom")</script></body></html>\n' > bad.html
-for p in ret fun ab rfm bad; do
+for p in ret fun ab rfm lc bad; do
 	timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-extensions \
 		--disable-dev-shm-usage --user-data-dir="$T/prof-$p" --enable-logging=stderr --v=0 \
 		--dump-dom "file://$T/$p.html" > "$p.dom" 2> "$p.log" &
 	echo $! > "$p.pid"
 done
-for p in ret fun ab rfm bad; do
+for p in ret fun ab rfm lc bad; do
 	wait "$(cat "$p.pid")"
 	rc=$?
 	echo "--- $p.html: chromium exit $rc"
