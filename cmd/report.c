@@ -31,7 +31,7 @@
 enum {
 	OPT_FORMAT = 2000, OPT_HTML, OPT_PIPELINES, OPT_CONFIG, OPT_BY, OPT_COHORT, OPT_RETURN,
 	OPT_PERIODS, OPT_SPLIT, OPT_WINDOW, OPT_AT, OPT_CONVERSION, OPT_CONTROL, OPT_ARMS,
-	OPT_REVENUE, OPT_AMOUNT, OPT_GROUP, OPT_SUMMARY,
+	OPT_REVENUE, OPT_AMOUNT, OPT_GROUP, OPT_SUMMARY, OPT_CREDIT, OPT_LOOKBACK, OPT_HALF_LIFE,
 };
 
 static const struct cli_opt opts[] = {
@@ -52,6 +52,9 @@ static const struct cli_opt opts[] = {
 	{"arms", OPT_ARMS, 1, "LIST", "abtest: only these arms, comma-separated"},
 	{"revenue", OPT_REVENUE, 1, "TYPES", "revenue event types, comma-separated (default from the config)"},
 	{"amount", OPT_AMOUNT, 1, "PROP", "the prop holding a revenue event's amount (default from the config)"},
+	{"credit", OPT_CREDIT, 1, "WHAT", "attribution: credit channel (default), journey or campaign"},
+	{"lookback", OPT_LOOKBACK, 1, "DUR", "attribution: touches within DUR before a conversion (default 30d)"},
+	{"half-life", OPT_HALF_LIFE, 1, "DUR", "attribution: the time-decay model's half-life (default 7d)"},
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-report)"},
 	{0, 0, 0, 0, 0},
 };
@@ -166,7 +169,7 @@ struct rep {
 	const char *cmd;
 	const char *format, *html, *pipelines, *config, *by, *cohort_s, *return_s, *split_s,
 		*window_s, *at_s, *conversion_s, *control, *arms_s, *revenue_s, *amount_s, *group,
-		*summary_s;
+		*summary_s, *credit_s, *lookback_s, *half_life_s;
 	long periods;
 	int csv;
 	/* settings */
@@ -176,6 +179,13 @@ struct rep {
 	enum cohort_unit unit;
 	int64_t window, at;
 	int have_window, have_at;
+	/* attribution: what is credited (0 channel, 1 journey, 2 campaign),
+	 * the lookback and half-life (ms); sends by id: the value credited */
+	int credit;
+	int64_t lookback, half_life;
+	struct strtab sends;
+	uint32_t *send_key;
+	size_t nsend_key;
 	enum split_kind split;
 	char *split_name;
 	struct step *steps;
@@ -229,6 +239,9 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_REVENUE: g->revenue_s = arg; break;
 	case OPT_AMOUNT: g->amount_s = arg; break;
 	case OPT_GROUP: g->group = arg; break;
+	case OPT_CREDIT: g->credit_s = arg; break;
+	case OPT_LOOKBACK: g->lookback_s = arg; break;
+	case OPT_HALF_LIFE: g->half_life_s = arg; break;
 	}
 	return 0;
 }
@@ -691,6 +704,7 @@ static uint32_t cur_get(const struct rep *g, uint32_t oneid)
 #define B_ASSIGN 1u
 #define B_CONV 2u
 #define B_REV 4u
+#define B_TOUCH 8u
 #define B_SEEN 1u
 #define B_ORDER 2u
 
@@ -719,6 +733,61 @@ static void on_system(struct rep *g, uint32_t type, uint32_t oneid, int64_t ts, 
 		if (name && op && json_str_eq(d, name, g->split_name, strlen(g->split_name)))
 			cur_set(g, oneid, strtab_put(&g->vals, json_str_eq(d, op, "enter", 5) ? "in" : "out",
 						     json_str_eq(d, op, "enter", 5) ? 2 : 3));
+		return;
+	}
+	if (!strcmp(g->cmd, "attribution") && json_str_eq(d, type, "$send", 5)) {
+		/* the value a touch by this send credits: its journey, or its
+		 * campaign (the journey, else NAME of a send id campaign:NAME:…) */
+		uint32_t sid = json_get(d, 0, "send_id", 7), j = json_get(d, 0, "journey", 7), id, v = 0;
+		if (!sid || d->t[sid].type != JSON_STRING)
+			return;
+		buf_reset(tmp);
+		json_str_get(d, sid, tmp);
+		id = strtab_put(&g->sends, tmp->p, tmp->len);
+		if (j && d->t[j].type == JSON_STRING) {
+			v = value_id(g, &g->vals, j, tmp);
+		} else if (g->credit == 2) {
+			buf_reset(tmp);
+			json_str_get(d, sid, tmp);
+			if (tmp->len > 9 && !memcmp(tmp->p, "campaign:", 9)) {
+				const char *e = memchr(tmp->p + 9, ':', tmp->len - 9);
+				if (e)
+					v = strtab_put(&g->vals, tmp->p + 9, (size_t)(e - tmp->p - 9));
+			}
+		}
+		if (id >= g->nsend_key) {
+			size_t n = g->nsend_key ? g->nsend_key * 2 : 1024;
+			while (n <= id)
+				n *= 2;
+			g->send_key = xrealloc(g->send_key, n * sizeof *g->send_key);
+			memset(g->send_key + g->nsend_key, 0, (n - g->nsend_key) * sizeof *g->send_key);
+			g->nsend_key = n;
+		}
+		g->send_key[id] = v;
+		return;
+	}
+	if (!strcmp(g->cmd, "attribution") && json_str_eq(d, type, "$delivery", 9)) {
+		/* a touch: a message that went out */
+		uint32_t st = json_get(d, 0, "status", 6), sid = json_get(d, 0, "send_id", 7);
+		struct evrow r = {0};
+		if (!st || !json_str_eq(d, st, "sent", 4))
+			return;
+		if (g->credit == 0) {
+			uint32_t ch = json_get(d, 0, "channel", 7);
+			r.key = ch && d->t[ch].type == JSON_STRING ? value_id(g, &g->vals, ch, tmp) : 0;
+		} else if (sid && d->t[sid].type == JSON_STRING) {
+			uint32_t id;
+			buf_reset(tmp);
+			json_str_get(d, sid, tmp);
+			id = strtab_put(&g->sends, tmp->p, tmp->len);
+			r.key = id < g->nsend_key ? g->send_key[id] : 0;
+		}
+		if (!r.key)
+			r.key = strtab_put(&g->vals, "(unknown)", 9);
+		r.oneid = oneid;
+		r.ts = ts;
+		r.bits = B_TOUCH;
+		evtab_add(&g->t, &r);
 		return;
 	}
 	if (g->arm_journey && json_str_eq(d, type, "$journey", 8)) {
@@ -819,6 +888,16 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 		for (k = 0; k < g->nsteps; k++)
 			if (step_match(&g->steps[k], &g->doc, type, props))
 				r.bits |= 1u << k;
+	} else if (!strcmp(g->cmd, "attribution")) {
+		r.key = 0;
+		if (step_match(&g->conv_step, &g->doc, type, props)) {
+			r.bits = B_CONV;
+			if (is_rev(g, &g->doc, type)) {
+				uint32_t a = get_path(&g->doc, props, g->amount);
+				if (a && g->doc.t[a].type == JSON_NUMBER)
+					r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
+			}
+		}
 	} else if (!strcmp(g->cmd, "lifecycle")) {
 		r.key = 0;
 		r.bits = B_SEEN;
@@ -1050,6 +1129,94 @@ static int op_funnel(struct rep *g)
 	}
 	free(rank);
 	funnel_release(&f);
+	return 0;
+}
+
+/* ---- attribution: conversions and revenue credited to the touches before */
+
+enum { M_FIRST, M_LAST, M_LINEAR, M_DECAY, M_POSITION, NMODELS };
+
+static const char *const model_names[NMODELS] = {"first_touch", "last_touch", "linear", "time_decay",
+						 "position"};
+
+static int op_attribution(struct rep *g)
+{
+	static const char *const what[] = {"channel", "journey", "campaign"};
+	size_t from, to = 0, nk = g->vals.n ? g->vals.n : 1, i;
+	double *conv = xcalloc(NMODELS * nk, sizeof *conv), *rev = xcalloc(NMODELS * nk, sizeof *rev);
+	double *w = NULL;
+	uint32_t *rank, *ids;
+	size_t wcap = 0;
+	unsigned m;
+
+	evtab_group(&g->t);
+	while (evtab_next_person(&g->t, &from, &to)) {
+		const struct evrow *r = g->t.r + from;
+		size_t n = to - from, c, a, first;
+		for (c = 0; c < n; c++) {
+			size_t nt, k;
+			double sum;
+			if (!(r[c].bits & B_CONV))
+				continue;
+			/* the touches strictly before the conversion, within the lookback */
+			for (first = c; first > 0 && r[first - 1].ts >= r[c].ts - g->lookback; first--)
+				;
+			for (a = first, nt = 0; a < c; a++)
+				nt += (r[a].bits & B_TOUCH) && r[a].ts < r[c].ts;
+			if (!nt) {
+				for (m = 0; m < NMODELS; m++) {
+					conv[m * nk] += 1;
+					rev[m * nk] += r[c].val;
+				}
+				continue;
+			}
+			if (nt > wcap) {
+				wcap = nt * 2;
+				w = xrealloc(w, wcap * sizeof *w);
+			}
+			for (m = 0; m < NMODELS; m++) {
+				for (a = first, k = 0, sum = 0; a < c; a++) {
+					if (!(r[a].bits & B_TOUCH) || r[a].ts >= r[c].ts)
+						continue;
+					switch (m) {
+					case M_FIRST: w[k] = k == 0; break;
+					case M_LAST: w[k] = k == nt - 1; break;
+					case M_LINEAR: w[k] = 1; break;
+					case M_DECAY:
+						w[k] = exp2(-(double)(r[c].ts - r[a].ts) / (double)g->half_life);
+						break;
+					default:
+						w[k] = nt == 1 ? 1 : nt == 2 ? 0.5 : k == 0 || k == nt - 1 ? 0.4 : 0.2 / (double)(nt - 2);
+					}
+					sum += w[k++];
+				}
+				for (a = first, k = 0; a < c; a++) {
+					if (!(r[a].bits & B_TOUCH) || r[a].ts >= r[c].ts)
+						continue;
+					conv[m * nk + r[a].key] += w[k] / sum;
+					rev[m * nk + r[a].key] += w[k] / sum * r[c].val;
+					k++;
+				}
+			}
+		}
+	}
+	rank = strtab_ranks(&g->vals);
+	ids = xmalloc(nk * sizeof *ids);
+	for (i = 0; i < nk; i++)
+		ids[rank[i]] = (uint32_t)i;
+	for (m = 0; m < NMODELS; m++)
+		for (i = 0; i < nk; i++) {
+			uint32_t id = ids[i];
+			if (!conv[m * nk + id] && !rev[m * nk + id])
+				continue;
+			row_begin(g, "attribution");
+			col_str(g, "model", model_names[m]);
+			col_strn(g, what[g->credit], id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
+			col_num(g, "conversions", conv[m * nk + id]);
+			col_num(g, "revenue", rev[m * nk + id]);
+			row_end(g);
+		}
+	free(conv), free(rev), free(w), free(rank), free(ids);
 	return 0;
 }
 
@@ -1513,11 +1680,11 @@ int main(int argc, char **argv)
 {
 	static struct rep G;
 	struct rep *g = &G;
-	static const char *const cmds[] = {"retention", "funnel", "rfm", "abtest", "lifecycle", NULL};
+	static const char *const cmds[] = {"retention", "funnel", "rfm", "abtest", "lifecycle", "attribution", NULL};
 	int rc, k, first = 1;
 
 	g->cli.prog = "report";
-	g->cli.synopsis = "[options] retention|rfm|lifecycle [FILE…] | funnel STEP… | abtest ARMS [FILE…]";
+	g->cli.synopsis = "[options] retention|rfm|lifecycle|attribution [FILE…] | funnel STEP… | abtest ARMS [FILE…]";
 	g->cli.summary = "Retention cohorts, funnels, RFM, A/B tests and lifecycle stages over the event stream, as NDJSON, CSV or an HTML page.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
@@ -1534,7 +1701,7 @@ int main(int argc, char **argv)
 	for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 		;
 	if (!cmds[k]) {
-		cli_err("no report '%s' (retention, funnel, rfm, abtest, lifecycle)", g->cli.rest[0]);
+		cli_err("no report '%s' (retention, funnel, rfm, abtest, lifecycle, attribution)", g->cli.rest[0]);
 		fprintf(stderr, "usage: report %s\n", g->cli.synopsis);
 		return EXIT_USAGE;
 	}
@@ -1543,6 +1710,25 @@ int main(int argc, char **argv)
 	htmlpage_init(&g->page, "report", NULL);
 	if ((rc = prepare(g)))
 		goto out;
+	if (!strcmp(g->cmd, "attribution")) {
+		static const char *const what[] = {"channel", "journey", "campaign"};
+		for (k = 0; k < 3 && g->credit_s && strcmp(g->credit_s, what[k]); k++)
+			;
+		if (k == 3) {
+			cli_err("--credit wants channel, journey or campaign, not '%s'", g->credit_s);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		g->credit = g->credit_s ? k : 0;
+		g->lookback = 30 * 86400000LL;
+		g->half_life = 7 * 86400000LL;
+		if ((g->lookback_s && (clock_parse_duration(g->lookback_s, &g->lookback) || g->lookback < 0)) ||
+		    (g->half_life_s && (clock_parse_duration(g->half_life_s, &g->half_life) || g->half_life <= 0))) {
+			cli_err("--lookback and --half-life want a duration such as 30d or 12h");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
 	if (!strcmp(g->cmd, "lifecycle")) {
 		if (!g->by)
 			g->unit = COHORT_MONTH;
@@ -1594,6 +1780,8 @@ int main(int argc, char **argv)
 		rc = op_rfm(g);
 	else if (!strcmp(g->cmd, "lifecycle"))
 		rc = op_lifecycle(g);
+	else if (!strcmp(g->cmd, "attribution"))
+		rc = op_attribution(g);
 	else
 		rc = op_abtest(g);
 	if (!rc && g->html)
@@ -1626,6 +1814,8 @@ out:
 	free(g->arm_name);
 	free(g->arm_journey);
 	free(g->lc_event);
+	free(g->send_key);
+	strtab_free(&g->sends);
 	free(g->lc_order);
 	free(g->cur);
 	evtab_release(&g->t);
