@@ -6,6 +6,7 @@
  * replayed log is the same bytes. Read-only: no LMDB state.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,14 +22,16 @@
 #include "evtab.h"
 #include "funnel.h"
 #include "hash.h"
+#include "htmlpage.h"
 #include "json.h"
+#include "lifecycle.h"
 #include "outcome.h"
 #include "stats.h"
 
 enum {
 	OPT_FORMAT = 2000, OPT_HTML, OPT_PIPELINES, OPT_CONFIG, OPT_BY, OPT_COHORT, OPT_RETURN,
 	OPT_PERIODS, OPT_SPLIT, OPT_WINDOW, OPT_AT, OPT_CONVERSION, OPT_CONTROL, OPT_ARMS,
-	OPT_REVENUE, OPT_AMOUNT, OPT_GROUP, OPT_SUMMARY,
+	OPT_REVENUE, OPT_AMOUNT, OPT_GROUP, OPT_SUMMARY, OPT_CREDIT, OPT_LOOKBACK, OPT_HALF_LIFE,
 };
 
 static const struct cli_opt opts[] = {
@@ -36,7 +39,7 @@ static const struct cli_opt opts[] = {
 	{"html", OPT_HTML, 1, "FILE", "also write the report as one self-contained HTML page"},
 	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else the first of ./pipelines, /etc/uops/pipelines, PREFIX/share/uops/pipelines)"},
 	{"config", OPT_CONFIG, 1, "FILE", "report settings (default PIPELINES/report.json)"},
-	{"by", OPT_BY, 1, "UNIT", "retention: cohort periods of a day, week or month (default day)"},
+	{"by", OPT_BY, 1, "UNIT", "retention: cohort periods of a day, week or month (default day); lifecycle: periods (default month)"},
 	{"cohort", OPT_COHORT, 1, "STEP", "retention: the event that starts a cohort (default any event: first seen)"},
 	{"return", OPT_RETURN, 1, "STEP", "retention: the event that counts as a return (default any event)"},
 	{"periods", OPT_PERIODS, 1, "N", "retention: count periods 0 … N after the cohort's (default 30 days, 12 weeks, 12 months)"},
@@ -49,6 +52,9 @@ static const struct cli_opt opts[] = {
 	{"arms", OPT_ARMS, 1, "LIST", "abtest: only these arms, comma-separated"},
 	{"revenue", OPT_REVENUE, 1, "TYPES", "revenue event types, comma-separated (default from the config)"},
 	{"amount", OPT_AMOUNT, 1, "PROP", "the prop holding a revenue event's amount (default from the config)"},
+	{"credit", OPT_CREDIT, 1, "WHAT", "attribution: credit channel (default), journey or campaign"},
+	{"lookback", OPT_LOOKBACK, 1, "DUR", "attribution: touches within DUR before a conversion (default 30d)"},
+	{"half-life", OPT_HALF_LIFE, 1, "DUR", "attribution: the time-decay model's half-life (default 7d)"},
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-report)"},
 	{0, 0, 0, 0, 0},
 };
@@ -163,7 +169,7 @@ struct rep {
 	const char *cmd;
 	const char *format, *html, *pipelines, *config, *by, *cohort_s, *return_s, *split_s,
 		*window_s, *at_s, *conversion_s, *control, *arms_s, *revenue_s, *amount_s, *group,
-		*summary_s;
+		*summary_s, *credit_s, *lookback_s, *half_life_s;
 	long periods;
 	int csv;
 	/* settings */
@@ -173,11 +179,21 @@ struct rep {
 	enum cohort_unit unit;
 	int64_t window, at;
 	int have_window, have_at;
+	/* attribution: what is credited (0 channel, 1 journey, 2 campaign),
+	 * the lookback and half-life (ms); sends by id: the value credited */
+	int credit;
+	int64_t lookback, half_life;
+	struct strtab sends;
+	uint32_t *send_key;
+	size_t nsend_key;
 	enum split_kind split;
 	char *split_name;
 	struct step *steps;
 	unsigned nsteps;
 	struct step cohort_step, return_step, conv_step;
+	/* lifecycle: the shipped tag's thresholds and its order event */
+	struct lifecycle_params lc;
+	char *lc_event, *lc_order;
 	/* abtest */
 	char *arm_journey; /* arms from $journey enter records of this journey */
 	enum split_kind arm_kind;
@@ -196,6 +212,7 @@ struct rep {
 	/* output */
 	struct buf line, hdr, prev_hdr;
 	int ncol;
+	struct htmlpage page; /* --html: the rows again, drawn at the end */
 };
 
 static int handle(void *ctx, int key, const char *arg)
@@ -222,6 +239,9 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_REVENUE: g->revenue_s = arg; break;
 	case OPT_AMOUNT: g->amount_s = arg; break;
 	case OPT_GROUP: g->group = arg; break;
+	case OPT_CREDIT: g->credit_s = arg; break;
+	case OPT_LOOKBACK: g->lookback_s = arg; break;
+	case OPT_HALF_LIFE: g->half_life_s = arg; break;
 	}
 	return 0;
 }
@@ -233,6 +253,8 @@ static void row_begin(struct rep *g, const char *report)
 	buf_reset(&g->line);
 	buf_reset(&g->hdr);
 	g->ncol = 0;
+	if (g->html)
+		htmlpage_row(&g->page, report);
 	if (!g->csv) {
 		buf_adds(&g->line, "{\"report\":");
 		json_write_str(&g->line, report, strlen(report));
@@ -278,6 +300,8 @@ static void csv_field(struct buf *b, const char *s, size_t n)
 
 static void col_strn(struct rep *g, const char *name, const char *s, size_t n)
 {
+	if (g->html)
+		htmlpage_str(&g->page, name, s, n);
 	col_name(g, name);
 	if (!s) {
 		if (!g->csv)
@@ -296,6 +320,8 @@ static void col_str(struct rep *g, const char *name, const char *s)
 
 static void col_u64(struct rep *g, const char *name, uint64_t v)
 {
+	if (g->html)
+		htmlpage_num(&g->page, name, (double)v);
 	col_name(g, name);
 	buf_u64(&g->line, v);
 }
@@ -303,6 +329,8 @@ static void col_u64(struct rep *g, const char *name, uint64_t v)
 /* a number; NaN and infinities are null (an empty CSV field) */
 static void col_num(struct rep *g, const char *name, double v)
 {
+	if (g->html)
+		htmlpage_num(&g->page, name, v);
 	col_name(g, name);
 	if (!isfinite(v)) {
 		if (!g->csv)
@@ -316,12 +344,16 @@ static void col_num(struct rep *g, const char *name, double v)
 
 static void col_bool(struct rep *g, const char *name, int v)
 {
+	if (g->html)
+		htmlpage_bool(&g->page, name, v);
 	col_name(g, name);
 	buf_adds(&g->line, v ? "true" : "false");
 }
 
 static void row_end(struct rep *g)
 {
+	if (g->html)
+		htmlpage_row_end(&g->page);
 	if (g->csv) {
 		/* a table starts with its header; a new set of columns, after a
 		 * blank line, with its own */
@@ -535,6 +567,59 @@ out:
 	return rc;
 }
 
+/*
+ * The lifecycle tag's thresholds (its "params") and the event and prop of
+ * its "orders" aggregate, from PIPELINES/tags/20-lifecycle.json; the
+ * stage rules themselves are the tag's cases, as lib/lifecycle writes
+ * them.
+ */
+static int load_lifecycle(struct rep *g)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} params[] = {
+		{"new_days", offsetof(struct lifecycle_params, new_days)},
+		{"dormant_days", offsetof(struct lifecycle_params, dormant_days)},
+		{"churned_days", offsetof(struct lifecycle_params, churned_days)},
+		{"mature_orders", offsetof(struct lifecycle_params, mature_orders)},
+	};
+	struct conf c = {0};
+	char *path = xmalloc(strlen(g->pipelines) + 32);
+	uint32_t par, agg, ord;
+	unsigned i;
+	int rc = 0;
+
+	sprintf(path, "%s/tags/20-lifecycle.json", g->pipelines);
+	if (conf_load(&c, path)) {
+		cli_err("%s", c.err.p);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	par = json_get(&c.doc, 0, "params", 6);
+	agg = json_get(&c.doc, 0, "aggregates", 10);
+	ord = agg ? json_get(&c.doc, agg, "orders", 6) : 0;
+	for (i = 0; i < 4; i++) {
+		long long v;
+		if (!par || conf_int(&c, par, params[i].name, &v) != 1 || v < 0) {
+			conf_fail(&c, par, params[i].name, "want the lifecycle tag's param, a number 0 or more");
+			cli_err("%s", c.err.p);
+			rc = EXIT_CONFIG;
+			goto out;
+		}
+		*(long long *)((char *)&g->lc + params[i].off) = v;
+	}
+	if (!ord || conf_str(&c, ord, "event", &g->lc_event) != 1 || conf_str(&c, ord, "prop", &g->lc_order) != 1) {
+		conf_fail(&c, agg, "orders", "want the aggregate {\"event\": TYPE, \"prop\": PROP}");
+		cli_err("%s", c.err.p);
+		rc = EXIT_CONFIG;
+	}
+out:
+	conf_release(&c);
+	free(path);
+	return rc;
+}
+
 static int split_parse(const char *s, enum split_kind *k, char **name)
 {
 	static const struct {
@@ -619,6 +704,9 @@ static uint32_t cur_get(const struct rep *g, uint32_t oneid)
 #define B_ASSIGN 1u
 #define B_CONV 2u
 #define B_REV 4u
+#define B_TOUCH 8u
+#define B_SEEN 1u
+#define B_ORDER 2u
 
 static void on_system(struct rep *g, uint32_t type, uint32_t oneid, int64_t ts, struct buf *tmp)
 {
@@ -645,6 +733,61 @@ static void on_system(struct rep *g, uint32_t type, uint32_t oneid, int64_t ts, 
 		if (name && op && json_str_eq(d, name, g->split_name, strlen(g->split_name)))
 			cur_set(g, oneid, strtab_put(&g->vals, json_str_eq(d, op, "enter", 5) ? "in" : "out",
 						     json_str_eq(d, op, "enter", 5) ? 2 : 3));
+		return;
+	}
+	if (!strcmp(g->cmd, "attribution") && json_str_eq(d, type, "$send", 5)) {
+		/* the value a touch by this send credits: its journey, or its
+		 * campaign (the journey, else NAME of a send id campaign:NAME:…) */
+		uint32_t sid = json_get(d, 0, "send_id", 7), j = json_get(d, 0, "journey", 7), id, v = 0;
+		if (!sid || d->t[sid].type != JSON_STRING)
+			return;
+		buf_reset(tmp);
+		json_str_get(d, sid, tmp);
+		id = strtab_put(&g->sends, tmp->p, tmp->len);
+		if (j && d->t[j].type == JSON_STRING) {
+			v = value_id(g, &g->vals, j, tmp);
+		} else if (g->credit == 2) {
+			buf_reset(tmp);
+			json_str_get(d, sid, tmp);
+			if (tmp->len > 9 && !memcmp(tmp->p, "campaign:", 9)) {
+				const char *e = memchr(tmp->p + 9, ':', tmp->len - 9);
+				if (e)
+					v = strtab_put(&g->vals, tmp->p + 9, (size_t)(e - tmp->p - 9));
+			}
+		}
+		if (id >= g->nsend_key) {
+			size_t n = g->nsend_key ? g->nsend_key * 2 : 1024;
+			while (n <= id)
+				n *= 2;
+			g->send_key = xrealloc(g->send_key, n * sizeof *g->send_key);
+			memset(g->send_key + g->nsend_key, 0, (n - g->nsend_key) * sizeof *g->send_key);
+			g->nsend_key = n;
+		}
+		g->send_key[id] = v;
+		return;
+	}
+	if (!strcmp(g->cmd, "attribution") && json_str_eq(d, type, "$delivery", 9)) {
+		/* a touch: a message that went out */
+		uint32_t st = json_get(d, 0, "status", 6), sid = json_get(d, 0, "send_id", 7);
+		struct evrow r = {0};
+		if (!st || !json_str_eq(d, st, "sent", 4))
+			return;
+		if (g->credit == 0) {
+			uint32_t ch = json_get(d, 0, "channel", 7);
+			r.key = ch && d->t[ch].type == JSON_STRING ? value_id(g, &g->vals, ch, tmp) : 0;
+		} else if (sid && d->t[sid].type == JSON_STRING) {
+			uint32_t id;
+			buf_reset(tmp);
+			json_str_get(d, sid, tmp);
+			id = strtab_put(&g->sends, tmp->p, tmp->len);
+			r.key = id < g->nsend_key ? g->send_key[id] : 0;
+		}
+		if (!r.key)
+			r.key = strtab_put(&g->vals, "(unknown)", 9);
+		r.oneid = oneid;
+		r.ts = ts;
+		r.bits = B_TOUCH;
+		evtab_add(&g->t, &r);
 		return;
 	}
 	if (g->arm_journey && json_str_eq(d, type, "$journey", 8)) {
@@ -745,6 +888,25 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 		for (k = 0; k < g->nsteps; k++)
 			if (step_match(&g->steps[k], &g->doc, type, props))
 				r.bits |= 1u << k;
+	} else if (!strcmp(g->cmd, "attribution")) {
+		r.key = 0;
+		if (step_match(&g->conv_step, &g->doc, type, props)) {
+			r.bits = B_CONV;
+			if (is_rev(g, &g->doc, type)) {
+				uint32_t a = get_path(&g->doc, props, g->amount);
+				if (a && g->doc.t[a].type == JSON_NUMBER)
+					r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
+			}
+		}
+	} else if (!strcmp(g->cmd, "lifecycle")) {
+		r.key = 0;
+		r.bits = B_SEEN;
+		if (json_str_eq(&g->doc, type, g->lc_event, strlen(g->lc_event))) {
+			uint32_t o = get_path(&g->doc, props, g->lc_order);
+			r.key = value_id(g, &g->orders, o, tmp);
+			if (r.key)
+				r.bits |= B_ORDER;
+		}
 	} else if (!strcmp(g->cmd, "rfm")) {
 		uint32_t o, a;
 		if (!is_rev(g, &g->doc, type))
@@ -967,6 +1129,143 @@ static int op_funnel(struct rep *g)
 	}
 	free(rank);
 	funnel_release(&f);
+	return 0;
+}
+
+/* ---- attribution: conversions and revenue credited to the touches before */
+
+enum { M_FIRST, M_LAST, M_LINEAR, M_DECAY, M_POSITION, NMODELS };
+
+static const char *const model_names[NMODELS] = {"first_touch", "last_touch", "linear", "time_decay",
+						 "position"};
+
+static int op_attribution(struct rep *g)
+{
+	static const char *const what[] = {"channel", "journey", "campaign"};
+	size_t from, to = 0, nk = g->vals.n ? g->vals.n : 1, i;
+	double *conv = xcalloc(NMODELS * nk, sizeof *conv), *rev = xcalloc(NMODELS * nk, sizeof *rev);
+	double *w = NULL;
+	uint32_t *rank, *ids;
+	size_t wcap = 0;
+	unsigned m;
+
+	evtab_group(&g->t);
+	while (evtab_next_person(&g->t, &from, &to)) {
+		const struct evrow *r = g->t.r + from;
+		size_t n = to - from, c, a, first;
+		for (c = 0; c < n; c++) {
+			size_t nt, k;
+			double sum;
+			if (!(r[c].bits & B_CONV))
+				continue;
+			/* the touches strictly before the conversion, within the lookback */
+			for (first = c; first > 0 && r[first - 1].ts >= r[c].ts - g->lookback; first--)
+				;
+			for (a = first, nt = 0; a < c; a++)
+				nt += (r[a].bits & B_TOUCH) && r[a].ts < r[c].ts;
+			if (!nt) {
+				for (m = 0; m < NMODELS; m++) {
+					conv[m * nk] += 1;
+					rev[m * nk] += r[c].val;
+				}
+				continue;
+			}
+			if (nt > wcap) {
+				wcap = nt * 2;
+				w = xrealloc(w, wcap * sizeof *w);
+			}
+			for (m = 0; m < NMODELS; m++) {
+				for (a = first, k = 0, sum = 0; a < c; a++) {
+					if (!(r[a].bits & B_TOUCH) || r[a].ts >= r[c].ts)
+						continue;
+					switch (m) {
+					case M_FIRST: w[k] = k == 0; break;
+					case M_LAST: w[k] = k == nt - 1; break;
+					case M_LINEAR: w[k] = 1; break;
+					case M_DECAY:
+						w[k] = exp2(-(double)(r[c].ts - r[a].ts) / (double)g->half_life);
+						break;
+					default:
+						w[k] = nt == 1 ? 1 : nt == 2 ? 0.5 : k == 0 || k == nt - 1 ? 0.4 : 0.2 / (double)(nt - 2);
+					}
+					sum += w[k++];
+				}
+				for (a = first, k = 0; a < c; a++) {
+					if (!(r[a].bits & B_TOUCH) || r[a].ts >= r[c].ts)
+						continue;
+					conv[m * nk + r[a].key] += w[k] / sum;
+					rev[m * nk + r[a].key] += w[k] / sum * r[c].val;
+					k++;
+				}
+			}
+		}
+	}
+	rank = strtab_ranks(&g->vals);
+	ids = xmalloc(nk * sizeof *ids);
+	for (i = 0; i < nk; i++)
+		ids[rank[i]] = (uint32_t)i;
+	for (m = 0; m < NMODELS; m++)
+		for (i = 0; i < nk; i++) {
+			uint32_t id = ids[i];
+			if (!conv[m * nk + id] && !rev[m * nk + id])
+				continue;
+			row_begin(g, "attribution");
+			col_str(g, "model", model_names[m]);
+			col_strn(g, what[g->credit], id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
+			col_num(g, "conversions", conv[m * nk + id]);
+			col_num(g, "revenue", rev[m * nk + id]);
+			row_end(g);
+		}
+	free(conv), free(rev), free(w), free(rank), free(ids);
+	return 0;
+}
+
+/* ---- lifecycle: stages per period and the moves between them */
+
+static int op_lifecycle(struct rep *g)
+{
+	struct lifecycle l;
+	size_t from, to = 0, k;
+	unsigned a, b;
+	char label[32];
+
+	if (!g->have_ts)
+		return 0;
+	lifecycle_init(&l, &g->lc, g->unit, g->min_ts, g->max_ts, B_SEEN, B_ORDER);
+	evtab_group(&g->t);
+	while (evtab_next_person(&g->t, &from, &to))
+		lifecycle_person(&l, g->t.r + from, to - from);
+	for (k = 0; k < l.np; k++) {
+		uint64_t all = 0;
+		cohort_label(l.p0 + (int64_t)k, g->unit, label);
+		for (b = 0; b < LIFECYCLE_NSTAGES; b++)
+			all += l.people[k * LIFECYCLE_NSTAGES + b];
+		for (b = 0; b < LIFECYCLE_NSTAGES; b++) {
+			uint64_t n = l.people[k * LIFECYCLE_NSTAGES + b];
+			row_begin(g, "lifecycle");
+			col_str(g, "period", label);
+			col_str(g, "stage", lifecycle_stage_name(b));
+			col_u64(g, "people", n);
+			col_num(g, "share", all ? (double)n / (double)all : NAN);
+			row_end(g);
+		}
+	}
+	for (k = 0; k < l.np; k++) {
+		cohort_label(l.p0 + (int64_t)k, g->unit, label);
+		for (a = 0; a <= LIFECYCLE_NSTAGES; a++)
+			for (b = 0; b < LIFECYCLE_NSTAGES; b++) {
+				uint64_t n = l.flow[(k * (LIFECYCLE_NSTAGES + 1) + a) * LIFECYCLE_NSTAGES + b];
+				if (!n)
+					continue;
+				row_begin(g, "lifecycle_flow");
+				col_str(g, "period", label);
+				col_str(g, "from", lifecycle_stage_name(a));
+				col_str(g, "to", lifecycle_stage_name(b));
+				col_u64(g, "people", n);
+				row_end(g);
+			}
+	}
+	lifecycle_release(&l);
 	return 0;
 }
 
@@ -1282,6 +1581,42 @@ out:
 
 /* ---- main */
 
+/* --html: the rows written, drawn as one page into g->html. Returns 0 or
+ * 74 after saying why. */
+static int write_html(struct rep *g)
+{
+	char title[64], sub[160], a[40], b[40];
+	FILE *f;
+	int rc = 0;
+
+	snprintf(title, sizeof title, "report %s", g->cmd);
+	if (g->have_ts) {
+		clock_format(g->min_ts, a);
+		clock_format(g->max_ts, b);
+		snprintf(sub, sizeof sub, "%llu events from %s to %s (event time, UTC)", g->events, a, b);
+	} else {
+		snprintf(sub, sizeof sub, "no events");
+	}
+	/* the rows were kept as they were written */
+	free(g->page.title);
+	free(g->page.subtitle);
+	g->page.title = xstrdup(title);
+	g->page.subtitle = xstrdup(sub);
+	if (!(f = fopen(g->html, "w"))) {
+		cli_err("cannot write '%s': %s", g->html, strerror(errno));
+		return EXIT_IO;
+	}
+	if (htmlpage_write(&g->page, f)) {
+		cli_err("cannot write '%s': %s", g->html, strerror(errno));
+		rc = EXIT_IO;
+	}
+	if (fclose(f) && !rc) {
+		cli_err("cannot write '%s': %s", g->html, strerror(errno));
+		rc = EXIT_IO;
+	}
+	return rc;
+}
+
 static int prepare(struct rep *g)
 {
 	int rc;
@@ -1291,8 +1626,8 @@ static int prepare(struct rep *g)
 		return EXIT_USAGE;
 	}
 	g->csv = g->format && !strcmp(g->format, "csv");
-	if (g->html) {
-		cli_err("--html: not built yet");
+	if (g->html && !*g->html) {
+		cli_err("--html wants a file name");
 		return EXIT_USAGE;
 	}
 	if ((rc = load_config(g)))
@@ -1345,12 +1680,12 @@ int main(int argc, char **argv)
 {
 	static struct rep G;
 	struct rep *g = &G;
-	static const char *const cmds[] = {"retention", "funnel", "rfm", "abtest", NULL};
+	static const char *const cmds[] = {"retention", "funnel", "rfm", "abtest", "lifecycle", "attribution", NULL};
 	int rc, k, first = 1;
 
 	g->cli.prog = "report";
-	g->cli.synopsis = "[options] retention|rfm [FILE…] | funnel STEP… | abtest ARMS [FILE…]";
-	g->cli.summary = "Retention cohorts, funnels, RFM and A/B tests over the event stream, as NDJSON or CSV.";
+	g->cli.synopsis = "[options] retention|rfm|lifecycle|attribution [FILE…] | funnel STEP… | abtest ARMS [FILE…]";
+	g->cli.summary = "Retention cohorts, funnels, RFM, A/B tests and lifecycle stages over the event stream, as NDJSON, CSV or an HTML page.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
 	g->cli.ctx = g;
@@ -1366,14 +1701,40 @@ int main(int argc, char **argv)
 	for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 		;
 	if (!cmds[k]) {
-		cli_err("no report '%s' (retention, funnel, rfm, abtest)", g->cli.rest[0]);
+		cli_err("no report '%s' (retention, funnel, rfm, abtest, lifecycle, attribution)", g->cli.rest[0]);
 		fprintf(stderr, "usage: report %s\n", g->cli.synopsis);
 		return EXIT_USAGE;
 	}
 	g->cmd = cmds[k];
 	g->pipelines = conf_pipelines(g->pipelines);
+	htmlpage_init(&g->page, "report", NULL);
 	if ((rc = prepare(g)))
 		goto out;
+	if (!strcmp(g->cmd, "attribution")) {
+		static const char *const what[] = {"channel", "journey", "campaign"};
+		for (k = 0; k < 3 && g->credit_s && strcmp(g->credit_s, what[k]); k++)
+			;
+		if (k == 3) {
+			cli_err("--credit wants channel, journey or campaign, not '%s'", g->credit_s);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		g->credit = g->credit_s ? k : 0;
+		g->lookback = 30 * 86400000LL;
+		g->half_life = 7 * 86400000LL;
+		if ((g->lookback_s && (clock_parse_duration(g->lookback_s, &g->lookback) || g->lookback < 0)) ||
+		    (g->half_life_s && (clock_parse_duration(g->half_life_s, &g->half_life) || g->half_life <= 0))) {
+			cli_err("--lookback and --half-life want a duration such as 30d or 12h");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (!strcmp(g->cmd, "lifecycle")) {
+		if (!g->by)
+			g->unit = COHORT_MONTH;
+		if ((rc = load_lifecycle(g)))
+			goto out;
+	}
 	if (!strcmp(g->cmd, "funnel")) {
 		/* operands are the steps; input from -i or stdin */
 		if (g->cli.nrest < 2 || g->cli.nrest - 1 > FUNNEL_MAX_STEPS) {
@@ -1417,8 +1778,14 @@ int main(int argc, char **argv)
 		rc = op_funnel(g);
 	else if (!strcmp(g->cmd, "rfm"))
 		rc = op_rfm(g);
+	else if (!strcmp(g->cmd, "lifecycle"))
+		rc = op_lifecycle(g);
+	else if (!strcmp(g->cmd, "attribution"))
+		rc = op_attribution(g);
 	else
 		rc = op_abtest(g);
+	if (!rc && g->html)
+		rc = write_html(g);
 	rc = cli_stdout_close(rc);
 	if (g->cli.verbose) {
 		outcome_print(&g->oc, "without a oneid");
@@ -1446,6 +1813,10 @@ out:
 	free(g->split_name);
 	free(g->arm_name);
 	free(g->arm_journey);
+	free(g->lc_event);
+	free(g->send_key);
+	strtab_free(&g->sends);
+	free(g->lc_order);
 	free(g->cur);
 	evtab_release(&g->t);
 	strtab_free(&g->vals);
@@ -1454,5 +1825,6 @@ out:
 	buf_release(&g->line);
 	buf_release(&g->hdr);
 	buf_release(&g->prev_hdr);
+	htmlpage_release(&g->page);
 	return rc;
 }

@@ -31,6 +31,19 @@ int64_t cohort_period(int64_t ts, enum cohort_unit u)
 	}
 }
 
+int64_t cohort_period_start(int64_t p, enum cohort_unit u)
+{
+	switch (u) {
+	case COHORT_DAY:
+		return p * DAY_MS;
+	case COHORT_WEEK:
+		return (p * 7 - 3) * DAY_MS;
+	default:
+		return clock_days_from_civil(1970 + floor_div(p, 12), (unsigned)(p - floor_div(p, 12) * 12) + 1, 1) *
+		       DAY_MS;
+	}
+}
+
 void cohort_label(int64_t p, enum cohort_unit u, char *out)
 {
 	int64_t y;

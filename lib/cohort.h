@@ -19,6 +19,8 @@ enum cohort_unit { COHORT_DAY, COHORT_WEEK, COHORT_MONTH };
  * weeks since the Monday 1969-12-29, or months since January 1970 (all
  * may be negative). Consecutive periods have consecutive numbers. */
 int64_t cohort_period(int64_t ts, enum cohort_unit u);
+/* The first instant of period p (ms since the epoch, UTC). */
+int64_t cohort_period_start(int64_t p, enum cohort_unit u);
 /* The first day of period p as "YYYY-MM-DD" (a month: "YYYY-MM") into
  * out (at least 32 bytes). */
 void cohort_label(int64_t p, enum cohort_unit u, char *out);
