@@ -27,12 +27,14 @@
 #include "clock.h"
 #include "conf.h"
 #include "filter.h"
+#include "jqprog.h"
 #include "json.h"
 #include "norm.h"
 #include "outbox.h"
 #include "outcome.h"
 #include "store.h"
 #include "sysrec.h"
+#include "template.h"
 
 enum {
 	OPT_PIPELINES = 300,
@@ -52,11 +54,13 @@ enum {
 	OPT_CAMPAIGN,
 	OPT_KIND,
 	OPT_AT,
+	OPT_TEMPLATES,
 };
 
 static const struct cli_opt opts[] = {
 	{"channels", OPT_CHANNELS, 1, "FILE", "providers and channels (default PIPELINES/channels.json)"},
 	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else the first of ./pipelines, /etc/uops/pipelines, PREFIX/share/uops/pipelines)"},
+	{"templates", OPT_TEMPLATES, 1, "DIR", "message templates (default PIPELINES/templates)"},
 	{"max-age", OPT_MAX_AGE, 1, "DUR", "a $send older than this in wall-clock time is suppressed as stale (default 1h)"},
 	{"send-past", OPT_SEND_PAST, 0, NULL, "send stale $send records too (a replay of history that must go out)"},
 	{"dry-run", OPT_DRY_RUN, 0, NULL, "decide and render, contact no provider, write no state"},
@@ -87,6 +91,7 @@ struct flight {
 
 struct dispatch {
 	struct cli cli;
+	const char *templates_dir;
 	const char *pipelines, *channels_path, *group, *now_text, *channel_opt, *template_opt, *campaign,
 		*kind_opt, *at;
 	long batch, commit_ms, parallel;
@@ -95,7 +100,9 @@ struct dispatch {
 
 	struct store *st;
 	struct outbox ob;
-	MDB_dbi suppress, consent;
+	MDB_dbi suppress, consent, traits;
+	struct templates tpl;
+	struct buf parts; /* the rendered parts of the send at hand */
 	MDB_dbi idpeople;
 	int have_idpeople;
 	struct channels ch;
@@ -355,7 +362,8 @@ static int consent_withdrawn(struct dispatch *g, uint32_t oneid, const char *cha
 
 /* The message JSON the provider gets (and the outbox keeps). */
 static void build_message(struct dispatch *g, const struct json_doc *d, const char *id, size_t idn, uint32_t oneid,
-			  const struct channel *c, const struct buf *to, struct buf *out)
+			  const struct channel *c, const struct buf *to, const struct buf *parts, int segments,
+			  struct buf *out)
 {
 	static const char *const copy[] = {"journey", "step", "arm", "template", "kind", "priority", "params", NULL};
 	uint32_t params = json_get(d, 0, "params", 6), t;
@@ -379,8 +387,12 @@ static void build_message(struct dispatch *g, const struct json_doc *d, const ch
 			buf_printf(out, ",\"%s\":", copy[k]);
 			json_write_tok(d, t, out);
 		}
-	/* rendered parts: until templates are read, the params say them */
-	if (params && d->t[params].type == JSON_OBJECT) {
+	/* the parts: rendered from a template, else the params say them */
+	if (parts) {
+		buf_add(out, parts->p, parts->len);
+		if (segments)
+			buf_printf(out, ",\"segments\":%d", segments);
+	} else if (params && d->t[params].type == JSON_OBJECT) {
 		static const char *const parts[] = {"subject", "text", "html", NULL};
 		for (k = 0; parts[k]; k++)
 			if ((t = json_get(d, params, parts[k], strlen(parts[k]))) && d->t[t].type == JSON_STRING) {
@@ -389,6 +401,95 @@ static void build_message(struct dispatch *g, const struct json_doc *d, const ch
 			}
 	}
 	buf_addc(out, '}');
+}
+
+/* The person's traits: the tags dispatch saw tagger give, as a jv object. */
+static jv load_traits(struct dispatch *g, uint32_t oneid)
+{
+	unsigned char key[4];
+	MDB_val v;
+	jv o;
+
+	store_be32(key, oneid);
+	if (store_get(g->st, g->traits, key, 4, &v) != 1)
+		return jv_object();
+	o = jv_parse_sized(v.mv_data, (int)v.mv_size);
+	if (jv_get_kind(o) != JV_KIND_OBJECT) {
+		jv_free(o);
+		return jv_object();
+	}
+	return o;
+}
+
+/*
+ * Render the $send's template (if it names one) for channel c into
+ * g->parts. 0 rendered (or no template), -1 failed with the reason (as
+ * the $delivery says it) in g->tmp. *segments: an SMS text's segments.
+ */
+static int render(struct dispatch *g, const struct json_doc *d, const char *id, size_t idn, uint32_t oneid,
+		  const struct channel *c, int *segments)
+{
+	static const char *const copy[] = {"journey", "step", "arm", "kind", "template", NULL};
+	uint32_t t_tpl = json_get(d, 0, "template", 8), params = json_get(d, 0, "params", 6), t;
+	const struct template *tp;
+	struct buf err = BUF_INIT, name = BUF_INIT;
+	jv in, send;
+	int k, rc = -1;
+
+	buf_reset(&g->parts);
+	buf_reset(&g->tmp);
+	*segments = 0;
+	if (!t_tpl)
+		return 0;
+	json_str_get(d, t_tpl, &name);
+	if (!(tp = templates_find(&g->tpl, name.p ? name.p : "", name.len, c->name))) {
+		buf_printf(&g->tmp, "permanent: no template '%s' for channel '%s'", name.p ? name.p : "", c->name);
+		goto out;
+	}
+	send = jv_object();
+	send = jv_object_set(send, jv_string("send_id"), jv_string_sized(id, (int)idn));
+	send = jv_object_set(send, jv_string("oneid"), jv_number(oneid));
+	send = jv_object_set(send, jv_string("channel"), jv_string(c->name));
+	if (g->addr.len)
+		send = jv_object_set(send, jv_string("to"), jv_string_sized(g->addr.p, (int)g->addr.len));
+	for (k = 0; copy[k]; k++)
+		if ((t = json_get(d, 0, copy[k], strlen(copy[k]))))
+			send = jv_object_set(send, jv_string(copy[k]), jqprog_from_json(d, t));
+	in = jv_object();
+	in = jv_object_set(in, jv_string("params"),
+			   params && d->t[params].type == JSON_OBJECT ? jqprog_from_json(d, params) : jv_object());
+	in = jv_object_set(in, jv_string("traits"), load_traits(g, oneid));
+	in = jv_object_set(in, jv_string("send"), send);
+	if (template_render(tp, in, &g->parts, &err)) {
+		buf_printf(&g->tmp, "permanent: template '%s': %s", tp->path, err.p ? err.p : "render error");
+		goto out;
+	}
+	if (c->address && !strcmp(c->address, "phone")) {
+		struct json_doc pd = JSON_DOC_INIT;
+		struct buf obj = BUF_INIT, text = BUF_INIT;
+		const char *why;
+		size_t at, units = 0;
+		buf_addc(&obj, '{');
+		buf_add(&obj, g->parts.p + 1, g->parts.len ? g->parts.len - 1 : 0);
+		buf_addc(&obj, '}');
+		if (!json_parse(&pd, obj.p, obj.len, 8, &why, &at) && (t = json_get(&pd, 0, "text", 4)))
+			json_str_get(&pd, t, &text);
+		*segments = template_sms_segments(text.p ? text.p : "", text.len, &units);
+		json_doc_release(&pd);
+		buf_release(&obj);
+		buf_release(&text);
+		if (*segments > c->max_segments) {
+			buf_printf(&g->tmp, "permanent: template '%s': the text of %zu characters takes %d segments, "
+				   "over the channel's max_segments %d", tp->path, units,
+				   *segments, c->max_segments);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	buf_release(&err);
+	buf_release(&name);
+	return rc;
 }
 
 static void on_send(struct dispatch *g, const struct json_doc *d, const char *s, size_t n)
@@ -466,8 +567,17 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 			return;
 		}
 	}
-	buf_reset(&g->text);
-	build_message(g, d, id, idn, oneid, c, &g->addr, &g->text);
+	/* the template, rendered: a send it cannot render fails for good */
+	{
+		int segments = 0;
+		if (render(g, d, id, idn, oneid, c, &segments)) {
+			answer(g, id, idn, oneid, ts, tsn, OUTBOX_FAILED, g->tmp.p, c->name, c->pv->name, NULL);
+			return;
+		}
+		buf_reset(&g->text);
+		build_message(g, d, id, idn, oneid, c, &g->addr, json_get(d, 0, "template", 8) ? &g->parts : NULL,
+			      segments, &g->text);
+	}
 	if (g->dry_run) {
 		answer(g, id, idn, oneid, ts, tsn, OUTBOX_SENT, "dry run: not sent", c->name, c->pv->name, NULL);
 		return;
@@ -510,6 +620,36 @@ static void on_consent(struct dispatch *g, const struct json_doc *d)
 		store_put(g->st, g->consent, g->tmp.p, g->tmp.len, &v, 1);
 }
 
+/* A $tag record: the person's trait for templates, kept in
+ * dispatch.traits (a null new value removes it). */
+static void on_tag(struct dispatch *g, const struct json_doc *d)
+{
+	uint32_t oneid, t_tag = json_get(d, 0, "tag", 3), t_new = json_get(d, 0, "new", 3);
+	unsigned char key[4];
+	jv o, s;
+
+	if (g->dry_run)
+		return;
+	json_oneid(d, json_get(d, 0, "oneid", 5), &oneid);
+	o = load_traits(g, oneid);
+	buf_reset(&g->tmp);
+	json_str_get(d, t_tag, &g->tmp);
+	if (d->t[t_new].type == JSON_NULL)
+		o = jv_object_delete(o, jv_string_sized(g->tmp.p ? g->tmp.p : "", (int)g->tmp.len));
+	else
+		o = jv_object_set(o, jv_string_sized(g->tmp.p ? g->tmp.p : "", (int)g->tmp.len),
+				  jqprog_from_json(d, t_new));
+	store_be32(key, oneid);
+	if (!jv_object_length(jv_copy(o))) {
+		jv_free(o);
+		store_del(g->st, g->traits, key, 4);
+		return;
+	}
+	s = jv_dump_string(o, JV_PRINT_SORTED);
+	store_put(g->st, g->traits, key, 4, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
+	jv_free(s);
+}
+
 static void process(struct dispatch *g, const char *s, size_t n)
 {
 	struct json_doc *d = &g->doc;
@@ -549,6 +689,12 @@ static void process(struct dispatch *g, const char *s, size_t n)
 			return;
 		}
 		on_consent(g, d);
+	} else if (json_str_eq(d, t_type, "$tag", 4)) {
+		if ((why = sysrec_check(d, 0, "$tag"))) {
+			outcome_reject(&g->f.oc, why, strlen(why));
+			return;
+		}
+		on_tag(g, d);
 	}
 	g->others++;
 	g->f.oc.passed++;
@@ -876,6 +1022,7 @@ static int handle(void *ctx, int key, const char *arg)
 		g->now_text = arg;
 		break;
 	case OPT_CHANNEL: g->channel_opt = arg; break;
+	case OPT_TEMPLATES: g->templates_dir = arg; break;
 	case OPT_TEMPLATE: g->template_opt = arg; break;
 	case OPT_CAMPAIGN: g->campaign = arg; break;
 	case OPT_KIND:
@@ -887,6 +1034,33 @@ static int handle(void *ctx, int key, const char *arg)
 		break;
 	case OPT_AT: g->at = arg; break;
 	case 'e': g->exit_at_end = 1; break;
+	}
+	return 0;
+}
+
+/* An SMS template whose text without its fields already takes more
+ * segments than its channel allows can never be sent: 78 at start. */
+static int check_sms_templates(struct dispatch *g)
+{
+	size_t i, units;
+	unsigned k;
+
+	for (i = 0; i < g->tpl.n; i++) {
+		const struct template *tp = &g->tpl.v[i];
+		if (!tp->text_literal)
+			continue;
+		for (k = 0; k < g->ch.nch; k++) {
+			const struct channel *c = &g->ch.ch[k];
+			int seg;
+			if (!c->address || strcmp(c->address, "phone") || (tp->channel && strcmp(tp->channel, c->name)))
+				continue;
+			seg = template_sms_segments(tp->text_literal, strlen(tp->text_literal), &units);
+			if (seg > c->max_segments) {
+				cli_err("template '%s': its text without fields is %zu characters, %d segments, over "
+					"channel %s's max_segments %d", tp->path, units, seg, c->name, c->max_segments);
+				return EXIT_CONFIG;
+			}
+		}
 	}
 	return 0;
 }
@@ -912,7 +1086,7 @@ int main(int argc, char **argv)
 	struct dispatch *g = &G;
 	const char *cmd = NULL;
 	int rc, code;
-	struct buf path = BUF_INIT;
+	struct buf path = BUF_INIT, tpath = BUF_INIT;
 
 	g->cli.prog = "dispatch";
 	g->cli.synopsis = "[options] [FILE…] | suppress --channel NAME FILE… | campaign --campaign NAME --channel NAME "
@@ -960,6 +1134,11 @@ int main(int argc, char **argv)
 		}
 		if ((rc = channels_load(&g->ch, g->channels_path)))
 			goto out;
+		if (!g->templates_dir)
+			buf_printf(&tpath, "%s/templates", g->pipelines);
+		if ((rc = templates_load(&g->tpl, g->templates_dir ? g->templates_dir : tpath.p)) ||
+		    (rc = check_sms_templates(g)))
+			goto out;
 	}
 	g->st = store_open(g->cli.db, "dispatch", g->nosync ? STORE_NOSYNC : 0, &code);
 	if (!g->st) {
@@ -967,7 +1146,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (outbox_open(&g->ob, g->st) || store_dbi(g->st, "dispatch.suppress", 0, &g->suppress) ||
-	    store_dbi(g->st, "dispatch.consent", 0, &g->consent)) {
+	    store_dbi(g->st, "dispatch.consent", 0, &g->consent) || store_dbi(g->st, "dispatch.traits", 0, &g->traits)) {
 		rc = EXIT_IO;
 		goto out;
 	}
@@ -991,12 +1170,15 @@ out:
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	channels_free(&g->ch);
+	templates_free(&g->tpl);
+	buf_release(&g->parts);
 	json_doc_release(&g->doc);
 	buf_release(&g->line);
 	buf_release(&g->tmp);
 	buf_release(&g->addr);
 	buf_release(&g->text);
 	buf_release(&path);
+	buf_release(&tpath);
 	free(g->fl);
 	rc = cli_stdout_close(rc);
 	return rc;
