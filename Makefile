@@ -13,7 +13,7 @@ SANITIZE ?=
 PREFIX ?= /usr/local
 
 TOOLS = ingest idmerge tagger segmenter report dispatch
-LIBMODS = buf channel cli clock cohort cond conf csv dict due endpoint evtab filter funnel hash io jqprog json kafka norm outbox outcome pclock profile rbits seen sha256 stats store sysrec template tz
+LIBMODS = buf caps channel cli clock cohort cond conf csv dict due endpoint evtab filter funnel hash io jqprog json kafka norm outbox outcome pclock profile rbits seen sha256 stats store sysrec template tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
 HELPERS = kmock gen-events rusage gen-people idquality gen-tagged pipesz dbdump lockprobe
 

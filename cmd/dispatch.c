@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "caps.h"
 #include "channel.h"
 #include "cli.h"
 #include "clock.h"
@@ -55,11 +56,13 @@ enum {
 	OPT_KIND,
 	OPT_AT,
 	OPT_TEMPLATES,
+	OPT_CONFIG,
 };
 
 static const struct cli_opt opts[] = {
 	{"channels", OPT_CHANNELS, 1, "FILE", "providers and channels (default PIPELINES/channels.json)"},
 	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else the first of ./pipelines, /etc/uops/pipelines, PREFIX/share/uops/pipelines)"},
+	{"config", OPT_CONFIG, 1, "FILE", "caps and other rules (default PIPELINES/dispatch.json; none when absent)"},
 	{"templates", OPT_TEMPLATES, 1, "DIR", "message templates (default PIPELINES/templates)"},
 	{"max-age", OPT_MAX_AGE, 1, "DUR", "a $send older than this in wall-clock time is suppressed as stale (default 1h)"},
 	{"send-past", OPT_SEND_PAST, 0, NULL, "send stale $send records too (a replay of history that must go out)"},
@@ -91,7 +94,7 @@ struct flight {
 
 struct dispatch {
 	struct cli cli;
-	const char *templates_dir;
+	const char *templates_dir, *config_path;
 	const char *pipelines, *channels_path, *group, *now_text, *channel_opt, *template_opt, *campaign,
 		*kind_opt, *at;
 	long batch, commit_ms, parallel;
@@ -100,7 +103,9 @@ struct dispatch {
 
 	struct store *st;
 	struct outbox ob;
-	MDB_dbi suppress, consent, traits;
+	MDB_dbi suppress, consent, traits, capsdb;
+	struct caps caps;
+	const char *dlv_extra; /* JSON members the next $delivery carries */
 	struct templates tpl;
 	struct buf parts; /* the rendered parts of the send at hand */
 	MDB_dbi idpeople;
@@ -149,6 +154,8 @@ static void write_delivery(struct dispatch *g, struct buf *out, const char *id, 
 		buf_adds(out, ",\"reason\":");
 		json_write_str(out, reason, strlen(reason));
 	}
+	if (g->dlv_extra)
+		buf_adds(out, g->dlv_extra);
 	if (g->dry_run)
 		buf_adds(out, ",\"dry_run\":true");
 	buf_addc(out, '}');
@@ -163,6 +170,7 @@ static void answer(struct dispatch *g, const char *id, size_t idn, uint32_t onei
 	const char *status = outbox_state_name(state);
 
 	write_delivery(g, &g->line, id, idn, oneid, ts, tsn, status, reason, channel, provider, pid);
+	g->dlv_extra = NULL;
 	if (!g->dry_run)
 		outbox_put(&g->ob, id, idn, oneid, state, g->line.p, g->line.len);
 	switch (state) {
@@ -403,6 +411,32 @@ static void build_message(struct dispatch *g, const struct json_doc *d, const ch
 	buf_addc(out, '}');
 }
 
+/* The cap that refuses a marketing send to oneid at `at` on channel, or
+ * NULL (dispatch.caps, the person's recent sends, batch included). */
+static const struct cap *capped(struct dispatch *g, uint32_t oneid, int64_t at, const char *channel, double priority)
+{
+	unsigned char key[4];
+	MDB_val v;
+
+	store_be32(key, oneid);
+	if (store_get(g->st, g->capsdb, key, 4, &v) != 1)
+		v.mv_size = 0, v.mv_data = NULL;
+	return caps_check(&g->caps, v.mv_data, v.mv_size, at, channel, priority);
+}
+
+/* Count a marketing send to oneid at `at` on channel for the caps. */
+static void caps_count(struct dispatch *g, uint32_t oneid, int64_t at, const char *channel)
+{
+	unsigned char key[4];
+	MDB_val v;
+
+	store_be32(key, oneid);
+	if (store_get(g->st, g->capsdb, key, 4, &v) != 1)
+		v.mv_size = 0, v.mv_data = NULL;
+	caps_add(&g->caps, v.mv_data, v.mv_size, at, channel, &g->tmp);
+	store_put(g->st, g->capsdb, key, 4, g->tmp.p, g->tmp.len);
+}
+
 /* The person's traits: the tags dispatch saw tagger give, as a jv object. */
 static jv load_traits(struct dispatch *g, uint32_t oneid)
 {
@@ -501,12 +535,16 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 	int64_t at;
 	struct channel *c = NULL;
 	int st, transactional = 0, i;
+	double priority = 0;
+	struct buf capname = BUF_INIT;
 	uint32_t k, e;
 	char key[12];
 	int kl;
 
 	json_oneid(d, json_get(d, 0, "oneid", 5), &oneid);
 	clock_parse_tok(d, t_ts, &at);
+	if ((k = json_get(d, 0, "priority", 8)) && d->t[k].type == JSON_NUMBER)
+		priority = strtod(d->s + d->t[k].off, NULL);
 	if (t_kind) {
 		if (json_str_eq(d, t_kind, "transactional", 13))
 			transactional = 1;
@@ -559,13 +597,27 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 				why = "no_consent";
 				continue;
 			}
+			if (!transactional && g->caps.n) {
+				const struct cap *cp = capped(g, oneid, at, cand->name, priority);
+				if (cp) {
+					why = "capped";
+					buf_reset(&capname);
+					buf_adds(&capname, ",\"cap\":");
+					json_write_str(&capname, cp->name, strlen(cp->name));
+					continue;
+				}
+			}
 			c = cand;
 			break;
 		}
 		if (!c) {
+			if (!strcmp(why, "capped"))
+				g->dlv_extra = capname.p;
 			answer(g, id, idn, oneid, ts, tsn, OUTBOX_SUPPRESSED, why, NULL, NULL, NULL);
+			buf_release(&capname);
 			return;
 		}
+		buf_release(&capname);
 	}
 	/* the template, rendered: a send it cannot render fails for good */
 	{
@@ -578,6 +630,9 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 		build_message(g, d, id, idn, oneid, c, &g->addr, json_get(d, 0, "template", 8) ? &g->parts : NULL,
 			      segments, &g->text);
 	}
+	/* counted by the caps once it goes to a provider, whatever the answer */
+	if (!transactional && g->caps.n)
+		caps_count(g, oneid, at, c->name);
 	if (g->dry_run) {
 		answer(g, id, idn, oneid, ts, tsn, OUTBOX_SENT, "dry run: not sent", c->name, c->pv->name, NULL);
 		return;
@@ -1023,6 +1078,7 @@ static int handle(void *ctx, int key, const char *arg)
 		break;
 	case OPT_CHANNEL: g->channel_opt = arg; break;
 	case OPT_TEMPLATES: g->templates_dir = arg; break;
+	case OPT_CONFIG: g->config_path = arg; break;
 	case OPT_TEMPLATE: g->template_opt = arg; break;
 	case OPT_CAMPAIGN: g->campaign = arg; break;
 	case OPT_KIND:
@@ -1036,6 +1092,38 @@ static int handle(void *ctx, int key, const char *arg)
 	case 'e': g->exit_at_end = 1; break;
 	}
 	return 0;
+}
+
+/* pipelines/dispatch.json (or --config): the caps. A default path that
+ * does not exist means no rules. 0, or 78 after printing why. */
+static int load_config(struct dispatch *g)
+{
+	static const char *const top[] = {"$schema", "description", "caps", NULL};
+	struct conf cf;
+	struct buf path = BUF_INIT;
+	uint32_t t;
+	int rc = EXIT_CONFIG;
+
+	memset(&cf, 0, sizeof cf);
+	if (g->config_path)
+		buf_adds(&path, g->config_path);
+	else
+		buf_printf(&path, "%s/dispatch.json", g->pipelines);
+	if (!g->config_path && access(path.p, F_OK)) {
+		buf_release(&path);
+		return 0;
+	}
+	if (conf_load(&cf, path.p) || conf_keys(&cf, 0, top))
+		goto out;
+	if ((t = json_get(&cf.doc, 0, "caps", 4)) && caps_load(&g->caps, &cf, t))
+		goto out;
+	rc = 0;
+out:
+	if (rc)
+		cli_err("%s", cf.err.p ? cf.err.p : "bad dispatch config");
+	conf_release(&cf);
+	buf_release(&path);
+	return rc;
 }
 
 /* An SMS template whose text without its fields already takes more
@@ -1137,7 +1225,7 @@ int main(int argc, char **argv)
 		if (!g->templates_dir)
 			buf_printf(&tpath, "%s/templates", g->pipelines);
 		if ((rc = templates_load(&g->tpl, g->templates_dir ? g->templates_dir : tpath.p)) ||
-		    (rc = check_sms_templates(g)))
+		    (rc = check_sms_templates(g)) || (rc = load_config(g)))
 			goto out;
 	}
 	g->st = store_open(g->cli.db, "dispatch", g->nosync ? STORE_NOSYNC : 0, &code);
@@ -1146,7 +1234,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (outbox_open(&g->ob, g->st) || store_dbi(g->st, "dispatch.suppress", 0, &g->suppress) ||
-	    store_dbi(g->st, "dispatch.consent", 0, &g->consent) || store_dbi(g->st, "dispatch.traits", 0, &g->traits)) {
+	    store_dbi(g->st, "dispatch.consent", 0, &g->consent) || store_dbi(g->st, "dispatch.traits", 0, &g->traits) ||
+	    store_dbi(g->st, "dispatch.caps", 0, &g->capsdb)) {
 		rc = EXIT_IO;
 		goto out;
 	}
@@ -1171,6 +1260,7 @@ out:
 	outcome_close(&g->f.oc);
 	channels_free(&g->ch);
 	templates_free(&g->tpl);
+	caps_free(&g->caps);
 	buf_release(&g->parts);
 	json_doc_release(&g->doc);
 	buf_release(&g->line);

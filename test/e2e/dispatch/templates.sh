@@ -18,6 +18,7 @@ cat > "$T/ch.json" <<EOC
  "channels": {"webhook": {"provider": "hook"}, "email": {"provider": "mail", "address": "email"},
               "sms": {"provider": "hook", "address": "phone", "max_segments": 1}}}
 EOC
+echo '{}' > "$T/dispatch.json" # no caps: oneid 1 gets several sends
 mkdir "$T/tpl"
 cat > "$T/tpl/welcome.email.json" <<'EOT'
 {"subject": "Welcome, {{first_name|there}}",
@@ -38,7 +39,7 @@ cat > "$T/tpl/receipt.jq" <<'EOT'
 {text: ("You bought " + (.params.items | map("\(.qty) × \(.sku)") | join(", ")) + ".")}
 EOT
 set +e
-dispatch --db "$T/db" --nosync --channels "$T/ch.json" --templates "$T/tpl" --now 2026-03-01T10:10:00Z \
+dispatch --db "$T/db" --nosync --channels "$T/ch.json" --config "$T/dispatch.json" --templates "$T/tpl" --now 2026-03-01T10:10:00Z \
 	--parallel 1 templates.in > "$T/out"
 echo "exit $?"
 grep '"\$delivery"' "$T/out" | sed "s|$T/||"
