@@ -36,6 +36,7 @@
 #include "store.h"
 #include "sysrec.h"
 #include "template.h"
+#include "tz.h"
 
 enum {
 	OPT_PIPELINES = 300,
@@ -105,6 +106,18 @@ struct dispatch {
 	struct outbox ob;
 	MDB_dbi suppress, consent, traits, capsdb;
 	struct caps caps;
+	/* quiet hours: minutes of the local day [start, end), maybe wrapping */
+	int quiet, quiet_start, quiet_end, quiet_drop;
+	char **quiet_ch;
+	size_t nquiet_ch;
+	struct tz *quiet_tz;
+	struct zone { char *name; struct tz *z; } *zones;
+	size_t nzones;
+	/* deferred sends, by the time they are due (sorted) */
+	MDB_dbi deferdb;
+	struct due { int64_t until; char *id; } *dq;
+	size_t ndq, capdq;
+	int in_redrive;
 	const char *dlv_extra; /* JSON members the next $delivery carries */
 	struct templates tpl;
 	struct buf parts; /* the rendered parts of the send at hand */
@@ -121,7 +134,7 @@ struct dispatch {
 	int in_flush;
 	int temp_fail; /* a provider could not be reached: exit 75 at the end */
 
-	unsigned long long sends, sent, suppressed, failed, unknown, dups, recovered, others;
+	unsigned long long sends, sent, suppressed, failed, unknown, dups, recovered, others, deferred;
 };
 
 /* ---- $delivery records ---- */
@@ -411,6 +424,145 @@ static void build_message(struct dispatch *g, const struct json_doc *d, const ch
 	buf_addc(out, '}');
 }
 
+/* ---- quiet hours and deferral ---- */
+
+/* A zone by name, loaded once; NULL when it cannot be. */
+static struct tz *zone_get(struct dispatch *g, const char *name)
+{
+	const char *why;
+	size_t i;
+	struct tz *z;
+
+	for (i = 0; i < g->nzones; i++)
+		if (!strcmp(g->zones[i].name, name))
+			return g->zones[i].z;
+	z = tz_load(name, &why);
+	g->zones = xrealloc(g->zones, (g->nzones + 1) * sizeof *g->zones);
+	g->zones[g->nzones].name = xstrdup(name);
+	g->zones[g->nzones++].z = z;
+	return z;
+}
+
+static jv load_traits(struct dispatch *g, uint32_t oneid);
+
+/*
+ * Quiet hours for a send at `at` (ms) on channel c to oneid: 0 when the
+ * person's local time (trait tz, else the configured zone) is outside
+ * them, else 1 with *until the first minute after them (ms).
+ */
+static int quiet_until(struct dispatch *g, uint32_t oneid, const struct channel *c, int64_t at, int64_t *until)
+{
+	struct tz *z = NULL;
+	int64_t sec = at >= 0 ? at / 1000 : (at - 999) / 1000, local, day, target;
+	int m;
+	size_t i;
+
+	if (!g->quiet)
+		return 0;
+	if (g->nquiet_ch) {
+		for (i = 0; i < g->nquiet_ch && strcmp(g->quiet_ch[i], c->name); i++)
+			;
+		if (i == g->nquiet_ch)
+			return 0;
+	}
+	{
+		jv tr = load_traits(g, oneid), tzv = jv_object_get(tr, jv_string("tz"));
+		if (jv_get_kind(tzv) == JV_KIND_STRING)
+			z = zone_get(g, jv_string_value(tzv));
+		jv_free(tzv);
+	}
+	if (!z)
+		z = g->quiet_tz;
+	local = sec + tz_offset_at_utc(z, sec);
+	day = (local >= 0 ? local / 86400 : (local - 86399) / 86400) * 86400;
+	m = (int)((local - day) / 60);
+	if (g->quiet_start < g->quiet_end ? (m < g->quiet_start || m >= g->quiet_end)
+					  : (m < g->quiet_start && m >= g->quiet_end))
+		return 0;
+	target = day + (int64_t)g->quiet_end * 60;
+	if (m >= g->quiet_end && g->quiet_start > g->quiet_end)
+		target += 86400;
+	*until = tz_local_to_utc(z, target) * 1000;
+	if (*until <= at) /* a gap of DST: the next minute at least */
+		*until = (sec / 60 + 1) * 60000;
+	return 1;
+}
+
+static int due_cmp(const struct due *a, int64_t until, const char *id)
+{
+	if (a->until != until)
+		return a->until < until ? -1 : 1;
+	return strcmp(a->id, id);
+}
+
+/* Add a deferred send to the queue in memory (kept sorted). */
+static void due_add(struct dispatch *g, int64_t until, const char *id, size_t idn)
+{
+	char *cp = xstrndup(id, idn);
+	size_t lo = 0, hi = g->ndq;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (due_cmp(&g->dq[mid], until, cp) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (g->ndq == g->capdq) {
+		g->capdq = g->capdq ? 2 * g->capdq : 64;
+		g->dq = xrealloc(g->dq, g->capdq * sizeof *g->dq);
+	}
+	memmove(g->dq + lo + 1, g->dq + lo, (g->ndq - lo) * sizeof *g->dq);
+	g->dq[lo].until = until;
+	g->dq[lo].id = cp;
+	g->ndq++;
+}
+
+static void defer_key(struct buf *k, int64_t until, const char *id, size_t idn)
+{
+	unsigned char h[8];
+
+	store_be32(h, (uint32_t)((uint64_t)until >> 32));
+	store_be32(h + 4, (uint32_t)until);
+	buf_reset(k);
+	buf_add(k, h, 8);
+	buf_add(k, id, idn);
+}
+
+/*
+ * Defer a send until `until` (ms): kept in the outbox as deferred with its
+ * $send record (so it is decided again), queued in dispatch.deferred, and
+ * answered for now with a "deferred" $delivery (event_id
+ * dlv:<send_id>:deferred:<until>).
+ */
+static void defer_send(struct dispatch *g, const struct json_doc *d, const char *id, size_t idn, uint32_t oneid,
+		       const char *ts, size_t tsn, int64_t until, const char *why)
+{
+	char u[CLOCK_ISO_LEN + 1], key[12];
+	int kl = u32_dec(key, oneid);
+
+	clock_format(until, u);
+	if (!g->dry_run) {
+		outbox_put(&g->ob, id, idn, oneid, OUTBOX_DEFERRED, d->s + d->t[0].off, d->t[0].len);
+		defer_key(&g->tmp, until, id, idn);
+		store_put(g->st, g->deferdb, g->tmp.p, g->tmp.len, "", 0);
+		due_add(g, until, id, idn);
+	}
+	buf_reset(&g->line);
+	buf_adds(&g->line, "{\"type\":\"$delivery\",\"event_id\":\"dlv:");
+	buf_add(&g->line, id, idn);
+	buf_printf(&g->line, ":deferred:%s\",\"ts\":", u);
+	json_write_str(&g->line, ts, tsn);
+	buf_printf(&g->line, ",\"oneid\":%u,\"send_id\":\"", oneid);
+	buf_add(&g->line, id, idn);
+	buf_printf(&g->line, "\",\"status\":\"deferred\",\"until\":\"%s\",\"reason\":\"%s\"", u, why);
+	if (g->dry_run)
+		buf_adds(&g->line, ",\"dry_run\":true");
+	buf_addc(&g->line, '}');
+	g->deferred++;
+	filter_emit(&g->f, key, (size_t)kl, g->line.p, g->line.len);
+}
+
 /* The cap that refuses a marketing send to oneid at `at` on channel, or
  * NULL (dispatch.caps, the person's recent sends, batch included). */
 static const struct cap *capped(struct dispatch *g, uint32_t oneid, int64_t at, const char *channel, double priority)
@@ -526,13 +678,19 @@ out:
 	return rc;
 }
 
-static void on_send(struct dispatch *g, const struct json_doc *d, const char *s, size_t n)
+/*
+ * Decide a $send (and send it, or answer why not). redo_at is INT64_MIN
+ * for a $send read from the input, else the time a deferred send is
+ * decided again (its event time from then on; it is not written again).
+ */
+static void on_send(struct dispatch *g, const struct json_doc *d, const char *s, size_t n, int64_t redo_at)
 {
 	uint32_t t_id = json_get(d, 0, "send_id", 7), t_ts = json_get(d, 0, "ts", 2),
 		 t_ch = json_get(d, 0, "channel", 7), t_kind = json_get(d, 0, "kind", 4), oneid;
 	const char *id = d->s + d->t[t_id].off, *ts = d->s + d->t[t_ts].off;
 	size_t idn = d->t[t_id].len, tsn = d->t[t_ts].len;
-	int64_t at;
+	int64_t at, until;
+	char redo_ts[CLOCK_ISO_LEN + 1];
 	struct channel *c = NULL;
 	int st, transactional = 0, i;
 	double priority = 0;
@@ -553,28 +711,43 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 			return;
 		}
 	}
-	/* applied already? a replayed $send changes nothing */
-	buf_reset(&g->tmp);
-	st = outbox_get(&g->ob, id, idn, NULL, NULL);
-	if (st < 0) {
-		g->f.fatal = EXIT_IO;
-		return;
+	if (redo_at != INT64_MIN) {
+		at = redo_at;
+		clock_format(at, redo_ts);
+		ts = redo_ts;
+		tsn = strlen(redo_ts);
+	} else {
+		/* applied already? a replayed $send changes nothing */
+		buf_reset(&g->tmp);
+		st = outbox_get(&g->ob, id, idn, NULL, NULL);
+		if (st < 0) {
+			g->f.fatal = EXIT_IO;
+			return;
+		}
+		if (st != OUTBOX_NONE) {
+			g->f.oc.dups++;
+			g->dups++;
+			return;
+		}
+		g->f.oc.passed++;
+		g->sends++;
+		kl = u32_dec(key, oneid);
+		if (filter_emit(&g->f, key, (size_t)kl, s, n))
+			return;
+		if (at > g->clock)
+			g->clock = at;
 	}
-	if (st != OUTBOX_NONE) {
-		g->f.oc.dups++;
-		g->dups++;
-		return;
-	}
-	g->f.oc.passed++;
-	g->sends++;
-	kl = u32_dec(key, oneid);
-	if (filter_emit(&g->f, key, (size_t)kl, s, n))
-		return;
-	if (at > g->clock)
-		g->clock = at;
 	if (!g->send_past && wall_now(g) - at > g->max_age_ms) {
 		answer(g, id, idn, oneid, ts, tsn, OUTBOX_SUPPRESSED, "stale", NULL, NULL, NULL);
 		return;
+	}
+	/* not before its time */
+	if ((k = json_get(d, 0, "not_before", 10))) {
+		int64_t nb;
+		if (!clock_parse_tok(d, k, &nb) && nb > at) {
+			defer_send(g, d, id, idn, oneid, ts, tsn, nb, "not_before");
+			return;
+		}
 	}
 	/* the channel: the first of the list with a provider, an address,
 	 * consent and no entry in the do-not-contact list */
@@ -618,6 +791,14 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 			return;
 		}
 		buf_release(&capname);
+	}
+	/* quiet hours in the person's zone: dropped, or decided again after */
+	if (!transactional && quiet_until(g, oneid, c, at, &until)) {
+		if (g->quiet_drop)
+			answer(g, id, idn, oneid, ts, tsn, OUTBOX_SUPPRESSED, "quiet_hours", c->name, NULL, NULL);
+		else
+			defer_send(g, d, id, idn, oneid, ts, tsn, until, "quiet_hours");
+		return;
 	}
 	/* the template, rendered: a send it cannot render fails for good */
 	{
@@ -705,6 +886,40 @@ static void on_tag(struct dispatch *g, const struct json_doc *d)
 	jv_free(s);
 }
 
+/*
+ * The deferred sends whose time the stream's clock has reached, decided
+ * again in (until, send_id) order at their until: the clock is the
+ * latest event time read (any record with a ts, $tick records too).
+ */
+static void redrive(struct dispatch *g)
+{
+	struct json_doc d = JSON_DOC_INIT;
+	struct buf text = BUF_INIT;
+
+	if (g->in_redrive || !g->ndq || g->dq[0].until > g->clock)
+		return;
+	g->in_redrive = 1;
+	while (g->ndq && g->dq[0].until <= g->clock && !g->f.fatal) {
+		struct due x = g->dq[0];
+		const char *why;
+		size_t at;
+		uint32_t oneid;
+		int st;
+		memmove(g->dq, g->dq + 1, (g->ndq - 1) * sizeof *g->dq);
+		g->ndq--;
+		defer_key(&text, x.until, x.id, strlen(x.id));
+		store_del(g->st, g->deferdb, text.p, text.len);
+		buf_reset(&text);
+		st = outbox_get(&g->ob, x.id, strlen(x.id), &oneid, &text);
+		if (st == OUTBOX_DEFERRED && !json_parse(&d, text.p, text.len, 64, &why, &at))
+			on_send(g, &d, text.p, text.len, x.until);
+		free(x.id);
+	}
+	json_doc_release(&d);
+	buf_release(&text);
+	g->in_redrive = 0;
+}
+
 static void process(struct dispatch *g, const char *s, size_t n)
 {
 	struct json_doc *d = &g->doc;
@@ -735,7 +950,8 @@ static void process(struct dispatch *g, const char *s, size_t n)
 			outcome_reject(&g->f.oc, why, strlen(why));
 			return;
 		}
-		on_send(g, d, s, n);
+		on_send(g, d, s, n, INT64_MIN);
+		redrive(g);
 		return;
 	}
 	if (json_str_eq(d, t_type, "$consent", 8)) {
@@ -761,6 +977,13 @@ static void process(struct dispatch *g, const char *s, size_t n)
 			kl = u32_dec(key, oneid);
 		filter_emit(&g->f, kl ? key : NULL, (size_t)kl, s, n);
 	}
+	{
+		uint32_t t = json_get(d, 0, "ts", 2);
+		int64_t at;
+		if (t && !clock_parse_tok(d, t, &at) && at > g->clock)
+			g->clock = at;
+	}
+	redrive(g);
 }
 
 static void on_record(void *ctx, const char *p, size_t n)
@@ -885,8 +1108,8 @@ static int run_filter(struct dispatch *g)
 	if (g->cli.verbose) {
 		outcome_print(&g->f.oc, "skipped");
 		fprintf(stderr, "%s: %llu sends: %llu sent, %llu suppressed, %llu failed, %llu unknown; %llu duplicate, "
-			"%llu recovered, %llu other records\n", cli_prog, g->sends, g->sent, g->suppressed, g->failed,
-			g->unknown, g->dups, g->recovered, g->others);
+			"%llu recovered, %llu deferred, %llu other records\n", cli_prog, g->sends, g->sent, g->suppressed,
+			g->failed, g->unknown, g->dups, g->recovered, g->deferred, g->others);
 		store_print(g->st);
 	}
 	if ((!rc || rc == EXIT_REJECTS) && g->temp_fail) {
@@ -1094,11 +1317,104 @@ static int handle(void *ctx, int key, const char *arg)
 	return 0;
 }
 
+/* "HH:MM" as minutes of the day, or -1. */
+static int hhmm(const char *s)
+{
+	if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' || s[1] < '0' || s[1] > '9' || s[3] < '0' ||
+	    s[3] > '5' || s[4] < '0' || s[4] > '9')
+		return -1;
+	if ((s[0] - '0') * 10 + (s[1] - '0') > 23)
+		return -1;
+	return ((s[0] - '0') * 10 + (s[1] - '0')) * 60 + (s[3] - '0') * 10 + (s[4] - '0');
+}
+
+/* "quiet_hours": {"start", "end", "tz", "policy", "channels"}. 0 or -1
+ * with the conf's error set. */
+static int load_quiet(struct dispatch *g, struct conf *cf, uint32_t obj)
+{
+	static const char *const keys[] = {"start", "end", "tz", "policy", "channels", "description", NULL};
+	char *a = NULL, *b = NULL, *zone = NULL, *policy = NULL;
+	const char *why;
+	uint32_t t, k, i;
+	int rc = -1;
+
+	if (cf->doc.t[obj].type != JSON_OBJECT) {
+		conf_fail(cf, obj, NULL, "want an object: {\"start\", \"end\", \"tz\", \"policy\"}");
+		return -1;
+	}
+	if (conf_keys(cf, obj, keys) || conf_str(cf, obj, "start", &a) < 0 || conf_str(cf, obj, "end", &b) < 0 ||
+	    conf_str(cf, obj, "tz", &zone) < 0 || conf_str(cf, obj, "policy", &policy) < 0)
+		goto out;
+	if (!a || (g->quiet_start = hhmm(a)) < 0) {
+		conf_fail(cf, obj, "start", "want a time of day, HH:MM");
+		goto out;
+	}
+	if (!b || (g->quiet_end = hhmm(b)) < 0 || g->quiet_end == g->quiet_start) {
+		conf_fail(cf, obj, "end", "want a time of day, HH:MM, other than start");
+		goto out;
+	}
+	if (policy && strcmp(policy, "defer") && strcmp(policy, "drop")) {
+		conf_fail(cf, obj, "policy", "want defer or drop");
+		goto out;
+	}
+	g->quiet_drop = policy && !strcmp(policy, "drop");
+	if (!(g->quiet_tz = tz_load(zone ? zone : "UTC", &why))) {
+		conf_fail(cf, obj, "tz", "zone '%s': %s", zone, why);
+		goto out;
+	}
+	if ((t = json_get(&cf->doc, obj, "channels", 8))) {
+		if (cf->doc.t[t].type != JSON_ARRAY) {
+			conf_fail(cf, obj, "channels", "want an array of channel names");
+			goto out;
+		}
+		g->quiet_ch = xcalloc(cf->doc.t[t].size + 1, sizeof *g->quiet_ch);
+		for (k = 0, i = t + 1; k < cf->doc.t[t].size; k++, i = cf->doc.t[i].next) {
+			struct buf nm = BUF_INIT;
+			if (cf->doc.t[i].type != JSON_STRING) {
+				conf_fail(cf, obj, "channels", "want an array of channel names");
+				goto out;
+			}
+			json_str_get(&cf->doc, i, &nm);
+			g->quiet_ch[g->nquiet_ch++] = nm.p ? nm.p : xstrdup("");
+		}
+	}
+	g->quiet = 1;
+	rc = 0;
+out:
+	free(a);
+	free(b);
+	free(zone);
+	free(policy);
+	return rc;
+}
+
+/* The deferred sends of earlier runs, into the queue in memory. */
+static int load_deferred(struct dispatch *g)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int r;
+
+	if (!txn || mdb_cursor_open(txn, g->deferdb, &cur))
+		return EXIT_IO;
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !r; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const unsigned char *p = k.mv_data;
+		if (k.mv_size <= 8)
+			continue;
+		due_add(g, (int64_t)(((uint64_t)store_get_be32(p) << 32) | store_get_be32(p + 4)),
+			(const char *)p + 8, k.mv_size - 8);
+	}
+	mdb_cursor_close(cur);
+	store_read_end(g->st);
+	return r == MDB_NOTFOUND ? 0 : EXIT_IO;
+}
+
 /* pipelines/dispatch.json (or --config): the caps. A default path that
  * does not exist means no rules. 0, or 78 after printing why. */
 static int load_config(struct dispatch *g)
 {
-	static const char *const top[] = {"$schema", "description", "caps", NULL};
+	static const char *const top[] = {"$schema", "description", "caps", "quiet_hours", NULL};
 	struct conf cf;
 	struct buf path = BUF_INIT;
 	uint32_t t;
@@ -1116,6 +1432,8 @@ static int load_config(struct dispatch *g)
 	if (conf_load(&cf, path.p) || conf_keys(&cf, 0, top))
 		goto out;
 	if ((t = json_get(&cf.doc, 0, "caps", 4)) && caps_load(&g->caps, &cf, t))
+		goto out;
+	if ((t = json_get(&cf.doc, 0, "quiet_hours", 11)) && load_quiet(g, &cf, t))
 		goto out;
 	rc = 0;
 out:
@@ -1235,7 +1553,8 @@ int main(int argc, char **argv)
 	}
 	if (outbox_open(&g->ob, g->st) || store_dbi(g->st, "dispatch.suppress", 0, &g->suppress) ||
 	    store_dbi(g->st, "dispatch.consent", 0, &g->consent) || store_dbi(g->st, "dispatch.traits", 0, &g->traits) ||
-	    store_dbi(g->st, "dispatch.caps", 0, &g->capsdb)) {
+	    store_dbi(g->st, "dispatch.caps", 0, &g->capsdb) || store_dbi(g->st, "dispatch.deferred", 0, &g->deferdb) ||
+	    (!cmd && load_deferred(g))) {
 		rc = EXIT_IO;
 		goto out;
 	}
@@ -1261,6 +1580,21 @@ out:
 	channels_free(&g->ch);
 	templates_free(&g->tpl);
 	caps_free(&g->caps);
+	{
+		size_t i;
+		for (i = 0; i < g->nzones; i++) {
+			free(g->zones[i].name);
+			tz_free(g->zones[i].z);
+		}
+		for (i = 0; i < g->ndq; i++)
+			free(g->dq[i].id);
+		for (i = 0; i < g->nquiet_ch; i++)
+			free(g->quiet_ch[i]);
+		free(g->zones);
+		free(g->dq);
+		free(g->quiet_ch);
+		tz_free(g->quiet_tz);
+	}
 	buf_release(&g->parts);
 	json_doc_release(&g->doc);
 	buf_release(&g->line);
