@@ -118,6 +118,9 @@ struct dispatch {
 	struct due { int64_t until; char *id; } *dq;
 	size_t ndq, capdq;
 	int in_redrive;
+	/* events that grant or withdraw consent (dispatch.json "events") */
+	struct evrule { char *type, *channel, *channel_prop; int granted; } *ev;
+	size_t nev;
 	const char *dlv_extra; /* JSON members the next $delivery carries */
 	struct templates tpl;
 	struct buf parts; /* the rendered parts of the send at hand */
@@ -920,6 +923,35 @@ static void redrive(struct dispatch *g)
 	g->in_redrive = 0;
 }
 
+/* An event dispatch.json names: the person's consent on its channel. */
+static void on_event(struct dispatch *g, const struct json_doc *d, uint32_t t_type)
+{
+	size_t i;
+	uint32_t oneid, t;
+	unsigned char v;
+
+	for (i = 0; i < g->nev && !json_str_eq(d, t_type, g->ev[i].type, strlen(g->ev[i].type)); i++)
+		;
+	if (i == g->nev || json_oneid(d, json_get(d, 0, "oneid", 5), &oneid) || g->dry_run)
+		return;
+	buf_reset(&g->tmp);
+	buf_add(&g->tmp, "\0\0\0\0", 4);
+	store_be32((unsigned char *)g->tmp.p, oneid);
+	if (g->ev[i].channel) {
+		buf_adds(&g->tmp, g->ev[i].channel);
+	} else {
+		const char *pn = g->ev[i].channel_prop;
+		t = json_get(d, 0, pn, strlen(pn));
+		if (!t && (t = json_get(d, 0, "props", 5)) && d->t[t].type == JSON_OBJECT)
+			t = json_get(d, t, pn, strlen(pn));
+		if (!t || d->t[t].type != JSON_STRING || !d->t[t].len)
+			return; /* names no channel: nothing to change */
+		json_str_get(d, t, &g->tmp);
+	}
+	v = g->ev[i].granted ? 'y' : 'n';
+	store_put(g->st, g->consent, g->tmp.p, g->tmp.len, &v, 1);
+}
+
 static void process(struct dispatch *g, const char *s, size_t n)
 {
 	struct json_doc *d = &g->doc;
@@ -966,6 +998,8 @@ static void process(struct dispatch *g, const char *s, size_t n)
 			return;
 		}
 		on_tag(g, d);
+	} else if (g->nev) {
+		on_event(g, d, t_type);
 	}
 	g->others++;
 	g->f.oc.passed++;
@@ -1388,6 +1422,39 @@ out:
 	return rc;
 }
 
+/* "events": {"TYPE": {"granted": false, "channel": "email"}, …}: events
+ * that set consent (unsubscribe, complaint, opt-in). 0 or -1 with the
+ * conf's error set. */
+static int load_events(struct dispatch *g, struct conf *cf, uint32_t obj)
+{
+	static const char *const keys[] = {"granted", "channel", "channel_prop", "description", NULL};
+	const struct json_doc *d = &cf->doc;
+	uint32_t k, i, t;
+
+	if (d->t[obj].type != JSON_OBJECT)
+		return conf_fail(cf, obj, NULL, "want an object of event types: {\"TYPE\": {\"granted\", \"channel\"}}");
+	g->ev = xcalloc(d->t[obj].size + 1, sizeof *g->ev);
+	for (k = 0, i = obj + 1; k < d->t[obj].size; k++, i = d->t[i + 1].next) {
+		struct evrule *r = &g->ev[g->nev++];
+		struct buf nm = BUF_INIT;
+		json_str_get(d, i, &nm);
+		r->type = nm.p ? nm.p : xstrdup("");
+		if (d->t[i + 1].type != JSON_OBJECT)
+			return conf_fail(cf, i + 1, NULL, "want {\"granted\": true|false, \"channel\" or \"channel_prop\"}");
+		if (conf_keys(cf, i + 1, keys) || conf_str(cf, i + 1, "channel", &r->channel) < 0 ||
+		    conf_str(cf, i + 1, "channel_prop", &r->channel_prop) < 0)
+			return -1;
+		t = json_get(d, i + 1, "granted", 7);
+		if (!t || (d->t[t].type != JSON_TRUE && d->t[t].type != JSON_FALSE))
+			return conf_fail(cf, i + 1, "granted", "want true or false");
+		r->granted = d->t[t].type == JSON_TRUE;
+		if (!r->channel == !r->channel_prop)
+			return conf_fail(cf, i + 1, NULL, "want one of \"channel\" (a name) and \"channel_prop\" (the "
+							   "property that names it)");
+	}
+	return 0;
+}
+
 /* The deferred sends of earlier runs, into the queue in memory. */
 static int load_deferred(struct dispatch *g)
 {
@@ -1414,7 +1481,7 @@ static int load_deferred(struct dispatch *g)
  * does not exist means no rules. 0, or 78 after printing why. */
 static int load_config(struct dispatch *g)
 {
-	static const char *const top[] = {"$schema", "description", "caps", "quiet_hours", NULL};
+	static const char *const top[] = {"$schema", "description", "caps", "quiet_hours", "events", NULL};
 	struct conf cf;
 	struct buf path = BUF_INIT;
 	uint32_t t;
@@ -1434,6 +1501,8 @@ static int load_config(struct dispatch *g)
 	if ((t = json_get(&cf.doc, 0, "caps", 4)) && caps_load(&g->caps, &cf, t))
 		goto out;
 	if ((t = json_get(&cf.doc, 0, "quiet_hours", 11)) && load_quiet(g, &cf, t))
+		goto out;
+	if ((t = json_get(&cf.doc, 0, "events", 6)) && load_events(g, &cf, t))
 		goto out;
 	rc = 0;
 out:
@@ -1593,6 +1662,12 @@ out:
 		free(g->zones);
 		free(g->dq);
 		free(g->quiet_ch);
+		for (i = 0; i < g->nev; i++) {
+			free(g->ev[i].type);
+			free(g->ev[i].channel);
+			free(g->ev[i].channel_prop);
+		}
+		free(g->ev);
 		tz_free(g->quiet_tz);
 	}
 	buf_release(&g->parts);
