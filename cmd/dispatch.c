@@ -659,7 +659,8 @@ static int render(struct dispatch *g, const struct json_doc *d, const char *id, 
 		const char *why;
 		size_t at, units = 0;
 		buf_addc(&obj, '{');
-		buf_add(&obj, g->parts.p + 1, g->parts.len ? g->parts.len - 1 : 0);
+		if (g->parts.len)
+			buf_add(&obj, g->parts.p + 1, g->parts.len - 1);
 		buf_addc(&obj, '}');
 		if (!json_parse(&pd, obj.p, obj.len, 8, &why, &at) && (t = json_get(&pd, 0, "text", 4)))
 			json_str_get(&pd, t, &text);

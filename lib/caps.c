@@ -86,6 +86,8 @@ const struct cap *caps_check(const struct caps *c, const void *hist, size_t n, i
 {
 	size_t i, cl = strlen(channel);
 
+	if (!hist) /* no history: no pointer arithmetic on NULL */
+		hist = "", n = 0;
 	for (i = 0; i < c->n; i++) {
 		const struct cap *p = &c->v[i];
 		const unsigned char *q = hist, *end = q + n;
@@ -108,7 +110,7 @@ const struct cap *caps_check(const struct caps *c, const void *hist, size_t n, i
 
 void caps_add(const struct caps *c, const void *hist, size_t n, int64_t ts, const char *channel, struct buf *out)
 {
-	const unsigned char *q = hist, *end = q + n, *rec;
+	const unsigned char *q = hist ? hist : (const void *)"", *end = q + (hist ? n : 0), *rec;
 	const char *ch;
 	size_t chn, cl = strlen(channel);
 	int64_t t;
