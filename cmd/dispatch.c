@@ -22,17 +22,21 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "caps.h"
 #include "channel.h"
 #include "cli.h"
 #include "clock.h"
 #include "conf.h"
 #include "filter.h"
+#include "jqprog.h"
 #include "json.h"
 #include "norm.h"
 #include "outbox.h"
 #include "outcome.h"
 #include "store.h"
 #include "sysrec.h"
+#include "template.h"
+#include "tz.h"
 
 enum {
 	OPT_PIPELINES = 300,
@@ -52,11 +56,15 @@ enum {
 	OPT_CAMPAIGN,
 	OPT_KIND,
 	OPT_AT,
+	OPT_TEMPLATES,
+	OPT_CONFIG,
 };
 
 static const struct cli_opt opts[] = {
 	{"channels", OPT_CHANNELS, 1, "FILE", "providers and channels (default PIPELINES/channels.json)"},
 	{"pipelines", OPT_PIPELINES, 1, "DIR", "definitions directory (default $UOPS_PIPELINES, else the first of ./pipelines, /etc/uops/pipelines, PREFIX/share/uops/pipelines)"},
+	{"config", OPT_CONFIG, 1, "FILE", "caps and other rules (default PIPELINES/dispatch.json; none when absent)"},
+	{"templates", OPT_TEMPLATES, 1, "DIR", "message templates (default PIPELINES/templates)"},
 	{"max-age", OPT_MAX_AGE, 1, "DUR", "a $send older than this in wall-clock time is suppressed as stale (default 1h)"},
 	{"send-past", OPT_SEND_PAST, 0, NULL, "send stale $send records too (a replay of history that must go out)"},
 	{"dry-run", OPT_DRY_RUN, 0, NULL, "decide and render, contact no provider, write no state"},
@@ -87,6 +95,7 @@ struct flight {
 
 struct dispatch {
 	struct cli cli;
+	const char *templates_dir, *config_path;
 	const char *pipelines, *channels_path, *group, *now_text, *channel_opt, *template_opt, *campaign,
 		*kind_opt, *at;
 	long batch, commit_ms, parallel;
@@ -95,7 +104,26 @@ struct dispatch {
 
 	struct store *st;
 	struct outbox ob;
-	MDB_dbi suppress, consent;
+	MDB_dbi suppress, consent, traits, capsdb;
+	struct caps caps;
+	/* quiet hours: minutes of the local day [start, end), maybe wrapping */
+	int quiet, quiet_start, quiet_end, quiet_drop;
+	char **quiet_ch;
+	size_t nquiet_ch;
+	struct tz *quiet_tz;
+	struct zone { char *name; struct tz *z; } *zones;
+	size_t nzones;
+	/* deferred sends, by the time they are due (sorted) */
+	MDB_dbi deferdb;
+	struct due { int64_t until; char *id; } *dq;
+	size_t ndq, capdq;
+	int in_redrive;
+	/* events that grant or withdraw consent (dispatch.json "events") */
+	struct evrule { char *type, *channel, *channel_prop; int granted; } *ev;
+	size_t nev;
+	const char *dlv_extra; /* JSON members the next $delivery carries */
+	struct templates tpl;
+	struct buf parts; /* the rendered parts of the send at hand */
 	MDB_dbi idpeople;
 	int have_idpeople;
 	struct channels ch;
@@ -109,7 +137,7 @@ struct dispatch {
 	int in_flush;
 	int temp_fail; /* a provider could not be reached: exit 75 at the end */
 
-	unsigned long long sends, sent, suppressed, failed, unknown, dups, recovered, others;
+	unsigned long long sends, sent, suppressed, failed, unknown, dups, recovered, others, deferred;
 };
 
 /* ---- $delivery records ---- */
@@ -142,6 +170,8 @@ static void write_delivery(struct dispatch *g, struct buf *out, const char *id, 
 		buf_adds(out, ",\"reason\":");
 		json_write_str(out, reason, strlen(reason));
 	}
+	if (g->dlv_extra)
+		buf_adds(out, g->dlv_extra);
 	if (g->dry_run)
 		buf_adds(out, ",\"dry_run\":true");
 	buf_addc(out, '}');
@@ -156,6 +186,7 @@ static void answer(struct dispatch *g, const char *id, size_t idn, uint32_t onei
 	const char *status = outbox_state_name(state);
 
 	write_delivery(g, &g->line, id, idn, oneid, ts, tsn, status, reason, channel, provider, pid);
+	g->dlv_extra = NULL;
 	if (!g->dry_run)
 		outbox_put(&g->ob, id, idn, oneid, state, g->line.p, g->line.len);
 	switch (state) {
@@ -355,7 +386,8 @@ static int consent_withdrawn(struct dispatch *g, uint32_t oneid, const char *cha
 
 /* The message JSON the provider gets (and the outbox keeps). */
 static void build_message(struct dispatch *g, const struct json_doc *d, const char *id, size_t idn, uint32_t oneid,
-			  const struct channel *c, const struct buf *to, struct buf *out)
+			  const struct channel *c, const struct buf *to, const struct buf *parts, int segments,
+			  struct buf *out)
 {
 	static const char *const copy[] = {"journey", "step", "arm", "template", "kind", "priority", "params", NULL};
 	uint32_t params = json_get(d, 0, "params", 6), t;
@@ -379,8 +411,12 @@ static void build_message(struct dispatch *g, const struct json_doc *d, const ch
 			buf_printf(out, ",\"%s\":", copy[k]);
 			json_write_tok(d, t, out);
 		}
-	/* rendered parts: until templates are read, the params say them */
-	if (params && d->t[params].type == JSON_OBJECT) {
+	/* the parts: rendered from a template, else the params say them */
+	if (parts) {
+		buf_add(out, parts->p, parts->len);
+		if (segments)
+			buf_printf(out, ",\"segments\":%d", segments);
+	} else if (params && d->t[params].type == JSON_OBJECT) {
 		static const char *const parts[] = {"subject", "text", "html", NULL};
 		for (k = 0; parts[k]; k++)
 			if ((t = json_get(d, params, parts[k], strlen(parts[k]))) && d->t[t].type == JSON_STRING) {
@@ -391,21 +427,286 @@ static void build_message(struct dispatch *g, const struct json_doc *d, const ch
 	buf_addc(out, '}');
 }
 
-static void on_send(struct dispatch *g, const struct json_doc *d, const char *s, size_t n)
+/* ---- quiet hours and deferral ---- */
+
+/* A zone by name, loaded once; NULL when it cannot be. */
+static struct tz *zone_get(struct dispatch *g, const char *name)
+{
+	const char *why;
+	size_t i;
+	struct tz *z;
+
+	for (i = 0; i < g->nzones; i++)
+		if (!strcmp(g->zones[i].name, name))
+			return g->zones[i].z;
+	z = tz_load(name, &why);
+	g->zones = xrealloc(g->zones, (g->nzones + 1) * sizeof *g->zones);
+	g->zones[g->nzones].name = xstrdup(name);
+	g->zones[g->nzones++].z = z;
+	return z;
+}
+
+static jv load_traits(struct dispatch *g, uint32_t oneid);
+
+/*
+ * Quiet hours for a send at `at` (ms) on channel c to oneid: 0 when the
+ * person's local time (trait tz, else the configured zone) is outside
+ * them, else 1 with *until the first minute after them (ms).
+ */
+static int quiet_until(struct dispatch *g, uint32_t oneid, const struct channel *c, int64_t at, int64_t *until)
+{
+	struct tz *z = NULL;
+	int64_t sec = at >= 0 ? at / 1000 : (at - 999) / 1000, local, day, target;
+	int m;
+	size_t i;
+
+	if (!g->quiet)
+		return 0;
+	if (g->nquiet_ch) {
+		for (i = 0; i < g->nquiet_ch && strcmp(g->quiet_ch[i], c->name); i++)
+			;
+		if (i == g->nquiet_ch)
+			return 0;
+	}
+	{
+		jv tr = load_traits(g, oneid), tzv = jv_object_get(tr, jv_string("tz"));
+		if (jv_get_kind(tzv) == JV_KIND_STRING)
+			z = zone_get(g, jv_string_value(tzv));
+		jv_free(tzv);
+	}
+	if (!z)
+		z = g->quiet_tz;
+	local = sec + tz_offset_at_utc(z, sec);
+	day = (local >= 0 ? local / 86400 : (local - 86399) / 86400) * 86400;
+	m = (int)((local - day) / 60);
+	if (g->quiet_start < g->quiet_end ? (m < g->quiet_start || m >= g->quiet_end)
+					  : (m < g->quiet_start && m >= g->quiet_end))
+		return 0;
+	target = day + (int64_t)g->quiet_end * 60;
+	if (m >= g->quiet_end && g->quiet_start > g->quiet_end)
+		target += 86400;
+	*until = tz_local_to_utc(z, target) * 1000;
+	if (*until <= at) /* a gap of DST: the next minute at least */
+		*until = (sec / 60 + 1) * 60000;
+	return 1;
+}
+
+static int due_cmp(const struct due *a, int64_t until, const char *id)
+{
+	if (a->until != until)
+		return a->until < until ? -1 : 1;
+	return strcmp(a->id, id);
+}
+
+/* Add a deferred send to the queue in memory (kept sorted). */
+static void due_add(struct dispatch *g, int64_t until, const char *id, size_t idn)
+{
+	char *cp = xstrndup(id, idn);
+	size_t lo = 0, hi = g->ndq;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (due_cmp(&g->dq[mid], until, cp) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (g->ndq == g->capdq) {
+		g->capdq = g->capdq ? 2 * g->capdq : 64;
+		g->dq = xrealloc(g->dq, g->capdq * sizeof *g->dq);
+	}
+	memmove(g->dq + lo + 1, g->dq + lo, (g->ndq - lo) * sizeof *g->dq);
+	g->dq[lo].until = until;
+	g->dq[lo].id = cp;
+	g->ndq++;
+}
+
+static void defer_key(struct buf *k, int64_t until, const char *id, size_t idn)
+{
+	unsigned char h[8];
+
+	store_be32(h, (uint32_t)((uint64_t)until >> 32));
+	store_be32(h + 4, (uint32_t)until);
+	buf_reset(k);
+	buf_add(k, h, 8);
+	buf_add(k, id, idn);
+}
+
+/*
+ * Defer a send until `until` (ms): kept in the outbox as deferred with its
+ * $send record (so it is decided again), queued in dispatch.deferred, and
+ * answered for now with a "deferred" $delivery (event_id
+ * dlv:<send_id>:deferred:<until>).
+ */
+static void defer_send(struct dispatch *g, const struct json_doc *d, const char *id, size_t idn, uint32_t oneid,
+		       const char *ts, size_t tsn, int64_t until, const char *why)
+{
+	char u[CLOCK_ISO_LEN + 1], key[12];
+	int kl = u32_dec(key, oneid);
+
+	clock_format(until, u);
+	if (!g->dry_run) {
+		outbox_put(&g->ob, id, idn, oneid, OUTBOX_DEFERRED, d->s + d->t[0].off, d->t[0].len);
+		defer_key(&g->tmp, until, id, idn);
+		store_put(g->st, g->deferdb, g->tmp.p, g->tmp.len, "", 0);
+		due_add(g, until, id, idn);
+	}
+	buf_reset(&g->line);
+	buf_adds(&g->line, "{\"type\":\"$delivery\",\"event_id\":\"dlv:");
+	buf_add(&g->line, id, idn);
+	buf_printf(&g->line, ":deferred:%s\",\"ts\":", u);
+	json_write_str(&g->line, ts, tsn);
+	buf_printf(&g->line, ",\"oneid\":%u,\"send_id\":\"", oneid);
+	buf_add(&g->line, id, idn);
+	buf_printf(&g->line, "\",\"status\":\"deferred\",\"until\":\"%s\",\"reason\":\"%s\"", u, why);
+	if (g->dry_run)
+		buf_adds(&g->line, ",\"dry_run\":true");
+	buf_addc(&g->line, '}');
+	g->deferred++;
+	filter_emit(&g->f, key, (size_t)kl, g->line.p, g->line.len);
+}
+
+/* The cap that refuses a marketing send to oneid at `at` on channel, or
+ * NULL (dispatch.caps, the person's recent sends, batch included). */
+static const struct cap *capped(struct dispatch *g, uint32_t oneid, int64_t at, const char *channel, double priority)
+{
+	unsigned char key[4];
+	MDB_val v;
+
+	store_be32(key, oneid);
+	if (store_get(g->st, g->capsdb, key, 4, &v) != 1)
+		v.mv_size = 0, v.mv_data = NULL;
+	return caps_check(&g->caps, v.mv_data, v.mv_size, at, channel, priority);
+}
+
+/* Count a marketing send to oneid at `at` on channel for the caps. */
+static void caps_count(struct dispatch *g, uint32_t oneid, int64_t at, const char *channel)
+{
+	unsigned char key[4];
+	MDB_val v;
+
+	store_be32(key, oneid);
+	if (store_get(g->st, g->capsdb, key, 4, &v) != 1)
+		v.mv_size = 0, v.mv_data = NULL;
+	caps_add(&g->caps, v.mv_data, v.mv_size, at, channel, &g->tmp);
+	store_put(g->st, g->capsdb, key, 4, g->tmp.p, g->tmp.len);
+}
+
+/* The person's traits: the tags dispatch saw tagger give, as a jv object. */
+static jv load_traits(struct dispatch *g, uint32_t oneid)
+{
+	unsigned char key[4];
+	MDB_val v;
+	jv o;
+
+	store_be32(key, oneid);
+	if (store_get(g->st, g->traits, key, 4, &v) != 1)
+		return jv_object();
+	o = jv_parse_sized(v.mv_data, (int)v.mv_size);
+	if (jv_get_kind(o) != JV_KIND_OBJECT) {
+		jv_free(o);
+		return jv_object();
+	}
+	return o;
+}
+
+/*
+ * Render the $send's template (if it names one) for channel c into
+ * g->parts. 0 rendered (or no template), -1 failed with the reason (as
+ * the $delivery says it) in g->tmp. *segments: an SMS text's segments.
+ */
+static int render(struct dispatch *g, const struct json_doc *d, const char *id, size_t idn, uint32_t oneid,
+		  const struct channel *c, int *segments)
+{
+	static const char *const copy[] = {"journey", "step", "arm", "kind", "template", NULL};
+	uint32_t t_tpl = json_get(d, 0, "template", 8), params = json_get(d, 0, "params", 6), t;
+	const struct template *tp;
+	struct buf err = BUF_INIT, name = BUF_INIT;
+	jv in, send;
+	int k, rc = -1;
+
+	buf_reset(&g->parts);
+	buf_reset(&g->tmp);
+	*segments = 0;
+	if (!t_tpl)
+		return 0;
+	json_str_get(d, t_tpl, &name);
+	if (!(tp = templates_find(&g->tpl, name.p ? name.p : "", name.len, c->name))) {
+		buf_printf(&g->tmp, "permanent: no template '%s' for channel '%s'", name.p ? name.p : "", c->name);
+		goto out;
+	}
+	send = jv_object();
+	send = jv_object_set(send, jv_string("send_id"), jv_string_sized(id, (int)idn));
+	send = jv_object_set(send, jv_string("oneid"), jv_number(oneid));
+	send = jv_object_set(send, jv_string("channel"), jv_string(c->name));
+	if (g->addr.len)
+		send = jv_object_set(send, jv_string("to"), jv_string_sized(g->addr.p, (int)g->addr.len));
+	for (k = 0; copy[k]; k++)
+		if ((t = json_get(d, 0, copy[k], strlen(copy[k]))))
+			send = jv_object_set(send, jv_string(copy[k]), jqprog_from_json(d, t));
+	in = jv_object();
+	in = jv_object_set(in, jv_string("params"),
+			   params && d->t[params].type == JSON_OBJECT ? jqprog_from_json(d, params) : jv_object());
+	in = jv_object_set(in, jv_string("traits"), load_traits(g, oneid));
+	in = jv_object_set(in, jv_string("send"), send);
+	if (template_render(tp, in, &g->parts, &err)) {
+		buf_printf(&g->tmp, "permanent: template '%s': %s", tp->path, err.p ? err.p : "render error");
+		goto out;
+	}
+	if (c->address && !strcmp(c->address, "phone")) {
+		struct json_doc pd = JSON_DOC_INIT;
+		struct buf obj = BUF_INIT, text = BUF_INIT;
+		const char *why;
+		size_t at, units = 0;
+		buf_addc(&obj, '{');
+		if (g->parts.len)
+			buf_add(&obj, g->parts.p + 1, g->parts.len - 1);
+		buf_addc(&obj, '}');
+		if (!json_parse(&pd, obj.p, obj.len, 8, &why, &at) && (t = json_get(&pd, 0, "text", 4)))
+			json_str_get(&pd, t, &text);
+		*segments = template_sms_segments(text.p ? text.p : "", text.len, &units);
+		json_doc_release(&pd);
+		buf_release(&obj);
+		buf_release(&text);
+		if (*segments > c->max_segments) {
+			buf_printf(&g->tmp, "permanent: template '%s': the text of %zu characters takes %d segments, "
+				   "over the channel's max_segments %d", tp->path, units,
+				   *segments, c->max_segments);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	buf_release(&err);
+	buf_release(&name);
+	return rc;
+}
+
+/*
+ * Decide a $send (and send it, or answer why not). redo_at is INT64_MIN
+ * for a $send read from the input, else the time a deferred send is
+ * decided again (its event time from then on; it is not written again).
+ */
+static void on_send(struct dispatch *g, const struct json_doc *d, const char *s, size_t n, int64_t redo_at)
 {
 	uint32_t t_id = json_get(d, 0, "send_id", 7), t_ts = json_get(d, 0, "ts", 2),
 		 t_ch = json_get(d, 0, "channel", 7), t_kind = json_get(d, 0, "kind", 4), oneid;
 	const char *id = d->s + d->t[t_id].off, *ts = d->s + d->t[t_ts].off;
 	size_t idn = d->t[t_id].len, tsn = d->t[t_ts].len;
-	int64_t at;
+	int64_t at, until;
+	char redo_ts[CLOCK_ISO_LEN + 1];
 	struct channel *c = NULL;
 	int st, transactional = 0, i;
+	double priority = 0;
+	struct buf capname = BUF_INIT;
 	uint32_t k, e;
 	char key[12];
 	int kl;
 
 	json_oneid(d, json_get(d, 0, "oneid", 5), &oneid);
 	clock_parse_tok(d, t_ts, &at);
+	if ((k = json_get(d, 0, "priority", 8)) && d->t[k].type == JSON_NUMBER)
+		priority = strtod(d->s + d->t[k].off, NULL);
 	if (t_kind) {
 		if (json_str_eq(d, t_kind, "transactional", 13))
 			transactional = 1;
@@ -414,28 +715,43 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 			return;
 		}
 	}
-	/* applied already? a replayed $send changes nothing */
-	buf_reset(&g->tmp);
-	st = outbox_get(&g->ob, id, idn, NULL, NULL);
-	if (st < 0) {
-		g->f.fatal = EXIT_IO;
-		return;
+	if (redo_at != INT64_MIN) {
+		at = redo_at;
+		clock_format(at, redo_ts);
+		ts = redo_ts;
+		tsn = strlen(redo_ts);
+	} else {
+		/* applied already? a replayed $send changes nothing */
+		buf_reset(&g->tmp);
+		st = outbox_get(&g->ob, id, idn, NULL, NULL);
+		if (st < 0) {
+			g->f.fatal = EXIT_IO;
+			return;
+		}
+		if (st != OUTBOX_NONE) {
+			g->f.oc.dups++;
+			g->dups++;
+			return;
+		}
+		g->f.oc.passed++;
+		g->sends++;
+		kl = u32_dec(key, oneid);
+		if (filter_emit(&g->f, key, (size_t)kl, s, n))
+			return;
+		if (at > g->clock)
+			g->clock = at;
 	}
-	if (st != OUTBOX_NONE) {
-		g->f.oc.dups++;
-		g->dups++;
-		return;
-	}
-	g->f.oc.passed++;
-	g->sends++;
-	kl = u32_dec(key, oneid);
-	if (filter_emit(&g->f, key, (size_t)kl, s, n))
-		return;
-	if (at > g->clock)
-		g->clock = at;
 	if (!g->send_past && wall_now(g) - at > g->max_age_ms) {
 		answer(g, id, idn, oneid, ts, tsn, OUTBOX_SUPPRESSED, "stale", NULL, NULL, NULL);
 		return;
+	}
+	/* not before its time */
+	if ((k = json_get(d, 0, "not_before", 10))) {
+		int64_t nb;
+		if (!clock_parse_tok(d, k, &nb) && nb > at) {
+			defer_send(g, d, id, idn, oneid, ts, tsn, nb, "not_before");
+			return;
+		}
 	}
 	/* the channel: the first of the list with a provider, an address,
 	 * consent and no entry in the do-not-contact list */
@@ -458,16 +774,50 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 				why = "no_consent";
 				continue;
 			}
+			if (!transactional && g->caps.n) {
+				const struct cap *cp = capped(g, oneid, at, cand->name, priority);
+				if (cp) {
+					why = "capped";
+					buf_reset(&capname);
+					buf_adds(&capname, ",\"cap\":");
+					json_write_str(&capname, cp->name, strlen(cp->name));
+					continue;
+				}
+			}
 			c = cand;
 			break;
 		}
 		if (!c) {
+			if (!strcmp(why, "capped"))
+				g->dlv_extra = capname.p;
 			answer(g, id, idn, oneid, ts, tsn, OUTBOX_SUPPRESSED, why, NULL, NULL, NULL);
+			buf_release(&capname);
 			return;
 		}
+		buf_release(&capname);
 	}
-	buf_reset(&g->text);
-	build_message(g, d, id, idn, oneid, c, &g->addr, &g->text);
+	/* quiet hours in the person's zone: dropped, or decided again after */
+	if (!transactional && quiet_until(g, oneid, c, at, &until)) {
+		if (g->quiet_drop)
+			answer(g, id, idn, oneid, ts, tsn, OUTBOX_SUPPRESSED, "quiet_hours", c->name, NULL, NULL);
+		else
+			defer_send(g, d, id, idn, oneid, ts, tsn, until, "quiet_hours");
+		return;
+	}
+	/* the template, rendered: a send it cannot render fails for good */
+	{
+		int segments = 0;
+		if (render(g, d, id, idn, oneid, c, &segments)) {
+			answer(g, id, idn, oneid, ts, tsn, OUTBOX_FAILED, g->tmp.p, c->name, c->pv->name, NULL);
+			return;
+		}
+		buf_reset(&g->text);
+		build_message(g, d, id, idn, oneid, c, &g->addr, json_get(d, 0, "template", 8) ? &g->parts : NULL,
+			      segments, &g->text);
+	}
+	/* counted by the caps once it goes to a provider, whatever the answer */
+	if (!transactional && g->caps.n)
+		caps_count(g, oneid, at, c->name);
 	if (g->dry_run) {
 		answer(g, id, idn, oneid, ts, tsn, OUTBOX_SENT, "dry run: not sent", c->name, c->pv->name, NULL);
 		return;
@@ -510,6 +860,99 @@ static void on_consent(struct dispatch *g, const struct json_doc *d)
 		store_put(g->st, g->consent, g->tmp.p, g->tmp.len, &v, 1);
 }
 
+/* A $tag record: the person's trait for templates, kept in
+ * dispatch.traits (a null new value removes it). */
+static void on_tag(struct dispatch *g, const struct json_doc *d)
+{
+	uint32_t oneid, t_tag = json_get(d, 0, "tag", 3), t_new = json_get(d, 0, "new", 3);
+	unsigned char key[4];
+	jv o, s;
+
+	if (g->dry_run)
+		return;
+	json_oneid(d, json_get(d, 0, "oneid", 5), &oneid);
+	o = load_traits(g, oneid);
+	buf_reset(&g->tmp);
+	json_str_get(d, t_tag, &g->tmp);
+	if (d->t[t_new].type == JSON_NULL)
+		o = jv_object_delete(o, jv_string_sized(g->tmp.p ? g->tmp.p : "", (int)g->tmp.len));
+	else
+		o = jv_object_set(o, jv_string_sized(g->tmp.p ? g->tmp.p : "", (int)g->tmp.len),
+				  jqprog_from_json(d, t_new));
+	store_be32(key, oneid);
+	if (!jv_object_length(jv_copy(o))) {
+		jv_free(o);
+		store_del(g->st, g->traits, key, 4);
+		return;
+	}
+	s = jv_dump_string(o, JV_PRINT_SORTED);
+	store_put(g->st, g->traits, key, 4, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
+	jv_free(s);
+}
+
+/*
+ * The deferred sends whose time the stream's clock has reached, decided
+ * again in (until, send_id) order at their until: the clock is the
+ * latest event time read (any record with a ts, $tick records too).
+ */
+static void redrive(struct dispatch *g)
+{
+	struct json_doc d = JSON_DOC_INIT;
+	struct buf text = BUF_INIT;
+
+	if (g->in_redrive || !g->ndq || g->dq[0].until > g->clock)
+		return;
+	g->in_redrive = 1;
+	while (g->ndq && g->dq[0].until <= g->clock && !g->f.fatal) {
+		struct due x = g->dq[0];
+		const char *why;
+		size_t at;
+		uint32_t oneid;
+		int st;
+		memmove(g->dq, g->dq + 1, (g->ndq - 1) * sizeof *g->dq);
+		g->ndq--;
+		defer_key(&text, x.until, x.id, strlen(x.id));
+		store_del(g->st, g->deferdb, text.p, text.len);
+		buf_reset(&text);
+		st = outbox_get(&g->ob, x.id, strlen(x.id), &oneid, &text);
+		if (st == OUTBOX_DEFERRED && !json_parse(&d, text.p, text.len, 64, &why, &at))
+			on_send(g, &d, text.p, text.len, x.until);
+		free(x.id);
+	}
+	json_doc_release(&d);
+	buf_release(&text);
+	g->in_redrive = 0;
+}
+
+/* An event dispatch.json names: the person's consent on its channel. */
+static void on_event(struct dispatch *g, const struct json_doc *d, uint32_t t_type)
+{
+	size_t i;
+	uint32_t oneid, t;
+	unsigned char v;
+
+	for (i = 0; i < g->nev && !json_str_eq(d, t_type, g->ev[i].type, strlen(g->ev[i].type)); i++)
+		;
+	if (i == g->nev || json_oneid(d, json_get(d, 0, "oneid", 5), &oneid) || g->dry_run)
+		return;
+	buf_reset(&g->tmp);
+	buf_add(&g->tmp, "\0\0\0\0", 4);
+	store_be32((unsigned char *)g->tmp.p, oneid);
+	if (g->ev[i].channel) {
+		buf_adds(&g->tmp, g->ev[i].channel);
+	} else {
+		const char *pn = g->ev[i].channel_prop;
+		t = json_get(d, 0, pn, strlen(pn));
+		if (!t && (t = json_get(d, 0, "props", 5)) && d->t[t].type == JSON_OBJECT)
+			t = json_get(d, t, pn, strlen(pn));
+		if (!t || d->t[t].type != JSON_STRING || !d->t[t].len)
+			return; /* names no channel: nothing to change */
+		json_str_get(d, t, &g->tmp);
+	}
+	v = g->ev[i].granted ? 'y' : 'n';
+	store_put(g->st, g->consent, g->tmp.p, g->tmp.len, &v, 1);
+}
+
 static void process(struct dispatch *g, const char *s, size_t n)
 {
 	struct json_doc *d = &g->doc;
@@ -540,7 +983,8 @@ static void process(struct dispatch *g, const char *s, size_t n)
 			outcome_reject(&g->f.oc, why, strlen(why));
 			return;
 		}
-		on_send(g, d, s, n);
+		on_send(g, d, s, n, INT64_MIN);
+		redrive(g);
 		return;
 	}
 	if (json_str_eq(d, t_type, "$consent", 8)) {
@@ -549,6 +993,14 @@ static void process(struct dispatch *g, const char *s, size_t n)
 			return;
 		}
 		on_consent(g, d);
+	} else if (json_str_eq(d, t_type, "$tag", 4)) {
+		if ((why = sysrec_check(d, 0, "$tag"))) {
+			outcome_reject(&g->f.oc, why, strlen(why));
+			return;
+		}
+		on_tag(g, d);
+	} else if (g->nev) {
+		on_event(g, d, t_type);
 	}
 	g->others++;
 	g->f.oc.passed++;
@@ -560,6 +1012,13 @@ static void process(struct dispatch *g, const char *s, size_t n)
 			kl = u32_dec(key, oneid);
 		filter_emit(&g->f, kl ? key : NULL, (size_t)kl, s, n);
 	}
+	{
+		uint32_t t = json_get(d, 0, "ts", 2);
+		int64_t at;
+		if (t && !clock_parse_tok(d, t, &at) && at > g->clock)
+			g->clock = at;
+	}
+	redrive(g);
 }
 
 static void on_record(void *ctx, const char *p, size_t n)
@@ -684,8 +1143,8 @@ static int run_filter(struct dispatch *g)
 	if (g->cli.verbose) {
 		outcome_print(&g->f.oc, "skipped");
 		fprintf(stderr, "%s: %llu sends: %llu sent, %llu suppressed, %llu failed, %llu unknown; %llu duplicate, "
-			"%llu recovered, %llu other records\n", cli_prog, g->sends, g->sent, g->suppressed, g->failed,
-			g->unknown, g->dups, g->recovered, g->others);
+			"%llu recovered, %llu deferred, %llu other records\n", cli_prog, g->sends, g->sent, g->suppressed,
+			g->failed, g->unknown, g->dups, g->recovered, g->deferred, g->others);
 		store_print(g->st);
 	}
 	if ((!rc || rc == EXIT_REJECTS) && g->temp_fail) {
@@ -876,6 +1335,8 @@ static int handle(void *ctx, int key, const char *arg)
 		g->now_text = arg;
 		break;
 	case OPT_CHANNEL: g->channel_opt = arg; break;
+	case OPT_TEMPLATES: g->templates_dir = arg; break;
+	case OPT_CONFIG: g->config_path = arg; break;
 	case OPT_TEMPLATE: g->template_opt = arg; break;
 	case OPT_CAMPAIGN: g->campaign = arg; break;
 	case OPT_KIND:
@@ -887,6 +1348,195 @@ static int handle(void *ctx, int key, const char *arg)
 		break;
 	case OPT_AT: g->at = arg; break;
 	case 'e': g->exit_at_end = 1; break;
+	}
+	return 0;
+}
+
+/* "HH:MM" as minutes of the day, or -1. */
+static int hhmm(const char *s)
+{
+	if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' || s[1] < '0' || s[1] > '9' || s[3] < '0' ||
+	    s[3] > '5' || s[4] < '0' || s[4] > '9')
+		return -1;
+	if ((s[0] - '0') * 10 + (s[1] - '0') > 23)
+		return -1;
+	return ((s[0] - '0') * 10 + (s[1] - '0')) * 60 + (s[3] - '0') * 10 + (s[4] - '0');
+}
+
+/* "quiet_hours": {"start", "end", "tz", "policy", "channels"}. 0 or -1
+ * with the conf's error set. */
+static int load_quiet(struct dispatch *g, struct conf *cf, uint32_t obj)
+{
+	static const char *const keys[] = {"start", "end", "tz", "policy", "channels", "description", NULL};
+	char *a = NULL, *b = NULL, *zone = NULL, *policy = NULL;
+	const char *why;
+	uint32_t t, k, i;
+	int rc = -1;
+
+	if (cf->doc.t[obj].type != JSON_OBJECT) {
+		conf_fail(cf, obj, NULL, "want an object: {\"start\", \"end\", \"tz\", \"policy\"}");
+		return -1;
+	}
+	if (conf_keys(cf, obj, keys) || conf_str(cf, obj, "start", &a) < 0 || conf_str(cf, obj, "end", &b) < 0 ||
+	    conf_str(cf, obj, "tz", &zone) < 0 || conf_str(cf, obj, "policy", &policy) < 0)
+		goto out;
+	if (!a || (g->quiet_start = hhmm(a)) < 0) {
+		conf_fail(cf, obj, "start", "want a time of day, HH:MM");
+		goto out;
+	}
+	if (!b || (g->quiet_end = hhmm(b)) < 0 || g->quiet_end == g->quiet_start) {
+		conf_fail(cf, obj, "end", "want a time of day, HH:MM, other than start");
+		goto out;
+	}
+	if (policy && strcmp(policy, "defer") && strcmp(policy, "drop")) {
+		conf_fail(cf, obj, "policy", "want defer or drop");
+		goto out;
+	}
+	g->quiet_drop = policy && !strcmp(policy, "drop");
+	if (!(g->quiet_tz = tz_load(zone ? zone : "UTC", &why))) {
+		conf_fail(cf, obj, "tz", "zone '%s': %s", zone, why);
+		goto out;
+	}
+	if ((t = json_get(&cf->doc, obj, "channels", 8))) {
+		if (cf->doc.t[t].type != JSON_ARRAY) {
+			conf_fail(cf, obj, "channels", "want an array of channel names");
+			goto out;
+		}
+		g->quiet_ch = xcalloc(cf->doc.t[t].size + 1, sizeof *g->quiet_ch);
+		for (k = 0, i = t + 1; k < cf->doc.t[t].size; k++, i = cf->doc.t[i].next) {
+			struct buf nm = BUF_INIT;
+			if (cf->doc.t[i].type != JSON_STRING) {
+				conf_fail(cf, obj, "channels", "want an array of channel names");
+				goto out;
+			}
+			json_str_get(&cf->doc, i, &nm);
+			g->quiet_ch[g->nquiet_ch++] = nm.p ? nm.p : xstrdup("");
+		}
+	}
+	g->quiet = 1;
+	rc = 0;
+out:
+	free(a);
+	free(b);
+	free(zone);
+	free(policy);
+	return rc;
+}
+
+/* "events": {"TYPE": {"granted": false, "channel": "email"}, …}: events
+ * that set consent (unsubscribe, complaint, opt-in). 0 or -1 with the
+ * conf's error set. */
+static int load_events(struct dispatch *g, struct conf *cf, uint32_t obj)
+{
+	static const char *const keys[] = {"granted", "channel", "channel_prop", "description", NULL};
+	const struct json_doc *d = &cf->doc;
+	uint32_t k, i, t;
+
+	if (d->t[obj].type != JSON_OBJECT)
+		return conf_fail(cf, obj, NULL, "want an object of event types: {\"TYPE\": {\"granted\", \"channel\"}}");
+	g->ev = xcalloc(d->t[obj].size + 1, sizeof *g->ev);
+	for (k = 0, i = obj + 1; k < d->t[obj].size; k++, i = d->t[i + 1].next) {
+		struct evrule *r = &g->ev[g->nev++];
+		struct buf nm = BUF_INIT;
+		json_str_get(d, i, &nm);
+		r->type = nm.p ? nm.p : xstrdup("");
+		if (d->t[i + 1].type != JSON_OBJECT)
+			return conf_fail(cf, i + 1, NULL, "want {\"granted\": true|false, \"channel\" or \"channel_prop\"}");
+		if (conf_keys(cf, i + 1, keys) || conf_str(cf, i + 1, "channel", &r->channel) < 0 ||
+		    conf_str(cf, i + 1, "channel_prop", &r->channel_prop) < 0)
+			return -1;
+		t = json_get(d, i + 1, "granted", 7);
+		if (!t || (d->t[t].type != JSON_TRUE && d->t[t].type != JSON_FALSE))
+			return conf_fail(cf, i + 1, "granted", "want true or false");
+		r->granted = d->t[t].type == JSON_TRUE;
+		if (!r->channel == !r->channel_prop)
+			return conf_fail(cf, i + 1, NULL, "want one of \"channel\" (a name) and \"channel_prop\" (the "
+							   "property that names it)");
+	}
+	return 0;
+}
+
+/* The deferred sends of earlier runs, into the queue in memory. */
+static int load_deferred(struct dispatch *g)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int r;
+
+	if (!txn || mdb_cursor_open(txn, g->deferdb, &cur))
+		return EXIT_IO;
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !r; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const unsigned char *p = k.mv_data;
+		if (k.mv_size <= 8)
+			continue;
+		due_add(g, (int64_t)(((uint64_t)store_get_be32(p) << 32) | store_get_be32(p + 4)),
+			(const char *)p + 8, k.mv_size - 8);
+	}
+	mdb_cursor_close(cur);
+	store_read_end(g->st);
+	return r == MDB_NOTFOUND ? 0 : EXIT_IO;
+}
+
+/* pipelines/dispatch.json (or --config): the caps. A default path that
+ * does not exist means no rules. 0, or 78 after printing why. */
+static int load_config(struct dispatch *g)
+{
+	static const char *const top[] = {"$schema", "description", "caps", "quiet_hours", "events", NULL};
+	struct conf cf;
+	struct buf path = BUF_INIT;
+	uint32_t t;
+	int rc = EXIT_CONFIG;
+
+	memset(&cf, 0, sizeof cf);
+	if (g->config_path)
+		buf_adds(&path, g->config_path);
+	else
+		buf_printf(&path, "%s/dispatch.json", g->pipelines);
+	if (!g->config_path && access(path.p, F_OK)) {
+		buf_release(&path);
+		return 0;
+	}
+	if (conf_load(&cf, path.p) || conf_keys(&cf, 0, top))
+		goto out;
+	if ((t = json_get(&cf.doc, 0, "caps", 4)) && caps_load(&g->caps, &cf, t))
+		goto out;
+	if ((t = json_get(&cf.doc, 0, "quiet_hours", 11)) && load_quiet(g, &cf, t))
+		goto out;
+	if ((t = json_get(&cf.doc, 0, "events", 6)) && load_events(g, &cf, t))
+		goto out;
+	rc = 0;
+out:
+	if (rc)
+		cli_err("%s", cf.err.p ? cf.err.p : "bad dispatch config");
+	conf_release(&cf);
+	buf_release(&path);
+	return rc;
+}
+
+/* An SMS template whose text without its fields already takes more
+ * segments than its channel allows can never be sent: 78 at start. */
+static int check_sms_templates(struct dispatch *g)
+{
+	size_t i, units;
+	unsigned k;
+
+	for (i = 0; i < g->tpl.n; i++) {
+		const struct template *tp = &g->tpl.v[i];
+		if (!tp->text_literal)
+			continue;
+		for (k = 0; k < g->ch.nch; k++) {
+			const struct channel *c = &g->ch.ch[k];
+			int seg;
+			if (!c->address || strcmp(c->address, "phone") || (tp->channel && strcmp(tp->channel, c->name)))
+				continue;
+			seg = template_sms_segments(tp->text_literal, strlen(tp->text_literal), &units);
+			if (seg > c->max_segments) {
+				cli_err("template '%s': its text without fields is %zu characters, %d segments, over "
+					"channel %s's max_segments %d", tp->path, units, seg, c->name, c->max_segments);
+				return EXIT_CONFIG;
+			}
+		}
 	}
 	return 0;
 }
@@ -912,7 +1562,7 @@ int main(int argc, char **argv)
 	struct dispatch *g = &G;
 	const char *cmd = NULL;
 	int rc, code;
-	struct buf path = BUF_INIT;
+	struct buf path = BUF_INIT, tpath = BUF_INIT;
 
 	g->cli.prog = "dispatch";
 	g->cli.synopsis = "[options] [FILE…] | suppress --channel NAME FILE… | campaign --campaign NAME --channel NAME "
@@ -960,6 +1610,11 @@ int main(int argc, char **argv)
 		}
 		if ((rc = channels_load(&g->ch, g->channels_path)))
 			goto out;
+		if (!g->templates_dir)
+			buf_printf(&tpath, "%s/templates", g->pipelines);
+		if ((rc = templates_load(&g->tpl, g->templates_dir ? g->templates_dir : tpath.p)) ||
+		    (rc = check_sms_templates(g)) || (rc = load_config(g)))
+			goto out;
 	}
 	g->st = store_open(g->cli.db, "dispatch", g->nosync ? STORE_NOSYNC : 0, &code);
 	if (!g->st) {
@@ -967,7 +1622,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (outbox_open(&g->ob, g->st) || store_dbi(g->st, "dispatch.suppress", 0, &g->suppress) ||
-	    store_dbi(g->st, "dispatch.consent", 0, &g->consent)) {
+	    store_dbi(g->st, "dispatch.consent", 0, &g->consent) || store_dbi(g->st, "dispatch.traits", 0, &g->traits) ||
+	    store_dbi(g->st, "dispatch.caps", 0, &g->capsdb) || store_dbi(g->st, "dispatch.deferred", 0, &g->deferdb) ||
+	    (!cmd && load_deferred(g))) {
 		rc = EXIT_IO;
 		goto out;
 	}
@@ -991,12 +1648,37 @@ out:
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	channels_free(&g->ch);
+	templates_free(&g->tpl);
+	caps_free(&g->caps);
+	{
+		size_t i;
+		for (i = 0; i < g->nzones; i++) {
+			free(g->zones[i].name);
+			tz_free(g->zones[i].z);
+		}
+		for (i = 0; i < g->ndq; i++)
+			free(g->dq[i].id);
+		for (i = 0; i < g->nquiet_ch; i++)
+			free(g->quiet_ch[i]);
+		free(g->zones);
+		free(g->dq);
+		free(g->quiet_ch);
+		for (i = 0; i < g->nev; i++) {
+			free(g->ev[i].type);
+			free(g->ev[i].channel);
+			free(g->ev[i].channel_prop);
+		}
+		free(g->ev);
+		tz_free(g->quiet_tz);
+	}
+	buf_release(&g->parts);
 	json_doc_release(&g->doc);
 	buf_release(&g->line);
 	buf_release(&g->tmp);
 	buf_release(&g->addr);
 	buf_release(&g->text);
 	buf_release(&path);
+	buf_release(&tpath);
 	free(g->fl);
 	rc = cli_stdout_close(rc);
 	return rc;

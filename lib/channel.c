@@ -111,7 +111,7 @@ bad:
 int channels_load(struct channels *c, const char *path)
 {
 	static const char *const top[] = {"providers", "channels", "$schema", "description", NULL};
-	static const char *const chk[] = {"provider", "address", NULL};
+	static const char *const chk[] = {"provider", "address", "max_segments", NULL};
 	struct conf cf;
 	uint32_t obj, i, k;
 	int rc = EXIT_CONFIG;
@@ -155,6 +155,17 @@ int channels_load(struct channels *c, const char *path)
 		if (conf_keys(&cf, i + 1, chk) || conf_str(&cf, i + 1, "provider", &pv) < 0 ||
 		    conf_str(&cf, i + 1, "address", &ch->address) < 0)
 			goto out;
+		{
+			long long ms = 4;
+			int r = conf_int(&cf, i + 1, "max_segments", &ms);
+			if (r < 0)
+				goto out;
+			if (ms < 1 || ms > 255) {
+				conf_fail(&cf, i + 1, "max_segments", "want 1 … 255");
+				goto out;
+			}
+			ch->max_segments = (int)ms;
+		}
 		if (!pv || !(ch->pv = channels_provider(c, pv, strlen(pv)))) {
 			conf_fail(&cf, i + 1, "provider", "no provider named '%s'", pv ? pv : "");
 			free(pv);

@@ -54,6 +54,7 @@ struct provider {
 struct channel {
 	char *name, *address;
 	struct provider *pv;
+	int max_segments; /* SMS (address "phone"): the most segments a text may take (default 4) */
 };
 
 struct channels {
