@@ -1118,8 +1118,8 @@ static int op_funnel(struct rep *g)
 			col_num(g, "from_previous", k ? (double)s->reached[k] / (double)s->reached[k - 1] : 1);
 			col_num(g, "overall", (double)s->reached[k] / (double)s->reached[0]);
 			if (k) {
-				col_num(g, "median_s", stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.5) / 1000);
-				col_num(g, "p90_s", stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.9) / 1000);
+				col_num(g, "median_s", round(stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.5)) / 1000);
+				col_num(g, "p90_s", round(stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.9)) / 1000);
 			} else {
 				col_num(g, "median_s", NAN);
 				col_num(g, "p90_s", NAN);
