@@ -8,16 +8,17 @@
 # tick 40 days on) have the checksum of what the earlier build wrote for
 # them (below), and equal what a store of this layout writes. The earlier
 # keys are replaced by clocks per stream, and the store's format is raised.
+# The tag definitions are those the store was written with (upgrade.d/tags).
 set -e
 mkdir "$T/up"
 zstdcat upgrade.d/store.dump.zst | grep -v '^db_pagesize=' | mdb_load "$T/up"
-tagger --db "$T/up" status
-tagger --db "$T/up" upgrade.d/rest.ndjson.zst > "$T/up.out"
+tagger --tags upgrade.d/tags --db "$T/up" status
+tagger --tags upgrade.d/tags --db "$T/up" upgrade.d/rest.ndjson.zst > "$T/up.out"
 cksum < "$T/up.out"
-tagger --db "$T/new" upgrade.d/first.ndjson.zst > /dev/null
-tagger --db "$T/new" upgrade.d/rest.ndjson.zst > "$T/new.out"
+tagger --tags upgrade.d/tags --db "$T/new" upgrade.d/first.ndjson.zst > /dev/null
+tagger --tags upgrade.d/tags --db "$T/new" upgrade.d/rest.ndjson.zst > "$T/new.out"
 cmp "$T/up.out" "$T/new.out" && echo "the same records as a store of this layout"
 grep -c '"tag:due:' "$T/up.out" | awk '{ print ($1 > 0 ? "deadlines fired" : "no deadline fired") }'
 mdb_dump -p -s tagger.state "$T/up" | grep '^ [a-z]'
-tagger --db "$T/up" status
+tagger --tags upgrade.d/tags --db "$T/up" status
 mdb_dump -p -s meta "$T/up" | sed -n '/^ format$/{n;s/^ /store format: /p}'
