@@ -137,7 +137,7 @@ struct dispatch {
 	int have_idpeople;
 	struct channels ch;
 	struct filter f;
-	struct json_doc doc;
+	struct json_doc doc, tdoc; /* tdoc: a person's traits */
 	struct buf line, tmp, addr, text;
 	int64_t clock;
 
@@ -662,6 +662,33 @@ static int render(struct dispatch *g, const struct json_doc *d, const char *id, 
 		buf_printf(&g->tmp, "permanent: no template '%s' for channel '%s'", name.p ? name.p : "", c->name);
 		goto out;
 	}
+	if (tp->native) { /* a .json template: no jq values to build */
+		struct tsend in;
+		MDB_val v;
+		unsigned char key[4];
+		int have = 0;
+		const char *why;
+		size_t at;
+		if (tp->uses_traits) {
+			store_be32(key, oneid);
+			have = store_get(g->st, g->traits, key, 4, &v) == 1 &&
+			       !json_parse(&g->tdoc, v.mv_data, v.mv_size, 64, &why, &at);
+		}
+		memset(&in, 0, sizeof in);
+		in.d = d;
+		in.traits = have ? &g->tdoc : NULL;
+		in.id = id;
+		in.idn = idn;
+		in.oneid = oneid;
+		in.channel = c->name;
+		in.to = g->addr.p;
+		in.tn = g->addr.len;
+		if (template_render_doc(tp, &in, &g->parts, &err)) {
+			buf_printf(&g->tmp, "permanent: template '%s': %s", tp->path, err.p ? err.p : "render error");
+			goto out;
+		}
+		goto rendered;
+	}
 	send = jv_object();
 	send = jv_object_set(send, jv_string("send_id"), jv_string_sized(id, (int)idn));
 	send = jv_object_set(send, jv_string("oneid"), jv_number(oneid));
@@ -680,6 +707,7 @@ static int render(struct dispatch *g, const struct json_doc *d, const char *id, 
 		buf_printf(&g->tmp, "permanent: template '%s': %s", tp->path, err.p ? err.p : "render error");
 		goto out;
 	}
+rendered:
 	if (c->address && !strcmp(c->address, "phone")) {
 		struct json_doc pd = JSON_DOC_INIT;
 		struct buf obj = BUF_INIT, text = BUF_INIT;
@@ -1847,6 +1875,7 @@ out:
 	}
 	buf_release(&g->parts);
 	json_doc_release(&g->doc);
+	json_doc_release(&g->tdoc);
 	buf_release(&g->line);
 	buf_release(&g->tmp);
 	buf_release(&g->addr);
