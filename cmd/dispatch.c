@@ -160,9 +160,16 @@ static void write_delivery(struct dispatch *g, struct buf *out, const char *id, 
 	buf_add(out, id, idn);
 	buf_adds(out, "\",\"ts\":");
 	json_write_str(out, ts, tsn);
-	buf_printf(out, ",\"oneid\":%u,\"send_id\":\"", oneid);
+	{ /* no printf: this runs for every send */
+		char num[12];
+		buf_adds(out, ",\"oneid\":");
+		buf_add(out, num, (size_t)u32_dec(num, oneid));
+	}
+	buf_adds(out, ",\"send_id\":\"");
 	buf_add(out, id, idn);
-	buf_printf(out, "\",\"status\":\"%s\"", status);
+	buf_adds(out, "\",\"status\":\"");
+	buf_adds(out, status);
+	buf_addc(out, '"');
 	if (channel) {
 		buf_adds(out, ",\"channel\":");
 		json_write_str(out, channel, strlen(channel));
@@ -392,7 +399,8 @@ static int suppressed_address(struct dispatch *g, const char *channel, const cha
 	int r;
 
 	buf_reset(&g->tmp);
-	buf_printf(&g->tmp, "%s:", channel);
+	buf_adds(&g->tmp, channel);
+	buf_addc(&g->tmp, ':');
 	buf_add(&g->tmp, addr, n);
 	r = store_get(g->st, g->suppress, g->tmp.p, g->tmp.len, &v);
 	return r == 1;
@@ -424,7 +432,12 @@ static void build_message(struct dispatch *g, const struct json_doc *d, const ch
 	buf_reset(out);
 	buf_adds(out, "{\"send_id\":\"");
 	buf_add(out, id, idn);
-	buf_printf(out, "\",\"oneid\":%u,\"channel\":", oneid);
+	{
+		char num[12];
+		buf_adds(out, "\",\"oneid\":");
+		buf_add(out, num, (size_t)u32_dec(num, oneid));
+		buf_adds(out, ",\"channel\":");
+	}
 	json_write_str(out, c->name, strlen(c->name));
 	if (to->len) {
 		buf_adds(out, ",\"to\":");
@@ -435,7 +448,9 @@ static void build_message(struct dispatch *g, const struct json_doc *d, const ch
 	json_write_tok(d, t, out);
 	for (k = 0; copy[k]; k++)
 		if ((t = json_get(d, 0, copy[k], strlen(copy[k])))) {
-			buf_printf(out, ",\"%s\":", copy[k]);
+			buf_adds(out, ",\"");
+			buf_adds(out, copy[k]);
+			buf_adds(out, "\":");
 			json_write_tok(d, t, out);
 		}
 	/* the parts: rendered from a template, else the params say them */
@@ -495,11 +510,20 @@ static int quiet_until(struct dispatch *g, uint32_t oneid, const struct channel 
 		if (i == g->nquiet_ch)
 			return 0;
 	}
-	{
-		jv tr = load_traits(g, oneid), tzv = jv_object_get(tr, jv_string("tz"));
-		if (jv_get_kind(tzv) == JV_KIND_STRING)
-			z = zone_get(g, jv_string_value(tzv));
-		jv_free(tzv);
+	{ /* the person's trait tz, read without building jq values */
+		unsigned char key[4];
+		MDB_val v;
+		const char *why;
+		size_t at;
+		uint32_t t;
+		store_be32(key, oneid);
+		if (store_get(g->st, g->traits, key, 4, &v) == 1 &&
+		    !json_parse(&g->tdoc, v.mv_data, v.mv_size, 64, &why, &at) && g->tdoc.t[0].type == JSON_OBJECT &&
+		    (t = json_get(&g->tdoc, 0, "tz", 2)) && g->tdoc.t[t].type == JSON_STRING) {
+			buf_reset(&g->tmp);
+			json_str_get(&g->tdoc, t, &g->tmp);
+			z = zone_get(g, g->tmp.p ? g->tmp.p : "");
+		}
 	}
 	if (!z)
 		z = g->quiet_tz;

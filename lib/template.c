@@ -612,12 +612,16 @@ static int load_one(struct templates *t, const char *dir, const char *file)
 		cli_err("template '%s': %s", path.p, err.p);
 		goto out;
 	}
-	if (!(tp.prog = jqprog_compile(path.p, prog.p ? prog.p : ".", &err))) {
+	/* a .json template rendered natively compiles its jq program only
+	 * when template_render asks for it (compiling takes milliseconds) */
+	if (!is_jq)
+		tp.native = native_build(text.p ? text.p : "", text.len, &tp.uses_traits);
+	if (tp.native)
+		tp.program = xstrndup(prog.p ? prog.p : ".", prog.len);
+	else if (!(tp.prog = jqprog_compile(path.p, prog.p ? prog.p : ".", &err))) {
 		cli_err("template '%s' does not compile: %s", path.p, err.p ? err.p : "");
 		goto out;
 	}
-	if (!is_jq)
-		tp.native = native_build(text.p ? text.p : "", text.len, &tp.uses_traits);
 	t->v = xrealloc(t->v, (t->n + 1) * sizeof *t->v);
 	t->v[t->n++] = tp;
 	memset(&tp, 0, sizeof tp);
@@ -627,6 +631,7 @@ out:
 	free(tp.text_literal);
 	free(tp.channel);
 	free(tp.path);
+	free(tp.program);
 	buf_release(&path);
 	buf_release(&text);
 	buf_release(&prog);
@@ -689,6 +694,7 @@ void templates_free(struct templates *t)
 		free(t->v[i].text_literal);
 		native_free(t->v[i].native);
 		jqprog_free(t->v[i].prog);
+		free(t->v[i].program);
 	}
 	free(t->v);
 	t->v = NULL;
@@ -721,6 +727,11 @@ int template_render(const struct template *tp, jv input, struct buf *out, struct
 	unsigned k, j;
 	int n, rc = -1;
 
+	if (!tp->prog && tp->program && /* compiled on first use */
+	    !(((struct template *)tp)->prog = jqprog_compile(tp->path, tp->program, err))) {
+		jv_free(input);
+		goto out;
+	}
 	n = jqprog_run(tp->prog, input, &res, err);
 	if (n < 0)
 		goto out;

@@ -34,7 +34,8 @@ struct template {
 	char *name;    /* NAME */
 	char *channel; /* CHANNEL, or NULL: any channel */
 	char *path;
-	struct jqprog *prog;
+	struct jqprog *prog; /* NULL for a native .json template until template_render */
+	char *program;       /* the jq program text prog is compiled from then */
 	char *text_literal; /* .json: the "text" part without its fields, or NULL */
 	struct tnative *native; /* .json: the same template for template_render_doc */
 	int uses_traits;        /* .json: a field may be read from the traits */
