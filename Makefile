@@ -13,9 +13,9 @@ SANITIZE ?=
 PREFIX ?= /usr/local
 
 TOOLS = ingest idmerge tagger segmenter scheduler dispatch report
-LIBMODS = buf caps channel cli clock cohort cond conf csv dict due endpoint evtab filter funnel group hash htmlpage io journey jqprog json kafka lifecycle map norm outbox outcome pclock pool profile rbits seen sha256 stats store sysrec template timer tz
+LIBMODS = adapter buf caps channel cli clock cohort cond conf csv dict due engage endpoint evtab filter funnel group hash htmlpage io journey jqprog json kafka lifecycle map norm outbox outcome pclock pool profile rbits seen sha256 stats store sysrec template timer tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
-HELPERS = kmock gen-events rusage gen-people idquality gen-tagged pipesz dbdump lockprobe
+HELPERS = kmock gen-events rusage gen-people idquality gen-tagged pipesz dbdump lockprobe hookd
 
 FLAVOR = $(if $(SANITIZE),san,opt)
 B = build/$(FLAVOR)
@@ -73,6 +73,12 @@ bin/%: $(B)/cmd/%.o $(B)/libuops.a build/flavor
 $(B)/test/%: test/tools/%.c $(B)/libuops.a build/flavor
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itest/unit -o $@ $< $(B)/libuops.a $(LIBS)
+
+# the bench's webhook receiver links libmicrohttpd too
+$(B)/test/hookd: test/tools/hookd.c $(B)/libuops.a build/flavor
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libuops.a $(LIBS) \
+		$(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
 $(B)/unit/%: test/unit/%.c test/unit/t.h $(B)/libuops.a build/flavor
 	@mkdir -p $(@D)

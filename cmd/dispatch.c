@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "conf.h"
+#include "engage.h"
 #include "filter.h"
 #include "jqprog.h"
 #include "json.h"
@@ -34,6 +35,7 @@
 #include "outbox.h"
 #include "outcome.h"
 #include "store.h"
+#include "seen.h"
 #include "sysrec.h"
 #include "template.h"
 #include "tz.h"
@@ -121,6 +123,13 @@ struct dispatch {
 	/* events that grant or withdraw consent (dispatch.json "events") */
 	struct evrule { char *type, *channel, *channel_prop; int granted; } *ev;
 	size_t nev;
+	/* engagement (dispatch.json "engagement"): the events that count for a
+	 * channel, with their weight, and the $delivery records that count */
+	struct engrule { char *type, *channel, *channel_prop; uint32_t weight; } *eng;
+	size_t neng;
+	MDB_dbi engdb;
+	struct seen engseen; /* engagement records applied, by event_id */
+	int have_engseen;
 	const char *dlv_extra; /* JSON members the next $delivery carries */
 	struct templates tpl;
 	struct buf parts; /* the rendered parts of the send at hand */
@@ -128,7 +137,7 @@ struct dispatch {
 	int have_idpeople;
 	struct channels ch;
 	struct filter f;
-	struct json_doc doc;
+	struct json_doc doc, tdoc; /* tdoc: a person's traits */
 	struct buf line, tmp, addr, text;
 	int64_t clock;
 
@@ -151,9 +160,16 @@ static void write_delivery(struct dispatch *g, struct buf *out, const char *id, 
 	buf_add(out, id, idn);
 	buf_adds(out, "\",\"ts\":");
 	json_write_str(out, ts, tsn);
-	buf_printf(out, ",\"oneid\":%u,\"send_id\":\"", oneid);
+	{ /* no printf: this runs for every send */
+		char num[12];
+		buf_adds(out, ",\"oneid\":");
+		buf_add(out, num, (size_t)u32_dec(num, oneid));
+	}
+	buf_adds(out, ",\"send_id\":\"");
 	buf_add(out, id, idn);
-	buf_printf(out, "\",\"status\":\"%s\"", status);
+	buf_adds(out, "\",\"status\":\"");
+	buf_adds(out, status);
+	buf_addc(out, '"');
 	if (channel) {
 		buf_adds(out, ",\"channel\":");
 		json_write_str(out, channel, strlen(channel));
@@ -178,6 +194,22 @@ static void write_delivery(struct dispatch *g, struct buf *out, const char *id, 
 }
 
 /* Answer a send with a final state: outbox, then the record out. */
+/* Add to the person's engagement on a channel (dispatch.engagement). */
+static void engage_count(struct dispatch *g, uint32_t oneid, const char *channel, size_t n, uint32_t sends,
+			 uint32_t engaged)
+{
+	unsigned char key[4];
+	MDB_val v;
+	struct buf out = BUF_INIT;
+
+	store_be32(key, oneid);
+	if (store_get(g->st, g->engdb, key, 4, &v) != 1)
+		v.mv_size = 0, v.mv_data = NULL;
+	engage_add(v.mv_data, v.mv_size, channel, n, sends, engaged, &out);
+	store_put(g->st, g->engdb, key, 4, out.p, out.len);
+	buf_release(&out);
+}
+
 static void answer(struct dispatch *g, const char *id, size_t idn, uint32_t oneid, const char *ts, size_t tsn,
 		   int state, const char *reason, const char *channel, const char *provider, const char *pid)
 {
@@ -270,6 +302,8 @@ static int before_commit(void *ctx)
 
 	if (g->dry_run)
 		store_discard(g->st);
+	else if (g->have_engseen)
+		seen_prune(&g->engseen, g->clock);
 	return 0;
 }
 
@@ -365,7 +399,8 @@ static int suppressed_address(struct dispatch *g, const char *channel, const cha
 	int r;
 
 	buf_reset(&g->tmp);
-	buf_printf(&g->tmp, "%s:", channel);
+	buf_adds(&g->tmp, channel);
+	buf_addc(&g->tmp, ':');
 	buf_add(&g->tmp, addr, n);
 	r = store_get(g->st, g->suppress, g->tmp.p, g->tmp.len, &v);
 	return r == 1;
@@ -397,7 +432,12 @@ static void build_message(struct dispatch *g, const struct json_doc *d, const ch
 	buf_reset(out);
 	buf_adds(out, "{\"send_id\":\"");
 	buf_add(out, id, idn);
-	buf_printf(out, "\",\"oneid\":%u,\"channel\":", oneid);
+	{
+		char num[12];
+		buf_adds(out, "\",\"oneid\":");
+		buf_add(out, num, (size_t)u32_dec(num, oneid));
+		buf_adds(out, ",\"channel\":");
+	}
 	json_write_str(out, c->name, strlen(c->name));
 	if (to->len) {
 		buf_adds(out, ",\"to\":");
@@ -408,7 +448,9 @@ static void build_message(struct dispatch *g, const struct json_doc *d, const ch
 	json_write_tok(d, t, out);
 	for (k = 0; copy[k]; k++)
 		if ((t = json_get(d, 0, copy[k], strlen(copy[k])))) {
-			buf_printf(out, ",\"%s\":", copy[k]);
+			buf_adds(out, ",\"");
+			buf_adds(out, copy[k]);
+			buf_adds(out, "\":");
 			json_write_tok(d, t, out);
 		}
 	/* the parts: rendered from a template, else the params say them */
@@ -468,11 +510,20 @@ static int quiet_until(struct dispatch *g, uint32_t oneid, const struct channel 
 		if (i == g->nquiet_ch)
 			return 0;
 	}
-	{
-		jv tr = load_traits(g, oneid), tzv = jv_object_get(tr, jv_string("tz"));
-		if (jv_get_kind(tzv) == JV_KIND_STRING)
-			z = zone_get(g, jv_string_value(tzv));
-		jv_free(tzv);
+	{ /* the person's trait tz, read without building jq values */
+		unsigned char key[4];
+		MDB_val v;
+		const char *why;
+		size_t at;
+		uint32_t t;
+		store_be32(key, oneid);
+		if (store_get(g->st, g->traits, key, 4, &v) == 1 &&
+		    !json_parse(&g->tdoc, v.mv_data, v.mv_size, 64, &why, &at) && g->tdoc.t[0].type == JSON_OBJECT &&
+		    (t = json_get(&g->tdoc, 0, "tz", 2)) && g->tdoc.t[t].type == JSON_STRING) {
+			buf_reset(&g->tmp);
+			json_str_get(&g->tdoc, t, &g->tmp);
+			z = zone_get(g, g->tmp.p ? g->tmp.p : "");
+		}
 	}
 	if (!z)
 		z = g->quiet_tz;
@@ -635,6 +686,33 @@ static int render(struct dispatch *g, const struct json_doc *d, const char *id, 
 		buf_printf(&g->tmp, "permanent: no template '%s' for channel '%s'", name.p ? name.p : "", c->name);
 		goto out;
 	}
+	if (tp->native) { /* a .json template: no jq values to build */
+		struct tsend in;
+		MDB_val v;
+		unsigned char key[4];
+		int have = 0;
+		const char *why;
+		size_t at;
+		if (tp->uses_traits) {
+			store_be32(key, oneid);
+			have = store_get(g->st, g->traits, key, 4, &v) == 1 &&
+			       !json_parse(&g->tdoc, v.mv_data, v.mv_size, 64, &why, &at);
+		}
+		memset(&in, 0, sizeof in);
+		in.d = d;
+		in.traits = have ? &g->tdoc : NULL;
+		in.id = id;
+		in.idn = idn;
+		in.oneid = oneid;
+		in.channel = c->name;
+		in.to = g->addr.p;
+		in.tn = g->addr.len;
+		if (template_render_doc(tp, &in, &g->parts, &err)) {
+			buf_printf(&g->tmp, "permanent: template '%s': %s", tp->path, err.p ? err.p : "render error");
+			goto out;
+		}
+		goto rendered;
+	}
 	send = jv_object();
 	send = jv_object_set(send, jv_string("send_id"), jv_string_sized(id, (int)idn));
 	send = jv_object_set(send, jv_string("oneid"), jv_number(oneid));
@@ -653,6 +731,7 @@ static int render(struct dispatch *g, const struct json_doc *d, const char *id, 
 		buf_printf(&g->tmp, "permanent: template '%s': %s", tp->path, err.p ? err.p : "render error");
 		goto out;
 	}
+rendered:
 	if (c->address && !strcmp(c->address, "phone")) {
 		struct json_doc pd = JSON_DOC_INIT;
 		struct buf obj = BUF_INIT, text = BUF_INIT;
@@ -757,9 +836,29 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 	 * consent and no entry in the do-not-contact list */
 	{
 		const char *why = "no_channel";
-		uint32_t cnt = d->t[t_ch].type == JSON_ARRAY ? d->t[t_ch].size : 1;
-		for (k = 0, e = d->t[t_ch].type == JSON_ARRAY ? t_ch + 1 : t_ch; k < cnt; k++, e = d->t[e].next) {
-			struct channel *cand = channels_find(&g->ch, d->s + d->t[e].off, d->t[e].len);
+		uint32_t cnt = d->t[t_ch].type == JSON_ARRAY ? d->t[t_ch].size : 1, tok[16];
+		size_t order[16];
+		if (cnt > 16)
+			cnt = 16; /* a preference list longer than that is cut */
+		for (k = 0, e = d->t[t_ch].type == JSON_ARRAY ? t_ch + 1 : t_ch; k < cnt; k++, e = d->t[e].next)
+			tok[k] = e, order[k] = k;
+		/* "best": by the person's engagement per channel, ties in the order given */
+		if (cnt > 1 && (e = json_get(d, 0, "best", 4)) && d->t[e].type == JSON_TRUE) {
+			const char *names[16];
+			size_t lens[16];
+			unsigned char ok[4];
+			MDB_val v;
+			for (k = 0; k < cnt; k++)
+				names[k] = d->s + d->t[tok[k]].off, lens[k] = d->t[tok[k]].len;
+			store_be32(ok, oneid);
+			if (store_get(g->st, g->engdb, ok, 4, &v) != 1)
+				v.mv_size = 0, v.mv_data = NULL;
+			engage_rank(v.mv_data, v.mv_size, names, lens, cnt, order);
+		}
+		for (k = 0; k < cnt; k++) {
+			struct channel *cand;
+			e = tok[order[k]];
+			cand = channels_find(&g->ch, d->s + d->t[e].off, d->t[e].len);
 			if (!cand || d->t[e].esc)
 				continue;
 			if (!address_for(g, d, oneid, cand, &g->addr)) {
@@ -818,6 +917,9 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 	/* counted by the caps once it goes to a provider, whatever the answer */
 	if (!transactional && g->caps.n)
 		caps_count(g, oneid, at, c->name);
+	/* and by its channel's engagement, when engagement is measured */
+	if (g->neng && !g->dry_run)
+		engage_count(g, oneid, c->name, strlen(c->name), 1, 0);
 	if (g->dry_run) {
 		answer(g, id, idn, oneid, ts, tsn, OUTBOX_SENT, "dry run: not sent", c->name, c->pv->name, NULL);
 		return;
@@ -953,6 +1055,72 @@ static void on_event(struct dispatch *g, const struct json_doc *d, uint32_t t_ty
 	store_put(g->st, g->consent, g->tmp.p, g->tmp.len, &v, 1);
 }
 
+/* 1 when a record that counts for engagement was applied already (a
+ * replay), 0 when it is new (and now recorded). By event_id, over the
+ * last 30 days of event time; a record without one is counted. */
+static int engage_seen(struct dispatch *g, const struct json_doc *d)
+{
+	uint32_t t = json_get(d, 0, "event_id", 8), tt = json_get(d, 0, "ts", 2);
+	int64_t at;
+	int r;
+
+	if (!g->have_engseen || !t || d->t[t].type != JSON_STRING || !tt || clock_parse_tok(d, tt, &at))
+		return 0;
+	r = seen_check(&g->engseen, at, at > g->clock ? at : g->clock, d->s + d->t[t].off, d->t[t].len);
+	if (r < 0)
+		g->f.fatal = EXIT_IO;
+	return r != 0;
+}
+
+/* An event that dispatch.json's "engagement" counts (an open, a click …):
+ * its weight goes to the person's engagement on its channel. */
+static void on_engagement(struct dispatch *g, const struct json_doc *d, uint32_t t_type)
+{
+	size_t i;
+	uint32_t oneid, t;
+	struct buf ch = BUF_INIT;
+
+	for (i = 0; i < g->neng && !json_str_eq(d, t_type, g->eng[i].type, strlen(g->eng[i].type)); i++)
+		;
+	if (i == g->neng || json_oneid(d, json_get(d, 0, "oneid", 5), &oneid) || g->dry_run)
+		return;
+	if (g->eng[i].channel) {
+		buf_adds(&ch, g->eng[i].channel);
+	} else {
+		const char *pn = g->eng[i].channel_prop;
+		t = json_get(d, 0, pn, strlen(pn));
+		if (!t && (t = json_get(d, 0, "props", 5)) && d->t[t].type == JSON_OBJECT)
+			t = json_get(d, t, pn, strlen(pn));
+		if (!t || d->t[t].type != JSON_STRING || !d->t[t].len)
+			return; /* names no channel: nothing to count */
+		json_str_get(d, t, &ch);
+	}
+	if (!engage_seen(g, d))
+		engage_count(g, oneid, ch.p, ch.len, 0, g->eng[i].weight);
+	buf_release(&ch);
+}
+
+/* A $delivery read (another dispatch's, or history): a sent one counts as a
+ * send on its channel, unless it is one of this outbox's (counted when it
+ * was sent). */
+static void on_delivery(struct dispatch *g, const struct json_doc *d)
+{
+	uint32_t oneid, t_st = json_get(d, 0, "status", 6), t_ch = json_get(d, 0, "channel", 7),
+			t_id = json_get(d, 0, "send_id", 7);
+	struct buf ch = BUF_INIT;
+
+	if (!g->neng || g->dry_run || !t_st || !json_str_eq(d, t_st, "sent", 4) || !t_ch ||
+	    d->t[t_ch].type != JSON_STRING || !t_id || d->t[t_id].type != JSON_STRING ||
+	    json_oneid(d, json_get(d, 0, "oneid", 5), &oneid))
+		return;
+	if (outbox_get(&g->ob, d->s + d->t[t_id].off, d->t[t_id].len, NULL, NULL) != OUTBOX_NONE)
+		return;
+	json_str_get(d, t_ch, &ch);
+	if (ch.len && !engage_seen(g, d))
+		engage_count(g, oneid, ch.p, ch.len, 1, 0);
+	buf_release(&ch);
+}
+
 static void process(struct dispatch *g, const char *s, size_t n)
 {
 	struct json_doc *d = &g->doc;
@@ -999,8 +1167,13 @@ static void process(struct dispatch *g, const char *s, size_t n)
 			return;
 		}
 		on_tag(g, d);
-	} else if (g->nev) {
-		on_event(g, d, t_type);
+	} else if (json_str_eq(d, t_type, "$delivery", 9)) {
+		on_delivery(g, d);
+	} else {
+		if (g->nev)
+			on_event(g, d, t_type);
+		if (g->neng)
+			on_engagement(g, d, t_type);
 	}
 	g->others++;
 	g->f.oc.passed++;
@@ -1480,9 +1653,44 @@ static int load_deferred(struct dispatch *g)
 
 /* pipelines/dispatch.json (or --config): the caps. A default path that
  * does not exist means no rules. 0, or 78 after printing why. */
+/* "engagement": {"events": {"TYPE": {"channel" | "channel_prop", "weight"}}} */
+static int load_engagement(struct dispatch *g, struct conf *cf, uint32_t obj)
+{
+	static const char *const top[] = {"events", "description", NULL};
+	static const char *const keys[] = {"weight", "channel", "channel_prop", "description", NULL};
+	const struct json_doc *d = &cf->doc;
+	uint32_t k, i;
+
+	if (d->t[obj].type != JSON_OBJECT || conf_keys(cf, obj, top))
+		return conf_fail(cf, obj, NULL, "want {\"events\": {\"TYPE\": {\"channel\", \"weight\"}}}");
+	if (!(obj = json_get(d, obj, "events", 6)) || d->t[obj].type != JSON_OBJECT)
+		return conf_fail(cf, obj, NULL, "want \"events\": an object of event types");
+	g->eng = xcalloc(d->t[obj].size + 1, sizeof *g->eng);
+	for (k = 0, i = obj + 1; k < d->t[obj].size; k++, i = d->t[i + 1].next) {
+		struct engrule *r = &g->eng[g->neng++];
+		struct buf nm = BUF_INIT;
+		long long w = 1;
+		json_str_get(d, i, &nm);
+		r->type = nm.p ? nm.p : xstrdup("");
+		if (d->t[i + 1].type != JSON_OBJECT)
+			return conf_fail(cf, i + 1, NULL, "want {\"channel\" or \"channel_prop\", \"weight\"}");
+		if (conf_keys(cf, i + 1, keys) || conf_str(cf, i + 1, "channel", &r->channel) < 0 ||
+		    conf_str(cf, i + 1, "channel_prop", &r->channel_prop) < 0 || conf_int(cf, i + 1, "weight", &w) < 0)
+			return -1;
+		if (w < 1 || w > 1000)
+			return conf_fail(cf, i + 1, "weight", "want a whole number 1 … 1000");
+		r->weight = (uint32_t)w;
+		if (!r->channel == !r->channel_prop)
+			return conf_fail(cf, i + 1, NULL, "want one of \"channel\" (a name) and \"channel_prop\" (the "
+							   "property that names it)");
+	}
+	return 0;
+}
+
 static int load_config(struct dispatch *g)
 {
-	static const char *const top[] = {"$schema", "description", "caps", "quiet_hours", "events", NULL};
+	static const char *const top[] = {"$schema", "description", "caps", "quiet_hours", "events", "engagement",
+					  NULL};
 	struct conf cf;
 	struct buf path = BUF_INIT;
 	uint32_t t;
@@ -1504,6 +1712,8 @@ static int load_config(struct dispatch *g)
 	if ((t = json_get(&cf.doc, 0, "quiet_hours", 11)) && load_quiet(g, &cf, t))
 		goto out;
 	if ((t = json_get(&cf.doc, 0, "events", 6)) && load_events(g, &cf, t))
+		goto out;
+	if ((t = json_get(&cf.doc, 0, "engagement", 10)) && load_engagement(g, &cf, t))
 		goto out;
 	rc = 0;
 out:
@@ -1624,9 +1834,17 @@ int main(int argc, char **argv)
 	if (outbox_open(&g->ob, g->st) || store_dbi(g->st, "dispatch.suppress", 0, &g->suppress) ||
 	    store_dbi(g->st, "dispatch.consent", 0, &g->consent) || store_dbi(g->st, "dispatch.traits", 0, &g->traits) ||
 	    store_dbi(g->st, "dispatch.caps", 0, &g->capsdb) || store_dbi(g->st, "dispatch.deferred", 0, &g->deferdb) ||
-	    (!cmd && load_deferred(g))) {
+	    store_dbi(g->st, "dispatch.engagement", 0, &g->engdb) || (!cmd && load_deferred(g))) {
 		rc = EXIT_IO;
 		goto out;
+	}
+	if (g->neng && !g->dry_run) {
+		g->engseen.days = 30;
+		if (seen_open(&g->engseen, g->st, "dispatch.engaged")) {
+			rc = EXIT_IO;
+			goto out;
+		}
+		g->have_engseen = 1;
 	}
 	open_idpeople(g);
 	g->f.st = g->st;
@@ -1669,10 +1887,19 @@ out:
 			free(g->ev[i].channel_prop);
 		}
 		free(g->ev);
+		for (i = 0; i < g->neng; i++) {
+			free(g->eng[i].type);
+			free(g->eng[i].channel);
+			free(g->eng[i].channel_prop);
+		}
+		free(g->eng);
+		if (g->have_engseen)
+			seen_free(&g->engseen);
 		tz_free(g->quiet_tz);
 	}
 	buf_release(&g->parts);
 	json_doc_release(&g->doc);
+	json_doc_release(&g->tdoc);
 	buf_release(&g->line);
 	buf_release(&g->tmp);
 	buf_release(&g->addr);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adapter.h"
 #include "cli.h"
 #include "conf.h"
 #include "hash.h"
@@ -15,12 +16,17 @@
 
 /* ---- configuration ---- */
 
+#define TYPES "webhook, smtp, file, aliyun_sms, wechat_template, wecom"
+
 static int load_provider(struct conf *cf, unsigned obj, const char *name, struct provider *p)
 {
 	static const char *const keys[] = {"type", "url", "secret", "secret_env", "from", "path",
 					   "unsubscribe", "idempotency_key", "timeout_ms", "retries",
-					   "backoff_ms", "parallel", "breaker", "cooldown_ms", "qps", NULL};
+					   "backoff_ms", "parallel", "breaker", "cooldown_ms", "qps", "key_id",
+					   "app_id", "corp_id", "agent_id", "sign_name", "duplicate_check_interval",
+					   NULL};
 	char *type = NULL, *env = NULL;
+	const char *acct = NULL, *dflt = NULL;
 	long long v;
 	uint32_t t;
 
@@ -32,15 +38,16 @@ static int load_provider(struct conf *cf, unsigned obj, const char *name, struct
 	p->parallel = 64;
 	p->breaker = 10;
 	p->cooldown_ms = 30000;
+	p->dup_interval = 1800;
 	if (cf->doc.t[obj].type != JSON_OBJECT)
 		return conf_fail(cf, obj, NULL, "a provider is an object");
 	if (conf_keys(cf, obj, keys) || conf_str(cf, obj, "type", &type) < 0 || conf_str(cf, obj, "url", &p->url) < 0 ||
 	    conf_str(cf, obj, "secret", &p->secret) < 0 || conf_str(cf, obj, "secret_env", &env) < 0 ||
 	    conf_str(cf, obj, "from", &p->from) < 0 || conf_str(cf, obj, "path", &p->path) < 0 ||
-	    conf_str(cf, obj, "unsubscribe", &p->unsubscribe) < 0)
+	    conf_str(cf, obj, "unsubscribe", &p->unsubscribe) < 0 || conf_str(cf, obj, "sign_name", &p->sign_name) < 0)
 		goto bad;
 	if (!type) {
-		conf_fail(cf, obj, NULL, "a provider needs a \"type\" (webhook, smtp, file)");
+		conf_fail(cf, obj, NULL, "a provider needs a \"type\" (%s)", TYPES);
 		goto bad;
 	}
 	if (!strcmp(type, "webhook"))
@@ -49,16 +56,45 @@ static int load_provider(struct conf *cf, unsigned obj, const char *name, struct
 		p->type = CHAN_SMTP;
 	else if (!strcmp(type, "file"))
 		p->type = CHAN_FILE;
+	else if (!strcmp(type, "aliyun_sms"))
+		p->type = CHAN_ALIYUN_SMS, acct = "key_id", dflt = "https://dysmsapi.aliyuncs.com/";
+	else if (!strcmp(type, "wechat_template")) /* client_msg_id: the provider keeps one copy */
+		p->type = CHAN_WECHAT, p->idempotent = 1, acct = "app_id", dflt = "https://api.weixin.qq.com";
+	else if (!strcmp(type, "wecom"))
+		p->type = CHAN_WECOM, acct = "corp_id", dflt = "https://qyapi.weixin.qq.com";
 	else {
-		conf_fail(cf, obj, "type", "unknown provider type '%s' (webhook, smtp, file)", type);
+		conf_fail(cf, obj, "type", "unknown provider type '%s' (%s)", type, TYPES);
 		goto bad;
+	}
+	{ /* the keys of the other types are not this one's */
+		static const char *const only[][2] = {{"key_id", "aliyun_sms"}, {"sign_name", "aliyun_sms"},
+						      {"app_id", "wechat_template"}, {"corp_id", "wecom"},
+						      {"agent_id", "wecom"}, {"duplicate_check_interval", "wecom"}};
+		size_t i;
+		for (i = 0; i < sizeof only / sizeof *only; i++)
+			if (strcmp(type, only[i][1]) && json_get(&cf->doc, obj, only[i][0], strlen(only[i][0]))) {
+				conf_fail(cf, obj, only[i][0], "only an %s provider takes \"%s\"", only[i][1],
+					  only[i][0]);
+				goto bad;
+			}
+	}
+	if (acct) {
+		if (conf_str(cf, obj, acct, &p->account) < 0)
+			goto bad;
+		if (!p->account || !*p->account) {
+			conf_fail(cf, obj, NULL, "an %s provider needs \"%s\"", type, acct);
+			goto bad;
+		}
+		if (!p->url)
+			p->url = xstrdup(dflt);
 	}
 	if ((t = json_get(&cf->doc, obj, "idempotency_key", 15))) {
 		if (cf->doc.t[t].type != JSON_TRUE && cf->doc.t[t].type != JSON_FALSE) {
 			conf_fail(cf, obj, "idempotency_key", "want true or false");
 			goto bad;
 		}
-		p->idempotent = cf->doc.t[t].type == JSON_TRUE && p->type == CHAN_WEBHOOK;
+		p->idempotent = cf->doc.t[t].type == JSON_TRUE &&
+				(p->type == CHAN_WEBHOOK || p->type == CHAN_WECHAT || p->type == CHAN_WECOM);
 	}
 #define INT(key, field, min)                                                                  \
 	switch (conf_int(cf, obj, key, &v)) {                                                 \
@@ -77,6 +113,8 @@ static int load_provider(struct conf *cf, unsigned obj, const char *name, struct
 	INT("breaker", breaker, 1)
 	INT("cooldown_ms", cooldown_ms, 0)
 	INT("qps", qps, 0)
+	INT("agent_id", agent_id, 0)
+	INT("duplicate_check_interval", dup_interval, 1)
 #undef INT
 	if (env) {
 		const char *s = getenv(env);
@@ -93,6 +131,19 @@ static int load_provider(struct conf *cf, unsigned obj, const char *name, struct
 	}
 	if (p->type == CHAN_SMTP && !p->from) {
 		conf_fail(cf, obj, NULL, "an smtp provider needs a \"from\" address");
+		goto bad;
+	}
+	if (acct && (!p->secret || !*p->secret)) {
+		conf_fail(cf, obj, NULL, "an %s provider needs its secret: \"secret_env\", the environment variable "
+			  "that holds it", type);
+		goto bad;
+	}
+	if (p->type == CHAN_ALIYUN_SMS && !p->sign_name) {
+		conf_fail(cf, obj, NULL, "an aliyun_sms provider needs a \"sign_name\" (templates may give their own)");
+		goto bad;
+	}
+	if (p->type == CHAN_WECOM && !json_get(&cf->doc, obj, "agent_id", 8)) {
+		conf_fail(cf, obj, NULL, "a wecom provider needs the application's \"agent_id\"");
 		goto bad;
 	}
 	if (p->type == CHAN_FILE && !p->path) {
@@ -195,6 +246,10 @@ void channels_free(struct channels *c)
 		free(p->from);
 		free(p->path);
 		free(p->unsubscribe);
+		free(p->account);
+		free(p->sign_name);
+		buf_release(&p->token);
+		buf_release(&p->token_err);
 	}
 	for (i = 0; i < c->nch; i++) {
 		free(c->ch[i].name);
@@ -252,6 +307,9 @@ struct xfer {
 	char *id;             /* send_id */
 	long long due;        /* start no earlier (a backoff) */
 	int active, done;
+	unsigned token_gen;   /* the token the request went with */
+	int token_retried;    /* sent again once with a fresh token */
+	struct buf url;       /* the URL of this attempt (a token in it) */
 };
 
 static size_t on_write(char *p, size_t size, size_t nmemb, void *ctx)
@@ -427,7 +485,13 @@ static int prepare(struct xfer *x, struct buf *why)
 	curl_easy_setopt(x->e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(x->e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->e, CURLOPT_URL, p->url);
-	if (p->type == CHAN_WEBHOOK) {
+	if (p->type == CHAN_ALIYUN_SMS || p->type == CHAN_WECHAT || p->type == CHAN_WECOM) {
+		if (adapter_build(p, &d, &x->req, why))
+			goto out;
+		/* the URL and headers are set for each attempt (arm) */
+		curl_easy_setopt(x->e, CURLOPT_POSTFIELDS, x->req.p ? x->req.p : "");
+		curl_easy_setopt(x->e, CURLOPT_POSTFIELDSIZE, p->type == CHAN_ALIYUN_SMS ? 0L : (long)x->req.len);
+	} else if (p->type == CHAN_WEBHOOK) {
 		struct buf h = BUF_INIT;
 		buf_adds(&h, "Content-Type: application/json");
 		x->hdrs = curl_slist_append(x->hdrs, h.p);
@@ -470,6 +534,171 @@ out:
 	return rc;
 }
 
+/* ---- access tokens and signatures, for each attempt ---- */
+
+static unsigned long send_round; /* counts the calls of channel_send */
+
+/* A token for p that is not yet due, fetched now (blocking) when there is
+ * none. 0, or -1 when it cannot be had (why in p->token_err; a failure is
+ * not tried again in the same round of sends). */
+static int token_get(struct provider *p)
+{
+	struct xfer t;
+	struct buf url = BUF_INIT, why = BUF_INIT;
+	long long now = now_ms();
+	long code = 0, expires = 0;
+	CURLcode cc;
+	int rc = -1;
+
+	if (p->token.len && now < p->token_due_ms)
+		return 0;
+	if (p->round == send_round && p->token_err.len)
+		return -1;
+	memset(&t, 0, sizeof t);
+	adapter_token_url(p, &url);
+	if (!(t.e = curl_easy_init())) {
+		buf_adds(&why, "libcurl: cannot make a handle");
+		goto out;
+	}
+	curl_easy_setopt(t.e, CURLOPT_URL, url.p);
+	curl_easy_setopt(t.e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(t.e, CURLOPT_TIMEOUT_MS, p->timeout_ms);
+	curl_easy_setopt(t.e, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(t.e, CURLOPT_WRITEDATA, &t);
+	cc = curl_easy_perform(t.e);
+	curl_easy_getinfo(t.e, CURLINFO_RESPONSE_CODE, &code);
+	if (cc != CURLE_OK) {
+		buf_adds(&why, curl_easy_strerror(cc));
+		goto out;
+	}
+	if (adapter_token_parse(code, t.resp.p, t.resp.len, &p->token, &expires, &why))
+		goto out;
+	p->token_due_ms = adapter_token_due(now, expires);
+	p->token_gen++;
+	p->fetches++;
+	rc = 0;
+out:
+	if (rc) {
+		buf_reset(&p->token);
+		buf_reset(&p->token_err);
+		buf_printf(&p->token_err, "access token: %s", why.p ? why.p : "");
+		p->round = send_round;
+	}
+	if (t.e)
+		curl_easy_cleanup(t.e);
+	buf_release(&t.resp);
+	buf_release(&url);
+	buf_release(&why);
+	return rc;
+}
+
+/* The URL's host (as the Host header says it) and path. */
+static void url_parts(const char *url, struct buf *host, struct buf *path)
+{
+	const char *h = strstr(url, "://"), *e;
+
+	h = h ? h + 3 : url;
+	e = h + strcspn(h, "/?#");
+	buf_add(host, h, (size_t)(e - h));
+	if (*e == '/')
+		buf_add(path, e, strcspn(e, "?#"));
+	else
+		buf_addc(path, '/');
+}
+
+/* Alibaba Cloud: sign this attempt (a fresh date and nonce each time). */
+static void arm_aliyun(struct xfer *x)
+{
+	static const char empty_sha[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	static unsigned long long count;
+	struct provider *p = x->m->pv;
+	struct buf host = BUF_INIT, path = BUF_INIT, auth = BUF_INIT, h = BUF_INIT;
+	char date[32], nonce[33], l[5][128];
+	const char *acs[5];
+	uint64_t n[2], seed[3];
+	time_t now = time(NULL);
+	struct tm tm;
+	int i;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	seed[0] = (uint64_t)cli_now_ns();
+	seed[1] = ++count;
+	seed[2] = hash64(x->id, strlen(x->id), 11);
+	hash128(seed, sizeof seed, (uint64_t)getpid(), n);
+	hash_hex(n, nonce);
+	snprintf(l[0], sizeof l[0], "x-acs-action:SendSms");
+	snprintf(l[1], sizeof l[1], "x-acs-content-sha256:%s", empty_sha);
+	snprintf(l[2], sizeof l[2], "x-acs-date:%s", date);
+	snprintf(l[3], sizeof l[3], "x-acs-signature-nonce:%s", nonce);
+	snprintf(l[4], sizeof l[4], "x-acs-version:2017-05-25");
+	for (i = 0; i < 5; i++)
+		acs[i] = l[i];
+	url_parts(p->url, &host, &path);
+	adapter_acs3_sign(p->account, p->secret, "POST", host.p, path.p, x->req.p ? x->req.p : "", acs, 5, empty_sha,
+			  &auth, NULL);
+	buf_reset(&x->url);
+	buf_add(&x->url, p->url, strcspn(p->url, "?#"));
+	buf_addc(&x->url, '?');
+	buf_add(&x->url, x->req.p ? x->req.p : "", x->req.len);
+	curl_easy_setopt(x->e, CURLOPT_URL, x->url.p);
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+	buf_printf(&h, "Host: %s", host.p);
+	x->hdrs = curl_slist_append(x->hdrs, h.p);
+	for (i = 0; i < 5; i++) {
+		buf_reset(&h);
+		buf_add(&h, l[i], strcspn(l[i], ":"));
+		buf_printf(&h, ": %s", strchr(l[i], ':') + 1);
+		x->hdrs = curl_slist_append(x->hdrs, h.p);
+	}
+	buf_reset(&h);
+	buf_printf(&h, "Authorization: %s", auth.p);
+	x->hdrs = curl_slist_append(x->hdrs, h.p);
+	x->hdrs = curl_slist_append(x->hdrs, "Accept: application/json");
+	x->hdrs = curl_slist_append(x->hdrs, "Content-Type:");
+	x->hdrs = curl_slist_append(x->hdrs, "Expect:");
+	curl_easy_setopt(x->e, CURLOPT_HTTPHEADER, x->hdrs);
+	buf_release(&host);
+	buf_release(&path);
+	buf_release(&auth);
+	buf_release(&h);
+}
+
+/* Ready x for its next attempt: a signature, a token in its URL. -1 with
+ * why when the provider cannot be asked (no token to be had). */
+static int arm(struct xfer *x, struct buf *why)
+{
+	struct provider *p = x->m->pv;
+	size_t n;
+
+	if (p->type == CHAN_ALIYUN_SMS) {
+		arm_aliyun(x);
+	} else if (p->type == CHAN_WECHAT || p->type == CHAN_WECOM) {
+		if (token_get(p)) {
+			buf_reset(why);
+			buf_add(why, p->token_err.p, p->token_err.len);
+			return -1;
+		}
+		buf_reset(&x->url);
+		n = strlen(p->url);
+		while (n && p->url[n - 1] == '/')
+			n--;
+		buf_add(&x->url, p->url, n);
+		buf_adds(&x->url, p->type == CHAN_WECHAT ? "/cgi-bin/message/template/send?access_token="
+							 : "/cgi-bin/message/send?access_token=");
+		adapter_pct(&x->url, p->token.p, p->token.len);
+		x->token_gen = p->token_gen;
+		curl_easy_setopt(x->e, CURLOPT_URL, x->url.p);
+		if (!x->hdrs) {
+			x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
+			x->hdrs = curl_slist_append(x->hdrs, "Expect:");
+			curl_easy_setopt(x->e, CURLOPT_HTTPHEADER, x->hdrs);
+		}
+	}
+	return 0;
+}
+
 static void finish(struct xfer *x, int result, const char *text, size_t n)
 {
 	x->done = 1;
@@ -509,16 +738,31 @@ static void excerpt(struct buf *out, const struct buf *resp)
 	}
 }
 
-enum verdict { V_OK, V_PERM, V_TEMP, V_NOCONN, V_LOST };
+enum verdict { V_OK, V_PERM, V_TEMP, V_NOCONN, V_LOST, V_TOKEN };
 
-/* Judge a finished transfer; reason into why. */
-static enum verdict judge(struct xfer *x, CURLcode cc, struct buf *why)
+/* Judge a finished transfer; reason into why, a named provider's message
+ * id into id. */
+static enum verdict judge(struct xfer *x, CURLcode cc, struct buf *why, struct buf *id)
 {
 	struct provider *p = x->m->pv;
 	long code = 0;
 
 	buf_reset(why);
 	curl_easy_getinfo(x->e, CURLINFO_RESPONSE_CODE, &code);
+	if ((p->type == CHAN_ALIYUN_SMS || p->type == CHAN_WECHAT || p->type == CHAN_WECOM) && cc == CURLE_OK) {
+		switch (adapter_judge(p, code, x->resp.p, x->resp.len, id, why)) {
+		case ADAPTER_OK:
+			return V_OK;
+		case ADAPTER_PERMANENT:
+			return V_PERM;
+		case ADAPTER_TEMPORARY:
+			return V_TEMP;
+		case ADAPTER_TOKEN:
+			return V_TOKEN;
+		default: /* it may have been sent */
+			return p->idempotent ? V_TEMP : V_LOST;
+		}
+	}
 	if (p->type == CHAN_WEBHOOK && cc == CURLE_OK) {
 		if (code >= 200 && code < 300)
 			return V_OK;
@@ -642,6 +886,7 @@ void channel_send(struct channels *c, struct chan_msg *m, size_t n)
 		curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
 	}
 	multi = c->multi;
+	send_round++;
 	xs = xcalloc(n + 1, sizeof *xs);
 	inflight = xcalloc(c->npv + 1, sizeof *inflight);
 	for (i = 0; i < n; i++) {
@@ -701,6 +946,15 @@ void channel_send(struct channels *c, struct chan_msg *m, size_t n)
 					next = now + wait;
 				continue;
 			}
+			if (arm(x, &why)) {
+				struct buf w = BUF_INIT;
+				buf_printf(&w, "provider '%s' unreachable: %s", p->name, why.p);
+				finish(x, CHAN_UNREACHABLE, w.p, w.len);
+				buf_release(&w);
+				release(multi, x);
+				left--;
+				continue;
+			}
 			x->rpos = 0;
 			buf_reset(&x->resp);
 			x->m->attempts++;
@@ -714,25 +968,34 @@ void channel_send(struct channels *c, struct chan_msg *m, size_t n)
 		while ((msg = curl_multi_info_read(multi, &q))) {
 			struct xfer *x;
 			struct provider *p;
+			struct buf id = BUF_INIT;
 			enum verdict v;
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 			p = x->m->pv;
-			v = judge(x, msg->data.result, &why);
+			v = judge(x, msg->data.result, &why, &id);
 			curl_multi_remove_handle(multi, x->e);
 			x->active = 0;
 			inflight[p - c->pv]--;
+			if (v == V_TOKEN && !x->token_retried) {
+				/* a fresh token (unless one came since), and again, once */
+				x->token_retried = 1;
+				if (x->token_gen == p->token_gen)
+					buf_reset(&p->token);
+				x->m->attempts--;
+				x->due = 0;
+				buf_release(&id);
+				continue;
+			}
 			if (v == V_OK) {
-				struct buf id = BUF_INIT;
 				p->fails = 0;
 				if (p->type == CHAN_WEBHOOK)
 					answer_id(x, &id);
-				else
+				else if (p->type == CHAN_SMTP)
 					buf_printf(&id, "<%s@uops>", x->id);
 				finish(x, CHAN_SENT, id.p ? id.p : "", id.len);
-				buf_release(&id);
-			} else if (v == V_PERM) {
+			} else if (v == V_PERM || v == V_TOKEN) {
 				p->fails = 0;
 				finish(x, CHAN_PERMANENT, why.p, why.len);
 			} else if (v == V_LOST) {
@@ -742,6 +1005,7 @@ void channel_send(struct channels *c, struct chan_msg *m, size_t n)
 					p->open_until_ms = now_ms() + p->cooldown_ms;
 				if (x->m->attempts <= p->retries && p->open_until_ms <= now_ms()) {
 					x->due = now_ms() + backoff(p, x->m->attempts);
+					buf_release(&id);
 					continue;
 				}
 				if (v == V_NOCONN || p->open_until_ms > now_ms()) {
@@ -756,6 +1020,7 @@ void channel_send(struct channels *c, struct chan_msg *m, size_t n)
 					buf_release(&w);
 				}
 			}
+			buf_release(&id);
 			release(multi, x);
 			left--;
 		}
@@ -776,7 +1041,7 @@ void channel_send(struct channels *c, struct chan_msg *m, size_t n)
 	}
 	for (i = 0; i < n; i++)
 		release(multi, &xs[i]), buf_release(&xs[i].resp), buf_release(&xs[i].req), buf_release(&xs[i].to),
-			free(xs[i].id);
+			buf_release(&xs[i].url), free(xs[i].id);
 	free(inflight);
 	free(xs);
 	buf_release(&why);

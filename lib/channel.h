@@ -20,6 +20,13 @@
  *            server; no idempotency key
  *   file     one line per message appended to a file, for an external
  *            sender; no idempotency key
+ *   aliyun_sms, wechat_template, wecom
+ *            Alibaba Cloud SMS, WeChat Official Account template messages,
+ *            WeCom application messages, in their own request formats
+ *            (lib/adapter); the WeChat and WeCom access tokens are fetched
+ *            when first needed, kept in memory until shortly before they
+ *            expire, and fetched again when the provider refuses one (the
+ *            send then goes again, once)
  *
  * Nothing here touches LMDB: the caller commits before and after sending.
  */
@@ -32,7 +39,7 @@
 
 #include "buf.h"
 
-enum chan_type { CHAN_WEBHOOK, CHAN_SMTP, CHAN_FILE };
+enum chan_type { CHAN_WEBHOOK, CHAN_SMTP, CHAN_FILE, CHAN_ALIYUN_SMS, CHAN_WECHAT, CHAN_WECOM };
 
 struct provider {
 	char *name;
@@ -41,12 +48,23 @@ struct provider {
 	int idempotent;      /* takes an idempotency key: resending is safe */
 	long timeout_ms, retries, backoff_ms, parallel, breaker, cooldown_ms;
 	double qps;          /* 0: no limit */
+	char *account;       /* aliyun_sms: AccessKey ID; wechat_template: appid;
+			      * wecom: corpid */
+	char *sign_name;     /* aliyun_sms: the SignName when the template gives none */
+	long agent_id;       /* wecom: the application's agentid */
+	long dup_interval;   /* wecom with idempotency_key: duplicate_check_interval (s) */
 	/* state while sending */
 	FILE *fp;
 	int fails;           /* temporary failures in a row */
 	long long open_until_ms; /* the breaker is open until then */
 	double tokens;
 	long long tokens_at_ms;
+	struct buf token;    /* WeChat, WeCom: the access token, empty when none */
+	long long token_due_ms; /* fetch it again from then on */
+	unsigned token_gen;  /* counts the tokens fetched */
+	struct buf token_err; /* why the last fetch failed, in this round of sends */
+	unsigned long round;  /* the round of sends token_err belongs to */
+	unsigned long fetches; /* tokens fetched, for -v */
 };
 
 /* A channel (email, sms, webhook, …): its provider and the identifier type

@@ -206,6 +206,381 @@ out:
 	return rc;
 }
 
+
+/* ---- .json templates rendered without jq ---- */
+
+enum { SC_BARE, SC_PARAMS, SC_TRAITS, SC_SEND };
+
+struct tfield {
+	char *name;   /* as written (without the default), for errors */
+	size_t namen;
+	int scope;
+	char **path;  /* the names after the scope */
+	size_t *plen;
+	int depth;
+	char *def;    /* the default, or NULL */
+	size_t defn;
+};
+
+struct tseg {
+	char *lit;    /* the text before the field */
+	size_t litn;
+	struct tfield *f; /* NULL: the text ends with lit */
+};
+
+struct tpart {
+	char *name;
+	size_t namen;
+	int html;
+	struct tseg *seg;
+	size_t nseg;
+};
+
+struct tnative {
+	struct tpart *p;
+	size_t n;
+};
+
+static void native_free(struct tnative *nt)
+{
+	size_t i, j;
+	int k;
+
+	if (!nt)
+		return;
+	for (i = 0; i < nt->n; i++) {
+		struct tpart *pt = &nt->p[i];
+		for (j = 0; j < pt->nseg; j++) {
+			struct tfield *f = pt->seg[j].f;
+			free(pt->seg[j].lit);
+			if (!f)
+				continue;
+			for (k = 0; k < f->depth; k++)
+				free(f->path[k]);
+			free(f->path);
+			free(f->plen);
+			free(f->name);
+			free(f->def);
+			free(f);
+		}
+		free(pt->seg);
+		free(pt->name);
+	}
+	free(nt->p);
+	free(nt);
+}
+
+/* The field of "{{name|default}}" (its text between the braces, trimmed as
+ * part_expr trims it). The name was checked by field_paths. */
+static struct tfield *native_field(const char *f, size_t fl, const char *dv, size_t dl, int has_def)
+{
+	static const char *const scopes[] = {"params", "traits", "send"};
+	struct tfield *x = xcalloc(1, sizeof *x);
+	size_t i, start = 0;
+	int k, first = 1;
+
+	x->name = xstrndup(f, fl);
+	x->namen = fl;
+	x->path = xcalloc(fl + 1, sizeof *x->path);
+	x->plen = xcalloc(fl + 1, sizeof *x->plen);
+	for (i = 0; i <= fl; i++) {
+		if (i < fl && f[i] != '.')
+			continue;
+		if (first) {
+			first = 0;
+			for (k = 0; k < 3; k++)
+				if (strlen(scopes[k]) == i && !memcmp(f, scopes[k], i) && i < fl)
+					x->scope = k + 1;
+			if (x->scope) {
+				start = i + 1;
+				continue;
+			}
+		}
+		x->path[x->depth] = xstrndup(f + start, i - start);
+		x->plen[x->depth++] = i - start;
+		start = i + 1;
+	}
+	if (has_def) {
+		x->def = xstrndup(dv, dl);
+		x->defn = dl;
+	}
+	return x;
+}
+
+/* A part's text as segments, parsed as part_expr parses it (which has
+ * accepted it already). */
+static void native_part(struct tpart *pt, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (;;) {
+		const char *open = i < n ? memmem(s + i, n - i, "{{", 2) : NULL;
+		size_t lit = open ? (size_t)(open - (s + i)) : n - i;
+		struct tseg *sg;
+		pt->seg = xrealloc(pt->seg, (pt->nseg + 1) * sizeof *pt->seg);
+		sg = &pt->seg[pt->nseg++];
+		sg->lit = xstrndup(s + i, lit);
+		sg->litn = lit;
+		sg->f = NULL;
+		i += lit;
+		if (!open)
+			return;
+		{
+			const char *f = open + 2, *close = memmem(f, n - (size_t)(f - s), "}}", 2), *bar, *dv = NULL;
+			size_t fl, dl = 0;
+			while (f < close && *f == ' ')
+				f++;
+			fl = (size_t)(close - f);
+			while (fl && f[fl - 1] == ' ')
+				fl--;
+			bar = memchr(f, '|', fl);
+			if (bar) {
+				dl = fl - (size_t)(bar - f) - 1;
+				fl = (size_t)(bar - f);
+				while (fl && f[fl - 1] == ' ')
+					fl--;
+				dv = bar + 1;
+				while (dl && *dv == ' ')
+					dv++, dl--;
+			}
+			sg->f = native_field(f, fl, dv, dl, bar != NULL);
+			i = (size_t)(close + 2 - s);
+		}
+	}
+}
+
+/* The native form of a .json template that json_program accepted. */
+static struct tnative *native_build(const char *text, size_t n, int *uses_traits)
+{
+	struct json_doc d = JSON_DOC_INIT;
+	struct tnative *nt;
+	const char *why;
+	size_t at, j;
+	unsigned k, t;
+	int dup = 0;
+
+	if (json_parse(&d, text, n, 16, &why, &at) || d.t[0].type != JSON_OBJECT)
+		return NULL;
+	nt = xcalloc(1, sizeof *nt);
+	nt->p = xcalloc(d.t[0].size + 1, sizeof *nt->p);
+	for (k = 0, t = 1; k < d.t[0].size; k++, t = d.t[t + 1].next) {
+		struct tpart *pt = &nt->p[nt->n++];
+		struct buf name = BUF_INIT, part = BUF_INIT;
+		json_str_get(&d, t, &name);
+		json_str_get(&d, t + 1, &part);
+		pt->name = xstrndup(name.p ? name.p : "", name.len);
+		pt->namen = name.len;
+		pt->html = name.len == 4 && !memcmp(name.p, "html", 4);
+		native_part(pt, part.p ? part.p : "", part.len);
+		for (j = 0; j + 1 < nt->n; j++)
+			if (nt->p[j].namen == pt->namen && !memcmp(nt->p[j].name, pt->name, pt->namen))
+				dup = 1; /* jq keeps the last: leave it to jq */
+		for (j = 0; j < pt->nseg; j++)
+			if (pt->seg[j].f && (pt->seg[j].f->scope == SC_BARE || pt->seg[j].f->scope == SC_TRAITS))
+				*uses_traits = 1;
+		buf_release(&name);
+		buf_release(&part);
+	}
+	json_doc_release(&d);
+	if (dup) {
+		native_free(nt);
+		*uses_traits = 0;
+		return NULL;
+	}
+	return nt;
+}
+
+/* Follow a path of names from token t of d: the token, or 0 where jq's
+ * `try getpath(…) catch null` gives null. */
+static uint32_t doc_path(const struct json_doc *d, uint32_t t, char *const *path, const size_t *plen, int depth)
+{
+	int k;
+
+	for (k = 0; k < depth; k++) {
+		if (d->t[t].type != JSON_OBJECT)
+			return 0;
+		if (!(t = json_get(d, t, path[k], plen[k])))
+			return 0;
+	}
+	return d->t[t].type != JSON_NULL ? t : 0;
+}
+
+/* Text appended to out, escaped as jq's @html when html. */
+static void put_text(struct buf *out, const char *s, size_t n, int html)
+{
+	size_t i;
+
+	if (!html) {
+		buf_add(out, s, n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		switch (s[i]) {
+		case '<': buf_adds(out, "&lt;"); break;
+		case '>': buf_adds(out, "&gt;"); break;
+		case '&': buf_adds(out, "&amp;"); break;
+		case '\'': buf_adds(out, "&apos;"); break;
+		case '"': buf_adds(out, "&quot;"); break;
+		default: buf_addc(out, s[i]);
+		}
+}
+
+/* The value of a field as text appended to out, or -1 with the error. */
+static int value_text(const struct json_doc *d, uint32_t t, const struct tfield *f, int html, struct buf *out,
+		      struct buf *err)
+{
+	struct buf v = BUF_INIT;
+	const char *kind;
+
+	switch (d->t[t].type) {
+	case JSON_STRING:
+		json_str_get(d, t, &v);
+		break;
+	case JSON_TRUE:
+		buf_adds(&v, "true");
+		break;
+	case JSON_FALSE:
+		buf_adds(&v, "false");
+		break;
+	case JSON_NUMBER: { /* as jq writes a number */
+		char tmp[64];
+		jv s;
+		snprintf(tmp, sizeof tmp, "%.*s", (int)(d->t[t].len < 63 ? d->t[t].len : 63), d->s + d->t[t].off);
+		s = jv_dump_string(jv_number(strtod(tmp, NULL)), 0);
+		buf_adds(&v, jv_string_value(s));
+		jv_free(s);
+		break;
+	}
+	default:
+		kind = d->t[t].type == JSON_OBJECT ? "object" : "array";
+		buf_printf(err, "field '%.*s' is not text but %s", (int)f->namen, f->name, kind);
+		return -1;
+	}
+	put_text(out, v.p ? v.p : "", v.len, html);
+	buf_release(&v);
+	return 0;
+}
+
+/* A send. field: send_id, oneid, channel and to from in, the rest from
+ * the $send's members render copies. 1 with the text appended, 0 absent,
+ * -1 an error. */
+static int send_field(const struct tsend *in, const struct tfield *f, int html, struct buf *out, struct buf *err)
+{
+	static const char *const copy[] = {"journey", "step", "arm", "kind", "template", NULL};
+	const char *k = f->depth ? f->path[0] : "";
+	size_t kl = f->depth ? f->plen[0] : 0;
+	uint32_t t;
+	int i;
+
+	if (f->depth == 1 && kl == 7 && !memcmp(k, "send_id", 7)) {
+		buf_add(out, in->id, in->idn);
+		return 1;
+	}
+	if (f->depth == 1 && kl == 5 && !memcmp(k, "oneid", 5)) {
+		buf_printf(out, "%u", in->oneid);
+		return 1;
+	}
+	if (f->depth == 1 && kl == 7 && !memcmp(k, "channel", 7)) {
+		put_text(out, in->channel, strlen(in->channel), html);
+		return 1;
+	}
+	if (f->depth == 1 && kl == 2 && !memcmp(k, "to", 2)) {
+		if (!in->tn)
+			return 0;
+		put_text(out, in->to, in->tn, html);
+		return 1;
+	}
+	for (i = 0; copy[i] && f->depth; i++)
+		if (strlen(copy[i]) == kl && !memcmp(copy[i], k, kl)) {
+			if (!(t = json_get(in->d, 0, k, kl)))
+				return 0;
+			if (!(t = doc_path(in->d, t, f->path + 1, f->plen + 1, f->depth - 1)))
+				return 0;
+			return value_text(in->d, t, f, html, out, err) ? -1 : 1;
+		}
+	return 0;
+}
+
+/* A field's error (f) replaces the part's error so far (err past elen). */
+static void fail(struct buf *err, size_t elen, const struct buf *f)
+{
+	err->len = elen;
+	if (err->p)
+		err->p[elen] = 0;
+	buf_add(err, f->p ? f->p : "", f->len);
+}
+
+int template_render_doc(const struct template *tp, const struct tsend *in, struct buf *out, struct buf *err)
+{
+	const struct tnative *nt = tp->native;
+	uint32_t params = json_get(in->d, 0, "params", 6);
+	struct buf text = BUF_INIT, ferr = BUF_INIT;
+	size_t i, j, start = out->len, elen = err->len;
+	int rc = -1, failed;
+
+	if (params && in->d->t[params].type != JSON_OBJECT)
+		params = 0;
+	for (i = 0; i < nt->n; i++) {
+		const struct tpart *pt = &nt->p[i];
+		buf_reset(&text);
+		/* jq evaluates a part's `a + b` right first: of the fields
+		 * that fail, the rightmost is the one it names */
+		failed = 0;
+		for (j = 0; j < pt->nseg; j++) {
+			const struct tfield *f = pt->seg[j].f;
+			uint32_t t = 0;
+			int r = 0;
+			buf_add(&text, pt->seg[j].lit, pt->seg[j].litn);
+			if (!f)
+				continue;
+			buf_reset(&ferr);
+			if (f->scope == SC_SEND) {
+				if ((r = send_field(in, f, pt->html, &text, &ferr)) < 0) {
+					fail(err, elen, &ferr), failed = 1;
+					continue;
+				}
+			} else {
+				const struct json_doc *td = NULL;
+				if ((f->scope == SC_BARE || f->scope == SC_PARAMS) && params &&
+				    (t = doc_path(in->d, params, f->path, f->plen, f->depth)))
+					td = in->d;
+				if (!t && (f->scope == SC_BARE || f->scope == SC_TRAITS) && in->traits &&
+				    in->traits->t[0].type == JSON_OBJECT &&
+				    (t = doc_path(in->traits, 0, f->path, f->plen, f->depth)))
+					td = in->traits;
+				if (t) {
+					if (value_text(td, t, f, pt->html, &text, &ferr)) {
+						fail(err, elen, &ferr), failed = 1;
+						continue;
+					}
+					r = 1;
+				}
+			}
+			if (!r) {
+				if (!f->def) {
+					buf_printf(&ferr, "unknown field '%.*s'", (int)f->namen, f->name);
+					fail(err, elen, &ferr), failed = 1;
+					continue;
+				}
+				put_text(&text, f->def, f->defn, pt->html); /* through @html too */
+			}
+		}
+		if (failed)
+			goto out;
+		buf_addc(out, ',');
+		json_write_str(out, pt->name, pt->namen);
+		buf_addc(out, ':');
+		json_write_str(out, text.p ? text.p : "", text.len);
+	}
+	rc = 0;
+out:
+	if (rc)
+		out->len = start;
+	buf_release(&text);
+	buf_release(&ferr);
+	return rc;
+}
+
 static int load_one(struct templates *t, const char *dir, const char *file)
 {
 	size_t l = strlen(file), base;
@@ -237,7 +612,13 @@ static int load_one(struct templates *t, const char *dir, const char *file)
 		cli_err("template '%s': %s", path.p, err.p);
 		goto out;
 	}
-	if (!(tp.prog = jqprog_compile(path.p, prog.p ? prog.p : ".", &err))) {
+	/* a .json template rendered natively compiles its jq program only
+	 * when template_render asks for it (compiling takes milliseconds) */
+	if (!is_jq)
+		tp.native = native_build(text.p ? text.p : "", text.len, &tp.uses_traits);
+	if (tp.native)
+		tp.program = xstrndup(prog.p ? prog.p : ".", prog.len);
+	else if (!(tp.prog = jqprog_compile(path.p, prog.p ? prog.p : ".", &err))) {
 		cli_err("template '%s' does not compile: %s", path.p, err.p ? err.p : "");
 		goto out;
 	}
@@ -250,6 +631,7 @@ out:
 	free(tp.text_literal);
 	free(tp.channel);
 	free(tp.path);
+	free(tp.program);
 	buf_release(&path);
 	buf_release(&text);
 	buf_release(&prog);
@@ -310,7 +692,9 @@ void templates_free(struct templates *t)
 		free(t->v[i].channel);
 		free(t->v[i].path);
 		free(t->v[i].text_literal);
+		native_free(t->v[i].native);
 		jqprog_free(t->v[i].prog);
+		free(t->v[i].program);
 	}
 	free(t->v);
 	t->v = NULL;
@@ -343,6 +727,11 @@ int template_render(const struct template *tp, jv input, struct buf *out, struct
 	unsigned k, j;
 	int n, rc = -1;
 
+	if (!tp->prog && tp->program && /* compiled on first use */
+	    !(((struct template *)tp)->prog = jqprog_compile(tp->path, tp->program, err))) {
+		jv_free(input);
+		goto out;
+	}
 	n = jqprog_run(tp->prog, input, &res, err);
 	if (n < 0)
 		goto out;

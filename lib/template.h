@@ -28,12 +28,17 @@
 
 struct jqprog;
 
+struct tnative; /* template.c: a .json template's parts, rendered without jq */
+
 struct template {
 	char *name;    /* NAME */
 	char *channel; /* CHANNEL, or NULL: any channel */
 	char *path;
-	struct jqprog *prog;
+	struct jqprog *prog; /* NULL for a native .json template until template_render */
+	char *program;       /* the jq program text prog is compiled from then */
 	char *text_literal; /* .json: the "text" part without its fields, or NULL */
+	struct tnative *native; /* .json: the same template for template_render_doc */
+	int uses_traits;        /* .json: a field may be read from the traits */
 };
 
 struct templates {
@@ -60,6 +65,30 @@ const struct template *templates_find(const struct templates *t, const char *nam
  * returns 0; else returns -1 with the reason in err.
  */
 int template_render(const struct template *tp, jv input, struct buf *out, struct buf *err);
+
+/*
+ * What a .json template is rendered over without building jq values: the
+ * $send record (d, parsed; its "params" object and journey, step, arm,
+ * kind and template members), the person's traits (a parsed object, or
+ * NULL for none), and the send's id, oneid, channel and address (to, tn
+ * bytes; none when tn is 0).
+ */
+struct tsend {
+	const struct json_doc *d;
+	const struct json_doc *traits;
+	const char *id, *channel, *to;
+	size_t idn, tn;
+	uint32_t oneid;
+};
+
+/*
+ * Render .json template tp (tp->native set) over in, giving exactly what
+ * template_render gives over the same values (parts in the template's
+ * order, fields looked up and defaulted the same way, the html part
+ * escaped as jq's @html, numbers written as jq writes them), and the same
+ * errors. Appends to out; returns 0, or -1 with the reason in err.
+ */
+int template_render_doc(const struct template *tp, const struct tsend *in, struct buf *out, struct buf *err);
 
 /*
  * SMS segments of UTF-8 text s (n bytes): GSM 03.38 text takes 160

@@ -2,6 +2,8 @@
 # test itself and stopped when it exits. Source it.
 #   hook_start DIR [SECRET]  test/tools/hooksink.py: a webhook provider
 #                            (sets HOOK=127.0.0.1:PORT)
+#   prov_start DIR CONF      test/tools/provsink.py: Aliyun SMS, WeChat and
+#                            WeCom (sets PROV=127.0.0.1:PORT)
 #   smtp_start DIR           python3-aiosmtpd writing a maildir under DIR
 #                            (sets SMTP=127.0.0.1:PORT)
 # Debian's python3 (which has python3-aiosmtpd), ahead of another on PATH
@@ -28,6 +30,14 @@ hook_start() {
 	SINK_PIDS="$SINK_PIDS $!"
 	sink_wait "$1/addr" $! || return 1
 	HOOK=$(cat "$1/addr")
+}
+
+prov_start() {
+	mkdir -p "$1"
+	$PY "$UOPS_TOP/test/tools/provsink.py" "$@" 2>"$1/err" &
+	SINK_PIDS="$SINK_PIDS $!"
+	sink_wait "$1/addr" $! || { cat "$1/err" >&2; return 1; }
+	PROV=$(cat "$1/addr")
 }
 
 smtp_start() {

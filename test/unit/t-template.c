@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "json.h"
 #include "template.h"
 #include "t.h"
 
@@ -49,6 +50,38 @@ static const char *render(const struct template *tp, const char *in)
 	if (template_render(tp, jv_parse(in), &out, &err)) {
 		buf_reset(&out);
 		buf_printf(&out, "ERR: %s", err.p ? err.p : "");
+	}
+	/* a .json template renders the same without jq */
+	if (tp->native) {
+		struct json_doc d = JSON_DOC_INIT, tr = JSON_DOC_INIT;
+		struct buf tt = BUF_INIT, o2 = BUF_INIT, e2 = BUF_INIT;
+		struct tsend ts;
+		const char *why;
+		size_t at;
+		uint32_t t, st, o;
+		T_EQ_INT(json_parse(&d, in, strlen(in), 16, &why, &at), 0);
+		memset(&ts, 0, sizeof ts);
+		ts.d = &d;
+		ts.id = "s:1";
+		ts.idn = 3;
+		ts.channel = "sms";
+		if ((t = json_get(&d, 0, "traits", 6))) {
+			json_write_tok(&d, t, &tt);
+			T_EQ_INT(json_parse(&tr, tt.p, tt.len, 16, &why, &at), 0);
+			ts.traits = &tr;
+		}
+		if ((st = json_get(&d, 0, "send", 4)) && (o = json_get(&d, st, "oneid", 5)))
+			ts.oneid = (uint32_t)atoi(d.s + d.t[o].off);
+		if (template_render_doc(tp, &ts, &o2, &e2)) {
+			buf_reset(&o2);
+			buf_printf(&o2, "ERR: %s", e2.p ? e2.p : "");
+		}
+		T_EQ_STR(o2.p ? o2.p : "", out.p ? out.p : "");
+		json_doc_release(&d);
+		json_doc_release(&tr);
+		buf_release(&tt);
+		buf_release(&o2);
+		buf_release(&e2);
 	}
 	buf_release(&err);
 	return out.p ? out.p : "";
@@ -110,6 +143,13 @@ int main(void)
 	T_OK(tp && tp->channel && !strcmp(tp->channel, "email"));
 	T_EQ_STR(render(tp, "{\"params\":{},\"traits\":{\"name\":\"A&<b>\"},\"send\":{\"oneid\":7}}"),
 		 ",\"subject\":\"Hi A&<b>\",\"html\":\"<p>A&amp;&lt;b&gt; 7</p>\"");
+	/* of two fields that fail, jq names the rightmost; numbers as jq writes them */
+	tp = templates_find(&T, "hi", 2, "sms");
+	T_EQ_STR(render(tp, "{\"params\":{\"coupon\":1.50},\"traits\":{\"city\":1e3}}"),
+		 ",\"text\":\"Hi you, 1.5 1000\"");
+	T_EQ_STR(render(tp, "{\"params\":{\"coupon\":{}},\"traits\":{}}"), "ERR: unknown field 'traits.city'");
+	T_EQ_STR(render(tp, "{\"params\":\"x\",\"traits\":{\"city\":[]}}"),
+		 "ERR: field 'traits.city' is not text but array");
 	tp = templates_find(&T, "list", 4, "sms");
 	T_EQ_STR(render(tp, "{\"params\":{\"items\":[\"a\",\"b\"]}}"), ",\"text\":\"a,b\"");
 	T_OK(!strncmp(render(tp, "{\"params\":{\"items\":3}}"), "ERR: ", 5));
