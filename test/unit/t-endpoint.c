@@ -335,8 +335,9 @@ struct positions {
 	int delta; /* what the offset callback adds to a stored position */
 };
 
-static int64_t no_offset(void *ctx, const char *topic, int32_t part)
+static int64_t no_offset(void *ctx, const char *topic, int32_t part, int64_t group)
 {
+	(void)group;
 	struct positions *p = ctx;
 
 	p->calls++;
@@ -345,8 +346,9 @@ static int64_t no_offset(void *ctx, const char *topic, int32_t part)
 	return -1;
 }
 
-static int64_t stored_offset(void *ctx, const char *topic, int32_t part)
+static int64_t stored_offset(void *ctx, const char *topic, int32_t part, int64_t group)
 {
+	(void)group;
 	struct positions *p = ctx;
 
 	p->calls++;
