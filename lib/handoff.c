@@ -920,7 +920,7 @@ int handoff_import(struct handoff *h, FILE *in, const char *path)
 	while (rd(&r, &x) == 1)
 		if (name_is(&x, oname))
 			store_put(h->st, odbi, x.k, x.kn, x.v, x.vn);
-	rc = store_commit(h->st);
+	rc = store_fold(h->st); /* commit, and leave no journal behind */
 out:
 	store_read_end(h->st);
 	buf_release(&data);
@@ -1038,7 +1038,7 @@ int handoff_drop(struct handoff *h, uint32_t part)
 		handoff_save(h);
 	}
 	if (!rc)
-		rc = store_commit(h->st);
+		rc = store_fold(h->st);
 	buf_release(&b);
 	return rc;
 }
