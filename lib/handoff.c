@@ -773,11 +773,8 @@ int handoff_import(struct handoff *h, FILE *in, const char *path)
 	}
 	r.p = (const unsigned char *)data.p + strlen(MAGIC);
 	r.end = (const unsigned char *)data.p + data.len;
-	while ((got = rd(&r, &x)) == 1) {
-		if (ended) {
-			got = -1;
-			break;
-		}
+	/* its shape: the tool's, whole */
+	while ((got = rd(&r, &x)) == 1 && !ended) {
 		if (!n) {
 			if (!name_is(&x, "#tool") || x.vn != 8 || x.kn != strlen(h->tool) ||
 			    memcmp(x.k, h->tool, x.kn)) {
@@ -791,12 +788,25 @@ int handoff_import(struct handoff *h, FILE *in, const char *path)
 			ended = 1;
 			want = x.vn == 8 ? store_get_be64(x.v) : UINT64_MAX;
 			continue;
-		} else if (name_is(&x, oname)) {
+		}
+		n++;
+	}
+	if (got != 0 || !ended || want != n) {
+		cli_err("partition import '%s': the file is cut short or damaged: nothing imported", path);
+		rc = EXIT_DATA;
+		goto out;
+	}
+	/* then whether it may go in */
+	r.p = (const unsigned char *)data.p + strlen(MAGIC);
+	rd(&r, &x);
+	while (rd(&r, &x) == 1 && !name_is(&x, "#end")) {
+		if (name_is(&x, oname)) {
 			uint32_t p;
 			MDB_val k = {x.kn, (void *)x.k}, v;
 			if (!offset_part(&k, &p) || p != h->part) {
-				got = -1;
-				break;
+				cli_err("partition import '%s': an offset of another partition", path);
+				rc = EXIT_DATA;
+				goto out;
 			}
 			if ((i = store_get(h->st, odbi, x.k, x.kn, &v)) < 0) {
 				rc = EXIT_IO;
@@ -818,12 +828,6 @@ int handoff_import(struct handoff *h, FILE *in, const char *path)
 			   (rc = agree_check(h, (size_t)i, &x, path))) {
 			goto out;
 		}
-		n++;
-	}
-	if (got < 0 || !ended || want != n) {
-		cli_err("partition import '%s': the file is cut short or damaged: nothing imported", path);
-		rc = EXIT_DATA;
-		goto out;
 	}
 	store_read_end(h->st);
 	/* then the records, the offsets last: an import cut short owns
