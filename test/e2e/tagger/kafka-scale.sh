@@ -83,3 +83,8 @@ sort "$T/A.profiles" "$T/B.profiles" "$T/C.profiles" > "$T/union"
 sort "$T/one.profiles" > "$T/one.sorted"
 cmp -s "$T/union" "$T/one.sorted" && echo "the stores' profiles together equal one instance's: $(wc -l < "$T/union") people"
 [ -s "$T/C.profiles" ] || echo "C holds no profile"
+# the same, as the stores hold them (dbdump of tagger.profiles, merged)
+for db in A B C one; do
+	dbdump "$T/$db" | awk '/^DB / { db = $2; next } db == "tagger.profiles" { print }' > "$T/$db.dump"
+done
+sort "$T/A.dump" "$T/B.dump" "$T/C.dump" | cmp -s - "$T/one.dump" && echo "and so do the dumps of tagger.profiles"
