@@ -142,13 +142,25 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		int refused = 0;
+		rd_kafka_resp_err_t e;
 
 		parts_clear(k);
-		/* the group's offsets, for the store to compare with its own */
-		rd_kafka_committed(rk, list, 15000);
+		/* the group's offsets, for the store to compare with its own:
+		 * without them, nothing is read (a store that does not own a
+		 * partition would start its people over) */
+		for (i = 0; i < list->cnt; i++)
+			list->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+		if ((e = rd_kafka_committed(rk, list, 15000))) {
+			cli_err("cannot read the group's offsets of the partitions assigned: %s",
+				rd_kafka_err2str(e));
+			k->code = EXIT_TEMP;
+			k->fatal = 1;
+			rd_kafka_assign(rk, NULL);
+			return;
+		}
 		for (i = 0; i < list->cnt && k->nparts < MAX_PARTS; i++) {
 			rd_kafka_topic_partition_t *tp = &list->elems[i];
-			int64_t group = tp->offset >= 0 ? tp->offset : -1;
+			int64_t group = !tp->err && tp->offset >= 0 ? tp->offset : -1;
 			int64_t off = k->offset ? k->offset(k->ctx, tp->topic, tp->partition, group) : -1;
 			struct part *pt = &k->parts[k->nparts++];
 
@@ -156,7 +168,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 				refused = 1;
 			if (off >= 0)
 				tp->offset = off;
-			else if (tp->offset < 0)
+			else if (tp->offset < 0 || tp->err)
 				tp->offset = RD_KAFKA_OFFSET_INVALID;
 			pt->topic = xstrdup(tp->topic);
 			pt->partition = tp->partition;
@@ -179,6 +191,13 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		src_done(k);
 		if (k->revoke)
 			k->revoke(k->ctx);
+		/* what was committed is of the assignment that ends: never
+		 * commit it again at close, over what a new owner of those
+		 * partitions has committed since */
+		if (k->last_commit) {
+			rd_kafka_topic_partition_list_destroy(k->last_commit);
+			k->last_commit = NULL;
+		}
 		rd_kafka_assign(rk, NULL);
 		parts_clear(k);
 		k->assigned = 0;

@@ -32,7 +32,8 @@ struct kafka_msg {
  * (then the group's committed offset, else the earliest), or
  * KAFKA_REFUSE after printing why the partition is not to be consumed
  * here (the source then fails with 78). group is the group's committed
- * offset of the partition, -1 when it has none. */
+ * offset of the partition, -1 when it has none; when the group's offsets
+ * cannot be read, no partition is read and the source fails with 75. */
 typedef int64_t (*kafka_offset_fn)(void *ctx, const char *topic, int32_t partition, int64_t group);
 #define KAFKA_REFUSE (-2)
 /* Partitions are about to be taken away: commit what was processed. */
