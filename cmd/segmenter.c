@@ -39,6 +39,7 @@
 #include "conf.h"
 #include "dict.h"
 #include "filter.h"
+#include "handoff.h"
 #include "hash.h"
 #include "json.h"
 #include "norm.h"
@@ -68,6 +69,7 @@ enum {
 	OPT_AS,
 	OPT_REGION,
 	OPT_BULK,
+	OPT_PARTITIONS,
 };
 
 static const struct cli_opt opts[] = {
@@ -78,7 +80,8 @@ static const struct cli_opt opts[] = {
 	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 262144)"},
 	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
-	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
+	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end (a batch run: without --partitions, every partition, outside the group)"},
+	{"partitions", OPT_PARTITIONS, 1, "LIST", "Kafka: take exactly these partitions of the input (0,1 or 0-3), no rebalancing; partition export, drop: the partition"},
 	{"resume", OPT_RESUME, 0, NULL, "files: skip the lines of each input already committed by an earlier run"},
 	{"at", OPT_AT, 1, "TIME", "recompute, explain: the clock (default the stream's; forward only)"},
 	{"rebuild", OPT_REBUILD, 0, NULL, "recompute: rebuild every column from the profiles first"},
@@ -144,6 +147,11 @@ struct seg {
 	MDB_dbi people, members, due, cols, texts, dict, defs, state;
 	struct filter f;
 	struct seen seen;
+	/* partitions: the static assignment, and the state that moves with a
+	 * partition (lib/handoff) */
+	int32_t parts[1024];
+	int nparts;
+	struct handoff ho;
 	struct filter_ahead ahead;
 
 	/* definitions */
@@ -3201,7 +3209,53 @@ static int op_status(struct seg *g)
 	}
 	fputs(out.p ? out.p : "", stdout);
 	buf_release(&out);
-	return 0;
+	{
+		const char *t = getenv("UOPS_KAFKA_CONNECT_MS");
+		return handoff_status(&g->ho, g->cli.nin ? g->cli.in[0] : NULL, g->f.group, g->cli.x,
+				      g->cli.nx, t && *t ? atoi(t) : 5000, stdout);
+	}
+}
+
+/* ---- partitions: state that moves with its partition ---- */
+
+/* lib/handoff: the partition a person is filed under, from their value */
+static int person_part(void *ctx, const void *v, size_t n, uint32_t *stream)
+{
+	uint32_t due;
+
+	(void)ctx;
+	return person_head(v, n, &due, stream) == 8 && *stream != ANY_STREAM;
+}
+
+static int op_partition(struct seg *g, int argc, char **argv)
+{
+	const char *what = argc ? argv[0] : "";
+	int rc;
+
+	if ((!strcmp(what, "export") || !strcmp(what, "drop")) && argc == 1 && g->nparts == 1) {
+		if (!strcmp(what, "export"))
+			return handoff_export(&g->ho, (uint32_t)g->parts[0], stdout, "<stdout>");
+		rc = handoff_drop(&g->ho, (uint32_t)g->parts[0]);
+	} else if (!strcmp(what, "import") && argc == 2) {
+		FILE *in = strcmp(argv[1], "-") ? fopen(argv[1], "rb") : stdin;
+		if (!in) {
+			cli_err("partition import: cannot open '%s': %s", argv[1], strerror(errno));
+			return EXIT_IO;
+		}
+		rc = handoff_import(&g->ho, in, argv[1]);
+		if (in != stdin)
+			fclose(in);
+	} else {
+		cli_err("usage: segmenter partition export --partition N | import FILE | drop --partition N");
+		return EXIT_USAGE;
+	}
+	if (rc)
+		return rc;
+	/* the cells of the people come and gone are behind: a full
+	 * evaluation computes them again */
+	roaring_bitmap_or_inplace(g->dirty, g->ho.people);
+	bitmap_put(g, g->state, "dirty", g->dirty);
+	return store_commit(g->st);
 }
 
 static int op_columns(struct seg *g)
@@ -3812,6 +3866,12 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_REGION: g->region = arg; break;
 	case OPT_BULK: g->bulk = 1; break;
 	case 'e': g->exit_at_end = 1; break;
+	case OPT_PARTITIONS:
+		if ((g->nparts = kafka_parse_partitions(arg, g->parts, 1024)) < 0) {
+			cli_err("--partitions wants partition numbers: 0,1 or 0-3 ('%s')", arg);
+			return EXIT_USAGE;
+		}
+		break;
 	}
 	return 0;
 }
@@ -3876,7 +3936,8 @@ int main(int argc, char **argv)
 	g->cli.prog = "segmenter";
 	g->cli.synopsis = "[options] [FILE…] | recompute [SEG…] | count SEG… | overlap SEG… | export SEG | "
 			  "explain ONEID SEG | list | columns | table | status | upload SEG FILE | "
-			  "lookalike --seed SEG --size N --as NAME";
+			  "lookalike --seed SEG --size N --as NAME | partition export --partition N | "
+			  "partition import FILE | partition drop --partition N";
 	g->cli.summary = "Keep audiences current as events arrive and time passes; count, overlap, export them.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
@@ -3892,7 +3953,7 @@ int main(int argc, char **argv)
 	cli_signals();
 	if (g->cli.nrest) {
 		static const char *const cmds[] = {"recompute", "count", "overlap", "export", "explain",
-						   "list", "upload", "lookalike", "table", "columns", "status", NULL};
+						   "list", "upload", "lookalike", "table", "columns", "status", "partition", NULL};
 		int k;
 		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 			;
@@ -3907,7 +3968,8 @@ int main(int argc, char **argv)
 	g->lazy = cmd && (!strcmp(cmd, "count") || !strcmp(cmd, "overlap") || !strcmp(cmd, "export"));
 	ro = cmd && (!strcmp(cmd, "count") || !strcmp(cmd, "overlap") || !strcmp(cmd, "export") ||
 		     !strcmp(cmd, "explain") || !strcmp(cmd, "list") || !strcmp(cmd, "columns") ||
-		     !strcmp(cmd, "status"));
+		     !strcmp(cmd, "status") ||
+		     (!strcmp(cmd, "partition") && g->cli.nrest > 1 && !strcmp(g->cli.rest[1], "export")));
 	if (ro && access(g->cli.db, F_OK)) {
 		cli_err("no state in '%s' (run segmenter on a stream first)", g->cli.db);
 		rc = EXIT_USAGE;
@@ -3938,6 +4000,28 @@ int main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
+	if (!cmd || !strcmp(cmd, "status") || !strcmp(cmd, "partition")) {
+		static const struct handoff_db moves[] = {
+			{"segmenter.people", HANDOFF_PERSON},
+			{"segmenter.due", HANDOFF_STREAM, .stream_or = STREAM_BIT, .any_len = 4},
+			{"segmenter.state", HANDOFF_CLOCK, .key = "clock:%u"},
+			{"segmenter.state", HANDOFF_BITMAP, .key = "people"},
+			{"segmenter.members", HANDOFF_BITMAP},
+			{"segmenter.dict", HANDOFF_AGREE, .skip_ns = "c"},
+			{"segmenter.defs", HANDOFF_AGREE},
+			{"segmenter.seen", HANDOFF_SEEN},
+		};
+		g->ho.st = g->st;
+		g->ho.tool = "segmenter";
+		g->ho.dbs = moves;
+		g->ho.ndbs = sizeof moves / sizeof *moves;
+		g->ho.person_stream = person_part;
+		g->ho.ctx = g;
+		if (handoff_open(&g->ho)) {
+			rc = EXIT_IO;
+			goto out;
+		}
+	}
 	if (load_state(g)) {
 		cli_err("cannot read segmenter.state in '%s'", g->cli.db);
 		rc = EXIT_IO;
@@ -3959,6 +4043,9 @@ int main(int argc, char **argv)
 	g->f.commit_ms = g->commit_ms;
 	g->f.exit_at_end = g->exit_at_end;
 	g->f.resume = g->resume;
+	g->f.parts = g->parts;
+	g->f.nparts = g->nparts;
+	g->f.fence = 1;
 	g->f.record = on_record;
 	g->f.before_commit = before_commit;
 	g->f.after_commit = after_commit;
@@ -3987,10 +4074,13 @@ int main(int argc, char **argv)
 		rc = op_columns(g);
 	else if (!strcmp(cmd, "status"))
 		rc = op_status(g);
+	else if (!strcmp(cmd, "partition"))
+		rc = op_partition(g, g->cli.nrest - 1, g->cli.rest + 1);
 out:
 	if (ro && g->st)
 		store_discard(g->st);
 	seen_free(&g->seen);
+	handoff_free(&g->ho);
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	defs_free(g);

@@ -34,6 +34,7 @@
 #include "dict.h"
 #include "due.h"
 #include "filter.h"
+#include "handoff.h"
 #include "hash.h"
 #include "json.h"
 #include "outcome.h"
@@ -59,6 +60,7 @@ enum {
 	OPT_FORMAT,
 	OPT_THREADS,
 	OPT_EVAL_ALL,
+	OPT_PARTITIONS,
 };
 
 static const struct cli_opt opts[] = {
@@ -69,7 +71,8 @@ static const struct cli_opt opts[] = {
 	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 262144)"},
 	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
-	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
+	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end (a batch run: without --partitions, every partition, outside the group)"},
+	{"partitions", OPT_PARTITIONS, 1, "LIST", "Kafka: take exactly these partitions of the input (0,1 or 0-3), no rebalancing; partition export, drop: the partition"},
 	{"resume", OPT_RESUME, 0, NULL, "files: skip the lines of each input already committed by an earlier run"},
 	{"at", OPT_AT, 1, "TIME", "sweep, recompute, show, export: the clock (default the stream's)"},
 	{"fields", OPT_FIELDS, 1, "LIST", "export: comma-separated tags, aggregates, trait.NAME, oneid, events, first_seen, last_seen"},
@@ -148,6 +151,11 @@ struct tagger {
 	struct filter f;
 	struct filter_ahead ahead;
 	struct seen seen;
+	/* partitions: the static assignment, and the state that moves with a
+	 * partition (lib/handoff) */
+	int32_t parts[1024];
+	int nparts;
+	struct handoff ho;
 
 	/* definitions */
 	struct agg_set aggs;
@@ -1069,6 +1077,7 @@ static int before_commit(void *ctx)
 	dict_save(&g->names);
 	if (g->due_live)
 		due_save(&g->due);
+	handoff_save(&g->ho);
 	save_state(g);
 	/* the set serves every stream: what the stream furthest behind may
 	 * still meet stays */
@@ -1724,6 +1733,7 @@ static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid,
 		profile_merge(&g->p, &g->q, &g->L);
 		store_be32(key, mid);
 		store_del(g->st, g->profiles, key, 4);
+		handoff_forget(&g->ho, mid);
 		if (g->due_live)
 			due_set(&g->due, g->stream, mid, DUE_NONE);
 		any = 1;
@@ -1845,6 +1855,9 @@ static void process(struct tagger *g, const char *s, size_t n)
 		if (filter_emit(&g->f, key, (size_t)kl, s, n))
 			return;
 	}
+	/* the person's partition: their state moves with it */
+	if (g->f.in && g->f.in->kafka)
+		handoff_note(&g->ho, g->stream, oneid);
 	if (sys) {
 		on_merge(g, d, oneid, ts, t_id);
 		return;
@@ -2561,6 +2574,13 @@ static uint64_t status_due(struct tagger *g, MDB_dbi dbi, uint32_t s)
 	return n;
 }
 
+/* How long status waits for the brokers: UOPS_KAFKA_CONNECT_MS, else 5 s. */
+static int status_timeout(void)
+{
+	const char *t = getenv("UOPS_KAFKA_CONNECT_MS");
+	return t && *t ? atoi(t) : 5000;
+}
+
 /* status: a line per stream (the start of those not met yet, "*", when a
  * store of one clock left one or people are due in no known stream). */
 static int op_status(struct tagger *g)
@@ -2582,7 +2602,68 @@ static int op_status(struct tagger *g)
 	fputs(out.p ? out.p : "", stdout);
 	buf_release(&out);
 	store_read_end(g->st);
-	return 0;
+	return handoff_status(&g->ho, g->cli.nin ? g->cli.in[0] : NULL, g->f.group, g->cli.x, g->cli.nx,
+			      status_timeout(), stdout);
+}
+
+/* ---- partitions: state that moves with its partition ---- */
+
+/* After an import or a drop: the clocks as they are now; the deadline
+ * index is whole when it was before and the partition's was (then the
+ * latest clock stands for them all). */
+static int due_refresh(struct tagger *g, int whole)
+{
+	pclock_free(&g->pc);
+	memset(&g->pc, 0, sizeof g->pc);
+	if (load_state(g))
+		return EXIT_IO;
+	if (whole && g->clock != INT64_MIN) {
+		unsigned char m[16];
+		store_be64(m, g->defs_hash);
+		store_be64(m + 8, (uint64_t)g->clock);
+		store_put(g->st, g->state, "due", 3, m, 16);
+	} else if (!whole) {
+		store_del(g->st, g->state, "due", 3);
+	}
+	return store_commit(g->st);
+}
+
+static int op_partition(struct tagger *g, int argc, char **argv)
+{
+	const char *what = argc ? argv[0] : "";
+	int rc;
+
+	if (!strcmp(what, "export") || !strcmp(what, "drop")) {
+		if (g->nparts != 1 || argc != 1) {
+			cli_err("usage: tagger partition %s --partition N", what);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(what, "drop")) {
+			int whole = g->due_ok;
+			if ((rc = handoff_drop(&g->ho, (uint32_t)g->parts[0])))
+				return rc;
+			return due_refresh(g, whole);
+		}
+		check_due(g);
+		g->ho.flags = g->due_ok ? 1u : 0u; /* its deadlines are whole */
+		return handoff_export(&g->ho, (uint32_t)g->parts[0], stdout, "<stdout>");
+	}
+	if (!strcmp(what, "import") && argc == 2) {
+		FILE *in = strcmp(argv[1], "-") ? fopen(argv[1], "rb") : stdin;
+		int whole = g->due_ok;
+		if (!in) {
+			cli_err("partition import: cannot open '%s': %s", argv[1], strerror(errno));
+			return EXIT_IO;
+		}
+		rc = handoff_import(&g->ho, in, argv[1]);
+		if (in != stdin)
+			fclose(in);
+		if (rc)
+			return rc;
+		return due_refresh(g, whole && (g->ho.in_flags & 1u));
+	}
+	cli_err("usage: tagger partition export --partition N | import FILE | drop --partition N");
+	return EXIT_USAGE;
 }
 
 static int handle(void *ctx, int key, const char *arg)
@@ -2608,6 +2689,12 @@ static int handle(void *ctx, int key, const char *arg)
 		return cli_long("threads", arg, 1, &g->threads);
 	case OPT_EVAL_ALL: g->eval_all = 1; break;
 	case 'e': g->exit_at_end = 1; break;
+	case OPT_PARTITIONS:
+		if ((g->nparts = kafka_parse_partitions(arg, g->parts, 1024)) < 0) {
+			cli_err("--partitions wants partition numbers: 0,1 or 0-3 ('%s')", arg);
+			return EXIT_USAGE;
+		}
+		break;
 	}
 	return 0;
 }
@@ -2658,7 +2745,8 @@ int main(int argc, char **argv)
 	int rc, code, ro;
 
 	g->cli.prog = "tagger";
-	g->cli.synopsis = "[options] [FILE…] | show ONEID… | export | tags | sweep --at TIME | recompute | status";
+	g->cli.synopsis = "[options] [FILE…] | show ONEID… | export | tags | sweep --at TIME | recompute | status | "
+			  "partition export --partition N | partition import FILE | partition drop --partition N";
 	g->cli.summary = "Keep a profile per person and tag people as events arrive and time passes.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
@@ -2671,7 +2759,7 @@ int main(int argc, char **argv)
 		return rc;
 	cli_signals();
 	if (g->cli.nrest) {
-		static const char *const cmds[] = {"show", "export", "tags", "sweep", "recompute", "status", NULL};
+		static const char *const cmds[] = {"show", "export", "tags", "sweep", "recompute", "status", "partition", NULL};
 		int k;
 		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 			;
@@ -2684,7 +2772,8 @@ int main(int argc, char **argv)
 	}
 	g->pipelines = conf_pipelines(g->pipelines);
 	ro = cmd && (!strcmp(cmd, "show") || !strcmp(cmd, "export") || !strcmp(cmd, "tags") ||
-		     !strcmp(cmd, "status"));
+		     !strcmp(cmd, "status") ||
+		     (!strcmp(cmd, "partition") && g->cli.nrest > 1 && !strcmp(g->cli.rest[1], "export")));
 	if (cmd && !strcmp(cmd, "tags") && access(g->cli.db, F_OK)) {
 		/* the definitions alone: no store to read facts from */
 		g->st = store_open(g->cli.db, "tagger", STORE_NOSYNC, &code);
@@ -2717,6 +2806,24 @@ int main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
+	if (!cmd || !strcmp(cmd, "status") || !strcmp(cmd, "partition")) {
+		static const struct handoff_db moves[] = {
+			{"tagger.profiles", HANDOFF_PERSON},
+			{"tagger.due", HANDOFF_STREAM, .any_stream = ANY_STREAM},
+			{"tagger.state", HANDOFF_CLOCK, .key = "clock:%u"},
+			{"tagger.state", HANDOFF_AGREE, .key = "defs"},
+			{"tagger.dict", HANDOFF_AGREE},
+			{"tagger.seen", HANDOFF_SEEN},
+		};
+		g->ho.st = g->st;
+		g->ho.tool = "tagger";
+		g->ho.dbs = moves;
+		g->ho.ndbs = sizeof moves / sizeof *moves;
+		if (handoff_open(&g->ho)) {
+			rc = EXIT_IO;
+			goto out;
+		}
+	}
 	if (load_state(g)) {
 		rc = EXIT_IO;
 		goto out;
@@ -2742,6 +2849,9 @@ int main(int argc, char **argv)
 	g->f.commit_ms = g->commit_ms;
 	g->f.exit_at_end = g->exit_at_end;
 	g->f.resume = g->resume;
+	g->f.parts = g->parts;
+	g->f.nparts = g->nparts;
+	g->f.fence = 1;
 	g->f.record = on_record;
 	g->f.before_commit = before_commit;
 	g->f.ctx = g;
@@ -2759,10 +2869,13 @@ int main(int argc, char **argv)
 		rc = op_recompute(g);
 	else if (!strcmp(cmd, "status"))
 		rc = op_status(g);
+	else if (!strcmp(cmd, "partition"))
+		rc = op_partition(g, g->cli.nrest - 1, g->cli.rest + 1);
 out:
 	if (ro && g->st)
 		store_discard(g->st);
 	seen_free(&g->seen);
+	handoff_free(&g->ho);
 	due_free(&g->due);
 	pclock_free(&g->pc);
 	store_close(g->st);

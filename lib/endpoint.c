@@ -24,7 +24,7 @@ int ep_in_open(struct ep_in *e, const char *spec, const struct ep_cfg *cfg)
 		e->kafka = 1;
 		e->topic = topic;
 		e->k = kafka_src_open(brokers, topic, cfg->group ? cfg->group : "uops",
-				      cfg->x, cfg->nx, cfg->exit_at_end, cfg->offset,
+				      cfg->x, cfg->nx, cfg->exit_at_end, cfg->parts, cfg->nparts, cfg->offset,
 				      cfg->revoke, cfg->ctx, &code);
 		free(brokers);
 		if (!e->k) {

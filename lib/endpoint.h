@@ -18,6 +18,8 @@ struct ep_cfg {
 	int nx;
 	const char *group;        /* consumer group */
 	int exit_at_end;          /* Kafka: stop at the end of the partitions */
+	const int32_t *parts;     /* Kafka: these partitions only (nparts > 0) */
+	int nparts;
 	int poll_ms;              /* Kafka: longest wait before reporting idle */
 	kafka_offset_fn offset;   /* Kafka: where to resume */
 	kafka_revoke_fn revoke;

@@ -152,9 +152,29 @@ void filter_stop_mid(struct filter *f)
 	f->redo = 1;
 }
 
-static int64_t get_offset(void *ctx, const char *topic, int32_t part)
+static int64_t get_offset(void *ctx, const char *topic, int32_t part, int64_t group)
 {
-	return store_offset_get(((struct filter *)ctx)->st, topic, part);
+	struct filter *f = ctx;
+	int64_t stored = store_offset_get(f->st, topic, part);
+
+	if (!f->fence || group < 0)
+		return stored;
+	if (stored < 0) {
+		cli_err("partition '%s[%d]': this store does not own it, and the group has consumed it up to "
+			"offset %lld: its state is in another store; move it here first (%s partition export, "
+			"partition import)", topic, (int)part, (long long)group, cli_prog);
+		return KAFKA_REFUSE;
+	}
+	/* the group's offset trails the store's after a crash (it is
+	 * committed after the store); ahead of it, another store went on */
+	if (stored < group) {
+		cli_err("partition '%s[%d]': the stored offset %lld is behind the group's %lld: another store "
+			"has consumed it since; this store's state of it is stale (move the partition's state "
+			"here again, or drop it: %s partition drop)", topic, (int)part, (long long)stored,
+			(long long)group, cli_prog);
+		return KAFKA_REFUSE;
+	}
+	return stored;
 }
 
 static void on_revoke(void *ctx)
@@ -242,6 +262,8 @@ int filter_run(struct filter *f, const char *spec)
 	cfg.nx = f->cli->nx;
 	cfg.group = f->group;
 	cfg.exit_at_end = f->exit_at_end;
+	cfg.parts = f->parts;
+	cfg.nparts = f->nparts;
 	cfg.offset = get_offset;
 	cfg.revoke = on_revoke;
 	cfg.ctx = f;

@@ -27,6 +27,13 @@ struct filter {
 	size_t max_line;            /* longest record (0: 1 MiB) */
 	int exit_at_end;            /* Kafka: stop at the end */
 	int resume;                 /* files: skip lines an earlier run committed */
+	const int32_t *parts;       /* Kafka: these partitions only (--partitions) */
+	int nparts;
+	/* Kafka: a store of per-person state refuses (exit 78) a partition
+	 * it does not own (no stored offset) that the group has consumed
+	 * (its state is in another store), and one whose stored offset is
+	 * behind the group's (another store went on from it) */
+	int fence;
 	/* one input record (the outcome's raw/where are set); emit with
 	 * filter_emit, reject with outcome_reject(&f->oc, …) */
 	void (*record)(void *ctx, const char *p, size_t n);

@@ -77,6 +77,9 @@ struct kafka_src {
 	void *ctx;
 	char *topic;
 	int topic_parts; /* the topic's partitions, once asked; -1 unknown */
+	int member;      /* commits to the group (not a batch run over all) */
+	int manual;      /* assigned by us, not by the group */
+	rd_kafka_topic_partition_list_t *last_commit; /* committed again at close */
 	int code;
 	int fatal;
 };
@@ -138,14 +141,35 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	int i;
 
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		int refused = 0;
+		rd_kafka_resp_err_t e;
+
 		parts_clear(k);
+		/* the group's offsets, for the store to compare with its own:
+		 * without them, nothing is read (a store that does not own a
+		 * partition would start its people over) */
+		for (i = 0; i < list->cnt; i++)
+			list->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+		if ((e = rd_kafka_committed(rk, list, 15000))) {
+			cli_err("cannot read the group's offsets of the partitions assigned: %s",
+				rd_kafka_err2str(e));
+			k->code = EXIT_TEMP;
+			k->fatal = 1;
+			rd_kafka_assign(rk, NULL);
+			return;
+		}
 		for (i = 0; i < list->cnt && k->nparts < MAX_PARTS; i++) {
 			rd_kafka_topic_partition_t *tp = &list->elems[i];
-			int64_t off = k->offset ? k->offset(k->ctx, tp->topic, tp->partition) : -1;
+			int64_t group = !tp->err && tp->offset >= 0 ? tp->offset : -1;
+			int64_t off = k->offset ? k->offset(k->ctx, tp->topic, tp->partition, group) : -1;
 			struct part *pt = &k->parts[k->nparts++];
 
+			if (off == KAFKA_REFUSE)
+				refused = 1;
 			if (off >= 0)
 				tp->offset = off;
+			else if (tp->offset < 0 || tp->err)
+				tp->offset = RD_KAFKA_OFFSET_INVALID;
 			pt->topic = xstrdup(tp->topic);
 			pt->partition = tp->partition;
 			pt->next = -1;
@@ -153,12 +177,27 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			cli_info("assigned %s[%d] from %s", tp->topic, (int)tp->partition,
 				 off >= 0 ? "the stored offset" : "the group offset");
 		}
+		if (refused) {
+			/* stop before reading a record: the state is elsewhere */
+			k->code = EXIT_CONFIG;
+			k->fatal = 1;
+			parts_clear(k);
+			rd_kafka_assign(rk, NULL);
+			return;
+		}
 		rd_kafka_assign(rk, list);
 		k->assigned = 1;
 	} else {
 		src_done(k);
 		if (k->revoke)
 			k->revoke(k->ctx);
+		/* what was committed is of the assignment that ends: never
+		 * commit it again at close, over what a new owner of those
+		 * partitions has committed since */
+		if (k->last_commit) {
+			rd_kafka_topic_partition_list_destroy(k->last_commit);
+			k->last_commit = NULL;
+		}
 		rd_kafka_assign(rk, NULL);
 		parts_clear(k);
 		k->assigned = 0;
@@ -195,12 +234,13 @@ static int reachable(rd_kafka_t *rk, const char *topic, const char *brokers)
 	return 0;
 }
 
-static int assign_all(struct kafka_src *k, const char *topic);
+static int assign_list(struct kafka_src *k, const char *topic, const int32_t *want, int nwant);
 
 struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
 				 const char *group, const char *const *x, int nx,
-				 int exit_at_end, kafka_offset_fn offset,
-				 kafka_revoke_fn revoke, void *ctx, int *code)
+				 int exit_at_end, const int32_t *parts, int nparts,
+				 kafka_offset_fn offset, kafka_revoke_fn revoke, void *ctx,
+				 int *code)
 {
 	struct kafka_src *k = xcalloc(1, sizeof *k);
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -215,6 +255,8 @@ struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
 	k->ctx = ctx;
 	k->topic = xstrdup(topic);
 	k->topic_parts = -1;
+	k->member = !exit_at_end || nparts > 0;
+	k->manual = exit_at_end || nparts > 0;
 	if (set(conf, "bootstrap.servers", brokers) || set(conf, "group.id", group) ||
 	    set(conf, "enable.auto.commit", "false") ||
 	    set(conf, "enable.auto.offset.store", "false") ||
@@ -242,10 +284,11 @@ struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
 		*code = EXIT_TEMP;
 		goto fail;
 	}
-	if (exit_at_end) {
-		/* a batch run: this one process reads every partition, assigned
-		 * directly, so it never waits on or splits with group members */
-		if ((*code = assign_all(k, topic)))
+	if (exit_at_end || nparts > 0) {
+		/* partitions named (a static assignment), or a batch run: this
+		 * one process reads every partition, assigned directly, so it
+		 * never waits on or splits with group members */
+		if ((*code = assign_list(k, topic, parts, nparts)))
 			goto fail;
 		*code = 0;
 		return k;
@@ -267,7 +310,7 @@ fail:
 	return NULL;
 }
 
-static int assign_all(struct kafka_src *k, const char *topic)
+static int assign_list(struct kafka_src *k, const char *topic, const int32_t *want, int nwant)
 {
 	const struct rd_kafka_metadata *md = NULL;
 	rd_kafka_topic_t *rkt = rd_kafka_topic_new(k->rk, topic, NULL);
@@ -287,17 +330,41 @@ static int assign_all(struct kafka_src *k, const char *topic)
 	}
 	n = md->topics[0].partition_cnt;
 	list = rd_kafka_topic_partition_list_new(n);
-	for (i = 0; i < n; i++)
-		rd_kafka_topic_partition_list_add(list, topic, md->topics[0].partitions[i].id);
+	if (!nwant) {
+		for (i = 0; i < n; i++)
+			rd_kafka_topic_partition_list_add(list, topic, md->topics[0].partitions[i].id);
+	} else {
+		for (i = 0; i < nwant; i++) {
+			if (want[i] < 0 || want[i] >= n) {
+				cli_err("--partitions: topic '%s' has no partition %d (it has %d)", topic,
+					(int)want[i], n);
+				rd_kafka_metadata_destroy(md);
+				rd_kafka_topic_partition_list_destroy(list);
+				return EXIT_CONFIG;
+			}
+			rd_kafka_topic_partition_list_add(list, topic, want[i]);
+		}
+	}
 	rd_kafka_metadata_destroy(md);
-	/* the group's committed offsets where the store has none */
-	rd_kafka_committed(k->rk, list, 15000);
+	/* the group's committed offsets: where the store has none, and to
+	 * compare with the store's own */
+	for (i = 0; i < list->cnt; i++)
+		list->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+	e = rd_kafka_committed(k->rk, list, 15000);
+	if (e) {
+		cli_err("cannot read the group's offsets of '%s': %s", topic, rd_kafka_err2str(e));
+		rd_kafka_topic_partition_list_destroy(list);
+		return EXIT_TEMP;
+	}
 	parts_clear(k);
 	for (i = 0; i < list->cnt && k->nparts < MAX_PARTS; i++) {
 		rd_kafka_topic_partition_t *tp = &list->elems[i];
-		int64_t off = k->offset ? k->offset(k->ctx, tp->topic, tp->partition) : -1;
+		int64_t group = tp->err ? -1 : tp->offset >= 0 ? tp->offset : -1;
+		int64_t off = k->offset ? k->offset(k->ctx, tp->topic, tp->partition, group) : -1;
 		struct part *pt = &k->parts[k->nparts++];
 
+		if (off == KAFKA_REFUSE)
+			code = EXIT_CONFIG;
 		if (off >= 0)
 			tp->offset = off;
 		else if (tp->offset < 0)
@@ -306,6 +373,11 @@ static int assign_all(struct kafka_src *k, const char *topic)
 		pt->partition = tp->partition;
 		pt->next = -1;
 		pt->eof = 0;
+	}
+	if (code) {
+		rd_kafka_topic_partition_list_destroy(list);
+		parts_clear(k);
+		return code;
 	}
 	e = rd_kafka_assign(k->rk, list);
 	rd_kafka_topic_partition_list_destroy(list);
@@ -334,10 +406,17 @@ int kafka_src_next(struct kafka_src *k, struct kafka_msg *m, int timeout_ms)
 	rd_kafka_message_t *msg;
 
 	src_done(k);
+	if (k->fatal)
+		return -2;
 	for (;;) {
 		if (k->exit_at_end && all_eof(k))
 			return -1;
 		msg = rd_kafka_consumer_poll(k->rk, timeout_ms);
+		if (k->fatal) { /* a partition refused while assigning */
+			if (msg)
+				rd_kafka_message_destroy(msg);
+			return -2;
+		}
 		if (!msg)
 			return 0;
 		if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -409,17 +488,22 @@ void kafka_src_commit(struct kafka_src *k)
 	rd_kafka_topic_partition_list_t *l;
 	int i;
 
-	if (k->exit_at_end)
-		return; /* not a group member: nothing to commit to */
+	if (!k->member)
+		return; /* a batch run over every partition: nothing to commit to */
 	l = rd_kafka_topic_partition_list_new(k->nparts + 1);
 	for (i = 0; i < k->nparts; i++)
 		if (k->parts[i].next >= 0)
 			rd_kafka_topic_partition_list_add(l, k->parts[i].topic,
 							  k->parts[i].partition)->offset =
 				k->parts[i].next;
-	if (l->cnt)
-		rd_kafka_commit(k->rk, l, 1);
-	rd_kafka_topic_partition_list_destroy(l);
+	if (!l->cnt) {
+		rd_kafka_topic_partition_list_destroy(l);
+		return;
+	}
+	rd_kafka_commit(k->rk, l, 1);
+	if (k->last_commit)
+		rd_kafka_topic_partition_list_destroy(k->last_commit);
+	k->last_commit = l;
 }
 
 int kafka_src_topic_partitions(struct kafka_src *k)
@@ -440,13 +524,111 @@ void kafka_src_close(struct kafka_src *k)
 		return;
 	src_done(k);
 	k->revoke = NULL; /* the tool has committed already */
-	if (k->exit_at_end)
+	if (k->last_commit) {
+		/* the positions the store holds, to the group before leaving
+		 * (the asynchronous commits may not have gone out yet): the next
+		 * owner's fencing compares with them */
+		rd_kafka_resp_err_t e = rd_kafka_commit(k->rk, k->last_commit, 0);
+		if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+			cli_info("kafka: committing the offsets to the group: %s", rd_kafka_err2str(e));
+		rd_kafka_topic_partition_list_destroy(k->last_commit);
+		k->last_commit = NULL;
+	}
+	if (k->manual)
 		rd_kafka_assign(k->rk, NULL);
 	rd_kafka_consumer_close(k->rk);
 	rd_kafka_destroy(k->rk);
 	parts_clear(k);
 	free(k->topic);
 	free(k);
+}
+
+int kafka_parse_partitions(const char *s, int32_t *parts, int max)
+{
+	char seen[MAX_PARTS] = {0};
+	int n = 0, i;
+	const char *p = s;
+
+	while (*p) {
+		char *end;
+		long a = strtol(p, &end, 10), b;
+		if (end == p || a < 0 || a >= MAX_PARTS)
+			return -1;
+		b = a;
+		p = end;
+		if (*p == '-') {
+			b = strtol(p + 1, &end, 10);
+			if (end == p + 1 || b < a || b >= MAX_PARTS)
+				return -1;
+			p = end;
+		}
+		for (; a <= b; a++)
+			seen[a] = 1;
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			return -1;
+	}
+	for (i = 0; i < MAX_PARTS && n < max; i++)
+		if (seen[i])
+			parts[n++] = i;
+	return n ? n : -1;
+}
+
+int kafka_lag(const char *brokers, const char *topic, const char *group,
+	      const char *const *x, int nx, const int32_t *parts, int n,
+	      int64_t *committed, int64_t *high, int timeout_ms)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_topic_partition_list_t *l;
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_resp_err_t e;
+	rd_kafka_t *rk;
+	char err[512];
+	int i, rc = 0;
+
+	for (i = 0; i < n; i++)
+		committed[i] = high[i] = -1;
+	if (set(conf, "bootstrap.servers", brokers) || set(conf, "group.id", group) ||
+	    set(conf, "enable.auto.commit", "false") || set_x(conf, x, nx)) {
+		rd_kafka_conf_destroy(conf);
+		return EXIT_CONFIG;
+	}
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+	if (!rk) {
+		cli_err("cannot create kafka consumer: %s", err);
+		rd_kafka_conf_destroy(conf);
+		return EXIT_CONFIG;
+	}
+	e = rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms);
+	if (e) {
+		cli_err("kafka brokers '%s' unreachable: %s", brokers, rd_kafka_err2str(e));
+		rd_kafka_destroy(rk);
+		return EXIT_TEMP;
+	}
+	rd_kafka_metadata_destroy(md);
+	l = rd_kafka_topic_partition_list_new(n ? n : 1);
+	for (i = 0; i < n; i++)
+		rd_kafka_topic_partition_list_add(l, topic, parts[i])->offset = RD_KAFKA_OFFSET_INVALID;
+	if (n && (e = rd_kafka_committed(rk, l, timeout_ms))) {
+		cli_err("cannot read the group's offsets of '%s': %s", topic, rd_kafka_err2str(e));
+		rc = EXIT_TEMP;
+	}
+	for (i = 0; i < n && !rc; i++) {
+		int64_t lo, hi;
+		if (!l->elems[i].err && l->elems[i].offset >= 0)
+			committed[i] = l->elems[i].offset;
+		e = rd_kafka_query_watermark_offsets(rk, topic, parts[i], &lo, &hi, timeout_ms);
+		if (e) {
+			cli_err("cannot read the end of '%s'[%d]: %s", topic, (int)parts[i], rd_kafka_err2str(e));
+			rc = EXIT_TEMP;
+		} else {
+			high[i] = hi;
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_destroy(rk);
+	return rc;
 }
 
 struct kafka_sink {

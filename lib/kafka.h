@@ -28,22 +28,33 @@ struct kafka_msg {
 	int64_t offset;
 };
 
-/* Where to start a partition: the next offset to consume, or -1 for none. */
-typedef int64_t (*kafka_offset_fn)(void *ctx, const char *topic, int32_t partition);
+/* Where to start a partition: the next offset to consume, -1 for none
+ * (then the group's committed offset, else the earliest), or
+ * KAFKA_REFUSE after printing why the partition is not to be consumed
+ * here (the source then fails with 78). group is the group's committed
+ * offset of the partition, -1 when it has none; when the group's offsets
+ * cannot be read, no partition is read and the source fails with 75. */
+typedef int64_t (*kafka_offset_fn)(void *ctx, const char *topic, int32_t partition, int64_t group);
+#define KAFKA_REFUSE (-2)
 /* Partitions are about to be taken away: commit what was processed. */
 typedef void (*kafka_revoke_fn)(void *ctx);
 
 struct kafka_src;
 
 /*
- * Subscribe to topic on brokers as group. With exit_at_end the source ends
- * once every assigned partition is at its end. Returns the source, or NULL
- * with *code set (78 bad property, 75 broker unreachable) after printing why.
+ * Subscribe to topic on brokers as group; or, with nparts > 0, take
+ * exactly partitions parts[0 … nparts-1] of it (a static assignment: no
+ * rebalancing, offsets still committed to the group); with exit_at_end
+ * and no parts, every partition (a batch run, outside the group). With
+ * exit_at_end the source ends once every assigned partition is at its
+ * end. Returns the source, or NULL with *code set (78 bad property or a
+ * partition refused, 75 broker unreachable) after printing why.
  */
 struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
 				 const char *group, const char *const *x, int nx,
-				 int exit_at_end, kafka_offset_fn offset,
-				 kafka_revoke_fn revoke, void *ctx, int *code);
+				 int exit_at_end, const int32_t *parts, int nparts,
+				 kafka_offset_fn offset, kafka_revoke_fn revoke, void *ctx,
+				 int *code);
 
 /*
  * Wait up to timeout_ms for the next record. Returns 1 with *m set, 0 when
@@ -67,13 +78,28 @@ void kafka_src_positions(struct kafka_src *k,
 				    int64_t next),
 			 void *ctx);
 /* Commit the positions to the group too (asynchronously, for lag
- * monitoring; the store is the source of truth). */
+ * monitoring and fencing; the store is the source of truth). The last
+ * positions committed are committed again, and waited for, when the
+ * source closes. */
 void kafka_src_commit(struct kafka_src *k);
 /* The number of partitions of the source's topic, asked of the brokers
  * the first time (then kept); 0 when it could not be read. */
 int kafka_src_topic_partitions(struct kafka_src *k);
 int kafka_src_code(const struct kafka_src *k);
 void kafka_src_close(struct kafka_src *k);
+
+/*
+ * For `<tool> status`: the group's committed offset and the high watermark
+ * of partitions parts[0 … n-1] of topic, asked of brokers within
+ * timeout_ms; -1 for what is not known. Returns 0, or 75 when the brokers
+ * did not answer in time (printed).
+ */
+int kafka_lag(const char *brokers, const char *topic, const char *group,
+	      const char *const *x, int nx, const int32_t *parts, int n,
+	      int64_t *committed, int64_t *high, int timeout_ms);
+/* Parse a list of partitions "0,1,5-7" into parts (up to max, each once,
+ * ascending). Returns how many, or -1 when it is not such a list. */
+int kafka_parse_partitions(const char *s, int32_t *parts, int max);
 
 struct kafka_sink;
 

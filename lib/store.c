@@ -787,7 +787,20 @@ static int key_cmp(const MDB_val *a, const MDB_val *b)
 /* plain DBs only: DUPSORT and INTEGERKEY DBs keep LMDB's orders */
 #define PLAIN(flags) (!((flags) & (MDB_DUPSORT | MDB_INTEGERKEY | MDB_REVERSEKEY)))
 
+static int dbi_open(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi, int quiet);
+
 int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
+{
+	return dbi_open(s, name, flags, dbi, 0);
+}
+
+int store_dbi_opt(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
+{
+	int rc = dbi_open(s, name, flags, dbi, 1);
+	return rc == -2 ? 0 : rc ? -1 : 1;
+}
+
+static int dbi_open(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi, int quiet)
 {
 	MDB_txn *txn;
 	int rc;
@@ -796,6 +809,8 @@ int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
 		if (renew(s))
 			return -1;
 		rc = mdb_dbi_open(s->rtxn, name, flags, dbi);
+		if (rc == MDB_NOTFOUND && quiet)
+			return -2;
 		if (rc == MDB_NOTFOUND) {
 			cli_err("store has no DB '%s' (has %s run on it?)", name,
 				s->owner);

@@ -64,6 +64,9 @@ void store_close(struct store *s);
 /* Open (creating unless read-only) the named DB; flags are mdb_dbi_open's
  * (MDB_INTEGERKEY, MDB_DUPSORT…). Returns 0, or -1 after printing why. */
 int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi);
+/* The same for a DB a read-only store may lack: 1 opened, 0 absent (a
+ * read-only store; a writer creates it), -1 on error (printed). */
+int store_dbi_opt(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi);
 
 /*
  * Look up key in dbi: pending batch writes first, then the last committed

@@ -335,8 +335,9 @@ struct positions {
 	int delta; /* what the offset callback adds to a stored position */
 };
 
-static int64_t no_offset(void *ctx, const char *topic, int32_t part)
+static int64_t no_offset(void *ctx, const char *topic, int32_t part, int64_t group)
 {
+	(void)group;
 	struct positions *p = ctx;
 
 	p->calls++;
@@ -345,8 +346,9 @@ static int64_t no_offset(void *ctx, const char *topic, int32_t part)
 	return -1;
 }
 
-static int64_t stored_offset(void *ctx, const char *topic, int32_t part)
+static int64_t stored_offset(void *ctx, const char *topic, int32_t part, int64_t group)
 {
+	(void)group;
 	struct positions *p = ctx;
 
 	p->calls++;
@@ -533,8 +535,28 @@ static void test_kafka(void)
 	rd_kafka_destroy(rk);
 }
 
+/* --partitions: lists and ranges, each once, ascending */
+static void test_partitions(void)
+{
+	int32_t p[16];
+
+	T_EQ_INT(kafka_parse_partitions("0,1", p, 16), 2);
+	T_OK(p[0] == 0 && p[1] == 1);
+	T_EQ_INT(kafka_parse_partitions("3,0-2,2", p, 16), 4);
+	T_OK(p[0] == 0 && p[1] == 1 && p[2] == 2 && p[3] == 3);
+	T_EQ_INT(kafka_parse_partitions("7", p, 16), 1);
+	T_EQ_INT(p[0], 7);
+	T_EQ_INT(kafka_parse_partitions("", p, 16), -1);
+	T_EQ_INT(kafka_parse_partitions("1,", p, 16), -1);
+	T_EQ_INT(kafka_parse_partitions("a", p, 16), -1);
+	T_EQ_INT(kafka_parse_partitions("2-1", p, 16), -1);
+	T_EQ_INT(kafka_parse_partitions("-1", p, 16), -1);
+	T_EQ_INT(kafka_parse_partitions("0 1", p, 16), -1);
+}
+
 int main(void)
 {
+	test_partitions();
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 2;

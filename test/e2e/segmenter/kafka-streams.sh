@@ -50,7 +50,7 @@ for p in 0 1 2 3; do
 done
 echo "partitions whose output is the same in both orders and alone: $same of 4"
 segmenter --db "$T/a" status
-[ "$(segmenter --db "$T/a" status)" = "$(segmenter --db "$T/b" status)" ] && echo "the same clocks per partition in both orders"
+[ "$(segmenter --db "$T/a" status | grep '"stream"')" = "$(segmenter --db "$T/b" status | grep '"stream"')" ] && echo "the same clocks per partition in both orders"
 cat "$T"/f.? | grep -c '"seg:due:' | awk '{ print ($1 > 0 ? "deadlines fired" : "no deadline fired") }'
 
 # run c: killed with -9 at moments and started again, to the end

@@ -56,7 +56,7 @@ echo "partitions whose output is the same in both orders and alone: $same of 4"
 cat "$T"/a.? | grep -c '"\$tag"' | awk '{ print ($1 > 1000 ? "over 1,000 $tag records" : $1 " $tag records") }'
 cat "$T"/f.? | grep -c '"tag:due:' | awk '{ print ($1 > 0 ? "deadlines fired" : "no deadline fired") }'
 tagger --db "$T/a" status
-[ "$(tagger --db "$T/a" status)" = "$(tagger --db "$T/b" status)" ] && echo "the same clocks per partition in both orders"
+[ "$(tagger --db "$T/a" status | grep '"stream"')" = "$(tagger --db "$T/b" status | grep '"stream"')" ] && echo "the same clocks per partition in both orders"
 
 # run c: killed with -9 at moments and started again, to the end
 n=0

@@ -1,0 +1,316 @@
+/*
+ * t-handoff - a partition's state moved between two stores: what is
+ * exported of a partition (its people's records, its stream's keys, the
+ * partition's share of bitmaps, its clock, the dedupe set, the offsets),
+ * what an import adds to another store and what a drop takes out of the
+ * first; the refusals (a partition owned already, definitions that
+ * disagree, a file cut short, a partition not owned).
+ */
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "handoff.h"
+#include "seen.h"
+#include "store.h"
+#include "t.h"
+
+#define ANY 0x7fffffffu
+#define PEOPLE 100
+
+static const struct handoff_db dbs[] = {
+	{"t.people", HANDOFF_PERSON},
+	{"t.due", HANDOFF_STREAM, .any_stream = ANY},
+	{"t.state", HANDOFF_CLOCK, .key = "clock:%u"},
+	{"t.members", HANDOFF_BITMAP},
+	{"t.dict", HANDOFF_AGREE, .skip_ns = "c"},
+	{"t.seen", HANDOFF_SEEN},
+};
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+struct side {
+	struct store *st;
+	struct handoff h;
+	struct seen seen;
+	MDB_dbi people, due, state, members, dict;
+};
+
+static void side_open(struct side *s, const char *dir)
+{
+	int code;
+
+	memset(s, 0, sizeof *s);
+	s->st = store_open(dir, "t", STORE_NOSYNC, &code);
+	T_OK(s->st != NULL);
+	T_OK(store_dbi(s->st, "t.people", 0, &s->people) == 0);
+	T_OK(store_dbi(s->st, "t.due", 0, &s->due) == 0);
+	T_OK(store_dbi(s->st, "t.state", 0, &s->state) == 0);
+	T_OK(store_dbi(s->st, "t.members", 0, &s->members) == 0);
+	T_OK(store_dbi(s->st, "t.dict", 0, &s->dict) == 0);
+	s->seen.days = 3;
+	T_OK(seen_open(&s->seen, s->st, "t.seen") == 0);
+	s->h.st = s->st;
+	s->h.tool = "t";
+	s->h.dbs = dbs;
+	s->h.ndbs = sizeof dbs / sizeof *dbs;
+	T_OK(handoff_open(&s->h) == 0);
+}
+
+static void side_close(struct side *s)
+{
+	handoff_free(&s->h);
+	seen_free(&s->seen);
+	store_close(s->st);
+}
+
+static void put_bitmap(struct side *s, MDB_dbi dbi, const void *k, size_t kn, roaring_bitmap_t *b)
+{
+	size_t n = roaring_bitmap_portable_size_in_bytes(b);
+	char *p = malloc(n);
+
+	roaring_bitmap_portable_serialize(b, p);
+	store_put(s->st, dbi, k, kn, p, n);
+	free(p);
+}
+
+static roaring_bitmap_t *get_bitmap(struct side *s, MDB_dbi dbi, const void *k, size_t kn)
+{
+	MDB_val v;
+
+	if (store_get(s->st, dbi, k, kn, &v) != 1)
+		return NULL;
+	return roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
+}
+
+static void due_key(unsigned char *k, uint32_t stream, uint32_t day)
+{
+	store_be32(k, stream);
+	store_be32(k + 4, day);
+}
+
+/* Store A: people 1..PEOPLE, on partition oneid % 4; a deadline day per
+ * partition, and one of no known stream holding everyone divisible by 5;
+ * members: the even people; a clock per partition; dictionary a:x = 1. */
+static void fill(struct side *s)
+{
+	roaring_bitmap_t *day[4], *any = roaring_bitmap_create(), *even = roaring_bitmap_create();
+	unsigned char k[8], be[16];
+	char v[32], key[16];
+	uint32_t i;
+
+	for (i = 0; i < 4; i++)
+		day[i] = roaring_bitmap_create();
+	for (i = 1; i <= PEOPLE; i++) {
+		store_be32(k, i);
+		snprintf(v, sizeof v, "person %u", (unsigned)i);
+		store_put(s->st, s->people, k, 4, v, strlen(v));
+		handoff_note(&s->h, i % 4, i);
+		if (i % 5 == 0)
+			roaring_bitmap_add(any, i);
+		else
+			roaring_bitmap_add(day[i % 4], i);
+		if (i % 2 == 0)
+			roaring_bitmap_add(even, i);
+	}
+	for (i = 0; i < 4; i++) {
+		due_key(k, i, 20000 + i);
+		put_bitmap(s, s->due, k, 8, day[i]);
+		roaring_bitmap_free(day[i]);
+		snprintf(key, sizeof key, "clock:%u", (unsigned)i);
+		store_be64(be, 1000 + i);
+		store_be64(be + 8, 7);
+		store_put(s->st, s->state, key, strlen(key), be, 16);
+		store_offset_put(s->st, "topic", (int32_t)i, 500 + i);
+	}
+	due_key(k, ANY, 19999);
+	put_bitmap(s, s->due, k, 8, any);
+	put_bitmap(s, s->members, "evens", 5, even);
+	store_be32(be, 1);
+	store_put(s->st, s->dict, "a:x", 3, be, 4);
+	store_be32(be, 2);
+	store_put(s->st, s->dict, "#a", 2, be, 4);
+	store_be32(be, 9);
+	store_put(s->st, s->dict, "c:col", 5, be, 4); /* a namespace left out */
+	T_OK(seen_check(&s->seen, 86400000LL * 20000, 86400000LL * 20000, "ev-1", 4) == 0);
+	handoff_save(&s->h);
+	T_OK(store_commit(s->st) == 0);
+	roaring_bitmap_free(any);
+	roaring_bitmap_free(even);
+}
+
+int main(void)
+{
+	char tmpl[] = "/tmp/t-handoff.XXXXXX", a[64], b[64], c[64], file[64], shortf[64];
+	struct side A, B, C;
+	roaring_bitmap_t *r;
+	unsigned char k[8];
+	MDB_val v;
+	FILE *f;
+	uint32_t i, owned[8];
+	size_t n;
+
+	if (!mkdtemp(tmpl))
+		return 1;
+	snprintf(a, sizeof a, "%s/a", tmpl);
+	snprintf(b, sizeof b, "%s/b", tmpl);
+	snprintf(c, sizeof c, "%s/c", tmpl);
+	snprintf(file, sizeof file, "%s/p2", tmpl);
+	snprintf(shortf, sizeof shortf, "%s/short", tmpl);
+
+	side_open(&A, a);
+	fill(&A);
+	r = handoff_people(&A.h, 2);
+	T_EQ_INT(roaring_bitmap_get_cardinality(r), PEOPLE / 4);
+	roaring_bitmap_free(r);
+	T_EQ_INT(handoff_owned(&A.h, owned, 8), 4);
+
+	/* export partition 2; one the store does not own is refused */
+	f = fopen(file, "wb");
+	T_EQ_INT(handoff_export(&A.h, 2, f, file), 0);
+	fclose(f);
+	f = fopen("/dev/null", "wb");
+	T_EQ_INT(handoff_export(&A.h, 7, f, "/dev/null"), 78);
+	fclose(f);
+
+	/* import into B, which has the dictionary's key already and another
+	 * counter */
+	side_open(&B, b);
+	{
+		unsigned char be[4];
+		store_be32(be, 1);
+		store_put(B.st, B.dict, "a:x", 3, be, 4);
+		store_be32(be, 5);
+		store_put(B.st, B.dict, "#a", 2, be, 4);
+		T_OK(store_commit(B.st) == 0);
+	}
+	f = fopen(file, "rb");
+	T_EQ_INT(handoff_import(&B.h, f, file), 0);
+	fclose(f);
+	T_EQ_INT(B.h.part, 2);
+	T_EQ_INT(roaring_bitmap_get_cardinality(B.h.people), PEOPLE / 4);
+	for (i = 1; i <= PEOPLE; i++) {
+		store_be32(k, i);
+		T_EQ_INT(store_get(B.st, B.people, k, 4, &v), i % 4 == 2);
+	}
+	due_key(k, 2, 20002);
+	r = get_bitmap(&B, B.due, k, 8);
+	T_OK(r && roaring_bitmap_get_cardinality(r) == 20); /* 25 of partition 2, less 5 of no stream */
+	roaring_bitmap_free(r);
+	due_key(k, 1, 20001);
+	T_EQ_INT(store_get(B.st, B.due, k, 8, &v), 0);
+	due_key(k, ANY, 19999);
+	r = get_bitmap(&B, B.due, k, 8);
+	T_OK(r && roaring_bitmap_get_cardinality(r) == 5 && roaring_bitmap_contains(r, 10) &&
+	     !roaring_bitmap_contains(r, 5));
+	roaring_bitmap_free(r);
+	r = get_bitmap(&B, B.members, "evens", 5);
+	T_OK(r && roaring_bitmap_get_cardinality(r) == 25 && roaring_bitmap_contains(r, 2) &&
+	     !roaring_bitmap_contains(r, 4));
+	roaring_bitmap_free(r);
+	T_EQ_INT(store_get(B.st, B.state, "clock:2", 7, &v), 1);
+	T_EQ_INT(store_get(B.st, B.state, "clock:1", 7, &v), 0);
+	T_EQ_INT(store_get(B.st, B.dict, "#a", 2, &v), 1);
+	T_EQ_INT(store_get_be32(v.mv_data), 5); /* the greater counter */
+	T_EQ_INT(store_get(B.st, B.dict, "c:col", 5, &v), 0);
+	T_EQ_INT(store_offset_get(B.st, "topic", 2), 502);
+	T_EQ_INT(store_offset_get(B.st, "topic", 1), -1);
+	n = handoff_owned(&B.h, owned, 8);
+	T_OK(n == 1 && owned[0] == 2);
+	r = handoff_people(&B.h, 2);
+	T_EQ_INT(roaring_bitmap_get_cardinality(r), PEOPLE / 4);
+	roaring_bitmap_free(r);
+	/* the dedupe set came along: the id is a duplicate here too */
+	side_close(&B);
+	side_open(&B, b);
+	T_EQ_INT(seen_check(&B.seen, 86400000LL * 20000, 86400000LL * 20000, "ev-1", 4), 1);
+	/* again: B owns it now */
+	f = fopen(file, "rb");
+	T_EQ_INT(handoff_import(&B.h, f, file), 78);
+	fclose(f);
+
+	/* a store whose dictionary gives a:x another number; a file cut short */
+	side_open(&C, c);
+	{
+		unsigned char be[4];
+		store_be32(be, 3);
+		store_put(C.st, C.dict, "a:x", 3, be, 4);
+		T_OK(store_commit(C.st) == 0);
+	}
+	f = fopen(file, "rb");
+	T_EQ_INT(handoff_import(&C.h, f, file), 78);
+	fclose(f);
+	{
+		char buf[4096];
+		size_t got;
+		f = fopen(file, "rb");
+		got = fread(buf, 1, sizeof buf, f);
+		fclose(f);
+		f = fopen(shortf, "wb");
+		fwrite(buf, 1, got - 3, f);
+		fclose(f);
+	}
+	f = fopen(shortf, "rb");
+	T_EQ_INT(handoff_import(&C.h, f, shortf), 65);
+	fclose(f);
+	T_EQ_INT(store_offset_get(C.st, "topic", 2), -1);
+
+	/* drop partition 2 from A: the rest stays */
+	T_EQ_INT(handoff_drop(&A.h, 2), 0);
+	T_EQ_INT(roaring_bitmap_get_cardinality(A.h.people), PEOPLE / 4);
+	for (i = 1; i <= PEOPLE; i++) {
+		store_be32(k, i);
+		T_EQ_INT(store_get(A.st, A.people, k, 4, &v), i % 4 != 2);
+	}
+	due_key(k, 2, 20002);
+	T_EQ_INT(store_get(A.st, A.due, k, 8, &v), 0);
+	due_key(k, 1, 20001);
+	T_EQ_INT(store_get(A.st, A.due, k, 8, &v), 1);
+	due_key(k, ANY, 19999);
+	r = get_bitmap(&A, A.due, k, 8);
+	T_OK(r && roaring_bitmap_get_cardinality(r) == 15 && !roaring_bitmap_contains(r, 10));
+	roaring_bitmap_free(r);
+	r = get_bitmap(&A, A.members, "evens", 5);
+	T_OK(r && roaring_bitmap_get_cardinality(r) == 25 && !roaring_bitmap_contains(r, 2));
+	roaring_bitmap_free(r);
+	T_EQ_INT(store_get(A.st, A.state, "clock:2", 7, &v), 0);
+	T_EQ_INT(store_offset_get(A.st, "topic", 2), -1);
+	T_EQ_INT(handoff_owned(&A.h, owned, 8), 3);
+	r = handoff_people(&A.h, 2);
+	T_EQ_INT(roaring_bitmap_get_cardinality(r), 0);
+	roaring_bitmap_free(r);
+	/* the index as committed, read again */
+	side_close(&A);
+	side_open(&A, a);
+	r = handoff_people(&A.h, 2);
+	T_EQ_INT(roaring_bitmap_get_cardinality(r), 0);
+	roaring_bitmap_free(r);
+	r = handoff_people(&A.h, 3);
+	T_EQ_INT(roaring_bitmap_get_cardinality(r), PEOPLE / 4);
+	roaring_bitmap_free(r);
+	T_EQ_INT(handoff_drop(&A.h, 2), 78); /* nothing of it left */
+	/* a person whose records come on another partition moves there */
+	handoff_note(&A.h, 1, 3);
+	handoff_save(&A.h);
+	T_OK(store_commit(A.st) == 0);
+	side_close(&A);
+	side_open(&A, a);
+	r = handoff_people(&A.h, 3);
+	T_OK(roaring_bitmap_get_cardinality(r) == PEOPLE / 4 - 1 && !roaring_bitmap_contains(r, 3));
+	roaring_bitmap_free(r);
+
+	side_close(&A);
+	side_close(&B);
+	side_close(&C);
+	nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return t_done("handoff");
+}
