@@ -19,6 +19,7 @@
 #include "cond.h"
 #include "conf.h"
 #include "endpoint.h"
+#include "evscan.h"
 #include "evtab.h"
 #include "funnel.h"
 #include "hash.h"
@@ -213,7 +214,11 @@ struct rep {
 	char *arm_journey; /* arms from $journey enter records of this journey */
 	enum split_kind arm_kind;
 	char *arm_name;
-	/* the stream */
+	/* the stream; fast: retention and funnel events whose steps need no
+	 * props are read with evscan (every other line with json_parse) */
+	int fast, funnel;
+	char day[10];   /* the date of the last time read fast, */
+	int64_t day_ms; /* and its midnight (ms; INT64_MIN: none) */
 	struct outcome oc;
 	struct json_doc doc;
 	struct evtab t;
@@ -1069,6 +1074,114 @@ static void on_system(struct rep *g, uint32_t type, uint32_t oneid, int64_t ts, 
 	}
 }
 
+static int digits(const char *s, unsigned n, unsigned *v)
+{
+	unsigned i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (unsigned)(s[i] - '0');
+	}
+	return 0;
+}
+
+/*
+ * A time as clock_parse reads it, faster for the form events carry,
+ * YYYY-MM-DDTHH:MM:SS.mmmZ: a date seen last is not read again (its
+ * midnight is what clock_parse gave for it). Returns 0 or -1.
+ */
+static int fast_time(struct rep *g, const char *s, size_t n, int64_t *ms)
+{
+	const char *why;
+	unsigned h, m, sec, milli;
+
+	if (n != 24 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' ||
+	    digits(s + 11, 2, &h) || digits(s + 14, 2, &m) || digits(s + 17, 2, &sec) || digits(s + 20, 3, &milli) ||
+	    h > 23 || m > 59 || sec > 59)
+		return clock_parse(s, n, NULL, ms, &why);
+	if (g->day_ms == INT64_MIN || memcmp(g->day, s, 10)) {
+		if (clock_parse(s, n, NULL, ms, &why))
+			return -1;
+		memcpy(g->day, s, 10);
+		g->day_ms = *ms - (((int64_t)h * 60 + m) * 60 + sec) * 1000 - milli;
+		return 0;
+	}
+	*ms = g->day_ms + (((int64_t)h * 60 + m) * 60 + sec) * 1000 + milli;
+	return 0;
+}
+
+/* does a step name this type (bytes without escapes)? */
+static int step_type_is(const struct step *st, const char *t, size_t n)
+{
+	return !st->type || (strlen(st->type) == n && !memcmp(st->type, t, n));
+}
+
+/*
+ * An event of retention or funnel from evscan's look at it: 1 when it
+ * was counted, 0 when the line needs the full parse (a system record, a
+ * type a step's where reads props of, anything a reject says why of) —
+ * then nothing was counted yet.
+ */
+static int on_fast(struct rep *g, const struct evscan *e)
+{
+	const char *t = e->type.s;
+	size_t tn = e->type.n, i;
+	uint64_t v = 0;
+	int64_t ts;
+	struct evrow r = {0};
+	unsigned k;
+
+	if (e->type.kind != EVSCAN_STRING || e->type.esc || (tn && t[0] == '$'))
+		return 0;
+	if (g->funnel) {
+		for (k = 0; k < g->nsteps; k++)
+			if (g->steps[k].where && step_type_is(&g->steps[k], t, tn))
+				return 0;
+	} else if ((g->cohort_step.where && step_type_is(&g->cohort_step, t, tn)) ||
+		   (g->return_step.where && step_type_is(&g->return_step, t, tn))) {
+		return 0;
+	}
+	if (e->oneid.kind == EVSCAN_NONE) {
+		g->oc.skipped++;
+		return 1;
+	}
+	if (e->oneid.kind != EVSCAN_NUMBER || e->oneid.n > 10)
+		return 0;
+	for (i = 0; i < e->oneid.n; i++) {
+		if (e->oneid.s[i] < '0' || e->oneid.s[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(e->oneid.s[i] - '0');
+	}
+	if (!v || v > UINT32_MAX || e->ts.kind != EVSCAN_STRING || fast_time(g, e->ts.s, e->ts.n, &ts))
+		return 0;
+	g->oc.passed++;
+	g->events++;
+	if (!g->have_ts || ts > g->max_ts)
+		g->max_ts = ts;
+	if (!g->have_ts || ts < g->min_ts)
+		g->min_ts = ts;
+	g->have_ts = 1;
+	r.oneid = (uint32_t)v;
+	r.ts = ts;
+	if (g->split == SPLIT_TAG || g->split == SPLIT_SEGMENT)
+		r.key = cur_get(g, r.oneid);
+	if (g->funnel) {
+		for (k = 0; k < g->nsteps; k++)
+			if (step_type_is(&g->steps[k], t, tn))
+				r.bits |= 1u << k;
+	} else {
+		if (step_type_is(&g->cohort_step, t, tn))
+			r.bits |= B_COHORT;
+		if (step_type_is(&g->return_step, t, tn))
+			r.bits |= B_RETURN;
+	}
+	if (r.bits)
+		evtab_add(&g->t, &r);
+	return 1;
+}
+
 static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 {
 	const char *why;
@@ -1081,6 +1194,11 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 	uint32_t v[4];
 
 	g->oc.in++;
+	if (g->fast) {
+		struct evscan e;
+		if (!evscan_line(&e, p, n, 64) && on_fast(g, &e))
+			return;
+	}
 	if (json_parse(&g->doc, p, n, 64, &why, &at)) {
 		outcome_bad_json(&g->oc, why, at);
 		return;
@@ -2279,6 +2397,23 @@ int main(int argc, char **argv)
 	}
 	for (k = first; k < g->cli.nrest && g->cli.nin < CLI_MAX_IN; k++)
 		g->cli.in[g->cli.nin++] = g->cli.rest[k];
+	/* the fast reader: for steps that are types, or whose where has a
+	 * type (its events are parsed in full), and no split an event's
+	 * props or traits give */
+	if ((!strcmp(g->cmd, "retention") || !strcmp(g->cmd, "funnel")) && g->split != SPLIT_PROP &&
+	    g->split != SPLIT_TRAIT && !getenv("UOPS_REPORT_PARSE_ALL")) {
+		g->fast = 1;
+		g->funnel = !strcmp(g->cmd, "funnel");
+		g->day_ms = INT64_MIN;
+		if (g->funnel) {
+			for (k = 0; k < (int)g->nsteps; k++)
+				if (g->steps[k].where && !g->steps[k].type)
+					g->fast = 0;
+		} else if ((g->cohort_step.where && !g->cohort_step.type) ||
+			   (g->return_step.where && !g->return_step.type)) {
+			g->fast = 0;
+		}
+	}
 	if ((rc = read_all(g)))
 		goto out;
 	if (!strcmp(g->cmd, "retention"))

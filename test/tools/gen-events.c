@@ -1,12 +1,14 @@
 /*
  * gen-events - deterministic synthetic events for tests and benchmarks.
  *
- *   gen-events [-n COUNT] [-p PEOPLE] [-s SEED] [-d DUPLICATE%] [-t START]
+ *   gen-events [-n COUNT] [-p PEOPLE] [-s SEED] [-d DUPLICATE%] [-t START] [-o]
  *
  * Prints COUNT canonical-shaped events (about 180 bytes each) for PEOPLE
  * people over time from START (epoch seconds), one every few seconds, with
  * phones in several written forms, emails in mixed case, cookies and
- * devices; DUPLICATE% of lines repeat an earlier event exactly.
+ * devices; DUPLICATE% of lines repeat an earlier event exactly. -o writes
+ * them as idmerge would pass them on: an event_id first and the person's
+ * oneid (their number + 1) last, for the tools after idmerge.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,20 +35,21 @@ int main(int argc, char **argv)
 	static const char *const chans[] = {"web", "app", "miniprogram", "store"};
 	long long n = 1000000, people = 100000, i;
 	int64_t t = 1790000000;
-	int dup = 0, opt;
+	int dup = 0, opt, oneid = 0;
 	char iso[CLOCK_ISO_LEN + 1];
 	char last[512] = "";
 
 	rng = 0x9e3779b97f4a7c15ull;
-	while ((opt = getopt(argc, argv, "n:p:s:d:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:p:s:d:t:o")) != -1) {
 		switch (opt) {
 		case 'n': n = atoll(optarg); break;
 		case 'p': people = atoll(optarg); break;
 		case 's': rng ^= (uint64_t)atoll(optarg) * 0x2545f4914f6cdd1dull; break;
 		case 'd': dup = atoi(optarg); break;
 		case 't': t = atoll(optarg); break;
+		case 'o': oneid = 1; break;
 		default:
-			fprintf(stderr, "usage: gen-events [-n COUNT] [-p PEOPLE] [-s SEED] [-d DUP%%] [-t START]\n");
+			fprintf(stderr, "usage: gen-events [-n COUNT] [-p PEOPLE] [-s SEED] [-d DUP%%] [-t START] [-o]\n");
 			return 64;
 		}
 	}
@@ -84,11 +87,18 @@ int main(int argc, char **argv)
 		default:
 			snprintf(ids, sizeof ids, "\"member\":\"M%08lld\",\"phone\":\"%s\"", who, phone);
 		}
-		len = snprintf(last, sizeof last,
-			       "{\"type\":\"%s\",\"ts\":\"%s\",\"source\":\"gen\",\"channel\":\"%s\","
-			       "\"ids\":{%s},\"props\":{\"category\":\"%s\",\"amount\":%d.%02d}}",
-			       type, iso, chans[(r >> 44) % 4], ids, cats[(r >> 36) % 6],
-			       (int)((r >> 12) % 500), (int)((r >> 4) % 100));
+		if (oneid)
+			len = snprintf(last, sizeof last,
+				       "{\"event_id\":\"g%lld\",\"ts\":\"%s\",\"type\":\"%s\",\"source\":\"gen\",\"channel\":\"%s\","
+				       "\"ids\":{%s},\"props\":{\"category\":\"%s\",\"amount\":%d.%02d},\"oneid\":%lld}",
+				       i, iso, type, chans[(r >> 44) % 4], ids, cats[(r >> 36) % 6],
+				       (int)((r >> 12) % 500), (int)((r >> 4) % 100), who + 1);
+		else
+			len = snprintf(last, sizeof last,
+				       "{\"type\":\"%s\",\"ts\":\"%s\",\"source\":\"gen\",\"channel\":\"%s\","
+				       "\"ids\":{%s},\"props\":{\"category\":\"%s\",\"amount\":%d.%02d}}",
+				       type, iso, chans[(r >> 44) % 4], ids, cats[(r >> 36) % 6],
+				       (int)((r >> 12) % 500), (int)((r >> 4) % 100));
 		if (len < 0 || (size_t)len >= sizeof last)
 			return 70;
 		puts(last);
