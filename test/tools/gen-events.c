@@ -1,14 +1,16 @@
 /*
  * gen-events - deterministic synthetic events for tests and benchmarks.
  *
- *   gen-events [-n COUNT] [-p PEOPLE] [-s SEED] [-d DUPLICATE%] [-t START] [-o]
+ *   gen-events [-n COUNT] [-p PEOPLE] [-s SEED] [-d DUPLICATE%] [-t START] [-o | -c]
  *
  * Prints COUNT canonical-shaped events (about 180 bytes each) for PEOPLE
  * people over time from START (epoch seconds), one every few seconds, with
  * phones in several written forms, emails in mixed case, cookies and
  * devices; DUPLICATE% of lines repeat an earlier event exactly. -o writes
  * them as idmerge would pass them on: an event_id first and the person's
- * oneid (their number + 1) last, for the tools after idmerge.
+ * oneid (their number + 1) last, for the tools after idmerge; -c writes
+ * the same events as CSV lines oneid,ms,type (ms since the epoch), for
+ * the databases a benchmark runs beside (without -d).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -35,12 +37,12 @@ int main(int argc, char **argv)
 	static const char *const chans[] = {"web", "app", "miniprogram", "store"};
 	long long n = 1000000, people = 100000, i;
 	int64_t t = 1790000000;
-	int dup = 0, opt, oneid = 0;
+	int dup = 0, opt, oneid = 0, csv = 0;
 	char iso[CLOCK_ISO_LEN + 1];
 	char last[512] = "";
 
 	rng = 0x9e3779b97f4a7c15ull;
-	while ((opt = getopt(argc, argv, "n:p:s:d:t:o")) != -1) {
+	while ((opt = getopt(argc, argv, "n:p:s:d:t:oc")) != -1) {
 		switch (opt) {
 		case 'n': n = atoll(optarg); break;
 		case 'p': people = atoll(optarg); break;
@@ -48,8 +50,9 @@ int main(int argc, char **argv)
 		case 'd': dup = atoi(optarg); break;
 		case 't': t = atoll(optarg); break;
 		case 'o': oneid = 1; break;
+		case 'c': csv = 1; break;
 		default:
-			fprintf(stderr, "usage: gen-events [-n COUNT] [-p PEOPLE] [-s SEED] [-d DUP%%] [-t START] [-o]\n");
+			fprintf(stderr, "usage: gen-events [-n COUNT] [-p PEOPLE] [-s SEED] [-d DUP%%] [-t START] [-o | -c]\n");
 			return 64;
 		}
 	}
@@ -68,6 +71,10 @@ int main(int argc, char **argv)
 			continue;
 		}
 		t += (int64_t)((r >> 32) % 4);
+		if (csv) {
+			printf("%lld,%lld,%s\n", who + 1, (long long)(t * 1000 + (int64_t)((r >> 8) % 1000)), type);
+			continue;
+		}
 		clock_format(t * 1000 + (int64_t)((r >> 8) % 1000), iso);
 		switch (form) {
 		case 0: snprintf(phone, sizeof phone, "1%010lld", 3800000000LL + who); break;
