@@ -117,7 +117,7 @@ int main(void)
 		htmlpage_row_end(&p);
 	}
 	htmlpage_row(&p, "journey");
-	htmlpage_str(&p, "journey", "x冬季会员回流计划冬季会员回流计划冬季", 58);
+	htmlpage_str(&p, "journey", "x冬季会员回流计划冬季会员回流计划冬季", strlen("x冬季会员回流计划冬季会员回流计划冬季"));
 	htmlpage_str(&p, "arm", NULL, 0);
 	htmlpage_num(&p, "entered", 4);
 	htmlpage_num(&p, "sends", 3);
