@@ -579,11 +579,11 @@ static int load_messages(struct rep *g, struct conf *c, uint32_t m)
 			struct buf b = BUF_INIT;
 			double v;
 			json_str_get(&c->doc, i, &b);
-			g->cost_ch[g->ncost] = b.p;
+			g->cost_ch[g->ncost++] = b.p; /* freed with the others, whatever follows */
 			if (c->doc.t[i + 1].type != JSON_NUMBER ||
 			    !((v = strtod(c->doc.s + c->doc.t[i + 1].off, NULL)) >= 0) || !isfinite(v))
 				return conf_fail(c, cost, b.p, "want the cost of a message sent: a number 0 or more");
-			g->cost_v[g->ncost++] = v;
+			g->cost_v[g->ncost - 1] = v;
 		}
 	}
 	if ((rc = json_get(&c->doc, m, "receipts", 8))) {
