@@ -1,9 +1,12 @@
 /*
  * report - the numbers a business runs on, from the event log the pipe
- * writes: retention cohorts, funnels, RFM, A/B tests. It reads the stream
- * once (files, .zst or Kafka), keeps of each event the few fields the
- * question needs (lib/evtab), and answers by event time, so a report on a
- * replayed log is the same bytes. Read-only: no LMDB state.
+ * writes: retention cohorts, funnels, RFM, A/B tests, lifecycle stages,
+ * attribution, and what journeys and campaigns sent and earned
+ * (lib/sendstats). It reads the stream once (files, .zst or Kafka; the
+ * events of retention and funnel through lib/evscan when their steps need
+ * no props), keeps of each event the few fields the question needs
+ * (lib/evtab), and answers by event time, so a report on a replayed log
+ * is the same bytes. Read-only: no LMDB state.
  */
 #include <errno.h>
 #include <stddef.h>
