@@ -1,9 +1,12 @@
 /*
  * report - the numbers a business runs on, from the event log the pipe
- * writes: retention cohorts, funnels, RFM, A/B tests. It reads the stream
- * once (files, .zst or Kafka), keeps of each event the few fields the
- * question needs (lib/evtab), and answers by event time, so a report on a
- * replayed log is the same bytes. Read-only: no LMDB state.
+ * writes: retention cohorts, funnels, RFM, A/B tests, lifecycle stages,
+ * attribution, and what journeys and campaigns sent and earned
+ * (lib/sendstats). It reads the stream once (files, .zst or Kafka; the
+ * events of retention and funnel through lib/evscan when their steps need
+ * no props), keeps of each event the few fields the question needs
+ * (lib/evtab), and answers by event time, so a report on a replayed log
+ * is the same bytes. Read-only: no LMDB state.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -19,6 +22,7 @@
 #include "cond.h"
 #include "conf.h"
 #include "endpoint.h"
+#include "evscan.h"
 #include "evtab.h"
 #include "funnel.h"
 #include "hash.h"
@@ -26,6 +30,7 @@
 #include "json.h"
 #include "lifecycle.h"
 #include "outcome.h"
+#include "sendstats.h"
 #include "stats.h"
 
 enum {
@@ -45,9 +50,9 @@ static const struct cli_opt opts[] = {
 	{"periods", OPT_PERIODS, 1, "N", "retention: count periods 0 … N after the cohort's (default 30 days, 12 weeks, 12 months)"},
 	{"summary", OPT_SUMMARY, 1, "LIST", "retention: the periods summed over cohorts (default 1,7,30 days; 1,4,12 weeks; 1,3,6 months)"},
 	{"split", OPT_SPLIT, 1, "WHAT", "split by prop:NAME, trait:NAME, tag:NAME or segment:NAME, taken at the cohort, entry or assignment event"},
-	{"window", OPT_WINDOW, 1, "DUR", "funnel: steps within DUR of the first (default 30d); abtest: conversions within DUR of the assignment (default no limit)"},
+	{"window", OPT_WINDOW, 1, "DUR", "funnel: steps within DUR of the first (default 30d); abtest: conversions within DUR of the assignment (default no limit); journeys, campaigns: orders within DUR after a message (default from the config, else 7d)"},
 	{"at", OPT_AT, 1, "TIME", "rfm: the clock recency is counted to (default the stream's last event)"},
-	{"conversion", OPT_CONVERSION, 1, "STEP", "abtest: the conversion event (default the first revenue event type)"},
+	{"conversion", OPT_CONVERSION, 1, "STEP", "abtest, attribution, journeys, campaigns: the conversion event (default the first revenue event type)"},
 	{"control", OPT_CONTROL, 1, "ARM", "abtest: the control arm (default \"control\" when there is one, else the first arm by name)"},
 	{"arms", OPT_ARMS, 1, "LIST", "abtest: only these arms, comma-separated"},
 	{"revenue", OPT_REVENUE, 1, "TYPES", "revenue event types, comma-separated (default from the config)"},
@@ -194,11 +199,29 @@ struct rep {
 	/* lifecycle: the shipped tag's thresholds and its order event */
 	struct lifecycle_params lc;
 	char *lc_event, *lc_order;
+	/* journeys, campaigns: orders within msg_window after a message;
+	 * cost per message by channel; the events of providers' receipts
+	 * (delivered, opened, clicked) and their prop naming the send */
+	int msgs; /* the report is journeys or campaigns */
+	int64_t msg_window;
+	int have_msg_window;
+	char **cost_ch;
+	double *cost_v;
+	unsigned ncost;
+	char **receipt_types[3];
+	unsigned nreceipt[3];
+	char *receipt_prop;
+	struct sendstats ss;
+	struct strtab groups; /* (journey, step, arm) value ids as 12 bytes */
 	/* abtest */
 	char *arm_journey; /* arms from $journey enter records of this journey */
 	enum split_kind arm_kind;
 	char *arm_name;
-	/* the stream */
+	/* the stream; fast: retention and funnel events whose steps need no
+	 * props are read with evscan (every other line with json_parse) */
+	int fast, funnel;
+	char day[10];   /* the date of the last time read fast, */
+	int64_t day_ms; /* and its midnight (ms; INT64_MIN: none) */
 	struct outcome oc;
 	struct json_doc doc;
 	struct evtab t;
@@ -501,11 +524,91 @@ static int list_split(const char *s, char ***out, unsigned *n)
 	return *n ? 0 : -1;
 }
 
+/* a list of strings (at least one) under key of object obj; -1 after
+ * setting the error */
+static int conf_strs(struct conf *c, uint32_t obj, const char *key, char ***out, unsigned *n)
+{
+	uint32_t a = json_get(&c->doc, obj, key, strlen(key)), i;
+
+	if (!a)
+		return 0;
+	if (c->doc.t[a].type != JSON_ARRAY || !c->doc.t[a].size)
+		return conf_fail(c, obj, key, "want a list of event types");
+	for (i = a + 1; *n < c->doc.t[a].size; i = c->doc.t[i].next) {
+		struct buf b = BUF_INIT;
+		if (c->doc.t[i].type != JSON_STRING || !c->doc.t[i].len)
+			return conf_fail(c, obj, key, "want a list of event types");
+		json_str_get(&c->doc, i, &b);
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[(*n)++] = b.p;
+	}
+	return 0;
+}
+
+/*
+ * "messages": {"window": DUR, "cost": {CHANNEL: number, …}, "receipts":
+ * {"send_id": PROP, "delivered": [TYPE…], "opened": [TYPE…], "clicked":
+ * [TYPE…]}}, for journeys and campaigns. Returns 0 or -1 (error set).
+ */
+static int load_messages(struct rep *g, struct conf *c, uint32_t m)
+{
+	static const char *const keys[] = {"description", "window", "cost", "receipts", NULL};
+	static const char *const rkeys[] = {"description", "send_id", "delivered", "opened", "clicked", NULL};
+	uint32_t cost, rc, i, k;
+	char *w = NULL;
+
+	if (c->doc.t[m].type != JSON_OBJECT)
+		return conf_fail(c, 0, "messages", "want {\"window\": DUR, \"cost\": {…}, \"receipts\": {…}}");
+	if (conf_keys(c, m, keys))
+		return -1;
+	switch (conf_str(c, m, "window", &w)) {
+	case -1:
+		return -1;
+	case 1:
+		if (clock_parse_duration(w, &g->msg_window) || g->msg_window < 0) {
+			conf_fail(c, m, "window", "want a duration such as 7d or 12h, not '%s'", w);
+			free(w);
+			return -1;
+		}
+		free(w);
+		g->have_msg_window = 1;
+	}
+	if ((cost = json_get(&c->doc, m, "cost", 4))) {
+		if (c->doc.t[cost].type != JSON_OBJECT)
+			return conf_fail(c, m, "cost", "want {CHANNEL: the cost of a message sent, …}");
+		g->cost_ch = xcalloc(c->doc.t[cost].size + 1, sizeof *g->cost_ch);
+		g->cost_v = xcalloc(c->doc.t[cost].size + 1, sizeof *g->cost_v);
+		for (i = cost + 1, k = 0; k < c->doc.t[cost].size; k++, i = c->doc.t[i + 1].next) {
+			struct buf b = BUF_INIT;
+			double v;
+			json_str_get(&c->doc, i, &b);
+			g->cost_ch[g->ncost++] = b.p; /* freed with the others, whatever follows */
+			if (c->doc.t[i + 1].type != JSON_NUMBER ||
+			    !((v = strtod(c->doc.s + c->doc.t[i + 1].off, NULL)) >= 0) || !isfinite(v))
+				return conf_fail(c, cost, b.p, "want the cost of a message sent: a number 0 or more");
+			g->cost_v[g->ncost - 1] = v;
+		}
+	}
+	if ((rc = json_get(&c->doc, m, "receipts", 8))) {
+		static const char *const what[3] = {"delivered", "opened", "clicked"};
+		if (c->doc.t[rc].type != JSON_OBJECT)
+			return conf_fail(c, m, "receipts", "want {\"send_id\": PROP, \"delivered\": [TYPE…], …}");
+		if (conf_keys(c, rc, rkeys) || conf_str(c, rc, "send_id", &g->receipt_prop) < 0)
+			return -1;
+		if (g->receipt_prop && !*g->receipt_prop)
+			return conf_fail(c, rc, "send_id", "want the prop holding the send id");
+		for (k = 0; k < 3; k++)
+			if (conf_strs(c, rc, what[k], &g->receipt_types[k], &g->nreceipt[k]))
+				return -1;
+	}
+	return 0;
+}
+
 /* pipelines/report.json: {"revenue": {"events": [TYPE…], "amount": PROP,
- * "order": PROP}} */
+ * "order": PROP}, "messages": {…}} */
 static int load_config(struct rep *g)
 {
-	static const char *const top[] = {"description", "revenue", NULL};
+	static const char *const top[] = {"description", "revenue", "messages", NULL};
 	static const char *const rev[] = {"description", "events", "amount", "order", NULL};
 	struct conf c = {0};
 	char *path;
@@ -558,6 +661,11 @@ static int load_config(struct rep *g)
 	}
 	if (!g->amount || !g->order_prop) {
 		conf_fail(&c, r, NULL, "want \"amount\" and \"order\": the props of an amount and an order id");
+		cli_err("%s", c.err.p);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if ((r = json_get(&c.doc, 0, "messages", 8)) && load_messages(g, &c, r)) {
 		cli_err("%s", c.err.p);
 		rc = EXIT_CONFIG;
 	}
@@ -708,9 +816,173 @@ static uint32_t cur_get(const struct rep *g, uint32_t oneid)
 #define B_SEEN 1u
 #define B_ORDER 2u
 
+/* ---- journeys and campaigns: the messages and what followed */
+
+/* a string token's text as a value id of g->vals; 0 for anything else */
+static uint32_t str_id(struct rep *g, uint32_t t, struct buf *tmp)
+{
+	if (!t || g->doc.t[t].type != JSON_STRING)
+		return 0;
+	buf_reset(tmp);
+	json_str_get(&g->doc, t, tmp);
+	return strtab_put(&g->vals, tmp->p, tmp->len);
+}
+
+/* the send id of token t (a string), as a number of g->sends; 0: none */
+static uint32_t send_id(struct rep *g, uint32_t t, struct buf *tmp)
+{
+	if (!t || g->doc.t[t].type != JSON_STRING || !g->doc.t[t].len)
+		return 0;
+	buf_reset(tmp);
+	json_str_get(&g->doc, t, tmp);
+	return strtab_put(&g->sends, tmp->p, tmp->len);
+}
+
+static int is_campaign(const struct rep *g, uint32_t journey)
+{
+	return journey && g->vals.len[journey] > 9 && !memcmp(g->vals.s[journey], "campaign:", 9);
+}
+
+/* the group of (journey, step, arm), 1 …; a campaign's sends are one
+ * group whatever their step and arm */
+static uint32_t group_of(struct rep *g, uint32_t journey, uint32_t step, uint32_t arm)
+{
+	uint32_t k[3];
+
+	k[0] = journey;
+	k[1] = is_campaign(g, journey) ? 0 : step;
+	k[2] = is_campaign(g, journey) ? 0 : arm;
+	return strtab_put(&g->groups, (const char *)k, sizeof k);
+}
+
+/* the journey of a send id campaign:NAME:… (dispatch campaign's), or 0 */
+static uint32_t campaign_of_id(struct rep *g, uint32_t send)
+{
+	const char *s = g->sends.s[send], *e;
+	size_t n = g->sends.len[send];
+
+	if (n <= 9 || memcmp(s, "campaign:", 9) || !(e = memchr(s + 9, ':', n - 9)) || e == s + 9)
+		return 0;
+	return strtab_put(&g->vals, s, (size_t)(e - s));
+}
+
+/* a system record counted as passed turns out to be bad */
+static void msg_reject(struct rep *g, const char *why)
+{
+	g->oc.passed--;
+	outcome_reject(&g->oc, why, strlen(why));
+}
+
+static void on_message(struct rep *g, uint32_t type, uint32_t oneid, int64_t ts, struct buf *tmp)
+{
+	const struct json_doc *d = &g->doc;
+	struct evrow r = {0};
+
+	r.oneid = oneid;
+	r.ts = ts;
+	if (json_str_eq(d, type, "$send", 5)) {
+		uint32_t id = send_id(g, json_get(d, 0, "send_id", 7), tmp), j, st, arm;
+		if (!id) {
+			msg_reject(g, "$send without a send_id");
+			return;
+		}
+		j = str_id(g, json_get(d, 0, "journey", 7), tmp);
+		if (!j)
+			j = campaign_of_id(g, id);
+		if (!j)
+			j = strtab_put(&g->vals, "(none)", 6);
+		st = str_id(g, json_get(d, 0, "step", 4), tmp);
+		arm = str_id(g, json_get(d, 0, "arm", 3), tmp);
+		sendstats_send(&g->ss, id, group_of(g, j, st, arm), j);
+		if (arm && !is_campaign(g, j)) {
+			r.bits = SS_ARM;
+			r.key = j;
+			r.aux = arm;
+			evtab_add(&g->t, &r);
+		}
+	} else if (json_str_eq(d, type, "$delivery", 9)) {
+		uint32_t id = send_id(g, json_get(d, 0, "send_id", 7), tmp), st = json_get(d, 0, "status", 6);
+		enum sendstats_status s;
+		uint32_t why = 0;
+		if (!id || !st || d->t[st].type != JSON_STRING) {
+			msg_reject(g, "$delivery without a send_id or a status");
+			return;
+		}
+		if (json_str_eq(d, st, "sent", 4))
+			s = SS_ST_SENT;
+		else if (json_str_eq(d, st, "suppressed", 10))
+			s = SS_ST_SUPPRESSED;
+		else if (json_str_eq(d, st, "failed", 6) || json_str_eq(d, st, "unknown", 7))
+			s = SS_ST_FAILED;
+		else
+			return; /* deferred: decided again later */
+		if (s != SS_ST_SENT && !(why = str_id(g, json_get(d, 0, "reason", 6), tmp)))
+			why = strtab_put(&g->vals, "(none)", 6);
+		if (!sendstats_group_of(&g->ss, id)) {
+			/* no $send read: a campaign's id still says whose it is */
+			uint32_t j = campaign_of_id(g, id);
+			if (j)
+				sendstats_send(&g->ss, id, group_of(g, j, 0, 0), j);
+		}
+		if (sendstats_outcome(&g->ss, id, s, str_id(g, json_get(d, 0, "channel", 7), tmp), why) &&
+		    s == SS_ST_SENT) {
+			r.bits = SS_SENT;
+			r.key = id;
+			evtab_add(&g->t, &r);
+		}
+	} else if (json_str_eq(d, type, "$journey", 8)) {
+		uint32_t j = str_id(g, json_get(d, 0, "journey", 7), tmp), op = json_get(d, 0, "op", 2);
+		uint32_t arm = str_id(g, json_get(d, 0, "arm", 3), tmp), why;
+		if (!j || !op || d->t[op].type != JSON_STRING) {
+			msg_reject(g, "$journey without a journey or an op");
+			return;
+		}
+		r.key = j;
+		if (json_str_eq(d, op, "enter", 5))
+			r.bits |= SS_ENTER;
+		if (json_str_eq(d, op, "exit", 4) && (why = json_get(d, 0, "reason", 6)) &&
+		    json_str_eq(d, why, "converted", 9))
+			r.bits |= SS_GOAL;
+		if (arm) {
+			r.bits |= SS_ARM;
+			r.aux = arm;
+		}
+		if (r.bits)
+			evtab_add(&g->t, &r);
+	}
+}
+
+/* a provider's receipt: an event of a type the config names, whose prop
+ * names the send. Returns 1 when it was one, -1 when it was one without
+ * a send id (rejected), 0 when it was not one. */
+static int on_receipt(struct rep *g, uint32_t type, uint32_t props, struct buf *tmp)
+{
+	static const unsigned bit[3] = {SS_DELIVERED, SS_OPENED, SS_CLICKED};
+	unsigned k, i;
+
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < g->nreceipt[k]; i++)
+			if (json_str_eq(&g->doc, type, g->receipt_types[k][i], strlen(g->receipt_types[k][i]))) {
+				const char *p = g->receipt_prop ? g->receipt_prop : "send_id";
+				uint32_t id = send_id(g, get_path(&g->doc, props, p), tmp);
+				if (!id) {
+					OUTCOME_REJECT(&g->oc, "receipt without a send id (a string)");
+					return -1;
+				}
+				sendstats_receipt(&g->ss, id, bit[k]);
+				return 1;
+			}
+	return 0;
+}
+
 static void on_system(struct rep *g, uint32_t type, uint32_t oneid, int64_t ts, struct buf *tmp)
 {
 	const struct json_doc *d = &g->doc;
+
+	if (g->msgs && !json_str_eq(d, type, "$merge", 6)) {
+		on_message(g, type, oneid, ts, tmp);
+		return;
+	}
 
 	if (json_str_eq(d, type, "$merge", 6)) {
 		uint32_t m = json_get(d, 0, "merged", 6), i, k;
@@ -805,6 +1077,114 @@ static void on_system(struct rep *g, uint32_t type, uint32_t oneid, int64_t ts, 
 	}
 }
 
+static int digits(const char *s, unsigned n, unsigned *v)
+{
+	unsigned i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (unsigned)(s[i] - '0');
+	}
+	return 0;
+}
+
+/*
+ * A time as clock_parse reads it, faster for the form events carry,
+ * YYYY-MM-DDTHH:MM:SS.mmmZ: a date seen last is not read again (its
+ * midnight is what clock_parse gave for it). Returns 0 or -1.
+ */
+static int fast_time(struct rep *g, const char *s, size_t n, int64_t *ms)
+{
+	const char *why;
+	unsigned h, m, sec, milli;
+
+	if (n != 24 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' ||
+	    digits(s + 11, 2, &h) || digits(s + 14, 2, &m) || digits(s + 17, 2, &sec) || digits(s + 20, 3, &milli) ||
+	    h > 23 || m > 59 || sec > 59)
+		return clock_parse(s, n, NULL, ms, &why);
+	if (g->day_ms == INT64_MIN || memcmp(g->day, s, 10)) {
+		if (clock_parse(s, n, NULL, ms, &why))
+			return -1;
+		memcpy(g->day, s, 10);
+		g->day_ms = *ms - (((int64_t)h * 60 + m) * 60 + sec) * 1000 - milli;
+		return 0;
+	}
+	*ms = g->day_ms + (((int64_t)h * 60 + m) * 60 + sec) * 1000 + milli;
+	return 0;
+}
+
+/* does a step name this type (bytes without escapes)? */
+static int step_type_is(const struct step *st, const char *t, size_t n)
+{
+	return !st->type || (strlen(st->type) == n && !memcmp(st->type, t, n));
+}
+
+/*
+ * An event of retention or funnel from evscan's look at it: 1 when it
+ * was counted, 0 when the line needs the full parse (a system record, a
+ * type a step's where reads props of, anything a reject says why of) —
+ * then nothing was counted yet.
+ */
+static int on_fast(struct rep *g, const struct evscan *e)
+{
+	const char *t = e->type.s;
+	size_t tn = e->type.n, i;
+	uint64_t v = 0;
+	int64_t ts;
+	struct evrow r = {0};
+	unsigned k;
+
+	if (e->type.kind != EVSCAN_STRING || e->type.esc || (tn && t[0] == '$'))
+		return 0;
+	if (g->funnel) {
+		for (k = 0; k < g->nsteps; k++)
+			if (g->steps[k].where && step_type_is(&g->steps[k], t, tn))
+				return 0;
+	} else if ((g->cohort_step.where && step_type_is(&g->cohort_step, t, tn)) ||
+		   (g->return_step.where && step_type_is(&g->return_step, t, tn))) {
+		return 0;
+	}
+	if (e->oneid.kind == EVSCAN_NONE) {
+		g->oc.skipped++;
+		return 1;
+	}
+	if (e->oneid.kind != EVSCAN_NUMBER || e->oneid.n > 10)
+		return 0;
+	for (i = 0; i < e->oneid.n; i++) {
+		if (e->oneid.s[i] < '0' || e->oneid.s[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(e->oneid.s[i] - '0');
+	}
+	if (!v || v > UINT32_MAX || e->ts.kind != EVSCAN_STRING || fast_time(g, e->ts.s, e->ts.n, &ts))
+		return 0;
+	g->oc.passed++;
+	g->events++;
+	if (!g->have_ts || ts > g->max_ts)
+		g->max_ts = ts;
+	if (!g->have_ts || ts < g->min_ts)
+		g->min_ts = ts;
+	g->have_ts = 1;
+	r.oneid = (uint32_t)v;
+	r.ts = ts;
+	if (g->split == SPLIT_TAG || g->split == SPLIT_SEGMENT)
+		r.key = cur_get(g, r.oneid);
+	if (g->funnel) {
+		for (k = 0; k < g->nsteps; k++)
+			if (step_type_is(&g->steps[k], t, tn))
+				r.bits |= 1u << k;
+	} else {
+		if (step_type_is(&g->cohort_step, t, tn))
+			r.bits |= B_COHORT;
+		if (step_type_is(&g->return_step, t, tn))
+			r.bits |= B_RETURN;
+	}
+	if (r.bits)
+		evtab_add(&g->t, &r);
+	return 1;
+}
+
 static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 {
 	const char *why;
@@ -817,6 +1197,11 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 	uint32_t v[4];
 
 	g->oc.in++;
+	if (g->fast) {
+		struct evscan e;
+		if (!evscan_line(&e, p, n, 64) && on_fast(g, &e))
+			return;
+	}
 	if (json_parse(&g->doc, p, n, 64, &why, &at)) {
 		outcome_bad_json(&g->oc, why, at);
 		return;
@@ -830,6 +1215,14 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 	if (!type || g->doc.t[type].type != JSON_STRING) {
 		OUTCOME_REJECT(&g->oc, "record without a type");
 		return;
+	}
+	if (g->msgs && g->doc.s[g->doc.t[type].off] != '$') {
+		/* receipts need no oneid: their send says whose they are */
+		int x = on_receipt(g, type, props && g->doc.t[props].type == JSON_OBJECT ? props : 0, tmp);
+		if (x > 0)
+			g->oc.passed++;
+		if (x)
+			return;
 	}
 	if (!oid) { /* not through idmerge (a $tick, a reject …): nobody's */
 		g->oc.skipped++;
@@ -897,6 +1290,14 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 				if (a && g->doc.t[a].type == JSON_NUMBER)
 					r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
 			}
+		}
+	} else if (g->msgs) {
+		r.key = 0;
+		if (step_match(&g->conv_step, &g->doc, type, props)) {
+			uint32_t a = get_path(&g->doc, props, g->amount);
+			r.bits = SS_ORDER;
+			if (a && g->doc.t[a].type == JSON_NUMBER)
+				r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
 		}
 	} else if (!strcmp(g->cmd, "lifecycle")) {
 		r.key = 0;
@@ -1217,6 +1618,225 @@ static int op_attribution(struct rep *g)
 			row_end(g);
 		}
 	free(conv), free(rev), free(w), free(rank), free(ids);
+	return 0;
+}
+
+/* ---- journeys and campaigns: sends, outcomes, receipts, goals, revenue */
+
+static const uint32_t *msg_rank; /* value ranks, for the sorts below */
+
+/* a group's (journey, step, arm) */
+static void group_key(const struct rep *g, uint32_t grp, uint32_t k[3])
+{
+	memcpy(k, g->groups.s[grp], 3 * sizeof *k);
+}
+
+static struct rep *msg_rep;
+
+static int key_cmp(const uint32_t *a, const uint32_t *b, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return msg_rank[a[i]] < msg_rank[b[i]] ? -1 : 1;
+	return 0;
+}
+
+/* groups by journey, step, arm (names in byte order, none first) */
+static int group_cmp(const void *a, const void *b)
+{
+	uint32_t x[3], y[3];
+
+	group_key(msg_rep, *(const uint32_t *)a, x);
+	group_key(msg_rep, *(const uint32_t *)b, y);
+	return key_cmp(x, y, 3);
+}
+
+/* (journey, arm) pairs */
+struct jarm {
+	uint32_t journey, arm;
+	uint64_t entered, converted;
+	struct sendstats_group sum;
+};
+
+static int jarm_cmp(const void *a, const void *b)
+{
+	const struct jarm *x = a, *y = b;
+	uint32_t ka[2] = {x->journey, x->arm}, kb[2] = {y->journey, y->arm};
+	return key_cmp(ka, kb, 2);
+}
+
+static void group_add(struct sendstats_group *to, const struct sendstats_group *x)
+{
+	to->sends += x->sends;
+	to->sent += x->sent;
+	to->suppressed += x->suppressed;
+	to->failed += x->failed;
+	to->delivered += x->delivered;
+	to->opened += x->opened;
+	to->clicked += x->clicked;
+	to->goals += x->goals;
+	to->ordered += x->ordered;
+	to->orders += x->orders;
+	to->revenue += x->revenue;
+	to->cost += x->cost;
+}
+
+static void col_val(struct rep *g, const char *name, uint32_t id)
+{
+	col_strn(g, name, id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
+}
+
+/* the columns every group of sends has; converted: goals (journeys) or
+ * sends with an order credited (campaigns) */
+static void msg_cols(struct rep *g, const struct sendstats_group *x, int goals)
+{
+	col_u64(g, "sends", x->sends);
+	col_u64(g, "sent", x->sent);
+	col_u64(g, "suppressed", x->suppressed);
+	col_u64(g, "failed", x->failed);
+	col_u64(g, "delivered", x->delivered);
+	col_u64(g, "opened", x->opened);
+	col_u64(g, "clicked", x->clicked);
+	if (goals >= 0)
+		col_u64(g, "converted", goals ? x->goals : x->ordered);
+	col_u64(g, "orders", x->orders);
+	col_num(g, "revenue", x->revenue);
+	col_num(g, "cost", x->cost);
+	col_num(g, "roi", x->cost > 0 ? (x->revenue - x->cost) / x->cost : NAN);
+}
+
+static int op_messages(struct rep *g)
+{
+	int campaigns = !strcmp(g->cmd, "campaigns");
+	size_t from, to = 0, i, n = 0, nj = 0, k;
+	uint32_t *rank, *grp, *ids;
+	uint32_t *ch = xmalloc((g->ncost + 1) * sizeof *ch);
+	double *cost;
+	struct jarm *ja = NULL;
+
+	evtab_group(&g->t);
+	while (evtab_next_person(&g->t, &from, &to))
+		sendstats_person(&g->ss, g->t.r + from, to - from);
+	/* the cost of a message sent, by channel */
+	for (k = 0; k < g->ncost; k++)
+		ch[k] = strtab_put(&g->vals, g->cost_ch[k], strlen(g->cost_ch[k]));
+	cost = xcalloc(g->vals.n + 1, sizeof *cost);
+	for (k = 0; k < g->ncost; k++)
+		cost[ch[k]] = g->cost_v[k];
+	free(ch);
+	sendstats_finish(&g->ss, g->groups.n ? g->groups.n : 1, cost, g->vals.n);
+	rank = strtab_ranks(&g->vals);
+	msg_rank = rank;
+	msg_rep = g;
+	/* the groups of this report, in order */
+	grp = xmalloc((g->groups.n + 1) * sizeof *grp);
+	for (i = 1; i < g->groups.n; i++) {
+		uint32_t key[3];
+		group_key(g, (uint32_t)i, key);
+		if (is_campaign(g, key[0]) == campaigns)
+			grp[n++] = (uint32_t)i;
+	}
+	qsort(grp, n, sizeof *grp, group_cmp);
+	/* journeys: people per journey and arm, and the sends summed */
+	if (!campaigns) {
+		ja = xcalloc(g->ss.nj + n + 1, sizeof *ja);
+		for (i = 0; i < g->ss.nj; i++) {
+			if (is_campaign(g, g->ss.j[i].journey))
+				continue;
+			ja[nj].journey = g->ss.j[i].journey;
+			ja[nj].arm = g->ss.j[i].arm;
+			ja[nj].entered = g->ss.j[i].entered;
+			ja[nj].converted = g->ss.j[i].converted;
+			nj++;
+		}
+		for (i = 0; i < n; i++) {
+			uint32_t key[3];
+			group_key(g, grp[i], key);
+			for (k = 0; k < nj && !(ja[k].journey == key[0] && ja[k].arm == key[2]); k++)
+				;
+			if (k == nj) {
+				ja[nj].journey = key[0];
+				ja[nj].arm = key[2];
+				nj++;
+			}
+			group_add(&ja[k].sum, &g->ss.g[grp[i]]);
+		}
+		qsort(ja, nj, sizeof *ja, jarm_cmp);
+		for (i = 0; i < nj; i++) {
+			row_begin(g, "journey");
+			col_val(g, "journey", ja[i].journey);
+			col_val(g, "arm", ja[i].arm);
+			col_u64(g, "entered", ja[i].entered);
+			col_u64(g, "converted", ja[i].converted);
+			col_num(g, "conversion_rate",
+				ja[i].entered ? (double)ja[i].converted / (double)ja[i].entered : NAN);
+			msg_cols(g, &ja[i].sum, -1);
+			row_end(g);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t key[3];
+		group_key(g, grp[i], key);
+		if (campaigns) {
+			row_begin(g, "campaign");
+			col_strn(g, "campaign", g->vals.s[key[0]] + 9, g->vals.len[key[0]] - 9);
+		} else {
+			row_begin(g, "journey_step");
+			col_val(g, "journey", key[0]);
+			col_val(g, "step", key[1]);
+			col_val(g, "arm", key[2]);
+		}
+		msg_cols(g, &g->ss.g[grp[i]], !campaigns);
+		row_end(g);
+	}
+	/* why sends did not go out: by group (in the order above), status,
+	 * reason */
+	ids = xmalloc((g->groups.n + 1) * sizeof *ids);
+	for (i = 0; i < g->groups.n; i++)
+		ids[i] = UINT32_MAX;
+	for (i = 0; i < n; i++)
+		ids[grp[i]] = (uint32_t)i;
+	{
+		struct sendstats_reason *w = xmalloc((g->ss.nwhy + 1) * sizeof *w);
+		size_t nw = 0, a, b;
+		for (i = 0; i < g->ss.nwhy; i++)
+			if (g->ss.why[i].group < g->groups.n && ids[g->ss.why[i].group] != UINT32_MAX)
+				w[nw++] = g->ss.why[i];
+		/* insertion sort by the group's place, then status, reason name */
+		for (a = 1; a < nw; a++) {
+			struct sendstats_reason x = w[a];
+			for (b = a; b > 0; b--) {
+				const struct sendstats_reason *y = &w[b - 1];
+				int c = ids[y->group] != ids[x.group] ? (ids[y->group] > ids[x.group] ? 1 : -1)
+					: y->status != x.status ? (y->status > x.status ? 1 : -1)
+					: rank[y->reason] > rank[x.reason] ? 1 : -1;
+				if (c < 0)
+					break;
+				w[b] = w[b - 1];
+			}
+			w[b] = x;
+		}
+		for (i = 0; i < nw; i++) {
+			uint32_t key[3];
+			group_key(g, w[i].group, key);
+			row_begin(g, campaigns ? "campaign_unsent" : "journey_unsent");
+			if (campaigns) {
+				col_strn(g, "campaign", g->vals.s[key[0]] + 9, g->vals.len[key[0]] - 9);
+			} else {
+				col_val(g, "journey", key[0]);
+				col_val(g, "step", key[1]);
+				col_val(g, "arm", key[2]);
+			}
+			col_str(g, "status", w[i].status == SS_ST_SUPPRESSED ? "suppressed" : "failed");
+			col_val(g, "reason", w[i].reason);
+			col_u64(g, "sends", w[i].sends);
+			row_end(g);
+		}
+		free(w);
+	}
+	free(ids), free(ja), free(grp), free(rank), free(cost);
 	return 0;
 }
 
@@ -1680,12 +2300,13 @@ int main(int argc, char **argv)
 {
 	static struct rep G;
 	struct rep *g = &G;
-	static const char *const cmds[] = {"retention", "funnel", "rfm", "abtest", "lifecycle", "attribution", NULL};
+	static const char *const cmds[] = {"retention", "funnel", "rfm", "abtest", "lifecycle", "attribution",
+					   "journeys", "campaigns", NULL};
 	int rc, k, first = 1;
 
 	g->cli.prog = "report";
-	g->cli.synopsis = "[options] retention|rfm|lifecycle|attribution [FILE…] | funnel STEP… | abtest ARMS [FILE…]";
-	g->cli.summary = "Retention cohorts, funnels, RFM, A/B tests and lifecycle stages over the event stream, as NDJSON, CSV or an HTML page.";
+	g->cli.synopsis = "[options] retention|rfm|lifecycle|attribution|journeys|campaigns [FILE…] | funnel STEP… | abtest ARMS [FILE…]";
+	g->cli.summary = "Retention cohorts, funnels, RFM, A/B tests, lifecycle stages, attribution and the results of journeys and campaigns over the event stream, as NDJSON, CSV or an HTML page.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
 	g->cli.ctx = g;
@@ -1701,7 +2322,8 @@ int main(int argc, char **argv)
 	for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 		;
 	if (!cmds[k]) {
-		cli_err("no report '%s' (retention, funnel, rfm, abtest, lifecycle, attribution)", g->cli.rest[0]);
+		cli_err("no report '%s' (retention, funnel, rfm, abtest, lifecycle, attribution, journeys, campaigns)",
+			g->cli.rest[0]);
 		fprintf(stderr, "usage: report %s\n", g->cli.synopsis);
 		return EXIT_USAGE;
 	}
@@ -1728,6 +2350,14 @@ int main(int argc, char **argv)
 			rc = EXIT_USAGE;
 			goto out;
 		}
+	}
+	if (!strcmp(g->cmd, "journeys") || !strcmp(g->cmd, "campaigns")) {
+		g->msgs = 1;
+		if (g->have_window)
+			g->msg_window = g->window;
+		else if (!g->have_msg_window)
+			g->msg_window = 7 * 86400000LL;
+		sendstats_init(&g->ss, g->msg_window);
 	}
 	if (!strcmp(g->cmd, "lifecycle")) {
 		if (!g->by)
@@ -1770,6 +2400,23 @@ int main(int argc, char **argv)
 	}
 	for (k = first; k < g->cli.nrest && g->cli.nin < CLI_MAX_IN; k++)
 		g->cli.in[g->cli.nin++] = g->cli.rest[k];
+	/* the fast reader: for steps that are types, or whose where has a
+	 * type (its events are parsed in full), and no split an event's
+	 * props or traits give */
+	if ((!strcmp(g->cmd, "retention") || !strcmp(g->cmd, "funnel")) && g->split != SPLIT_PROP &&
+	    g->split != SPLIT_TRAIT && !getenv("UOPS_REPORT_PARSE_ALL")) {
+		g->fast = 1;
+		g->funnel = !strcmp(g->cmd, "funnel");
+		g->day_ms = INT64_MIN;
+		if (g->funnel) {
+			for (k = 0; k < (int)g->nsteps; k++)
+				if (g->steps[k].where && !g->steps[k].type)
+					g->fast = 0;
+		} else if ((g->cohort_step.where && !g->cohort_step.type) ||
+			   (g->return_step.where && !g->return_step.type)) {
+			g->fast = 0;
+		}
+	}
 	if ((rc = read_all(g)))
 		goto out;
 	if (!strcmp(g->cmd, "retention"))
@@ -1782,6 +2429,8 @@ int main(int argc, char **argv)
 		rc = op_lifecycle(g);
 	else if (!strcmp(g->cmd, "attribution"))
 		rc = op_attribution(g);
+	else if (g->msgs)
+		rc = op_messages(g);
 	else
 		rc = op_abtest(g);
 	if (!rc && g->html)
@@ -1816,6 +2465,19 @@ out:
 	free(g->lc_event);
 	free(g->send_key);
 	strtab_free(&g->sends);
+	strtab_free(&g->groups);
+	sendstats_release(&g->ss);
+	for (k = 0; k < (int)g->ncost; k++)
+		free(g->cost_ch[k]);
+	free(g->cost_ch);
+	free(g->cost_v);
+	for (k = 0; k < 3; k++) {
+		unsigned i;
+		for (i = 0; i < g->nreceipt[k]; i++)
+			free(g->receipt_types[k][i]);
+		free(g->receipt_types[k]);
+	}
+	free(g->receipt_prop);
 	free(g->lc_order);
 	free(g->cur);
 	evtab_release(&g->t);

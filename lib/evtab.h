@@ -26,6 +26,7 @@ struct evrow {
 struct evtab {
 	struct evrow *r;
 	size_t n, cap;
+	int huge; /* r is mapped on its own (xmalloc_huge), cap rows */
 	uint32_t max_oneid;
 	/* people merged into others ($merge): merged_into[oneid] is the
 	 * survivor, 0 when none; nmerge entries allocated */
@@ -42,8 +43,9 @@ void evtab_merge(struct evtab *t, uint32_t from, uint32_t into);
 /*
  * Rename merged people to their survivors, then order the rows by oneid
  * and, within a person, by time; rows of one person at one time keep the
- * order they were added in (stable). O(n + max oneid) when oneids are
- * dense, else a comparison sort.
+ * order they were added in (stable). A radix sort on the oneid (passes of
+ * up to 11 bits, as many as the largest oneid needs), then each person's
+ * rows by time (usually in order already).
  */
 void evtab_group(struct evtab *t);
 /* The person after rows [*from, …): sets *from and *to to the next

@@ -701,6 +701,191 @@ static void chart_flow(FILE *f, const struct htmlpage_table *t, unsigned *seq)
 	chart_close(f, "People moving from one stage to another, summed over the periods (\"none\": not seen before).");
 }
 
+/* a series' colour in the grouped bars */
+static const char *const series_colour[] = {"#9ca3af", "#93c5fd", "#2563eb", "#06b6d4", "#7c3aed", "#db2777",
+					    "#059669", "#d97706"};
+
+/*
+ * Grouped horizontal bars: a group per label (glabel[g], a note under it:
+ * gnote[g] or NULL), a bar per series (sname[k], at most 8) with the
+ * value v[g * ns + k] (not finite: no bar), all to one scale, its value
+ * after it (and w[g * ns + k] in brackets when w is not NULL); series k
+ * in colour[k] (NULL: the k-th of series_colour).
+ */
+static void grouped_bars(FILE *f, const char *id, unsigned *seq, const char *label, const char *caption,
+			 char *const *glabel, char *const *gnote, size_t ng, const char *const *sname, unsigned ns,
+			 const double *v, const double *w, const char *const *colour)
+{
+	double lw = 280, bw = 460, bh = 11, gap = 2, pad = 14, top = 30, max = 0;
+	double gh = ns * (bh + gap) + pad, h = top + gh * (double)ng + 6, y = top, x = 10;
+	size_t gi;
+	unsigned k;
+	char a[48], b[48], t[112];
+
+	if (ns > 8)
+		ns = 8;
+	if (!colour)
+		colour = series_colour;
+	for (gi = 0; gi < ng * ns; gi++)
+		if (isfinite(v[gi]) && fabs(v[gi]) > max)
+			max = fabs(v[gi]);
+	chart_open(f, id, seq, lw + bw + 200, h, label);
+	for (k = 0; k < ns; k++, x += 110) {
+		fprintf(f, "<rect x=\"%.1f\" y=\"8\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", x, colour[k]);
+		text(f, x + 16, 18, NULL, NULL, sname[k]);
+	}
+	for (gi = 0; gi < ng; gi++, y += gh) {
+		{
+			const char *l = glabel[gi] ? glabel[gi] : "(none)";
+			size_t n = strlen(l), m = n > 48 ? 48 : n;
+			while (m < n && m > 0 && ((unsigned char)l[m] & 0xc0) == 0x80)
+				m--; /* not inside a character */
+			snprintf(t, sizeof t, "%.*s%s", (int)m, l, m < n ? "…" : "");
+		}
+		text(f, lw - 10, y + bh + 2, "end", "h", t);
+		if (gnote && gnote[gi])
+			text(f, lw - 10, y + 2 * bh + 6, "end", "s", gnote[gi]);
+		for (k = 0; k < ns; k++) {
+			double val = v[gi * ns + k], len, by = y + k * (bh + gap);
+			if (!isfinite(val))
+				continue;
+			len = max > 0 ? bw * fabs(val) / max : 0;
+			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
+				lw, by, len > 1 ? len : 1, bh, colour[k]);
+			esc(f, sname[k]);
+			fputs("</title></rect>\n", f);
+			fmt_num(a, sizeof a, val);
+			if (w && isfinite(w[gi * ns + k])) {
+				fmt_num(b, sizeof b, w[gi * ns + k]);
+				snprintf(t, sizeof t, "%s (%s)", a, b);
+			} else {
+				snprintf(t, sizeof t, "%s", a);
+			}
+			text(f, lw + (len > 1 ? len : 1) + 4, by + bh - 1, NULL, "s", t);
+		}
+	}
+	chart_close(f, caption);
+}
+
+/* attribution: per credited value, the revenue each model gives it (the
+ * conversions in brackets) */
+static void chart_attribution(FILE *f, const struct htmlpage_table *t, unsigned *seq)
+{
+	int mc = col_of(t, "model"), rc = col_of(t, "revenue"), cc = col_of(t, "conversions"), kc;
+	const char *models[8];
+	char **glabel = NULL, cap[160];
+	unsigned nm = 0, k;
+	size_t ng = 0, r, gi;
+	double *v, *w;
+
+	if (mc < 0 || rc < 0 || t->ncol < 2 || !t->nrow)
+		return;
+	kc = mc == 0 ? 1 : 0;
+	glabel = calloc(t->nrow, sizeof *glabel);
+	v = malloc(t->nrow * 8 * sizeof *v);
+	w = malloc(t->nrow * 8 * sizeof *w);
+	if (!glabel || !v || !w)
+		goto out;
+	for (r = 0; r < t->nrow; r++) {
+		const char *m = str(t, r, mc), *key = str(t, r, kc);
+		for (k = 0; k < nm && !same_str(models[k], m); k++)
+			;
+		if (k == nm && nm < 8)
+			models[nm++] = m;
+		for (gi = 0; gi < ng && !same_str(glabel[gi], key); gi++)
+			;
+		if (gi == ng) {
+			glabel[ng] = (char *)key;
+			for (k = 0; k < 8; k++)
+				v[ng * 8 + k] = w[ng * 8 + k] = NAN;
+			ng++;
+		}
+	}
+	/* v and w are ng × nm once filled: repack from stride 8 */
+	for (r = 0; r < t->nrow; r++) {
+		const char *m = str(t, r, mc), *key = str(t, r, kc);
+		for (k = 0; k < nm && !same_str(models[k], m); k++)
+			;
+		for (gi = 0; gi < ng && !same_str(glabel[gi], key); gi++)
+			;
+		if (k < nm) {
+			v[gi * 8 + k] = num(t, r, rc);
+			w[gi * 8 + k] = num(t, r, cc);
+		}
+	}
+	for (gi = 0; gi < ng; gi++)
+		for (k = 0; k < nm; k++) {
+			v[gi * nm + k] = v[gi * 8 + k];
+			w[gi * nm + k] = w[gi * 8 + k];
+		}
+	snprintf(cap, sizeof cap,
+		 "Revenue credited to each %s by each model (conversions in brackets); \"(none)\": conversions without a touch.",
+		 t->col[kc]);
+	grouped_bars(f, "attribution-bars", seq, "attribution: revenue credited per model", cap, glabel, NULL, ng,
+		     (const char *const *)models, nm, v, w, NULL);
+out:
+	free(glabel), free(v), free(w);
+}
+
+/* journeys, campaigns: per row (a journey and arm, a step, a campaign)
+ * its messages from written to converted, and revenue, cost and ROI */
+static void chart_messages(FILE *f, const struct htmlpage_table *t, unsigned *seq)
+{
+	static const char *const cols[] = {"entered", "sends", "sent", "delivered", "opened", "clicked", "converted"};
+	const char *names[7], *colour[7];
+	int c[7], jc = col_of(t, "journey"), ac = col_of(t, "arm"), sc = col_of(t, "step"),
+	    kc = col_of(t, "campaign"), rc = col_of(t, "revenue"), oc = col_of(t, "cost"), ic = col_of(t, "roi");
+	unsigned ns = 0, k;
+	size_t r;
+	char **glabel, **gnote, a[48], b[48], q[48];
+	double *v;
+	const char *what = !strcmp(t->kind, "journey") ? "journey and arm" : !strcmp(t->kind, "campaign") ? "campaign"
+		: "step and arm";
+
+	if (!t->nrow)
+		return;
+	for (k = 0; k < 7; k++)
+		if ((c[ns] = col_of(t, cols[k])) >= 0) {
+			colour[ns] = series_colour[k];
+			names[ns++] = cols[k];
+		}
+	glabel = calloc(t->nrow, sizeof *glabel);
+	gnote = calloc(t->nrow, sizeof *gnote);
+	v = malloc(t->nrow * 7 * sizeof *v);
+	if (!glabel || !gnote || !v)
+		goto out;
+	for (r = 0; r < t->nrow; r++) {
+		const char *j = str(t, r, kc >= 0 ? kc : jc), *st = str(t, r, sc), *arm = str(t, r, ac);
+		size_t n = strlen(j ? j : "(none)") + strlen(st ? st : "") + strlen(arm ? arm : "") + 16;
+		if (!(glabel[r] = malloc(n)) || !(gnote[r] = malloc(200)))
+			goto out;
+		snprintf(glabel[r], n, "%s%s%s%s%s", j ? j : "(none)", sc >= 0 ? " · " : "", sc >= 0 && st ? st : "",
+			 ac >= 0 && arm ? " · " : "", ac >= 0 && arm ? arm : "");
+		fmt_num(a, sizeof a, num(t, r, rc));
+		fmt_num(b, sizeof b, num(t, r, oc));
+		if (isfinite(num(t, r, ic)))
+			fmt_num(q, sizeof q, num(t, r, ic));
+		else
+			snprintf(q, sizeof q, "–");
+		snprintf(gnote[r], 200, "revenue %s · cost %s · ROI %s", a, b, q);
+		for (k = 0; k < ns; k++)
+			v[r * ns + k] = num(t, r, c[k]);
+	}
+	{
+		char label[64], cap[200];
+		snprintf(label, sizeof label, "%s: messages per %s", t->kind, what);
+		snprintf(cap, sizeof cap,
+			 "Per %s: the messages written, sent, delivered, opened and clicked, and the conversions; "
+			 "revenue credited, cost of the messages sent and ROI under each name.", what);
+		grouped_bars(f, !strcmp(t->kind, "campaign") ? "campaign-bars" : !strcmp(t->kind, "journey") ? "journey-bars"
+			     : "journey-step-bars", seq, label, cap, glabel, gnote, t->nrow, names, ns, v, NULL, colour);
+	}
+out:
+	for (r = 0; glabel && gnote && r < t->nrow; r++)
+		free(glabel[r]), free(gnote[r]);
+	free(glabel), free(gnote), free(v);
+}
+
 static void table(FILE *f, const struct htmlpage_table *t)
 {
 	size_t r;
@@ -774,6 +959,10 @@ static const struct {
 	{"rfm", chart_rfm},
 	{"lifecycle", chart_lifecycle},
 	{"lifecycle_flow", chart_flow},
+	{"attribution", chart_attribution},
+	{"journey", chart_messages},
+	{"journey_step", chart_messages},
+	{"campaign", chart_messages},
 };
 
 int htmlpage_write(const struct htmlpage *p, FILE *f)

@@ -2,7 +2,8 @@
  * htmlpage - a report as one self-contained HTML page: the rows a report
  * writes, kept as tables (one per kind of row), and the charts drawn from
  * them as inline SVG by this code: a retention heat map, funnel bars, A/B
- * arms with their intervals, the RFM grid, lifecycle stages and flows.
+ * arms with their intervals, the RFM grid, lifecycle stages and flows,
+ * attribution per model, and the messages of journeys and campaigns.
  * The page loads nothing: no script, no font, no image, no network (its
  * Content-Security-Policy forbids them), so it opens the same anywhere.
  */
@@ -55,9 +56,11 @@ void htmlpage_row_end(struct htmlpage *p);
 /*
  * Write the page to f: the title, then for each table in the order its
  * first row came, the chart its kind has (retention, funnel, abtest, rfm,
- * lifecycle, lifecycle_flow) as an <svg> with an id naming it
- * ("retention-heatmap", "funnel-bars", "abtest-arms", "rfm-grid",
- * "lifecycle-stages", "lifecycle-flow"; a second one of a kind gets "-2"
+ * lifecycle, lifecycle_flow, attribution, journey, journey_step,
+ * campaign) as an <svg> with an id naming it ("retention-heatmap",
+ * "funnel-bars", "abtest-arms", "rfm-grid", "lifecycle-stages",
+ * "lifecycle-flow", "attribution-bars", "journey-bars",
+ * "journey-step-bars", "campaign-bars"; a second one of a kind gets "-2"
  * and so on), and the table. Returns 0, or -1 when f has an error.
  */
 int htmlpage_write(const struct htmlpage *p, FILE *f);

@@ -1,12 +1,16 @@
 /*
  * gen-events - deterministic synthetic events for tests and benchmarks.
  *
- *   gen-events [-n COUNT] [-p PEOPLE] [-s SEED] [-d DUPLICATE%] [-t START]
+ *   gen-events [-n COUNT] [-p PEOPLE] [-s SEED] [-d DUPLICATE%] [-t START] [-o | -c]
  *
  * Prints COUNT canonical-shaped events (about 180 bytes each) for PEOPLE
  * people over time from START (epoch seconds), one every few seconds, with
  * phones in several written forms, emails in mixed case, cookies and
- * devices; DUPLICATE% of lines repeat an earlier event exactly.
+ * devices; DUPLICATE% of lines repeat an earlier event exactly. -o writes
+ * them as idmerge would pass them on: an event_id first and the person's
+ * oneid (their number + 1) last, for the tools after idmerge; -c writes
+ * the same events as CSV lines oneid,ms,type (ms since the epoch), for
+ * the databases a benchmark runs beside (without -d).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,20 +37,22 @@ int main(int argc, char **argv)
 	static const char *const chans[] = {"web", "app", "miniprogram", "store"};
 	long long n = 1000000, people = 100000, i;
 	int64_t t = 1790000000;
-	int dup = 0, opt;
+	int dup = 0, opt, oneid = 0, csv = 0;
 	char iso[CLOCK_ISO_LEN + 1];
 	char last[512] = "";
 
 	rng = 0x9e3779b97f4a7c15ull;
-	while ((opt = getopt(argc, argv, "n:p:s:d:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:p:s:d:t:oc")) != -1) {
 		switch (opt) {
 		case 'n': n = atoll(optarg); break;
 		case 'p': people = atoll(optarg); break;
 		case 's': rng ^= (uint64_t)atoll(optarg) * 0x2545f4914f6cdd1dull; break;
 		case 'd': dup = atoi(optarg); break;
 		case 't': t = atoll(optarg); break;
+		case 'o': oneid = 1; break;
+		case 'c': csv = 1; break;
 		default:
-			fprintf(stderr, "usage: gen-events [-n COUNT] [-p PEOPLE] [-s SEED] [-d DUP%%] [-t START]\n");
+			fprintf(stderr, "usage: gen-events [-n COUNT] [-p PEOPLE] [-s SEED] [-d DUP%%] [-t START] [-o | -c]\n");
 			return 64;
 		}
 	}
@@ -65,6 +71,10 @@ int main(int argc, char **argv)
 			continue;
 		}
 		t += (int64_t)((r >> 32) % 4);
+		if (csv) {
+			printf("%lld,%lld,%s\n", who + 1, (long long)(t * 1000 + (int64_t)((r >> 8) % 1000)), type);
+			continue;
+		}
 		clock_format(t * 1000 + (int64_t)((r >> 8) % 1000), iso);
 		switch (form) {
 		case 0: snprintf(phone, sizeof phone, "1%010lld", 3800000000LL + who); break;
@@ -84,11 +94,18 @@ int main(int argc, char **argv)
 		default:
 			snprintf(ids, sizeof ids, "\"member\":\"M%08lld\",\"phone\":\"%s\"", who, phone);
 		}
-		len = snprintf(last, sizeof last,
-			       "{\"type\":\"%s\",\"ts\":\"%s\",\"source\":\"gen\",\"channel\":\"%s\","
-			       "\"ids\":{%s},\"props\":{\"category\":\"%s\",\"amount\":%d.%02d}}",
-			       type, iso, chans[(r >> 44) % 4], ids, cats[(r >> 36) % 6],
-			       (int)((r >> 12) % 500), (int)((r >> 4) % 100));
+		if (oneid)
+			len = snprintf(last, sizeof last,
+				       "{\"event_id\":\"g%lld\",\"ts\":\"%s\",\"type\":\"%s\",\"source\":\"gen\",\"channel\":\"%s\","
+				       "\"ids\":{%s},\"props\":{\"category\":\"%s\",\"amount\":%d.%02d},\"oneid\":%lld}",
+				       i, iso, type, chans[(r >> 44) % 4], ids, cats[(r >> 36) % 6],
+				       (int)((r >> 12) % 500), (int)((r >> 4) % 100), who + 1);
+		else
+			len = snprintf(last, sizeof last,
+				       "{\"type\":\"%s\",\"ts\":\"%s\",\"source\":\"gen\",\"channel\":\"%s\","
+				       "\"ids\":{%s},\"props\":{\"category\":\"%s\",\"amount\":%d.%02d}}",
+				       type, iso, chans[(r >> 44) % 4], ids, cats[(r >> 36) % 6],
+				       (int)((r >> 12) % 500), (int)((r >> 4) % 100));
 		if (len < 0 || (size_t)len >= sizeof last)
 			return 70;
 		puts(last);

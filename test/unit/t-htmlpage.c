@@ -104,5 +104,41 @@ int main(void)
 		free(s);
 	}
 	htmlpage_release(&p);
+
+	/* attribution: a group per credited value, a bar per model; a
+	 * journey: a bar per count, the label not cut inside a character */
+	htmlpage_init(&p, "report attribution", NULL);
+	for (n = 0; n < 4; n++) {
+		htmlpage_row(&p, "attribution");
+		htmlpage_str(&p, "model", n < 2 ? "first_touch" : "linear", n < 2 ? 11 : 6);
+		htmlpage_str(&p, "channel", n % 2 ? "sms" : NULL, 3);
+		htmlpage_num(&p, "conversions", 1 + n);
+		htmlpage_num(&p, "revenue", 10 * (n + 1));
+		htmlpage_row_end(&p);
+	}
+	htmlpage_row(&p, "journey");
+	htmlpage_str(&p, "journey", "x冬季会员回流计划冬季会员回流计划冬季", strlen("x冬季会员回流计划冬季会员回流计划冬季"));
+	htmlpage_str(&p, "arm", NULL, 0);
+	htmlpage_num(&p, "entered", 4);
+	htmlpage_num(&p, "sends", 3);
+	htmlpage_num(&p, "sent", 2);
+	htmlpage_num(&p, "converted", 1);
+	htmlpage_num(&p, "revenue", 99.5);
+	htmlpage_num(&p, "cost", 0.5);
+	htmlpage_num(&p, "roi", 198);
+	htmlpage_row_end(&p);
+	s = render(&p);
+	T_OK(s != NULL);
+	if (s) {
+		T_OK(strstr(s, "id=\"attribution-bars\"") != NULL);
+		T_OK(strstr(s, "id=\"journey-bars\"") != NULL);
+		T_OK(strstr(s, ">(none)</text>") != NULL);
+		T_OK(strstr(s, ">40 (4)</text>") != NULL);
+		T_OK(strstr(s, "revenue 99.5 · cost 0.5 · ROI 198") != NULL);
+		T_OK(strstr(s, ">x冬季会员回流计划冬季会员回流计…</text>") != NULL);
+		T_EQ_INT(count(s, "<svg"), 2);
+		free(s);
+	}
+	htmlpage_release(&p);
 	return t_done("t-htmlpage");
 }
