@@ -39,6 +39,7 @@
 #include "journey.h"
 #include "json.h"
 #include "outcome.h"
+#include "pclock.h"
 #include "profile.h"
 #include "seen.h"
 #include "store.h"
@@ -78,9 +79,6 @@ static const struct cli_opt opts[] = {
 	{0, 0, 0, 0, 0},
 };
 
-/* The stream whose clock fires wake-ups. One for now: a file, or every
- * partition of a topic read as one stream. */
-#define STREAM 0
 
 struct counter {
 	char *key; /* journey \t arm \t what */
@@ -90,6 +88,7 @@ struct counter {
 
 struct person {
 	uint32_t oneid;
+	uint32_t stream; /* the stream its wake-ups are filed under */
 	int found;
 	struct jinst *inst;
 	unsigned ninst, cap;
@@ -140,6 +139,11 @@ struct sched {
 	struct person P, Q;
 	roaring_bitmap_t *inside; /* people with an open instance */
 	int inside_dirty;
+	/* a clock per stream (the input's partition; 0 for files): a
+	 * person's wake-ups fire when their stream's clock passes them
+	 * (lib/pclock); clock is the clock of the stream being handled */
+	struct pclock pc;
+	uint32_t stream;
 	int64_t clock;
 
 	/* the record being handled */
@@ -475,9 +479,13 @@ static int person_decode(struct sched *g, struct person *P, struct profile *p, c
 	const unsigned char *end = s + n;
 	uint64_t nlog, ninst, k;
 
-	if (n < 1 || s[0] != 1)
+	uint64_t stream = 0;
+
+	if (n < 1 || (s[0] != 1 && s[0] != 2))
 		return -1;
-	s++;
+	if (*s++ == 2 && (get_uv(&s, end, &stream) || stream > UINT32_MAX))
+		return -1;
+	P->stream = (uint32_t)stream;
 	if (get_uv(&s, end, &nlog) || get_uv(&s, end, &ninst))
 		return -1;
 	P->nlog = (uint32_t)nlog;
@@ -509,6 +517,7 @@ static int person_load(struct sched *g, struct person *P, struct profile *p, uin
 	P->nlog = 0;
 	P->changed = 0;
 	P->found = 0;
+	P->stream = g->stream;
 	store_be32(key, oneid);
 	r = store_get(g->st, g->people, key, 4, &v);
 	if (r < 0) {
@@ -522,6 +531,7 @@ static int person_load(struct sched *g, struct person *P, struct profile *p, uin
 	if (person_decode(g, P, p, v.mv_data, v.mv_size)) {
 		cli_err("person %u in scheduler.people is damaged; they start again empty", oneid);
 		P->ninst = 0;
+		P->stream = g->stream;
 		profile_reset(p, &g->L, oneid);
 		return 0;
 	}
@@ -529,7 +539,9 @@ static int person_load(struct sched *g, struct person *P, struct profile *p, uin
 	return 1;
 }
 
-/* Queue P: the record, and the wake-ups of its instances that moved. */
+/* Queue P: the record, and the wake-ups of its instances that moved. The
+ * wake-ups go to the stream being handled (a person whose records now come
+ * on another partition takes them along). */
 static void person_save(struct sched *g, struct person *P, struct profile *p)
 {
 	unsigned char key[4];
@@ -541,23 +553,28 @@ static void person_save(struct sched *g, struct person *P, struct profile *p)
 		int64_t w = jinst_open(in) || in->state == JI_ARMED ? in->wake : INT64_MIN;
 		int64_t w0 = (P->state0[k] == JI_WAIT || P->state0[k] == JI_WAIT_EVENT || P->state0[k] == JI_ARMED)
 				     ? P->wake0[k] : INT64_MIN;
-		struct timer_id id = {STREAM, 0, P->oneid, in->journey, in->corr};
+		struct timer_id id = {P->stream, 0, P->oneid, in->journey, in->corr};
 		open |= jinst_open(in);
-		if (w == w0)
+		if (w == w0 && P->stream == g->stream)
 			continue;
 		if (w0 != INT64_MIN) {
 			id.wake = w0;
 			timer_del(&g->tm, &id);
 		}
 		if (w != INT64_MIN) {
+			id.stream = g->stream;
 			id.wake = w;
 			timer_set(&g->tm, &id);
 		}
 		P->wake0[k] = w;
 		P->state0[k] = in->state;
 	}
+	P->stream = g->stream;
 	buf_reset(&g->rec);
-	buf_addc(&g->rec, 1);
+	/* format 1 is of stream 0; 2 names the stream */
+	buf_addc(&g->rec, P->stream ? 2 : 1);
+	if (P->stream)
+		put_uv(&g->rec, P->stream);
 	put_uv(&g->rec, P->nlog);
 	put_uv(&g->rec, P->ninst);
 	for (k = 0; k < P->ninst; k++)
@@ -987,15 +1004,15 @@ static void try_enter(struct sched *g, const struct journey *j, unsigned ji, int
 		      uint32_t corrtok, uint32_t props, const struct json_doc *ev);
 static void date_watch(struct sched *g, int64_t now);
 
-/* Fire every wake-up of the stream up to upto, in key order. A big run
+/* Fire every wake-up of stream s up to upto, in key order. A big run
  * commits on the way (the positions before the record that moved the
  * clock: a rerun fires the rest). */
-static int fire(struct sched *g, int64_t upto)
+static int fire(struct sched *g, uint32_t s, int64_t upto)
 {
 	struct timer_id id, last;
 	int have = 0, r;
 
-	while ((r = timer_next(&g->tm, STREAM, upto, have ? &last : NULL, &id)) == 1) {
+	while ((r = timer_next(&g->tm, s, upto, have ? &last : NULL, &id)) == 1) {
 		unsigned k;
 		const struct journey *j;
 		last = id;
@@ -1054,23 +1071,30 @@ static int fire(struct sched *g, int64_t upto)
 	return r < 0 ? EXIT_IO : 0;
 }
 
-/* The clock reaches ts: what fell due comes first. The clock moves only
- * once it has fired, so a record read again after a stop fires the rest. */
-static void advance(struct sched *g, int64_t ts)
+/* Stream s's clock reaches ts: what fell due on it comes first. The clock
+ * moves only once it has fired, so a record read again after a stop fires
+ * the rest. g->clock is then the stream's clock. */
+static void advance(struct sched *g, uint32_t s, int64_t ts)
 {
-	if (g->clock != INT64_MIN && ts <= g->clock)
+	struct pclock_stream *c = pclock_get(&g->pc, s);
+	int rc;
+
+	g->stream = s;
+	g->clock = c->clock;
+	if (c->clock != PCLOCK_NONE && ts <= c->clock)
 		return;
-	if (g->clock != INT64_MIN || 1) {
-		int rc = fire(g, ts);
-		if (rc == -2) {
-			filter_stop_mid(&g->f);
-			return;
-		}
-		if (rc) {
-			g->f.fatal = rc;
-			return;
-		}
+	rc = fire(g, s, ts);
+	if (rc == -2) {
+		filter_stop_mid(&g->f);
+		return;
 	}
+	if (rc) {
+		g->f.fatal = rc;
+		return;
+	}
+	c = pclock_get(&g->pc, s);
+	c->clock = ts;
+	c->dirty = 1;
 	g->clock = ts;
 }
 
@@ -1337,7 +1361,7 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid)
 			struct jinst *in = &g->Q.inst[q], *s;
 			const struct journey *j = journey_of(g, in->journey, NULL);
 			if (jinst_open(in)) {
-				struct timer_id id = {STREAM, g->Q.wake0[q], mid, in->journey, in->corr};
+				struct timer_id id = {g->Q.stream, g->Q.wake0[q], mid, in->journey, in->corr};
 				if (g->Q.state0[q] == JI_WAIT || g->Q.state0[q] == JI_WAIT_EVENT)
 					timer_del(&g->tm, &id);
 				if (j) {
@@ -1428,7 +1452,7 @@ static void process(struct sched *g, const char *s, size_t n)
 		}
 		clock_parse_tok(d, t_ts, &ts);
 		g->f.oc.passed++;
-		advance(g, ts); /* what fell due comes before the tick */
+		advance(g, g->f.stream, ts); /* what fell due on its stream comes before the tick */
 		if (!g->f.fatal && !g->f.redo)
 			filter_emit(&g->f, NULL, 0, s, n);
 		return;
@@ -1460,7 +1484,7 @@ static void process(struct sched *g, const char *s, size_t n)
 		OUTCOME_REJECT(&g->f.oc, "no valid \"ts\": want canonical events (ingest's output)");
 		return;
 	}
-	advance(g, ts);
+	advance(g, g->f.stream, ts);
 	if (g->f.fatal || g->f.redo)
 		return;
 	if (t_id && d->t[t_id].type == JSON_STRING) {
@@ -1567,10 +1591,7 @@ static void on_record(void *ctx, const char *p, size_t n)
 
 static void before_commit_state(struct sched *g)
 {
-	unsigned char be[8];
-
-	store_be64(be, (uint64_t)g->clock);
-	store_put(g->st, g->state, "clock", 5, be, 8);
+	pclock_save(&g->pc);
 	if (g->inside_dirty) {
 		size_t sz;
 		char *b;
@@ -1590,7 +1611,9 @@ static int before_commit(void *ctx)
 {
 	struct sched *g = ctx;
 
-	seen_prune(&g->seen, g->clock);
+	/* the set serves every stream: what the stream furthest behind may
+	 * still meet stays */
+	seen_prune(&g->seen, pclock_min(&g->pc));
 	before_commit_state(g);
 	return 0;
 }
@@ -1600,14 +1623,14 @@ static void after_commit(void *ctx)
 	timer_committed(&((struct sched *)ctx)->tm);
 }
 
-static void load_state(struct sched *g)
+static int load_state(struct sched *g)
 {
 	MDB_val v;
 	unsigned i;
 
-	g->clock = INT64_MIN;
-	if (store_get(g->st, g->state, "clock", 5, &v) == 1 && v.mv_size == 8)
-		g->clock = (int64_t)store_get_be64(v.mv_data);
+	if (pclock_load(&g->pc, g->st, g->state, NULL))
+		return -1;
+	g->clock = pclock_max(&g->pc);
 	g->inside = NULL;
 	if (store_get(g->st, g->state, "inside", 6, &v) == 1)
 		g->inside = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
@@ -1618,6 +1641,7 @@ static void load_state(struct sched *g)
 		int n = snprintf(k, sizeof k, "paused:%s", g->js.v[i].name);
 		g->paused[i] = store_get(g->st, g->state, k, (size_t)n, &v) == 1;
 	}
+	return 0;
 }
 
 /* Record each definition's text under its version (what decided). */
@@ -1726,6 +1750,38 @@ struct stepcount {
 	unsigned long long n;
 };
 
+/* The wake-ups filed under stream s (a range of scheduler.timers). */
+static unsigned long long timers_of(struct sched *g, uint32_t s)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned char key[4];
+	unsigned long long n = 0;
+	int r;
+
+	if (!txn || mdb_cursor_open(txn, g->tm.dbi, &cur))
+		return 0;
+	store_be32(key, s);
+	k.mv_data = key;
+	k.mv_size = 4;
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !r && k.mv_size == TIMER_KEY && !memcmp(k.mv_data, key, 4);
+	     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		n++;
+	mdb_cursor_close(cur);
+	return n;
+}
+
+static void stream_line(struct sched *g, const char *stream, const struct pclock_stream *c, unsigned long long n)
+{
+	printf("{\"stream\":%s,\"clock\":", stream);
+	if (c->clock == PCLOCK_NONE)
+		printf("null");
+	else
+		printf("\"%s\"", ts_text(g, c->clock));
+	printf(",\"wakeups\":%llu}\n", n);
+}
+
 static int op_status(struct sched *g, int argc, char **argv)
 {
 	struct store_scan it;
@@ -1743,6 +1799,18 @@ static int op_status(struct sched *g, int argc, char **argv)
 	}
 	if (argc && !(only = journey_arg(g, argv[0])))
 		return EXIT_USAGE;
+	/* a line per stream: its clock and the wake-ups filed under it; "*"
+	 * for where a stream not met yet starts (a store of one clock) */
+	if (!only) {
+		size_t s;
+		if (g->pc.base.clock != PCLOCK_NONE)
+			stream_line(g, "\"*\"", &g->pc.base, 0);
+		for (s = 0; s < g->pc.n; s++) {
+			char num[16];
+			snprintf(num, sizeof num, "%lu", (unsigned long)g->pc.v[s].stream);
+			stream_line(g, num, &g->pc.v[s], timers_of(g, g->pc.v[s].stream));
+		}
+	}
 	if (store_scan_open(g->st, g->people, &it))
 		return EXIT_IO;
 	while ((r = store_scan_next(&it, &k, &v)) == 1) {
@@ -2138,6 +2206,7 @@ static void defs_free(struct sched *g)
 	free(g->zones);
 	if (g->inside)
 		roaring_bitmap_free(g->inside);
+	pclock_free(&g->pc);
 }
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
@@ -2243,8 +2312,7 @@ int main(int argc, char **argv)
 	/* every definition compiles before anything is written */
 	if ((rc = load_defs(g)))
 		goto out;
-	load_state(g);
-	if (counts_load(g)) {
+	if (load_state(g) || counts_load(g)) {
 		rc = EXIT_IO;
 		goto out;
 	}
