@@ -1542,6 +1542,8 @@ static void process(struct sched *g, const char *s, size_t n)
 		return;
 	if (person_load(g, &g->P, &g->p, oneid) < 0)
 		return;
+	if (g->P.found && g->P.stream != g->stream)
+		g->P.changed = 1; /* their wake-ups move to this stream */
 	if (reprof) {
 		g->P.changed = 1;
 		if (kind == 0) {
