@@ -7,7 +7,16 @@
 . "$UOPS_TOP/test/lib/kafka.sh"
 set -e
 KAFKA_PARTITIONS=4 kafka_start segmented segmented2 out_a out_b
-gen-tagged -n 12000 -p 1200 -s 7 -g 300 > "$T/ev"
+# every 7th person enters segment vip with their first record (every
+# 14th leaves it with their 20th), so the weekly VIP letter (a schedule
+# trigger) enters people on each partition's Mondays
+gen-tagged -n 12000 -p 1200 -s 7 -g 300 | awk '{
+	match($0, /"oneid":[0-9]+/); id = substr($0, RSTART + 8, RLENGTH - 8)
+	match($0, /"ts":"[^"]*"/); ts = substr($0, RSTART, RLENGTH)
+	n[id]++
+	if (id % 7 == 0 && n[id] == 1) printf "{\"type\":\"$segment\",\"event_id\":\"v%d\",%s,\"oneid\":%d,\"segment\":\"vip\",\"op\":\"enter\"}\n", id, ts, id
+	if (id % 14 == 0 && n[id] == 20) printf "{\"type\":\"$segment\",\"event_id\":\"x%d\",%s,\"oneid\":%d,\"segment\":\"vip\",\"op\":\"exit\"}\n", id, ts, id
+	print }' > "$T/ev"
 # keyed by oneid, as segmenter writes them; a day tick into every
 # partition after each part
 split -l 4000 "$T/ev" "$T/part."
@@ -53,6 +62,9 @@ scheduler --db "$T/a" status | grep '"stream"'
 # wake-ups fired on every partition (their cause is "due:MS:ONEID")
 for p in 0 1 2 3; do
 	grep -c '"event_id":"jrn:due:' "$T/a.$p" | awk -v p=$p '{ print "partition " p ": " ($1 ? "wake-ups fired" : "NO wake-up fired") }'
+done
+for p in 0 1 2 3; do
+	grep -c '"\$send".*"journey":"vip_weekly"' "$T/a.$p" | awk -v p=$p '{ print "partition " p ": " ($1 ? "weekly VIP letters sent" : "NO weekly VIP letter") }'
 done
 # a partition's output holds only its own people
 for p in 0 1 2 3; do cut -f1 "$T/in.$p" | grep . | sort -u > "$T/keys.$p"; done
