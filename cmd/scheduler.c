@@ -133,7 +133,10 @@ struct sched {
 	long tick_count;
 
 	struct store *st;
-	MDB_dbi people, logdb, state, defs, counts, membdb;
+	MDB_dbi people, logdb, oldlog, state, defs, counts, membdb;
+	int has_oldlog;  /* 0: a store of an earlier version has scheduler.log */
+	int no_members;  /* a read-only store has no scheduler.members */
+	int no_decisions; /* … no scheduler.decisions */
 	struct filter f;
 	struct seen seen;
 	struct timer tm;
@@ -703,15 +706,25 @@ static uint32_t name_slot(void *ctx, const char *name, size_t n)
 	return dict_trait(&((struct sched *)ctx)->names, name, n);
 }
 
+/* The day of a decision's time, the first part of its key in the log. */
+static uint32_t log_day(int64_t t)
+{
+	return t < 0 ? 0 : (uint32_t)(t / 86400000);
+}
+
+/* A decision into scheduler.decisions under (day, oneid, sequence): the
+ * decisions of a batch fall on the few days its clock crossed, so they
+ * go into a few runs of pages, not one page per person. */
 static void log_add(struct sched *g, const char *s, size_t n)
 {
-	unsigned char key[8];
+	unsigned char key[12];
 
 	if (g->nolog)
 		return;
-	store_be32(key, g->P.oneid);
-	store_be32(key + 4, g->P.nlog++);
-	store_put(g->st, g->logdb, key, 8, s, n);
+	store_be32(key, log_day(g->cx.now));
+	store_be32(key + 4, g->P.oneid);
+	store_be32(key + 8, g->P.nlog++);
+	store_put_unique(g->st, g->logdb, key, 12, s, n);
 	g->P.changed = 1;
 }
 
@@ -1285,7 +1298,7 @@ static void sched_load(struct sched *g)
 	unsigned i;
 	int r;
 
-	if (txn && !mdb_cursor_open(txn, g->membdb, &cur)) {
+	if (txn && !g->no_members && !mdb_cursor_open(txn, g->membdb, &cur)) {
 		for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !r; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 			const char *key = k.mv_data, *colon = memchr(key, ':', k.mv_size);
 			unsigned seg;
@@ -2209,8 +2222,35 @@ static int op_status(struct sched *g, int argc, char **argv)
 	return rc;
 }
 
+/* A decision read for explain (the value stays in the read transaction). */
+struct logent {
+	uint32_t seq;
+	const char *p;
+	size_t n;
+};
+
+static void logent_add(struct logent **v, size_t *n, size_t *cap, uint32_t seq, const MDB_val *val)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xrealloc(*v, *cap * sizeof **v);
+	}
+	(*v)[*n].seq = seq;
+	(*v)[*n].p = val->mv_data;
+	(*v)[(*n)++].n = val->mv_size;
+}
+
+static int logent_cmp(const void *a, const void *b)
+{
+	const struct logent *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 static int op_explain(struct sched *g, int argc, char **argv)
 {
+	struct logent *ents = NULL;
+	size_t nents = 0, capents = 0, q;
 	uint32_t oneid;
 	char *end;
 	unsigned long u;
@@ -2218,7 +2258,7 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
-	unsigned char key[8];
+	unsigned char key[12];
 	int r;
 	struct json_doc d = JSON_DOC_INIT;
 
@@ -2235,28 +2275,76 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	oneid = (uint32_t)u;
 	if (argc == 2 && !(only = journey_arg(g, argv[1])))
 		return EXIT_USAGE;
-	if (!(txn = store_read_txn(g->st)) || mdb_cursor_open(txn, g->logdb, &cur))
+	if (!(txn = store_read_txn(g->st)))
 		return EXIT_IO;
-	store_be32(key, oneid);
-	store_be32(key + 4, 0);
-	k.mv_data = key;
-	k.mv_size = 8;
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !r && k.mv_size == 8 && !memcmp(k.mv_data, key, 4);
-	     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	/* a store of an earlier version: scheduler.log under (oneid, seq) */
+	if (g->has_oldlog == 0) {
+		if (mdb_cursor_open(txn, g->oldlog, &cur))
+			return EXIT_IO;
+		store_be32(key, oneid);
+		store_be32(key + 4, 0);
+		k.mv_data = key;
+		k.mv_size = 8;
+		for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !r && k.mv_size == 8 && !memcmp(k.mv_data, key, 4);
+		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+			logent_add(&ents, &nents, &capents, store_get_be32((const unsigned char *)k.mv_data + 4), &v);
+		mdb_cursor_close(cur);
+		if (r && r != MDB_NOTFOUND)
+			return EXIT_IO;
+	}
+	/* scheduler.decisions under (day, oneid, seq): a seek per day that
+	 * holds decisions */
+	if (g->no_decisions)
+		r = MDB_NOTFOUND;
+	else if (mdb_cursor_open(txn, g->logdb, &cur))
+		return EXIT_IO;
+	else {
+		uint32_t day = 0;
+		for (;;) {
+			store_be32(key, day);
+			store_be32(key + 4, oneid);
+			store_be32(key + 8, 0);
+			k.mv_data = key;
+			k.mv_size = 12;
+			r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+			while (!r && k.mv_size == 12 && store_get_be32(k.mv_data) == day &&
+			       store_get_be32((const unsigned char *)k.mv_data + 4) == oneid) {
+				logent_add(&ents, &nents, &capents, store_get_be32((const unsigned char *)k.mv_data + 8), &v);
+				r = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			}
+			if (r || k.mv_size != 12)
+				break;
+			/* the next day with a decision of this person, if any */
+			if (store_get_be32(k.mv_data) == day || store_get_be32((const unsigned char *)k.mv_data + 4) > oneid) {
+				if (store_get_be32(k.mv_data) == UINT32_MAX)
+					break;
+				day = store_get_be32(k.mv_data) + 1;
+			} else {
+				day = store_get_be32(k.mv_data);
+			}
+		}
+		mdb_cursor_close(cur);
+	}
+	if (r && r != MDB_NOTFOUND) {
+		free(ents);
+		return EXIT_IO;
+	}
+	qsort(ents, nents, sizeof *ents, logent_cmp);
+	for (q = 0; q < nents; q++) {
 		if (only) {
 			const char *why;
 			size_t at;
 			uint32_t t;
-			if (json_parse(&d, v.mv_data, v.mv_size, 64, &why, &at))
+			if (json_parse(&d, ents[q].p, ents[q].n, 64, &why, &at))
 				continue;
 			t = json_get(&d, 0, "journey", 7);
 			if (!t || !json_str_eq(&d, t, only->name, strlen(only->name)))
 				continue;
 		}
-		fwrite(v.mv_data, 1, v.mv_size, stdout);
+		fwrite(ents[q].p, 1, ents[q].n, stdout);
 		putchar('\n');
 	}
-	mdb_cursor_close(cur);
+	free(ents);
 	json_doc_release(&d);
 	/* where each instance stands now */
 	{
@@ -2619,9 +2707,13 @@ int main(int argc, char **argv)
 		rc = code;
 		goto out;
 	}
-	if (store_dbi(g->st, "scheduler.people", 0, &g->people) || store_dbi(g->st, "scheduler.log", 0, &g->logdb) ||
+	if (store_dbi(g->st, "scheduler.people", 0, &g->people) ||
+	    (ro ? (g->no_decisions = store_dbi_opt(g->st, "scheduler.decisions", 0, &g->logdb)) < 0
+		: store_dbi(g->st, "scheduler.decisions", 0, &g->logdb)) ||
+	    (g->has_oldlog = store_dbi_opt(g->st, "scheduler.log", 0, &g->oldlog)) < 0 ||
 	    store_dbi(g->st, "scheduler.state", 0, &g->state) || store_dbi(g->st, "scheduler.defs", 0, &g->defs) ||
-	    store_dbi(g->st, "scheduler.counts", 0, &g->counts) || store_dbi(g->st, "scheduler.members", 0, &g->membdb) ||
+	    store_dbi(g->st, "scheduler.counts", 0, &g->counts) || (ro ? (g->no_members = store_dbi_opt(g->st, "scheduler.members", 0, &g->membdb)) < 0
+	       : store_dbi(g->st, "scheduler.members", 0, &g->membdb)) ||
 	    store_dbi(g->st, "scheduler.dict", 0, &g->names.dbi) || timer_open(&g->tm, g->st, "scheduler.timers") ||
 	    (!ro && seen_open(&g->seen, g->st, "scheduler.seen"))) {
 		rc = EXIT_IO;

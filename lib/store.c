@@ -787,7 +787,7 @@ static int key_cmp(const MDB_val *a, const MDB_val *b)
 /* plain DBs only: DUPSORT and INTEGERKEY DBs keep LMDB's orders */
 #define PLAIN(flags) (!((flags) & (MDB_DUPSORT | MDB_INTEGERKEY | MDB_REVERSEKEY)))
 
-int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
+static int dbi_open(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi, int opt)
 {
 	MDB_txn *txn;
 	int rc;
@@ -796,6 +796,8 @@ int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
 		if (renew(s))
 			return -1;
 		rc = mdb_dbi_open(s->rtxn, name, flags, dbi);
+		if (rc == MDB_NOTFOUND && opt)
+			return 1;
 		if (rc == MDB_NOTFOUND) {
 			cli_err("store has no DB '%s' (has %s run on it?)", name,
 				s->owner);
@@ -811,7 +813,11 @@ int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
 	s->wwhat = "opening a DB";
 	if (wbegin(s, &txn))
 		return -1;
-	rc = mdb_dbi_open(txn, name, flags | MDB_CREATE, dbi);
+	rc = mdb_dbi_open(txn, name, flags | (opt ? 0 : MDB_CREATE), dbi);
+	if (rc == MDB_NOTFOUND && opt) {
+		wend(s, txn, 1);
+		return 1;
+	}
 	if (rc) {
 		wend(s, txn, 1);
 		return lerr("cannot open DB", name, rc), -1;
@@ -821,6 +827,16 @@ int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
 	if ((rc = wend(s, txn, 0)))
 		return lerr("cannot open DB", name, rc), -1;
 	return 0;
+}
+
+int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
+{
+	return dbi_open(s, name, flags, dbi, 0);
+}
+
+int store_dbi_opt(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
+{
+	return dbi_open(s, name, flags, dbi, 1);
 }
 
 static uint64_t op_hash(MDB_dbi dbi, const void *k, size_t kl)

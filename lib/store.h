@@ -64,6 +64,10 @@ void store_close(struct store *s);
 /* Open (creating unless read-only) the named DB; flags are mdb_dbi_open's
  * (MDB_INTEGERKEY, MDB_DUPSORT…). Returns 0, or -1 after printing why. */
 int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi);
+/* Open the named DB if it exists, never creating it (a DB of an earlier
+ * version): 0 opened, 1 there is none (*dbi unset, nothing printed), -1
+ * after printing why. */
+int store_dbi_opt(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi);
 
 /*
  * Look up key in dbi: pending batch writes first, then the last committed
