@@ -818,19 +818,39 @@ static const struct tz *cx_tz(void *ctx)
  * its entry number, "3" or "1a2b…:3". */
 static void corr_hex(const struct jinst *in, char *out)
 {
-	if (in->corr)
-		snprintf(out, 40, "%016llx:%u", (unsigned long long)in->corr, in->entries);
-	else
-		snprintf(out, 40, "%u", in->entries);
+	static const char hx[] = "0123456789abcdef";
+	int k = 0;
+
+	if (in->corr) {
+		for (k = 0; k < 16; k++)
+			out[k] = hx[(in->corr >> (60 - 4 * k)) & 15];
+		out[k++] = ':';
+	}
+	k += u32_dec(out + k, in->entries);
+	out[k] = 0;
 }
 
+static void add_u32(struct buf *b, uint32_t v)
+{
+	char d[16];
+
+	buf_add(b, d, (size_t)u32_dec(d, v));
+}
+
+/* ,"ts":"…","oneid":N,"journey":"…","version":"…" */
 static void add_common(struct sched *g, struct buf *b, const struct jrec *r)
 {
 	const struct jinst *in = r->in;
 
-	buf_printf(b, ",\"ts\":\"%s\",\"oneid\":%u,\"journey\":", ts_text(g, g->cx.now), g->cx.oneid);
+	buf_adds(b, ",\"ts\":\"");
+	buf_adds(b, ts_text(g, g->cx.now));
+	buf_adds(b, "\",\"oneid\":");
+	add_u32(b, g->cx.oneid);
+	buf_adds(b, ",\"journey\":");
 	json_write_str(b, r->j->name, strlen(r->j->name));
-	buf_printf(b, ",\"version\":\"%s\"", r->j->version);
+	buf_adds(b, ",\"version\":\"");
+	buf_add(b, r->j->version, 16);
+	buf_addc(b, '"');
 	if (in->corrv.len) {
 		buf_adds(b, ",\"correlation\":");
 		buf_add(b, in->corrv.p, in->corrv.len);
@@ -861,11 +881,22 @@ static void cx_record(void *ctx, const struct jrec *r)
 		char hex[33];
 		unsigned k;
 		buf_reset(&g->tmp);
-		buf_printf(&g->tmp, "%s\n%u\n%s\n%s\n", r->j->name, g->cx.oneid, ch, r->s->id);
+		buf_adds(&g->tmp, r->j->name);
+		buf_addc(&g->tmp, '\n');
+		add_u32(&g->tmp, g->cx.oneid);
+		buf_addc(&g->tmp, '\n');
+		buf_adds(&g->tmp, ch);
+		buf_addc(&g->tmp, '\n');
+		buf_adds(&g->tmp, r->s->id);
+		buf_addc(&g->tmp, '\n');
 		buf_add(&g->tmp, g->cause.p, g->cause.len);
 		hash128(g->tmp.p, g->tmp.len, 0x73656e64ull, h);
 		hash_hex(h, hex);
-		buf_printf(b, "{\"type\":\"$send\",\"event_id\":\"send:%s\",\"send_id\":\"%s\"", hex, hex);
+		buf_adds(b, "{\"type\":\"$send\",\"event_id\":\"send:");
+		buf_add(b, hex, 32);
+		buf_adds(b, "\",\"send_id\":\"");
+		buf_add(b, hex, 32);
+		buf_addc(b, '"');
 		add_common(g, b, r);
 		buf_adds(b, ",\"step\":");
 		json_write_str(b, r->s->id, strlen(r->s->id));
@@ -894,8 +925,13 @@ static void cx_record(void *ctx, const struct jrec *r)
 			buf_adds(b, ",\"context\":");
 			buf_add(b, in->props.p, in->props.len);
 		}
-		buf_printf(b, ",\"priority\":%ld,\"kind\":\"%s\",\"not_before\":\"%s\"}", r->s->priority, r->s->msgkind,
-			   ts_text(g, g->cx.now));
+		buf_adds(b, ",\"priority\":");
+		buf_i64(b, r->s->priority);
+		buf_adds(b, ",\"kind\":\"");
+		buf_adds(b, r->s->msgkind);
+		buf_adds(b, "\",\"not_before\":\"");
+		buf_adds(b, ts_text(g, g->cx.now));
+		buf_adds(b, "\"}");
 		g->sends++;
 		count(g, r->j->name, arm, "sent");
 		if (g->dry) {
@@ -967,14 +1003,31 @@ static void cx_record(void *ctx, const struct jrec *r)
 		}
 		return;
 	}
-	buf_printf(b, "{\"type\":\"$journey\",\"event_id\":\"jrn:%s:%s:%s:%s:%s%s%s\"", g->cause.p, r->j->name, ch,
-		   r->s ? r->s->id : "-", ops[r->op], r->detail ? ":" : "", r->detail ? r->detail : "");
+	buf_adds(b, "{\"type\":\"$journey\",\"event_id\":\"jrn:");
+	buf_add(b, g->cause.p, g->cause.len);
+	buf_addc(b, ':');
+	buf_adds(b, r->j->name);
+	buf_addc(b, ':');
+	buf_adds(b, ch);
+	buf_addc(b, ':');
+	buf_adds(b, r->s ? r->s->id : "-");
+	buf_addc(b, ':');
+	buf_adds(b, ops[r->op]);
+	if (r->detail) {
+		buf_addc(b, ':');
+		buf_adds(b, r->detail);
+	}
+	buf_addc(b, '"');
 	add_common(g, b, r);
-	buf_printf(b, ",\"op\":\"%s\"", ops[r->op]);
+	buf_adds(b, ",\"op\":\"");
+	buf_adds(b, ops[r->op]);
+	buf_addc(b, '"');
 	if (r->s) {
 		buf_adds(b, ",\"step\":");
 		json_write_str(b, r->s->id, strlen(r->s->id));
-		buf_printf(b, ",\"kind\":\"%s\"", jstep_kind_names[r->s->kind]);
+		buf_adds(b, ",\"kind\":\"");
+		buf_adds(b, jstep_kind_names[r->s->kind]);
+		buf_addc(b, '"');
 	}
 	buf_adds(b, ",\"arm\":");
 	if (arm)
@@ -990,7 +1043,9 @@ static void cx_record(void *ctx, const struct jrec *r)
 	if (r->wake != INT64_MIN) {
 		char w[CLOCK_ISO_LEN + 1];
 		clock_format(r->wake, w);
-		buf_printf(b, ",\"wake\":\"%s\"", w);
+		buf_adds(b, ",\"wake\":\"");
+		buf_adds(b, w);
+		buf_addc(b, '"');
 	}
 	if (r->op == JO_EXIT) {
 		buf_adds(b, ",\"reason\":");
@@ -1053,6 +1108,16 @@ static void try_enter(struct sched *g, const struct journey *j, unsigned ji, int
 		      uint32_t corrtok, uint32_t props, const struct json_doc *ev);
 static void date_watch(struct sched *g, int64_t now);
 
+/* The cause of what a time falling due does: "due:MS:ONEID". */
+static void due_cause(struct sched *g, int64_t t, uint32_t oneid)
+{
+	buf_reset(&g->cause);
+	buf_adds(&g->cause, "due:");
+	buf_i64(&g->cause, t);
+	buf_addc(&g->cause, ':');
+	add_u32(&g->cause, oneid);
+}
+
 /* Fire every wake-up of stream s up to upto, in key order. A big run
  * commits on the way (the positions before the record that moved the
  * clock: a rerun fires the rest). */
@@ -1077,8 +1142,7 @@ static int fire(struct sched *g, uint32_t s, int64_t upto)
 				continue;
 			if (in->state == JI_ARMED) { /* a date falls due: enter, and watch for the next */
 				unsigned ji;
-				buf_reset(&g->cause);
-				buf_printf(&g->cause, "due:%lld:%u", (long long)id.wake, id.oneid);
+				due_cause(g, id.wake, id.oneid);
 				in->state = JI_DONE;
 				in->wake = INT64_MIN;
 				if (j && journey_of(g, id.journey, &ji)) {
@@ -1091,8 +1155,7 @@ static int fire(struct sched *g, uint32_t s, int64_t upto)
 			}
 			g->P.wake0[k] = INT64_MIN; /* its wake-up is gone */
 			g->P.state0[k] = JI_NONE;
-			buf_reset(&g->cause);
-			buf_printf(&g->cause, "due:%lld:%u", (long long)id.wake, id.oneid);
+			due_cause(g, id.wake, id.oneid);
 			cx_begin(g, id.wake, id.oneid);
 			g->evdoc = NULL;
 			g->cur = in;
@@ -1237,8 +1300,7 @@ static int enter_scheduled(struct sched *g, unsigned ji, uint32_t s, int64_t at)
 			uint32_t oneid = it.current_value;
 			if (person_load(g, &g->P, &g->p, oneid) < 0)
 				return g->f.fatal;
-			buf_reset(&g->cause);
-			buf_printf(&g->cause, "due:%lld:%u", (long long)at, oneid);
+			due_cause(g, at, oneid);
 			g->evdoc = NULL;
 			try_enter(g, j, ji, at, 0, 0, 0, NULL);
 			if (g->P.changed)
