@@ -173,6 +173,9 @@ struct sched {
 	struct json_doc doc, pdoc;
 	const struct json_doc *evdoc; /* props for conditions: the event, or the trigger's */
 	struct buf cause, line, tmp, rec, logb;
+	/* decisions of one person on one day not yet queued: one value */
+	struct buf lp;
+	uint32_t lp_oneid, lp_day, lp_seq, lp_n;
 	char ts_text[CLOCK_ISO_LEN + 1];
 	int64_t ts_cached;
 	struct jctx cx;
@@ -578,6 +581,8 @@ static int person_load(struct sched *g, struct person *P, struct profile *p, uin
 	return 1;
 }
 
+static void log_flush(struct sched *g);
+
 /* Queue P: the record, and the wake-ups of its instances that moved. The
  * wake-ups go to the stream being handled (a person whose records now come
  * on another partition takes them along). */
@@ -587,6 +592,7 @@ static void person_save(struct sched *g, struct person *P, struct profile *p)
 	unsigned k;
 	int open = 0;
 
+	log_flush(g);
 	for (k = 0; k < P->ninst; k++) {
 		struct jinst *in = &P->inst[k];
 		int64_t w = jinst_open(in) || in->state == JI_ARMED ? in->wake : INT64_MIN;
@@ -712,19 +718,45 @@ static uint32_t log_day(int64_t t)
 	return t < 0 ? 0 : (uint32_t)(t / 86400000);
 }
 
-/* A decision into scheduler.decisions under (day, oneid, sequence): the
- * decisions of a batch fall on the few days its clock crossed, so they
- * go into a few runs of pages, not one page per person. */
-static void log_add(struct sched *g, const char *s, size_t n)
+/* Queue the decisions held (one value, a line each). */
+static void log_flush(struct sched *g)
 {
 	unsigned char key[12];
 
+	if (!g->lp_n)
+		return;
+	store_be32(key, g->lp_day);
+	store_be32(key + 4, g->lp_oneid);
+	store_be32(key + 8, g->lp_seq);
+	store_put_unique(g->st, g->logdb, key, 12, g->lp.p, g->lp.len);
+	buf_reset(&g->lp);
+	g->lp_n = 0;
+}
+
+/* A decision into scheduler.decisions under (day, oneid, sequence): the
+ * decisions of a batch fall on the few days its clock crossed, so they
+ * go into a few runs of pages, not one page per person; those of one
+ * person on one day in a row (an activation's) go into one value, a line
+ * each, under the sequence number of the first. */
+static void log_add(struct sched *g, const char *s, size_t n)
+{
+	uint32_t day;
+
 	if (g->nolog)
 		return;
-	store_be32(key, log_day(g->cx.now));
-	store_be32(key + 4, g->P.oneid);
-	store_be32(key + 8, g->P.nlog++);
-	store_put_unique(g->st, g->logdb, key, 12, s, n);
+	day = log_day(g->cx.now);
+	if (g->lp_n && (g->lp_oneid != g->P.oneid || g->lp_day != day))
+		log_flush(g);
+	if (!g->lp_n) {
+		g->lp_oneid = g->P.oneid;
+		g->lp_day = day;
+		g->lp_seq = g->P.nlog;
+	} else {
+		buf_addc(&g->lp, '\n');
+	}
+	buf_add(&g->lp, s, n);
+	g->lp_n++;
+	g->P.nlog++;
 	g->P.changed = 1;
 }
 
@@ -1994,6 +2026,7 @@ static int before_commit(void *ctx)
 	/* the set serves every stream: what the stream furthest behind may
 	 * still meet stays */
 	seen_prune(&g->seen, pclock_min(&g->pc));
+	log_flush(g);
 	before_commit_state(g);
 	return 0;
 }
@@ -2371,7 +2404,17 @@ static int op_explain(struct sched *g, int argc, char **argv)
 			r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 			while (!r && k.mv_size == 12 && store_get_be32(k.mv_data) == day &&
 			       store_get_be32((const unsigned char *)k.mv_data + 4) == oneid) {
-				logent_add(&ents, &nents, &capents, store_get_be32((const unsigned char *)k.mv_data + 8), &v);
+				/* a line per decision, numbered on from the key's */
+				uint32_t seq = store_get_be32((const unsigned char *)k.mv_data + 8);
+				const char *p = v.mv_data, *end = p + v.mv_size;
+				while (p < end) {
+					const char *nl = memchr(p, '\n', (size_t)(end - p));
+					MDB_val line;
+					line.mv_data = (void *)p;
+					line.mv_size = (size_t)((nl ? nl : end) - p);
+					logent_add(&ents, &nents, &capents, seq++, &line);
+					p = nl ? nl + 1 : end;
+				}
 				r = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 			}
 			if (r || k.mv_size != 12)
@@ -2855,6 +2898,7 @@ out:
 	buf_release(&g->tmp);
 	buf_release(&g->rec);
 	buf_release(&g->logb);
+	buf_release(&g->lp);
 	if (g->dry || g->scratch)
 		nftw(scratch, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	return cli_stdout_close(rc);
