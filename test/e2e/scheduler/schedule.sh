@@ -64,6 +64,24 @@ dump "$T/b1" > "$T/d1"; dump "$T/b2" > "$T/d2"
 cmp -s "$T/d1" "$T/d2" && echo "batch 2: the same state"
 grep -o 'commits [0-9]*' "$T/err2" | awk '{ print ($2 > 100 ? "batch 2: committed in steps" : "batch 2: few commits: " $2) }'
 
+# killed with -9 in the midst of the occurrence and run again (--resume):
+# it goes on from the last commit, the same records (as a set, the lines
+# after the commit twice, the same bytes) and the same state
+: > "$T/k1"
+scheduler --db "$T/k" --journeys "$T/j" --resume --batch 50 "$T/big" >> "$T/k1" &
+pid=$!
+while kill -0 $pid 2>/dev/null && [ "$(wc -l < "$T/k1")" -lt 9000 ]; do sleep 0.01; done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+sed '$ { /}$/!d }' "$T/k1" > "$T/k1.whole"
+scheduler --db "$T/k" --journeys "$T/j" --resume --batch 50 "$T/big" > "$T/k2"; echo "rerun exit $?"
+sort -u "$T/k1.whole" "$T/k2" > "$T/k.set"
+sort -u "$T/big1" > "$T/big1.set"
+cmp -s "$T/k.set" "$T/big1.set" && echo "killed and rerun: the records of a clean run"
+grep -o '"event_id":"[^"]*"' "$T/k.set" | sort | uniq -d | wc -l | sed 's/^/event_ids written with other bytes: /'
+dump "$T/k" > "$T/dk"
+cmp -s "$T/d1" "$T/dk" && echo "killed and rerun: the state of a clean run"
+
 # definitions with an error
 try() {
 	printf '%s\n' "$1" > "$T/j/zz-bad.json"
