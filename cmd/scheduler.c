@@ -2229,8 +2229,8 @@ static int op_status(struct sched *g, int argc, char **argv)
 	 * for where a stream not met yet starts (a store of one clock) */
 	if (!only) {
 		size_t s;
-		if (g->pc.base.clock != PCLOCK_NONE)
-			stream_line(g, "\"*\"", &g->pc.base, 0);
+		if (g->pc.base.clock != PCLOCK_NONE) /* a store of one clock: its wake-ups are stream 0's */
+			stream_line(g, "\"*\"", &g->pc.base, pclock_find(&g->pc, 0) ? 0 : timers_of(g, 0));
 		for (s = 0; s < g->pc.n; s++) {
 			char num[16];
 			snprintf(num, sizeof num, "%lu", (unsigned long)g->pc.v[s].stream);
