@@ -718,6 +718,114 @@ static uint32_t log_day(int64_t t)
 	return t < 0 ? 0 : (uint32_t)(t / 86400000);
 }
 
+/*
+ * Decisions are kept packed: the phrases every $journey record and every
+ * condition logged repeats stand for one control byte each (compact JSON
+ * holds none raw; the line separator \n is not one of them), which halves
+ * the log. A raw control byte (none is expected) is kept after 0x1f.
+ */
+static const char *const log_phrases[] = {
+	NULL,
+	"{\"type\":\"$journey\",\"event_id\":\"jrn:", /* 0x01 */
+	"\",\"ts\":\"",
+	"\",\"oneid\":",
+	",\"journey\":\"",
+	"\",\"version\":\"",
+	"\",\"op\":\"",
+	"\",\"step\":\"",
+	"\",\"kind\":\"",
+	"\",\"arm\":null", /* 0x09 */
+	NULL,            /* 0x0a: the line separator */
+	"\",\"arm\":\"", /* 0x0b */
+	",\"arm\":null",
+	",\"wake\":\"",
+	",\"reason\":\"",
+	"{\"ts\":\"",
+	"\",\"journey\":\"", /* 0x10 */
+	"\",\"condition\":\"",
+	"\",\"is\":true,\"tree\":",
+	"\",\"is\":false,\"tree\":",
+	"{\"type\":\"$journey\",\"event_id\":\"jrn:due:",
+	"\",\"ts\":\"20",
+	":step\"",
+	":enter\"",
+	":exit\"",
+	"wait_for",
+	":timeout\"",
+	"{\"op\":\"",
+	"\"value\":",
+	",\"tree\":",
+	"\"is\":",
+	NULL, /* 0x1f: a raw control byte follows */
+};
+#define LOG_NPHRASES 32
+
+static void log_pack(struct buf *out, const char *s, size_t n)
+{
+	static unsigned char first[256][LOG_NPHRASES], nfirst[256];
+	static size_t len[LOG_NPHRASES];
+	static int init;
+	size_t i = 0, k;
+
+	if (!init) {
+		for (k = 1; k < LOG_NPHRASES; k++) {
+			unsigned char c;
+			if (!log_phrases[k])
+				continue;
+			len[k] = strlen(log_phrases[k]);
+			c = (unsigned char)log_phrases[k][0];
+			first[c][nfirst[c]++] = (unsigned char)k;
+		}
+		/* the longest of a first byte first */
+		for (k = 0; k < 256; k++) {
+			unsigned a, b;
+			for (a = 0; a < nfirst[k]; a++)
+				for (b = a + 1; b < nfirst[k]; b++)
+					if (len[first[k][b]] > len[first[k][a]]) {
+						unsigned char t = first[k][a];
+						first[k][a] = first[k][b];
+						first[k][b] = t;
+					}
+		}
+		init = 1;
+	}
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned q;
+		for (q = 0; q < nfirst[c]; q++) {
+			unsigned char id = first[c][q];
+			if (len[id] <= n - i && s[i + 1] == log_phrases[id][1] && !memcmp(s + i, log_phrases[id], len[id]))
+				break;
+		}
+		if (q < nfirst[c]) {
+			buf_addc(out, (char)first[c][q]);
+			i += len[first[c][q]];
+			continue;
+		}
+		if (c < 0x20) {
+			buf_addc(out, 0x1f);
+		}
+		buf_addc(out, (char)c);
+		i++;
+	}
+}
+
+/* A line of a packed value back to its JSON in out. */
+static void log_unpack(struct buf *out, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == 0x1f && i + 1 < n)
+			buf_addc(out, s[++i]);
+		else if (c < LOG_NPHRASES && log_phrases[c])
+			buf_adds(out, log_phrases[c]);
+		else
+			buf_addc(out, (char)c);
+	}
+}
+
 /* Queue the decisions held (one value, a line each). */
 static void log_flush(struct sched *g)
 {
@@ -754,7 +862,7 @@ static void log_add(struct sched *g, const char *s, size_t n)
 	} else {
 		buf_addc(&g->lp, '\n');
 	}
-	buf_add(&g->lp, s, n);
+	log_pack(&g->lp, s, n);
 	g->lp_n++;
 	g->P.nlog++;
 	g->P.changed = 1;
@@ -2320,17 +2428,19 @@ static int op_status(struct sched *g, int argc, char **argv)
 /* A decision read for explain (the value stays in the read transaction). */
 struct logent {
 	uint32_t seq;
+	int packed; /* of scheduler.decisions (scheduler.log's are JSON) */
 	const char *p;
 	size_t n;
 };
 
-static void logent_add(struct logent **v, size_t *n, size_t *cap, uint32_t seq, const MDB_val *val)
+static void logent_add(struct logent **v, size_t *n, size_t *cap, uint32_t seq, const MDB_val *val, int packed)
 {
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
 		*v = xrealloc(*v, *cap * sizeof **v);
 	}
 	(*v)[*n].seq = seq;
+	(*v)[*n].packed = packed;
 	(*v)[*n].p = val->mv_data;
 	(*v)[(*n)++].n = val->mv_size;
 }
@@ -2382,7 +2492,7 @@ static int op_explain(struct sched *g, int argc, char **argv)
 		k.mv_size = 8;
 		for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !r && k.mv_size == 8 && !memcmp(k.mv_data, key, 4);
 		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-			logent_add(&ents, &nents, &capents, store_get_be32((const unsigned char *)k.mv_data + 4), &v);
+			logent_add(&ents, &nents, &capents, store_get_be32((const unsigned char *)k.mv_data + 4), &v, 0);
 		mdb_cursor_close(cur);
 		if (r && r != MDB_NOTFOUND)
 			return EXIT_IO;
@@ -2412,7 +2522,7 @@ static int op_explain(struct sched *g, int argc, char **argv)
 					MDB_val line;
 					line.mv_data = (void *)p;
 					line.mv_size = (size_t)((nl ? nl : end) - p);
-					logent_add(&ents, &nents, &capents, seq++, &line);
+					logent_add(&ents, &nents, &capents, seq++, &line, 1);
 					p = nl ? nl + 1 : end;
 				}
 				r = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
@@ -2436,17 +2546,22 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	}
 	qsort(ents, nents, sizeof *ents, logent_cmp);
 	for (q = 0; q < nents; q++) {
+		buf_reset(&g->tmp);
+		if (ents[q].packed)
+			log_unpack(&g->tmp, ents[q].p, ents[q].n);
+		else
+			buf_add(&g->tmp, ents[q].p, ents[q].n);
 		if (only) {
 			const char *why;
 			size_t at;
 			uint32_t t;
-			if (json_parse(&d, ents[q].p, ents[q].n, 64, &why, &at))
+			if (json_parse(&d, g->tmp.p, g->tmp.len, 64, &why, &at))
 				continue;
 			t = json_get(&d, 0, "journey", 7);
 			if (!t || !json_str_eq(&d, t, only->name, strlen(only->name)))
 				continue;
 		}
-		fwrite(ents[q].p, 1, ents[q].n, stdout);
+		fwrite(g->tmp.p, 1, g->tmp.len, stdout);
 		putchar('\n');
 	}
 	free(ents);
