@@ -13,7 +13,7 @@ SANITIZE ?=
 PREFIX ?= /usr/local
 
 TOOLS = ingest idmerge tagger segmenter scheduler dispatch report
-LIBMODS = buf caps channel cli clock cohort cond conf csv dict due endpoint evtab filter funnel group hash htmlpage io journey jqprog json kafka lifecycle map norm outbox outcome pclock pool profile rbits seen sha256 stats store sysrec template timer tz
+LIBMODS = buf caps channel cli clock cohort cond conf csv dict due endpoint evtab filter funnel group hash htmlpage io jlog journey jqprog json kafka lifecycle map norm outbox outcome pclock pool profile rbits seen sha256 stats store sysrec template timer tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
 HELPERS = kmock gen-events rusage gen-people idquality gen-tagged pipesz dbdump lockprobe
 

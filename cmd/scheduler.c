@@ -37,6 +37,7 @@
 #include "filter.h"
 #include "hash.h"
 #include "journey.h"
+#include "jlog.h"
 #include "json.h"
 #include "outcome.h"
 #include "pclock.h"
@@ -712,120 +713,6 @@ static uint32_t name_slot(void *ctx, const char *name, size_t n)
 	return dict_trait(&((struct sched *)ctx)->names, name, n);
 }
 
-/* The day of a decision's time, the first part of its key in the log. */
-static uint32_t log_day(int64_t t)
-{
-	return t < 0 ? 0 : (uint32_t)(t / 86400000);
-}
-
-/*
- * Decisions are kept packed: the phrases every $journey record and every
- * condition logged repeats stand for one control byte each (compact JSON
- * holds none raw; the line separator \n is not one of them), which halves
- * the log. A raw control byte (none is expected) is kept after 0x1f.
- */
-static const char *const log_phrases[] = {
-	NULL,
-	"{\"type\":\"$journey\",\"event_id\":\"jrn:", /* 0x01 */
-	"\",\"ts\":\"",
-	"\",\"oneid\":",
-	",\"journey\":\"",
-	"\",\"version\":\"",
-	"\",\"op\":\"",
-	"\",\"step\":\"",
-	"\",\"kind\":\"",
-	"\",\"arm\":null", /* 0x09 */
-	NULL,            /* 0x0a: the line separator */
-	"\",\"arm\":\"", /* 0x0b */
-	",\"arm\":null",
-	",\"wake\":\"",
-	",\"reason\":\"",
-	"{\"ts\":\"",
-	"\",\"journey\":\"", /* 0x10 */
-	"\",\"condition\":\"",
-	"\",\"is\":true,\"tree\":",
-	"\",\"is\":false,\"tree\":",
-	"{\"type\":\"$journey\",\"event_id\":\"jrn:due:",
-	"\",\"ts\":\"20",
-	":step\"",
-	":enter\"",
-	":exit\"",
-	"wait_for",
-	":timeout\"",
-	"{\"op\":\"",
-	"\"value\":",
-	",\"tree\":",
-	"\"is\":",
-	NULL, /* 0x1f: a raw control byte follows */
-};
-#define LOG_NPHRASES 32
-
-static void log_pack(struct buf *out, const char *s, size_t n)
-{
-	static unsigned char first[256][LOG_NPHRASES], nfirst[256];
-	static size_t len[LOG_NPHRASES];
-	static int init;
-	size_t i = 0, k;
-
-	if (!init) {
-		for (k = 1; k < LOG_NPHRASES; k++) {
-			unsigned char c;
-			if (!log_phrases[k])
-				continue;
-			len[k] = strlen(log_phrases[k]);
-			c = (unsigned char)log_phrases[k][0];
-			first[c][nfirst[c]++] = (unsigned char)k;
-		}
-		/* the longest of a first byte first */
-		for (k = 0; k < 256; k++) {
-			unsigned a, b;
-			for (a = 0; a < nfirst[k]; a++)
-				for (b = a + 1; b < nfirst[k]; b++)
-					if (len[first[k][b]] > len[first[k][a]]) {
-						unsigned char t = first[k][a];
-						first[k][a] = first[k][b];
-						first[k][b] = t;
-					}
-		}
-		init = 1;
-	}
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		unsigned q;
-		for (q = 0; q < nfirst[c]; q++) {
-			unsigned char id = first[c][q];
-			if (len[id] <= n - i && s[i + 1] == log_phrases[id][1] && !memcmp(s + i, log_phrases[id], len[id]))
-				break;
-		}
-		if (q < nfirst[c]) {
-			buf_addc(out, (char)first[c][q]);
-			i += len[first[c][q]];
-			continue;
-		}
-		if (c < 0x20) {
-			buf_addc(out, 0x1f);
-		}
-		buf_addc(out, (char)c);
-		i++;
-	}
-}
-
-/* A line of a packed value back to its JSON in out. */
-static void log_unpack(struct buf *out, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == 0x1f && i + 1 < n)
-			buf_addc(out, s[++i]);
-		else if (c < LOG_NPHRASES && log_phrases[c])
-			buf_adds(out, log_phrases[c]);
-		else
-			buf_addc(out, (char)c);
-	}
-}
-
 /* Queue the decisions held (one value, a line each). */
 static void log_flush(struct sched *g)
 {
@@ -852,7 +739,7 @@ static void log_add(struct sched *g, const char *s, size_t n)
 
 	if (g->nolog)
 		return;
-	day = log_day(g->cx.now);
+	day = jlog_day(g->cx.now);
 	if (g->lp_n && (g->lp_oneid != g->P.oneid || g->lp_day != day))
 		log_flush(g);
 	if (!g->lp_n) {
@@ -862,7 +749,7 @@ static void log_add(struct sched *g, const char *s, size_t n)
 	} else {
 		buf_addc(&g->lp, '\n');
 	}
-	log_pack(&g->lp, s, n);
+	jlog_pack(&g->lp, s, n);
 	g->lp_n++;
 	g->P.nlog++;
 	g->P.changed = 1;
@@ -2548,7 +2435,7 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	for (q = 0; q < nents; q++) {
 		buf_reset(&g->tmp);
 		if (ents[q].packed)
-			log_unpack(&g->tmp, ents[q].p, ents[q].n);
+			jlog_unpack(&g->tmp, ents[q].p, ents[q].n);
 		else
 			buf_add(&g->tmp, ents[q].p, ents[q].n);
 		if (only) {
