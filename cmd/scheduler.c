@@ -37,8 +37,10 @@
 #include "filter.h"
 #include "hash.h"
 #include "journey.h"
+#include "jlog.h"
 #include "json.h"
 #include "outcome.h"
+#include "pclock.h"
 #include "profile.h"
 #include "seen.h"
 #include "store.h"
@@ -78,9 +80,6 @@ static const struct cli_opt opts[] = {
 	{0, 0, 0, 0, 0},
 };
 
-/* The stream whose clock fires wake-ups. One for now: a file, or every
- * partition of a topic read as one stream. */
-#define STREAM 0
 
 struct counter {
 	char *key; /* journey \t arm \t what */
@@ -90,6 +89,7 @@ struct counter {
 
 struct person {
 	uint32_t oneid;
+	uint32_t stream; /* the stream its wake-ups are filed under */
 	int found;
 	struct jinst *inst;
 	unsigned ninst, cap;
@@ -105,6 +105,26 @@ struct zone {
 	struct tz *z;
 };
 
+/* The people of a segment a schedule trigger enters, on one stream, as
+ * the $segment records seen say (scheduler.members). */
+struct members {
+	unsigned seg;   /* index in ssegs */
+	uint32_t stream;
+	roaring_bitmap_t *b;
+	int dirty;
+};
+
+/* A schedule journey on a stream: the occurrence entered last, and the
+ * next oneid to enter while one is under way (0: done). */
+struct sprog {
+	unsigned ji;
+	uint32_t stream;
+	int64_t at;   /* INT64_MIN: none yet */
+	uint32_t next;
+	int dirty;
+	int64_t due, due_from; /* cached: the occurrence after due_from */
+};
+
 struct sched {
 	struct cli cli;
 	const char *pipelines, *jdir, *group;
@@ -114,7 +134,10 @@ struct sched {
 	long tick_count;
 
 	struct store *st;
-	MDB_dbi people, logdb, state, defs, counts;
+	MDB_dbi people, logdb, oldlog, state, defs, counts, membdb;
+	int has_oldlog;  /* 0: a store of an earlier version has scheduler.log */
+	int no_members;  /* a read-only store has no scheduler.members */
+	int no_decisions; /* … no scheduler.decisions */
 	struct filter f;
 	struct seen seen;
 	struct timer tm;
@@ -140,12 +163,20 @@ struct sched {
 	struct person P, Q;
 	roaring_bitmap_t *inside; /* people with an open instance */
 	int inside_dirty;
+	/* a clock per stream (the input's partition; 0 for files): a
+	 * person's wake-ups fire when their stream's clock passes them
+	 * (lib/pclock); clock is the clock of the stream being handled */
+	struct pclock pc;
+	uint32_t stream;
 	int64_t clock;
 
 	/* the record being handled */
 	struct json_doc doc, pdoc;
 	const struct json_doc *evdoc; /* props for conditions: the event, or the trigger's */
 	struct buf cause, line, tmp, rec, logb;
+	/* decisions of one person on one day not yet queued: one value */
+	struct buf lp;
+	uint32_t lp_oneid, lp_day, lp_seq, lp_n;
 	char ts_text[CLOCK_ISO_LEN + 1];
 	int64_t ts_cached;
 	struct jctx cx;
@@ -158,6 +189,15 @@ struct sched {
 
 	struct zone *zones;
 	unsigned nzones;
+
+	/* schedule triggers: the segments they enter, their members per
+	 * stream, their progress per stream */
+	char **ssegs;
+	unsigned nssegs, nsched;
+	struct members *mem;
+	unsigned nmem;
+	struct sprog *prog;
+	unsigned nprog;
 
 	unsigned long long events, fired, entered, exits, sends, dups;
 };
@@ -323,8 +363,15 @@ static int load_defs(struct sched *g)
 	g->L.tag_slots = g->tag_slots;
 	g->L.ntags = g->ntags + g->nsegs;
 	profile_layout_index(&g->L);
-	for (i = 0; i < g->js.n; i++)
-		g->ndate += g->js.v[i].trig == JT_DATE;
+	for (i = 0; i < g->js.n; i++) {
+		const struct journey *j = &g->js.v[i];
+		g->ndate += j->trig == JT_DATE;
+		if (j->trig == JT_SCHEDULE) {
+			g->nsched++;
+			if (!known(g->ssegs, g->nssegs, j->t_name))
+				names_add(&g->ssegs, &g->nssegs, j->t_name);
+		}
+	}
 	g->inside_n = xcalloc(g->js.n + 1, sizeof *g->inside_n);
 	g->paused = xcalloc(g->js.n + 1, sizeof *g->paused);
 	return 0;
@@ -475,9 +522,13 @@ static int person_decode(struct sched *g, struct person *P, struct profile *p, c
 	const unsigned char *end = s + n;
 	uint64_t nlog, ninst, k;
 
-	if (n < 1 || s[0] != 1)
+	uint64_t stream = 0;
+
+	if (n < 1 || (s[0] != 1 && s[0] != 2))
 		return -1;
-	s++;
+	if (*s++ == 2 && (get_uv(&s, end, &stream) || stream > UINT32_MAX))
+		return -1;
+	P->stream = (uint32_t)stream;
 	if (get_uv(&s, end, &nlog) || get_uv(&s, end, &ninst))
 		return -1;
 	P->nlog = (uint32_t)nlog;
@@ -509,6 +560,7 @@ static int person_load(struct sched *g, struct person *P, struct profile *p, uin
 	P->nlog = 0;
 	P->changed = 0;
 	P->found = 0;
+	P->stream = g->stream;
 	store_be32(key, oneid);
 	r = store_get(g->st, g->people, key, 4, &v);
 	if (r < 0) {
@@ -522,6 +574,7 @@ static int person_load(struct sched *g, struct person *P, struct profile *p, uin
 	if (person_decode(g, P, p, v.mv_data, v.mv_size)) {
 		cli_err("person %u in scheduler.people is damaged; they start again empty", oneid);
 		P->ninst = 0;
+		P->stream = g->stream;
 		profile_reset(p, &g->L, oneid);
 		return 0;
 	}
@@ -529,35 +582,45 @@ static int person_load(struct sched *g, struct person *P, struct profile *p, uin
 	return 1;
 }
 
-/* Queue P: the record, and the wake-ups of its instances that moved. */
+static void log_flush(struct sched *g);
+
+/* Queue P: the record, and the wake-ups of its instances that moved. The
+ * wake-ups go to the stream being handled (a person whose records now come
+ * on another partition takes them along). */
 static void person_save(struct sched *g, struct person *P, struct profile *p)
 {
 	unsigned char key[4];
 	unsigned k;
 	int open = 0;
 
+	log_flush(g);
 	for (k = 0; k < P->ninst; k++) {
 		struct jinst *in = &P->inst[k];
 		int64_t w = jinst_open(in) || in->state == JI_ARMED ? in->wake : INT64_MIN;
 		int64_t w0 = (P->state0[k] == JI_WAIT || P->state0[k] == JI_WAIT_EVENT || P->state0[k] == JI_ARMED)
 				     ? P->wake0[k] : INT64_MIN;
-		struct timer_id id = {STREAM, 0, P->oneid, in->journey, in->corr};
+		struct timer_id id = {P->stream, 0, P->oneid, in->journey, in->corr};
 		open |= jinst_open(in);
-		if (w == w0)
+		if (w == w0 && P->stream == g->stream)
 			continue;
 		if (w0 != INT64_MIN) {
 			id.wake = w0;
 			timer_del(&g->tm, &id);
 		}
 		if (w != INT64_MIN) {
+			id.stream = g->stream;
 			id.wake = w;
 			timer_set(&g->tm, &id);
 		}
 		P->wake0[k] = w;
 		P->state0[k] = in->state;
 	}
+	P->stream = g->stream;
 	buf_reset(&g->rec);
-	buf_addc(&g->rec, 1);
+	/* format 1 is of stream 0; 2 names the stream */
+	buf_addc(&g->rec, P->stream ? 2 : 1);
+	if (P->stream)
+		put_uv(&g->rec, P->stream);
 	put_uv(&g->rec, P->nlog);
 	put_uv(&g->rec, P->ninst);
 	for (k = 0; k < P->ninst; k++)
@@ -650,15 +713,45 @@ static uint32_t name_slot(void *ctx, const char *name, size_t n)
 	return dict_trait(&((struct sched *)ctx)->names, name, n);
 }
 
+/* Queue the decisions held (one value, a line each). */
+static void log_flush(struct sched *g)
+{
+	unsigned char key[12];
+
+	if (!g->lp_n)
+		return;
+	store_be32(key, g->lp_day);
+	store_be32(key + 4, g->lp_oneid);
+	store_be32(key + 8, g->lp_seq);
+	store_put_unique(g->st, g->logdb, key, 12, g->lp.p, g->lp.len);
+	buf_reset(&g->lp);
+	g->lp_n = 0;
+}
+
+/* A decision into scheduler.decisions under (day, oneid, sequence): the
+ * decisions of a batch fall on the few days its clock crossed, so they
+ * go into a few runs of pages, not one page per person; those of one
+ * person on one day in a row (an activation's) go into one value, a line
+ * each, under the sequence number of the first. */
 static void log_add(struct sched *g, const char *s, size_t n)
 {
-	unsigned char key[8];
+	uint32_t day;
 
 	if (g->nolog)
 		return;
-	store_be32(key, g->P.oneid);
-	store_be32(key + 4, g->P.nlog++);
-	store_put(g->st, g->logdb, key, 8, s, n);
+	day = jlog_day(g->cx.now);
+	if (g->lp_n && (g->lp_oneid != g->P.oneid || g->lp_day != day))
+		log_flush(g);
+	if (!g->lp_n) {
+		g->lp_oneid = g->P.oneid;
+		g->lp_day = day;
+		g->lp_seq = g->P.nlog;
+	} else {
+		buf_addc(&g->lp, '\n');
+	}
+	jlog_pack(&g->lp, s, n);
+	g->lp_n++;
+	g->P.nlog++;
 	g->P.changed = 1;
 }
 
@@ -752,19 +845,39 @@ static const struct tz *cx_tz(void *ctx)
  * its entry number, "3" or "1a2b…:3". */
 static void corr_hex(const struct jinst *in, char *out)
 {
-	if (in->corr)
-		snprintf(out, 40, "%016llx:%u", (unsigned long long)in->corr, in->entries);
-	else
-		snprintf(out, 40, "%u", in->entries);
+	static const char hx[] = "0123456789abcdef";
+	int k = 0;
+
+	if (in->corr) {
+		for (k = 0; k < 16; k++)
+			out[k] = hx[(in->corr >> (60 - 4 * k)) & 15];
+		out[k++] = ':';
+	}
+	k += u32_dec(out + k, in->entries);
+	out[k] = 0;
 }
 
+static void add_u32(struct buf *b, uint32_t v)
+{
+	char d[16];
+
+	buf_add(b, d, (size_t)u32_dec(d, v));
+}
+
+/* ,"ts":"…","oneid":N,"journey":"…","version":"…" */
 static void add_common(struct sched *g, struct buf *b, const struct jrec *r)
 {
 	const struct jinst *in = r->in;
 
-	buf_printf(b, ",\"ts\":\"%s\",\"oneid\":%u,\"journey\":", ts_text(g, g->cx.now), g->cx.oneid);
+	buf_adds(b, ",\"ts\":\"");
+	buf_adds(b, ts_text(g, g->cx.now));
+	buf_adds(b, "\",\"oneid\":");
+	add_u32(b, g->cx.oneid);
+	buf_adds(b, ",\"journey\":");
 	json_write_str(b, r->j->name, strlen(r->j->name));
-	buf_printf(b, ",\"version\":\"%s\"", r->j->version);
+	buf_adds(b, ",\"version\":\"");
+	buf_add(b, r->j->version, 16);
+	buf_addc(b, '"');
 	if (in->corrv.len) {
 		buf_adds(b, ",\"correlation\":");
 		buf_add(b, in->corrv.p, in->corrv.len);
@@ -795,11 +908,22 @@ static void cx_record(void *ctx, const struct jrec *r)
 		char hex[33];
 		unsigned k;
 		buf_reset(&g->tmp);
-		buf_printf(&g->tmp, "%s\n%u\n%s\n%s\n", r->j->name, g->cx.oneid, ch, r->s->id);
+		buf_adds(&g->tmp, r->j->name);
+		buf_addc(&g->tmp, '\n');
+		add_u32(&g->tmp, g->cx.oneid);
+		buf_addc(&g->tmp, '\n');
+		buf_adds(&g->tmp, ch);
+		buf_addc(&g->tmp, '\n');
+		buf_adds(&g->tmp, r->s->id);
+		buf_addc(&g->tmp, '\n');
 		buf_add(&g->tmp, g->cause.p, g->cause.len);
 		hash128(g->tmp.p, g->tmp.len, 0x73656e64ull, h);
 		hash_hex(h, hex);
-		buf_printf(b, "{\"type\":\"$send\",\"event_id\":\"send:%s\",\"send_id\":\"%s\"", hex, hex);
+		buf_adds(b, "{\"type\":\"$send\",\"event_id\":\"send:");
+		buf_add(b, hex, 32);
+		buf_adds(b, "\",\"send_id\":\"");
+		buf_add(b, hex, 32);
+		buf_addc(b, '"');
 		add_common(g, b, r);
 		buf_adds(b, ",\"step\":");
 		json_write_str(b, r->s->id, strlen(r->s->id));
@@ -828,8 +952,13 @@ static void cx_record(void *ctx, const struct jrec *r)
 			buf_adds(b, ",\"context\":");
 			buf_add(b, in->props.p, in->props.len);
 		}
-		buf_printf(b, ",\"priority\":%ld,\"kind\":\"%s\",\"not_before\":\"%s\"}", r->s->priority, r->s->msgkind,
-			   ts_text(g, g->cx.now));
+		buf_adds(b, ",\"priority\":");
+		buf_i64(b, r->s->priority);
+		buf_adds(b, ",\"kind\":\"");
+		buf_adds(b, r->s->msgkind);
+		buf_adds(b, "\",\"not_before\":\"");
+		buf_adds(b, ts_text(g, g->cx.now));
+		buf_adds(b, "\"}");
 		g->sends++;
 		count(g, r->j->name, arm, "sent");
 		if (g->dry) {
@@ -901,14 +1030,31 @@ static void cx_record(void *ctx, const struct jrec *r)
 		}
 		return;
 	}
-	buf_printf(b, "{\"type\":\"$journey\",\"event_id\":\"jrn:%s:%s:%s:%s:%s%s%s\"", g->cause.p, r->j->name, ch,
-		   r->s ? r->s->id : "-", ops[r->op], r->detail ? ":" : "", r->detail ? r->detail : "");
+	buf_adds(b, "{\"type\":\"$journey\",\"event_id\":\"jrn:");
+	buf_add(b, g->cause.p, g->cause.len);
+	buf_addc(b, ':');
+	buf_adds(b, r->j->name);
+	buf_addc(b, ':');
+	buf_adds(b, ch);
+	buf_addc(b, ':');
+	buf_adds(b, r->s ? r->s->id : "-");
+	buf_addc(b, ':');
+	buf_adds(b, ops[r->op]);
+	if (r->detail) {
+		buf_addc(b, ':');
+		buf_adds(b, r->detail);
+	}
+	buf_addc(b, '"');
 	add_common(g, b, r);
-	buf_printf(b, ",\"op\":\"%s\"", ops[r->op]);
+	buf_adds(b, ",\"op\":\"");
+	buf_adds(b, ops[r->op]);
+	buf_addc(b, '"');
 	if (r->s) {
 		buf_adds(b, ",\"step\":");
 		json_write_str(b, r->s->id, strlen(r->s->id));
-		buf_printf(b, ",\"kind\":\"%s\"", jstep_kind_names[r->s->kind]);
+		buf_adds(b, ",\"kind\":\"");
+		buf_adds(b, jstep_kind_names[r->s->kind]);
+		buf_addc(b, '"');
 	}
 	buf_adds(b, ",\"arm\":");
 	if (arm)
@@ -924,7 +1070,9 @@ static void cx_record(void *ctx, const struct jrec *r)
 	if (r->wake != INT64_MIN) {
 		char w[CLOCK_ISO_LEN + 1];
 		clock_format(r->wake, w);
-		buf_printf(b, ",\"wake\":\"%s\"", w);
+		buf_adds(b, ",\"wake\":\"");
+		buf_adds(b, w);
+		buf_addc(b, '"');
 	}
 	if (r->op == JO_EXIT) {
 		buf_adds(b, ",\"reason\":");
@@ -987,15 +1135,25 @@ static void try_enter(struct sched *g, const struct journey *j, unsigned ji, int
 		      uint32_t corrtok, uint32_t props, const struct json_doc *ev);
 static void date_watch(struct sched *g, int64_t now);
 
-/* Fire every wake-up of the stream up to upto, in key order. A big run
+/* The cause of what a time falling due does: "due:MS:ONEID". */
+static void due_cause(struct sched *g, int64_t t, uint32_t oneid)
+{
+	buf_reset(&g->cause);
+	buf_adds(&g->cause, "due:");
+	buf_i64(&g->cause, t);
+	buf_addc(&g->cause, ':');
+	add_u32(&g->cause, oneid);
+}
+
+/* Fire every wake-up of stream s up to upto, in key order. A big run
  * commits on the way (the positions before the record that moved the
  * clock: a rerun fires the rest). */
-static int fire(struct sched *g, int64_t upto)
+static int fire(struct sched *g, uint32_t s, int64_t upto)
 {
 	struct timer_id id, last;
 	int have = 0, r;
 
-	while ((r = timer_next(&g->tm, STREAM, upto, have ? &last : NULL, &id)) == 1) {
+	while ((r = timer_next(&g->tm, s, upto, have ? &last : NULL, &id)) == 1) {
 		unsigned k;
 		const struct journey *j;
 		last = id;
@@ -1011,8 +1169,7 @@ static int fire(struct sched *g, int64_t upto)
 				continue;
 			if (in->state == JI_ARMED) { /* a date falls due: enter, and watch for the next */
 				unsigned ji;
-				buf_reset(&g->cause);
-				buf_printf(&g->cause, "due:%lld:%u", (long long)id.wake, id.oneid);
+				due_cause(g, id.wake, id.oneid);
 				in->state = JI_DONE;
 				in->wake = INT64_MIN;
 				if (j && journey_of(g, id.journey, &ji)) {
@@ -1025,8 +1182,7 @@ static int fire(struct sched *g, int64_t upto)
 			}
 			g->P.wake0[k] = INT64_MIN; /* its wake-up is gone */
 			g->P.state0[k] = JI_NONE;
-			buf_reset(&g->cause);
-			buf_printf(&g->cause, "due:%lld:%u", (long long)id.wake, id.oneid);
+			due_cause(g, id.wake, id.oneid);
 			cx_begin(g, id.wake, id.oneid);
 			g->evdoc = NULL;
 			g->cur = in;
@@ -1054,23 +1210,291 @@ static int fire(struct sched *g, int64_t upto)
 	return r < 0 ? EXIT_IO : 0;
 }
 
-/* The clock reaches ts: what fell due comes first. The clock moves only
- * once it has fired, so a record read again after a stop fires the rest. */
-static void advance(struct sched *g, int64_t ts)
+/* ---- schedule triggers ---- */
+
+static unsigned sseg_index(const struct sched *g, const char *name, size_t n)
 {
-	if (g->clock != INT64_MIN && ts <= g->clock)
-		return;
-	if (g->clock != INT64_MIN || 1) {
-		int rc = fire(g, ts);
-		if (rc == -2) {
-			filter_stop_mid(&g->f);
-			return;
-		}
-		if (rc) {
-			g->f.fatal = rc;
-			return;
+	unsigned i;
+
+	for (i = 0; i < g->nssegs; i++)
+		if (strlen(g->ssegs[i]) == n && !memcmp(g->ssegs[i], name, n))
+			return i;
+	return UINT32_MAX;
+}
+
+/* The members of segment seg on stream s (made empty when make). */
+static struct members *members_of(struct sched *g, unsigned seg, uint32_t s, int make)
+{
+	unsigned i;
+
+	for (i = 0; i < g->nmem; i++)
+		if (g->mem[i].seg == seg && g->mem[i].stream == s)
+			return &g->mem[i];
+	if (!make)
+		return NULL;
+	g->mem = xrealloc(g->mem, (g->nmem + 1) * sizeof *g->mem);
+	g->mem[g->nmem].seg = seg;
+	g->mem[g->nmem].stream = s;
+	g->mem[g->nmem].b = roaring_bitmap_create();
+	g->mem[g->nmem].dirty = 0;
+	return &g->mem[g->nmem++];
+}
+
+/* A $segment record of a segment schedule triggers enter: oneid is in it
+ * (on stream s, and on no other) or out of it. */
+static void members_apply(struct sched *g, unsigned seg, uint32_t oneid, int enter, uint32_t s)
+{
+	unsigned i;
+
+	for (i = 0; i < g->nmem; i++) {
+		struct members *m = &g->mem[i];
+		if (m->seg != seg || (enter && m->stream == s))
+			continue;
+		if (roaring_bitmap_remove_checked(m->b, oneid))
+			m->dirty = 1;
+	}
+	if (enter) {
+		struct members *m = members_of(g, seg, s, 1);
+		if (roaring_bitmap_add_checked(m->b, oneid))
+			m->dirty = 1;
+	}
+}
+
+/* A person is gone (merged into another): out of every segment here. */
+static void members_forget(struct sched *g, uint32_t oneid)
+{
+	unsigned i;
+
+	for (i = 0; i < g->nmem; i++)
+		if (roaring_bitmap_remove_checked(g->mem[i].b, oneid))
+			g->mem[i].dirty = 1;
+}
+
+static struct sprog *sprog_of(struct sched *g, unsigned ji, uint32_t s)
+{
+	unsigned i;
+
+	for (i = 0; i < g->nprog; i++)
+		if (g->prog[i].ji == ji && g->prog[i].stream == s)
+			return &g->prog[i];
+	g->prog = xrealloc(g->prog, (g->nprog + 1) * sizeof *g->prog);
+	memset(&g->prog[g->nprog], 0, sizeof *g->prog);
+	g->prog[g->nprog].ji = ji;
+	g->prog[g->nprog].stream = s;
+	g->prog[g->nprog].at = INT64_MIN;
+	g->prog[g->nprog].due_from = INT64_MAX;
+	return &g->prog[g->nprog++];
+}
+
+/* The occurrence of schedule journey ji on stream s to enter next, after
+ * the stream's clock was clock0: one under way, else the first after the
+ * clock and the last one entered. */
+static int64_t sprog_due(struct sched *g, unsigned ji, uint32_t s, int64_t clock0)
+{
+	struct sprog *pr = sprog_of(g, ji, s);
+	int64_t after = clock0;
+
+	if (pr->at != INT64_MIN && pr->next && pr->at > clock0)
+		return pr->at;
+	if (pr->at != INT64_MIN && pr->at > after)
+		after = pr->at;
+	if (!(pr->due_from <= after && after < pr->due)) {
+		pr->due = journey_schedule_next(&g->js.v[ji], after);
+		pr->due_from = after;
+	}
+	return pr->due;
+}
+
+/* Occurrence at of schedule journey ji on stream s: everyone in its
+ * segment on the stream enters, stamped at, in oneid order. A big segment
+ * commits on the way, with how far it got (a rerun goes on from there). */
+static int enter_scheduled(struct sched *g, unsigned ji, uint32_t s, int64_t at)
+{
+	const struct journey *j = &g->js.v[ji];
+	struct sprog *pr = sprog_of(g, ji, s);
+	struct members *m = members_of(g, sseg_index(g, j->t_name, strlen(j->t_name)), s, 0);
+	roaring_uint32_iterator_t it;
+
+	if (pr->at != at || !pr->next) {
+		pr->at = at;
+		pr->next = 1;
+		pr->dirty = 1;
+	}
+	if (m && !g->paused[ji] && !j->paused && at >= j->start_ms && at < j->end_ms) {
+		roaring_init_iterator(m->b, &it);
+		roaring_move_uint32_iterator_equalorlarger(&it, pr->next);
+		for (; it.has_value; roaring_advance_uint32_iterator(&it)) {
+			uint32_t oneid = it.current_value;
+			if (person_load(g, &g->P, &g->p, oneid) < 0)
+				return g->f.fatal;
+			due_cause(g, at, oneid);
+			g->evdoc = NULL;
+			try_enter(g, j, ji, at, 0, 0, 0, NULL);
+			if (g->P.changed)
+				person_save(g, &g->P, &g->p);
+			if (g->f.fatal)
+				return g->f.fatal;
+			pr->next = oneid == UINT32_MAX ? 0 : oneid + 1;
+			pr->dirty = 1;
+			if (!pr->next)
+				break;
+			if ((long)store_pending(g->st) >= g->batch) {
+				int rc = filter_commit_mid(&g->f);
+				if (rc)
+					return rc;
+				if (cli_stop)
+					return -2;
+			}
 		}
 	}
+	pr->next = 0;
+	pr->dirty = 1;
+	return 0;
+}
+
+/* Fire stream s from clock0 to upto: the wake-ups and the occurrences of
+ * schedule triggers in time order (an occurrence before the wake-ups of
+ * its millisecond; two at once in the journeys' order). */
+static int fire_all(struct sched *g, uint32_t s, int64_t clock0, int64_t upto)
+{
+	for (;;) {
+		int64_t best = INT64_MAX;
+		unsigned i, bj = 0;
+		int rc;
+		if (clock0 != PCLOCK_NONE)
+			for (i = 0; i < g->js.n; i++) {
+				int64_t t;
+				if (g->js.v[i].trig != JT_SCHEDULE)
+					continue;
+				t = sprog_due(g, i, s, clock0);
+				if (t <= upto && t < best) {
+					best = t;
+					bj = i;
+				}
+			}
+		if (best == INT64_MAX)
+			return fire(g, s, upto);
+		if ((rc = fire(g, s, best - 1)) || (rc = enter_scheduled(g, bj, s, best)))
+			return rc;
+	}
+}
+
+static void sched_load(struct sched *g)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned i;
+	int r;
+
+	if (txn && !g->no_members && !mdb_cursor_open(txn, g->membdb, &cur)) {
+		for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !r; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			const char *key = k.mv_data, *colon = memchr(key, ':', k.mv_size);
+			unsigned seg;
+			char num[16];
+			size_t nl;
+			struct members *m;
+			if (!colon || (seg = sseg_index(g, key, (size_t)(colon - key))) == UINT32_MAX)
+				continue; /* a segment no schedule trigger enters now */
+			nl = k.mv_size - (size_t)(colon - key) - 1;
+			if (!nl || nl >= sizeof num)
+				continue;
+			memcpy(num, colon + 1, nl);
+			num[nl] = 0;
+			m = members_of(g, seg, (uint32_t)strtoul(num, NULL, 10), 1);
+			roaring_bitmap_free(m->b);
+			if (!(m->b = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size)))
+				m->b = roaring_bitmap_create();
+		}
+		mdb_cursor_close(cur);
+	}
+	for (i = 0; i < g->js.n; i++) {
+		const struct journey *j = &g->js.v[i];
+		char pre[300];
+		int n;
+		if (j->trig != JT_SCHEDULE || !txn || mdb_cursor_open(txn, g->state, &cur))
+			continue;
+		n = snprintf(pre, sizeof pre, "schedule:%s:", j->name);
+		k.mv_data = pre;
+		k.mv_size = (size_t)n;
+		for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		     !r && k.mv_size > (size_t)n && !memcmp(k.mv_data, pre, (size_t)n);
+		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			char num[16];
+			size_t nl = k.mv_size - (size_t)n;
+			struct sprog *pr;
+			if (nl >= sizeof num || v.mv_size != 12)
+				continue;
+			memcpy(num, (const char *)k.mv_data + n, nl);
+			num[nl] = 0;
+			pr = sprog_of(g, i, (uint32_t)strtoul(num, NULL, 10));
+			pr->at = (int64_t)store_get_be64(v.mv_data);
+			pr->next = store_get_be32((const unsigned char *)v.mv_data + 8);
+		}
+		mdb_cursor_close(cur);
+	}
+}
+
+static void sched_save(struct sched *g)
+{
+	unsigned i;
+
+	for (i = 0; i < g->nmem; i++) {
+		struct members *m = &g->mem[i];
+		char key[300];
+		size_t sz;
+		char *b;
+		int n;
+		if (!m->dirty)
+			continue;
+		n = snprintf(key, sizeof key, "%s:%lu", g->ssegs[m->seg], (unsigned long)m->stream);
+		roaring_bitmap_run_optimize(m->b);
+		sz = roaring_bitmap_portable_size_in_bytes(m->b);
+		b = xmalloc(sz + 1);
+		roaring_bitmap_portable_serialize(m->b, b);
+		store_put(g->st, g->membdb, key, (size_t)n, b, sz);
+		free(b);
+		m->dirty = 0;
+	}
+	for (i = 0; i < g->nprog; i++) {
+		struct sprog *pr = &g->prog[i];
+		unsigned char v[12];
+		char key[300];
+		int n;
+		if (!pr->dirty)
+			continue;
+		n = snprintf(key, sizeof key, "schedule:%s:%lu", g->js.v[pr->ji].name, (unsigned long)pr->stream);
+		store_be64(v, (uint64_t)pr->at);
+		store_be32(v + 8, pr->next);
+		store_put(g->st, g->state, key, (size_t)n, v, 12);
+		pr->dirty = 0;
+	}
+}
+
+/* Stream s's clock reaches ts: what fell due on it comes first. The clock
+ * moves only once it has fired, so a record read again after a stop fires
+ * the rest. g->clock is then the stream's clock. */
+static void advance(struct sched *g, uint32_t s, int64_t ts)
+{
+	struct pclock_stream *c = pclock_get(&g->pc, s);
+	int rc;
+
+	g->stream = s;
+	g->clock = c->clock;
+	if (c->clock != PCLOCK_NONE && ts <= c->clock)
+		return;
+	rc = g->nsched ? fire_all(g, s, c->clock, ts) : fire(g, s, ts);
+	if (rc == -2) {
+		filter_stop_mid(&g->f);
+		return;
+	}
+	if (rc) {
+		g->f.fatal = rc;
+		return;
+	}
+	c = pclock_get(&g->pc, s);
+	c->clock = ts;
+	c->dirty = 1;
 	g->clock = ts;
 }
 
@@ -1337,7 +1761,7 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid)
 			struct jinst *in = &g->Q.inst[q], *s;
 			const struct journey *j = journey_of(g, in->journey, NULL);
 			if (jinst_open(in)) {
-				struct timer_id id = {STREAM, g->Q.wake0[q], mid, in->journey, in->corr};
+				struct timer_id id = {g->Q.stream, g->Q.wake0[q], mid, in->journey, in->corr};
 				if (g->Q.state0[q] == JI_WAIT || g->Q.state0[q] == JI_WAIT_EVENT)
 					timer_del(&g->tm, &id);
 				if (j) {
@@ -1368,6 +1792,7 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid)
 			}
 		store_be32(key, mid);
 		store_del(g->st, g->people, key, 4); /* its log stays, under its oneid */
+		members_forget(g, mid);
 		if (roaring_bitmap_contains(g->inside, mid)) {
 			roaring_bitmap_remove(g->inside, mid);
 			g->inside_dirty = 1;
@@ -1428,7 +1853,7 @@ static void process(struct sched *g, const char *s, size_t n)
 		}
 		clock_parse_tok(d, t_ts, &ts);
 		g->f.oc.passed++;
-		advance(g, ts); /* what fell due comes before the tick */
+		advance(g, g->f.stream, ts); /* what fell due on its stream comes before the tick */
 		if (!g->f.fatal && !g->f.redo)
 			filter_emit(&g->f, NULL, 0, s, n);
 		return;
@@ -1460,7 +1885,7 @@ static void process(struct sched *g, const char *s, size_t n)
 		OUTCOME_REJECT(&g->f.oc, "no valid \"ts\": want canonical events (ingest's output)");
 		return;
 	}
-	advance(g, ts);
+	advance(g, g->f.stream, ts);
 	if (g->f.fatal || g->f.redo)
 		return;
 	if (t_id && d->t[t_id].type == JSON_STRING) {
@@ -1499,6 +1924,9 @@ static void process(struct sched *g, const char *s, size_t n)
 		uint32_t sg = json_get(d, 0, "segment", 7);
 		unsigned i;
 		need = 0;
+		if (g->nssegs && d->t[sg].type == JSON_STRING && !d->t[sg].esc &&
+		    (i = sseg_index(g, d->s + d->t[sg].off, d->t[sg].len)) != UINT32_MAX)
+			members_apply(g, i, oneid, json_str_eq(d, json_get(d, 0, "op", 2), "enter", 5), g->stream);
 		for (i = 0; i < g->nsegs; i++)
 			if (json_str_eq(d, sg, g->segnames[i], strlen(g->segnames[i])))
 				need = reprof = 1;
@@ -1518,6 +1946,8 @@ static void process(struct sched *g, const char *s, size_t n)
 		return;
 	if (person_load(g, &g->P, &g->p, oneid) < 0)
 		return;
+	if (g->P.found && g->P.stream != g->stream)
+		g->P.changed = 1; /* their wake-ups move to this stream */
 	if (reprof) {
 		g->P.changed = 1;
 		if (kind == 0) {
@@ -1567,10 +1997,7 @@ static void on_record(void *ctx, const char *p, size_t n)
 
 static void before_commit_state(struct sched *g)
 {
-	unsigned char be[8];
-
-	store_be64(be, (uint64_t)g->clock);
-	store_put(g->st, g->state, "clock", 5, be, 8);
+	pclock_save(&g->pc);
 	if (g->inside_dirty) {
 		size_t sz;
 		char *b;
@@ -1583,6 +2010,7 @@ static void before_commit_state(struct sched *g)
 		g->inside_dirty = 0;
 	}
 	counts_save(g);
+	sched_save(g);
 	dict_save(&g->names);
 }
 
@@ -1590,7 +2018,10 @@ static int before_commit(void *ctx)
 {
 	struct sched *g = ctx;
 
-	seen_prune(&g->seen, g->clock);
+	/* the set serves every stream: what the stream furthest behind may
+	 * still meet stays */
+	seen_prune(&g->seen, pclock_min(&g->pc));
+	log_flush(g);
 	before_commit_state(g);
 	return 0;
 }
@@ -1600,14 +2031,14 @@ static void after_commit(void *ctx)
 	timer_committed(&((struct sched *)ctx)->tm);
 }
 
-static void load_state(struct sched *g)
+static int load_state(struct sched *g)
 {
 	MDB_val v;
 	unsigned i;
 
-	g->clock = INT64_MIN;
-	if (store_get(g->st, g->state, "clock", 5, &v) == 1 && v.mv_size == 8)
-		g->clock = (int64_t)store_get_be64(v.mv_data);
+	if (pclock_load(&g->pc, g->st, g->state, NULL))
+		return -1;
+	g->clock = pclock_max(&g->pc);
 	g->inside = NULL;
 	if (store_get(g->st, g->state, "inside", 6, &v) == 1)
 		g->inside = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
@@ -1618,6 +2049,7 @@ static void load_state(struct sched *g)
 		int n = snprintf(k, sizeof k, "paused:%s", g->js.v[i].name);
 		g->paused[i] = store_get(g->st, g->state, k, (size_t)n, &v) == 1;
 	}
+	return 0;
 }
 
 /* Record each definition's text under its version (what decided). */
@@ -1687,6 +2119,19 @@ static const char *trig_text(const struct journey *j, struct buf *b)
 		buf_printf(b, "tag %s%s%s%s%s", j->t_name, j->t_from ? " from " : "", j->t_from ? j->t_from : "",
 			   j->t_to ? " to " : "", j->t_to ? j->t_to : "");
 		break;
+	case JT_SCHEDULE: {
+		static const char *const wd[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+		const char *zn = j->s_tzname ? j->s_tzname : j->tzname ? j->tzname : "UTC";
+		if (j->s_every == JE_DAY)
+			buf_printf(b, "schedule every day at %02d:%02d %s, segment %s", j->s_at_min / 60, j->s_at_min % 60, zn, j->t_name);
+		else if (j->s_every == JE_WEEK)
+			buf_printf(b, "schedule every week on %s at %02d:%02d %s, segment %s", wd[j->s_on], j->s_at_min / 60,
+				   j->s_at_min % 60, zn, j->t_name);
+		else
+			buf_printf(b, "schedule every month on day %d at %02d:%02d %s, segment %s", j->s_on, j->s_at_min / 60,
+				   j->s_at_min % 60, zn, j->t_name);
+		break;
+	}
 	}
 	return b->p;
 }
@@ -1726,6 +2171,38 @@ struct stepcount {
 	unsigned long long n;
 };
 
+/* The wake-ups filed under stream s (a range of scheduler.timers). */
+static unsigned long long timers_of(struct sched *g, uint32_t s)
+{
+	MDB_txn *txn = store_read_txn(g->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned char key[4];
+	unsigned long long n = 0;
+	int r;
+
+	if (!txn || mdb_cursor_open(txn, g->tm.dbi, &cur))
+		return 0;
+	store_be32(key, s);
+	k.mv_data = key;
+	k.mv_size = 4;
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !r && k.mv_size == TIMER_KEY && !memcmp(k.mv_data, key, 4);
+	     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		n++;
+	mdb_cursor_close(cur);
+	return n;
+}
+
+static void stream_line(struct sched *g, const char *stream, const struct pclock_stream *c, unsigned long long n)
+{
+	printf("{\"stream\":%s,\"clock\":", stream);
+	if (c->clock == PCLOCK_NONE)
+		printf("null");
+	else
+		printf("\"%s\"", ts_text(g, c->clock));
+	printf(",\"wakeups\":%llu}\n", n);
+}
+
 static int op_status(struct sched *g, int argc, char **argv)
 {
 	struct store_scan it;
@@ -1743,6 +2220,18 @@ static int op_status(struct sched *g, int argc, char **argv)
 	}
 	if (argc && !(only = journey_arg(g, argv[0])))
 		return EXIT_USAGE;
+	/* a line per stream: its clock and the wake-ups filed under it; "*"
+	 * for where a stream not met yet starts (a store of one clock) */
+	if (!only) {
+		size_t s;
+		if (g->pc.base.clock != PCLOCK_NONE) /* a store of one clock: its wake-ups are stream 0's */
+			stream_line(g, "\"*\"", &g->pc.base, pclock_find(&g->pc, 0) ? 0 : timers_of(g, 0));
+		for (s = 0; s < g->pc.n; s++) {
+			char num[16];
+			snprintf(num, sizeof num, "%lu", (unsigned long)g->pc.v[s].stream);
+			stream_line(g, num, &g->pc.v[s], timers_of(g, g->pc.v[s].stream));
+		}
+	}
 	if (store_scan_open(g->st, g->people, &it))
 		return EXIT_IO;
 	while ((r = store_scan_next(&it, &k, &v)) == 1) {
@@ -1823,8 +2312,37 @@ static int op_status(struct sched *g, int argc, char **argv)
 	return rc;
 }
 
+/* A decision read for explain (the value stays in the read transaction). */
+struct logent {
+	uint32_t seq;
+	int packed; /* of scheduler.decisions (scheduler.log's are JSON) */
+	const char *p;
+	size_t n;
+};
+
+static void logent_add(struct logent **v, size_t *n, size_t *cap, uint32_t seq, const MDB_val *val, int packed)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xrealloc(*v, *cap * sizeof **v);
+	}
+	(*v)[*n].seq = seq;
+	(*v)[*n].packed = packed;
+	(*v)[*n].p = val->mv_data;
+	(*v)[(*n)++].n = val->mv_size;
+}
+
+static int logent_cmp(const void *a, const void *b)
+{
+	const struct logent *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 static int op_explain(struct sched *g, int argc, char **argv)
 {
+	struct logent *ents = NULL;
+	size_t nents = 0, capents = 0, q;
 	uint32_t oneid;
 	char *end;
 	unsigned long u;
@@ -1832,7 +2350,7 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
-	unsigned char key[8];
+	unsigned char key[12];
 	int r;
 	struct json_doc d = JSON_DOC_INIT;
 
@@ -1849,28 +2367,91 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	oneid = (uint32_t)u;
 	if (argc == 2 && !(only = journey_arg(g, argv[1])))
 		return EXIT_USAGE;
-	if (!(txn = store_read_txn(g->st)) || mdb_cursor_open(txn, g->logdb, &cur))
+	if (!(txn = store_read_txn(g->st)))
 		return EXIT_IO;
-	store_be32(key, oneid);
-	store_be32(key + 4, 0);
-	k.mv_data = key;
-	k.mv_size = 8;
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !r && k.mv_size == 8 && !memcmp(k.mv_data, key, 4);
-	     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	/* a store of an earlier version: scheduler.log under (oneid, seq) */
+	if (g->has_oldlog == 0) {
+		if (mdb_cursor_open(txn, g->oldlog, &cur))
+			return EXIT_IO;
+		store_be32(key, oneid);
+		store_be32(key + 4, 0);
+		k.mv_data = key;
+		k.mv_size = 8;
+		for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !r && k.mv_size == 8 && !memcmp(k.mv_data, key, 4);
+		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+			logent_add(&ents, &nents, &capents, store_get_be32((const unsigned char *)k.mv_data + 4), &v, 0);
+		mdb_cursor_close(cur);
+		if (r && r != MDB_NOTFOUND)
+			return EXIT_IO;
+	}
+	/* scheduler.decisions under (day, oneid, seq): a seek per day that
+	 * holds decisions */
+	if (g->no_decisions)
+		r = MDB_NOTFOUND;
+	else if (mdb_cursor_open(txn, g->logdb, &cur))
+		return EXIT_IO;
+	else {
+		uint32_t day = 0;
+		for (;;) {
+			store_be32(key, day);
+			store_be32(key + 4, oneid);
+			store_be32(key + 8, 0);
+			k.mv_data = key;
+			k.mv_size = 12;
+			r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+			while (!r && k.mv_size == 12 && store_get_be32(k.mv_data) == day &&
+			       store_get_be32((const unsigned char *)k.mv_data + 4) == oneid) {
+				/* a line per decision, numbered on from the key's */
+				uint32_t seq = store_get_be32((const unsigned char *)k.mv_data + 8);
+				const char *p = v.mv_data, *end = p + v.mv_size;
+				while (p < end) {
+					const char *nl = memchr(p, '\n', (size_t)(end - p));
+					MDB_val line;
+					line.mv_data = (void *)p;
+					line.mv_size = (size_t)((nl ? nl : end) - p);
+					logent_add(&ents, &nents, &capents, seq++, &line, 1);
+					p = nl ? nl + 1 : end;
+				}
+				r = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			}
+			if (r || k.mv_size != 12)
+				break;
+			/* the next day with a decision of this person, if any */
+			if (store_get_be32(k.mv_data) == day || store_get_be32((const unsigned char *)k.mv_data + 4) > oneid) {
+				if (store_get_be32(k.mv_data) == UINT32_MAX)
+					break;
+				day = store_get_be32(k.mv_data) + 1;
+			} else {
+				day = store_get_be32(k.mv_data);
+			}
+		}
+		mdb_cursor_close(cur);
+	}
+	if (r && r != MDB_NOTFOUND) {
+		free(ents);
+		return EXIT_IO;
+	}
+	qsort(ents, nents, sizeof *ents, logent_cmp);
+	for (q = 0; q < nents; q++) {
+		buf_reset(&g->tmp);
+		if (ents[q].packed)
+			jlog_unpack(&g->tmp, ents[q].p, ents[q].n);
+		else
+			buf_add(&g->tmp, ents[q].p, ents[q].n);
 		if (only) {
 			const char *why;
 			size_t at;
 			uint32_t t;
-			if (json_parse(&d, v.mv_data, v.mv_size, 64, &why, &at))
+			if (json_parse(&d, g->tmp.p, g->tmp.len, 64, &why, &at))
 				continue;
 			t = json_get(&d, 0, "journey", 7);
 			if (!t || !json_str_eq(&d, t, only->name, strlen(only->name)))
 				continue;
 		}
-		fwrite(v.mv_data, 1, v.mv_size, stdout);
+		fwrite(g->tmp.p, 1, g->tmp.len, stdout);
 		putchar('\n');
 	}
-	mdb_cursor_close(cur);
+	free(ents);
 	json_doc_release(&d);
 	/* where each instance stands now */
 	{
@@ -2138,6 +2719,14 @@ static void defs_free(struct sched *g)
 	free(g->zones);
 	if (g->inside)
 		roaring_bitmap_free(g->inside);
+	pclock_free(&g->pc);
+	for (i = 0; i < g->nssegs; i++)
+		free(g->ssegs[i]);
+	free(g->ssegs);
+	for (i = 0; i < g->nmem; i++)
+		roaring_bitmap_free(g->mem[i].b);
+	free(g->mem);
+	free(g->prog);
 }
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
@@ -2225,9 +2814,13 @@ int main(int argc, char **argv)
 		rc = code;
 		goto out;
 	}
-	if (store_dbi(g->st, "scheduler.people", 0, &g->people) || store_dbi(g->st, "scheduler.log", 0, &g->logdb) ||
+	if (store_dbi(g->st, "scheduler.people", 0, &g->people) ||
+	    (ro ? (g->no_decisions = store_dbi_opt(g->st, "scheduler.decisions", 0, &g->logdb)) < 0
+		: store_dbi(g->st, "scheduler.decisions", 0, &g->logdb)) ||
+	    (g->has_oldlog = store_dbi_opt(g->st, "scheduler.log", 0, &g->oldlog)) < 0 ||
 	    store_dbi(g->st, "scheduler.state", 0, &g->state) || store_dbi(g->st, "scheduler.defs", 0, &g->defs) ||
-	    store_dbi(g->st, "scheduler.counts", 0, &g->counts) ||
+	    store_dbi(g->st, "scheduler.counts", 0, &g->counts) || (ro ? (g->no_members = store_dbi_opt(g->st, "scheduler.members", 0, &g->membdb)) < 0
+	       : store_dbi(g->st, "scheduler.members", 0, &g->membdb)) ||
 	    store_dbi(g->st, "scheduler.dict", 0, &g->names.dbi) || timer_open(&g->tm, g->st, "scheduler.timers") ||
 	    (!ro && seen_open(&g->seen, g->st, "scheduler.seen"))) {
 		rc = EXIT_IO;
@@ -2243,11 +2836,11 @@ int main(int argc, char **argv)
 	/* every definition compiles before anything is written */
 	if ((rc = load_defs(g)))
 		goto out;
-	load_state(g);
-	if (counts_load(g)) {
+	if (load_state(g) || counts_load(g)) {
 		rc = EXIT_IO;
 		goto out;
 	}
+	sched_load(g);
 	if (!ro)
 		inside_from_counts(g);
 	g->seen.st = g->st;
@@ -2307,6 +2900,7 @@ out:
 	buf_release(&g->tmp);
 	buf_release(&g->rec);
 	buf_release(&g->logb);
+	buf_release(&g->lp);
 	if (g->dry || g->scratch)
 		nftw(scratch, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	return cli_stdout_close(rc);

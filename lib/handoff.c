@@ -27,7 +27,7 @@ struct handoff_meta {
 /* 1 opened, 0 absent (a read-only store), -1 an error (printed). */
 static int open_db(struct handoff *h, const char *name, MDB_dbi *dbi)
 {
-	return store_dbi_opt(h->st, name, 0, dbi);
+	return store_dbi_maybe(h->st, name, 0, dbi);
 }
 
 static struct handoff_stream *stream_of(struct handoff *h, uint32_t s, int make)

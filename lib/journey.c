@@ -476,6 +476,9 @@ static void journey_release(struct journey *j)
 	if (j->tz)
 		tz_free(j->tz);
 	free(j->tzname);
+	if (j->s_tz)
+		tz_free(j->s_tz);
+	free(j->s_tzname);
 	free(j->t_name);
 	cond_free(j->t_where);
 	free(j->t_from);
@@ -576,9 +579,85 @@ static int compile_date(struct conf *c, unsigned v, struct journey *j, struct co
 	return 0;
 }
 
+static int compile_schedule(struct conf *c, unsigned trig, unsigned v, struct journey *j, struct cond_scope *sc)
+{
+	static const char *const keys[] = {"every", "on", "at", "tz", NULL};
+	const struct json_doc *d = &c->doc;
+	char *every = NULL, *at = NULL;
+	const char *why = NULL;
+	unsigned on;
+	int hh, mm;
+	char tail;
+
+	j->trig = JT_SCHEDULE;
+	if (d->t[v].type != JSON_OBJECT)
+		return conf_fail(c, v, NULL, "want {\"every\": \"day\" | \"week\" | \"month\", \"on\", \"at\", \"tz\"}");
+	if (conf_keys(c, v, keys))
+		return -1;
+	if (conf_str(c, trig, "segment", &j->t_name) != 1)
+		return conf_fail(c, trig, "segment", "a schedule trigger enters the people of a segment: name it");
+	if (!sc->segment || sc->segment(sc->ctx, j->t_name, &why) < 0)
+		return conf_fail(c, trig, "segment", "'%s': %s", j->t_name, why ? why : "no such segment");
+	if (json_get(d, trig, "op", 2) || json_get(d, trig, "from", 4) || json_get(d, trig, "to", 2))
+		return conf_fail(c, trig, NULL, "a schedule trigger takes \"segment\", not \"op\", \"from\" or \"to\"");
+	if (conf_str(c, v, "every", &every) != 1)
+		return conf_fail(c, v, "every", "want \"day\", \"week\" or \"month\"");
+	if (!strcmp(every, "day"))
+		j->s_every = JE_DAY;
+	else if (!strcmp(every, "week"))
+		j->s_every = JE_WEEK;
+	else if (!strcmp(every, "month"))
+		j->s_every = JE_MONTH;
+	else {
+		conf_fail(c, v, "every", "'%s': want \"day\", \"week\" or \"month\"", every);
+		free(every);
+		return -1;
+	}
+	free(every);
+	on = json_get(d, v, "on", 2);
+	if (j->s_every == JE_DAY && on)
+		return conf_fail(c, v, "on", "every day takes no \"on\"");
+	if (j->s_every == JE_WEEK) {
+		char *wd = NULL;
+		if (!on || d->t[on].type != JSON_STRING || conf_str(c, v, "on", &wd) != 1)
+			return conf_fail(c, v, "on", "every week: want a weekday (\"mon\" … \"sun\")");
+		j->s_on = weekday_of(wd);
+		if (j->s_on < 0) {
+			conf_fail(c, v, "on", "'%s': want a weekday (monday … sunday)", wd);
+			free(wd);
+			return -1;
+		}
+		free(wd);
+	}
+	if (j->s_every == JE_MONTH) {
+		long long dom = 0;
+		if (!on || d->t[on].type != JSON_NUMBER || conf_int(c, v, "on", &dom) != 1 || dom < 1 || dom > 31)
+			return conf_fail(c, v, "on", "every month: want a day of the month 1 … 31 (a shorter month: its last day)");
+		j->s_on = (int)dom;
+	}
+	if (conf_str(c, v, "at", &at) < 0)
+		return -1;
+	j->s_at_min = 0;
+	if (at) {
+		if (strlen(at) != 5 || sscanf(at, "%2d:%2d%c", &hh, &mm, &tail) != 2 || hh < 0 || hh > 23 || mm < 0 ||
+		    mm > 59) {
+			conf_fail(c, v, "at", "'%s': want a local time of day HH:MM", at);
+			free(at);
+			return -1;
+		}
+		j->s_at_min = hh * 60 + mm;
+		free(at);
+	}
+	if (conf_str(c, v, "tz", &j->s_tzname) < 0)
+		return -1;
+	if (j->s_tzname && !(j->s_tz = tz_load(j->s_tzname, &why)))
+		return conf_fail(c, v, "tz", "'%s': %s", j->s_tzname, why);
+	return 0;
+}
+
 static int compile_trigger(struct conf *c, unsigned v, struct journey *j, struct cond_scope *sc)
 {
-	static const char *const keys[] = {"event", "where", "segment", "op", "tag", "from", "to", "date", NULL};
+	static const char *const keys[] = {"event", "where", "segment", "op", "tag", "from", "to", "date", "schedule", NULL};
 	const struct json_doc *d = &c->doc;
 	unsigned w, n = 0;
 	const char *why = NULL;
@@ -587,10 +666,16 @@ static int compile_trigger(struct conf *c, unsigned v, struct journey *j, struct
 		return conf_fail(c, 0, "trigger", "want {\"event\"}, {\"segment\", \"op\"} or {\"tag\", \"from\", \"to\"}");
 	if (conf_keys(c, v, keys))
 		return -1;
+	if ((w = json_get(d, v, "schedule", 8))) {
+		if (json_get(d, v, "event", 5) || json_get(d, v, "tag", 3) || json_get(d, v, "date", 4) ||
+		    json_get(d, v, "where", 5))
+			return conf_fail(c, v, NULL, "a schedule trigger takes \"segment\" alone beside it");
+		return compile_schedule(c, v, w, j, sc);
+	}
 	n = !!json_get(d, v, "event", 5) + !!json_get(d, v, "segment", 7) + !!json_get(d, v, "tag", 3) +
 	    !!json_get(d, v, "date", 4);
 	if (n != 1)
-		return conf_fail(c, v, NULL, "a trigger is one of \"event\", \"segment\", \"tag\" or \"date\"");
+		return conf_fail(c, v, NULL, "a trigger is one of \"event\", \"segment\", \"tag\", \"date\" or \"schedule\"");
 	if (conf_str(c, v, "event", &j->t_name) == 1) {
 		j->trig = JT_EVENT;
 		if ((w = json_get(d, v, "where", 5)) && !(j->t_where = jcond(c, w, sc)))
@@ -1036,6 +1121,47 @@ int64_t journey_date_next(const struct journey *j, const char *s, size_t n, int6
 			return t;
 	}
 	return INT64_MIN;
+}
+
+static int days_in_month(int64_t y, unsigned m)
+{
+	static const int n[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (m == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return 29;
+	return n[m - 1];
+}
+
+int64_t journey_schedule_next(const struct journey *j, int64_t after)
+{
+	const struct tz *z = j->s_tz ? j->s_tz : j->tz;
+	int64_t sec, day;
+	int guard;
+
+	if (j->trig != JT_SCHEDULE)
+		return INT64_MAX;
+	sec = floor_div(after, 1000);
+	/* from the local day before (a zone's offset moves the day) */
+	day = floor_div(sec + (z ? tz_offset_at_utc(z, sec) : 0), 86400) - 1;
+	for (guard = 0; guard < 800; guard++, day++) {
+		int64_t local, t;
+		if (j->s_every == JE_WEEK && ((day % 7 + 7 + 4) % 7) != j->s_on)
+			continue;
+		if (j->s_every == JE_MONTH) {
+			int64_t y;
+			unsigned m, dd;
+			int last;
+			clock_civil_from_days(day, &y, &m, &dd);
+			last = days_in_month(y, m);
+			if ((int)dd != (j->s_on < last ? j->s_on : last))
+				continue;
+		}
+		local = day * 86400 + (int64_t)j->s_at_min * 60;
+		t = (z ? tz_local_to_utc(z, local) : local) * 1000;
+		if (t > after)
+			return t;
+	}
+	return INT64_MAX;
 }
 
 int64_t journey_wait_until(const struct jstep *s, int64_t now, const struct tz *z)

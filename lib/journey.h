@@ -27,7 +27,10 @@
 enum jstep_kind { JS_SEND, JS_WAIT, JS_WAIT_FOR, JS_BRANCH, JS_SPLIT, JS_UPDATE, JS_GOTO, JS_EXIT };
 extern const char *const jstep_kind_names[];
 
-enum jtrig_kind { JT_EVENT, JT_SEGMENT, JT_TAG, JT_DATE };
+enum jtrig_kind { JT_EVENT, JT_SEGMENT, JT_TAG, JT_DATE, JT_SCHEDULE };
+
+/* How often a schedule trigger recurs. */
+enum jevery { JE_DAY, JE_WEEK, JE_MONTH };
 
 struct jcase {
 	struct cond *when;
@@ -100,6 +103,14 @@ struct journey {
 	 * starts d_days days from it (negative: before) at local d_at_min
 	 * minutes, every year when d_yearly */
 	int d_tag, d_days, d_at_min, d_yearly;
+	/* schedule: everyone in segment t_name enters at local s_at_min
+	 * minutes every day, every week on weekday s_on (0 = Sunday) or
+	 * every month on day s_on (1 … 31; a shorter month: its last day),
+	 * in zone s_tz (NULL: the journey's zone, else UTC) */
+	enum jevery s_every;
+	int s_on, s_at_min;
+	struct tz *s_tz;
+	char *s_tzname;
 	char *correlate;  /* a props key ("a.b"), or NULL */
 	/* rules */
 	struct cond *goal;
@@ -200,6 +211,10 @@ const struct jarm *journey_arm(const struct journey *j, const struct jstep *s, u
  * bytes, "YYYY-MM-DD…"), in zone z (NULL: UTC), or INT64_MIN when it
  * has no such time (not a date, or past and not yearly). */
 int64_t journey_date_next(const struct journey *j, const char *s, size_t n, int64_t now, const struct tz *z);
+
+/* The first time after `after` (ms) a schedule trigger of j falls due;
+ * INT64_MAX when j has no schedule trigger. */
+int64_t journey_schedule_next(const struct journey *j, int64_t after);
 
 /* When a wait step started at now ends, in zone z (NULL: UTC); always
  * after now. */

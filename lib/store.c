@@ -787,20 +787,7 @@ static int key_cmp(const MDB_val *a, const MDB_val *b)
 /* plain DBs only: DUPSORT and INTEGERKEY DBs keep LMDB's orders */
 #define PLAIN(flags) (!((flags) & (MDB_DUPSORT | MDB_INTEGERKEY | MDB_REVERSEKEY)))
 
-static int dbi_open(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi, int quiet);
-
-int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
-{
-	return dbi_open(s, name, flags, dbi, 0);
-}
-
-int store_dbi_opt(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
-{
-	int rc = dbi_open(s, name, flags, dbi, 1);
-	return rc == -2 ? 0 : rc ? -1 : 1;
-}
-
-static int dbi_open(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi, int quiet)
+static int dbi_open(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi, int opt)
 {
 	MDB_txn *txn;
 	int rc;
@@ -809,8 +796,8 @@ static int dbi_open(struct store *s, const char *name, unsigned flags, MDB_dbi *
 		if (renew(s))
 			return -1;
 		rc = mdb_dbi_open(s->rtxn, name, flags, dbi);
-		if (rc == MDB_NOTFOUND && quiet)
-			return -2;
+		if (rc == MDB_NOTFOUND && opt)
+			return 1;
 		if (rc == MDB_NOTFOUND) {
 			cli_err("store has no DB '%s' (has %s run on it?)", name,
 				s->owner);
@@ -826,7 +813,11 @@ static int dbi_open(struct store *s, const char *name, unsigned flags, MDB_dbi *
 	s->wwhat = "opening a DB";
 	if (wbegin(s, &txn))
 		return -1;
-	rc = mdb_dbi_open(txn, name, flags | MDB_CREATE, dbi);
+	rc = mdb_dbi_open(txn, name, flags | (opt ? 0 : MDB_CREATE), dbi);
+	if (rc == MDB_NOTFOUND && opt) {
+		wend(s, txn, 1);
+		return 1;
+	}
 	if (rc) {
 		wend(s, txn, 1);
 		return lerr("cannot open DB", name, rc), -1;
@@ -836,6 +827,23 @@ static int dbi_open(struct store *s, const char *name, unsigned flags, MDB_dbi *
 	if ((rc = wend(s, txn, 0)))
 		return lerr("cannot open DB", name, rc), -1;
 	return 0;
+}
+
+int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
+{
+	return dbi_open(s, name, flags, dbi, 0);
+}
+
+int store_dbi_opt(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
+{
+	return dbi_open(s, name, flags, dbi, 1);
+}
+
+int store_dbi_maybe(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi)
+{
+	int rc = dbi_open(s, name, flags, dbi, !!(s->flags & STORE_RDONLY));
+
+	return rc < 0 ? -1 : !rc;
 }
 
 static uint64_t op_hash(MDB_dbi dbi, const void *k, size_t kl)

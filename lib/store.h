@@ -64,9 +64,14 @@ void store_close(struct store *s);
 /* Open (creating unless read-only) the named DB; flags are mdb_dbi_open's
  * (MDB_INTEGERKEY, MDB_DUPSORT…). Returns 0, or -1 after printing why. */
 int store_dbi(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi);
-/* The same for a DB a read-only store may lack: 1 opened, 0 absent (a
- * read-only store; a writer creates it), -1 on error (printed). */
+/* Open the named DB if it exists, never creating it (a DB of an earlier
+ * version): 0 opened, 1 there is none (*dbi unset, nothing printed), -1
+ * after printing why. */
 int store_dbi_opt(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi);
+/* Open the named DB, creating it in a writable store; in a read-only one,
+ * a DB that is not there is not an error: 1 opened, 0 absent, -1 after
+ * printing why. */
+int store_dbi_maybe(struct store *s, const char *name, unsigned flags, MDB_dbi *dbi);
 
 /*
  * Look up key in dbi: pending batch writes first, then the last committed

@@ -339,6 +339,54 @@ static void waits(void)
 	tz_free(sh);
 }
 
+/* Schedule triggers: the first occurrence after a time, in a zone. */
+static void schedules(void)
+{
+	struct journey j;
+	const char *why;
+	struct tz *sh = tz_load("Asia/Shanghai", &why), *ld = tz_load("Europe/London", &why);
+	static const struct {
+		int every, on, at_min;
+		int zone; /* 0 UTC, 1 Shanghai, 2 London */
+		const char *after, *want;
+	} v[] = {
+		/* every day at 20:00: later today, else tomorrow; never now */
+		{JE_DAY, 0, 1200, 0, "2026-03-01T10:00:00Z", "2026-03-01T20:00:00Z"},
+		{JE_DAY, 0, 1200, 0, "2026-03-01T20:00:00Z", "2026-03-02T20:00:00Z"},
+		{JE_DAY, 0, 1200, 0, "2026-03-01T19:59:59.999Z", "2026-03-01T20:00:00Z"},
+		/* London moves to summer time on 2026-03-29: 20:00 is 19:00 UTC */
+		{JE_DAY, 0, 1200, 2, "2026-03-28T20:00:00Z", "2026-03-29T19:00:00Z"},
+		/* every Monday 10:00 Shanghai (02:00 UTC; 2026-03-02 is a Monday) */
+		{JE_WEEK, 1, 600, 1, "2026-02-25T00:00:00Z", "2026-03-02T02:00:00Z"},
+		{JE_WEEK, 1, 600, 1, "2026-03-02T02:00:00Z", "2026-03-09T02:00:00Z"},
+		/* Monday 01:00 Shanghai is Sunday 17:00 UTC */
+		{JE_WEEK, 1, 60, 1, "2026-03-01T00:00:00Z", "2026-03-01T17:00:00Z"},
+		/* every month on the 31st: a shorter month on its last day */
+		{JE_MONTH, 31, 540, 0, "2026-02-01T00:00:00Z", "2026-02-28T09:00:00Z"},
+		{JE_MONTH, 31, 540, 0, "2026-02-28T09:00:00Z", "2026-03-31T09:00:00Z"},
+		{JE_MONTH, 31, 540, 0, "2026-03-31T09:00:00Z", "2026-04-30T09:00:00Z"},
+		{JE_MONTH, 29, 0, 0, "2028-02-01T00:00:00Z", "2028-02-29T00:00:00Z"},
+		{JE_MONTH, 1, 0, 1, "2026-12-31T15:00:00Z", "2026-12-31T16:00:00Z"},
+	};
+	unsigned i;
+
+	T_OK(sh != NULL && ld != NULL);
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		memset(&j, 0, sizeof j);
+		j.trig = JT_SCHEDULE;
+		j.s_every = (enum jevery)v[i].every;
+		j.s_on = v[i].on;
+		j.s_at_min = v[i].at_min;
+		j.tz = v[i].zone == 1 ? sh : v[i].zone == 2 ? ld : NULL;
+		T_EQ_INT(journey_schedule_next(&j, at(v[i].after)), at(v[i].want));
+	}
+	memset(&j, 0, sizeof j);
+	j.trig = JT_EVENT;
+	T_EQ_INT(journey_schedule_next(&j, 0), INT64_MAX);
+	tz_free(sh);
+	tz_free(ld);
+}
+
 int main(void)
 {
 	int fd = mkstemp(path);
@@ -352,6 +400,7 @@ int main(void)
 	running();
 	arms();
 	waits();
+	schedules();
 	agg_set_release(&aggs);
 	unlink(path);
 	return t_done("journey");
