@@ -1,4 +1,4 @@
-# kill -9 of dispatch at random moments while it sends 2,000 $send records
+# kill -9 of dispatch at 100 random moments while it sends 10,000 $send records
 # to a webhook on loopback, restarting each time on the same input
 # (--resume) until a run ends by itself. With idempotency keys the
 # provider delivers every send exactly once (what a restart sends again
@@ -7,7 +7,7 @@
 # counted, never resent.
 . "$UOPS_TOP/test/lib/sinks.sh"
 set -e
-awk 'BEGIN { for (i = 1; i <= 2000; i++)
+awk 'BEGIN { for (i = 1; i <= 10000; i++)
 	printf "{\"type\":\"$send\",\"send_id\":\"k:%d\",\"ts\":\"2026-03-01T10:00:00Z\",\"oneid\":%d,\"channel\":\"webhook\"}\n", i, i }' > "$T/in"
 run() { # NAME IDEMPOTENT
 	hook_start "$T/$1"
@@ -27,7 +27,7 @@ EOC
 		if kill -9 $pid 2>/dev/null; then
 			wait $pid 2>/dev/null || true
 			kills=$((kills + 1))
-			[ $kills -lt 10 ] && continue
+			[ $kills -lt 100 ] && continue
 			break
 		fi
 		wait $pid 2>/dev/null || { echo "$1: a run failed" >&2; cat "$T/$1.err" >&2; return 1; }
@@ -45,7 +45,7 @@ EOC
 	[ "$d" = "$u" ] && echo "$1: no send delivered twice"
 	echo "$1: sends answered: $(wc -l < "$T/$1.answered")"
 	echo "$1: answered sent but not delivered: $(comm -23 "$T/$1.sent" "$T/$1.got" | wc -l)"
-	echo "$1: neither delivered nor answered unknown: $(sort -u "$T/$1.got" "$T/$1.unknown" | wc -l | awk '{ print 2000 - $1 }')"
+	echo "$1: neither delivered nor answered unknown: $(sort -u "$T/$1.got" "$T/$1.unknown" | wc -l | awk '{ print 10000 - $1 }')"
 	echo "$1: left pending: $(mdb_dump -p -s dispatch.pending "$T/$1.db" | sed '1,/^HEADER=END/d' | grep -vc '^DATA=END' || true)"
 	echo "$1: delivered $u, unknown $(wc -l < "$T/$1.unknown"), repeats answered by the key $(cat "$T/$1/repeats"), $kills kills" >&2
 	[ "$2" = true ] && echo "$1: delivered $u, unknown $(wc -l < "$T/$1.unknown")"
