@@ -1751,19 +1751,23 @@ static int check_sms_templates(struct dispatch *g)
 	return 0;
 }
 
-/* idmerge's people, read-only, when idmerge has written them. */
+/* idmerge's people, read-only, when idmerge has written them, as idmerge
+ * sees them: its journal's newer records first (store_follow). */
 static void open_idpeople(struct dispatch *g)
 {
 	MDB_txn *txn = store_snapshot(g->st);
 	MDB_dbi dbi;
-	int have;
+	int have, journal;
 
 	if (!txn)
 		return;
 	have = mdb_dbi_open(txn, "idmerge.people", 0, &dbi) == 0;
+	journal = mdb_dbi_open(txn, "idmerge.journal", 0, &dbi) == 0;
 	store_snapshot_end(g->st, txn);
 	if (have && !store_dbi(g->st, "idmerge.people", 0, &g->idpeople))
 		g->have_idpeople = 1;
+	if (g->have_idpeople && journal && store_follow(g->st, g->idpeople, "idmerge.journal"))
+		g->have_idpeople = 0;
 }
 
 int main(int argc, char **argv)
