@@ -60,6 +60,7 @@ enum {
 	OPT_AT,
 	OPT_TEMPLATES,
 	OPT_CONFIG,
+	OPT_CHECK,
 };
 
 static const struct cli_opt opts[] = {
@@ -69,6 +70,7 @@ static const struct cli_opt opts[] = {
 	{"templates", OPT_TEMPLATES, 1, "DIR", "message templates (default PIPELINES/templates)"},
 	{"max-age", OPT_MAX_AGE, 1, "DUR", "a $send older than this in wall-clock time is suppressed as stale (default 1h)"},
 	{"send-past", OPT_SEND_PAST, 0, NULL, "send stale $send records too (a replay of history that must go out)"},
+	{"check", OPT_CHECK, 0, NULL, "load and check the channels, templates and rules, then exit (0, or 78 naming what is wrong)"},
 	{"dry-run", OPT_DRY_RUN, 0, NULL, "decide and render, contact no provider, write no state"},
 	{"now", OPT_NOW, 1, "TIME", "the wall clock, for --max-age (default the system's; tests, dry runs)"},
 	{"parallel", OPT_PARALLEL, 1, "N", "sends in flight at once, between two commits (default 64)"},
@@ -101,7 +103,7 @@ struct dispatch {
 	const char *pipelines, *channels_path, *group, *now_text, *channel_opt, *template_opt, *campaign,
 		*kind_opt, *at;
 	long batch, commit_ms, parallel;
-	int nosync, exit_at_end, resume, send_past, dry_run;
+	int nosync, exit_at_end, resume, send_past, dry_run, check;
 	int64_t max_age_ms, wall_ms;
 
 	struct store *st;
@@ -1493,6 +1495,7 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_RESUME: g->resume = 1; break;
 	case OPT_SEND_PAST: g->send_past = 1; break;
 	case OPT_DRY_RUN: g->dry_run = 1; break;
+	case OPT_CHECK: g->check = 1; break;
 	case OPT_MAX_AGE:
 		if (clock_parse_duration(arg, &ms) || ms < 0) {
 			cli_err("--max-age '%s': want a duration such as 1h, 30m, 2d", arg);
@@ -1829,6 +1832,13 @@ int main(int argc, char **argv)
 		if ((rc = templates_load(&g->tpl, g->templates_dir ? g->templates_dir : tpath.p)) ||
 		    (rc = check_sms_templates(g)) || (rc = load_config(g)))
 			goto out;
+		if (g->check) { /* nothing more: no store, no input */
+			if (!g->cli.quiet)
+				fprintf(stderr, "%s: %s: %u providers, %u channels: ok\n", cli_prog, g->channels_path,
+					g->ch.npv, g->ch.nch);
+			rc = 0;
+			goto out;
+		}
 	}
 	g->st = store_open(g->cli.db, "dispatch", g->nosync ? STORE_NOSYNC : 0, &code);
 	if (!g->st) {
