@@ -60,6 +60,7 @@ enum {
 	OPT_AT,
 	OPT_TEMPLATES,
 	OPT_CONFIG,
+	OPT_CHECK,
 };
 
 static const struct cli_opt opts[] = {
@@ -69,6 +70,7 @@ static const struct cli_opt opts[] = {
 	{"templates", OPT_TEMPLATES, 1, "DIR", "message templates (default PIPELINES/templates)"},
 	{"max-age", OPT_MAX_AGE, 1, "DUR", "a $send older than this in wall-clock time is suppressed as stale (default 1h)"},
 	{"send-past", OPT_SEND_PAST, 0, NULL, "send stale $send records too (a replay of history that must go out)"},
+	{"check", OPT_CHECK, 0, NULL, "load and check the channels, templates and rules, then exit (0, or 78 naming what is wrong)"},
 	{"dry-run", OPT_DRY_RUN, 0, NULL, "decide and render, contact no provider, write no state"},
 	{"now", OPT_NOW, 1, "TIME", "the wall clock, for --max-age (default the system's; tests, dry runs)"},
 	{"parallel", OPT_PARALLEL, 1, "N", "sends in flight at once, between two commits (default 64)"},
@@ -101,7 +103,7 @@ struct dispatch {
 	const char *pipelines, *channels_path, *group, *now_text, *channel_opt, *template_opt, *campaign,
 		*kind_opt, *at;
 	long batch, commit_ms, parallel;
-	int nosync, exit_at_end, resume, send_past, dry_run;
+	int nosync, exit_at_end, resume, send_past, dry_run, check;
 	int64_t max_age_ms, wall_ms;
 
 	struct store *st;
@@ -1224,6 +1226,28 @@ static int collect_pending(void *ctx, const char *id, size_t n, int state)
 	return 0;
 }
 
+/* -v: peak RSS and the resident memory now, anonymous (the heap) apart
+ * from file-backed (LMDB's pages read through the map), from
+ * /proc/self/status; nothing where it is absent. */
+static void print_memory(const struct dispatch *g)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	long hwm = -1, anon = -1, file = -1;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		sscanf(line, "VmHWM: %ld", &hwm);
+		sscanf(line, "RssAnon: %ld", &anon);
+		sscanf(line, "RssFile: %ld", &file);
+	}
+	fclose(f);
+	if (hwm >= 0 && anon >= 0 && file >= 0)
+		fprintf(stderr, "%s: memory: peak RSS %.1f MB; at the end %.1f MB anonymous, %.1f MB file-backed; "
+			"%zu sends deferred in memory\n", cli_prog, hwm / 1024.0, anon / 1024.0, file / 1024.0, g->ndq);
+}
+
 /*
  * Every send still pending or kept for a rerun: a retry (never reached its
  * provider) is sent again; a pending one may have reached it, so it is
@@ -1319,6 +1343,7 @@ static int run_filter(struct dispatch *g)
 			"%llu recovered, %llu deferred, %llu other records\n", cli_prog, g->sends, g->sent, g->suppressed,
 			g->failed, g->unknown, g->dups, g->recovered, g->deferred, g->others);
 		store_print(g->st);
+		print_memory(g);
 	}
 	if ((!rc || rc == EXIT_REJECTS) && g->temp_fail) {
 		cli_err("some sends could not reach their provider: kept for a rerun");
@@ -1493,6 +1518,7 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_RESUME: g->resume = 1; break;
 	case OPT_SEND_PAST: g->send_past = 1; break;
 	case OPT_DRY_RUN: g->dry_run = 1; break;
+	case OPT_CHECK: g->check = 1; break;
 	case OPT_MAX_AGE:
 		if (clock_parse_duration(arg, &ms) || ms < 0) {
 			cli_err("--max-age '%s': want a duration such as 1h, 30m, 2d", arg);
@@ -1751,19 +1777,23 @@ static int check_sms_templates(struct dispatch *g)
 	return 0;
 }
 
-/* idmerge's people, read-only, when idmerge has written them. */
+/* idmerge's people, read-only, when idmerge has written them, as idmerge
+ * sees them: its journal's newer records first (store_follow). */
 static void open_idpeople(struct dispatch *g)
 {
 	MDB_txn *txn = store_snapshot(g->st);
 	MDB_dbi dbi;
-	int have;
+	int have, journal;
 
 	if (!txn)
 		return;
 	have = mdb_dbi_open(txn, "idmerge.people", 0, &dbi) == 0;
+	journal = mdb_dbi_open(txn, "idmerge.journal", 0, &dbi) == 0;
 	store_snapshot_end(g->st, txn);
 	if (have && !store_dbi(g->st, "idmerge.people", 0, &g->idpeople))
 		g->have_idpeople = 1;
+	if (g->have_idpeople && journal && store_follow(g->st, g->idpeople, "idmerge.journal"))
+		g->have_idpeople = 0;
 }
 
 int main(int argc, char **argv)
@@ -1825,6 +1855,13 @@ int main(int argc, char **argv)
 		if ((rc = templates_load(&g->tpl, g->templates_dir ? g->templates_dir : tpath.p)) ||
 		    (rc = check_sms_templates(g)) || (rc = load_config(g)))
 			goto out;
+		if (g->check) { /* nothing more: no store, no input */
+			if (!g->cli.quiet)
+				fprintf(stderr, "%s: %s: %u providers, %u channels: ok\n", cli_prog, g->channels_path,
+					g->ch.npv, g->ch.nch);
+			rc = 0;
+			goto out;
+		}
 	}
 	g->st = store_open(g->cli.db, "dispatch", g->nosync ? STORE_NOSYNC : 0, &code);
 	if (!g->st) {

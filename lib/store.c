@@ -96,6 +96,15 @@ struct jview {
 	struct buf data;
 };
 
+struct jfollow {
+	MDB_dbi dbi, jdbi;
+	unsigned long long gen; /* the read transaction it is up to */
+	uint64_t seen; /* records read: 0 … seen-1 */
+	uint64_t lasth; /* hash of the record at seen-1 */
+	struct fslot { uint32_t key; uint32_t hi; uint32_t lo; } *slot; /* seq+1 in hi:lo, 0 empty */
+	size_t nslot, used;
+};
+
 /* journal records: kind ('p' put, 'd' delete), the 4-byte key, the value */
 #define JHEAD 5
 #define JOURNAL_MIN (1u << 18) /* fold once this many records, or more … */
@@ -157,6 +166,10 @@ struct store {
 	size_t rewrite_keys; /* REWRITE_KEYS (store_tune) */
 	struct jview *jviews;
 	int njviews;
+	struct jfollow *follows; /* store_follow: other tools' journals */
+	int nfollows;
+	unsigned long long rgen; /* read transactions begun: a follow's index
+				  * is brought up to the one it was built in */
 	/* the environment's write turnstile (wl_take): every write
 	 * transaction of every uops process on the environment holds it */
 	int wgate, wlock;
@@ -183,6 +196,7 @@ static void discard(struct store *s, int untrack);
 static int fold(struct store *s, struct cache *c);
 static int after_commit(struct store *s);
 static struct jview *jview_of(struct store *s, MDB_dbi dbi);
+static int follow_get(struct store *s, MDB_dbi dbi, uint32_t key, MDB_val *val);
 static int jview_get(struct store *s, struct jview *j, uint32_t key, MDB_val *val);
 
 #define TRIM_EVERY 16384
@@ -636,6 +650,9 @@ void store_close(struct store *s)
 		buf_release(&j->data);
 	}
 	free(s->jviews);
+	while (s->nfollows > 0)
+		free(s->follows[--s->nfollows].slot);
+	free(s->follows);
 	if (s->lockfd >= 0)
 		close(s->lockfd); /* releases the writer lock */
 	wl_drop(s);
@@ -681,6 +698,7 @@ static int renew(struct store *s)
 		return -1;
 	}
 	s->rlive = 1;
+	s->rgen++;
 	return 0;
 }
 
@@ -1680,6 +1698,162 @@ int store_journal(struct store *s, MDB_dbi dbi, const char *name)
 	return 0;
 }
 
+/* ---- another tool's journal, followed by a writer (store_follow) ----
+ *
+ * The journal's keys are sequence numbers from 0, appended; a fold empties
+ * it and the next record is 0 again. The index maps each key (oneid) met
+ * in the journal to the sequence number of its latest record; it is
+ * brought up to date when a read transaction begins, reading only the
+ * records appended since (or all of them again after a fold, told by the
+ * journal being shorter, or by its record at the last number read being
+ * another). Values are read from the journal itself, so the index holds
+ * 12 bytes a key, not the values. */
+
+static uint64_t fhash(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ULL;
+	return h;
+}
+
+static struct fslot *follow_slot(struct jfollow *f, uint32_t key, int make)
+{
+	size_t i, mask;
+
+	if (make && (f->used + 1) * 2 > f->nslot) {
+		struct fslot *old = f->slot;
+		size_t n = f->nslot, j;
+		f->nslot = n ? n * 2 : 1024;
+		f->slot = xcalloc(f->nslot, sizeof *f->slot);
+		f->used = 0;
+		for (j = 0; j < n; j++)
+			if (old[j].hi || old[j].lo)
+				*follow_slot(f, old[j].key, 1) = old[j], f->used++;
+		free(old);
+	}
+	if (!f->nslot)
+		return NULL;
+	mask = f->nslot - 1;
+	for (i = (size_t)(key * 2654435761u) & mask;; i = (i + 1) & mask) {
+		struct fslot *e = &f->slot[i];
+		if (!e->hi && !e->lo)
+			return make ? e : NULL;
+		if (e->key == key)
+			return e;
+	}
+}
+
+static int follow_sync(struct store *s, struct jfollow *f)
+{
+	unsigned char kb[8];
+	MDB_val k = {8, kb}, v;
+	MDB_cursor *cur;
+	MDB_stat st;
+	int rc;
+
+	f->gen = s->rgen;
+	if ((rc = mdb_stat(s->rtxn, f->jdbi, &st)))
+		goto fail;
+	if (f->seen) {
+		int stale = st.ms_entries < f->seen;
+		if (!stale) {
+			store_be64(kb, f->seen - 1);
+			rc = mdb_get(s->rtxn, f->jdbi, &k, &v);
+			if (rc && rc != MDB_NOTFOUND)
+				goto fail;
+			stale = rc || fhash(v.mv_data, v.mv_size) != f->lasth;
+		}
+		if (stale) { /* folded since: read it whole again */
+			if (f->nslot)
+				memset(f->slot, 0, f->nslot * sizeof *f->slot);
+			f->used = 0;
+			f->seen = 0;
+		}
+	}
+	if (st.ms_entries == f->seen)
+		return 0;
+	if ((rc = mdb_cursor_open(s->rtxn, f->jdbi, &cur)))
+		goto fail;
+	store_be64(kb, f->seen);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const unsigned char *p = v.mv_data;
+		uint64_t seq;
+		struct fslot *e;
+		if (k.mv_size != 8)
+			continue;
+		seq = store_get_be64(k.mv_data);
+		f->seen = seq + 1;
+		f->lasth = fhash(v.mv_data, v.mv_size);
+		if (v.mv_size < JHEAD || (p[0] != 'p' && p[0] != 'd'))
+			continue;
+		e = follow_slot(f, store_get_be32(p + 1), 1);
+		if (!e->hi && !e->lo)
+			f->used++;
+		e->key = store_get_be32(p + 1);
+		e->hi = (uint32_t)((seq + 1) >> 32);
+		e->lo = (uint32_t)(seq + 1);
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+fail:
+	lerr("cannot read a journal in store of", s->owner, rc);
+	f->gen = 0;
+	return -1;
+}
+
+/* 1 found (val set), 0 deleted, 2 not in a followed journal, -1 error. */
+static int follow_get(struct store *s, MDB_dbi dbi, uint32_t key, MDB_val *val)
+{
+	struct jfollow *f = NULL;
+	struct fslot *e;
+	unsigned char kb[8];
+	MDB_val k = {8, kb};
+	int i, rc;
+
+	for (i = 0; i < s->nfollows; i++)
+		if (s->follows[i].dbi == dbi)
+			f = &s->follows[i];
+	if (!f)
+		return 2;
+	if (renew(s))
+		return -1;
+	if (f->gen != s->rgen && follow_sync(s, f))
+		return -1;
+	if (!(e = follow_slot(f, key, 0)))
+		return 2;
+	store_be64(kb, ((uint64_t)e->hi << 32 | e->lo) - 1);
+	if ((rc = mdb_get(s->rtxn, f->jdbi, &k, val))) {
+		lerr("cannot read a journal in store of", s->owner, rc);
+		return -1;
+	}
+	if (val->mv_size < JHEAD || ((const char *)val->mv_data)[0] == 'd')
+		return 0;
+	val->mv_data = (char *)val->mv_data + JHEAD;
+	val->mv_size -= JHEAD;
+	return 1;
+}
+
+int store_follow(struct store *s, MDB_dbi dbi, const char *name)
+{
+	struct jfollow *f;
+	MDB_dbi jdbi;
+
+	if (store_dbi(s, name, 0, &jdbi))
+		return -1;
+	s->follows = xrealloc(s->follows, (size_t)(s->nfollows + 1) * sizeof *s->follows);
+	f = &s->follows[s->nfollows++];
+	memset(f, 0, sizeof *f);
+	f->dbi = dbi;
+	f->jdbi = jdbi;
+	return 0;
+}
+
 int store_fold(struct store *s)
 {
 	int rc, i;
@@ -1853,6 +2027,8 @@ int store_get(struct store *s, MDB_dbi dbi, const void *key, size_t klen,
 		if (j && (rc = jview_get(s, j, key32(key), val)) != 2)
 			return rc;
 	}
+	if (s->nfollows && klen == 4 && (rc = follow_get(s, dbi, key32(key), val)) != 2)
+		return rc;
 	if (renew(s))
 		return -1;
 	k.mv_data = (void *)key;

@@ -217,6 +217,18 @@ int store_cache(struct store *s, MDB_dbi dbi);
  * Returns 0, or -1 after printing why.
  */
 int store_journal(struct store *s, MDB_dbi dbi, const char *name);
+/*
+ * Read dbi, a DB of another tool written through its journal (DB name,
+ * which must exist: opening it here would create it), as that tool sees
+ * it: store_get answers from the journal's latest record of a key first,
+ * then from dbi. The journal is indexed (key -> its latest record, 12
+ * bytes a key; the values stay in LMDB) and the index is brought up to
+ * each new read transaction by reading only the records appended since,
+ * or the whole journal again once its owner folded it. Memory grows with
+ * the keys in the journal, which its owner's folds bound. Returns 0, or
+ * -1 after printing why.
+ */
+int store_follow(struct store *s, MDB_dbi dbi, const char *name);
 /* Commit the batch, then fold every journal. Returns 0 or an exit code. */
 int store_fold(struct store *s);
 /* For tests: fold at journal_min records (or one per key the cache has

@@ -1250,6 +1250,99 @@ static void test_lock(void)
 	buf_release(&err);
 }
 
+/* store_follow: a writer of another owner reads tc.people through tc.j,
+ * as the journal grows, after a fold, and after a fold and a refill past
+ * where it had read. */
+/* get, for a 4-byte key */
+static const char *get4(struct store *s, MDB_dbi dbi, uint32_t key, struct buf *b)
+{
+	unsigned char k[4];
+	MDB_val v;
+	int rc;
+
+	store_be32(k, key);
+	rc = store_get(s, dbi, k, 4, &v);
+	buf_reset(b);
+	if (rc == 1)
+		buf_add(b, v.mv_data, v.mv_size);
+	else
+		buf_adds(b, rc == 0 ? "-" : "ERR");
+	return b->p;
+}
+
+static void test_follow(void)
+{
+	struct store *s, *f;
+	MDB_dbi dbi, fdbi;
+	struct buf b = BUF_INIT;
+	unsigned char k[4];
+	unsigned i;
+	int code;
+
+	s = open_store("follow", "tc", STORE_NOSYNC, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_dbi(s, "tc.people", 0, &dbi), 0);
+	T_EQ_INT(store_cache(s, dbi), 0);
+	T_EQ_INT(store_journal(s, dbi, "tc.j"), 0);
+	for (i = 1; i <= 50; i++) {
+		store_be32(k, i);
+		store_put(s, dbi, k, 4, "a", 1);
+	}
+	T_EQ_INT(store_fold(s), 0); /* in tc.people */
+	store_be32(k, 5);
+	store_put(s, dbi, k, 4, "b", 1);
+	store_be32(k, 6);
+	store_del(s, dbi, k, 4);
+	T_EQ_INT(store_commit(s), 0); /* in the journal */
+
+	f = open_store("follow", "tf", STORE_NOSYNC, &code);
+	T_OK(f != NULL);
+	if (!f) {
+		store_close(s);
+		return;
+	}
+	T_EQ_INT(store_dbi(f, "tc.people", 0, &fdbi), 0);
+	T_EQ_INT(store_follow(f, fdbi, "tc.j"), 0);
+	store_be32(k, 5);
+	T_EQ_STR(get4(f, fdbi, 5, &b), "b");
+	T_EQ_STR(get4(f, fdbi, 6, &b), "-");
+	T_EQ_STR(get4(f, fdbi, 7, &b), "a");
+
+	/* the journal grows: read from where the index was */
+	store_be32(k, 7);
+	store_put(s, dbi, k, 4, "c", 1);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(get4(f, fdbi, 7, &b), "a"); /* the same snapshot */
+	store_read_end(f);
+	T_EQ_STR(get4(f, fdbi, 7, &b), "c");
+	T_EQ_STR(get4(f, fdbi, 5, &b), "b");
+	store_read_end(f);
+
+	/* folded, then more records than the index had read, others */
+	T_EQ_INT(store_fold(s), 0);
+	for (i = 0; i < 6; i++) {
+		store_be32(k, 10 + i);
+		store_put(s, dbi, k, 4, "d", 1);
+		T_EQ_INT(store_commit(s), 0);
+	}
+	T_EQ_STR(get4(f, fdbi, 5, &b), "b"); /* folded in the DB */
+	T_EQ_STR(get4(f, fdbi, 6, &b), "-");
+	T_EQ_STR(get4(f, fdbi, 7, &b), "c");
+	T_EQ_STR(get4(f, fdbi, 15, &b), "d");
+	T_EQ_STR(get4(f, fdbi, 16, &b), "a");
+	store_read_end(f);
+	/* a delete in the journal hides the DB's value */
+	store_be32(k, 16);
+	store_del(s, dbi, k, 4);
+	T_EQ_INT(store_commit(s), 0);
+	T_EQ_STR(get4(f, fdbi, 16, &b), "-");
+	store_close(f);
+	store_close(s);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -1280,6 +1373,7 @@ int main(void)
 	test_cache("cachejc", "28", 1, 30000);
 	test_lock();
 	test_put_unique();
+	test_follow();
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return t_done("store");
 }
