@@ -119,7 +119,9 @@ struct dispatch {
 	size_t nzones;
 	/* deferred sends, by the time they are due (sorted) */
 	MDB_dbi deferdb;
-	struct due { int64_t until; char *id; } *dq;
+	/* deferred sends by (until, send_id): a binary min-heap; with
+	 * --dry-run, which keeps no outbox, each holds its $send record */
+	struct due { int64_t until; char *id, *send; } *dq;
 	size_t ndq, capdq;
 	int in_redrive;
 	/* events that grant or withdraw consent (dispatch.json "events") */
@@ -544,34 +546,53 @@ static int quiet_until(struct dispatch *g, uint32_t oneid, const struct channel 
 	return 1;
 }
 
-static int due_cmp(const struct due *a, int64_t until, const char *id)
+static int due_less(const struct due *a, const struct due *b)
 {
-	if (a->until != until)
-		return a->until < until ? -1 : 1;
-	return strcmp(a->id, id);
+	if (a->until != b->until)
+		return a->until < b->until;
+	return strcmp(a->id, b->id) < 0;
 }
 
-/* Add a deferred send to the queue in memory (kept sorted). */
-static void due_add(struct dispatch *g, int64_t until, const char *id, size_t idn)
+/* Add a deferred send to the queue in memory (a heap: a night of quiet
+ * hours over millions of people costs a log each, not a shift of the
+ * queue). send: its $send record, kept by --dry-run only. */
+static void due_add(struct dispatch *g, int64_t until, const char *id, size_t idn, const char *send, size_t sendn)
 {
-	char *cp = xstrndup(id, idn);
-	size_t lo = 0, hi = g->ndq;
+	struct due x = {until, xstrndup(id, idn), send ? xstrndup(send, sendn) : NULL};
+	size_t i = g->ndq;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (due_cmp(&g->dq[mid], until, cp) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (g->ndq == g->capdq) {
 		g->capdq = g->capdq ? 2 * g->capdq : 64;
 		g->dq = xrealloc(g->dq, g->capdq * sizeof *g->dq);
 	}
-	memmove(g->dq + lo + 1, g->dq + lo, (g->ndq - lo) * sizeof *g->dq);
-	g->dq[lo].until = until;
-	g->dq[lo].id = cp;
+	while (i > 0 && due_less(&x, &g->dq[(i - 1) / 2])) {
+		g->dq[i] = g->dq[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	g->dq[i] = x;
 	g->ndq++;
+}
+
+/* Take the earliest deferred send off the queue (the caller frees it). */
+static struct due due_pop(struct dispatch *g)
+{
+	struct due top = g->dq[0], last = g->dq[--g->ndq];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= g->ndq)
+			break;
+		if (c + 1 < g->ndq && due_less(&g->dq[c + 1], &g->dq[c]))
+			c++;
+		if (!due_less(&g->dq[c], &last))
+			break;
+		g->dq[i] = g->dq[c];
+		i = c;
+	}
+	if (g->ndq)
+		g->dq[i] = last;
+	return top;
 }
 
 static void defer_key(struct buf *k, int64_t until, const char *id, size_t idn)
@@ -602,7 +623,9 @@ static void defer_send(struct dispatch *g, const struct json_doc *d, const char 
 		outbox_put(&g->ob, id, idn, oneid, OUTBOX_DEFERRED, d->s + d->t[0].off, d->t[0].len);
 		defer_key(&g->tmp, until, id, idn);
 		store_put(g->st, g->deferdb, g->tmp.p, g->tmp.len, "", 0);
-		due_add(g, until, id, idn);
+		due_add(g, until, id, idn, NULL, 0);
+	} else {
+		due_add(g, until, id, idn, d->s + d->t[0].off, d->t[0].len);
 	}
 	buf_reset(&g->line);
 	buf_adds(&g->line, "{\"type\":\"$delivery\",\"event_id\":\"dlv:");
@@ -1008,20 +1031,25 @@ static void redrive(struct dispatch *g)
 		return;
 	g->in_redrive = 1;
 	while (g->ndq && g->dq[0].until <= g->clock && !g->f.fatal) {
-		struct due x = g->dq[0];
+		struct due x = due_pop(g);
 		const char *why;
 		size_t at;
 		uint32_t oneid;
 		int st;
-		memmove(g->dq, g->dq + 1, (g->ndq - 1) * sizeof *g->dq);
-		g->ndq--;
-		defer_key(&text, x.until, x.id, strlen(x.id));
-		store_del(g->st, g->deferdb, text.p, text.len);
 		buf_reset(&text);
-		st = outbox_get(&g->ob, x.id, strlen(x.id), &oneid, &text);
+		if (x.send) { /* --dry-run: nothing stored, the record kept here */
+			buf_adds(&text, x.send);
+			st = OUTBOX_DEFERRED;
+		} else {
+			defer_key(&text, x.until, x.id, strlen(x.id));
+			store_del(g->st, g->deferdb, text.p, text.len);
+			buf_reset(&text);
+			st = outbox_get(&g->ob, x.id, strlen(x.id), &oneid, &text);
+		}
 		if (st == OUTBOX_DEFERRED && !json_parse(&d, text.p, text.len, 64, &why, &at))
 			on_send(g, &d, text.p, text.len, x.until);
 		free(x.id);
+		free(x.send);
 	}
 	json_doc_release(&d);
 	buf_release(&text);
@@ -1670,7 +1698,7 @@ static int load_deferred(struct dispatch *g)
 		if (k.mv_size <= 8)
 			continue;
 		due_add(g, (int64_t)(((uint64_t)store_get_be32(p) << 32) | store_get_be32(p + 4)),
-			(const char *)p + 8, k.mv_size - 8);
+			(const char *)p + 8, k.mv_size - 8, NULL, 0);
 	}
 	mdb_cursor_close(cur);
 	store_read_end(g->st);
@@ -1911,8 +1939,10 @@ out:
 			free(g->zones[i].name);
 			tz_free(g->zones[i].z);
 		}
-		for (i = 0; i < g->ndq; i++)
+		for (i = 0; i < g->ndq; i++) {
 			free(g->dq[i].id);
+			free(g->dq[i].send);
+		}
 		for (i = 0; i < g->nquiet_ch; i++)
 			free(g->quiet_ch[i]);
 		free(g->zones);

@@ -41,3 +41,7 @@ for c in '{"quiet_hours": {"start": "25:00", "end": "08:00"}}' '{"quiet_hours": 
 	sed "s|$T/||" "$T/o"
 	echo "exit $rc"
 done
+echo "--- a dry run decides a deferred send again too (nothing stored: it keeps the record)"
+rm -rf "$T/dry"
+dispatch --db "$T/dry" --nosync --channels "$T/ch.json" --config "$T/dispatch.json" --send-past --dry-run \
+	quiet.in | grep '"\$delivery"' | sed 's/"ts":"[^"]*",//' | grep -o '"send_id":"[^"]*","status":"[a-z]*"' | sort | uniq -c
