@@ -138,7 +138,7 @@ struct dispatch {
 	struct templates tpl;
 	struct buf parts; /* the rendered parts of the send at hand */
 	MDB_dbi idpeople;
-	int have_idpeople;
+	int have_idpeople, have_idjournal;
 	struct channels ch;
 	struct filter f;
 	struct json_doc doc, tdoc; /* tdoc: a person's traits */
@@ -313,10 +313,17 @@ static int before_commit(void *ctx)
 
 /* The pending states just committed: send, then commit the outcomes (and
  * flush the $delivery records first, as every commit does). */
+static void open_idpeople(struct dispatch *g);
+
 static void after_commit(void *ctx)
 {
 	struct dispatch *g = ctx;
 	int rc;
+
+	/* in one pipe from an empty store, idmerge creates its DBs after
+	 * dispatch has started: look again after each commit until they are */
+	if ((!g->have_idpeople || !g->have_idjournal) && !g->in_flush)
+		open_idpeople(g);
 
 	if (!g->nfl || g->in_flush)
 		return;
@@ -1818,10 +1825,14 @@ static void open_idpeople(struct dispatch *g)
 	have = mdb_dbi_open(txn, "idmerge.people", 0, &dbi) == 0;
 	journal = mdb_dbi_open(txn, "idmerge.journal", 0, &dbi) == 0;
 	store_snapshot_end(g->st, txn);
-	if (have && !store_dbi(g->st, "idmerge.people", 0, &g->idpeople))
+	if (have && !g->have_idpeople && !store_dbi(g->st, "idmerge.people", 0, &g->idpeople))
 		g->have_idpeople = 1;
-	if (g->have_idpeople && journal && store_follow(g->st, g->idpeople, "idmerge.journal"))
-		g->have_idpeople = 0;
+	if (g->have_idpeople && journal && !g->have_idjournal) {
+		if (store_follow(g->st, g->idpeople, "idmerge.journal"))
+			g->have_idpeople = 0;
+		else
+			g->have_idjournal = 1;
+	}
 }
 
 int main(int argc, char **argv)
