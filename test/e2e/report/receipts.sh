@@ -1,7 +1,7 @@
 # Providers' receipts counted by report journeys, through the real pipe:
 # ingest | idmerge | tagger | segmenter | scheduler on generated events
 # (a $tick lets the win-back waits fall due), dispatch --dry-run deciding
-# the sends (without quiet hours, and with an SMS text for winback_1),
+# the sends (the shipped definitions without quiet hours),
 # then callbacks for the sent messages ingested by the shipped receipts
 # source (pipelines/sources/receipts.json): plain {send_id, status, ts,
 # channel, to} callbacks and Aliyun SMS status reports (out_id), a
@@ -17,7 +17,6 @@ ingest -q --db db in | idmerge -q --db db | tagger -q --db db | segmenter -q --d
 echo "pipe: exit $?"
 cp -r "$UOPS_PIPELINES" pl
 jq 'del(.quiet_hours)' "$UOPS_PIPELINES/dispatch.json" > pl/dispatch.json
-echo '{"text": "We miss you! Code {{coupon|BACK5}} takes 5% off your next order."}' > pl/templates/winback_1.json
 dispatch -q --db db --pipelines pl --dry-run --send-past < journeys.ndjson > out.ndjson
 echo "dispatch: exit $?"
 # each person's phone and email as ingested
