@@ -25,13 +25,13 @@
 #include "evscan.h"
 #include "evtab.h"
 #include "funnel.h"
-#include "hash.h"
 #include "htmlpage.h"
 #include "json.h"
 #include "lifecycle.h"
 #include "outcome.h"
 #include "sendstats.h"
 #include "stats.h"
+#include "strtab.h"
 
 enum {
 	OPT_FORMAT = 2000, OPT_HTML, OPT_PIPELINES, OPT_CONFIG, OPT_BY, OPT_COHORT, OPT_RETURN,
@@ -63,100 +63,6 @@ static const struct cli_opt opts[] = {
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-report)"},
 	{0, 0, 0, 0, 0},
 };
-
-/* ---- strings to numbers: split values, arms, order ids */
-
-struct strtab {
-	char **s;
-	size_t *len;
-	uint32_t n, cap; /* id 0 is "none" */
-	uint32_t *map;
-	size_t map_cap;
-};
-
-static uint32_t strtab_put(struct strtab *t, const char *s, size_t n)
-{
-	uint64_t h = hash64(s, n, 7);
-	size_t j;
-
-	if (!t->n) {
-		t->n = 1; /* 0: none */
-		t->cap = 16;
-		t->s = xcalloc(t->cap, sizeof *t->s);
-		t->len = xcalloc(t->cap, sizeof *t->len);
-	}
-	if ((size_t)t->n * 2 >= t->map_cap) {
-		size_t cap = t->map_cap ? t->map_cap * 2 : 64, i;
-		free(t->map);
-		t->map = xcalloc(cap, sizeof *t->map);
-		t->map_cap = cap;
-		for (i = 1; i < t->n; i++) {
-			j = hash64(t->s[i], t->len[i], 7) & (cap - 1);
-			while (t->map[j])
-				j = (j + 1) & (cap - 1);
-			t->map[j] = (uint32_t)i;
-		}
-	}
-	j = h & (t->map_cap - 1);
-	while (t->map[j]) {
-		uint32_t i = t->map[j];
-		if (t->len[i] == n && !memcmp(t->s[i], s, n))
-			return i;
-		j = (j + 1) & (t->map_cap - 1);
-	}
-	if (t->n == t->cap) {
-		t->cap *= 2;
-		t->s = xrealloc(t->s, t->cap * sizeof *t->s);
-		t->len = xrealloc(t->len, t->cap * sizeof *t->len);
-	}
-	t->s[t->n] = xstrndup(s, n);
-	t->len[t->n] = n;
-	t->map[j] = t->n;
-	return t->n++;
-}
-
-static void strtab_free(struct strtab *t)
-{
-	uint32_t i;
-
-	for (i = 1; i < t->n; i++)
-		free(t->s[i]);
-	free(t->s);
-	free(t->len);
-	free(t->map);
-	memset(t, 0, sizeof *t);
-}
-
-static struct strtab *rank_tab;
-
-static int rank_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	size_t m;
-	int r;
-
-	if (!x || !y)
-		return (x > y) - (x < y); /* none first */
-	m = rank_tab->len[x] < rank_tab->len[y] ? rank_tab->len[x] : rank_tab->len[y];
-	r = memcmp(rank_tab->s[x], rank_tab->s[y], m);
-	return r ? r : (rank_tab->len[x] > rank_tab->len[y]) - (rank_tab->len[x] < rank_tab->len[y]);
-}
-
-/* rank[id]: the place of value id in byte order of the texts (none first).
- * Owned by the caller. */
-static uint32_t *strtab_ranks(struct strtab *t)
-{
-	uint32_t n = t->n ? t->n : 1, i, *ids = xmalloc(n * sizeof *ids), *rank = xmalloc(n * sizeof *rank);
-
-	for (i = 0; i < n; i++)
-		ids[i] = i;
-	rank_tab = t;
-	qsort(ids, n, sizeof *ids, rank_cmp);
-	for (i = 0; i < n; i++)
-		rank[ids[i]] = i;
-	free(ids);
-	return rank;
-}
 
 /* ---- steps: an event type with an optional where over its props */
 
@@ -2048,10 +1954,12 @@ struct arm {
 	int control;
 };
 
+static const struct strtab *arm_tab; /* the arms' names, for the sort below */
+
 static int arm_by_name(const void *a, const void *b)
 {
 	const struct arm *x = a, *y = b;
-	return rank_cmp(&x->id, &y->id);
+	return strtab_cmp(arm_tab, x->id, y->id);
 }
 
 static int op_abtest(struct rep *g)
@@ -2114,7 +2022,7 @@ static int op_abtest(struct rep *g)
 		arm->rev.sum += rev;
 		arm->rev.sumsq += rev * rev;
 	}
-	rank_tab = &g->vals;
+	arm_tab = &g->vals;
 	if (narms)
 		qsort(arms, narms, sizeof *arms, arm_by_name);
 	if (!narms) {
