@@ -29,6 +29,7 @@
 #include "json.h"
 #include "lifecycle.h"
 #include "outcome.h"
+#include "rows.h"
 #include "sendstats.h"
 #include "stats.h"
 #include "strtab.h"
@@ -139,8 +140,7 @@ struct rep {
 	int have_ts;
 	unsigned long long events, people_rows;
 	/* output */
-	struct buf line, hdr, prev_hdr;
-	int ncol;
+	struct rows out;
 	struct htmlpage page; /* --html: the rows again, drawn at the end */
 };
 
@@ -175,137 +175,11 @@ static int handle(void *ctx, int key, const char *arg)
 	return 0;
 }
 
-/* ---- output: rows of named columns, as NDJSON objects or CSV tables */
-
-static void row_begin(struct rep *g, const char *report)
-{
-	buf_reset(&g->line);
-	buf_reset(&g->hdr);
-	g->ncol = 0;
-	if (g->html)
-		htmlpage_row(&g->page, report);
-	if (!g->csv) {
-		buf_adds(&g->line, "{\"report\":");
-		json_write_str(&g->line, report, strlen(report));
-	}
-}
-
-static void col_name(struct rep *g, const char *name)
-{
-	if (g->csv) {
-		if (g->ncol)
-			buf_addc(&g->line, ',');
-		if (g->ncol)
-			buf_addc(&g->hdr, ',');
-		buf_adds(&g->hdr, name);
-	} else {
-		buf_addc(&g->line, ',');
-		json_write_str(&g->line, name, strlen(name));
-		buf_addc(&g->line, ':');
-	}
-	g->ncol++;
-}
-
-static void csv_field(struct buf *b, const char *s, size_t n)
-{
-	size_t i;
-	int q = 0;
-
-	for (i = 0; i < n; i++)
-		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
-			q = 1;
-	if (!q) {
-		buf_add(b, s, n);
-		return;
-	}
-	buf_addc(b, '"');
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"')
-			buf_addc(b, '"');
-		buf_addc(b, s[i]);
-	}
-	buf_addc(b, '"');
-}
-
-static void col_strn(struct rep *g, const char *name, const char *s, size_t n)
-{
-	if (g->html)
-		htmlpage_str(&g->page, name, s, n);
-	col_name(g, name);
-	if (!s) {
-		if (!g->csv)
-			buf_adds(&g->line, "null");
-	} else if (g->csv) {
-		csv_field(&g->line, s, n);
-	} else {
-		json_write_str(&g->line, s, n);
-	}
-}
-
-static void col_str(struct rep *g, const char *name, const char *s)
-{
-	col_strn(g, name, s, s ? strlen(s) : 0);
-}
-
-static void col_u64(struct rep *g, const char *name, uint64_t v)
-{
-	if (g->html)
-		htmlpage_num(&g->page, name, (double)v);
-	col_name(g, name);
-	buf_u64(&g->line, v);
-}
-
-/* a number; NaN and infinities are null (an empty CSV field) */
-static void col_num(struct rep *g, const char *name, double v)
-{
-	if (g->html)
-		htmlpage_num(&g->page, name, v);
-	col_name(g, name);
-	if (!isfinite(v)) {
-		if (!g->csv)
-			buf_adds(&g->line, "null");
-		return;
-	}
-	if (v == 0)
-		v = 0; /* no "-0" */
-	buf_printf(&g->line, "%.15g", v);
-}
-
-static void col_bool(struct rep *g, const char *name, int v)
-{
-	if (g->html)
-		htmlpage_bool(&g->page, name, v);
-	col_name(g, name);
-	buf_adds(&g->line, v ? "true" : "false");
-}
-
-static void row_end(struct rep *g)
-{
-	if (g->html)
-		htmlpage_row_end(&g->page);
-	if (g->csv) {
-		/* a table starts with its header; a new set of columns, after a
-		 * blank line, with its own */
-		if (g->prev_hdr.len != g->hdr.len || memcmp(g->prev_hdr.p, g->hdr.p, g->hdr.len)) {
-			if (g->prev_hdr.len)
-				fputc('\n', stdout);
-			fwrite(g->hdr.p, 1, g->hdr.len, stdout);
-			fputc('\n', stdout);
-			buf_reset(&g->prev_hdr);
-			buf_add(&g->prev_hdr, g->hdr.p, g->hdr.len);
-		}
-	} else {
-		buf_addc(&g->line, '}');
-	}
-	fwrite(g->line.p, 1, g->line.len, stdout);
-	fputc('\n', stdout);
-}
-
 static void col_split(struct rep *g, uint32_t id)
 {
 	if (g->split == SPLIT_NONE)
 		return;
-	col_strn(g, "split", id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
+	rows_strn(&g->out, "split", id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
 }
 
 /* ---- definitions */
@@ -1351,14 +1225,14 @@ static int op_retention(struct rep *g)
 		unsigned n, obs = cohort_observed(&c, x);
 		cohort_label(x->period, g->unit, label);
 		for (n = 0; n <= obs; n++) {
-			row_begin(g, "retention");
+			rows_begin(&g->out, "retention");
 			col_split(g, x->split);
-			col_str(g, "cohort", label);
-			col_u64(g, "size", x->size);
-			col_u64(g, "period", n);
-			col_u64(g, "returned", x->ret[n]);
-			col_num(g, "rate", (double)x->ret[n] / (double)x->size);
-			row_end(g);
+			rows_str(&g->out, "cohort", label);
+			rows_u64(&g->out, "size", x->size);
+			rows_u64(&g->out, "period", n);
+			rows_u64(&g->out, "returned", x->ret[n]);
+			rows_num(&g->out, "rate", (double)x->ret[n] / (double)x->size);
+			rows_end(&g->out);
 		}
 	}
 	/* D1/D7/D30: over the cohorts old enough to have seen period N */
@@ -1381,14 +1255,14 @@ static int op_retention(struct rep *g)
 					size += c.cell[j].size;
 					ret += c.cell[j].ret[n];
 				}
-			row_begin(g, "retention_summary");
+			rows_begin(&g->out, "retention_summary");
 			col_split(g, s);
 			snprintf(label, sizeof label, "%c%ld", g->unit == COHORT_DAY ? 'D' : g->unit == COHORT_WEEK ? 'W' : 'M', n);
-			col_str(g, "period", label);
-			col_u64(g, "people", size);
-			col_u64(g, "returned", ret);
-			col_num(g, "rate", size ? (double)ret / (double)size : NAN);
-			row_end(g);
+			rows_str(&g->out, "period", label);
+			rows_u64(&g->out, "people", size);
+			rows_u64(&g->out, "returned", ret);
+			rows_num(&g->out, "rate", size ? (double)ret / (double)size : NAN);
+			rows_end(&g->out);
 		}
 	}
 	for (k = 0; k < nsums; k++)
@@ -1417,21 +1291,21 @@ static int op_funnel(struct rep *g)
 	for (i = 0; i < f.ns; i++) {
 		struct funnel_split *s = &f.s[i];
 		for (k = 0; k < g->nsteps; k++) {
-			row_begin(g, "funnel");
+			rows_begin(&g->out, "funnel");
 			col_split(g, s->split);
-			col_u64(g, "step", k + 1);
-			col_str(g, "event", g->steps[k].text);
-			col_u64(g, "people", s->reached[k]);
-			col_num(g, "from_previous", k ? (double)s->reached[k] / (double)s->reached[k - 1] : 1);
-			col_num(g, "overall", (double)s->reached[k] / (double)s->reached[0]);
+			rows_u64(&g->out, "step", k + 1);
+			rows_str(&g->out, "event", g->steps[k].text);
+			rows_u64(&g->out, "people", s->reached[k]);
+			rows_num(&g->out, "from_previous", k ? (double)s->reached[k] / (double)s->reached[k - 1] : 1);
+			rows_num(&g->out, "overall", (double)s->reached[k] / (double)s->reached[0]);
 			if (k) {
-				col_num(g, "median_s", round(stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.5)) / 1000);
-				col_num(g, "p90_s", round(stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.9)) / 1000);
+				rows_num(&g->out, "median_s", round(stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.5)) / 1000);
+				rows_num(&g->out, "p90_s", round(stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.9)) / 1000);
 			} else {
-				col_num(g, "median_s", NAN);
-				col_num(g, "p90_s", NAN);
+				rows_num(&g->out, "median_s", NAN);
+				rows_num(&g->out, "p90_s", NAN);
 			}
-			row_end(g);
+			rows_end(&g->out);
 		}
 	}
 	free(rank);
@@ -1516,12 +1390,12 @@ static int op_attribution(struct rep *g)
 			uint32_t id = ids[i];
 			if (!conv[m * nk + id] && !rev[m * nk + id])
 				continue;
-			row_begin(g, "attribution");
-			col_str(g, "model", model_names[m]);
-			col_strn(g, what[g->credit], id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
-			col_num(g, "conversions", conv[m * nk + id]);
-			col_num(g, "revenue", rev[m * nk + id]);
-			row_end(g);
+			rows_begin(&g->out, "attribution");
+			rows_str(&g->out, "model", model_names[m]);
+			rows_strn(&g->out, what[g->credit], id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
+			rows_num(&g->out, "conversions", conv[m * nk + id]);
+			rows_num(&g->out, "revenue", rev[m * nk + id]);
+			rows_end(&g->out);
 		}
 	free(conv), free(rev), free(w), free(rank), free(ids);
 	return 0;
@@ -1591,26 +1465,26 @@ static void group_add(struct sendstats_group *to, const struct sendstats_group *
 
 static void col_val(struct rep *g, const char *name, uint32_t id)
 {
-	col_strn(g, name, id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
+	rows_strn(&g->out, name, id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
 }
 
 /* the columns every group of sends has; converted: goals (journeys) or
  * sends with an order credited (campaigns) */
 static void msg_cols(struct rep *g, const struct sendstats_group *x, int goals)
 {
-	col_u64(g, "sends", x->sends);
-	col_u64(g, "sent", x->sent);
-	col_u64(g, "suppressed", x->suppressed);
-	col_u64(g, "failed", x->failed);
-	col_u64(g, "delivered", x->delivered);
-	col_u64(g, "opened", x->opened);
-	col_u64(g, "clicked", x->clicked);
+	rows_u64(&g->out, "sends", x->sends);
+	rows_u64(&g->out, "sent", x->sent);
+	rows_u64(&g->out, "suppressed", x->suppressed);
+	rows_u64(&g->out, "failed", x->failed);
+	rows_u64(&g->out, "delivered", x->delivered);
+	rows_u64(&g->out, "opened", x->opened);
+	rows_u64(&g->out, "clicked", x->clicked);
 	if (goals >= 0)
-		col_u64(g, "converted", goals ? x->goals : x->ordered);
-	col_u64(g, "orders", x->orders);
-	col_num(g, "revenue", x->revenue);
-	col_num(g, "cost", x->cost);
-	col_num(g, "roi", x->cost > 0 ? (x->revenue - x->cost) / x->cost : NAN);
+		rows_u64(&g->out, "converted", goals ? x->goals : x->ordered);
+	rows_u64(&g->out, "orders", x->orders);
+	rows_num(&g->out, "revenue", x->revenue);
+	rows_num(&g->out, "cost", x->cost);
+	rows_num(&g->out, "roi", x->cost > 0 ? (x->revenue - x->cost) / x->cost : NAN);
 }
 
 static int op_messages(struct rep *g)
@@ -1671,31 +1545,31 @@ static int op_messages(struct rep *g)
 		}
 		qsort(ja, nj, sizeof *ja, jarm_cmp);
 		for (i = 0; i < nj; i++) {
-			row_begin(g, "journey");
+			rows_begin(&g->out, "journey");
 			col_val(g, "journey", ja[i].journey);
 			col_val(g, "arm", ja[i].arm);
-			col_u64(g, "entered", ja[i].entered);
-			col_u64(g, "converted", ja[i].converted);
-			col_num(g, "conversion_rate",
+			rows_u64(&g->out, "entered", ja[i].entered);
+			rows_u64(&g->out, "converted", ja[i].converted);
+			rows_num(&g->out, "conversion_rate",
 				ja[i].entered ? (double)ja[i].converted / (double)ja[i].entered : NAN);
 			msg_cols(g, &ja[i].sum, -1);
-			row_end(g);
+			rows_end(&g->out);
 		}
 	}
 	for (i = 0; i < n; i++) {
 		uint32_t key[3];
 		group_key(g, grp[i], key);
 		if (campaigns) {
-			row_begin(g, "campaign");
-			col_strn(g, "campaign", g->vals.s[key[0]] + 9, g->vals.len[key[0]] - 9);
+			rows_begin(&g->out, "campaign");
+			rows_strn(&g->out, "campaign", g->vals.s[key[0]] + 9, g->vals.len[key[0]] - 9);
 		} else {
-			row_begin(g, "journey_step");
+			rows_begin(&g->out, "journey_step");
 			col_val(g, "journey", key[0]);
 			col_val(g, "step", key[1]);
 			col_val(g, "arm", key[2]);
 		}
 		msg_cols(g, &g->ss.g[grp[i]], !campaigns);
-		row_end(g);
+		rows_end(&g->out);
 	}
 	/* why sends did not go out: by group (in the order above), status,
 	 * reason */
@@ -1727,18 +1601,18 @@ static int op_messages(struct rep *g)
 		for (i = 0; i < nw; i++) {
 			uint32_t key[3];
 			group_key(g, w[i].group, key);
-			row_begin(g, campaigns ? "campaign_unsent" : "journey_unsent");
+			rows_begin(&g->out, campaigns ? "campaign_unsent" : "journey_unsent");
 			if (campaigns) {
-				col_strn(g, "campaign", g->vals.s[key[0]] + 9, g->vals.len[key[0]] - 9);
+				rows_strn(&g->out, "campaign", g->vals.s[key[0]] + 9, g->vals.len[key[0]] - 9);
 			} else {
 				col_val(g, "journey", key[0]);
 				col_val(g, "step", key[1]);
 				col_val(g, "arm", key[2]);
 			}
-			col_str(g, "status", w[i].status == SS_ST_SUPPRESSED ? "suppressed" : "failed");
+			rows_str(&g->out, "status", w[i].status == SS_ST_SUPPRESSED ? "suppressed" : "failed");
 			col_val(g, "reason", w[i].reason);
-			col_u64(g, "sends", w[i].sends);
-			row_end(g);
+			rows_u64(&g->out, "sends", w[i].sends);
+			rows_end(&g->out);
 		}
 		free(w);
 	}
@@ -1768,12 +1642,12 @@ static int op_lifecycle(struct rep *g)
 			all += l.people[k * LIFECYCLE_NSTAGES + b];
 		for (b = 0; b < LIFECYCLE_NSTAGES; b++) {
 			uint64_t n = l.people[k * LIFECYCLE_NSTAGES + b];
-			row_begin(g, "lifecycle");
-			col_str(g, "period", label);
-			col_str(g, "stage", lifecycle_stage_name(b));
-			col_u64(g, "people", n);
-			col_num(g, "share", all ? (double)n / (double)all : NAN);
-			row_end(g);
+			rows_begin(&g->out, "lifecycle");
+			rows_str(&g->out, "period", label);
+			rows_str(&g->out, "stage", lifecycle_stage_name(b));
+			rows_u64(&g->out, "people", n);
+			rows_num(&g->out, "share", all ? (double)n / (double)all : NAN);
+			rows_end(&g->out);
 		}
 	}
 	for (k = 0; k < l.np; k++) {
@@ -1783,12 +1657,12 @@ static int op_lifecycle(struct rep *g)
 				uint64_t n = l.flow[(k * (LIFECYCLE_NSTAGES + 1) + a) * LIFECYCLE_NSTAGES + b];
 				if (!n)
 					continue;
-				row_begin(g, "lifecycle_flow");
-				col_str(g, "period", label);
-				col_str(g, "from", lifecycle_stage_name(a));
-				col_str(g, "to", lifecycle_stage_name(b));
-				col_u64(g, "people", n);
-				row_end(g);
+				rows_begin(&g->out, "lifecycle_flow");
+				rows_str(&g->out, "period", label);
+				rows_str(&g->out, "from", lifecycle_stage_name(a));
+				rows_str(&g->out, "to", lifecycle_stage_name(b));
+				rows_u64(&g->out, "people", n);
+				rows_end(&g->out);
 			}
 	}
 	lifecycle_release(&l);
@@ -1913,33 +1787,33 @@ static int op_rfm(struct rep *g)
 		unsigned q;
 		for (q = 0; q < 3; q++) {
 			unsigned c;
-			row_begin(g, "rfm_cuts");
-			col_str(g, "score", names[q]);
-			col_str(g, "order", q ? "asc" : "desc");
+			rows_begin(&g->out, "rfm_cuts");
+			rows_str(&g->out, "score", names[q]);
+			rows_str(&g->out, "order", q ? "asc" : "desc");
 			for (c = 0; c < 4; c++) {
 				char nm[8];
 				snprintf(nm, sizeof nm, "cut%u", c + 1);
-				col_num(g, nm, cuts[q][c]);
+				rows_num(&g->out, nm, cuts[q][c]);
 			}
-			row_end(g);
+			rows_end(&g->out);
 		}
 	}
 	for (r = 5; r >= 1; r--)
 		for (f = 5; f >= 1; f--) {
-			row_begin(g, "rfm");
-			col_u64(g, "r", r);
-			col_u64(g, "f", f);
-			col_str(g, "segment", rfm_segment(r, f));
-			col_u64(g, "people", people[r - 1][f - 1]);
-			col_num(g, "revenue", revenue[r - 1][f - 1]);
-			row_end(g);
+			rows_begin(&g->out, "rfm");
+			rows_u64(&g->out, "r", r);
+			rows_u64(&g->out, "f", f);
+			rows_str(&g->out, "segment", rfm_segment(r, f));
+			rows_u64(&g->out, "people", people[r - 1][f - 1]);
+			rows_num(&g->out, "revenue", revenue[r - 1][f - 1]);
+			rows_end(&g->out);
 		}
 	for (r = 0; r < 11; r++) {
-		row_begin(g, "rfm_segment");
-		col_str(g, "segment", rfm_segments[r]);
-		col_u64(g, "people", seg_people[r]);
-		col_num(g, "revenue", seg_rev[r]);
-		row_end(g);
+		rows_begin(&g->out, "rfm_segment");
+		rows_str(&g->out, "segment", rfm_segments[r]);
+		rows_u64(&g->out, "people", seg_people[r]);
+		rows_num(&g->out, "revenue", seg_rev[r]);
+		rows_end(&g->out);
 	}
 	free(R), free(F), free(M), free(sr), free(sf), free(sm), free(ids);
 	return 0;
@@ -2058,46 +1932,46 @@ static int op_abtest(struct rep *g)
 		struct arm *a = &arms[i], *c = &arms[control];
 		struct stats_2prop tp;
 		struct stats_welch w;
-		row_begin(g, "abtest");
-		col_strn(g, "arm", g->vals.s[a->id], g->vals.len[a->id]);
-		col_bool(g, "control", a->control);
-		col_num(g, "people", a->people);
-		col_num(g, "conversions", a->conv);
-		col_num(g, "rate", a->conv / a->people);
+		rows_begin(&g->out, "abtest");
+		rows_strn(&g->out, "arm", g->vals.s[a->id], g->vals.len[a->id]);
+		rows_bool(&g->out, "control", a->control);
+		rows_num(&g->out, "people", a->people);
+		rows_num(&g->out, "conversions", a->conv);
+		rows_num(&g->out, "rate", a->conv / a->people);
 		stats_two_prop(c->conv, c->people, a->conv, a->people, &tp);
 		stats_welch(&c->rev, &a->rev, &w);
 		if (a->control) {
 			tp.diff = tp.diff_lo = tp.diff_hi = tp.rel = tp.rel_lo = tp.rel_hi = tp.z = tp.p = NAN;
 			w.diff = w.t = w.df = w.p = w.lo = w.hi = NAN;
 		}
-		col_num(g, "uplift", tp.diff);
-		col_num(g, "uplift_lo", tp.diff_lo);
-		col_num(g, "uplift_hi", tp.diff_hi);
-		col_num(g, "relative", tp.rel);
-		col_num(g, "relative_lo", tp.rel_lo);
-		col_num(g, "relative_hi", tp.rel_hi);
-		col_num(g, "z", tp.z);
-		col_num(g, "p", tp.p);
-		col_num(g, "revenue", a->rev.sum);
-		col_num(g, "revenue_per_person", stats_mean(&a->rev));
-		col_num(g, "revenue_sd", sqrt(stats_var(&a->rev)));
-		col_num(g, "revenue_diff", w.diff);
-		col_num(g, "revenue_diff_lo", w.lo);
-		col_num(g, "revenue_diff_hi", w.hi);
-		col_num(g, "welch_t", w.t);
-		col_num(g, "welch_df", w.df);
-		col_num(g, "welch_p", w.p);
-		row_end(g);
+		rows_num(&g->out, "uplift", tp.diff);
+		rows_num(&g->out, "uplift_lo", tp.diff_lo);
+		rows_num(&g->out, "uplift_hi", tp.diff_hi);
+		rows_num(&g->out, "relative", tp.rel);
+		rows_num(&g->out, "relative_lo", tp.rel_lo);
+		rows_num(&g->out, "relative_hi", tp.rel_hi);
+		rows_num(&g->out, "z", tp.z);
+		rows_num(&g->out, "p", tp.p);
+		rows_num(&g->out, "revenue", a->rev.sum);
+		rows_num(&g->out, "revenue_per_person", stats_mean(&a->rev));
+		rows_num(&g->out, "revenue_sd", sqrt(stats_var(&a->rev)));
+		rows_num(&g->out, "revenue_diff", w.diff);
+		rows_num(&g->out, "revenue_diff_lo", w.lo);
+		rows_num(&g->out, "revenue_diff_hi", w.hi);
+		rows_num(&g->out, "welch_t", w.t);
+		rows_num(&g->out, "welch_df", w.df);
+		rows_num(&g->out, "welch_p", w.p);
+		rows_end(&g->out);
 	}
-	row_begin(g, "abtest_summary");
-	col_u64(g, "arms", narms);
-	col_num(g, "chi2", chi2);
-	col_num(g, "chi2_df", df);
-	col_num(g, "chi2_p", p);
-	col_num(g, "srm_chi2", srm_chi2);
-	col_num(g, "srm_p", srm_p);
-	col_bool(g, "srm", srm_p < 0.001);
-	row_end(g);
+	rows_begin(&g->out, "abtest_summary");
+	rows_u64(&g->out, "arms", narms);
+	rows_num(&g->out, "chi2", chi2);
+	rows_num(&g->out, "chi2_df", df);
+	rows_num(&g->out, "chi2_p", p);
+	rows_num(&g->out, "srm_chi2", srm_chi2);
+	rows_num(&g->out, "srm_p", srm_p);
+	rows_bool(&g->out, "srm", srm_p < 0.001);
+	rows_end(&g->out);
 	free(yes), free(no), free(cnt);
 out:
 	for (k = 0; k < nonly; k++)
@@ -2240,6 +2114,8 @@ int main(int argc, char **argv)
 	htmlpage_init(&g->page, "report", NULL);
 	if ((rc = prepare(g)))
 		goto out;
+	g->out.csv = g->csv;
+	g->out.page = g->html ? &g->page : NULL;
 	if (!strcmp(g->cmd, "attribution")) {
 		static const char *const what[] = {"channel", "journey", "campaign"};
 		for (k = 0; k < 3 && g->credit_s && strcmp(g->credit_s, what[k]); k++)
@@ -2392,9 +2268,7 @@ out:
 	strtab_free(&g->vals);
 	strtab_free(&g->orders);
 	json_doc_release(&g->doc);
-	buf_release(&g->line);
-	buf_release(&g->hdr);
-	buf_release(&g->prev_hdr);
+	rows_release(&g->out);
 	htmlpage_release(&g->page);
 	return rc;
 }
