@@ -29,6 +29,7 @@
 #include "json.h"
 #include "lifecycle.h"
 #include "outcome.h"
+#include "rfm.h"
 #include "rows.h"
 #include "sendstats.h"
 #include "stats.h"
@@ -1557,40 +1558,6 @@ static int op_lifecycle(struct rep *g)
 
 /* ---- RFM: as tagger's shipped tags define it (pipelines/tags/30-value.json) */
 
-static const char *const rfm_segments[] = {
-	"champions", "loyal", "potential_loyalist", "new_customers", "promising", "need_attention",
-	"about_to_sleep", "cannot_lose", "at_risk", "hibernating", "lost",
-};
-
-/* the segment of scores r and f, by the rules of rfm_segment; NULL for a
- * pair no rule names */
-static const char *rfm_segment(unsigned r, unsigned f)
-{
-	if (r >= 4 && f >= 4) return rfm_segments[0];
-	if (r == 3 && f >= 4) return rfm_segments[1];
-	if (r >= 4 && (f == 2 || f == 3)) return rfm_segments[2];
-	if (r == 5 && f == 1) return rfm_segments[3];
-	if (r == 4 && f == 1) return rfm_segments[4];
-	if (r == 3 && (f == 2 || f == 3)) return rfm_segments[5];
-	if (r == 3 && f == 1) return rfm_segments[6];
-	if (r == 1 && f == 5) return rfm_segments[7];
-	if (r <= 2 && f >= 3) return rfm_segments[8];
-	if (r == 2 && f <= 2) return rfm_segments[9];
-	if (r == 1 && f <= 2) return rfm_segments[10];
-	return NULL;
-}
-
-static int dbl_asc(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static int dbl_desc(const void *a, const void *b)
-{
-	return dbl_asc(b, a);
-}
-
 static int u32_asc(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -1599,15 +1566,12 @@ static int u32_asc(const void *a, const void *b)
 
 static int op_rfm(struct rep *g)
 {
-	size_t from, to = 0, np = 0, i;
-	double *R, *F, *M, *sr, *sf, *sm, cr[4], cf[4], cm[4];
+	size_t from, to = 0, np = 0;
+	double *R, *F, *M;
 	uint32_t *ids = NULL;
 	size_t idcap = 0;
 	int64_t at_day;
-	uint64_t people[5][5] = {{0}};
-	double revenue[5][5] = {{0}};
-	uint64_t seg_people[11] = {0};
-	double seg_rev[11] = {0};
+	struct rfm x;
 	unsigned r, f;
 
 	evtab_group(&g->t);
@@ -1641,35 +1605,10 @@ static int op_rfm(struct rep *g)
 		free(R), free(F), free(M), free(ids);
 		return 0;
 	}
-	sr = xmalloc(np * sizeof *sr);
-	sf = xmalloc(np * sizeof *sf);
-	sm = xmalloc(np * sizeof *sm);
-	memcpy(sr, R, np * sizeof *sr);
-	memcpy(sf, F, np * sizeof *sf);
-	memcpy(sm, M, np * sizeof *sm);
-	qsort(sr, np, sizeof *sr, dbl_desc);
-	qsort(sf, np, sizeof *sf, dbl_asc);
-	qsort(sm, np, sizeof *sm, dbl_asc);
-	stats_cuts(sr, np, 5, cr);
-	stats_cuts(sf, np, 5, cf);
-	stats_cuts(sm, np, 5, cm);
-	for (i = 0; i < np; i++) {
-		const char *s;
-		unsigned k;
-		r = stats_score(R[i], cr, 5, 1);
-		f = stats_score(F[i], cf, 5, 0);
-		people[r - 1][f - 1]++;
-		revenue[r - 1][f - 1] += M[i];
-		if ((s = rfm_segment(r, f)))
-			for (k = 0; k < 11; k++)
-				if (s == rfm_segments[k]) {
-					seg_people[k]++;
-					seg_rev[k] += M[i];
-				}
-	}
+	rfm_score(R, F, M, np, &x);
 	{
 		const char *names[3] = {"r", "f", "m"};
-		double *cuts[3] = {cr, cf, cm};
+		double *cuts[3] = {x.cut_r, x.cut_f, x.cut_m};
 		unsigned q;
 		for (q = 0; q < 3; q++) {
 			unsigned c;
@@ -1690,18 +1629,18 @@ static int op_rfm(struct rep *g)
 			rows_u64(&g->out, "r", r);
 			rows_u64(&g->out, "f", f);
 			rows_str(&g->out, "segment", rfm_segment(r, f));
-			rows_u64(&g->out, "people", people[r - 1][f - 1]);
-			rows_num(&g->out, "revenue", revenue[r - 1][f - 1]);
+			rows_u64(&g->out, "people", x.people[r - 1][f - 1]);
+			rows_num(&g->out, "revenue", x.revenue[r - 1][f - 1]);
 			rows_end(&g->out);
 		}
-	for (r = 0; r < 11; r++) {
+	for (r = 0; r < RFM_NSEG; r++) {
 		rows_begin(&g->out, "rfm_segment");
 		rows_str(&g->out, "segment", rfm_segments[r]);
-		rows_u64(&g->out, "people", seg_people[r]);
-		rows_num(&g->out, "revenue", seg_rev[r]);
+		rows_u64(&g->out, "people", x.seg_people[r]);
+		rows_num(&g->out, "revenue", x.seg_rev[r]);
 		rows_end(&g->out);
 	}
-	free(R), free(F), free(M), free(sr), free(sf), free(sm), free(ids);
+	free(R), free(F), free(M), free(ids);
 	return 0;
 }
 
