@@ -6,7 +6,9 @@
  * events of retention and funnel through lib/evscan when their steps need
  * no props), keeps of each event the few fields the question needs
  * (lib/evtab), and answers by event time, so a report on a replayed log
- * is the same bytes. Read-only: no LMDB state.
+ * is the same bytes. Read-only: no LMDB state. Rows are written by
+ * lib/rows; values are numbered by lib/strtab, steps parsed by lib/step,
+ * RFM scored by lib/rfm.
  */
 #include <errno.h>
 #include <stddef.h>
