@@ -6,7 +6,9 @@
  * events of retention and funnel through lib/evscan when their steps need
  * no props), keeps of each event the few fields the question needs
  * (lib/evtab), and answers by event time, so a report on a replayed log
- * is the same bytes. Read-only: no LMDB state.
+ * is the same bytes. Read-only: no LMDB state. Rows are written by
+ * lib/rows; values are numbered by lib/strtab, steps parsed by lib/step,
+ * RFM scored by lib/rfm.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -25,13 +27,16 @@
 #include "evscan.h"
 #include "evtab.h"
 #include "funnel.h"
-#include "hash.h"
 #include "htmlpage.h"
 #include "json.h"
 #include "lifecycle.h"
 #include "outcome.h"
+#include "rfm.h"
+#include "rows.h"
 #include "sendstats.h"
 #include "stats.h"
+#include "step.h"
+#include "strtab.h"
 
 enum {
 	OPT_FORMAT = 2000, OPT_HTML, OPT_PIPELINES, OPT_CONFIG, OPT_BY, OPT_COHORT, OPT_RETURN,
@@ -62,109 +67,6 @@ static const struct cli_opt opts[] = {
 	{"half-life", OPT_HALF_LIFE, 1, "DUR", "attribution: the time-decay model's half-life (default 7d)"},
 	{"group", OPT_GROUP, 1, "ID", "Kafka consumer group (default uops-report)"},
 	{0, 0, 0, 0, 0},
-};
-
-/* ---- strings to numbers: split values, arms, order ids */
-
-struct strtab {
-	char **s;
-	size_t *len;
-	uint32_t n, cap; /* id 0 is "none" */
-	uint32_t *map;
-	size_t map_cap;
-};
-
-static uint32_t strtab_put(struct strtab *t, const char *s, size_t n)
-{
-	uint64_t h = hash64(s, n, 7);
-	size_t j;
-
-	if (!t->n) {
-		t->n = 1; /* 0: none */
-		t->cap = 16;
-		t->s = xcalloc(t->cap, sizeof *t->s);
-		t->len = xcalloc(t->cap, sizeof *t->len);
-	}
-	if ((size_t)t->n * 2 >= t->map_cap) {
-		size_t cap = t->map_cap ? t->map_cap * 2 : 64, i;
-		free(t->map);
-		t->map = xcalloc(cap, sizeof *t->map);
-		t->map_cap = cap;
-		for (i = 1; i < t->n; i++) {
-			j = hash64(t->s[i], t->len[i], 7) & (cap - 1);
-			while (t->map[j])
-				j = (j + 1) & (cap - 1);
-			t->map[j] = (uint32_t)i;
-		}
-	}
-	j = h & (t->map_cap - 1);
-	while (t->map[j]) {
-		uint32_t i = t->map[j];
-		if (t->len[i] == n && !memcmp(t->s[i], s, n))
-			return i;
-		j = (j + 1) & (t->map_cap - 1);
-	}
-	if (t->n == t->cap) {
-		t->cap *= 2;
-		t->s = xrealloc(t->s, t->cap * sizeof *t->s);
-		t->len = xrealloc(t->len, t->cap * sizeof *t->len);
-	}
-	t->s[t->n] = xstrndup(s, n);
-	t->len[t->n] = n;
-	t->map[j] = t->n;
-	return t->n++;
-}
-
-static void strtab_free(struct strtab *t)
-{
-	uint32_t i;
-
-	for (i = 1; i < t->n; i++)
-		free(t->s[i]);
-	free(t->s);
-	free(t->len);
-	free(t->map);
-	memset(t, 0, sizeof *t);
-}
-
-static struct strtab *rank_tab;
-
-static int rank_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	size_t m;
-	int r;
-
-	if (!x || !y)
-		return (x > y) - (x < y); /* none first */
-	m = rank_tab->len[x] < rank_tab->len[y] ? rank_tab->len[x] : rank_tab->len[y];
-	r = memcmp(rank_tab->s[x], rank_tab->s[y], m);
-	return r ? r : (rank_tab->len[x] > rank_tab->len[y]) - (rank_tab->len[x] < rank_tab->len[y]);
-}
-
-/* rank[id]: the place of value id in byte order of the texts (none first).
- * Owned by the caller. */
-static uint32_t *strtab_ranks(struct strtab *t)
-{
-	uint32_t n = t->n ? t->n : 1, i, *ids = xmalloc(n * sizeof *ids), *rank = xmalloc(n * sizeof *rank);
-
-	for (i = 0; i < n; i++)
-		ids[i] = i;
-	rank_tab = t;
-	qsort(ids, n, sizeof *ids, rank_cmp);
-	for (i = 0; i < n; i++)
-		rank[ids[i]] = i;
-	free(ids);
-	return rank;
-}
-
-/* ---- steps: an event type with an optional where over its props */
-
-struct step {
-	char *text;  /* as given */
-	char *type;  /* NULL: any event */
-	struct cond *where;
-	struct conf conf; /* the where's text, which the tree points into */
 };
 
 enum split_kind { SPLIT_NONE, SPLIT_PROP, SPLIT_TRAIT, SPLIT_TAG, SPLIT_SEGMENT };
@@ -233,8 +135,7 @@ struct rep {
 	int have_ts;
 	unsigned long long events, people_rows;
 	/* output */
-	struct buf line, hdr, prev_hdr;
-	int ncol;
+	struct rows out;
 	struct htmlpage page; /* --html: the rows again, drawn at the end */
 };
 
@@ -269,240 +170,14 @@ static int handle(void *ctx, int key, const char *arg)
 	return 0;
 }
 
-/* ---- output: rows of named columns, as NDJSON objects or CSV tables */
-
-static void row_begin(struct rep *g, const char *report)
-{
-	buf_reset(&g->line);
-	buf_reset(&g->hdr);
-	g->ncol = 0;
-	if (g->html)
-		htmlpage_row(&g->page, report);
-	if (!g->csv) {
-		buf_adds(&g->line, "{\"report\":");
-		json_write_str(&g->line, report, strlen(report));
-	}
-}
-
-static void col_name(struct rep *g, const char *name)
-{
-	if (g->csv) {
-		if (g->ncol)
-			buf_addc(&g->line, ',');
-		if (g->ncol)
-			buf_addc(&g->hdr, ',');
-		buf_adds(&g->hdr, name);
-	} else {
-		buf_addc(&g->line, ',');
-		json_write_str(&g->line, name, strlen(name));
-		buf_addc(&g->line, ':');
-	}
-	g->ncol++;
-}
-
-static void csv_field(struct buf *b, const char *s, size_t n)
-{
-	size_t i;
-	int q = 0;
-
-	for (i = 0; i < n; i++)
-		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
-			q = 1;
-	if (!q) {
-		buf_add(b, s, n);
-		return;
-	}
-	buf_addc(b, '"');
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"')
-			buf_addc(b, '"');
-		buf_addc(b, s[i]);
-	}
-	buf_addc(b, '"');
-}
-
-static void col_strn(struct rep *g, const char *name, const char *s, size_t n)
-{
-	if (g->html)
-		htmlpage_str(&g->page, name, s, n);
-	col_name(g, name);
-	if (!s) {
-		if (!g->csv)
-			buf_adds(&g->line, "null");
-	} else if (g->csv) {
-		csv_field(&g->line, s, n);
-	} else {
-		json_write_str(&g->line, s, n);
-	}
-}
-
-static void col_str(struct rep *g, const char *name, const char *s)
-{
-	col_strn(g, name, s, s ? strlen(s) : 0);
-}
-
-static void col_u64(struct rep *g, const char *name, uint64_t v)
-{
-	if (g->html)
-		htmlpage_num(&g->page, name, (double)v);
-	col_name(g, name);
-	buf_u64(&g->line, v);
-}
-
-/* a number; NaN and infinities are null (an empty CSV field) */
-static void col_num(struct rep *g, const char *name, double v)
-{
-	if (g->html)
-		htmlpage_num(&g->page, name, v);
-	col_name(g, name);
-	if (!isfinite(v)) {
-		if (!g->csv)
-			buf_adds(&g->line, "null");
-		return;
-	}
-	if (v == 0)
-		v = 0; /* no "-0" */
-	buf_printf(&g->line, "%.15g", v);
-}
-
-static void col_bool(struct rep *g, const char *name, int v)
-{
-	if (g->html)
-		htmlpage_bool(&g->page, name, v);
-	col_name(g, name);
-	buf_adds(&g->line, v ? "true" : "false");
-}
-
-static void row_end(struct rep *g)
-{
-	if (g->html)
-		htmlpage_row_end(&g->page);
-	if (g->csv) {
-		/* a table starts with its header; a new set of columns, after a
-		 * blank line, with its own */
-		if (g->prev_hdr.len != g->hdr.len || memcmp(g->prev_hdr.p, g->hdr.p, g->hdr.len)) {
-			if (g->prev_hdr.len)
-				fputc('\n', stdout);
-			fwrite(g->hdr.p, 1, g->hdr.len, stdout);
-			fputc('\n', stdout);
-			buf_reset(&g->prev_hdr);
-			buf_add(&g->prev_hdr, g->hdr.p, g->hdr.len);
-		}
-	} else {
-		buf_addc(&g->line, '}');
-	}
-	fwrite(g->line.p, 1, g->line.len, stdout);
-	fputc('\n', stdout);
-}
-
 static void col_split(struct rep *g, uint32_t id)
 {
 	if (g->split == SPLIT_NONE)
 		return;
-	col_strn(g, "split", id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
+	rows_strn(&g->out, "split", id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
 }
 
 /* ---- definitions */
-
-static void step_release(struct step *s)
-{
-	free(s->text);
-	free(s->type);
-	cond_free(s->where);
-	conf_release(&s->conf);
-	memset(s, 0, sizeof *s);
-}
-
-static uint32_t no_trait(void *ctx, const char *name)
-{
-	(void)ctx;
-	(void)name;
-	return 0;
-}
-
-static int no_tag(void *ctx, const char *name, const char **why)
-{
-	(void)ctx;
-	(void)name;
-	*why = "a step's where reads the event's props only";
-	return -1;
-}
-
-static void reads_props_only(void *ctx, enum cond_read what, unsigned idx)
-{
-	(void)what;
-	(void)idx;
-	*(int *)ctx = 1;
-}
-
-/*
- * A step: "TYPE", "TYPE:WHERE" with WHERE a condition over the event's
- * props ({"prop": "amount", "gt": 100}, and/or/not), or "*" (any event).
- * Returns 0, or 64 after saying why.
- */
-static int step_parse(const char *what, const char *text, struct step *s)
-{
-	const char *colon = strchr(text, ':');
-	struct agg_set aggs = {0};
-	struct cond_scope sc = {0};
-	const char *why;
-	size_t at;
-	int reads = 0;
-
-	memset(s, 0, sizeof *s);
-	s->text = xstrdup(text);
-	if (colon == text || !*text) {
-		cli_err("%s '%s': want TYPE or TYPE:WHERE", what, text);
-		return EXIT_USAGE;
-	}
-	s->type = colon ? xstrndup(text, (size_t)(colon - text)) : xstrdup(text);
-	if (!strcmp(s->type, "*")) {
-		free(s->type);
-		s->type = NULL;
-	}
-	if (!colon)
-		return 0;
-	s->conf.path = xstrdup(what);
-	buf_adds(&s->conf.text, colon + 1);
-	if (json_parse(&s->conf.doc, s->conf.text.p, s->conf.text.len, 64, &why, &at)) {
-		cli_err("%s '%s': the where is not JSON: %s at byte %zu", what, text, why, at);
-		return EXIT_USAGE;
-	}
-	sc.aggs = &aggs;
-	sc.trait = no_trait;
-	sc.tag = no_tag;
-	sc.in_where = 1;
-	s->where = cond_compile(&s->conf, 0, &sc);
-	if (s->where)
-		cond_reads(s->where, reads_props_only, &reads);
-	agg_set_release(&aggs);
-	if (!s->where) {
-		cli_err("%s", s->conf.err.p);
-		return EXIT_USAGE;
-	}
-	if (reads || sc.jq) {
-		cli_err("%s '%s': a step's where reads the event's props only ({\"prop\": …}, constants, and/or/not)",
-			what, text);
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
-/* Does the event (doc, type tok) match step s? */
-static int step_match(const struct step *s, const struct json_doc *d, uint32_t type, uint32_t props)
-{
-	struct cond_env e = {0};
-
-	if (s->type && !json_str_eq(d, type, s->type, strlen(s->type)))
-		return 0;
-	if (!s->where)
-		return 1;
-	e.doc = d;
-	e.ev = 0;
-	e.props = props;
-	e.props_set = 1;
-	return cond_eval(s->where, &e);
-}
 
 static int list_split(const char *s, char ***out, unsigned *n)
 {
@@ -1115,12 +790,6 @@ static int fast_time(struct rep *g, const char *s, size_t n, int64_t *ms)
 	return 0;
 }
 
-/* does a step name this type (bytes without escapes)? */
-static int step_type_is(const struct step *st, const char *t, size_t n)
-{
-	return !st->type || (strlen(st->type) == n && !memcmp(st->type, t, n));
-}
-
 /*
  * An event of retention or funnel from evscan's look at it: 1 when it
  * was counted, 0 when the line needs the full parse (a system record, a
@@ -1445,14 +1114,14 @@ static int op_retention(struct rep *g)
 		unsigned n, obs = cohort_observed(&c, x);
 		cohort_label(x->period, g->unit, label);
 		for (n = 0; n <= obs; n++) {
-			row_begin(g, "retention");
+			rows_begin(&g->out, "retention");
 			col_split(g, x->split);
-			col_str(g, "cohort", label);
-			col_u64(g, "size", x->size);
-			col_u64(g, "period", n);
-			col_u64(g, "returned", x->ret[n]);
-			col_num(g, "rate", (double)x->ret[n] / (double)x->size);
-			row_end(g);
+			rows_str(&g->out, "cohort", label);
+			rows_u64(&g->out, "size", x->size);
+			rows_u64(&g->out, "period", n);
+			rows_u64(&g->out, "returned", x->ret[n]);
+			rows_num(&g->out, "rate", (double)x->ret[n] / (double)x->size);
+			rows_end(&g->out);
 		}
 	}
 	/* D1/D7/D30: over the cohorts old enough to have seen period N */
@@ -1475,14 +1144,14 @@ static int op_retention(struct rep *g)
 					size += c.cell[j].size;
 					ret += c.cell[j].ret[n];
 				}
-			row_begin(g, "retention_summary");
+			rows_begin(&g->out, "retention_summary");
 			col_split(g, s);
 			snprintf(label, sizeof label, "%c%ld", g->unit == COHORT_DAY ? 'D' : g->unit == COHORT_WEEK ? 'W' : 'M', n);
-			col_str(g, "period", label);
-			col_u64(g, "people", size);
-			col_u64(g, "returned", ret);
-			col_num(g, "rate", size ? (double)ret / (double)size : NAN);
-			row_end(g);
+			rows_str(&g->out, "period", label);
+			rows_u64(&g->out, "people", size);
+			rows_u64(&g->out, "returned", ret);
+			rows_num(&g->out, "rate", size ? (double)ret / (double)size : NAN);
+			rows_end(&g->out);
 		}
 	}
 	for (k = 0; k < nsums; k++)
@@ -1511,21 +1180,21 @@ static int op_funnel(struct rep *g)
 	for (i = 0; i < f.ns; i++) {
 		struct funnel_split *s = &f.s[i];
 		for (k = 0; k < g->nsteps; k++) {
-			row_begin(g, "funnel");
+			rows_begin(&g->out, "funnel");
 			col_split(g, s->split);
-			col_u64(g, "step", k + 1);
-			col_str(g, "event", g->steps[k].text);
-			col_u64(g, "people", s->reached[k]);
-			col_num(g, "from_previous", k ? (double)s->reached[k] / (double)s->reached[k - 1] : 1);
-			col_num(g, "overall", (double)s->reached[k] / (double)s->reached[0]);
+			rows_u64(&g->out, "step", k + 1);
+			rows_str(&g->out, "event", g->steps[k].text);
+			rows_u64(&g->out, "people", s->reached[k]);
+			rows_num(&g->out, "from_previous", k ? (double)s->reached[k] / (double)s->reached[k - 1] : 1);
+			rows_num(&g->out, "overall", (double)s->reached[k] / (double)s->reached[0]);
 			if (k) {
-				col_num(g, "median_s", round(stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.5)) / 1000);
-				col_num(g, "p90_s", round(stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.9)) / 1000);
+				rows_num(&g->out, "median_s", round(stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.5)) / 1000);
+				rows_num(&g->out, "p90_s", round(stats_quantile_sorted(s->gap[k - 1], s->ngap[k - 1], 0.9)) / 1000);
 			} else {
-				col_num(g, "median_s", NAN);
-				col_num(g, "p90_s", NAN);
+				rows_num(&g->out, "median_s", NAN);
+				rows_num(&g->out, "p90_s", NAN);
 			}
-			row_end(g);
+			rows_end(&g->out);
 		}
 	}
 	free(rank);
@@ -1610,12 +1279,12 @@ static int op_attribution(struct rep *g)
 			uint32_t id = ids[i];
 			if (!conv[m * nk + id] && !rev[m * nk + id])
 				continue;
-			row_begin(g, "attribution");
-			col_str(g, "model", model_names[m]);
-			col_strn(g, what[g->credit], id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
-			col_num(g, "conversions", conv[m * nk + id]);
-			col_num(g, "revenue", rev[m * nk + id]);
-			row_end(g);
+			rows_begin(&g->out, "attribution");
+			rows_str(&g->out, "model", model_names[m]);
+			rows_strn(&g->out, what[g->credit], id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
+			rows_num(&g->out, "conversions", conv[m * nk + id]);
+			rows_num(&g->out, "revenue", rev[m * nk + id]);
+			rows_end(&g->out);
 		}
 	free(conv), free(rev), free(w), free(rank), free(ids);
 	return 0;
@@ -1685,26 +1354,26 @@ static void group_add(struct sendstats_group *to, const struct sendstats_group *
 
 static void col_val(struct rep *g, const char *name, uint32_t id)
 {
-	col_strn(g, name, id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
+	rows_strn(&g->out, name, id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
 }
 
 /* the columns every group of sends has; converted: goals (journeys) or
  * sends with an order credited (campaigns) */
 static void msg_cols(struct rep *g, const struct sendstats_group *x, int goals)
 {
-	col_u64(g, "sends", x->sends);
-	col_u64(g, "sent", x->sent);
-	col_u64(g, "suppressed", x->suppressed);
-	col_u64(g, "failed", x->failed);
-	col_u64(g, "delivered", x->delivered);
-	col_u64(g, "opened", x->opened);
-	col_u64(g, "clicked", x->clicked);
+	rows_u64(&g->out, "sends", x->sends);
+	rows_u64(&g->out, "sent", x->sent);
+	rows_u64(&g->out, "suppressed", x->suppressed);
+	rows_u64(&g->out, "failed", x->failed);
+	rows_u64(&g->out, "delivered", x->delivered);
+	rows_u64(&g->out, "opened", x->opened);
+	rows_u64(&g->out, "clicked", x->clicked);
 	if (goals >= 0)
-		col_u64(g, "converted", goals ? x->goals : x->ordered);
-	col_u64(g, "orders", x->orders);
-	col_num(g, "revenue", x->revenue);
-	col_num(g, "cost", x->cost);
-	col_num(g, "roi", x->cost > 0 ? (x->revenue - x->cost) / x->cost : NAN);
+		rows_u64(&g->out, "converted", goals ? x->goals : x->ordered);
+	rows_u64(&g->out, "orders", x->orders);
+	rows_num(&g->out, "revenue", x->revenue);
+	rows_num(&g->out, "cost", x->cost);
+	rows_num(&g->out, "roi", x->cost > 0 ? (x->revenue - x->cost) / x->cost : NAN);
 }
 
 static int op_messages(struct rep *g)
@@ -1765,31 +1434,31 @@ static int op_messages(struct rep *g)
 		}
 		qsort(ja, nj, sizeof *ja, jarm_cmp);
 		for (i = 0; i < nj; i++) {
-			row_begin(g, "journey");
+			rows_begin(&g->out, "journey");
 			col_val(g, "journey", ja[i].journey);
 			col_val(g, "arm", ja[i].arm);
-			col_u64(g, "entered", ja[i].entered);
-			col_u64(g, "converted", ja[i].converted);
-			col_num(g, "conversion_rate",
+			rows_u64(&g->out, "entered", ja[i].entered);
+			rows_u64(&g->out, "converted", ja[i].converted);
+			rows_num(&g->out, "conversion_rate",
 				ja[i].entered ? (double)ja[i].converted / (double)ja[i].entered : NAN);
 			msg_cols(g, &ja[i].sum, -1);
-			row_end(g);
+			rows_end(&g->out);
 		}
 	}
 	for (i = 0; i < n; i++) {
 		uint32_t key[3];
 		group_key(g, grp[i], key);
 		if (campaigns) {
-			row_begin(g, "campaign");
-			col_strn(g, "campaign", g->vals.s[key[0]] + 9, g->vals.len[key[0]] - 9);
+			rows_begin(&g->out, "campaign");
+			rows_strn(&g->out, "campaign", g->vals.s[key[0]] + 9, g->vals.len[key[0]] - 9);
 		} else {
-			row_begin(g, "journey_step");
+			rows_begin(&g->out, "journey_step");
 			col_val(g, "journey", key[0]);
 			col_val(g, "step", key[1]);
 			col_val(g, "arm", key[2]);
 		}
 		msg_cols(g, &g->ss.g[grp[i]], !campaigns);
-		row_end(g);
+		rows_end(&g->out);
 	}
 	/* why sends did not go out: by group (in the order above), status,
 	 * reason */
@@ -1821,18 +1490,18 @@ static int op_messages(struct rep *g)
 		for (i = 0; i < nw; i++) {
 			uint32_t key[3];
 			group_key(g, w[i].group, key);
-			row_begin(g, campaigns ? "campaign_unsent" : "journey_unsent");
+			rows_begin(&g->out, campaigns ? "campaign_unsent" : "journey_unsent");
 			if (campaigns) {
-				col_strn(g, "campaign", g->vals.s[key[0]] + 9, g->vals.len[key[0]] - 9);
+				rows_strn(&g->out, "campaign", g->vals.s[key[0]] + 9, g->vals.len[key[0]] - 9);
 			} else {
 				col_val(g, "journey", key[0]);
 				col_val(g, "step", key[1]);
 				col_val(g, "arm", key[2]);
 			}
-			col_str(g, "status", w[i].status == SS_ST_SUPPRESSED ? "suppressed" : "failed");
+			rows_str(&g->out, "status", w[i].status == SS_ST_SUPPRESSED ? "suppressed" : "failed");
 			col_val(g, "reason", w[i].reason);
-			col_u64(g, "sends", w[i].sends);
-			row_end(g);
+			rows_u64(&g->out, "sends", w[i].sends);
+			rows_end(&g->out);
 		}
 		free(w);
 	}
@@ -1862,12 +1531,12 @@ static int op_lifecycle(struct rep *g)
 			all += l.people[k * LIFECYCLE_NSTAGES + b];
 		for (b = 0; b < LIFECYCLE_NSTAGES; b++) {
 			uint64_t n = l.people[k * LIFECYCLE_NSTAGES + b];
-			row_begin(g, "lifecycle");
-			col_str(g, "period", label);
-			col_str(g, "stage", lifecycle_stage_name(b));
-			col_u64(g, "people", n);
-			col_num(g, "share", all ? (double)n / (double)all : NAN);
-			row_end(g);
+			rows_begin(&g->out, "lifecycle");
+			rows_str(&g->out, "period", label);
+			rows_str(&g->out, "stage", lifecycle_stage_name(b));
+			rows_u64(&g->out, "people", n);
+			rows_num(&g->out, "share", all ? (double)n / (double)all : NAN);
+			rows_end(&g->out);
 		}
 	}
 	for (k = 0; k < l.np; k++) {
@@ -1877,12 +1546,12 @@ static int op_lifecycle(struct rep *g)
 				uint64_t n = l.flow[(k * (LIFECYCLE_NSTAGES + 1) + a) * LIFECYCLE_NSTAGES + b];
 				if (!n)
 					continue;
-				row_begin(g, "lifecycle_flow");
-				col_str(g, "period", label);
-				col_str(g, "from", lifecycle_stage_name(a));
-				col_str(g, "to", lifecycle_stage_name(b));
-				col_u64(g, "people", n);
-				row_end(g);
+				rows_begin(&g->out, "lifecycle_flow");
+				rows_str(&g->out, "period", label);
+				rows_str(&g->out, "from", lifecycle_stage_name(a));
+				rows_str(&g->out, "to", lifecycle_stage_name(b));
+				rows_u64(&g->out, "people", n);
+				rows_end(&g->out);
 			}
 	}
 	lifecycle_release(&l);
@@ -1890,40 +1559,6 @@ static int op_lifecycle(struct rep *g)
 }
 
 /* ---- RFM: as tagger's shipped tags define it (pipelines/tags/30-value.json) */
-
-static const char *const rfm_segments[] = {
-	"champions", "loyal", "potential_loyalist", "new_customers", "promising", "need_attention",
-	"about_to_sleep", "cannot_lose", "at_risk", "hibernating", "lost",
-};
-
-/* the segment of scores r and f, by the rules of rfm_segment; NULL for a
- * pair no rule names */
-static const char *rfm_segment(unsigned r, unsigned f)
-{
-	if (r >= 4 && f >= 4) return rfm_segments[0];
-	if (r == 3 && f >= 4) return rfm_segments[1];
-	if (r >= 4 && (f == 2 || f == 3)) return rfm_segments[2];
-	if (r == 5 && f == 1) return rfm_segments[3];
-	if (r == 4 && f == 1) return rfm_segments[4];
-	if (r == 3 && (f == 2 || f == 3)) return rfm_segments[5];
-	if (r == 3 && f == 1) return rfm_segments[6];
-	if (r == 1 && f == 5) return rfm_segments[7];
-	if (r <= 2 && f >= 3) return rfm_segments[8];
-	if (r == 2 && f <= 2) return rfm_segments[9];
-	if (r == 1 && f <= 2) return rfm_segments[10];
-	return NULL;
-}
-
-static int dbl_asc(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static int dbl_desc(const void *a, const void *b)
-{
-	return dbl_asc(b, a);
-}
 
 static int u32_asc(const void *a, const void *b)
 {
@@ -1933,15 +1568,12 @@ static int u32_asc(const void *a, const void *b)
 
 static int op_rfm(struct rep *g)
 {
-	size_t from, to = 0, np = 0, i;
-	double *R, *F, *M, *sr, *sf, *sm, cr[4], cf[4], cm[4];
+	size_t from, to = 0, np = 0;
+	double *R, *F, *M;
 	uint32_t *ids = NULL;
 	size_t idcap = 0;
 	int64_t at_day;
-	uint64_t people[5][5] = {{0}};
-	double revenue[5][5] = {{0}};
-	uint64_t seg_people[11] = {0};
-	double seg_rev[11] = {0};
+	struct rfm x;
 	unsigned r, f;
 
 	evtab_group(&g->t);
@@ -1975,67 +1607,42 @@ static int op_rfm(struct rep *g)
 		free(R), free(F), free(M), free(ids);
 		return 0;
 	}
-	sr = xmalloc(np * sizeof *sr);
-	sf = xmalloc(np * sizeof *sf);
-	sm = xmalloc(np * sizeof *sm);
-	memcpy(sr, R, np * sizeof *sr);
-	memcpy(sf, F, np * sizeof *sf);
-	memcpy(sm, M, np * sizeof *sm);
-	qsort(sr, np, sizeof *sr, dbl_desc);
-	qsort(sf, np, sizeof *sf, dbl_asc);
-	qsort(sm, np, sizeof *sm, dbl_asc);
-	stats_cuts(sr, np, 5, cr);
-	stats_cuts(sf, np, 5, cf);
-	stats_cuts(sm, np, 5, cm);
-	for (i = 0; i < np; i++) {
-		const char *s;
-		unsigned k;
-		r = stats_score(R[i], cr, 5, 1);
-		f = stats_score(F[i], cf, 5, 0);
-		people[r - 1][f - 1]++;
-		revenue[r - 1][f - 1] += M[i];
-		if ((s = rfm_segment(r, f)))
-			for (k = 0; k < 11; k++)
-				if (s == rfm_segments[k]) {
-					seg_people[k]++;
-					seg_rev[k] += M[i];
-				}
-	}
+	rfm_score(R, F, M, np, &x);
 	{
 		const char *names[3] = {"r", "f", "m"};
-		double *cuts[3] = {cr, cf, cm};
+		double *cuts[3] = {x.cut_r, x.cut_f, x.cut_m};
 		unsigned q;
 		for (q = 0; q < 3; q++) {
 			unsigned c;
-			row_begin(g, "rfm_cuts");
-			col_str(g, "score", names[q]);
-			col_str(g, "order", q ? "asc" : "desc");
+			rows_begin(&g->out, "rfm_cuts");
+			rows_str(&g->out, "score", names[q]);
+			rows_str(&g->out, "order", q ? "asc" : "desc");
 			for (c = 0; c < 4; c++) {
 				char nm[8];
 				snprintf(nm, sizeof nm, "cut%u", c + 1);
-				col_num(g, nm, cuts[q][c]);
+				rows_num(&g->out, nm, cuts[q][c]);
 			}
-			row_end(g);
+			rows_end(&g->out);
 		}
 	}
 	for (r = 5; r >= 1; r--)
 		for (f = 5; f >= 1; f--) {
-			row_begin(g, "rfm");
-			col_u64(g, "r", r);
-			col_u64(g, "f", f);
-			col_str(g, "segment", rfm_segment(r, f));
-			col_u64(g, "people", people[r - 1][f - 1]);
-			col_num(g, "revenue", revenue[r - 1][f - 1]);
-			row_end(g);
+			rows_begin(&g->out, "rfm");
+			rows_u64(&g->out, "r", r);
+			rows_u64(&g->out, "f", f);
+			rows_str(&g->out, "segment", rfm_segment(r, f));
+			rows_u64(&g->out, "people", x.people[r - 1][f - 1]);
+			rows_num(&g->out, "revenue", x.revenue[r - 1][f - 1]);
+			rows_end(&g->out);
 		}
-	for (r = 0; r < 11; r++) {
-		row_begin(g, "rfm_segment");
-		col_str(g, "segment", rfm_segments[r]);
-		col_u64(g, "people", seg_people[r]);
-		col_num(g, "revenue", seg_rev[r]);
-		row_end(g);
+	for (r = 0; r < RFM_NSEG; r++) {
+		rows_begin(&g->out, "rfm_segment");
+		rows_str(&g->out, "segment", rfm_segments[r]);
+		rows_u64(&g->out, "people", x.seg_people[r]);
+		rows_num(&g->out, "revenue", x.seg_rev[r]);
+		rows_end(&g->out);
 	}
-	free(R), free(F), free(M), free(sr), free(sf), free(sm), free(ids);
+	free(R), free(F), free(M), free(ids);
 	return 0;
 }
 
@@ -2048,10 +1655,12 @@ struct arm {
 	int control;
 };
 
+static const struct strtab *arm_tab; /* the arms' names, for the sort below */
+
 static int arm_by_name(const void *a, const void *b)
 {
 	const struct arm *x = a, *y = b;
-	return rank_cmp(&x->id, &y->id);
+	return strtab_cmp(arm_tab, x->id, y->id);
 }
 
 static int op_abtest(struct rep *g)
@@ -2114,7 +1723,7 @@ static int op_abtest(struct rep *g)
 		arm->rev.sum += rev;
 		arm->rev.sumsq += rev * rev;
 	}
-	rank_tab = &g->vals;
+	arm_tab = &g->vals;
 	if (narms)
 		qsort(arms, narms, sizeof *arms, arm_by_name);
 	if (!narms) {
@@ -2150,46 +1759,46 @@ static int op_abtest(struct rep *g)
 		struct arm *a = &arms[i], *c = &arms[control];
 		struct stats_2prop tp;
 		struct stats_welch w;
-		row_begin(g, "abtest");
-		col_strn(g, "arm", g->vals.s[a->id], g->vals.len[a->id]);
-		col_bool(g, "control", a->control);
-		col_num(g, "people", a->people);
-		col_num(g, "conversions", a->conv);
-		col_num(g, "rate", a->conv / a->people);
+		rows_begin(&g->out, "abtest");
+		rows_strn(&g->out, "arm", g->vals.s[a->id], g->vals.len[a->id]);
+		rows_bool(&g->out, "control", a->control);
+		rows_num(&g->out, "people", a->people);
+		rows_num(&g->out, "conversions", a->conv);
+		rows_num(&g->out, "rate", a->conv / a->people);
 		stats_two_prop(c->conv, c->people, a->conv, a->people, &tp);
 		stats_welch(&c->rev, &a->rev, &w);
 		if (a->control) {
 			tp.diff = tp.diff_lo = tp.diff_hi = tp.rel = tp.rel_lo = tp.rel_hi = tp.z = tp.p = NAN;
 			w.diff = w.t = w.df = w.p = w.lo = w.hi = NAN;
 		}
-		col_num(g, "uplift", tp.diff);
-		col_num(g, "uplift_lo", tp.diff_lo);
-		col_num(g, "uplift_hi", tp.diff_hi);
-		col_num(g, "relative", tp.rel);
-		col_num(g, "relative_lo", tp.rel_lo);
-		col_num(g, "relative_hi", tp.rel_hi);
-		col_num(g, "z", tp.z);
-		col_num(g, "p", tp.p);
-		col_num(g, "revenue", a->rev.sum);
-		col_num(g, "revenue_per_person", stats_mean(&a->rev));
-		col_num(g, "revenue_sd", sqrt(stats_var(&a->rev)));
-		col_num(g, "revenue_diff", w.diff);
-		col_num(g, "revenue_diff_lo", w.lo);
-		col_num(g, "revenue_diff_hi", w.hi);
-		col_num(g, "welch_t", w.t);
-		col_num(g, "welch_df", w.df);
-		col_num(g, "welch_p", w.p);
-		row_end(g);
+		rows_num(&g->out, "uplift", tp.diff);
+		rows_num(&g->out, "uplift_lo", tp.diff_lo);
+		rows_num(&g->out, "uplift_hi", tp.diff_hi);
+		rows_num(&g->out, "relative", tp.rel);
+		rows_num(&g->out, "relative_lo", tp.rel_lo);
+		rows_num(&g->out, "relative_hi", tp.rel_hi);
+		rows_num(&g->out, "z", tp.z);
+		rows_num(&g->out, "p", tp.p);
+		rows_num(&g->out, "revenue", a->rev.sum);
+		rows_num(&g->out, "revenue_per_person", stats_mean(&a->rev));
+		rows_num(&g->out, "revenue_sd", sqrt(stats_var(&a->rev)));
+		rows_num(&g->out, "revenue_diff", w.diff);
+		rows_num(&g->out, "revenue_diff_lo", w.lo);
+		rows_num(&g->out, "revenue_diff_hi", w.hi);
+		rows_num(&g->out, "welch_t", w.t);
+		rows_num(&g->out, "welch_df", w.df);
+		rows_num(&g->out, "welch_p", w.p);
+		rows_end(&g->out);
 	}
-	row_begin(g, "abtest_summary");
-	col_u64(g, "arms", narms);
-	col_num(g, "chi2", chi2);
-	col_num(g, "chi2_df", df);
-	col_num(g, "chi2_p", p);
-	col_num(g, "srm_chi2", srm_chi2);
-	col_num(g, "srm_p", srm_p);
-	col_bool(g, "srm", srm_p < 0.001);
-	row_end(g);
+	rows_begin(&g->out, "abtest_summary");
+	rows_u64(&g->out, "arms", narms);
+	rows_num(&g->out, "chi2", chi2);
+	rows_num(&g->out, "chi2_df", df);
+	rows_num(&g->out, "chi2_p", p);
+	rows_num(&g->out, "srm_chi2", srm_chi2);
+	rows_num(&g->out, "srm_p", srm_p);
+	rows_bool(&g->out, "srm", srm_p < 0.001);
+	rows_end(&g->out);
 	free(yes), free(no), free(cnt);
 out:
 	for (k = 0; k < nonly; k++)
@@ -2332,6 +1941,8 @@ int main(int argc, char **argv)
 	htmlpage_init(&g->page, "report", NULL);
 	if ((rc = prepare(g)))
 		goto out;
+	g->out.csv = g->csv;
+	g->out.page = g->html ? &g->page : NULL;
 	if (!strcmp(g->cmd, "attribution")) {
 		static const char *const what[] = {"channel", "journey", "campaign"};
 		for (k = 0; k < 3 && g->credit_s && strcmp(g->credit_s, what[k]); k++)
@@ -2484,9 +2095,7 @@ out:
 	strtab_free(&g->vals);
 	strtab_free(&g->orders);
 	json_doc_release(&g->doc);
-	buf_release(&g->line);
-	buf_release(&g->hdr);
-	buf_release(&g->prev_hdr);
+	rows_release(&g->out);
 	htmlpage_release(&g->page);
 	return rc;
 }

@@ -6,7 +6,7 @@
 ref="$UOPS_TOP/test/e2e/ingest/jq-reference"
 mkdir "$T/jq"
 cp -R "$UOPS_PIPELINES/." "$T/jq/"
-for s in online_retail pos web miniprogram; do
+for s in online_retail pos web miniprogram receipts; do
 	sed "s|\"map\": \"$s.map.json\"|\"mapping\": \"$ref/$s.jq\"|" "$UOPS_PIPELINES/sources/$s.json" > "$T/jq/sources/$s.json"
 done
 zstd -dc "$UOPS_TOP/data/online_retail.csv.zst" > "$T/retail.csv"
@@ -48,6 +48,8 @@ same web "$ref/hostile-web.ndjson" 3
 same miniprogram "$ref/hostile-miniprogram.ndjson"
 same pos "$ref/hostile-pos.csv" 3
 same pos "$ref/hostile-pos-nocols.csv"
+same receipts "$ex/receipts.ndjson"
+same receipts "$ref/hostile-receipts.ndjson" 3
 same online_retail "$ref/hostile-online_retail.csv"
 same online_retail "$T/retail-20k.csv"
 

@@ -7,8 +7,8 @@
 # counting the same records its own way: sends, outcomes and reasons per
 # journey, step and arm; people entered and converted per journey and
 # arm (the arm a person's records name last); the campaign's revenue:
-# the orders of its recipients within 7 days after it (no journey message
-# goes out: the shipped win-back templates have no SMS text).
+# the orders of its recipients within 7 days after it (no win-back
+# message to them falls between the campaign and those orders).
 set -u
 cd "$T" || exit 1
 gen-events -n 6000 -p 400 -s 5 > raw
