@@ -1,3 +1,4 @@
+#include <math.h>
 #include "sendstats.h"
 
 #include <stdlib.h>
@@ -156,7 +157,7 @@ void sendstats_person(struct sendstats *s, const struct evrow *r, size_t n)
 				if ((grp = sent_group(s, &r[k]))) {
 					struct sendstats_send *x = &s->send[r[k].key];
 					s->g[grp].orders++;
-					s->g[grp].revenue += r[i].val;
+					s->g[grp].revenue_u += llround(r[i].val * 1e6);
 					if (!x->ordered) {
 						x->ordered = 1;
 						s->g[grp].ordered++;
@@ -199,7 +200,7 @@ void sendstats_finish(struct sendstats *s, size_t ngroups, const double *cost, s
 		if (x->status == SS_ST_SENT) {
 			g->sent++;
 			if (x->channel < ncost)
-				g->cost += cost[x->channel];
+				g->cost_u += llround(cost[x->channel] * 1e6);
 		} else {
 			if (x->status == SS_ST_SUPPRESSED)
 				g->suppressed++;
@@ -215,6 +216,10 @@ void sendstats_finish(struct sendstats *s, size_t ngroups, const double *cost, s
 			s->why[s->nwhy].sends = 1;
 			s->nwhy++;
 		}
+	}
+	for (i = 0; i < s->ng; i++) {
+		s->g[i].revenue = (double)s->g[i].revenue_u / 1e6;
+		s->g[i].cost = (double)s->g[i].cost_u / 1e6;
 	}
 	/* one row per group, status and reason */
 	if (s->nwhy) {

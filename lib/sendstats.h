@@ -56,7 +56,8 @@ struct sendstats_group {
 	uint64_t goals;   /* goal exits credited to the group */
 	uint64_t ordered; /* sends with an order credited */
 	uint64_t orders;  /* orders credited */
-	double revenue, cost;
+	double revenue, cost; /* set by sendstats_finish from: */
+	int64_t revenue_u, cost_u; /* millionths, summed exactly */
 };
 
 /* People per journey and arm. */
