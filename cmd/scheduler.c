@@ -2499,7 +2499,8 @@ static int op_explain(struct sched *g, int argc, char **argv)
 		free(ents);
 		return EXIT_IO;
 	}
-	qsort(ents, nents, sizeof *ents, logent_cmp);
+	if (nents) /* qsort wants an array, even of none */
+		qsort(ents, nents, sizeof *ents, logent_cmp);
 	for (q = 0; q < nents; q++) {
 		buf_reset(&g->tmp);
 		if (ents[q].packed)
