@@ -103,7 +103,7 @@ echo "clocks and schedule progress: $(grep -c '^scheduler\.state ' "$T/one.sorte
 [ -s "$T/C.dump" ] || echo "C holds nothing"
 for p in 0 1 2 3; do
 	id=$(grep -o '"oneid":[0-9]*' "$T/in.$p" | head -1 | cut -d: -f2)
-	for db in A B C; do scheduler --db "$T/$db" explain "$id" 2>/dev/null; done > "$T/x.$p"
+	for db in A B C; do scheduler --db "$T/$db" explain "$id" 2>/dev/null || true; done > "$T/x.$p"
 	scheduler --db "$T/one" explain "$id" | cmp -s - "$T/x.$p" || echo "explain $id differs"
 done
 echo "explain of a person of each partition: as one instance's"
