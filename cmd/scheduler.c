@@ -35,10 +35,12 @@
 #include "conf.h"
 #include "dict.h"
 #include "filter.h"
+#include "handoff.h"
 #include "hash.h"
 #include "journey.h"
 #include "jlog.h"
 #include "json.h"
+#include "kafka.h"
 #include "outcome.h"
 #include "pclock.h"
 #include "profile.h"
@@ -61,6 +63,7 @@ enum {
 	OPT_NOLOG,
 	OPT_EVERY,
 	OPT_COUNT,
+	OPT_PARTITIONS,
 };
 
 static const struct cli_opt opts[] = {
@@ -71,7 +74,8 @@ static const struct cli_opt opts[] = {
 	{"batch", OPT_BATCH, 1, "N", "commit state every N queued writes (default 262144)"},
 	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
-	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
+	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end (a batch run: without --partitions, every partition, outside the group)"},
+	{"partitions", OPT_PARTITIONS, 1, "LIST", "Kafka: take exactly these partitions of the input (0,1 or 0-3), no rebalancing; partition export, drop: the partition"},
 	{"resume", OPT_RESUME, 0, NULL, "files: skip the lines of each input already committed by an earlier run"},
 	{"dot", OPT_DOT, 0, NULL, "draw: Graphviz (the only form)"},
 	{"no-log", OPT_NOLOG, 0, NULL, "keep no decision log (explain then says nothing)"},
@@ -139,6 +143,11 @@ struct sched {
 	int no_members;  /* a read-only store has no scheduler.members */
 	int no_decisions; /* … no scheduler.decisions */
 	struct filter f;
+	/* partitions: the static assignment, and the state that moves with a
+	 * partition (lib/handoff) */
+	int32_t parts[1024];
+	int nparts;
+	struct handoff ho;
 	struct seen seen;
 	struct timer tm;
 	struct journeys js;
@@ -2203,6 +2212,13 @@ static void stream_line(struct sched *g, const char *stream, const struct pclock
 	printf(",\"wakeups\":%llu}\n", n);
 }
 
+/* How long status waits for the brokers: UOPS_KAFKA_CONNECT_MS, else 5 s. */
+static int status_timeout(void)
+{
+	const char *t = getenv("UOPS_KAFKA_CONNECT_MS");
+	return t && *t ? atoi(t) : 5000;
+}
+
 static int op_status(struct sched *g, int argc, char **argv)
 {
 	struct store_scan it;
@@ -2309,7 +2325,59 @@ static int op_status(struct sched *g, int argc, char **argv)
 	free(sc);
 	free(nsc);
 	buf_release(&b);
-	return rc;
+	if (rc || only)
+		return rc;
+	fflush(stdout);
+	store_read_end(g->st);
+	return handoff_status(&g->ho, g->cli.nin ? g->cli.in[0] : NULL, g->f.group, g->cli.x, g->cli.nx,
+			      status_timeout(), stdout);
+}
+
+/* ---- partitions: state that moves with its partition ---- */
+
+/* The stream a scheduler.people value names (format 1: stream 0). */
+static int person_stream(void *ctx, const void *v, size_t n, uint32_t *stream)
+{
+	const unsigned char *s = v, *end = s + n;
+	uint64_t x = 0;
+
+	(void)ctx;
+	if (!n || (s[0] != 1 && s[0] != 2))
+		return 0;
+	s++;
+	if (s[-1] == 2 && (get_uv(&s, end, &x) || x > UINT32_MAX))
+		return 0;
+	*stream = (uint32_t)x;
+	return 1;
+}
+
+static int op_partition(struct sched *g, int argc, char **argv)
+{
+	const char *what = argc ? argv[0] : "";
+	int rc;
+
+	if (!strcmp(what, "export") || !strcmp(what, "drop")) {
+		if (g->nparts != 1 || argc != 1) {
+			cli_err("usage: scheduler partition %s --partition N", what);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(what, "drop"))
+			return handoff_drop(&g->ho, (uint32_t)g->parts[0]);
+		return handoff_export(&g->ho, (uint32_t)g->parts[0], stdout, "<stdout>");
+	}
+	if (!strcmp(what, "import") && argc == 2) {
+		FILE *in = strcmp(argv[1], "-") ? fopen(argv[1], "rb") : stdin;
+		if (!in) {
+			cli_err("partition import: cannot open '%s': %s", argv[1], strerror(errno));
+			return EXIT_IO;
+		}
+		rc = handoff_import(&g->ho, in, argv[1]);
+		if (in != stdin)
+			fclose(in);
+		return rc;
+	}
+	cli_err("usage: scheduler partition export --partition N | import FILE | drop --partition N");
+	return EXIT_USAGE;
 }
 
 /* A decision read for explain (the value stays in the read transaction). */
@@ -2431,7 +2499,8 @@ static int op_explain(struct sched *g, int argc, char **argv)
 		free(ents);
 		return EXIT_IO;
 	}
-	qsort(ents, nents, sizeof *ents, logent_cmp);
+	if (nents) /* qsort wants an array, even of none */
+		qsort(ents, nents, sizeof *ents, logent_cmp);
 	for (q = 0; q < nents; q++) {
 		buf_reset(&g->tmp);
 		if (ents[q].packed)
@@ -2681,6 +2750,12 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_COUNT:
 		return cli_long("count", arg, 1, &g->tick_count);
 	case 'e': g->exit_at_end = 1; break;
+	case OPT_PARTITIONS:
+		if ((g->nparts = kafka_parse_partitions(arg, g->parts, 1024)) < 0) {
+			cli_err("--partitions wants partition numbers: 0,1 or 0-3 ('%s')", arg);
+			return EXIT_USAGE;
+		}
+		break;
 	}
 	return 0;
 }
@@ -2747,7 +2822,8 @@ int main(int argc, char **argv)
 
 	g->cli.prog = "scheduler";
 	g->cli.synopsis = "[options] [FILE…] | dry-run [FILE…] | list | status [JOURNEY] | explain ONEID [JOURNEY] | "
-			  "pause JOURNEY | resume JOURNEY | draw JOURNEY --dot | tick [--every DUR]";
+			  "pause JOURNEY | resume JOURNEY | draw JOURNEY --dot | tick [--every DUR] | "
+			  "partition export --partition N | partition import FILE | partition drop --partition N";
 	g->cli.summary = "Move people through journeys as events arrive and time passes; write $journey and $send records.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
@@ -2761,7 +2837,7 @@ int main(int argc, char **argv)
 	cli_signals();
 	if (g->cli.nrest) {
 		static const char *const cmds[] = {"list", "status", "explain", "pause", "resume", "draw", "dry-run", "tick",
-						   NULL};
+						   "partition", NULL};
 		int k;
 		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 			;
@@ -2791,7 +2867,8 @@ int main(int argc, char **argv)
 		g->nolog = 1;
 	}
 	g->pipelines = conf_pipelines(g->pipelines);
-	ro = cmd && (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "explain") || !strcmp(cmd, "draw"));
+	ro = cmd && (!strcmp(cmd, "list") || !strcmp(cmd, "status") || !strcmp(cmd, "explain") || !strcmp(cmd, "draw") ||
+		     (!strcmp(cmd, "partition") && g->cli.nrest > 1 && !strcmp(g->cli.rest[1], "export")));
 	if (ro && access(g->cli.db, F_OK)) {
 		if (strcmp(cmd, "draw") && strcmp(cmd, "list")) {
 			cli_err("no state in '%s' (run scheduler on a stream first)", g->cli.db);
@@ -2833,6 +2910,31 @@ int main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
+	if (!cmd || !strcmp(cmd, "status") || !strcmp(cmd, "partition")) {
+		static const struct handoff_db moves[] = {
+			{"scheduler.people", HANDOFF_PERSON},
+			{"scheduler.timers", HANDOFF_STREAM},
+			{"scheduler.decisions", HANDOFF_KEYED, .at = 4},
+			{"scheduler.log", HANDOFF_KEYED},
+			{"scheduler.members", HANDOFF_SUFFIX},
+			{"scheduler.state", HANDOFF_CLOCK, .key = "clock:%u"},
+			{"scheduler.state", HANDOFF_BITMAP, .key = "inside"},
+			{"scheduler.state", HANDOFF_SUFFIX, .key = "schedule:"},
+			{"scheduler.defs", HANDOFF_AGREE},
+			{"scheduler.dict", HANDOFF_AGREE},
+			{"scheduler.seen", HANDOFF_SEEN},
+		};
+		g->ho.st = g->st;
+		g->ho.tool = "scheduler";
+		g->ho.dbs = moves;
+		g->ho.ndbs = sizeof moves / sizeof *moves;
+		g->ho.person_stream = person_stream;
+		g->ho.ctx = g;
+		if (handoff_open(&g->ho)) {
+			rc = EXIT_IO;
+			goto out;
+		}
+	}
 	/* every definition compiles before anything is written */
 	if ((rc = load_defs(g)))
 		goto out;
@@ -2851,6 +2953,9 @@ int main(int argc, char **argv)
 	g->f.commit_ms = g->commit_ms;
 	g->f.exit_at_end = g->exit_at_end;
 	g->f.resume = g->resume;
+	g->f.parts = g->parts;
+	g->f.nparts = g->nparts;
+	g->f.fence = 1;
 	g->f.record = on_record;
 	g->f.before_commit = before_commit;
 	g->f.after_commit = after_commit;
@@ -2879,11 +2984,14 @@ int main(int argc, char **argv)
 		rc = op_pause(g, g->cli.nrest - 1, g->cli.rest + 1, !strcmp(cmd, "pause"));
 	} else if (!strcmp(cmd, "draw")) {
 		rc = op_draw(g, g->cli.nrest - 1, g->cli.rest + 1);
+	} else if (!strcmp(cmd, "partition")) {
+		rc = op_partition(g, g->cli.nrest - 1, g->cli.rest + 1);
 	}
 out:
 	if ((ro || g->scratch) && g->st)
 		store_discard(g->st);
 	seen_free(&g->seen);
+	handoff_free(&g->ho);
 	timer_release(&g->tm);
 	if (g->st)
 		store_close(g->st);

@@ -395,6 +395,23 @@ static int stream_key(const struct handoff_db *d, uint32_t part, const MDB_val *
 	return d->any_stream && s == d->any_stream ? 2 : 0;
 }
 
+/* Is key k of KEYED or SUFFIX entry d one that moves with partition part
+ * (whose people are people)? */
+static int moves_key(const struct handoff_db *d, uint32_t part, const roaring_bitmap_t *people, const MDB_val *k)
+{
+	const char *p = k->mv_data;
+	char num[16];
+	size_t n, pn;
+
+	if (d->kind == HANDOFF_KEYED)
+		return k->mv_size >= d->at + 4 &&
+		       roaring_bitmap_contains(people, store_get_be32((const unsigned char *)p + d->at));
+	n = (size_t)snprintf(num, sizeof num, ":%u", (unsigned)part);
+	pn = d->key ? strlen(d->key) : 0;
+	return k->mv_size >= pn + n && !memcmp(p, d->key ? d->key : "", pn) &&
+	       !memcmp(p + k->mv_size - n, num, n);
+}
+
 static int export_db(struct handoff *h, size_t i, uint32_t part, const roaring_bitmap_t *people,
 		     struct writer *w, struct buf *b)
 {
@@ -456,6 +473,11 @@ static int export_db(struct handoff *h, size_t i, uint32_t part, const roaring_b
 		return -1;
 	while ((r = store_scan_next(&it, &k, &v)) == 1) {
 		int what = 0;
+		if (d->kind == HANDOFF_KEYED || d->kind == HANDOFF_SUFFIX) {
+			if (moves_key(d, part, people, &k))
+				wr(w, d->name, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+			continue;
+		}
 		if (d->kind == HANDOFF_AGREE) {
 			const unsigned char *kp = k.mv_data;
 			size_t at = k.mv_size > 1 && kp[0] == '#';
@@ -622,7 +644,8 @@ static int db_of(const struct handoff *h, const struct rec *x)
 		size_t kn;
 		if (!name_is(x, d->name))
 			continue;
-		if (!d->key || d->kind == HANDOFF_STREAM || d->kind == HANDOFF_PERSON || d->kind == HANDOFF_SEEN) {
+		if (!d->key || d->kind == HANDOFF_STREAM || d->kind == HANDOFF_PERSON || d->kind == HANDOFF_SEEN ||
+		    d->kind == HANDOFF_KEYED || d->kind == HANDOFF_SUFFIX) {
 			if (any < 0)
 				any = (int)i;
 			continue;
@@ -854,6 +877,8 @@ int handoff_import(struct handoff *h, FILE *in, const char *path)
 		switch (d->kind) {
 		case HANDOFF_PERSON:
 		case HANDOFF_CLOCK:
+		case HANDOFF_KEYED:
+		case HANDOFF_SUFFIX:
 			store_put(h->st, h->dbi[i], x.k, x.kn, x.v, x.vn);
 			break;
 		case HANDOFF_SEEN:
@@ -991,7 +1016,8 @@ int handoff_drop(struct handoff *h, uint32_t part)
 			store_del(h->st, h->dbi[i], key, (size_t)kn);
 			continue;
 		}
-		if (d->kind != HANDOFF_STREAM && d->kind != HANDOFF_BITMAP)
+		if (d->kind != HANDOFF_STREAM && d->kind != HANDOFF_BITMAP && d->kind != HANDOFF_KEYED &&
+		    d->kind != HANDOFF_SUFFIX)
 			continue;
 		/* the keys first (a commit would end the scan), then the writes */
 		nk = 0;
@@ -1003,6 +1029,8 @@ int handoff_drop(struct handoff *h, uint32_t part)
 			int what = 2;
 			if (d->kind == HANDOFF_STREAM)
 				what = stream_key(d, part, &k);
+			else if (d->kind == HANDOFF_KEYED || d->kind == HANDOFF_SUFFIX)
+				what = moves_key(d, part, h->people, &k);
 			else if (d->key && (k.mv_size != strlen(d->key) || memcmp(k.mv_data, d->key, k.mv_size)))
 				what = 0;
 			if (!what)

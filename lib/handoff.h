@@ -32,6 +32,10 @@
  *           key, that key alone; namespaces in skip_ns are left out
  *   META    the one key, carried for the tool to read after an import
  *           (handoff_meta), never written
+ *   KEYED   keys holding a oneid (4 bytes, big-endian) at byte at (a log
+ *           keyed by day, then oneid): the partition's people's keys move
+ *   SUFFIX  keys of text ending in ":N", N the partition in decimal (and
+ *           beginning with key, when given): they move whole
  *
  * A person's partition is where their records came on. The tool says it
  * either from the value of its first PERSON DB (person_stream, when the
@@ -71,6 +75,8 @@ enum handoff_kind {
 	HANDOFF_SEEN,
 	HANDOFF_AGREE,
 	HANDOFF_META,
+	HANDOFF_KEYED,
+	HANDOFF_SUFFIX,
 };
 
 struct handoff_db {
@@ -83,6 +89,7 @@ struct handoff_db {
 	size_t any_len;          /* STREAM: keys this long are of none (0) */
 	const char *skip_ns;     /* AGREE: namespaces left out: keys whose first
 				  * byte (after a '#') is one of these */
+	size_t at;               /* KEYED: where the oneid is in the key */
 };
 
 struct handoff_stream; /* handoff.c: one stream's people */

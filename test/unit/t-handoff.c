@@ -3,7 +3,8 @@
  * exported of a partition (its people's records, its stream's keys, the
  * partition's share of bitmaps, its clock, the dedupe set, the offsets),
  * what an import adds to another store and what a drop takes out of the
- * first; the refusals (a partition owned already, definitions that
+ * first; keys holding a oneid further in (a log by day, then oneid), keys
+ * ending in the partition's number; the refusals (a partition owned already, definitions that
  * disagree, a file cut short, a partition not owned).
  */
 #include <ftw.h>
@@ -28,6 +29,9 @@ static const struct handoff_db dbs[] = {
 	{"t.members", HANDOFF_BITMAP},
 	{"t.dict", HANDOFF_AGREE, .skip_ns = "c"},
 	{"t.seen", HANDOFF_SEEN},
+	{"t.log", HANDOFF_KEYED, .at = 4},
+	{"t.state", HANDOFF_SUFFIX, .key = "sched:"},
+	{"t.parts", HANDOFF_SUFFIX},
 };
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
@@ -42,7 +46,7 @@ struct side {
 	struct store *st;
 	struct handoff h;
 	struct seen seen;
-	MDB_dbi people, due, state, members, dict;
+	MDB_dbi people, due, state, members, dict, log, parts;
 };
 
 static void side_open(struct side *s, const char *dir)
@@ -57,6 +61,8 @@ static void side_open(struct side *s, const char *dir)
 	T_OK(store_dbi(s->st, "t.state", 0, &s->state) == 0);
 	T_OK(store_dbi(s->st, "t.members", 0, &s->members) == 0);
 	T_OK(store_dbi(s->st, "t.dict", 0, &s->dict) == 0);
+	T_OK(store_dbi(s->st, "t.log", 0, &s->log) == 0);
+	T_OK(store_dbi(s->st, "t.parts", 0, &s->parts) == 0);
 	s->seen.days = 3;
 	T_OK(seen_open(&s->seen, s->st, "t.seen") == 0);
 	s->h.st = s->st;
@@ -98,6 +104,20 @@ static void due_key(unsigned char *k, uint32_t stream, uint32_t day)
 	store_be32(k + 4, day);
 }
 
+/* t.log: day, oneid, sequence number */
+static void log_key(unsigned char *k, uint32_t day, uint32_t oneid, uint32_t seq)
+{
+	store_be32(k, day);
+	store_be32(k + 4, oneid);
+	store_be32(k + 8, seq);
+}
+
+static int has(struct side *s, MDB_dbi dbi, const char *k)
+{
+	MDB_val v;
+	return store_get(s->st, dbi, k, strlen(k), &v);
+}
+
 /* Store A: people 1..PEOPLE, on partition oneid % 4; a deadline day per
  * partition, and one of no known stream holding everyone divisible by 5;
  * members: the even people; a clock per partition; dictionary a:x = 1. */
@@ -115,6 +135,13 @@ static void fill(struct side *s)
 		snprintf(v, sizeof v, "person %u", (unsigned)i);
 		store_put(s->st, s->people, k, 4, v, strlen(v));
 		handoff_note(&s->h, i % 4, i);
+		{
+			unsigned char lk[12];
+			log_key(lk, 7, i, 0);
+			store_put(s->st, s->log, lk, 12, "d", 1);
+			log_key(lk, 8, i, 1);
+			store_put(s->st, s->log, lk, 12, "e", 1);
+		}
 		if (i % 5 == 0)
 			roaring_bitmap_add(any, i);
 		else
@@ -131,7 +158,12 @@ static void fill(struct side *s)
 		store_be64(be + 8, 7);
 		store_put(s->st, s->state, key, strlen(key), be, 16);
 		store_offset_put(s->st, "topic", (int32_t)i, 500 + i);
+		snprintf(key, sizeof key, "sched:j:%u", (unsigned)i);
+		store_put(s->st, s->state, key, strlen(key), "s", 1);
+		snprintf(key, sizeof key, "seg:%u", (unsigned)i);
+		store_put(s->st, s->parts, key, strlen(key), "p", 1);
 	}
+	store_put(s->st, s->parts, "seg:12", 6, "p", 1); /* not partition 2's */
 	due_key(k, ANY, 19999);
 	put_bitmap(s, s->due, k, 8, any);
 	put_bitmap(s, s->members, "evens", 5, even);
@@ -224,6 +256,20 @@ int main(void)
 	T_EQ_INT(store_get(B.st, B.dict, "c:col", 5, &v), 0);
 	T_EQ_INT(store_offset_get(B.st, "topic", 2), 502);
 	T_EQ_INT(store_offset_get(B.st, "topic", 1), -1);
+	{
+		unsigned char lk[12];
+		log_key(lk, 7, 2, 0);
+		T_EQ_INT(store_get(B.st, B.log, lk, 12, &v), 1);
+		log_key(lk, 8, 6, 1);
+		T_EQ_INT(store_get(B.st, B.log, lk, 12, &v), 1);
+		log_key(lk, 7, 1, 0);
+		T_EQ_INT(store_get(B.st, B.log, lk, 12, &v), 0);
+	}
+	T_EQ_INT(has(&B, B.state, "sched:j:2"), 1);
+	T_EQ_INT(has(&B, B.state, "sched:j:1"), 0);
+	T_EQ_INT(has(&B, B.parts, "seg:2"), 1);
+	T_EQ_INT(has(&B, B.parts, "seg:12"), 0);
+	T_EQ_INT(has(&B, B.parts, "seg:3"), 0);
 	n = handoff_owned(&B.h, owned, 8);
 	T_OK(n == 1 && owned[0] == 2);
 	r = handoff_people(&B.h, 2);
@@ -284,6 +330,19 @@ int main(void)
 	roaring_bitmap_free(r);
 	T_EQ_INT(store_get(A.st, A.state, "clock:2", 7, &v), 0);
 	T_EQ_INT(store_offset_get(A.st, "topic", 2), -1);
+	{
+		unsigned char lk[12];
+		log_key(lk, 7, 2, 0);
+		T_EQ_INT(store_get(A.st, A.log, lk, 12, &v), 0);
+		log_key(lk, 8, 6, 1);
+		T_EQ_INT(store_get(A.st, A.log, lk, 12, &v), 0);
+		log_key(lk, 8, 1, 1);
+		T_EQ_INT(store_get(A.st, A.log, lk, 12, &v), 1);
+	}
+	T_EQ_INT(has(&A, A.state, "sched:j:2"), 0);
+	T_EQ_INT(has(&A, A.state, "sched:j:1"), 1);
+	T_EQ_INT(has(&A, A.parts, "seg:2"), 0);
+	T_EQ_INT(has(&A, A.parts, "seg:12"), 1);
 	T_EQ_INT(handoff_owned(&A.h, owned, 8), 3);
 	r = handoff_people(&A.h, 2);
 	T_EQ_INT(roaring_bitmap_get_cardinality(r), 0);

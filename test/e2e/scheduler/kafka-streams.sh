@@ -58,7 +58,7 @@ for p in 0 1 2 3; do
 done
 echo "partitions whose output is the same in both orders and alone: $same of 4"
 scheduler --db "$T/a" status | grep '"stream"'
-[ "$(scheduler --db "$T/a" status)" = "$(scheduler --db "$T/b" status)" ] && echo "the same status in both orders"
+[ "$(scheduler --db "$T/a" status | grep -v "^{\"topic\"")" = "$(scheduler --db "$T/b" status | grep -v "^{\"topic\"")" ] && echo "the same status in both orders"
 # wake-ups fired on every partition (their cause is "due:MS:ONEID")
 for p in 0 1 2 3; do
 	grep -c '"event_id":"jrn:due:' "$T/a.$p" | awk -v p=$p '{ print "partition " p ": " ($1 ? "wake-ups fired" : "NO wake-up fired") }'

@@ -14,4 +14,4 @@ cmp "$T/file.out" "$T/k.out" && echo "kafka output equals the NDJSON path: $(gre
 kcat -q -b "$BROKERS" -C -t journeys -e -f '%k %s\n' | awk '$1 != "" { split($2, a, "\"oneid\":"); sub(/[,}].*/, "", a[2]); if ($1 != a[2]) bad++; n++ } END { print "records keyed by their oneid: " (bad || !n ? "NO" : "yes") }'
 scheduler --db "$T/k.db" -e -v -i "kafka://$BROKERS/segmented" -o "kafka://$BROKERS/journeys" 2> "$T/err"
 grep -o '^scheduler: [0-9]* in' "$T/err"
-[ "$(scheduler --db "$T/file.db" status)" = "$(scheduler --db "$T/k.db" status)" ] && echo "same status"
+[ "$(scheduler --db "$T/file.db" status)" = "$(scheduler --db "$T/k.db" status | grep -v "^{\"topic\"")" ] && echo "same status"
