@@ -19,31 +19,8 @@ gen-tagged -n 8000 -p 800 -s 13 -g 300 | awk '{
 	if (id % 7 == 0 && !n[id]++) printf "{\"type\":\"$segment\",\"event_id\":\"v%d\",%s,\"oneid\":%d,\"segment\":\"vip\",\"op\":\"enter\"}\n", id, ts, id
 	print }' > "$T/ev"
 split -l 3000 "$T/ev" "$T/phase."
-K="kafka://$BROKERS"
-phase() { # FILE: its records keyed by oneid, then a day tick into each partition
-	awk '{ match($0, /"oneid":[0-9]+/); print substr($0, RSTART + 8, RLENGTH - 8) "\t" $0 }' "$1" > "$1.k"
-	kcat -q -b "$BROKERS" -P -t segmented -K '\t' -l "$1.k"
-	day=$(tail -1 "$1" | sed 's/.*"ts":"\([0-9-]*\)T.*/\1/')
-	echo "{\"type\":\"\$tick\",\"ts\":\"${day}T23:59:59.999Z\"}" > "$T/tick"
-	for p in 0 1 2 3; do kcat -q -b "$BROKERS" -P -t segmented -p $p -l "$T/tick"; done
-}
-run() { # STORE PARTITIONS [options]: to the end of its partitions
-	db=$1 parts=$2
-	shift 2
-	scheduler -q --db "$T/$db" --nosync -e --partitions "$parts" "$@" -i "$K/segmented" -o "$K/journeys"
-}
-start() { # the same in the background: its pid in $pid
-	db=$1 parts=$2
-	shift 2
-	scheduler -q --db "$T/$db" --nosync -e --partitions "$parts" "$@" -i "$K/segmented" -o "$K/journeys" &
-	pid=$!
-}
-move() { # PARTITION FROM TO
-	scheduler --db "$T/$2" partition export --partition "$1" > "$T/p$1.state"
-	scheduler --db "$T/$3" partition import "$T/p$1.state"
-	scheduler --db "$T/$2" partition drop --partition "$1"
-	echo "partition $1 moved from $2 to $3"
-}
+SCALE_TOOL=scheduler SCALE_IN=segmented SCALE_OUT=journeys
+. "$UOPS_TOP/test/lib/scale.sh"
 phase "$T/phase.aa"
 start A 0,1; a=$pid
 start B 2,3; b=$pid
@@ -71,18 +48,9 @@ for db in A B C; do
 done
 
 # each output partition against a run over the partition's records alone
-same=0
-for p in 0 1 2 3; do
-	kcat -q -b "$BROKERS" -C -t segmented -p $p -e -f '%s\n' > "$T/in.$p"
-	kcat -q -b "$BROKERS" -C -t journeys -p $p -e -f '%s\n' > "$T/out.$p"
-	scheduler -q --db "$T/file.$p" --nosync "$T/in.$p" > "$T/f.$p"
-	awk '!seen[$0]++' "$T/out.$p" > "$T/first.$p"
-	if cmp -s "$T/first.$p" "$T/f.$p"; then same=$((same + 1)); else echo "partition $p differs" >&2; fi
-done
-echo "output partitions equal to their partition's run alone: $same of 4"
+outputs
 grep -h -c '"\$send"' "$T"/f.? | awk '$1 > 0 { n++ } END { print "partitions with sends: " n }'
 grep -h -c '"\$journey".*"journey":"vip' "$T"/f.? | awk '$1 > 0 { n++ } END { print "partitions with schedule-trigger entries: " n }'
-cat "$T"/out.? | sort -u | grep -o '"event_id":"[^"]*"' | sort | uniq -d > "$T/twice"
 echo "event_ids written with other bytes: $(wc -l < "$T/twice")"
 
 # the stores' per-person state together, against one instance that read it all

@@ -11,31 +11,8 @@ set -e
 KAFKA_PARTITIONS=4 kafka_start people tagged
 gen-tagged -n 12000 -p 1500 -s 11 -g 300 > "$T/ev"
 split -l 4000 "$T/ev" "$T/phase."
-K="kafka://$BROKERS"
-phase() { # FILE: its records keyed by oneid, then a day tick into each partition
-	awk '{ match($0, /"oneid":[0-9]+/); print substr($0, RSTART + 8, RLENGTH - 8) "\t" $0 }' "$1" > "$1.k"
-	kcat -q -b "$BROKERS" -P -t people -K '\t' -l "$1.k"
-	day=$(tail -1 "$1" | sed 's/.*"ts":"\([0-9-]*\)T.*/\1/')
-	echo "{\"type\":\"\$tick\",\"ts\":\"${day}T23:59:59.999Z\"}" > "$T/tick"
-	for p in 0 1 2 3; do kcat -q -b "$BROKERS" -P -t people -p $p -l "$T/tick"; done
-}
-run() { # STORE PARTITIONS [options]: to the end of its partitions
-	db=$1 parts=$2
-	shift 2
-	tagger -q --db "$T/$db" --nosync -e --partitions "$parts" "$@" -i "$K/people" -o "$K/tagged"
-}
-start() { # the same in the background: its pid in $pid
-	db=$1 parts=$2
-	shift 2
-	tagger -q --db "$T/$db" --nosync -e --partitions "$parts" "$@" -i "$K/people" -o "$K/tagged" &
-	pid=$!
-}
-move() { # PARTITION FROM TO
-	tagger --db "$T/$2" partition export --partition "$1" > "$T/p$1.state"
-	tagger --db "$T/$3" partition import "$T/p$1.state"
-	tagger --db "$T/$2" partition drop --partition "$1"
-	echo "partition $1 moved from $2 to $3"
-}
+SCALE_TOOL=tagger SCALE_IN=people SCALE_OUT=tagged
+. "$UOPS_TOP/test/lib/scale.sh"
 phase "$T/phase.aa"
 start A 0,1; a=$pid
 start B 2,3; b=$pid
@@ -63,16 +40,7 @@ tagger --db "$T/B" status -i "$K/people" | grep '"partition"'
 tagger --db "$T/C" status -i "$K/people" | grep -c '"partition"' | sed 's/^/partitions C still owns: /' || true
 
 # each output partition against a run over the partition's records alone
-same=0
-for p in 0 1 2 3; do
-	kcat -q -b "$BROKERS" -C -t people -p $p -e -f '%s\n' > "$T/in.$p"
-	kcat -q -b "$BROKERS" -C -t tagged -p $p -e -f '%s\n' > "$T/out.$p"
-	tagger -q --db "$T/file.$p" --nosync "$T/in.$p" > "$T/f.$p"
-	awk '!seen[$0]++' "$T/out.$p" > "$T/first.$p"
-	if cmp -s "$T/first.$p" "$T/f.$p"; then same=$((same + 1)); else echo "partition $p differs" >&2; fi
-done
-echo "output partitions equal to their partition's run alone: $same of 4"
-cat "$T"/out.? | sort -u | grep -o '"event_id":"[^"]*"' | sort | uniq -d > "$T/twice"
+outputs
 echo "event_ids written with other bytes: $(wc -l < "$T/twice")"
 echo "records written again after the kill: $(($(cat "$T"/out.? | wc -l) - $(cat "$T"/f.? | wc -l)))" >&2
 
