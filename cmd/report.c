@@ -122,8 +122,7 @@ struct rep {
 	/* the stream; fast: retention and funnel events whose steps need no
 	 * props are read with evscan (every other line with json_parse) */
 	int fast, funnel;
-	char day[10];   /* the date of the last time read fast, */
-	int64_t day_ms; /* and its midnight (ms; INT64_MIN: none) */
+	struct clock_memo day; /* the date of the last time read fast */
 	struct outcome oc;
 	struct json_doc doc;
 	struct evtab t;
@@ -752,44 +751,6 @@ static void on_system(struct rep *g, uint32_t type, uint32_t oneid, int64_t ts, 
 	}
 }
 
-static int digits(const char *s, unsigned n, unsigned *v)
-{
-	unsigned i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (unsigned)(s[i] - '0');
-	}
-	return 0;
-}
-
-/*
- * A time as clock_parse reads it, faster for the form events carry,
- * YYYY-MM-DDTHH:MM:SS.mmmZ: a date seen last is not read again (its
- * midnight is what clock_parse gave for it). Returns 0 or -1.
- */
-static int fast_time(struct rep *g, const char *s, size_t n, int64_t *ms)
-{
-	const char *why;
-	unsigned h, m, sec, milli;
-
-	if (n != 24 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' ||
-	    digits(s + 11, 2, &h) || digits(s + 14, 2, &m) || digits(s + 17, 2, &sec) || digits(s + 20, 3, &milli) ||
-	    h > 23 || m > 59 || sec > 59)
-		return clock_parse(s, n, NULL, ms, &why);
-	if (g->day_ms == INT64_MIN || memcmp(g->day, s, 10)) {
-		if (clock_parse(s, n, NULL, ms, &why))
-			return -1;
-		memcpy(g->day, s, 10);
-		g->day_ms = *ms - (((int64_t)h * 60 + m) * 60 + sec) * 1000 - milli;
-		return 0;
-	}
-	*ms = g->day_ms + (((int64_t)h * 60 + m) * 60 + sec) * 1000 + milli;
-	return 0;
-}
-
 /*
  * An event of retention or funnel from evscan's look at it: 1 when it
  * was counted, 0 when the line needs the full parse (a system record, a
@@ -826,7 +787,7 @@ static int on_fast(struct rep *g, const struct evscan *e)
 			return 0;
 		v = v * 10 + (uint64_t)(e->oneid.s[i] - '0');
 	}
-	if (!v || v > UINT32_MAX || e->ts.kind != EVSCAN_STRING || fast_time(g, e->ts.s, e->ts.n, &ts))
+	if (!v || v > UINT32_MAX || e->ts.kind != EVSCAN_STRING || clock_parse_memo(&g->day, e->ts.s, e->ts.n, &ts))
 		return 0;
 	g->oc.passed++;
 	g->events++;
@@ -2018,7 +1979,7 @@ int main(int argc, char **argv)
 	    g->split != SPLIT_TRAIT && !getenv("UOPS_REPORT_PARSE_ALL")) {
 		g->fast = 1;
 		g->funnel = !strcmp(g->cmd, "funnel");
-		g->day_ms = INT64_MIN;
+		clock_memo_init(&g->day);
 		if (g->funnel) {
 			for (k = 0; k < (int)g->nsteps; k++)
 				if (g->steps[k].where && !g->steps[k].type)
