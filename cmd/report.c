@@ -178,47 +178,6 @@ static void col_split(struct rep *g, uint32_t id)
 
 /* ---- definitions */
 
-static int list_split(const char *s, char ***out, unsigned *n)
-{
-	const char *p = s;
-
-	*out = NULL;
-	*n = 0;
-	while (*p) {
-		const char *c = strchr(p, ',');
-		size_t len = c ? (size_t)(c - p) : strlen(p);
-		if (!len)
-			return -1;
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		(*out)[(*n)++] = xstrndup(p, len);
-		p += len + (c != NULL);
-		if (c && !*p)
-			return -1;
-	}
-	return *n ? 0 : -1;
-}
-
-/* a list of strings (at least one) under key of object obj; -1 after
- * setting the error */
-static int conf_strs(struct conf *c, uint32_t obj, const char *key, char ***out, unsigned *n)
-{
-	uint32_t a = json_get(&c->doc, obj, key, strlen(key)), i;
-
-	if (!a)
-		return 0;
-	if (c->doc.t[a].type != JSON_ARRAY || !c->doc.t[a].size)
-		return conf_fail(c, obj, key, "want a list of event types");
-	for (i = a + 1; *n < c->doc.t[a].size; i = c->doc.t[i].next) {
-		struct buf b = BUF_INIT;
-		if (c->doc.t[i].type != JSON_STRING || !c->doc.t[i].len)
-			return conf_fail(c, obj, key, "want a list of event types");
-		json_str_get(&c->doc, i, &b);
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		(*out)[(*n)++] = b.p;
-	}
-	return 0;
-}
-
 /*
  * "messages": {"window": DUR, "cost": {CHANNEL: number, …}, "receipts":
  * {"send_id": PROP, "delivered": [TYPE…], "opened": [TYPE…], "clicked":
@@ -272,7 +231,7 @@ static int load_messages(struct rep *g, struct conf *c, uint32_t m)
 		if (g->receipt_prop && !*g->receipt_prop)
 			return conf_fail(c, rc, "send_id", "want the prop holding the send id");
 		for (k = 0; k < 3; k++)
-			if (conf_strs(c, rc, what[k], &g->receipt_types[k], &g->nreceipt[k]))
+			if (conf_strs(c, rc, what[k], "event types", &g->receipt_types[k], &g->nreceipt[k]) < 0)
 				return -1;
 	}
 	return 0;
@@ -286,7 +245,8 @@ static int load_config(struct rep *g)
 	static const char *const rev[] = {"description", "events", "amount", "order", NULL};
 	struct conf c = {0};
 	char *path;
-	unsigned r, ev, i;
+	unsigned r;
+	int ev;
 	int rc = 0;
 
 	if (g->config) {
@@ -313,25 +273,13 @@ static int load_config(struct rep *g)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	ev = json_get(&c.doc, r, "events", 6);
-	if (!ev || c.doc.t[ev].type != JSON_ARRAY || !c.doc.t[ev].size) {
-		conf_fail(&c, r, "events", "want a list of event types");
+	g->nrev = 0;
+	if ((ev = conf_strs(&c, r, "events", "event types", &g->rev_types, &g->nrev)) <= 0) {
+		if (!ev)
+			conf_fail(&c, r, "events", "want a list of event types");
 		cli_err("%s", c.err.p);
 		rc = EXIT_CONFIG;
 		goto out;
-	}
-	g->nrev = 0;
-	g->rev_types = xcalloc(c.doc.t[ev].size, sizeof *g->rev_types);
-	for (i = ev + 1; g->nrev < c.doc.t[ev].size; i = c.doc.t[i].next) {
-		struct buf b = BUF_INIT;
-		if (c.doc.t[i].type != JSON_STRING || !c.doc.t[i].len) {
-			conf_fail(&c, r, "events", "want a list of event types");
-			cli_err("%s", c.err.p);
-			rc = EXIT_CONFIG;
-			goto out;
-		}
-		json_str_get(&c.doc, i, &b);
-		g->rev_types[g->nrev++] = b.p;
 	}
 	if (!g->amount || !g->order_prop) {
 		conf_fail(&c, r, NULL, "want \"amount\" and \"order\": the props of an amount and an order id");
@@ -1058,7 +1006,7 @@ static int op_retention(struct rep *g)
 		nmax = g->unit == COHORT_DAY ? 30 : 12;
 	if (!sum_s)
 		summary_defaults(g->unit, &sum_s);
-	if (list_split(sum_s, &sums, &nsums)) {
+	if (cli_list(sum_s, &sums, &nsums)) {
 		cli_err("--summary wants periods such as 1,7,30, not '%s'", sum_s);
 		return EXIT_USAGE;
 	}
@@ -1635,7 +1583,7 @@ static int op_abtest(struct rep *g)
 	double *yes, *no, *cnt, chi2, df, p, srm_chi2, srm_p;
 	int rc = 0;
 
-	if (g->arms_s && list_split(g->arms_s, &only, &nonly)) {
+	if (g->arms_s && cli_list(g->arms_s, &only, &nonly)) {
 		cli_err("--arms wants a comma-separated list, not '%s'", g->arms_s);
 		return EXIT_USAGE;
 	}
@@ -1827,7 +1775,7 @@ static int prepare(struct rep *g)
 		for (i = 0; i < g->nrev; i++)
 			free(g->rev_types[i]);
 		free(g->rev_types);
-		if (list_split(g->revenue_s, &g->rev_types, &g->nrev)) {
+		if (cli_list(g->revenue_s, &g->rev_types, &g->nrev)) {
 			cli_err("--revenue wants event types, comma-separated, not '%s'", g->revenue_s);
 			return EXIT_USAGE;
 		}
