@@ -381,21 +381,6 @@ static int is_rev(const struct rep *g, const struct json_doc *d, uint32_t type)
 	return 0;
 }
 
-/* the value under a dotted path of object obj (0: none) */
-static uint32_t get_path(const struct json_doc *d, uint32_t obj, const char *path)
-{
-	const char *dot;
-
-	while (obj && d->t[obj].type == JSON_OBJECT) {
-		dot = strchr(path, '.');
-		if (!dot)
-			return json_get(d, obj, path, strlen(path));
-		obj = json_get(d, obj, path, (size_t)(dot - path));
-		path = dot + 1;
-	}
-	return 0;
-}
-
 /* a value as the text a split or an arm shows: a string unescaped, other
  * JSON as written */
 static uint32_t value_id(struct rep *g, struct strtab *t, uint32_t v, struct buf *tmp)
@@ -586,7 +571,7 @@ static int on_receipt(struct rep *g, uint32_t type, uint32_t props, struct buf *
 		for (i = 0; i < g->nreceipt[k]; i++)
 			if (json_str_eq(&g->doc, type, g->receipt_types[k][i], strlen(g->receipt_types[k][i]))) {
 				const char *p = g->receipt_prop ? g->receipt_prop : "send_id";
-				uint32_t id = send_id(g, get_path(&g->doc, props, p), tmp);
+				uint32_t id = send_id(g, json_get_path(&g->doc, props, p), tmp);
 				if (!id) {
 					OUTCOME_REJECT(&g->oc, "receipt without a send id (a string)");
 					return -1;
@@ -830,11 +815,11 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 	/* the split value at this event */
 	switch (g->split) {
 	case SPLIT_PROP:
-		split = value_id(g, &g->vals, get_path(&g->doc, props, g->split_name), tmp);
+		split = value_id(g, &g->vals, json_get_path(&g->doc, props, g->split_name), tmp);
 		break;
 	case SPLIT_TRAIT: {
 		uint32_t tr = json_get(&g->doc, 0, "traits", 6), x;
-		if (tr && (x = get_path(&g->doc, tr, g->split_name)))
+		if (tr && (x = json_get_path(&g->doc, tr, g->split_name)))
 			cur_set(g, oneid, value_id(g, &g->vals, x, tmp));
 		split = cur_get(g, oneid);
 		break;
@@ -864,7 +849,7 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 		if (step_match(&g->conv_step, &g->doc, type, props)) {
 			r.bits = B_CONV;
 			if (is_rev(g, &g->doc, type)) {
-				uint32_t a = get_path(&g->doc, props, g->amount);
+				uint32_t a = json_get_path(&g->doc, props, g->amount);
 				if (a && g->doc.t[a].type == JSON_NUMBER)
 					r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
 			}
@@ -872,7 +857,7 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 	} else if (g->msgs) {
 		r.key = 0;
 		if (step_match(&g->conv_step, &g->doc, type, props)) {
-			uint32_t a = get_path(&g->doc, props, g->amount);
+			uint32_t a = json_get_path(&g->doc, props, g->amount);
 			r.bits = SS_ORDER;
 			if (a && g->doc.t[a].type == JSON_NUMBER)
 				r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
@@ -881,7 +866,7 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 		r.key = 0;
 		r.bits = B_SEEN;
 		if (json_str_eq(&g->doc, type, g->lc_event, strlen(g->lc_event))) {
-			uint32_t o = get_path(&g->doc, props, g->lc_order);
+			uint32_t o = json_get_path(&g->doc, props, g->lc_order);
 			r.key = value_id(g, &g->orders, o, tmp);
 			if (r.key)
 				r.bits |= B_ORDER;
@@ -890,20 +875,20 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 		uint32_t o, a;
 		if (!is_rev(g, &g->doc, type))
 			return;
-		a = get_path(&g->doc, props, g->amount);
+		a = json_get_path(&g->doc, props, g->amount);
 		if (a && g->doc.t[a].type == JSON_NUMBER)
 			r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
-		o = get_path(&g->doc, props, g->order_prop);
+		o = json_get_path(&g->doc, props, g->order_prop);
 		r.key = value_id(g, &g->orders, o, tmp);
 		r.bits = 1;
 	} else if (!strcmp(g->cmd, "abtest")) {
 		if (g->arm_kind != SPLIT_NONE) {
 			uint32_t x = 0;
 			if (g->arm_kind == SPLIT_PROP) {
-				x = get_path(&g->doc, props, g->arm_name);
+				x = json_get_path(&g->doc, props, g->arm_name);
 			} else if (g->arm_kind == SPLIT_TRAIT) {
 				uint32_t tr = json_get(&g->doc, 0, "traits", 6);
-				x = tr ? get_path(&g->doc, tr, g->arm_name) : 0;
+				x = tr ? json_get_path(&g->doc, tr, g->arm_name) : 0;
 			}
 			if (x && g->doc.t[x].type != JSON_NULL) {
 				r.bits |= B_ASSIGN;
@@ -913,7 +898,7 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 		if (step_match(&g->conv_step, &g->doc, type, props))
 			r.bits |= B_CONV;
 		if (is_rev(g, &g->doc, type)) {
-			uint32_t a = get_path(&g->doc, props, g->amount);
+			uint32_t a = json_get_path(&g->doc, props, g->amount);
 			if (a && g->doc.t[a].type == JSON_NUMBER) {
 				r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
 				r.bits |= B_REV;
