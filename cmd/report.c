@@ -122,8 +122,7 @@ struct rep {
 	/* the stream; fast: retention and funnel events whose steps need no
 	 * props are read with evscan (every other line with json_parse) */
 	int fast, funnel;
-	char day[10];   /* the date of the last time read fast, */
-	int64_t day_ms; /* and its midnight (ms; INT64_MIN: none) */
+	struct clock_memo day; /* the date of the last time read fast */
 	struct outcome oc;
 	struct json_doc doc;
 	struct evtab t;
@@ -179,47 +178,6 @@ static void col_split(struct rep *g, uint32_t id)
 
 /* ---- definitions */
 
-static int list_split(const char *s, char ***out, unsigned *n)
-{
-	const char *p = s;
-
-	*out = NULL;
-	*n = 0;
-	while (*p) {
-		const char *c = strchr(p, ',');
-		size_t len = c ? (size_t)(c - p) : strlen(p);
-		if (!len)
-			return -1;
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		(*out)[(*n)++] = xstrndup(p, len);
-		p += len + (c != NULL);
-		if (c && !*p)
-			return -1;
-	}
-	return *n ? 0 : -1;
-}
-
-/* a list of strings (at least one) under key of object obj; -1 after
- * setting the error */
-static int conf_strs(struct conf *c, uint32_t obj, const char *key, char ***out, unsigned *n)
-{
-	uint32_t a = json_get(&c->doc, obj, key, strlen(key)), i;
-
-	if (!a)
-		return 0;
-	if (c->doc.t[a].type != JSON_ARRAY || !c->doc.t[a].size)
-		return conf_fail(c, obj, key, "want a list of event types");
-	for (i = a + 1; *n < c->doc.t[a].size; i = c->doc.t[i].next) {
-		struct buf b = BUF_INIT;
-		if (c->doc.t[i].type != JSON_STRING || !c->doc.t[i].len)
-			return conf_fail(c, obj, key, "want a list of event types");
-		json_str_get(&c->doc, i, &b);
-		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		(*out)[(*n)++] = b.p;
-	}
-	return 0;
-}
-
 /*
  * "messages": {"window": DUR, "cost": {CHANNEL: number, …}, "receipts":
  * {"send_id": PROP, "delivered": [TYPE…], "opened": [TYPE…], "clicked":
@@ -273,7 +231,7 @@ static int load_messages(struct rep *g, struct conf *c, uint32_t m)
 		if (g->receipt_prop && !*g->receipt_prop)
 			return conf_fail(c, rc, "send_id", "want the prop holding the send id");
 		for (k = 0; k < 3; k++)
-			if (conf_strs(c, rc, what[k], &g->receipt_types[k], &g->nreceipt[k]))
+			if (conf_strs(c, rc, what[k], "event types", &g->receipt_types[k], &g->nreceipt[k]) < 0)
 				return -1;
 	}
 	return 0;
@@ -287,7 +245,8 @@ static int load_config(struct rep *g)
 	static const char *const rev[] = {"description", "events", "amount", "order", NULL};
 	struct conf c = {0};
 	char *path;
-	unsigned r, ev, i;
+	unsigned r;
+	int ev;
 	int rc = 0;
 
 	if (g->config) {
@@ -314,25 +273,13 @@ static int load_config(struct rep *g)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	ev = json_get(&c.doc, r, "events", 6);
-	if (!ev || c.doc.t[ev].type != JSON_ARRAY || !c.doc.t[ev].size) {
-		conf_fail(&c, r, "events", "want a list of event types");
+	g->nrev = 0;
+	if ((ev = conf_strs(&c, r, "events", "event types", &g->rev_types, &g->nrev)) <= 0) {
+		if (!ev)
+			conf_fail(&c, r, "events", "want a list of event types");
 		cli_err("%s", c.err.p);
 		rc = EXIT_CONFIG;
 		goto out;
-	}
-	g->nrev = 0;
-	g->rev_types = xcalloc(c.doc.t[ev].size, sizeof *g->rev_types);
-	for (i = ev + 1; g->nrev < c.doc.t[ev].size; i = c.doc.t[i].next) {
-		struct buf b = BUF_INIT;
-		if (c.doc.t[i].type != JSON_STRING || !c.doc.t[i].len) {
-			conf_fail(&c, r, "events", "want a list of event types");
-			cli_err("%s", c.err.p);
-			rc = EXIT_CONFIG;
-			goto out;
-		}
-		json_str_get(&c.doc, i, &b);
-		g->rev_types[g->nrev++] = b.p;
 	}
 	if (!g->amount || !g->order_prop) {
 		conf_fail(&c, r, NULL, "want \"amount\" and \"order\": the props of an amount and an order id");
@@ -431,21 +378,6 @@ static int is_rev(const struct rep *g, const struct json_doc *d, uint32_t type)
 	for (i = 0; i < g->nrev; i++)
 		if (json_str_eq(d, type, g->rev_types[i], strlen(g->rev_types[i])))
 			return 1;
-	return 0;
-}
-
-/* the value under a dotted path of object obj (0: none) */
-static uint32_t get_path(const struct json_doc *d, uint32_t obj, const char *path)
-{
-	const char *dot;
-
-	while (obj && d->t[obj].type == JSON_OBJECT) {
-		dot = strchr(path, '.');
-		if (!dot)
-			return json_get(d, obj, path, strlen(path));
-		obj = json_get(d, obj, path, (size_t)(dot - path));
-		path = dot + 1;
-	}
 	return 0;
 }
 
@@ -639,7 +571,7 @@ static int on_receipt(struct rep *g, uint32_t type, uint32_t props, struct buf *
 		for (i = 0; i < g->nreceipt[k]; i++)
 			if (json_str_eq(&g->doc, type, g->receipt_types[k][i], strlen(g->receipt_types[k][i]))) {
 				const char *p = g->receipt_prop ? g->receipt_prop : "send_id";
-				uint32_t id = send_id(g, get_path(&g->doc, props, p), tmp);
+				uint32_t id = send_id(g, json_get_path(&g->doc, props, p), tmp);
 				if (!id) {
 					OUTCOME_REJECT(&g->oc, "receipt without a send id (a string)");
 					return -1;
@@ -752,44 +684,6 @@ static void on_system(struct rep *g, uint32_t type, uint32_t oneid, int64_t ts, 
 	}
 }
 
-static int digits(const char *s, unsigned n, unsigned *v)
-{
-	unsigned i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (unsigned)(s[i] - '0');
-	}
-	return 0;
-}
-
-/*
- * A time as clock_parse reads it, faster for the form events carry,
- * YYYY-MM-DDTHH:MM:SS.mmmZ: a date seen last is not read again (its
- * midnight is what clock_parse gave for it). Returns 0 or -1.
- */
-static int fast_time(struct rep *g, const char *s, size_t n, int64_t *ms)
-{
-	const char *why;
-	unsigned h, m, sec, milli;
-
-	if (n != 24 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' ||
-	    digits(s + 11, 2, &h) || digits(s + 14, 2, &m) || digits(s + 17, 2, &sec) || digits(s + 20, 3, &milli) ||
-	    h > 23 || m > 59 || sec > 59)
-		return clock_parse(s, n, NULL, ms, &why);
-	if (g->day_ms == INT64_MIN || memcmp(g->day, s, 10)) {
-		if (clock_parse(s, n, NULL, ms, &why))
-			return -1;
-		memcpy(g->day, s, 10);
-		g->day_ms = *ms - (((int64_t)h * 60 + m) * 60 + sec) * 1000 - milli;
-		return 0;
-	}
-	*ms = g->day_ms + (((int64_t)h * 60 + m) * 60 + sec) * 1000 + milli;
-	return 0;
-}
-
 /*
  * An event of retention or funnel from evscan's look at it: 1 when it
  * was counted, 0 when the line needs the full parse (a system record, a
@@ -826,7 +720,7 @@ static int on_fast(struct rep *g, const struct evscan *e)
 			return 0;
 		v = v * 10 + (uint64_t)(e->oneid.s[i] - '0');
 	}
-	if (!v || v > UINT32_MAX || e->ts.kind != EVSCAN_STRING || fast_time(g, e->ts.s, e->ts.n, &ts))
+	if (!v || v > UINT32_MAX || e->ts.kind != EVSCAN_STRING || clock_parse_memo(&g->day, e->ts.s, e->ts.n, &ts))
 		return 0;
 	g->oc.passed++;
 	g->events++;
@@ -921,11 +815,11 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 	/* the split value at this event */
 	switch (g->split) {
 	case SPLIT_PROP:
-		split = value_id(g, &g->vals, get_path(&g->doc, props, g->split_name), tmp);
+		split = value_id(g, &g->vals, json_get_path(&g->doc, props, g->split_name), tmp);
 		break;
 	case SPLIT_TRAIT: {
 		uint32_t tr = json_get(&g->doc, 0, "traits", 6), x;
-		if (tr && (x = get_path(&g->doc, tr, g->split_name)))
+		if (tr && (x = json_get_path(&g->doc, tr, g->split_name)))
 			cur_set(g, oneid, value_id(g, &g->vals, x, tmp));
 		split = cur_get(g, oneid);
 		break;
@@ -955,7 +849,7 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 		if (step_match(&g->conv_step, &g->doc, type, props)) {
 			r.bits = B_CONV;
 			if (is_rev(g, &g->doc, type)) {
-				uint32_t a = get_path(&g->doc, props, g->amount);
+				uint32_t a = json_get_path(&g->doc, props, g->amount);
 				if (a && g->doc.t[a].type == JSON_NUMBER)
 					r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
 			}
@@ -963,7 +857,7 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 	} else if (g->msgs) {
 		r.key = 0;
 		if (step_match(&g->conv_step, &g->doc, type, props)) {
-			uint32_t a = get_path(&g->doc, props, g->amount);
+			uint32_t a = json_get_path(&g->doc, props, g->amount);
 			r.bits = SS_ORDER;
 			if (a && g->doc.t[a].type == JSON_NUMBER)
 				r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
@@ -972,7 +866,7 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 		r.key = 0;
 		r.bits = B_SEEN;
 		if (json_str_eq(&g->doc, type, g->lc_event, strlen(g->lc_event))) {
-			uint32_t o = get_path(&g->doc, props, g->lc_order);
+			uint32_t o = json_get_path(&g->doc, props, g->lc_order);
 			r.key = value_id(g, &g->orders, o, tmp);
 			if (r.key)
 				r.bits |= B_ORDER;
@@ -981,20 +875,20 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 		uint32_t o, a;
 		if (!is_rev(g, &g->doc, type))
 			return;
-		a = get_path(&g->doc, props, g->amount);
+		a = json_get_path(&g->doc, props, g->amount);
 		if (a && g->doc.t[a].type == JSON_NUMBER)
 			r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
-		o = get_path(&g->doc, props, g->order_prop);
+		o = json_get_path(&g->doc, props, g->order_prop);
 		r.key = value_id(g, &g->orders, o, tmp);
 		r.bits = 1;
 	} else if (!strcmp(g->cmd, "abtest")) {
 		if (g->arm_kind != SPLIT_NONE) {
 			uint32_t x = 0;
 			if (g->arm_kind == SPLIT_PROP) {
-				x = get_path(&g->doc, props, g->arm_name);
+				x = json_get_path(&g->doc, props, g->arm_name);
 			} else if (g->arm_kind == SPLIT_TRAIT) {
 				uint32_t tr = json_get(&g->doc, 0, "traits", 6);
-				x = tr ? get_path(&g->doc, tr, g->arm_name) : 0;
+				x = tr ? json_get_path(&g->doc, tr, g->arm_name) : 0;
 			}
 			if (x && g->doc.t[x].type != JSON_NULL) {
 				r.bits |= B_ASSIGN;
@@ -1004,7 +898,7 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 		if (step_match(&g->conv_step, &g->doc, type, props))
 			r.bits |= B_CONV;
 		if (is_rev(g, &g->doc, type)) {
-			uint32_t a = get_path(&g->doc, props, g->amount);
+			uint32_t a = json_get_path(&g->doc, props, g->amount);
 			if (a && g->doc.t[a].type == JSON_NUMBER) {
 				r.val = strtod(g->doc.s + g->doc.t[a].off, NULL);
 				r.bits |= B_REV;
@@ -1097,7 +991,7 @@ static int op_retention(struct rep *g)
 		nmax = g->unit == COHORT_DAY ? 30 : 12;
 	if (!sum_s)
 		summary_defaults(g->unit, &sum_s);
-	if (list_split(sum_s, &sums, &nsums)) {
+	if (cli_list(sum_s, &sums, &nsums)) {
 		cli_err("--summary wants periods such as 1,7,30, not '%s'", sum_s);
 		return EXIT_USAGE;
 	}
@@ -1674,7 +1568,7 @@ static int op_abtest(struct rep *g)
 	double *yes, *no, *cnt, chi2, df, p, srm_chi2, srm_p;
 	int rc = 0;
 
-	if (g->arms_s && list_split(g->arms_s, &only, &nonly)) {
+	if (g->arms_s && cli_list(g->arms_s, &only, &nonly)) {
 		cli_err("--arms wants a comma-separated list, not '%s'", g->arms_s);
 		return EXIT_USAGE;
 	}
@@ -1866,7 +1760,7 @@ static int prepare(struct rep *g)
 		for (i = 0; i < g->nrev; i++)
 			free(g->rev_types[i]);
 		free(g->rev_types);
-		if (list_split(g->revenue_s, &g->rev_types, &g->nrev)) {
+		if (cli_list(g->revenue_s, &g->rev_types, &g->nrev)) {
 			cli_err("--revenue wants event types, comma-separated, not '%s'", g->revenue_s);
 			return EXIT_USAGE;
 		}
@@ -2018,7 +1912,7 @@ int main(int argc, char **argv)
 	    g->split != SPLIT_TRAIT && !getenv("UOPS_REPORT_PARSE_ALL")) {
 		g->fast = 1;
 		g->funnel = !strcmp(g->cmd, "funnel");
-		g->day_ms = INT64_MIN;
+		clock_memo_init(&g->day);
 		if (g->funnel) {
 			for (k = 0; k < (int)g->nsteps; k++)
 				if (g->steps[k].where && !g->steps[k].type)

@@ -166,6 +166,30 @@ int cli_long(const char *name, const char *arg, long min, long *out)
 	return 0;
 }
 
+int cli_list(const char *s, char ***out, unsigned *n)
+{
+	const char *p = s;
+
+	*out = NULL;
+	*n = 0;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (!len || (comma && !comma[1]))
+			break;
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[(*n)++] = xstrndup(p, len);
+		p += len + (comma != NULL);
+	}
+	if (*n && !*p)
+		return 0;
+	while (*n)
+		free((*out)[--*n]);
+	free(*out);
+	*out = NULL;
+	return -1;
+}
+
 long cli_peak_rss_kb(void)
 {
 	struct rusage ru;

@@ -121,6 +121,13 @@ extern int cli_verbose;
  * 0, or 64 after saying "--NAME wants a whole number of at least MIN". */
 int cli_long(const char *name, const char *arg, long min, long *out);
 
+/*
+ * Split an option's comma-separated value s into malloc'd strings: *out
+ * (realloc'd from NULL) holds *n of them. Returns 0, or -1 when s is empty
+ * or a piece of it is ("a,,b", "a,"); then *out is NULL and *n 0.
+ */
+int cli_list(const char *s, char ***out, unsigned *n);
+
 /* Flush stdout at the end of a command that wrote it with stdio: rc, or,
  * when stdout failed, 141 (quietly: the reader is gone, as with `| head`)
  * or 74 after saying why. */

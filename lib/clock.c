@@ -356,3 +356,31 @@ int clock_parse_tok(const struct json_doc *d, uint32_t t, int64_t *ms)
 		return -1;
 	return clock_parse(d->s + d->t[t].off, d->t[t].len, NULL, ms, &why);
 }
+
+void clock_memo_init(struct clock_memo *m)
+{
+	memset(m->day, 0, sizeof m->day);
+	m->day_ms = INT64_MIN;
+}
+
+int clock_parse_memo(struct clock_memo *m, const char *s, size_t n, int64_t *t)
+{
+	const char *why;
+	int h, mi, sec, milli;
+	int64_t tod;
+
+	if (n != CLOCK_ISO_LEN || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' ||
+	    (h = num(s + 11, 2)) < 0 || (mi = num(s + 14, 2)) < 0 || (sec = num(s + 17, 2)) < 0 ||
+	    (milli = num(s + 20, 3)) < 0 || h > 23 || mi > 59 || sec > 59)
+		return clock_parse(s, n, NULL, t, &why);
+	tod = (((int64_t)h * 60 + mi) * 60 + sec) * 1000 + milli;
+	if (m->day_ms == INT64_MIN || memcmp(m->day, s, 10)) {
+		if (clock_parse(s, n, NULL, t, &why))
+			return -1;
+		memcpy(m->day, s, 10);
+		m->day_ms = *t - tod;
+		return 0;
+	}
+	*t = m->day_ms + tod;
+	return 0;
+}

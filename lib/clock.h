@@ -54,6 +54,26 @@ int clock_parse_epoch(const char *s, size_t n, int64_t *t, const char **why);
  */
 int clock_parse_duration(const char *s, int64_t *ms);
 
+/*
+ * The date clock_parse_memo read last: its text and its midnight (ms;
+ * day_ms INT64_MIN: none yet). Start one with clock_memo_init.
+ */
+struct clock_memo {
+	char day[10];
+	int64_t day_ms;
+};
+
+/* Start m with no date read. */
+void clock_memo_init(struct clock_memo *m);
+
+/*
+ * clock_parse(s, n, NULL, t, …), faster for the form events carry,
+ * YYYY-MM-DDTHH:MM:SS.mmmZ: a date seen last (in m) is not read again, its
+ * midnight is what clock_parse gave for it. Any other text is read by
+ * clock_parse. Returns 0 and sets *t, or -1.
+ */
+int clock_parse_memo(struct clock_memo *m, const char *s, size_t n, int64_t *t);
+
 /* Token t (0: absent) of d as a time: a JSON string clock_parse reads
  * (UTC when it has no zone). Returns 0 with *ms set, or -1. */
 int clock_parse_tok(const struct json_doc *d, uint32_t t, int64_t *ms);

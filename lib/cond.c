@@ -1029,24 +1029,10 @@ void cexpr_eval(const struct cexpr *x, const struct cond_env *e, struct cval *ou
 	}
 	case X_PROP: {
 		uint32_t props, v = 0;
-		const char *path = x->path, *dot;
 		if (!e->doc)
 			break;
 		props = e->props_set ? e->props : json_get(e->doc, e->ev, "props", 5);
-		v = props;
-		for (;;) {
-			if (!v || e->doc->t[v].type != JSON_OBJECT) {
-				v = 0; /* the path goes on through a non-object */
-				break;
-			}
-			dot = strchr(path, '.');
-			if (!dot) {
-				v = json_get(e->doc, v, path, strlen(path));
-				break;
-			}
-			v = json_get(e->doc, v, path, (size_t)(dot - path));
-			path = dot + 1;
-		}
+		v = json_get_path(e->doc, props, x->path);
 		if (v && v != props) {
 			struct buf *b = scratch();
 			json_write_tok(e->doc, v, b);

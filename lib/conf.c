@@ -251,6 +251,25 @@ int conf_int(struct conf *c, unsigned obj, const char *key, long long *out)
 	return 1;
 }
 
+int conf_strs(struct conf *c, unsigned obj, const char *key, const char *what, char ***out, unsigned *n)
+{
+	unsigned a = json_get(&c->doc, obj, key, strlen(key)), i, k;
+
+	if (!a)
+		return 0;
+	if (c->doc.t[a].type != JSON_ARRAY || !c->doc.t[a].size)
+		return conf_fail(c, obj, key, "want a list of %s", what);
+	for (k = 0, i = a + 1; k < c->doc.t[a].size; k++, i = c->doc.t[i].next) {
+		struct buf b = BUF_INIT;
+		if (c->doc.t[i].type != JSON_STRING || !c->doc.t[i].len)
+			return conf_fail(c, obj, key, "want a list of %s", what);
+		json_str_get(&c->doc, i, &b);
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[(*n)++] = b.p;
+	}
+	return 1;
+}
+
 static int name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -39,6 +39,13 @@ int conf_str(struct conf *c, unsigned obj, const char *key, char **out);
 int conf_int(struct conf *c, unsigned obj, const char *key, long long *out);
 
 /*
+ * A list of at least one non-empty string under key of object obj,
+ * appended to *out (malloc'd copies; *n of them, realloc'd). 0 = absent,
+ * 1 = set, -1 = not such a list: "want a list of WHAT" (error set).
+ */
+int conf_strs(struct conf *c, unsigned obj, const char *key, const char *what, char ***out, unsigned *n);
+
+/*
  * Load every *.json file of directory dir in file-name order with
  * load(ctx, path), which returns 0 or -1 after printing the error. Returns
  * 0, or 78 (EXIT_CONFIG) when the directory cannot be read, holds no

@@ -691,6 +691,20 @@ uint32_t json_get(const struct json_doc *d, uint32_t obj, const char *key,
 	return 0;
 }
 
+uint32_t json_get_path(const struct json_doc *d, uint32_t obj, const char *path)
+{
+	const char *dot;
+
+	while (obj && d->t[obj].type == JSON_OBJECT) {
+		dot = strchr(path, '.');
+		if (!dot)
+			return json_get(d, obj, path, strlen(path));
+		obj = json_get(d, obj, path, (size_t)(dot - path));
+		path = dot + 1;
+	}
+	return 0;
+}
+
 void json_get_keys(const struct json_doc *d, uint32_t obj, const struct json_key *keys,
 		   unsigned n, uint32_t *out)
 {

@@ -78,6 +78,12 @@ int json_scan_oneid(const char *s, size_t n, uint32_t *out);
 uint32_t json_get(const struct json_doc *d, uint32_t obj, const char *key,
 		  size_t n);
 
+/* Token index of the value under a dotted path ("a.b.c": key c of the
+ * object under b of the object under a) of the object at index obj, or 0
+ * when absent or when the path goes on through a value no object. obj 0
+ * is none (json_get's absent value), not the root. */
+uint32_t json_get_path(const struct json_doc *d, uint32_t obj, const char *path);
+
 /* The values under n keys of the object at index obj, in one pass over
  * it: out[k] as json_get(d, obj, keys[k].s, keys[k].n) would give. */
 struct json_key {

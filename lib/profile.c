@@ -975,21 +975,6 @@ void profile_encode_add(const struct profile *p, const struct profile_layout *L,
 	put_uv_at(out, head, count);
 }
 
-/* The value under a dotted path of object obj, or 0. */
-static uint32_t prop_at(const struct json_doc *d, uint32_t obj, const char *path)
-{
-	const char *dot;
-
-	while (obj && d->t[obj].type == JSON_OBJECT) {
-		dot = strchr(path, '.');
-		if (!dot)
-			return json_get(d, obj, path, strlen(path));
-		obj = json_get(d, obj, path, (size_t)(dot - path));
-		path = dot + 1;
-	}
-	return 0;
-}
-
 void profile_apply(struct profile *p, const struct profile_layout *L,
 		   const struct json_doc *d, uint32_t ev, const char *type,
 		   size_t tlen, int64_t ts,
@@ -1049,7 +1034,7 @@ void profile_apply_at(struct profile *p, const struct profile_layout *L,
 			continue;
 		buf_reset(&val);
 		if (sp->prop) {
-			v = props ? prop_at(d, props, sp->prop) : 0;
+			v = props ? json_get_path(d, props, sp->prop) : 0;
 			if (!v || d->t[v].type == JSON_NULL)
 				continue;
 			if (sp->fn == AGG_SUM || sp->fn == AGG_MIN || sp->fn == AGG_MAX) {

@@ -671,6 +671,38 @@ static void test_rss_signals(void)
 	T_OK(1);
 }
 
+/* cli_list: comma-separated values, and the lists it refuses. */
+static void test_list(void)
+{
+	static const char *const bad[] = {"", ",", "a,", ",a", "a,,b", "a,b,"};
+	char **v = (char **)1;
+	unsigned n = 9, i;
+
+	T_EQ_INT(cli_list("1,7,30", &v, &n), 0);
+	T_EQ_INT(n, 3);
+	if (n == 3) {
+		T_EQ_STR(v[0], "1");
+		T_EQ_STR(v[1], "7");
+		T_EQ_STR(v[2], "30");
+	}
+	while (n)
+		free(v[--n]);
+	free(v);
+	T_EQ_INT(cli_list("order_paid", &v, &n), 0);
+	T_EQ_INT(n, 1);
+	if (n == 1)
+		T_EQ_STR(v[0], "order_paid");
+	while (n)
+		free(v[--n]);
+	free(v);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		n = 9;
+		T_EQ_INT(cli_list(bad[i], &v, &n), -1);
+		T_OK(!v);
+		T_EQ_INT(n, 0);
+	}
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -685,6 +717,7 @@ int main(void)
 	test_help_version();
 	test_messages();
 	test_rss_signals();
+	test_list();
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return t_done("cli");
 }

@@ -362,6 +362,40 @@ static void test_duration(void)
 	T_EQ_INT(dur(NULL), BAD);
 }
 
+/* clock_parse_memo gives what clock_parse gives, date by date, whether
+ * the date is the one it read last or not. */
+static void test_memo(void)
+{
+	static const char *const in[] = {
+		"2026-10-28T02:16:07.123Z", "2026-10-28T23:59:59.999Z", "2026-10-28T00:00:00.000Z",
+		"2026-10-29T12:00:00.500Z", "2026-10-28T02:16:07.123Z", "2026-10-28T02:16:60.000Z",
+		"2026-10-28T24:00:00.000Z", "2026-02-30T01:00:00.000Z", "2026-10-28T01:00:00.000Z",
+		"2026-10-28T02:16:07Z", "2026-10-28T02:16:07.123+01:00", "1793153767123", "2024-02-29T10:00:00.001Z",
+		"2024-02-29T1x:00:00.001Z", "2024-02-29T10:00:00.0a1Z", "", "2026-10-28T02:16:07.123Z",
+	};
+	struct clock_memo m;
+	unsigned i;
+
+	clock_memo_init(&m);
+	for (i = 0; i < sizeof in / sizeof *in; i++) {
+		size_t n = strlen(in[i]);
+		char *c = xmalloc(n + !n); /* exact size: over-reads trip ASan */
+		const char *why;
+		int64_t want = BAD, got = BAD;
+
+		memcpy(c, in[i], n);
+		if (clock_parse(c, n, NULL, &want, &why))
+			want = BAD;
+		if (clock_parse_memo(&m, c, n, &got))
+			got = BAD;
+		T_EQ_INT(got, want);
+		free(c);
+	}
+	/* the date read last is the one remembered */
+	T_OK(!memcmp(m.day, "2026-10-28", 10));
+	T_EQ_INT(m.day_ms, 1793145600000);
+}
+
 int main(void)
 {
 	test_civil();
@@ -370,5 +404,6 @@ int main(void)
 	test_parse_epoch();
 	test_parse_zone();
 	test_duration();
+	test_memo();
 	return t_done("clock");
 }

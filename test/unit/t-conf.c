@@ -389,6 +389,49 @@ static void test_keys(void)
 	T_EQ_INT(c.err.len, 0);
 }
 
+/* conf_strs: absent, a list, and each way of not being one. */
+static void test_strs(void)
+{
+	static const char *const bad[] = {
+		"{\"ev\": \"a\"}", "{\"ev\": []}", "{\"ev\": [\"a\", \"\"]}", "{\"ev\": [\"a\", 1]}",
+		"{\"ev\": [[\"a\"]]}",
+	};
+	struct conf d;
+	char **v = NULL;
+	unsigned n = 0, i;
+
+	memset(&d, 0, sizeof d);
+	put("strs.json", "{\"ev\": [\"a\", \"b\\u00e4\", \"c\"], \"more\": [\"d\"]}");
+	T_EQ_INT(conf_load(&d, path), 0);
+	T_EQ_INT(conf_strs(&d, 0, "absent", "event types", &v, &n), 0);
+	T_OK(!v && !n);
+	T_EQ_INT(conf_strs(&d, 0, "ev", "event types", &v, &n), 1);
+	T_EQ_INT(n, 3);
+	if (n == 3) {
+		T_EQ_STR(v[0], "a");
+		T_EQ_STR(v[1], "b\xc3\xa4");
+		T_EQ_STR(v[2], "c");
+	}
+	/* appended to what is there */
+	T_EQ_INT(conf_strs(&d, 0, "more", "event types", &v, &n), 1);
+	T_EQ_INT(n, 4);
+	if (n == 4)
+		T_EQ_STR(v[3], "d");
+	T_EQ_INT(d.err.len, 0);
+	conf_release(&d);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		memset(&d, 0, sizeof d);
+		put("strs.json", bad[i]);
+		T_EQ_INT(conf_load(&d, path), 0);
+		T_EQ_INT(conf_strs(&d, 0, "ev", "event types", &v, &n), -1);
+		T_EQ_STR(d.err.p, msg(": .ev: want a list of event types"));
+		conf_release(&d);
+	}
+	while (n)
+		free(v[--n]);
+	free(v);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -399,6 +442,7 @@ int main(void)
 	test_getters();
 	test_paths();
 	test_keys();
+	test_strs();
 	conf_release(&c);
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return t_done("conf");

@@ -897,6 +897,43 @@ static void test_dup_keys(void)
 	}
 }
 
+/* json_get_path: a dotted path through objects, and where it ends. */
+static void test_get_path(void)
+{
+	static const char s[] =
+		"{\"r\":{\"a\":{\"b\":{\"c\":9},\"n\":1,\"arr\":[{\"c\":7}]},\"a.b\":2,\"x\":\"a\"}}";
+	struct buf out = BUF_INIT;
+	const char *why;
+	size_t at;
+	char *copy;
+	uint32_t r, v;
+
+	T_EQ_INT(parse(s, sizeof s - 1, 8, &why, &at, &copy), 0);
+	r = json_get(&doc, 0, "r", 1);
+	v = json_get_path(&doc, r, "a.b.c");
+	T_OK(v != 0);
+	json_write_tok(&doc, v, &out);
+	T_EQ_STR(out.p, "9");
+	buf_reset(&out);
+	json_write_tok(&doc, json_get_path(&doc, r, "a.b"), &out);
+	T_EQ_STR(out.p, "{\"c\":9}");
+	buf_reset(&out);
+	json_write_tok(&doc, json_get_path(&doc, r, "x"), &out);
+	T_EQ_STR(out.p, "\"a\"");
+	/* through a number, an array, a string or a missing key: none */
+	T_EQ_INT(json_get_path(&doc, r, "a.n.c"), 0);
+	T_EQ_INT(json_get_path(&doc, r, "a.arr.c"), 0);
+	T_EQ_INT(json_get_path(&doc, r, "x.a"), 0);
+	T_EQ_INT(json_get_path(&doc, r, "a.zz.c"), 0);
+	T_EQ_INT(json_get_path(&doc, r, "a.b.d"), 0);
+	T_EQ_INT(json_get_path(&doc, json_get(&doc, r, "x", 1), "a"), 0);
+	/* 0 is no object (an absent value as json_get gives it) */
+	T_EQ_INT(json_get_path(&doc, 0, "r"), 0);
+	T_EQ_INT(json_get_path(&doc, json_get(&doc, 0, "none", 4), "a"), 0);
+	buf_release(&out);
+	free(copy);
+}
+
 int main(void)
 {
 	test_scan_oneid();
@@ -906,6 +943,7 @@ int main(void)
 	test_depth();
 	test_reuse();
 	test_get();
+	test_get_path();
 	test_dup_keys();
 	test_str_get();
 	test_write();
