@@ -61,6 +61,7 @@ enum {
 	OPT_THREADS,
 	OPT_EVAL_ALL,
 	OPT_PARTITIONS,
+	OPT_RANKS,
 };
 
 static const struct cli_opt opts[] = {
@@ -79,6 +80,7 @@ static const struct cli_opt opts[] = {
 	{"format", OPT_FORMAT, 1, "FMT", "export: ndjson (default) or csv"},
 	{"threads", OPT_THREADS, 1, "N", "sweeps: evaluate profiles in N threads (default: the CPUs this process may use, at most 8)"},
 	{"eval-all", OPT_EVAL_ALL, 0, NULL, "evaluate every tag each time, also those whose inputs did not change (the same output, slower)"},
+	{"ranks", OPT_RANKS, 1, "FILES", "recompute: rank cut points over the values in these files (tagger ranks of every store, comma-separated) instead of this store's people alone"},
 	{0, 0, 0, 0, 0},
 };
 
@@ -130,6 +132,7 @@ struct tagger {
 	int nosync, exit_at_end, resume, eval_all;
 	int has_jq;        /* a definition runs jq: evaluate in one thread */
 	uint64_t defs_hash; /* of the definition files, in the order read */
+	const char *ranks;  /* recompute --ranks: the files of rank values */
 	int same_defs;     /* the profiles' tags were computed by these
 			    * definitions: evaluations may skip a tag whose
 			    * inputs did not change */
@@ -2357,6 +2360,219 @@ static int dbl_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A value v for rank tag t, into vals[t] (count times). */
+static void rank_add(double **vals, size_t *nv, size_t *capv, unsigned t, double v, uint64_t count)
+{
+	while (count--) {
+		if (nv[t] == capv[t]) {
+			capv[t] = capv[t] ? capv[t] * 2 : 1024;
+			vals[t] = xrealloc(vals[t], capv[t] * sizeof **vals);
+		}
+		vals[t][nv[t]++] = v;
+	}
+}
+
+/* The values the rank tags rank at clock, over the store's profiles (the
+ * journal's newer ones included): into vals[t] (nv[t] of them, in oneid
+ * order) for each rank tag t. 0, or EXIT_IO. */
+static int rank_scan(struct tagger *g, int64_t clock, double **vals, size_t *nv, size_t *capv)
+{
+	struct store_scan it;
+	MDB_val k, v;
+	unsigned t;
+	int r;
+
+	if (store_scan_open(g->st, g->profiles, &it))
+		return EXIT_IO;
+	while ((r = store_scan_next(&it, &k, &v)) == 1) {
+		struct cond_env e;
+		if (k.mv_size != 4)
+			continue;
+		g->p.oneid = store_get_be32(k.mv_data);
+		if (profile_decode(&g->p, &g->L, v.mv_data, v.mv_size))
+			continue;
+		env_init(g, &e, &g->p, clock);
+		for (t = 0; t < g->ntags; t++) {
+			struct tagdef *td = &g->tags[t];
+			struct cval cv;
+			if (!td->rank_of || (td->rank_where && !cond_eval(td->rank_where, &e)))
+				continue;
+			cexpr_eval(td->rank_of, &e, &cv);
+			if (cv.k != CV_NUM || !isfinite(cv.num))
+				continue;
+			rank_add(vals, nv, capv, t, cv.num, 1);
+		}
+	}
+	store_scan_close(&it);
+	store_read_end(g->st);
+	return r < 0 ? EXIT_IO : 0;
+}
+
+/* The head of a line of `tagger ranks`: what makes two stores' values
+ * one population (the same definitions, the same clock). */
+static void ranks_head(struct tagger *g, const struct tagdef *t, int64_t clock, struct buf *out)
+{
+	char at[CLOCK_ISO_LEN + 1];
+
+	clock_format(clock, at);
+	buf_adds(out, "{\"tag\":");
+	json_write_str(out, t->name, strlen(t->name));
+	buf_printf(out, ",\"defs\":\"%016llx\",\"at\":\"%s\"", (unsigned long long)g->defs_hash, at);
+}
+
+/* recompute --ranks: the values of every store's people, read from the
+ * files `tagger ranks` wrote (one per store), into vals. Each file must
+ * hold a line of every rank tag, of these definitions and this clock. 0,
+ * or an exit code after printing why (65 a file that is not so). */
+static int rank_files(struct tagger *g, int64_t clock, double **vals, size_t *nv, size_t *capv)
+{
+	char *list = xstrdup(g->ranks), *save = NULL, *path;
+	unsigned char *seen = xcalloc(g->ntags + 1, 1);
+	struct json_doc d = JSON_DOC_INIT;
+	struct buf head = BUF_INIT, text = BUF_INIT;
+	int rc = 0;
+
+	for (path = strtok_r(list, ",", &save); path && !rc; path = strtok_r(NULL, ",", &save)) {
+		FILE *fp = fopen(path, "rb");
+		char rd[65536];
+		size_t n, pos, lineno = 0;
+		unsigned t;
+		if (!fp) {
+			cli_err("--ranks: cannot open '%s': %s", path, strerror(errno));
+			rc = EXIT_IO;
+			break;
+		}
+		buf_reset(&text);
+		while ((n = fread(rd, 1, sizeof rd, fp)) > 0)
+			buf_add(&text, rd, n);
+		if (ferror(fp)) {
+			cli_err("--ranks: cannot read '%s': %s", path, strerror(errno));
+			rc = EXIT_IO;
+		}
+		fclose(fp);
+		memset(seen, 0, g->ntags + 1);
+		for (pos = 0; !rc && pos < text.len;) {
+			const char *line = text.p + pos, *nl = memchr(line, '\n', text.len - pos), *why;
+			size_t len = nl ? (size_t)(nl - line) : text.len - pos, at;
+			uint32_t tag, vs, i, x;
+			pos += len + (nl != NULL);
+			lineno++;
+			if (!len)
+				continue;
+			if (json_parse(&d, line, len, 4, &why, &at) || d.t[0].type != JSON_OBJECT ||
+			    !(tag = json_get(&d, 0, "tag", 3)) || d.t[tag].type != JSON_STRING ||
+			    !(vs = json_get(&d, 0, "values", 6)) || d.t[vs].type != JSON_ARRAY) {
+				cli_err("--ranks: %s:%zu: not a line of `tagger ranks`", path, lineno);
+				rc = EXIT_DATA;
+				break;
+			}
+			for (t = 0; t < g->ntags; t++)
+				if (g->tags[t].rank_of && json_str_eq(&d, tag, g->tags[t].name, strlen(g->tags[t].name)))
+					break;
+			if (t == g->ntags) {
+				cli_err("--ranks: %s:%zu: '%.*s' is not a rank tag of these definitions", path, lineno,
+					(int)d.t[tag].len, d.s + d.t[tag].off);
+				rc = EXIT_DATA;
+				break;
+			}
+			/* the same definitions and clock: the head written alike */
+			buf_reset(&head);
+			ranks_head(g, &g->tags[t], clock, &head);
+			if (len < head.len || memcmp(line, head.p, head.len)) {
+				cli_err("--ranks: %s:%zu: values of other definitions or another clock (want %s…): "
+					"run tagger ranks with the same definitions and --at",
+					path, lineno, head.p);
+				rc = EXIT_DATA;
+				break;
+			}
+			seen[t] = 1;
+			for (i = 0, x = vs + 1; i < d.t[vs].size && !rc; i++, x = d.t[x].next) {
+				char num[64];
+				double v;
+				uint64_t c;
+				char *end;
+				uint32_t a = x + 1, b;
+				if (d.t[x].type != JSON_ARRAY || d.t[x].size != 2 || d.t[a].type != JSON_NUMBER ||
+				    (b = d.t[a].next, d.t[b].type != JSON_NUMBER) || d.t[a].len >= sizeof num ||
+				    d.t[b].len >= sizeof num) {
+					rc = EXIT_DATA;
+					break;
+				}
+				memcpy(num, d.s + d.t[a].off, d.t[a].len);
+				num[d.t[a].len] = 0;
+				v = strtod(num, &end);
+				memcpy(num, d.s + d.t[b].off, d.t[b].len);
+				num[d.t[b].len] = 0;
+				c = strtoull(num, &end, 10);
+				if (*end || !isfinite(v)) {
+					rc = EXIT_DATA;
+					break;
+				}
+				rank_add(vals, nv, capv, t, v, c);
+			}
+			if (rc)
+				cli_err("--ranks: %s:%zu: want \"values\":[[VALUE,COUNT],…]", path, lineno);
+		}
+		for (t = 0; t < g->ntags && !rc; t++)
+			if (g->tags[t].rank_of && !seen[t]) {
+				cli_err("--ranks: '%s' has no values of rank tag '%s' (not written by tagger ranks "
+					"of these definitions)", path, g->tags[t].name);
+				rc = EXIT_DATA;
+			}
+	}
+	json_doc_release(&d);
+	buf_release(&head);
+	buf_release(&text);
+	free(seen);
+	free(list);
+	return rc;
+}
+
+/* ranks: per rank tag, the values its people have at the clock (--at,
+ * else the latest stream clock), each with how many have it, ascending:
+ * what `recompute --ranks` takes from every store. Read-only. */
+static int op_ranks(struct tagger *g)
+{
+	double **vals;
+	size_t *nv, *capv, i, j;
+	struct buf out = BUF_INIT;
+	int64_t clock;
+	unsigned t;
+	int rc;
+
+	if ((rc = parse_at(g, &clock)))
+		return rc;
+	vals = xcalloc(g->ntags + 1, sizeof *vals);
+	nv = xcalloc(g->ntags + 1, sizeof *nv);
+	capv = xcalloc(g->ntags + 1, sizeof *capv);
+	if ((rc = rank_scan(g, clock, vals, nv, capv)))
+		goto out;
+	for (t = 0; t < g->ntags && !rc; t++) {
+		if (!g->tags[t].rank_of)
+			continue;
+		qsort(vals[t], nv[t], sizeof **vals, dbl_cmp);
+		buf_reset(&out);
+		ranks_head(g, &g->tags[t], clock, &out);
+		buf_printf(&out, ",\"n\":%zu,\"values\":[", nv[t]);
+		for (i = 0; i < nv[t]; i = j) {
+			for (j = i + 1; j < nv[t] && vals[t][j] == vals[t][i]; j++)
+				;
+			buf_printf(&out, "%s[%.17g,%zu]", i ? "," : "", vals[t][i], j - i);
+		}
+		buf_adds(&out, "]}\n");
+		if (fwrite(out.p, 1, out.len, stdout) != out.len)
+			rc = cli_stdout_close(0);
+	}
+out:
+	for (t = 0; t < g->ntags; t++)
+		free(vals[t]);
+	free(vals);
+	free(nv);
+	free(capv);
+	buf_release(&out);
+	return rc;
+}
+
 static int op_recompute(struct tagger *g)
 {
 	int64_t clock;
@@ -2364,10 +2580,6 @@ static int op_recompute(struct tagger *g)
 	unsigned t, nr = 0;
 	double **vals;
 	size_t *nv, *capv;
-	MDB_txn *txn;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int r;
 
 	if ((rc = parse_at(g, &clock)))
 		return rc;
@@ -2381,6 +2593,9 @@ static int op_recompute(struct tagger *g)
 	capv = xcalloc(g->ntags + 1, sizeof *capv);
 	for (t = 0; t < g->ntags; t++)
 		nr += g->tags[t].rank_of != NULL;
+	/* every store's values (--ranks), read before anything is written */
+	if (nr && g->ranks && (rc = rank_files(g, clock, vals, nv, capv)))
+		goto out;
 	if ((rc = filter_open(&g->f)))
 		goto out;
 	/* what falls due up to clock first in every stream, each change
@@ -2393,35 +2608,8 @@ static int op_recompute(struct tagger *g)
 	if (nr) {
 		if ((rc = filter_commit(&g->f)) || (rc = store_fold(g->st)))
 			goto out;
-		if (!(txn = store_read_txn(g->st)) || mdb_cursor_open(txn, g->profiles, &cur)) {
-			rc = EXIT_IO;
+		if (!g->ranks && (rc = rank_scan(g, clock, vals, nv, capv)))
 			goto out;
-		}
-		for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			struct cond_env e;
-			if (k.mv_size != 4)
-				continue;
-			g->p.oneid = store_get_be32(k.mv_data);
-			if (profile_decode(&g->p, &g->L, v.mv_data, v.mv_size))
-				continue;
-			env_init(g, &e, &g->p, clock);
-			for (t = 0; t < g->ntags; t++) {
-				struct tagdef *td = &g->tags[t];
-				struct cval cv;
-				if (!td->rank_of || (td->rank_where && !cond_eval(td->rank_where, &e)))
-					continue;
-				cexpr_eval(td->rank_of, &e, &cv);
-				if (cv.k != CV_NUM || !isfinite(cv.num))
-					continue;
-				if (nv[t] == capv[t]) {
-					capv[t] = capv[t] ? capv[t] * 2 : 1024;
-					vals[t] = xrealloc(vals[t], capv[t] * sizeof **vals);
-				}
-				vals[t][nv[t]++] = cv.num;
-			}
-		}
-		mdb_cursor_close(cur);
-		store_read_end(g->st);
 		for (t = 0; t < g->ntags; t++) {
 			struct tagdef *td = &g->tags[t];
 			unsigned q, n = td->rank_n;
@@ -2628,6 +2816,38 @@ static int due_refresh(struct tagger *g, int whole)
 	return store_commit(g->st);
 }
 
+/* lib/handoff, moved: the rank facts the partition's people were scored
+ * by came with them. A store without facts of a rank tag takes them (the
+ * moved people's scores stay what the population's cuts gave, and so do
+ * those of their next events); one with the same keeps them; one with
+ * other facts keeps its own and says so: the stores ranked other
+ * populations (run recompute --ranks over every store's values). */
+static int facts_moved(void *ctx, const roaring_bitmap_t *people, int in)
+{
+	struct tagger *g = ctx;
+	unsigned t;
+	int r;
+
+	(void)people;
+	if (!in)
+		return 0; /* the facts are the population's: they stay */
+	for (t = 0; t < g->ntags; t++) {
+		const struct tagdef *td = &g->tags[t];
+		MDB_val v, mine;
+		if (!td->rank_of || !handoff_meta(&g->ho, "tagger.facts", td->name, &v))
+			continue;
+		if ((r = store_get(g->st, g->facts, td->name, strlen(td->name), &mine)) < 0)
+			return EXIT_IO;
+		if (r == 0)
+			store_put(g->st, g->facts, td->name, strlen(td->name), v.mv_data, v.mv_size);
+		else if (mine.mv_size != v.mv_size || memcmp(mine.mv_data, v.mv_data, v.mv_size))
+			cli_err("warning: rank tag '%s': the partition's people were scored by other cut points "
+				"than this store's (the stores ranked other populations): run `tagger ranks` in every "
+				"store, then `tagger recompute --ranks` over their files", td->name);
+	}
+	return store_commit(g->st);
+}
+
 static int op_partition(struct tagger *g, int argc, char **argv)
 {
 	const char *what = argc ? argv[0] : "";
@@ -2688,6 +2908,7 @@ static int handle(void *ctx, int key, const char *arg)
 	case OPT_THREADS:
 		return cli_long("threads", arg, 1, &g->threads);
 	case OPT_EVAL_ALL: g->eval_all = 1; break;
+	case OPT_RANKS: g->ranks = arg; break;
 	case 'e': g->exit_at_end = 1; break;
 	case OPT_PARTITIONS:
 		if ((g->nparts = kafka_parse_partitions(arg, g->parts, 1024)) < 0) {
@@ -2745,8 +2966,8 @@ int main(int argc, char **argv)
 	int rc, code, ro;
 
 	g->cli.prog = "tagger";
-	g->cli.synopsis = "[options] [FILE…] | show ONEID… | export | tags | sweep --at TIME | recompute | status | "
-			  "partition export --partition N | partition import FILE | partition drop --partition N";
+	g->cli.synopsis = "[options] [FILE…] | show ONEID… | export | tags | sweep --at TIME | recompute | ranks | "
+			  "status | partition export --partition N | partition import FILE | partition drop --partition N";
 	g->cli.summary = "Keep a profile per person and tag people as events arrive and time passes.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
@@ -2759,7 +2980,8 @@ int main(int argc, char **argv)
 		return rc;
 	cli_signals();
 	if (g->cli.nrest) {
-		static const char *const cmds[] = {"show", "export", "tags", "sweep", "recompute", "status", "partition", NULL};
+		static const char *const cmds[] = {"show",   "export", "tags",      "sweep",
+						   "recompute", "ranks", "status", "partition", NULL};
 		int k;
 		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 			;
@@ -2772,7 +2994,7 @@ int main(int argc, char **argv)
 	}
 	g->pipelines = conf_pipelines(g->pipelines);
 	ro = cmd && (!strcmp(cmd, "show") || !strcmp(cmd, "export") || !strcmp(cmd, "tags") ||
-		     !strcmp(cmd, "status") ||
+		     !strcmp(cmd, "status") || !strcmp(cmd, "ranks") ||
 		     (!strcmp(cmd, "partition") && g->cli.nrest > 1 && !strcmp(g->cli.rest[1], "export")));
 	if (cmd && !strcmp(cmd, "tags") && access(g->cli.db, F_OK)) {
 		/* the definitions alone: no store to read facts from */
@@ -2814,11 +3036,14 @@ int main(int argc, char **argv)
 			{"tagger.state", HANDOFF_AGREE, .key = "defs"},
 			{"tagger.dict", HANDOFF_AGREE},
 			{"tagger.seen", HANDOFF_SEEN},
+			{"tagger.facts", HANDOFF_META},
 		};
 		g->ho.st = g->st;
 		g->ho.tool = "tagger";
 		g->ho.dbs = moves;
 		g->ho.ndbs = sizeof moves / sizeof *moves;
+		g->ho.moved = facts_moved;
+		g->ho.ctx = g;
 		if (handoff_open(&g->ho)) {
 			rc = EXIT_IO;
 			goto out;
@@ -2867,6 +3092,8 @@ int main(int argc, char **argv)
 		rc = op_sweep(g);
 	else if (!strcmp(cmd, "recompute"))
 		rc = op_recompute(g);
+	else if (!strcmp(cmd, "ranks"))
+		rc = op_ranks(g);
 	else if (!strcmp(cmd, "status"))
 		rc = op_status(g);
 	else if (!strcmp(cmd, "partition"))

@@ -428,8 +428,11 @@ static int export_db(struct handoff *h, size_t i, uint32_t part, const roaring_b
 		roaring_iterate(people, export_person, &c);
 		return c.err ? -1 : 0;
 	}
-	case HANDOFF_CLOCK:
-	case HANDOFF_META: {
+	case HANDOFF_META:
+		if (!d->key)
+			break; /* every key: the scan below */
+		/* fall through */
+	case HANDOFF_CLOCK: {
 		char key[64];
 		size_t kn;
 		if (d->kind == HANDOFF_CLOCK)
@@ -473,6 +476,10 @@ static int export_db(struct handoff *h, size_t i, uint32_t part, const roaring_b
 		return -1;
 	while ((r = store_scan_next(&it, &k, &v)) == 1) {
 		int what = 0;
+		if (d->kind == HANDOFF_META) {
+			wr(w, d->name, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+			continue;
+		}
 		if (d->kind == HANDOFF_KEYED || d->kind == HANDOFF_SUFFIX) {
 			if (moves_key(d, part, people, &k))
 				wr(w, d->name, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
@@ -944,6 +951,10 @@ int handoff_import(struct handoff *h, FILE *in, const char *path)
 	}
 	if ((rc = store_commit(h->st)))
 		goto out;
+	/* what the tool derives from the people's records, before the
+	 * ownership: cut short, the import is run again and so is this */
+	if (h->moved && (rc = h->moved(h->ctx, h->people, 1)))
+		goto out;
 	/* the ownership, last */
 	r.p = (const unsigned char *)data.p + strlen(MAGIC);
 	while (rd(&r, &x) == 1)
@@ -995,6 +1006,10 @@ int handoff_drop(struct handoff *h, uint32_t part)
 		return EXIT_CONFIG;
 	}
 	if ((rc = store_commit(h->st)))
+		return rc;
+	/* what the tool derives from the people's records, while they are
+	 * there: cut short, the drop is run again and so is this */
+	if (h->moved && (rc = h->moved(h->ctx, h->people, 0)))
 		return rc;
 	for (i = 0; i < h->ndbs && !rc; i++) {
 		const struct handoff_db *d = &h->dbs[i];

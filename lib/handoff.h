@@ -30,8 +30,8 @@
  *           counter, 4 bytes big-endian: the greater wins; a new key's
  *           value must be unused under the same first byte); with
  *           key, that key alone; namespaces in skip_ns are left out
- *   META    the one key, carried for the tool to read after an import
- *           (handoff_meta), never written
+ *   META    the one key (every key, without key), carried for the tool
+ *           to read after an import (handoff_meta), never written
  *   KEYED   keys holding a oneid (4 bytes, big-endian) at byte at (a log
  *           keyed by day, then oneid): the partition's people's keys move
  *   SUFFIX  keys of text ending in ":N", N the partition in decimal (and
@@ -106,6 +106,14 @@ struct handoff {
 	int (*person_stream)(void *ctx, const void *v, size_t n, uint32_t *stream);
 	void *ctx;
 	uint32_t flags;          /* handoff_export: carried for the tool */
+	/* optional: the tool's state derived from the people's records (a
+	 * column store's cells), brought in line with the people moved:
+	 * called by handoff_import with in 1 once their records are
+	 * committed and before the offsets are written, by handoff_drop with
+	 * in 0 once the offsets are deleted and before the records go. It
+	 * commits in steps of its own; cut short, the import or drop is run
+	 * again, and so is it. 0, or an exit code after printing why. */
+	int (*moved)(void *ctx, const roaring_bitmap_t *people, int in);
 
 	/* state */
 	MDB_dbi *dbi, *rdbi;     /* per entry of dbs (rdbi: SEEN's _runs) */
