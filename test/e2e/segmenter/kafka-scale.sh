@@ -19,7 +19,21 @@ start A 0,1; a=$pid
 start B 2,3; b=$pid
 wait $a $b
 # scale up: a third instance takes partition 3 with its state
+cp -r "$T/B" "$T/B.before"
 move 3 B C
+# the moved people's cells are computed by the import: none is left
+# behind for a full evaluation, and they are what the old owner's are
+behind() { # STORE: none, or some people whose cells are behind (segmenter.state dirty)
+	dbdump "$T/$1" | awk '/^DB / { db = $2; next } db == "segmenter.state" && $1 == "6469727479" { print $2 }' |
+		grep -qvx '3a30000000000000' && echo some || echo none
+}
+echo "people of C whose cells are behind after the import: $(behind C)"
+segmenter --db "$T/C" table > "$T/C.table"
+segmenter --db "$T/B.before" table > "$T/B.table"
+cut -d, -f1 "$T/C.table" | sed 1d | sort > "$T/C.ids"
+sed 1d "$T/B.table" | sort -t, -k1,1 | join -t, "$T/C.ids" - > "$T/B.p3"
+sed 1d "$T/C.table" | sort -t, -k1,1 | cmp -s - "$T/B.p3" &&
+	echo "C's cells of its $(wc -l < "$T/C.ids") people equal the old owner's"
 phase "$T/phase.ab"
 start A 0,1; a=$pid
 start C 3; c=$pid
