@@ -5,7 +5,9 @@
  * what an import adds to another store and what a drop takes out of the
  * first; keys holding a oneid further in (a log by day, then oneid), keys
  * ending in the partition's number; the refusals (a partition owned already, definitions that
- * disagree, a file cut short, a partition not owned).
+ * disagree, a file cut short, a partition not owned); a DB carried whole
+ * for the tool to read (META without a key); the tool's hook for its
+ * derived state, called between the records and the ownership.
  */
 #include <ftw.h>
 #include <stdint.h>
@@ -32,7 +34,16 @@ static const struct handoff_db dbs[] = {
 	{"t.log", HANDOFF_KEYED, .at = 4},
 	{"t.state", HANDOFF_SUFFIX, .key = "sched:"},
 	{"t.parts", HANDOFF_SUFFIX},
+	{"t.facts", HANDOFF_META},
 };
+
+/* what the moved hook saw at its last call */
+static struct {
+	int calls, in;
+	uint64_t people;
+	int64_t offset;   /* the partition's stored offset then */
+	int has_person;   /* person 2's record there then */
+} ML;
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
@@ -46,8 +57,23 @@ struct side {
 	struct store *st;
 	struct handoff h;
 	struct seen seen;
-	MDB_dbi people, due, state, members, dict, log, parts;
+	MDB_dbi people, due, state, members, dict, log, parts, facts;
 };
+
+static int on_moved(void *ctx, const roaring_bitmap_t *people, int in)
+{
+	struct side *s = ctx;
+	unsigned char k[4];
+	MDB_val v;
+
+	ML.calls++;
+	ML.in = in;
+	ML.people = roaring_bitmap_get_cardinality(people);
+	ML.offset = store_offset_get(s->st, "topic", 2);
+	store_be32(k, 2);
+	ML.has_person = store_get(s->st, s->people, k, 4, &v);
+	return 0;
+}
 
 static void side_open(struct side *s, const char *dir)
 {
@@ -63,12 +89,15 @@ static void side_open(struct side *s, const char *dir)
 	T_OK(store_dbi(s->st, "t.dict", 0, &s->dict) == 0);
 	T_OK(store_dbi(s->st, "t.log", 0, &s->log) == 0);
 	T_OK(store_dbi(s->st, "t.parts", 0, &s->parts) == 0);
+	T_OK(store_dbi(s->st, "t.facts", 0, &s->facts) == 0);
 	s->seen.days = 3;
 	T_OK(seen_open(&s->seen, s->st, "t.seen") == 0);
 	s->h.st = s->st;
 	s->h.tool = "t";
 	s->h.dbs = dbs;
 	s->h.ndbs = sizeof dbs / sizeof *dbs;
+	s->h.moved = on_moved;
+	s->h.ctx = s;
 	T_OK(handoff_open(&s->h) == 0);
 }
 
@@ -173,6 +202,8 @@ static void fill(struct side *s)
 	store_put(s->st, s->dict, "#a", 2, be, 4);
 	store_be32(be, 9);
 	store_put(s->st, s->dict, "c:col", 5, be, 4); /* a namespace left out */
+	store_put(s->st, s->facts, "vip", 3, "cuts", 4);
+	store_put(s->st, s->facts, "rfm", 3, "more", 4);
 	T_OK(seen_check(&s->seen, 86400000LL * 20000, 86400000LL * 20000, "ev-1", 4) == 0);
 	handoff_save(&s->h);
 	T_OK(store_commit(s->st) == 0);
@@ -226,9 +257,22 @@ int main(void)
 		T_OK(store_commit(B.st) == 0);
 	}
 	f = fopen(file, "rb");
+	memset(&ML, 0, sizeof ML);
 	T_EQ_INT(handoff_import(&B.h, f, file), 0);
 	fclose(f);
 	T_EQ_INT(B.h.part, 2);
+	/* the hook ran once, with the people's records in and no offset yet */
+	T_EQ_INT(ML.calls, 1);
+	T_EQ_INT(ML.in, 1);
+	T_EQ_INT(ML.people, PEOPLE / 4);
+	T_EQ_INT(ML.offset, -1);
+	T_EQ_INT(ML.has_person, 1);
+	/* META without a key: every key carried, none written */
+	T_EQ_INT(handoff_meta(&B.h, "t.facts", "vip", &v), 1);
+	T_OK(v.mv_size == 4 && !memcmp(v.mv_data, "cuts", 4));
+	T_EQ_INT(handoff_meta(&B.h, "t.facts", "rfm", &v), 1);
+	T_EQ_INT(handoff_meta(&B.h, "t.facts", "none", &v), 0);
+	T_EQ_INT(store_get(B.st, B.facts, "vip", 3, &v), 0);
 	T_EQ_INT(roaring_bitmap_get_cardinality(B.h.people), PEOPLE / 4);
 	for (i = 1; i <= PEOPLE; i++) {
 		store_be32(k, i);
@@ -311,7 +355,15 @@ int main(void)
 	T_EQ_INT(store_offset_get(C.st, "topic", 2), -1);
 
 	/* drop partition 2 from A: the rest stays */
+	memset(&ML, 0, sizeof ML);
 	T_EQ_INT(handoff_drop(&A.h, 2), 0);
+	/* the hook ran once, the offset gone and the records still there */
+	T_EQ_INT(ML.calls, 1);
+	T_EQ_INT(ML.in, 0);
+	T_EQ_INT(ML.people, PEOPLE / 4);
+	T_EQ_INT(ML.offset, -1);
+	T_EQ_INT(ML.has_person, 1);
+	T_EQ_INT(store_get(A.st, A.facts, "vip", 3, &v), 1); /* META stays */
 	T_EQ_INT(roaring_bitmap_get_cardinality(A.h.people), PEOPLE / 4);
 	for (i = 1; i <= PEOPLE; i++) {
 		store_be32(k, i);
