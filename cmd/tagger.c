@@ -2504,7 +2504,7 @@ static int rank_files(struct tagger *g, int64_t clock, double **vals, size_t *nv
 				memcpy(num, d.s + d.t[b].off, d.t[b].len);
 				num[d.t[b].len] = 0;
 				c = strtoull(num, &end, 10);
-				if (*end || !isfinite(v)) {
+				if (*end || !isfinite(v) || c < 1 || c > UINT32_MAX || nv[t] + c > ((size_t)1 << 32)) {
 					rc = EXIT_DATA;
 					break;
 				}
