@@ -3228,7 +3228,6 @@ static int cells_commit(struct seg *g)
 	int rc;
 
 	chunks_save(g);
-	dict_save(&g->names);
 	bitmap_put(g, g->state, "dirty", g->dirty);
 	rc = store_commit(g->st);
 	chunks_drop(g);
