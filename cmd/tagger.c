@@ -75,7 +75,7 @@ static const struct cli_opt opts[] = {
 	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end (a batch run: without --partitions, every partition, outside the group)"},
 	{"partitions", OPT_PARTITIONS, 1, "LIST", "Kafka: take exactly these partitions of the input (0,1 or 0-3), no rebalancing; partition export, drop: the partition"},
 	{"resume", OPT_RESUME, 0, NULL, "files: skip the lines of each input already committed by an earlier run"},
-	{"at", OPT_AT, 1, "TIME", "sweep, recompute, show, export: the clock (default the stream's)"},
+	{"at", OPT_AT, 1, "TIME", "sweep, recompute, ranks, show, export: the clock (default the stream's)"},
 	{"fields", OPT_FIELDS, 1, "LIST", "export: comma-separated tags, aggregates, trait.NAME, oneid, events, first_seen, last_seen"},
 	{"format", OPT_FORMAT, 1, "FMT", "export: ndjson (default) or csv"},
 	{"threads", OPT_THREADS, 1, "N", "sweeps: evaluate profiles in N threads (default: the CPUs this process may use, at most 8)"},
