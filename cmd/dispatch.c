@@ -140,6 +140,12 @@ struct dispatch {
 	int nparts;
 	struct handoff ho;
 	int have_ho;
+	/* Kafka: what a stopped run left in flight is resolved per stream, at
+	 * the first record of the stream (its partition passed the fence),
+	 * so a store never resends the sends of a partition it gave away */
+	int lazy_recover, recovered_unknown;
+	uint32_t *rec_streams;
+	size_t nrec_streams;
 	/* events that grant or withdraw consent (dispatch.json "events") */
 	struct evrule { char *type, *channel, *channel_prop; int granted; } *ev;
 	size_t nev;
@@ -1151,6 +1157,8 @@ static void on_delivery(struct dispatch *g, const struct json_doc *d)
 	buf_release(&ch);
 }
 
+static void recover_stream(struct dispatch *g, uint32_t stream);
+
 static void process(struct dispatch *g, const char *s, size_t n)
 {
 	struct json_doc *d = &g->doc;
@@ -1158,6 +1166,8 @@ static void process(struct dispatch *g, const char *s, size_t n)
 	size_t at;
 	uint32_t t_type;
 
+	if (g->lazy_recover && !g->in_redrive)
+		recover_stream(g, g->f.stream);
 	g->f.oc.in++;
 	if (json_parse(d, s, n, 64, &why, &at)) {
 		outcome_bad_json(&g->f.oc, why, at);
@@ -1291,16 +1301,32 @@ static void print_memory(const struct dispatch *g)
  * sent again only where the provider takes an idempotency key (the key is
  * the send_id: the provider keeps one copy), and otherwise answered
  * "unknown", counted and not resent.
+ *
+ * all: every one, before any input is read. Else those of the people of
+ * stream (dispatch.streams; the first call takes those of no known stream
+ * too), from inside a record of the stream: sent at once (they are
+ * committed already) apart from the window being decided, and their
+ * outcomes committed with the positions before the record.
  */
-static int recover(struct dispatch *g)
+static int recover(struct dispatch *g, int all, uint32_t stream)
 {
 	struct pends P = {0};
 	struct json_doc d = JSON_DOC_INIT;
-	size_t i;
+	struct flight *keep = NULL;
+	size_t i, nkeep = 0, capkeep = 0, n = 0;
 	int rc;
 
-	if ((rc = outbox_scan_pending(&g->ob, collect_pending, &P)) < 0)
-		return EXIT_IO;
+	if (!all) {
+		g->rec_streams = xrealloc(g->rec_streams, (g->nrec_streams + 1) * sizeof *g->rec_streams);
+		g->rec_streams[g->nrec_streams++] = stream;
+		/* the window being decided waits for its pending commit */
+		keep = g->fl, nkeep = g->nfl, capkeep = g->capfl;
+		g->fl = NULL, g->nfl = g->capfl = 0;
+	}
+	if ((rc = outbox_scan_pending(&g->ob, collect_pending, &P)) < 0) {
+		g->f.fatal = EXIT_IO;
+		goto out;
+	}
 	for (i = 0; i < P.n && !g->f.fatal; i++) {
 		const char *id = P.v[i].id, *why;
 		size_t idn = strlen(id), at;
@@ -1313,6 +1339,17 @@ static int recover(struct dispatch *g)
 		st = outbox_get(&g->ob, id, idn, &oneid, &g->text);
 		if (st != OUTBOX_PENDING && st != OUTBOX_RETRY)
 			continue;
+		if (!all) {
+			uint32_t s;
+			int r = handoff_stream_of(&g->ho, oneid, &s);
+			if (r < 0) {
+				g->f.fatal = EXIT_IO;
+				break;
+			}
+			if (r ? s != stream : g->recovered_unknown)
+				continue;
+		}
+		n++;
 		if (json_parse(&d, g->text.p, g->text.len, 64, &why, &at)) {
 			cli_err("outbox: send '%s': cannot read its message: %s", id, why);
 			continue;
@@ -1344,7 +1381,7 @@ static int recover(struct dispatch *g)
 			x->channel = xstrdup(c->name);
 			x->ts = xstrndup(ts.p ? ts.p : "", ts.len);
 			buf_add(&x->msg, g->text.p, g->text.len);
-			if ((long)g->nfl >= g->parallel && (rc = filter_commit(&g->f)))
+			if (all && (long)g->nfl >= g->parallel && (rc = filter_commit(&g->f)))
 				g->f.fatal = rc;
 		}
 		buf_release(&ts);
@@ -1354,11 +1391,35 @@ static int recover(struct dispatch *g)
 		free(P.v[i].id);
 	free(P.v);
 	json_doc_release(&d);
-	if (P.n && !g->cli.quiet)
-		cli_info("recovered %zu sends left in flight", P.n);
-	if (!g->f.fatal && (rc = filter_commit(&g->f)))
+	if (n && !g->cli.quiet)
+		cli_info("recovered %zu sends left in flight", n);
+out:
+	if (all) {
+		if (!g->f.fatal && (rc = filter_commit(&g->f)))
+			g->f.fatal = rc;
+		return g->f.fatal;
+	}
+	g->recovered_unknown = 1;
+	g->in_flush = 1;
+	send_flights(g);
+	free(g->fl);
+	g->fl = keep, g->nfl = nkeep, g->capfl = capkeep;
+	if (n && !g->f.fatal && (rc = filter_commit_mid(&g->f)))
 		g->f.fatal = rc;
+	g->in_flush = 0;
 	return g->f.fatal;
+}
+
+/* Kafka: stream's sends left in flight, once per run, at its first record
+ * (or at the end, for a partition given that brought none). */
+static void recover_stream(struct dispatch *g, uint32_t stream)
+{
+	size_t i;
+
+	for (i = 0; i < g->nrec_streams; i++)
+		if (g->rec_streams[i] == stream)
+			return;
+	recover(g, 0, stream);
 }
 
 static int run_filter(struct dispatch *g)
@@ -1367,12 +1428,20 @@ static int run_filter(struct dispatch *g)
 
 	if ((rc = filter_open(&g->f)))
 		return rc;
-	if (!g->dry_run)
-		rc = recover(g);
 	if (!g->cli.nin)
 		g->cli.in[g->cli.nin++] = "-";
+	for (i = 0; i < g->cli.nin; i++)
+		if (!strncmp(g->cli.in[i], "kafka://", 8))
+			g->lazy_recover = g->have_ho;
+	if (!g->dry_run && !g->lazy_recover)
+		rc = recover(g, 1, 0);
 	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++)
 		rc = filter_run(&g->f, g->cli.in[i]);
+	/* the partitions given that brought no record passed the fence too */
+	for (i = 0; i < g->nparts && !rc && !cli_stop && g->lazy_recover; i++) {
+		recover_stream(g, (uint32_t)g->kparts[i]);
+		rc = g->f.fatal;
+	}
 	rc = filter_close(&g->f, rc);
 	if (g->cli.verbose) {
 		outcome_print(&g->f.oc, "skipped");
@@ -2125,6 +2194,7 @@ out:
 	buf_release(&path);
 	buf_release(&tpath);
 	free(g->fl);
+	free(g->rec_streams);
 	rc = cli_stdout_close(rc);
 	return rc;
 }

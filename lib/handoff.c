@@ -268,6 +268,22 @@ fail:
 	return NULL;
 }
 
+int handoff_stream_of(struct handoff *h, uint32_t oneid, uint32_t *stream)
+{
+	size_t i;
+
+	if (h->have_idx == 1 && index_ready(h))
+		return -1;
+	if (h->have_idx != 2)
+		return 0;
+	for (i = 0; i < h->ns; i++)
+		if (roaring_bitmap_contains(h->s[i].b, oneid)) {
+			*stream = h->s[i].stream;
+			return 1;
+		}
+	return 0;
+}
+
 /* ---- offsets: topic bytes, NUL, partition (4, big-endian) ---- */
 
 /* 1 opened, 0 absent (a read-only store with no offsets), -1 an error. */

@@ -159,6 +159,11 @@ void handoff_save(struct handoff *h);
  * bitmap (the caller frees it), NULL after printing an error. */
 roaring_bitmap_t *handoff_people(struct handoff *h, uint32_t part);
 
+/* The stream whose index holds oneid (a tool that calls handoff_note):
+ * 1 with *stream set, 0 when no stream does (or the tool keeps no
+ * index), -1 after printing an error. */
+int handoff_stream_of(struct handoff *h, uint32_t oneid, uint32_t *stream);
+
 /* The partitions the store owns (a stored offset, of any topic), into
  * parts (up to max, ascending, each once). Returns how many. */
 size_t handoff_owned(struct handoff *h, uint32_t *parts, size_t max);

@@ -243,6 +243,12 @@ int main(void)
 	T_EQ_INT(roaring_bitmap_get_cardinality(r), PEOPLE / 4);
 	roaring_bitmap_free(r);
 	T_EQ_INT(handoff_owned(&A.h, owned, 8), 4);
+	{
+		uint32_t st = 99;
+		T_EQ_INT(handoff_stream_of(&A.h, 6, &st), 1);
+		T_EQ_INT(st, 2);
+		T_EQ_INT(handoff_stream_of(&A.h, PEOPLE + 1, &st), 0);
+	}
 
 	/* export partition 2; one the store does not own is refused */
 	f = fopen(file, "wb");
