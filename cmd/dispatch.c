@@ -1687,6 +1687,9 @@ static int op_store(struct dispatch *g, const char *cmd)
 	int ro = !strcmp(cmd, "status") || (g->cli.nrest > 1 && !strcmp(g->cli.rest[1], "export"));
 	int code, r, rc;
 
+	if (!strcmp(cmd, "partition") && (g->cli.nrest < 2 || (strcmp(g->cli.rest[1], "export") &&
+				 strcmp(g->cli.rest[1], "import") && strcmp(g->cli.rest[1], "drop"))))
+		return op_partition(g, 0, NULL); /* usage, before a store is made */
 	if (ro && access(g->cli.db, F_OK)) {
 		cli_err("no state in '%s' (run dispatch on a stream first)", g->cli.db);
 		return EXIT_USAGE;

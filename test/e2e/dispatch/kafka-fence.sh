@@ -73,6 +73,7 @@ dispatch --db "$T/D" partition import "$T/sc1" 2> "$T/err"; rc=$?
 sed "s|$T/||g" "$T/err"; echo "import of a scheduler's file: exit $rc"
 dispatch --db "$T/D" partition export --partition 3 > /dev/null 2>&1; echo "export of a partition not owned: exit $?"
 dispatch --db "$T/A" partition export 2>&1; echo "export without --partition: exit $?"
+dispatch --db "$T/none" partition 2>&1; echo "partition alone: exit $?, a store made: $([ -e "$T/none" ] && echo yes || echo no)"
 dispatch --db "$T/nowhere" status 2> "$T/err"; rc=$?
 sed "s|$T/||g" "$T/err"; echo "status of no store: exit $rc"
 # lag: behind by the records produced since
