@@ -14,6 +14,7 @@
  * schemas/lmdb.md ("dispatch: the outbox").
  * State: the dispatch.* DBs, see schemas/lmdb.md.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,13 +28,17 @@
 #include "cli.h"
 #include "clock.h"
 #include "conf.h"
+#include "deferq.h"
 #include "engage.h"
 #include "filter.h"
+#include "handoff.h"
 #include "jqprog.h"
 #include "json.h"
+#include "kafka.h"
 #include "norm.h"
 #include "outbox.h"
 #include "outcome.h"
+#include "pclock.h"
 #include "store.h"
 #include "seen.h"
 #include "sysrec.h"
@@ -61,6 +66,7 @@ enum {
 	OPT_TEMPLATES,
 	OPT_CONFIG,
 	OPT_CHECK,
+	OPT_PARTITIONS,
 };
 
 static const struct cli_opt opts[] = {
@@ -79,6 +85,7 @@ static const struct cli_opt opts[] = {
 	{"commit-ms", OPT_COMMIT_MS, 1, "MS", "and at least every MS milliseconds of a steady stream (default 1000)"},
 	{"nosync", OPT_NOSYNC, 0, NULL, "do not fsync state commits"},
 	{"exit-at-end", 'e', 0, NULL, "Kafka: exit when every partition is at its end"},
+	{"partitions", OPT_PARTITIONS, 1, "LIST", "Kafka: take exactly these partitions of the input (0,1 or 0-3), no rebalancing; partition export, drop: the partition"},
 	{"resume", OPT_RESUME, 0, NULL, "files: skip the lines of each input already committed by an earlier run"},
 	{"channel", OPT_CHANNEL, 1, "NAME", "suppress, campaign: the channel"},
 	{"template", OPT_TEMPLATE, 1, "NAME", "campaign: the template"},
@@ -119,11 +126,26 @@ struct dispatch {
 	size_t nzones;
 	/* deferred sends, by the time they are due (sorted) */
 	MDB_dbi deferdb;
-	/* deferred sends by (until, send_id): a binary min-heap; with
+	/* deferred sends by stream, then (until, send_id) (lib/deferq); with
 	 * --dry-run, which keeps no outbox, each holds its $send record */
-	struct due { int64_t until; char *id, *send; } *dq;
-	size_t ndq, capdq;
+	struct deferq dq;
 	int in_redrive;
+	/* a clock per stream (lib/pclock, in dispatch.state): the partition
+	 * of the record at hand's is g->clock */
+	MDB_dbi statedb;
+	struct pclock pc;
+	/* partitions: the static assignment, and the state that moves with a
+	 * partition (lib/handoff; the index dispatch.streams) */
+	int32_t kparts[1024];
+	int nparts;
+	struct handoff ho;
+	int have_ho;
+	/* Kafka: what a stopped run left in flight is resolved per stream, at
+	 * the first record of the stream (its partition passed the fence),
+	 * so a store never resends the sends of a partition it gave away */
+	int lazy_recover, recovered_unknown;
+	uint32_t *rec_streams;
+	size_t nrec_streams;
 	/* events that grant or withdraw consent (dispatch.json "events") */
 	struct evrule { char *type, *channel, *channel_prop; int granted; } *ev;
 	size_t nev;
@@ -304,10 +326,17 @@ static int before_commit(void *ctx)
 {
 	struct dispatch *g = ctx;
 
-	if (g->dry_run)
+	if (g->dry_run) {
 		store_discard(g->st);
-	else if (g->have_engseen)
-		seen_prune(&g->engseen, g->clock);
+		return 0;
+	}
+	/* the set serves every stream: what the stream furthest behind may
+	 * still meet stays */
+	if (g->have_engseen)
+		seen_prune(&g->engseen, pclock_min(&g->pc));
+	pclock_save(&g->pc);
+	if (g->have_ho)
+		handoff_save(&g->ho);
 	return 0;
 }
 
@@ -344,6 +373,18 @@ static int64_t wall_now(struct dispatch *g)
 		return g->wall_ms;
 	clock_gettime(CLOCK_REALTIME, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The clock of the record's stream reaches at (never goes back): g->clock. */
+static void clock_move(struct dispatch *g, int64_t at)
+{
+	struct pclock_stream *c = pclock_get(&g->pc, g->f.stream);
+
+	if (c->clock == PCLOCK_NONE || at > c->clock) {
+		c->clock = at;
+		c->dirty = 1;
+	}
+	g->clock = c->clock;
 }
 
 /* The person's address for a channel from idmerge's identifiers: the
@@ -430,10 +471,12 @@ static int consent_withdrawn(struct dispatch *g, uint32_t oneid, const char *cha
 	       ((const char *)v.mv_data)[0] == 'n';
 }
 
-/* The message JSON the provider gets (and the outbox keeps). */
+/* The message JSON the provider gets (and the outbox keeps); its ts is
+ * redo_ts for a deferred send decided again (NULL: the $send's), the ts
+ * its $delivery carries, so a restart that resolves it writes the same. */
 static void build_message(struct dispatch *g, const struct json_doc *d, const char *id, size_t idn, uint32_t oneid,
 			  const struct channel *c, const struct buf *to, const struct buf *parts, int segments,
-			  struct buf *out)
+			  const char *redo_ts, struct buf *out)
 {
 	static const char *const copy[] = {"journey", "step", "arm", "template", "kind", "priority", "params", NULL};
 	uint32_t params = json_get(d, 0, "params", 6), t;
@@ -456,7 +499,10 @@ static void build_message(struct dispatch *g, const struct json_doc *d, const ch
 	}
 	t = json_get(d, 0, "ts", 2);
 	buf_adds(out, ",\"ts\":");
-	json_write_tok(d, t, out);
+	if (redo_ts)
+		json_write_str(out, redo_ts, strlen(redo_ts));
+	else
+		json_write_tok(d, t, out);
 	for (k = 0; copy[k]; k++)
 		if ((t = json_get(d, 0, copy[k], strlen(copy[k])))) {
 			buf_adds(out, ",\"");
@@ -553,55 +599,6 @@ static int quiet_until(struct dispatch *g, uint32_t oneid, const struct channel 
 	return 1;
 }
 
-static int due_less(const struct due *a, const struct due *b)
-{
-	if (a->until != b->until)
-		return a->until < b->until;
-	return strcmp(a->id, b->id) < 0;
-}
-
-/* Add a deferred send to the queue in memory (a heap: a night of quiet
- * hours over millions of people costs a log each, not a shift of the
- * queue). send: its $send record, kept by --dry-run only. */
-static void due_add(struct dispatch *g, int64_t until, const char *id, size_t idn, const char *send, size_t sendn)
-{
-	struct due x = {until, xstrndup(id, idn), send ? xstrndup(send, sendn) : NULL};
-	size_t i = g->ndq;
-
-	if (g->ndq == g->capdq) {
-		g->capdq = g->capdq ? 2 * g->capdq : 64;
-		g->dq = xrealloc(g->dq, g->capdq * sizeof *g->dq);
-	}
-	while (i > 0 && due_less(&x, &g->dq[(i - 1) / 2])) {
-		g->dq[i] = g->dq[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	g->dq[i] = x;
-	g->ndq++;
-}
-
-/* Take the earliest deferred send off the queue (the caller frees it). */
-static struct due due_pop(struct dispatch *g)
-{
-	struct due top = g->dq[0], last = g->dq[--g->ndq];
-	size_t i = 0;
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= g->ndq)
-			break;
-		if (c + 1 < g->ndq && due_less(&g->dq[c + 1], &g->dq[c]))
-			c++;
-		if (!due_less(&g->dq[c], &last))
-			break;
-		g->dq[i] = g->dq[c];
-		i = c;
-	}
-	if (g->ndq)
-		g->dq[i] = last;
-	return top;
-}
-
 static void defer_key(struct buf *k, int64_t until, const char *id, size_t idn)
 {
 	unsigned char h[8];
@@ -627,12 +624,14 @@ static void defer_send(struct dispatch *g, const struct json_doc *d, const char 
 
 	clock_format(until, u);
 	if (!g->dry_run) {
+		unsigned char sv[4];
 		outbox_put(&g->ob, id, idn, oneid, OUTBOX_DEFERRED, d->s + d->t[0].off, d->t[0].len);
 		defer_key(&g->tmp, until, id, idn);
-		store_put(g->st, g->deferdb, g->tmp.p, g->tmp.len, "", 0);
-		due_add(g, until, id, idn, NULL, 0);
+		store_be32(sv, g->f.stream); /* decided again on its stream's clock */
+		store_put(g->st, g->deferdb, g->tmp.p, g->tmp.len, sv, 4);
+		deferq_add(&g->dq, g->f.stream, until, id, idn, NULL, 0);
 	} else {
-		due_add(g, until, id, idn, d->s + d->t[0].off, d->t[0].len);
+		deferq_add(&g->dq, g->f.stream, until, id, idn, d->s + d->t[0].off, d->t[0].len);
 	}
 	buf_reset(&g->line);
 	buf_adds(&g->line, "{\"type\":\"$delivery\",\"event_id\":\"dlv:");
@@ -849,8 +848,7 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 		kl = u32_dec(key, oneid);
 		if (filter_emit(&g->f, key, (size_t)kl, s, n))
 			return;
-		if (at > g->clock)
-			g->clock = at;
+		clock_move(g, at);
 	}
 	if (!g->send_past && wall_now(g) - at > g->max_age_ms) {
 		answer(g, id, idn, oneid, ts, tsn, OUTBOX_SUPPRESSED, "stale", NULL, NULL, NULL);
@@ -944,7 +942,7 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 		}
 		buf_reset(&g->text);
 		build_message(g, d, id, idn, oneid, c, &g->addr, json_get(d, 0, "template", 8) ? &g->parts : NULL,
-			      segments, &g->text);
+			      segments, redo_at != INT64_MIN ? redo_ts : NULL, &g->text);
 	}
 	/* counted by the caps once it goes to a provider, whatever the answer */
 	if (!transactional && g->caps.n)
@@ -1025,20 +1023,21 @@ static void on_tag(struct dispatch *g, const struct json_doc *d)
 }
 
 /*
- * The deferred sends whose time the stream's clock has reached, decided
- * again in (until, send_id) order at their until: the clock is the
- * latest event time read (any record with a ts, $tick records too).
+ * The deferred sends of the record's stream whose time the stream's clock
+ * has reached, decided again in (until, send_id) order at their until:
+ * the clock is the latest event time read on the stream (any record with
+ * a ts, $tick records too), another partition's never counts.
  */
 static void redrive(struct dispatch *g)
 {
 	struct json_doc d = JSON_DOC_INIT;
 	struct buf text = BUF_INIT;
+	struct deferq_ent x;
 
-	if (g->in_redrive || !g->ndq || g->dq[0].until > g->clock)
+	if (g->in_redrive || !g->dq.total)
 		return;
 	g->in_redrive = 1;
-	while (g->ndq && g->dq[0].until <= g->clock && !g->f.fatal) {
-		struct due x = due_pop(g);
+	while (!g->f.fatal && deferq_pop(&g->dq, g->f.stream, g->clock, &x)) {
 		const char *why;
 		size_t at;
 		uint32_t oneid;
@@ -1158,6 +1157,8 @@ static void on_delivery(struct dispatch *g, const struct json_doc *d)
 	buf_release(&ch);
 }
 
+static void recover_stream(struct dispatch *g, uint32_t stream);
+
 static void process(struct dispatch *g, const char *s, size_t n)
 {
 	struct json_doc *d = &g->doc;
@@ -1165,6 +1166,8 @@ static void process(struct dispatch *g, const char *s, size_t n)
 	size_t at;
 	uint32_t t_type;
 
+	if (g->lazy_recover && !g->in_redrive)
+		recover_stream(g, g->f.stream);
 	g->f.oc.in++;
 	if (json_parse(d, s, n, 64, &why, &at)) {
 		outcome_bad_json(&g->f.oc, why, at);
@@ -1182,6 +1185,15 @@ static void process(struct dispatch *g, const char *s, size_t n)
 	if (d->t[t_type].esc) {
 		OUTCOME_REJECT(&g->f.oc, "invalid type: written with escapes");
 		return;
+	}
+	g->clock = pclock_get(&g->pc, g->f.stream)->clock;
+	/* what a stopped run left due on the stream first (it stopped in
+	 * the midst of deciding them again), as the run that went on did */
+	redrive(g);
+	if (g->have_ho && !g->dry_run) { /* the person's partition: this record's */
+		uint32_t oneid;
+		if (!json_oneid(d, json_get(d, 0, "oneid", 5), &oneid))
+			handoff_note(&g->ho, g->f.stream, oneid);
 	}
 	if (json_str_eq(d, t_type, "$send", 5)) {
 		if ((why = sysrec_check(d, 0, "$send"))) {
@@ -1225,8 +1237,8 @@ static void process(struct dispatch *g, const char *s, size_t n)
 	{
 		uint32_t t = json_get(d, 0, "ts", 2);
 		int64_t at;
-		if (t && !clock_parse_tok(d, t, &at) && at > g->clock)
-			g->clock = at;
+		if (t && !clock_parse_tok(d, t, &at))
+			clock_move(g, at);
 	}
 	redrive(g);
 }
@@ -1280,7 +1292,7 @@ static void print_memory(const struct dispatch *g)
 	fclose(f);
 	if (hwm >= 0 && anon >= 0 && file >= 0)
 		fprintf(stderr, "%s: memory: peak RSS %.1f MB; at the end %.1f MB anonymous, %.1f MB file-backed; "
-			"%zu sends deferred in memory\n", cli_prog, hwm / 1024.0, anon / 1024.0, file / 1024.0, g->ndq);
+			"%zu sends deferred in memory\n", cli_prog, hwm / 1024.0, anon / 1024.0, file / 1024.0, g->dq.total);
 }
 
 /*
@@ -1289,16 +1301,32 @@ static void print_memory(const struct dispatch *g)
  * sent again only where the provider takes an idempotency key (the key is
  * the send_id: the provider keeps one copy), and otherwise answered
  * "unknown", counted and not resent.
+ *
+ * all: every one, before any input is read. Else those of the people of
+ * stream (dispatch.streams; the first call takes those of no known stream
+ * too), from inside a record of the stream: sent at once (they are
+ * committed already) apart from the window being decided, and their
+ * outcomes committed with the positions before the record.
  */
-static int recover(struct dispatch *g)
+static int recover(struct dispatch *g, int all, uint32_t stream)
 {
 	struct pends P = {0};
 	struct json_doc d = JSON_DOC_INIT;
-	size_t i;
+	struct flight *keep = NULL;
+	size_t i, nkeep = 0, capkeep = 0, n = 0;
 	int rc;
 
-	if ((rc = outbox_scan_pending(&g->ob, collect_pending, &P)) < 0)
-		return EXIT_IO;
+	if (!all) {
+		g->rec_streams = xrealloc(g->rec_streams, (g->nrec_streams + 1) * sizeof *g->rec_streams);
+		g->rec_streams[g->nrec_streams++] = stream;
+		/* the window being decided waits for its pending commit */
+		keep = g->fl, nkeep = g->nfl, capkeep = g->capfl;
+		g->fl = NULL, g->nfl = g->capfl = 0;
+	}
+	if ((rc = outbox_scan_pending(&g->ob, collect_pending, &P)) < 0) {
+		g->f.fatal = EXIT_IO;
+		goto out;
+	}
 	for (i = 0; i < P.n && !g->f.fatal; i++) {
 		const char *id = P.v[i].id, *why;
 		size_t idn = strlen(id), at;
@@ -1311,6 +1339,17 @@ static int recover(struct dispatch *g)
 		st = outbox_get(&g->ob, id, idn, &oneid, &g->text);
 		if (st != OUTBOX_PENDING && st != OUTBOX_RETRY)
 			continue;
+		if (!all) {
+			uint32_t s;
+			int r = handoff_stream_of(&g->ho, oneid, &s);
+			if (r < 0) {
+				g->f.fatal = EXIT_IO;
+				break;
+			}
+			if (r ? s != stream : g->recovered_unknown)
+				continue;
+		}
+		n++;
 		if (json_parse(&d, g->text.p, g->text.len, 64, &why, &at)) {
 			cli_err("outbox: send '%s': cannot read its message: %s", id, why);
 			continue;
@@ -1342,7 +1381,7 @@ static int recover(struct dispatch *g)
 			x->channel = xstrdup(c->name);
 			x->ts = xstrndup(ts.p ? ts.p : "", ts.len);
 			buf_add(&x->msg, g->text.p, g->text.len);
-			if ((long)g->nfl >= g->parallel && (rc = filter_commit(&g->f)))
+			if (all && (long)g->nfl >= g->parallel && (rc = filter_commit(&g->f)))
 				g->f.fatal = rc;
 		}
 		buf_release(&ts);
@@ -1352,11 +1391,35 @@ static int recover(struct dispatch *g)
 		free(P.v[i].id);
 	free(P.v);
 	json_doc_release(&d);
-	if (P.n && !g->cli.quiet)
-		cli_info("recovered %zu sends left in flight", P.n);
-	if (!g->f.fatal && (rc = filter_commit(&g->f)))
+	if (n && !g->cli.quiet)
+		cli_info("recovered %zu sends left in flight", n);
+out:
+	if (all) {
+		if (!g->f.fatal && (rc = filter_commit(&g->f)))
+			g->f.fatal = rc;
+		return g->f.fatal;
+	}
+	g->recovered_unknown = 1;
+	g->in_flush = 1;
+	send_flights(g);
+	free(g->fl);
+	g->fl = keep, g->nfl = nkeep, g->capfl = capkeep;
+	if (n && !g->f.fatal && (rc = filter_commit_mid(&g->f)))
 		g->f.fatal = rc;
+	g->in_flush = 0;
 	return g->f.fatal;
+}
+
+/* Kafka: stream's sends left in flight, once per run, at its first record
+ * (or at the end, for a partition given that brought none). */
+static void recover_stream(struct dispatch *g, uint32_t stream)
+{
+	size_t i;
+
+	for (i = 0; i < g->nrec_streams; i++)
+		if (g->rec_streams[i] == stream)
+			return;
+	recover(g, 0, stream);
 }
 
 static int run_filter(struct dispatch *g)
@@ -1365,12 +1428,20 @@ static int run_filter(struct dispatch *g)
 
 	if ((rc = filter_open(&g->f)))
 		return rc;
-	if (!g->dry_run)
-		rc = recover(g);
 	if (!g->cli.nin)
 		g->cli.in[g->cli.nin++] = "-";
+	for (i = 0; i < g->cli.nin; i++)
+		if (!strncmp(g->cli.in[i], "kafka://", 8))
+			g->lazy_recover = g->have_ho;
+	if (!g->dry_run && !g->lazy_recover)
+		rc = recover(g, 1, 0);
 	for (i = 0; i < g->cli.nin && !rc && !cli_stop; i++)
 		rc = filter_run(&g->f, g->cli.in[i]);
+	/* the partitions given that brought no record passed the fence too */
+	for (i = 0; i < g->nparts && !rc && !cli_stop && g->lazy_recover; i++) {
+		recover_stream(g, (uint32_t)g->kparts[i]);
+		rc = g->f.fatal;
+	}
 	rc = filter_close(&g->f, rc);
 	if (g->cli.verbose) {
 		outcome_print(&g->f.oc, "skipped");
@@ -1531,6 +1602,121 @@ static int op_campaign(struct dispatch *g, int argc, char **argv)
 	return rc ? rc : bad ? EXIT_REJECTS : 0;
 }
 
+/* ---- partitions: state that moves with its partition ---- */
+
+/* What moves with a partition (schemas/lmdb.md, "Partitions"): the
+ * people's records keyed by oneid, their sends in the outbox (the dedupe
+ * of send_ids) with those in flight and deferred, the partition's clock,
+ * the engagement dedupe set, and the do-not-contact list whole. A queue
+ * keyed by send_id comes before the outbox, so a drop finds its
+ * references. */
+static const struct handoff_db moves[] = {
+	{"dispatch.traits", HANDOFF_PERSON},
+	{"dispatch.caps", HANDOFF_PERSON},
+	{"dispatch.engagement", HANDOFF_PERSON},
+	{"dispatch.consent", HANDOFF_KEYED},
+	{"dispatch.sends", HANDOFF_KEYED},
+	{"dispatch.pending", HANDOFF_REF, .ref = "dispatch.outbox", .ref_at = 1},
+	{"dispatch.deferred", HANDOFF_REF, .at = 8, .ref = "dispatch.outbox", .ref_at = 1},
+	{"dispatch.outbox", HANDOFF_VALUE, .at = 1},
+	{"dispatch.state", HANDOFF_CLOCK, .key = "clock:%u"},
+	{"dispatch.engaged", HANDOFF_SEEN},
+	{"dispatch.suppress", HANDOFF_WHOLE},
+};
+
+static int op_partition(struct dispatch *g, int argc, char **argv)
+{
+	const char *what = argc ? argv[0] : "";
+	int rc;
+
+	if (!strcmp(what, "export") || !strcmp(what, "drop")) {
+		if (g->nparts != 1 || argc != 1) {
+			cli_err("usage: dispatch partition %s --partition N", what);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(what, "drop"))
+			return handoff_drop(&g->ho, (uint32_t)g->kparts[0]);
+		return handoff_export(&g->ho, (uint32_t)g->kparts[0], stdout, "<stdout>");
+	}
+	if (!strcmp(what, "import") && argc == 2) {
+		FILE *in = strcmp(argv[1], "-") ? fopen(argv[1], "rb") : stdin;
+		if (!in) {
+			cli_err("partition import: cannot open '%s': %s", argv[1], strerror(errno));
+			return EXIT_IO;
+		}
+		rc = handoff_import(&g->ho, in, argv[1]);
+		if (in != stdin)
+			fclose(in);
+		return rc;
+	}
+	cli_err("usage: dispatch partition export --partition N | import FILE | drop --partition N");
+	return EXIT_USAGE;
+}
+
+/* status [-i kafka://…/topic]: a line per stream (its clock, the sends
+ * deferred on it), then a line per partition owned with its lag. */
+static int op_status(struct dispatch *g)
+{
+	const char *t = getenv("UOPS_KAFKA_CONNECT_MS");
+	size_t i;
+
+	for (i = 0; i < g->pc.n; i++) {
+		const struct pclock_stream *c = &g->pc.v[i];
+		char ts[CLOCK_ISO_LEN + 1];
+		printf("{\"stream\":%lu,\"clock\":", (unsigned long)c->stream);
+		if (c->clock == PCLOCK_NONE) {
+			printf("null");
+		} else {
+			clock_format(c->clock, ts);
+			printf("\"%s\"", ts);
+		}
+		printf(",\"deferred\":%zu}\n", deferq_count(&g->dq, c->stream));
+	}
+	fflush(stdout);
+	store_read_end(g->st);
+	return handoff_status(&g->ho, g->cli.nin ? g->cli.in[0] : NULL, g->group ? g->group : "uops-dispatch",
+			      g->cli.x, g->cli.nx, t && *t ? atoi(t) : 5000, stdout);
+}
+
+static int load_deferred(struct dispatch *g);
+
+/* partition …, status: the store alone (read-only for export and status),
+ * no channels, no input. */
+static int op_store(struct dispatch *g, const char *cmd)
+{
+	int ro = !strcmp(cmd, "status") || (g->cli.nrest > 1 && !strcmp(g->cli.rest[1], "export"));
+	int code, r, rc;
+
+	if (!strcmp(cmd, "partition") && (g->cli.nrest < 2 || (strcmp(g->cli.rest[1], "export") &&
+				 strcmp(g->cli.rest[1], "import") && strcmp(g->cli.rest[1], "drop"))))
+		return op_partition(g, 0, NULL); /* usage, before a store is made */
+	if (ro && access(g->cli.db, F_OK)) {
+		cli_err("no state in '%s' (run dispatch on a stream first)", g->cli.db);
+		return EXIT_USAGE;
+	}
+	g->st = store_open(g->cli.db, "dispatch", (g->nosync ? STORE_NOSYNC : 0) | (ro ? STORE_RDONLY : 0), &code);
+	if (!g->st)
+		return code;
+	if ((r = store_dbi_maybe(g->st, "dispatch.state", 0, &g->statedb)) < 0 ||
+	    (r && pclock_load(&g->pc, g->st, g->statedb, NULL)))
+		return EXIT_IO;
+	if (!strcmp(cmd, "status")) {
+		if ((r = store_dbi_maybe(g->st, "dispatch.deferred", 0, &g->deferdb)) < 0 || (r && load_deferred(g)))
+			return EXIT_IO;
+	}
+	g->ho.st = g->st;
+	g->ho.tool = "dispatch";
+	g->ho.dbs = moves;
+	g->ho.ndbs = sizeof moves / sizeof *moves;
+	if (handoff_open(&g->ho))
+		return EXIT_IO;
+	g->have_ho = 1;
+	rc = !strcmp(cmd, "status") ? op_status(g) : op_partition(g, g->cli.nrest - 1, g->cli.rest + 1);
+	if (ro)
+		store_discard(g->st);
+	return rc;
+}
+
 /* ---- main ---- */
 
 static int handle(void *ctx, int key, const char *arg)
@@ -1582,6 +1768,12 @@ static int handle(void *ctx, int key, const char *arg)
 		break;
 	case OPT_AT: g->at = arg; break;
 	case 'e': g->exit_at_end = 1; break;
+	case OPT_PARTITIONS:
+		if ((g->nparts = kafka_parse_partitions(arg, g->kparts, 1024)) < 0) {
+			cli_err("--partitions wants partition numbers: 0,1 or 0-3 ('%s')", arg);
+			return EXIT_USAGE;
+		}
+		break;
 	}
 	return 0;
 }
@@ -1704,8 +1896,10 @@ static int load_deferred(struct dispatch *g)
 		const unsigned char *p = k.mv_data;
 		if (k.mv_size <= 8)
 			continue;
-		due_add(g, (int64_t)(((uint64_t)store_get_be32(p) << 32) | store_get_be32(p + 4)),
-			(const char *)p + 8, k.mv_size - 8, NULL, 0);
+		/* the value names the stream (none before streams: 0) */
+		deferq_add(&g->dq, v.mv_size >= 4 ? store_get_be32(v.mv_data) : 0,
+			   (int64_t)(((uint64_t)store_get_be32(p) << 32) | store_get_be32(p + 4)), (const char *)p + 8,
+			   k.mv_size - 8, NULL, 0);
 	}
 	mdb_cursor_close(cur);
 	store_read_end(g->st);
@@ -1845,7 +2039,8 @@ int main(int argc, char **argv)
 
 	g->cli.prog = "dispatch";
 	g->cli.synopsis = "[options] [FILE…] | suppress --channel NAME FILE… | campaign --campaign NAME --channel NAME "
-			  "--at TIME [FILE…]";
+			  "--at TIME [FILE…] | status | partition export --partition N | partition import FILE | "
+			  "partition drop --partition N";
 	g->cli.summary = "Deliver each $send at most once through its channel's provider, or say why not.";
 	g->cli.opts = opts;
 	g->cli.handle = handle;
@@ -1861,7 +2056,7 @@ int main(int argc, char **argv)
 		return rc;
 	cli_signals();
 	if (g->cli.nrest) {
-		static const char *const cmds[] = {"suppress", "campaign", NULL};
+		static const char *const cmds[] = {"suppress", "campaign", "partition", "status", NULL};
 		int k;
 		for (k = 0; cmds[k] && strcmp(cmds[k], g->cli.rest[0]); k++)
 			;
@@ -1882,6 +2077,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	g->pipelines = conf_pipelines(g->pipelines);
+	if (cmd && (!strcmp(cmd, "partition") || !strcmp(cmd, "status"))) {
+		rc = op_store(g, cmd);
+		goto out;
+	}
 	if (!cmd) {
 		if (!g->channels_path) {
 			buf_printf(&path, "%s/channels.json", g->pipelines);
@@ -1910,9 +2109,21 @@ int main(int argc, char **argv)
 	if (outbox_open(&g->ob, g->st) || store_dbi(g->st, "dispatch.suppress", 0, &g->suppress) ||
 	    store_dbi(g->st, "dispatch.consent", 0, &g->consent) || store_dbi(g->st, "dispatch.traits", 0, &g->traits) ||
 	    store_dbi(g->st, "dispatch.caps", 0, &g->capsdb) || store_dbi(g->st, "dispatch.deferred", 0, &g->deferdb) ||
-	    store_dbi(g->st, "dispatch.engagement", 0, &g->engdb) || (!cmd && load_deferred(g))) {
+	    store_dbi(g->st, "dispatch.engagement", 0, &g->engdb) || (!cmd && load_deferred(g)) ||
+	    store_dbi(g->st, "dispatch.state", 0, &g->statedb) || pclock_load(&g->pc, g->st, g->statedb, NULL)) {
 		rc = EXIT_IO;
 		goto out;
+	}
+	if (!cmd && !g->dry_run) { /* each person's partition, as records come */
+		g->ho.st = g->st;
+		g->ho.tool = "dispatch";
+		g->ho.dbs = moves;
+		g->ho.ndbs = sizeof moves / sizeof *moves;
+		if (handoff_open(&g->ho)) {
+			rc = EXIT_IO;
+			goto out;
+		}
+		g->have_ho = 1;
 	}
 	if (g->neng && !g->dry_run) {
 		g->engseen.days = 30;
@@ -1930,6 +2141,9 @@ int main(int argc, char **argv)
 	g->f.commit_ms = g->commit_ms;
 	g->f.exit_at_end = g->exit_at_end;
 	g->f.resume = g->resume;
+	g->f.parts = g->kparts;
+	g->f.nparts = g->nparts;
+	g->f.fence = 1;
 	g->f.record = on_record;
 	g->f.before_commit = before_commit;
 	g->f.after_commit = after_commit;
@@ -1939,6 +2153,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "suppress"))
 		rc = op_suppress(g, g->cli.nrest - 1, g->cli.rest + 1);
 out:
+	handoff_free(&g->ho);
+	pclock_free(&g->pc);
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	channels_free(&g->ch);
@@ -1950,14 +2166,10 @@ out:
 			free(g->zones[i].name);
 			tz_free(g->zones[i].z);
 		}
-		for (i = 0; i < g->ndq; i++) {
-			free(g->dq[i].id);
-			free(g->dq[i].send);
-		}
 		for (i = 0; i < g->nquiet_ch; i++)
 			free(g->quiet_ch[i]);
 		free(g->zones);
-		free(g->dq);
+		deferq_free(&g->dq);
 		free(g->quiet_ch);
 		for (i = 0; i < g->nev; i++) {
 			free(g->ev[i].type);
@@ -1985,6 +2197,7 @@ out:
 	buf_release(&path);
 	buf_release(&tpath);
 	free(g->fl);
+	free(g->rec_streams);
 	rc = cli_stdout_close(rc);
 	return rc;
 }

@@ -87,6 +87,11 @@ int handoff_open(struct handoff *h)
 		if (r < 0)
 			return -1;
 		h->absent[i] = !r;
+		if (r && h->dbs[i].kind == HANDOFF_REF) {
+			if ((r = open_db(h, h->dbs[i].ref, &h->rdbi[i])) < 0)
+				return -1;
+			h->absent[i] = !r;
+		}
 		if (r && h->dbs[i].kind == HANDOFF_SEEN) {
 			snprintf(name, sizeof name, "%s_runs", h->dbs[i].name);
 			if ((r = open_db(h, name, &h->rdbi[i])) < 0)
@@ -263,6 +268,22 @@ fail:
 	return NULL;
 }
 
+int handoff_stream_of(struct handoff *h, uint32_t oneid, uint32_t *stream)
+{
+	size_t i;
+
+	if (h->have_idx == 1 && index_ready(h))
+		return -1;
+	if (h->have_idx != 2)
+		return 0;
+	for (i = 0; i < h->ns; i++)
+		if (roaring_bitmap_contains(h->s[i].b, oneid)) {
+			*stream = h->s[i].stream;
+			return 1;
+		}
+	return 0;
+}
+
 /* ---- offsets: topic bytes, NUL, partition (4, big-endian) ---- */
 
 /* 1 opened, 0 absent (a read-only store with no offsets), -1 an error. */
@@ -395,10 +416,13 @@ static int stream_key(const struct handoff_db *d, uint32_t part, const MDB_val *
 	return d->any_stream && s == d->any_stream ? 2 : 0;
 }
 
-/* Is key k of KEYED or SUFFIX entry d one that moves with partition part
- * (whose people are people)? */
-static int moves_key(const struct handoff_db *d, uint32_t part, const roaring_bitmap_t *people, const MDB_val *k)
+/* Is the record (k, v) of KEYED, SUFFIX, VALUE or REF entry i one that
+ * moves with partition part (whose people are people)? -1 on an LMDB
+ * error (REF's lookup). */
+static int moves_key(struct handoff *h, size_t i, uint32_t part, const roaring_bitmap_t *people, const MDB_val *k,
+		     const MDB_val *v)
 {
+	const struct handoff_db *d = &h->dbs[i];
 	const char *p = k->mv_data;
 	char num[16];
 	size_t n, pn;
@@ -406,6 +430,19 @@ static int moves_key(const struct handoff_db *d, uint32_t part, const roaring_bi
 	if (d->kind == HANDOFF_KEYED)
 		return k->mv_size >= d->at + 4 &&
 		       roaring_bitmap_contains(people, store_get_be32((const unsigned char *)p + d->at));
+	if (d->kind == HANDOFF_VALUE)
+		return v->mv_size >= d->at + 4 &&
+		       roaring_bitmap_contains(people, store_get_be32((const unsigned char *)v->mv_data + d->at));
+	if (d->kind == HANDOFF_REF) {
+		MDB_val rv;
+		int r;
+		if (k->mv_size <= d->at)
+			return 0;
+		if ((r = store_get(h->st, h->rdbi[i], p + d->at, k->mv_size - d->at, &rv)) <= 0)
+			return r;
+		return rv.mv_size >= d->ref_at + 4 &&
+		       roaring_bitmap_contains(people, store_get_be32((const unsigned char *)rv.mv_data + d->ref_at));
+	}
 	n = (size_t)snprintf(num, sizeof num, ":%u", (unsigned)part);
 	pn = d->key ? strlen(d->key) : 0;
 	return k->mv_size >= pn + n && !memcmp(p, d->key ? d->key : "", pn) &&
@@ -476,12 +513,18 @@ static int export_db(struct handoff *h, size_t i, uint32_t part, const roaring_b
 		return -1;
 	while ((r = store_scan_next(&it, &k, &v)) == 1) {
 		int what = 0;
-		if (d->kind == HANDOFF_META) {
+		if (d->kind == HANDOFF_META || d->kind == HANDOFF_WHOLE) {
 			wr(w, d->name, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
 			continue;
 		}
-		if (d->kind == HANDOFF_KEYED || d->kind == HANDOFF_SUFFIX) {
-			if (moves_key(d, part, people, &k))
+		if (d->kind == HANDOFF_KEYED || d->kind == HANDOFF_SUFFIX || d->kind == HANDOFF_VALUE ||
+		    d->kind == HANDOFF_REF) {
+			int m = moves_key(h, i, part, people, &k, &v);
+			if (m < 0) {
+				r = -1;
+				break;
+			}
+			if (m)
 				wr(w, d->name, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
 			continue;
 		}
@@ -652,7 +695,8 @@ static int db_of(const struct handoff *h, const struct rec *x)
 		if (!name_is(x, d->name))
 			continue;
 		if (!d->key || d->kind == HANDOFF_STREAM || d->kind == HANDOFF_PERSON || d->kind == HANDOFF_SEEN ||
-		    d->kind == HANDOFF_KEYED || d->kind == HANDOFF_SUFFIX) {
+		    d->kind == HANDOFF_KEYED || d->kind == HANDOFF_SUFFIX || d->kind == HANDOFF_VALUE ||
+		    d->kind == HANDOFF_REF || d->kind == HANDOFF_WHOLE) {
 			if (any < 0)
 				any = (int)i;
 			continue;
@@ -886,8 +930,21 @@ int handoff_import(struct handoff *h, FILE *in, const char *path)
 		case HANDOFF_CLOCK:
 		case HANDOFF_KEYED:
 		case HANDOFF_SUFFIX:
+		case HANDOFF_VALUE:
+		case HANDOFF_REF:
 			store_put(h->st, h->dbi[i], x.k, x.kn, x.v, x.vn);
 			break;
+		case HANDOFF_WHOLE: {
+			MDB_val v;
+			int g = store_get(h->st, h->dbi[i], x.k, x.kn, &v);
+			if (g < 0) {
+				rc = EXIT_IO;
+				goto out;
+			}
+			if (!g)
+				store_put(h->st, h->dbi[i], x.k, x.kn, x.v, x.vn);
+			break;
+		}
 		case HANDOFF_SEEN:
 			store_put(h->st, h->dbi[i], x.k, x.kn, "", 0);
 			break;
@@ -1032,7 +1089,7 @@ int handoff_drop(struct handoff *h, uint32_t part)
 			continue;
 		}
 		if (d->kind != HANDOFF_STREAM && d->kind != HANDOFF_BITMAP && d->kind != HANDOFF_KEYED &&
-		    d->kind != HANDOFF_SUFFIX)
+		    d->kind != HANDOFF_SUFFIX && d->kind != HANDOFF_VALUE && d->kind != HANDOFF_REF)
 			continue;
 		/* the keys first (a commit would end the scan), then the writes */
 		nk = 0;
@@ -1044,8 +1101,13 @@ int handoff_drop(struct handoff *h, uint32_t part)
 			int what = 2;
 			if (d->kind == HANDOFF_STREAM)
 				what = stream_key(d, part, &k);
-			else if (d->kind == HANDOFF_KEYED || d->kind == HANDOFF_SUFFIX)
-				what = moves_key(d, part, h->people, &k);
+			else if (d->kind == HANDOFF_KEYED || d->kind == HANDOFF_SUFFIX || d->kind == HANDOFF_VALUE ||
+				 d->kind == HANDOFF_REF) {
+				if ((what = moves_key(h, i, part, h->people, &k, &v)) < 0) {
+					r = -1;
+					break;
+				}
+			}
 			else if (d->key && (k.mv_size != strlen(d->key) || memcmp(k.mv_data, d->key, k.mv_size)))
 				what = 0;
 			if (!what)

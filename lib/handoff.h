@@ -36,6 +36,15 @@
  *           keyed by day, then oneid): the partition's people's keys move
  *   SUFFIX  keys of text ending in ":N", N the partition in decimal (and
  *           beginning with key, when given): they move whole
+ *   VALUE   values holding a oneid (4 bytes, big-endian) at byte at (an
+ *           outbox keyed by send_id): the partition's people's keys move
+ *   REF     keys naming, from byte at, a key of the table's DB ref, whose
+ *           value holds a oneid at byte ref_at (a queue keyed by time,
+ *           then send_id, of sends in an outbox): the keys whose
+ *           reference is of the partition's people move (list it before
+ *           ref, so that a drop finds the references)
+ *   WHOLE   every key moves, and the target gains the keys it lacks (a
+ *           do-not-contact list); a drop leaves them
  *
  * A person's partition is where their records came on. The tool says it
  * either from the value of its first PERSON DB (person_stream, when the
@@ -77,6 +86,9 @@ enum handoff_kind {
 	HANDOFF_META,
 	HANDOFF_KEYED,
 	HANDOFF_SUFFIX,
+	HANDOFF_VALUE,
+	HANDOFF_REF,
+	HANDOFF_WHOLE,
 };
 
 struct handoff_db {
@@ -89,7 +101,11 @@ struct handoff_db {
 	size_t any_len;          /* STREAM: keys this long are of none (0) */
 	const char *skip_ns;     /* AGREE: namespaces left out: keys whose first
 				  * byte (after a '#') is one of these */
-	size_t at;               /* KEYED: where the oneid is in the key */
+	size_t at;               /* KEYED: where the oneid is in the key;
+				  * VALUE: in the value; REF: where the
+				  * reference begins in the key */
+	const char *ref;         /* REF: the DB referred to */
+	size_t ref_at;           /* REF: where the oneid is in its value */
 };
 
 struct handoff_stream; /* handoff.c: one stream's people */
@@ -116,7 +132,8 @@ struct handoff {
 	int (*moved)(void *ctx, const roaring_bitmap_t *people, int in);
 
 	/* state */
-	MDB_dbi *dbi, *rdbi;     /* per entry of dbs (rdbi: SEEN's _runs) */
+	MDB_dbi *dbi, *rdbi;     /* per entry of dbs (rdbi: SEEN's _runs,
+				  * REF's ref) */
 	unsigned char *absent;   /* per entry: a read-only store lacks the DB */
 	MDB_dbi idx;             /* <tool>.streams (without person_stream) */
 	int have_idx;            /* 1 open, 2 read into memory, 3 absent */
@@ -149,6 +166,11 @@ void handoff_save(struct handoff *h);
 /* The people of partition part, as the committed state holds them: a new
  * bitmap (the caller frees it), NULL after printing an error. */
 roaring_bitmap_t *handoff_people(struct handoff *h, uint32_t part);
+
+/* The stream whose index holds oneid (a tool that calls handoff_note):
+ * 1 with *stream set, 0 when no stream does (or the tool keeps no
+ * index), -1 after printing an error. */
+int handoff_stream_of(struct handoff *h, uint32_t oneid, uint32_t *stream);
 
 /* The partitions the store owns (a stored offset, of any topic), into
  * parts (up to max, ascending, each once). Returns how many. */

@@ -89,7 +89,8 @@ static int dump_runs(MDB_cursor *cur)
 			n++;
 		}
 	}
-	qsort(a, n, sizeof *a, id_cmp);
+	if (n) /* an empty DB: no array */
+		qsort(a, n, sizeof *a, id_cmp);
 	for (i = 0; i < n; i++)
 		if (!i || id_cmp(&a[i], &a[i - 1]))
 			printf("%u %016llx\n", a[i].day, (unsigned long long)a[i].hash);

@@ -4,7 +4,9 @@
  * partition's share of bitmaps, its clock, the dedupe set, the offsets),
  * what an import adds to another store and what a drop takes out of the
  * first; keys holding a oneid further in (a log by day, then oneid), keys
- * ending in the partition's number; the refusals (a partition owned already, definitions that
+ * ending in the partition's number; records whose value holds the oneid
+ * (an outbox), keys naming such a record (a queue of its sends), a list
+ * moved whole; the refusals (a partition owned already, definitions that
  * disagree, a file cut short, a partition not owned); a DB carried whole
  * for the tool to read (META without a key); the tool's hook for its
  * derived state, called between the records and the ownership.
@@ -35,6 +37,9 @@ static const struct handoff_db dbs[] = {
 	{"t.state", HANDOFF_SUFFIX, .key = "sched:"},
 	{"t.parts", HANDOFF_SUFFIX},
 	{"t.facts", HANDOFF_META},
+	{"t.queue", HANDOFF_REF, .at = 8, .ref = "t.box", .ref_at = 1},
+	{"t.box", HANDOFF_VALUE, .at = 1},
+	{"t.list", HANDOFF_WHOLE},
 };
 
 /* what the moved hook saw at its last call */
@@ -57,7 +62,7 @@ struct side {
 	struct store *st;
 	struct handoff h;
 	struct seen seen;
-	MDB_dbi people, due, state, members, dict, log, parts, facts;
+	MDB_dbi people, due, state, members, dict, log, parts, facts, box, queue, list;
 };
 
 static int on_moved(void *ctx, const roaring_bitmap_t *people, int in)
@@ -90,6 +95,9 @@ static void side_open(struct side *s, const char *dir)
 	T_OK(store_dbi(s->st, "t.log", 0, &s->log) == 0);
 	T_OK(store_dbi(s->st, "t.parts", 0, &s->parts) == 0);
 	T_OK(store_dbi(s->st, "t.facts", 0, &s->facts) == 0);
+	T_OK(store_dbi(s->st, "t.box", 0, &s->box) == 0);
+	T_OK(store_dbi(s->st, "t.queue", 0, &s->queue) == 0);
+	T_OK(store_dbi(s->st, "t.list", 0, &s->list) == 0);
 	s->seen.days = 3;
 	T_OK(seen_open(&s->seen, s->st, "t.seen") == 0);
 	s->h.st = s->st;
@@ -141,6 +149,22 @@ static void log_key(unsigned char *k, uint32_t day, uint32_t oneid, uint32_t seq
 	store_be32(k + 8, seq);
 }
 
+/* t.box: "s:ONEID" -> state, oneid, text; t.queue: until (8), "s:ONEID" */
+static void box_key(char *k, uint32_t oneid)
+{
+	snprintf(k, 16, "s:%u", (unsigned)oneid);
+}
+
+static int queued(struct side *s, uint32_t oneid)
+{
+	unsigned char k[24];
+	MDB_val v;
+
+	store_be64(k, 5000 + oneid);
+	box_key((char *)k + 8, oneid);
+	return store_get(s->st, s->queue, k, 8 + strlen((char *)k + 8), &v);
+}
+
 static int has(struct side *s, MDB_dbi dbi, const char *k)
 {
 	MDB_val v;
@@ -171,6 +195,18 @@ static void fill(struct side *s)
 			log_key(lk, 8, i, 1);
 			store_put(s->st, s->log, lk, 12, "e", 1);
 		}
+		{
+			unsigned char bv[8], qk[24];
+			char bk[16];
+			box_key(bk, i);
+			bv[0] = 'd';
+			store_be32(bv + 1, i);
+			memcpy(bv + 5, "msg", 3);
+			store_put(s->st, s->box, bk, strlen(bk), bv, 8);
+			store_be64(qk, 5000 + i);
+			memcpy(qk + 8, bk, strlen(bk));
+			store_put(s->st, s->queue, qk, 8 + strlen(bk), "", 0);
+		}
 		if (i % 5 == 0)
 			roaring_bitmap_add(any, i);
 		else
@@ -193,6 +229,8 @@ static void fill(struct side *s)
 		store_put(s->st, s->parts, key, strlen(key), "p", 1);
 	}
 	store_put(s->st, s->parts, "seg:12", 6, "p", 1); /* not partition 2's */
+	store_put(s->st, s->list, "sms:+861", 8, "", 0);
+	store_put(s->st, s->list, "sms:+862", 8, "", 0);
 	due_key(k, ANY, 19999);
 	put_bitmap(s, s->due, k, 8, any);
 	put_bitmap(s, s->members, "evens", 5, even);
@@ -236,6 +274,12 @@ int main(void)
 	T_EQ_INT(roaring_bitmap_get_cardinality(r), PEOPLE / 4);
 	roaring_bitmap_free(r);
 	T_EQ_INT(handoff_owned(&A.h, owned, 8), 4);
+	{
+		uint32_t st = 99;
+		T_EQ_INT(handoff_stream_of(&A.h, 6, &st), 1);
+		T_EQ_INT(st, 2);
+		T_EQ_INT(handoff_stream_of(&A.h, PEOPLE + 1, &st), 0);
+	}
 
 	/* export partition 2; one the store does not own is refused */
 	f = fopen(file, "wb");
@@ -254,6 +298,8 @@ int main(void)
 		store_put(B.st, B.dict, "a:x", 3, be, 4);
 		store_be32(be, 5);
 		store_put(B.st, B.dict, "#a", 2, be, 4);
+		store_put(B.st, B.list, "sms:+862", 8, "b", 1);
+		store_put(B.st, B.list, "sms:+863", 8, "", 0);
 		T_OK(store_commit(B.st) == 0);
 	}
 	f = fopen(file, "rb");
@@ -314,6 +360,16 @@ int main(void)
 	T_EQ_INT(has(&B, B.parts, "seg:2"), 1);
 	T_EQ_INT(has(&B, B.parts, "seg:12"), 0);
 	T_EQ_INT(has(&B, B.parts, "seg:3"), 0);
+	T_EQ_INT(has(&B, B.box, "s:2"), 1);
+	T_EQ_INT(has(&B, B.box, "s:98"), 1);
+	T_EQ_INT(has(&B, B.box, "s:1"), 0);
+	T_EQ_INT(queued(&B, 2), 1);
+	T_EQ_INT(queued(&B, 98), 1);
+	T_EQ_INT(queued(&B, 3), 0);
+	T_EQ_INT(has(&B, B.list, "sms:+861"), 1);
+	T_EQ_INT(has(&B, B.list, "sms:+863"), 1);
+	T_EQ_INT(store_get(B.st, B.list, "sms:+862", 8, &v), 1);
+	T_EQ_INT(v.mv_size, 1); /* the target's own value stays */
 	n = handoff_owned(&B.h, owned, 8);
 	T_OK(n == 1 && owned[0] == 2);
 	r = handoff_people(&B.h, 2);
@@ -395,6 +451,12 @@ int main(void)
 	T_EQ_INT(has(&A, A.state, "sched:j:1"), 1);
 	T_EQ_INT(has(&A, A.parts, "seg:2"), 0);
 	T_EQ_INT(has(&A, A.parts, "seg:12"), 1);
+	T_EQ_INT(has(&A, A.box, "s:2"), 0);
+	T_EQ_INT(has(&A, A.box, "s:1"), 1);
+	T_EQ_INT(queued(&A, 2), 0);
+	T_EQ_INT(queued(&A, 6), 0);
+	T_EQ_INT(queued(&A, 3), 1);
+	T_EQ_INT(has(&A, A.list, "sms:+861"), 1);
 	T_EQ_INT(handoff_owned(&A.h, owned, 8), 3);
 	r = handoff_people(&A.h, 2);
 	T_EQ_INT(roaring_bitmap_get_cardinality(r), 0);
