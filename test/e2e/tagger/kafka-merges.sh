@@ -29,60 +29,21 @@ zstdcat "$UOPS_TOP/data/online_retail.csv.zst" | ingest -q --db "$T/in" --nosync
 	idmerge -q --db "$T/in" --nosync > "$T/all"
 echo "bundled data: $(wc -l < "$T/all") records, $(grep -c '"type":"\$merge"' "$T/all") \$merge records"
 
-# people merged on purpose, as tagger/merge: up to line 3000, every other
-# event of a person under a second oneid (N + 100000); then a $merge of
-# each such pair, then the rest of the events (the survivors' records
-# after their $merge), then chains: 20 survivors merged on into another
-zstdcat "$UOPS_TOP/data/online_retail.csv.zst" | head -6000 > "$T/retail.csv"
-ingest -q --db "$T/in2" --nosync --source online_retail "$T/retail.csv" | idmerge -q --db "$T/in2" --nosync > "$T/one"
-awk 'NR <= 3000' "$T/one" > "$T/head"
-awk 'NR > 3000' "$T/one" > "$T/tail"
-mts=$(tail -1 "$T/head" | sed 's/.*"ts":"\([^"]*\)".*/\1/')
-cts=$(tail -1 "$T/tail" | sed 's/.*"ts":"\([^"]*\)".*/\1/')
-awk '{ if (NR % 2 == 0) { match($0, /"oneid":[0-9]+}$/); n = substr($0, RSTART + 8, RLENGTH - 9); sub(/"oneid":[0-9]+}$/, "\"oneid\":" (n + 100000) "}"); print n > "'"$T/pairs"'" } print }' "$T/head" > "$T/two"
-sort -un "$T/pairs" > "$T/ids"
-awk -v ts="$mts" '{ printf "{\"type\":\"$merge\",\"event_id\":\"m%d\",\"ts\":\"%s\",\"oneid\":%d,\"merged\":[%d],\"by\":\"member\"}\n", $1, ts, $1, $1 + 100000 }' "$T/ids" >> "$T/two"
-cat "$T/tail" >> "$T/two"
-# chains: the survivor of one pair merged into the next pair's, once
-# their records are all in
-awk -v ts="$cts" 'NR % 2 == 1 { a = $1 } NR % 2 == 0 && NR <= 40 { printf "{\"type\":\"$merge\",\"event_id\":\"c%d\",\"ts\":\"%s\",\"oneid\":%d,\"merged\":[%d],\"by\":\"member\"}\n", a, ts, $1, a }' "$T/ids" >> "$T/two"
+. "$UOPS_TOP/test/lib/merges.sh"
+merges_data
 echo "merges: $(grep -c '"\$merge"' "$T/two"), of them chained: $(grep -c '"\$merge","event_id":"c' "$T/two")"
-
-# a file of the one-stream form written into Kafka as idmerge writes it:
-# a $merge becomes its copy keyed by the merged oneid, then the
-# survivor's, marked across
-kafkaform() { # FILE: key TAB record
-	awk '/"type":"\$merge"/ {
-		match($0, /"merged":\[[0-9]+\]/); m = substr($0, RSTART + 10, RLENGTH - 11)
-		match($0, /"oneid":[0-9]+/); o = substr($0, RSTART + 8, RLENGTH - 8)
-		l = $0; sub(/"event_id":"[^"]*/, "&:" m, l); sub(/}$/, ",\"across\":true,\"leaving\":" m "}", l)
-		print m "\t" l
-		s = $0; sub(/}$/, ",\"across\":true}", s)
-		print o "\t" s
-		next }
-		{ match($0, /"oneid":[0-9]+/); print substr($0, RSTART + 8, RLENGTH - 8) "\t" $0 }' "$1"
-}
 # three phases, each written into the topic as idmerge writes Kafka, then
 # a $tick of its last day into each partition (the file run gets the same)
-mphase() { # FILE
-	kafkaform "$1" > "$1.k"
-	kcat -q -b "$BROKERS" -P -t people -K '\t' -l "$1.k"
-	day=$(tail -1 "$1" | sed 's/.*"ts":"\([0-9-]*\)T.*/\1/')
-	echo "{\"type\":\"\$tick\",\"ts\":\"${day}T23:59:59.999Z\"}" > "$T/tick"
-	for p in 0 1 2 3; do kcat -q -b "$BROKERS" -P -t people -p $p -l "$T/tick"; done
-	cat "$1" "$T/tick" >> "$T/file"
-}
 split -l 1800 "$T/two" "$T/phase."
 ls "$T"/phase.* | wc -l | sed 's/^/phases: /'
-: > "$T/file"
 SCALE_TOOL=tagger SCALE_IN=people SCALE_OUT=tagged
 . "$UOPS_TOP/test/lib/scale.sh"
-mphase "$T/phase.aa"
+mphase "$T/phase.aa" people
 start A 0,1; a=$pid
 start B 2,3; b=$pid
 wait $a $b
 move 3 B C
-mphase "$T/phase.ab"
+mphase "$T/phase.ab" people
 start A 0,1; a=$pid
 start C 3; c=$pid
 # B is killed with -9 mid-run (its merges half done), and started again
@@ -93,7 +54,7 @@ wait $b 2>/dev/null || true
 run B 2
 wait $a $c
 move 3 C A
-mphase "$T/phase.ac"
+mphase "$T/phase.ac" people
 start A 0,1,3; a=$pid
 start B 2; b=$pid
 wait $a $b
