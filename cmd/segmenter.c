@@ -3015,6 +3015,7 @@ static int run_filter(struct seg *g)
 		fprintf(stderr, "%s: %llu events, %llu tag changes, %llu merges, %llu ticks, "
 			"%llu deadlines fired, %llu enter/exit\n", cli_prog, g->events, g->tagrecs, g->merges,
 			g->ticks, g->fired_people, g->flips);
+		fold_print(&g->fb, g->folds_out, g->folds_in);
 		store_print(g->st);
 	}
 	return rc;

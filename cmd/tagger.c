@@ -2256,6 +2256,7 @@ static int run_filter(struct tagger *g)
 		fprintf(stderr, "%s: %llu events, %llu merges, %llu ticks, %llu deadlines fired, %llu sweeps over "
 			"%llu profiles, %llu tag changes\n", cli_prog, g->events, g->merges, g->ticks,
 			g->fired_people, g->sweeps, g->swept, g->tagged);
+		fold_print(&g->fb, g->folds_out, g->folds_in);
 		store_print(g->st);
 	}
 	return rc;

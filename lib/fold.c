@@ -1,8 +1,11 @@
 #include "fold.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "cli.h"
 
 void fold_id(struct buf *b, const char *merge_id, size_t n, uint32_t oneid)
 {
@@ -293,4 +296,15 @@ void fold_free(struct fold_book *fb)
 	free(fb->s);
 	free(fb->e);
 	memset(fb, 0, sizeof *fb);
+}
+
+void fold_print(const struct fold_book *fb, unsigned long long written, unsigned long long read)
+{
+	if (!written && !read && !fb->waits && !fb->early)
+		return;
+	fprintf(stderr, "%s: merges across streams: %llu $fold written, %llu read; %llu $merge waited, "
+		"holding their stream %.1f ms on average, %lld ms at most; %llu $fold came early; "
+		"%llu records set aside\n", cli_prog, written, read, fb->waits,
+		fb->waits ? (double)fb->wait_ms / (double)fb->waits : 0.0, fb->wait_ms_max, fb->early,
+		fb->aside);
 }

@@ -110,6 +110,10 @@ unsigned fold_streams(const struct fold_book *fb, uint32_t **v);
  * stored positions), or of one stream. */
 void fold_clear(struct fold_book *fb);
 void fold_clear_stream(struct fold_book *fb, uint32_t stream);
+/* For -v: "prog: merges across streams: …" on stderr (the $folds written
+ * and read, the waits and how long they held their stream, the $folds
+ * that came early, the records set aside), when there were any. */
+void fold_print(const struct fold_book *fb, unsigned long long written, unsigned long long read);
 /* Free what fb holds. */
 void fold_free(struct fold_book *fb);
 
