@@ -6,7 +6,8 @@
  * the tag definitions ask for), evaluates the tags of the JSON files in pipelines/tags
  * (lib/cond) after every event and writes the event on, followed by a $tag
  * record for every tag whose value changed. $merge folds the merged
- * profiles into the survivor; $tick advances the clock and, when a new UTC
+ * profiles into the survivor (across Kafka partitions by $fold records,
+ * lib/fold); $tick advances the clock and, when a new UTC
  * day begins, re-evaluates the people whose deadline falls due (a person
  * turns dormant with no event at all). Each input stream (a Kafka
  * partition; a file is one) has a clock of its own (lib/pclock): a
