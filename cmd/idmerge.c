@@ -1676,6 +1676,9 @@ static int collect_ids(struct idm *g, const struct json_doc *d, uint32_t ids)
 	return 0;
 }
 
+static void emit_merge(struct idm *g, const struct json_doc *d, uint32_t t_id, const char *ts,
+		       const char *okey, size_t klen, const char *by);
+
 static void process(struct idm *g, const char *s, size_t n)
 {
 	struct json_doc *d = &g->doc;
@@ -1783,21 +1786,69 @@ static void process(struct idm *g, const char *s, size_t n)
 	g->f.oc.passed++;
 	if (filter_emit(&g->f, okey, (size_t)klen, g->line.p, g->line.len))
 		return;
-	if (g->mergebuf.len) {
-		buf_reset(&g->line);
-		buf_adds(&g->line, "{\"type\":\"$merge\",\"event_id\":\"merge:");
-		buf_add(&g->line, d->s + d->t[t_id].off, d->t[t_id].len);
-		buf_adds(&g->line, "\",\"ts\":\"");
-		buf_adds(&g->line, ts);
-		buf_adds(&g->line, "\",\"oneid\":");
-		buf_add(&g->line, okey, (size_t)klen);
-		buf_adds(&g->line, ",\"merged\":[");
-		buf_add(&g->line, g->mergebuf.p, g->mergebuf.len);
-		buf_adds(&g->line, "],\"by\":\"");
-		buf_adds(&g->line, by ? by : "");
-		buf_adds(&g->line, "\"}");
-		filter_emit(&g->f, okey, (size_t)klen, g->line.p, g->line.len);
+	if (g->mergebuf.len)
+		emit_merge(g, d, t_id, ts, okey, (size_t)klen, by);
+}
+
+/* One $merge record into g->line: the survivor's (leaving NULL) or the
+ * copy for a merged oneid's stream. */
+static void merge_line(struct idm *g, const struct json_doc *d, uint32_t t_id, const char *ts,
+		       const char *okey, size_t klen, const char *by, int across, const char *leaving,
+		       size_t ln)
+{
+	buf_reset(&g->line);
+	buf_adds(&g->line, "{\"type\":\"$merge\",\"event_id\":\"merge:");
+	buf_add(&g->line, d->s + d->t[t_id].off, d->t[t_id].len);
+	if (leaving) {
+		buf_addc(&g->line, ':');
+		buf_add(&g->line, leaving, ln);
 	}
+	buf_adds(&g->line, "\",\"ts\":\"");
+	buf_adds(&g->line, ts);
+	buf_adds(&g->line, "\",\"oneid\":");
+	buf_add(&g->line, okey, klen);
+	buf_adds(&g->line, ",\"merged\":[");
+	buf_add(&g->line, g->mergebuf.p, g->mergebuf.len);
+	buf_adds(&g->line, "],\"by\":\"");
+	buf_adds(&g->line, by ? by : "");
+	buf_addc(&g->line, '"');
+	if (across)
+		buf_adds(&g->line, ",\"across\":true");
+	if (leaving) {
+		buf_adds(&g->line, ",\"leaving\":");
+		buf_add(&g->line, leaving, ln);
+	}
+	buf_addc(&g->line, '}');
+}
+
+/*
+ * The $merge after the event that linked the people in g->mergebuf
+ * (their oneids, comma-separated) to the survivor okey. Into a file or a
+ * pipe (one stream) it is one record. Into Kafka, where each person's
+ * records are on the partition of their oneid, a copy keyed by each
+ * merged oneid comes first ("leaving": that oneid; event_id
+ * "merge:<id>:<oneid>"), so it lands in their stream after their last
+ * record, and then the survivor's, marked "across": the stages fold the
+ * merged people's state across partitions ($fold, README "Scaling out").
+ */
+static void emit_merge(struct idm *g, const struct json_doc *d, uint32_t t_id, const char *ts,
+		       const char *okey, size_t klen, const char *by)
+{
+	int across = g->f.out.k != NULL;
+
+	if (across) {
+		const char *p = g->mergebuf.p, *end = p + g->mergebuf.len;
+		while (p < end) {
+			const char *c = memchr(p, ',', (size_t)(end - p));
+			size_t ln = c ? (size_t)(c - p) : (size_t)(end - p);
+			merge_line(g, d, t_id, ts, okey, klen, by, 1, p, ln);
+			if (filter_emit(&g->f, p, ln, g->line.p, g->line.len))
+				return;
+			p += ln + 1;
+		}
+	}
+	merge_line(g, d, t_id, ts, okey, klen, by, across, NULL, 0);
+	filter_emit(&g->f, okey, klen, g->line.p, g->line.len);
 }
 
 static int before_commit(void *ctx)

@@ -1752,8 +1752,11 @@ static void date_watch(struct sched *g, int64_t now)
 
 /* A merged person's instances end (reason "merged"); their entries are
  * kept with the survivor when it has none of that journey, so re-entry
- * rules still hold; their profile is folded into the survivor's. */
-static void on_merge(struct sched *g, int64_t ts, uint32_t oneid)
+ * rules still hold; their profile is folded into the survivor's. With
+ * leaving (a $merge's copy for that merged oneid's stream, written into
+ * Kafka): only that person's instances end and their record goes; the
+ * survivor is on another stream, and nothing is folded into it there. */
+static void on_merge(struct sched *g, int64_t ts, uint32_t oneid, uint32_t leaving)
 {
 	uint32_t m = json_get(&g->doc, 0, "merged", 6), k, i, mid;
 	unsigned q;
@@ -1762,7 +1765,7 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid)
 		return;
 	for (k = 0, i = m + 1; k < g->doc.t[m].size; k++, i = g->doc.t[i].next) {
 		unsigned char key[4];
-		if (json_oneid(&g->doc, i, &mid) || mid == oneid)
+		if (json_oneid(&g->doc, i, &mid) || mid == oneid || (leaving && mid != leaving))
 			continue;
 		if (person_load(g, &g->Q, &g->q, mid) != 1)
 			continue;
@@ -1782,7 +1785,7 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid)
 					g->P = save;
 				}
 			}
-			if (j && !inst_find(&g->P, j, in->corr, 0)) {
+			if (j && !leaving && !inst_find(&g->P, j, in->corr, 0)) {
 				s = inst_find(&g->P, j, in->corr, 1);
 				jinst_copy(s, in);
 				s->state = JI_DONE;
@@ -1791,8 +1794,9 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid)
 				g->P.state0[g->P.ninst - 1] = JI_NONE;
 			}
 		}
-		profile_merge(&g->p, &g->q, &g->L);
-		for (q = 0; q < g->L.ntags; q++)
+		if (!leaving)
+			profile_merge(&g->p, &g->q, &g->L);
+		for (q = 0; q < g->L.ntags && !leaving; q++)
 			if (!g->p.tags[q].set && g->q.tags[q].set) {
 				buf_reset(&g->p.tags[q].v);
 				buf_add(&g->p.tags[q].v, g->q.tags[q].v.p, g->q.tags[q].v.len);
@@ -1806,7 +1810,7 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid)
 			roaring_bitmap_remove(g->inside, mid);
 			g->inside_dirty = 1;
 		}
-		g->P.changed = 1;
+		g->P.changed = !leaving;
 	}
 	if (g->P.changed && g->ndate)
 		date_watch(g, ts); /* the dates the merged profile holds */
@@ -1819,7 +1823,7 @@ static void process(struct sched *g, const char *s, size_t n)
 	struct json_doc *d = &g->doc;
 	const char *why;
 	size_t at;
-	uint32_t t_type, t_ts, t_oneid, t_id, oneid, tr;
+	uint32_t t_type, t_ts, t_oneid, t_id, oneid, tr, leaving = 0;
 	int64_t ts;
 	int sys, kind = -1, need, reprof = 0, traits;
 	const char *type;
@@ -1908,7 +1912,9 @@ static void process(struct sched *g, const char *s, size_t n)
 		}
 	}
 	g->f.oc.passed++;
-	kl = u32_dec(key, oneid);
+	if (kind == 3 && (tr = json_get(d, 0, "leaving", 7))) /* keyed as it came */
+		json_oneid(d, tr, &leaving);
+	kl = u32_dec(key, leaving ? leaving : oneid);
 	if (filter_emit(&g->f, key, (size_t)kl, s, n))
 		return;
 	/* decisions are at the record's time, or the clock when it is late */
@@ -1920,7 +1926,7 @@ static void process(struct sched *g, const char *s, size_t n)
 	else
 		buf_printf(&g->cause, "at:%lld:%u", (long long)ts, oneid);
 	if (kind == 3) {
-		on_merge(g, ts, oneid);
+		on_merge(g, ts, oneid, leaving);
 		return;
 	}
 	tr = kind == 0 ? json_get(d, 0, "traits", 6) : 0;

@@ -54,6 +54,27 @@ int filter_emit(struct filter *f, const void *key, size_t klen, const char *p, s
 	return rc;
 }
 
+int filter_emit_input(struct filter *f, const void *key, size_t klen, const char *p, size_t n)
+{
+	int rc;
+
+	if (!f->in || !f->in->kafka || !f->in_spec)
+		return 1;
+	if (!f->back) {
+		char *brokers, *topic;
+		if (kafka_parse_url(f->in_spec, &brokers, &topic) != 1)
+			return 1;
+		f->back = kafka_sink_open(brokers, topic, f->cli->x, f->cli->nx, &rc);
+		free(brokers);
+		free(topic);
+		if (!f->back)
+			return f->fatal = rc;
+	}
+	if ((rc = kafka_sink_write(f->back, key, klen, p, n)))
+		f->fatal = rc;
+	return rc;
+}
+
 static void put_offset(void *ctx, const char *topic, int32_t part, int64_t next)
 {
 	struct filter *f = ctx;
@@ -112,6 +133,8 @@ static int commit(struct filter *f, int mid)
 
 	mid |= f->redo;
 	if ((rc = ep_out_flush(&f->out)) || (rc = outcome_flush(&f->oc)))
+		return rc;
+	if (f->back && (rc = kafka_sink_flush(f->back)))
 		return rc;
 	if (f->before_commit && (rc = f->before_commit(f->ctx)))
 		return rc;
@@ -271,6 +294,7 @@ int filter_run(struct filter *f, const char *spec)
 		return rc;
 	f->in = &in;
 	f->oc.src = &in;
+	f->in_spec = xstrdup(spec);
 	if (f->resume && !in.kafka) {
 		int64_t skip;
 		f->resume_key = xmalloc(strlen(spec) + 6);
@@ -287,6 +311,8 @@ int filter_run(struct filter *f, const char *spec)
 	}
 	/* after a stop, a pipe is read on until its writer ends (input_drains) */
 	while (!cli_stop || (!in.kafka && input_drains(&in.in))) {
+		if (in.kafka && f->waiting)
+			kafka_src_read_on(in.k, f->waiting(f->ctx));
 		x = ep_in_next(&in, &r);
 		if (x == 0) {
 			/* an end, not a stop (a stop reads as the end) */
@@ -327,6 +353,12 @@ int filter_run(struct filter *f, const char *spec)
 		rc = filter_commit(f);
 done:
 	ep_in_close(&in);
+	if (f->back) {
+		kafka_sink_close(f->back);
+		f->back = NULL;
+	}
+	free(f->in_spec);
+	f->in_spec = NULL;
 	f->in = NULL;
 	f->oc.src = NULL;
 	filter_release(f, NULL, 0); /* positions of this input mean nothing to the next */

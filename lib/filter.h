@@ -48,6 +48,11 @@ struct filter {
 	 * their positions: forget what was held back from them, it is read
 	 * again from there, here or by another consumer (may be NULL) */
 	void (*revoked)(void *ctx);
+	/* the tool waits for records still to come into its own input (a
+	 * $fold that another instance writes there): while this returns
+	 * nonzero, a Kafka input read with exit_at_end is read on past the
+	 * end of its partitions (may be NULL) */
+	int (*waiting)(void *ctx);
 	void *ctx;
 
 	/* state */
@@ -73,6 +78,8 @@ struct filter {
 	} *held;
 	size_t nheld, held_cap;
 	uint64_t held_line; /* 0: none */
+	char *in_spec;       /* the input being read (filter_emit_input) */
+	struct kafka_sink *back; /* into the input's topic, once needed */
 };
 
 /* Open -o and --rejects. Returns 0 or an exit code after printing why. */
@@ -101,6 +108,12 @@ void filter_fetch_ahead(struct filter *f, MDB_dbi dbi, struct filter_ahead *a);
  * from, or into every partition. Returns 0 or an exit code (also kept in
  * f->fatal). */
 int filter_emit(struct filter *f, const void *key, size_t klen, const char *p, size_t n);
+/* Write one record into the input's own topic (key: the Kafka key), for
+ * a consumer of the topic (this one or another instance) to read: a
+ * Kafka input only; with another input nothing is written and 1 is
+ * returned. It is flushed with the output, before every commit. Returns 0,
+ * 1, or an exit code (also kept in f->fatal). */
+int filter_emit_input(struct filter *f, const void *key, size_t klen, const char *p, size_t n);
 /* After a record the tool read by itself (CSV): commit when due; 0 or an
  * exit code (65 when --strict saw a reject). */
 int filter_after_record(struct filter *f);

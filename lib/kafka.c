@@ -69,6 +69,7 @@ struct kafka_src {
 	rd_kafka_t *rk;
 	rd_kafka_message_t *held;
 	int exit_at_end;
+	int read_on; /* kafka_src_read_on */
 	int assigned;
 	struct part parts[MAX_PARTS];
 	int nparts;
@@ -409,7 +410,7 @@ int kafka_src_next(struct kafka_src *k, struct kafka_msg *m, int timeout_ms)
 	if (k->fatal)
 		return -2;
 	for (;;) {
-		if (k->exit_at_end && all_eof(k))
+		if (k->exit_at_end && !k->read_on && all_eof(k))
 			return -1;
 		msg = rd_kafka_consumer_poll(k->rk, timeout_ms);
 		if (k->fatal) { /* a partition refused while assigning */
@@ -451,6 +452,11 @@ int kafka_src_next(struct kafka_src *k, struct kafka_msg *m, int timeout_ms)
 		m->offset = msg->offset;
 		return 1;
 	}
+}
+
+void kafka_src_read_on(struct kafka_src *k, int on)
+{
+	k->read_on = on;
 }
 
 void kafka_src_positions(struct kafka_src *k,

@@ -65,6 +65,11 @@ struct kafka_src *kafka_src_open(const char *brokers, const char *topic,
  */
 int kafka_src_next(struct kafka_src *k, struct kafka_msg *m, int timeout_ms);
 
+/* With on set, an exit_at_end source does not end at the end of its
+ * partitions: the tool waits for records still to come (that another
+ * consumer writes into them); kafka_src_next keeps polling, returning 0
+ * while nothing arrives. */
+void kafka_src_read_on(struct kafka_src *k, int on);
 /* Call fn for each partition with a position to store, as it was before
  * the message being handled (which is kept, and read again after a
  * restart from these positions). */

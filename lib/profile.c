@@ -1275,3 +1275,190 @@ void profile_agg(const struct profile *p, const struct profile_layout *L,
 	cell_result(&acc, sp->fn, r);
 	(void)cell_copy;
 }
+
+/* ---- the fold form: a profile another store can read ---- */
+
+/* Aggregate a (spec sp) as its encoding writes it, after its number and
+ * length. */
+static void agg_encode(const struct aggval *a, const struct agg_spec *sp, struct buf *out)
+{
+	unsigned k;
+
+	if (!sp->window) {
+		cell_encode(&a->life, sp->fn, out);
+	} else {
+		int64_t prev = 0;
+		put_uv(out, a->nb);
+		for (k = 0; k < a->nb; k++) {
+			put_sv(out, a->b[k].day - prev);
+			prev = a->b[k].day;
+			cell_encode(&a->b[k].c, sp->fn, out);
+		}
+	}
+}
+
+void profile_fold_write(const struct profile *p, const struct profile_layout *L,
+			const char *(*slot_name)(void *ctx, uint32_t slot, size_t *n), void *ctx,
+			struct buf *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct buf b = BUF_INIT;
+	unsigned i, k, first;
+	size_t j;
+
+	buf_adds(out, "{\"events\":");
+	buf_u64(out, p->nevents);
+	buf_adds(out, ",\"first_seen\":");
+	buf_i64(out, p->nevents ? p->first_seen : 0);
+	buf_adds(out, ",\"last_seen\":");
+	buf_i64(out, p->nevents ? p->last_seen : 0);
+	buf_adds(out, ",\"traits\":{");
+	for (first = 1, i = 0; i < p->ntraits; i++) {
+		size_t n;
+		const char *name = slot_name(ctx, p->traits[i].name, &n);
+		if (!name)
+			continue;
+		if (!first)
+			buf_addc(out, ',');
+		first = 0;
+		json_write_str(out, name, n);
+		buf_adds(out, ":[");
+		buf_i64(out, p->traits[i].ts);
+		buf_addc(out, ',');
+		buf_add(out, p->traits[i].v.p ? p->traits[i].v.p : "null", p->traits[i].v.p ? p->traits[i].v.len : 4);
+		buf_addc(out, ']');
+	}
+	/* aggregates by canonical text, in slot order (the same bytes
+	 * whatever the order of the definitions) */
+	buf_adds(out, "},\"aggs\":{");
+	for (first = 1, k = 0; k < L->naggs; k++) {
+		uint32_t ix = L->agg_order[k];
+		const struct agg_spec *sp = &L->specs[ix];
+		profile_agg_ready(p, L, ix);
+		if (agg_empty(&p->aggs[ix], sp))
+			continue;
+		if (!first)
+			buf_addc(out, ',');
+		first = 0;
+		json_write_str(out, sp->canon, strlen(sp->canon));
+		buf_adds(out, ":\"");
+		buf_reset(&b);
+		agg_encode(&p->aggs[ix], sp, &b);
+		for (j = 0; j < b.len; j++) {
+			buf_addc(out, hex[(unsigned char)b.p[j] >> 4]);
+			buf_addc(out, hex[(unsigned char)b.p[j] & 15]);
+		}
+		buf_addc(out, '"');
+	}
+	buf_adds(out, "}}");
+	buf_release(&b);
+}
+
+/* Number token t as an integer (plain digits, an optional minus): 0 with
+ * *v set, or -1. */
+static int tok_i64(const struct json_doc *d, uint32_t t, int64_t *v)
+{
+	const char *s = d->s + d->t[t].off;
+	size_t n = d->t[t].len, i = 0;
+	uint64_t x = 0;
+	int neg = 0;
+
+	if (d->t[t].type != JSON_NUMBER || !n)
+		return -1;
+	if (s[0] == '-')
+		neg = i = 1;
+	if (i == n || n - i > 18)
+		return -1;
+	for (; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		x = x * 10 + (uint64_t)(s[i] - '0');
+	}
+	*v = neg ? -(int64_t)x : (int64_t)x;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int profile_fold_read(struct profile *p, const struct profile_layout *L, const struct json_doc *d,
+		      uint32_t obj, uint32_t (*name_slot)(void *ctx, const char *name, size_t n),
+		      void *ctx)
+{
+	uint32_t t, i, k;
+	struct buf name = BUF_INIT, bytes = BUF_INIT;
+	int64_t v;
+	int bad = 0;
+
+	profile_reset(p, L, p->oneid);
+	if (d->t[obj].type != JSON_OBJECT)
+		return -1;
+	if ((t = json_get(d, obj, "events", 6)) && !tok_i64(d, t, &v) && v >= 0)
+		p->nevents = (uint64_t)v;
+	if ((t = json_get(d, obj, "first_seen", 10)) && d->t[t].type == JSON_NUMBER &&
+	    !tok_i64(d, t, &v))
+		p->first_seen = v;
+	if ((t = json_get(d, obj, "last_seen", 9)) && d->t[t].type == JSON_NUMBER &&
+	    !tok_i64(d, t, &v))
+		p->last_seen = v;
+	if ((t = json_get(d, obj, "traits", 6)) && d->t[t].type == JSON_OBJECT) {
+		for (k = 0, i = t + 1; k < d->t[t].size; k++, i = d->t[i + 1].next) {
+			uint32_t a = i + 1, slot;
+			struct buf val = BUF_INIT;
+			if (d->t[a].type != JSON_ARRAY || d->t[a].size != 2 || tok_i64(d, a + 1, &v)) {
+				bad = 1;
+				continue;
+			}
+			buf_reset(&name);
+			json_str_get(d, i, &name);
+			slot = name_slot(ctx, name.p ? name.p : "", name.len);
+			if (slot == UINT32_MAX)
+				continue;
+			json_write_tok(d, d->t[a + 1].next, &val);
+			trait_set(p, slot, v, val.p ? val.p : "", val.len);
+			buf_release(&val);
+		}
+	}
+	if ((t = json_get(d, obj, "aggs", 4)) && d->t[t].type == JSON_OBJECT) {
+		for (k = 0, i = t + 1; k < d->t[t].size; k++, i = d->t[i + 1].next) {
+			const struct json_tok *h = &d->t[i + 1];
+			unsigned ix;
+			size_t j;
+			buf_reset(&name);
+			json_str_get(d, i, &name);
+			for (ix = 0; ix < L->naggs; ix++)
+				if (strlen(L->specs[ix].canon) == name.len &&
+				    !memcmp(L->specs[ix].canon, name.p, name.len))
+					break;
+			if (ix == L->naggs) /* not kept here: not asked for */
+				continue;
+			if (h->type != JSON_STRING || h->esc || h->len % 2) {
+				bad = 1;
+				continue;
+			}
+			buf_reset(&bytes);
+			for (j = 0; j < h->len; j += 2) {
+				int hi = hexval(d->s[h->off + j]), lo = hexval(d->s[h->off + j + 1]);
+				if (hi < 0 || lo < 0)
+					break;
+				buf_addc(&bytes, (char)(hi << 4 | lo));
+			}
+			if (j < h->len || agg_decode(&p->aggs[ix], &L->specs[ix],
+						     (const unsigned char *)bytes.p, bytes.len)) {
+				aggval_clear(&p->aggs[ix]);
+				bad = 1;
+			}
+			p->aggs[ix].raw = NULL; /* the bytes go: nothing points at them */
+			p->aggs[ix].hdr = NULL;
+		}
+	}
+	buf_release(&name);
+	buf_release(&bytes);
+	return bad ? -1 : 0;
+}

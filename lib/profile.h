@@ -274,4 +274,26 @@ int fix_parse(const char *s, size_t n, int64_t *out);
 /* Append a fixed-point number as the shortest decimal text. */
 void fix_write(struct buf *b, int64_t v);
 
+/*
+ * The fold form of p: its state as another store reads it, with names
+ * where the encoding has dictionary numbers (a $fold record carries it
+ * from one instance's store to another's). A JSON object appended to out:
+ * {"events":N,"first_seen":MS,"last_seen":MS,"traits":{NAME:[MS,VALUE],…},
+ * "aggs":{CANONICAL TEXT:"HEX",…}}, an aggregate's hex the bytes of its
+ * cells as the encoding writes them. Tags are left out: they are
+ * evaluated again on the profile they are folded into. slot_name gives a
+ * trait's name (NULL: left out). Deterministic: the same profile writes
+ * the same bytes.
+ */
+void profile_fold_write(const struct profile *p, const struct profile_layout *L,
+			const char *(*slot_name)(void *ctx, uint32_t slot, size_t *n), void *ctx,
+			struct buf *out);
+/* Read the fold form at token obj of d into p (reset first; p->oneid
+ * kept), traits named through name_slot (UINT32_MAX: left out); the
+ * aggregates L does not ask for are left out. 0, or -1 when some part was
+ * not read (what was is there). */
+int profile_fold_read(struct profile *p, const struct profile_layout *L, const struct json_doc *d,
+		      uint32_t obj, uint32_t (*name_slot)(void *ctx, const char *name, size_t n),
+		      void *ctx);
+
 #endif

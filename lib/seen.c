@@ -272,6 +272,42 @@ int seen_check(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t
 	return 0;
 }
 
+int seen_has(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t n)
+{
+	int64_t d = day_of(ts);
+	struct seen_day *m;
+	uint64_t h;
+	size_t j;
+
+	if (s->days <= 0 || !n)
+		return 0;
+	if (clock != INT64_MIN && d <= day_of(clock) - s->days)
+		return 0;
+	if (d < 0 || d > UINT32_MAX)
+		return 0;
+	h = hash64(id, n, 0x5eed);
+	if (!(m = day_find(s, (uint32_t)d))) {
+		s->mem = xrealloc(s->mem, (size_t)(s->nmem + 1) * sizeof *s->mem);
+		m = &s->mem[s->nmem++];
+		memset(m, 0, sizeof *m);
+		m->day = (uint32_t)d;
+		if (s->nomem)
+			m->disk = 1;
+		else if (day_load(s, m))
+			return -1;
+	}
+	if (m->disk)
+		return disk_has(s, (uint32_t)d, h);
+	if (!h)
+		return m->has0;
+	if (!m->cap)
+		return 0;
+	for (j = h & (m->cap - 1); m->slot[j]; j = (j + 1) & (m->cap - 1))
+		if (m->slot[j] == h)
+			return 1;
+	return 0;
+}
+
 /* The store commits: each day's ids added since the last commit go with
  * the batch, into the day's last run while it has room (so a day has at
  * most one run per RUN_MAX ids, however often the store commits), else

@@ -52,6 +52,9 @@ int seen_open(struct seen *s, struct store *st, const char *name);
  * (recorded: it is written with the next commit), -1 an LMDB error
  * (printed). */
 int seen_check(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t n);
+/* The same question without recording the id: 1 applied already, 0 not
+ * (or older than the window), -1 an LMDB error (printed). */
+int seen_has(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t n);
 /* Queue the deletion of the days that left the window at clock (up to
  * 200,000 keys a call: call it before every commit). */
 void seen_prune(struct seen *s, int64_t clock);

@@ -15,9 +15,12 @@ enum kind {
 	K_OBJECTS, /* an object whose values are objects */
 	K_CHANNEL, /* a channel's name, or a list of at least one */
 	K_BOOL,    /* true or false */
+	K_STATE,   /* an object, or null */
 };
 
-#define F(type, name, kind) {type, name, sizeof(name) - 1, kind, type " without a valid \"" name "\""}
+#define F(type, name, kind) {type, name, sizeof(name) - 1, kind, type " without a valid \"" name "\"", 0}
+/* a field that may be absent, and when present is of this kind */
+#define O(type, name, kind) {type, name, sizeof(name) - 1, kind, type " with an invalid \"" name "\"", 1}
 
 /* The required fields of system.schema.json, in its order. */
 static const struct field {
@@ -25,12 +28,20 @@ static const struct field {
 	size_t n;
 	enum kind kind;
 	const char *why;
+	int optional;
 } fields[] = {
 	F("$merge", "event_id", K_ID),
 	F("$merge", "ts", K_TS),
 	F("$merge", "oneid", K_ONEID),
 	F("$merge", "merged", K_ONEIDS),
 	F("$merge", "by", K_STRING),
+	O("$merge", "across", K_BOOL),
+	O("$merge", "leaving", K_ONEID),
+	F("$fold", "event_id", K_ID),
+	F("$fold", "ts", K_TS),
+	F("$fold", "oneid", K_ONEID),
+	F("$fold", "merged", K_ONEID),
+	F("$fold", "state", K_STATE),
 	F("$tag", "event_id", K_ID),
 	F("$tag", "ts", K_TS),
 	F("$tag", "oneid", K_ONEID),
@@ -86,6 +97,8 @@ static int valid(const struct json_doc *d, uint32_t v, enum kind kind)
 		return 1;
 	case K_BOOL:
 		return t->type == JSON_TRUE || t->type == JSON_FALSE;
+	case K_STATE:
+		return t->type == JSON_OBJECT || t->type == JSON_NULL;
 	case K_CHANNEL:
 		if (t->type == JSON_STRING)
 			return t->len > 0;
@@ -108,6 +121,51 @@ static int valid(const struct json_doc *d, uint32_t v, enum kind kind)
 	return 0;
 }
 
+/* Does event_id token e end with ":<oneid>"? */
+static int id_ends_with(const struct json_doc *d, uint32_t e, uint32_t oneid)
+{
+	char num[16];
+	int n = u32_dec(num, oneid);
+	const char *s = d->s + d->t[e].off;
+	size_t len = d->t[e].len;
+
+	return len > (size_t)n + 1 && s[len - (size_t)n - 1] == ':' && !memcmp(s + len - n, num, (size_t)n);
+}
+
+/* A $merge copy for a merged oneid's stream: "leaving" one of "merged",
+ * not the survivor, its event_id "<the survivor's copy's>:<leaving>". */
+static const char *leaving_check(const struct json_doc *d, uint32_t obj, uint32_t v)
+{
+	uint32_t m = json_get(d, obj, "merged", 6), l, id, k, i;
+
+	json_oneid(d, v, &l);
+	json_oneid(d, json_get(d, obj, "oneid", 5), &id);
+	for (k = 0, i = m + 1; k < d->t[m].size; k++, i = d->t[i].next) {
+		uint32_t x;
+		if (!json_oneid(d, i, &x) && x == l)
+			break;
+	}
+	if (l == id || k == d->t[m].size)
+		return "$merge with a \"leaving\" oneid not among \"merged\"";
+	if (!id_ends_with(d, json_get(d, obj, "event_id", 8), l))
+		return "$merge with a \"leaving\" oneid its event_id does not end with";
+	return NULL;
+}
+
+/* A $fold: event_id "fold:<…>:<merged>", merged not the survivor. */
+static const char *fold_check(const struct json_doc *d, uint32_t obj)
+{
+	uint32_t e = json_get(d, obj, "event_id", 8), id, m;
+
+	json_oneid(d, json_get(d, obj, "oneid", 5), &id);
+	json_oneid(d, json_get(d, obj, "merged", 6), &m);
+	if (m == id)
+		return "$fold of the survivor itself";
+	if (d->t[e].len < 5 || memcmp(d->s + d->t[e].off, "fold:", 5) || !id_ends_with(d, e, m))
+		return "$fold whose event_id is not fold:<merge>:<merged>";
+	return NULL;
+}
+
 const char *sysrec_check(const struct json_doc *d, uint32_t obj, const char *type)
 {
 	size_t f;
@@ -117,8 +175,14 @@ const char *sysrec_check(const struct json_doc *d, uint32_t obj, const char *typ
 		if (strcmp(fields[f].type, type))
 			continue;
 		v = json_get(d, obj, fields[f].name, fields[f].n);
+		if (!v && fields[f].optional)
+			continue;
 		if (!v || !valid(d, v, fields[f].kind))
 			return fields[f].why;
 	}
+	if (!strcmp(type, "$merge") && (v = json_get(d, obj, "leaving", 7)))
+		return leaving_check(d, obj, v);
+	if (!strcmp(type, "$fold"))
+		return fold_check(d, obj);
 	return NULL;
 }

@@ -18,11 +18,15 @@
 
 /*
  * Check the object at index obj of d as a system record of type `type`
- * ("$merge", "$tag", "$segment", "$tick", "$split", "$send", "$delivery"
+ * ("$merge", "$fold", "$tag", "$segment", "$tick", "$split", "$send", "$delivery"
  * or "$consent"; a type the schema
  * does not describe has nothing to check). Returns NULL when it holds what
  * the schema requires, else the reason for the first field that is missing
  * or of the wrong type, as static text: "$merge without a valid \"merged\"".
+ * Fields the schema allows but does not require are checked when present
+ * ("$merge with an invalid \"leaving\""), and a $merge's leaving copy and
+ * a $fold name what they must: the leaving oneid among merged, not the
+ * survivor, ending the event_id; a $fold's event_id fold:…:<merged>.
  */
 const char *sysrec_check(const struct json_doc *d, uint32_t obj, const char *type);
 

@@ -158,7 +158,11 @@ static void old_keys(const char *dir)
 		snprintf(id, sizeof id, "old-%d", i);
 		T_EQ_INT(seen_check(&s, clock, clock, id, strlen(id)), 1);
 	}
+	T_EQ_INT(seen_has(&s, clock, clock, "old-7", 5), 1);
+	T_EQ_INT(seen_has(&s, clock, clock, "new", 3), 0);
+	T_EQ_INT(seen_has(&s, clock, clock, "new", 3), 0); /* asking records nothing */
 	T_EQ_INT(seen_check(&s, clock, clock, "new", 3), 0);
+	T_EQ_INT(seen_has(&s, clock, clock, "new", 3), 1);
 	T_EQ_INT(seen_check(&s, clock, clock, "new", 3), 1);
 	T_EQ_INT(store_commit(st), 0);
 	seen_free(&s);

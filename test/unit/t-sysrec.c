@@ -58,6 +58,30 @@ static const struct {
 	 "$merge without a valid \"merged\""},
 	{"$merge", "{\"event_id\":\"m\",\"ts\":\"2026-01-01T00:00:00Z\",\"oneid\":3,\"merged\":[1]}",
 	 "$merge without a valid \"by\""},
+	/* across streams: the survivor's copy, the copy for a merged oneid */
+	{"$merge", "{" MERGE_OK ",\"across\":true}", NULL},
+	{"$merge", "{" MERGE_OK ",\"across\":1}", "$merge with an invalid \"across\""},
+	{"$merge", "{\"type\":\"$merge\",\"event_id\":\"merge:e1:2\",\"ts\":\"2026-01-01T00:00:00Z\",\"oneid\":3,"
+		   "\"merged\":[1,2],\"by\":\"c\",\"across\":true,\"leaving\":2}", NULL},
+	{"$merge", "{" MERGE_OK ",\"leaving\":0}", "$merge with an invalid \"leaving\""},
+	{"$merge", "{" MERGE_OK ",\"leaving\":4}", "$merge with a \"leaving\" oneid not among \"merged\""},
+	{"$merge", "{" MERGE_OK ",\"leaving\":3}", "$merge with a \"leaving\" oneid not among \"merged\""},
+	{"$merge", "{" MERGE_OK ",\"leaving\":2}",
+	 "$merge with a \"leaving\" oneid its event_id does not end with"},
+	{"$fold", "{\"type\":\"$fold\",\"event_id\":\"fold:merge:e1:2\",\"ts\":\"2026-01-01T00:00:00Z\",\"oneid\":3,"
+		  "\"merged\":2,\"state\":null}", NULL},
+	{"$fold", "{\"type\":\"$fold\",\"event_id\":\"fold:merge:e1:2\",\"ts\":\"2026-01-01T00:00:00Z\",\"oneid\":3,"
+		  "\"merged\":2,\"state\":{\"events\":1}}", NULL},
+	{"$fold", "{\"type\":\"$fold\",\"event_id\":\"fold:merge:e1:2\",\"ts\":\"2026-01-01T00:00:00Z\",\"oneid\":3,"
+		  "\"merged\":2,\"state\":[]}", "$fold without a valid \"state\""},
+	{"$fold", "{\"type\":\"$fold\",\"event_id\":\"fold:merge:e1:2\",\"ts\":\"2026-01-01T00:00:00Z\",\"oneid\":3,"
+		  "\"state\":null}", "$fold without a valid \"merged\""},
+	{"$fold", "{\"type\":\"$fold\",\"event_id\":\"fold:merge:e1:3\",\"ts\":\"2026-01-01T00:00:00Z\",\"oneid\":3,"
+		  "\"merged\":3,\"state\":null}", "$fold of the survivor itself"},
+	{"$fold", "{\"type\":\"$fold\",\"event_id\":\"merge:e1:2\",\"ts\":\"2026-01-01T00:00:00Z\",\"oneid\":3,"
+		  "\"merged\":2,\"state\":null}", "$fold whose event_id is not fold:<merge>:<merged>"},
+	{"$fold", "{\"type\":\"$fold\",\"event_id\":\"fold:merge:e1:12\",\"ts\":\"2026-01-01T00:00:00Z\",\"oneid\":3,"
+		  "\"merged\":2,\"state\":null}", "$fold whose event_id is not fold:<merge>:<merged>"},
 	{"$merge", "{\"event_id\":\"m\",\"ts\":\"2026-01-01T00:00:00Z\",\"oneid\":3,\"merged\":[1],\"by\":null}",
 	 "$merge without a valid \"by\""},
 	/* keys written with escapes are the keys they read as */

@@ -1,40 +1,90 @@
-# $merge across partitions, measured (not covered yet: see tagger(1),
-# SCALING OUT). A $merge is keyed by the survivor, so it comes on the
-# survivor's partition; the merged person's profile is on the partition of
-# their old oneid. With each partition's store elsewhere, the survivor's
-# instance finds nothing to fold: the merged profile stays behind. A file
-# run (one stream, the merged person's records before the $merge) folds
-# them all. (One instance reading every partition folds those whose
-# records it happened to read before the $merge: it depends on how the
-# partitions interleave, so it is not shown here.)
+# $merge across partitions (README "Scaling out", tagger(1)): a merged
+# person's profile is on the partition of their old oneid, the $merge on
+# the survivor's. Into Kafka, idmerge writes the $merge also keyed by each
+# merged oneid ("leaving", first); that partition's owner answers it with a
+# $fold (the profile, by names) into the input topic, keyed by the
+# survivor; the survivor's owner holds the partition at the $merge until
+# the $fold is there, then folds it in the $merge's place. 4 partitions,
+# 2 then 3 then 2 instances, one killed with -9 mid-run: no merged profile
+# is left behind, the stores together hold what a file run holds, and
+# every output partition is what a run over that partition alone writes.
 . "$UOPS_TOP/test/lib/kafka.sh"
-KAFKA_PARTITIONS=4 kafka_start people people2 tagged
-# the bundled data: how many merges idmerge writes, and how many of them
-# join oneids of different partitions (a oneid's partition: where its
-# records land, keyed by oneid)
+set -e
+KAFKA_PARTITIONS=4 kafka_start people ids tagged
+K="kafka://$BROKERS"
+
+# idmerge into Kafka: the copy keyed by the merged oneid, then the
+# survivor's; into a file, the one record as before
+cat > "$T/link" <<'EOF'
+{"event_id":"e1","ts":"2026-01-01T00:00:00.000Z","type":"visit","ids":{"phone":"+8613800000001"}}
+{"event_id":"e2","ts":"2026-01-01T00:00:01.000Z","type":"visit","ids":{"email":"a@example.com"}}
+{"event_id":"e3","ts":"2026-01-01T00:00:02.000Z","type":"order_paid","ids":{"phone":"+8613800000001","email":"a@example.com"}}
+EOF
+idmerge -q --db "$T/idk" --nosync -o "$K/ids" "$T/link"
+kcat -q -b "$BROKERS" -C -t ids -e -f 'key %k: %s\n' | grep merge
+idmerge -q --db "$T/idf" --nosync "$T/link" | grep merge
+
+# the bundled data makes no $merge (one identifier per customer)
 zstdcat "$UOPS_TOP/data/online_retail.csv.zst" | ingest -q --db "$T/in" --nosync --source online_retail |
 	idmerge -q --db "$T/in" --nosync > "$T/all"
 echo "bundled data: $(wc -l < "$T/all") records, $(grep -c '"type":"\$merge"' "$T/all") \$merge records"
-# people merged on purpose, as tagger/merge: every other event of a
-# person under a second oneid (N + 100000), then $merge records
-zstdcat "$UOPS_TOP/data/online_retail.csv.zst" | head -6000 > "$T/retail.csv"
-ingest -q --db "$T/in2" --nosync --source online_retail "$T/retail.csv" | idmerge -q --db "$T/in2" --nosync > "$T/one"
-last=$(tail -1 "$T/one" | sed 's/.*"ts":"\([^"]*\)".*/\1/')
-awk '{ if (NR % 2 == 0) { match($0, /"oneid":[0-9]+}$/); n = substr($0, RSTART + 8, RLENGTH - 9); sub(/"oneid":[0-9]+}$/, "\"oneid\":" (n + 100000) "}") } print }' "$T/one" > "$T/two"
-sed -n 's/.*"oneid":\([0-9]*\)}$/\1/p' "$T/one" | sort -un > "$T/ids"
-awk -v ts="$last" '{ printf "{\"type\":\"$merge\",\"event_id\":\"m%d\",\"ts\":\"%s\",\"oneid\":%d,\"merged\":[%d],\"by\":\"member\"}\n", $1, ts, $1, $1 + 100000 }' "$T/ids" >> "$T/two"
-awk '{ match($0, /"oneid":[0-9]+/); print substr($0, RSTART + 8, RLENGTH - 8) "\t" $0 }' "$T/two" > "$T/two.k"
-kcat -q -b "$BROKERS" -P -t people -K '\t' -l "$T/two.k"
+
+. "$UOPS_TOP/test/lib/merges.sh"
+merges_data
+echo "merges: $(grep -c '"\$merge"' "$T/two"), of them chained: $(grep -c '"\$merge","event_id":"c' "$T/two")"
+# three phases, each written into the topic as idmerge writes Kafka, then
+# a $tick of its last day into each partition (the file run gets the same)
+split -l 1800 "$T/two" "$T/phase."
+ls "$T"/phase.* | wc -l | sed 's/^/phases: /'
+SCALE_TOOL=tagger SCALE_IN=people SCALE_OUT=tagged
+. "$UOPS_TOP/test/lib/scale.sh"
+mphase "$T/phase.aa" people
+start A 0,1; a=$pid
+start B 2,3; b=$pid
+wait $a $b
+move 3 B C
+mphase "$T/phase.ab" people
+start A 0,1; a=$pid
+start C 3; c=$pid
+# B is killed with -9 mid-run (its merges half done), and started again
+start B 2 --batch 50; b=$pid
+sleep 0.3
+kill -9 $b 2>/dev/null && echo "B killed" >&2 || true
+wait $b 2>/dev/null || true
+run B 2
+wait $a $c
+move 3 C A
+mphase "$T/phase.ac" people
+start A 0,1,3; a=$pid
+start B 2; b=$pid
+wait $a $b
+# a $fold written again after the kill is the same bytes
+kcat -q -b "$BROKERS" -C -t people -e -f '%s\n' | grep '"type":"\$fold"' | sort -u > "$T/folds"
+echo "\$fold records in the input topic: $(wc -l < "$T/folds"), event_ids: $(grep -o '"event_id":"[^"]*"' "$T/folds" | sort -u | wc -l)"
 kcat -q -b "$BROKERS" -C -t people -e -f '%p %k\n' | sort -u > "$T/where"
-# the merged oneid's partition against the survivor's
-awk 'NR == FNR { p[$2] = $1; next } { if (p[$1] != p[$1 + 100000]) x++ } END { print "merges: " FNR ", across partitions: " x + 0 }' "$T/where" "$T/ids"
-K="kafka://$BROKERS"
-tagger -q --db "$T/A" --nosync -e --partitions 0,1 -i "$K/people" -o "$K/tagged"
-tagger -q --db "$T/B" --nosync -e --partitions 2,3 -i "$K/people" -o "$K/tagged"
-tagger -q --db "$T/file.db" --nosync "$T/two" > /dev/null
+awk 'NR == FNR { p[$2] = $1; next } { if (p[$1] != p[$1 + 100000]) x++ } END { print "pairs: " FNR ", on different partitions: " x + 0 }' "$T/where" "$T/ids"
+
+# the stores against one file run of the one-stream form (merges folded
+# locally): no merged profile left, and the same profiles byte for byte
+tagger -q --db "$T/file.db" --nosync "$T/file" > "$T/file.out"
 left() { # STORE…: merged oneids with a profile left
 	for db in "$@"; do tagger --db "$T/$db" export --fields oneid; done |
 		sed -n 's/.*"oneid":\([0-9]*\).*/\1/p' | awk '$1 > 100000' | wc -l
 }
-echo "merged profiles left behind, 2 instances: $(left A B)"
+echo "merged profiles left behind, 3 stores: $(left A B C)"
 echo "merged profiles left behind, a file run (one stream): $(left file.db)"
+for db in A B C file.db; do
+	dbdump "$T/$db" | awk '/^DB / { db = $2; next } db == "tagger.profiles" { print }' > "$T/$db.dump"
+done
+sort "$T/A.dump" "$T/B.dump" "$T/C.dump" > "$T/union"
+sort "$T/file.db.dump" > "$T/file.sorted"
+cmp -s "$T/union" "$T/file.sorted" && echo "the stores' tagger.profiles together equal the file run's: $(wc -l < "$T/union") people"
+for db in A B C file.db; do tagger --db "$T/$db" export; done > "$T/exports"
+grep -c . "$T/exports" > /dev/null
+
+# each output partition against a run over that partition's records
+# alone (its $folds included), and no event_id written with other bytes
+outputs
+echo "event_ids written with other bytes: $(wc -l < "$T/twice")"
+grep -h '"\$merge"' "$T"/out.? | sort -u | wc -l | sed 's/^/$merge records passed on: /'
+grep -ch '"\$fold"' "$T"/out.? | paste -sd+ | bc | sed 's/^/$fold records passed on: /'
