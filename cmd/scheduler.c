@@ -101,6 +101,9 @@ struct person {
 	int64_t *wake0;
 	int *state0;
 	uint32_t nlog;
+	/* the block of the decision log holding their newest decisions
+	 * (lib/jlog): stream, number + 1 (0: none) */
+	uint32_t lstream, lblk;
 	int changed;
 };
 
@@ -138,10 +141,12 @@ struct sched {
 	long tick_count;
 
 	struct store *st;
-	MDB_dbi people, logdb, oldlog, state, defs, counts, membdb;
+	MDB_dbi people, logdb, oldlog, dlogdb, state, defs, counts, membdb;
 	int has_oldlog;  /* 0: a store of an earlier version has scheduler.log */
 	int no_members;  /* a read-only store has no scheduler.members */
 	int no_decisions; /* … no scheduler.decisions */
+	int no_dlog;      /* … no scheduler.dlog */
+	struct jlog jl;   /* the decision log's open blocks */
 	struct filter f;
 	/* partitions: the static assignment, and the state that moves with a
 	 * partition (lib/handoff) */
@@ -183,9 +188,10 @@ struct sched {
 	struct json_doc doc, pdoc;
 	const struct json_doc *evdoc; /* props for conditions: the event, or the trigger's */
 	struct buf cause, line, tmp, rec, logb;
-	/* decisions of one person on one day not yet queued: one value */
+	/* decisions of one activation of one person not yet in the log:
+	 * one entry, and the block the person's decisions before are in */
 	struct buf lp;
-	uint32_t lp_oneid, lp_day, lp_seq, lp_n;
+	uint32_t lp_oneid, lp_seq, lp_n, lp_stream, lp_pstream, lp_pblk;
 	char ts_text[CLOCK_ISO_LEN + 1];
 	int64_t ts_cached;
 	struct jctx cx;
@@ -529,15 +535,23 @@ static void put_uv(struct buf *b, uint64_t v)
 static int person_decode(struct sched *g, struct person *P, struct profile *p, const unsigned char *s, size_t n)
 {
 	const unsigned char *end = s + n;
-	uint64_t nlog, ninst, k;
+	uint64_t nlog, ninst, k, stream = 0;
+	unsigned char fmt;
 
-	uint64_t stream = 0;
-
-	if (n < 1 || (s[0] != 1 && s[0] != 2))
+	if (n < 1 || s[0] < 1 || s[0] > 3)
 		return -1;
-	if (*s++ == 2 && (get_uv(&s, end, &stream) || stream > UINT32_MAX))
+	fmt = *s++;
+	if (fmt >= 2 && (get_uv(&s, end, &stream) || stream > UINT32_MAX))
 		return -1;
 	P->stream = (uint32_t)stream;
+	P->lstream = P->lblk = 0;
+	if (fmt == 3) {
+		uint64_t ls, lb;
+		if (get_uv(&s, end, &ls) || get_uv(&s, end, &lb) || ls > UINT32_MAX || lb > UINT32_MAX)
+			return -1;
+		P->lstream = (uint32_t)ls;
+		P->lblk = (uint32_t)lb;
+	}
 	if (get_uv(&s, end, &nlog) || get_uv(&s, end, &ninst))
 		return -1;
 	P->nlog = (uint32_t)nlog;
@@ -567,6 +581,7 @@ static int person_load(struct sched *g, struct person *P, struct profile *p, uin
 	P->oneid = oneid;
 	P->ninst = 0;
 	P->nlog = 0;
+	P->lstream = P->lblk = 0;
 	P->changed = 0;
 	P->found = 0;
 	P->stream = g->stream;
@@ -626,10 +641,15 @@ static void person_save(struct sched *g, struct person *P, struct profile *p)
 	}
 	P->stream = g->stream;
 	buf_reset(&g->rec);
-	/* format 1 is of stream 0; 2 names the stream */
-	buf_addc(&g->rec, P->stream ? 2 : 1);
-	if (P->stream)
+	/* format 1 is of stream 0; 2 names the stream; 3 names it and the
+	 * block of the person's newest decisions */
+	buf_addc(&g->rec, P->lblk ? 3 : P->stream ? 2 : 1);
+	if (P->stream || P->lblk)
 		put_uv(&g->rec, P->stream);
+	if (P->lblk) {
+		put_uv(&g->rec, P->lstream);
+		put_uv(&g->rec, P->lblk);
+	}
 	put_uv(&g->rec, P->nlog);
 	put_uv(&g->rec, P->ninst);
 	for (k = 0; k < P->ninst; k++)
@@ -722,39 +742,52 @@ static uint32_t name_slot(void *ctx, const char *name, size_t n)
 	return dict_trait(&((struct sched *)ctx)->names, name, n);
 }
 
-/* Queue the decisions held (one value, a line each). */
+/* Add the decisions held to the open block of their stream (one entry,
+ * a line each). */
 static void log_flush(struct sched *g)
 {
-	unsigned char key[12];
+	struct jlog_entry e;
+	struct jlog_tail *t;
 
 	if (!g->lp_n)
 		return;
-	store_be32(key, g->lp_day);
-	store_be32(key + 4, g->lp_oneid);
-	store_be32(key + 8, g->lp_seq);
-	store_put_unique(g->st, g->logdb, key, 12, g->lp.p, g->lp.len);
+	if (!(t = jlog_tail(&g->jl, g->lp_stream))) {
+		g->f.fatal = EXIT_IO;
+	} else {
+		e.oneid = g->lp_oneid;
+		e.seq = g->lp_seq;
+		e.pstream = g->lp_pstream;
+		e.pblk = g->lp_pblk;
+		jlog_add(&g->jl, t, &e, g->lp.p, g->lp.len);
+	}
 	buf_reset(&g->lp);
 	g->lp_n = 0;
 }
 
-/* A decision into scheduler.decisions under (day, oneid, sequence): the
- * decisions of a batch fall on the few days its clock crossed, so they
- * go into a few runs of pages, not one page per person; those of one
- * person on one day in a row (an activation's) go into one value, a line
- * each, under the sequence number of the first. */
+/* A decision into the log (lib/jlog, scheduler.dlog): those of one
+ * person in a row (an activation's) make one entry, a line each, under
+ * the sequence number of the first, in the open block of the stream;
+ * the person's record names that block, and the entry the block of their
+ * decisions before. */
 static void log_add(struct sched *g, const char *s, size_t n)
 {
-	uint32_t day;
-
 	if (g->nolog)
 		return;
-	day = jlog_day(g->cx.now);
-	if (g->lp_n && (g->lp_oneid != g->P.oneid || g->lp_day != day))
+	if (g->lp_n && g->lp_oneid != g->P.oneid)
 		log_flush(g);
 	if (!g->lp_n) {
+		struct jlog_tail *t = jlog_tail(&g->jl, g->stream);
+		if (!t) {
+			g->f.fatal = EXIT_IO;
+			return;
+		}
 		g->lp_oneid = g->P.oneid;
-		g->lp_day = day;
 		g->lp_seq = g->P.nlog;
+		g->lp_stream = g->stream;
+		g->lp_pstream = g->P.lstream;
+		g->lp_pblk = g->P.lblk;
+		g->P.lstream = g->stream;
+		g->P.lblk = t->blk + 1;
 	} else {
 		buf_addc(&g->lp, '\n');
 	}
@@ -2031,6 +2064,7 @@ static int before_commit(void *ctx)
 	 * still meet stays */
 	seen_prune(&g->seen, pclock_min(&g->pc));
 	log_flush(g);
+	jlog_save(&g->jl);
 	before_commit_state(g);
 	return 0;
 }
@@ -2342,10 +2376,10 @@ static int person_stream(void *ctx, const void *v, size_t n, uint32_t *stream)
 	uint64_t x = 0;
 
 	(void)ctx;
-	if (!n || (s[0] != 1 && s[0] != 2))
+	if (!n || s[0] < 1 || s[0] > 3)
 		return 0;
 	s++;
-	if (s[-1] == 2 && (get_uv(&s, end, &x) || x > UINT32_MAX))
+	if (s[-1] >= 2 && (get_uv(&s, end, &x) || x > UINT32_MAX))
 		return 0;
 	*stream = (uint32_t)x;
 	return 1;
@@ -2405,6 +2439,92 @@ static int logent_cmp(const void *a, const void *b)
 	const struct logent *x = a, *y = b;
 
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The entries of a block for explain: a line each into the array. */
+struct explain_acc {
+	struct logent **v;
+	size_t *n, *cap;
+};
+
+static void explain_entry(void *ctx, const struct jlog_entry *e, const char *lines)
+{
+	struct explain_acc *a = ctx;
+	const char *p = lines, *end = lines + e->len;
+	uint32_t seq = e->seq;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		MDB_val line;
+		line.mv_data = (void *)p;
+		line.mv_size = (size_t)((nl ? nl : end) - p);
+		logent_add(a->v, a->n, a->cap, seq++, &line, 1);
+		p = nl ? nl + 1 : end;
+	}
+}
+
+/* The decisions of oneid in scheduler.dlog: from the block their record
+ * names back, a block at a time; for a oneid without a record (merged
+ * into another), every block. 0, or an exit code after printing why. */
+static int explain_dlog(struct sched *g, uint32_t oneid, struct explain_acc *a)
+{
+	unsigned char pk[4], k[8];
+	uint32_t ls = 0, lb = 0, ps, pb;
+	MDB_val v;
+	long found;
+	int r;
+
+	if (g->no_dlog)
+		return 0;
+	store_be32(pk, oneid);
+	r = store_get(g->st, g->people, pk, 4, &v);
+	if (r < 0)
+		return EXIT_IO;
+	if (r == 1) {
+		const unsigned char *p = v.mv_data, *end = p + v.mv_size;
+		uint64_t x, y;
+		if (v.mv_size && p[0] == 3) {
+			p++;
+			if (get_uv(&p, end, &x) || get_uv(&p, end, &x) || get_uv(&p, end, &y) || x > UINT32_MAX ||
+			    y > UINT32_MAX) {
+				cli_err("person %u in scheduler.people is damaged", oneid);
+				return EXIT_IO;
+			}
+			ls = (uint32_t)x;
+			lb = (uint32_t)y;
+		}
+		while (lb) {
+			jlog_key(k, ls, lb - 1);
+			if ((r = store_get(g->st, g->dlogdb, k, 8, &v)) < 0)
+				return EXIT_IO;
+			if (!r || (found = jlog_block_find(v.mv_data, v.mv_size, oneid, explain_entry, a, &ps, &pb)) < 0) {
+				cli_err("block %u of stream %u of the decision log is %s", lb - 1, ls, r ? "damaged" : "missing");
+				return EXIT_IO;
+			}
+			if (!found || (ps == ls && pb >= lb))
+				break; /* never round again */
+			ls = ps;
+			lb = pb;
+		}
+		return 0;
+	}
+	{
+		MDB_txn *txn = store_read_txn(g->st);
+		MDB_cursor *cur;
+		MDB_val key;
+		if (!txn || mdb_cursor_open(txn, g->dlogdb, &cur))
+			return EXIT_IO;
+		for (r = mdb_cursor_get(cur, &key, &v, MDB_FIRST); !r; r = mdb_cursor_get(cur, &key, &v, MDB_NEXT))
+			if (jlog_block_find(v.mv_data, v.mv_size, oneid, explain_entry, a, &ps, &pb) < 0) {
+				cli_err("a block of the decision log is damaged");
+				mdb_cursor_close(cur);
+				return EXIT_IO;
+			}
+		mdb_cursor_close(cur);
+		if (r != MDB_NOTFOUND)
+			return EXIT_IO;
+	}
+	return 0;
 }
 
 static int op_explain(struct sched *g, int argc, char **argv)
@@ -2498,6 +2618,14 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	if (r && r != MDB_NOTFOUND) {
 		free(ents);
 		return EXIT_IO;
+	}
+	{
+		struct explain_acc a = {&ents, &nents, &capents};
+		int rc = explain_dlog(g, oneid, &a);
+		if (rc) {
+			free(ents);
+			return rc;
+		}
 	}
 	if (nents) /* qsort wants an array, even of none */
 		qsort(ents, nents, sizeof *ents, logent_cmp);
@@ -2895,6 +3023,8 @@ int main(int argc, char **argv)
 	    (ro ? (g->no_decisions = store_dbi_opt(g->st, "scheduler.decisions", 0, &g->logdb)) < 0
 		: store_dbi(g->st, "scheduler.decisions", 0, &g->logdb)) ||
 	    (g->has_oldlog = store_dbi_opt(g->st, "scheduler.log", 0, &g->oldlog)) < 0 ||
+	    (ro ? (g->no_dlog = store_dbi_opt(g->st, "scheduler.dlog", 0, &g->dlogdb)) < 0
+		: store_dbi(g->st, "scheduler.dlog", 0, &g->dlogdb)) ||
 	    store_dbi(g->st, "scheduler.state", 0, &g->state) || store_dbi(g->st, "scheduler.defs", 0, &g->defs) ||
 	    store_dbi(g->st, "scheduler.counts", 0, &g->counts) || (ro ? (g->no_members = store_dbi_opt(g->st, "scheduler.members", 0, &g->membdb)) < 0
 	       : store_dbi(g->st, "scheduler.members", 0, &g->membdb)) ||
@@ -2905,6 +3035,7 @@ int main(int argc, char **argv)
 	}
 	g->names.st = g->st;
 	g->names.ns = "atg";
+	jlog_init(&g->jl, g->st, g->dlogdb);
 	store_cache(g->st, g->people); /* read a page at a time, kept across commits */
 	if (store_journal(g->st, g->people, "scheduler.journal") || dict_load(&g->names)) {
 		rc = EXIT_IO;
@@ -2914,6 +3045,7 @@ int main(int argc, char **argv)
 		static const struct handoff_db moves[] = {
 			{"scheduler.people", HANDOFF_PERSON},
 			{"scheduler.timers", HANDOFF_STREAM},
+			{"scheduler.dlog", HANDOFF_STREAM},
 			{"scheduler.decisions", HANDOFF_KEYED, .at = 4},
 			{"scheduler.log", HANDOFF_KEYED},
 			{"scheduler.members", HANDOFF_SUFFIX},
@@ -3009,6 +3141,7 @@ out:
 	buf_release(&g->rec);
 	buf_release(&g->logb);
 	buf_release(&g->lp);
+	jlog_release(&g->jl);
 	if (g->dry || g->scratch)
 		nftw(scratch, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	return cli_stdout_close(rc);

@@ -1,9 +1,11 @@
 /*
- * jlog - the packing of scheduler's decision log (see jlog.h).
+ * jlog - scheduler's decision log: its packing and its blocks (see jlog.h).
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "jlog.h"
 
 #define NPHRASES 32
@@ -112,4 +114,231 @@ void jlog_unpack(struct buf *out, const char *s, size_t n)
 uint32_t jlog_day(int64_t t)
 {
 	return t < 0 ? 0 : (uint32_t)(t / 86400000);
+}
+
+/* ---- blocks ---- */
+
+void jlog_key(unsigned char *k, uint32_t stream, uint32_t blk)
+{
+	store_be32(k, stream);
+	store_be32(k + 4, blk);
+}
+
+void jlog_init(struct jlog *l, struct store *st, MDB_dbi dbi)
+{
+	memset(l, 0, sizeof *l);
+	l->st = st;
+	l->dbi = dbi;
+}
+
+void jlog_release(struct jlog *l)
+{
+	unsigned i;
+
+	for (i = 0; i < l->nt; i++) {
+		free(l->t[i].e);
+		buf_release(&l->t[i].body);
+	}
+	free(l->t);
+	buf_release(&l->val);
+	l->t = NULL;
+	l->nt = 0;
+}
+
+/* The parts of block v (n bytes): 0, or -1 when it is damaged. */
+static int block_parse(const unsigned char *v, size_t n, uint32_t *count, const unsigned char **idx,
+		       const char **body, size_t *blen)
+{
+	uint32_t c, i;
+
+	if (n < 5 || v[0] != 1)
+		return -1;
+	c = store_get_be32(v + 1);
+	if ((n - 5) / JLOG_ENTRY < c)
+		return -1;
+	*count = c;
+	*idx = v + 5;
+	*body = (const char *)v + 5 + (size_t)c * JLOG_ENTRY;
+	*blen = n - 5 - (size_t)c * JLOG_ENTRY;
+	for (i = 0; i < c; i++) {
+		uint32_t off = store_get_be32(*idx + (size_t)i * JLOG_ENTRY + 8);
+		uint32_t len = store_get_be32(*idx + (size_t)i * JLOG_ENTRY + 12);
+		if (off > *blen || len > *blen - off)
+			return -1;
+	}
+	return 0;
+}
+
+static void entry_get(const unsigned char *p, struct jlog_entry *e)
+{
+	e->oneid = store_get_be32(p);
+	e->seq = store_get_be32(p + 4);
+	e->off = store_get_be32(p + 8);
+	e->len = store_get_be32(p + 12);
+	e->pstream = store_get_be32(p + 16);
+	e->pblk = store_get_be32(p + 20);
+}
+
+struct jlog_tail *jlog_tail(struct jlog *l, uint32_t stream)
+{
+	struct jlog_tail *t;
+	unsigned char k[8];
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val key, v;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < l->nt; i++)
+		if (l->t[i].stream == stream)
+			return &l->t[i];
+	l->t = xrealloc(l->t, (l->nt + 1) * sizeof *l->t);
+	t = &l->t[l->nt];
+	memset(t, 0, sizeof *t);
+	t->stream = stream;
+	/* the stream's last block: before the first key of the next stream */
+	if (!(txn = store_read_txn(l->st)))
+		return NULL;
+	if ((rc = mdb_cursor_open(txn, l->dbi, &cur))) {
+		cli_err("cannot read the decision log: %s", mdb_strerror(rc));
+		return NULL;
+	}
+	rc = MDB_NOTFOUND;
+	if (stream < UINT32_MAX) {
+		jlog_key(k, stream + 1, 0);
+		key.mv_data = k;
+		key.mv_size = 8;
+		rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+	}
+	rc = mdb_cursor_get(cur, &key, &v, rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
+	if (!rc && key.mv_size == 8 && store_get_be32(key.mv_data) == stream) {
+		uint32_t c, blk = store_get_be32((const unsigned char *)key.mv_data + 4);
+		const unsigned char *idx;
+		const char *body;
+		size_t blen;
+		if (block_parse(v.mv_data, v.mv_size, &c, &idx, &body, &blen)) {
+			mdb_cursor_close(cur);
+			cli_err("block %u of stream %u of the decision log is damaged", blk, stream);
+			return NULL;
+		}
+		if (blen < JLOG_BLOCK) { /* open: read it back */
+			t->blk = blk;
+			t->cap = t->n = c;
+			t->e = xmalloc((c ? c : 1) * sizeof *t->e);
+			for (i = 0; i < c; i++)
+				entry_get(idx + (size_t)i * JLOG_ENTRY, &t->e[i]);
+			buf_add(&t->body, body, blen);
+		} else {
+			t->blk = blk + 1;
+		}
+	} else if (rc && rc != MDB_NOTFOUND) {
+		mdb_cursor_close(cur);
+		cli_err("cannot read the decision log: %s", mdb_strerror(rc));
+		return NULL;
+	}
+	mdb_cursor_close(cur);
+	l->nt++;
+	return t;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct jlog_entry *x = a, *y = b;
+
+	if (x->oneid != y->oneid)
+		return x->oneid < y->oneid ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Queue the put of t as it stands. */
+static void block_put(struct jlog *l, struct jlog_tail *t)
+{
+	unsigned char k[8], *p;
+	size_t i, hl = 5 + t->n * JLOG_ENTRY;
+
+	qsort(t->e, t->n, sizeof *t->e, entry_cmp); /* the body keeps its order */
+	buf_reset(&l->val);
+	buf_grow(&l->val, hl + t->body.len);
+	p = (unsigned char *)l->val.p;
+	p[0] = 1;
+	store_be32(p + 1, (uint32_t)t->n);
+	for (i = 0; i < t->n; i++) {
+		unsigned char *q = p + 5 + i * JLOG_ENTRY;
+		store_be32(q, t->e[i].oneid);
+		store_be32(q + 4, t->e[i].seq);
+		store_be32(q + 8, t->e[i].off);
+		store_be32(q + 12, t->e[i].len);
+		store_be32(q + 16, t->e[i].pstream);
+		store_be32(q + 20, t->e[i].pblk);
+	}
+	if (t->body.len)
+		memcpy(p + hl, t->body.p, t->body.len);
+	l->val.len = hl + t->body.len;
+	jlog_key(k, t->stream, t->blk);
+	store_put(l->st, l->dbi, k, 8, l->val.p, l->val.len);
+	t->dirty = 0;
+}
+
+void jlog_add(struct jlog *l, struct jlog_tail *t, struct jlog_entry *e, const char *lines, size_t n)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 256;
+		t->e = xrealloc(t->e, t->cap * sizeof *t->e);
+	}
+	e->off = (uint32_t)t->body.len;
+	e->len = (uint32_t)n;
+	t->e[t->n++] = *e;
+	buf_add(&t->body, lines, n);
+	t->dirty = 1;
+	if (t->body.len >= JLOG_BLOCK) {
+		block_put(l, t);
+		l->blocks++;
+		t->blk++;
+		t->n = 0;
+		buf_reset(&t->body);
+	}
+}
+
+void jlog_save(struct jlog *l)
+{
+	unsigned i;
+
+	for (i = 0; i < l->nt; i++)
+		if (l->t[i].dirty)
+			block_put(l, &l->t[i]);
+}
+
+long jlog_block_find(const void *v, size_t n, uint32_t oneid,
+		     void (*fn)(void *ctx, const struct jlog_entry *e, const char *lines), void *ctx,
+		     uint32_t *pstream, uint32_t *pblk)
+{
+	uint32_t c, lo, hi;
+	const unsigned char *idx;
+	const char *body;
+	size_t blen;
+	long found = 0;
+
+	*pstream = *pblk = 0;
+	if (block_parse(v, n, &c, &idx, &body, &blen))
+		return -1;
+	lo = 0;
+	hi = c;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (store_get_be32(idx + (size_t)mid * JLOG_ENTRY) < oneid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < c && store_get_be32(idx + (size_t)lo * JLOG_ENTRY) == oneid; lo++) {
+		struct jlog_entry e;
+		entry_get(idx + (size_t)lo * JLOG_ENTRY, &e);
+		if (!found) {
+			*pstream = e.pstream;
+			*pblk = e.pblk;
+		}
+		found++;
+		fn(ctx, &e, body + e.off);
+	}
+	return found;
 }
