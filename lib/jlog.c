@@ -46,54 +46,100 @@ static const char *const phrases[] = {
 	NULL, /* 0x1f: a raw control byte follows */
 };
 
+/* The phrases by their first 4 bytes (every phrase has more): a bucket
+ * of a hash of them holds its phrases' numbers, the longest first. */
+#define PBUCKETS 256
+static unsigned char pfirst[256];      /* the byte starts a phrase */
+static unsigned char pb[PBUCKETS][NPHRASES], npb[PBUCKETS];
+static uint32_t pword[NPHRASES];
+static size_t plen[NPHRASES];
+
+static uint32_t word4(const char *s)
+{
+	uint32_t w;
+
+	memcpy(&w, s, 4);
+	return w;
+}
+
+static unsigned bucket4(uint32_t w)
+{
+	return (unsigned)((w * 2654435761u) >> 24) % PBUCKETS;
+}
+
+static void pack_init(void)
+{
+	unsigned k, a, b;
+
+	for (k = 1; k < NPHRASES; k++) {
+		unsigned h;
+		if (!phrases[k])
+			continue;
+		plen[k] = strlen(phrases[k]);
+		pword[k] = word4(phrases[k]);
+		pfirst[(unsigned char)phrases[k][0]] = 1;
+		h = bucket4(pword[k]);
+		pb[h][npb[h]++] = (unsigned char)k;
+	}
+	for (k = 0; k < PBUCKETS; k++) /* the longest first */
+		for (a = 0; a < npb[k]; a++)
+			for (b = a + 1; b < npb[k]; b++)
+				if (plen[pb[k][b]] > plen[pb[k][a]]) {
+					unsigned char t = pb[k][a];
+					pb[k][a] = pb[k][b];
+					pb[k][b] = t;
+				}
+}
+
+/* Append s[0..n) as it is but for control bytes, each kept after 0x1f. */
+static void pack_raw(struct buf *out, const char *s, size_t n)
+{
+	size_t i, from = 0;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20) {
+			buf_add(out, s + from, i - from);
+			buf_addc(out, 0x1f);
+			from = i;
+		}
+	buf_add(out, s + from, n - from);
+}
+
 void jlog_pack(struct buf *out, const char *s, size_t n)
 {
-	static unsigned char first[256][NPHRASES], nfirst[256];
-	static size_t len[NPHRASES];
 	static int init;
-	size_t i = 0, k;
+	size_t i = 0, from = 0;
 
 	if (!init) {
-		for (k = 1; k < NPHRASES; k++) {
-			unsigned char c;
-			if (!phrases[k])
-				continue;
-			len[k] = strlen(phrases[k]);
-			c = (unsigned char)phrases[k][0];
-			first[c][nfirst[c]++] = (unsigned char)k;
-		}
-		/* the longest of a first byte first */
-		for (k = 0; k < 256; k++) {
-			unsigned a, b;
-			for (a = 0; a < nfirst[k]; a++)
-				for (b = a + 1; b < nfirst[k]; b++)
-					if (len[first[k][b]] > len[first[k][a]]) {
-						unsigned char t = first[k][a];
-						first[k][a] = first[k][b];
-						first[k][b] = t;
-					}
-		}
+		pack_init();
 		init = 1;
 	}
-	while (i < n) {
+	buf_grow(out, n);
+	while (i + 4 < n + 1) {
 		unsigned char c = (unsigned char)s[i];
-		unsigned q;
-		for (q = 0; q < nfirst[c]; q++) {
-			unsigned char id = first[c][q];
-			if (len[id] <= n - i && s[i + 1] == phrases[id][1] && !memcmp(s + i, phrases[id], len[id]))
-				break;
-		}
-		if (q < nfirst[c]) {
-			buf_addc(out, (char)first[c][q]);
-			i += len[first[c][q]];
+		uint32_t w;
+		unsigned h, q;
+		if (!pfirst[c]) {
+			i++;
 			continue;
 		}
-		if (c < 0x20) {
-			buf_addc(out, 0x1f);
+		w = word4(s + i);
+		h = bucket4(w);
+		for (q = 0; q < npb[h]; q++) {
+			unsigned id = pb[h][q];
+			if (pword[id] == w && plen[id] <= n - i && !memcmp(s + i + 4, phrases[id] + 4, plen[id] - 4))
+				break;
 		}
-		buf_addc(out, (char)c);
-		i++;
+		if (q == npb[h]) {
+			i++;
+			continue;
+		}
+		pack_raw(out, s + from, i - from);
+		buf_addc(out, (char)pb[h][q]);
+		i += plen[pb[h][q]];
+		from = i;
 	}
+	pack_raw(out, s + from, n - from);
 }
 
 void jlog_unpack(struct buf *out, const char *s, size_t n)
