@@ -44,6 +44,7 @@
 #include "outcome.h"
 #include "pclock.h"
 #include "profile.h"
+#include "schedule.h"
 #include "seen.h"
 #include "store.h"
 #include "sysrec.h"
@@ -110,26 +111,6 @@ struct person {
 struct zone {
 	char *name;
 	struct tz *z;
-};
-
-/* The people of a segment a schedule trigger enters, on one stream, as
- * the $segment records seen say (scheduler.members). */
-struct members {
-	unsigned seg;   /* index in ssegs */
-	uint32_t stream;
-	roaring_bitmap_t *b;
-	int dirty;
-};
-
-/* A schedule journey on a stream: the occurrence entered last, and the
- * next oneid to enter while one is under way (0: done). */
-struct sprog {
-	unsigned ji;
-	uint32_t stream;
-	int64_t at;   /* INT64_MIN: none yet */
-	uint32_t next;
-	int dirty;
-	int64_t due, due_from; /* cached: the occurrence after due_from */
 };
 
 struct sched {
@@ -205,14 +186,9 @@ struct sched {
 	struct zone *zones;
 	unsigned nzones;
 
-	/* schedule triggers: the segments they enter, their members per
-	 * stream, their progress per stream */
-	char **ssegs;
-	unsigned nssegs, nsched;
-	struct members *mem;
-	unsigned nmem;
-	struct sprog *prog;
-	unsigned nprog;
+	/* schedule triggers: their segments' members and their progress,
+	 * per stream (lib/schedule) */
+	struct schedule sch;
 
 	unsigned long long events, fired, entered, exits, sends, dups;
 };
@@ -381,12 +357,8 @@ static int load_defs(struct sched *g)
 	for (i = 0; i < g->js.n; i++) {
 		const struct journey *j = &g->js.v[i];
 		g->ndate += j->trig == JT_DATE;
-		if (j->trig == JT_SCHEDULE) {
-			g->nsched++;
-			if (!known(g->ssegs, g->nssegs, j->t_name))
-				names_add(&g->ssegs, &g->nssegs, j->t_name);
-		}
 	}
+	schedule_init(&g->sch, &g->js);
 	g->inside_n = xcalloc(g->js.n + 1, sizeof *g->inside_n);
 	g->paused = xcalloc(g->js.n + 1, sizeof *g->paused);
 	return 0;
@@ -1254,107 +1226,14 @@ static int fire(struct sched *g, uint32_t s, int64_t upto)
 
 /* ---- schedule triggers ---- */
 
-static unsigned sseg_index(const struct sched *g, const char *name, size_t n)
-{
-	unsigned i;
-
-	for (i = 0; i < g->nssegs; i++)
-		if (strlen(g->ssegs[i]) == n && !memcmp(g->ssegs[i], name, n))
-			return i;
-	return UINT32_MAX;
-}
-
-/* The members of segment seg on stream s (made empty when make). */
-static struct members *members_of(struct sched *g, unsigned seg, uint32_t s, int make)
-{
-	unsigned i;
-
-	for (i = 0; i < g->nmem; i++)
-		if (g->mem[i].seg == seg && g->mem[i].stream == s)
-			return &g->mem[i];
-	if (!make)
-		return NULL;
-	g->mem = xrealloc(g->mem, (g->nmem + 1) * sizeof *g->mem);
-	g->mem[g->nmem].seg = seg;
-	g->mem[g->nmem].stream = s;
-	g->mem[g->nmem].b = roaring_bitmap_create();
-	g->mem[g->nmem].dirty = 0;
-	return &g->mem[g->nmem++];
-}
-
-/* A $segment record of a segment schedule triggers enter: oneid is in it
- * (on stream s, and on no other) or out of it. */
-static void members_apply(struct sched *g, unsigned seg, uint32_t oneid, int enter, uint32_t s)
-{
-	unsigned i;
-
-	for (i = 0; i < g->nmem; i++) {
-		struct members *m = &g->mem[i];
-		if (m->seg != seg || (enter && m->stream == s))
-			continue;
-		if (roaring_bitmap_remove_checked(m->b, oneid))
-			m->dirty = 1;
-	}
-	if (enter) {
-		struct members *m = members_of(g, seg, s, 1);
-		if (roaring_bitmap_add_checked(m->b, oneid))
-			m->dirty = 1;
-	}
-}
-
-/* A person is gone (merged into another): out of every segment here. */
-static void members_forget(struct sched *g, uint32_t oneid)
-{
-	unsigned i;
-
-	for (i = 0; i < g->nmem; i++)
-		if (roaring_bitmap_remove_checked(g->mem[i].b, oneid))
-			g->mem[i].dirty = 1;
-}
-
-static struct sprog *sprog_of(struct sched *g, unsigned ji, uint32_t s)
-{
-	unsigned i;
-
-	for (i = 0; i < g->nprog; i++)
-		if (g->prog[i].ji == ji && g->prog[i].stream == s)
-			return &g->prog[i];
-	g->prog = xrealloc(g->prog, (g->nprog + 1) * sizeof *g->prog);
-	memset(&g->prog[g->nprog], 0, sizeof *g->prog);
-	g->prog[g->nprog].ji = ji;
-	g->prog[g->nprog].stream = s;
-	g->prog[g->nprog].at = INT64_MIN;
-	g->prog[g->nprog].due_from = INT64_MAX;
-	return &g->prog[g->nprog++];
-}
-
-/* The occurrence of schedule journey ji on stream s to enter next, after
- * the stream's clock was clock0: one under way, else the first after the
- * clock and the last one entered. */
-static int64_t sprog_due(struct sched *g, unsigned ji, uint32_t s, int64_t clock0)
-{
-	struct sprog *pr = sprog_of(g, ji, s);
-	int64_t after = clock0;
-
-	if (pr->at != INT64_MIN && pr->next && pr->at > clock0)
-		return pr->at;
-	if (pr->at != INT64_MIN && pr->at > after)
-		after = pr->at;
-	if (!(pr->due_from <= after && after < pr->due)) {
-		pr->due = journey_schedule_next(&g->js.v[ji], after);
-		pr->due_from = after;
-	}
-	return pr->due;
-}
-
 /* Occurrence at of schedule journey ji on stream s: everyone in its
  * segment on the stream enters, stamped at, in oneid order. A big segment
  * commits on the way, with how far it got (a rerun goes on from there). */
 static int enter_scheduled(struct sched *g, unsigned ji, uint32_t s, int64_t at)
 {
 	const struct journey *j = &g->js.v[ji];
-	struct sprog *pr = sprog_of(g, ji, s);
-	struct members *m = members_of(g, sseg_index(g, j->t_name, strlen(j->t_name)), s, 0);
+	struct schedule_prog *pr = schedule_prog(&g->sch, ji, s);
+	struct schedule_members *m = schedule_members(&g->sch, schedule_segment(&g->sch, j->t_name, strlen(j->t_name)), s, 0);
 	roaring_uint32_iterator_t it;
 
 	if (pr->at != at || !pr->next) {
@@ -1408,7 +1287,7 @@ static int fire_all(struct sched *g, uint32_t s, int64_t clock0, int64_t upto)
 				int64_t t;
 				if (g->js.v[i].trig != JT_SCHEDULE)
 					continue;
-				t = sprog_due(g, i, s, clock0);
+				t = schedule_due(&g->sch, &g->js.v[i], i, s, clock0);
 				if (t <= upto && t < best) {
 					best = t;
 					bj = i;
@@ -1418,98 +1297,6 @@ static int fire_all(struct sched *g, uint32_t s, int64_t clock0, int64_t upto)
 			return fire(g, s, upto);
 		if ((rc = fire(g, s, best - 1)) || (rc = enter_scheduled(g, bj, s, best)))
 			return rc;
-	}
-}
-
-static void sched_load(struct sched *g)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	unsigned i;
-	int r;
-
-	if (txn && !g->no_members && !mdb_cursor_open(txn, g->membdb, &cur)) {
-		for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !r; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			const char *key = k.mv_data, *colon = memchr(key, ':', k.mv_size);
-			unsigned seg;
-			char num[16];
-			size_t nl;
-			struct members *m;
-			if (!colon || (seg = sseg_index(g, key, (size_t)(colon - key))) == UINT32_MAX)
-				continue; /* a segment no schedule trigger enters now */
-			nl = k.mv_size - (size_t)(colon - key) - 1;
-			if (!nl || nl >= sizeof num)
-				continue;
-			memcpy(num, colon + 1, nl);
-			num[nl] = 0;
-			m = members_of(g, seg, (uint32_t)strtoul(num, NULL, 10), 1);
-			roaring_bitmap_free(m->b);
-			if (!(m->b = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size)))
-				m->b = roaring_bitmap_create();
-		}
-		mdb_cursor_close(cur);
-	}
-	for (i = 0; i < g->js.n; i++) {
-		const struct journey *j = &g->js.v[i];
-		char pre[300];
-		int n;
-		if (j->trig != JT_SCHEDULE || !txn || mdb_cursor_open(txn, g->state, &cur))
-			continue;
-		n = snprintf(pre, sizeof pre, "schedule:%s:", j->name);
-		k.mv_data = pre;
-		k.mv_size = (size_t)n;
-		for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		     !r && k.mv_size > (size_t)n && !memcmp(k.mv_data, pre, (size_t)n);
-		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			char num[16];
-			size_t nl = k.mv_size - (size_t)n;
-			struct sprog *pr;
-			if (nl >= sizeof num || v.mv_size != 12)
-				continue;
-			memcpy(num, (const char *)k.mv_data + n, nl);
-			num[nl] = 0;
-			pr = sprog_of(g, i, (uint32_t)strtoul(num, NULL, 10));
-			pr->at = (int64_t)store_get_be64(v.mv_data);
-			pr->next = store_get_be32((const unsigned char *)v.mv_data + 8);
-		}
-		mdb_cursor_close(cur);
-	}
-}
-
-static void sched_save(struct sched *g)
-{
-	unsigned i;
-
-	for (i = 0; i < g->nmem; i++) {
-		struct members *m = &g->mem[i];
-		char key[300];
-		size_t sz;
-		char *b;
-		int n;
-		if (!m->dirty)
-			continue;
-		n = snprintf(key, sizeof key, "%s:%lu", g->ssegs[m->seg], (unsigned long)m->stream);
-		roaring_bitmap_run_optimize(m->b);
-		sz = roaring_bitmap_portable_size_in_bytes(m->b);
-		b = xmalloc(sz + 1);
-		roaring_bitmap_portable_serialize(m->b, b);
-		store_put(g->st, g->membdb, key, (size_t)n, b, sz);
-		free(b);
-		m->dirty = 0;
-	}
-	for (i = 0; i < g->nprog; i++) {
-		struct sprog *pr = &g->prog[i];
-		unsigned char v[12];
-		char key[300];
-		int n;
-		if (!pr->dirty)
-			continue;
-		n = snprintf(key, sizeof key, "schedule:%s:%lu", g->js.v[pr->ji].name, (unsigned long)pr->stream);
-		store_be64(v, (uint64_t)pr->at);
-		store_be32(v + 8, pr->next);
-		store_put(g->st, g->state, key, (size_t)n, v, 12);
-		pr->dirty = 0;
 	}
 }
 
@@ -1525,7 +1312,7 @@ static void advance(struct sched *g, uint32_t s, int64_t ts)
 	g->clock = c->clock;
 	if (c->clock != PCLOCK_NONE && ts <= c->clock)
 		return;
-	rc = g->nsched ? fire_all(g, s, c->clock, ts) : fire(g, s, ts);
+	rc = g->sch.njourneys ? fire_all(g, s, c->clock, ts) : fire(g, s, ts);
 	if (rc == -2) {
 		filter_stop_mid(&g->f);
 		return;
@@ -1834,7 +1621,7 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid)
 			}
 		store_be32(key, mid);
 		store_del(g->st, g->people, key, 4); /* its log stays, under its oneid */
-		members_forget(g, mid);
+		schedule_forget(&g->sch, mid);
 		if (roaring_bitmap_contains(g->inside, mid)) {
 			roaring_bitmap_remove(g->inside, mid);
 			g->inside_dirty = 1;
@@ -1966,9 +1753,9 @@ static void process(struct sched *g, const char *s, size_t n)
 		uint32_t sg = json_get(d, 0, "segment", 7);
 		unsigned i;
 		need = 0;
-		if (g->nssegs && d->t[sg].type == JSON_STRING && !d->t[sg].esc &&
-		    (i = sseg_index(g, d->s + d->t[sg].off, d->t[sg].len)) != UINT32_MAX)
-			members_apply(g, i, oneid, json_str_eq(d, json_get(d, 0, "op", 2), "enter", 5), g->stream);
+		if (g->sch.nsegs && d->t[sg].type == JSON_STRING && !d->t[sg].esc &&
+		    (i = schedule_segment(&g->sch, d->s + d->t[sg].off, d->t[sg].len)) != UINT32_MAX)
+			schedule_apply(&g->sch, i, oneid, json_str_eq(d, json_get(d, 0, "op", 2), "enter", 5), g->stream);
 		for (i = 0; i < g->nsegs; i++)
 			if (json_str_eq(d, sg, g->segnames[i], strlen(g->segnames[i])))
 				need = reprof = 1;
@@ -2052,7 +1839,7 @@ static void before_commit_state(struct sched *g)
 		g->inside_dirty = 0;
 	}
 	counts_save(g);
-	sched_save(g);
+	schedule_save(&g->sch, g->st, g->membdb, g->state, &g->js);
 	dict_save(&g->names);
 }
 
@@ -2923,13 +2710,7 @@ static void defs_free(struct sched *g)
 	if (g->inside)
 		roaring_bitmap_free(g->inside);
 	pclock_free(&g->pc);
-	for (i = 0; i < g->nssegs; i++)
-		free(g->ssegs[i]);
-	free(g->ssegs);
-	for (i = 0; i < g->nmem; i++)
-		roaring_bitmap_free(g->mem[i].b);
-	free(g->mem);
-	free(g->prog);
+	schedule_release(&g->sch);
 }
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
@@ -3074,7 +2855,7 @@ int main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
-	sched_load(g);
+	schedule_load(&g->sch, g->st, g->membdb, g->no_members, g->state, &g->js);
 	if (!ro)
 		inside_from_counts(g);
 	g->seen.st = g->st;
