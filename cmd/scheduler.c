@@ -2201,132 +2201,18 @@ static int op_partition(struct sched *g, int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-/* A decision read for explain (the value stays in the read transaction). */
-struct logent {
-	uint32_t seq;
-	int packed; /* of scheduler.decisions (scheduler.log's are JSON) */
-	const char *p;
-	size_t n;
-};
-
-static void logent_add(struct logent **v, size_t *n, size_t *cap, uint32_t seq, const MDB_val *val, int packed)
-{
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		*v = xrealloc(*v, *cap * sizeof **v);
-	}
-	(*v)[*n].seq = seq;
-	(*v)[*n].packed = packed;
-	(*v)[*n].p = val->mv_data;
-	(*v)[(*n)++].n = val->mv_size;
-}
-
-static int logent_cmp(const void *a, const void *b)
-{
-	const struct logent *x = a, *y = b;
-
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* The entries of a block for explain: a line each into the array. */
-struct explain_acc {
-	struct logent **v;
-	size_t *n, *cap;
-};
-
-static void explain_entry(void *ctx, const struct jlog_entry *e, const char *lines)
-{
-	struct explain_acc *a = ctx;
-	const char *p = lines, *end = lines + e->len;
-	uint32_t seq = e->seq;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		MDB_val line;
-		line.mv_data = (void *)p;
-		line.mv_size = (size_t)((nl ? nl : end) - p);
-		logent_add(a->v, a->n, a->cap, seq++, &line, 1);
-		p = nl ? nl + 1 : end;
-	}
-}
-
-/* The decisions of oneid in scheduler.dlog: from the block their record
- * names back, a block at a time; for a oneid without a record (merged
- * into another), every block. 0, or an exit code after printing why. */
-static int explain_dlog(struct sched *g, uint32_t oneid, struct explain_acc *a)
-{
-	unsigned char pk[4], k[8];
-	uint32_t ls = 0, lb = 0, ps, pb;
-	MDB_val v;
-	long found;
-	int r;
-
-	if (g->no_dlog)
-		return 0;
-	store_be32(pk, oneid);
-	r = store_get(g->st, g->people, pk, 4, &v);
-	if (r < 0)
-		return EXIT_IO;
-	if (r == 1) {
-		const unsigned char *p = v.mv_data, *end = p + v.mv_size;
-		uint64_t x, y;
-		if (v.mv_size && p[0] == 3) {
-			p++;
-			if (get_uv(&p, end, &x) || get_uv(&p, end, &x) || get_uv(&p, end, &y) || x > UINT32_MAX ||
-			    y > UINT32_MAX) {
-				cli_err("person %u in scheduler.people is damaged", oneid);
-				return EXIT_IO;
-			}
-			ls = (uint32_t)x;
-			lb = (uint32_t)y;
-		}
-		while (lb) {
-			jlog_key(k, ls, lb - 1);
-			if ((r = store_get(g->st, g->dlogdb, k, 8, &v)) < 0)
-				return EXIT_IO;
-			if (!r || (found = jlog_block_find(v.mv_data, v.mv_size, oneid, explain_entry, a, &ps, &pb)) < 0) {
-				cli_err("block %u of stream %u of the decision log is %s", lb - 1, ls, r ? "damaged" : "missing");
-				return EXIT_IO;
-			}
-			if (!found || (ps == ls && pb >= lb))
-				break; /* never round again */
-			ls = ps;
-			lb = pb;
-		}
-		return 0;
-	}
-	{
-		MDB_txn *txn = store_read_txn(g->st);
-		MDB_cursor *cur;
-		MDB_val key;
-		if (!txn || mdb_cursor_open(txn, g->dlogdb, &cur))
-			return EXIT_IO;
-		for (r = mdb_cursor_get(cur, &key, &v, MDB_FIRST); !r; r = mdb_cursor_get(cur, &key, &v, MDB_NEXT))
-			if (jlog_block_find(v.mv_data, v.mv_size, oneid, explain_entry, a, &ps, &pb) < 0) {
-				cli_err("a block of the decision log is damaged");
-				mdb_cursor_close(cur);
-				return EXIT_IO;
-			}
-		mdb_cursor_close(cur);
-		if (r != MDB_NOTFOUND)
-			return EXIT_IO;
-	}
-	return 0;
-}
-
 static int op_explain(struct sched *g, int argc, char **argv)
 {
-	struct logent *ents = NULL;
-	size_t nents = 0, capents = 0, q;
-	uint32_t oneid;
+	struct jlog_lines ls = {0};
+	struct jlog_dbs dbs;
+	size_t q;
+	uint32_t oneid, lstream = 0, lblk = 0;
 	char *end;
 	unsigned long u;
 	const struct journey *only = NULL;
-	MDB_txn *txn;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	unsigned char key[12];
-	int r;
+	unsigned char pk[4];
+	MDB_val v;
+	int r, has_record;
 	struct json_doc d = JSON_DOC_INIT;
 
 	if (argc < 1 || argc > 2) {
@@ -2342,86 +2228,38 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	oneid = (uint32_t)u;
 	if (argc == 2 && !(only = journey_arg(g, argv[1])))
 		return EXIT_USAGE;
-	if (!(txn = store_read_txn(g->st)))
+	/* the block of the person's newest decisions, from their record
+	 * (format 3) */
+	store_be32(pk, oneid);
+	if ((r = store_get(g->st, g->people, pk, 4, &v)) < 0)
 		return EXIT_IO;
-	/* a store of an earlier version: scheduler.log under (oneid, seq) */
-	if (g->has_oldlog == 0) {
-		if (mdb_cursor_open(txn, g->oldlog, &cur))
+	has_record = r == 1;
+	if (has_record && v.mv_size && ((const unsigned char *)v.mv_data)[0] == 3) {
+		const unsigned char *p = (const unsigned char *)v.mv_data + 1, *e = p + v.mv_size - 1;
+		uint64_t x, y;
+		if (get_uv(&p, e, &x) || get_uv(&p, e, &x) || get_uv(&p, e, &y) || x > UINT32_MAX || y > UINT32_MAX) {
+			cli_err("person %u in scheduler.people is damaged", oneid);
 			return EXIT_IO;
-		store_be32(key, oneid);
-		store_be32(key + 4, 0);
-		k.mv_data = key;
-		k.mv_size = 8;
-		for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !r && k.mv_size == 8 && !memcmp(k.mv_data, key, 4);
-		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-			logent_add(&ents, &nents, &capents, store_get_be32((const unsigned char *)k.mv_data + 4), &v, 0);
-		mdb_cursor_close(cur);
-		if (r && r != MDB_NOTFOUND)
-			return EXIT_IO;
-	}
-	/* scheduler.decisions under (day, oneid, seq): a seek per day that
-	 * holds decisions */
-	if (g->no_decisions)
-		r = MDB_NOTFOUND;
-	else if (mdb_cursor_open(txn, g->logdb, &cur))
-		return EXIT_IO;
-	else {
-		uint32_t day = 0;
-		for (;;) {
-			store_be32(key, day);
-			store_be32(key + 4, oneid);
-			store_be32(key + 8, 0);
-			k.mv_data = key;
-			k.mv_size = 12;
-			r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-			while (!r && k.mv_size == 12 && store_get_be32(k.mv_data) == day &&
-			       store_get_be32((const unsigned char *)k.mv_data + 4) == oneid) {
-				/* a line per decision, numbered on from the key's */
-				uint32_t seq = store_get_be32((const unsigned char *)k.mv_data + 8);
-				const char *p = v.mv_data, *end = p + v.mv_size;
-				while (p < end) {
-					const char *nl = memchr(p, '\n', (size_t)(end - p));
-					MDB_val line;
-					line.mv_data = (void *)p;
-					line.mv_size = (size_t)((nl ? nl : end) - p);
-					logent_add(&ents, &nents, &capents, seq++, &line, 1);
-					p = nl ? nl + 1 : end;
-				}
-				r = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-			}
-			if (r || k.mv_size != 12)
-				break;
-			/* the next day with a decision of this person, if any */
-			if (store_get_be32(k.mv_data) == day || store_get_be32((const unsigned char *)k.mv_data + 4) > oneid) {
-				if (store_get_be32(k.mv_data) == UINT32_MAX)
-					break;
-				day = store_get_be32(k.mv_data) + 1;
-			} else {
-				day = store_get_be32(k.mv_data);
-			}
 		}
-		mdb_cursor_close(cur);
+		lstream = (uint32_t)x;
+		lblk = (uint32_t)y;
 	}
-	if (r && r != MDB_NOTFOUND) {
-		free(ents);
+	dbs.dlog = g->dlogdb;
+	dbs.decisions = g->logdb;
+	dbs.log = g->oldlog;
+	dbs.no_dlog = g->no_dlog;
+	dbs.no_decisions = g->no_decisions;
+	dbs.no_log = g->has_oldlog != 0;
+	if (jlog_person(g->st, &dbs, oneid, has_record, lstream, lblk, &ls)) {
+		jlog_lines_release(&ls);
 		return EXIT_IO;
 	}
-	{
-		struct explain_acc a = {&ents, &nents, &capents};
-		int rc = explain_dlog(g, oneid, &a);
-		if (rc) {
-			free(ents);
-			return rc;
-		}
-	}
-	if (nents) /* qsort wants an array, even of none */
-		qsort(ents, nents, sizeof *ents, logent_cmp);
-	for (q = 0; q < nents; q++) {
+	for (q = 0; q < ls.n; q++) {
 		buf_reset(&g->tmp);
-		if (ents[q].packed)
-			jlog_unpack(&g->tmp, ents[q].p, ents[q].n);
+		if (ls.v[q].packed)
+			jlog_unpack(&g->tmp, ls.v[q].p, ls.v[q].n);
 		else
-			buf_add(&g->tmp, ents[q].p, ents[q].n);
+			buf_add(&g->tmp, ls.v[q].p, ls.v[q].n);
 		if (only) {
 			const char *why;
 			size_t at;
@@ -2435,13 +2273,10 @@ static int op_explain(struct sched *g, int argc, char **argv)
 		fwrite(g->tmp.p, 1, g->tmp.len, stdout);
 		putchar('\n');
 	}
-	free(ents);
+	jlog_lines_release(&ls);
 	json_doc_release(&d);
 	/* where each instance stands now */
 	{
-		unsigned char pk[4];
-		unsigned q;
-		store_be32(pk, oneid);
 		if (store_get(g->st, g->people, pk, 4, &v) == 1) {
 			g->P.oneid = oneid;
 			g->P.ninst = 0;
@@ -2489,7 +2324,7 @@ static int op_explain(struct sched *g, int argc, char **argv)
 			}
 		}
 	}
-	return r && r != MDB_NOTFOUND ? EXIT_IO : 0;
+	return 0;
 }
 
 static int op_pause(struct sched *g, int argc, char **argv, int on)

@@ -388,3 +388,173 @@ long jlog_block_find(const void *v, size_t n, uint32_t oneid,
 	}
 	return found;
 }
+
+/* ---- a person's decisions read back ---- */
+
+static void line_add(struct jlog_lines *out, uint32_t seq, const char *p, size_t n, int packed)
+{
+	if (out->n == out->cap) {
+		out->cap = out->cap ? out->cap * 2 : 64;
+		out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+	}
+	out->v[out->n].seq = seq;
+	out->v[out->n].packed = packed;
+	out->v[out->n].p = p;
+	out->v[out->n++].n = n;
+}
+
+/* The lines of one value (a line each, '\n' between), numbered on from
+ * seq. */
+static void lines_add(struct jlog_lines *out, uint32_t seq, const char *p, size_t n)
+{
+	const char *end = p + n;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		line_add(out, seq++, p, (size_t)((nl ? nl : end) - p), 1);
+		p = nl ? nl + 1 : end;
+	}
+}
+
+static void on_lines(void *ctx, const struct jlog_entry *e, const char *lines)
+{
+	lines_add(ctx, e->seq, lines, e->len);
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+	const struct jlog_line *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void jlog_lines_release(struct jlog_lines *out)
+{
+	free(out->v);
+	memset(out, 0, sizeof *out);
+}
+
+/* scheduler.log of an early store: under (oneid, seq), JSON. */
+static int read_log(MDB_txn *txn, MDB_dbi dbi, uint32_t oneid, struct jlog_lines *out)
+{
+	unsigned char key[8];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int r;
+
+	if ((r = mdb_cursor_open(txn, dbi, &cur)))
+		return r;
+	store_be32(key, oneid);
+	store_be32(key + 4, 0);
+	k.mv_data = key;
+	k.mv_size = 8;
+	for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !r && k.mv_size == 8 && !memcmp(k.mv_data, key, 4);
+	     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		line_add(out, store_get_be32((const unsigned char *)k.mv_data + 4), v.mv_data, v.mv_size, 0);
+	mdb_cursor_close(cur);
+	return r == MDB_NOTFOUND ? 0 : r;
+}
+
+/* scheduler.decisions of an earlier store: under (day, oneid, seq), a
+ * seek per day that holds decisions. */
+static int read_decisions(MDB_txn *txn, MDB_dbi dbi, uint32_t oneid, struct jlog_lines *out)
+{
+	unsigned char key[12];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint32_t day = 0;
+	int r;
+
+	if ((r = mdb_cursor_open(txn, dbi, &cur)))
+		return r;
+	for (;;) {
+		store_be32(key, day);
+		store_be32(key + 4, oneid);
+		store_be32(key + 8, 0);
+		k.mv_data = key;
+		k.mv_size = 12;
+		r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		while (!r && k.mv_size == 12 && store_get_be32(k.mv_data) == day &&
+		       store_get_be32((const unsigned char *)k.mv_data + 4) == oneid) {
+			lines_add(out, store_get_be32((const unsigned char *)k.mv_data + 8), v.mv_data, v.mv_size);
+			r = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+		if (r || k.mv_size != 12)
+			break;
+		/* the next day with a decision of this person, if any */
+		if (store_get_be32(k.mv_data) == day || store_get_be32((const unsigned char *)k.mv_data + 4) > oneid) {
+			if (store_get_be32(k.mv_data) == UINT32_MAX)
+				break;
+			day = store_get_be32(k.mv_data) + 1;
+		} else {
+			day = store_get_be32(k.mv_data);
+		}
+	}
+	mdb_cursor_close(cur);
+	return r == MDB_NOTFOUND ? 0 : r;
+}
+
+/* The blocks: back from (ls, lb), or every one. */
+static int read_blocks(struct store *st, MDB_txn *txn, MDB_dbi dbi, uint32_t oneid, int has_record, uint32_t ls,
+		       uint32_t lb, struct jlog_lines *out)
+{
+	unsigned char k[8];
+	uint32_t ps, pb;
+	MDB_cursor *cur;
+	MDB_val key, v;
+	long found;
+	int r;
+
+	if (has_record) {
+		while (lb) {
+			jlog_key(k, ls, lb - 1);
+			if ((r = store_get(st, dbi, k, 8, &v)) < 0)
+				return -1;
+			if (!r || (found = jlog_block_find(v.mv_data, v.mv_size, oneid, on_lines, out, &ps, &pb)) < 0) {
+				cli_err("block %u of stream %u of the decision log is %s", lb - 1, ls, r ? "damaged" : "missing");
+				return -1;
+			}
+			if (!found || (ps == ls && pb >= lb))
+				break; /* never round again */
+			ls = ps;
+			lb = pb;
+		}
+		return 0;
+	}
+	if ((r = mdb_cursor_open(txn, dbi, &cur))) {
+		cli_err("cannot read the decision log: %s", mdb_strerror(r));
+		return -1;
+	}
+	for (r = mdb_cursor_get(cur, &key, &v, MDB_FIRST); !r; r = mdb_cursor_get(cur, &key, &v, MDB_NEXT))
+		if (jlog_block_find(v.mv_data, v.mv_size, oneid, on_lines, out, &ps, &pb) < 0) {
+			mdb_cursor_close(cur);
+			cli_err("a block of the decision log is damaged");
+			return -1;
+		}
+	mdb_cursor_close(cur);
+	if (r != MDB_NOTFOUND) {
+		cli_err("cannot read the decision log: %s", mdb_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+int jlog_person(struct store *st, const struct jlog_dbs *dbs, uint32_t oneid, int has_record, uint32_t ls,
+		uint32_t lb, struct jlog_lines *out)
+{
+	MDB_txn *txn = store_read_txn(st);
+	int r;
+
+	if (!txn)
+		return -1;
+	if ((!dbs->no_log && (r = read_log(txn, dbs->log, oneid, out))) ||
+	    (!dbs->no_decisions && (r = read_decisions(txn, dbs->decisions, oneid, out)))) {
+		cli_err("cannot read the decision log: %s", mdb_strerror(r));
+		return -1;
+	}
+	if (!dbs->no_dlog && read_blocks(st, txn, dbs->dlog, oneid, has_record, ls, lb, out))
+		return -1;
+	if (out->n) /* qsort wants an array, even of none */
+		qsort(out->v, out->n, sizeof *out->v, line_cmp);
+	return 0;
+}

@@ -104,4 +104,41 @@ long jlog_block_find(const void *v, size_t n, uint32_t oneid,
 		     void (*fn)(void *ctx, const struct jlog_entry *e, const char *lines), void *ctx,
 		     uint32_t *pstream, uint32_t *pblk);
 
+/* A decision line read back (for explain): its sequence number, and its
+ * bytes, packed or (scheduler.log of an early store) not, pointing into
+ * the store's read transaction. */
+struct jlog_line {
+	uint32_t seq;
+	int packed;
+	const char *p;
+	size_t n;
+};
+
+struct jlog_lines {
+	struct jlog_line *v;
+	size_t n, cap;
+};
+
+/* Where a person's decisions may be: the blocks (dlog), and in a store of
+ * an earlier version scheduler.decisions (day, oneid, sequence: a value a
+ * line each, packed) and scheduler.log (oneid, sequence: JSON); each with
+ * a flag saying the DB is absent. */
+struct jlog_dbs {
+	MDB_dbi dlog, decisions, log;
+	int no_dlog, no_decisions, no_log;
+};
+
+/*
+ * Every decision line of oneid, in sequence order, appended to out (its
+ * pointers are good until st's read transaction ends). The blocks are
+ * followed back from the one the person's record names (stream ls,
+ * number + 1 lb; 0: none) when has_record, else (a oneid merged into
+ * another keeps no record) every block is searched. Returns 0, or -1
+ * after printing why (an LMDB error, a damaged or missing block).
+ */
+int jlog_person(struct store *st, const struct jlog_dbs *dbs, uint32_t oneid, int has_record, uint32_t ls,
+		uint32_t lb, struct jlog_lines *out);
+/* Free out's array; out is empty afterwards. */
+void jlog_lines_release(struct jlog_lines *out);
+
 #endif
