@@ -1931,40 +1931,6 @@ static struct journey *journey_arg(struct sched *g, const char *name)
 	return j;
 }
 
-static const char *trig_text(const struct journey *j, struct buf *b)
-{
-	buf_reset(b);
-	switch (j->trig) {
-	case JT_EVENT:
-		buf_printf(b, "event %s%s", j->t_name, j->t_where ? " where …" : "");
-		break;
-	case JT_SEGMENT:
-		buf_printf(b, "segment %s %s", j->t_name, j->t_enter ? "enter" : "exit");
-		break;
-	case JT_DATE:
-		buf_printf(b, "date %s %s%+d days at %02d:%02d%s", j->d_tag ? "tag" : "trait", j->t_name, j->d_days,
-			   j->d_at_min / 60, j->d_at_min % 60, j->d_yearly ? " yearly" : "");
-		break;
-	case JT_TAG:
-		buf_printf(b, "tag %s%s%s%s%s", j->t_name, j->t_from ? " from " : "", j->t_from ? j->t_from : "",
-			   j->t_to ? " to " : "", j->t_to ? j->t_to : "");
-		break;
-	case JT_SCHEDULE: {
-		static const char *const wd[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-		const char *zn = j->s_tzname ? j->s_tzname : j->tzname ? j->tzname : "UTC";
-		if (j->s_every == JE_DAY)
-			buf_printf(b, "schedule every day at %02d:%02d %s, segment %s", j->s_at_min / 60, j->s_at_min % 60, zn, j->t_name);
-		else if (j->s_every == JE_WEEK)
-			buf_printf(b, "schedule every week on %s at %02d:%02d %s, segment %s", wd[j->s_on], j->s_at_min / 60,
-				   j->s_at_min % 60, zn, j->t_name);
-		else
-			buf_printf(b, "schedule every month on day %d at %02d:%02d %s, segment %s", j->s_on, j->s_at_min / 60,
-				   j->s_at_min % 60, zn, j->t_name);
-		break;
-	}
-	}
-	return b->p;
-}
 
 static int op_list(struct sched *g)
 {
@@ -1979,7 +1945,7 @@ static int op_list(struct sched *g)
 		json_write_str(&b, j->name, strlen(j->name));
 		buf_printf(&b, ",\"version\":\"%s\",\"status\":\"%s\",\"trigger\":", j->version,
 			   j->paused || g->paused[i] ? "paused" : "active");
-		trig_text(j, &t);
+		journey_trigger_text(j, &t);
 		json_write_str(&b, t.p, t.len);
 		buf_printf(&b, ",\"steps\":%u,\"inside\":%ld", j->nsteps, g->inside_n[i]);
 		if (j->description) {
@@ -2347,26 +2313,9 @@ static int op_pause(struct sched *g, int argc, char **argv, int on)
 	return store_commit(g->st);
 }
 
-static void dot_id(const char *s)
-{
-	printf("\"%s\"", s);
-}
-
-static void dot_edge(const struct journey *j, const char *from, int to, const char *label)
-{
-	printf("  ");
-	dot_id(from);
-	printf(" -> ");
-	dot_id(to >= 0 ? j->steps[to].id : "end");
-	if (label)
-		printf(" [label=\"%s\"]", label);
-	printf(";\n");
-}
-
 static int op_draw(struct sched *g, int argc, char **argv)
 {
 	const struct journey *j;
-	unsigned i, k;
 	struct buf t = BUF_INIT;
 
 	if (argc != 1) {
@@ -2375,64 +2324,8 @@ static int op_draw(struct sched *g, int argc, char **argv)
 	}
 	if (!(j = journey_arg(g, argv[0])))
 		return EXIT_USAGE;
-	printf("digraph \"%s\" {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n", j->name);
-	trig_text(j, &t);
-	printf("  \"trigger\" [shape=oval, label=\"");
-	for (i = 0; i < t.len; i++)
-		printf(t.p[i] == '"' ? "\\\"" : "%c", t.p[i]);
-	printf("\"];\n  \"end\" [shape=doublecircle, label=\"end\"];\n");
-	dot_edge(j, "trigger", 0, NULL);
-	for (i = 0; i < j->nsteps; i++) {
-		const struct jstep *s = &j->steps[i];
-		char lab[200];
-		switch (s->kind) {
-		case JS_SEND:
-			snprintf(lab, sizeof lab, "send %s\\n%s", s->tmpl, s->channels[0]);
-			break;
-		case JS_WAIT:
-			if (s->at_min >= 0)
-				snprintf(lab, sizeof lab, "wait until %02d:%02d%s", s->at_min / 60, s->at_min % 60,
-					 s->days ? " (+days)" : "");
-			else
-				snprintf(lab, sizeof lab, "wait %llds", (long long)(s->dur_ms / 1000));
-			break;
-		case JS_WAIT_FOR:
-			snprintf(lab, sizeof lab, "wait for %s\\n(timeout %llds)", s->event, (long long)(s->timeout_ms / 1000));
-			break;
-		default:
-			snprintf(lab, sizeof lab, "%s", jstep_kind_names[s->kind]);
-		}
-		printf("  \"%s\" [label=\"%s\\n%s\"%s];\n", s->id, s->id, lab,
-		       s->kind == JS_BRANCH || s->kind == JS_SPLIT ? ", shape=diamond" : "");
-		switch (s->kind) {
-		case JS_EXIT:
-			dot_edge(j, s->id, -1, s->reason);
-			break;
-		case JS_WAIT_FOR:
-			dot_edge(j, s->id, s->on_event, "event");
-			dot_edge(j, s->id, s->on_timeout, "timeout");
-			break;
-		case JS_BRANCH:
-			for (k = 0; k < s->ncases; k++) {
-				char l[32];
-				snprintf(l, sizeof l, "case %u", k);
-				dot_edge(j, s->id, s->cases[k].next, l);
-			}
-			dot_edge(j, s->id, s->els, "else");
-			break;
-		case JS_SPLIT:
-			for (k = 0; k < s->narms; k++) {
-				char l[160];
-				snprintf(l, sizeof l, "%s %u%s", s->arms[k].name, s->arms[k].weight,
-					 s->arms[k].control ? " (control)" : "");
-				dot_edge(j, s->id, s->arms[k].next == -2 ? s->next : s->arms[k].next, l);
-			}
-			break;
-		default:
-			dot_edge(j, s->id, s->next, NULL);
-		}
-	}
-	printf("}\n");
+	journey_dot(j, &t);
+	fwrite(t.p, 1, t.len, stdout);
 	buf_release(&t);
 	return 0;
 }
