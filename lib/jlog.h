@@ -38,8 +38,13 @@
 #include "buf.h"
 #include "store.h"
 
-/* A block is closed once its entries' lines hold this many bytes. */
-#define JLOG_BLOCK (1u << 20)
+/* A block is closed once its entries' lines hold this many bytes: small
+ * enough that rewriting the open block of each stream at each commit
+ * costs little (a Kafka instance commits every second or so, per
+ * partition), and that LMDB's pages for it come from the heap, not a
+ * fresh mapping each time; big enough that a block's few pages of index
+ * and lines are written once for hundreds of entries. */
+#define JLOG_BLOCK (1u << 16)
 #define JLOG_ENTRY 24
 
 struct jlog_entry {
