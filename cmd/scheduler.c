@@ -44,6 +44,7 @@
 #include "outcome.h"
 #include "pclock.h"
 #include "profile.h"
+#include "schedule.h"
 #include "seen.h"
 #include "store.h"
 #include "sysrec.h"
@@ -101,32 +102,15 @@ struct person {
 	int64_t *wake0;
 	int *state0;
 	uint32_t nlog;
+	/* the block of the decision log holding their newest decisions
+	 * (lib/jlog): stream, number + 1 (0: none) */
+	uint32_t lstream, lblk;
 	int changed;
 };
 
 struct zone {
 	char *name;
 	struct tz *z;
-};
-
-/* The people of a segment a schedule trigger enters, on one stream, as
- * the $segment records seen say (scheduler.members). */
-struct members {
-	unsigned seg;   /* index in ssegs */
-	uint32_t stream;
-	roaring_bitmap_t *b;
-	int dirty;
-};
-
-/* A schedule journey on a stream: the occurrence entered last, and the
- * next oneid to enter while one is under way (0: done). */
-struct sprog {
-	unsigned ji;
-	uint32_t stream;
-	int64_t at;   /* INT64_MIN: none yet */
-	uint32_t next;
-	int dirty;
-	int64_t due, due_from; /* cached: the occurrence after due_from */
 };
 
 struct sched {
@@ -138,10 +122,12 @@ struct sched {
 	long tick_count;
 
 	struct store *st;
-	MDB_dbi people, logdb, oldlog, state, defs, counts, membdb;
+	MDB_dbi people, logdb, oldlog, dlogdb, state, defs, counts, membdb;
 	int has_oldlog;  /* 0: a store of an earlier version has scheduler.log */
 	int no_members;  /* a read-only store has no scheduler.members */
 	int no_decisions; /* … no scheduler.decisions */
+	int no_dlog;      /* … no scheduler.dlog */
+	struct jlog jl;   /* the decision log's open blocks */
 	struct filter f;
 	/* partitions: the static assignment, and the state that moves with a
 	 * partition (lib/handoff) */
@@ -183,9 +169,10 @@ struct sched {
 	struct json_doc doc, pdoc;
 	const struct json_doc *evdoc; /* props for conditions: the event, or the trigger's */
 	struct buf cause, line, tmp, rec, logb;
-	/* decisions of one person on one day not yet queued: one value */
+	/* decisions of one activation of one person not yet in the log:
+	 * one entry, and the block the person's decisions before are in */
 	struct buf lp;
-	uint32_t lp_oneid, lp_day, lp_seq, lp_n;
+	uint32_t lp_oneid, lp_seq, lp_n, lp_stream, lp_pstream, lp_pblk;
 	char ts_text[CLOCK_ISO_LEN + 1];
 	int64_t ts_cached;
 	struct jctx cx;
@@ -199,14 +186,9 @@ struct sched {
 	struct zone *zones;
 	unsigned nzones;
 
-	/* schedule triggers: the segments they enter, their members per
-	 * stream, their progress per stream */
-	char **ssegs;
-	unsigned nssegs, nsched;
-	struct members *mem;
-	unsigned nmem;
-	struct sprog *prog;
-	unsigned nprog;
+	/* schedule triggers: their segments' members and their progress,
+	 * per stream (lib/schedule) */
+	struct schedule sch;
 
 	unsigned long long events, fired, entered, exits, sends, dups;
 };
@@ -375,12 +357,8 @@ static int load_defs(struct sched *g)
 	for (i = 0; i < g->js.n; i++) {
 		const struct journey *j = &g->js.v[i];
 		g->ndate += j->trig == JT_DATE;
-		if (j->trig == JT_SCHEDULE) {
-			g->nsched++;
-			if (!known(g->ssegs, g->nssegs, j->t_name))
-				names_add(&g->ssegs, &g->nssegs, j->t_name);
-		}
 	}
+	schedule_init(&g->sch, &g->js);
 	g->inside_n = xcalloc(g->js.n + 1, sizeof *g->inside_n);
 	g->paused = xcalloc(g->js.n + 1, sizeof *g->paused);
 	return 0;
@@ -529,15 +507,23 @@ static void put_uv(struct buf *b, uint64_t v)
 static int person_decode(struct sched *g, struct person *P, struct profile *p, const unsigned char *s, size_t n)
 {
 	const unsigned char *end = s + n;
-	uint64_t nlog, ninst, k;
+	uint64_t nlog, ninst, k, stream = 0;
+	unsigned char fmt;
 
-	uint64_t stream = 0;
-
-	if (n < 1 || (s[0] != 1 && s[0] != 2))
+	if (n < 1 || s[0] < 1 || s[0] > 3)
 		return -1;
-	if (*s++ == 2 && (get_uv(&s, end, &stream) || stream > UINT32_MAX))
+	fmt = *s++;
+	if (fmt >= 2 && (get_uv(&s, end, &stream) || stream > UINT32_MAX))
 		return -1;
 	P->stream = (uint32_t)stream;
+	P->lstream = P->lblk = 0;
+	if (fmt == 3) {
+		uint64_t ls, lb;
+		if (get_uv(&s, end, &ls) || get_uv(&s, end, &lb) || ls > UINT32_MAX || lb > UINT32_MAX)
+			return -1;
+		P->lstream = (uint32_t)ls;
+		P->lblk = (uint32_t)lb;
+	}
 	if (get_uv(&s, end, &nlog) || get_uv(&s, end, &ninst))
 		return -1;
 	P->nlog = (uint32_t)nlog;
@@ -567,6 +553,7 @@ static int person_load(struct sched *g, struct person *P, struct profile *p, uin
 	P->oneid = oneid;
 	P->ninst = 0;
 	P->nlog = 0;
+	P->lstream = P->lblk = 0;
 	P->changed = 0;
 	P->found = 0;
 	P->stream = g->stream;
@@ -626,10 +613,15 @@ static void person_save(struct sched *g, struct person *P, struct profile *p)
 	}
 	P->stream = g->stream;
 	buf_reset(&g->rec);
-	/* format 1 is of stream 0; 2 names the stream */
-	buf_addc(&g->rec, P->stream ? 2 : 1);
-	if (P->stream)
+	/* format 1 is of stream 0; 2 names the stream; 3 names it and the
+	 * block of the person's newest decisions */
+	buf_addc(&g->rec, P->lblk ? 3 : P->stream ? 2 : 1);
+	if (P->stream || P->lblk)
 		put_uv(&g->rec, P->stream);
+	if (P->lblk) {
+		put_uv(&g->rec, P->lstream);
+		put_uv(&g->rec, P->lblk);
+	}
 	put_uv(&g->rec, P->nlog);
 	put_uv(&g->rec, P->ninst);
 	for (k = 0; k < P->ninst; k++)
@@ -722,39 +714,52 @@ static uint32_t name_slot(void *ctx, const char *name, size_t n)
 	return dict_trait(&((struct sched *)ctx)->names, name, n);
 }
 
-/* Queue the decisions held (one value, a line each). */
+/* Add the decisions held to the open block of their stream (one entry,
+ * a line each). */
 static void log_flush(struct sched *g)
 {
-	unsigned char key[12];
+	struct jlog_entry e;
+	struct jlog_tail *t;
 
 	if (!g->lp_n)
 		return;
-	store_be32(key, g->lp_day);
-	store_be32(key + 4, g->lp_oneid);
-	store_be32(key + 8, g->lp_seq);
-	store_put_unique(g->st, g->logdb, key, 12, g->lp.p, g->lp.len);
+	if (!(t = jlog_tail(&g->jl, g->lp_stream))) {
+		g->f.fatal = EXIT_IO;
+	} else {
+		e.oneid = g->lp_oneid;
+		e.seq = g->lp_seq;
+		e.pstream = g->lp_pstream;
+		e.pblk = g->lp_pblk;
+		jlog_add(&g->jl, t, &e, g->lp.p, g->lp.len);
+	}
 	buf_reset(&g->lp);
 	g->lp_n = 0;
 }
 
-/* A decision into scheduler.decisions under (day, oneid, sequence): the
- * decisions of a batch fall on the few days its clock crossed, so they
- * go into a few runs of pages, not one page per person; those of one
- * person on one day in a row (an activation's) go into one value, a line
- * each, under the sequence number of the first. */
+/* A decision into the log (lib/jlog, scheduler.dlog): those of one
+ * person in a row (an activation's) make one entry, a line each, under
+ * the sequence number of the first, in the open block of the stream;
+ * the person's record names that block, and the entry the block of their
+ * decisions before. */
 static void log_add(struct sched *g, const char *s, size_t n)
 {
-	uint32_t day;
-
 	if (g->nolog)
 		return;
-	day = jlog_day(g->cx.now);
-	if (g->lp_n && (g->lp_oneid != g->P.oneid || g->lp_day != day))
+	if (g->lp_n && g->lp_oneid != g->P.oneid)
 		log_flush(g);
 	if (!g->lp_n) {
+		struct jlog_tail *t = jlog_tail(&g->jl, g->stream);
+		if (!t) {
+			g->f.fatal = EXIT_IO;
+			return;
+		}
 		g->lp_oneid = g->P.oneid;
-		g->lp_day = day;
 		g->lp_seq = g->P.nlog;
+		g->lp_stream = g->stream;
+		g->lp_pstream = g->P.lstream;
+		g->lp_pblk = g->P.lblk;
+		g->P.lstream = g->stream;
+		g->P.lblk = t->blk + 1;
 	} else {
 		buf_addc(&g->lp, '\n');
 	}
@@ -1221,107 +1226,14 @@ static int fire(struct sched *g, uint32_t s, int64_t upto)
 
 /* ---- schedule triggers ---- */
 
-static unsigned sseg_index(const struct sched *g, const char *name, size_t n)
-{
-	unsigned i;
-
-	for (i = 0; i < g->nssegs; i++)
-		if (strlen(g->ssegs[i]) == n && !memcmp(g->ssegs[i], name, n))
-			return i;
-	return UINT32_MAX;
-}
-
-/* The members of segment seg on stream s (made empty when make). */
-static struct members *members_of(struct sched *g, unsigned seg, uint32_t s, int make)
-{
-	unsigned i;
-
-	for (i = 0; i < g->nmem; i++)
-		if (g->mem[i].seg == seg && g->mem[i].stream == s)
-			return &g->mem[i];
-	if (!make)
-		return NULL;
-	g->mem = xrealloc(g->mem, (g->nmem + 1) * sizeof *g->mem);
-	g->mem[g->nmem].seg = seg;
-	g->mem[g->nmem].stream = s;
-	g->mem[g->nmem].b = roaring_bitmap_create();
-	g->mem[g->nmem].dirty = 0;
-	return &g->mem[g->nmem++];
-}
-
-/* A $segment record of a segment schedule triggers enter: oneid is in it
- * (on stream s, and on no other) or out of it. */
-static void members_apply(struct sched *g, unsigned seg, uint32_t oneid, int enter, uint32_t s)
-{
-	unsigned i;
-
-	for (i = 0; i < g->nmem; i++) {
-		struct members *m = &g->mem[i];
-		if (m->seg != seg || (enter && m->stream == s))
-			continue;
-		if (roaring_bitmap_remove_checked(m->b, oneid))
-			m->dirty = 1;
-	}
-	if (enter) {
-		struct members *m = members_of(g, seg, s, 1);
-		if (roaring_bitmap_add_checked(m->b, oneid))
-			m->dirty = 1;
-	}
-}
-
-/* A person is gone (merged into another): out of every segment here. */
-static void members_forget(struct sched *g, uint32_t oneid)
-{
-	unsigned i;
-
-	for (i = 0; i < g->nmem; i++)
-		if (roaring_bitmap_remove_checked(g->mem[i].b, oneid))
-			g->mem[i].dirty = 1;
-}
-
-static struct sprog *sprog_of(struct sched *g, unsigned ji, uint32_t s)
-{
-	unsigned i;
-
-	for (i = 0; i < g->nprog; i++)
-		if (g->prog[i].ji == ji && g->prog[i].stream == s)
-			return &g->prog[i];
-	g->prog = xrealloc(g->prog, (g->nprog + 1) * sizeof *g->prog);
-	memset(&g->prog[g->nprog], 0, sizeof *g->prog);
-	g->prog[g->nprog].ji = ji;
-	g->prog[g->nprog].stream = s;
-	g->prog[g->nprog].at = INT64_MIN;
-	g->prog[g->nprog].due_from = INT64_MAX;
-	return &g->prog[g->nprog++];
-}
-
-/* The occurrence of schedule journey ji on stream s to enter next, after
- * the stream's clock was clock0: one under way, else the first after the
- * clock and the last one entered. */
-static int64_t sprog_due(struct sched *g, unsigned ji, uint32_t s, int64_t clock0)
-{
-	struct sprog *pr = sprog_of(g, ji, s);
-	int64_t after = clock0;
-
-	if (pr->at != INT64_MIN && pr->next && pr->at > clock0)
-		return pr->at;
-	if (pr->at != INT64_MIN && pr->at > after)
-		after = pr->at;
-	if (!(pr->due_from <= after && after < pr->due)) {
-		pr->due = journey_schedule_next(&g->js.v[ji], after);
-		pr->due_from = after;
-	}
-	return pr->due;
-}
-
 /* Occurrence at of schedule journey ji on stream s: everyone in its
  * segment on the stream enters, stamped at, in oneid order. A big segment
  * commits on the way, with how far it got (a rerun goes on from there). */
 static int enter_scheduled(struct sched *g, unsigned ji, uint32_t s, int64_t at)
 {
 	const struct journey *j = &g->js.v[ji];
-	struct sprog *pr = sprog_of(g, ji, s);
-	struct members *m = members_of(g, sseg_index(g, j->t_name, strlen(j->t_name)), s, 0);
+	struct schedule_prog *pr = schedule_prog(&g->sch, ji, s);
+	struct schedule_members *m = schedule_members(&g->sch, schedule_segment(&g->sch, j->t_name, strlen(j->t_name)), s, 0);
 	roaring_uint32_iterator_t it;
 
 	if (pr->at != at || !pr->next) {
@@ -1375,7 +1287,7 @@ static int fire_all(struct sched *g, uint32_t s, int64_t clock0, int64_t upto)
 				int64_t t;
 				if (g->js.v[i].trig != JT_SCHEDULE)
 					continue;
-				t = sprog_due(g, i, s, clock0);
+				t = schedule_due(&g->sch, &g->js.v[i], i, s, clock0);
 				if (t <= upto && t < best) {
 					best = t;
 					bj = i;
@@ -1385,98 +1297,6 @@ static int fire_all(struct sched *g, uint32_t s, int64_t clock0, int64_t upto)
 			return fire(g, s, upto);
 		if ((rc = fire(g, s, best - 1)) || (rc = enter_scheduled(g, bj, s, best)))
 			return rc;
-	}
-}
-
-static void sched_load(struct sched *g)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	unsigned i;
-	int r;
-
-	if (txn && !g->no_members && !mdb_cursor_open(txn, g->membdb, &cur)) {
-		for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !r; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			const char *key = k.mv_data, *colon = memchr(key, ':', k.mv_size);
-			unsigned seg;
-			char num[16];
-			size_t nl;
-			struct members *m;
-			if (!colon || (seg = sseg_index(g, key, (size_t)(colon - key))) == UINT32_MAX)
-				continue; /* a segment no schedule trigger enters now */
-			nl = k.mv_size - (size_t)(colon - key) - 1;
-			if (!nl || nl >= sizeof num)
-				continue;
-			memcpy(num, colon + 1, nl);
-			num[nl] = 0;
-			m = members_of(g, seg, (uint32_t)strtoul(num, NULL, 10), 1);
-			roaring_bitmap_free(m->b);
-			if (!(m->b = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size)))
-				m->b = roaring_bitmap_create();
-		}
-		mdb_cursor_close(cur);
-	}
-	for (i = 0; i < g->js.n; i++) {
-		const struct journey *j = &g->js.v[i];
-		char pre[300];
-		int n;
-		if (j->trig != JT_SCHEDULE || !txn || mdb_cursor_open(txn, g->state, &cur))
-			continue;
-		n = snprintf(pre, sizeof pre, "schedule:%s:", j->name);
-		k.mv_data = pre;
-		k.mv_size = (size_t)n;
-		for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		     !r && k.mv_size > (size_t)n && !memcmp(k.mv_data, pre, (size_t)n);
-		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			char num[16];
-			size_t nl = k.mv_size - (size_t)n;
-			struct sprog *pr;
-			if (nl >= sizeof num || v.mv_size != 12)
-				continue;
-			memcpy(num, (const char *)k.mv_data + n, nl);
-			num[nl] = 0;
-			pr = sprog_of(g, i, (uint32_t)strtoul(num, NULL, 10));
-			pr->at = (int64_t)store_get_be64(v.mv_data);
-			pr->next = store_get_be32((const unsigned char *)v.mv_data + 8);
-		}
-		mdb_cursor_close(cur);
-	}
-}
-
-static void sched_save(struct sched *g)
-{
-	unsigned i;
-
-	for (i = 0; i < g->nmem; i++) {
-		struct members *m = &g->mem[i];
-		char key[300];
-		size_t sz;
-		char *b;
-		int n;
-		if (!m->dirty)
-			continue;
-		n = snprintf(key, sizeof key, "%s:%lu", g->ssegs[m->seg], (unsigned long)m->stream);
-		roaring_bitmap_run_optimize(m->b);
-		sz = roaring_bitmap_portable_size_in_bytes(m->b);
-		b = xmalloc(sz + 1);
-		roaring_bitmap_portable_serialize(m->b, b);
-		store_put(g->st, g->membdb, key, (size_t)n, b, sz);
-		free(b);
-		m->dirty = 0;
-	}
-	for (i = 0; i < g->nprog; i++) {
-		struct sprog *pr = &g->prog[i];
-		unsigned char v[12];
-		char key[300];
-		int n;
-		if (!pr->dirty)
-			continue;
-		n = snprintf(key, sizeof key, "schedule:%s:%lu", g->js.v[pr->ji].name, (unsigned long)pr->stream);
-		store_be64(v, (uint64_t)pr->at);
-		store_be32(v + 8, pr->next);
-		store_put(g->st, g->state, key, (size_t)n, v, 12);
-		pr->dirty = 0;
 	}
 }
 
@@ -1492,7 +1312,7 @@ static void advance(struct sched *g, uint32_t s, int64_t ts)
 	g->clock = c->clock;
 	if (c->clock != PCLOCK_NONE && ts <= c->clock)
 		return;
-	rc = g->nsched ? fire_all(g, s, c->clock, ts) : fire(g, s, ts);
+	rc = g->sch.njourneys ? fire_all(g, s, c->clock, ts) : fire(g, s, ts);
 	if (rc == -2) {
 		filter_stop_mid(&g->f);
 		return;
@@ -1805,7 +1625,7 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid, uint32_t leavi
 			}
 		store_be32(key, mid);
 		store_del(g->st, g->people, key, 4); /* its log stays, under its oneid */
-		members_forget(g, mid);
+		schedule_forget(&g->sch, mid);
 		if (roaring_bitmap_contains(g->inside, mid)) {
 			roaring_bitmap_remove(g->inside, mid);
 			g->inside_dirty = 1;
@@ -1939,9 +1759,9 @@ static void process(struct sched *g, const char *s, size_t n)
 		uint32_t sg = json_get(d, 0, "segment", 7);
 		unsigned i;
 		need = 0;
-		if (g->nssegs && d->t[sg].type == JSON_STRING && !d->t[sg].esc &&
-		    (i = sseg_index(g, d->s + d->t[sg].off, d->t[sg].len)) != UINT32_MAX)
-			members_apply(g, i, oneid, json_str_eq(d, json_get(d, 0, "op", 2), "enter", 5), g->stream);
+		if (g->sch.nsegs && d->t[sg].type == JSON_STRING && !d->t[sg].esc &&
+		    (i = schedule_segment(&g->sch, d->s + d->t[sg].off, d->t[sg].len)) != UINT32_MAX)
+			schedule_apply(&g->sch, i, oneid, json_str_eq(d, json_get(d, 0, "op", 2), "enter", 5), g->stream);
 		for (i = 0; i < g->nsegs; i++)
 			if (json_str_eq(d, sg, g->segnames[i], strlen(g->segnames[i])))
 				need = reprof = 1;
@@ -2025,7 +1845,7 @@ static void before_commit_state(struct sched *g)
 		g->inside_dirty = 0;
 	}
 	counts_save(g);
-	sched_save(g);
+	schedule_save(&g->sch, g->st, g->membdb, g->state, &g->js);
 	dict_save(&g->names);
 }
 
@@ -2037,6 +1857,7 @@ static int before_commit(void *ctx)
 	 * still meet stays */
 	seen_prune(&g->seen, pclock_min(&g->pc));
 	log_flush(g);
+	jlog_save(&g->jl);
 	before_commit_state(g);
 	return 0;
 }
@@ -2116,40 +1937,6 @@ static struct journey *journey_arg(struct sched *g, const char *name)
 	return j;
 }
 
-static const char *trig_text(const struct journey *j, struct buf *b)
-{
-	buf_reset(b);
-	switch (j->trig) {
-	case JT_EVENT:
-		buf_printf(b, "event %s%s", j->t_name, j->t_where ? " where …" : "");
-		break;
-	case JT_SEGMENT:
-		buf_printf(b, "segment %s %s", j->t_name, j->t_enter ? "enter" : "exit");
-		break;
-	case JT_DATE:
-		buf_printf(b, "date %s %s%+d days at %02d:%02d%s", j->d_tag ? "tag" : "trait", j->t_name, j->d_days,
-			   j->d_at_min / 60, j->d_at_min % 60, j->d_yearly ? " yearly" : "");
-		break;
-	case JT_TAG:
-		buf_printf(b, "tag %s%s%s%s%s", j->t_name, j->t_from ? " from " : "", j->t_from ? j->t_from : "",
-			   j->t_to ? " to " : "", j->t_to ? j->t_to : "");
-		break;
-	case JT_SCHEDULE: {
-		static const char *const wd[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-		const char *zn = j->s_tzname ? j->s_tzname : j->tzname ? j->tzname : "UTC";
-		if (j->s_every == JE_DAY)
-			buf_printf(b, "schedule every day at %02d:%02d %s, segment %s", j->s_at_min / 60, j->s_at_min % 60, zn, j->t_name);
-		else if (j->s_every == JE_WEEK)
-			buf_printf(b, "schedule every week on %s at %02d:%02d %s, segment %s", wd[j->s_on], j->s_at_min / 60,
-				   j->s_at_min % 60, zn, j->t_name);
-		else
-			buf_printf(b, "schedule every month on day %d at %02d:%02d %s, segment %s", j->s_on, j->s_at_min / 60,
-				   j->s_at_min % 60, zn, j->t_name);
-		break;
-	}
-	}
-	return b->p;
-}
 
 static int op_list(struct sched *g)
 {
@@ -2164,7 +1951,7 @@ static int op_list(struct sched *g)
 		json_write_str(&b, j->name, strlen(j->name));
 		buf_printf(&b, ",\"version\":\"%s\",\"status\":\"%s\",\"trigger\":", j->version,
 			   j->paused || g->paused[i] ? "paused" : "active");
-		trig_text(j, &t);
+		journey_trigger_text(j, &t);
 		json_write_str(&b, t.p, t.len);
 		buf_printf(&b, ",\"steps\":%u,\"inside\":%ld", j->nsteps, g->inside_n[i]);
 		if (j->description) {
@@ -2348,10 +2135,10 @@ static int person_stream(void *ctx, const void *v, size_t n, uint32_t *stream)
 	uint64_t x = 0;
 
 	(void)ctx;
-	if (!n || (s[0] != 1 && s[0] != 2))
+	if (!n || s[0] < 1 || s[0] > 3)
 		return 0;
 	s++;
-	if (s[-1] == 2 && (get_uv(&s, end, &x) || x > UINT32_MAX))
+	if (s[-1] >= 2 && (get_uv(&s, end, &x) || x > UINT32_MAX))
 		return 0;
 	*stream = (uint32_t)x;
 	return 1;
@@ -2386,46 +2173,18 @@ static int op_partition(struct sched *g, int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-/* A decision read for explain (the value stays in the read transaction). */
-struct logent {
-	uint32_t seq;
-	int packed; /* of scheduler.decisions (scheduler.log's are JSON) */
-	const char *p;
-	size_t n;
-};
-
-static void logent_add(struct logent **v, size_t *n, size_t *cap, uint32_t seq, const MDB_val *val, int packed)
-{
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		*v = xrealloc(*v, *cap * sizeof **v);
-	}
-	(*v)[*n].seq = seq;
-	(*v)[*n].packed = packed;
-	(*v)[*n].p = val->mv_data;
-	(*v)[(*n)++].n = val->mv_size;
-}
-
-static int logent_cmp(const void *a, const void *b)
-{
-	const struct logent *x = a, *y = b;
-
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 static int op_explain(struct sched *g, int argc, char **argv)
 {
-	struct logent *ents = NULL;
-	size_t nents = 0, capents = 0, q;
-	uint32_t oneid;
+	struct jlog_lines ls = {0};
+	struct jlog_dbs dbs;
+	size_t q;
+	uint32_t oneid, lstream = 0, lblk = 0;
 	char *end;
 	unsigned long u;
 	const struct journey *only = NULL;
-	MDB_txn *txn;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	unsigned char key[12];
-	int r;
+	unsigned char pk[4];
+	MDB_val v;
+	int r, has_record;
 	struct json_doc d = JSON_DOC_INIT;
 
 	if (argc < 1 || argc > 2) {
@@ -2441,78 +2200,38 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	oneid = (uint32_t)u;
 	if (argc == 2 && !(only = journey_arg(g, argv[1])))
 		return EXIT_USAGE;
-	if (!(txn = store_read_txn(g->st)))
+	/* the block of the person's newest decisions, from their record
+	 * (format 3) */
+	store_be32(pk, oneid);
+	if ((r = store_get(g->st, g->people, pk, 4, &v)) < 0)
 		return EXIT_IO;
-	/* a store of an earlier version: scheduler.log under (oneid, seq) */
-	if (g->has_oldlog == 0) {
-		if (mdb_cursor_open(txn, g->oldlog, &cur))
+	has_record = r == 1;
+	if (has_record && v.mv_size && ((const unsigned char *)v.mv_data)[0] == 3) {
+		const unsigned char *p = (const unsigned char *)v.mv_data + 1, *e = p + v.mv_size - 1;
+		uint64_t x, y;
+		if (get_uv(&p, e, &x) || get_uv(&p, e, &x) || get_uv(&p, e, &y) || x > UINT32_MAX || y > UINT32_MAX) {
+			cli_err("person %u in scheduler.people is damaged", oneid);
 			return EXIT_IO;
-		store_be32(key, oneid);
-		store_be32(key + 4, 0);
-		k.mv_data = key;
-		k.mv_size = 8;
-		for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !r && k.mv_size == 8 && !memcmp(k.mv_data, key, 4);
-		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-			logent_add(&ents, &nents, &capents, store_get_be32((const unsigned char *)k.mv_data + 4), &v, 0);
-		mdb_cursor_close(cur);
-		if (r && r != MDB_NOTFOUND)
-			return EXIT_IO;
-	}
-	/* scheduler.decisions under (day, oneid, seq): a seek per day that
-	 * holds decisions */
-	if (g->no_decisions)
-		r = MDB_NOTFOUND;
-	else if (mdb_cursor_open(txn, g->logdb, &cur))
-		return EXIT_IO;
-	else {
-		uint32_t day = 0;
-		for (;;) {
-			store_be32(key, day);
-			store_be32(key + 4, oneid);
-			store_be32(key + 8, 0);
-			k.mv_data = key;
-			k.mv_size = 12;
-			r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-			while (!r && k.mv_size == 12 && store_get_be32(k.mv_data) == day &&
-			       store_get_be32((const unsigned char *)k.mv_data + 4) == oneid) {
-				/* a line per decision, numbered on from the key's */
-				uint32_t seq = store_get_be32((const unsigned char *)k.mv_data + 8);
-				const char *p = v.mv_data, *end = p + v.mv_size;
-				while (p < end) {
-					const char *nl = memchr(p, '\n', (size_t)(end - p));
-					MDB_val line;
-					line.mv_data = (void *)p;
-					line.mv_size = (size_t)((nl ? nl : end) - p);
-					logent_add(&ents, &nents, &capents, seq++, &line, 1);
-					p = nl ? nl + 1 : end;
-				}
-				r = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-			}
-			if (r || k.mv_size != 12)
-				break;
-			/* the next day with a decision of this person, if any */
-			if (store_get_be32(k.mv_data) == day || store_get_be32((const unsigned char *)k.mv_data + 4) > oneid) {
-				if (store_get_be32(k.mv_data) == UINT32_MAX)
-					break;
-				day = store_get_be32(k.mv_data) + 1;
-			} else {
-				day = store_get_be32(k.mv_data);
-			}
 		}
-		mdb_cursor_close(cur);
+		lstream = (uint32_t)x;
+		lblk = (uint32_t)y;
 	}
-	if (r && r != MDB_NOTFOUND) {
-		free(ents);
+	dbs.dlog = g->dlogdb;
+	dbs.decisions = g->logdb;
+	dbs.log = g->oldlog;
+	dbs.no_dlog = g->no_dlog;
+	dbs.no_decisions = g->no_decisions;
+	dbs.no_log = g->has_oldlog != 0;
+	if (jlog_person(g->st, &dbs, oneid, has_record, lstream, lblk, &ls)) {
+		jlog_lines_release(&ls);
 		return EXIT_IO;
 	}
-	if (nents) /* qsort wants an array, even of none */
-		qsort(ents, nents, sizeof *ents, logent_cmp);
-	for (q = 0; q < nents; q++) {
+	for (q = 0; q < ls.n; q++) {
 		buf_reset(&g->tmp);
-		if (ents[q].packed)
-			jlog_unpack(&g->tmp, ents[q].p, ents[q].n);
+		if (ls.v[q].packed)
+			jlog_unpack(&g->tmp, ls.v[q].p, ls.v[q].n);
 		else
-			buf_add(&g->tmp, ents[q].p, ents[q].n);
+			buf_add(&g->tmp, ls.v[q].p, ls.v[q].n);
 		if (only) {
 			const char *why;
 			size_t at;
@@ -2526,13 +2245,10 @@ static int op_explain(struct sched *g, int argc, char **argv)
 		fwrite(g->tmp.p, 1, g->tmp.len, stdout);
 		putchar('\n');
 	}
-	free(ents);
+	jlog_lines_release(&ls);
 	json_doc_release(&d);
 	/* where each instance stands now */
 	{
-		unsigned char pk[4];
-		unsigned q;
-		store_be32(pk, oneid);
 		if (store_get(g->st, g->people, pk, 4, &v) == 1) {
 			g->P.oneid = oneid;
 			g->P.ninst = 0;
@@ -2580,7 +2296,7 @@ static int op_explain(struct sched *g, int argc, char **argv)
 			}
 		}
 	}
-	return r && r != MDB_NOTFOUND ? EXIT_IO : 0;
+	return 0;
 }
 
 static int op_pause(struct sched *g, int argc, char **argv, int on)
@@ -2603,26 +2319,9 @@ static int op_pause(struct sched *g, int argc, char **argv, int on)
 	return store_commit(g->st);
 }
 
-static void dot_id(const char *s)
-{
-	printf("\"%s\"", s);
-}
-
-static void dot_edge(const struct journey *j, const char *from, int to, const char *label)
-{
-	printf("  ");
-	dot_id(from);
-	printf(" -> ");
-	dot_id(to >= 0 ? j->steps[to].id : "end");
-	if (label)
-		printf(" [label=\"%s\"]", label);
-	printf(";\n");
-}
-
 static int op_draw(struct sched *g, int argc, char **argv)
 {
 	const struct journey *j;
-	unsigned i, k;
 	struct buf t = BUF_INIT;
 
 	if (argc != 1) {
@@ -2631,64 +2330,8 @@ static int op_draw(struct sched *g, int argc, char **argv)
 	}
 	if (!(j = journey_arg(g, argv[0])))
 		return EXIT_USAGE;
-	printf("digraph \"%s\" {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n", j->name);
-	trig_text(j, &t);
-	printf("  \"trigger\" [shape=oval, label=\"");
-	for (i = 0; i < t.len; i++)
-		printf(t.p[i] == '"' ? "\\\"" : "%c", t.p[i]);
-	printf("\"];\n  \"end\" [shape=doublecircle, label=\"end\"];\n");
-	dot_edge(j, "trigger", 0, NULL);
-	for (i = 0; i < j->nsteps; i++) {
-		const struct jstep *s = &j->steps[i];
-		char lab[200];
-		switch (s->kind) {
-		case JS_SEND:
-			snprintf(lab, sizeof lab, "send %s\\n%s", s->tmpl, s->channels[0]);
-			break;
-		case JS_WAIT:
-			if (s->at_min >= 0)
-				snprintf(lab, sizeof lab, "wait until %02d:%02d%s", s->at_min / 60, s->at_min % 60,
-					 s->days ? " (+days)" : "");
-			else
-				snprintf(lab, sizeof lab, "wait %llds", (long long)(s->dur_ms / 1000));
-			break;
-		case JS_WAIT_FOR:
-			snprintf(lab, sizeof lab, "wait for %s\\n(timeout %llds)", s->event, (long long)(s->timeout_ms / 1000));
-			break;
-		default:
-			snprintf(lab, sizeof lab, "%s", jstep_kind_names[s->kind]);
-		}
-		printf("  \"%s\" [label=\"%s\\n%s\"%s];\n", s->id, s->id, lab,
-		       s->kind == JS_BRANCH || s->kind == JS_SPLIT ? ", shape=diamond" : "");
-		switch (s->kind) {
-		case JS_EXIT:
-			dot_edge(j, s->id, -1, s->reason);
-			break;
-		case JS_WAIT_FOR:
-			dot_edge(j, s->id, s->on_event, "event");
-			dot_edge(j, s->id, s->on_timeout, "timeout");
-			break;
-		case JS_BRANCH:
-			for (k = 0; k < s->ncases; k++) {
-				char l[32];
-				snprintf(l, sizeof l, "case %u", k);
-				dot_edge(j, s->id, s->cases[k].next, l);
-			}
-			dot_edge(j, s->id, s->els, "else");
-			break;
-		case JS_SPLIT:
-			for (k = 0; k < s->narms; k++) {
-				char l[160];
-				snprintf(l, sizeof l, "%s %u%s", s->arms[k].name, s->arms[k].weight,
-					 s->arms[k].control ? " (control)" : "");
-				dot_edge(j, s->id, s->arms[k].next == -2 ? s->next : s->arms[k].next, l);
-			}
-			break;
-		default:
-			dot_edge(j, s->id, s->next, NULL);
-		}
-	}
-	printf("}\n");
+	journey_dot(j, &t);
+	fwrite(t.p, 1, t.len, stdout);
 	buf_release(&t);
 	return 0;
 }
@@ -2801,13 +2444,7 @@ static void defs_free(struct sched *g)
 	if (g->inside)
 		roaring_bitmap_free(g->inside);
 	pclock_free(&g->pc);
-	for (i = 0; i < g->nssegs; i++)
-		free(g->ssegs[i]);
-	free(g->ssegs);
-	for (i = 0; i < g->nmem; i++)
-		roaring_bitmap_free(g->mem[i].b);
-	free(g->mem);
-	free(g->prog);
+	schedule_release(&g->sch);
 }
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
@@ -2901,6 +2538,8 @@ int main(int argc, char **argv)
 	    (ro ? (g->no_decisions = store_dbi_opt(g->st, "scheduler.decisions", 0, &g->logdb)) < 0
 		: store_dbi(g->st, "scheduler.decisions", 0, &g->logdb)) ||
 	    (g->has_oldlog = store_dbi_opt(g->st, "scheduler.log", 0, &g->oldlog)) < 0 ||
+	    (ro ? (g->no_dlog = store_dbi_opt(g->st, "scheduler.dlog", 0, &g->dlogdb)) < 0
+		: store_dbi(g->st, "scheduler.dlog", 0, &g->dlogdb)) ||
 	    store_dbi(g->st, "scheduler.state", 0, &g->state) || store_dbi(g->st, "scheduler.defs", 0, &g->defs) ||
 	    store_dbi(g->st, "scheduler.counts", 0, &g->counts) || (ro ? (g->no_members = store_dbi_opt(g->st, "scheduler.members", 0, &g->membdb)) < 0
 	       : store_dbi(g->st, "scheduler.members", 0, &g->membdb)) ||
@@ -2911,6 +2550,7 @@ int main(int argc, char **argv)
 	}
 	g->names.st = g->st;
 	g->names.ns = "atg";
+	jlog_init(&g->jl, g->st, g->dlogdb);
 	store_cache(g->st, g->people); /* read a page at a time, kept across commits */
 	if (store_journal(g->st, g->people, "scheduler.journal") || dict_load(&g->names)) {
 		rc = EXIT_IO;
@@ -2920,6 +2560,7 @@ int main(int argc, char **argv)
 		static const struct handoff_db moves[] = {
 			{"scheduler.people", HANDOFF_PERSON},
 			{"scheduler.timers", HANDOFF_STREAM},
+			{"scheduler.dlog", HANDOFF_STREAM},
 			{"scheduler.decisions", HANDOFF_KEYED, .at = 4},
 			{"scheduler.log", HANDOFF_KEYED},
 			{"scheduler.members", HANDOFF_SUFFIX},
@@ -2948,7 +2589,7 @@ int main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
-	sched_load(g);
+	schedule_load(&g->sch, g->st, g->membdb, g->no_members, g->state, &g->js);
 	if (!ro)
 		inside_from_counts(g);
 	g->seen.st = g->st;
@@ -3015,6 +2656,7 @@ out:
 	buf_release(&g->rec);
 	buf_release(&g->logb);
 	buf_release(&g->lp);
+	jlog_release(&g->jl);
 	if (g->dry || g->scratch)
 		nftw(scratch, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	return cli_stdout_close(rc);

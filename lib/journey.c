@@ -1413,3 +1413,117 @@ int journey_check(const struct journey *j, struct jinst *in, struct jctx *cx)
 		}
 	return 0;
 }
+
+/* ---- text and drawing ---- */
+
+const char *journey_trigger_text(const struct journey *j, struct buf *b)
+{
+	buf_reset(b);
+	switch (j->trig) {
+	case JT_EVENT:
+		buf_printf(b, "event %s%s", j->t_name, j->t_where ? " where …" : "");
+		break;
+	case JT_SEGMENT:
+		buf_printf(b, "segment %s %s", j->t_name, j->t_enter ? "enter" : "exit");
+		break;
+	case JT_DATE:
+		buf_printf(b, "date %s %s%+d days at %02d:%02d%s", j->d_tag ? "tag" : "trait", j->t_name, j->d_days,
+			   j->d_at_min / 60, j->d_at_min % 60, j->d_yearly ? " yearly" : "");
+		break;
+	case JT_TAG:
+		buf_printf(b, "tag %s%s%s%s%s", j->t_name, j->t_from ? " from " : "", j->t_from ? j->t_from : "",
+			   j->t_to ? " to " : "", j->t_to ? j->t_to : "");
+		break;
+	case JT_SCHEDULE: {
+		static const char *const wd[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+		const char *zn = j->s_tzname ? j->s_tzname : j->tzname ? j->tzname : "UTC";
+		if (j->s_every == JE_DAY)
+			buf_printf(b, "schedule every day at %02d:%02d %s, segment %s", j->s_at_min / 60, j->s_at_min % 60, zn, j->t_name);
+		else if (j->s_every == JE_WEEK)
+			buf_printf(b, "schedule every week on %s at %02d:%02d %s, segment %s", wd[j->s_on], j->s_at_min / 60,
+				   j->s_at_min % 60, zn, j->t_name);
+		else
+			buf_printf(b, "schedule every month on day %d at %02d:%02d %s, segment %s", j->s_on, j->s_at_min / 60,
+				   j->s_at_min % 60, zn, j->t_name);
+		break;
+	}
+	}
+	return b->p;
+}
+
+static void dot_edge(const struct journey *j, struct buf *b, const char *from, int to, const char *label)
+{
+	buf_printf(b, "  \"%s\" -> \"%s\"", from, to >= 0 ? j->steps[to].id : "end");
+	if (label)
+		buf_printf(b, " [label=\"%s\"]", label);
+	buf_adds(b, ";\n");
+}
+
+void journey_dot(const struct journey *j, struct buf *b)
+{
+	struct buf t = BUF_INIT;
+	unsigned i, k;
+
+	buf_printf(b, "digraph \"%s\" {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n", j->name);
+	journey_trigger_text(j, &t);
+	buf_adds(b, "  \"trigger\" [shape=oval, label=\"");
+	for (i = 0; i < t.len; i++) {
+		if (t.p[i] == '"')
+			buf_addc(b, '\\');
+		buf_addc(b, t.p[i]);
+	}
+	buf_adds(b, "\"];\n  \"end\" [shape=doublecircle, label=\"end\"];\n");
+	dot_edge(j, b, "trigger", 0, NULL);
+	for (i = 0; i < j->nsteps; i++) {
+		const struct jstep *s = &j->steps[i];
+		char lab[200];
+		switch (s->kind) {
+		case JS_SEND:
+			snprintf(lab, sizeof lab, "send %s\\n%s", s->tmpl, s->channels[0]);
+			break;
+		case JS_WAIT:
+			if (s->at_min >= 0)
+				snprintf(lab, sizeof lab, "wait until %02d:%02d%s", s->at_min / 60, s->at_min % 60,
+					 s->days ? " (+days)" : "");
+			else
+				snprintf(lab, sizeof lab, "wait %llds", (long long)(s->dur_ms / 1000));
+			break;
+		case JS_WAIT_FOR:
+			snprintf(lab, sizeof lab, "wait for %s\\n(timeout %llds)", s->event, (long long)(s->timeout_ms / 1000));
+			break;
+		default:
+			snprintf(lab, sizeof lab, "%s", jstep_kind_names[s->kind]);
+		}
+		buf_printf(b, "  \"%s\" [label=\"%s\\n%s\"%s];\n", s->id, s->id, lab,
+			   s->kind == JS_BRANCH || s->kind == JS_SPLIT ? ", shape=diamond" : "");
+		switch (s->kind) {
+		case JS_EXIT:
+			dot_edge(j, b, s->id, -1, s->reason);
+			break;
+		case JS_WAIT_FOR:
+			dot_edge(j, b, s->id, s->on_event, "event");
+			dot_edge(j, b, s->id, s->on_timeout, "timeout");
+			break;
+		case JS_BRANCH:
+			for (k = 0; k < s->ncases; k++) {
+				char l[32];
+				snprintf(l, sizeof l, "case %u", k);
+				dot_edge(j, b, s->id, s->cases[k].next, l);
+			}
+			dot_edge(j, b, s->id, s->els, "else");
+			break;
+		case JS_SPLIT:
+			for (k = 0; k < s->narms; k++) {
+				char l[160];
+				snprintf(l, sizeof l, "%s %u%s", s->arms[k].name, s->arms[k].weight,
+					 s->arms[k].control ? " (control)" : "");
+				dot_edge(j, b, s->id, s->arms[k].next == -2 ? s->next : s->arms[k].next, l);
+			}
+			break;
+		default:
+			dot_edge(j, b, s->id, s->next, NULL);
+		}
+	}
+	buf_adds(b, "}\n");
+	buf_release(&t);
+}

@@ -241,6 +241,15 @@ int journey_check(const struct journey *j, struct jinst *in, struct jctx *cx);
 /* Exit in now with reason (a definition change, a merge …). */
 void journey_exit(const struct journey *j, struct jinst *in, struct jctx *cx, const char *reason);
 /* Is in inside j (waiting)? */
+/* The trigger of j in a few words ("event sign_up", "schedule every week
+ * on mon at 10:00 Asia/Shanghai, segment vip" …) in b (reset first);
+ * returns b's text. */
+const char *journey_trigger_text(const struct journey *j, struct buf *b);
+/* Append j's steps as a Graphviz digraph to b: the trigger, a box per
+ * step (a diamond for branch and split), an edge per way on (labelled
+ * with the case, arm, event or timeout), and "end". */
+void journey_dot(const struct journey *j, struct buf *b);
+
 static inline int jinst_open(const struct jinst *in)
 {
 	return in->state == JI_WAIT || in->state == JI_WAIT_EVENT;

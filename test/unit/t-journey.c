@@ -387,6 +387,56 @@ static void schedules(void)
 	tz_free(ld);
 }
 
+/* The trigger in words, and the Graphviz drawing: every step, every way
+ * on with its label. */
+static void drawing(void)
+{
+	struct journeys js = {0};
+	struct journey j;
+	struct buf b = BUF_INIT;
+	static const char *const want[] = {
+		"digraph \"flow\" {\n",
+		"  \"trigger\" [shape=oval, label=\"event sign_up\"];\n",
+		"  \"trigger\" -> \"hello\";\n",
+		"  \"hello\" [label=\"hello\\nsend hi\\nwechat\"];\n",
+		"  \"pause\" [label=\"pause\\nwait 86400s\"];\n",
+		"  \"pick\" [label=\"pick\\nbranch\", shape=diamond];\n",
+		"  \"pick\" -> \"bye\" [label=\"case 0\"];\n",
+		"  \"pick\" -> \"ab\" [label=\"case 1\"];\n",
+		"  \"bye\" -> \"end\" [label=\"not_reached\"];\n",
+		"  \"ab\" -> \"offer\" [label=\"holdout 50 (control)\"];\n",
+		"  \"hold\" [label=\"hold\\nwait for order_paid\\n(timeout 7200s)\"];\n",
+		"  \"hold\" -> \"done\" [label=\"event\"];\n",
+		"  \"hold\" -> \"again\" [label=\"timeout\"];\n",
+		"  \"again\" -> \"pause\";\n",
+		"  \"done\" -> \"end\" [label=\"bought\"];\n",
+	};
+	unsigned i;
+
+	T_EQ_INT(compile(&js, flow, NULL, 0), 0);
+	journey_dot(&js.v[0], &b);
+	for (i = 0; i < sizeof want / sizeof want[0]; i++)
+		if (!b.p || !strstr(b.p, want[i])) {
+			t_failed++;
+			fprintf(stderr, "the drawing lacks %s", want[i]);
+		}
+	T_OK(b.len > 2 && !strcmp(b.p + b.len - 2, "}\n"));
+	journeys_release(&js);
+	memset(&j, 0, sizeof j);
+	j.trig = JT_SCHEDULE;
+	j.t_name = "vip";
+	j.s_every = JE_WEEK;
+	j.s_on = 1;
+	j.s_at_min = 600;
+	j.s_tzname = "Asia/Shanghai";
+	T_EQ_STR(journey_trigger_text(&j, &b), "schedule every week on mon at 10:00 Asia/Shanghai, segment vip");
+	j.s_every = JE_MONTH;
+	j.s_on = 31;
+	j.s_tzname = NULL;
+	T_EQ_STR(journey_trigger_text(&j, &b), "schedule every month on day 31 at 10:00 UTC, segment vip");
+	buf_release(&b);
+}
+
 int main(void)
 {
 	int fd = mkstemp(path);
@@ -401,6 +451,7 @@ int main(void)
 	arms();
 	waits();
 	schedules();
+	drawing();
 	agg_set_release(&aggs);
 	unlink(path);
 	return t_done("journey");

@@ -57,7 +57,7 @@ echo "event_ids written with other bytes: $(wc -l < "$T/twice")"
 scheduler -q --db "$T/one" --nosync -e --group reference -i "$K/segmented" -o "$T/one.out"
 for db in A B C one; do
 	dbdump "$T/$db" | awk '/^DB / { db = $2; next }
-		db == "scheduler.people" || db == "scheduler.timers" || db == "scheduler.decisions" ||
+		db == "scheduler.people" || db == "scheduler.timers" || db == "scheduler.decisions" || db == "scheduler.dlog" ||
 		db == "scheduler.members" { print db, $0 }
 		db == "scheduler.state" && $1 ~ /^(636c6f636b3a3|7363686564756c653a)/ { print db, $0 }' > "$T/$db.dump"
 done
@@ -65,7 +65,9 @@ sort "$T/A.dump" "$T/B.dump" "$T/C.dump" > "$T/union"
 sort "$T/one.dump" > "$T/one.sorted"
 cmp -s "$T/union" "$T/one.sorted" && echo "the stores' per-person state together equals one instance's"
 for d in people timers decisions members; do
-	printf '%s: %s\n' "$d" "$(grep -c "^scheduler\.$d " "$T/one.sorted" | sed 's/^[1-9][0-9]*$/some/')"
+	re="^scheduler\.$d "
+	[ "$d" = decisions ] && re='^scheduler\.\(decisions\|dlog\) ' # the log's blocks
+	printf '%s: %s\n' "$d" "$(grep -c "$re" "$T/one.sorted" | sed 's/^[1-9][0-9]*$/some/')"
 done
 echo "clocks and schedule progress: $(grep -c '^scheduler\.state ' "$T/one.sorted")"
 [ -s "$T/C.dump" ] || echo "C holds nothing"

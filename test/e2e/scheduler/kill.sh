@@ -5,7 +5,7 @@
 # runs that commit on the way.
 gen-tagged -n 60000 -p 4000 -s 11 -g 30 > "$T/ev"
 awk '{ print } NR % 6000 == 0 { match($0, /"ts":"[0-9-]*/); print "{\"type\":\"$tick\",\"ts\":\"" substr($0, RSTART + 6, 10) "T23:59:59.999Z\"}" }' "$T/ev" > "$T/in"
-dump() { for d in people journal timers counts state seen offsets decisions members; do mdb_dump -p -s "scheduler.$d" "$1" | grep -v "^mapsize="; done; }
+dump() { for d in people journal timers counts state seen offsets decisions dlog members; do mdb_dump -p -s "scheduler.$d" "$1" | grep -v "^mapsize="; done; }
 scheduler --db "$T/clean" --resume --batch 3000 "$T/in" > "$T/clean.out"
 : > "$T/k1.out"
 scheduler --db "$T/k" --resume --batch 3000 "$T/in" >> "$T/k1.out" &
