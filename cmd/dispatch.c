@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "conf.h"
+#include "deferq.h"
 #include "engage.h"
 #include "filter.h"
 #include "jqprog.h"
@@ -117,12 +118,10 @@ struct dispatch {
 	struct tz *quiet_tz;
 	struct zone { char *name; struct tz *z; } *zones;
 	size_t nzones;
-	/* deferred sends, by the time they are due (sorted) */
-	MDB_dbi deferdb;
-	/* deferred sends by (until, send_id): a binary min-heap; with
-	 * --dry-run, which keeps no outbox, each holds its $send record */
-	struct due { int64_t until; char *id, *send; } *dq;
-	size_t ndq, capdq;
+	/* deferred sends by (until, send_id), in dispatch.deferred and read
+	 * from it in steps (lib/deferq); --dry-run, which keeps no outbox,
+	 * holds them in memory with their $send records */
+	struct deferq dq;
 	int in_redrive;
 	/* events that grant or withdraw consent (dispatch.json "events") */
 	struct evrule { char *type, *channel, *channel_prop; int granted; } *ev;
@@ -320,6 +319,7 @@ static void after_commit(void *ctx)
 	struct dispatch *g = ctx;
 	int rc;
 
+	deferq_committed(&g->dq); /* what it deferred is in the DB now */
 	/* in one pipe from an empty store, idmerge creates its DBs after
 	 * dispatch has started: look again after each commit until they are */
 	if ((!g->have_idpeople || !g->have_idjournal) && !g->in_flush)
@@ -553,66 +553,6 @@ static int quiet_until(struct dispatch *g, uint32_t oneid, const struct channel 
 	return 1;
 }
 
-static int due_less(const struct due *a, const struct due *b)
-{
-	if (a->until != b->until)
-		return a->until < b->until;
-	return strcmp(a->id, b->id) < 0;
-}
-
-/* Add a deferred send to the queue in memory (a heap: a night of quiet
- * hours over millions of people costs a log each, not a shift of the
- * queue). send: its $send record, kept by --dry-run only. */
-static void due_add(struct dispatch *g, int64_t until, const char *id, size_t idn, const char *send, size_t sendn)
-{
-	struct due x = {until, xstrndup(id, idn), send ? xstrndup(send, sendn) : NULL};
-	size_t i = g->ndq;
-
-	if (g->ndq == g->capdq) {
-		g->capdq = g->capdq ? 2 * g->capdq : 64;
-		g->dq = xrealloc(g->dq, g->capdq * sizeof *g->dq);
-	}
-	while (i > 0 && due_less(&x, &g->dq[(i - 1) / 2])) {
-		g->dq[i] = g->dq[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	g->dq[i] = x;
-	g->ndq++;
-}
-
-/* Take the earliest deferred send off the queue (the caller frees it). */
-static struct due due_pop(struct dispatch *g)
-{
-	struct due top = g->dq[0], last = g->dq[--g->ndq];
-	size_t i = 0;
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= g->ndq)
-			break;
-		if (c + 1 < g->ndq && due_less(&g->dq[c + 1], &g->dq[c]))
-			c++;
-		if (!due_less(&g->dq[c], &last))
-			break;
-		g->dq[i] = g->dq[c];
-		i = c;
-	}
-	if (g->ndq)
-		g->dq[i] = last;
-	return top;
-}
-
-static void defer_key(struct buf *k, int64_t until, const char *id, size_t idn)
-{
-	unsigned char h[8];
-
-	store_be32(h, (uint32_t)((uint64_t)until >> 32));
-	store_be32(h + 4, (uint32_t)until);
-	buf_reset(k);
-	buf_add(k, h, 8);
-	buf_add(k, id, idn);
-}
-
 /*
  * Defer a send until `until` (ms): kept in the outbox as deferred with its
  * $send record (so it is decided again), queued in dispatch.deferred, and
@@ -626,14 +566,9 @@ static void defer_send(struct dispatch *g, const struct json_doc *d, const char 
 	int kl = u32_dec(key, oneid);
 
 	clock_format(until, u);
-	if (!g->dry_run) {
+	if (!g->dry_run)
 		outbox_put(&g->ob, id, idn, oneid, OUTBOX_DEFERRED, d->s + d->t[0].off, d->t[0].len);
-		defer_key(&g->tmp, until, id, idn);
-		store_put(g->st, g->deferdb, g->tmp.p, g->tmp.len, "", 0);
-		due_add(g, until, id, idn, NULL, 0);
-	} else {
-		due_add(g, until, id, idn, d->s + d->t[0].off, d->t[0].len);
-	}
+	deferq_add(&g->dq, until, id, idn, d->s + d->t[0].off, d->t[0].len);
 	buf_reset(&g->line);
 	buf_adds(&g->line, "{\"type\":\"$delivery\",\"event_id\":\"dlv:");
 	buf_add(&g->line, id, idn);
@@ -1034,23 +969,25 @@ static void redrive(struct dispatch *g)
 	struct json_doc d = JSON_DOC_INIT;
 	struct buf text = BUF_INIT;
 
-	if (g->in_redrive || !g->ndq || g->dq[0].until > g->clock)
+	if (g->in_redrive || !deferq_due(&g->dq, g->clock))
 		return;
 	g->in_redrive = 1;
-	while (g->ndq && g->dq[0].until <= g->clock && !g->f.fatal) {
-		struct due x = due_pop(g);
+	while (!g->f.fatal) {
+		struct deferq_item x;
 		const char *why;
 		size_t at;
 		uint32_t oneid;
-		int st;
+		int st = deferq_pop(&g->dq, g->clock, &x);
+		if (st <= 0) {
+			if (st < 0)
+				g->f.fatal = EXIT_IO;
+			break;
+		}
 		buf_reset(&text);
 		if (x.send) { /* --dry-run: nothing stored, the record kept here */
 			buf_adds(&text, x.send);
 			st = OUTBOX_DEFERRED;
 		} else {
-			defer_key(&text, x.until, x.id, strlen(x.id));
-			store_del(g->st, g->deferdb, text.p, text.len);
-			buf_reset(&text);
 			st = outbox_get(&g->ob, x.id, strlen(x.id), &oneid, &text);
 		}
 		if (st == OUTBOX_DEFERRED && !json_parse(&d, text.p, text.len, 64, &why, &at))
@@ -1280,7 +1217,8 @@ static void print_memory(const struct dispatch *g)
 	fclose(f);
 	if (hwm >= 0 && anon >= 0 && file >= 0)
 		fprintf(stderr, "%s: memory: peak RSS %.1f MB; at the end %.1f MB anonymous, %.1f MB file-backed; "
-			"%zu sends deferred in memory\n", cli_prog, hwm / 1024.0, anon / 1024.0, file / 1024.0, g->ndq);
+			"%zu sends deferred in memory\n", cli_prog, hwm / 1024.0, anon / 1024.0, file / 1024.0,
+			deferq_in_memory(&g->dq));
 }
 
 /*
@@ -1690,28 +1628,6 @@ static int load_events(struct dispatch *g, struct conf *cf, uint32_t obj)
 	return 0;
 }
 
-/* The deferred sends of earlier runs, into the queue in memory. */
-static int load_deferred(struct dispatch *g)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int r;
-
-	if (!txn || mdb_cursor_open(txn, g->deferdb, &cur))
-		return EXIT_IO;
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !r; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const unsigned char *p = k.mv_data;
-		if (k.mv_size <= 8)
-			continue;
-		due_add(g, (int64_t)(((uint64_t)store_get_be32(p) << 32) | store_get_be32(p + 4)),
-			(const char *)p + 8, k.mv_size - 8, NULL, 0);
-	}
-	mdb_cursor_close(cur);
-	store_read_end(g->st);
-	return r == MDB_NOTFOUND ? 0 : EXIT_IO;
-}
-
 /* pipelines/dispatch.json (or --config): the caps. A default path that
  * does not exist means no rules. 0, or 78 after printing why. */
 /* "engagement": {"events": {"TYPE": {"channel" | "channel_prop", "weight"}}} */
@@ -1909,8 +1825,9 @@ int main(int argc, char **argv)
 	}
 	if (outbox_open(&g->ob, g->st) || store_dbi(g->st, "dispatch.suppress", 0, &g->suppress) ||
 	    store_dbi(g->st, "dispatch.consent", 0, &g->consent) || store_dbi(g->st, "dispatch.traits", 0, &g->traits) ||
-	    store_dbi(g->st, "dispatch.caps", 0, &g->capsdb) || store_dbi(g->st, "dispatch.deferred", 0, &g->deferdb) ||
-	    store_dbi(g->st, "dispatch.engagement", 0, &g->engdb) || (!cmd && load_deferred(g))) {
+	    store_dbi(g->st, "dispatch.caps", 0, &g->capsdb) ||
+	    deferq_open(&g->dq, g->st, "dispatch.deferred", g->dry_run) ||
+	    store_dbi(g->st, "dispatch.engagement", 0, &g->engdb)) {
 		rc = EXIT_IO;
 		goto out;
 	}
@@ -1939,6 +1856,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "suppress"))
 		rc = op_suppress(g, g->cli.nrest - 1, g->cli.rest + 1);
 out:
+	deferq_free(&g->dq);
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	channels_free(&g->ch);
@@ -1950,14 +1868,9 @@ out:
 			free(g->zones[i].name);
 			tz_free(g->zones[i].z);
 		}
-		for (i = 0; i < g->ndq; i++) {
-			free(g->dq[i].id);
-			free(g->dq[i].send);
-		}
 		for (i = 0; i < g->nquiet_ch; i++)
 			free(g->quiet_ch[i]);
 		free(g->zones);
-		free(g->dq);
 		free(g->quiet_ch);
 		for (i = 0; i < g->nev; i++) {
 			free(g->ev[i].type);
