@@ -1059,15 +1059,10 @@ static void on_ids(struct dispatch *g, const struct json_doc *d)
 	unsigned char key[4];
 	MDB_val v;
 	struct buf type = BUF_INIT, val = BUF_INIT, out = BUF_INIT, have = BUF_INIT;
-	int found;
+	int loaded = 0;
 
 	if (g->dry_run || !t_ids || d->t[t_ids].type != JSON_OBJECT || json_oneid(d, json_get(d, 0, "oneid", 5), &oneid))
 		return;
-	store_be32(key, survivor(g, oneid));
-	found = store_get(g->st, g->addrdb, key, 4, &v) == 1;
-	buf_reset(&have);
-	if (found)
-		buf_add(&have, v.mv_data, v.mv_size);
 	for (k = 0, i = t_ids + 1; k < d->t[t_ids].size; k++, i = d->t[i + 1].next) {
 		const char *a;
 		size_t an;
@@ -1078,7 +1073,15 @@ static void on_ids(struct dispatch *g, const struct json_doc *d)
 		json_str_get(d, i, &type);
 		for (j = 0; j < g->naddr_types && strcmp(g->addr_types[j], type.p ? type.p : ""); j++)
 			;
-		if (j == g->naddr_types || addrbook_get(have.p, have.len, type.p, type.len, &a, &an))
+		if (j == g->naddr_types)
+			continue;
+		if (!loaded) { /* the person's book, read once an address type is there */
+			store_be32(key, survivor(g, oneid));
+			if (store_get(g->st, g->addrdb, key, 4, &v) == 1)
+				buf_add(&have, v.mv_data, v.mv_size);
+			loaded = 1;
+		}
+		if (addrbook_get(have.p, have.len, type.p, type.len, &a, &an))
 			continue;
 		buf_reset(&val);
 		json_str_get(d, i + 1, &val);
