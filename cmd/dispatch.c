@@ -225,6 +225,7 @@ static void engage_count(struct dispatch *g, uint32_t oneid, const char *channel
 	buf_release(&out);
 }
 
+/* Answer a send with a final state: outbox, then the record out. */
 static void answer(struct dispatch *g, const char *id, size_t idn, uint32_t oneid, const char *ts, size_t tsn,
 		   int state, const char *reason, const char *channel, const char *provider, const char *pid)
 {
