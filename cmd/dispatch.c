@@ -15,6 +15,7 @@
  * State: the dispatch.* DBs, see schemas/lmdb.md.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addrbook.h"
 #include "buf.h"
 #include "caps.h"
 #include "channel.h"
@@ -124,10 +126,10 @@ struct dispatch {
 	struct tz *quiet_tz;
 	struct zone { char *name; struct tz *z; } *zones;
 	size_t nzones;
-	/* deferred sends, by the time they are due (sorted) */
-	MDB_dbi deferdb;
-	/* deferred sends by stream, then (until, send_id) (lib/deferq); with
-	 * --dry-run, which keeps no outbox, each holds its $send record */
+	/* deferred sends by stream, then (until, send_id), in
+	 * dispatch.deferred and read from it in steps (lib/deferq); each is
+	 * decided again on its own stream's clock; --dry-run, which keeps no
+	 * outbox, holds them in memory with their $send records */
 	struct deferq dq;
 	int in_redrive;
 	/* a clock per stream (lib/pclock, in dispatch.state): the partition
@@ -159,8 +161,16 @@ struct dispatch {
 	const char *dlv_extra; /* JSON members the next $delivery carries */
 	struct templates tpl;
 	struct buf parts; /* the rendered parts of the send at hand */
-	MDB_dbi idpeople;
-	int have_idpeople, have_idjournal;
+	MDB_dbi idpeople, idblocked;
+	int have_idpeople, have_idjournal, have_idblocked;
+	/* the address book (lib/addrbook): dispatch.addresses by oneid, from
+	 * the ids of the events passing; dispatch.merged: a merged oneid ->
+	 * its survivor, from $merge records */
+	MDB_dbi addrdb, mergedb;
+	char **addr_types; /* the identifier types channels address by */
+	unsigned naddr_types;
+	char **blocked, **blocked_pat; /* identity.json's, never booked */
+	unsigned nblocked, nblocked_pat;
 	struct channels ch;
 	struct filter f;
 	struct json_doc doc, tdoc; /* tdoc: a person's traits */
@@ -172,6 +182,7 @@ struct dispatch {
 	int in_flush;
 	int temp_fail; /* a provider could not be reached: exit 75 at the end */
 
+	unsigned long long mem_at; /* -v: the next count of sends to print memory at */
 	unsigned long long sends, sent, suppressed, failed, unknown, dups, recovered, others, deferred;
 };
 
@@ -219,7 +230,8 @@ static void write_delivery(struct dispatch *g, struct buf *out, const char *id, 
 	buf_addc(out, '}');
 }
 
-/* Answer a send with a final state: outbox, then the record out. */
+static uint32_t survivor(struct dispatch *g, uint32_t oneid);
+
 /* Add to the person's engagement on a channel (dispatch.engagement). */
 static void engage_count(struct dispatch *g, uint32_t oneid, const char *channel, size_t n, uint32_t sends,
 			 uint32_t engaged)
@@ -228,7 +240,7 @@ static void engage_count(struct dispatch *g, uint32_t oneid, const char *channel
 	MDB_val v;
 	struct buf out = BUF_INIT;
 
-	store_be32(key, oneid);
+	store_be32(key, survivor(g, oneid));
 	if (store_get(g->st, g->engdb, key, 4, &v) != 1)
 		v.mv_size = 0, v.mv_data = NULL;
 	engage_add(v.mv_data, v.mv_size, channel, n, sends, engaged, &out);
@@ -236,6 +248,7 @@ static void engage_count(struct dispatch *g, uint32_t oneid, const char *channel
 	buf_release(&out);
 }
 
+/* Answer a send with a final state: outbox, then the record out. */
 static void answer(struct dispatch *g, const char *id, size_t idn, uint32_t oneid, const char *ts, size_t tsn,
 		   int state, const char *reason, const char *channel, const char *provider, const char *pid)
 {
@@ -343,15 +356,17 @@ static int before_commit(void *ctx)
 /* The pending states just committed: send, then commit the outcomes (and
  * flush the $delivery records first, as every commit does). */
 static void open_idpeople(struct dispatch *g);
+static void print_memory(const struct dispatch *g, unsigned long long at);
 
 static void after_commit(void *ctx)
 {
 	struct dispatch *g = ctx;
 	int rc;
 
+	deferq_committed(&g->dq); /* what it deferred is in the DB now */
 	/* in one pipe from an empty store, idmerge creates its DBs after
 	 * dispatch has started: look again after each commit until they are */
-	if ((!g->have_idpeople || !g->have_idjournal) && !g->in_flush)
+	if ((!g->have_idpeople || !g->have_idjournal || !g->have_idblocked) && !g->in_flush)
 		open_idpeople(g);
 
 	if (!g->nfl || g->in_flush)
@@ -385,6 +400,41 @@ static void clock_move(struct dispatch *g, int64_t at)
 		c->dirty = 1;
 	}
 	g->clock = c->clock;
+}
+
+/* The person oneid was merged into, as the $merge records dispatch passed
+ * said (oneid itself when none). */
+static uint32_t survivor(struct dispatch *g, uint32_t oneid)
+{
+	unsigned char key[4];
+	MDB_val v;
+	int hops;
+
+	for (hops = 0; hops < 16; hops++) {
+		store_be32(key, oneid);
+		if (store_get(g->st, g->mergedb, key, 4, &v) != 1 || v.mv_size != 4)
+			break;
+		oneid = store_get_be32(v.mv_data);
+	}
+	return oneid;
+}
+
+/* The person's address of type from dispatch's address book. 1 found (in
+ * out), 0 not. */
+static int book_address(struct dispatch *g, uint32_t oneid, const char *type, struct buf *out)
+{
+	unsigned char key[4];
+	MDB_val v;
+	const char *a;
+	size_t an;
+
+	store_be32(key, survivor(g, oneid));
+	if (store_get(g->st, g->addrdb, key, 4, &v) != 1 ||
+	    !addrbook_get(v.mv_data, v.mv_size, type, strlen(type), &a, &an))
+		return 0;
+	buf_reset(out);
+	buf_add(out, a, an);
+	return 1;
 }
 
 /* The person's address for a channel from idmerge's identifiers: the
@@ -442,7 +492,7 @@ static int address_for(struct dispatch *g, const struct json_doc *d, uint32_t on
 	}
 	if (!c->address)
 		return 1; /* the channel needs none (a webhook gets the oneid) */
-	return lookup_address(g, oneid, c->address, out);
+	return book_address(g, oneid, c->address, out) || lookup_address(g, oneid, c->address, out);
 }
 
 static int suppressed_address(struct dispatch *g, const char *channel, const char *addr, size_t n)
@@ -459,7 +509,7 @@ static int suppressed_address(struct dispatch *g, const char *channel, const cha
 }
 
 /* 1 consent withdrawn for (oneid, channel), 0 not. */
-static int consent_withdrawn(struct dispatch *g, uint32_t oneid, const char *channel)
+static int consent_withdrawn1(struct dispatch *g, uint32_t oneid, const char *channel)
 {
 	MDB_val v;
 
@@ -469,6 +519,15 @@ static int consent_withdrawn(struct dispatch *g, uint32_t oneid, const char *cha
 	buf_adds(&g->tmp, channel);
 	return store_get(g->st, g->consent, g->tmp.p, g->tmp.len, &v) == 1 && v.mv_size >= 1 &&
 	       ((const char *)v.mv_data)[0] == 'n';
+}
+
+/* The same for the person or the one it was merged into (a merge folds
+ * withdrawals into the survivor, and a send may still name the merged). */
+static int consent_withdrawn(struct dispatch *g, uint32_t oneid, const char *channel)
+{
+	uint32_t s = survivor(g, oneid);
+
+	return consent_withdrawn1(g, oneid, channel) || (s != oneid && consent_withdrawn1(g, s, channel));
 }
 
 /* The message JSON the provider gets (and the outbox keeps); its ts is
@@ -599,17 +658,6 @@ static int quiet_until(struct dispatch *g, uint32_t oneid, const struct channel 
 	return 1;
 }
 
-static void defer_key(struct buf *k, int64_t until, const char *id, size_t idn)
-{
-	unsigned char h[8];
-
-	store_be32(h, (uint32_t)((uint64_t)until >> 32));
-	store_be32(h + 4, (uint32_t)until);
-	buf_reset(k);
-	buf_add(k, h, 8);
-	buf_add(k, id, idn);
-}
-
 /*
  * Defer a send until `until` (ms): kept in the outbox as deferred with its
  * $send record (so it is decided again), queued in dispatch.deferred, and
@@ -623,16 +671,10 @@ static void defer_send(struct dispatch *g, const struct json_doc *d, const char 
 	int kl = u32_dec(key, oneid);
 
 	clock_format(until, u);
-	if (!g->dry_run) {
-		unsigned char sv[4];
+	if (!g->dry_run)
 		outbox_put(&g->ob, id, idn, oneid, OUTBOX_DEFERRED, d->s + d->t[0].off, d->t[0].len);
-		defer_key(&g->tmp, until, id, idn);
-		store_be32(sv, g->f.stream); /* decided again on its stream's clock */
-		store_put(g->st, g->deferdb, g->tmp.p, g->tmp.len, sv, 4);
-		deferq_add(&g->dq, g->f.stream, until, id, idn, NULL, 0);
-	} else {
-		deferq_add(&g->dq, g->f.stream, until, id, idn, d->s + d->t[0].off, d->t[0].len);
-	}
+	/* decided again on its stream's clock */
+	deferq_add(&g->dq, g->f.stream, until, id, idn, d->s + d->t[0].off, d->t[0].len);
 	buf_reset(&g->line);
 	buf_adds(&g->line, "{\"type\":\"$delivery\",\"event_id\":\"dlv:");
 	buf_add(&g->line, id, idn);
@@ -655,7 +697,7 @@ static const struct cap *capped(struct dispatch *g, uint32_t oneid, int64_t at, 
 	unsigned char key[4];
 	MDB_val v;
 
-	store_be32(key, oneid);
+	store_be32(key, survivor(g, oneid));
 	if (store_get(g->st, g->capsdb, key, 4, &v) != 1)
 		v.mv_size = 0, v.mv_data = NULL;
 	return caps_check(&g->caps, v.mv_data, v.mv_size, at, channel, priority);
@@ -667,7 +709,7 @@ static void caps_count(struct dispatch *g, uint32_t oneid, int64_t at, const cha
 	unsigned char key[4];
 	MDB_val v;
 
-	store_be32(key, oneid);
+	store_be32(key, survivor(g, oneid));
 	if (store_get(g->st, g->capsdb, key, 4, &v) != 1)
 		v.mv_size = 0, v.mv_data = NULL;
 	caps_add(&g->caps, v.mv_data, v.mv_size, at, channel, &g->tmp);
@@ -844,7 +886,14 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 			return;
 		}
 		g->f.oc.passed++;
-		g->sends++;
+		if (++g->sends == g->mem_at && g->cli.verbose) {
+			/* -v: memory at 100,000 sends, 200,000, 500,000, 1M … */
+			unsigned long long d = g->mem_at;
+			print_memory(g, g->sends);
+			while (d >= 10)
+				d /= 10;
+			g->mem_at = d == 2 ? g->mem_at * 5 / 2 : g->mem_at * 2;
+		}
 		kl = u32_dec(key, oneid);
 		if (filter_emit(&g->f, key, (size_t)kl, s, n))
 			return;
@@ -880,7 +929,7 @@ static void on_send(struct dispatch *g, const struct json_doc *d, const char *s,
 			MDB_val v;
 			for (k = 0; k < cnt; k++)
 				names[k] = d->s + d->t[tok[k]].off, lens[k] = d->t[tok[k]].len;
-			store_be32(ok, oneid);
+			store_be32(ok, survivor(g, oneid));
 			if (store_get(g->st, g->engdb, ok, 4, &v) != 1)
 				v.mv_size = 0, v.mv_data = NULL;
 			engage_rank(v.mv_data, v.mv_size, names, lens, cnt, order);
@@ -1022,6 +1071,157 @@ static void on_tag(struct dispatch *g, const struct json_doc *d)
 	jv_free(s);
 }
 
+/* 1 when type:value (tl, vl bytes) is blocked from the address book: listed
+ * in identity.json's "blocked" or matching one of its "blocked_patterns",
+ * or blocked with `idmerge block`; idmerge links none of these. */
+static int id_blocked(struct dispatch *g, const char *type, size_t tl, const char *val, size_t vl)
+{
+	struct buf k = BUF_INIT;
+	MDB_val v;
+	unsigned i;
+	int r = 0;
+
+	buf_add(&k, type, tl);
+	buf_addc(&k, ':');
+	buf_add(&k, val, vl);
+	for (i = 0; i < g->nblocked && !r; i++)
+		r = !strcmp(g->blocked[i], k.p);
+	for (i = 0; i < g->nblocked_pat && !r; i++)
+		r = !fnmatch(g->blocked_pat[i], k.p, 0);
+	if (!r && g->have_idblocked)
+		r = store_get(g->st, g->idblocked, k.p, k.len, &v) == 1;
+	buf_release(&k);
+	return r;
+}
+
+/*
+ * An event with a oneid: its identifiers of the types channels address
+ * by go into the person's address book (dispatch.addresses), the first
+ * of each type, unless idmerge already gives one of that type (it answers
+ * then) or it is blocked. A $send right behind the event finds them
+ * whether or not idmerge has committed them.
+ */
+static void on_ids(struct dispatch *g, const struct json_doc *d)
+{
+	uint32_t oneid, t_ids = json_get(d, 0, "ids", 3), k, i;
+	unsigned char key[4];
+	MDB_val v;
+	struct buf type = BUF_INIT, val = BUF_INIT, out = BUF_INIT, have = BUF_INIT;
+	int loaded = 0;
+
+	if (g->dry_run || !t_ids || d->t[t_ids].type != JSON_OBJECT || json_oneid(d, json_get(d, 0, "oneid", 5), &oneid))
+		return;
+	for (k = 0, i = t_ids + 1; k < d->t[t_ids].size; k++, i = d->t[i + 1].next) {
+		const char *a;
+		size_t an;
+		unsigned j;
+		if (d->t[i + 1].type != JSON_STRING || !d->t[i + 1].len)
+			continue;
+		buf_reset(&type);
+		json_str_get(d, i, &type);
+		for (j = 0; j < g->naddr_types && strcmp(g->addr_types[j], type.p ? type.p : ""); j++)
+			;
+		if (j == g->naddr_types)
+			continue;
+		if (!loaded) { /* the person's book, read once an address type is there */
+			store_be32(key, survivor(g, oneid));
+			if (store_get(g->st, g->addrdb, key, 4, &v) == 1)
+				buf_add(&have, v.mv_data, v.mv_size);
+			loaded = 1;
+		}
+		if (addrbook_get(have.p, have.len, type.p, type.len, &a, &an))
+			continue;
+		buf_reset(&val);
+		json_str_get(d, i + 1, &val);
+		if (id_blocked(g, type.p, type.len, val.p, val.len) || lookup_address(g, oneid, type.p, &out))
+			continue;
+		if (addrbook_add(have.p, have.len, type.p, type.len, val.p, val.len, &out)) {
+			buf_reset(&have);
+			buf_add(&have, out.p, out.len);
+			store_put(g->st, g->addrdb, key, 4, have.p, have.len);
+		}
+	}
+	buf_release(&type);
+	buf_release(&val);
+	buf_release(&out);
+	buf_release(&have);
+}
+
+/* Read dbi's value of person a and b, fold b's into a's with fold, write
+ * it as a's, and delete b's. */
+static void fold_person(struct dispatch *g, MDB_dbi dbi, uint32_t a, uint32_t b,
+			void (*fold)(const void *, size_t, const void *, size_t, struct buf *))
+{
+	unsigned char ka[4], kb[4];
+	MDB_val v;
+	struct buf av = BUF_INIT, out = BUF_INIT;
+
+	store_be32(ka, a);
+	store_be32(kb, b);
+	if (store_get(g->st, dbi, kb, 4, &v) != 1)
+		return;
+	buf_add(&out, v.mv_data, v.mv_size); /* b's, copied before a's is read */
+	if (store_get(g->st, dbi, ka, 4, &v) == 1)
+		buf_add(&av, v.mv_data, v.mv_size);
+	{
+		struct buf bv = out;
+		out = (struct buf)BUF_INIT;
+		fold(av.p, av.len, bv.p, bv.len, &out);
+		buf_release(&bv);
+	}
+	store_put(g->st, dbi, ka, 4, out.p, out.len);
+	store_del(g->st, dbi, kb, 4);
+	buf_release(&av);
+	buf_release(&out);
+}
+
+static void book_fold(const void *a, size_t an, const void *b, size_t bn, struct buf *out)
+{
+	addrbook_fold(a, an, b, bn, out);
+}
+
+/*
+ * A $merge: each merged person's address book, caps history and
+ * engagement fold into the survivor's, and withdrawals of consent on the
+ * configured channels apply to it; dispatch.merged keeps merged ->
+ * survivor, so a $send that still names the merged is counted on the
+ * survivor, and a replayed $merge changes nothing.
+ */
+static void on_merge(struct dispatch *g, const struct json_doc *d)
+{
+	uint32_t s, t = json_get(d, 0, "merged", 6), k, i;
+	unsigned char key[4], sk[4];
+	MDB_val v;
+	unsigned c;
+
+	if (g->dry_run || json_oneid(d, json_get(d, 0, "oneid", 5), &s))
+		return;
+	s = survivor(g, s);
+	store_be32(sk, s);
+	for (k = 0, i = t + 1; k < d->t[t].size; k++, i = d->t[i].next) {
+		uint32_t m;
+		if (json_oneid(d, i, &m) || m == s)
+			continue;
+		store_be32(key, m);
+		if (store_get(g->st, g->mergedb, key, 4, &v) == 1)
+			continue; /* folded already: a replay */
+		store_put(g->st, g->mergedb, key, 4, sk, 4);
+		if (g->have_ho) /* the merged person's entry moves with this partition */
+			handoff_note(&g->ho, g->f.stream, m);
+		fold_person(g, g->addrdb, s, m, book_fold);
+		fold_person(g, g->capsdb, s, m, caps_fold);
+		fold_person(g, g->engdb, s, m, engage_fold);
+		for (c = 0; c < g->ch.nch; c++)
+			if (consent_withdrawn1(g, m, g->ch.ch[c].name)) {
+				unsigned char no = 'n';
+				buf_reset(&g->tmp);
+				buf_add(&g->tmp, sk, 4);
+				buf_adds(&g->tmp, g->ch.ch[c].name);
+				store_put(g->st, g->consent, g->tmp.p, g->tmp.len, &no, 1);
+			}
+	}
+}
+
 /*
  * The deferred sends of the record's stream whose time the stream's clock
  * has reached, decided again in (until, send_id) order at their until:
@@ -1032,24 +1232,26 @@ static void redrive(struct dispatch *g)
 {
 	struct json_doc d = JSON_DOC_INIT;
 	struct buf text = BUF_INIT;
-	struct deferq_ent x;
 
-	if (g->in_redrive || !g->dq.total)
+	if (g->in_redrive || !deferq_due(&g->dq, g->f.stream, g->clock))
 		return;
 	g->in_redrive = 1;
-	while (!g->f.fatal && deferq_pop(&g->dq, g->f.stream, g->clock, &x)) {
+	while (!g->f.fatal) {
+		struct deferq_item x;
 		const char *why;
 		size_t at;
 		uint32_t oneid;
-		int st;
+		int st = deferq_pop(&g->dq, g->f.stream, g->clock, &x);
+		if (st <= 0) {
+			if (st < 0)
+				g->f.fatal = EXIT_IO;
+			break;
+		}
 		buf_reset(&text);
 		if (x.send) { /* --dry-run: nothing stored, the record kept here */
 			buf_adds(&text, x.send);
 			st = OUTBOX_DEFERRED;
 		} else {
-			defer_key(&text, x.until, x.id, strlen(x.id));
-			store_del(g->st, g->deferdb, text.p, text.len);
-			buf_reset(&text);
 			st = outbox_get(&g->ob, x.id, strlen(x.id), &oneid, &text);
 		}
 		if (st == OUTBOX_DEFERRED && !json_parse(&d, text.p, text.len, 64, &why, &at))
@@ -1218,7 +1420,15 @@ static void process(struct dispatch *g, const char *s, size_t n)
 		on_tag(g, d);
 	} else if (json_str_eq(d, t_type, "$delivery", 9)) {
 		on_delivery(g, d);
+	} else if (json_str_eq(d, t_type, "$merge", 6)) {
+		if ((why = sysrec_check(d, 0, "$merge"))) {
+			outcome_reject(&g->f.oc, why, strlen(why));
+			return;
+		}
+		on_merge(g, d);
 	} else {
+		if (g->naddr_types && d->s[d->t[t_type].off] != '$')
+			on_ids(g, d);
 		if (g->nev)
 			on_event(g, d, t_type);
 		if (g->neng)
@@ -1274,9 +1484,10 @@ static int collect_pending(void *ctx, const char *id, size_t n, int state)
 }
 
 /* -v: peak RSS and the resident memory now, anonymous (the heap) apart
- * from file-backed (LMDB's pages read through the map), from
- * /proc/self/status; nothing where it is absent. */
-static void print_memory(const struct dispatch *g)
+ * from file-backed (LMDB's pages read through the map, which the kernel
+ * may drop), from /proc/self/status; nothing where it is absent. at: the
+ * sends read so far, or 0 at the end. */
+static void print_memory(const struct dispatch *g, unsigned long long at)
 {
 	FILE *f = fopen("/proc/self/status", "r");
 	char line[128];
@@ -1290,9 +1501,13 @@ static void print_memory(const struct dispatch *g)
 		sscanf(line, "RssFile: %ld", &file);
 	}
 	fclose(f);
-	if (hwm >= 0 && anon >= 0 && file >= 0)
+	if (hwm >= 0 && anon >= 0 && file >= 0 && at)
+		fprintf(stderr, "%s: memory after %llu sends: peak RSS %.1f MB; now %.1f MB anonymous, %.1f MB "
+			"file-backed\n", cli_prog, at, hwm / 1024.0, anon / 1024.0, file / 1024.0);
+	else if (hwm >= 0 && anon >= 0 && file >= 0)
 		fprintf(stderr, "%s: memory: peak RSS %.1f MB; at the end %.1f MB anonymous, %.1f MB file-backed; "
-			"%zu sends deferred in memory\n", cli_prog, hwm / 1024.0, anon / 1024.0, file / 1024.0, g->dq.total);
+			"%zu sends deferred in memory\n", cli_prog, hwm / 1024.0, anon / 1024.0, file / 1024.0,
+			deferq_in_memory(&g->dq));
 }
 
 /*
@@ -1449,7 +1664,7 @@ static int run_filter(struct dispatch *g)
 			"%llu recovered, %llu deferred, %llu other records\n", cli_prog, g->sends, g->sent, g->suppressed,
 			g->failed, g->unknown, g->dups, g->recovered, g->deferred, g->others);
 		store_print(g->st);
-		print_memory(g);
+		print_memory(g, 0);
 	}
 	if ((!rc || rc == EXIT_REJECTS) && g->temp_fail) {
 		cli_err("some sends could not reach their provider: kept for a rerun");
@@ -1607,17 +1822,21 @@ static int op_campaign(struct dispatch *g, int argc, char **argv)
 /* What moves with a partition (schemas/lmdb.md, "Partitions"): the
  * people's records keyed by oneid, their sends in the outbox (the dedupe
  * of send_ids) with those in flight and deferred, the partition's clock,
- * the engagement dedupe set, and the do-not-contact list whole. A queue
- * keyed by send_id comes before the outbox, so a drop finds its
- * references. */
+ * (the deferred ones by their stream, the first 4 bytes of their keys),
+ * the partition's clock, the engagement dedupe set, the address book and
+ * the merged people (keyed by the merged oneid, noted on the stream of
+ * its $merge), and the do-not-contact list whole. A queue keyed by
+ * send_id comes before the outbox, so a drop finds its references. */
 static const struct handoff_db moves[] = {
 	{"dispatch.traits", HANDOFF_PERSON},
 	{"dispatch.caps", HANDOFF_PERSON},
 	{"dispatch.engagement", HANDOFF_PERSON},
+	{"dispatch.addresses", HANDOFF_PERSON},
+	{"dispatch.merged", HANDOFF_PERSON},
 	{"dispatch.consent", HANDOFF_KEYED},
 	{"dispatch.sends", HANDOFF_KEYED},
 	{"dispatch.pending", HANDOFF_REF, .ref = "dispatch.outbox", .ref_at = 1},
-	{"dispatch.deferred", HANDOFF_REF, .at = 8, .ref = "dispatch.outbox", .ref_at = 1},
+	{"dispatch.deferred", HANDOFF_STREAM},
 	{"dispatch.outbox", HANDOFF_VALUE, .at = 1},
 	{"dispatch.state", HANDOFF_CLOCK, .key = "clock:%u"},
 	{"dispatch.engaged", HANDOFF_SEEN},
@@ -1678,8 +1897,6 @@ static int op_status(struct dispatch *g)
 			      g->cli.x, g->cli.nx, t && *t ? atoi(t) : 5000, stdout);
 }
 
-static int load_deferred(struct dispatch *g);
-
 /* partition …, status: the store alone (read-only for export and status),
  * no channels, no input. */
 static int op_store(struct dispatch *g, const char *cmd)
@@ -1701,7 +1918,9 @@ static int op_store(struct dispatch *g, const char *cmd)
 	    (r && pclock_load(&g->pc, g->st, g->statedb, NULL)))
 		return EXIT_IO;
 	if (!strcmp(cmd, "status")) {
-		if ((r = store_dbi_maybe(g->st, "dispatch.deferred", 0, &g->deferdb)) < 0 || (r && load_deferred(g)))
+		MDB_dbi dbi;
+		if ((r = store_dbi_maybe(g->st, "dispatch.deferred", 0, &dbi)) < 0 ||
+		    (r && deferq_open(&g->dq, g->st, "dispatch.deferred", 0)))
 			return EXIT_IO;
 	}
 	g->ho.st = g->st;
@@ -1882,30 +2101,6 @@ static int load_events(struct dispatch *g, struct conf *cf, uint32_t obj)
 	return 0;
 }
 
-/* The deferred sends of earlier runs, into the queue in memory. */
-static int load_deferred(struct dispatch *g)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int r;
-
-	if (!txn || mdb_cursor_open(txn, g->deferdb, &cur))
-		return EXIT_IO;
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !r; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const unsigned char *p = k.mv_data;
-		if (k.mv_size <= 8)
-			continue;
-		/* the value names the stream (none before streams: 0) */
-		deferq_add(&g->dq, v.mv_size >= 4 ? store_get_be32(v.mv_data) : 0,
-			   (int64_t)(((uint64_t)store_get_be32(p) << 32) | store_get_be32(p + 4)), (const char *)p + 8,
-			   k.mv_size - 8, NULL, 0);
-	}
-	mdb_cursor_close(cur);
-	store_read_end(g->st);
-	return r == MDB_NOTFOUND ? 0 : EXIT_IO;
-}
-
 /* pipelines/dispatch.json (or --config): the caps. A default path that
  * does not exist means no rules. 0, or 78 after printing why. */
 /* "engagement": {"events": {"TYPE": {"channel" | "channel_prop", "weight"}}} */
@@ -1979,6 +2174,42 @@ out:
 	return rc;
 }
 
+/* The identifier types the channels address by (the address book keeps
+ * these), and identity.json's blocked identifiers, which it never keeps
+ * (PIPELINES/identity.json, idmerge's rules; none when absent). 0, or 78
+ * after printing why. */
+static int load_identity(struct dispatch *g)
+{
+	struct conf cf;
+	struct buf path = BUF_INIT;
+	unsigned k, j;
+	int rc = 0;
+
+	for (k = 0; k < g->ch.nch; k++) {
+		const char *a = g->ch.ch[k].address;
+		if (!a)
+			continue;
+		for (j = 0; j < g->naddr_types && strcmp(g->addr_types[j], a); j++)
+			;
+		if (j == g->naddr_types) {
+			g->addr_types = xrealloc(g->addr_types, (g->naddr_types + 1) * sizeof *g->addr_types);
+			g->addr_types[g->naddr_types++] = xstrdup(a);
+		}
+	}
+	memset(&cf, 0, sizeof cf);
+	buf_printf(&path, "%s/identity.json", g->pipelines);
+	if (!access(path.p, F_OK)) {
+		if (conf_load(&cf, path.p) || conf_strs(&cf, 0, "blocked", "identifiers", &g->blocked, &g->nblocked) < 0 ||
+		    conf_strs(&cf, 0, "blocked_patterns", "patterns", &g->blocked_pat, &g->nblocked_pat) < 0) {
+			cli_err("%s", cf.err.p ? cf.err.p : "bad identity rules");
+			rc = EXIT_CONFIG;
+		}
+		conf_release(&cf);
+	}
+	buf_release(&path);
+	return rc;
+}
+
 /* An SMS template whose text without its fields already takes more
  * segments than its channel allows can never be sent: 78 at start. */
 static int check_sms_templates(struct dispatch *g)
@@ -2012,13 +2243,16 @@ static void open_idpeople(struct dispatch *g)
 {
 	MDB_txn *txn = store_snapshot(g->st);
 	MDB_dbi dbi;
-	int have, journal;
+	int have, journal, blocked;
 
 	if (!txn)
 		return;
 	have = mdb_dbi_open(txn, "idmerge.people", 0, &dbi) == 0;
 	journal = mdb_dbi_open(txn, "idmerge.journal", 0, &dbi) == 0;
+	blocked = mdb_dbi_open(txn, "idmerge.blocked", 0, &dbi) == 0;
 	store_snapshot_end(g->st, txn);
+	if (blocked && !g->have_idblocked && !store_dbi(g->st, "idmerge.blocked", 0, &g->idblocked))
+		g->have_idblocked = 1;
 	if (have && !g->have_idpeople && !store_dbi(g->st, "idmerge.people", 0, &g->idpeople))
 		g->have_idpeople = 1;
 	if (g->have_idpeople && journal && !g->have_idjournal) {
@@ -2052,6 +2286,7 @@ int main(int argc, char **argv)
 	g->parallel = 64;
 	g->max_age_ms = 3600 * 1000;
 	g->clock = INT64_MIN;
+	g->mem_at = 100000;
 	if ((rc = cli_parse(&g->cli, argc, argv)))
 		return rc;
 	cli_signals();
@@ -2091,7 +2326,7 @@ int main(int argc, char **argv)
 		if (!g->templates_dir)
 			buf_printf(&tpath, "%s/templates", g->pipelines);
 		if ((rc = templates_load(&g->tpl, g->templates_dir ? g->templates_dir : tpath.p)) ||
-		    (rc = check_sms_templates(g)) || (rc = load_config(g)))
+		    (rc = check_sms_templates(g)) || (rc = load_config(g)) || (rc = load_identity(g)))
 			goto out;
 		if (g->check) { /* nothing more: no store, no input */
 			if (!g->cli.quiet)
@@ -2108,8 +2343,11 @@ int main(int argc, char **argv)
 	}
 	if (outbox_open(&g->ob, g->st) || store_dbi(g->st, "dispatch.suppress", 0, &g->suppress) ||
 	    store_dbi(g->st, "dispatch.consent", 0, &g->consent) || store_dbi(g->st, "dispatch.traits", 0, &g->traits) ||
-	    store_dbi(g->st, "dispatch.caps", 0, &g->capsdb) || store_dbi(g->st, "dispatch.deferred", 0, &g->deferdb) ||
-	    store_dbi(g->st, "dispatch.engagement", 0, &g->engdb) || (!cmd && load_deferred(g)) ||
+	    store_dbi(g->st, "dispatch.caps", 0, &g->capsdb) ||
+	    (!g->dry_run && deferq_upgrade(g->st, "dispatch.deferred")) ||
+	    deferq_open(&g->dq, g->st, "dispatch.deferred", g->dry_run) ||
+	    store_dbi(g->st, "dispatch.addresses", 0, &g->addrdb) || store_dbi(g->st, "dispatch.merged", 0, &g->mergedb) ||
+	    store_dbi(g->st, "dispatch.engagement", 0, &g->engdb) ||
 	    store_dbi(g->st, "dispatch.state", 0, &g->statedb) || pclock_load(&g->pc, g->st, g->statedb, NULL)) {
 		rc = EXIT_IO;
 		goto out;
@@ -2155,6 +2393,7 @@ int main(int argc, char **argv)
 out:
 	handoff_free(&g->ho);
 	pclock_free(&g->pc);
+	deferq_free(&g->dq);
 	store_close(g->st);
 	outcome_close(&g->f.oc);
 	channels_free(&g->ch);
@@ -2169,7 +2408,6 @@ out:
 		for (i = 0; i < g->nquiet_ch; i++)
 			free(g->quiet_ch[i]);
 		free(g->zones);
-		deferq_free(&g->dq);
 		free(g->quiet_ch);
 		for (i = 0; i < g->nev; i++) {
 			free(g->ev[i].type);
@@ -2183,6 +2421,15 @@ out:
 			free(g->eng[i].channel_prop);
 		}
 		free(g->eng);
+		for (i = 0; i < g->naddr_types; i++)
+			free(g->addr_types[i]);
+		free(g->addr_types);
+		for (i = 0; i < g->nblocked; i++)
+			free(g->blocked[i]);
+		free(g->blocked);
+		for (i = 0; i < g->nblocked_pat; i++)
+			free(g->blocked_pat[i]);
+		free(g->blocked_pat);
 		if (g->have_engseen)
 			seen_free(&g->engseen);
 		tz_free(g->quiet_tz);

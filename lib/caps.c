@@ -128,3 +128,27 @@ void caps_add(const struct caps *c, const void *hist, size_t n, int64_t ts, cons
 	buf_add(out, head, 9);
 	buf_add(out, channel, cl);
 }
+
+void caps_fold(const void *a, size_t an, const void *b, size_t bn, struct buf *out)
+{
+	const unsigned char *p = a ? a : (const void *)"", *pe = p + (a ? an : 0);
+	const unsigned char *q = b ? b : (const void *)"", *qe = q + (b ? bn : 0);
+	const unsigned char *pr = p, *qr = q;
+	const char *ch;
+	size_t chn;
+	int64_t tp = 0, tq = 0;
+	int hp = next_rec(&p, pe, &tp, &ch, &chn), hq = next_rec(&q, qe, &tq, &ch, &chn);
+
+	buf_reset(out);
+	while (hp || hq) {
+		if (hp && (!hq || tp <= tq)) {
+			buf_add(out, pr, (size_t)(p - pr));
+			pr = p;
+			hp = next_rec(&p, pe, &tp, &ch, &chn);
+		} else {
+			buf_add(out, qr, (size_t)(q - qr));
+			qr = q;
+			hq = next_rec(&q, qe, &tq, &ch, &chn);
+		}
+	}
+}

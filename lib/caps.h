@@ -59,4 +59,12 @@ const struct cap *caps_check(const struct caps *c, const void *hist, size_t n, i
  */
 void caps_add(const struct caps *c, const void *hist, size_t n, int64_t ts, const char *channel, struct buf *out);
 
+/*
+ * Fold the history b (bn bytes) of a person merged into another into that
+ * person's history a (an bytes): out (reset first) gets both, in time
+ * order (a's first on equal times), so the survivor's caps count the sends
+ * of both.
+ */
+void caps_fold(const void *a, size_t an, const void *b, size_t bn, struct buf *out);
+
 #endif

@@ -846,6 +846,9 @@ static int take_token(struct provider *p, long long now, long long *wait)
 	return 0;
 }
 
+/* Append m to its file, unsynced: CHAN_SENT once sync_files has made the
+ * window's lines durable, CHAN_UNKNOWN when the write failed (part of the
+ * line may be there). */
 static void send_file(struct chan_msg *m)
 {
 	struct provider *p = m->pv;
@@ -857,15 +860,45 @@ static void send_file(struct chan_msg *m)
 		return;
 	}
 	m->attempts = 1;
-	if (fwrite(m->body, 1, m->len, p->fp) != m->len || fputc('\n', p->fp) == EOF || fflush(p->fp) ||
-	    fsync(fileno(p->fp))) {
-		buf_reset(&m->answer);
+	buf_reset(&m->answer);
+	if (fwrite(m->body, 1, m->len, p->fp) != m->len || fputc('\n', p->fp) == EOF) {
 		buf_printf(&m->answer, "cannot write '%s': %s", p->path, strerror(errno));
 		m->result = CHAN_UNKNOWN;
 		return;
 	}
-	buf_reset(&m->answer);
 	m->result = CHAN_SENT;
+}
+
+/* One flush and fsync per file provider for the whole window (a group
+ * commit: the window's pending states are committed before any line is
+ * written, and no line counts as sent before its fsync). A file that
+ * cannot be synced turns its window's sends to CHAN_UNKNOWN: some lines
+ * may be on disk. */
+static void sync_files(struct channels *c, struct chan_msg *m, size_t n)
+{
+	unsigned k;
+	size_t i;
+
+	for (k = 0; k < c->npv; k++) {
+		struct provider *p = &c->pv[k];
+		int used = 0, err = 0;
+		if (p->type != CHAN_FILE || !p->fp)
+			continue;
+		for (i = 0; i < n && !used; i++)
+			used = m[i].pv == p && m[i].result == CHAN_SENT;
+		if (!used)
+			continue;
+		if (fflush(p->fp) || fsync(fileno(p->fp)))
+			err = errno;
+		if (!err)
+			continue;
+		for (i = 0; i < n; i++)
+			if (m[i].pv == p && m[i].result == CHAN_SENT) {
+				buf_reset(&m[i].answer);
+				buf_printf(&m[i].answer, "cannot write '%s': %s", p->path, strerror(err));
+				m[i].result = CHAN_UNKNOWN;
+			}
+	}
 }
 
 void channel_send(struct channels *c, struct chan_msg *m, size_t n)
@@ -907,6 +940,7 @@ void channel_send(struct channels *c, struct chan_msg *m, size_t n)
 		}
 		left++;
 	}
+	sync_files(c, m, n);
 	while (left) {
 		long long now = now_ms(), next = now + 200;
 		int running, q;

@@ -19,7 +19,8 @@
  *            List-Unsubscribe, Message-ID <send_id@uops>) through an SMTP
  *            server; no idempotency key
  *   file     one line per message appended to a file, for an external
- *            sender; no idempotency key
+ *            sender; no idempotency key; one fsync for all the lines of
+ *            a channel_send call (a window of sends), none sent before it
  *   aliyun_sms, wechat_template, wecom
  *            Alibaba Cloud SMS, WeChat Official Account template messages,
  *            WeCom application messages, in their own request formats

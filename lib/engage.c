@@ -109,3 +109,23 @@ void engage_rank(const void *v, size_t len, const char *const *names, const size
 		order[j] = x;
 	}
 }
+
+void engage_fold(const void *a, size_t an, const void *b, size_t bn, struct buf *out)
+{
+	const unsigned char *q = b, *end = q ? q + bn : NULL;
+	struct buf cur = BUF_INIT;
+
+	buf_reset(out);
+	if (a && an)
+		buf_add(out, a, an);
+	while (q && q < end) {
+		size_t l = *q;
+		if (q + 1 + l + 8 > end)
+			break; /* a torn entry: the rest is not read */
+		engage_add(out->p, out->len, (const char *)q + 1, l, be32(q + 1 + l), be32(q + 5 + l), &cur);
+		buf_reset(out);
+		buf_add(out, cur.p, cur.len);
+		q += 1 + l + 8;
+	}
+	buf_release(&cur);
+}

@@ -38,4 +38,9 @@ void engage_add(const void *v, size_t len, const char *channel, size_t n, uint32
 void engage_rank(const void *v, size_t len, const char *const *names, const size_t *lens, size_t nch,
 		 size_t *order);
 
+/* Fold record b (bn bytes), of a person merged into another, into that
+ * person's record a (an bytes): out (reset first) gets, per channel, the
+ * sums of both (saturating). */
+void engage_fold(const void *a, size_t an, const void *b, size_t bn, struct buf *out);
+
 #endif

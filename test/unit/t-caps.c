@@ -53,6 +53,27 @@ int main(void)
 		T_OK(caps_check(&cz, NULL, 0, t0, "fax", 100) == &z);
 		T_OK(caps_check(&cz, NULL, 0, t0, "sms", 0) == NULL);
 	}
+	/* a merge: the merged person's sends count for the survivor, in time
+	 * order, and a fold with nothing changes nothing */
+	{
+		struct cap d1 = {"sms_daily", "sms", DAY, 1, 0, 0};
+		struct caps cd = {&d1, 1, DAY};
+		struct buf a = BUF_INIT, b = BUF_INIT, f = BUF_INIT;
+		caps_add(&cd, NULL, 0, t0 + 5, "email", &a);
+		caps_add(&cd, NULL, 0, t0 + 3, "sms", &b);
+		T_OK(caps_check(&cd, a.p, a.len, t0 + 9, "sms", 0) == NULL);
+		caps_fold(a.p, a.len, b.p, b.len, &f);
+		T_EQ_INT(f.len, a.len + b.len);
+		T_OK(!memcmp(f.p, b.p, b.len)); /* the earlier first */
+		T_OK(caps_check(&cd, f.p, f.len, t0 + 9, "sms", 0) == &d1);
+		caps_fold(a.p, a.len, NULL, 0, &f);
+		T_EQ_INT(f.len, a.len);
+		caps_fold(NULL, 0, NULL, 0, &f);
+		T_EQ_INT(f.len, 0);
+		buf_release(&a);
+		buf_release(&b);
+		buf_release(&f);
+	}
 	buf_release(&h);
 	buf_release(&nx);
 	return t_done("caps");

@@ -62,6 +62,26 @@ int main(void)
 	T_EQ_STR(out, "push,email");
 	rank(&a, "", out);
 	T_EQ_STR(out, "");
+	/* a merge sums the counts per channel, a channel of either kept */
+	{
+		struct buf x = BUF_INIT, y = BUF_INIT, f = BUF_INIT, t = BUF_INIT;
+		uint32_t s, e;
+		engage_add(NULL, 0, "email", 5, 2, 1, &x);
+		engage_add(NULL, 0, "sms", 3, 1, 0, &t);
+		engage_add(t.p, t.len, "email", 5, 3, 4, &y);
+		engage_fold(x.p, x.len, y.p, y.len, &f);
+		T_EQ_INT(engage_get(f.p, f.len, "email", 5, &s, &e), 1);
+		T_EQ_INT(s, 5);
+		T_EQ_INT(e, 5);
+		T_EQ_INT(engage_get(f.p, f.len, "sms", 3, &s, &e), 1);
+		T_EQ_INT(s, 1);
+		engage_fold(NULL, 0, y.p, y.len, &f);
+		T_EQ_INT(f.len, y.len);
+		buf_release(&x);
+		buf_release(&y);
+		buf_release(&f);
+		buf_release(&t);
+	}
 	buf_release(&a);
 	buf_release(&b);
 	return t_done("engage");
