@@ -1917,6 +1917,11 @@ static int op_store(struct dispatch *g, const char *cmd)
 	if ((r = store_dbi_maybe(g->st, "dispatch.state", 0, &g->statedb)) < 0 ||
 	    (r && pclock_load(&g->pc, g->st, g->statedb, NULL)))
 		return EXIT_IO;
+	/* an import or a drop works on the layout a run reads: rewrite an
+	 * earlier one first (and mark a new store's, so that a run after an
+	 * import never takes the imported keys for an earlier layout) */
+	if (!ro && deferq_upgrade(g->st, "dispatch.deferred", "dispatch.state", "deferred:layout"))
+		return EXIT_IO;
 	if (!strcmp(cmd, "status")) {
 		MDB_dbi dbi;
 		if ((r = store_dbi_maybe(g->st, "dispatch.deferred", 0, &dbi)) < 0 ||
@@ -2344,7 +2349,7 @@ int main(int argc, char **argv)
 	if (outbox_open(&g->ob, g->st) || store_dbi(g->st, "dispatch.suppress", 0, &g->suppress) ||
 	    store_dbi(g->st, "dispatch.consent", 0, &g->consent) || store_dbi(g->st, "dispatch.traits", 0, &g->traits) ||
 	    store_dbi(g->st, "dispatch.caps", 0, &g->capsdb) ||
-	    (!g->dry_run && deferq_upgrade(g->st, "dispatch.deferred")) ||
+	    (!g->dry_run && deferq_upgrade(g->st, "dispatch.deferred", "dispatch.state", "deferred:layout")) ||
 	    deferq_open(&g->dq, g->st, "dispatch.deferred", g->dry_run) ||
 	    store_dbi(g->st, "dispatch.addresses", 0, &g->addrdb) || store_dbi(g->st, "dispatch.merged", 0, &g->mergedb) ||
 	    store_dbi(g->st, "dispatch.engagement", 0, &g->engdb) ||

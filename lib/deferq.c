@@ -368,29 +368,29 @@ size_t deferq_count(struct deferq *q, uint32_t stream)
 	return n;
 }
 
-int deferq_upgrade(struct store *st, const char *name)
+int deferq_upgrade(struct store *st, const char *name, const char *markdb, const char *mark)
 {
-	MDB_dbi dbi;
+	MDB_dbi dbi, mdbi;
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val key, val;
 	struct buf old = BUF_INIT, k = BUF_INIT;
-	size_t at, n = 0;
+	size_t at;
 	int rc = MDB_BAD_TXN, r;
 
-	if ((r = store_dbi_maybe(st, name, 0, &dbi)) <= 0)
+	if ((r = store_dbi_maybe(st, name, 0, &dbi)) <= 0 || (r = store_dbi_maybe(st, markdb, 0, &mdbi)) <= 0)
 		return r;
+	if ((r = store_get(st, mdbi, mark, strlen(mark), &val)) != 0) {
+		store_read_end(st);
+		return r < 0 ? -1 : 0; /* marked: keyed by the stream already */
+	}
+	/* an earlier layout: keys (until, send_id), the stream in a 4-byte
+	 * value or none (a store of one clock: stream 0); read once, then
+	 * rewritten and marked in one commit, so a kill leaves either
+	 * layout whole, never a mix */
 	if (!(txn = store_read_txn(st)) || (rc = mdb_cursor_open(txn, dbi, &cur)))
 		goto fail;
-	rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
-	if (rc || val.mv_size != 4 || key.mv_size <= 8) {
-		/* empty, or keyed by the stream already */
-		mdb_cursor_close(cur);
-		store_read_end(st);
-		return rc && rc != MDB_NOTFOUND ? (cli_err("cannot read DB '%s': %s", name, mdb_strerror(rc)), -1) : 0;
-	}
-	/* keys (until, send_id) with the stream in the value: read once */
-	for (; !rc; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+	for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
 		uint32_t kl = (uint32_t)key.mv_size, s = val.mv_size >= 4 ? store_get_be32(val.mv_data) : 0;
 		unsigned char h[8];
 		store_be32(h, kl);
@@ -411,10 +411,9 @@ int deferq_upgrade(struct store *st, const char *name)
 			store_put(st, dbi, k.p, k.len, "", 0);
 		}
 		at += 8 + kl;
-		if (++n % 10000 == 0 && store_commit(st))
-			break;
 	}
-	r = at < old.len || store_commit(st) ? -1 : 0;
+	store_put(st, mdbi, mark, strlen(mark), "2", 1);
+	r = store_commit(st) ? -1 : 0;
 	buf_release(&old);
 	buf_release(&k);
 	return r;

@@ -96,11 +96,12 @@ static inline size_t deferq_in_memory(const struct deferq *q)
  * cursor over the stream's range). */
 size_t deferq_count(struct deferq *q, uint32_t stream);
 
-/* A DB name of the layout before streams led its keys ((until, send_id),
- * the stream in a 4-byte value) rewritten, committing in steps (its keys
- * are read into memory once). 0 (nothing to do, or done), or -1 after
- * printing why. */
-int deferq_upgrade(struct store *st, const char *name);
+/* DB name keyed by the stream first, as deferq_open reads it: unless key
+ * mark of DB markdb says it is already, its keys of an earlier layout
+ * ((until, send_id), the stream in a 4-byte value, or none: stream 0) are
+ * rewritten and the mark written, in one commit (the keys are read into
+ * memory once). 0 (nothing to do, or done), or -1 after printing why. */
+int deferq_upgrade(struct store *st, const char *name, const char *markdb, const char *mark);
 
 /* The DB key of (stream, until, id): stream's 4 bytes big-endian, until's
  * 8, then the id. */

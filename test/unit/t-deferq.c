@@ -226,7 +226,8 @@ int main(void)
 	deferq_free(&q);
 	store_close(st);
 
-	/* a store of the layout before streams led the keys: rewritten */
+	/* a store of a layout before streams led the keys: rewritten once, and
+	 * marked (a second call, or a store already marked, changes nothing) */
 	st = reopen(dir, &q, 0);
 	deferq_free(&q);
 	{
@@ -241,13 +242,16 @@ int main(void)
 		k[8] = 'q';
 		store_be32(v, 0);
 		store_put(st, dbi, k, 9, v, 4);
+		store_be64(k, 65); /* a store of one clock: no stream, stream 0 */
+		k[8] = 'r';
+		store_put(st, dbi, k, 9, "", 0);
 		T_EQ_INT(store_commit(st), 0);
 	}
-	T_EQ_INT(deferq_upgrade(st, "dispatch.deferred"), 0);
-	T_EQ_INT(deferq_upgrade(st, "dispatch.deferred"), 0);
+	T_EQ_INT(deferq_upgrade(st, "dispatch.deferred", "dispatch.state", "deferred:layout"), 0);
+	T_EQ_INT(deferq_upgrade(st, "dispatch.deferred", "dispatch.state", "deferred:layout"), 0);
 	T_OK(deferq_open(&q, st, "dispatch.deferred", 0) == 0);
 	T_EQ_INT(deferq_count(&q, 2), 1);
-	T_EQ_INT(deferq_count(&q, 0), 1);
+	T_EQ_INT(deferq_count(&q, 0), 2);
 	T_EQ_INT(deferq_pop(&q, 2, 69, &x), 0);
 	T_EQ_INT(deferq_pop(&q, 2, 70, &x), 1);
 	T_EQ_INT(x.until, 70);
@@ -257,6 +261,11 @@ int main(void)
 	T_EQ_INT(x.until, 60);
 	T_EQ_STR(x.id, "q");
 	free(x.id);
+	T_EQ_INT(deferq_pop(&q, 0, 70, &x), 1);
+	T_EQ_INT(x.until, 65);
+	T_EQ_STR(x.id, "r");
+	free(x.id);
+	T_EQ_INT(deferq_pop(&q, 0, 70, &x), 0);
 	T_EQ_INT(store_commit(st), 0);
 	deferq_free(&q);
 	store_close(st);
