@@ -67,6 +67,14 @@ static ssize_t raw_read(struct input *in, char *p, size_t n)
 		r = read(in->fd, p, n);
 		if (r == 0)
 			in->drained = 1;
+		if (r == 0 && cli_stop) {
+			/* the end of a pipe drained after a stop is no end of the
+			 * input: its writer may have gone with the same signal
+			 * (Ctrl-C on `zstdcat … | ingest`), cutting a line or an
+			 * order short; what is open waits for the rerun */
+			in->stopped = 1;
+			return 0;
+		}
 		if (r >= 0) {
 			in->bytes += (unsigned long long)r;
 			in->idle_said = 0;
