@@ -1947,12 +1947,16 @@ int main(int argc, char **argv)
 	}
 out:
 	{
-		int c2 = outcome_close(&g->oc);
+		int c2 = outcome_end(&g->oc);
 		if (!rc)
 			rc = c2;
 	}
-	if (!rc && g->oc.rejected)
+	if (!rc && g->oc.rejected) {
 		rc = EXIT_REJECTS;
+		if (!g->cli.quiet && !g->cli.verbose)
+			outcome_say(&g->oc);
+	}
+	outcome_close(&g->oc);
 	step_release(&g->cohort_step);
 	step_release(&g->return_step);
 	step_release(&g->conv_step);

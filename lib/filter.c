@@ -393,7 +393,10 @@ int filter_close(struct filter *f, int rc)
 		free(f->tick_doc);
 		f->tick_doc = NULL;
 	}
-	if (!rc && f->oc.rejected)
+	if (!rc && f->oc.rejected) {
 		rc = EXIT_REJECTS;
+		if (!f->cli->quiet && !f->cli->verbose)
+			outcome_say(&f->oc);
+	}
 	return rc;
 }

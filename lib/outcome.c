@@ -205,6 +205,7 @@ int outcome_open(struct outcome *o, const char *rejects, const struct ep_cfg *cf
 	if ((rc = ep_out_open(&o->rej, rejects, cfg)))
 		return rc;
 	o->have_rej = 1;
+	o->rej_name = xstrdup(rejects);
 	return 0;
 }
 
@@ -229,6 +230,9 @@ int outcome_close(struct outcome *o)
 
 	tally_free(&o->reasons);
 	buf_release(&o->first);
+	buf_release(&o->first_at);
+	free(o->rej_name);
+	o->rej_name = NULL;
 	buf_release(&o->tmp);
 	buf_release(&o->where);
 	return rc;
@@ -299,8 +303,10 @@ static void reject(struct outcome *o, const char *cls, size_t cn, const char *va
 
 	o->rejected++;
 	tally_add_value(&o->reasons, cls, cn, val, vn);
-	if (o->rejected == 1)
+	if (o->rejected == 1) {
 		buf_add(&o->first, reason, cut_utf8(reason, n, 300));
+		outcome_where(o, &o->first_at);
+	}
 	if (o->strict)
 		o->strict_hit = 1;
 	if (!o->have_rej)
@@ -370,6 +376,24 @@ void outcome_bad_json(struct outcome *o, const char *why, size_t at)
 		OUTCOME_REJECT(o, "empty line");
 	else
 		outcome_rejectf(o, "invalid json: %s at byte %zu", why, at + 1);
+}
+
+void outcome_say(const struct outcome *o)
+{
+	if (!o->rejected)
+		return;
+	if (o->first_at.len)
+		fprintf(stderr, "%s: %.*s: rejected: %.*s\n", cli_prog, (int)o->first_at.len,
+			o->first_at.p, (int)o->first.len, o->first.p ? o->first.p : "");
+	else
+		fprintf(stderr, "%s: rejected: %.*s\n", cli_prog, (int)o->first.len,
+			o->first.p ? o->first.p : "");
+	if (o->have_rej || o->rej_name)
+		fprintf(stderr, "%s: %llu of %llu records rejected, each written to --rejects with its line and reason\n",
+			cli_prog, o->rejected, o->in);
+	else
+		fprintf(stderr, "%s: %llu of %llu records rejected (--rejects FILE keeps each with its line and reason; -v counts them by reason)\n",
+			cli_prog, o->rejected, o->in);
 }
 
 void outcome_print(struct outcome *o, const char *skipped_what)

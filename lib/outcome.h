@@ -79,6 +79,8 @@ struct outcome {
 	unsigned long long raw_total;
 	struct buf tmp, where;
 	struct buf first; /* the reason of the first reject (cut to 300 bytes) */
+	struct buf first_at; /* … and where it came from */
+	char *rej_name;      /* --rejects as given, or NULL */
 };
 
 /* Open the rejects destination (NULL: rejects are only counted). Returns 0
@@ -112,6 +114,12 @@ void outcome_reject_about(struct outcome *o, const char *cls, const char *val, s
 	__attribute__((format(printf, 5, 6)));
 /* Reject for a JSON parse error (why and offset from json_parse). */
 void outcome_bad_json(struct outcome *o, const char *why, size_t at);
+
+/* When records were rejected, say so on stderr in two lines: where the
+ * first came from and why, then how many of how many in all and where
+ * they went (--rejects) or how to keep them. Nothing when none was. For
+ * the end of a run without -q or -v (-v prints outcome_print). */
+void outcome_say(const struct outcome *o);
 
 /* "prog: N in: N passed, N duplicate, N rejected, N skipped …" and the
  * reasons, on stderr. */
