@@ -673,13 +673,16 @@ static void on_system(struct rep *g, uint32_t type, uint32_t oneid, int64_t ts, 
 		uint32_t j = json_get(d, 0, "journey", 7), op = json_get(d, 0, "op", 2);
 		uint32_t arm = json_get(d, 0, "arm", 3);
 		struct evrow r = {0};
-		if (!j || !op || !json_str_eq(d, j, g->arm_journey, strlen(g->arm_journey)) ||
-		    !json_str_eq(d, op, "enter", 5))
+		if (!j || !op || !json_str_eq(d, j, g->arm_journey, strlen(g->arm_journey)))
+			return;
+		/* an enter, or any record with an arm: a split after a wait
+		 * gives the arm on the records after the enter's */
+		r.key = value_id(g, &g->vals, arm, tmp);
+		if (!r.key && !json_str_eq(d, op, "enter", 5))
 			return;
 		r.oneid = oneid;
 		r.ts = ts;
 		r.bits = B_ASSIGN;
-		r.key = arm ? value_id(g, &g->vals, arm, tmp) : strtab_put(&g->vals, "(none)", 6);
 		evtab_add(&g->t, &r);
 	}
 }
@@ -1565,6 +1568,7 @@ static int op_abtest(struct rep *g)
 	char **only = NULL;
 	unsigned nonly = 0, k;
 	uint32_t control = 0;
+	int split = 0;
 	double *yes, *no, *cnt, chi2, df, p, srm_chi2, srm_p;
 	int rc = 0;
 
@@ -1573,6 +1577,10 @@ static int op_abtest(struct rep *g)
 		return EXIT_USAGE;
 	}
 	evtab_group(&g->t);
+	/* when anyone has an arm, those without one (they entered, never
+	 * reached the split) are not in the test */
+	for (i = 0; i < g->t.n && !split; i++)
+		split = (g->t.r[i].bits & B_ASSIGN) && g->t.r[i].key;
 	while (evtab_next_person(&g->t, &from, &to)) {
 		const struct evrow *r = g->t.r + from;
 		size_t n = to - from, a, j;
@@ -1580,13 +1588,13 @@ static int op_abtest(struct rep *g)
 		int64_t t0, until;
 		int conv = 0;
 		double rev = 0;
-		for (a = 0; a < n && !(r[a].bits & B_ASSIGN); a++)
+		for (a = 0; a < n && !((r[a].bits & B_ASSIGN) && (r[a].key || !split)); a++)
 			;
 		if (a == n)
 			continue;
 		if (nonly) {
 			for (k = 0; k < nonly; k++)
-				if (strlen(only[k]) == g->vals.len[r[a].key] &&
+				if (r[a].key && strlen(only[k]) == g->vals.len[r[a].key] &&
 				    !memcmp(only[k], g->vals.s[r[a].key], g->vals.len[r[a].key]))
 					break;
 			if (k == nonly)
@@ -1627,7 +1635,8 @@ static int op_abtest(struct rep *g)
 	/* the control: --control, else "control", else the first by name */
 	for (i = 0; i < narms; i++) {
 		const char *want = g->control ? g->control : "control";
-		if (strlen(want) == g->vals.len[arms[i].id] && !memcmp(want, g->vals.s[arms[i].id], strlen(want)))
+		if (arms[i].id && strlen(want) == g->vals.len[arms[i].id] &&
+		    !memcmp(want, g->vals.s[arms[i].id], strlen(want)))
 			control = (uint32_t)i + 1;
 	}
 	if (!control && g->control) {
@@ -1654,7 +1663,7 @@ static int op_abtest(struct rep *g)
 		struct stats_2prop tp;
 		struct stats_welch w;
 		rows_begin(&g->out, "abtest");
-		rows_strn(&g->out, "arm", g->vals.s[a->id], g->vals.len[a->id]);
+		col_val(g, "arm", a->id);
 		rows_bool(&g->out, "control", a->control);
 		rows_num(&g->out, "people", a->people);
 		rows_num(&g->out, "conversions", a->conv);
