@@ -1976,19 +1976,8 @@ static int run_filter(struct idm *g)
  * value typed by an operator normalises as ingest normalised the stream. */
 static void load_region(struct idm *g)
 {
-	char path[4096];
-	struct conf c;
-
-	if (g->region)
-		return;
-	snprintf(path, sizeof path, "%s/ingest.json", g->pipelines);
-	if (!access(path, F_OK)) {
-		if (conf_load(&c, path) || conf_str(&c, 0, "default_region", &g->region) < 0)
-			cli_err("%s", c.err.p ? c.err.p : path);
-		conf_release(&c);
-	}
 	if (!g->region)
-		g->region = xstrdup("86");
+		g->region = conf_default_region(g->pipelines);
 }
 
 /* Parse TYPE:VALUE and normalise the value as ingest does. */

@@ -91,7 +91,7 @@ static const struct cli_opt opts[] = {
 	{"seed", OPT_SEED, 1, "SEG", "lookalike: the seed segment"},
 	{"size", OPT_SIZE, 1, "N", "lookalike: how many people to add"},
 	{"as", OPT_AS, 1, "NAME", "lookalike: the name of the new audience"},
-	{"region", OPT_REGION, 1, "CC", "upload: the country of phone numbers without a +code (default CN)"},
+	{"region", OPT_REGION, 1, "CODE", "upload: the country calling code of phone numbers without a +code (default ingest.json's default_region, else 86)"},
 	{"bulk", OPT_BULK, 0, NULL, "load history: keep the profiles only; `recompute` then computes every audience"},
 	{0, 0, 0, 0, 0},
 };
@@ -138,6 +138,7 @@ struct text {
 struct seg {
 	struct cli cli;
 	const char *pipelines, *segs_dir, *group, *at, *id_type, *seed, *as, *region;
+	char *region_own; /* upload: the default region, read from ingest.json */
 	long batch, commit_ms, size;
 	int nosync, exit_at_end, resume, rebuild, unmask, bulk;
 	int bulk_pending; /* a bulk load waits for its recompute */
@@ -3847,6 +3848,8 @@ static int op_upload(struct seg *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	s = &g->segs[i];
+	if (!g->region)
+		g->region = g->region_own = conf_default_region(g->pipelines);
 	if (store_dbi(g->st, "idmerge.ids", 0, &ids))
 		return EXIT_IO;
 	if (!strcmp(argv[1], "-"))
@@ -4348,6 +4351,7 @@ static void defs_free(struct seg *g)
 		free(g->textv[i].s);
 	free(g->textv);
 	free(g->thash);
+	free(g->region_own);
 	chunks_drop(g);
 	if (g->present)
 		roaring_bitmap_free(g->present);
@@ -4377,7 +4381,6 @@ int main(int argc, char **argv)
 	g->batch = 262144;
 	g->seen.days = 2;
 	g->commit_ms = 1000;
-	g->region = "CN";
 	if ((rc = cli_parse(&g->cli, argc, argv)))
 		return rc;
 	cli_signals();

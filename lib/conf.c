@@ -314,3 +314,18 @@ int conf_dir(const char *dir, const char *what, int (*load)(void *ctx, const cha
 	}
 	return rc;
 }
+
+char *conf_default_region(const char *pipelines)
+{
+	char path[4096];
+	char *region = NULL;
+	struct conf c;
+
+	snprintf(path, sizeof path, "%s/ingest.json", pipelines);
+	if (!access(path, F_OK)) {
+		if (conf_load(&c, path) || conf_str(&c, 0, "default_region", &region) < 0)
+			cli_err("%s", c.err.p ? c.err.p : path);
+		conf_release(&c);
+	}
+	return region ? region : xstrdup("86");
+}

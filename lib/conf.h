@@ -68,4 +68,13 @@ int conf_dir(const char *dir, const char *what, int (*load)(void *ctx, const cha
  */
 const char *conf_pipelines(const char *opt);
 
+/*
+ * The phone region (country calling code digits, "86") ingest applies by
+ * default: default_region of PIPELINES/ingest.json, else "86". For a tool
+ * that normalises a value an operator typed (idmerge lookup, segmenter
+ * upload) as ingest normalised the stream. A file that cannot be read is
+ * reported and "86" returned. The caller frees the string.
+ */
+char *conf_default_region(const char *pipelines);
+
 #endif
