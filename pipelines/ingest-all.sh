@@ -12,11 +12,11 @@ status=0
 {
 	for s in web miniprogram pos; do
 		f=$(ls "$here/sources/examples/$s".*)
-		ingest --source "$s" --rejects "$rejects.$s" "$f" || [ $? = 1 ]
+		ingest -q --source "$s" --rejects "$rejects.$s" "$f" || [ $? = 1 ]
 		cat "$rejects.$s" >> "$rejects"
 		rm -f "$rejects.$s"
 	done
-	ingest --source online_retail --rejects "$rejects.retail" "$here/../data/online_retail.csv.zst" || [ $? = 1 ]
+	ingest -q --source online_retail --rejects "$rejects.retail" "$here/../data/online_retail.csv.zst" || [ $? = 1 ]
 	cat "$rejects.retail" >> "$rejects"
 	rm -f "$rejects.retail"
 } > "$out" || status=$?
