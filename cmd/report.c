@@ -56,7 +56,7 @@ static const struct cli_opt opts[] = {
 	{"summary", OPT_SUMMARY, 1, "LIST", "retention: the periods summed over cohorts (default 1,7,30 days; 1,4,12 weeks; 1,3,6 months)"},
 	{"split", OPT_SPLIT, 1, "WHAT", "split by prop:NAME, trait:NAME, tag:NAME or segment:NAME, taken at the cohort, entry or assignment event"},
 	{"window", OPT_WINDOW, 1, "DUR", "funnel: steps within DUR of the first (default 30d); abtest: conversions within DUR of the assignment (default no limit); journeys, campaigns: orders within DUR after a message (default from the config, else 7d)"},
-	{"at", OPT_AT, 1, "TIME", "rfm: the clock recency is counted to (default the stream's last event)"},
+	{"at", OPT_AT, 1, "TIME", "rfm: the clock recency is counted to (default the stream's clock: its last event, or a later $tick)"},
 	{"conversion", OPT_CONVERSION, 1, "STEP", "abtest, attribution, journeys, campaigns: the conversion event (default the first revenue event type)"},
 	{"control", OPT_CONTROL, 1, "ARM", "abtest: the control arm (default \"control\" when there is one, else the first arm by name)"},
 	{"arms", OPT_ARMS, 1, "LIST", "abtest: only these arms, comma-separated"},
@@ -132,6 +132,8 @@ struct rep {
 	size_t ncur;
 	int64_t min_ts, max_ts;
 	int have_ts;
+	int64_t tick_ts; /* the latest $tick: the stream's clock past its events */
+	int have_tick;
 	unsigned long long events, people_rows;
 	/* output */
 	struct rows out;
@@ -791,6 +793,11 @@ static void on_record(struct rep *g, const char *p, size_t n, struct buf *tmp)
 			return;
 	}
 	if (!oid) { /* not through idmerge (a $tick, a reject …): nobody's */
+		if (json_str_eq(&g->doc, type, "$tick", 5) && !clock_parse_tok(&g->doc, tsk, &ts) &&
+		    (!g->have_tick || ts > g->tick_ts)) {
+			g->tick_ts = ts; /* the clock moves on without events */
+			g->have_tick = 1;
+		}
 		g->oc.skipped++;
 		return;
 	}
@@ -967,6 +974,9 @@ static int read_all(struct rep *g)
 		g->oc.src = NULL;
 	}
 	buf_release(&tmp);
+	/* the stream's clock: its latest event, or a $tick after it */
+	if (g->have_ts && g->have_tick && g->tick_ts > g->max_ts)
+		g->max_ts = g->tick_ts;
 	if (cli_stop && !rc)
 		cli_info("stopped: the report covers the records read so far");
 	return rc;
