@@ -1570,6 +1570,55 @@ static int arm_by_name(const void *a, const void *b)
 	return strtab_cmp(arm_tab, x->id, y->id);
 }
 
+/*
+ * abtest of a journey: the expected share of each arm for the sample
+ * ratio check, from the first split of PIPELINES/journeys/NAME.json (the
+ * arms' weights): w[k] for the arm named by ids[k] (n of them). Returns 1
+ * when every arm has a weight above 0, else 0 and the check expects equal
+ * shares (no such file here, no split in it, an arm it does not name).
+ */
+static int journey_shares(struct rep *g, const uint32_t *ids, size_t n, double *w)
+{
+	struct conf c = {0};
+	char *path = xmalloc(strlen(g->pipelines) + strlen(g->arm_journey) + 32);
+	const struct json_tok *t;
+	uint32_t steps, i, sp = 0, a;
+	size_t k;
+	int ok = 0;
+
+	sprintf(path, "%s/journeys/%s.json", g->pipelines, g->arm_journey);
+	if (conf_load(&c, path))
+		goto out;
+	t = c.doc.t;
+	steps = json_get(&c.doc, 0, "steps", 5);
+	if (!steps || t[steps].type != JSON_ARRAY)
+		goto out;
+	for (i = steps + 1; i < t[steps].next && !sp; i = t[i].next)
+		if (t[i].type == JSON_OBJECT && (sp = json_get(&c.doc, i, "split", 5)) && t[sp].type != JSON_ARRAY)
+			sp = 0;
+	if (!sp)
+		goto out;
+	for (k = 0; k < n; k++)
+		w[k] = 0;
+	for (a = sp + 1; a < t[sp].next; a = t[a].next) {
+		uint32_t arm = t[a].type == JSON_OBJECT ? json_get(&c.doc, a, "arm", 3) : 0;
+		uint32_t wt = arm ? json_get(&c.doc, a, "weight", 6) : 0;
+		if (!arm || !wt || t[arm].type != JSON_STRING || t[arm].esc || t[wt].type != JSON_NUMBER)
+			continue;
+		for (k = 0; k < n; k++)
+			if (ids[k] && g->vals.len[ids[k]] == t[arm].len &&
+			    !memcmp(g->vals.s[ids[k]], c.doc.s + t[arm].off, t[arm].len))
+				w[k] = strtod(c.doc.s + t[wt].off, NULL);
+	}
+	for (ok = 1, k = 0; k < n; k++)
+		if (!(w[k] > 0))
+			ok = 0;
+out:
+	conf_release(&c);
+	free(path);
+	return ok;
+}
+
 static int op_abtest(struct rep *g)
 {
 	size_t from, to = 0, i;
@@ -1667,7 +1716,16 @@ static int op_abtest(struct rep *g)
 		cnt[i] = arms[i].people;
 	}
 	chi2 = stats_chi2_kx2(yes, no, narms, &df, &p);
-	srm_p = stats_srm(cnt, NULL, narms, &srm_chi2);
+	{
+		uint32_t *ids = xmalloc(narms * sizeof *ids);
+		double *w = xmalloc(narms * sizeof *w);
+		for (i = 0; i < narms; i++)
+			ids[i] = arms[i].id;
+		srm_p = stats_srm(cnt, g->arm_journey && journey_shares(g, ids, narms, w) ? w : NULL, narms,
+				  &srm_chi2);
+		free(ids);
+		free(w);
+	}
 	for (i = 0; i < narms; i++) {
 		struct arm *a = &arms[i], *c = &arms[control];
 		struct stats_2prop tp;
