@@ -2185,18 +2185,22 @@ static int op_campaign(struct dispatch *g, int argc, char **argv)
  * the partition's clock, the engagement dedupe set, the address book and
  * the merged people (keyed by the merged oneid, noted on the stream of
  * its $merge), and the do-not-contact list whole. A queue keyed by
- * send_id comes before the outbox, so a drop finds its references. */
+ * send_id comes before the outbox, so a drop finds its references. A drop
+ * reads none of them whole: the keys of the partition's people (and the
+ * sends in the outbox and in flight through dispatch.sends, every send
+ * by person, listed after them), and the partition's deferred sends from
+ * its first key. */
 static const struct handoff_db moves[] = {
 	{"dispatch.traits", HANDOFF_PERSON},
 	{"dispatch.caps", HANDOFF_PERSON},
 	{"dispatch.engagement", HANDOFF_PERSON},
 	{"dispatch.addresses", HANDOFF_PERSON},
 	{"dispatch.merged", HANDOFF_PERSON},
-	{"dispatch.consent", HANDOFF_KEYED},
-	{"dispatch.sends", HANDOFF_KEYED},
-	{"dispatch.pending", HANDOFF_REF, .ref = "dispatch.outbox", .ref_at = 1},
-	{"dispatch.deferred", HANDOFF_STREAM},
-	{"dispatch.outbox", HANDOFF_VALUE, .at = 1},
+	{"dispatch.consent", HANDOFF_KEYED, .seek = 1},
+	{"dispatch.pending", HANDOFF_REF, .ref = "dispatch.outbox", .ref_at = 1, .via = "dispatch.sends"},
+	{"dispatch.deferred", HANDOFF_STREAM, .seek = 1},
+	{"dispatch.outbox", HANDOFF_VALUE, .at = 1, .via = "dispatch.sends"},
+	{"dispatch.sends", HANDOFF_KEYED, .seek = 1},
 	{"dispatch.state", HANDOFF_CLOCK, .key = "clock:%u"},
 	{"dispatch.engaged", HANDOFF_SEEN},
 	{"dispatch.suppress", HANDOFF_WHOLE},
