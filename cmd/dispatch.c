@@ -2288,7 +2288,7 @@ static int op_store(struct dispatch *g, const char *cmd)
 	if (!strcmp(cmd, "status")) {
 		MDB_dbi dbi;
 		if ((r = store_dbi_maybe(g->st, "dispatch.deferred", 0, &dbi)) < 0 ||
-		    (r && deferq_open(&g->dq, g->st, "dispatch.deferred", 0)))
+		    (r && deferq_open_any(&g->dq, g->st, "dispatch.deferred", "dispatch.state", "deferred:layout", 0)))
 			return EXIT_IO;
 	}
 	g->ho.st = g->st;
@@ -2713,7 +2713,8 @@ int main(int argc, char **argv)
 	    store_dbi(g->st, "dispatch.consent", 0, &g->consent) || store_dbi(g->st, "dispatch.traits", 0, &g->traits) ||
 	    store_dbi(g->st, "dispatch.caps", 0, &g->capsdb) ||
 	    (!g->dry_run && deferq_upgrade(g->st, "dispatch.deferred", "dispatch.state", "deferred:layout")) ||
-	    deferq_open(&g->dq, g->st, "dispatch.deferred", g->dry_run) ||
+	    /* a dry run rewrites nothing: an earlier layout is read as it is */
+	    deferq_open_any(&g->dq, g->st, "dispatch.deferred", "dispatch.state", "deferred:layout", g->dry_run) ||
 	    store_dbi(g->st, "dispatch.addresses", 0, &g->addrdb) || store_dbi(g->st, "dispatch.merged", 0, &g->mergedb) ||
 	    store_dbi(g->st, "dispatch.engagement", 0, &g->engdb) ||
 	    store_dbi(g->st, "dispatch.state", 0, &g->statedb) || pclock_load(&g->pc, g->st, g->statedb, NULL)) {
