@@ -162,7 +162,8 @@ struct fold_driver {
 	const struct fold_ops *ops;
 	void *ctx;
 	struct filter *f;
-	struct seen *seen;
+	struct seen *seen;      /* required (days 0: no ids checked, no
+				 * $fold taken for stale) */
 	const uint32_t *stream; /* the stream of the record being handled */
 	const int64_t *clock;   /* and its clock */
 
