@@ -49,7 +49,7 @@ static const char *const phrases[] = {
 /* The phrases by their first 4 bytes (every phrase has more): a bucket
  * of a hash of them holds its phrases' numbers, the longest first. */
 #define PBUCKETS 256
-static unsigned char pfirst[256];      /* the byte starts a phrase */
+static unsigned char pclass[256]; /* 1: the byte starts a phrase; 2: a control byte */
 static unsigned char pb[PBUCKETS][NPHRASES], npb[PBUCKETS];
 static uint32_t pword[NPHRASES];
 static size_t plen[NPHRASES];
@@ -71,13 +71,15 @@ static void pack_init(void)
 {
 	unsigned k, a, b;
 
+	for (k = 0; k < 0x20; k++)
+		pclass[k] = 2;
 	for (k = 1; k < NPHRASES; k++) {
 		unsigned h;
 		if (!phrases[k])
 			continue;
 		plen[k] = strlen(phrases[k]);
 		pword[k] = word4(phrases[k]);
-		pfirst[(unsigned char)phrases[k][0]] = 1;
+		pclass[(unsigned char)phrases[k][0]] = 1;
 		h = bucket4(pword[k]);
 		pb[h][npb[h]++] = (unsigned char)k;
 	}
@@ -109,17 +111,25 @@ void jlog_pack(struct buf *out, const char *s, size_t n)
 {
 	static int init;
 	size_t i = 0, from = 0;
+	int ctl = 0; /* s[from..i) holds a control byte: it goes through pack_raw */
 
 	if (!init) {
 		pack_init();
 		init = 1;
 	}
 	buf_grow(out, n);
+	/* one pass: a byte that may start a phrase is tried, a control byte
+	 * noted; a raw run without one is copied as it is */
 	while (i + 4 < n + 1) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c = (unsigned char)s[i], k = pclass[c];
 		uint32_t w;
 		unsigned h, q;
-		if (!pfirst[c]) {
+		if (!k) {
+			i++;
+			continue;
+		}
+		if (k == 2) {
+			ctl = 1;
 			i++;
 			continue;
 		}
@@ -134,12 +144,22 @@ void jlog_pack(struct buf *out, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		pack_raw(out, s + from, i - from);
+		if (ctl)
+			pack_raw(out, s + from, i - from);
+		else
+			buf_add(out, s + from, i - from);
+		ctl = 0;
 		buf_addc(out, (char)pb[h][q]);
 		i += plen[pb[h][q]];
 		from = i;
 	}
-	pack_raw(out, s + from, n - from);
+	for (; i < n; i++)
+		if ((unsigned char)s[i] < 0x20)
+			ctl = 1;
+	if (ctl)
+		pack_raw(out, s + from, n - from);
+	else
+		buf_add(out, s + from, n - from);
 }
 
 void jlog_unpack(struct buf *out, const char *s, size_t n)
