@@ -180,6 +180,7 @@ struct sched {
 
 	struct counter *cnt;
 	unsigned ncnt, capcnt;
+	unsigned *cidx, ncidx; /* counter()'s index of cnt */
 	long *inside_n; /* per journey: people inside */
 	int *paused;    /* per journey: paused by `scheduler pause` */
 
@@ -366,15 +367,61 @@ static int load_defs(struct sched *g)
 
 /* ---- counters (scheduler.counts) ---- */
 
+/* Append s to out (at bytes so far, room for cap with the NUL): as
+ * snprintf would, cut short when it does not fit. */
+static size_t key_cat(char *out, size_t at, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (at + n >= cap)
+		n = at < cap - 1 ? cap - 1 - at : 0;
+	memcpy(out + at, s, n);
+	out[at + n] = 0;
+	return at + n;
+}
+
+static uint64_t key_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+/* The counters by key: a hash index of g->cnt (index + 1, 0 empty). */
+static void counter_index(struct sched *g)
+{
+	unsigned i, n = g->ncidx ? 2 * g->ncidx : 256;
+
+	free(g->cidx);
+	g->cidx = xcalloc(n, sizeof *g->cidx);
+	g->ncidx = n;
+	for (i = 0; i < g->ncnt; i++) {
+		const char *k = g->cnt[i].key;
+		size_t j = key_hash(k, strlen(k)) & (n - 1);
+		while (g->cidx[j])
+			j = (j + 1) & (n - 1);
+		g->cidx[j] = i + 1;
+	}
+}
+
 static struct counter *counter(struct sched *g, const char *journey, const char *arm, const char *what)
 {
 	char key[512];
-	unsigned i;
+	size_t n, j;
 
-	snprintf(key, sizeof key, "%s\t%s\t%s", journey, arm ? arm : "", what);
-	for (i = 0; i < g->ncnt; i++)
-		if (!strcmp(g->cnt[i].key, key))
-			return &g->cnt[i];
+	n = key_cat(key, 0, sizeof key, journey);
+	n = key_cat(key, n, sizeof key, "\t");
+	n = key_cat(key, n, sizeof key, arm ? arm : "");
+	n = key_cat(key, n, sizeof key, "\t");
+	n = key_cat(key, n, sizeof key, what);
+	if ((g->ncnt + 1) * 2 > g->ncidx)
+		counter_index(g);
+	for (j = key_hash(key, n) & (g->ncidx - 1); g->cidx[j]; j = (j + 1) & (g->ncidx - 1))
+		if (!strcmp(g->cnt[g->cidx[j] - 1].key, key))
+			return &g->cnt[g->cidx[j] - 1];
 	if (g->ncnt == g->capcnt) {
 		g->capcnt = g->capcnt ? g->capcnt * 2 : 64;
 		g->cnt = xrealloc(g->cnt, g->capcnt * sizeof *g->cnt);
@@ -382,6 +429,7 @@ static struct counter *counter(struct sched *g, const char *journey, const char 
 	g->cnt[g->ncnt].key = xstrdup(key);
 	g->cnt[g->ncnt].n = 0;
 	g->cnt[g->ncnt].dirty = 0;
+	g->cidx[j] = g->ncnt + 1;
 	return &g->cnt[g->ncnt++];
 }
 
@@ -1101,7 +1149,7 @@ static void cx_record(void *ctx, const struct jrec *r)
 		break;
 	case JO_EXIT: {
 		char what[80];
-		snprintf(what, sizeof what, "exit:%s", r->reason);
+		key_cat(what, key_cat(what, 0, sizeof what, "exit:"), sizeof what, r->reason);
 		count(g, r->j->name, arm, what);
 		g->inside_n[r->j - g->js.v]--;
 		g->exits++;
@@ -2433,6 +2481,7 @@ static void defs_free(struct sched *g)
 	for (i = 0; i < g->ncnt; i++)
 		free(g->cnt[i].key);
 	free(g->cnt);
+	free(g->cidx);
 	free(g->inside_n);
 	free(g->paused);
 	for (i = 0; i < g->nzones; i++) {
