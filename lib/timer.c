@@ -91,6 +91,25 @@ static struct timer_heap *heap_of(struct timer *t, uint32_t stream, int make)
 	return &t->heaps[t->nheaps++];
 }
 
+/* memcmp's order of two keys (< 0, 0, > 0), a word at a time: the
+ * fields are big-endian, so the words compare as numbers */
+static int key_order(const unsigned char *a, const unsigned char *b)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+	int k;
+
+	for (k = 0; k < 24; k += 8) {
+		x = store_get_be64(a + k);
+		y = store_get_be64(b + k);
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	u = store_get_be32(a + 24);
+	v = store_get_be32(b + 24);
+	return u < v ? -1 : u > v;
+}
+
 static void heap_swap(struct timer_heap *h, size_t a, size_t b)
 {
 	unsigned char tmp[TIMER_KEY];
@@ -110,7 +129,7 @@ static void heap_push(struct timer_heap *h, const unsigned char *k)
 	}
 	i = h->n++;
 	memcpy(h->k[i], k, TIMER_KEY);
-	while (i && memcmp(h->k[(i - 1) / 2], h->k[i], TIMER_KEY) > 0) {
+	while (i && key_order(h->k[(i - 1) / 2], h->k[i]) > 0) {
 		heap_swap(h, i, (i - 1) / 2);
 		i = (i - 1) / 2;
 	}
@@ -125,9 +144,9 @@ static void heap_pop(struct timer_heap *h)
 	memcpy(h->k[0], h->k[--h->n], TIMER_KEY);
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < h->n && memcmp(h->k[l], h->k[m], TIMER_KEY) < 0)
+		if (l < h->n && key_order(h->k[l], h->k[m]) < 0)
 			m = l;
-		if (r < h->n && memcmp(h->k[r], h->k[m], TIMER_KEY) < 0)
+		if (r < h->n && key_order(h->k[r], h->k[m]) < 0)
 			m = r;
 		if (m == i)
 			break;
@@ -208,7 +227,7 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 	 * in it twice) */
 	while (h->n) {
 		MDB_val pv;
-		int c = memcmp(h->k[0], from, TIMER_KEY);
+		int c = key_order(h->k[0], from);
 		/* a key of the heap was put in the batch: it stands unless
 		 * it was deleted since */
 		if ((c < 0 || (c == 0 && strict)) ||
@@ -216,7 +235,7 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 			heap_pop(h);
 			continue;
 		}
-		if (memcmp(h->k[0], lim, TIMER_KEY) <= 0) {
+		if (key_order(h->k[0], lim) <= 0) {
 			memcpy(best, h->k[0], TIMER_KEY);
 			have = 1;
 		}
@@ -234,11 +253,11 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	while (!rc) {
 		MDB_val pv;
-		if (k.mv_size != TIMER_KEY || memcmp(k.mv_data, lim, TIMER_KEY) > 0)
+		if (k.mv_size != TIMER_KEY || key_order(k.mv_data, lim) > 0)
 			break;
-		if (have && memcmp(k.mv_data, best, TIMER_KEY) >= 0)
+		if (have && key_order(k.mv_data, best) >= 0)
 			break;
-		if (!(strict && !memcmp(k.mv_data, from, TIMER_KEY)) &&
+		if (!(strict && !key_order(k.mv_data, from)) &&
 		    (!gone_maybe(t, k.mv_data) ||
 		     store_get_pending(t->st, t->dbi, k.mv_data, TIMER_KEY, &pv) != 2)) {
 			memcpy(best, k.mv_data, TIMER_KEY);
