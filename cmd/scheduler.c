@@ -182,6 +182,7 @@ struct sched {
 	unsigned ncnt, capcnt;
 	unsigned *cidx, ncidx; /* counter()'s index of cnt */
 	long *inside_n; /* per journey: people inside */
+	struct buf *jhead; /* per journey: ,"journey":NAME,"version":"V" for add_common */
 	int *paused;    /* per journey: paused by `scheduler pause` */
 
 	struct zone *zones;
@@ -362,6 +363,15 @@ static int load_defs(struct sched *g)
 	schedule_init(&g->sch, &g->js);
 	g->inside_n = xcalloc(g->js.n + 1, sizeof *g->inside_n);
 	g->paused = xcalloc(g->js.n + 1, sizeof *g->paused);
+	g->jhead = xcalloc(g->js.n + 1, sizeof *g->jhead);
+	for (i = 0; i < g->js.n; i++) {
+		const struct journey *j = &g->js.v[i];
+		buf_adds(&g->jhead[i], ",\"journey\":");
+		json_write_str(&g->jhead[i], j->name, strlen(j->name));
+		buf_adds(&g->jhead[i], ",\"version\":\"");
+		buf_add(&g->jhead[i], j->version, 16);
+		buf_addc(&g->jhead[i], '"');
+	}
 	return 0;
 }
 
@@ -926,7 +936,8 @@ static void add_u32(struct buf *b, uint32_t v)
 	buf_add(b, d, (size_t)u32_dec(d, v));
 }
 
-/* ,"ts":"…","oneid":N,"journey":"…","version":"…" */
+/* ,"ts":"…","oneid":N,"journey":"…","version":"…" (the journey's part
+ * made once, in g->jhead) */
 static void add_common(struct sched *g, struct buf *b, const struct jrec *r)
 {
 	const struct jinst *in = r->in;
@@ -935,11 +946,7 @@ static void add_common(struct sched *g, struct buf *b, const struct jrec *r)
 	buf_adds(b, ts_text(g, g->cx.now));
 	buf_adds(b, "\",\"oneid\":");
 	add_u32(b, g->cx.oneid);
-	buf_adds(b, ",\"journey\":");
-	json_write_str(b, r->j->name, strlen(r->j->name));
-	buf_adds(b, ",\"version\":\"");
-	buf_add(b, r->j->version, 16);
-	buf_addc(b, '"');
+	buf_add(b, g->jhead[r->j - g->js.v].p, g->jhead[r->j - g->js.v].len);
 	if (in->corrv.len) {
 		buf_adds(b, ",\"correlation\":");
 		buf_add(b, in->corrv.p, in->corrv.len);
@@ -2461,6 +2468,10 @@ static void defs_free(struct sched *g)
 {
 	unsigned i;
 
+	for (i = 0; g->jhead && i < g->js.n; i++)
+		buf_release(&g->jhead[i]);
+	free(g->jhead);
+	g->jhead = NULL;
 	journeys_release(&g->js);
 	agg_set_release(&g->aggs);
 	for (i = 0; i < g->ntags; i++)
