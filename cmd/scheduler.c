@@ -39,6 +39,7 @@
 #include "hash.h"
 #include "journey.h"
 #include "jlog.h"
+#include "jperson.h"
 #include "json.h"
 #include "kafka.h"
 #include "outcome.h"
@@ -92,22 +93,6 @@ struct counter {
 	int dirty;
 };
 
-struct person {
-	uint32_t oneid;
-	uint32_t stream; /* the stream its wake-ups are filed under */
-	int found;
-	struct jinst *inst;
-	unsigned ninst, cap;
-	/* the wake-up each instance had when loaded, to move timers */
-	int64_t *wake0;
-	int *state0;
-	uint32_t nlog;
-	/* the block of the decision log holding their newest decisions
-	 * (lib/jlog): stream, number + 1 (0: none) */
-	uint32_t lstream, lblk;
-	int changed;
-};
-
 struct zone {
 	char *name;
 	struct tz *z;
@@ -155,7 +140,7 @@ struct sched {
 	uint32_t tz_slot;
 	unsigned ndate; /* date triggers */
 
-	struct person P, Q;
+	struct jperson P, Q;
 	roaring_bitmap_t *inside; /* people with an open instance */
 	int inside_dirty;
 	/* a clock per stream (the input's partition; 0 for files): a
@@ -180,7 +165,9 @@ struct sched {
 
 	struct counter *cnt;
 	unsigned ncnt, capcnt;
+	unsigned *cidx, ncidx; /* counter()'s index of cnt */
 	long *inside_n; /* per journey: people inside */
+	struct buf *jhead; /* per journey: ,"journey":NAME,"version":"V" for add_common */
 	int *paused;    /* per journey: paused by `scheduler pause` */
 
 	struct zone *zones;
@@ -361,20 +348,75 @@ static int load_defs(struct sched *g)
 	schedule_init(&g->sch, &g->js);
 	g->inside_n = xcalloc(g->js.n + 1, sizeof *g->inside_n);
 	g->paused = xcalloc(g->js.n + 1, sizeof *g->paused);
+	g->jhead = xcalloc(g->js.n + 1, sizeof *g->jhead);
+	for (i = 0; i < g->js.n; i++) {
+		const struct journey *j = &g->js.v[i];
+		buf_adds(&g->jhead[i], ",\"journey\":");
+		json_write_str(&g->jhead[i], j->name, strlen(j->name));
+		buf_adds(&g->jhead[i], ",\"version\":\"");
+		buf_add(&g->jhead[i], j->version, 16);
+		buf_addc(&g->jhead[i], '"');
+	}
 	return 0;
 }
 
 /* ---- counters (scheduler.counts) ---- */
 
+/* Append s to out (at bytes so far, room for cap with the NUL): as
+ * snprintf would, cut short when it does not fit. */
+static size_t key_cat(char *out, size_t at, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (at + n >= cap)
+		n = at < cap - 1 ? cap - 1 - at : 0;
+	memcpy(out + at, s, n);
+	out[at + n] = 0;
+	return at + n;
+}
+
+static uint64_t key_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+/* The counters by key: a hash index of g->cnt (index + 1, 0 empty). */
+static void counter_index(struct sched *g)
+{
+	unsigned i, n = g->ncidx ? 2 * g->ncidx : 256;
+
+	free(g->cidx);
+	g->cidx = xcalloc(n, sizeof *g->cidx);
+	g->ncidx = n;
+	for (i = 0; i < g->ncnt; i++) {
+		const char *k = g->cnt[i].key;
+		size_t j = key_hash(k, strlen(k)) & (n - 1);
+		while (g->cidx[j])
+			j = (j + 1) & (n - 1);
+		g->cidx[j] = i + 1;
+	}
+}
+
 static struct counter *counter(struct sched *g, const char *journey, const char *arm, const char *what)
 {
 	char key[512];
-	unsigned i;
+	size_t n, j;
 
-	snprintf(key, sizeof key, "%s\t%s\t%s", journey, arm ? arm : "", what);
-	for (i = 0; i < g->ncnt; i++)
-		if (!strcmp(g->cnt[i].key, key))
-			return &g->cnt[i];
+	n = key_cat(key, 0, sizeof key, journey);
+	n = key_cat(key, n, sizeof key, "\t");
+	n = key_cat(key, n, sizeof key, arm ? arm : "");
+	n = key_cat(key, n, sizeof key, "\t");
+	n = key_cat(key, n, sizeof key, what);
+	if ((g->ncnt + 1) * 2 > g->ncidx)
+		counter_index(g);
+	for (j = key_hash(key, n) & (g->ncidx - 1); g->cidx[j]; j = (j + 1) & (g->ncidx - 1))
+		if (!strcmp(g->cnt[g->cidx[j] - 1].key, key))
+			return &g->cnt[g->cidx[j] - 1];
 	if (g->ncnt == g->capcnt) {
 		g->capcnt = g->capcnt ? g->capcnt * 2 : 64;
 		g->cnt = xrealloc(g->cnt, g->capcnt * sizeof *g->cnt);
@@ -382,6 +424,7 @@ static struct counter *counter(struct sched *g, const char *journey, const char 
 	g->cnt[g->ncnt].key = xstrdup(key);
 	g->cnt[g->ncnt].n = 0;
 	g->cnt[g->ncnt].dirty = 0;
+	g->cidx[j] = g->ncnt + 1;
 	return &g->cnt[g->ncnt++];
 }
 
@@ -451,100 +494,8 @@ static void inside_from_counts(struct sched *g)
 
 /* ---- people (scheduler.people) ---- */
 
-static struct jinst *inst_add(struct person *P)
-{
-	if (P->ninst == P->cap) {
-		unsigned k;
-		P->cap = P->cap ? P->cap * 2 : 4;
-		P->inst = xrealloc(P->inst, P->cap * sizeof *P->inst);
-		P->wake0 = xrealloc(P->wake0, P->cap * sizeof *P->wake0);
-		P->state0 = xrealloc(P->state0, P->cap * sizeof *P->state0);
-		for (k = P->ninst; k < P->cap; k++)
-			jinst_init(&P->inst[k]);
-	}
-	P->wake0[P->ninst] = INT64_MIN;
-	P->state0[P->ninst] = JI_NONE;
-	return &P->inst[P->ninst++];
-}
-
-static void person_release(struct person *P)
-{
-	unsigned k;
-
-	for (k = 0; k < P->cap; k++)
-		jinst_release(&P->inst[k]);
-	free(P->inst);
-	free(P->wake0);
-	free(P->state0);
-	memset(P, 0, sizeof *P);
-}
-
-static int get_uv(const unsigned char **p, const unsigned char *end, uint64_t *v)
-{
-	unsigned sh = 0;
-
-	*v = 0;
-	while (*p < end && sh < 64) {
-		unsigned char c = *(*p)++;
-		*v |= (uint64_t)(c & 0x7f) << sh;
-		if (!(c & 0x80))
-			return 0;
-		sh += 7;
-	}
-	return -1;
-}
-
-static void put_uv(struct buf *b, uint64_t v)
-{
-	while (v >= 0x80) {
-		buf_addc(b, (char)(v | 0x80));
-		v >>= 7;
-	}
-	buf_addc(b, (char)v);
-}
-
-/* Decode a person record into P and p: 0, or -1 when damaged. */
-static int person_decode(struct sched *g, struct person *P, struct profile *p, const unsigned char *s, size_t n)
-{
-	const unsigned char *end = s + n;
-	uint64_t nlog, ninst, k, stream = 0;
-	unsigned char fmt;
-
-	if (n < 1 || s[0] < 1 || s[0] > 3)
-		return -1;
-	fmt = *s++;
-	if (fmt >= 2 && (get_uv(&s, end, &stream) || stream > UINT32_MAX))
-		return -1;
-	P->stream = (uint32_t)stream;
-	P->lstream = P->lblk = 0;
-	if (fmt == 3) {
-		uint64_t ls, lb;
-		if (get_uv(&s, end, &ls) || get_uv(&s, end, &lb) || ls > UINT32_MAX || lb > UINT32_MAX)
-			return -1;
-		P->lstream = (uint32_t)ls;
-		P->lblk = (uint32_t)lb;
-	}
-	if (get_uv(&s, end, &nlog) || get_uv(&s, end, &ninst))
-		return -1;
-	P->nlog = (uint32_t)nlog;
-	for (k = 0; k < ninst; k++) {
-		struct jinst *in = inst_add(P);
-		size_t r = jinst_decode(in, s, (size_t)(end - s));
-		if (!r)
-			return -1;
-		s += r;
-		P->wake0[P->ninst - 1] = in->wake;
-		P->state0[P->ninst - 1] = in->state;
-	}
-	if (s == end) {
-		profile_reset(p, &g->L, P->oneid);
-		return 0;
-	}
-	return profile_decode(p, &g->L, s, (size_t)(end - s));
-}
-
 /* Load oneid into P and p: 1 found, 0 new, -1 an LMDB error. */
-static int person_load(struct sched *g, struct person *P, struct profile *p, uint32_t oneid)
+static int person_load(struct sched *g, struct jperson *P, struct profile *p, uint32_t oneid)
 {
 	unsigned char key[4];
 	MDB_val v;
@@ -567,7 +518,7 @@ static int person_load(struct sched *g, struct person *P, struct profile *p, uin
 		profile_reset(p, &g->L, oneid);
 		return 0;
 	}
-	if (person_decode(g, P, p, v.mv_data, v.mv_size)) {
+	if (jperson_decode(P, p, &g->L, v.mv_data, v.mv_size)) {
 		cli_err("person %u in scheduler.people is damaged; they start again empty", oneid);
 		P->ninst = 0;
 		P->stream = g->stream;
@@ -583,7 +534,7 @@ static void log_flush(struct sched *g);
 /* Queue P: the record, and the wake-ups of its instances that moved. The
  * wake-ups go to the stream being handled (a person whose records now come
  * on another partition takes them along). */
-static void person_save(struct sched *g, struct person *P, struct profile *p)
+static void person_save(struct sched *g, struct jperson *P, struct profile *p)
 {
 	unsigned char key[4];
 	unsigned k;
@@ -612,22 +563,9 @@ static void person_save(struct sched *g, struct person *P, struct profile *p)
 		P->state0[k] = in->state;
 	}
 	P->stream = g->stream;
-	buf_reset(&g->rec);
-	/* format 1 is of stream 0; 2 names the stream; 3 names it and the
-	 * block of the person's newest decisions */
-	buf_addc(&g->rec, P->lblk ? 3 : P->stream ? 2 : 1);
-	if (P->stream || P->lblk)
-		put_uv(&g->rec, P->stream);
-	if (P->lblk) {
-		put_uv(&g->rec, P->lstream);
-		put_uv(&g->rec, P->lblk);
-	}
-	put_uv(&g->rec, P->nlog);
-	put_uv(&g->rec, P->ninst);
-	for (k = 0; k < P->ninst; k++)
-		jinst_encode(&P->inst[k], &g->rec);
 	profile_prune(p, &g->L, g->clock);
-	profile_encode_add(p, &g->L, &g->rec);
+	buf_reset(&g->rec);
+	jperson_encode(P, p, &g->L, &g->rec);
 	store_be32(key, P->oneid);
 	store_put(g->st, g->people, key, 4, g->rec.p, g->rec.len);
 	if (open != roaring_bitmap_contains(g->inside, P->oneid)) {
@@ -878,7 +816,8 @@ static void add_u32(struct buf *b, uint32_t v)
 	buf_add(b, d, (size_t)u32_dec(d, v));
 }
 
-/* ,"ts":"…","oneid":N,"journey":"…","version":"…" */
+/* ,"ts":"…","oneid":N,"journey":"…","version":"…" (the journey's part
+ * made once, in g->jhead) */
 static void add_common(struct sched *g, struct buf *b, const struct jrec *r)
 {
 	const struct jinst *in = r->in;
@@ -887,11 +826,7 @@ static void add_common(struct sched *g, struct buf *b, const struct jrec *r)
 	buf_adds(b, ts_text(g, g->cx.now));
 	buf_adds(b, "\",\"oneid\":");
 	add_u32(b, g->cx.oneid);
-	buf_adds(b, ",\"journey\":");
-	json_write_str(b, r->j->name, strlen(r->j->name));
-	buf_adds(b, ",\"version\":\"");
-	buf_add(b, r->j->version, 16);
-	buf_addc(b, '"');
+	buf_add(b, g->jhead[r->j - g->js.v].p, g->jhead[r->j - g->js.v].len);
 	if (in->corrv.len) {
 		buf_adds(b, ",\"correlation\":");
 		buf_add(b, in->corrv.p, in->corrv.len);
@@ -1101,7 +1036,7 @@ static void cx_record(void *ctx, const struct jrec *r)
 		break;
 	case JO_EXIT: {
 		char what[80];
-		snprintf(what, sizeof what, "exit:%s", r->reason);
+		key_cat(what, key_cat(what, 0, sizeof what, "exit:"), sizeof what, r->reason);
 		count(g, r->j->name, arm, what);
 		g->inside_n[r->j - g->js.v]--;
 		g->exits++;
@@ -1357,7 +1292,7 @@ static int changes_profile(const struct sched *g, const char *type, size_t tlen,
 }
 
 /* The instance of j for corr in P (made when make). */
-static struct jinst *inst_find(struct person *P, const struct journey *j, uint64_t corr, int make)
+static struct jinst *inst_find(struct jperson *P, const struct journey *j, uint64_t corr, int make)
 {
 	unsigned k;
 	struct jinst *in;
@@ -1367,7 +1302,7 @@ static struct jinst *inst_find(struct person *P, const struct journey *j, uint64
 			return &P->inst[k];
 	if (!make)
 		return NULL;
-	in = inst_add(P);
+	in = jperson_inst_add(P);
 	jinst_release(in);
 	jinst_init(in);
 	in->journey = j->id;
@@ -1597,7 +1532,7 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid, uint32_t leavi
 				if (g->Q.state0[q] == JI_WAIT || g->Q.state0[q] == JI_WAIT_EVENT)
 					timer_del(&g->tm, &id);
 				if (j) {
-					struct person save = g->P;
+					struct jperson save = g->P;
 					g->P = g->Q; /* the log goes to the merged person */
 					cx_begin(g, ts, mid);
 					journey_exit(j, in, &g->cx, "merged");
@@ -2046,7 +1981,7 @@ static int op_status(struct sched *g, int argc, char **argv)
 	while ((r = store_scan_next(&it, &k, &v)) == 1) {
 		g->P.oneid = k.mv_size == 4 ? store_get_be32(k.mv_data) : 0;
 		g->P.ninst = 0;
-		if (person_decode(g, &g->P, &g->p, v.mv_data, v.mv_size) && !g->P.ninst)
+		if (jperson_decode(&g->P, &g->p, &g->L, v.mv_data, v.mv_size) && !g->P.ninst)
 			continue;
 		for (q = 0; q < g->P.ninst; q++) {
 			struct jinst *in = &g->P.inst[q];
@@ -2131,17 +2066,8 @@ static int op_status(struct sched *g, int argc, char **argv)
 /* The stream a scheduler.people value names (format 1: stream 0). */
 static int person_stream(void *ctx, const void *v, size_t n, uint32_t *stream)
 {
-	const unsigned char *s = v, *end = s + n;
-	uint64_t x = 0;
-
 	(void)ctx;
-	if (!n || s[0] < 1 || s[0] > 3)
-		return 0;
-	s++;
-	if (s[-1] >= 2 && (get_uv(&s, end, &x) || x > UINT32_MAX))
-		return 0;
-	*stream = (uint32_t)x;
-	return 1;
+	return jperson_stream(v, n, stream);
 }
 
 static int op_partition(struct sched *g, int argc, char **argv)
@@ -2206,15 +2132,9 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	if ((r = store_get(g->st, g->people, pk, 4, &v)) < 0)
 		return EXIT_IO;
 	has_record = r == 1;
-	if (has_record && v.mv_size && ((const unsigned char *)v.mv_data)[0] == 3) {
-		const unsigned char *p = (const unsigned char *)v.mv_data + 1, *e = p + v.mv_size - 1;
-		uint64_t x, y;
-		if (get_uv(&p, e, &x) || get_uv(&p, e, &x) || get_uv(&p, e, &y) || x > UINT32_MAX || y > UINT32_MAX) {
-			cli_err("person %u in scheduler.people is damaged", oneid);
-			return EXIT_IO;
-		}
-		lstream = (uint32_t)x;
-		lblk = (uint32_t)y;
+	if (has_record && jperson_last_block(v.mv_data, v.mv_size, &lstream, &lblk) < 0) {
+		cli_err("person %u in scheduler.people is damaged", oneid);
+		return EXIT_IO;
 	}
 	dbs.dlog = g->dlogdb;
 	dbs.decisions = g->logdb;
@@ -2252,7 +2172,7 @@ static int op_explain(struct sched *g, int argc, char **argv)
 		if (store_get(g->st, g->people, pk, 4, &v) == 1) {
 			g->P.oneid = oneid;
 			g->P.ninst = 0;
-			person_decode(g, &g->P, &g->p, v.mv_data, v.mv_size);
+			jperson_decode(&g->P, &g->p, &g->L, v.mv_data, v.mv_size);
 			for (q = 0; q < g->P.ninst; q++) {
 				struct jinst *in = &g->P.inst[q];
 				const struct journey *j = journey_of(g, in->journey, NULL);
@@ -2413,6 +2333,10 @@ static void defs_free(struct sched *g)
 {
 	unsigned i;
 
+	for (i = 0; g->jhead && i < g->js.n; i++)
+		buf_release(&g->jhead[i]);
+	free(g->jhead);
+	g->jhead = NULL;
 	journeys_release(&g->js);
 	agg_set_release(&g->aggs);
 	for (i = 0; i < g->ntags; i++)
@@ -2433,6 +2357,7 @@ static void defs_free(struct sched *g)
 	for (i = 0; i < g->ncnt; i++)
 		free(g->cnt[i].key);
 	free(g->cnt);
+	free(g->cidx);
 	free(g->inside_n);
 	free(g->paused);
 	for (i = 0; i < g->nzones; i++) {
@@ -2646,8 +2571,8 @@ out:
 	defs_free(g);
 	profile_release(&g->p);
 	profile_release(&g->q);
-	person_release(&g->P);
-	person_release(&g->Q);
+	jperson_release(&g->P);
+	jperson_release(&g->Q);
 	json_doc_release(&g->doc);
 	json_doc_release(&g->pdoc);
 	buf_release(&g->cause);

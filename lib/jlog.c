@@ -8,6 +8,10 @@
 #include "cli.h"
 #include "jlog.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define NPHRASES 32
 
 /* Fixed for good: a store's log is read back with this table. */
@@ -49,7 +53,7 @@ static const char *const phrases[] = {
 /* The phrases by their first 4 bytes (every phrase has more): a bucket
  * of a hash of them holds its phrases' numbers, the longest first. */
 #define PBUCKETS 256
-static unsigned char pfirst[256];      /* the byte starts a phrase */
+static unsigned char pclass[256]; /* 1: the byte starts a phrase; 2: a control byte */
 static unsigned char pb[PBUCKETS][NPHRASES], npb[PBUCKETS];
 static uint32_t pword[NPHRASES];
 static size_t plen[NPHRASES];
@@ -67,20 +71,32 @@ static unsigned bucket4(uint32_t w)
 	return (unsigned)((w * 2654435761u) >> 24) % PBUCKETS;
 }
 
+/* The bytes phrases start with today, for the 16-byte scan of
+ * jlog_pack; pack_init checks the table against them (a phrase added
+ * with another first byte turns the scan off until this is updated). */
+#define SIMD_FIRST "{\",:w"
+static int simd_ok;
+
 static void pack_init(void)
 {
 	unsigned k, a, b;
 
+	for (k = 0; k < 0x20; k++)
+		pclass[k] = 2;
 	for (k = 1; k < NPHRASES; k++) {
 		unsigned h;
 		if (!phrases[k])
 			continue;
 		plen[k] = strlen(phrases[k]);
 		pword[k] = word4(phrases[k]);
-		pfirst[(unsigned char)phrases[k][0]] = 1;
+		pclass[(unsigned char)phrases[k][0]] = 1;
 		h = bucket4(pword[k]);
 		pb[h][npb[h]++] = (unsigned char)k;
 	}
+	simd_ok = 1;
+	for (k = 0x20; k < 256; k++)
+		if (pclass[k] != (memchr(SIMD_FIRST, (int)k, 5) != NULL))
+			simd_ok = 0;
 	for (k = 0; k < PBUCKETS; k++) /* the longest first */
 		for (a = 0; a < npb[k]; a++)
 			for (b = a + 1; b < npb[k]; b++)
@@ -105,41 +121,139 @@ static void pack_raw(struct buf *out, const char *s, size_t n)
 	buf_add(out, s + from, n - from);
 }
 
+/* Whether the n bytes at a and b are the same (short runs, inline). */
+static inline int same(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+	size_t k;
+
+	if (n >= 8) {
+		for (k = 0; k + 8 <= n; k += 8) {
+			memcpy(&x, a + k, 8);
+			memcpy(&y, b + k, 8);
+			if (x != y)
+				return 0;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return 0;
+		memcpy(&u, a + n - 4, 4);
+		memcpy(&v, b + n - 4, 4);
+		return u == v;
+	}
+	for (k = 0; k < n; k++)
+		if (a[k] != b[k])
+			return 0;
+	return 1;
+}
+
+/* The phrase that s[i..n) starts with (the longest), or 0. */
+static inline unsigned match(const char *s, size_t i, size_t n)
+{
+	uint32_t w = word4(s + i);
+	unsigned h = bucket4(w), q;
+
+	for (q = 0; q < npb[h]; q++) {
+		unsigned id = pb[h][q];
+		if (pword[id] == w && plen[id] <= n - i && same(s + i + 4, phrases[id] + 4, plen[id] - 4))
+			return id;
+	}
+	return 0;
+}
+
+/* Append the raw run s[from..to) (ctl: it holds a control byte), then
+ * phrase id. */
+static void pack_run(struct buf *out, const char *s, size_t from, size_t to, int ctl, unsigned id)
+{
+	if (ctl)
+		pack_raw(out, s + from, to - from);
+	else
+		buf_add(out, s + from, to - from);
+	buf_addc(out, (char)id);
+}
+
 void jlog_pack(struct buf *out, const char *s, size_t n)
 {
 	static int init;
 	size_t i = 0, from = 0;
+	int ctl = 0; /* s[from..i) holds a control byte: it goes through pack_raw */
+	unsigned id;
 
 	if (!init) {
 		pack_init();
 		init = 1;
 	}
 	buf_grow(out, n);
-	while (i + 4 < n + 1) {
-		unsigned char c = (unsigned char)s[i];
-		uint32_t w;
-		unsigned h, q;
-		if (!pfirst[c]) {
-			i++;
-			continue;
-		}
-		w = word4(s + i);
-		h = bucket4(w);
-		for (q = 0; q < npb[h]; q++) {
-			unsigned id = pb[h][q];
-			if (pword[id] == w && plen[id] <= n - i && !memcmp(s + i + 4, phrases[id] + 4, plen[id] - 4))
+	/* one pass: a byte that may start a phrase is tried, a control byte
+	 * noted; a raw run without one is copied as it is */
+#ifdef __SSE2__
+	/* 16 bytes at a time: the bytes to look at (the same as below) found
+	 * by comparisons, the others skipped together */
+	if (simd_ok) {
+		const __m128i b0 = _mm_set1_epi8(SIMD_FIRST[0]), b1 = _mm_set1_epi8(SIMD_FIRST[1]),
+			      b2 = _mm_set1_epi8(SIMD_FIRST[2]), b3 = _mm_set1_epi8(SIMD_FIRST[3]),
+			      b4 = _mm_set1_epi8(SIMD_FIRST[4]), c1f = _mm_set1_epi8(0x1f);
+		while (i + 16 <= n) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, b0), _mm_cmpeq_epi8(x, b1)),
+						 _mm_or_si128(_mm_cmpeq_epi8(x, b2), _mm_cmpeq_epi8(x, b3)));
+			unsigned bits;
+			size_t at = i;
+			m = _mm_or_si128(m, _mm_cmpeq_epi8(x, b4));
+			m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_min_epu8(x, c1f), x)); /* x <= 0x1f */
+			bits = (unsigned)_mm_movemask_epi8(m);
+			i += 16;
+			while (bits) {
+				size_t p = at + (size_t)__builtin_ctz(bits);
+				bits &= bits - 1;
+				if ((unsigned char)s[p] < 0x20) {
+					ctl = 1;
+					continue;
+				}
+				if (p + 4 > n || !(id = match(s, p, n)))
+					continue;
+				pack_run(out, s, from, p, ctl, id);
+				ctl = 0;
+				i = from = p + plen[id];
 				break;
+			}
 		}
-		if (q == npb[h]) {
+	}
+#endif
+	while (i + 4 < n + 1) {
+		unsigned char k = pclass[(unsigned char)s[i]];
+		if (!k) {
 			i++;
 			continue;
 		}
-		pack_raw(out, s + from, i - from);
-		buf_addc(out, (char)pb[h][q]);
-		i += plen[pb[h][q]];
+		if (k == 2) {
+			ctl = 1;
+			i++;
+			continue;
+		}
+		if (!(id = match(s, i, n))) {
+			i++;
+			continue;
+		}
+		pack_run(out, s, from, i, ctl, id);
+		ctl = 0;
+		i += plen[id];
 		from = i;
 	}
-	pack_raw(out, s + from, n - from);
+	for (; i < n; i++)
+		if ((unsigned char)s[i] < 0x20)
+			ctl = 1;
+	if (ctl)
+		pack_raw(out, s + from, n - from);
+	else
+		buf_add(out, s + from, n - from);
 }
 
 void jlog_unpack(struct buf *out, const char *s, size_t n)

@@ -8,6 +8,32 @@
 #include "cli.h"
 
 #define SIGN 0x8000000000000000ull
+#define GONE_BITS 21 /* 256 KB: a batch's deletes leave most bits clear */
+
+/* The filter bit of key k (TIMER_KEY bytes). */
+static size_t gone_bit(const unsigned char *k)
+{
+	uint64_t a, b, c, h;
+
+	memcpy(&a, k + 4, 8);
+	memcpy(&b, k + 12, 8);
+	memcpy(&c, k + 20, 8);
+	h = (a ^ (uint64_t)store_get_be32(k) << 32) * 0x9e3779b97f4a7c15ull;
+	h = (h ^ (h >> 29) ^ b) * 0xff51afd7ed558ccdull;
+	h = (h ^ (h >> 32) ^ c) * 0xc4ceb9fe1a85ec53ull;
+	return (size_t)(h >> (64 - GONE_BITS));
+}
+
+/* Whether the wake-up of key k may have been deleted in the batch. */
+static int gone_maybe(const struct timer *t, const unsigned char *k)
+{
+	size_t b;
+
+	if (!t->ngone)
+		return 0;
+	b = gone_bit(k);
+	return (int)(t->gone[b >> 6] >> (b & 63)) & 1;
+}
 
 int timer_open(struct timer *t, struct store *st, const char *name)
 {
@@ -25,6 +51,9 @@ void timer_release(struct timer *t)
 	free(t->heaps);
 	t->heaps = NULL;
 	t->nheaps = 0;
+	free(t->gone);
+	t->gone = NULL;
+	t->ngone = 0;
 }
 
 void timer_key(const struct timer_id *id, unsigned char *k)
@@ -62,6 +91,25 @@ static struct timer_heap *heap_of(struct timer *t, uint32_t stream, int make)
 	return &t->heaps[t->nheaps++];
 }
 
+/* memcmp's order of two keys (< 0, 0, > 0), a word at a time: the
+ * fields are big-endian, so the words compare as numbers */
+static int key_order(const unsigned char *a, const unsigned char *b)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+	int k;
+
+	for (k = 0; k < 24; k += 8) {
+		x = store_get_be64(a + k);
+		y = store_get_be64(b + k);
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	u = store_get_be32(a + 24);
+	v = store_get_be32(b + 24);
+	return u < v ? -1 : u > v;
+}
+
 static void heap_swap(struct timer_heap *h, size_t a, size_t b)
 {
 	unsigned char tmp[TIMER_KEY];
@@ -81,7 +129,7 @@ static void heap_push(struct timer_heap *h, const unsigned char *k)
 	}
 	i = h->n++;
 	memcpy(h->k[i], k, TIMER_KEY);
-	while (i && memcmp(h->k[(i - 1) / 2], h->k[i], TIMER_KEY) > 0) {
+	while (i && key_order(h->k[(i - 1) / 2], h->k[i]) > 0) {
 		heap_swap(h, i, (i - 1) / 2);
 		i = (i - 1) / 2;
 	}
@@ -96,9 +144,9 @@ static void heap_pop(struct timer_heap *h)
 	memcpy(h->k[0], h->k[--h->n], TIMER_KEY);
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < h->n && memcmp(h->k[l], h->k[m], TIMER_KEY) < 0)
+		if (l < h->n && key_order(h->k[l], h->k[m]) < 0)
 			m = l;
-		if (r < h->n && memcmp(h->k[r], h->k[m], TIMER_KEY) < 0)
+		if (r < h->n && key_order(h->k[r], h->k[m]) < 0)
 			m = r;
 		if (m == i)
 			break;
@@ -121,9 +169,16 @@ void timer_del(struct timer *t, const struct timer_id *id)
 {
 	unsigned char k[TIMER_KEY];
 
+	size_t b;
+
 	/* the heap keeps it: timer_next asks the batch whether it stands */
 	timer_key(id, k);
 	store_del(t->st, t->dbi, k, TIMER_KEY);
+	if (!t->gone)
+		t->gone = xcalloc((size_t)1 << (GONE_BITS - 6), sizeof *t->gone);
+	b = gone_bit(k);
+	t->gone[b >> 6] |= (uint64_t)1 << (b & 63);
+	t->ngone++;
 }
 
 void timer_committed(struct timer *t)
@@ -132,6 +187,9 @@ void timer_committed(struct timer *t)
 
 	for (i = 0; i < t->nheaps; i++)
 		t->heaps[i].n = 0;
+	if (t->ngone)
+		memset(t->gone, 0, ((size_t)1 << (GONE_BITS - 6)) * sizeof *t->gone);
+	t->ngone = 0;
 }
 
 int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct timer_id *after,
@@ -169,13 +227,15 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 	 * in it twice) */
 	while (h->n) {
 		MDB_val pv;
-		int c = memcmp(h->k[0], from, TIMER_KEY);
+		int c = key_order(h->k[0], from);
+		/* a key of the heap was put in the batch: it stands unless
+		 * it was deleted since */
 		if ((c < 0 || (c == 0 && strict)) ||
-		    store_get_pending(t->st, t->dbi, h->k[0], TIMER_KEY, &pv) != 1) {
+		    (gone_maybe(t, h->k[0]) && store_get_pending(t->st, t->dbi, h->k[0], TIMER_KEY, &pv) != 1)) {
 			heap_pop(h);
 			continue;
 		}
-		if (memcmp(h->k[0], lim, TIMER_KEY) <= 0) {
+		if (key_order(h->k[0], lim) <= 0) {
 			memcpy(best, h->k[0], TIMER_KEY);
 			have = 1;
 		}
@@ -193,12 +253,13 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	while (!rc) {
 		MDB_val pv;
-		if (k.mv_size != TIMER_KEY || memcmp(k.mv_data, lim, TIMER_KEY) > 0)
+		if (k.mv_size != TIMER_KEY || key_order(k.mv_data, lim) > 0)
 			break;
-		if (have && memcmp(k.mv_data, best, TIMER_KEY) >= 0)
+		if (have && key_order(k.mv_data, best) >= 0)
 			break;
-		if (!(strict && !memcmp(k.mv_data, from, TIMER_KEY)) &&
-		    store_get_pending(t->st, t->dbi, k.mv_data, TIMER_KEY, &pv) != 2) {
+		if (!(strict && !key_order(k.mv_data, from)) &&
+		    (!gone_maybe(t, k.mv_data) ||
+		     store_get_pending(t->st, t->dbi, k.mv_data, TIMER_KEY, &pv) != 2)) {
 			memcpy(best, k.mv_data, TIMER_KEY);
 			have = 1;
 			break;

@@ -21,7 +21,9 @@
  * during a run, or after it, falls due later than the last one returned
  * (the stream's clock has passed that one). A run that starts again
  * (after NULL) starts after the last key returned, so the keys deleted in
- * the batch are not read again.
+ * the batch are not read again. Which keys were deleted in the batch is
+ * kept in a filter of their hashes as well, so a wake-up that was not
+ * (nearly every one) is taken without a probe of the batch.
  */
 #ifndef UOPS_TIMER_H
 #define UOPS_TIMER_H
@@ -58,6 +60,12 @@ struct timer {
 	MDB_dbi dbi;
 	struct timer_heap *heaps;
 	unsigned nheaps;
+	/* the keys deleted since the last commit (timer_del), as bits of a
+	 * hash of each: a clear bit says the key's wake-up was not deleted in
+	 * the batch, without a probe of the store's batch; a set one is asked
+	 * of the batch */
+	uint64_t *gone;
+	size_t ngone;
 	unsigned long long set, fired; /* counters for -v */
 };
 

@@ -1,8 +1,9 @@
 /*
  * t-jlog - the packing of the decision log: every line comes back as it
  * went in, the records scheduler writes pack to well under their size,
- * raw control bytes survive, and the packed form of a known line is
- * frozen (a store's log is read back with the same table). The blocks:
+ * raw control bytes survive, the packed form of a known line is frozen,
+ * and random lines of phrases, their pieces and control bytes pack as a
+ * plain byte-at-a-time packer (longest phrase first) packs them (a store's log is read back with the same table). The blocks:
  * entries of many people over several blocks and commits, a store
  * reopened in the middle (the open block read back), come back per
  * person in sequence order by following each person's blocks back (and
@@ -47,6 +48,90 @@ static void roundtrip(const char *s, size_t n)
 	T_OK(n == 0 || !memcmp(u.p, s, n));
 	buf_release(&p);
 	buf_release(&u);
+}
+
+/* ---- against a plain packer ---- */
+
+static char phr[32][64]; /* the table, read back with jlog_unpack */
+static size_t phl[32];
+
+static void ref_pack(struct buf *out, const char *s, size_t n)
+{
+	size_t i = 0;
+	unsigned id;
+
+	while (i < n) {
+		unsigned best = 0;
+		for (id = 1; id < 32; id++)
+			if (phl[id] && phl[id] <= n - i && !memcmp(s + i, phr[id], phl[id]) &&
+			    (!best || phl[id] > phl[best]))
+				best = id;
+		if (best) {
+			buf_addc(out, (char)best);
+			i += phl[best];
+			continue;
+		}
+		if ((unsigned char)s[i] < 0x20)
+			buf_addc(out, 0x1f);
+		buf_addc(out, s[i]);
+		i++;
+	}
+}
+
+static uint64_t rnd = 88172645463325252ull;
+
+static unsigned below(unsigned n)
+{
+	rnd ^= rnd << 13;
+	rnd ^= rnd >> 7;
+	rnd ^= rnd << 17;
+	return (unsigned)(rnd % n);
+}
+
+static void against_plain(void)
+{
+	static const char bytes[] = "\"{},:wat0\x01\x1f\x09";
+	struct buf line = BUF_INIT, a = BUF_INIT, b = BUF_INIT;
+	unsigned id, t, bad = 0;
+
+	for (id = 1; id < 32; id++) {
+		char c = (char)id;
+		struct buf u = BUF_INIT;
+		if (id == 0x0a || id == 0x1f)
+			continue;
+		jlog_unpack(&u, &c, 1);
+		if (u.len > 1 && u.len < sizeof phr[id]) {
+			memcpy(phr[id], u.p, u.len);
+			phl[id] = u.len;
+		}
+		buf_release(&u);
+	}
+	for (t = 0; t < 20000; t++) {
+		unsigned parts = below(40);
+		buf_reset(&line);
+		while (parts--) {
+			unsigned r = below(10);
+			if (r < 4) { /* a phrase, whole or cut short */
+				id = 1 + below(31);
+				if (phl[id])
+					buf_add(&line, phr[id], r ? phl[id] : 1 + below((unsigned)phl[id]));
+			} else { /* a few bytes from a mix of phrases' first bytes */
+				unsigned k = 1 + below(5);
+				while (k--)
+					buf_addc(&line, bytes[below(sizeof bytes - 1)]);
+			}
+		}
+		buf_reset(&a);
+		buf_reset(&b);
+		jlog_pack(&a, line.p ? line.p : "", line.len);
+		ref_pack(&b, line.p ? line.p : "", line.len);
+		if (a.len != b.len || (a.len && memcmp(a.p, b.p, a.len)))
+			bad++;
+	}
+	T_EQ_INT(bad, 0);
+	buf_release(&line);
+	buf_release(&a);
+	buf_release(&b);
 }
 
 /* ---- blocks ---- */
@@ -256,6 +341,7 @@ int main(void)
 		T_EQ_INT((unsigned char)p.p[0], 0x01);
 		buf_release(&p);
 	}
+	against_plain();
 	T_EQ_INT(jlog_day(0), 0);
 	T_EQ_INT(jlog_day(-1), 0);
 	T_EQ_INT(jlog_day(86400000), 1);
