@@ -163,10 +163,7 @@ struct tagger {
 	struct handoff ho;
 	/* merges across streams: the $merges waiting for their $folds, the
 	 * records set aside behind them (lib/fold) */
-	struct fold_book fb;
-	struct json_doc fdoc;
-	struct buf fold;
-	unsigned long long folds_out, folds_in;
+	struct fold_driver fd;
 
 	/* definitions */
 	struct agg_set aggs;
@@ -218,7 +215,6 @@ struct tagger {
 	char swpfx[40];   /* "sweep:CLOCK:", the cause of a sweep's records but the oneid */
 	size_t swpfx_len;
 	int64_t swpfx_clock;
-	int64_t clock_rec; /* on_leaving: the record's ts */
 };
 
 /* ---- dictionary ---- */
@@ -1782,253 +1778,83 @@ static const char *slot_name(void *ctx, uint32_t slot, size_t *n)
 	return name;
 }
 
-/* Nothing of the stream is held any more: its position is stored again. */
-static void release_if_quiet(struct tagger *g)
+/* The fold driver's callbacks (lib/fold): a profile leaves as a $fold,
+ * by names; the survivor's $merge folds the ones that came into it, as
+ * on_merge does with the profiles of this store. */
+static int fold_leave(void *ctx, uint32_t lv, const struct json_doc *d, uint32_t t_id, struct buf *out)
 {
-	if (!fold_quiet(&g->fb, g->stream))
-		return;
-	if (g->f.in && g->f.in->kafka)
-		filter_release(&g->f, g->f.in->msg.topic, (int32_t)g->stream);
-	else
-		filter_release(&g->f, NULL, 0);
-}
-
-/*
- * A $merge copy for the stream of the merged oneid `leaving` (idmerge
- * writes one into Kafka before the survivor's): their profile goes, as a
- * $fold keyed by the survivor into this stage's own input topic, for the
- * survivor's stream to fold in (README "Scaling out"). Read from a file,
- * the $fold is written nowhere: a topic's partition read from a file
- * holds the $folds its run wrote.
- */
-static void on_leaving(struct tagger *g, const struct json_doc *d, const char *s, size_t n,
-		       uint32_t oneid, uint32_t t_lv, uint32_t t_id, uint32_t t_ts)
-{
-	uint32_t lv;
+	struct tagger *g = ctx;
 	unsigned char key[4];
-	char lkey[16], okey[16];
-	int r, lkl, okl;
+	int r;
 
-	json_oneid(d, t_lv, &lv);
-	r = seen_check(&g->seen, g->clock_rec, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
-	if (r) {
-		if (r < 0)
-			g->f.fatal = EXIT_IO;
-		else
-			g->f.oc.dups++;
-		return;
-	}
-	g->f.oc.passed++;
-	lkl = u32_dec(lkey, lv);
-	if (filter_emit(&g->f, lkey, (size_t)lkl, s, n))
-		return;
+	(void)d;
+	(void)t_id;
 	if ((r = load_profile(g, &g->q, lv, 0)) < 0)
-		return;
-	buf_reset(&g->fold);
-	buf_adds(&g->fold, "{\"type\":\"$fold\",\"event_id\":\"fold:");
-	buf_add(&g->fold, d->s + d->t[t_id].off, d->t[t_id].len);
-	buf_adds(&g->fold, "\",\"ts\":\"");
-	buf_add(&g->fold, d->s + d->t[t_ts].off, d->t[t_ts].len);
-	okl = u32_dec(okey, oneid);
-	buf_adds(&g->fold, "\",\"oneid\":");
-	buf_add(&g->fold, okey, (size_t)okl);
-	buf_adds(&g->fold, ",\"merged\":");
-	buf_add(&g->fold, lkey, (size_t)lkl);
-	buf_adds(&g->fold, ",\"state\":");
-	if (r == 1)
-		profile_fold_write(&g->q, &g->L, slot_name, g, &g->fold);
-	else
-		buf_adds(&g->fold, "null");
-	buf_addc(&g->fold, '}');
+		return -1;
 	if (r == 1) {
+		profile_fold_write(&g->q, &g->L, slot_name, g, out);
 		store_be32(key, lv);
 		store_del(g->st, g->profiles, key, 4);
 		if (g->due_live)
 			due_set(&g->due, g->stream, lv, DUE_NONE);
+	} else {
+		buf_adds(out, "null");
 	}
 	handoff_forget(&g->ho, lv);
-	if (filter_emit_input(&g->f, okey, (size_t)okl, g->fold.p, g->fold.len) > 1)
-		return;
-	g->folds_out++;
+	return 0;
 }
 
-/* Hand the records set aside on the stream to process, in their order,
- * until one waits again. */
-static void drain(struct tagger *g)
+static int fold_begin(void *ctx, const struct json_doc *d, uint32_t oneid, uint32_t t_id)
 {
-	struct buf r = BUF_INIT;
-	uint32_t st = g->stream;
+	struct tagger *g = ctx;
 
-	while (!g->f.fatal && !g->f.redo && fold_next(&g->fb, st, &r)) {
-		g->f.oc.raw = r.p;
-		g->f.oc.raw_n = r.len;
-		process(g, r.p, r.len);
-		set_stream(g, st);
-	}
-	buf_release(&r);
-}
-
-/*
- * The $merge waiting on the stream has its $folds (or the input ended):
- * applied in its place, as on_merge applies one whose people are all in
- * this store, then the records set aside behind it.
- */
-static void merge_ready(struct tagger *g)
-{
-	const struct buf *m = fold_merge(&g->fb, g->stream);
-	struct json_doc *d = &g->doc;
-	uint32_t oneid, t_id, t_m, k, i, mid;
-	const char *why;
-	size_t at;
-	unsigned j = 0;
-	int any = 0, r;
-
-	if (!m)
-		return;
-	if (json_parse(d, m->p, m->len, 64, &why, &at)) { /* it was read already */
-		fold_done(&g->fb, g->stream);
-		return;
-	}
-	json_oneid(d, json_get(d, 0, "oneid", 5), &oneid);
-	t_id = json_get(d, 0, "event_id", 8);
-	t_m = json_get(d, 0, "merged", 6);
-	{
-		int64_t ts;
-		clock_parse_tok(d, json_get(d, 0, "ts", 2), &ts);
-		r = seen_check(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
-	}
-	if (r < 0) {
-		g->f.fatal = EXIT_IO;
-		return;
-	}
-	g->f.oc.passed++;
-	{
-		char key[16];
-		int kl = u32_dec(key, oneid);
-		if (filter_emit(&g->f, key, (size_t)kl, m->p, m->len))
-			return;
-	}
+	(void)d;
+	(void)t_id;
 	if (g->f.in && g->f.in->kafka)
 		handoff_note(&g->ho, g->stream, oneid);
-	if (load_profile(g, &g->p, oneid, 0) < 0)
-		return;
-	for (k = 0, i = t_m + 1; k < d->t[t_m].size; k++, i = d->t[i].next) {
-		const struct buf *f;
-		uint32_t st, fid;
-		int64_t fts;
-		if (json_oneid(d, i, &mid) || mid == oneid)
-			continue;
-		f = fold_got(&g->fb, g->stream, j++);
-		if (!f || !f->len) {
-			cli_err("'$merge' %.*s: no $fold of oneid %u came before the input ended: its state is not "
-				 "folded in", (int)d->t[t_id].len, d->s + d->t[t_id].off, mid);
-			continue;
-		}
-		if (json_parse(&g->fdoc, f->p, f->len, 64, &why, &at))
-			continue;
-		fid = json_get(&g->fdoc, 0, "event_id", 8);
-		clock_parse_tok(&g->fdoc, json_get(&g->fdoc, 0, "ts", 2), &fts);
-		if (seen_check(&g->seen, fts, g->clock, g->fdoc.s + g->fdoc.t[fid].off, g->fdoc.t[fid].len) < 0) {
-			g->f.fatal = EXIT_IO;
-			return;
-		}
-		g->folds_in++;
-		st = json_get(&g->fdoc, 0, "state", 5);
-		if (g->fdoc.t[st].type != JSON_OBJECT)
-			continue; /* the merged person had no state here */
-		g->q.oneid = mid;
-		if (profile_fold_read(&g->q, &g->L, &g->fdoc, st, name_slot, g))
-			cli_err("'$fold' %.*s: a part of the state was not read", (int)g->fdoc.t[fid].len,
-				 g->fdoc.s + g->fdoc.t[fid].off);
-		profile_merge(&g->p, &g->q, &g->L);
-		any = 1;
-	}
-	fold_done(&g->fb, g->stream);
-	g->merges++;
-	if (any) {
-		g->ev_props = 0;
-		buf_reset(&g->cause);
-		g->cause_sweep = 0;
-		json_str_get(d, t_id, &g->cause);
-		evaluate(g, &g->p, g->clock, 0, 0);
-		due_update(g, &g->p, g->clock, 0);
-		save_profile(g, &g->p);
-	}
-	drain(g);
+	return load_profile(g, &g->p, oneid, 0) < 0 ? -1 : 0;
 }
 
-/* A $merge marked "across" (into Kafka by idmerge): the survivor's copy.
- * It waits, with the stream's later records, for the $fold of each
- * merged oneid; one applied already is a duplicate. */
-static void on_across(struct tagger *g, const struct json_doc *d, const char *s, size_t n,
-		      uint32_t oneid, uint32_t t_id, int64_t ts)
+static int fold_take(void *ctx, uint32_t mid, const struct json_doc *fd, uint32_t st)
 {
-	uint32_t t_m = json_get(d, 0, "merged", 6), k, i, mid, *need;
-	unsigned nneed = 0, j;
-	int r = seen_has(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
-
-	if (r) {
-		if (r < 0)
-			g->f.fatal = EXIT_IO;
-		else
-			g->f.oc.dups++;
-		return;
-	}
-	need = xmalloc((d->t[t_m].size + 1) * sizeof *need);
-	for (k = 0, i = t_m + 1; k < d->t[t_m].size; k++, i = d->t[i].next) {
-		if (json_oneid(d, i, &mid) || mid == oneid)
-			continue;
-		for (j = 0; j < nneed && need[j] != mid; j++)
-			;
-		if (j == nneed)
-			need[nneed++] = mid;
-	}
-	r = fold_wait(&g->fb, g->stream, s, n, d->s + d->t[t_id].off, d->t[t_id].len, need, nneed);
-	free(need);
-	if (!r) {
-		filter_hold(&g->f); /* its position stays stored until it is applied */
-		return;
-	}
-	merge_ready(g);
-	release_if_quiet(g);
-}
-
-/* A $fold (of a merged person, for a $merge on this stream): consumed,
- * never passed on. */
-static void on_fold(struct tagger *g, const struct json_doc *d, const char *s, size_t n)
-{
-	uint32_t t_id = json_get(d, 0, "event_id", 8);
-	const char *why;
-	int64_t ts;
+	struct tagger *g = ctx;
 	int r;
 
-	if ((why = sysrec_check(d, 0, "$fold"))) {
-		outcome_reject(&g->f.oc, why, strlen(why));
-		return;
-	}
-	clock_parse_tok(d, json_get(d, 0, "ts", 2), &ts);
-	r = seen_has(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
-	if (r) {
-		if (r < 0)
-			g->f.fatal = EXIT_IO;
-		else
-			g->f.oc.dups++;
-		return;
-	}
-	r = fold_offer(&g->fb, g->stream, d->s + d->t[t_id].off, d->t[t_id].len, s, n);
-	if (r == 3) {
-		g->f.oc.dups++;
-		return;
-	}
-	g->f.oc.skipped++;
-	if (r == 2) {
-		filter_hold(&g->f); /* kept until its $merge comes */
-		return;
-	}
-	if (r == 1)
-		merge_ready(g);
-	release_if_quiet(g);
+	g->q.oneid = mid;
+	r = profile_fold_read(&g->q, &g->L, fd, st, name_slot, g);
+	profile_merge(&g->p, &g->q, &g->L);
+	return r != 0;
 }
+
+static void fold_end(void *ctx, const struct json_doc *d, uint32_t t_id, int any)
+{
+	struct tagger *g = ctx;
+
+	g->merges++;
+	if (!any)
+		return;
+	g->ev_props = 0;
+	buf_reset(&g->cause);
+	g->cause_sweep = 0;
+	json_str_get(d, t_id, &g->cause);
+	evaluate(g, &g->p, g->clock, 0, 0);
+	due_update(g, &g->p, g->clock, 0);
+	save_profile(g, &g->p);
+}
+
+static void fold_process(void *ctx, const char *p, size_t n)
+{
+	process(ctx, p, n);
+}
+
+static void fold_stream(void *ctx, uint32_t st)
+{
+	set_stream(ctx, st);
+}
+
+static const struct fold_ops fold_ops = {
+	fold_stream, fold_leave, fold_begin, fold_take, fold_end, fold_process,
+};
 
 static void process(struct tagger *g, const char *s, size_t n)
 {
@@ -2092,7 +1918,7 @@ static void process(struct tagger *g, const char *s, size_t n)
 		return;
 	}
 	if (sys && json_str_eq(d, t_type, "$fold", 5)) {
-		on_fold(g, d, s, n);
+		fold_driver_fold(&g->fd, d, s, n);
 		return;
 	}
 	if (sys && json_str_eq(d, t_type, "$merge", 6) && (why = sysrec_check(d, 0, "$merge"))) {
@@ -2122,18 +1948,8 @@ static void process(struct tagger *g, const char *s, size_t n)
 	advance(g, g->stream, ts);
 	if (g->f.fatal || g->f.redo)
 		return;
-	if (sys) { /* a $merge across streams (Kafka) */
-		uint32_t t_lv = json_get(d, 0, "leaving", 7), t_ac = json_get(d, 0, "across", 6);
-		if (t_lv) {
-			g->clock_rec = ts;
-			on_leaving(g, d, s, n, oneid, t_lv, t_id, t_ts);
-			return;
-		}
-		if (t_ac && d->t[t_ac].type == JSON_TRUE) {
-			on_across(g, d, s, n, oneid, t_id, ts);
-			return;
-		}
-	}
+	if (sys && fold_driver_merge(&g->fd, d, s, n, oneid, ts)) /* a $merge across streams (Kafka) */
+		return;
 	if (t_id && d->t[t_id].type == JSON_STRING) { /* applied already? */
 		int r = seen_check(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
 		if (r) {
@@ -2177,62 +1993,29 @@ static void process(struct tagger *g, const char *s, size_t n)
 	save_profile(g, &g->p);
 }
 
-/* Is p[0..n) a $fold? (Asked only of a stream that waits for one.) */
-static int is_fold(struct tagger *g, const char *p, size_t n)
-{
-	const char *why;
-	size_t at;
-	uint32_t t;
-
-	if (json_parse(&g->fdoc, p, n, 64, &why, &at) || g->fdoc.t[0].type != JSON_OBJECT)
-		return 0;
-	t = json_get(&g->fdoc, 0, "type", 4);
-	return t && json_str_eq(&g->fdoc, t, "$fold", 5);
-}
-
 static void on_record(void *ctx, const char *p, size_t n)
 {
 	struct tagger *g = ctx;
 
 	/* a stream waiting for a merge's $folds: what comes after the
 	 * $merge waits too */
-	if (fold_busy(&g->fb, g->f.stream) && !is_fold(g, p, n)) {
-		fold_set_aside(&g->fb, g->f.stream, p, n);
-		return;
-	}
-	process(g, p, n);
+	if (!fold_driver_aside(&g->fd, g->f.stream, p, n))
+		process(g, p, n);
 }
 
-/* A batch run reads its Kafka input on while a merge waits for $folds. */
 static int fold_waiting(void *ctx)
 {
-	return fold_pending(&((struct tagger *)ctx)->fb);
+	return fold_driver_waiting(&((struct tagger *)ctx)->fd);
 }
 
-/* The input ended (a file, a pipe) with merges still waiting: each is
- * applied with the $folds that came (a warning names what did not), and
- * the records behind it handled. */
-static void fold_end(void *ctx)
+static void fold_input_end(void *ctx)
 {
-	struct tagger *g = ctx;
-	uint32_t *v;
-	unsigned n = fold_streams(&g->fb, &v), i;
-
-	for (i = 0; i < n && !g->f.fatal; i++) {
-		set_stream(g, v[i]);
-		while (fold_busy(&g->fb, v[i]) && !g->f.fatal && !g->f.redo)
-			merge_ready(g);
-	}
-	free(v);
-	if (g->fb.ne)
-		cli_err("%u $fold records came with no $merge waiting for them", g->fb.ne);
-	fold_clear(&g->fb);
-	filter_release(&g->f, NULL, 0);
+	fold_driver_end(&((struct tagger *)ctx)->fd);
 }
 
 static void fold_revoked(void *ctx)
 {
-	fold_clear(&((struct tagger *)ctx)->fb);
+	fold_driver_revoked(&((struct tagger *)ctx)->fd);
 }
 
 static int run_filter(struct tagger *g)
@@ -2260,7 +2043,7 @@ static int run_filter(struct tagger *g)
 		fprintf(stderr, "%s: %llu events, %llu merges, %llu ticks, %llu deadlines fired, %llu sweeps over "
 			"%llu profiles, %llu tag changes\n", cli_prog, g->events, g->merges, g->ticks,
 			g->fired_people, g->sweeps, g->swept, g->tagged);
-		fold_print(&g->fb, g->folds_out, g->folds_in);
+		fold_driver_print(&g->fd);
 		store_print(g->st);
 	}
 	return rc;
@@ -3427,9 +3210,15 @@ int main(int argc, char **argv)
 	g->f.record = on_record;
 	g->f.before_commit = before_commit;
 	g->f.waiting = fold_waiting;
-	g->f.end_input = fold_end;
+	g->f.end_input = fold_input_end;
 	g->f.revoked = fold_revoked;
 	g->f.ctx = g;
+	g->fd.ops = &fold_ops;
+	g->fd.ctx = g;
+	g->fd.f = &g->f;
+	g->fd.seen = &g->seen;
+	g->fd.stream = &g->stream;
+	g->fd.clock = &g->clock;
 	if (!cmd)
 		rc = run_filter(g);
 	else if (!strcmp(cmd, "show"))
@@ -3452,9 +3241,7 @@ out:
 	if (ro && g->st)
 		store_discard(g->st);
 	seen_free(&g->seen);
-	fold_free(&g->fb);
-	json_doc_release(&g->fdoc);
-	buf_release(&g->fold);
+	fold_driver_free(&g->fd);
 	handoff_free(&g->ho);
 	due_free(&g->due);
 	pclock_free(&g->pc);

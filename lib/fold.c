@@ -6,6 +6,10 @@
 #include <time.h>
 
 #include "cli.h"
+#include "clock.h"
+#include "filter.h"
+#include "seen.h"
+#include "sysrec.h"
 
 void fold_id(struct buf *b, const char *merge_id, size_t n, uint32_t oneid)
 {
@@ -307,4 +311,299 @@ void fold_print(const struct fold_book *fb, unsigned long long written, unsigned
 		"%llu records set aside\n", cli_prog, written, read, fb->waits,
 		fb->waits ? (double)fb->wait_ms / (double)fb->waits : 0.0, fb->wait_ms_max, fb->early,
 		fb->aside);
+}
+
+/* The driver */
+
+/* Nothing of the current stream is held any more: its position is stored
+ * again. */
+static void release_if_quiet(struct fold_driver *dv)
+{
+	struct filter *f = dv->f;
+
+	if (!fold_quiet(&dv->fb, *dv->stream))
+		return;
+	if (f->in && f->in->kafka)
+		filter_release(f, f->in->msg.topic, (int32_t)*dv->stream);
+	else
+		filter_release(f, NULL, 0);
+}
+
+/* The copy of the $merge for the stream of merged oneid `leaving`. */
+static void on_leaving(struct fold_driver *dv, const struct json_doc *d, const char *s, size_t n,
+		       uint32_t oneid, uint32_t t_lv, int64_t ts)
+{
+	struct filter *f = dv->f;
+	uint32_t lv, t_id = json_get(d, 0, "event_id", 8), t_ts = json_get(d, 0, "ts", 2);
+	char lkey[16], okey[16];
+	int r, lkl, okl;
+
+	json_oneid(d, t_lv, &lv);
+	r = seen_check(dv->seen, ts, *dv->clock, d->s + d->t[t_id].off, d->t[t_id].len);
+	if (r) {
+		if (r < 0)
+			f->fatal = EXIT_IO;
+		else
+			f->oc.dups++;
+		return;
+	}
+	f->oc.passed++;
+	lkl = u32_dec(lkey, lv);
+	if (filter_emit(f, lkey, (size_t)lkl, s, n))
+		return;
+	buf_reset(&dv->out);
+	buf_adds(&dv->out, "{\"type\":\"$fold\",\"event_id\":\"fold:");
+	buf_add(&dv->out, d->s + d->t[t_id].off, d->t[t_id].len);
+	buf_adds(&dv->out, "\",\"ts\":\"");
+	buf_add(&dv->out, d->s + d->t[t_ts].off, d->t[t_ts].len);
+	okl = u32_dec(okey, oneid);
+	buf_adds(&dv->out, "\",\"oneid\":");
+	buf_add(&dv->out, okey, (size_t)okl);
+	buf_adds(&dv->out, ",\"merged\":");
+	buf_add(&dv->out, lkey, (size_t)lkl);
+	buf_adds(&dv->out, ",\"state\":");
+	if (dv->ops->leave(dv->ctx, lv, d, t_id, &dv->out) < 0)
+		return;
+	buf_addc(&dv->out, '}');
+	if (filter_emit_input(f, okey, (size_t)okl, dv->out.p, dv->out.len) > 1)
+		return;
+	dv->written++;
+}
+
+/* Hand the records set aside on the current stream to the tool, in their
+ * order, until one waits again. */
+static void drain(struct fold_driver *dv)
+{
+	struct buf r = BUF_INIT;
+	uint32_t st = *dv->stream;
+
+	while (!dv->f->fatal && !dv->f->redo && fold_next(&dv->fb, st, &r)) {
+		dv->f->oc.raw = r.p;
+		dv->f->oc.raw_n = r.len;
+		dv->ops->process(dv->ctx, r.p, r.len);
+		dv->ops->stream(dv->ctx, st);
+	}
+	buf_release(&r);
+}
+
+/*
+ * The $merge waiting on the current stream has its $folds (or the input
+ * ended): applied in its place, as the tool applies one whose people are
+ * all in its store, then the records set aside behind it.
+ */
+static void merge_ready(struct fold_driver *dv)
+{
+	struct filter *f = dv->f;
+	uint32_t st = *dv->stream;
+	const struct buf *m = fold_merge(&dv->fb, st);
+	struct json_doc *d = &dv->doc, *fd = &dv->fdoc;
+	uint32_t oneid, t_id, t_m, k, i, mid;
+	const char *why;
+	size_t at;
+	unsigned j = 0;
+	int any = 0, r;
+
+	if (!m)
+		return;
+	if (json_parse(d, m->p, m->len, 64, &why, &at)) { /* it was read already */
+		fold_done(&dv->fb, st);
+		return;
+	}
+	json_oneid(d, json_get(d, 0, "oneid", 5), &oneid);
+	t_id = json_get(d, 0, "event_id", 8);
+	t_m = json_get(d, 0, "merged", 6);
+	{
+		int64_t ts;
+		clock_parse_tok(d, json_get(d, 0, "ts", 2), &ts);
+		r = seen_check(dv->seen, ts, *dv->clock, d->s + d->t[t_id].off, d->t[t_id].len);
+	}
+	if (r < 0) {
+		f->fatal = EXIT_IO;
+		return;
+	}
+	f->oc.passed++;
+	{
+		char key[16];
+		int kl = u32_dec(key, oneid);
+		if (filter_emit(f, key, (size_t)kl, m->p, m->len))
+			return;
+	}
+	if (dv->ops->begin(dv->ctx, d, oneid, t_id) < 0)
+		return;
+	for (k = 0, i = t_m + 1; k < d->t[t_m].size; k++, i = d->t[i].next) {
+		const struct buf *fb;
+		uint32_t ts_, fid;
+		int64_t fts;
+		if (json_oneid(d, i, &mid) || mid == oneid)
+			continue;
+		fb = fold_got(&dv->fb, st, j++);
+		if (!fb || !fb->len) {
+			cli_err("'$merge' %.*s: no $fold of oneid %u came before the input ended: its state is not "
+				"folded in", (int)d->t[t_id].len, d->s + d->t[t_id].off, mid);
+			continue;
+		}
+		if (json_parse(fd, fb->p, fb->len, 64, &why, &at))
+			continue;
+		fid = json_get(fd, 0, "event_id", 8);
+		clock_parse_tok(fd, json_get(fd, 0, "ts", 2), &fts);
+		if (seen_check(dv->seen, fts, *dv->clock, fd->s + fd->t[fid].off, fd->t[fid].len) < 0) {
+			f->fatal = EXIT_IO;
+			return;
+		}
+		dv->read++;
+		ts_ = json_get(fd, 0, "state", 5);
+		if (fd->t[ts_].type != JSON_OBJECT)
+			continue; /* the merged person had no state there */
+		if (dv->ops->take(dv->ctx, mid, fd, ts_))
+			cli_err("'$fold' %.*s: a part of the state was not read", (int)fd->t[fid].len,
+				fd->s + fd->t[fid].off);
+		any = 1;
+	}
+	fold_done(&dv->fb, st);
+	dv->ops->end(dv->ctx, d, t_id, any);
+	drain(dv);
+}
+
+/* The survivor's copy of a $merge: it waits, with the stream's later
+ * records, for the $fold of each merged oneid; one applied already is a
+ * duplicate. */
+static void on_across(struct fold_driver *dv, const struct json_doc *d, const char *s, size_t n,
+		      uint32_t oneid, int64_t ts)
+{
+	uint32_t t_id = json_get(d, 0, "event_id", 8), t_m = json_get(d, 0, "merged", 6), k, i, mid;
+	uint32_t *need;
+	unsigned nneed = 0, j;
+	int r = seen_has(dv->seen, ts, *dv->clock, d->s + d->t[t_id].off, d->t[t_id].len);
+
+	if (r) {
+		if (r < 0)
+			dv->f->fatal = EXIT_IO;
+		else
+			dv->f->oc.dups++;
+		return;
+	}
+	need = xmalloc((d->t[t_m].size + 1) * sizeof *need);
+	for (k = 0, i = t_m + 1; k < d->t[t_m].size; k++, i = d->t[i].next) {
+		if (json_oneid(d, i, &mid) || mid == oneid)
+			continue;
+		for (j = 0; j < nneed && need[j] != mid; j++)
+			;
+		if (j == nneed)
+			need[nneed++] = mid;
+	}
+	r = fold_wait(&dv->fb, *dv->stream, s, n, d->s + d->t[t_id].off, d->t[t_id].len, need, nneed);
+	free(need);
+	if (!r) {
+		filter_hold(dv->f); /* its position stays stored until it is applied */
+		return;
+	}
+	merge_ready(dv);
+	release_if_quiet(dv);
+}
+
+int fold_driver_merge(struct fold_driver *dv, const struct json_doc *d, const char *s, size_t n,
+		      uint32_t survivor, int64_t ts)
+{
+	uint32_t t_lv = json_get(d, 0, "leaving", 7), t_ac = json_get(d, 0, "across", 6);
+
+	if (t_lv) {
+		on_leaving(dv, d, s, n, survivor, t_lv, ts);
+		return 1;
+	}
+	if (t_ac && d->t[t_ac].type == JSON_TRUE) {
+		on_across(dv, d, s, n, survivor, ts);
+		return 1;
+	}
+	return 0;
+}
+
+void fold_driver_fold(struct fold_driver *dv, const struct json_doc *d, const char *s, size_t n)
+{
+	struct filter *f = dv->f;
+	uint32_t t_id = json_get(d, 0, "event_id", 8);
+	const char *why;
+	int64_t ts;
+	int r;
+
+	if ((why = sysrec_check(d, 0, "$fold"))) {
+		outcome_reject(&f->oc, why, strlen(why));
+		return;
+	}
+	clock_parse_tok(d, json_get(d, 0, "ts", 2), &ts);
+	r = seen_has(dv->seen, ts, *dv->clock, d->s + d->t[t_id].off, d->t[t_id].len);
+	if (r) {
+		if (r < 0)
+			f->fatal = EXIT_IO;
+		else
+			f->oc.dups++;
+		return;
+	}
+	r = fold_offer(&dv->fb, *dv->stream, d->s + d->t[t_id].off, d->t[t_id].len, s, n);
+	if (r == 3) {
+		f->oc.dups++;
+		return;
+	}
+	f->oc.skipped++;
+	if (r == 2) {
+		filter_hold(f); /* kept until its $merge comes */
+		return;
+	}
+	if (r == 1)
+		merge_ready(dv);
+	release_if_quiet(dv);
+}
+
+int fold_driver_aside(struct fold_driver *dv, uint32_t stream, const char *p, size_t n)
+{
+	const char *why;
+	size_t at;
+	uint32_t t;
+
+	if (!fold_busy(&dv->fb, stream))
+		return 0;
+	if (!json_parse(&dv->fdoc, p, n, 64, &why, &at) && dv->fdoc.t[0].type == JSON_OBJECT &&
+	    (t = json_get(&dv->fdoc, 0, "type", 4)) && json_str_eq(&dv->fdoc, t, "$fold", 5))
+		return 0;
+	fold_set_aside(&dv->fb, stream, p, n);
+	return 1;
+}
+
+int fold_driver_waiting(struct fold_driver *dv)
+{
+	return fold_pending(&dv->fb);
+}
+
+void fold_driver_end(struct fold_driver *dv)
+{
+	uint32_t *v;
+	unsigned n = fold_streams(&dv->fb, &v), i;
+
+	for (i = 0; i < n && !dv->f->fatal; i++) {
+		dv->ops->stream(dv->ctx, v[i]);
+		while (fold_busy(&dv->fb, v[i]) && !dv->f->fatal && !dv->f->redo)
+			merge_ready(dv);
+	}
+	free(v);
+	if (dv->fb.ne)
+		cli_err("%u $fold records came with no $merge waiting for them", dv->fb.ne);
+	fold_clear(&dv->fb);
+	filter_release(dv->f, NULL, 0);
+}
+
+void fold_driver_revoked(struct fold_driver *dv)
+{
+	fold_clear(&dv->fb);
+}
+
+void fold_driver_print(const struct fold_driver *dv)
+{
+	fold_print(&dv->fb, dv->written, dv->read);
+}
+
+void fold_driver_free(struct fold_driver *dv)
+{
+	fold_free(&dv->fb);
+	json_doc_release(&dv->doc);
+	json_doc_release(&dv->fdoc);
+	buf_release(&dv->out);
 }

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "json.h"
 
 struct fold_stream {
 	uint32_t stream;
@@ -116,5 +117,92 @@ void fold_clear_stream(struct fold_book *fb, uint32_t stream);
 void fold_print(const struct fold_book *fb, unsigned long long written, unsigned long long read);
 /* Free what fb holds. */
 void fold_free(struct fold_book *fb);
+
+/*
+ * The driver: a stage's whole side of the protocol over a filter (its
+ * records, outcomes, held positions) and a seen (the $merge and $fold
+ * event_ids applied). The tool says what a record is and hands the
+ * $merge copies and the $folds here; the driver writes the $fold of a
+ * person leaving, holds the survivor's stream, sets its records aside and
+ * applies the $merge in its place. What is the tool's own (its state, the
+ * stream's clock) it does through these callbacks, all given ctx:
+ */
+struct filter;
+struct seen;
+
+struct fold_ops {
+	/* The records of stream are handled now: the tool's stream and clock
+	 * (*fold_driver.clock) are that stream's. */
+	void (*stream)(void *ctx, uint32_t stream);
+	/*
+	 * Person `leaving` goes (the $merge copy m, event_id token t_id, of
+	 * its stream): write their state, by name (no dictionary number of
+	 * the store), as one JSON value into out ("null": nothing of them is
+	 * here), and drop it from the store. -1 on an error (f->fatal set,
+	 * nothing written), else 0.
+	 */
+	int (*leave)(void *ctx, uint32_t leaving, const struct json_doc *m, uint32_t t_id,
+		     struct buf *out);
+	/* The $merge m (event_id token t_id) into survivor is applied here:
+	 * its state is read. -1 on an error (nothing is applied). */
+	int (*begin)(void *ctx, const struct json_doc *m, uint32_t survivor, uint32_t t_id);
+	/* The state of merged person `merged` (object token st of fd, a $fold
+	 * as written by leave) folds into the survivor. Returns 1 when a part
+	 * of it was not read (the driver says so), else 0. */
+	int (*take)(void *ctx, uint32_t merged, const struct json_doc *fd, uint32_t st);
+	/* The $merge is applied; any: some state was folded in (the tool
+	 * decides and stores the survivor). */
+	void (*end)(void *ctx, const struct json_doc *m, uint32_t t_id, int any);
+	/* A record set aside behind the $merge, handled now in its order. */
+	void (*process)(void *ctx, const char *p, size_t n);
+};
+
+struct fold_driver {
+	/* set by the tool */
+	const struct fold_ops *ops;
+	void *ctx;
+	struct filter *f;
+	struct seen *seen;
+	const uint32_t *stream; /* the stream of the record being handled */
+	const int64_t *clock;   /* and its clock */
+
+	struct fold_book fb;
+	struct json_doc doc, fdoc; /* the $merge and $fold being applied */
+	struct buf out;
+	unsigned long long written, read; /* $folds */
+};
+
+/*
+ * A $merge (checked by sysrec_check, its clock advanced; ts its time) on
+ * the current stream, keyed by survivor: the copy for the stream of a
+ * merged oneid ("leaving") writes their state as a $fold keyed by the
+ * survivor into the input's own topic (read from a file, it is written
+ * nowhere: the file holds the $folds its run wrote) and drops it; the
+ * survivor's copy ("across") waits for its $folds, holding the stream, or
+ * is applied at once when they came. Returns 1 when it was one of these
+ * (its outcome given), 0 for a $merge whose people are all in this store
+ * (the tool applies it).
+ */
+int fold_driver_merge(struct fold_driver *dv, const struct json_doc *d, const char *s, size_t n,
+		      uint32_t survivor, int64_t ts);
+/* A $fold record d (s[0..n)) read on the current stream: checked, taken
+ * by its $merge (applied when it was the last one) or kept for it;
+ * consumed, never passed on. */
+void fold_driver_fold(struct fold_driver *dv, const struct json_doc *d, const char *s, size_t n);
+/* Before a record p[0..n) of stream is handled: when a $merge waits on
+ * the stream and it is not a $fold, it is set aside (1), else 0. */
+int fold_driver_aside(struct fold_driver *dv, uint32_t stream, const char *p, size_t n);
+/* For filter.waiting: does a $merge wait? */
+int fold_driver_waiting(struct fold_driver *dv);
+/* For filter.end_input: the merges still waiting are applied with the
+ * $folds that came (an error names each that did not), the records
+ * behind them handled; everything held is released. */
+void fold_driver_end(struct fold_driver *dv);
+/* For filter.revoked: forget everything held. */
+void fold_driver_revoked(struct fold_driver *dv);
+/* For -v: fold_print of what the driver did. */
+void fold_driver_print(const struct fold_driver *dv);
+/* Free what dv holds. */
+void fold_driver_free(struct fold_driver *dv);
 
 #endif
