@@ -194,13 +194,13 @@ struct sched {
 
 	unsigned long long events, fired, entered, exits, sends, dups;
 
-	/* merges across streams (lib/fold, lib/jfold): the $merges waiting
-	 * for their $folds; the $fold written or read */
-	struct fold_book fb;
-	struct json_doc fdoc;
-	struct buf fold;
+	/* merges across streams (lib/fold's driver; the state by names,
+	 * lib/jfold): the $fold being written (leave), the instances read
+	 * from one, and the $merge's time (begin) */
+	struct fold_driver fd;
+	struct buf *leave_out;
 	struct jfold_insts fi;
-	unsigned long long folds_out, folds_in;
+	int64_t fold_ts;
 };
 
 /* ---- names from upstream definitions ---- */
@@ -1586,7 +1586,7 @@ static void date_watch(struct sched *g, int64_t now)
  * leaving (a $merge's copy for that merged oneid's stream, written into
  * Kafka): only that person's instances end and their record goes; the
  * survivor is on another stream, and nothing is folded into it there. */
-static void fold_out(struct sched *g, uint32_t oneid, uint32_t mid, int found);
+static void leave_state(struct sched *g, int found);
 
 static void on_merge(struct sched *g, int64_t ts, uint32_t oneid, uint32_t leaving)
 {
@@ -1602,7 +1602,7 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid, uint32_t leavi
 			continue;
 		if ((r = person_load(g, &g->Q, &g->q, mid)) != 1) {
 			if (leaving && !r)
-				fold_out(g, oneid, mid, 0);
+				leave_state(g, 0);
 			continue;
 		}
 		for (q = 0; q < g->Q.ninst; q++) {
@@ -1631,7 +1631,7 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid, uint32_t leavi
 			}
 		}
 		if (leaving)
-			fold_out(g, oneid, mid, 1); /* what the survivor's stream folds in */
+			leave_state(g, 1); /* what the survivor's stream folds in */
 		else
 			profile_merge(&g->p, &g->q, &g->L);
 		for (q = 0; q < g->L.ntags && !leaving; q++)
@@ -1697,54 +1697,22 @@ static void jf_names(struct sched *g, struct jfold_names *nm)
 	nm->nsegs = g->nsegs;
 }
 
-/*
- * The leaving copy of a $merge (g->doc) took mid's instances out of their
- * journeys (reason "merged"): mid's state as it is now (found: g->Q and
- * g->q; else null) goes, as a $fold keyed by the survivor into this
- * stage's own input topic, to the survivor's stream, whose owner keeps it
- * as on_merge keeps a merged person's in one stream. Read from a file,
- * it is written nowhere (a partition read from a file holds the $folds
- * its run wrote).
- */
-static void fold_out(struct sched *g, uint32_t oneid, uint32_t mid, int found)
+/* The merged person leaving (a $merge's leaving copy: on_merge took
+ * their instances out of their journeys) as the state of their $fold:
+ * found, g->Q and g->q as they are now; else null. */
+static void leave_state(struct sched *g, int found)
 {
-	const struct json_doc *d = &g->doc;
-	uint32_t t_id = json_get(d, 0, "event_id", 8), t_ts = json_get(d, 0, "ts", 2);
-	char okey[16], mkey[16];
-	int okl = u32_dec(okey, oneid), mkl = u32_dec(mkey, mid);
+	struct jfold_names nm;
 
-	buf_reset(&g->fold);
-	buf_adds(&g->fold, "{\"type\":\"$fold\",\"event_id\":\"fold:");
-	buf_add(&g->fold, d->s + d->t[t_id].off, d->t[t_id].len);
-	buf_adds(&g->fold, "\",\"ts\":\"");
-	buf_add(&g->fold, d->s + d->t[t_ts].off, d->t[t_ts].len);
-	buf_adds(&g->fold, "\",\"oneid\":");
-	buf_add(&g->fold, okey, (size_t)okl);
-	buf_adds(&g->fold, ",\"merged\":");
-	buf_add(&g->fold, mkey, (size_t)mkl);
-	buf_adds(&g->fold, ",\"state\":");
+	if (!g->leave_out)
+		return;
 	if (found) {
-		struct jfold_names nm;
 		jf_names(g, &nm);
-		jfold_write(g->Q.inst, g->Q.ninst, &g->q, &g->L, &nm, &g->fold);
+		jfold_write(g->Q.inst, g->Q.ninst, &g->q, &g->L, &nm, g->leave_out);
 	} else {
-		buf_adds(&g->fold, "null");
+		buf_adds(g->leave_out, "null");
 	}
-	buf_addc(&g->fold, '}');
-	if (filter_emit_input(&g->f, okey, (size_t)okl, g->fold.p, g->fold.len) > 1)
-		return;
-	g->folds_out++;
-}
-
-/* Nothing of the stream is held any more: its position is stored again. */
-static void release_if_quiet(struct sched *g)
-{
-	if (!fold_quiet(&g->fb, g->stream))
-		return;
-	if (g->f.in && g->f.in->kafka)
-		filter_release(&g->f, g->f.in->msg.topic, (int32_t)g->stream);
-	else
-		filter_release(&g->f, NULL, 0);
+	g->leave_out = NULL;
 }
 
 /* The stream s is the one handled: its clock is the one decisions use. */
@@ -1756,251 +1724,148 @@ static void set_stream(struct sched *g, uint32_t s)
 	g->clock = c ? c->clock : g->pc.base.clock;
 }
 
-static void process(struct sched *g, const char *s, size_t n);
-
-/* Hand the records set aside on the stream to process, in their order,
- * until one waits again. */
-static void drain(struct sched *g)
+/* The $merge m's time for its decisions: its ts, or the clock when later. */
+static int64_t merge_ts(struct sched *g, const struct json_doc *m)
 {
-	struct buf r = BUF_INIT;
-	uint32_t st = g->stream;
+	int64_t ts = g->clock;
 
-	while (!g->f.fatal && !g->f.redo && fold_next(&g->fb, st, &r)) {
-		g->f.oc.raw = r.p;
-		g->f.oc.raw_n = r.len;
-		g->f.stream = st;
-		process(g, r.p, r.len);
-		set_stream(g, st);
-	}
-	buf_release(&r);
+	if (!clock_parse_tok(m, json_get(m, 0, "ts", 2), &ts) && ts < g->clock)
+		ts = g->clock;
+	return ts;
 }
 
 /*
- * The $merge waiting on the stream has its $folds (or the input ended):
- * applied in its place as on_merge applies one whose people are all in
- * this store: each merged person's instances (ended on their own stream,
- * reason "merged") are kept with the survivor where it has none of that
- * journey and correlation, so re-entry rules still hold; their profile and
- * tags are folded into the survivor's; then the records set aside behind
- * it are handled.
+ * lib/fold's driver callbacks. leave: the $merge's copy for the stream of
+ * the merged oneid lv (m is g->doc) ends their instances (reason
+ * "merged"; the decisions' cause the survivor's $merge, as one stream has
+ * it) and drops their record, as on_merge does; their state goes into out
+ * (lib/jfold).
  */
-static void merge_ready(struct sched *g)
-{
-	const struct buf *m = fold_merge(&g->fb, g->stream);
-	struct json_doc *d = &g->doc;
-	struct jfold_names nm;
-	uint32_t oneid, t_id, t_m, k, i, mid;
-	const char *why;
-	size_t at;
-	unsigned j = 0, q, x;
-	int64_t ts;
-	int r;
-
-	if (!m)
-		return;
-	if (json_parse(d, m->p, m->len, 64, &why, &at)) { /* it was read already */
-		fold_done(&g->fb, g->stream);
-		return;
-	}
-	jf_names(g, &nm);
-	json_oneid(d, json_get(d, 0, "oneid", 5), &oneid);
-	t_id = json_get(d, 0, "event_id", 8);
-	t_m = json_get(d, 0, "merged", 6);
-	clock_parse_tok(d, json_get(d, 0, "ts", 2), &ts);
-	r = seen_check(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
-	if (r < 0) {
-		g->f.fatal = EXIT_IO;
-		return;
-	}
-	g->f.oc.passed++;
-	{
-		char key[16];
-		int kl = u32_dec(key, oneid);
-		if (filter_emit(&g->f, key, (size_t)kl, m->p, m->len))
-			return;
-	}
-	if (ts < g->clock)
-		ts = g->clock;
-	buf_reset(&g->cause);
-	json_str_get(d, t_id, &g->cause);
-	if (person_load(g, &g->P, &g->p, oneid) < 0)
-		return;
-	for (k = 0, i = t_m + 1; k < d->t[t_m].size; k++, i = d->t[i].next) {
-		const struct buf *f;
-		uint32_t st, fid;
-		int64_t fts;
-		if (json_oneid(d, i, &mid) || mid == oneid)
-			continue;
-		f = fold_got(&g->fb, g->stream, j++);
-		if (!f || !f->len) {
-			cli_err("'$merge' %.*s: no $fold of oneid %u came before the input ended: its journeys "
-				 "are not folded in", (int)d->t[t_id].len, d->s + d->t[t_id].off, mid);
-			continue;
-		}
-		if (json_parse(&g->fdoc, f->p, f->len, 64, &why, &at))
-			continue;
-		fid = json_get(&g->fdoc, 0, "event_id", 8);
-		clock_parse_tok(&g->fdoc, json_get(&g->fdoc, 0, "ts", 2), &fts);
-		if (seen_check(&g->seen, fts, g->clock, g->fdoc.s + g->fdoc.t[fid].off, g->fdoc.t[fid].len) < 0) {
-			g->f.fatal = EXIT_IO;
-			return;
-		}
-		g->folds_in++;
-		st = json_get(&g->fdoc, 0, "state", 5);
-		if (g->fdoc.t[st].type != JSON_OBJECT)
-			continue; /* the merged person had no record here */
-		g->q.oneid = mid;
-		if (jfold_read(&g->fdoc, st, &nm, &g->fi, &g->q, &g->L))
-			cli_err("'$fold' %.*s: a part of the state was not read", (int)g->fdoc.t[fid].len,
-				 g->fdoc.s + g->fdoc.t[fid].off);
-		for (x = 0; x < g->fi.n; x++) {
-			const struct jinst *in = &g->fi.v[x];
-			const struct journey *jj = journey_of(g, in->journey, NULL);
-			struct jinst *s;
-			if (!jj || inst_find(&g->P, jj, in->corr, 0))
-				continue;
-			s = inst_find(&g->P, jj, in->corr, 1);
-			jinst_copy(s, in);
-			s->state = JI_DONE;
-			s->wake = INT64_MIN;
-			g->P.wake0[g->P.ninst - 1] = INT64_MIN;
-			g->P.state0[g->P.ninst - 1] = JI_NONE;
-		}
-		profile_merge(&g->p, &g->q, &g->L);
-		for (q = 0; q < g->L.ntags; q++)
-			if (!g->p.tags[q].set && g->q.tags[q].set) {
-				buf_reset(&g->p.tags[q].v);
-				buf_add(&g->p.tags[q].v, g->q.tags[q].v.p, g->q.tags[q].v.len);
-				g->p.tags[q].set = 1;
-				g->p.tags_raw = NULL;
-			}
-		g->P.changed = 1;
-	}
-	fold_done(&g->fb, g->stream);
-	if (g->P.changed && g->ndate)
-		date_watch(g, ts); /* the dates the merged profile holds */
-	if (g->P.changed)
-		person_save(g, &g->P, &g->p);
-	drain(g);
-}
-
-/* A $merge marked "across" (into Kafka by idmerge): the survivor's copy.
- * It waits, with the stream's later records, for the $fold of each
- * merged oneid; one applied already is a duplicate. */
-static void on_across(struct sched *g, const struct json_doc *d, const char *s, size_t n, uint32_t oneid,
-		      uint32_t t_id, int64_t ts)
-{
-	uint32_t t_m = json_get(d, 0, "merged", 6), k, i, mid, *need;
-	unsigned nneed = 0, j;
-	int r = seen_has(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
-
-	if (r) {
-		if (r < 0)
-			g->f.fatal = EXIT_IO;
-		else
-			g->f.oc.dups++;
-		return;
-	}
-	need = xmalloc((d->t[t_m].size + 1) * sizeof *need);
-	for (k = 0, i = t_m + 1; k < d->t[t_m].size; k++, i = d->t[i].next) {
-		if (json_oneid(d, i, &mid) || mid == oneid)
-			continue;
-		for (j = 0; j < nneed && need[j] != mid; j++)
-			;
-		if (j == nneed)
-			need[nneed++] = mid;
-	}
-	r = fold_wait(&g->fb, g->stream, s, n, d->s + d->t[t_id].off, d->t[t_id].len, need, nneed);
-	free(need);
-	if (!r) {
-		filter_hold(&g->f); /* its position stays stored until it is applied */
-		return;
-	}
-	merge_ready(g);
-	release_if_quiet(g);
-}
-
-/* A $fold (of a merged person, for a $merge on this stream): consumed,
- * never passed on. */
-static void on_fold(struct sched *g, const struct json_doc *d, const char *s, size_t n)
-{
-	uint32_t t_id = json_get(d, 0, "event_id", 8);
-	const char *why;
-	int64_t ts;
-	int r;
-
-	if ((why = sysrec_check(d, 0, "$fold"))) {
-		outcome_reject(&g->f.oc, why, strlen(why));
-		return;
-	}
-	set_stream(g, g->f.stream);
-	clock_parse_tok(d, json_get(d, 0, "ts", 2), &ts);
-	r = seen_has(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
-	if (r) {
-		if (r < 0)
-			g->f.fatal = EXIT_IO;
-		else
-			g->f.oc.dups++;
-		return;
-	}
-	r = fold_offer(&g->fb, g->stream, d->s + d->t[t_id].off, d->t[t_id].len, s, n);
-	if (r == 3) {
-		g->f.oc.dups++;
-		return;
-	}
-	g->f.oc.skipped++;
-	if (r == 2) {
-		filter_hold(&g->f); /* kept until its $merge comes */
-		return;
-	}
-	if (r == 1)
-		merge_ready(g);
-	release_if_quiet(g);
-}
-
-/* Is p[0..n) a $fold? (Asked only of a stream that waits for one.) */
-static int is_fold(struct sched *g, const char *p, size_t n)
-{
-	const char *why;
-	size_t at;
-	uint32_t t;
-
-	if (json_parse(&g->fdoc, p, n, 64, &why, &at) || g->fdoc.t[0].type != JSON_OBJECT)
-		return 0;
-	t = json_get(&g->fdoc, 0, "type", 4);
-	return t && json_str_eq(&g->fdoc, t, "$fold", 5);
-}
-
-/* A batch run reads its Kafka input on while a merge waits for $folds. */
-static int fold_waiting(void *ctx)
-{
-	return fold_pending(&((struct sched *)ctx)->fb);
-}
-
-/* The input ended (a file, a pipe) with merges still waiting: each is
- * applied with the $folds that came (a warning names what did not), and
- * the records behind it handled. */
-static void fold_end(void *ctx)
+static int fold_leave(void *ctx, uint32_t lv, const struct json_doc *m, uint32_t t_id, struct buf *out)
 {
 	struct sched *g = ctx;
-	uint32_t *v;
-	unsigned n = fold_streams(&g->fb, &v), i;
+	uint32_t oneid;
+	char lk[16];
+	int ll = u32_dec(lk, lv);
 
-	for (i = 0; i < n && !g->f.fatal; i++) {
-		set_stream(g, v[i]);
-		while (fold_busy(&g->fb, v[i]) && !g->f.fatal && !g->f.redo)
-			merge_ready(g);
+	json_oneid(m, json_get(m, 0, "oneid", 5), &oneid);
+	buf_reset(&g->cause);
+	json_str_get(m, t_id, &g->cause);
+	if (g->cause.len > (size_t)ll + 1 && g->cause.p[g->cause.len - (size_t)ll - 1] == ':' &&
+	    !memcmp(g->cause.p + g->cause.len - ll, lk, (size_t)ll)) {
+		g->cause.len -= (size_t)ll + 1;
+		g->cause.p[g->cause.len] = 0;
 	}
-	free(v);
-	if (g->fb.ne)
-		cli_err("%u $fold records came with no $merge waiting for them", g->fb.ne);
-	fold_clear(&g->fb);
-	filter_release(&g->f, NULL, 0);
+	g->leave_out = out;
+	on_merge(g, merge_ts(g, m), oneid, lv);
+	if (g->f.fatal) {
+		g->leave_out = NULL;
+		return -1;
+	}
+	leave_state(g, 0); /* not in the list: nothing of them */
+	return 0;
+}
+
+/* The survivor's $merge is applied: their record is read. */
+static int fold_begin(void *ctx, const struct json_doc *m, uint32_t oneid, uint32_t t_id)
+{
+	struct sched *g = ctx;
+
+	g->fold_ts = merge_ts(g, m);
+	buf_reset(&g->cause);
+	json_str_get(m, t_id, &g->cause);
+	return person_load(g, &g->P, &g->p, oneid) < 0 ? -1 : 0;
+}
+
+/* A merged person's $fold state: their instances (ended on their own
+ * stream) are kept with the survivor where it has none of that journey
+ * and correlation, so re-entry rules still hold; their profile and tags
+ * fold into the survivor's; as on_merge does in one stream. */
+static int fold_take(void *ctx, uint32_t mid, const struct json_doc *fd, uint32_t st)
+{
+	struct sched *g = ctx;
+	struct jfold_names nm;
+	unsigned x, q;
+	int r;
+
+	jf_names(g, &nm);
+	g->q.oneid = mid;
+	r = jfold_read(fd, st, &nm, &g->fi, &g->q, &g->L);
+	for (x = 0; x < g->fi.n; x++) {
+		const struct jinst *in = &g->fi.v[x];
+		const struct journey *j = journey_of(g, in->journey, NULL);
+		struct jinst *s;
+		if (!j || inst_find(&g->P, j, in->corr, 0))
+			continue;
+		s = inst_find(&g->P, j, in->corr, 1);
+		jinst_copy(s, in);
+		s->state = JI_DONE;
+		s->wake = INT64_MIN;
+		g->P.wake0[g->P.ninst - 1] = INT64_MIN;
+		g->P.state0[g->P.ninst - 1] = JI_NONE;
+	}
+	profile_merge(&g->p, &g->q, &g->L);
+	for (q = 0; q < g->L.ntags; q++)
+		if (!g->p.tags[q].set && g->q.tags[q].set) {
+			buf_reset(&g->p.tags[q].v);
+			buf_add(&g->p.tags[q].v, g->q.tags[q].v.p, g->q.tags[q].v.len);
+			g->p.tags[q].set = 1;
+			g->p.tags_raw = NULL;
+		}
+	g->P.changed = 1;
+	return r != 0;
+}
+
+/* The $merge is applied: the survivor's date triggers watch the dates
+ * the merged profile holds, and their record is stored. */
+static void fold_end(void *ctx, const struct json_doc *m, uint32_t t_id, int any)
+{
+	struct sched *g = ctx;
+
+	(void)m;
+	(void)t_id;
+	if (!any || !g->P.changed)
+		return;
+	if (g->ndate)
+		date_watch(g, g->fold_ts);
+	person_save(g, &g->P, &g->p);
+}
+
+static void process(struct sched *g, const char *s, size_t n);
+
+/* A record set aside behind a $merge, of the current stream. */
+static void fold_process(void *ctx, const char *p, size_t n)
+{
+	struct sched *g = ctx;
+	uint32_t was = g->f.stream;
+
+	g->f.stream = g->stream; /* at the end of the input, another's */
+	process(g, p, n);
+	g->f.stream = was;
+}
+
+static void fold_stream(void *ctx, uint32_t st)
+{
+	set_stream(ctx, st);
+}
+
+static const struct fold_ops fold_ops = {
+	fold_stream, fold_leave, fold_begin, fold_take, fold_end, fold_process,
+};
+
+static int fold_waiting(void *ctx)
+{
+	return fold_driver_waiting(&((struct sched *)ctx)->fd);
+}
+
+static void fold_input_end(void *ctx)
+{
+	fold_driver_end(&((struct sched *)ctx)->fd);
 }
 
 static void fold_revoked(void *ctx)
 {
-	fold_clear(&((struct sched *)ctx)->fb);
+	fold_driver_revoked(&((struct sched *)ctx)->fd);
 }
 
 static void process(struct sched *g, const char *s, size_t n)
@@ -2008,7 +1873,7 @@ static void process(struct sched *g, const char *s, size_t n)
 	struct json_doc *d = &g->doc;
 	const char *why;
 	size_t at;
-	uint32_t t_type, t_ts, t_oneid, t_id, oneid, tr, leaving = 0;
+	uint32_t t_type, t_ts, t_oneid, t_id, oneid, tr;
 	int64_t ts;
 	int sys, kind = -1, need, reprof = 0, traits;
 	const char *type;
@@ -2057,7 +1922,8 @@ static void process(struct sched *g, const char *s, size_t n)
 		return;
 	}
 	if (sys && json_str_eq(d, t_type, "$fold", 5)) {
-		on_fold(g, d, s, n);
+		set_stream(g, g->f.stream);
+		fold_driver_fold(&g->fd, d, s, n);
 		return;
 	}
 	if (sys) {
@@ -2090,11 +1956,8 @@ static void process(struct sched *g, const char *s, size_t n)
 	advance(g, g->f.stream, ts);
 	if (g->f.fatal || g->f.redo)
 		return;
-	if (kind == 3 && !json_get(d, 0, "leaving", 7) && (tr = json_get(d, 0, "across", 6)) &&
-	    d->t[tr].type == JSON_TRUE) { /* the survivor's copy: it waits for its $folds */
-		on_across(g, d, s, n, oneid, t_id, ts);
-		return;
-	}
+	if (kind == 3 && fold_driver_merge(&g->fd, d, s, n, oneid, ts))
+		return; /* a $merge across streams (Kafka) */
 	if (t_id && d->t[t_id].type == JSON_STRING) {
 		int r = seen_check(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
 		if (r) {
@@ -2106,9 +1969,7 @@ static void process(struct sched *g, const char *s, size_t n)
 		}
 	}
 	g->f.oc.passed++;
-	if (kind == 3 && (tr = json_get(d, 0, "leaving", 7))) /* keyed as it came */
-		json_oneid(d, tr, &leaving);
-	kl = u32_dec(key, leaving ? leaving : oneid);
+	kl = u32_dec(key, oneid);
 	if (filter_emit(&g->f, key, (size_t)kl, s, n))
 		return;
 	/* decisions are at the record's time, or the clock when it is late */
@@ -2120,16 +1981,7 @@ static void process(struct sched *g, const char *s, size_t n)
 	else
 		buf_printf(&g->cause, "at:%lld:%u", (long long)ts, oneid);
 	if (kind == 3) {
-		if (leaving) { /* the decisions' cause: the survivor's $merge, as one stream has it */
-			char lk[16];
-			int ll = u32_dec(lk, leaving);
-			if (g->cause.len > (size_t)ll + 1 && g->cause.p[g->cause.len - (size_t)ll - 1] == ':' &&
-			    !memcmp(g->cause.p + g->cause.len - ll, lk, (size_t)ll)) {
-				g->cause.len -= (size_t)ll + 1;
-				g->cause.p[g->cause.len] = 0;
-			}
-		}
-		on_merge(g, ts, oneid, leaving);
+		on_merge(g, ts, oneid, 0);
 		return;
 	}
 	tr = kind == 0 ? json_get(d, 0, "traits", 6) : 0;
@@ -2212,10 +2064,8 @@ static void on_record(void *ctx, const char *p, size_t n)
 
 	/* a stream waiting for a merge's $folds: what comes after the
 	 * $merge waits too */
-	if (fold_busy(&g->fb, g->f.stream) && !is_fold(g, p, n)) {
-		fold_set_aside(&g->fb, g->f.stream, p, n);
+	if (fold_driver_aside(&g->fd, g->f.stream, p, n))
 		return;
-	}
 	process(g, p, n);
 }
 
@@ -2312,7 +2162,7 @@ static int run_filter(struct sched *g)
 		outcome_print(&g->f.oc, "skipped");
 		fprintf(stderr, "%s: %llu events, %llu wake-ups fired, %llu entered, %llu exits, %llu sends\n",
 			cli_prog, g->events, g->fired, g->entered, g->exits, g->sends);
-		fold_print(&g->fb, g->folds_out, g->folds_in);
+		fold_driver_print(&g->fd);
 		store_print(g->st);
 	}
 	return rc;
@@ -2999,9 +2849,15 @@ int main(int argc, char **argv)
 	g->f.before_commit = before_commit;
 	g->f.after_commit = after_commit;
 	g->f.waiting = fold_waiting;
-	g->f.end_input = fold_end;
+	g->f.end_input = fold_input_end;
 	g->f.revoked = fold_revoked;
 	g->f.ctx = g;
+	g->fd.ops = &fold_ops;
+	g->fd.ctx = g;
+	g->fd.f = &g->f;
+	g->fd.seen = &g->seen;
+	g->fd.stream = &g->stream;
+	g->fd.clock = &g->clock;
 	if (!cmd || !strcmp(cmd, "dry-run")) {
 		rc = run_filter(g);
 		if (g->dry && !rc) {
@@ -3045,10 +2901,8 @@ out:
 	person_release(&g->Q);
 	json_doc_release(&g->doc);
 	json_doc_release(&g->pdoc);
-	json_doc_release(&g->fdoc);
-	buf_release(&g->fold);
 	jfold_insts_release(&g->fi);
-	fold_free(&g->fb);
+	fold_driver_free(&g->fd);
 	buf_release(&g->cause);
 	buf_release(&g->line);
 	buf_release(&g->tmp);
