@@ -32,6 +32,7 @@
 #include "conf.h"
 #include "deferq.h"
 #include "engage.h"
+#include "fold.h"
 #include "filter.h"
 #include "handoff.h"
 #include "jqprog.h"
@@ -167,6 +168,12 @@ struct dispatch {
 	 * the ids of the events passing; dispatch.merged: a merged oneid ->
 	 * its survivor, from $merge records */
 	MDB_dbi addrdb, mergedb;
+	/* merges across partitions: the $folds of the people merged on other
+	 * partitions, and the records of a partition held behind its $merge
+	 * until they came (lib/fold) */
+	struct fold_driver fd;
+	uint32_t fold_into; /* the survivor of the $merge being applied */
+	unsigned long long merges;
 	char **addr_types; /* the identifier types channels address by */
 	unsigned naddr_types;
 	char **blocked, **blocked_pat; /* identity.json's, never booked */
@@ -1359,6 +1366,315 @@ static void on_delivery(struct dispatch *g, const struct json_doc *d)
 	buf_release(&ch);
 }
 
+/* ---- merges across partitions (lib/fold) ---- */
+
+/*
+ * With Kafka, a merged person's state is on the partition of their old
+ * oneid, and it may be another store's. The copy of the $merge for that
+ * partition ("leaving") writes their state by name as a $fold keyed by
+ * the survivor into dispatch's own input topic and drops it there; the
+ * survivor's partition holds at its copy until the $fold came, then folds
+ * it in, as on_merge folds a person of this store. The state:
+ * {"addresses":{type:value…} in the book's order, "caps":[[ms,channel]…],
+ * "engagement":{channel:[sends,engaged]…}, "withdrawn":[channel…]} (the
+ * configured channels whose consent the person withdrew), or null.
+ */
+
+/* dispatch.merged: merged -> into, unless it says so already; the entry
+ * is the stream's (it moves with its partition). */
+static void note_merged(struct dispatch *g, uint32_t merged, uint32_t into)
+{
+	unsigned char key[4], sk[4];
+	MDB_val v;
+
+	store_be32(key, merged);
+	if (store_get(g->st, g->mergedb, key, 4, &v) == 1)
+		return;
+	store_be32(sk, into);
+	store_put(g->st, g->mergedb, key, 4, sk, 4);
+	if (g->have_ho)
+		handoff_note(&g->ho, g->f.stream, merged);
+}
+
+static int fold_leave(void *ctx, uint32_t lv, const struct json_doc *d, uint32_t t_id, struct buf *out)
+{
+	struct dispatch *g = ctx;
+	unsigned char key[4];
+	const unsigned char *p, *e;
+	size_t start = out->len;
+	MDB_val v;
+	uint32_t into = 0;
+	unsigned c, k;
+	int any = 0;
+
+	(void)t_id;
+	json_oneid(d, json_get(d, 0, "oneid", 5), &into);
+	store_be32(key, lv);
+	buf_addc(out, '{');
+	if (store_get(g->st, g->addrdb, key, 4, &v) == 1 && v.mv_size) {
+		p = v.mv_data;
+		e = p + v.mv_size;
+		buf_adds(out, "\"addresses\":{");
+		for (k = 0; p < e; k++) {
+			const unsigned char *nl = memchr(p, '\n', (size_t)(e - p)), *colon;
+			if (!nl)
+				nl = e;
+			colon = memchr(p, ':', (size_t)(nl - p));
+			if (k)
+				buf_addc(out, ',');
+			if (!colon)
+				colon = nl;
+			json_write_str(out, (const char *)p, (size_t)(colon - p));
+			buf_addc(out, ':');
+			json_write_str(out, (const char *)colon + (colon < nl), (size_t)(nl - colon - (colon < nl)));
+			p = nl + 1;
+		}
+		buf_addc(out, '}');
+		store_del(g->st, g->addrdb, key, 4);
+		any = 1;
+	}
+	if (store_get(g->st, g->capsdb, key, 4, &v) == 1 && v.mv_size) {
+		p = v.mv_data;
+		e = p + v.mv_size;
+		buf_adds(out, any ? ",\"caps\":[" : "\"caps\":[");
+		for (k = 0; e - p >= 9 && (size_t)(e - p) >= 9u + p[8]; k++) {
+			char num[24];
+			if (k)
+				buf_addc(out, ',');
+			snprintf(num, sizeof num, "[%lld,", (long long)store_get_be64(p));
+			buf_adds(out, num);
+			json_write_str(out, (const char *)p + 9, p[8]);
+			buf_addc(out, ']');
+			p += 9 + p[8];
+		}
+		buf_addc(out, ']');
+		store_del(g->st, g->capsdb, key, 4);
+		any = 1;
+	}
+	if (store_get(g->st, g->engdb, key, 4, &v) == 1 && v.mv_size) {
+		p = v.mv_data;
+		e = p + v.mv_size;
+		buf_adds(out, any ? ",\"engagement\":{" : "\"engagement\":{");
+		for (k = 0; e - p >= 1 && (size_t)(e - p) >= 9u + p[0]; k++) {
+			char num[32];
+			if (k)
+				buf_addc(out, ',');
+			json_write_str(out, (const char *)p + 1, p[0]);
+			snprintf(num, sizeof num, ":[%u,%u]", store_get_be32(p + 1 + p[0]), store_get_be32(p + 5 + p[0]));
+			buf_adds(out, num);
+			p += 9 + p[0];
+		}
+		buf_addc(out, '}');
+		store_del(g->st, g->engdb, key, 4);
+		any = 1;
+	}
+	for (c = k = 0; c < g->ch.nch; c++)
+		if (consent_withdrawn1(g, lv, g->ch.ch[c].name)) {
+			buf_adds(out, k++ ? "," : any ? ",\"withdrawn\":[" : "\"withdrawn\":[");
+			json_write_str(out, g->ch.ch[c].name, strlen(g->ch.ch[c].name));
+		}
+	if (k) {
+		buf_addc(out, ']');
+		any = 1;
+	}
+	if (any) {
+		buf_addc(out, '}');
+	} else {
+		out->len = start;
+		buf_adds(out, "null");
+	}
+	note_merged(g, lv, into);
+	return 0;
+}
+
+static int fold_begin(void *ctx, const struct json_doc *d, uint32_t oneid, uint32_t t_id)
+{
+	struct dispatch *g = ctx;
+
+	(void)d;
+	(void)t_id;
+	g->fold_into = oneid;
+	return 0;
+}
+
+/* Fold value b (bn bytes) of a merged person into a's value in dbi. */
+static void fold_value(struct dispatch *g, MDB_dbi dbi, uint32_t a, const void *b, size_t bn,
+		       void (*fold)(const void *, size_t, const void *, size_t, struct buf *))
+{
+	unsigned char ka[4];
+	MDB_val v;
+	struct buf av = BUF_INIT, out = BUF_INIT;
+
+	store_be32(ka, a);
+	if (store_get(g->st, dbi, ka, 4, &v) == 1)
+		buf_add(&av, v.mv_data, v.mv_size);
+	fold(av.p, av.len, b, bn, &out);
+	store_put(g->st, dbi, ka, 4, out.p, out.len);
+	buf_release(&av);
+	buf_release(&out);
+}
+
+/* A number token of fd as an unsigned integer: 0, or -1 when it is not one. */
+static int tok_u64(const struct json_doc *fd, uint32_t t, uint64_t *out)
+{
+	uint64_t x = 0;
+	uint32_t i;
+
+	if (!t || fd->t[t].type != JSON_NUMBER || !fd->t[t].len || fd->t[t].len > 19)
+		return -1;
+	for (i = 0; i < fd->t[t].len; i++) {
+		char c = fd->s[fd->t[t].off + i];
+		if (c < '0' || c > '9')
+			return -1;
+		x = x * 10 + (uint64_t)(c - '0');
+	}
+	*out = x;
+	return 0;
+}
+
+static int fold_take(void *ctx, uint32_t mid, const struct json_doc *fd, uint32_t st)
+{
+	struct dispatch *g = ctx;
+	uint32_t a = g->fold_into, t, i, k;
+	struct buf val = BUF_INIT, name = BUF_INIT, next = BUF_INIT, s2 = BUF_INIT;
+	unsigned c;
+	int bad = 0;
+
+	t = json_get(fd, st, "addresses", 9);
+	if (t && fd->t[t].type == JSON_OBJECT) {
+		for (k = 0, i = t + 1; k < fd->t[t].size; k++, i = fd->t[i + 1].next) {
+			buf_reset(&name);
+			buf_reset(&s2);
+			json_str_get(fd, i, &name);
+			if (fd->t[i + 1].type != JSON_STRING) {
+				bad = 1;
+				continue;
+			}
+			json_str_get(fd, i + 1, &s2);
+			if (addrbook_add(val.p, val.len, name.p, name.len, s2.p, s2.len, &next)) {
+				struct buf x = val;
+				val = next;
+				next = x;
+			} else {
+				bad = 1;
+			}
+		}
+		if (val.len)
+			fold_value(g, g->addrdb, a, val.p, val.len, book_fold);
+	} else if (t) {
+		bad = 1;
+	}
+	t = json_get(fd, st, "caps", 4);
+	buf_reset(&val);
+	if (t && fd->t[t].type == JSON_ARRAY) {
+		for (k = 0, i = t + 1; k < fd->t[t].size; k++, i = fd->t[i].next) {
+			uint64_t ms;
+			unsigned char b8[8];
+			if (fd->t[i].type != JSON_ARRAY || fd->t[i].size != 2 || tok_u64(fd, i + 1, &ms) ||
+			    fd->t[fd->t[i + 1].next].type != JSON_STRING) {
+				bad = 1;
+				continue;
+			}
+			buf_reset(&name);
+			json_str_get(fd, fd->t[i + 1].next, &name);
+			if (name.len > 255) {
+				bad = 1;
+				continue;
+			}
+			store_be64(b8, ms);
+			buf_add(&val, b8, 8);
+			buf_addc(&val, (char)name.len);
+			buf_add(&val, name.p, name.len);
+		}
+		if (val.len)
+			fold_value(g, g->capsdb, a, val.p, val.len, caps_fold);
+	} else if (t) {
+		bad = 1;
+	}
+	t = json_get(fd, st, "engagement", 10);
+	buf_reset(&val);
+	if (t && fd->t[t].type == JSON_OBJECT) {
+		for (k = 0, i = t + 1; k < fd->t[t].size; k++, i = fd->t[i + 1].next) {
+			uint64_t sn, en;
+			uint32_t v = i + 1;
+			buf_reset(&name);
+			json_str_get(fd, i, &name);
+			if (fd->t[v].type != JSON_ARRAY || fd->t[v].size != 2 || tok_u64(fd, v + 1, &sn) ||
+			    tok_u64(fd, fd->t[v + 1].next, &en) || sn > UINT32_MAX || en > UINT32_MAX) {
+				bad = 1;
+				continue;
+			}
+			engage_add(val.p, val.len, name.p, name.len, (uint32_t)sn, (uint32_t)en, &next);
+			{
+				struct buf x = val;
+				val = next;
+				next = x;
+			}
+		}
+		if (val.len)
+			fold_value(g, g->engdb, a, val.p, val.len, engage_fold);
+	} else if (t) {
+		bad = 1;
+	}
+	t = json_get(fd, st, "withdrawn", 9);
+	if (t && fd->t[t].type == JSON_ARRAY) {
+		for (k = 0, i = t + 1; k < fd->t[t].size; k++, i = fd->t[i].next)
+			for (c = 0; c < g->ch.nch; c++)
+				if (fd->t[i].type == JSON_STRING &&
+				    json_str_eq(fd, i, g->ch.ch[c].name, strlen(g->ch.ch[c].name))) {
+					unsigned char no = 'n';
+					buf_reset(&g->tmp);
+					buf_add(&g->tmp, "\0\0\0\0", 4);
+					store_be32((unsigned char *)g->tmp.p, a);
+					buf_adds(&g->tmp, g->ch.ch[c].name);
+					store_put(g->st, g->consent, g->tmp.p, g->tmp.len, &no, 1);
+				}
+	} else if (t) {
+		bad = 1;
+	}
+	note_merged(g, mid, a);
+	buf_release(&val);
+	buf_release(&name);
+	buf_release(&next);
+	buf_release(&s2);
+	return bad;
+}
+
+/* The $merge is applied: as another record, the clock moves to its ts,
+ * and what fell due on the stream is decided. */
+static void fold_end(void *ctx, const struct json_doc *d, uint32_t t_id, int any)
+{
+	struct dispatch *g = ctx;
+	uint32_t t = json_get(d, 0, "ts", 2);
+	int64_t at;
+
+	(void)t_id;
+	(void)any;
+	g->merges++;
+	if (t && !clock_parse_tok(d, t, &at))
+		clock_move(g, at);
+	redrive(g);
+}
+
+static void process(struct dispatch *g, const char *s, size_t n);
+
+static void fold_process(void *ctx, const char *p, size_t n)
+{
+	process(ctx, p, n);
+}
+
+static void fold_stream(void *ctx, uint32_t st)
+{
+	struct dispatch *g = ctx;
+
+	g->f.stream = st;
+	g->clock = pclock_get(&g->pc, st)->clock;
+}
+
+static const struct fold_ops fold_ops = {
+	fold_stream, fold_leave, fold_begin, fold_take, fold_end, fold_process,
+};
+
 static void recover_stream(struct dispatch *g, uint32_t stream);
 
 static void process(struct dispatch *g, const char *s, size_t n)
@@ -1394,8 +1710,16 @@ static void process(struct dispatch *g, const char *s, size_t n)
 	redrive(g);
 	if (g->have_ho && !g->dry_run) { /* the person's partition: this record's */
 		uint32_t oneid;
-		if (!json_oneid(d, json_get(d, 0, "oneid", 5), &oneid))
+		/* (a $merge's copy for a merged person's partition: theirs) */
+		if (!json_oneid(d, json_get(d, 0, "oneid", 5), &oneid) && !json_get(d, 0, "leaving", 7))
 			handoff_note(&g->ho, g->f.stream, oneid);
+	}
+	if (json_str_eq(d, t_type, "$fold", 5)) { /* consumed, never passed on */
+		if (g->dry_run)
+			g->f.oc.skipped++;
+		else
+			fold_driver_fold(&g->fd, d, s, n);
+		return;
 	}
 	if (json_str_eq(d, t_type, "$send", 5)) {
 		if ((why = sysrec_check(d, 0, "$send"))) {
@@ -1425,7 +1749,21 @@ static void process(struct dispatch *g, const char *s, size_t n)
 			outcome_reject(&g->f.oc, why, strlen(why));
 			return;
 		}
+		if (!g->dry_run) { /* a copy for one partition of a merge across them (Kafka) */
+			int64_t ts;
+			uint32_t oneid;
+			clock_parse_tok(d, json_get(d, 0, "ts", 2), &ts);
+			json_oneid(d, json_get(d, 0, "oneid", 5), &oneid);
+			if (fold_driver_merge(&g->fd, d, s, n, oneid, ts)) {
+				if (json_get(d, 0, "leaving", 7)) { /* as another record */
+					clock_move(g, ts);
+					redrive(g);
+				}
+				return;
+			}
+		}
 		on_merge(g, d);
+		g->merges++;
 	} else {
 		if (g->naddr_types && d->s[d->t[t_type].off] != '$')
 			on_ids(g, d);
@@ -1455,7 +1793,27 @@ static void process(struct dispatch *g, const char *s, size_t n)
 
 static void on_record(void *ctx, const char *p, size_t n)
 {
-	process(ctx, p, n);
+	struct dispatch *g = ctx;
+
+	/* a partition waiting for a merge's $folds: what comes after the
+	 * $merge waits too */
+	if (!fold_driver_aside(&g->fd, g->f.stream, p, n))
+		process(g, p, n);
+}
+
+static int fold_waiting(void *ctx)
+{
+	return fold_driver_waiting(&((struct dispatch *)ctx)->fd);
+}
+
+static void fold_input_end(void *ctx)
+{
+	fold_driver_end(&((struct dispatch *)ctx)->fd);
+}
+
+static void fold_revoked(void *ctx)
+{
+	fold_driver_revoked(&((struct dispatch *)ctx)->fd);
 }
 
 /* ---- recovery: what a stopped run left in flight ---- */
@@ -1663,6 +2021,7 @@ static int run_filter(struct dispatch *g)
 		fprintf(stderr, "%s: %llu sends: %llu sent, %llu suppressed, %llu failed, %llu unknown; %llu duplicate, "
 			"%llu recovered, %llu deferred, %llu other records\n", cli_prog, g->sends, g->sent, g->suppressed,
 			g->failed, g->unknown, g->dups, g->recovered, g->deferred, g->others);
+		fold_driver_print(&g->fd);
 		store_print(g->st);
 		print_memory(g, 0);
 	}
@@ -1826,18 +2185,22 @@ static int op_campaign(struct dispatch *g, int argc, char **argv)
  * the partition's clock, the engagement dedupe set, the address book and
  * the merged people (keyed by the merged oneid, noted on the stream of
  * its $merge), and the do-not-contact list whole. A queue keyed by
- * send_id comes before the outbox, so a drop finds its references. */
+ * send_id comes before the outbox, so a drop finds its references. A drop
+ * reads none of them whole: the keys of the partition's people (and the
+ * sends in the outbox and in flight through dispatch.sends, every send
+ * by person, listed after them), and the partition's deferred sends from
+ * its first key. */
 static const struct handoff_db moves[] = {
 	{"dispatch.traits", HANDOFF_PERSON},
 	{"dispatch.caps", HANDOFF_PERSON},
 	{"dispatch.engagement", HANDOFF_PERSON},
 	{"dispatch.addresses", HANDOFF_PERSON},
 	{"dispatch.merged", HANDOFF_PERSON},
-	{"dispatch.consent", HANDOFF_KEYED},
-	{"dispatch.sends", HANDOFF_KEYED},
-	{"dispatch.pending", HANDOFF_REF, .ref = "dispatch.outbox", .ref_at = 1},
-	{"dispatch.deferred", HANDOFF_STREAM},
-	{"dispatch.outbox", HANDOFF_VALUE, .at = 1},
+	{"dispatch.consent", HANDOFF_KEYED, .seek = 1},
+	{"dispatch.pending", HANDOFF_REF, .ref = "dispatch.outbox", .ref_at = 1, .via = "dispatch.sends"},
+	{"dispatch.deferred", HANDOFF_STREAM, .seek = 1},
+	{"dispatch.outbox", HANDOFF_VALUE, .at = 1, .via = "dispatch.sends"},
+	{"dispatch.sends", HANDOFF_KEYED, .seek = 1},
 	{"dispatch.state", HANDOFF_CLOCK, .key = "clock:%u"},
 	{"dispatch.engaged", HANDOFF_SEEN},
 	{"dispatch.suppress", HANDOFF_WHOLE},
@@ -1925,7 +2288,7 @@ static int op_store(struct dispatch *g, const char *cmd)
 	if (!strcmp(cmd, "status")) {
 		MDB_dbi dbi;
 		if ((r = store_dbi_maybe(g->st, "dispatch.deferred", 0, &dbi)) < 0 ||
-		    (r && deferq_open(&g->dq, g->st, "dispatch.deferred", 0)))
+		    (r && deferq_open_any(&g->dq, g->st, "dispatch.deferred", "dispatch.state", "deferred:layout", 0)))
 			return EXIT_IO;
 	}
 	g->ho.st = g->st;
@@ -2350,7 +2713,8 @@ int main(int argc, char **argv)
 	    store_dbi(g->st, "dispatch.consent", 0, &g->consent) || store_dbi(g->st, "dispatch.traits", 0, &g->traits) ||
 	    store_dbi(g->st, "dispatch.caps", 0, &g->capsdb) ||
 	    (!g->dry_run && deferq_upgrade(g->st, "dispatch.deferred", "dispatch.state", "deferred:layout")) ||
-	    deferq_open(&g->dq, g->st, "dispatch.deferred", g->dry_run) ||
+	    /* a dry run rewrites nothing: an earlier layout is read as it is */
+	    deferq_open_any(&g->dq, g->st, "dispatch.deferred", "dispatch.state", "deferred:layout", g->dry_run) ||
 	    store_dbi(g->st, "dispatch.addresses", 0, &g->addrdb) || store_dbi(g->st, "dispatch.merged", 0, &g->mergedb) ||
 	    store_dbi(g->st, "dispatch.engagement", 0, &g->engdb) ||
 	    store_dbi(g->st, "dispatch.state", 0, &g->statedb) || pclock_load(&g->pc, g->st, g->statedb, NULL)) {
@@ -2368,7 +2732,9 @@ int main(int argc, char **argv)
 		}
 		g->have_ho = 1;
 	}
-	if (g->neng && !g->dry_run) {
+	/* the event_ids of engagement records, and of $merge and $fold
+	 * records (lib/fold), applied */
+	if ((g->neng || !cmd) && !g->dry_run) {
 		g->engseen.days = 30;
 		if (seen_open(&g->engseen, g->st, "dispatch.engaged")) {
 			rc = EXIT_IO;
@@ -2390,12 +2756,22 @@ int main(int argc, char **argv)
 	g->f.record = on_record;
 	g->f.before_commit = before_commit;
 	g->f.after_commit = after_commit;
+	g->f.waiting = fold_waiting;
+	g->f.end_input = fold_input_end;
+	g->f.revoked = fold_revoked;
 	g->f.ctx = g;
+	g->fd.ops = &fold_ops;
+	g->fd.ctx = g;
+	g->fd.f = &g->f;
+	g->fd.seen = &g->engseen;
+	g->fd.stream = &g->f.stream;
+	g->fd.clock = &g->clock;
 	if (!cmd)
 		rc = run_filter(g);
 	else if (!strcmp(cmd, "suppress"))
 		rc = op_suppress(g, g->cli.nrest - 1, g->cli.rest + 1);
 out:
+	fold_driver_free(&g->fd);
 	handoff_free(&g->ho);
 	pclock_free(&g->pc);
 	deferq_free(&g->dq);

@@ -114,13 +114,15 @@ static struct deferq_item heap_pop(struct deferq_stream *h)
  */
 static int db_first(struct deferq *q, struct deferq_stream *h, struct buf *k, int64_t *until)
 {
-	MDB_txn *txn = store_read_txn(q->st);
+	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val key, val;
 	unsigned char pfx[PFX];
 	int rc, r = 0;
 
-	if (!txn)
+	if (q->old) /* every entry is in memory */
+		return 0;
+	if (!(txn = store_read_txn(q->st)))
 		return -1;
 	if ((rc = mdb_cursor_open(txn, q->dbi, &cur)))
 		goto fail;
@@ -216,6 +218,60 @@ int deferq_open(struct deferq *q, struct store *st, const char *name, int keep)
 	return r;
 }
 
+int deferq_open_any(struct deferq *q, struct store *st, const char *name, const char *markdb, const char *mark,
+		    int keep)
+{
+	MDB_dbi mdbi;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val key, val;
+	int rc, r;
+
+	if ((r = store_dbi_maybe(st, markdb, 0, &mdbi)) < 0)
+		return -1;
+	if (r && (r = store_get(st, mdbi, mark, strlen(mark), &val)) < 0)
+		return -1;
+	if (r) /* marked: keyed by the stream */
+		return deferq_open(q, st, name, keep);
+	memset(q, 0, sizeof *q);
+	q->st = st;
+	q->keep = keep;
+	if ((r = store_dbi_maybe(st, name, 0, &q->dbi)) <= 0) {
+		store_read_end(st);
+		return r < 0 ? -1 : deferq_open(q, st, name, keep);
+	}
+	q->old = 1;
+	/* keys (until, send_id), the stream in a 4-byte value or none
+	 * (stream 0), as deferq_upgrade reads them */
+	if (!(txn = store_read_txn(st)) || (rc = mdb_cursor_open(txn, q->dbi, &cur))) {
+		rc = txn ? rc : MDB_BAD_TXN;
+		goto fail;
+	}
+	for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+		uint32_t s = val.mv_size >= 4 ? store_get_be32(val.mv_data) : 0;
+		struct deferq_stream *h;
+		struct deferq_item x;
+		if (key.mv_size <= 8)
+			continue;
+		h = stream_of(q, s, 1);
+		x.until = (int64_t)store_get_be64(key.mv_data);
+		x.id = xstrndup((const char *)key.mv_data + 8, key.mv_size - 8);
+		x.send = NULL;
+		heap_push(h, x);
+		q->n++;
+		if (x.until < h->next)
+			h->next = x.until;
+	}
+	mdb_cursor_close(cur);
+	store_read_end(st);
+	if (rc != MDB_NOTFOUND)
+		goto fail;
+	return 0;
+fail:
+	cli_err("cannot read DB '%s': %s", name, mdb_strerror(rc));
+	return -1;
+}
+
 void deferq_free(struct deferq *q)
 {
 	size_t i, j;
@@ -239,7 +295,7 @@ void deferq_add(struct deferq *q, uint32_t stream, int64_t until, const char *id
 	struct deferq_stream *h = stream_of(q, stream, 1);
 	struct deferq_item x = {until, xstrndup(id, idn), NULL};
 
-	if (q->keep) {
+	if (q->keep || q->old) {
 		x.send = xstrndup(send ? send : "", send ? sendn : 0);
 	} else {
 		struct buf k = BUF_INIT;
@@ -305,7 +361,7 @@ heap:
 	}
 	*out = heap_pop(h);
 	q->n--;
-	if (!q->keep) {
+	if (!q->keep && !q->old) {
 		deferq_key(&k, stream, out->until, out->id, strlen(out->id));
 		store_del(q->st, q->dbi, k.p, k.len);
 	}
@@ -319,7 +375,7 @@ void deferq_committed(struct deferq *q)
 {
 	size_t i, j;
 
-	if (q->keep || !q->n)
+	if (q->keep || q->old || !q->n)
 		return;
 	for (i = 0; i < q->ns; i++) {
 		struct deferq_stream *h = &q->s[i];
@@ -348,11 +404,11 @@ size_t deferq_count(struct deferq *q, uint32_t stream)
 	MDB_cursor *cur;
 	MDB_val key, val;
 	unsigned char pfx[PFX];
-	size_t n = h && q->keep ? h->n : 0;
+	size_t n = h && (q->keep || q->old) ? h->n : 0;
 	int rc;
 
-	if (!q->st)
-		return 0; /* never opened: no DB */
+	if (!q->st || q->old)
+		return n; /* never opened: no DB; or all in memory */
 	if (!(txn = store_read_txn(q->st)) || mdb_cursor_open(txn, q->dbi, &cur))
 		return n;
 	store_be32(pfx, stream);

@@ -56,6 +56,10 @@ struct deferq {
 	struct deferq_stream *s; /* sorted by stream */
 	size_t ns;
 	size_t n;                /* entries in memory, every stream's */
+	/* the DB is of an earlier layout, read by one that may not rewrite
+	 * it (deferq_open_any): every entry was read into memory at open,
+	 * the DB is never read or written again */
+	int old;
 };
 
 /* Open (creating; with a read-only store, the DB must exist) DB name in
@@ -64,6 +68,15 @@ struct deferq {
  * the caller's. */
 int deferq_open(struct deferq *q, struct store *st, const char *name, int keep);
 void deferq_free(struct deferq *q);
+/*
+ * The same for one that may not rewrite the DB (a read-only store, a dry
+ * run): a DB of an earlier layout (key mark of DB markdb absent; see
+ * deferq_upgrade) is read whole into memory, as it is, and served from
+ * there (its entries stay in memory: for a status or a dry run). Else as
+ * deferq_open. Returns 0, or -1 after printing why.
+ */
+int deferq_open_any(struct deferq *q, struct store *st, const char *name, const char *markdb, const char *mark,
+		    int keep);
 
 /* Defer send_id (idn bytes) of stream until `until` (ms): its key queued in
  * the batch (with keep, not written: send, sendn bytes, is kept with it). */

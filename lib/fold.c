@@ -501,6 +501,22 @@ static void on_across(struct fold_driver *dv, const struct json_doc *d, const ch
 	release_if_quiet(dv);
 }
 
+/* Does the $merge waiting on stream wait for the $fold id[0..n)? */
+static int wanted(const struct fold_book *fb, uint32_t stream, const char *id, size_t n)
+{
+	const struct fold_stream *s = find(fb, stream);
+	struct buf want = BUF_INIT;
+	unsigned k;
+	int r = 0;
+
+	for (k = 0; s && s->waits && k < s->n && !r; k++) {
+		fold_id(&want, s->id.p, s->id.len, s->need[k]);
+		r = want.len == n && !memcmp(want.p, id, n);
+	}
+	buf_release(&want);
+	return r;
+}
+
 int fold_driver_merge(struct fold_driver *dv, const struct json_doc *d, const char *s, size_t n,
 		      uint32_t survivor, int64_t ts)
 {
@@ -536,6 +552,15 @@ void fold_driver_fold(struct fold_driver *dv, const struct json_doc *d, const ch
 			f->fatal = EXIT_IO;
 		else
 			f->oc.dups++;
+		return;
+	}
+	/* one older than the dedupe window that no $merge waits for is one
+	 * applied already (its $merge is as old): kept, it would hold the
+	 * stream's position for a $merge that never comes */
+	if (dv->seen->days > 0 && ts < *dv->clock - (int64_t)dv->seen->days * 86400000 &&
+	    !wanted(&dv->fb, *dv->stream, d->s + d->t[t_id].off, d->t[t_id].len)) {
+		f->oc.dups++;
+		dv->stale++;
 		return;
 	}
 	r = fold_offer(&dv->fb, *dv->stream, d->s + d->t[t_id].off, d->t[t_id].len, s, n);
@@ -598,6 +623,9 @@ void fold_driver_revoked(struct fold_driver *dv)
 void fold_driver_print(const struct fold_driver *dv)
 {
 	fold_print(&dv->fb, dv->written, dv->read);
+	if (dv->stale)
+		fprintf(stderr, "%s: %llu $fold records older than the dedupe window with no $merge waiting: "
+			"dropped as duplicates\n", cli_prog, dv->stale);
 }
 
 void fold_driver_free(struct fold_driver *dv)

@@ -170,6 +170,7 @@ struct fold_driver {
 	struct json_doc doc, fdoc; /* the $merge and $fold being applied */
 	struct buf out;
 	unsigned long long written, read; /* $folds */
+	unsigned long long stale; /* $folds older than the window, dropped */
 };
 
 /*
@@ -187,7 +188,10 @@ int fold_driver_merge(struct fold_driver *dv, const struct json_doc *d, const ch
 		      uint32_t survivor, int64_t ts);
 /* A $fold record d (s[0..n)) read on the current stream: checked, taken
  * by its $merge (applied when it was the last one) or kept for it;
- * consumed, never passed on. */
+ * consumed, never passed on. One applied already is a duplicate: its
+ * event_id is in the seen, or (older than the seen's window: before the
+ * stream's clock minus the window) no $merge waits for it; such a one is
+ * never kept, so it never holds the stream's position. */
 void fold_driver_fold(struct fold_driver *dv, const struct json_doc *d, const char *s, size_t n);
 /* Before a record p[0..n) of stream is handled: when a $merge waits on
  * the stream and it is not a $fold, it is set aside (1), else 0. */

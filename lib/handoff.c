@@ -1025,18 +1025,139 @@ out:
 	return rc;
 }
 
+struct keyrec {
+	size_t n;
+	unsigned char *p;
+	int what;
+};
+
+static void keys_add(struct keyrec **keys, size_t *nk, size_t *capk, const void *p, size_t n, int what)
+{
+	if (*nk == *capk) {
+		*capk = *capk ? 2 * *capk : 64;
+		*keys = xrealloc(*keys, *capk * sizeof **keys);
+	}
+	(*keys)[*nk].n = n;
+	(*keys)[*nk].p = xmalloc(n ? n : 1);
+	memcpy((*keys)[*nk].p, p, n);
+	(*keys)[(*nk)++].what = what;
+}
+
+static int keyrec_cmp(const void *a, const void *b)
+{
+	const struct keyrec *x = a, *y = b;
+	size_t n = x->n < y->n ? x->n : y->n;
+	int c = memcmp(x->p, y->p, n);
+
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* Can a drop find entry i's keys of the partition by seeking (the seek
+ * and via of struct handoff_db)? The DB it seeks in: *sdbi. */
+static int seeks(const struct handoff *h, size_t i, MDB_dbi *sdbi)
+{
+	const struct handoff_db *d = &h->dbs[i];
+	size_t j;
+
+	if (d->seek && d->kind == HANDOFF_STREAM && !d->any_stream && !d->any_len) {
+		*sdbi = h->dbi[i];
+		return 1;
+	}
+	if (d->seek && d->kind == HANDOFF_KEYED && d->at == 0) {
+		*sdbi = h->dbi[i];
+		return 1;
+	}
+	if (d->via && (d->kind == HANDOFF_VALUE || d->kind == HANDOFF_REF))
+		for (j = 0; j < h->ndbs; j++)
+			if (!strcmp(h->dbs[j].name, d->via) && h->dbs[j].kind == HANDOFF_KEYED && !h->dbs[j].at &&
+			    !h->absent[j]) {
+				*sdbi = h->dbi[j];
+				return 1;
+			}
+	return 0;
+}
+
+/*
+ * The keys of entry i that move with partition part, found by seeking in
+ * sdbi (seeks): into keys. 0, or -1 on an LMDB error (printed).
+ */
+static int seek_keys(struct handoff *h, size_t i, MDB_dbi sdbi, uint32_t part, struct keyrec **keys, size_t *nk,
+		     size_t *capk)
+{
+	const struct handoff_db *d = &h->dbs[i];
+	MDB_txn *txn = store_read_txn(h->st);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned char pfx[4];
+	roaring_uint32_iterator_t *itr = NULL;
+	int rc, r = 0;
+
+	if (!txn)
+		return -1;
+	if ((rc = mdb_cursor_open(txn, sdbi, &cur))) {
+		cli_err("cannot read DB '%s': %s", d->via ? d->via : d->name, mdb_strerror(rc));
+		return -1;
+	}
+	if (d->kind == HANDOFF_STREAM) {
+		store_be32(pfx, part | d->stream_or);
+		k.mv_data = pfx;
+		k.mv_size = 4;
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc && k.mv_size >= 4 && !memcmp(k.mv_data, pfx, 4);
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+			keys_add(keys, nk, capk, k.mv_data, k.mv_size, 1);
+		goto out;
+	}
+	/* by person: KEYED's own keys, or through via's */
+	itr = roaring_create_iterator(h->people);
+	for (; itr->has_value; roaring_advance_uint32_iterator(itr)) {
+		store_be32(pfx, itr->current_value);
+		k.mv_data = pfx;
+		k.mv_size = 4;
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc && k.mv_size >= 4 && !memcmp(k.mv_data, pfx, 4);
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			MDB_val ok = {k.mv_size - 4, (char *)k.mv_data + 4}, ov;
+			int what;
+			if (d->kind == HANDOFF_KEYED) {
+				keys_add(keys, nk, capk, k.mv_data, k.mv_size, 1);
+				continue;
+			}
+			if ((what = store_get(h->st, h->dbi[i], ok.mv_data, ok.mv_size, &ov)) < 0) {
+				r = -1;
+				break;
+			}
+			if (what && (what = moves_key(h, i, part, h->people, &ok, &ov)) < 0) {
+				r = -1;
+				break;
+			}
+			if (what)
+				keys_add(keys, nk, capk, ok.mv_data, ok.mv_size, what);
+		}
+		if (r || (rc && rc != MDB_NOTFOUND))
+			break;
+	}
+	/* found by person: deleted in key order, as a scan finds them (the
+	 * pages a batch touches stay few) */
+	if (d->via)
+		qsort(*keys, *nk, sizeof **keys, keyrec_cmp);
+out:
+	if (itr)
+		roaring_free_uint32_iterator(itr);
+	mdb_cursor_close(cur);
+	if (rc && rc != MDB_NOTFOUND && !r) {
+		cli_err("cannot read DB '%s': %s", d->via ? d->via : d->name, mdb_strerror(rc));
+		r = -1;
+	}
+	return r;
+}
+
 int handoff_drop(struct handoff *h, uint32_t part)
 {
 	struct store_scan it;
 	struct buf b = BUF_INIT;
-	MDB_dbi odbi;
+	MDB_dbi odbi, sdbi;
 	MDB_val k, v;
 	size_t i, nk = 0, capk = 0;
-	struct keyrec {
-		size_t n;
-		unsigned char *p;
-		int what;
-	} *keys = NULL;
+	struct keyrec *keys = NULL;
 	int rc = 0, r, owned = 0;
 	uint32_t p;
 
@@ -1093,6 +1214,11 @@ int handoff_drop(struct handoff *h, uint32_t part)
 			continue;
 		/* the keys first (a commit would end the scan), then the writes */
 		nk = 0;
+		if (!h->absent[i] && seeks(h, i, &sdbi)) {
+			if (seek_keys(h, i, sdbi, part, &keys, &nk, &capk))
+				rc = EXIT_IO;
+			goto write;
+		}
 		if (store_scan_open(h->st, h->dbi[i], &it)) {
 			rc = EXIT_IO;
 			break;
@@ -1112,18 +1238,12 @@ int handoff_drop(struct handoff *h, uint32_t part)
 				what = 0;
 			if (!what)
 				continue;
-			if (nk == capk) {
-				capk = capk ? 2 * capk : 64;
-				keys = xrealloc(keys, capk * sizeof *keys);
-			}
-			keys[nk].n = k.mv_size;
-			keys[nk].p = xmalloc(k.mv_size);
-			memcpy(keys[nk].p, k.mv_data, k.mv_size);
-			keys[nk++].what = what;
+			keys_add(&keys, &nk, &capk, k.mv_data, k.mv_size, what);
 		}
 		store_scan_close(&it);
 		if (r < 0)
 			rc = EXIT_IO;
+write:
 		for (j = 0; j < nk; j++) {
 			if (!rc && keys[j].what == 1)
 				store_del(h->st, h->dbi[i], keys[j].p, keys[j].n);

@@ -106,6 +106,17 @@ struct handoff_db {
 				  * reference begins in the key */
 	const char *ref;         /* REF: the DB referred to */
 	size_t ref_at;           /* REF: where the oneid is in its value */
+	/*
+	 * A drop finds the keys without reading the DB whole (the DB is
+	 * written in place, never through a journal: it is read with
+	 * cursors). seek: STREAM (without any_stream, any_len) from the
+	 * stream's first key; KEYED at byte 0, each person's keys from
+	 * their first. via: VALUE and REF, through the keys of that DB of
+	 * the table (KEYED at 0: the oneid, then this DB's key), each
+	 * person's, listed after this one (a drop deletes them after).
+	 */
+	int seek;
+	const char *via;
 };
 
 struct handoff_stream; /* handoff.c: one stream's people */

@@ -247,8 +247,35 @@ int main(void)
 		store_put(st, dbi, k, 9, "", 0);
 		T_EQ_INT(store_commit(st), 0);
 	}
+	/* one that may not rewrite it (status, a dry run) reads it as it is,
+	 * into memory, and writes nothing */
+	T_OK(deferq_open_any(&q, st, "dispatch.deferred", "dispatch.state", "deferred:layout", 1) == 0);
+	T_EQ_INT(q.old, 1);
+	T_EQ_INT(deferq_count(&q, 2), 1);
+	T_EQ_INT(deferq_count(&q, 0), 2);
+	T_EQ_INT(deferq_due(&q, 0, 59), 0);
+	T_EQ_INT(deferq_pop(&q, 0, 70, &x), 1);
+	T_EQ_INT(x.until, 60);
+	T_EQ_STR(x.id, "q");
+	T_OK(x.send == NULL);
+	free(x.id);
+	T_EQ_INT(deferq_pop(&q, 0, 70, &x), 1);
+	T_EQ_INT(x.until, 65);
+	T_EQ_STR(x.id, "r");
+	free(x.id);
+	T_EQ_INT(deferq_pop(&q, 0, 70, &x), 0);
+	T_EQ_INT(deferq_pop(&q, 2, 70, &x), 1);
+	T_EQ_STR(x.id, "p");
+	free(x.id);
+	T_EQ_INT(store_pending(st), 0);
+	deferq_free(&q);
 	T_EQ_INT(deferq_upgrade(st, "dispatch.deferred", "dispatch.state", "deferred:layout"), 0);
 	T_EQ_INT(deferq_upgrade(st, "dispatch.deferred", "dispatch.state", "deferred:layout"), 0);
+	/* marked now: read from the DB */
+	T_OK(deferq_open_any(&q, st, "dispatch.deferred", "dispatch.state", "deferred:layout", 0) == 0);
+	T_EQ_INT(q.old, 0);
+	T_EQ_INT(deferq_count(&q, 2), 1);
+	deferq_free(&q);
 	T_OK(deferq_open(&q, st, "dispatch.deferred", 0) == 0);
 	T_EQ_INT(deferq_count(&q, 2), 1);
 	T_EQ_INT(deferq_count(&q, 0), 2);

@@ -9,7 +9,8 @@
  * and drops it, the survivor's copy holds its stream and the records
  * after it until the $fold came, then the count folds in, in the
  * $merge's place; an input that ends first applies the $merge without
- * what did not come.
+ * what did not come; a $fold older than the dedupe window that no $merge
+ * waits for is dropped, never kept.
  */
 #include <ftw.h>
 #include <stdint.h>
@@ -215,6 +216,8 @@ static void toy_process(struct toy *t, const char *p, size_t n)
 	}
 	json_oneid(d, json_get(d, 0, "oneid", 5), &oneid);
 	clock_parse_tok(d, json_get(d, 0, "ts", 2), &ts);
+	if (ts > t->clock)
+		t->clock = ts;
 	if (json_str_eq(d, ty, "$merge", 6)) {
 		T_OK(sysrec_check(d, 0, "$merge") == NULL);
 		T_OK(fold_driver_merge(&t->fd, d, p, n, oneid, ts) == 1);
@@ -253,6 +256,8 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 
 /* Run the toy stage over input (one stream: a file); its log, the
  * output, and the $fold the leaving copy wrote. */
+static unsigned long long toy_stale;
+
 static void toy_run(const char *dir, const char *input, const char *log, const char *output, long c1,
 		    const char *fold)
 {
@@ -285,7 +290,9 @@ static void toy_run(const char *dir, const char *input, const char *log, const c
 	t.fd.ops = &toy_ops;
 	t.fd.ctx = &t;
 	t.fd.f = &t.f;
-	t.fd.seen = &t.seen; /* days 0: no checking */
+	t.seen.days = 2;
+	T_EQ_INT(seen_open(&t.seen, st, "t.seen"), 0);
+	t.fd.seen = &t.seen;
 	t.fd.stream = &t.stream;
 	t.fd.clock = &t.clock;
 	T_EQ_INT(filter_open(&t.f), 0);
@@ -305,12 +312,16 @@ static void toy_run(const char *dir, const char *input, const char *log, const c
 	got[n] = 0;
 	fclose(fp);
 	T_EQ_STR(got, output);
+	toy_stale = t.fd.stale;
+	T_OK(fold_quiet(&t.fd.fb, 0));
 	fold_driver_free(&t.fd);
+	seen_free(&t.seen);
 	json_doc_release(&t.doc);
 	buf_release(&t.log);
 	store_close(st);
-	remove(in);
-	remove(out);
+	/* the next run starts from an empty store */
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	T_OK(mkdir(dir, 0700) == 0);
 }
 
 static void driver(void)
@@ -362,6 +373,16 @@ static void driver(void)
 	buf_adds(&in, EV("d", "1"));
 	buf_addc(&in, 0);
 	toy_run(dir, in.p, "event 1;begin 1;end none;event 1;", in.p, 2, NULL);
+	/* a $fold older than the dedupe window (2 days before the stream's
+	 * clock) with no $merge waiting: applied already, dropped, not kept */
+	buf_reset(&in);
+	buf_adds(&in, "{\"type\":\"e\",\"event_id\":\"f\",\"ts\":\"2026-01-09T00:00:00.000Z\",\"oneid\":1}\n");
+	buf_add(&in, fold, strlen(fold));
+	buf_adds(&in, "\n");
+	buf_addc(&in, 0);
+	toy_run(dir, in.p, "event 1;", "{\"type\":\"e\",\"event_id\":\"f\",\"ts\":\"2026-01-09T00:00:00.000Z\",\"oneid\":1}\n", 1,
+		NULL);
+	T_EQ_INT(toy_stale, 1);
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	buf_release(&in);
 	buf_release(&want);

@@ -249,6 +249,92 @@ static void fill(struct side *s)
 	roaring_bitmap_free(even);
 }
 
+/*
+ * A drop that seeks (struct handoff_db's seek and via) takes what a scan
+ * takes: a queue and an outbox found through the sends by person (the
+ * outbox listed before them), sends and consent by person, a queue keyed
+ * by stream from the stream's first key; people 1..40 on partition
+ * oneid % 4, each with two sends, a consent and a queued key; one send of
+ * person 6 names person 7 in the outbox (it moves with 7's partition,
+ * not 6's, as a scan of the values decides).
+ */
+static const struct handoff_db seek_dbs[] = {
+	{"s.pending", HANDOFF_REF, .ref = "s.box", .ref_at = 1, .via = "s.sends"},
+	{"s.box", HANDOFF_VALUE, .at = 1, .via = "s.sends"},
+	{"s.sends", HANDOFF_KEYED, .seek = 1},
+	{"s.consent", HANDOFF_KEYED, .seek = 1},
+	{"s.q", HANDOFF_STREAM, .seek = 1},
+};
+
+static void seeking(const char *dir)
+{
+	struct store *st;
+	struct handoff h;
+	MDB_dbi pend, box, sends, consent, q;
+	unsigned char k[32], v[8];
+	MDB_val x;
+	uint32_t i, j;
+	int code, n;
+
+	st = store_open(dir, "s", STORE_NOSYNC, &code);
+	T_OK(st != NULL);
+	T_OK(!store_dbi(st, "s.pending", 0, &pend) && !store_dbi(st, "s.box", 0, &box) &&
+	     !store_dbi(st, "s.sends", 0, &sends) && !store_dbi(st, "s.consent", 0, &consent) &&
+	     !store_dbi(st, "s.q", 0, &q));
+	memset(&h, 0, sizeof h);
+	h.st = st;
+	h.tool = "s";
+	h.dbs = seek_dbs;
+	h.ndbs = sizeof seek_dbs / sizeof *seek_dbs;
+	T_OK(handoff_open(&h) == 0);
+	for (i = 1; i <= 40; i++) {
+		handoff_note(&h, i % 4, i);
+		for (j = 0; j < 2; j++) {
+			char id[16];
+			uint32_t who = i == 6 && j ? 7 : i;
+			n = snprintf(id, sizeof id, "s%u.%u", (unsigned)i, (unsigned)j);
+			v[0] = 'p';
+			store_be32(v + 1, who);
+			store_put(st, box, id, (size_t)n, v, 5);
+			store_put(st, pend, id, (size_t)n, "p", 1);
+			store_be32(k, i);
+			memcpy(k + 4, id, (size_t)n);
+			store_put(st, sends, k, 4 + (size_t)n, "", 0);
+		}
+		store_be32(k, i);
+		memcpy(k + 4, "sms", 3);
+		store_put(st, consent, k, 7, "n", 1);
+		store_be32(k, i % 4);
+		store_be64(k + 4, 1000 + i);
+		store_put(st, q, k, 12, "", 0);
+	}
+	store_offset_put(st, "topic", 2, 9);
+	handoff_save(&h);
+	T_OK(store_commit(st) == 0);
+	T_EQ_INT(handoff_drop(&h, 2), 0);
+	for (i = 1; i <= 40; i++) {
+		int gone = i % 4 == 2;
+		char id[16];
+		n = snprintf(id, sizeof id, "s%u.0", (unsigned)i);
+		T_EQ_INT(store_get(st, box, id, (size_t)n, &x), !gone);
+		T_EQ_INT(store_get(st, pend, id, (size_t)n, &x), !gone);
+		store_be32(k, i);
+		memcpy(k + 4, id, (size_t)n);
+		T_EQ_INT(store_get(st, sends, k, 4 + (size_t)n, &x), !gone);
+		memcpy(k + 4, "sms", 3);
+		T_EQ_INT(store_get(st, consent, k, 7, &x), !gone);
+		store_be32(k, i % 4);
+		store_be64(k + 4, 1000 + i);
+		T_EQ_INT(store_get(st, q, k, 12, &x), !gone);
+	}
+	/* person 6's second send names 7 (partition 3): it stays; its entry
+	 * in the sends by person goes with 6 */
+	T_EQ_INT(store_get(st, box, "s6.1", 4, &x), 1);
+	T_EQ_INT(store_get(st, pend, "s6.1", 4, &x), 1);
+	handoff_free(&h);
+	store_close(st);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/t-handoff.XXXXXX", a[64], b[64], c[64], file[64], shortf[64];
@@ -484,6 +570,9 @@ int main(void)
 	side_close(&A);
 	side_close(&B);
 	side_close(&C);
+	snprintf(a, sizeof a, "%s/seek", tmpl);
+	T_OK(mkdir(a, 0700) == 0);
+	seeking(a);
 	nftw(tmpl, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return t_done("handoff");
 }
