@@ -35,9 +35,11 @@
 #include "conf.h"
 #include "dict.h"
 #include "filter.h"
+#include "fold.h"
 #include "handoff.h"
 #include "hash.h"
 #include "journey.h"
+#include "jfold.h"
 #include "jlog.h"
 #include "jperson.h"
 #include "json.h"
@@ -178,6 +180,14 @@ struct sched {
 	struct schedule sch;
 
 	unsigned long long events, fired, entered, exits, sends, dups;
+
+	/* merges across streams (lib/fold's driver; the state by names,
+	 * lib/jfold): the $fold being written (leave), the instances read
+	 * from one, and the $merge's time (begin) */
+	struct fold_driver fd;
+	struct buf *leave_out;
+	struct jfold_insts fi;
+	int64_t fold_ts;
 };
 
 /* ---- names from upstream definitions ---- */
@@ -1511,10 +1521,13 @@ static void date_watch(struct sched *g, int64_t now)
  * leaving (a $merge's copy for that merged oneid's stream, written into
  * Kafka): only that person's instances end and their record goes; the
  * survivor is on another stream, and nothing is folded into it there. */
+static void leave_state(struct sched *g, int found);
+
 static void on_merge(struct sched *g, int64_t ts, uint32_t oneid, uint32_t leaving)
 {
 	uint32_t m = json_get(&g->doc, 0, "merged", 6), k, i, mid;
 	unsigned q;
+	int r;
 
 	if (person_load(g, &g->P, &g->p, oneid) < 0)
 		return;
@@ -1522,8 +1535,11 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid, uint32_t leavi
 		unsigned char key[4];
 		if (json_oneid(&g->doc, i, &mid) || mid == oneid || (leaving && mid != leaving))
 			continue;
-		if (person_load(g, &g->Q, &g->q, mid) != 1)
+		if ((r = person_load(g, &g->Q, &g->q, mid)) != 1) {
+			if (leaving && !r)
+				leave_state(g, 0);
 			continue;
+		}
 		for (q = 0; q < g->Q.ninst; q++) {
 			struct jinst *in = &g->Q.inst[q], *s;
 			const struct journey *j = journey_of(g, in->journey, NULL);
@@ -1549,7 +1565,9 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid, uint32_t leavi
 				g->P.state0[g->P.ninst - 1] = JI_NONE;
 			}
 		}
-		if (!leaving)
+		if (leaving)
+			leave_state(g, 1); /* what the survivor's stream folds in */
+		else
 			profile_merge(&g->p, &g->q, &g->L);
 		for (q = 0; q < g->L.ntags && !leaving; q++)
 			if (!g->p.tags[q].set && g->q.tags[q].set) {
@@ -1573,12 +1591,224 @@ static void on_merge(struct sched *g, int64_t ts, uint32_t oneid, uint32_t leavi
 		person_save(g, &g->P, &g->p);
 }
 
+/* ---- merges across streams ($fold: README "Scaling out") ---- */
+
+static const char *jf_journey_name(void *ctx, uint32_t id)
+{
+	const struct journey *j = journey_of(ctx, id, NULL);
+
+	return j ? j->name : NULL;
+}
+
+static int jf_journey_id(void *ctx, const char *name, size_t n, uint32_t *id)
+{
+	const struct journey *j = journey_find(&((struct sched *)ctx)->js, name, n);
+
+	if (!j)
+		return -1;
+	*id = j->id;
+	return 0;
+}
+
+static const char *jf_slot_name(void *ctx, uint32_t slot, size_t *n)
+{
+	const char *name = dict_trait_name(&((struct sched *)ctx)->names, slot);
+
+	if (name)
+		*n = strlen(name);
+	return name;
+}
+
+static void jf_names(struct sched *g, struct jfold_names *nm)
+{
+	nm->ctx = g;
+	nm->journey_name = jf_journey_name;
+	nm->journey_id = jf_journey_id;
+	nm->slot_name = jf_slot_name;
+	nm->name_slot = name_slot;
+	nm->tags = g->tagnames;
+	nm->ntags = g->ntags;
+	nm->segs = g->segnames;
+	nm->nsegs = g->nsegs;
+}
+
+/* The merged person leaving (a $merge's leaving copy: on_merge took
+ * their instances out of their journeys) as the state of their $fold:
+ * found, g->Q and g->q as they are now; else null. */
+static void leave_state(struct sched *g, int found)
+{
+	struct jfold_names nm;
+
+	if (!g->leave_out)
+		return;
+	if (found) {
+		jf_names(g, &nm);
+		jfold_write(g->Q.inst, g->Q.ninst, &g->q, &g->L, &nm, g->leave_out);
+	} else {
+		buf_adds(g->leave_out, "null");
+	}
+	g->leave_out = NULL;
+}
+
+/* The stream s is the one handled: its clock is the one decisions use. */
+static void set_stream(struct sched *g, uint32_t s)
+{
+	const struct pclock_stream *c = pclock_find(&g->pc, s);
+
+	g->stream = s;
+	g->clock = c ? c->clock : g->pc.base.clock;
+}
+
+/* The $merge m's time for its decisions: its ts, or the clock when later. */
+static int64_t merge_ts(struct sched *g, const struct json_doc *m)
+{
+	int64_t ts = g->clock;
+
+	if (!clock_parse_tok(m, json_get(m, 0, "ts", 2), &ts) && ts < g->clock)
+		ts = g->clock;
+	return ts;
+}
+
+/*
+ * lib/fold's driver callbacks. leave: the $merge's copy for the stream of
+ * the merged oneid lv (m is g->doc) ends their instances (reason
+ * "merged"; the decisions' cause the survivor's $merge, as one stream has
+ * it) and drops their record, as on_merge does; their state goes into out
+ * (lib/jfold).
+ */
+static int fold_leave(void *ctx, uint32_t lv, const struct json_doc *m, uint32_t t_id, struct buf *out)
+{
+	struct sched *g = ctx;
+	uint32_t oneid;
+	char lk[16];
+	int ll = u32_dec(lk, lv);
+
+	json_oneid(m, json_get(m, 0, "oneid", 5), &oneid);
+	buf_reset(&g->cause);
+	json_str_get(m, t_id, &g->cause);
+	if (g->cause.len > (size_t)ll + 1 && g->cause.p[g->cause.len - (size_t)ll - 1] == ':' &&
+	    !memcmp(g->cause.p + g->cause.len - ll, lk, (size_t)ll)) {
+		g->cause.len -= (size_t)ll + 1;
+		g->cause.p[g->cause.len] = 0;
+	}
+	g->leave_out = out;
+	on_merge(g, merge_ts(g, m), oneid, lv);
+	if (g->f.fatal) {
+		g->leave_out = NULL;
+		return -1;
+	}
+	leave_state(g, 0); /* not in the list: nothing of them */
+	return 0;
+}
+
+/* The survivor's $merge is applied: their record is read. */
+static int fold_begin(void *ctx, const struct json_doc *m, uint32_t oneid, uint32_t t_id)
+{
+	struct sched *g = ctx;
+
+	g->fold_ts = merge_ts(g, m);
+	buf_reset(&g->cause);
+	json_str_get(m, t_id, &g->cause);
+	return person_load(g, &g->P, &g->p, oneid) < 0 ? -1 : 0;
+}
+
+/* A merged person's $fold state: their instances (ended on their own
+ * stream) are kept with the survivor where it has none of that journey
+ * and correlation, so re-entry rules still hold; their profile and tags
+ * fold into the survivor's; as on_merge does in one stream. */
+static int fold_take(void *ctx, uint32_t mid, const struct json_doc *fd, uint32_t st)
+{
+	struct sched *g = ctx;
+	struct jfold_names nm;
+	unsigned x, q;
+	int r;
+
+	jf_names(g, &nm);
+	g->q.oneid = mid;
+	r = jfold_read(fd, st, &nm, &g->fi, &g->q, &g->L);
+	for (x = 0; x < g->fi.n; x++) {
+		const struct jinst *in = &g->fi.v[x];
+		const struct journey *j = journey_of(g, in->journey, NULL);
+		struct jinst *s;
+		if (!j || inst_find(&g->P, j, in->corr, 0))
+			continue;
+		s = inst_find(&g->P, j, in->corr, 1);
+		jinst_copy(s, in);
+		s->state = JI_DONE;
+		s->wake = INT64_MIN;
+		g->P.wake0[g->P.ninst - 1] = INT64_MIN;
+		g->P.state0[g->P.ninst - 1] = JI_NONE;
+	}
+	profile_merge(&g->p, &g->q, &g->L);
+	for (q = 0; q < g->L.ntags; q++)
+		if (!g->p.tags[q].set && g->q.tags[q].set) {
+			buf_reset(&g->p.tags[q].v);
+			buf_add(&g->p.tags[q].v, g->q.tags[q].v.p, g->q.tags[q].v.len);
+			g->p.tags[q].set = 1;
+			g->p.tags_raw = NULL;
+		}
+	g->P.changed = 1;
+	return r != 0;
+}
+
+/* The $merge is applied: the survivor's date triggers watch the dates
+ * the merged profile holds, and their record is stored. */
+static void fold_end(void *ctx, const struct json_doc *m, uint32_t t_id, int any)
+{
+	struct sched *g = ctx;
+
+	(void)m;
+	(void)t_id;
+	if (!any || !g->P.changed)
+		return;
+	if (g->ndate)
+		date_watch(g, g->fold_ts);
+	person_save(g, &g->P, &g->p);
+}
+
+static void process(struct sched *g, const char *s, size_t n);
+
+/* A record set aside behind a $merge, of the current stream. */
+static void fold_process(void *ctx, const char *p, size_t n)
+{
+	struct sched *g = ctx;
+	uint32_t was = g->f.stream;
+
+	g->f.stream = g->stream; /* at the end of the input, another's */
+	process(g, p, n);
+	g->f.stream = was;
+}
+
+static void fold_stream(void *ctx, uint32_t st)
+{
+	set_stream(ctx, st);
+}
+
+static const struct fold_ops fold_ops = {
+	fold_stream, fold_leave, fold_begin, fold_take, fold_end, fold_process,
+};
+
+static int fold_waiting(void *ctx)
+{
+	return fold_driver_waiting(&((struct sched *)ctx)->fd);
+}
+
+static void fold_input_end(void *ctx)
+{
+	fold_driver_end(&((struct sched *)ctx)->fd);
+}
+
+static void fold_revoked(void *ctx)
+{
+	fold_driver_revoked(&((struct sched *)ctx)->fd);
+}
+
 static void process(struct sched *g, const char *s, size_t n)
 {
 	struct json_doc *d = &g->doc;
 	const char *why;
 	size_t at;
-	uint32_t t_type, t_ts, t_oneid, t_id, oneid, tr, leaving = 0;
+	uint32_t t_type, t_ts, t_oneid, t_id, oneid, tr;
 	int64_t ts;
 	int sys, kind = -1, need, reprof = 0, traits;
 	const char *type;
@@ -1626,6 +1856,11 @@ static void process(struct sched *g, const char *s, size_t n)
 			filter_emit(&g->f, NULL, 0, s, n);
 		return;
 	}
+	if (sys && json_str_eq(d, t_type, "$fold", 5)) {
+		set_stream(g, g->f.stream);
+		fold_driver_fold(&g->fd, d, s, n);
+		return;
+	}
 	if (sys) {
 		if (json_str_eq(d, t_type, "$merge", 6))
 			kind = 3;
@@ -1656,6 +1891,8 @@ static void process(struct sched *g, const char *s, size_t n)
 	advance(g, g->f.stream, ts);
 	if (g->f.fatal || g->f.redo)
 		return;
+	if (kind == 3 && fold_driver_merge(&g->fd, d, s, n, oneid, ts))
+		return; /* a $merge across streams (Kafka) */
 	if (t_id && d->t[t_id].type == JSON_STRING) {
 		int r = seen_check(&g->seen, ts, g->clock, d->s + d->t[t_id].off, d->t[t_id].len);
 		if (r) {
@@ -1667,9 +1904,7 @@ static void process(struct sched *g, const char *s, size_t n)
 		}
 	}
 	g->f.oc.passed++;
-	if (kind == 3 && (tr = json_get(d, 0, "leaving", 7))) /* keyed as it came */
-		json_oneid(d, tr, &leaving);
-	kl = u32_dec(key, leaving ? leaving : oneid);
+	kl = u32_dec(key, oneid);
 	if (filter_emit(&g->f, key, (size_t)kl, s, n))
 		return;
 	/* decisions are at the record's time, or the clock when it is late */
@@ -1681,7 +1916,7 @@ static void process(struct sched *g, const char *s, size_t n)
 	else
 		buf_printf(&g->cause, "at:%lld:%u", (long long)ts, oneid);
 	if (kind == 3) {
-		on_merge(g, ts, oneid, leaving);
+		on_merge(g, ts, oneid, 0);
 		return;
 	}
 	tr = kind == 0 ? json_get(d, 0, "traits", 6) : 0;
@@ -1760,7 +1995,13 @@ static void process(struct sched *g, const char *s, size_t n)
 
 static void on_record(void *ctx, const char *p, size_t n)
 {
-	process(ctx, p, n);
+	struct sched *g = ctx;
+
+	/* a stream waiting for a merge's $folds: what comes after the
+	 * $merge waits too */
+	if (fold_driver_aside(&g->fd, g->f.stream, p, n))
+		return;
+	process(g, p, n);
 }
 
 /* ---- state ---- */
@@ -1856,6 +2097,7 @@ static int run_filter(struct sched *g)
 		outcome_print(&g->f.oc, "skipped");
 		fprintf(stderr, "%s: %llu events, %llu wake-ups fired, %llu entered, %llu exits, %llu sends\n",
 			cli_prog, g->events, g->fired, g->entered, g->exits, g->sends);
+		fold_driver_print(&g->fd);
 		store_print(g->st);
 	}
 	return rc;
@@ -2531,7 +2773,16 @@ int main(int argc, char **argv)
 	g->f.record = on_record;
 	g->f.before_commit = before_commit;
 	g->f.after_commit = after_commit;
+	g->f.waiting = fold_waiting;
+	g->f.end_input = fold_input_end;
+	g->f.revoked = fold_revoked;
 	g->f.ctx = g;
+	g->fd.ops = &fold_ops;
+	g->fd.ctx = g;
+	g->fd.f = &g->f;
+	g->fd.seen = &g->seen;
+	g->fd.stream = &g->stream;
+	g->fd.clock = &g->clock;
 	if (!cmd || !strcmp(cmd, "dry-run")) {
 		rc = run_filter(g);
 		if (g->dry && !rc) {
@@ -2575,6 +2826,8 @@ out:
 	jperson_release(&g->Q);
 	json_doc_release(&g->doc);
 	json_doc_release(&g->pdoc);
+	jfold_insts_release(&g->fi);
+	fold_driver_free(&g->fd);
 	buf_release(&g->cause);
 	buf_release(&g->line);
 	buf_release(&g->tmp);

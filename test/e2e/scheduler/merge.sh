@@ -17,8 +17,10 @@ scheduler --db "$T/db" status welcome
 echo
 # the same $merge as idmerge writes it into Kafka: the copy for the
 # merged oneid's stream ("leaving") ends their instances and drops their
-# record there, the survivor's copy folds what this store holds of them
-# (nothing more: no person 2 is left)
+# record there (their $fold goes only into a Kafka input's topic); the
+# survivor's copy waits for that $fold, and at the end of a file that
+# holds none it is applied without it (a warning on stderr): no person 2
+# is left
 sed 's/{"type":"\$merge","event_id":"merge:e4",\(.*\)}$/{"type":"$merge","event_id":"merge:e4:2",\1,"across":true,"leaving":2}\n{"type":"$merge","event_id":"merge:e4",\1,"across":true}/' "$T/ev" > "$T/ev.k"
 scheduler --db "$T/db2" "$T/ev.k" | grep -E '"\$journey".*"op":"exit"' | grep -o '"oneid":[0-9]*,"journey":"[a-z_]*"\|"reason":"[a-z_]*"' | paste -sd' '
 scheduler --db "$T/db2" explain 2 | grep -c '"now"' || true
