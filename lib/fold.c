@@ -602,12 +602,17 @@ void fold_driver_end(struct fold_driver *dv)
 {
 	uint32_t *v;
 	unsigned n = fold_streams(&dv->fb, &v), i;
+	uint32_t was = dv->f->stream;
 
+	/* The records set aside are handled as of their own stream: the
+	 * filter names it while they are, not the last stream read. */
 	for (i = 0; i < n && !dv->f->fatal; i++) {
+		dv->f->stream = v[i];
 		dv->ops->stream(dv->ctx, v[i]);
 		while (fold_busy(&dv->fb, v[i]) && !dv->f->fatal && !dv->f->redo)
 			merge_ready(dv);
 	}
+	dv->f->stream = was;
 	free(v);
 	if (dv->fb.ne)
 		cli_err("%u $fold records came with no $merge waiting for them", dv->fb.ne);
