@@ -38,6 +38,7 @@
 #include "fold.h"
 #include "handoff.h"
 #include "hash.h"
+#include "jcount.h"
 #include "journey.h"
 #include "jfold.h"
 #include "jlog.h"
@@ -88,12 +89,6 @@ static const struct cli_opt opts[] = {
 	{0, 0, 0, 0, 0},
 };
 
-
-struct counter {
-	char *key; /* journey \t arm \t what */
-	unsigned long long n;
-	int dirty;
-};
 
 struct zone {
 	char *name;
@@ -165,9 +160,7 @@ struct sched {
 	struct jctx cx;
 	struct jinst *cur; /* the instance an activation moves */
 
-	struct counter *cnt;
-	unsigned ncnt, capcnt;
-	unsigned *cidx, ncidx; /* counter()'s index of cnt */
+	struct jcount cnt; /* scheduler.counts (lib/jcount) */
 	long *inside_n; /* per journey: people inside */
 	struct buf *jhead; /* per journey: ,"journey":NAME,"version":"V" for add_common */
 	int *paused;    /* per journey: paused by `scheduler pause` */
@@ -370,7 +363,7 @@ static int load_defs(struct sched *g)
 	return 0;
 }
 
-/* ---- counters (scheduler.counts) ---- */
+/* ---- counters (scheduler.counts, lib/jcount) ---- */
 
 /* Append s to out (at bytes so far, room for cap with the NUL): as
  * snprintf would, cut short when it does not fit. */
@@ -385,119 +378,21 @@ static size_t key_cat(char *out, size_t at, size_t cap, const char *s)
 	return at + n;
 }
 
-static uint64_t key_hash(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-	return h ^ (h >> 29);
-}
-
-/* The counters by key: a hash index of g->cnt (index + 1, 0 empty). */
-static void counter_index(struct sched *g)
-{
-	unsigned i, n = g->ncidx ? 2 * g->ncidx : 256;
-
-	free(g->cidx);
-	g->cidx = xcalloc(n, sizeof *g->cidx);
-	g->ncidx = n;
-	for (i = 0; i < g->ncnt; i++) {
-		const char *k = g->cnt[i].key;
-		size_t j = key_hash(k, strlen(k)) & (n - 1);
-		while (g->cidx[j])
-			j = (j + 1) & (n - 1);
-		g->cidx[j] = i + 1;
-	}
-}
-
-static struct counter *counter(struct sched *g, const char *journey, const char *arm, const char *what)
-{
-	char key[512];
-	size_t n, j;
-
-	n = key_cat(key, 0, sizeof key, journey);
-	n = key_cat(key, n, sizeof key, "\t");
-	n = key_cat(key, n, sizeof key, arm ? arm : "");
-	n = key_cat(key, n, sizeof key, "\t");
-	n = key_cat(key, n, sizeof key, what);
-	if ((g->ncnt + 1) * 2 > g->ncidx)
-		counter_index(g);
-	for (j = key_hash(key, n) & (g->ncidx - 1); g->cidx[j]; j = (j + 1) & (g->ncidx - 1))
-		if (!strcmp(g->cnt[g->cidx[j] - 1].key, key))
-			return &g->cnt[g->cidx[j] - 1];
-	if (g->ncnt == g->capcnt) {
-		g->capcnt = g->capcnt ? g->capcnt * 2 : 64;
-		g->cnt = xrealloc(g->cnt, g->capcnt * sizeof *g->cnt);
-	}
-	g->cnt[g->ncnt].key = xstrdup(key);
-	g->cnt[g->ncnt].n = 0;
-	g->cnt[g->ncnt].dirty = 0;
-	g->cidx[j] = g->ncnt + 1;
-	return &g->cnt[g->ncnt++];
-}
-
-static void count(struct sched *g, const char *journey, const char *arm, const char *what)
-{
-	struct counter *c = counter(g, journey, arm, what);
-
-	c->n++;
-	c->dirty = 1;
-}
-
-static int counts_load(struct sched *g)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int r;
-
-	if (!txn || mdb_cursor_open(txn, g->counts, &cur))
-		return -1;
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !r; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		char *key = xstrndup(k.mv_data, k.mv_size);
-		char *t1 = strchr(key, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-		if (t2 && v.mv_size == 8) {
-			struct counter *c;
-			*t1 = *t2 = 0;
-			c = counter(g, key, t1 + 1, t2 + 1);
-			c->n = store_get_be64(v.mv_data);
-		}
-		free(key);
-	}
-	mdb_cursor_close(cur);
-	return 0;
-}
-
-static void counts_save(struct sched *g)
-{
-	unsigned i;
-	unsigned char be[8];
-
-	for (i = 0; i < g->ncnt; i++)
-		if (g->cnt[i].dirty) {
-			store_be64(be, g->cnt[i].n);
-			store_put(g->st, g->counts, g->cnt[i].key, strlen(g->cnt[i].key), be, 8);
-			g->cnt[i].dirty = 0;
-		}
-}
-
 /* People inside each journey: entered minus exited. */
 static void inside_from_counts(struct sched *g)
 {
 	unsigned i, k;
 
-	for (i = 0; i < g->ncnt; i++) {
-		const char *key = g->cnt[i].key, *w = strrchr(key, '\t');
+	for (i = 0; i < g->cnt.n; i++) {
+		const char *key = g->cnt.v[i].key, *w = strrchr(key, '\t');
 		size_t jn = (size_t)(strchr(key, '\t') - key);
 		for (k = 0; k < g->js.n; k++) {
 			if (strlen(g->js.v[k].name) != jn || memcmp(g->js.v[k].name, key, jn))
 				continue;
 			if (!strcmp(w + 1, "entered"))
-				g->inside_n[k] += (long)g->cnt[i].n;
+				g->inside_n[k] += (long)g->cnt.v[i].n;
 			else if (!strncmp(w + 1, "exit:", 5))
-				g->inside_n[k] -= (long)g->cnt[i].n;
+				g->inside_n[k] -= (long)g->cnt.v[i].n;
 		}
 	}
 }
@@ -919,7 +814,7 @@ static void cx_record(void *ctx, const struct jrec *r)
 		buf_adds(b, ts_text(g, g->cx.now));
 		buf_adds(b, "\"}");
 		g->sends++;
-		count(g, r->j->name, arm, "sent");
+		jcount_add(&g->cnt, r->j->name, arm, "sent");
 		if (g->dry) {
 			printf("%s\t%u\t%s\t%s\t%s\t", ts_text(g, g->cx.now), g->cx.oneid, r->j->name, r->s->id,
 			       arm ? arm : "-");
@@ -1040,21 +935,21 @@ static void cx_record(void *ctx, const struct jrec *r)
 	buf_addc(b, '}');
 	switch (r->op) {
 	case JO_ENTER:
-		count(g, r->j->name, NULL, "entered");
+		jcount_add(&g->cnt, r->j->name, NULL, "entered");
 		g->inside_n[r->j - g->js.v]++;
 		g->entered++;
 		break;
 	case JO_EXIT: {
 		char what[80];
 		key_cat(what, key_cat(what, 0, sizeof what, "exit:"), sizeof what, r->reason);
-		count(g, r->j->name, arm, what);
+		jcount_add(&g->cnt, r->j->name, arm, what);
 		g->inside_n[r->j - g->js.v]--;
 		g->exits++;
 		break;
 	}
 	case JO_STEP:
 		if (r->held)
-			count(g, r->j->name, arm, "held");
+			jcount_add(&g->cnt, r->j->name, arm, "held");
 		break;
 	default:
 		break;
@@ -1364,7 +1259,7 @@ static void try_enter(struct sched *g, const struct journey *j, unsigned ji, int
 
 	if (g->paused[ji] || (j->cap && g->inside_n[ji] >= j->cap)) {
 		if (!j->paused && !g->paused[ji])
-			count(g, j->name, NULL, "capped");
+			jcount_add(&g->cnt, j->name, NULL, "capped");
 		return;
 	}
 	in = inst_find(&g->P, j, corr, 1);
@@ -2020,7 +1915,7 @@ static void before_commit_state(struct sched *g)
 		free(b);
 		g->inside_dirty = 0;
 	}
-	counts_save(g);
+	jcount_save(&g->cnt, g->st, g->counts);
 	schedule_save(&g->sch, g->st, g->membdb, g->state, &g->js);
 	dict_save(&g->names);
 }
@@ -2269,8 +2164,8 @@ static int op_status(struct sched *g, int argc, char **argv)
 			buf_printf(&b, ":%llu", sc[i][q].n);
 		}
 		buf_adds(&b, "},\"counts\":{");
-		for (c = 0, n = 0; c < g->ncnt; c++) {
-			const char *key = g->cnt[c].key, *t1 = strchr(key, '\t'), *t2 = strchr(t1 + 1, '\t');
+		for (c = 0, n = 0; c < g->cnt.n; c++) {
+			const char *key = g->cnt.v[c].key, *t1 = strchr(key, '\t'), *t2 = strchr(t1 + 1, '\t');
 			if ((size_t)(t1 - key) != strlen(j->name) || memcmp(key, j->name, strlen(j->name)))
 				continue;
 			if (n++)
@@ -2282,7 +2177,7 @@ static int op_status(struct sched *g, int argc, char **argv)
 				buf_add(&g->tmp, t1 + 1, (size_t)(t2 - t1 - 1));
 			}
 			json_write_str(&b, g->tmp.p, g->tmp.len);
-			buf_printf(&b, ":%llu", g->cnt[c].n);
+			buf_printf(&b, ":%llu", g->cnt.v[c].n);
 		}
 		buf_adds(&b, "}}");
 		puts(b.p);
@@ -2596,10 +2491,7 @@ static void defs_free(struct sched *g)
 	free(g->tag_slots);
 	profile_layout_release(&g->L);
 	dict_release(&g->names);
-	for (i = 0; i < g->ncnt; i++)
-		free(g->cnt[i].key);
-	free(g->cnt);
-	free(g->cidx);
+	jcount_release(&g->cnt);
 	free(g->inside_n);
 	free(g->paused);
 	for (i = 0; i < g->nzones; i++) {
@@ -2752,7 +2644,7 @@ int main(int argc, char **argv)
 	/* every definition compiles before anything is written */
 	if ((rc = load_defs(g)))
 		goto out;
-	if (load_state(g) || counts_load(g)) {
+	if (load_state(g) || jcount_load(&g->cnt, g->st, g->counts)) {
 		rc = EXIT_IO;
 		goto out;
 	}
@@ -2788,12 +2680,12 @@ int main(int argc, char **argv)
 		if (g->dry && !rc) {
 			unsigned i;
 			fflush(stdout);
-			for (i = 0; i < g->ncnt; i++)
-				if (g->cnt[i].n) {
-					char *k = xstrdup(g->cnt[i].key), *t1 = strchr(k, '\t'), *t2 = strchr(t1 + 1, '\t');
+			for (i = 0; i < g->cnt.n; i++)
+				if (g->cnt.v[i].n) {
+					char *k = xstrdup(g->cnt.v[i].key), *t1 = strchr(k, '\t'), *t2 = strchr(t1 + 1, '\t');
 					*t1 = *t2 = 0;
 					fprintf(stderr, "scheduler: dry run: %s%s%s %s %llu\n", k, t1[1] ? "/" : "", t1 + 1,
-						t2 + 1, g->cnt[i].n);
+						t2 + 1, g->cnt.v[i].n);
 					free(k);
 				}
 		}
