@@ -43,6 +43,7 @@
 #include "jfold.h"
 #include "jlog.h"
 #include "jperson.h"
+#include "jwrite.h"
 #include "json.h"
 #include "kafka.h"
 #include "outcome.h"
@@ -162,7 +163,7 @@ struct sched {
 
 	struct jcount cnt; /* scheduler.counts (lib/jcount) */
 	long *inside_n; /* per journey: people inside */
-	struct buf *jhead; /* per journey: ,"journey":NAME,"version":"V" for add_common */
+	struct buf *jhead; /* per journey: ,"journey":NAME,"version":"V" for lib/jwrite */
 	int *paused;    /* per journey: paused by `scheduler pause` */
 
 	struct zone *zones;
@@ -698,44 +699,11 @@ static const struct tz *cx_tz(void *ctx)
 
 /* ---- records out ---- */
 
-/* The instance's part of an event_id: its correlation (hash, hex) and
- * its entry number, "3" or "1a2b…:3". */
-static void corr_hex(const struct jinst *in, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	int k = 0;
-
-	if (in->corr) {
-		for (k = 0; k < 16; k++)
-			out[k] = hx[(in->corr >> (60 - 4 * k)) & 15];
-		out[k++] = ':';
-	}
-	k += u32_dec(out + k, in->entries);
-	out[k] = 0;
-}
-
 static void add_u32(struct buf *b, uint32_t v)
 {
 	char d[16];
 
 	buf_add(b, d, (size_t)u32_dec(d, v));
-}
-
-/* ,"ts":"…","oneid":N,"journey":"…","version":"…" (the journey's part
- * made once, in g->jhead) */
-static void add_common(struct sched *g, struct buf *b, const struct jrec *r)
-{
-	const struct jinst *in = r->in;
-
-	buf_adds(b, ",\"ts\":\"");
-	buf_adds(b, ts_text(g, g->cx.now));
-	buf_adds(b, "\",\"oneid\":");
-	add_u32(b, g->cx.oneid);
-	buf_add(b, g->jhead[r->j - g->js.v].p, g->jhead[r->j - g->js.v].len);
-	if (in->corrv.len) {
-		buf_adds(b, ",\"correlation\":");
-		buf_add(b, in->corrv.p, in->corrv.len);
-	}
 }
 
 static void emit_line(struct sched *g, struct buf *b)
@@ -748,71 +716,16 @@ static void emit_line(struct sched *g, struct buf *b)
 
 static void cx_record(void *ctx, const struct jrec *r)
 {
-	static const char *const ops[] = {"enter", "step", "exit", "send", "update"};
 	struct sched *g = ctx;
 	struct buf *b = &g->line;
 	const struct jinst *in = r->in;
 	const char *arm = in->arm.len ? in->arm.p : NULL;
-	char ch[40];
+	struct jwrite w = {ts_text(g, g->cx.now), g->cx.oneid, &g->jhead[r->j - g->js.v], &g->cause, &g->tmp};
 
 	buf_reset(b);
-	corr_hex(in, ch);
 	if (r->op == JO_SEND) {
-		uint64_t h[2];
-		char hex[33];
 		unsigned k;
-		buf_reset(&g->tmp);
-		buf_adds(&g->tmp, r->j->name);
-		buf_addc(&g->tmp, '\n');
-		add_u32(&g->tmp, g->cx.oneid);
-		buf_addc(&g->tmp, '\n');
-		buf_adds(&g->tmp, ch);
-		buf_addc(&g->tmp, '\n');
-		buf_adds(&g->tmp, r->s->id);
-		buf_addc(&g->tmp, '\n');
-		buf_add(&g->tmp, g->cause.p, g->cause.len);
-		hash128(g->tmp.p, g->tmp.len, 0x73656e64ull, h);
-		hash_hex(h, hex);
-		buf_adds(b, "{\"type\":\"$send\",\"event_id\":\"send:");
-		buf_add(b, hex, 32);
-		buf_adds(b, "\",\"send_id\":\"");
-		buf_add(b, hex, 32);
-		buf_addc(b, '"');
-		add_common(g, b, r);
-		buf_adds(b, ",\"step\":");
-		json_write_str(b, r->s->id, strlen(r->s->id));
-		buf_adds(b, ",\"arm\":");
-		if (arm)
-			json_write_str(b, arm, in->arm.len);
-		else
-			buf_adds(b, "null");
-		buf_adds(b, ",\"channel\":");
-		if (r->s->nchannels == 1) {
-			json_write_str(b, r->s->channels[0], strlen(r->s->channels[0]));
-		} else {
-			buf_addc(b, '[');
-			for (k = 0; k < r->s->nchannels; k++) {
-				if (k)
-					buf_addc(b, ',');
-				json_write_str(b, r->s->channels[k], strlen(r->s->channels[k]));
-			}
-			buf_addc(b, ']');
-		}
-		buf_adds(b, ",\"template\":");
-		json_write_str(b, r->s->tmpl, strlen(r->s->tmpl));
-		buf_adds(b, ",\"params\":");
-		buf_adds(b, r->s->params ? r->s->params : "{}");
-		if (in->props.len) {
-			buf_adds(b, ",\"context\":");
-			buf_add(b, in->props.p, in->props.len);
-		}
-		buf_adds(b, ",\"priority\":");
-		buf_i64(b, r->s->priority);
-		buf_adds(b, ",\"kind\":\"");
-		buf_adds(b, r->s->msgkind);
-		buf_adds(b, "\",\"not_before\":\"");
-		buf_adds(b, ts_text(g, g->cx.now));
-		buf_adds(b, "\"}");
+		jwrite_send(b, &w, r);
 		g->sends++;
 		jcount_add(&g->cnt, r->j->name, arm, "sent");
 		if (g->dry) {
@@ -837,38 +750,7 @@ static void cx_record(void *ctx, const struct jrec *r)
 		for (k = 0; r->s->utag && k < g->ntags; k++)
 			if (!strcmp(g->tagnames[k], r->s->uname))
 				ti = (int)k;
-		if (r->s->utag) { /* a $tag, as tagger writes them */
-			buf_printf(b, "{\"type\":\"$tag\",\"event_id\":\"jrn:%s:%s:%s:%s:update\"", g->cause.p,
-				   r->j->name, ch, r->s->id);
-			buf_printf(b, ",\"ts\":\"%s\",\"oneid\":%u,\"tag\":", ts_text(g, g->cx.now), g->cx.oneid);
-			json_write_str(b, r->s->uname, strlen(r->s->uname));
-			buf_adds(b, ",\"old\":");
-			if (ti >= 0 && g->p.tags[ti].set)
-				buf_add(b, g->p.tags[ti].v.p, g->p.tags[ti].v.len);
-			else
-				buf_adds(b, "null");
-			buf_adds(b, ",\"new\":");
-			buf_adds(b, v);
-			buf_adds(b, ",\"by\":");
-			json_write_str(b, r->j->name, strlen(r->j->name));
-			buf_addc(b, '}');
-		} else { /* a $journey update naming the trait */
-			buf_printf(b, "{\"type\":\"$journey\",\"event_id\":\"jrn:%s:%s:%s:%s:update\"", g->cause.p,
-				   r->j->name, ch, r->s->id);
-			add_common(g, b, r);
-			buf_adds(b, ",\"op\":\"update\",\"step\":");
-			json_write_str(b, r->s->id, strlen(r->s->id));
-			buf_adds(b, ",\"kind\":\"update\",\"arm\":");
-			if (arm)
-				json_write_str(b, arm, in->arm.len);
-			else
-				buf_adds(b, "null");
-			buf_adds(b, ",\"trait\":");
-			json_write_str(b, r->s->uname, strlen(r->s->uname));
-			buf_adds(b, ",\"value\":");
-			buf_adds(b, v);
-			buf_addc(b, '}');
-		}
+		jwrite_update(b, &w, r, ti >= 0 && g->p.tags[ti].set ? &g->p.tags[ti].v : NULL, v);
 		log_add(g, b->p, b->len);
 		emit_line(g, b);
 		/* the scheduler's own profile takes it at once */
@@ -884,55 +766,7 @@ static void cx_record(void *ctx, const struct jrec *r)
 		}
 		return;
 	}
-	buf_adds(b, "{\"type\":\"$journey\",\"event_id\":\"jrn:");
-	buf_add(b, g->cause.p, g->cause.len);
-	buf_addc(b, ':');
-	buf_adds(b, r->j->name);
-	buf_addc(b, ':');
-	buf_adds(b, ch);
-	buf_addc(b, ':');
-	buf_adds(b, r->s ? r->s->id : "-");
-	buf_addc(b, ':');
-	buf_adds(b, ops[r->op]);
-	if (r->detail) {
-		buf_addc(b, ':');
-		buf_adds(b, r->detail);
-	}
-	buf_addc(b, '"');
-	add_common(g, b, r);
-	buf_adds(b, ",\"op\":\"");
-	buf_adds(b, ops[r->op]);
-	buf_addc(b, '"');
-	if (r->s) {
-		buf_adds(b, ",\"step\":");
-		json_write_str(b, r->s->id, strlen(r->s->id));
-		buf_adds(b, ",\"kind\":\"");
-		buf_adds(b, jstep_kind_names[r->s->kind]);
-		buf_addc(b, '"');
-	}
-	buf_adds(b, ",\"arm\":");
-	if (arm)
-		json_write_str(b, arm, in->arm.len);
-	else
-		buf_adds(b, "null");
-	if (r->detail && r->s && r->s->kind == JS_BRANCH)
-		buf_printf(b, ",\"branch\":\"%s\"", r->detail);
-	else if (r->detail && r->s && r->s->kind == JS_WAIT_FOR)
-		buf_printf(b, ",\"on\":\"%s\"", r->detail);
-	if (r->held)
-		buf_adds(b, ",\"held\":\"control\"");
-	if (r->wake != INT64_MIN) {
-		char w[CLOCK_ISO_LEN + 1];
-		clock_format(r->wake, w);
-		buf_adds(b, ",\"wake\":\"");
-		buf_adds(b, w);
-		buf_addc(b, '"');
-	}
-	if (r->op == JO_EXIT) {
-		buf_adds(b, ",\"reason\":");
-		json_write_str(b, r->reason, strlen(r->reason));
-	}
-	buf_addc(b, '}');
+	jwrite_journey(b, &w, r);
 	switch (r->op) {
 	case JO_ENTER:
 		jcount_add(&g->cnt, r->j->name, NULL, "entered");

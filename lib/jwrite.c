@@ -1,0 +1,215 @@
+/*
+ * jwrite - the $journey, $send and $tag records of a journey's
+ * decisions; see jwrite.h.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "hash.h"
+#include "json.h"
+#include "jwrite.h"
+
+void jwrite_corr(const struct jinst *in, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	int k = 0;
+
+	if (in->corr) {
+		for (k = 0; k < 16; k++)
+			out[k] = hx[(in->corr >> (60 - 4 * k)) & 15];
+		out[k++] = ':';
+	}
+	k += u32_dec(out + k, in->entries);
+	out[k] = 0;
+}
+
+static void add_u32(struct buf *b, uint32_t v)
+{
+	char d[16];
+
+	buf_add(b, d, (size_t)u32_dec(d, v));
+}
+
+/* ,"ts":"…","oneid":N,"journey":"…","version":"…" (the journey's part
+ * made once, in w->head) */
+static void add_common(const struct jwrite *w, struct buf *b, const struct jrec *r)
+{
+	const struct jinst *in = r->in;
+
+	buf_adds(b, ",\"ts\":\"");
+	buf_adds(b, w->ts);
+	buf_adds(b, "\",\"oneid\":");
+	add_u32(b, w->oneid);
+	buf_add(b, w->head->p, w->head->len);
+	if (in->corrv.len) {
+		buf_adds(b, ",\"correlation\":");
+		buf_add(b, in->corrv.p, in->corrv.len);
+	}
+}
+
+void jwrite_send(struct buf *b, const struct jwrite *w, const struct jrec *r)
+{
+	const struct jinst *in = r->in;
+	const char *arm = in->arm.len ? in->arm.p : NULL;
+	char ch[40];
+	uint64_t h[2];
+	char hex[33];
+	unsigned k;
+
+	jwrite_corr(in, ch);
+	buf_reset(w->tmp);
+	buf_adds(w->tmp, r->j->name);
+	buf_addc(w->tmp, '\n');
+	add_u32(w->tmp, w->oneid);
+	buf_addc(w->tmp, '\n');
+	buf_adds(w->tmp, ch);
+	buf_addc(w->tmp, '\n');
+	buf_adds(w->tmp, r->s->id);
+	buf_addc(w->tmp, '\n');
+	buf_add(w->tmp, w->cause->p, w->cause->len);
+	hash128(w->tmp->p, w->tmp->len, 0x73656e64ull, h);
+	hash_hex(h, hex);
+	buf_adds(b, "{\"type\":\"$send\",\"event_id\":\"send:");
+	buf_add(b, hex, 32);
+	buf_adds(b, "\",\"send_id\":\"");
+	buf_add(b, hex, 32);
+	buf_addc(b, '"');
+	add_common(w, b, r);
+	buf_adds(b, ",\"step\":");
+	json_write_str(b, r->s->id, strlen(r->s->id));
+	buf_adds(b, ",\"arm\":");
+	if (arm)
+		json_write_str(b, arm, in->arm.len);
+	else
+		buf_adds(b, "null");
+	buf_adds(b, ",\"channel\":");
+	if (r->s->nchannels == 1) {
+		json_write_str(b, r->s->channels[0], strlen(r->s->channels[0]));
+	} else {
+		buf_addc(b, '[');
+		for (k = 0; k < r->s->nchannels; k++) {
+			if (k)
+				buf_addc(b, ',');
+			json_write_str(b, r->s->channels[k], strlen(r->s->channels[k]));
+		}
+		buf_addc(b, ']');
+	}
+	buf_adds(b, ",\"template\":");
+	json_write_str(b, r->s->tmpl, strlen(r->s->tmpl));
+	buf_adds(b, ",\"params\":");
+	buf_adds(b, r->s->params ? r->s->params : "{}");
+	if (in->props.len) {
+		buf_adds(b, ",\"context\":");
+		buf_add(b, in->props.p, in->props.len);
+	}
+	buf_adds(b, ",\"priority\":");
+	buf_i64(b, r->s->priority);
+	buf_adds(b, ",\"kind\":\"");
+	buf_adds(b, r->s->msgkind);
+	buf_adds(b, "\",\"not_before\":\"");
+	buf_adds(b, w->ts);
+	buf_adds(b, "\"}");
+}
+
+void jwrite_update(struct buf *b, const struct jwrite *w, const struct jrec *r, const struct buf *old,
+		   const char *v)
+{
+	const struct jinst *in = r->in;
+	const char *arm = in->arm.len ? in->arm.p : NULL;
+	char ch[40];
+
+	jwrite_corr(in, ch);
+	if (r->s->utag) { /* a $tag, as tagger writes them */
+		buf_printf(b, "{\"type\":\"$tag\",\"event_id\":\"jrn:%s:%s:%s:%s:update\"", w->cause->p,
+			   r->j->name, ch, r->s->id);
+		buf_printf(b, ",\"ts\":\"%s\",\"oneid\":%u,\"tag\":", w->ts, w->oneid);
+		json_write_str(b, r->s->uname, strlen(r->s->uname));
+		buf_adds(b, ",\"old\":");
+		if (old)
+			buf_add(b, old->p, old->len);
+		else
+			buf_adds(b, "null");
+		buf_adds(b, ",\"new\":");
+		buf_adds(b, v);
+		buf_adds(b, ",\"by\":");
+		json_write_str(b, r->j->name, strlen(r->j->name));
+		buf_addc(b, '}');
+	} else { /* a $journey update naming the trait */
+		buf_printf(b, "{\"type\":\"$journey\",\"event_id\":\"jrn:%s:%s:%s:%s:update\"", w->cause->p,
+			   r->j->name, ch, r->s->id);
+		add_common(w, b, r);
+		buf_adds(b, ",\"op\":\"update\",\"step\":");
+		json_write_str(b, r->s->id, strlen(r->s->id));
+		buf_adds(b, ",\"kind\":\"update\",\"arm\":");
+		if (arm)
+			json_write_str(b, arm, in->arm.len);
+		else
+			buf_adds(b, "null");
+		buf_adds(b, ",\"trait\":");
+		json_write_str(b, r->s->uname, strlen(r->s->uname));
+		buf_adds(b, ",\"value\":");
+		buf_adds(b, v);
+		buf_addc(b, '}');
+	}
+}
+
+void jwrite_journey(struct buf *b, const struct jwrite *w, const struct jrec *r)
+{
+	static const char *const ops[] = {"enter", "step", "exit", "send", "update"};
+	const struct jinst *in = r->in;
+	const char *arm = in->arm.len ? in->arm.p : NULL;
+	char ch[40];
+
+	jwrite_corr(in, ch);
+	buf_adds(b, "{\"type\":\"$journey\",\"event_id\":\"jrn:");
+	buf_add(b, w->cause->p, w->cause->len);
+	buf_addc(b, ':');
+	buf_adds(b, r->j->name);
+	buf_addc(b, ':');
+	buf_adds(b, ch);
+	buf_addc(b, ':');
+	buf_adds(b, r->s ? r->s->id : "-");
+	buf_addc(b, ':');
+	buf_adds(b, ops[r->op]);
+	if (r->detail) {
+		buf_addc(b, ':');
+		buf_adds(b, r->detail);
+	}
+	buf_addc(b, '"');
+	add_common(w, b, r);
+	buf_adds(b, ",\"op\":\"");
+	buf_adds(b, ops[r->op]);
+	buf_addc(b, '"');
+	if (r->s) {
+		buf_adds(b, ",\"step\":");
+		json_write_str(b, r->s->id, strlen(r->s->id));
+		buf_adds(b, ",\"kind\":\"");
+		buf_adds(b, jstep_kind_names[r->s->kind]);
+		buf_addc(b, '"');
+	}
+	buf_adds(b, ",\"arm\":");
+	if (arm)
+		json_write_str(b, arm, in->arm.len);
+	else
+		buf_adds(b, "null");
+	if (r->detail && r->s && r->s->kind == JS_BRANCH)
+		buf_printf(b, ",\"branch\":\"%s\"", r->detail);
+	else if (r->detail && r->s && r->s->kind == JS_WAIT_FOR)
+		buf_printf(b, ",\"on\":\"%s\"", r->detail);
+	if (r->held)
+		buf_adds(b, ",\"held\":\"control\"");
+	if (r->wake != INT64_MIN) {
+		char w2[CLOCK_ISO_LEN + 1];
+		clock_format(r->wake, w2);
+		buf_adds(b, ",\"wake\":\"");
+		buf_adds(b, w2);
+		buf_addc(b, '"');
+	}
+	if (r->op == JO_EXIT) {
+		buf_adds(b, ",\"reason\":");
+		json_write_str(b, r->reason, strlen(r->reason));
+	}
+	buf_addc(b, '}');
+}
