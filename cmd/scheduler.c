@@ -1977,7 +1977,6 @@ static int op_status(struct sched *g, int argc, char **argv)
 		rc = EXIT_IO;
 	for (i = 0; i < g->js.n && !rc; i++) {
 		const struct journey *j = &g->js.v[i];
-		unsigned c, n;
 		if (only && only != j)
 			continue;
 		buf_reset(&b);
@@ -1998,21 +1997,7 @@ static int op_status(struct sched *g, int argc, char **argv)
 			buf_printf(&b, ":%llu", sc[i][q].n);
 		}
 		buf_adds(&b, "},\"counts\":{");
-		for (c = 0, n = 0; c < g->cnt.n; c++) {
-			const char *key = g->cnt.v[c].key, *t1 = strchr(key, '\t'), *t2 = strchr(t1 + 1, '\t');
-			if ((size_t)(t1 - key) != strlen(j->name) || memcmp(key, j->name, strlen(j->name)))
-				continue;
-			if (n++)
-				buf_addc(&b, ',');
-			buf_reset(&g->tmp);
-			buf_add(&g->tmp, t2 + 1, strlen(t2 + 1));
-			if (t2 > t1 + 1) {
-				buf_addc(&g->tmp, '/');
-				buf_add(&g->tmp, t1 + 1, (size_t)(t2 - t1 - 1));
-			}
-			json_write_str(&b, g->tmp.p, g->tmp.len);
-			buf_printf(&b, ":%llu", g->cnt.v[c].n);
-		}
+		jcount_json(&g->cnt, j->name, &b, &g->tmp);
 		buf_adds(&b, "}}");
 		puts(b.p);
 	}

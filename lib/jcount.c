@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "jcount.h"
+#include "json.h"
 #include "store.h"
 
 /* Append s to out (at bytes so far, room for cap with the NUL): as
@@ -129,4 +130,25 @@ void jcount_release(struct jcount *c)
 	free(c->v);
 	free(c->idx);
 	memset(c, 0, sizeof *c);
+}
+
+void jcount_json(const struct jcount *c, const char *journey, struct buf *out, struct buf *tmp)
+{
+	unsigned i, n;
+
+	for (i = 0, n = 0; i < c->n; i++) {
+		const char *key = c->v[i].key, *t1 = strchr(key, '\t'), *t2 = strchr(t1 + 1, '\t');
+		if ((size_t)(t1 - key) != strlen(journey) || memcmp(key, journey, strlen(journey)))
+			continue;
+		if (n++)
+			buf_addc(out, ',');
+		buf_reset(tmp);
+		buf_add(tmp, t2 + 1, strlen(t2 + 1));
+		if (t2 > t1 + 1) {
+			buf_addc(tmp, '/');
+			buf_add(tmp, t1 + 1, (size_t)(t2 - t1 - 1));
+		}
+		json_write_str(out, tmp->p, tmp->len);
+		buf_printf(out, ":%llu", c->v[i].n);
+	}
 }

@@ -17,6 +17,8 @@
 
 #include <lmdb.h>
 
+#include "buf.h"
+
 struct store;
 
 struct jcounter {
@@ -50,6 +52,12 @@ int jcount_load(struct jcount *c, struct store *st, MDB_dbi dbi);
 /* Queue the counters changed since they were last saved (or loaded) in
  * st's batch for dbi; they are then no longer marked. */
 void jcount_save(struct jcount *c, struct store *st, MDB_dbi dbi);
+/*
+ * Append journey's counters to out as the members of a JSON object, in
+ * the order they were first asked for: "what":N, or "what/arm":N for an
+ * arm ("entered":3,"exit:goal/control":1). tmp is scratch, overwritten.
+ */
+void jcount_json(const struct jcount *c, const char *journey, struct buf *out, struct buf *tmp);
 /* Free c's memory; c is empty (all zero) afterwards. */
 void jcount_release(struct jcount *c);
 

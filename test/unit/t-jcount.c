@@ -3,7 +3,8 @@
  * give the same counter, others a new one, past many index growths; a key
  * too long is cut at 511 bytes; only changed counters are saved, and what
  * is saved loads back (keys that are not three parts or values not 8
- * bytes are skipped); release leaves the set empty.
+ * bytes are skipped); one journey's counters as JSON; release leaves
+ * the set empty.
  */
 #include <ftw.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "buf.h"
 #include "jcount.h"
 #include "store.h"
 #include "t.h"
@@ -73,6 +75,25 @@ static void in_memory(void)
 	a = jcount_get(&c, big, NULL, "held");
 	T_EQ_INT(strlen(a->key), 511);
 	T_EQ_INT(a->n, 2);
+
+	/* one journey's counters as JSON members, in first-asked order */
+	{
+		struct jcount e = {0};
+		struct buf o = BUF_INIT, t = BUF_INIT;
+		jcount_add(&e, "w", NULL, "entered");
+		jcount_add(&e, "w2", NULL, "entered");
+		jcount_add(&e, "w", "control", "exit:goal");
+		jcount_add(&e, "w", NULL, "entered");
+		jcount_add(&e, "w", "a\"b", "sent");
+		jcount_json(&e, "w", &o, &t);
+		T_EQ_STR(o.p, "\"entered\":2,\"exit:goal/control\":1,\"sent/a\\\"b\":1");
+		buf_reset(&o);
+		jcount_json(&e, "x", &o, &t);
+		T_EQ_INT(o.len, 0);
+		jcount_release(&e);
+		buf_release(&o);
+		buf_release(&t);
+	}
 
 	jcount_release(&c);
 	T_EQ_INT(c.n, 0);
