@@ -201,6 +201,8 @@ static int jview_get(struct store *s, struct jview *j, uint32_t key, MDB_val *va
 
 #define TRIM_EVERY 16384
 #define ARENA_START ((size_t)48 << 20)
+#define OPS_KEEP ((size_t)1 << 20) /* ops of cap: a batch's arrays up to this
+				    * size are kept whatever the next batch */
 
 /*
  * Drop the map's pages from this process's page tables. They stay in the
@@ -2881,7 +2883,7 @@ void store_discard(struct store *s)
 
 static void discard(struct store *s, int untrack)
 {
-	size_t i, used;
+	size_t i, used, nops = s->nops;
 
 	for (i = 0; i < s->nops && untrack && s->ncaches; i++) {
 		const struct op *o = &s->ops[i];
@@ -2903,6 +2905,17 @@ static void discard(struct store *s, int untrack)
 		free(s->slots);
 		s->slots = NULL;
 		s->nslots = 0;
+	}
+	/* the same for the op arrays and the sort's (104 bytes an op of
+	 * cap): a huge batch's (a catch-up, a replay) are not held for the
+	 * rest of the run by the small batches after it */
+	if (s->cap > OPS_KEEP && nops < s->cap / 4) {
+		free(s->ops);
+		free(s->spare);
+		free(s->sk);
+		s->ops = s->spare = NULL;
+		s->sk = NULL;
+		s->cap = 0;
 	}
 }
 

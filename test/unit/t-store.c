@@ -356,6 +356,61 @@ static void test_many(void)
 	store_close(s);
 }
 
+/* A batch of more ops than the store keeps arrays for (OPS_KEEP, 2^20),
+ * then small batches: the huge batch's arrays are let go and taken again,
+ * and every batch still lands whole (puts, put_unique, a discarded one). */
+static void test_huge_batch(void)
+{
+	struct store *s;
+	MDB_dbi dbi;
+	MDB_val v;
+	char k[32], val[16];
+	size_t i, bad = 0, kl, n = ((size_t)1 << 20) + 1000;
+	int code, round;
+
+	s = open_store("huge", "t", STORE_NOSYNC, &code);
+	T_OK(s != NULL);
+	if (!s)
+		return;
+	T_EQ_INT(store_dbi(s, "t.huge", 0, &dbi), 0);
+	for (i = 0; i < n; i++) {
+		kl = mkey(k, i);
+		mval(val, i, 12);
+		store_put(s, dbi, k, kl, val, 12);
+	}
+	T_EQ_INT(store_commit(s), 0);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 1000; i++) {
+			kl = mkey(k, n + round * 1000 + i);
+			if (i % 2)
+				store_put_unique(s, dbi, k, kl, "small", 5);
+			else
+				store_put(s, dbi, k, kl, "small", 5);
+		}
+		store_del(s, dbi, k, mkey(k, (size_t)round));
+		T_EQ_INT(store_commit(s), 0);
+	}
+	put(s, dbi, "key999999999", "gone");
+	store_discard(s);
+	T_EQ_INT(store_commit(s), 0);
+	for (i = 0; i < n + 3000; i++) {
+		int rc;
+		kl = mkey(k, i);
+		rc = store_get(s, dbi, k, kl, &v);
+		mval(val, i, 12);
+		if (i < 3)
+			bad += rc != 0;
+		else if (i >= n)
+			bad += rc != 1 || v.mv_size != 5 || memcmp(v.mv_data, "small", 5);
+		else
+			bad += rc != 1 || v.mv_size != 12 || memcmp(v.mv_data, val, 12);
+	}
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(store_get(s, dbi, "key999999999", 12, &v), 0);
+	T_EQ_INT(count(s, dbi), n + 3000 - 3);
+	store_close(s);
+}
+
 /* Keys that tie on their first 8 bytes, that differ only by length or by
  * trailing zero bytes, in two DBs, queued in a scrambled order: the commit
  * stores each one once, with the last value it was given. */
@@ -1352,6 +1407,7 @@ int main(void)
 	unsetenv("UOPS_MAP_MAX");
 	test_basic();
 	test_many();
+	test_huge_batch();
 	test_order();
 	test_del_below();
 	test_offsets();
