@@ -48,3 +48,31 @@ mphase() {
 	for p in 0 1 2 3; do kcat -q -b "$BROKERS" -P -t "$2" -p $p -l "$T/tick"; done
 	cat "$1" "$T/tick" >> "$T/file"
 }
+
+# merges_phases P1 P2 P3 TOPIC BATCH [HOOK]: the scale-out run every
+# kafka-merges case makes (start, run and move from scale.sh, sourced
+# before the call). Each phase's records go into TOPIC (mphase), then
+# HOOK runs if given; then: A 0,1 and B 2,3; partition 3 moves from B
+# to C; A 0,1 and C 3, while B 2 (--batch BATCH) is killed with -9
+# mid-run and run again; partition 3 moves from C to A; A 0,1,3 and B 2.
+merges_phases() {
+	mphase "$1" "$4"; ${6:-:}
+	start A 0,1; a=$pid
+	start B 2,3; b=$pid
+	wait $a $b
+	move 3 B C
+	mphase "$2" "$4"; ${6:-:}
+	start A 0,1; a=$pid
+	start C 3; c=$pid
+	start B 2 --batch "$5"; b=$pid
+	sleep 0.3
+	kill -9 $b 2>/dev/null && echo "B killed" >&2 || true
+	wait $b 2>/dev/null || true
+	run B 2
+	wait $a $c
+	move 3 C A
+	mphase "$3" "$4"; ${6:-:}
+	start A 0,1,3; a=$pid
+	start B 2; b=$pid
+	wait $a $b
+}

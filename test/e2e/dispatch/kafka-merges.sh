@@ -61,26 +61,7 @@ done > "$T/phase.1"
 D="dispatch --channels $T/hook.json --config $T/dispatch.json --send-past --parallel 1"
 SCALE_TOOL=$D SCALE_IN=sends SCALE_OUT=deliveries
 . "$UOPS_TOP/test/lib/scale.sh"
-mphase "$T/phase.1" sends
-start A 0,1; a=$pid
-start B 2,3; b=$pid
-wait $a $b
-move 3 B C
-mphase "$T/phase.2" sends
-start A 0,1; a=$pid
-start C 3; c=$pid
-# B is killed with -9 mid-run (its merges half done), and started again
-start B 2 --batch 5; b=$pid
-sleep 0.3
-kill -9 $b 2>/dev/null && echo "B killed" >&2 || true
-wait $b 2>/dev/null || true
-run B 2
-wait $a $c
-move 3 C A
-mphase "$T/phase.3" sends
-start A 0,1,3; a=$pid
-start B 2; b=$pid
-wait $a $b
+merges_phases "$T/phase.1" "$T/phase.2" "$T/phase.3" sends 5
 kcat -q -b "$BROKERS" -C -t sends -e -f '%p %k\n' | sort -u > "$T/where"
 awk 'NR == FNR { p[$2] = $1; next } { if (p[$1] != p[$1 + 1000]) x++ } END { print "pairs: " FNR ", on different partitions: " x + 0 }' \
 	"$T/where" - <<EOP

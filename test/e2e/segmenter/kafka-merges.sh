@@ -21,29 +21,7 @@ SCALE_TOOL=segmenter SCALE_IN=tagged SCALE_OUT=segmented
 tag() { # the phase through tagger, into tagged
 	tagger -q --db "$T/tg" --nosync -e --partitions 0,1,2,3 -i "$K/people" -o "$K/tagged"
 }
-mphase "$T/phase.aa" people
-tag
-start A 0,1; a=$pid
-start B 2,3; b=$pid
-wait $a $b
-move 3 B C
-mphase "$T/phase.ab" people
-tag
-start A 0,1; a=$pid
-start C 3; c=$pid
-# B is killed with -9 mid-run, and started again
-start B 2 --batch 50; b=$pid
-sleep 0.3
-kill -9 $b 2>/dev/null && echo "B killed" >&2 || true
-wait $b 2>/dev/null || true
-run B 2
-wait $a $c
-move 3 C A
-mphase "$T/phase.ac" people
-tag
-start A 0,1,3; a=$pid
-start B 2; b=$pid
-wait $a $b
+merges_phases "$T/phase.aa" "$T/phase.ab" "$T/phase.ac" people 50 tag
 kcat -q -b "$BROKERS" -C -t tagged -e -f '%s\n' | grep '"type":"\$fold"' | sort -u > "$T/folds"
 echo "\$fold records in the input topic: $(wc -l < "$T/folds"), event_ids: $(grep -o '"event_id":"[^"]*"' "$T/folds" | sort -u | wc -l)"
 

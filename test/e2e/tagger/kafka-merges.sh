@@ -38,26 +38,7 @@ split -l 1800 "$T/two" "$T/phase."
 ls "$T"/phase.* | wc -l | sed 's/^/phases: /'
 SCALE_TOOL=tagger SCALE_IN=people SCALE_OUT=tagged
 . "$UOPS_TOP/test/lib/scale.sh"
-mphase "$T/phase.aa" people
-start A 0,1; a=$pid
-start B 2,3; b=$pid
-wait $a $b
-move 3 B C
-mphase "$T/phase.ab" people
-start A 0,1; a=$pid
-start C 3; c=$pid
-# B is killed with -9 mid-run (its merges half done), and started again
-start B 2 --batch 50; b=$pid
-sleep 0.3
-kill -9 $b 2>/dev/null && echo "B killed" >&2 || true
-wait $b 2>/dev/null || true
-run B 2
-wait $a $c
-move 3 C A
-mphase "$T/phase.ac" people
-start A 0,1,3; a=$pid
-start B 2; b=$pid
-wait $a $b
+merges_phases "$T/phase.aa" "$T/phase.ab" "$T/phase.ac" people 50
 # a $fold written again after the kill is the same bytes
 kcat -q -b "$BROKERS" -C -t people -e -f '%s\n' | grep '"type":"\$fold"' | sort -u > "$T/folds"
 echo "\$fold records in the input topic: $(wc -l < "$T/folds"), event_ids: $(grep -o '"event_id":"[^"]*"' "$T/folds" | sort -u | wc -l)"
