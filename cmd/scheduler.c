@@ -580,22 +580,22 @@ static void log_flush(struct sched *g)
 	g->lp_n = 0;
 }
 
-/* A decision into the log (lib/jlog, scheduler.dlog): those of one
+/* Begin a decision of the log (lib/jlog, scheduler.dlog): those of one
  * person in a row (an activation's) make one entry, a line each, under
  * the sequence number of the first, in the open block of the stream;
  * the person's record names that block, and the entry the block of their
- * decisions before. */
-static void log_add(struct sched *g, const char *s, size_t n)
+ * decisions before. 0, or -1 when the line is not to be added. */
+static int log_begin(struct sched *g)
 {
 	if (g->nolog)
-		return;
+		return -1;
 	if (g->lp_n && g->lp_oneid != g->P.oneid)
 		log_flush(g);
 	if (!g->lp_n) {
 		struct jlog_tail *t = jlog_tail(&g->jl, g->stream);
 		if (!t) {
 			g->f.fatal = EXIT_IO;
-			return;
+			return -1;
 		}
 		g->lp_oneid = g->P.oneid;
 		g->lp_seq = g->P.nlog;
@@ -604,13 +604,25 @@ static void log_add(struct sched *g, const char *s, size_t n)
 		g->lp_pblk = g->P.lblk;
 		g->P.lstream = g->stream;
 		g->P.lblk = t->blk + 1;
-	} else {
-		buf_addc(&g->lp, '\n');
 	}
-	jlog_pack(&g->lp, s, n);
 	g->lp_n++;
 	g->P.nlog++;
 	g->P.changed = 1;
+	return 0;
+}
+
+/* A decision as text (a condition, an update) into the log. */
+static void log_add(struct sched *g, const char *s, size_t n)
+{
+	if (!log_begin(g))
+		jlog_line(&g->lp, s, n);
+}
+
+/* A $journey record (enter, step, exit) into the log, as its parts. */
+static void log_journey(struct sched *g, const struct jwrite_jrec *x)
+{
+	if (!log_begin(g))
+		jlog_line_journey(&g->lp, x, g->cx.now, g->P.oneid);
 }
 
 static const char *ts_text(struct sched *g, int64_t t)
@@ -721,6 +733,7 @@ static void cx_record(void *ctx, const struct jrec *r)
 	const struct jinst *in = r->in;
 	const char *arm = in->arm.len ? in->arm.p : NULL;
 	struct jwrite w = {ts_text(g, g->cx.now), g->cx.oneid, &g->jhead[r->j - g->js.v], &g->cause, &g->tmp};
+	struct jwrite_jrec x;
 
 	buf_reset(b);
 	if (r->op == JO_SEND) {
@@ -766,7 +779,8 @@ static void cx_record(void *ctx, const struct jrec *r)
 		}
 		return;
 	}
-	jwrite_journey(b, &w, r);
+	jwrite_journey_fields(&x, &w, r);
+	jwrite_journey_text(b, &x);
 	switch (r->op) {
 	case JO_ENTER:
 		jcount_add(&g->cnt, r->j->name, NULL, "entered");
@@ -788,7 +802,7 @@ static void cx_record(void *ctx, const struct jrec *r)
 	default:
 		break;
 	}
-	log_add(g, b->p, b->len);
+	log_journey(g, &x);
 	emit_line(g, b);
 }
 
@@ -2104,10 +2118,12 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	}
 	for (q = 0; q < ls.n; q++) {
 		buf_reset(&g->tmp);
-		if (ls.v[q].packed)
-			jlog_unpack(&g->tmp, ls.v[q].p, ls.v[q].n);
-		else
-			buf_add(&g->tmp, ls.v[q].p, ls.v[q].n);
+		if (jlog_line_text(&g->tmp, &ls.v[q], oneid)) {
+			cli_err("line %u of person %u in the decision log is damaged", ls.v[q].seq, oneid);
+			jlog_lines_release(&ls);
+			json_doc_release(&d);
+			return EXIT_IO;
+		}
 		if (only) {
 			const char *why;
 			size_t at;

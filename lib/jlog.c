@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "jlog.h"
+#include "json.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -276,6 +278,295 @@ uint32_t jlog_day(int64_t t)
 	return t < 0 ? 0 : (uint32_t)(t / 86400000);
 }
 
+/* ---- lines of a format-2 block ---- */
+
+static void put_uv(struct buf *b, uint64_t v)
+{
+	unsigned char d[10];
+	size_t k = 0;
+
+	while (v >= 0x80) {
+		d[k++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	d[k++] = (unsigned char)v;
+	buf_add(b, d, k);
+}
+
+static int get_uv(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	uint64_t r = 0;
+	unsigned sh = 0;
+
+	while (*p < end && sh < 64) {
+		unsigned char c = *(*p)++;
+		r |= (uint64_t)(c & 0x7f) << sh;
+		if (!(c & 0x80)) {
+			*v = r;
+			return 0;
+		}
+		sh += 7;
+	}
+	return -1;
+}
+
+static void put_str(struct buf *b, const char *s, size_t n)
+{
+	put_uv(b, n);
+	buf_add(b, s, n);
+}
+
+static int get_str(const unsigned char **p, const unsigned char *end, const char **s, size_t *n)
+{
+	uint64_t u;
+
+	if (get_uv(p, end, &u) || u > (uint64_t)(end - *p))
+		return -1;
+	*s = (const char *)*p;
+	*n = (size_t)u;
+	*p += u;
+	return 0;
+}
+
+static uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t unzigzag(uint64_t u)
+{
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+/* The length n of a line ahead of it, at `at` of out, where one byte was
+ * kept for it. */
+static void line_len(struct buf *out, size_t at)
+{
+	size_t n = out->len - at - 1;
+	unsigned char d[10];
+	size_t k = 0;
+	uint64_t v = n;
+
+	while (v >= 0x80) {
+		d[k++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	d[k++] = (unsigned char)v;
+	if (k > 1) {
+		buf_grow(out, k - 1);
+		memmove(out->p + at + k, out->p + at + 1, n);
+		out->len += k - 1;
+	}
+	memcpy(out->p + at, d, k);
+}
+
+void jlog_line(struct buf *out, const char *s, size_t n)
+{
+	size_t at = out->len;
+
+	buf_addc(out, 0);
+	jlog_pack(out, s, n);
+	line_len(out, at);
+}
+
+static int hex16(const char *v, unsigned char *out)
+{
+	unsigned k;
+
+	for (k = 0; k < 16; k++) {
+		unsigned c = (unsigned char)v[k], d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else
+			return -1;
+		if (k & 1)
+			out[k / 2] |= (unsigned char)d;
+		else
+			out[k / 2] = (unsigned char)(d << 4);
+	}
+	return 0;
+}
+
+/* The flags of a $journey line: the first byte, op in the low 3 bits. */
+#define JB_STEP 0x08
+#define JB_ARM 0x10
+#define JB_DETAIL 0x20
+#define JB_HELD 0x40
+#define JB_WAKE 0x80
+/* the second */
+#define JB_CORR 0x01
+#define JB_CORRV 0x02
+#define JB_HEXVER 0x04
+#define JB_ONEID 0x08
+
+void jlog_line_journey(struct buf *out, const struct jwrite_jrec *x, int64_t ts, uint32_t oneid)
+{
+	size_t at = out->len;
+	unsigned char f1, f2 = 0, v8[8], c8[8];
+
+	f1 = (unsigned char)(x->op & 7);
+	if (x->step)
+		f1 |= JB_STEP;
+	if (x->arm)
+		f1 |= JB_ARM;
+	if (x->detail)
+		f1 |= JB_DETAIL;
+	if (x->held)
+		f1 |= JB_HELD;
+	if (x->wake != INT64_MIN)
+		f1 |= JB_WAKE;
+	if (x->corr)
+		f2 |= JB_CORR;
+	if (x->ncorrv)
+		f2 |= JB_CORRV;
+	if (!hex16(x->version, v8))
+		f2 |= JB_HEXVER;
+	if (x->oneid != oneid)
+		f2 |= JB_ONEID;
+	buf_addc(out, 0);
+	buf_addc(out, 0); /* a $journey record, not text */
+	buf_addc(out, (char)f1);
+	buf_addc(out, (char)f2);
+	put_uv(out, zigzag(ts));
+	put_str(out, x->cause, x->ncause);
+	put_str(out, x->name, x->nname);
+	if (f2 & JB_HEXVER)
+		buf_add(out, v8, 8);
+	else
+		buf_add(out, x->version, 16);
+	if (f2 & JB_CORR) {
+		store_be64(c8, x->corr);
+		buf_add(out, c8, 8);
+	}
+	put_uv(out, x->entries);
+	if (f1 & JB_STEP) {
+		put_str(out, x->step, x->nstep);
+		put_uv(out, (uint64_t)x->kind);
+	}
+	if (f1 & JB_ARM)
+		put_str(out, x->arm, x->narm);
+	if (f1 & JB_DETAIL)
+		put_str(out, x->detail, x->ndetail);
+	if (f1 & JB_WAKE)
+		put_uv(out, zigzag(x->wake - ts));
+	if (x->op == JO_EXIT)
+		put_str(out, x->reason, x->nreason);
+	if (f2 & JB_CORRV)
+		put_str(out, x->corrv, x->ncorrv);
+	if (f2 & JB_ONEID)
+		put_uv(out, x->oneid);
+	line_len(out, at);
+}
+
+/* Append the $journey record kept as p (n bytes, after its 0 byte) of
+ * oneid to out: 0, or -1 when it is damaged. */
+static int journey_text(struct buf *out, const unsigned char *p, size_t n, uint32_t oneid)
+{
+	static const char hx[] = "0123456789abcdef";
+	const unsigned char *end = p + n;
+	struct jwrite_jrec x;
+	struct buf head = BUF_INIT;
+	char ts[CLOCK_ISO_LEN + 1], ver[17];
+	unsigned f1, f2, k;
+	uint64_t u;
+	int64_t t;
+
+	memset(&x, 0, sizeof x);
+	if (n < 2)
+		return -1;
+	f1 = p[0];
+	f2 = p[1];
+	p += 2;
+	x.op = (int)(f1 & 7);
+	if (x.op != JO_ENTER && x.op != JO_STEP && x.op != JO_EXIT)
+		return -1;
+	if (get_uv(&p, end, &u))
+		return -1;
+	t = unzigzag(u);
+	clock_format(t, ts);
+	x.ts = ts;
+	x.oneid = oneid;
+	if (get_str(&p, end, &x.cause, &x.ncause) || get_str(&p, end, &x.name, &x.nname))
+		return -1;
+	if (f2 & JB_HEXVER) {
+		if (end - p < 8)
+			return -1;
+		for (k = 0; k < 8; k++) {
+			ver[2 * k] = hx[p[k] >> 4];
+			ver[2 * k + 1] = hx[p[k] & 15];
+		}
+		p += 8;
+	} else {
+		if (end - p < 16)
+			return -1;
+		memcpy(ver, p, 16);
+		p += 16;
+	}
+	ver[16] = 0;
+	x.version = ver;
+	if (f2 & JB_CORR) {
+		if (end - p < 8)
+			return -1;
+		x.corr = store_get_be64(p);
+		p += 8;
+	}
+	if (get_uv(&p, end, &u) || u > UINT32_MAX)
+		return -1;
+	x.entries = (unsigned)u;
+	if (f1 & JB_STEP) {
+		if (get_str(&p, end, &x.step, &x.nstep) || get_uv(&p, end, &u) || u > JS_EXIT)
+			return -1;
+		x.kind = (int)u;
+	}
+	if ((f1 & JB_ARM) && get_str(&p, end, &x.arm, &x.narm))
+		return -1;
+	if ((f1 & JB_DETAIL) && get_str(&p, end, &x.detail, &x.ndetail))
+		return -1;
+	x.held = (f1 & JB_HELD) != 0;
+	x.wake = INT64_MIN;
+	if (f1 & JB_WAKE) {
+		if (get_uv(&p, end, &u))
+			return -1;
+		x.wake = t + unzigzag(u);
+	}
+	if (x.op == JO_EXIT && get_str(&p, end, &x.reason, &x.nreason))
+		return -1;
+	if ((f2 & JB_CORRV) && get_str(&p, end, &x.corrv, &x.ncorrv))
+		return -1;
+	if (f2 & JB_ONEID) {
+		if (get_uv(&p, end, &u) || u > UINT32_MAX)
+			return -1;
+		x.oneid = (uint32_t)u;
+	}
+	if (p != end)
+		return -1;
+	buf_adds(&head, ",\"journey\":");
+	json_write_str(&head, x.name, x.nname);
+	buf_adds(&head, ",\"version\":\"");
+	buf_add(&head, ver, 16);
+	buf_addc(&head, '"');
+	x.head = head.p;
+	x.nhead = head.len;
+	jwrite_journey_text(out, &x);
+	buf_release(&head);
+	return 0;
+}
+
+int jlog_line_text(struct buf *out, const struct jlog_line *l, uint32_t oneid)
+{
+	if (l->packed == 3)
+		return -1;
+	if (l->packed == 2)
+		return journey_text(out, (const unsigned char *)l->p + 1, l->n - 1, oneid);
+	if (l->packed)
+		jlog_unpack(out, l->p, l->n);
+	else
+		buf_add(out, l->p, l->n);
+	return 0;
+}
+
 /* ---- blocks ---- */
 
 void jlog_key(unsigned char *k, uint32_t stream, uint32_t blk)
@@ -305,38 +596,92 @@ void jlog_release(struct jlog *l)
 	l->nt = 0;
 }
 
-/* The parts of block v (n bytes): 0, or -1 when it is damaged. */
-static int block_parse(const unsigned char *v, size_t n, uint32_t *count, const unsigned char **idx,
-		       const char **body, size_t *blen)
-{
-	uint32_t c, i;
+/* A block read: its format, entry count, index and body. */
+struct block {
+	int fmt;
+	uint32_t count;
+	const unsigned char *idx;
+	const char *body;
+	size_t blen;
+};
 
-	if (n < 5 || v[0] != 1)
+/* The header of the format-2 entry at off of the body: e (but oneid) and
+ * 0, or -1 when it is damaged. */
+static int entry_head(const struct block *k, uint32_t off, struct jlog_entry *e)
+{
+	const unsigned char *p = (const unsigned char *)k->body + off, *end = (const unsigned char *)k->body + k->blen;
+	uint64_t seq, ps, pb, len;
+
+	if (off >= k->blen || get_uv(&p, end, &seq) || get_uv(&p, end, &ps) || get_uv(&p, end, &pb) ||
+	    get_uv(&p, end, &len) || seq > UINT32_MAX || ps > UINT32_MAX || pb > UINT32_MAX ||
+	    len > (uint64_t)(end - p))
 		return -1;
-	c = store_get_be32(v + 1);
-	if ((n - 5) / JLOG_ENTRY < c)
-		return -1;
-	*count = c;
-	*idx = v + 5;
-	*body = (const char *)v + 5 + (size_t)c * JLOG_ENTRY;
-	*blen = n - 5 - (size_t)c * JLOG_ENTRY;
-	for (i = 0; i < c; i++) {
-		uint32_t off = store_get_be32(*idx + (size_t)i * JLOG_ENTRY + 8);
-		uint32_t len = store_get_be32(*idx + (size_t)i * JLOG_ENTRY + 12);
-		if (off > *blen || len > *blen - off)
-			return -1;
-	}
+	e->seq = (uint32_t)seq;
+	e->pstream = (uint32_t)ps;
+	e->pblk = (uint32_t)pb;
+	e->at = off;
+	e->off = (uint32_t)(p - (const unsigned char *)k->body);
+	e->len = (uint32_t)len;
+	e->fmt = 2;
 	return 0;
 }
 
-static void entry_get(const unsigned char *p, struct jlog_entry *e)
+/* Entry i of block k into e. */
+static void entry_get(const struct block *k, uint32_t i, struct jlog_entry *e)
 {
+	const unsigned char *p;
+
+	if (k->fmt == 2) {
+		p = k->idx + (size_t)i * JLOG_ENTRY2;
+		e->oneid = store_get_be32(p);
+		entry_head(k, store_get_be32(p + 4), e); /* checked by block_parse */
+		return;
+	}
+	p = k->idx + (size_t)i * JLOG_ENTRY;
 	e->oneid = store_get_be32(p);
 	e->seq = store_get_be32(p + 4);
-	e->off = store_get_be32(p + 8);
+	e->off = e->at = store_get_be32(p + 8);
 	e->len = store_get_be32(p + 12);
 	e->pstream = store_get_be32(p + 16);
 	e->pblk = store_get_be32(p + 20);
+	e->fmt = 1;
+}
+
+static uint32_t entry_oneid(const struct block *k, uint32_t i)
+{
+	return store_get_be32(k->idx + (size_t)i * (k->fmt == 2 ? JLOG_ENTRY2 : JLOG_ENTRY));
+}
+
+/* The parts of block v (n bytes) into k: 0, or -1 when it is damaged. */
+static int block_parse(const unsigned char *v, size_t n, struct block *k)
+{
+	uint32_t c, i;
+	size_t w;
+
+	if (n < 5 || (v[0] != 1 && v[0] != 2))
+		return -1;
+	k->fmt = v[0];
+	w = k->fmt == 2 ? JLOG_ENTRY2 : JLOG_ENTRY;
+	c = store_get_be32(v + 1);
+	if ((n - 5) / w < c)
+		return -1;
+	k->count = c;
+	k->idx = v + 5;
+	k->body = (const char *)v + 5 + (size_t)c * w;
+	k->blen = n - 5 - (size_t)c * w;
+	for (i = 0; i < c; i++) {
+		struct jlog_entry e;
+		if (k->fmt == 2) {
+			if (entry_head(k, store_get_be32(k->idx + (size_t)i * w + 4), &e))
+				return -1;
+		} else {
+			uint32_t off = store_get_be32(k->idx + (size_t)i * w + 8);
+			uint32_t len = store_get_be32(k->idx + (size_t)i * w + 12);
+			if (off > k->blen || len > k->blen - off)
+				return -1;
+		}
+	}
+	return 0;
 }
 
 struct jlog_tail *jlog_tail(struct jlog *l, uint32_t stream)
@@ -372,22 +717,22 @@ struct jlog_tail *jlog_tail(struct jlog *l, uint32_t stream)
 	}
 	rc = mdb_cursor_get(cur, &key, &v, rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
 	if (!rc && key.mv_size == 8 && store_get_be32(key.mv_data) == stream) {
-		uint32_t c, blk = store_get_be32((const unsigned char *)key.mv_data + 4);
-		const unsigned char *idx;
-		const char *body;
-		size_t blen;
-		if (block_parse(v.mv_data, v.mv_size, &c, &idx, &body, &blen)) {
+		uint32_t blk = store_get_be32((const unsigned char *)key.mv_data + 4);
+		struct block bk;
+		if (block_parse(v.mv_data, v.mv_size, &bk)) {
 			mdb_cursor_close(cur);
 			cli_err("block %u of stream %u of the decision log is damaged", blk, stream);
 			return NULL;
 		}
-		if (blen < JLOG_BLOCK) { /* open: read it back */
+		/* open: read it back; an open block of format 1 (an earlier
+		 * build's) is left as it is, the entries going on in a new one */
+		if (bk.fmt == 2 && bk.blen < JLOG_BLOCK) {
 			t->blk = blk;
-			t->cap = t->n = c;
-			t->e = xmalloc((c ? c : 1) * sizeof *t->e);
-			for (i = 0; i < c; i++)
-				entry_get(idx + (size_t)i * JLOG_ENTRY, &t->e[i]);
-			buf_add(&t->body, body, blen);
+			t->cap = t->n = bk.count;
+			t->e = xmalloc((bk.count ? bk.count : 1) * sizeof *t->e);
+			for (i = 0; i < bk.count; i++)
+				entry_get(&bk, i, &t->e[i]);
+			buf_add(&t->body, bk.body, bk.blen);
 		} else {
 			t->blk = blk + 1;
 		}
@@ -414,22 +759,18 @@ static int entry_cmp(const void *a, const void *b)
 static void block_put(struct jlog *l, struct jlog_tail *t)
 {
 	unsigned char k[8], *p;
-	size_t i, hl = 5 + t->n * JLOG_ENTRY;
+	size_t i, hl = 5 + t->n * JLOG_ENTRY2;
 
 	qsort(t->e, t->n, sizeof *t->e, entry_cmp); /* the body keeps its order */
 	buf_reset(&l->val);
 	buf_grow(&l->val, hl + t->body.len);
 	p = (unsigned char *)l->val.p;
-	p[0] = 1;
+	p[0] = 2;
 	store_be32(p + 1, (uint32_t)t->n);
 	for (i = 0; i < t->n; i++) {
-		unsigned char *q = p + 5 + i * JLOG_ENTRY;
+		unsigned char *q = p + 5 + i * JLOG_ENTRY2;
 		store_be32(q, t->e[i].oneid);
-		store_be32(q + 4, t->e[i].seq);
-		store_be32(q + 8, t->e[i].off);
-		store_be32(q + 12, t->e[i].len);
-		store_be32(q + 16, t->e[i].pstream);
-		store_be32(q + 20, t->e[i].pblk);
+		store_be32(q + 4, t->e[i].at);
 	}
 	if (t->body.len)
 		memcpy(p + hl, t->body.p, t->body.len);
@@ -445,8 +786,14 @@ void jlog_add(struct jlog *l, struct jlog_tail *t, struct jlog_entry *e, const c
 		t->cap = t->cap ? t->cap * 2 : 256;
 		t->e = xrealloc(t->e, t->cap * sizeof *t->e);
 	}
+	e->at = (uint32_t)t->body.len;
+	put_uv(&t->body, e->seq);
+	put_uv(&t->body, e->pstream);
+	put_uv(&t->body, e->pblk);
+	put_uv(&t->body, n);
 	e->off = (uint32_t)t->body.len;
 	e->len = (uint32_t)n;
+	e->fmt = 2;
 	t->e[t->n++] = *e;
 	buf_add(&t->body, lines, n);
 	t->dirty = 1;
@@ -472,33 +819,31 @@ long jlog_block_find(const void *v, size_t n, uint32_t oneid,
 		     void (*fn)(void *ctx, const struct jlog_entry *e, const char *lines), void *ctx,
 		     uint32_t *pstream, uint32_t *pblk)
 {
-	uint32_t c, lo, hi;
-	const unsigned char *idx;
-	const char *body;
-	size_t blen;
+	uint32_t lo, hi;
+	struct block k;
 	long found = 0;
 
 	*pstream = *pblk = 0;
-	if (block_parse(v, n, &c, &idx, &body, &blen))
+	if (block_parse(v, n, &k))
 		return -1;
 	lo = 0;
-	hi = c;
+	hi = k.count;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		if (store_get_be32(idx + (size_t)mid * JLOG_ENTRY) < oneid)
+		if (entry_oneid(&k, mid) < oneid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < c && store_get_be32(idx + (size_t)lo * JLOG_ENTRY) == oneid; lo++) {
+	for (; lo < k.count && entry_oneid(&k, lo) == oneid; lo++) {
 		struct jlog_entry e;
-		entry_get(idx + (size_t)lo * JLOG_ENTRY, &e);
+		entry_get(&k, lo, &e);
 		if (!found) {
 			*pstream = e.pstream;
 			*pblk = e.pblk;
 		}
 		found++;
-		fn(ctx, &e, body + e.off);
+		fn(ctx, &e, k.body + e.off);
 	}
 	return found;
 }
@@ -530,9 +875,29 @@ static void lines_add(struct jlog_lines *out, uint32_t seq, const char *p, size_
 	}
 }
 
+/* The lines of a format-2 entry (each its length, then its bytes: a 0
+ * and a $journey record, or packed text), numbered on from seq. */
+static void lines_add2(struct jlog_lines *out, uint32_t seq, const char *p, size_t n)
+{
+	const unsigned char *q = (const unsigned char *)p, *end = q + n;
+	uint64_t u;
+
+	while (q < end) {
+		if (get_uv(&q, end, &u) || u > (uint64_t)(end - q)) {
+			line_add(out, seq++, (const char *)q, 0, 3); /* damaged */
+			return;
+		}
+		line_add(out, seq++, (const char *)q, (size_t)u, u && !q[0] ? 2 : 1);
+		q += u;
+	}
+}
+
 static void on_lines(void *ctx, const struct jlog_entry *e, const char *lines)
 {
-	lines_add(ctx, e->seq, lines, e->len);
+	if (e->fmt == 2)
+		lines_add2(ctx, e->seq, lines, e->len);
+	else
+		lines_add(ctx, e->seq, lines, e->len);
 }
 
 static int line_cmp(const void *a, const void *b)

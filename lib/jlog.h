@@ -15,14 +15,43 @@
  * depends on the decisions only (never on when commits fall), so a run
  * cut short and resumed leaves the same blocks as a clean run.
  *
- * A block, key (stream, block number: 4 bytes big-endian each), is: 1
- * (a format byte), the count of entries (4 bytes big-endian), the entries'
- * index sorted by (oneid, sequence), 24 bytes an entry (oneid, sequence,
- * offset of its lines in the body, their length, and the block the
- * person's decisions before these are in: stream and block number + 1, 0
- * for none, 4 bytes big-endian each), then the body. A person's record
+ * A block, key (stream, block number: 4 bytes big-endian each), is a
+ * format byte, the count of entries (4 bytes big-endian), the entries'
+ * index sorted by (oneid, sequence), then the body. A person's record
  * names the block of their newest entry, so explain follows a person's
- * blocks back, a lookup and a binary search each. Lines are packed: each phrase the records repeat
+ * blocks back, a lookup and a binary search each.
+ *
+ * Format 2 (written today): the index is 8 bytes an entry (oneid, the
+ * offset of the entry in the body, 4 bytes big-endian each); an entry in
+ * the body is varints (7 bits a byte, least significant first): its
+ * sequence number, the block the person's decisions before these are in
+ * (stream, block number + 1, 0 for none), the length of its lines, then
+ * the lines, each its length (varint) and its bytes. A line is either a
+ * $journey record (enter, step, exit) kept as its parts, when it starts
+ * with a 0 byte, or a packed line of text (a condition that decided with
+ * the values it read, an update), which never does. A $journey record's
+ * parts, after the 0: a byte of flags (bits 0-2 the op: 0 enter, 1 step,
+ * 2 exit; 0x08 a step, 0x10 an arm, 0x20 a detail, 0x40 held, 0x80 a
+ * wake-up), a byte of more flags (0x01 a correlation hash, 0x02 a
+ * correlation value, 0x04 the version as 8 bytes, else its 16 bytes of
+ * text, 0x08 a oneid other than the entry's), then varints and strings
+ * (a varint length, then the bytes): the time (ms, zigzag), the cause
+ * (the event_id's part), the journey's name, its version, the
+ * correlation hash (8 bytes big-endian), the number of entries, the step
+ * and its kind (enum jstep_kind: send 0, wait 1, wait_for 2, branch 3,
+ * split 4, update 5, goto 6, exit 7), the arm, the detail, the wake-up
+ * (ms after the time, zigzag), the reason (an exit), the correlation
+ * value (JSON), the oneid; each only when flagged. explain writes the
+ * record back with lib/jwrite, the bytes the stream had.
+ *
+ * Format 1 (earlier builds; read, never written, and an open block of
+ * it is left as it is, a new one begun after it): the index is 24 bytes
+ * an entry (oneid, sequence, offset of its lines in the body, their
+ * length, and the stream and block number + 1 of the person's decisions
+ * before, 4 bytes big-endian each); an entry's lines are separated by
+ * '\n', each packed text, the $journey records too.
+ *
+ * Text is packed: each phrase the records repeat
  * ({"type":"$journey","event_id":"jrn:, ","ts":", ","version":" …) is
  * one control byte 0x01 … 0x1e other than 0x0a (compact JSON holds none
  * raw, and 0x0a separates lines); 0x1f keeps a raw control byte after
@@ -36,6 +65,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "jwrite.h"
 #include "store.h"
 
 /* A block is closed once its entries' lines hold this many bytes: small
@@ -45,11 +75,14 @@
  * fresh mapping each time; big enough that a block's few pages of index
  * and lines are written once for hundreds of entries. */
 #define JLOG_BLOCK (1u << 16)
-#define JLOG_ENTRY 24
+#define JLOG_ENTRY 24 /* an index entry of format 1 */
+#define JLOG_ENTRY2 8 /* of format 2 */
 
 struct jlog_entry {
 	uint32_t oneid, seq;  /* the person; the number of its first line */
 	uint32_t off, len;    /* its lines in the block's body */
+	uint32_t at;          /* where the entry starts in the body (format 2: its varints) */
+	int fmt;              /* the block's format: how its lines are kept */
 	uint32_t pstream, pblk; /* the block of the person's decisions before
 				 * (pblk: its number + 1; 0: none) */
 };
@@ -77,6 +110,14 @@ struct jlog {
 void jlog_pack(struct buf *out, const char *s, size_t n);
 /* Append the line packed as s (n bytes, no '\n') to out, unpacked. */
 void jlog_unpack(struct buf *out, const char *s, size_t n);
+/* Append a line of text s (n bytes) of an entry to out: its length and
+ * its packed form (format 2). */
+void jlog_line(struct buf *out, const char *s, size_t n);
+/* Append the $journey record x (enter, step or exit) of a decision at ts
+ * (ms, the time x->ts says) to out as a line of an entry of oneid: its
+ * length, a 0 and its parts (format 2). Only x's head is not kept: it is
+ * made again of the name and version. */
+void jlog_line_journey(struct buf *out, const struct jwrite_jrec *x, int64_t ts, uint32_t oneid);
 /* The day of a decision's time t (ms; days since 1970-01-01 UTC, 0 before
  * it): the first part of its key. */
 uint32_t jlog_day(int64_t t);
@@ -90,8 +131,9 @@ void jlog_release(struct jlog *l);
  * LMDB error or a damaged block (printed). The pointer is good until the
  * next jlog_tail of a stream not met before. */
 struct jlog_tail *jlog_tail(struct jlog *l, uint32_t stream);
-/* Add an entry to t (e's off and len are set here) with its lines (n
- * bytes, packed). Closes the block, queueing its put, when it is full. */
+/* Add an entry to t (e's at, off, len and fmt are set here) with its
+ * lines (n bytes, each made by jlog_line or jlog_line_journey). Closes
+ * the block, queueing its put, when it is full. */
 void jlog_add(struct jlog *l, struct jlog_tail *t, struct jlog_entry *e, const char *lines, size_t n);
 /* Queue the open blocks added to since the last call (before a commit). */
 void jlog_save(struct jlog *l);
@@ -110,8 +152,10 @@ long jlog_block_find(const void *v, size_t n, uint32_t oneid,
 		     uint32_t *pstream, uint32_t *pblk);
 
 /* A decision line read back (for explain): its sequence number, and its
- * bytes, packed or (scheduler.log of an early store) not, pointing into
- * the store's read transaction. */
+ * bytes, pointing into the store's read transaction: packed text (1),
+ * JSON (0: scheduler.log of an early store), a $journey record kept as
+ * its parts (2: from its 0 byte on), or a line past the end of a damaged
+ * entry (3). */
 struct jlog_line {
 	uint32_t seq;
 	int packed;
@@ -145,5 +189,9 @@ int jlog_person(struct store *st, const struct jlog_dbs *dbs, uint32_t oneid, in
 		uint32_t lb, struct jlog_lines *out);
 /* Free out's array; out is empty afterwards. */
 void jlog_lines_release(struct jlog_lines *out);
+/* Append the text of line l of oneid to out (no '\n'), as it was written
+ * to the stream. Returns 0, or -1 when the line is damaged (out may hold
+ * a part of it). */
+int jlog_line_text(struct buf *out, const struct jlog_line *l, uint32_t oneid);
 
 #endif

@@ -155,61 +155,124 @@ void jwrite_update(struct buf *b, const struct jwrite *w, const struct jrec *r, 
 	}
 }
 
-void jwrite_journey(struct buf *b, const struct jwrite *w, const struct jrec *r)
+/* Append the instance's part of an event_id (see jwrite_corr) of corr
+ * and entries to b. */
+static void add_corr(struct buf *b, uint64_t corr, unsigned entries)
+{
+	static const char hx[] = "0123456789abcdef";
+	char out[16];
+	int k;
+
+	if (corr) {
+		for (k = 0; k < 16; k++)
+			out[k] = hx[(corr >> (60 - 4 * k)) & 15];
+		buf_add(b, out, 16);
+		buf_addc(b, ':');
+	}
+	add_u32(b, entries);
+}
+
+void jwrite_journey_text(struct buf *b, const struct jwrite_jrec *x)
 {
 	static const char *const ops[] = {"enter", "step", "exit", "send", "update"};
-	const struct jinst *in = r->in;
-	const char *arm = in->arm.len ? in->arm.p : NULL;
-	char ch[40];
 
-	jwrite_corr(in, ch);
 	buf_adds(b, "{\"type\":\"$journey\",\"event_id\":\"jrn:");
-	buf_add(b, w->cause->p, w->cause->len);
+	buf_add(b, x->cause, x->ncause);
 	buf_addc(b, ':');
-	buf_adds(b, r->j->name);
+	buf_add(b, x->name, x->nname);
 	buf_addc(b, ':');
-	buf_adds(b, ch);
+	add_corr(b, x->corr, x->entries);
 	buf_addc(b, ':');
-	buf_adds(b, r->s ? r->s->id : "-");
+	if (x->step)
+		buf_add(b, x->step, x->nstep);
+	else
+		buf_addc(b, '-');
 	buf_addc(b, ':');
-	buf_adds(b, ops[r->op]);
-	if (r->detail) {
+	buf_adds(b, ops[x->op]);
+	if (x->detail) {
 		buf_addc(b, ':');
-		buf_adds(b, r->detail);
+		buf_add(b, x->detail, x->ndetail);
 	}
-	buf_addc(b, '"');
-	add_common(w, b, r);
+	buf_adds(b, "\",\"ts\":\"");
+	buf_adds(b, x->ts);
+	buf_adds(b, "\",\"oneid\":");
+	add_u32(b, x->oneid);
+	buf_add(b, x->head, x->nhead);
+	if (x->ncorrv) {
+		buf_adds(b, ",\"correlation\":");
+		buf_add(b, x->corrv, x->ncorrv);
+	}
 	buf_adds(b, ",\"op\":\"");
-	buf_adds(b, ops[r->op]);
+	buf_adds(b, ops[x->op]);
 	buf_addc(b, '"');
-	if (r->s) {
+	if (x->step) {
 		buf_adds(b, ",\"step\":");
-		json_write_str(b, r->s->id, strlen(r->s->id));
+		json_write_str(b, x->step, x->nstep);
 		buf_adds(b, ",\"kind\":\"");
-		buf_adds(b, jstep_kind_names[r->s->kind]);
+		buf_adds(b, jstep_kind_names[x->kind]);
 		buf_addc(b, '"');
 	}
 	buf_adds(b, ",\"arm\":");
-	if (arm)
-		json_write_str(b, arm, in->arm.len);
+	if (x->arm)
+		json_write_str(b, x->arm, x->narm);
 	else
 		buf_adds(b, "null");
-	if (r->detail && r->s && r->s->kind == JS_BRANCH)
-		buf_printf(b, ",\"branch\":\"%s\"", r->detail);
-	else if (r->detail && r->s && r->s->kind == JS_WAIT_FOR)
-		buf_printf(b, ",\"on\":\"%s\"", r->detail);
-	if (r->held)
+	if (x->detail && x->step && (x->kind == JS_BRANCH || x->kind == JS_WAIT_FOR)) {
+		buf_adds(b, x->kind == JS_BRANCH ? ",\"branch\":\"" : ",\"on\":\"");
+		buf_add(b, x->detail, x->ndetail);
+		buf_addc(b, '"');
+	}
+	if (x->held)
 		buf_adds(b, ",\"held\":\"control\"");
-	if (r->wake != INT64_MIN) {
+	if (x->wake != INT64_MIN) {
 		char w2[CLOCK_ISO_LEN + 1];
-		clock_format(r->wake, w2);
+		clock_format(x->wake, w2);
 		buf_adds(b, ",\"wake\":\"");
 		buf_adds(b, w2);
 		buf_addc(b, '"');
 	}
-	if (r->op == JO_EXIT) {
+	if (x->op == JO_EXIT) {
 		buf_adds(b, ",\"reason\":");
-		json_write_str(b, r->reason, strlen(r->reason));
+		json_write_str(b, x->reason, x->nreason);
 	}
 	buf_addc(b, '}');
+}
+
+void jwrite_journey_fields(struct jwrite_jrec *x, const struct jwrite *w, const struct jrec *r)
+{
+	const struct jinst *in = r->in;
+
+	x->op = (int)r->op;
+	x->ts = w->ts;
+	x->oneid = w->oneid;
+	x->cause = w->cause->p;
+	x->ncause = w->cause->len;
+	x->name = r->j->name;
+	x->nname = strlen(r->j->name);
+	x->head = w->head->p;
+	x->nhead = w->head->len;
+	x->version = r->j->version;
+	x->corr = in->corr;
+	x->entries = in->entries;
+	x->step = r->s ? r->s->id : NULL;
+	x->nstep = r->s ? strlen(r->s->id) : 0;
+	x->kind = r->s ? (int)r->s->kind : 0;
+	x->detail = r->detail;
+	x->ndetail = r->detail ? strlen(r->detail) : 0;
+	x->arm = in->arm.len ? in->arm.p : NULL;
+	x->narm = in->arm.len;
+	x->held = r->held;
+	x->wake = r->wake;
+	x->reason = r->op == JO_EXIT ? r->reason : NULL;
+	x->nreason = r->op == JO_EXIT ? strlen(r->reason) : 0;
+	x->corrv = in->corrv.p;
+	x->ncorrv = in->corrv.len;
+}
+
+void jwrite_journey(struct buf *b, const struct jwrite *w, const struct jrec *r)
+{
+	struct jwrite_jrec x;
+
+	jwrite_journey_fields(&x, w, r);
+	jwrite_journey_text(b, &x);
 }

@@ -44,4 +44,46 @@ void jwrite_update(struct buf *b, const struct jwrite *w, const struct jrec *r, 
 /* Append the $journey record of r (enter, step or exit) to b. */
 void jwrite_journey(struct buf *b, const struct jwrite *w, const struct jrec *r);
 
+/*
+ * The parts a $journey record (enter, step or exit) is written from,
+ * flat, so that the decision log (lib/jlog) can keep them and write the
+ * record again, the same bytes: text with its length, not NUL-terminated
+ * (ts excepted); NULL for none (step, detail, arm, reason). They point
+ * into the caller's memory.
+ */
+struct jwrite_jrec {
+	int op;                         /* enum jrec_op: JO_ENTER, JO_STEP, JO_EXIT */
+	const char *ts;                 /* the decision's time, ISO text */
+	uint32_t oneid;
+	const char *cause;              /* the cause's event_id part */
+	size_t ncause;
+	const char *name;               /* the journey's name */
+	size_t nname;
+	const char *head;               /* ,"journey":NAME,"version":"V" */
+	size_t nhead;
+	const char *version;            /* the journey's version (16 bytes) */
+	uint64_t corr;                  /* the instance's correlation hash, 0 without */
+	unsigned entries;               /* the instance's times entered */
+	const char *step;               /* the step's id */
+	size_t nstep;
+	int kind;                       /* the step's enum jstep_kind */
+	const char *detail;             /* "case 2", "timeout" … */
+	size_t ndetail;
+	const char *arm;                /* the split's arm */
+	size_t narm;
+	int held;                       /* a control arm's send, not sent */
+	int64_t wake;                   /* a wait's wake-up (ms), else INT64_MIN */
+	const char *reason;             /* why it exited (JO_EXIT) */
+	size_t nreason;
+	const char *corrv;              /* the correlation value (JSON), empty without */
+	size_t ncorrv;
+};
+
+/* The parts of the $journey record of r into x (pointing into w, r and
+ * what they point to, for as long as those last). */
+void jwrite_journey_fields(struct jwrite_jrec *x, const struct jwrite *w, const struct jrec *r);
+/* Append the $journey record made of x's parts to b: jwrite_journey's
+ * bytes for the record x was filled from. */
+void jwrite_journey_text(struct buf *b, const struct jwrite_jrec *x);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "jlog.h"
+#include "json.h"
 #include "t.h"
 
 static const char *const lines[] = {
@@ -156,8 +157,10 @@ static void on_entry(void *ctx, const struct jlog_entry *e, const char *lines)
 
 	/* within a block, in sequence order; blocks newest first */
 	snprintf(want, sizeof want, "line %u of %u", e->seq, e->oneid);
-	if (e->len != strlen(want) + 500 + e->oneid || memcmp(lines, want, strlen(want)) ||
-	    lines[e->len - 1] != 'x')
+	/* format 2: the line's length (2 bytes of varint), then its text */
+	if (e->fmt != 2 || e->len != 2 + strlen(want) + 500 + e->oneid ||
+	    (unsigned char)lines[0] + 128u * (unsigned char)lines[1] - 128u != e->len - 2 ||
+	    memcmp(lines + 2, want, strlen(want)) || lines[e->len - 1] != 'x')
 		s->bad++;
 	s->n++;
 }
@@ -175,6 +178,7 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 static void blocks_run(const char *dir, unsigned every, struct buf *out)
 {
 	struct who w[PEOPLE + 1];
+	struct buf lb = BUF_INIT;
 	struct store *st;
 	struct jlog l;
 	MDB_dbi dbi;
@@ -206,7 +210,9 @@ static void blocks_run(const char *dir, unsigned every, struct buf *out)
 		e.pblk = w[oneid].lb;
 		w[oneid].ls = stream;
 		w[oneid].lb = t->blk + 1;
-		jlog_add(&l, t, &e, line, n);
+		buf_reset(&lb);
+		jlog_line(&lb, line, n);
+		jlog_add(&l, t, &e, lb.p, lb.len);
 		if (every && i % every == every - 1) {
 			jlog_save(&l);
 			T_EQ_INT(store_commit(st), 0);
@@ -275,6 +281,7 @@ static void blocks_run(const char *dir, unsigned every, struct buf *out)
 	mdb_cursor_close(cur);
 	jlog_release(&l);
 	store_close(st);
+	buf_release(&lb);
 }
 
 static void blocks(void)
@@ -299,10 +306,177 @@ static void blocks(void)
 	junk[0] = 1;
 	junk[4] = 9; /* 9 entries in 35 bytes */
 	T_EQ_INT(jlog_block_find(junk, sizeof junk, 1, on_entry, NULL, &ps, &pb), -1);
+	junk[0] = 2;
+	junk[4] = 4; /* 4 entries of 8 bytes, all at offset 0 of a body of 3 zeros: no room for their lines */
+	junk[37] = junk[38] = junk[39] = 0;
+	T_EQ_INT(jlog_block_find(junk, sizeof junk, 1, on_entry, NULL, &ps, &pb), -1);
+	junk[0] = 3; /* a format not known */
+	junk[4] = 0;
+	T_EQ_INT(jlog_block_find(junk, sizeof junk, 1, on_entry, NULL, &ps, &pb), -1);
 	buf_release(&a);
 	buf_release(&b);
 	nftw(d1, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	nftw(d2, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- $journey records kept as their parts, and a format-1 block ---- */
+
+static void head_of(struct buf *h, const struct jwrite_jrec *x)
+{
+	buf_reset(h);
+	buf_adds(h, ",\"journey\":");
+	json_write_str(h, x->name, x->nname);
+	buf_adds(h, ",\"version\":\"");
+	buf_add(h, x->version, 16);
+	buf_addc(h, '"');
+}
+
+#define S(x) x, sizeof x - 1
+
+static void records(void)
+{
+	char dir[] = "/tmp/uops-t-jlog-XXXXXX";
+	/* the records: a wait_for's timeout (lines[1], frozen), and the
+	 * parts each may or may not have */
+	struct jwrite_jrec x[6] = {
+		{.op = JO_STEP, .ts = "2026-09-24T18:04:46.464Z", .oneid = 5, .cause = S("due:1790273086464:5"),
+		 .name = S("browse_no_buy"), .version = "a91bd60b369fe498", .entries = 1, .step = S("hold"),
+		 .kind = JS_WAIT_FOR, .detail = S("timeout"), .wake = 1790301600000LL},
+		{.op = JO_ENTER, .ts = "2026-09-24T18:04:46.464Z", .oneid = 7, .cause = S("g0"),
+		 .name = S("we\"lc\\ome"), .version = "0011223344556677", .entries = 3, .wake = INT64_MIN},
+		{.op = JO_EXIT, .ts = "1969-12-31T23:59:59.000Z", .oneid = 7, .cause = S("e:9"), .name = S("winback"),
+		 .version = "00112233445566XY", .corr = 0xfedcba9876543210ull, .entries = 12, .step = S("offer_14"),
+		 .kind = JS_SEND, .arm = S("control"), .held = 1, .wake = INT64_MIN, .reason = S("converted"),
+		 .corrv = S("{\"order\":\"T1\"}")},
+		{.op = JO_STEP, .ts = "2026-09-24T18:04:46.464Z", .oneid = 99, .cause = S("x"), .name = S("j"),
+		 .version = "ffffffffffffffff", .corr = 1, .entries = 1, .step = S("pick"), .kind = JS_BRANCH,
+		 .detail = S("case 2"), .arm = S("B"), .wake = -5},
+		{.op = JO_EXIT, .ts = "2026-09-24T18:04:46.464Z", .oneid = 7, .cause = S("y"), .name = S("j"),
+		 .version = "ffffffffffffffff", .entries = 1, .wake = INT64_MIN, .reason = S("removed")},
+		{.op = JO_STEP, .ts = "2026-09-24T18:04:46.464Z", .oneid = 7, .cause = S("y"), .name = S("j"),
+		 .version = "ffffffffffffffff", .entries = 1, .step = S("gone"), .kind = JS_WAIT, .detail = S("event"),
+		 .wake = 1790273086464LL + 86400000},
+	};
+	int64_t ts[6] = {1790273086464LL, 1790273086464LL, -1000, 1790273086464LL, 1790273086464LL,
+			 1790273086464LL};
+	static const char cond[] = "{\"ts\":\"2026-03-01T10:00:00.000Z\",\"journey\":\"x\",\"version\":"
+				   "\"5a4a39e70bda310f\",\"step\":\"b\",\"condition\":\"case 0\",\"is\":false}";
+	struct buf want[6], h = BUF_INIT, old = BUF_INIT, lb2 = BUF_INIT, out = BUF_INIT;
+	struct store *st;
+	struct jlog l;
+	struct jlog_tail *t;
+	struct jlog_entry e;
+	MDB_dbi dbi;
+	unsigned char k[8], *p;
+	unsigned i;
+	int code;
+
+	for (i = 0; i < 6; i++) {
+		want[i] = (struct buf)BUF_INIT;
+		head_of(&h, &x[i]);
+		x[i].head = h.p;
+		x[i].nhead = h.len;
+		jwrite_journey_text(&want[i], &x[i]);
+		x[i].head = NULL; /* not kept */
+		x[i].nhead = 0;
+	}
+	T_OK(want[0].len == strlen(lines[1]) && !memcmp(want[0].p, lines[1], want[0].len));
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	st = store_open(dir, "t", STORE_NOSYNC, &code);
+	T_OK(st != NULL);
+	T_OK(store_dbi(st, "t.dlog", 0, &dbi) == 0);
+	/* a format-1 block, open, as an earlier build left it: one entry of
+	 * oneid 7, two lines */
+	buf_adds(&lb2, "");
+	jlog_pack(&lb2, want[1].p, want[1].len);
+	buf_addc(&lb2, '\n');
+	jlog_pack(&lb2, cond, strlen(cond));
+	buf_grow(&old, 5 + JLOG_ENTRY + lb2.len);
+	p = (unsigned char *)old.p;
+	memset(p, 0, 5 + JLOG_ENTRY);
+	p[0] = 1;
+	store_be32(p + 1, 1);
+	store_be32(p + 5, 7);
+	store_be32(p + 5 + 12, (uint32_t)lb2.len);
+	memcpy(p + 5 + JLOG_ENTRY, lb2.p, lb2.len);
+	old.len = 5 + JLOG_ENTRY + lb2.len;
+	jlog_key(k, 0, 0);
+	store_put(st, dbi, k, 8, old.p, old.len);
+	T_EQ_INT(store_commit(st), 0);
+	/* the new build goes on in a block of its own after it, the entry
+	 * naming the old one */
+	jlog_init(&l, st, dbi);
+	t = jlog_tail(&l, 0);
+	T_OK(t != NULL);
+	T_EQ_INT(t->blk, 1);
+	buf_reset(&lb2);
+	for (i = 0; i < 6; i++)
+		if (i != 1)
+			jlog_line_journey(&lb2, &x[i], ts[i], 7);
+	jlog_line(&lb2, cond, strlen(cond));
+	e.oneid = 7;
+	e.seq = 2;
+	e.pstream = 0;
+	e.pblk = 1;
+	jlog_add(&l, t, &e, lb2.p, lb2.len);
+	jlog_save(&l);
+	T_EQ_INT(store_commit(st), 0);
+	jlog_release(&l);
+	/* read back, by the chain and by searching every block: the old
+	 * lines, then the new, each the text it was */
+	for (code = 0; code < 2; code++) {
+		struct jlog_dbs dbs = {dbi, 0, 0, 0, 1, 1};
+		struct jlog_lines a = {0};
+		const char *order[8];
+		size_t lens[8];
+		unsigned q = 0;
+		order[q] = want[1].p, lens[q++] = want[1].len;
+		order[q] = cond, lens[q++] = strlen(cond);
+		for (i = 0; i < 6; i++)
+			if (i != 1)
+				order[q] = want[i].p, lens[q++] = want[i].len;
+		order[q] = cond, lens[q++] = strlen(cond);
+		T_EQ_INT(jlog_person(st, &dbs, 7, !code, 0, code ? 0 : 2, &a), 0);
+		T_EQ_INT(a.n, 8);
+		for (q = 0; q < a.n && q < 8; q++) {
+			buf_reset(&out);
+			T_EQ_INT(a.v[q].seq, q);
+			T_EQ_INT(jlog_line_text(&out, &a.v[q], 7), 0);
+			T_OK(out.len == lens[q] && !memcmp(out.p, order[q], lens[q]));
+			if (out.len != lens[q] || memcmp(out.p, order[q], lens[q]))
+				fprintf(stderr, "line %u: %.*s\n", q, (int)out.len, out.p);
+			/* the records as their parts: well under their text */
+			if (q >= 2 && q < 7)
+				T_OK(a.v[q].packed == 2 && a.v[q].n * 2 < lens[q]);
+		}
+		jlog_lines_release(&a);
+	}
+	/* a record cut short is said to be damaged */
+	{
+		struct jlog_line dl = {0, 2, NULL, 0};
+		buf_reset(&lb2);
+		jlog_line_journey(&lb2, &x[2], ts[2], 7);
+		dl.p = lb2.p + 1;
+		for (dl.n = 1; dl.n + 1 < lb2.len; dl.n++) {
+			buf_reset(&out);
+			T_EQ_INT(jlog_line_text(&out, &dl, 7), -1);
+		}
+		dl.n = lb2.len - 1;
+		buf_reset(&out);
+		T_EQ_INT(jlog_line_text(&out, &dl, 7), 0);
+		T_OK(out.len == want[2].len && !memcmp(out.p, want[2].p, out.len));
+	}
+	store_close(st);
+	for (i = 0; i < 6; i++)
+		buf_release(&want[i]);
+	buf_release(&h);
+	buf_release(&old);
+	buf_release(&lb2);
+	buf_release(&out);
+	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 int main(void)
@@ -347,5 +521,6 @@ int main(void)
 	T_EQ_INT(jlog_day(86400000), 1);
 	T_EQ_INT(jlog_day(1790273086464LL), 20720);
 	blocks();
+	records();
 	return t_done("jlog");
 }
