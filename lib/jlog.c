@@ -280,19 +280,6 @@ uint32_t jlog_day(int64_t t)
 
 /* ---- lines of a format-2 block ---- */
 
-static void put_uv(struct buf *b, uint64_t v)
-{
-	unsigned char d[10];
-	size_t k = 0;
-
-	while (v >= 0x80) {
-		d[k++] = (unsigned char)(v | 0x80);
-		v >>= 7;
-	}
-	d[k++] = (unsigned char)v;
-	buf_add(b, d, k);
-}
-
 static int get_uv(const unsigned char **p, const unsigned char *end, uint64_t *v)
 {
 	uint64_t r = 0;
@@ -308,12 +295,6 @@ static int get_uv(const unsigned char **p, const unsigned char *end, uint64_t *v
 		sh += 7;
 	}
 	return -1;
-}
-
-static void put_str(struct buf *b, const char *s, size_t n)
-{
-	put_uv(b, n);
-	buf_add(b, s, n);
 }
 
 static int get_str(const unsigned char **p, const unsigned char *end, const char **s, size_t *n)
@@ -336,6 +317,24 @@ static uint64_t zigzag(int64_t v)
 static int64_t unzigzag(uint64_t u)
 {
 	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+/* Write v as a varint at q; returns the byte after it. */
+static inline unsigned char *uv_at(unsigned char *q, uint64_t v)
+{
+	while (v >= 0x80) {
+		*q++ = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	*q++ = (unsigned char)v;
+	return q;
+}
+
+static inline unsigned char *str_at(unsigned char *q, const char *s, size_t n)
+{
+	q = uv_at(q, n);
+	memcpy(q, s, n);
+	return q + n;
 }
 
 /* The length n of a line ahead of it, at `at` of out, where one byte was
@@ -403,8 +402,8 @@ static int hex16(const char *v, unsigned char *out)
 
 void jlog_line_journey(struct buf *out, const struct jwrite_jrec *x, int64_t ts, uint32_t oneid)
 {
-	size_t at = out->len;
-	unsigned char f1, f2 = 0, v8[8], c8[8];
+	size_t at = out->len, most;
+	unsigned char f1, f2 = 0, v8[8], *q, *q0;
 
 	f1 = (unsigned char)(x->op & 7);
 	if (x->step)
@@ -425,38 +424,52 @@ void jlog_line_journey(struct buf *out, const struct jwrite_jrec *x, int64_t ts,
 		f2 |= JB_HEXVER;
 	if (x->oneid != oneid)
 		f2 |= JB_ONEID;
-	buf_addc(out, 0);
-	buf_addc(out, 0); /* a $journey record, not text */
-	buf_addc(out, (char)f1);
-	buf_addc(out, (char)f2);
-	put_uv(out, zigzag(ts));
-	put_str(out, x->cause, x->ncause);
-	put_str(out, x->name, x->nname);
-	if (f2 & JB_HEXVER)
-		buf_add(out, v8, 8);
-	else
-		buf_add(out, x->version, 16);
-	if (f2 & JB_CORR) {
-		store_be64(c8, x->corr);
-		buf_add(out, c8, 8);
+	/* the most it can take: 10 bytes a varint, the strings, 16 + 8 */
+	most = 4 + 10 * 16 + 24 + x->ncause + x->nname + x->nstep + x->narm + x->ndetail + x->nreason + x->ncorrv;
+	buf_grow(out, most + 10);
+	q0 = q = (unsigned char *)out->p + at + 1; /* a byte kept for the length */
+	*q++ = 0; /* a $journey record, not text */
+	*q++ = f1;
+	*q++ = f2;
+	q = uv_at(q, zigzag(ts));
+	q = str_at(q, x->cause, x->ncause);
+	q = str_at(q, x->name, x->nname);
+	if (f2 & JB_HEXVER) {
+		memcpy(q, v8, 8);
+		q += 8;
+	} else {
+		memcpy(q, x->version, 16);
+		q += 16;
 	}
-	put_uv(out, x->entries);
+	if (f2 & JB_CORR) {
+		store_be64(q, x->corr);
+		q += 8;
+	}
+	q = uv_at(q, x->entries);
 	if (f1 & JB_STEP) {
-		put_str(out, x->step, x->nstep);
-		put_uv(out, (uint64_t)x->kind);
+		q = str_at(q, x->step, x->nstep);
+		q = uv_at(q, (uint64_t)x->kind);
 	}
 	if (f1 & JB_ARM)
-		put_str(out, x->arm, x->narm);
+		q = str_at(q, x->arm, x->narm);
 	if (f1 & JB_DETAIL)
-		put_str(out, x->detail, x->ndetail);
+		q = str_at(q, x->detail, x->ndetail);
 	if (f1 & JB_WAKE)
-		put_uv(out, zigzag(x->wake - ts));
+		q = uv_at(q, zigzag(x->wake - ts));
 	if (x->op == JO_EXIT)
-		put_str(out, x->reason, x->nreason);
+		q = str_at(q, x->reason, x->nreason);
 	if (f2 & JB_CORRV)
-		put_str(out, x->corrv, x->ncorrv);
+		q = str_at(q, x->corrv, x->ncorrv);
 	if (f2 & JB_ONEID)
-		put_uv(out, x->oneid);
+		q = uv_at(q, x->oneid);
+	if (q - q0 < 0x80) { /* the length in its one byte */
+		out->p[at] = (char)(q - q0);
+		out->len = (size_t)((char *)q - out->p);
+		out->p[out->len] = 0;
+		return;
+	}
+	out->len = (size_t)((char *)q - out->p);
+	out->p[out->len] = 0;
 	line_len(out, at);
 }
 
@@ -782,15 +795,19 @@ static void block_put(struct jlog *l, struct jlog_tail *t)
 
 void jlog_add(struct jlog *l, struct jlog_tail *t, struct jlog_entry *e, const char *lines, size_t n)
 {
+	unsigned char *q;
+
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 256;
 		t->e = xrealloc(t->e, t->cap * sizeof *t->e);
 	}
 	e->at = (uint32_t)t->body.len;
-	put_uv(&t->body, e->seq);
-	put_uv(&t->body, e->pstream);
-	put_uv(&t->body, e->pblk);
-	put_uv(&t->body, n);
+	buf_grow(&t->body, 40 + n);
+	q = uv_at((unsigned char *)t->body.p + t->body.len, e->seq);
+	q = uv_at(q, e->pstream);
+	q = uv_at(q, e->pblk);
+	q = uv_at(q, n);
+	t->body.len = (size_t)((char *)q - t->body.p);
 	e->off = (uint32_t)t->body.len;
 	e->len = (uint32_t)n;
 	e->fmt = 2;
