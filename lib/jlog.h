@@ -2,10 +2,11 @@
  * jlog - the decision log of scheduler (scheduler.dlog), packed, in
  * blocks appended a stream at a time.
  *
- * A decision is one line of compact JSON: a $journey record, or a
- * condition that decided. The decisions of one activation of one person
- * are one entry, a line each, separated by '\n', numbered on from the
- * person's sequence number of the first line. Entries go into the open
+ * A decision is what one line of compact JSON says: a $journey record
+ * (kept as its parts, written back as the stream had it), or a condition
+ * that decided (kept as packed text). The decisions of one activation of
+ * one person are one entry, a line each, numbered on from the person's
+ * sequence number of the first line. Entries go into the open
  * block of the stream being handled, in the order they are made; a block
  * is closed once its entries hold JLOG_BLOCK bytes, and the next one
  * opened. Each commit rewrites the open block of each stream it added to
