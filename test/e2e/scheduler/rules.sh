@@ -2,7 +2,8 @@
 # start and end; re-entry after a time; a new version of a journey while
 # people are inside it (they go on by step id; those at a removed step
 # exit with reason definition_changed; records name the version that
-# decided them).
+# decided them); explain of the people after it: each decision as the
+# stream had it, whatever version decided it, steps removed included.
 mkdir -p "$T/j"
 cat > "$T/j/capped.json" <<'X'
 {"name": "capped", "trigger": {"event": "sign_up"}, "cap": 2,
@@ -43,3 +44,5 @@ grep -E '"\$journey".*"op":"exit"|"\$send"' "$T/out3" | grep -o '"oneid":[0-9]*\
 v3=$(grep -o '"version":"[0-9a-f]*"' "$T/out3" | sort -u)
 [ -n "$v3" ] && [ "$v2" != "$v3" ] && echo "the records name the new version"
 echo "versions kept: $(mdb_dump -p -s scheduler.defs "$T/db" | grep -c '^ capped:')"
+echo "explain after the new versions (a step removed, a step added, a template changed): each decision as the stream had it"
+for id in 1 3 5 6; do scheduler --db "$T/db" --journeys "$T/j" explain "$id"; done
