@@ -156,6 +156,7 @@ struct sched {
 	 * one entry, and the block the person's decisions before are in */
 	struct buf lp;
 	uint32_t lp_oneid, lp_seq, lp_n, lp_stream, lp_pstream, lp_pblk;
+	struct jlog_base lbase; /* what the entry's $journey lines share */
 	char ts_text[CLOCK_ISO_LEN + 1];
 	int64_t ts_cached;
 	struct jctx cx;
@@ -604,6 +605,7 @@ static int log_begin(struct sched *g)
 		g->lp_pblk = g->P.lblk;
 		g->P.lstream = g->stream;
 		g->P.lblk = t->blk + 1;
+		g->lbase.set = 0;
 	}
 	g->lp_n++;
 	g->P.nlog++;
@@ -622,7 +624,7 @@ static void log_add(struct sched *g, const char *s, size_t n)
 static void log_journey(struct sched *g, const struct jwrite_jrec *x)
 {
 	if (!log_begin(g))
-		jlog_line_journey(&g->lp, x, g->cx.now, g->P.oneid);
+		jlog_line_journey(&g->lp, x, g->cx.now, g->P.oneid, &g->lbase);
 }
 
 static const char *ts_text(struct sched *g, int64_t t)
@@ -2561,6 +2563,8 @@ out:
 	buf_release(&g->rec);
 	buf_release(&g->logb);
 	buf_release(&g->lp);
+	buf_release(&g->lbase.cause);
+	buf_release(&g->lbase.name);
 	jlog_release(&g->jl);
 	if (g->dry || g->scratch)
 		nftw(scratch, rm_one, 8, FTW_DEPTH | FTW_PHYS);

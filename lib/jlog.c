@@ -399,8 +399,10 @@ static int hex16(const char *v, unsigned char *out)
 #define JB_CORRV 0x02
 #define JB_HEXVER 0x04
 #define JB_ONEID 0x08
+#define JB_SAME 0x10 /* the time, cause, journey and version of the line's base */
 
-void jlog_line_journey(struct buf *out, const struct jwrite_jrec *x, int64_t ts, uint32_t oneid)
+void jlog_line_journey(struct buf *out, const struct jwrite_jrec *x, int64_t ts, uint32_t oneid,
+		       struct jlog_base *base)
 {
 	size_t at = out->len, most;
 	unsigned char f1, f2 = 0, v8[8], *q, *q0;
@@ -424,6 +426,19 @@ void jlog_line_journey(struct buf *out, const struct jwrite_jrec *x, int64_t ts,
 		f2 |= JB_HEXVER;
 	if (x->oneid != oneid)
 		f2 |= JB_ONEID;
+	if (base && base->set && base->ts == ts && base->cause.len == x->ncause && base->name.len == x->nname &&
+	    !memcmp(base->version, x->version, 16) && !memcmp(base->cause.p, x->cause, x->ncause) &&
+	    !memcmp(base->name.p, x->name, x->nname)) {
+		f2 |= JB_SAME;
+	} else if (base) { /* the base of the entry's lines after this */
+		base->set = 1;
+		base->ts = ts;
+		memcpy(base->version, x->version, 16);
+		buf_reset(&base->cause);
+		buf_add(&base->cause, x->cause, x->ncause);
+		buf_reset(&base->name);
+		buf_add(&base->name, x->name, x->nname);
+	}
 	/* the most it can take: 10 bytes a varint, the strings, 16 + 8 */
 	most = 4 + 10 * 16 + 24 + x->ncause + x->nname + x->nstep + x->narm + x->ndetail + x->nreason + x->ncorrv;
 	buf_grow(out, most + 10);
@@ -431,15 +446,17 @@ void jlog_line_journey(struct buf *out, const struct jwrite_jrec *x, int64_t ts,
 	*q++ = 0; /* a $journey record, not text */
 	*q++ = f1;
 	*q++ = f2;
-	q = uv_at(q, zigzag(ts));
-	q = str_at(q, x->cause, x->ncause);
-	q = str_at(q, x->name, x->nname);
-	if (f2 & JB_HEXVER) {
-		memcpy(q, v8, 8);
-		q += 8;
-	} else {
-		memcpy(q, x->version, 16);
-		q += 16;
+	if (!(f2 & JB_SAME)) {
+		q = uv_at(q, zigzag(ts));
+		q = str_at(q, x->cause, x->ncause);
+		q = str_at(q, x->name, x->nname);
+		if (f2 & JB_HEXVER) {
+			memcpy(q, v8, 8);
+			q += 8;
+		} else {
+			memcpy(q, x->version, 16);
+			q += 16;
+		}
 	}
 	if (f2 & JB_CORR) {
 		store_be64(q, x->corr);
@@ -473,16 +490,50 @@ void jlog_line_journey(struct buf *out, const struct jwrite_jrec *x, int64_t ts,
 	line_len(out, at);
 }
 
-/* Append the $journey record kept as p (n bytes, after its 0 byte) of
- * oneid to out: 0, or -1 when it is damaged. */
-static int journey_text(struct buf *out, const unsigned char *p, size_t n, uint32_t oneid)
+/* The time, cause, journey and version of a $journey line (its parts
+ * after its flags, at *p, f2 its second flags) into x, t and ver (17
+ * bytes); *p moves past them. 0, or -1 when they are damaged. */
+static int base_get(const unsigned char **p, const unsigned char *end, unsigned f2, struct jwrite_jrec *x,
+		    int64_t *t, char *ver)
 {
 	static const char hx[] = "0123456789abcdef";
+	uint64_t u;
+	unsigned k;
+
+	if (get_uv(p, end, &u))
+		return -1;
+	*t = unzigzag(u);
+	if (get_str(p, end, &x->cause, &x->ncause) || get_str(p, end, &x->name, &x->nname))
+		return -1;
+	if (f2 & JB_HEXVER) {
+		if (end - *p < 8)
+			return -1;
+		for (k = 0; k < 8; k++) {
+			ver[2 * k] = hx[(*p)[k] >> 4];
+			ver[2 * k + 1] = hx[(*p)[k] & 15];
+		}
+		*p += 8;
+	} else {
+		if (end - *p < 16)
+			return -1;
+		memcpy(ver, *p, 16);
+		*p += 16;
+	}
+	ver[16] = 0;
+	return 0;
+}
+
+/* Append the $journey record kept as p (n bytes, after its 0 byte) of
+ * oneid to out, its base bp (bn bytes, the same way; NULL: none) giving
+ * what it shares: 0, or -1 when it is damaged. */
+static int journey_text(struct buf *out, const unsigned char *p, size_t n, uint32_t oneid, const unsigned char *bp,
+			size_t bn)
+{
 	const unsigned char *end = p + n;
 	struct jwrite_jrec x;
 	struct buf head = BUF_INIT;
 	char ts[CLOCK_ISO_LEN + 1], ver[17];
-	unsigned f1, f2, k;
+	unsigned f1, f2;
 	uint64_t u;
 	int64_t t;
 
@@ -495,29 +546,19 @@ static int journey_text(struct buf *out, const unsigned char *p, size_t n, uint3
 	x.op = (int)(f1 & 7);
 	if (x.op != JO_ENTER && x.op != JO_STEP && x.op != JO_EXIT)
 		return -1;
-	if (get_uv(&p, end, &u))
+	if (f2 & JB_SAME) {
+		const unsigned char *q;
+		if (!bp || bn < 2 || (bp[1] & JB_SAME))
+			return -1;
+		q = bp + 2;
+		if (base_get(&q, bp + bn, bp[1], &x, &t, ver))
+			return -1;
+	} else if (base_get(&p, end, f2, &x, &t, ver)) {
 		return -1;
-	t = unzigzag(u);
+	}
 	clock_format(t, ts);
 	x.ts = ts;
 	x.oneid = oneid;
-	if (get_str(&p, end, &x.cause, &x.ncause) || get_str(&p, end, &x.name, &x.nname))
-		return -1;
-	if (f2 & JB_HEXVER) {
-		if (end - p < 8)
-			return -1;
-		for (k = 0; k < 8; k++) {
-			ver[2 * k] = hx[p[k] >> 4];
-			ver[2 * k + 1] = hx[p[k] & 15];
-		}
-		p += 8;
-	} else {
-		if (end - p < 16)
-			return -1;
-		memcpy(ver, p, 16);
-		p += 16;
-	}
-	ver[16] = 0;
 	x.version = ver;
 	if (f2 & JB_CORR) {
 		if (end - p < 8)
@@ -572,7 +613,8 @@ int jlog_line_text(struct buf *out, const struct jlog_line *l, uint32_t oneid)
 	if (l->packed == 3)
 		return -1;
 	if (l->packed == 2)
-		return journey_text(out, (const unsigned char *)l->p + 1, l->n - 1, oneid);
+		return journey_text(out, (const unsigned char *)l->p + 1, l->n - 1, oneid,
+				    l->bp ? (const unsigned char *)l->bp + 1 : NULL, l->bn ? l->bn - 1 : 0);
 	if (l->packed)
 		jlog_unpack(out, l->p, l->n);
 	else
@@ -874,6 +916,8 @@ static void line_add(struct jlog_lines *out, uint32_t seq, const char *p, size_t
 		out->v = xrealloc(out->v, out->cap * sizeof *out->v);
 	}
 	out->v[out->n].seq = seq;
+	out->v[out->n].bp = NULL;
+	out->v[out->n].bn = 0;
 	out->v[out->n].packed = packed;
 	out->v[out->n].p = p;
 	out->v[out->n++].n = n;
@@ -896,8 +940,9 @@ static void lines_add(struct jlog_lines *out, uint32_t seq, const char *p, size_
  * and a $journey record, or packed text), numbered on from seq. */
 static void lines_add2(struct jlog_lines *out, uint32_t seq, const char *p, size_t n)
 {
-	const unsigned char *q = (const unsigned char *)p, *end = q + n;
+	const unsigned char *q = (const unsigned char *)p, *end = q + n, *bp = NULL;
 	uint64_t u;
+	size_t bn = 0;
 
 	while (q < end) {
 		if (get_uv(&q, end, &u) || u > (uint64_t)(end - q)) {
@@ -905,6 +950,15 @@ static void lines_add2(struct jlog_lines *out, uint32_t seq, const char *p, size
 			return;
 		}
 		line_add(out, seq++, (const char *)q, (size_t)u, u && !q[0] ? 2 : 1);
+		if (u >= 3 && !q[0]) { /* a $journey record: its base, or the base of those after */
+			if (q[2] & JB_SAME) {
+				out->v[out->n - 1].bp = (const char *)bp;
+				out->v[out->n - 1].bn = bn;
+			} else {
+				bp = q;
+				bn = (size_t)u;
+			}
+		}
 		q += u;
 	}
 }

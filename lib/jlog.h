@@ -35,9 +35,12 @@
  * 2 exit; 0x08 a step, 0x10 an arm, 0x20 a detail, 0x40 held, 0x80 a
  * wake-up), a byte of more flags (0x01 a correlation hash, 0x02 a
  * correlation value, 0x04 the version as 8 bytes, else its 16 bytes of
- * text, 0x08 a oneid other than the entry's), then varints and strings
- * (a varint length, then the bytes): the time (ms, zigzag), the cause
- * (the event_id's part), the journey's name, its version, the
+ * text, 0x08 a oneid other than the entry's, 0x10 the time, cause,
+ * journey and version are the base's: those of the $journey line before
+ * it in the entry that has them), then varints and strings (a varint
+ * length, then the bytes): the time (ms, zigzag), the cause (the
+ * event_id's part), the journey's name, its version (these four left out
+ * under 0x10), the
  * correlation hash (8 bytes big-endian), the number of entries, the step
  * and its kind (enum jstep_kind: send 0, wait 1, wait_for 2, branch 3,
  * split 4, update 5, goto 6, exit 7), the arm, the detail, the wake-up
@@ -114,11 +117,24 @@ void jlog_unpack(struct buf *out, const char *s, size_t n);
 /* Append a line of text s (n bytes) of an entry to out: its length and
  * its packed form (format 2). */
 void jlog_line(struct buf *out, const char *s, size_t n);
+/* What the $journey lines of an entry share with the one before them
+ * that keeps it (the base): its time, cause, journey and version. The
+ * caller's; set = 0 at the start of each entry, buf_release the bufs at
+ * the end. */
+struct jlog_base {
+	int set;
+	int64_t ts;
+	struct buf cause, name;
+	char version[16];
+};
 /* Append the $journey record x (enter, step or exit) of a decision at ts
  * (ms, the time x->ts says) to out as a line of an entry of oneid: its
- * length, a 0 and its parts (format 2). Only x's head is not kept: it is
- * made again of the name and version. */
-void jlog_line_journey(struct buf *out, const struct jwrite_jrec *x, int64_t ts, uint32_t oneid);
+ * length, a 0 and its parts (format 2), but for the time, cause, journey
+ * and version when they are base's (base NULL: kept always); base is
+ * updated. Only x's head is not kept: it is made again of the name and
+ * version. */
+void jlog_line_journey(struct buf *out, const struct jwrite_jrec *x, int64_t ts, uint32_t oneid,
+		       struct jlog_base *base);
 /* The day of a decision's time t (ms; days since 1970-01-01 UTC, 0 before
  * it): the first part of its key. */
 uint32_t jlog_day(int64_t t);
@@ -162,6 +178,8 @@ struct jlog_line {
 	int packed;
 	const char *p;
 	size_t n;
+	const char *bp; /* a $journey record's base line in its entry (from its 0 byte), or NULL */
+	size_t bn;
 };
 
 struct jlog_lines {

@@ -366,6 +366,7 @@ static void records(void)
 	struct jlog l;
 	struct jlog_tail *t;
 	struct jlog_entry e;
+	struct jlog_base base = {0, 0, BUF_INIT, BUF_INIT, {0}};
 	MDB_dbi dbi;
 	unsigned char k[8], *p;
 	unsigned i;
@@ -415,7 +416,7 @@ static void records(void)
 	buf_reset(&lb2);
 	for (i = 0; i < 6; i++)
 		if (i != 1)
-			jlog_line_journey(&lb2, &x[i], ts[i], 7);
+			jlog_line_journey(&lb2, &x[i], ts[i], 7, &base);
 	jlog_line(&lb2, cond, strlen(cond));
 	e.oneid = 7;
 	e.seq = 2;
@@ -448,9 +449,13 @@ static void records(void)
 			T_OK(out.len == lens[q] && !memcmp(out.p, order[q], lens[q]));
 			if (out.len != lens[q] || memcmp(out.p, order[q], lens[q]))
 				fprintf(stderr, "line %u: %.*s\n", q, (int)out.len, out.p);
-			/* the records as their parts: well under their text */
+			/* the records as their parts: well under their text; the
+			 * last shares its time, cause, journey and version with
+			 * the one before (its base), the others not */
 			if (q >= 2 && q < 7)
 				T_OK(a.v[q].packed == 2 && a.v[q].n * 2 < lens[q]);
+			if (q >= 2 && q < 7)
+				T_OK(q == 6 ? a.v[q].bp == a.v[q - 1].p && a.v[q].n < 24 : !a.v[q].bp);
 		}
 		jlog_lines_release(&a);
 	}
@@ -458,7 +463,7 @@ static void records(void)
 	{
 		struct jlog_line dl = {0, 2, NULL, 0};
 		buf_reset(&lb2);
-		jlog_line_journey(&lb2, &x[2], ts[2], 7);
+		jlog_line_journey(&lb2, &x[2], ts[2], 7, NULL);
 		dl.p = lb2.p + 1;
 		for (dl.n = 1; dl.n + 1 < lb2.len; dl.n++) {
 			buf_reset(&out);
@@ -473,6 +478,8 @@ static void records(void)
 	for (i = 0; i < 6; i++)
 		buf_release(&want[i]);
 	buf_release(&h);
+	buf_release(&base.cause);
+	buf_release(&base.name);
 	buf_release(&old);
 	buf_release(&lb2);
 	buf_release(&out);
