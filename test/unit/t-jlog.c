@@ -8,7 +8,12 @@
  * reopened in the middle (the open block read back), come back per
  * person in sequence order by following each person's blocks back (and
  * by searching every block), and the blocks are the same bytes whatever
- * the commits in between.
+ * the commits in between. $journey records kept as their parts (with
+ * and without each part, a version not in hex, a time before 1970, a
+ * line sharing its base's time, cause and journey) are written back as
+ * lib/jwrite writes them; one cut short is said to be damaged; a
+ * format-1 block left open by an earlier build is not added to, and a
+ * person's lines of both formats read back as one log.
  */
 #include <ftw.h>
 #include <stdint.h>
