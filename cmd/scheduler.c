@@ -400,7 +400,17 @@ static void inside_from_counts(struct sched *g)
 
 /* ---- people (scheduler.people) ---- */
 
-/* Load oneid into P and p: 1 found, 0 new, -1 an LMDB error. */
+/* Load oneid into P and p: 1 found, 0 new, -1 an LMDB error.
+ *
+ * A person is decoded at each load and encoded at each save; they are not
+ * kept decoded until the commit. Measured on 2M events of gen-tagged -a
+ * for 1M people and the shipped journeys (commits every second or 262,144
+ * writes): 8.7 % of the loads find the person saved since the last commit
+ * (182k of 2.08M), 8.5 % of the saves replace such a save (156k of 1.83M),
+ * so such a table could spare at most about 3 % of the instructions (the
+ * lookups, decodes, encodes and batch writes of those), before what it
+ * costs: a copy of every person saved, a probe for every load, and a
+ * flush in oneid order before each commit. */
 static int person_load(struct sched *g, struct jperson *P, struct profile *p, uint32_t oneid)
 {
 	unsigned char key[4];
