@@ -213,6 +213,7 @@ static void gap_run(const char *dir)
 	T_EQ_INT(timer_next(&t, 5, 260, NULL, &got), 1); /* c, committed since */
 	T_EQ_INT(got.oneid, 3);
 	timer_del(&t, &got);
+	T_EQ_INT(timer_next(&t, 5, 299, NULL, &got), 0); /* past c, still committed */
 	T_EQ_INT(timer_next(&t, 5, 299, NULL, &got), 0);
 	T_EQ_INT(timer_next(&t, 5, 300, NULL, &got), 1);
 	T_EQ_INT(got.oneid, 2);
