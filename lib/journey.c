@@ -961,13 +961,15 @@ void jinst_copy(struct jinst *dst, const struct jinst *src)
 	bcopy_(&dst->props, &src->props);
 }
 
-static void put_uv(struct buf *b, uint64_t v)
+/* v as a varint at o (10 bytes at most); returns the byte after it. */
+static unsigned char *put_uv(unsigned char *o, uint64_t v)
 {
 	while (v >= 0x80) {
-		buf_addc(b, (char)(v | 0x80));
+		*o++ = (unsigned char)(v | 0x80);
 		v >>= 7;
 	}
-	buf_addc(b, (char)v);
+	*o++ = (unsigned char)v;
+	return o;
 }
 
 static int get_uv(const unsigned char **p, const unsigned char *end, uint64_t *v)
@@ -985,9 +987,9 @@ static int get_uv(const unsigned char **p, const unsigned char *end, uint64_t *v
 	return -1;
 }
 
-static void put_sv(struct buf *b, int64_t v)
+static unsigned char *put_sv(unsigned char *o, int64_t v)
 {
-	put_uv(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+	return put_uv(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
 static int get_sv(const unsigned char **p, const unsigned char *end, int64_t *v)
@@ -1000,11 +1002,12 @@ static int get_sv(const unsigned char **p, const unsigned char *end, int64_t *v)
 	return 0;
 }
 
-static void put_bytes(struct buf *b, const struct buf *s)
+static unsigned char *put_bytes(unsigned char *o, const struct buf *s)
 {
-	put_uv(b, s->len);
+	o = put_uv(o, s->len);
 	if (s->len)
-		buf_add(b, s->p, s->len);
+		memcpy(o, s->p, s->len);
+	return o + s->len;
 }
 
 static int get_bytes(const unsigned char **p, const unsigned char *end, struct buf *s)
@@ -1022,24 +1025,32 @@ static int get_bytes(const unsigned char **p, const unsigned char *end, struct b
 
 void jinst_encode(const struct jinst *in, struct buf *out)
 {
-	unsigned char be[12];
+	/* room for the most it can take: the fixed bytes, four varints of a
+	 * 64-bit value, and five strings with their lengths; then written in
+	 * place */
+	size_t room = 14 + 4 * 10 + 8 + 5 * 10 + in->step.len + in->arm.len + in->reason.len + in->corrv.len +
+		      in->props.len;
+	unsigned char *o;
 
-	store_be32(be, in->journey);
-	store_be64(be + 4, in->corr);
-	buf_add(out, be, 12);
-	buf_addc(out, (char)in->state);
-	buf_addc(out, (char)in->control);
-	put_uv(out, in->entries);
-	put_sv(out, in->entered);
-	put_sv(out, in->wake);
-	put_sv(out, in->exited);
-	store_be64(be, in->defhash);
-	buf_add(out, be, 8);
-	put_bytes(out, &in->step);
-	put_bytes(out, &in->arm);
-	put_bytes(out, &in->reason);
-	put_bytes(out, &in->corrv);
-	put_bytes(out, &in->props);
+	if (out->cap - out->len <= room)
+		buf_grow(out, room);
+	o = (unsigned char *)out->p + out->len;
+	store_be32(o, in->journey);
+	store_be64(o + 4, in->corr);
+	o[12] = (unsigned char)in->state;
+	o[13] = (unsigned char)in->control;
+	o = put_uv(o + 14, in->entries);
+	o = put_sv(o, in->entered);
+	o = put_sv(o, in->wake);
+	o = put_sv(o, in->exited);
+	store_be64(o, in->defhash);
+	o = put_bytes(o + 8, &in->step);
+	o = put_bytes(o, &in->arm);
+	o = put_bytes(o, &in->reason);
+	o = put_bytes(o, &in->corrv);
+	o = put_bytes(o, &in->props);
+	out->len = (size_t)(o - (unsigned char *)out->p);
+	out->p[out->len] = 0;
 }
 
 size_t jinst_decode(struct jinst *in, const unsigned char *p, size_t n)

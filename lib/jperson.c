@@ -50,13 +50,15 @@ static int get_uv(const unsigned char **p, const unsigned char *end, uint64_t *v
 	return -1;
 }
 
-static void put_uv(struct buf *b, uint64_t v)
+/* v as a varint at o (10 bytes at most); returns the byte after it. */
+static unsigned char *put_uv(unsigned char *o, uint64_t v)
 {
 	while (v >= 0x80) {
-		buf_addc(b, (char)(v | 0x80));
+		*o++ = (unsigned char)(v | 0x80);
 		v >>= 7;
 	}
-	buf_addc(b, (char)v);
+	*o++ = (unsigned char)v;
+	return o;
 }
 
 int jperson_decode(struct jperson *P, struct profile *p, const struct profile_layout *L,
@@ -102,19 +104,26 @@ int jperson_decode(struct jperson *P, struct profile *p, const struct profile_la
 void jperson_encode(const struct jperson *P, const struct profile *p, const struct profile_layout *L,
 		    struct buf *out)
 {
+	unsigned char *o;
 	unsigned k;
 
+	/* the head, at most a byte and five varints, written in place */
+	if (out->cap - out->len <= 1 + 5 * 10)
+		buf_grow(out, 1 + 5 * 10);
+	o = (unsigned char *)out->p + out->len;
 	/* format 1 is of stream 0; 2 names the stream; 3 names it and the
 	 * block of the person's newest decisions */
-	buf_addc(out, P->lblk ? 3 : P->stream ? 2 : 1);
+	*o++ = P->lblk ? 3 : P->stream ? 2 : 1;
 	if (P->stream || P->lblk)
-		put_uv(out, P->stream);
+		o = put_uv(o, P->stream);
 	if (P->lblk) {
-		put_uv(out, P->lstream);
-		put_uv(out, P->lblk);
+		o = put_uv(o, P->lstream);
+		o = put_uv(o, P->lblk);
 	}
-	put_uv(out, P->nlog);
-	put_uv(out, P->ninst);
+	o = put_uv(o, P->nlog);
+	o = put_uv(o, P->ninst);
+	out->len = (size_t)(o - (unsigned char *)out->p);
+	out->p[out->len] = 0;
 	for (k = 0; k < P->ninst; k++)
 		jinst_encode(&P->inst[k], out);
 	profile_encode_add(p, L, out);

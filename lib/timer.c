@@ -197,7 +197,7 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 {
 	unsigned char from[TIMER_KEY], lim[TIMER_KEY], best[TIMER_KEY];
 	struct timer_id l;
-	int have = 0, rc, strict = after != NULL;
+	int have = 0, rc, past, strict = after != NULL;
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -244,6 +244,11 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 	/* committed */
 	if (!(txn = store_read_txn(t->st)))
 		return -1;
+	/* a search the last one showed to hold nothing up to the limit: the
+	 * same snapshot, from no earlier, the next key past the limit */
+	if (h->has_gap && h->gap_txn == mdb_txn_id(txn) && (past = key_order(from, h->gap_from)) >= 0 &&
+	    (past > 0 || strict || !h->gap_strict) && (!h->gap_has_next || key_order(h->gap_next, lim) > 0))
+		goto done;
 	if ((rc = mdb_cursor_open(txn, t->dbi, &cur))) {
 		cli_err("cannot read the wake-ups: %s", mdb_strerror(rc));
 		return -1;
@@ -251,6 +256,19 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 	k.mv_data = from;
 	k.mv_size = TIMER_KEY;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (!rc && strict && k.mv_size == TIMER_KEY && !key_order(k.mv_data, from))
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT); /* from itself is not wanted */
+	if ((rc == MDB_NOTFOUND || (!rc && k.mv_size == TIMER_KEY && key_order(k.mv_data, lim) > 0))) {
+		/* nothing committed from `from` (past it when strict) to the
+		 * limit: remember where the next key is */
+		memcpy(h->gap_from, from, TIMER_KEY);
+		h->gap_strict = strict;
+		h->gap_has_next = !rc;
+		if (!rc)
+			memcpy(h->gap_next, k.mv_data, TIMER_KEY);
+		h->gap_txn = mdb_txn_id(txn);
+		h->has_gap = 1;
+	}
 	while (!rc) {
 		MDB_val pv;
 		if (k.mv_size != TIMER_KEY || key_order(k.mv_data, lim) > 0)
@@ -271,6 +289,7 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 		cli_err("cannot read the wake-ups: %s", mdb_strerror(rc));
 		return -1;
 	}
+done:
 	if (!have)
 		return 0;
 	memcpy(h->floor, best, TIMER_KEY);

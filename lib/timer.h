@@ -53,6 +53,14 @@ struct timer_heap {
 	 * than the clock), so a new run starts after it */
 	unsigned char floor[TIMER_KEY];
 	int has_floor;
+	/* what the committed state (the snapshot of transaction id gap_txn)
+	 * holds of the stream from gap_from (past it when gap_strict): no
+	 * key before gap_next (none at all when !gap_has_next), so a search
+	 * from there up to a limit before gap_next needs no cursor; has_gap:
+	 * known */
+	unsigned char gap_from[TIMER_KEY], gap_next[TIMER_KEY];
+	size_t gap_txn;
+	int has_gap, gap_strict, gap_has_next;
 };
 
 struct timer {

@@ -186,9 +186,44 @@ static void keys(void)
 	T_EQ_INT(back.corr, 11);
 }
 
+/* A search that found nothing committed up to its limit is not made again
+ * for a later limit short of the next key; a commit (a new snapshot) or a
+ * limit past that key makes it again. */
+static void gap_run(const char *dir)
+{
+	struct timer t;
+	struct store *st = reopen(dir, &t, NULL);
+	struct timer_id a = {5, 100, 1, 7, 0}, b = {5, 300, 2, 7, 0}, c = {5, 250, 3, 7, 0}, got;
+
+	timer_set(&t, &a);
+	T_EQ_INT(store_commit(st), 0);
+	timer_committed(&t);
+	T_EQ_INT(timer_next(&t, 5, 50, NULL, &got), 0);
+	T_EQ_INT(timer_next(&t, 5, 99, NULL, &got), 0);
+	T_EQ_INT(timer_next(&t, 5, 100, NULL, &got), 1);
+	T_EQ_INT(got.oneid, 1);
+	timer_del(&t, &got);
+	timer_set(&t, &b);
+	T_EQ_INT(store_commit(st), 0);
+	timer_committed(&t);
+	T_EQ_INT(timer_next(&t, 5, 200, NULL, &got), 0); /* next: b, at 300 */
+	timer_set(&t, &c);
+	T_EQ_INT(store_commit(st), 0);
+	timer_committed(&t);
+	T_EQ_INT(timer_next(&t, 5, 260, NULL, &got), 1); /* c, committed since */
+	T_EQ_INT(got.oneid, 3);
+	timer_del(&t, &got);
+	T_EQ_INT(timer_next(&t, 5, 299, NULL, &got), 0); /* past c, still committed */
+	T_EQ_INT(timer_next(&t, 5, 299, NULL, &got), 0);
+	T_EQ_INT(timer_next(&t, 5, 300, NULL, &got), 1);
+	T_EQ_INT(got.oneid, 2);
+	timer_release(&t);
+	store_close(st);
+}
+
 int main(void)
 {
-	char dir[] = "/tmp/uops-t-timer-XXXXXX";
+	char dir[] = "/tmp/uops-t-timer-XXXXXX", gdir[] = "/tmp/uops-t-timer-XXXXXX";
 
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
@@ -197,5 +232,11 @@ int main(void)
 	keys();
 	random_run(dir);
 	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	if (!mkdtemp(gdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	gap_run(gdir);
+	nftw(gdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	return t_done("timer");
 }
