@@ -1532,12 +1532,50 @@ static void fold_revoked(void *ctx)
 	fold_driver_revoked(&((struct sched *)ctx)->fd);
 }
 
+/*
+ * The values of type, ts, oneid, event_id and traits (top[0..4], 0 when
+ * absent) of the record's object, as json_get gives them, in one pass over
+ * its members: a key is told by its length, then its bytes. A record with
+ * a key written with escapes is looked at with json_get.
+ */
+static void top_members(const struct json_doc *d, uint32_t top[5])
+{
+	static const struct {
+		const char *s;
+		size_t n;
+	} keys[5] = {{"type", 4}, {"ts", 2}, {"oneid", 5}, {"event_id", 8}, {"traits", 6}};
+	uint32_t i, k;
+	int x;
+
+	memset(top, 0, 5 * sizeof *top);
+	for (k = 0, i = 1; k < d->t[0].size; k++, i = d->t[i + 1].next) {
+		const struct json_tok *t = &d->t[i];
+		const char *s = d->s + t->off;
+		if (t->esc)
+			goto slow;
+		switch (t->len) {
+		case 2: x = !memcmp(s, "ts", 2) ? 1 : -1; break;
+		case 4: x = !memcmp(s, "type", 4) ? 0 : -1; break;
+		case 5: x = !memcmp(s, "oneid", 5) ? 2 : -1; break;
+		case 6: x = !memcmp(s, "traits", 6) ? 4 : -1; break;
+		case 8: x = !memcmp(s, "event_id", 8) ? 3 : -1; break;
+		default: x = -1;
+		}
+		if (x >= 0)
+			top[x] = i + 1; /* json_parse lets no key come twice */
+	}
+	return;
+slow:
+	for (x = 0; x < 5; x++)
+		top[x] = json_get(d, 0, keys[x].s, keys[x].n);
+}
+
 static void process(struct sched *g, const char *s, size_t n)
 {
 	struct json_doc *d = &g->doc;
 	const char *why;
 	size_t at;
-	uint32_t t_type, t_ts, t_oneid, t_id, oneid, tr;
+	uint32_t top[5], t_type, t_ts, t_oneid, t_id, oneid, tr;
 	int64_t ts;
 	int sys, kind = -1, need, reprof = 0, traits;
 	const char *type;
@@ -1554,10 +1592,11 @@ static void process(struct sched *g, const char *s, size_t n)
 		OUTCOME_REJECT(&g->f.oc, "not a json object");
 		return;
 	}
-	t_type = json_get(d, 0, "type", 4);
-	t_ts = json_get(d, 0, "ts", 2);
-	t_oneid = json_get(d, 0, "oneid", 5);
-	t_id = json_get(d, 0, "event_id", 8);
+	top_members(d, top);
+	t_type = top[0];
+	t_ts = top[1];
+	t_oneid = top[2];
+	t_id = top[3];
 	if (!t_type || d->t[t_type].type != JSON_STRING || !d->t[t_type].len) {
 		OUTCOME_REJECT(&g->f.oc, "no \"type\": want events with a oneid (segmenter's output)");
 		return;
@@ -1648,7 +1687,7 @@ static void process(struct sched *g, const char *s, size_t n)
 		on_merge(g, ts, oneid, 0);
 		return;
 	}
-	tr = kind == 0 ? json_get(d, 0, "traits", 6) : 0;
+	tr = kind == 0 ? top[4] : 0;
 	traits = tr && d->t[tr].type == JSON_OBJECT && d->t[tr].size;
 	if (kind == 0) {
 		g->events++;

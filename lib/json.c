@@ -747,8 +747,11 @@ uint32_t json_get(const struct json_doc *d, uint32_t obj, const char *key,
 	i = obj + 1;
 	for (k = 0; k < d->t[obj].size; k++) {
 		const struct json_tok *t = &d->t[i];
-		/* a key without escapes is its bytes: compare lengths first */
-		if (!t->esc ? t->len == n && !memcmp(d->s + t->off, key, n) : json_str_eq(d, i, key, n))
+		/* a key without escapes is its bytes: compare lengths and
+		 * first bytes before calling memcmp */
+		if (!t->esc ? t->len == n && (!n || (d->s[t->off] == key[0] &&
+						     !memcmp(d->s + t->off, key, n)))
+			    : json_str_eq(d, i, key, n))
 			return i + 1;
 		i = d->t[i + 1].next;
 	}
