@@ -158,6 +158,7 @@ struct sched {
 	uint32_t lp_oneid, lp_seq, lp_n, lp_stream, lp_pstream, lp_pblk;
 	char ts_text[CLOCK_ISO_LEN + 1];
 	int64_t ts_cached;
+	struct clock_memo tsday; /* the date of the records' ts read last */
 	struct jctx cx;
 	struct jinst *cur; /* the instance an activation moves */
 
@@ -1652,7 +1653,9 @@ static void process(struct sched *g, const char *s, size_t n)
 		OUTCOME_REJECT(&g->f.oc, "no valid \"oneid\": want events with a oneid (segmenter's output)");
 		return;
 	}
-	if (clock_parse_tok(d, t_ts, &ts)) {
+	/* clock_parse_tok's answer, the date not read again while it stays */
+	if (!t_ts || d->t[t_ts].type != JSON_STRING ||
+	    clock_parse_memo(&g->tsday, d->s + d->t[t_ts].off, d->t[t_ts].len, &ts)) {
 		OUTCOME_REJECT(&g->f.oc, "no valid \"ts\": want canonical events (ingest's output)");
 		return;
 	}
@@ -2392,6 +2395,7 @@ int main(int argc, char **argv)
 	g->batch = 262144;
 	g->seen.days = 2;
 	g->commit_ms = 1000;
+	clock_memo_init(&g->tsday);
 	if ((rc = cli_parse(&g->cli, argc, argv)))
 		return rc;
 	cli_signals();
