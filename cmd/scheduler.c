@@ -151,6 +151,7 @@ struct sched {
 	/* the record being handled */
 	struct json_doc doc, pdoc;
 	const struct json_doc *evdoc; /* props for conditions: the event, or the trigger's */
+	uint32_t t_props; /* the record's props in doc (0: none) */
 	struct buf cause, line, tmp, rec, logb;
 	/* decisions of one activation of one person not yet in the log:
 	 * one entry, and the block the person's decisions before are in */
@@ -1071,7 +1072,7 @@ static void on_person_record(struct sched *g, int64_t ts, const char *type, size
 		} else if (is_event && in->state == JI_WAIT_EVENT) {
 			/* a correlated instance hears only its own value's events */
 			if (j->correlate) {
-				uint32_t pr = json_get(&g->doc, 0, "props", 5), v = 0;
+				uint32_t pr = g->t_props, v = 0;
 				if (pr && g->doc.t[pr].type == JSON_OBJECT)
 					v = json_get(&g->doc, pr, j->correlate, strlen(j->correlate));
 				buf_reset(&g->tmp);
@@ -1132,7 +1133,7 @@ static void triggers(struct sched *g, int64_t ts, const char *type, size_t tlen,
 		if (kind == 0) {
 			if (j->trig != JT_EVENT || strlen(j->t_name) != tlen || memcmp(j->t_name, type, tlen))
 				continue;
-			props = json_get(d, 0, "props", 5);
+			props = g->t_props;
 			if (j->t_where) {
 				struct cond_env e;
 				g->evdoc = &g->doc;
@@ -1534,21 +1535,21 @@ static void fold_revoked(void *ctx)
 }
 
 /*
- * The values of type, ts, oneid, event_id and traits (top[0..4], 0 when
- * absent) of the record's object, as json_get gives them, in one pass over
- * its members: a key is told by its length, then its bytes. A record with
- * a key written with escapes is looked at with json_get.
+ * The values of type, ts, oneid, event_id, traits and props (top[0..5], 0
+ * when absent) of the record's object, as json_get gives them, in one pass
+ * over its members: a key is told by its length, then its bytes. A record
+ * with a key written with escapes is looked at with json_get.
  */
-static void top_members(const struct json_doc *d, uint32_t top[5])
+static void top_members(const struct json_doc *d, uint32_t top[6])
 {
 	static const struct {
 		const char *s;
 		size_t n;
-	} keys[5] = {{"type", 4}, {"ts", 2}, {"oneid", 5}, {"event_id", 8}, {"traits", 6}};
+	} keys[6] = {{"type", 4}, {"ts", 2}, {"oneid", 5}, {"event_id", 8}, {"traits", 6}, {"props", 5}};
 	uint32_t i, k;
 	int x;
 
-	memset(top, 0, 5 * sizeof *top);
+	memset(top, 0, 6 * sizeof *top);
 	for (k = 0, i = 1; k < d->t[0].size; k++, i = d->t[i + 1].next) {
 		const struct json_tok *t = &d->t[i];
 		const char *s = d->s + t->off;
@@ -1557,7 +1558,7 @@ static void top_members(const struct json_doc *d, uint32_t top[5])
 		switch (t->len) {
 		case 2: x = !memcmp(s, "ts", 2) ? 1 : -1; break;
 		case 4: x = !memcmp(s, "type", 4) ? 0 : -1; break;
-		case 5: x = !memcmp(s, "oneid", 5) ? 2 : -1; break;
+		case 5: x = !memcmp(s, "oneid", 5) ? 2 : !memcmp(s, "props", 5) ? 5 : -1; break;
 		case 6: x = !memcmp(s, "traits", 6) ? 4 : -1; break;
 		case 8: x = !memcmp(s, "event_id", 8) ? 3 : -1; break;
 		default: x = -1;
@@ -1567,7 +1568,7 @@ static void top_members(const struct json_doc *d, uint32_t top[5])
 	}
 	return;
 slow:
-	for (x = 0; x < 5; x++)
+	for (x = 0; x < 6; x++)
 		top[x] = json_get(d, 0, keys[x].s, keys[x].n);
 }
 
@@ -1576,7 +1577,7 @@ static void process(struct sched *g, const char *s, size_t n)
 	struct json_doc *d = &g->doc;
 	const char *why;
 	size_t at;
-	uint32_t top[5], t_type, t_ts, t_oneid, t_id, oneid, tr;
+	uint32_t top[6], t_type, t_ts, t_oneid, t_id, oneid, tr;
 	int64_t ts;
 	int sys, kind = -1, need, reprof = 0, traits;
 	const char *type;
@@ -1598,6 +1599,7 @@ static void process(struct sched *g, const char *s, size_t n)
 	t_ts = top[1];
 	t_oneid = top[2];
 	t_id = top[3];
+	g->t_props = top[5];
 	if (!t_type || d->t[t_type].type != JSON_STRING || !d->t[t_type].len) {
 		OUTCOME_REJECT(&g->f.oc, "no \"type\": want events with a oneid (segmenter's output)");
 		return;
@@ -1728,7 +1730,8 @@ static void process(struct sched *g, const char *s, size_t n)
 		g->P.changed = 1;
 		if (kind == 0) {
 			g->evdoc = &g->doc;
-			profile_apply(&g->p, &g->L, d, 0, type, tlen, ts, name_slot, where_match, g);
+			profile_apply_at(&g->p, &g->L, d, 0, top[5], top[4], type, tlen, ts, name_slot,
+					 where_match, g);
 		} else if (kind == 1) {
 			uint32_t sg = json_get(d, 0, "segment", 7), op = json_get(d, 0, "op", 2);
 			unsigned i;
