@@ -241,7 +241,7 @@ static inline const unsigned char *str_end(struct parser *ps, const unsigned cha
 
 /* The number at p: returns the byte after it, or NULL with the failure in
  * ps. */
-static inline const unsigned char *num_end(struct parser *ps, const unsigned char *p,
+static inline __attribute__((always_inline)) const unsigned char *num_end(struct parser *ps, const unsigned char *p,
 					   const unsigned char *end)
 {
 
@@ -277,9 +277,9 @@ static inline const unsigned char *num_end(struct parser *ps, const unsigned cha
 static int parse_container(struct parser *ps, uint32_t ti, int obj);
 
 /*
- * The value at *pp (a local cursor of the caller's): its tokens, with *pp
- * past it; 0, or -1 with the failure in ps. Scalars are read here, in the
- * caller's loop; a container recurses.
+ * The value at *pp (a local cursor of the caller's), after any white space:
+ * its tokens, with *pp past it; 0, or -1 with the failure in ps. Scalars
+ * are read here, in the caller's loop; a container recurses.
  */
 static inline __attribute__((always_inline)) int parse_value(struct parser *ps,
 							     const unsigned char **pp)
@@ -289,8 +289,12 @@ static inline __attribute__((always_inline)) int parse_value(struct parser *ps,
 	uint32_t off = (uint32_t)(p - ps->s), ti;
 	int esc;
 
-	if (p >= end)
-		return fail_at(ps, p, "unexpected end of input");
+	if (__builtin_expect(!(p < end && *p == '"'), 0)) {
+		SKIP_WS(ps, p);
+		if (p >= end)
+			return fail_at(ps, p, "unexpected end of input");
+		off = (uint32_t)(p - ps->s);
+	}
 	if (*p == '"') { /* the most of them */
 		ti = tok_new(d, JSON_STRING, off + 1);
 		if (!(q = str_end(ps, p, end, &esc)))
@@ -544,9 +548,12 @@ static int parse_container(struct parser *ps, uint32_t ti, int obj)
 			const unsigned char *q;
 			uint32_t ki, klen;
 			int esc;
-			if (p >= end || *p != '"')
-				return fail_at(ps, p, p >= end ? "unexpected end of input"
-							       : "expected a key string");
+			if (__builtin_expect(!(p < end && *p == '"'), 0)) {
+				SKIP_WS(ps, p);
+				if (p >= end || *p != '"')
+					return fail_at(ps, p, p >= end ? "unexpected end of input"
+								       : "expected a key string");
+			}
 			ki = tok_new(d, JSON_STRING, (uint32_t)(p - ps->s) + 1);
 			if (!(q = str_end(ps, p, end, &esc)))
 				return -1;
@@ -569,8 +576,7 @@ static int parse_container(struct parser *ps, uint32_t ti, int obj)
 				if (p >= end || *p != ':')
 					return fail_at(ps, p, "expected ':' after key");
 			}
-			p++;
-			SKIP_WS(ps, p);
+			p++; /* white space after it: parse_value skips it */
 		}
 		if (parse_value(ps, &p))
 			return -1;
@@ -581,8 +587,7 @@ static int parse_container(struct parser *ps, uint32_t ti, int obj)
 				return fail_at(ps, p, "unexpected end of input");
 		}
 		if (*p == ',') {
-			p++;
-			SKIP_WS(ps, p);
+			p++; /* white space after it: skipped before the key or value */
 			continue;
 		}
 		if (*p == close) {
