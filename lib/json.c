@@ -236,6 +236,11 @@ static inline const unsigned char *str_end(struct parser *ps, const unsigned cha
 		p += 16;
 	}
 #endif
+	/* the last bytes of the text (the last key of a record, mostly) */
+	while (p < end && !(cls[*p] & 1))
+		p++;
+	if (p < end && *p == '"')
+		return p;
 	return str_rest(ps, p, esc);
 }
 
