@@ -151,6 +151,7 @@ struct sched {
 	/* the record being handled */
 	struct json_doc doc, pdoc;
 	const struct json_doc *evdoc; /* props for conditions: the event, or the trigger's */
+	uint32_t t_props; /* the record's props in doc (0: none) */
 	struct buf cause, line, tmp, rec, logb;
 	/* decisions of one activation of one person not yet in the log:
 	 * one entry, and the block the person's decisions before are in */
@@ -159,6 +160,7 @@ struct sched {
 	struct jlog_base lbase; /* what the entry's $journey lines share */
 	char ts_text[CLOCK_ISO_LEN + 1];
 	int64_t ts_cached;
+	struct clock_memo tsday; /* the date of the records' ts read last */
 	struct jctx cx;
 	struct jinst *cur; /* the instance an activation moves */
 
@@ -1101,7 +1103,7 @@ static void on_person_record(struct sched *g, int64_t ts, const char *type, size
 		} else if (is_event && in->state == JI_WAIT_EVENT) {
 			/* a correlated instance hears only its own value's events */
 			if (j->correlate) {
-				uint32_t pr = json_get(&g->doc, 0, "props", 5), v = 0;
+				uint32_t pr = g->t_props, v = 0;
 				if (pr && g->doc.t[pr].type == JSON_OBJECT)
 					v = json_get(&g->doc, pr, j->correlate, strlen(j->correlate));
 				buf_reset(&g->tmp);
@@ -1162,7 +1164,7 @@ static void triggers(struct sched *g, int64_t ts, const char *type, size_t tlen,
 		if (kind == 0) {
 			if (j->trig != JT_EVENT || strlen(j->t_name) != tlen || memcmp(j->t_name, type, tlen))
 				continue;
-			props = json_get(d, 0, "props", 5);
+			props = g->t_props;
 			if (j->t_where) {
 				struct cond_env e;
 				g->evdoc = &g->doc;
@@ -1563,45 +1565,50 @@ static void fold_revoked(void *ctx)
 	fold_driver_revoked(&((struct sched *)ctx)->fd);
 }
 
-/* The values of a record's type, ts, oneid, event_id and traits (0:
- * absent) in tk, in one pass over its keys, each told by its length (a
- * key written with escapes: json_get's way). */
-static void record_keys(const struct json_doc *d, uint32_t tk[5])
+/*
+ * The values of type, ts, oneid, event_id, traits and props (top[0..5], 0
+ * when absent) of the record's object, as json_get gives them, in one pass
+ * over its members: a key is told by its length, then its bytes. A record
+ * with a key written with escapes is looked at with json_get.
+ */
+static void top_members(const struct json_doc *d, uint32_t top[6])
 {
-	uint32_t i = 1, k;
+	static const struct {
+		const char *s;
+		size_t n;
+	} keys[6] = {{"type", 4}, {"ts", 2}, {"oneid", 5}, {"event_id", 8}, {"traits", 6}, {"props", 5}};
+	uint32_t i, k;
+	int x;
 
-	tk[0] = tk[1] = tk[2] = tk[3] = tk[4] = 0;
-	for (k = 0; k < d->t[0].size; k++, i = d->t[i + 1].next) {
+	memset(top, 0, 6 * sizeof *top);
+	for (k = 0, i = 1; k < d->t[0].size; k++, i = d->t[i + 1].next) {
 		const struct json_tok *t = &d->t[i];
 		const char *s = d->s + t->off;
-		int x = -1;
-		if (t->esc) {
-			tk[0] = json_get(d, 0, "type", 4);
-			tk[1] = json_get(d, 0, "ts", 2);
-			tk[2] = json_get(d, 0, "oneid", 5);
-			tk[3] = json_get(d, 0, "event_id", 8);
-			tk[4] = json_get(d, 0, "traits", 6);
-			return;
-		}
+		if (t->esc)
+			goto slow;
 		switch (t->len) {
 		case 2: x = !memcmp(s, "ts", 2) ? 1 : -1; break;
 		case 4: x = !memcmp(s, "type", 4) ? 0 : -1; break;
-		case 5: x = !memcmp(s, "oneid", 5) ? 2 : -1; break;
+		case 5: x = !memcmp(s, "oneid", 5) ? 2 : !memcmp(s, "props", 5) ? 5 : -1; break;
 		case 6: x = !memcmp(s, "traits", 6) ? 4 : -1; break;
 		case 8: x = !memcmp(s, "event_id", 8) ? 3 : -1; break;
+		default: x = -1;
 		}
-		if (x >= 0 && !tk[x])
-			tk[x] = i + 1;
+		if (x >= 0)
+			top[x] = i + 1; /* json_parse lets no key come twice */
 	}
+	return;
+slow:
+	for (x = 0; x < 6; x++)
+		top[x] = json_get(d, 0, keys[x].s, keys[x].n);
 }
 
 static void process(struct sched *g, const char *s, size_t n)
 {
 	struct json_doc *d = &g->doc;
-	uint32_t tk[5];
 	const char *why;
 	size_t at;
-	uint32_t t_type, t_ts, t_oneid, t_id, oneid, tr;
+	uint32_t top[6], t_type, t_ts, t_oneid, t_id, oneid, tr;
 	int64_t ts;
 	int sys, kind = -1, need, reprof = 0, traits;
 	const char *type;
@@ -1618,11 +1625,12 @@ static void process(struct sched *g, const char *s, size_t n)
 		OUTCOME_REJECT(&g->f.oc, "not a json object");
 		return;
 	}
-	record_keys(d, tk);
-	t_type = tk[0];
-	t_ts = tk[1];
-	t_oneid = tk[2];
-	t_id = tk[3];
+	top_members(d, top);
+	t_type = top[0];
+	t_ts = top[1];
+	t_oneid = top[2];
+	t_id = top[3];
+	g->t_props = top[5];
 	if (!t_type || d->t[t_type].type != JSON_STRING || !d->t[t_type].len) {
 		OUTCOME_REJECT(&g->f.oc, "no \"type\": want events with a oneid (segmenter's output)");
 		return;
@@ -1678,7 +1686,9 @@ static void process(struct sched *g, const char *s, size_t n)
 		OUTCOME_REJECT(&g->f.oc, "no valid \"oneid\": want events with a oneid (segmenter's output)");
 		return;
 	}
-	if (clock_parse_tok(d, t_ts, &ts)) {
+	/* clock_parse_tok's answer, the date not read again while it stays */
+	if (!t_ts || d->t[t_ts].type != JSON_STRING ||
+	    clock_parse_memo(&g->tsday, d->s + d->t[t_ts].off, d->t[t_ts].len, &ts)) {
 		OUTCOME_REJECT(&g->f.oc, "no valid \"ts\": want canonical events (ingest's output)");
 		return;
 	}
@@ -1713,7 +1723,7 @@ static void process(struct sched *g, const char *s, size_t n)
 		on_merge(g, ts, oneid, 0);
 		return;
 	}
-	tr = kind == 0 ? tk[4] : 0;
+	tr = kind == 0 ? top[4] : 0;
 	traits = tr && d->t[tr].type == JSON_OBJECT && d->t[tr].size;
 	if (kind == 0) {
 		g->events++;
@@ -1751,7 +1761,8 @@ static void process(struct sched *g, const char *s, size_t n)
 		g->P.changed = 1;
 		if (kind == 0) {
 			g->evdoc = &g->doc;
-			profile_apply(&g->p, &g->L, d, 0, type, tlen, ts, name_slot, where_match, g);
+			profile_apply_at(&g->p, &g->L, d, 0, top[5], top[4], type, tlen, ts, name_slot,
+					 where_match, g);
 		} else if (kind == 1) {
 			uint32_t sg = json_get(d, 0, "segment", 7), op = json_get(d, 0, "op", 2);
 			unsigned i;
@@ -2420,6 +2431,7 @@ int main(int argc, char **argv)
 	g->batch = 262144;
 	g->seen.days = 2;
 	g->commit_ms = 1000;
+	clock_memo_init(&g->tsday);
 	if ((rc = cli_parse(&g->cli, argc, argv)))
 		return rc;
 	cli_signals();

@@ -46,34 +46,46 @@ static int fail(struct parser *ps, const char *why)
 	return -1;
 }
 
-static inline uint32_t tok_new(struct parser *ps, enum json_type type)
+/* Failing at p: ps->p is where the problem is. */
+static int fail_at(struct parser *ps, const unsigned char *p, const char *why)
 {
-	struct json_doc *d = ps->d;
+	ps->p = p;
+	return fail(ps, why);
+}
+
+/* A new token of the given type at offset off: a scalar's fields (no
+ * length yet, next the token after it) that a caller completes. */
+static inline uint32_t tok_new(struct json_doc *d, enum json_type type, uint32_t off)
+{
+	uint32_t nt = d->nt;
 	struct json_tok *t;
 
-	if (d->nt == d->cap) {
+	if (__builtin_expect(nt == d->cap, 0)) {
 		d->cap = d->cap ? d->cap * 2 : 64;
 		d->t = xrealloc(d->t, d->cap * sizeof *d->t);
 	}
-	t = &d->t[d->nt];
-	t->type = (uint8_t)type;
-	t->esc = 0;
-	t->off = (uint32_t)(ps->p - (const unsigned char *)d->s);
+	d->nt = nt + 1;
+	t = &d->t[nt];
+	t->off = off;
 	t->len = 0;
 	t->size = 0;
-	t->next = 0;
-	return d->nt++;
+	t->next = nt + 1;
+	t->type = (uint8_t)type; /* the byte stores last: they may alias anything */
+	t->esc = 0;
+	return nt;
 }
 
-static inline void skip_ws(struct parser *ps)
-{
-	if (ps->p < ps->end && (cls[*ps->p] & 2)) {
-		ps->ws++;
-		do
-			ps->p++;
-		while (ps->p < ps->end && (cls[*ps->p] & 2));
-	}
-}
+/* Skip white space at p (a local cursor), counting the runs in ps->ws. */
+#define SKIP_WS(ps, p)                                                  \
+	do {                                                            \
+		if ((p) < (ps)->end && (cls[*(p)] & 2)) {               \
+			(ps)->ws++;                                     \
+			do                                              \
+				(p)++;                                  \
+			while ((p) < (ps)->end && (cls[*(p)] & 2));     \
+		}                                                       \
+	} while (0)
+
 
 static int hex4(const unsigned char *p, unsigned *v)
 {
@@ -124,10 +136,12 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
 	return 0;
 }
 
-static int parse_string(struct parser *ps, uint32_t ti)
+/* The rest of a string from p (inside it) to its closing quote: returns
+ * that quote, or NULL with the failure in ps. *esc is set when it holds a
+ * backslash escape. */
+static const unsigned char *str_rest(struct parser *ps, const unsigned char *p, int *esc)
 {
-	const unsigned char *p = ps->p + 1, *end = ps->end, *start = p;
-	int esc = 0;
+	const unsigned char *end = ps->end;
 
 	for (;;) {
 #ifdef __SSE2__
@@ -152,13 +166,13 @@ static int parse_string(struct parser *ps, uint32_t ti)
 		while (p < end && !(cls[*p] & 1))
 			p++;
 		if (p >= end)
-			return ps->p = p, fail(ps, "unterminated string");
+			return fail_at(ps, p, "unterminated string"), NULL;
 		if (*p == '"')
-			break;
+			return p;
 		if (*p == '\\') {
-			esc = 1;
+			*esc = 1;
 			if (p + 1 >= end)
-				return ps->p = p, fail(ps, "unterminated string");
+				return fail_at(ps, p, "unterminated string"), NULL;
 			switch (p[1]) {
 			case '"': case '\\': case '/': case 'b': case 'f':
 			case 'n': case 'r': case 't':
@@ -167,53 +181,79 @@ static int parse_string(struct parser *ps, uint32_t ti)
 			case 'u': {
 				unsigned u, u2;
 				if (end - p < 6 || hex4(p + 2, &u))
-					return ps->p = p, fail(ps, "invalid \\u escape");
+					return fail_at(ps, p, "invalid \\u escape"), NULL;
 				if (u >= 0xdc00 && u <= 0xdfff)
-					return ps->p = p, fail(ps, "lone surrogate escape");
+					return fail_at(ps, p, "lone surrogate escape"), NULL;
 				if (u >= 0xd800 && u <= 0xdbff) {
 					if (end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
 					    hex4(p + 8, &u2) || u2 < 0xdc00 || u2 > 0xdfff)
-						return ps->p = p, fail(ps, "lone surrogate escape");
+						return fail_at(ps, p, "lone surrogate escape"), NULL;
 					p += 12;
 				} else {
 					if (u == 0)
-						return ps->p = p, fail(ps, "NUL escape in string");
+						return fail_at(ps, p, "NUL escape in string"), NULL;
 					p += 6;
 				}
 				break;
 			}
 			default:
-				return ps->p = p, fail(ps, "invalid escape in string");
+				return fail_at(ps, p, "invalid escape in string"), NULL;
 			}
 			continue;
 		}
-		if (*p < 0x20) {
-			ps->p = p;
-			return fail(ps, *p ? "control character in string"
-					   : "NUL byte in string");
-		}
+		if (*p < 0x20)
+			return fail_at(ps, p, *p ? "control character in string" : "NUL byte in string"), NULL;
 		{
 			size_t k = utf8_seq(p, end);
 			if (!k)
-				return ps->p = p, fail(ps, "invalid utf-8 in string");
+				return fail_at(ps, p, "invalid utf-8 in string"), NULL;
 			p += k;
 		}
 	}
-	ps->d->t[ti].off = (uint32_t)(start - (const unsigned char *)ps->d->s);
-	ps->d->t[ti].len = (uint32_t)(p - start);
-	ps->d->t[ti].esc = (uint8_t)esc;
-	ps->p = p + 1;
-	return 0;
 }
 
-static int parse_number(struct parser *ps, uint32_t ti)
+/* The string whose opening quote is at p: returns its closing quote, or
+ * NULL with the failure in ps; *esc as str_rest's. A short plain string
+ * (the most of them: keys, ids, names) is found by one look at 16 bytes. */
+static inline const unsigned char *str_end(struct parser *ps, const unsigned char *p,
+					   const unsigned char *end, int *esc)
 {
-	const unsigned char *p = ps->p, *end = ps->end, *start = p;
+	*esc = 0;
+	p++;
+#ifdef __SSE2__
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+						      _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+					 _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+		int bits = _mm_movemask_epi8(m);
+		if (bits) {
+			p += __builtin_ctz((unsigned)bits);
+			if (*p == '"')
+				return p;
+			break;
+		}
+		p += 16;
+	}
+#endif
+	/* the last bytes of the text (the last key of a record, mostly) */
+	while (p < end && !(cls[*p] & 1))
+		p++;
+	if (p < end && *p == '"')
+		return p;
+	return str_rest(ps, p, esc);
+}
+
+/* The number at p: returns the byte after it, or NULL with the failure in
+ * ps. */
+static inline __attribute__((always_inline)) const unsigned char *num_end(struct parser *ps, const unsigned char *p,
+					   const unsigned char *end)
+{
 
 	if (p < end && *p == '-')
 		p++;
 	if (p >= end || *p < '0' || *p > '9')
-		return ps->p = p, fail(ps, "invalid number");
+		return fail_at(ps, p, "invalid number"), NULL;
 	if (*p == '0') {
 		p++;
 	} else {
@@ -223,7 +263,7 @@ static int parse_number(struct parser *ps, uint32_t ti)
 	if (p < end && *p == '.') {
 		p++;
 		if (p >= end || *p < '0' || *p > '9')
-			return ps->p = p, fail(ps, "invalid number");
+			return fail_at(ps, p, "invalid number"), NULL;
 		while (p < end && *p >= '0' && *p <= '9')
 			p++;
 	}
@@ -232,24 +272,86 @@ static int parse_number(struct parser *ps, uint32_t ti)
 		if (p < end && (*p == '+' || *p == '-'))
 			p++;
 		if (p >= end || *p < '0' || *p > '9')
-			return ps->p = p, fail(ps, "invalid number");
+			return fail_at(ps, p, "invalid number"), NULL;
 		while (p < end && *p >= '0' && *p <= '9')
 			p++;
 	}
-	ps->d->t[ti].len = (uint32_t)(p - start);
-	ps->p = p;
-	return 0;
+	return p;
 }
 
-static int literal(struct parser *ps, const char *word, size_t n)
+static int parse_container(struct parser *ps, uint32_t ti, int obj);
+
+/*
+ * The value at *pp (a local cursor of the caller's), after any white space:
+ * its tokens, with *pp past it; 0, or -1 with the failure in ps. Scalars
+ * are read here, in the caller's loop; a container recurses.
+ */
+static inline __attribute__((always_inline)) int parse_value(struct parser *ps,
+							     const unsigned char **pp)
 {
-	if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n))
-		return fail(ps, "invalid literal");
-	ps->p += n;
-	return 0;
+	struct json_doc *d = ps->d;
+	const unsigned char *p = *pp, *q, *end = ps->end;
+	uint32_t off = (uint32_t)(p - ps->s), ti;
+	int esc;
+
+	if (__builtin_expect(!(p < end && *p == '"'), 0)) {
+		SKIP_WS(ps, p);
+		if (p >= end)
+			return fail_at(ps, p, "unexpected end of input");
+		off = (uint32_t)(p - ps->s);
+	}
+	if (*p == '"') { /* the most of them */
+		ti = tok_new(d, JSON_STRING, off + 1);
+		if (!(q = str_end(ps, p, end, &esc)))
+			return -1;
+		d->t[ti].len = (uint32_t)(q - p) - 1;
+		d->t[ti].esc = (uint8_t)esc;
+		*pp = q + 1;
+		return 0;
+	}
+	switch (*p) {
+	case '{':
+	case '[':
+		ti = tok_new(d, *p == '{' ? JSON_OBJECT : JSON_ARRAY, off);
+		ps->p = p;
+		if (parse_container(ps, ti, *p == '{'))
+			return -1;
+		d->t[ti].next = d->nt;
+		*pp = ps->p;
+		return 0;
+	case 't':
+		if (end - p < 4 || memcmp(p, "true", 4))
+			return fail_at(ps, p, "invalid literal");
+		tok_new(d, JSON_TRUE, off);
+		*pp = p + 4;
+		return 0;
+	case 'f':
+		if (end - p < 5 || memcmp(p, "false", 5))
+			return fail_at(ps, p, "invalid literal");
+		tok_new(d, JSON_FALSE, off);
+		*pp = p + 5;
+		return 0;
+	case 'n':
+		if (end - p < 4 || memcmp(p, "null", 4))
+			return fail_at(ps, p, "invalid literal");
+		tok_new(d, JSON_NULL, off);
+		*pp = p + 4;
+		return 0;
+	case 0:
+		return fail_at(ps, p, "NUL byte");
+	default:
+		if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			ti = tok_new(d, JSON_NUMBER, off);
+			if (!(q = num_end(ps, p, end)))
+				return -1;
+			d->t[ti].len = (uint32_t)(q - p);
+			*pp = q;
+			return 0;
+		}
+		return fail_at(ps, p, "unexpected character");
+	}
 }
 
-static int parse_value(struct parser *ps);
 
 /*
  * Duplicate keys. Parsers disagree on {"a":1,"a":2} (jq and Python take
@@ -423,8 +525,16 @@ static int keys_check(struct parser *ps, uint32_t ti)
 	return dup ? key_dup(ps, dup) : 0;
 }
 
+/*
+ * The array or object (obj) whose bracket is at ps->p and whose token is
+ * ti: its members' tokens, with ps->p past its end; 0, or -1 with the
+ * failure in ps. The cursor lives in a local while the members are read.
+ */
 static int parse_container(struct parser *ps, uint32_t ti, int obj)
 {
+	struct json_doc *d = ps->d;
+	const unsigned char *p = ps->p, *end = ps->end;
+	const unsigned char close = obj ? '}' : ']';
 	uint32_t size = 0;
 	unsigned long ws0 = ps->ws;
 	uint64_t seen = 0; /* a bit for each key so far */
@@ -432,112 +542,73 @@ static int parse_container(struct parser *ps, uint32_t ti, int obj)
 
 	if (++ps->depth > ps->max_depth)
 		return fail(ps, "nesting too deep");
-	ps->p++;
-	skip_ws(ps);
-	if (ps->p < ps->end && *ps->p == (obj ? '}' : ']')) {
-		ps->p++;
+	p++;
+	SKIP_WS(ps, p);
+	if (p < end && *p == close) {
+		p++;
 		goto done;
 	}
 	for (;;) {
 		if (obj) {
-			uint32_t ki;
-			if (ps->p >= ps->end || *ps->p != '"')
-				return fail(ps, ps->p >= ps->end ? "unexpected end of input"
-								 : "expected a key string");
-			ki = tok_new(ps, JSON_STRING);
-			if (parse_string(ps, ki))
+			const unsigned char *q;
+			uint32_t ki, klen;
+			int esc;
+			if (__builtin_expect(!(p < end && *p == '"'), 0)) {
+				SKIP_WS(ps, p);
+				if (p >= end || *p != '"')
+					return fail_at(ps, p, p >= end ? "unexpected end of input"
+								       : "expected a key string");
+			}
+			ki = tok_new(d, JSON_STRING, (uint32_t)(p - ps->s) + 1);
+			if (!(q = str_end(ps, p, end, &esc)))
 				return -1;
-			ps->d->t[ki].next = ki + 1;
+			klen = (uint32_t)(q - p) - 1;
+			d->t[ki].len = klen;
+			d->t[ki].esc = (uint8_t)esc;
+			p = q + 1;
 			if (size < KEYS_FEW) {
-				/* by its length and last byte (ps->p is past the
+				/* by its length and last byte (p is past the
 				 * closing quote; of "", the opening one) */
-				const struct json_tok *kt = &ps->d->t[ki];
-				uint64_t bit = 1ull << ((ps->p[-2] ^ kt->len << 3) & 63);
-				if (kt->esc)
+				uint64_t bit = 1ull << ((p[-2] ^ klen << 3) & 63);
+				if (esc)
 					later = 1;
-				else if ((seen & bit) && !later && key_seen(ps->d, ti + 1, ki))
+				else if ((seen & bit) && !later && key_seen(d, ti + 1, ki))
 					return key_dup(ps, ki);
 				seen |= bit;
 			}
-			skip_ws(ps);
-			if (ps->p >= ps->end || *ps->p != ':')
-				return fail(ps, "expected ':' after key");
-			ps->p++;
-			skip_ws(ps);
+			if (__builtin_expect(!(p < end && *p == ':'), 0)) {
+				SKIP_WS(ps, p);
+				if (p >= end || *p != ':')
+					return fail_at(ps, p, "expected ':' after key");
+			}
+			p++; /* white space after it: parse_value skips it */
 		}
-		if (parse_value(ps))
+		if (parse_value(ps, &p))
 			return -1;
 		size++;
-		skip_ws(ps);
-		if (ps->p >= ps->end)
-			return fail(ps, "unexpected end of input");
-		if (*ps->p == ',') {
-			ps->p++;
-			skip_ws(ps);
+		if (__builtin_expect(!(p < end && (*p == ',' || *p == close)), 0)) {
+			SKIP_WS(ps, p);
+			if (p >= end)
+				return fail_at(ps, p, "unexpected end of input");
+		}
+		if (*p == ',') {
+			p++; /* white space after it: skipped before the key or value */
 			continue;
 		}
-		if (*ps->p == (obj ? '}' : ']')) {
-			ps->p++;
+		if (*p == close) {
+			p++;
 			break;
 		}
-		return fail(ps, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+		return fail_at(ps, p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
 	}
 done:
+	ps->p = p;
 	ps->depth--;
-	ps->d->t[ti].size = size;
+	d->t[ti].size = size;
 	if (obj && (size > KEYS_FEW || later) && keys_check(ps, ti))
 		return -1;
-	ps->d->t[ti].esc = ps->ws != ws0;
-	ps->d->t[ti].len = (uint32_t)(ps->p - (const unsigned char *)ps->d->s) -
-			   ps->d->t[ti].off;
-	return 0;
-}
-
-static int parse_value(struct parser *ps)
-{
-	uint32_t ti;
-	int rc;
-
-	if (ps->p >= ps->end)
-		return fail(ps, "unexpected end of input");
-	switch (*ps->p) {
-	case '{':
-		ti = tok_new(ps, JSON_OBJECT);
-		rc = parse_container(ps, ti, 1);
-		break;
-	case '[':
-		ti = tok_new(ps, JSON_ARRAY);
-		rc = parse_container(ps, ti, 0);
-		break;
-	case '"':
-		ti = tok_new(ps, JSON_STRING);
-		rc = parse_string(ps, ti);
-		break;
-	case 't':
-		ti = tok_new(ps, JSON_TRUE);
-		rc = literal(ps, "true", 4);
-		break;
-	case 'f':
-		ti = tok_new(ps, JSON_FALSE);
-		rc = literal(ps, "false", 5);
-		break;
-	case 'n':
-		ti = tok_new(ps, JSON_NULL);
-		rc = literal(ps, "null", 4);
-		break;
-	case 0:
-		return fail(ps, "NUL byte");
-	default:
-		if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9')) {
-			ti = tok_new(ps, JSON_NUMBER);
-			rc = parse_number(ps, ti);
-			break;
-		}
-		return fail(ps, "unexpected character");
-	}
-	if (rc)
-		return rc;
-	ps->d->t[ti].next = ps->d->nt;
+	d->t[ti].esc = ps->ws != ws0;
+	d->t[ti].len = (uint32_t)(p - ps->s) - d->t[ti].off;
 	return 0;
 }
 
@@ -545,6 +616,7 @@ int json_parse(struct json_doc *d, const char *s, size_t n, unsigned max_depth,
 	       const char **why, size_t *at)
 {
 	struct parser ps;
+	const unsigned char *p;
 
 	cls_init();
 	d->s = s;
@@ -562,22 +634,24 @@ int json_parse(struct json_doc *d, const char *s, size_t n, unsigned max_depth,
 	ps.ws = 0;
 	ps.max_depth = max_depth ? max_depth : 1;
 	ps.why = NULL;
-	skip_ws(&ps);
-	if (ps.p >= ps.end) {
+	p = ps.s;
+	SKIP_WS(&ps, p);
+	if (p >= ps.end) {
 		*why = "empty line";
 		*at = 0;
 		return -1;
 	}
-	if (parse_value(&ps) == 0) {
-		skip_ws(&ps);
-		if (ps.p == ps.end)
+	if (parse_value(&ps, &p) == 0) {
+		SKIP_WS(&ps, p);
+		if (p == ps.end)
 			return 0;
-		fail(&ps, *ps.p ? "trailing characters after value" : "NUL byte");
+		fail_at(&ps, p, *p ? "trailing characters after value" : "NUL byte");
 	}
 	*why = ps.why;
 	*at = (size_t)(ps.p - ps.s);
 	return -1;
 }
+
 
 void json_doc_release(struct json_doc *d)
 {
@@ -683,8 +757,11 @@ uint32_t json_get(const struct json_doc *d, uint32_t obj, const char *key,
 	i = obj + 1;
 	for (k = 0; k < d->t[obj].size; k++) {
 		const struct json_tok *t = &d->t[i];
-		/* a key without escapes is its bytes: compare lengths first */
-		if (!t->esc ? t->len == n && !memcmp(d->s + t->off, key, n) : json_str_eq(d, i, key, n))
+		/* a key without escapes is its bytes: compare lengths and
+		 * first bytes before calling memcmp */
+		if (!t->esc ? t->len == n && (!n || (d->s[t->off] == key[0] &&
+						     !memcmp(d->s + t->off, key, n)))
+			    : json_str_eq(d, i, key, n))
 			return i + 1;
 		i = d->t[i + 1].next;
 	}

@@ -934,6 +934,83 @@ static void test_get_path(void)
 	free(copy);
 }
 
+/*
+ * A string of every length up to 40, as an object's last value and as its
+ * key, with 0 to 17 bytes of white space after the object, so that it ends
+ * at every distance from the end of the text (the parser looks at 16 bytes
+ * at a time, and byte by byte near the end): plain, or with one special
+ * byte at each place (an escape, a two-byte character, a control
+ * character, an invalid byte). Each gives its token's length and escape
+ * flag, or its error at the special byte; a string left open says so at
+ * the end.
+ */
+static void test_string_edges(void)
+{
+	static const struct {
+		const char *b, *why;
+	} sp[] = {
+		{"", NULL},
+		{"\\n", NULL},
+		{"\xc3\xa9", NULL},
+		{"\x01", "control character in string"},
+		{"\xff", "invalid utf-8 in string"},
+	};
+	char s[128], *copy;
+	const char *why;
+	size_t len, k, pos, ws, at, n, bn, pre;
+	int key, rc, good;
+
+	for (len = 0; len <= 40; len++)
+		for (k = 0; k < sizeof sp / sizeof *sp; k++)
+			for (pos = 0; pos <= (k ? len : 0); pos++)
+				for (key = 0; key < 2; key++)
+					for (ws = 0; ws <= 17; ws++) {
+						bn = strlen(sp[k].b);
+						n = 0;
+						memcpy(s, key ? "{\"" : "{\"a\":1,\"k\":\"", key ? 2 : 12);
+						n = pre = key ? 2 : 12;
+						memset(s + n, 'x', pos);
+						n += pos;
+						memcpy(s + n, sp[k].b, bn);
+						n += bn;
+						memset(s + n, 'x', len - pos);
+						n += len - pos;
+						memcpy(s + n, key ? "\":1}" : "\"}", key ? 4 : 2);
+						n += key ? 4 : 2;
+						memset(s + n, ' ', ws);
+						n += ws;
+						rc = parse(s, n, 8, &why, &at, &copy);
+						if (sp[k].why) {
+							good = rc == -1 && why && !strcmp(why, sp[k].why) &&
+							       at == pre + pos;
+						} else {
+							uint32_t t = key ? 1 : 4;
+							good = rc == 0 && doc.nt == (key ? 3u : 5u) &&
+							       doc.t[t].type == JSON_STRING &&
+							       doc.t[t].off == pre && doc.t[t].len == len + bn &&
+							       doc.t[t].esc == (k == 1) && !doc.t[0].esc;
+						}
+						T_OK(good);
+						if (!good) {
+							fprintf(stderr, "  input: ");
+							show(s, n);
+							fprintf(stderr, "\n");
+						}
+						free(copy);
+					}
+	for (len = 0; len <= 40; len++)
+		for (ws = 0; ws <= 1; ws++) {
+			memcpy(s, "[\"", 2);
+			memset(s + 2, 'x', len);
+			n = 2 + len;
+			if (ws)
+				s[n++] = '\\';
+			rc = parse(s, n, 8, &why, &at, &copy);
+			T_OK(rc == -1 && why && !strcmp(why, "unterminated string") && at == n - ws);
+			free(copy);
+		}
+}
+
 int main(void)
 {
 	test_scan_oneid();
@@ -947,6 +1024,7 @@ int main(void)
 	test_dup_keys();
 	test_str_get();
 	test_write();
+	test_string_edges();
 	json_doc_release(&doc);
 	return t_done("json");
 }
