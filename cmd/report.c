@@ -1190,7 +1190,7 @@ static int op_attribution(struct rep *g)
 			rows_str(&g->out, "model", model_names[m]);
 			rows_strn(&g->out, what[g->credit], id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
 			rows_num(&g->out, "conversions", conv[m * nk + id]);
-			rows_num(&g->out, "revenue", rev[m * nk + id]);
+			rows_money(&g->out, "revenue", rev[m * nk + id], 2);
 			rows_end(&g->out);
 		}
 	free(conv), free(rev), free(w), free(rank), free(ids);
@@ -1268,6 +1268,8 @@ static void col_val(struct rep *g, const char *name, uint32_t id)
  * sends with an order credited (campaigns) */
 static void msg_cols(struct rep *g, const struct sendstats_group *x, int goals)
 {
+	double rev, cost;
+
 	rows_u64(&g->out, "sends", x->sends);
 	rows_u64(&g->out, "sent", x->sent);
 	rows_u64(&g->out, "suppressed", x->suppressed);
@@ -1278,9 +1280,13 @@ static void msg_cols(struct rep *g, const struct sendstats_group *x, int goals)
 	if (goals >= 0)
 		rows_u64(&g->out, "converted", goals ? x->goals : x->ordered);
 	rows_u64(&g->out, "orders", x->orders);
-	rows_num(&g->out, "revenue", x->revenue);
-	rows_num(&g->out, "cost", x->cost);
-	rows_num(&g->out, "roi", x->cost > 0 ? (x->revenue - x->cost) / x->cost : NAN);
+	/* ROI of the figures as written: revenue to the cent, the cost of
+	 * messages (whose prices go below a cent) to 4 decimals */
+	rev = rows_round(x->revenue, 2);
+	cost = rows_round(x->cost, 4);
+	rows_money(&g->out, "revenue", rev, 2);
+	rows_money(&g->out, "cost", cost, 4);
+	rows_num(&g->out, "roi", cost > 0 ? (rev - cost) / cost : NAN);
 }
 
 static int op_messages(struct rep *g)
@@ -1527,7 +1533,10 @@ static int op_rfm(struct rep *g)
 			for (c = 0; c < 4; c++) {
 				char nm[8];
 				snprintf(nm, sizeof nm, "cut%u", c + 1);
-				rows_num(&g->out, nm, cuts[q][c]);
+				if (q == 2)
+					rows_money(&g->out, nm, cuts[q][c], 2); /* M: an amount */
+				else
+					rows_num(&g->out, nm, cuts[q][c]);
 			}
 			rows_end(&g->out);
 		}
@@ -1539,14 +1548,14 @@ static int op_rfm(struct rep *g)
 			rows_u64(&g->out, "f", f);
 			rows_str(&g->out, "segment", rfm_segment(r, f));
 			rows_u64(&g->out, "people", x.people[r - 1][f - 1]);
-			rows_num(&g->out, "revenue", x.revenue[r - 1][f - 1]);
+			rows_money(&g->out, "revenue", x.revenue[r - 1][f - 1], 2);
 			rows_end(&g->out);
 		}
 	for (r = 0; r < RFM_NSEG; r++) {
 		rows_begin(&g->out, "rfm_segment");
 		rows_str(&g->out, "segment", rfm_segments[r]);
 		rows_u64(&g->out, "people", x.seg_people[r]);
-		rows_num(&g->out, "revenue", x.seg_rev[r]);
+		rows_money(&g->out, "revenue", x.seg_rev[r], 2);
 		rows_end(&g->out);
 	}
 	free(R), free(F), free(M), free(ids);
@@ -1750,12 +1759,12 @@ static int op_abtest(struct rep *g)
 		rows_num(&g->out, "relative_hi", tp.rel_hi);
 		rows_num(&g->out, "z", tp.z);
 		rows_num(&g->out, "p", tp.p);
-		rows_num(&g->out, "revenue", a->rev.sum);
-		rows_num(&g->out, "revenue_per_person", stats_mean(&a->rev));
-		rows_num(&g->out, "revenue_sd", sqrt(stats_var(&a->rev)));
-		rows_num(&g->out, "revenue_diff", w.diff);
-		rows_num(&g->out, "revenue_diff_lo", w.lo);
-		rows_num(&g->out, "revenue_diff_hi", w.hi);
+		rows_money(&g->out, "revenue", a->rev.sum, 2);
+		rows_money(&g->out, "revenue_per_person", stats_mean(&a->rev), 2);
+		rows_money(&g->out, "revenue_sd", sqrt(stats_var(&a->rev)), 2);
+		rows_money(&g->out, "revenue_diff", w.diff, 2);
+		rows_money(&g->out, "revenue_diff_lo", w.lo, 2);
+		rows_money(&g->out, "revenue_diff_hi", w.hi, 2);
 		rows_num(&g->out, "welch_t", w.t);
 		rows_num(&g->out, "welch_df", w.df);
 		rows_num(&g->out, "welch_p", w.p);
