@@ -1760,11 +1760,11 @@ static int op_abtest(struct rep *g)
 		rows_num(&g->out, "z", tp.z);
 		rows_num(&g->out, "p", tp.p);
 		rows_money(&g->out, "revenue", a->rev.sum, 2);
-		rows_money(&g->out, "revenue_per_person", stats_mean(&a->rev), 2);
-		rows_money(&g->out, "revenue_sd", sqrt(stats_var(&a->rev)), 2);
-		rows_money(&g->out, "revenue_diff", w.diff, 2);
-		rows_money(&g->out, "revenue_diff_lo", w.lo, 2);
-		rows_money(&g->out, "revenue_diff_hi", w.hi, 2);
+		rows_num(&g->out, "revenue_per_person", stats_mean(&a->rev));
+		rows_num(&g->out, "revenue_sd", sqrt(stats_var(&a->rev)));
+		rows_num(&g->out, "revenue_diff", w.diff);
+		rows_num(&g->out, "revenue_diff_lo", w.lo);
+		rows_num(&g->out, "revenue_diff_hi", w.hi);
 		rows_num(&g->out, "welch_t", w.t);
 		rows_num(&g->out, "welch_df", w.df);
 		rows_num(&g->out, "welch_p", w.p);
