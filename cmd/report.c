@@ -28,6 +28,7 @@
 #include "evtab.h"
 #include "funnel.h"
 #include "htmlpage.h"
+#include "io.h"
 #include "json.h"
 #include "lifecycle.h"
 #include "outcome.h"
@@ -137,6 +138,7 @@ struct rep {
 	unsigned long long events, people_rows;
 	/* output */
 	struct rows out;
+	struct output o;      /* -o DST other than '-': out.f writes to it */
 	struct htmlpage page; /* --html: the rows again, drawn at the end */
 };
 
@@ -1826,6 +1828,60 @@ static int write_html(struct rep *g)
 	return rc;
 }
 
+/* out.f's writes go through lib/io's output (a file, *.zst) */
+static ssize_t dst_write(void *c, const char *p, size_t n)
+{
+	return output_write(c, p, n) ? -1 : (ssize_t)n;
+}
+
+static int dst_close(void *c)
+{
+	return output_close(c, 0) ? -1 : 0;
+}
+
+/* -o DST: the rows go to a file or *.zst instead of stdout. 0, or an exit
+ * code after printing why. */
+static int dst_open(struct rep *g)
+{
+	static const cookie_io_functions_t fns = {NULL, dst_write, NULL, dst_close};
+	const char *dst = g->cli.out;
+
+	if (!dst || !strcmp(dst, "-"))
+		return 0;
+	if (!strncmp(dst, "kafka://", 8)) {
+		cli_err("-o '%s': report writes its rows to a file, *.zst or stdout, not to Kafka", dst);
+		return EXIT_USAGE;
+	}
+	if (output_open(&g->o, dst)) {
+		cli_err("cannot write '%s': %s", dst, g->o.err);
+		return EXIT_IO;
+	}
+	if (!(g->out.f = fopencookie(&g->o, "w", fns))) {
+		output_close(&g->o, 0);
+		cli_err("cannot write '%s': %s", dst, strerror(errno));
+		return EXIT_IO;
+	}
+	return 0;
+}
+
+/* The end of -o DST: everything written and the file closed. rc, or 74
+ * when a write failed. */
+static int dst_close_all(struct rep *g, int rc)
+{
+	int bad;
+
+	if (!g->out.f)
+		return rc;
+	bad = fflush(g->out.f) || ferror(g->out.f);
+	bad |= fclose(g->out.f) != 0;
+	g->out.f = NULL;
+	if (bad) {
+		cli_err("cannot write '%s': %s", g->cli.out, g->o.err[0] ? g->o.err : strerror(errno ? errno : EIO));
+		return !rc || rc == EXIT_REJECTS ? EXIT_IO : rc;
+	}
+	return rc;
+}
+
 static int prepare(struct rep *g)
 {
 	int rc;
@@ -2008,7 +2064,7 @@ int main(int argc, char **argv)
 			g->fast = 0;
 		}
 	}
-	if ((rc = read_all(g)))
+	if ((rc = dst_open(g)) || (rc = read_all(g)))
 		goto out;
 	if (!strcmp(g->cmd, "retention"))
 		rc = op_retention(g);
@@ -2026,12 +2082,14 @@ int main(int argc, char **argv)
 		rc = op_abtest(g);
 	if (!rc && g->html)
 		rc = write_html(g);
+	rc = dst_close_all(g, rc);
 	rc = cli_stdout_close(rc);
 	if (g->cli.verbose) {
 		outcome_print(&g->oc, "without a oneid");
 		cli_info("%llu events of %zu rows kept, peak RSS %ld KiB", g->events, g->t.n, cli_peak_rss_kb());
 	}
 out:
+	rc = dst_close_all(g, rc); /* cut short: what was written is kept */
 	{
 		int c2 = outcome_end(&g->oc);
 		if (!rc)
