@@ -2046,6 +2046,27 @@ static int op_suppress(struct dispatch *g, int argc, char **argv)
 		cli_err("suppress wants --channel NAME and a FILE of addresses");
 		return EXIT_USAGE;
 	}
+	/* a list under a name no channel has would never be consulted:
+	 * every address on it would still be contacted */
+	if (!g->ch.path) {
+		struct buf path = BUF_INIT;
+		if (!g->channels_path)
+			buf_printf(&path, "%s/channels.json", g->pipelines);
+		rc = channels_load(&g->ch, g->channels_path ? g->channels_path : path.p);
+		buf_release(&path);
+		if (rc)
+			return rc;
+	}
+	if (!channels_find(&g->ch, g->channel_opt, strlen(g->channel_opt))) {
+		struct buf names = BUF_INIT;
+		unsigned k;
+		for (k = 0; k < g->ch.nch; k++)
+			buf_printf(&names, "%s%s", k ? ", " : "", g->ch.ch[k].name);
+		cli_err("suppress --channel '%s': no such channel in '%s' (it has: %s)", g->channel_opt,
+			g->ch.path ? g->ch.path : "channels.json", names.len ? names.p : "none");
+		buf_release(&names);
+		return EXIT_USAGE;
+	}
 	for (i = 0; i < argc && !rc; i++) {
 		FILE *fp = strcmp(argv[i], "-") ? fopen(argv[i], "r") : stdin;
 		char *ln = NULL;

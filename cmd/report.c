@@ -28,6 +28,7 @@
 #include "evtab.h"
 #include "funnel.h"
 #include "htmlpage.h"
+#include "io.h"
 #include "json.h"
 #include "lifecycle.h"
 #include "outcome.h"
@@ -137,6 +138,7 @@ struct rep {
 	unsigned long long events, people_rows;
 	/* output */
 	struct rows out;
+	struct output o;      /* -o DST other than '-': out.f writes to it */
 	struct htmlpage page; /* --html: the rows again, drawn at the end */
 };
 
@@ -1190,7 +1192,7 @@ static int op_attribution(struct rep *g)
 			rows_str(&g->out, "model", model_names[m]);
 			rows_strn(&g->out, what[g->credit], id ? g->vals.s[id] : NULL, id ? g->vals.len[id] : 0);
 			rows_num(&g->out, "conversions", conv[m * nk + id]);
-			rows_num(&g->out, "revenue", rev[m * nk + id]);
+			rows_money(&g->out, "revenue", rev[m * nk + id], 2);
 			rows_end(&g->out);
 		}
 	free(conv), free(rev), free(w), free(rank), free(ids);
@@ -1268,6 +1270,8 @@ static void col_val(struct rep *g, const char *name, uint32_t id)
  * sends with an order credited (campaigns) */
 static void msg_cols(struct rep *g, const struct sendstats_group *x, int goals)
 {
+	double rev, cost;
+
 	rows_u64(&g->out, "sends", x->sends);
 	rows_u64(&g->out, "sent", x->sent);
 	rows_u64(&g->out, "suppressed", x->suppressed);
@@ -1278,9 +1282,13 @@ static void msg_cols(struct rep *g, const struct sendstats_group *x, int goals)
 	if (goals >= 0)
 		rows_u64(&g->out, "converted", goals ? x->goals : x->ordered);
 	rows_u64(&g->out, "orders", x->orders);
-	rows_num(&g->out, "revenue", x->revenue);
-	rows_num(&g->out, "cost", x->cost);
-	rows_num(&g->out, "roi", x->cost > 0 ? (x->revenue - x->cost) / x->cost : NAN);
+	/* ROI of the figures as written: revenue to the cent, the cost of
+	 * messages (whose prices go below a cent) to 4 decimals */
+	rev = rows_round(x->revenue, 2);
+	cost = rows_round(x->cost, 4);
+	rows_money(&g->out, "revenue", rev, 2);
+	rows_money(&g->out, "cost", cost, 4);
+	rows_num(&g->out, "roi", cost > 0 ? (rev - cost) / cost : NAN);
 }
 
 static int op_messages(struct rep *g)
@@ -1527,7 +1535,10 @@ static int op_rfm(struct rep *g)
 			for (c = 0; c < 4; c++) {
 				char nm[8];
 				snprintf(nm, sizeof nm, "cut%u", c + 1);
-				rows_num(&g->out, nm, cuts[q][c]);
+				if (q == 2)
+					rows_money(&g->out, nm, cuts[q][c], 2); /* M: an amount */
+				else
+					rows_num(&g->out, nm, cuts[q][c]);
 			}
 			rows_end(&g->out);
 		}
@@ -1539,14 +1550,14 @@ static int op_rfm(struct rep *g)
 			rows_u64(&g->out, "f", f);
 			rows_str(&g->out, "segment", rfm_segment(r, f));
 			rows_u64(&g->out, "people", x.people[r - 1][f - 1]);
-			rows_num(&g->out, "revenue", x.revenue[r - 1][f - 1]);
+			rows_money(&g->out, "revenue", x.revenue[r - 1][f - 1], 2);
 			rows_end(&g->out);
 		}
 	for (r = 0; r < RFM_NSEG; r++) {
 		rows_begin(&g->out, "rfm_segment");
 		rows_str(&g->out, "segment", rfm_segments[r]);
 		rows_u64(&g->out, "people", x.seg_people[r]);
-		rows_num(&g->out, "revenue", x.seg_rev[r]);
+		rows_money(&g->out, "revenue", x.seg_rev[r], 2);
 		rows_end(&g->out);
 	}
 	free(R), free(F), free(M), free(ids);
@@ -1750,7 +1761,7 @@ static int op_abtest(struct rep *g)
 		rows_num(&g->out, "relative_hi", tp.rel_hi);
 		rows_num(&g->out, "z", tp.z);
 		rows_num(&g->out, "p", tp.p);
-		rows_num(&g->out, "revenue", a->rev.sum);
+		rows_money(&g->out, "revenue", a->rev.sum, 2);
 		rows_num(&g->out, "revenue_per_person", stats_mean(&a->rev));
 		rows_num(&g->out, "revenue_sd", sqrt(stats_var(&a->rev)));
 		rows_num(&g->out, "revenue_diff", w.diff);
@@ -1813,6 +1824,60 @@ static int write_html(struct rep *g)
 	if (fclose(f) && !rc) {
 		cli_err("cannot write '%s': %s", g->html, strerror(errno));
 		rc = EXIT_IO;
+	}
+	return rc;
+}
+
+/* out.f's writes go through lib/io's output (a file, *.zst) */
+static ssize_t dst_write(void *c, const char *p, size_t n)
+{
+	return output_write(c, p, n) ? -1 : (ssize_t)n;
+}
+
+static int dst_close(void *c)
+{
+	return output_close(c, 0) ? -1 : 0;
+}
+
+/* -o DST: the rows go to a file or *.zst instead of stdout. 0, or an exit
+ * code after printing why. */
+static int dst_open(struct rep *g)
+{
+	static const cookie_io_functions_t fns = {NULL, dst_write, NULL, dst_close};
+	const char *dst = g->cli.out;
+
+	if (!dst || !strcmp(dst, "-"))
+		return 0;
+	if (!strncmp(dst, "kafka://", 8)) {
+		cli_err("-o '%s': report writes its rows to a file, *.zst or stdout, not to Kafka", dst);
+		return EXIT_USAGE;
+	}
+	if (output_open(&g->o, dst)) {
+		cli_err("cannot write '%s': %s", dst, g->o.err);
+		return EXIT_IO;
+	}
+	if (!(g->out.f = fopencookie(&g->o, "w", fns))) {
+		output_close(&g->o, 0);
+		cli_err("cannot write '%s': %s", dst, strerror(errno));
+		return EXIT_IO;
+	}
+	return 0;
+}
+
+/* The end of -o DST: everything written and the file closed. rc, or 74
+ * when a write failed. */
+static int dst_close_all(struct rep *g, int rc)
+{
+	int bad;
+
+	if (!g->out.f)
+		return rc;
+	bad = fflush(g->out.f) || ferror(g->out.f);
+	bad |= fclose(g->out.f) != 0;
+	g->out.f = NULL;
+	if (bad) {
+		cli_err("cannot write '%s': %s", g->cli.out, g->o.err[0] ? g->o.err : strerror(errno ? errno : EIO));
+		return !rc || rc == EXIT_REJECTS ? EXIT_IO : rc;
 	}
 	return rc;
 }
@@ -1999,7 +2064,7 @@ int main(int argc, char **argv)
 			g->fast = 0;
 		}
 	}
-	if ((rc = read_all(g)))
+	if ((rc = dst_open(g)) || (rc = read_all(g)))
 		goto out;
 	if (!strcmp(g->cmd, "retention"))
 		rc = op_retention(g);
@@ -2017,12 +2082,14 @@ int main(int argc, char **argv)
 		rc = op_abtest(g);
 	if (!rc && g->html)
 		rc = write_html(g);
+	rc = dst_close_all(g, rc);
 	rc = cli_stdout_close(rc);
 	if (g->cli.verbose) {
 		outcome_print(&g->oc, "without a oneid");
 		cli_info("%llu events of %zu rows kept, peak RSS %ld KiB", g->events, g->t.n, cli_peak_rss_kb());
 	}
 out:
+	rc = dst_close_all(g, rc); /* cut short: what was written is kept */
 	{
 		int c2 = outcome_end(&g->oc);
 		if (!rc)

@@ -2492,8 +2492,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (store_dbi(g->st, "scheduler.people", 0, &g->people) ||
-	    (ro ? (g->no_decisions = store_dbi_opt(g->st, "scheduler.decisions", 0, &g->logdb)) < 0
-		: store_dbi(g->st, "scheduler.decisions", 0, &g->logdb)) ||
+	    (g->no_decisions = store_dbi_opt(g->st, "scheduler.decisions", 0, &g->logdb)) < 0 ||
 	    (g->has_oldlog = store_dbi_opt(g->st, "scheduler.log", 0, &g->oldlog)) < 0 ||
 	    (ro ? (g->no_dlog = store_dbi_opt(g->st, "scheduler.dlog", 0, &g->dlogdb)) < 0
 		: store_dbi(g->st, "scheduler.dlog", 0, &g->dlogdb)) ||
@@ -2518,8 +2517,8 @@ int main(int argc, char **argv)
 			{"scheduler.people", HANDOFF_PERSON},
 			{"scheduler.timers", HANDOFF_STREAM},
 			{"scheduler.dlog", HANDOFF_STREAM},
-			{"scheduler.decisions", HANDOFF_KEYED, .at = 4},
-			{"scheduler.log", HANDOFF_KEYED},
+			{"scheduler.decisions", HANDOFF_KEYED, .at = 4, .earlier = 1},
+			{"scheduler.log", HANDOFF_KEYED, .earlier = 1},
 			{"scheduler.members", HANDOFF_SUFFIX},
 			{"scheduler.state", HANDOFF_CLOCK, .key = "clock:%u"},
 			{"scheduler.state", HANDOFF_BITMAP, .key = "inside"},

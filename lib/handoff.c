@@ -30,6 +30,33 @@ static int open_db(struct handoff *h, const char *name, MDB_dbi *dbi)
 	return store_dbi_maybe(h->st, name, 0, dbi);
 }
 
+/* Entry i's DB (and its second: SEEN's _runs, REF's ref): 1 opened, 0
+ * absent, -1 an error (printed). An entry of an earlier layout is only
+ * opened when the store has it, unless make (an import bringing keys of
+ * it), which creates it in a writer. */
+static int open_entry(struct handoff *h, size_t i, int make)
+{
+	const struct handoff_db *d = &h->dbs[i];
+	char name[128];
+	int r;
+
+	if (d->earlier && !make) {
+		r = store_dbi_opt(h->st, d->name, 0, &h->dbi[i]);
+		r = r < 0 ? -1 : !r;
+	} else {
+		r = open_db(h, d->name, &h->dbi[i]);
+	}
+	if (r > 0 && d->kind == HANDOFF_REF)
+		r = open_db(h, d->ref, &h->rdbi[i]);
+	if (r > 0 && d->kind == HANDOFF_SEEN) {
+		snprintf(name, sizeof name, "%s_runs", d->name);
+		r = open_db(h, name, &h->rdbi[i]);
+	}
+	if (r >= 0)
+		h->absent[i] = !r;
+	return r;
+}
+
 static struct handoff_stream *stream_of(struct handoff *h, uint32_t s, int make)
 {
 	size_t i;
@@ -79,26 +106,12 @@ int handoff_open(struct handoff *h)
 
 	h->dbi = xcalloc(h->ndbs ? h->ndbs : 1, sizeof *h->dbi);
 	h->rdbi = xcalloc(h->ndbs ? h->ndbs : 1, sizeof *h->rdbi);
-	/* a DB a read-only store lacks: nothing of it is moved (the
-	 * tool never wrote it) */
+	/* a DB a read-only store lacks, or one of an earlier layout any
+	 * store lacks: nothing of it is moved (the tool never wrote it) */
 	h->absent = xcalloc(h->ndbs ? h->ndbs : 1, 1);
-	for (i = 0; i < h->ndbs; i++) {
-		int r = open_db(h, h->dbs[i].name, &h->dbi[i]);
-		if (r < 0)
+	for (i = 0; i < h->ndbs; i++)
+		if (open_entry(h, i, 0) < 0)
 			return -1;
-		h->absent[i] = !r;
-		if (r && h->dbs[i].kind == HANDOFF_REF) {
-			if ((r = open_db(h, h->dbs[i].ref, &h->rdbi[i])) < 0)
-				return -1;
-			h->absent[i] = !r;
-		}
-		if (r && h->dbs[i].kind == HANDOFF_SEEN) {
-			snprintf(name, sizeof name, "%s_runs", h->dbs[i].name);
-			if ((r = open_db(h, name, &h->rdbi[i])) < 0)
-				return -1;
-			h->absent[i] = !r;
-		}
-	}
 	if (!h->person_stream) {
 		int r;
 		snprintf(name, sizeof name, "%s.streams", h->tool);
@@ -901,9 +914,18 @@ int handoff_import(struct handoff *h, FILE *in, const char *path)
 		} else if (!name_is(&x, "#people") && h->dbs[i].kind == HANDOFF_AGREE &&
 			   (rc = agree_check(h, (size_t)i, &x, path))) {
 			goto out;
+		} else if (!name_is(&x, "#people") && h->absent[i] && h->dbs[i].earlier) {
+			h->absent[i] = 2; /* keys of a DB the store lacks: made below */
 		}
 	}
 	store_read_end(h->st);
+	/* a DB of an earlier layout the file brings keys of: created now,
+	 * before the batch (and only then: a new store never gains it) */
+	for (i = 0; i < (int)h->ndbs; i++)
+		if (h->absent[i] == 2 && open_entry(h, (size_t)i, 1) != 1) {
+			rc = EXIT_IO;
+			goto out;
+		}
 	/* then the records, the offsets last: an import cut short owns
 	 * nothing, and is run again */
 	r.p = (const unsigned char *)data.p + strlen(MAGIC);
@@ -1192,6 +1214,8 @@ int handoff_drop(struct handoff *h, uint32_t part)
 	for (i = 0; i < h->ndbs && !rc; i++) {
 		const struct handoff_db *d = &h->dbs[i];
 		size_t j;
+		if (h->absent[i])
+			continue; /* a DB of an earlier layout the store lacks */
 		if (d->kind == HANDOFF_PERSON) {
 			roaring_uint32_iterator_t *itr = roaring_create_iterator(h->people);
 			for (; itr->has_value && !rc; roaring_advance_uint32_iterator(itr)) {

@@ -46,6 +46,10 @@
  *   WHOLE   every key moves, and the target gains the keys it lacks (a
  *           do-not-contact list); a drop leaves them
  *
+ * An entry flagged earlier is a DB of an earlier layout, kept for the
+ * stores that have it: no store is given it unless an import brings keys
+ * of it.
+ *
  * A person's partition is where their records came on. The tool says it
  * either from the value of its first PERSON DB (person_stream, when the
  * value names it), or by calling handoff_note for every record, which
@@ -117,6 +121,13 @@ struct handoff_db {
 	 */
 	int seek;
 	const char *via;
+	/*
+	 * earlier: a DB of an earlier store layout, no longer written by the
+	 * tool. It is opened only when the store has it (a store without it
+	 * exports and drops nothing of it), and an import creates it only
+	 * when the file brings keys for it: a new store never gains it.
+	 */
+	int earlier;
 };
 
 struct handoff_stream; /* handoff.c: one stream's people */
@@ -145,7 +156,9 @@ struct handoff {
 	/* state */
 	MDB_dbi *dbi, *rdbi;     /* per entry of dbs (rdbi: SEEN's _runs,
 				  * REF's ref) */
-	unsigned char *absent;   /* per entry: a read-only store lacks the DB */
+	unsigned char *absent;   /* per entry: the store lacks the DB (a
+				  * read-only one, or one of an earlier
+				  * layout) */
 	MDB_dbi idx;             /* <tool>.streams (without person_stream) */
 	int have_idx;            /* 1 open, 2 read into memory, 3 absent */
 	struct handoff_stream *s;

@@ -76,6 +76,17 @@ void htmlpage_num(struct htmlpage *p, const char *name, double v)
 	}
 }
 
+void htmlpage_money(struct htmlpage *p, const char *name, double v, int places)
+{
+	struct htmlpage_cell *c = add_col(p, name);
+
+	if (isfinite(v)) {
+		c->kind = HTMLPAGE_NUM;
+		c->num = v;
+		c->money = places + 1;
+	}
+}
+
 void htmlpage_bool(struct htmlpage *p, const char *name, int v)
 {
 	struct htmlpage_cell *c = add_col(p, name);
@@ -219,6 +230,18 @@ static void fmt_num(char *out, size_t n, double v)
 		snprintf(out, n, "%.2f", v);
 	else
 		snprintf(out, n, "%.4g", v);
+}
+
+/* an amount of money of places decimals: two decimals, or more when
+ * they are not zeros */
+static void fmt_money(char *out, size_t n, double v, int places)
+{
+	size_t l;
+
+	snprintf(out, n, "%.*f", places > 2 ? places : 2, v == 0 ? 0 : v);
+	l = strlen(out);
+	while (places > 2 && out[l - 1] == '0' && out[l - 3] != '.')
+		out[--l] = 0, places--;
 }
 
 /* a difference of rates in percentage points */
@@ -916,7 +939,10 @@ static void table(FILE *f, const struct htmlpage_table *t)
 				fputs("</td>", f);
 				break;
 			case HTMLPAGE_NUM:
-				fmt_num(b, sizeof b, c->num);
+				if (c->money)
+					fmt_money(b, sizeof b, c->num, c->money - 1);
+				else
+					fmt_num(b, sizeof b, c->num);
 				fprintf(f, "<td class=\"n\">%s</td>", b);
 				break;
 			case HTMLPAGE_BOOL:

@@ -19,6 +19,8 @@ struct htmlpage_cell {
 	enum htmlpage_kind kind;
 	char *text; /* HTMLPAGE_STR: the string (owned) */
 	double num; /* HTMLPAGE_NUM, HTMLPAGE_BOOL (0 or 1) */
+	int money;  /* HTMLPAGE_NUM: an amount of money, of this many decimals
+		     * + 1 (0: not money) */
 };
 
 struct htmlpage_table {
@@ -50,6 +52,9 @@ void htmlpage_row(struct htmlpage *p, const char *kind);
 void htmlpage_str(struct htmlpage *p, const char *name, const char *s, size_t n);
 void htmlpage_num(struct htmlpage *p, const char *name, double v);
 void htmlpage_bool(struct htmlpage *p, const char *name, int v);
+/* htmlpage_num of an amount of money rounded to places decimals: a table
+ * shows it with two decimals, or up to places when they are not zeros. */
+void htmlpage_money(struct htmlpage *p, const char *name, double v, int places);
 /* End the row: it joins the table of its kind with the same columns (a
  * new table when there is none). */
 void htmlpage_row_end(struct htmlpage *p);

@@ -105,6 +105,51 @@ void rows_num(struct rows *r, const char *name, double v)
 	buf_printf(&r->line, "%.15g", v);
 }
 
+static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+
+double rows_round(double v, int places)
+{
+	double m = scale[places < 0 ? 0 : places > 6 ? 6 : places];
+
+	if (!isfinite(v) || fabs(v) * m >= 9e15)
+		return v;
+	v = round(v * m) / m;
+	return v == 0 ? 0 : v; /* no "-0" */
+}
+
+void rows_money(struct rows *r, const char *name, double v, int places)
+{
+	long long c, m;
+	int d;
+
+	places = places < 0 ? 0 : places > 6 ? 6 : places;
+	v = rows_round(v, places);
+	if (r->page)
+		htmlpage_money(r->page, name, v, places);
+	col_name(r, name);
+	if (!isfinite(v)) {
+		if (!r->csv)
+			buf_adds(&r->line, "null");
+		return;
+	}
+	m = (long long)scale[places];
+	if (fabs(v) * (double)m >= 9e15) { /* past exact units: as a number */
+		buf_printf(&r->line, "%.15g", v);
+		return;
+	}
+	c = llround(v * (double)m);
+	if (c < 0) {
+		buf_adds(&r->line, "-");
+		c = -c;
+	}
+	buf_printf(&r->line, "%lld", c / m);
+	c %= m;
+	for (d = places; c && c % 10 == 0; d--)
+		c /= 10;
+	if (c)
+		buf_printf(&r->line, ".%0*lld", d, c);
+}
+
 void rows_bool(struct rows *r, const char *name, int v)
 {
 	if (r->page)

@@ -42,6 +42,18 @@ void rows_u64(struct rows *r, const char *name, uint64_t v);
  * field), -0 is 0. */
 void rows_num(struct rows *r, const char *name, double v);
 
+/* A money column: v rounded to places decimals (0 to 6, half away from
+ * zero) and written in the fewest digits that say it (8911407.9, 100,
+ * 0.75, -3.05 at 2), so a sum of amounts reads as the amounts do,
+ * whatever a double's sum added below them; an HTML page shows it with at
+ * least two decimals. NaN and infinities are null (an empty CSV field). */
+void rows_money(struct rows *r, const char *name, double v, int places);
+
+/* v rounded to places decimals, as rows_money writes it (NaN and
+ * infinities unchanged): a figure computed from money columns (a ratio
+ * of them) is computed from these. */
+double rows_round(double v, int places);
+
 /* A true/false column. */
 void rows_bool(struct rows *r, const char *name, int v);
 

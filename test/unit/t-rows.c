@@ -1,7 +1,8 @@
 /*
  * t-rows - a report's rows as NDJSON and as CSV: escapes, null, numbers
- * (-0, NaN, %.15g), CSV quoting, and a CSV header written again (after a
- * blank line) only when the columns change.
+ * (-0, NaN, %.15g), money to the cent in the fewest digits, CSV quoting,
+ * and a CSV header written again (after a blank line) only when the
+ * columns change.
  */
 #include <math.h>
 #include <stdio.h>
@@ -69,6 +70,33 @@ int main(void)
 		 "name,n,v,ok\n"
 		 ",18446744073709551615,1e+21,true\n");
 	fclose(r.f);
+
+	/* money: a sum of a thousand 0.1s is 100, not 99.9999999999986 */
+	{
+		static const double in[] = {0, 0, 8911407.90000007, 0.75, 100, -3.05, 0.005, -0.004, 1234.5, NAN};
+		double sum = 0;
+		int i;
+		for (i = 0; i < 1000; i++)
+			sum += 0.1;
+		r.f = tmpfile();
+		r.csv = 0;
+		rows_begin(&r, "m");
+		for (i = 0; i < (int)(sizeof in / sizeof *in); i++) {
+			char nm[8];
+			snprintf(nm, sizeof nm, "m%d", i);
+			rows_money(&r, nm, i ? in[i] : sum, 2);
+		}
+		rows_money(&r, "c4", 33.546 + 1e-9, 4);
+		rows_money(&r, "c5", 0.00005, 4);
+		rows_end(&r);
+		T_EQ_STR(got(&r, out, sizeof out),
+			 "{\"report\":\"m\",\"m0\":100,\"m1\":0,\"m2\":8911407.9,\"m3\":0.75,\"m4\":100,"
+			 "\"m5\":-3.05,\"m6\":0.01,\"m7\":0,\"m8\":1234.5,\"m9\":null,\"c4\":33.546,"
+			 "\"c5\":0.0001}\n");
+		T_EQ_INT(rows_round(sum, 2) == 100, 1);
+		T_EQ_INT(rows_round(8911407.90000007, 2) == 8911407.9, 1);
+		fclose(r.f);
+	}
 	rows_release(&r);
 	return t_done("rows");
 }

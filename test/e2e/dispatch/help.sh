@@ -14,6 +14,13 @@ dispatch -V | grep -c libcurl
 dispatch --bogus 2>&1; echo "bad option: $?"
 (cd "$T" && dispatch --max-age forever 2>&1); echo "bad max-age: $?"
 (cd "$T" && dispatch suppress 2>&1); echo "suppress without a channel: $?"
+# a do-not-contact list under a name no channel has would never be read:
+# refused, and nothing is written
+printf '+8613800000009\n' > "$T/dnc.txt"
+dispatch --db "$T/sdb" suppress --channel SMS "$T/dnc.txt" > "$T/o" 2>&1; rc=$?
+sed "s|'[^']*channels.json'|'channels.json'|" "$T/o"
+echo "suppress on no channel: $rc, written: $(mdb_dump -s dispatch.suppress "$T/sdb" 2>/dev/null | grep -c '^ ')"
+dispatch --db "$T/sdb" suppress --channel sms "$T/dnc.txt"; echo "suppress on sms: $?"
 echo '{"providers":{"x":{"type":"fax"}},"channels":{}}' > "$T/ch.json"
 dispatch --db "$T/db" --channels "$T/ch.json" < /dev/null > "$T/o" 2>&1; rc=$?; sed "s|$T/||" "$T/o"; echo "bad channels file: $rc"
 echo '{"providers":{"x":{"type":"webhook","url":"http://127.0.0.1:9/"}},"channels":{"sms":{"provider":"y"}}}' > "$T/ch.json"

@@ -38,3 +38,10 @@ report attribution --credit journey --lookback 2d in.ndjson | grep -v time_decay
 echo "--- bad usage"
 report attribution --credit country < /dev/null 2>&1; echo "exit $?"
 report attribution --half-life 0d < /dev/null 2>&1; echo "exit $?"
+echo "--- money to the cent: a thousand orders of 0.1 sum to 100 in NDJSON, CSV and HTML"
+awk 'BEGIN { for (i = 1; i <= 1000; i++)
+	printf "{\"type\":\"order_paid\",\"ts\":\"2026-03-01T00:00:00Z\",\"oneid\":9,\"props\":{\"order_id\":\"M%d\",\"amount\":0.1}}\n", i }' > money.ndjson
+report attribution money.ndjson | grep last_touch
+report attribution --format csv money.ndjson | grep last_touch
+report attribution --html money.html money.ndjson > /dev/null
+grep -o '<td>last_touch</td><td class="n"></td><td class="n">[^<]*</td><td class="n">[^<]*</td>' money.html

@@ -41,3 +41,11 @@ report funnel 'view:{"trait":"gender","eq":"f"}' < /dev/null 2>&1; echo "exit $?
 report funnel 'view:{"prop":' < /dev/null 2>&1; echo "exit $?"
 report retention --by year < /dev/null 2>&1; echo "exit $?"
 report retention --config /nonexistent.json < /dev/null 2>&1; echo "exit $?"
+echo "--- -o DST: the rows go to a file or a .zst, not to stdout"
+grep -v '^not' in.ndjson > ok.ndjson
+report rfm --at 2026-02-01 -o "$T/rfm.ndjson" ok.ndjson; echo "exit $?"
+report rfm --at 2026-02-01 ok.ndjson | cmp - "$T/rfm.ndjson" && echo "the file holds stdout's rows"
+report rfm --at 2026-02-01 --format csv -o "$T/rfm.csv.zst" ok.ndjson; echo "exit $?"
+zstd -dc "$T/rfm.csv.zst" | head -2
+report rfm --at 2026-02-01 -o "$T/no/such/dir" ok.ndjson 2> "$T/err"; echo "no such dir: $?"; sed "s|$T/||" "$T/err"
+report rfm --at 2026-02-01 -o kafka://127.0.0.1:9/rows ok.ndjson 2>&1; echo "exit $?"

@@ -11,6 +11,9 @@ cat > "$T/ev" <<'X'
 {"event_id":"e5","ts":"2026-03-03T11:00:00.000Z","type":"order_paid","props":{"order_id":"o2","amount":19},"oneid":3}
 X
 scheduler --db "$T/db" "$T/ev" > /dev/null; echo "run: $?"
+# a new store holds no DB of an earlier layout (scheduler.decisions,
+# scheduler.log): the decision log is scheduler.dlog
+echo "DBs of an earlier layout: $(mdb_stat -a "$T/db" | grep -c '^Status of scheduler\.\(decisions\|log\)$')"
 scheduler --db "$T/db" list | cut -d, -f1-6
 scheduler --db "$T/db" status
 scheduler --db "$T/db" status welcome
