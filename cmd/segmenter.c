@@ -35,6 +35,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "clock.h"
+#include "colstore.h"
 #include "cond.h"
 #include "conf.h"
 #include "dict.h"
@@ -96,7 +97,6 @@ static const struct cli_opt opts[] = {
 	{0, 0, 0, 0, 0},
 };
 
-#define CHUNK_ROWS 4096u
 #define NO_DUE UINT32_MAX
 /* a person, or a deadline, of no known stream: from a store of one clock
  * (before streams); fired by whichever stream's clock enters its day */
@@ -122,17 +122,6 @@ struct column {
 	const struct cexpr *x;
 	uint32_t id;
 	int built;
-};
-
-struct chunk {
-	uint64_t key; /* column id << 32 | chunk number */
-	uint64_t *cells;
-	int dirty;
-};
-
-struct text {
-	char *s;
-	size_t n;
 };
 
 struct seg {
@@ -177,15 +166,8 @@ struct seg {
 	/* dictionary: a(ggregates) t(raits) g (tags) c(olumns) */
 	struct dict names;
 
-	/* cell texts */
-	struct text *textv;
-	uint32_t ntext, captext;
-	uint32_t *thash; /* id + 1, open addressing */
-	size_t thcap;
-
-	/* column chunks being written */
-	struct chunk *ch;
-	size_t chcap, nch;
+	/* the columns' cells and texts (lib/colstore) */
+	struct colstore cs;
 
 	roaring_bitmap_t *present;
 	int present_dirty;
@@ -237,385 +219,7 @@ static uint32_t name_slot(void *ctx, const char *name, size_t n)
 
 /* ---- cell texts ---- */
 
-static void text_index(struct seg *g, uint32_t id)
-{
-	size_t mask = g->thcap - 1, i;
 
-	i = hash64(g->textv[id].s, g->textv[id].n, 7) & mask;
-	while (g->thash[i])
-		i = (i + 1) & mask;
-	g->thash[i] = id + 1;
-}
-
-static void text_add(struct seg *g, const char *s, size_t n)
-{
-	uint32_t i;
-
-	if (g->ntext == g->captext) {
-		g->captext = g->captext ? g->captext * 2 : 256;
-		g->textv = xrealloc(g->textv, g->captext * sizeof *g->textv);
-	}
-	g->textv[g->ntext].s = xstrndup(s, n);
-	g->textv[g->ntext].n = n;
-	g->ntext++;
-	if ((size_t)g->ntext * 2 > g->thcap) {
-		free(g->thash);
-		g->thcap = g->thcap ? g->thcap * 2 : 1024;
-		while ((size_t)g->ntext * 2 > g->thcap)
-			g->thcap *= 2;
-		g->thash = xcalloc(g->thcap, sizeof *g->thash);
-		for (i = 0; i < g->ntext; i++)
-			text_index(g, i);
-	} else {
-		text_index(g, g->ntext - 1);
-	}
-}
-
-static uint32_t text_id(struct seg *g, const char *s, size_t n)
-{
-	size_t mask, i;
-	unsigned char be[4];
-
-	if (g->thcap) {
-		mask = g->thcap - 1;
-		for (i = hash64(s, n, 7) & mask; g->thash[i]; i = (i + 1) & mask) {
-			struct text *t = &g->textv[g->thash[i] - 1];
-			if (t->n == n && !memcmp(t->s, s, n))
-				return g->thash[i] - 1;
-		}
-	}
-	text_add(g, s, n);
-	store_be32(be, g->ntext - 1);
-	store_put(g->st, g->texts, be, 4, s, n);
-	return g->ntext - 1;
-}
-
-static int texts_load(struct seg *g)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc;
-
-	if (!txn || mdb_cursor_open(txn, g->texts, &cur))
-		return -1;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 4 || store_get_be32(k.mv_data) != g->ntext) {
-			cli_err("segmenter.texts is damaged at %u", g->ntext);
-			mdb_cursor_close(cur);
-			return -1;
-		}
-		text_add(g, v.mv_data, v.mv_size);
-	}
-	mdb_cursor_close(cur);
-	return 0;
-}
-
-static void rows_text(void *ctx, uint32_t id, const char **s, size_t *n)
-{
-	struct seg *g = ctx;
-	*s = g->textv[id].s;
-	*n = g->textv[id].n;
-}
-
-static uint64_t cell_of(struct seg *g, const struct cval *v)
-{
-	struct buf *b = &g->tmp;
-
-	switch (v->k) {
-	case CV_NONE:
-		return CELL_NONE;
-	case CV_NUM:
-		return cell_of_num(v->num);
-	default:
-		buf_reset(b);
-		cval_write(v, b);
-		return CELL_TEXT | text_id(g, b->p, b->len);
-	}
-}
-
-/* ---- column chunks ---- */
-
-/*
- * A chunk of cells as stored in segmenter.cols: 4,096 raw cells (32 KiB),
- * or, when every cell is missing or of one narrow kind, a code byte and
- * 4,096 little-endian integers, all ones for a missing cell: whole numbers
- * from 0 ('b', 'h', 'w': 1, 2 or 4 bytes), text numbers ('t', 'u', 'v'),
- * or amounts in hundredths ('c': 4 bytes, signed, INT32_MIN missing); 'n'
- * alone when every cell is missing. Counts, days, text values and money
- * fit, so a full evaluation reads a quarter to an eighth of the bytes.
- */
-#define CELL_CENTS_MAX 2147483647.0
-
-static int cents_of(uint64_t cell, int32_t *c)
-{
-	double d, r;
-
-	memcpy(&d, &cell, 8);
-	if (!(d > -CELL_CENTS_MAX / 100 && d < CELL_CENTS_MAX / 100))
-		return -1;
-	r = nearbyint(d * 100);
-	if (cell_of_num(r / 100) != cell)
-		return -1;
-	*c = (int32_t)r;
-	return 0;
-}
-
-static void chunk_encode(const uint64_t *cells, struct buf *out)
-{
-	double max = -1;
-	uint64_t maxt = 0;
-	int nums = 1, texts = 1, cents = 1, any = 0;
-	unsigned r, w, j;
-	char code;
-
-	buf_reset(out);
-	for (r = 0; r < CHUNK_ROWS; r++) {
-		double d;
-		int32_t c;
-		if (cells[r] == CELL_NONE)
-			continue;
-		any = 1;
-		if (CELL_IS_TEXT(cells[r])) {
-			nums = cents = 0;
-			if ((cells[r] & 0xffffffffffffull) >= UINT32_MAX)
-				texts = 0;
-			else if ((cells[r] & 0xffffffffffffull) > maxt)
-				maxt = cells[r] & 0xffffffffffffull;
-			continue;
-		}
-		texts = 0;
-		memcpy(&d, &cells[r], 8);
-		if (nums && (!(d >= 0 && d < 4294967295.0 && d == floor(d)) || cell_of_num(d) != cells[r]))
-			nums = 0;
-		if (nums && d > max)
-			max = d;
-		if (cents && cents_of(cells[r], &c)) /* every number: whole ones too */
-			cents = 0;
-		if (!nums && !cents)
-			break;
-	}
-	if (!any) {
-		buf_addc(out, 'n');
-		return;
-	}
-	if (nums)
-		code = max < 255 ? 'b' : max < 65535 ? 'h' : 'w';
-	else if (texts)
-		code = maxt < 255 ? 't' : maxt < 65535 ? 'u' : 'v';
-	else if (cents)
-		code = 'c';
-	else {
-		buf_add(out, cells, CHUNK_ROWS * 8);
-		return;
-	}
-	w = code == 'b' || code == 't' ? 1 : code == 'h' || code == 'u' ? 2 : 4;
-	buf_grow(out, 1 + CHUNK_ROWS * w);
-	out->p[0] = code;
-	for (r = 0; r < CHUNK_ROWS; r++) {
-		uint32_t u = code == 'c' ? (uint32_t)INT32_MIN : UINT32_MAX;
-		if (cells[r] != CELL_NONE) {
-			if (code == 'c') {
-				int32_t c = 0;
-				if (cents_of(cells[r], &c)) { /* cannot be: checked above */
-					buf_reset(out);
-					buf_add(out, cells, CHUNK_ROWS * 8);
-					return;
-				}
-				u = (uint32_t)c;
-			} else if (texts) {
-				u = (uint32_t)(cells[r] & 0xffffffffu);
-			} else {
-				double d;
-				memcpy(&d, &cells[r], 8);
-				u = (uint32_t)d;
-			}
-		}
-		for (j = 0; j < w; j++)
-			out->p[1 + r * w + j] = (char)(u >> (8 * j));
-	}
-	out->len = 1 + CHUNK_ROWS * w;
-}
-
-/* Little-endian integers and a double's bits, for the narrow chunks. */
-static unsigned rd16(const unsigned char *p)
-{
-	return p[0] | (unsigned)p[1] << 8;
-}
-
-static uint32_t rd32(const unsigned char *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t dbits(double d)
-{
-	uint64_t x;
-	memcpy(&x, &d, 8);
-	return x;
-}
-
-/* The cells of a stored chunk: a pointer to the raw ones, or decoded into
- * scratch; NULL when the value is not a chunk. */
-static const uint64_t *chunk_view(const void *p, size_t n, uint64_t *scratch)
-{
-	static uint64_t byte_cell[256];
-	const unsigned char *b = p;
-	unsigned r, w;
-	char code;
-
-	if (n == CHUNK_ROWS * 8)
-		return p;
-	if (!byte_cell[255]) { /* [0] is 0.0, all zero bits */
-		for (r = 0; r < 255; r++)
-			byte_cell[r] = cell_of_num(r);
-		byte_cell[255] = CELL_NONE;
-	}
-	code = n ? (char)b[0] : 0;
-	if (n == 1 && code == 'n') {
-		for (r = 0; r < CHUNK_ROWS; r++)
-			scratch[r] = CELL_NONE;
-		return scratch;
-	}
-	if (n == 1 + CHUNK_ROWS && code == 'b') {
-		for (r = 0; r < CHUNK_ROWS; r++)
-			scratch[r] = byte_cell[b[1 + r]];
-		return scratch;
-	}
-	w = code == 't' ? 1 : code == 'h' || code == 'u' ? 2 : code == 'w' || code == 'v' || code == 'c' ? 4 : 0;
-	if (!w || n != 1 + CHUNK_ROWS * w)
-		return NULL;
-	b++;
-	/* one loop per form, branch-free, so the compiler can vectorise */
-	switch (code) {
-	case 'h':
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			unsigned u = rd16(b + 2 * r);
-			scratch[r] = u == 0xffff ? CELL_NONE : dbits(u);
-		}
-		break;
-	case 'w':
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			uint32_t u = rd32(b + 4 * r);
-			scratch[r] = u == UINT32_MAX ? CELL_NONE : dbits(u);
-		}
-		break;
-	case 'c':
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			uint32_t u = rd32(b + 4 * r);
-			scratch[r] = u == (uint32_t)INT32_MIN ? CELL_NONE : dbits((double)(int32_t)u / 100);
-		}
-		break;
-	case 't':
-		for (r = 0; r < CHUNK_ROWS; r++)
-			scratch[r] = b[r] == 0xff ? CELL_NONE : CELL_TEXT | b[r];
-		break;
-	case 'u':
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			unsigned u = rd16(b + 2 * r);
-			scratch[r] = u == 0xffff ? CELL_NONE : CELL_TEXT | u;
-		}
-		break;
-	default: /* 'v' */
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			uint32_t u = rd32(b + 4 * r);
-			scratch[r] = u == UINT32_MAX ? CELL_NONE : CELL_TEXT | u;
-		}
-		break;
-	}
-	return scratch;
-}
-
-static struct chunk *chunk_find(struct seg *g, uint32_t col, uint32_t no, int make)
-{
-	uint64_t key = (uint64_t)col << 32 | no;
-	size_t mask, i;
-	struct chunk *c;
-
-	if (g->nch * 2 >= g->chcap) {
-		struct chunk *old = g->ch;
-		size_t oc = g->chcap, j;
-		g->chcap = oc ? oc * 2 : 1024;
-		g->ch = xcalloc(g->chcap, sizeof *g->ch);
-		for (j = 0; j < oc; j++) {
-			if (!old[j].cells)
-				continue;
-			for (i = (old[j].key * 0x9E3779B97F4A7C15ull >> 20) & (g->chcap - 1); g->ch[i].cells;
-			     i = (i + 1) & (g->chcap - 1))
-				;
-			g->ch[i] = old[j];
-		}
-		free(old);
-	}
-	mask = g->chcap - 1;
-	for (i = (key * 0x9E3779B97F4A7C15ull >> 20) & mask; g->ch[i].cells; i = (i + 1) & mask)
-		if (g->ch[i].key == key)
-			return &g->ch[i];
-	if (!make)
-		return NULL;
-	c = &g->ch[i];
-	c->key = key;
-	c->cells = xmalloc(CHUNK_ROWS * 8);
-	c->dirty = 0;
-	g->nch++;
-	{
-		unsigned char k[8];
-		MDB_val v;
-		unsigned r;
-		store_be32(k, col);
-		store_be32(k + 4, no);
-		const uint64_t *src;
-		if (store_get(g->st, g->cols, k, 8, &v) == 1 && (src = chunk_view(v.mv_data, v.mv_size, c->cells))) {
-			if (src != c->cells)
-				memcpy(c->cells, src, CHUNK_ROWS * 8);
-		} else {
-			for (r = 0; r < CHUNK_ROWS; r++)
-				c->cells[r] = CELL_NONE;
-		}
-	}
-	return c;
-}
-
-static void cell_set(struct seg *g, uint32_t col, uint32_t row, uint64_t cell)
-{
-	struct chunk *c = chunk_find(g, g->colv[col].id, row / CHUNK_ROWS, 1);
-	uint64_t *p = &c->cells[row % CHUNK_ROWS];
-
-	if (*p != cell) {
-		*p = cell;
-		c->dirty = 1;
-	}
-}
-
-static void chunks_save(struct seg *g)
-{
-	size_t i;
-
-	for (i = 0; i < g->chcap; i++) {
-		struct chunk *c = &g->ch[i];
-		unsigned char k[8];
-		if (!c->cells || !c->dirty)
-			continue;
-		store_be32(k, (uint32_t)(c->key >> 32));
-		store_be32(k + 4, (uint32_t)c->key);
-		chunk_encode(c->cells, &g->tmp);
-		store_put(g->st, g->cols, k, 8, g->tmp.p, g->tmp.len);
-		c->dirty = 0;
-	}
-}
-
-/* Drop the chunks (after a commit: the store has them). */
-static void chunks_drop(struct seg *g)
-{
-	size_t i;
-
-	for (i = 0; i < g->chcap; i++)
-		free(g->ch[i].cells);
-	free(g->ch);
-	g->ch = NULL;
-	g->chcap = g->nch = 0;
-}
 
 /* ---- definitions ---- */
 
@@ -1643,7 +1247,7 @@ static int before_commit(void *ctx)
 		bitmap_put(g, g->state, "people", g->present);
 		g->present_dirty = 0;
 	}
-	chunks_save(g);
+	colstore_save(&g->cs);
 	due_save(g);
 	dict_save(&g->names);
 	save_state(g);
@@ -1654,8 +1258,8 @@ static void after_commit(void *ctx)
 {
 	struct seg *g = ctx;
 	/* the store holds them now; keep the memory bounded */
-	if (g->nch > 4096)
-		chunks_drop(g);
+	if (g->cs.nch > 4096)
+		colstore_drop(&g->cs);
 }
 
 /* ---- deadlines ---- */
@@ -2251,7 +1855,7 @@ struct full {
 	const uint64_t **col; /* by column index: the block's cells, once read */
 	const void **raw;     /* the block's chunks as stored */
 	size_t *rawn;
-	uint64_t *scratch;    /* by column index: CHUNK_ROWS cells decoded */
+	uint64_t *scratch;    /* by column index: COLSTORE_ROWS cells decoded */
 	uint64_t **bits;    /* by segment */
 	size_t block;       /* the block's first word */
 };
@@ -2266,12 +1870,12 @@ static const uint64_t *rows_column(void *ctx, const struct cexpr *x)
 		if (g->xcol[i].x == x) {
 			unsigned c = g->xcol[i].col;
 			if (!F->col[c]) {
-				static uint64_t none[CHUNK_ROWS];
+				static uint64_t none[COLSTORE_ROWS];
 				unsigned r;
 				if (!none[0])
-					for (r = 0; r < CHUNK_ROWS; r++)
+					for (r = 0; r < COLSTORE_ROWS; r++)
 						none[r] = CELL_NONE;
-				F->col[c] = F->raw[c] ? chunk_view(F->raw[c], F->rawn[c], F->scratch + (size_t)c * CHUNK_ROWS)
+				F->col[c] = F->raw[c] ? colstore_chunk_view(F->raw[c], F->rawn[c], F->scratch + (size_t)c * COLSTORE_ROWS)
 						      : NULL;
 				if (!F->col[c])
 					F->col[c] = none;
@@ -2289,45 +1893,9 @@ static const uint64_t *rows_segment(void *ctx, unsigned idx)
 
 static void rows_text_fn(void *ctx, uint32_t id, const char **s, size_t *n)
 {
-	rows_text(((struct full *)ctx)->g, id, s, n);
+	colstore_text(&((struct full *)ctx)->g->cs, id, s, n);
 }
 
-/* Load column i's cells for rows 0 … n-1 from the committed store. */
-static int column_load(struct seg *g, unsigned i, size_t n, uint64_t *out)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	unsigned char from[8];
-	static uint64_t scratch[CHUNK_ROWS];
-	size_t r;
-	int rc;
-
-	for (r = 0; r < n; r++)
-		out[r] = CELL_NONE;
-	if (!txn || mdb_cursor_open(txn, g->cols, &cur))
-		return -1;
-	store_be32(from, g->colv[i].id);
-	store_be32(from + 4, 0);
-	k.mv_data = from;
-	k.mv_size = 8;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		size_t base, m;
-		if (k.mv_size != 8 || store_get_be32(k.mv_data) != g->colv[i].id)
-			break;
-		const uint64_t *src;
-		if (!(src = chunk_view(v.mv_data, v.mv_size, scratch)))
-			continue;
-		base = (size_t)store_get_be32((const unsigned char *)k.mv_data + 4) * CHUNK_ROWS;
-		if (base >= n)
-			break;
-		m = n - base < CHUNK_ROWS ? n - base : CHUNK_ROWS;
-		memcpy(out + base, src, m * 8);
-	}
-	mdb_cursor_close(cur);
-	return 0;
-}
 
 /* which cells person_cells computes: the built columns' (and the
  * deadline), the columns' not built yet, every column's, or the built
@@ -2352,7 +1920,7 @@ static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t 
 	if (!h || profile_decode(&g->p, &g->L, (const char *)rec + h, n - h)) {
 		for (i = 0; i < g->ncols; i++)
 			if (cells_want(&g->colv[i], which))
-				cell_set(g, i, oneid, CELL_NONE);
+				colstore_cell_set(&g->cs, g->colv[i].id, oneid, CELL_NONE);
 		return;
 	}
 	memo_start(g, &g->p, g->clock);
@@ -2363,7 +1931,7 @@ static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t 
 		if (!cells_want(&g->colv[i], which))
 			continue;
 		cexpr_cell(g->colv[i].x, &e, &cv);
-		cell_set(g, i, oneid, cell_of(g, &cv));
+		colstore_cell_set(&g->cs, g->colv[i].id, oneid, colstore_cell_of(&g->cs, &cv));
 	}
 	if (which == CELLS_BUILT) {
 		/* the deadline too: a bulk load leaves it unknown */
@@ -2406,9 +1974,9 @@ static int refresh_dirty(struct seg *g)
 		}
 		person_cells(g, it->current_value, r == 1 ? v.mv_data : NULL, r == 1 ? v.mv_size : 0, CELLS_BUILT);
 		roaring_advance_uint32_iterator(it);
-		if (g->nch > 8192) {
+		if (g->cs.nch > 8192) {
 			rc = filter_commit(&g->f);
-			chunks_drop(g);
+			colstore_drop(&g->cs);
 		}
 	}
 	roaring_free_uint32_iterator(it);
@@ -2417,7 +1985,7 @@ static int refresh_dirty(struct seg *g)
 	roaring_bitmap_free(g->dirty);
 	g->dirty = roaring_bitmap_create();
 	rc = filter_commit(&g->f);
-	chunks_drop(g);
+	colstore_drop(&g->cs);
 	return rc;
 }
 
@@ -2454,7 +2022,7 @@ static int backfill(struct seg *g, int all)
 			if (!first && !memcmp(k.mv_data, from, 4))
 				continue;
 			person_cells(g, store_get_be32(k.mv_data), v.mv_data, v.mv_size, all ? CELLS_ALL : CELLS_UNBUILT);
-			if (g->nch > 8192) {
+			if (g->cs.nch > 8192) {
 				memcpy(from, k.mv_data, 4);
 				more = 1;
 				break;
@@ -2468,7 +2036,7 @@ static int backfill(struct seg *g, int all)
 		}
 		if ((rc = filter_commit(&g->f)))
 			return rc;
-		chunks_drop(g);
+		colstore_drop(&g->cs);
 		if (!more)
 			break;
 	}
@@ -2589,8 +2157,8 @@ static int full_eval(struct seg *g, int64_t clock)
 	memset(&F, 0, sizeof F);
 	F.g = g;
 	F.n = roaring_bitmap_get_cardinality(g->present) ? (size_t)roaring_bitmap_maximum(g->present) + 1 : 1;
-	nblocks = (F.n + CHUNK_ROWS - 1) / CHUNK_ROWS;
-	words = nblocks * (CHUNK_ROWS / 64);
+	nblocks = (F.n + COLSTORE_ROWS - 1) / COLSTORE_ROWS;
+	words = nblocks * (COLSTORE_ROWS / 64);
 	F.present = xcalloc(words + 1, 8);
 	ob = xcalloc(words + 1, 8);
 	{
@@ -2604,7 +2172,7 @@ static int full_eval(struct seg *g, int64_t clock)
 	F.col = xcalloc(g->ncols + 1, sizeof *F.col);
 	F.raw = xcalloc(g->ncols + 1, sizeof *F.raw);
 	F.rawn = xcalloc(g->ncols + 1, sizeof *F.rawn);
-	F.scratch = xmalloc(((size_t)g->ncols + 1) * CHUNK_ROWS * 8);
+	F.scratch = xmalloc(((size_t)g->ncols + 1) * COLSTORE_ROWS * 8);
 	F.bits = xcalloc(g->nsegs + 1, sizeof *F.bits);
 	for (k = 0; k < g->nsegs; k++) {
 		F.bits[k] = xcalloc(words + 1, 8);
@@ -2620,18 +2188,18 @@ static int full_eval(struct seg *g, int64_t clock)
 	}
 	memset(&R, 0, sizeof R);
 	R.ctx = &F;
-	R.n = CHUNK_ROWS;
+	R.n = COLSTORE_ROWS;
 	R.today = day_of(clock);
 	R.column = rows_column;
 	R.text = rows_text_fn;
-	R.ntext = g->ntext;
+	R.ntext = g->cs.ntext;
 	R.segment = rows_segment;
 	/* comparisons shared between definitions are computed once a block */
 	for (k = 0; k < g->nsegs; k++)
 		if (EVAL(k))
 			cond_number_leaves(g->segs[k].when, &g->L, &leaves);
 	R.nleaves = leaves.n;
-	R.leaf_bits = xmalloc((size_t)leaves.n * (CHUNK_ROWS / 64) * 8 + 8);
+	R.leaf_bits = xmalloc((size_t)leaves.n * (COLSTORE_ROWS / 64) * 8 + 8);
 	R.leaf_done = xcalloc(leaves.n + 1, 1);
 	/* block by block: the columns' chunks straight from the map */
 	for (b = 0; b < nblocks; b++) {
@@ -2647,7 +2215,7 @@ static int full_eval(struct seg *g, int64_t clock)
 				F.rawn[k] = v.mv_size;
 			}
 		}
-		F.block = b * (CHUNK_ROWS / 64);
+		F.block = b * (COLSTORE_ROWS / 64);
 		R.present = F.present + F.block;
 		memset(R.leaf_done, 0, leaves.n + 1);
 		for (k = 0; k < g->nsegs; k++)
@@ -3388,10 +2956,10 @@ static int cells_commit(struct seg *g)
 {
 	int rc;
 
-	chunks_save(g);
+	colstore_save(&g->cs);
 	bitmap_put(g, g->state, "dirty", g->dirty);
 	rc = store_commit(g->st);
-	chunks_drop(g);
+	colstore_drop(&g->cs);
 	return rc;
 }
 
@@ -3434,10 +3002,10 @@ static int cells_moved(void *ctx, const roaring_bitmap_t *people, int in)
 		} else {
 			for (i = 0; i < g->ncols; i++)
 				if (g->colv[i].built)
-					cell_set(g, i, oneid, CELL_NONE);
+					colstore_cell_set(&g->cs, g->colv[i].id, oneid, CELL_NONE);
 		}
 		roaring_bitmap_remove(g->dirty, oneid);
-		if (g->nch > 8192)
+		if (g->cs.nch > 8192)
 			rc = cells_commit(g);
 	}
 	roaring_free_uint32_iterator(it);
@@ -3551,13 +3119,13 @@ static int op_table(struct seg *g)
 	}
 	puts(out.p);
 	maxrow = roaring_bitmap_get_cardinality(g->present) ? roaring_bitmap_maximum(g->present) : 0;
-	nchunks = maxrow / CHUNK_ROWS + 1;
+	nchunks = maxrow / COLSTORE_ROWS + 1;
 	cells = xcalloc(g->ncols + 1, sizeof *cells);
-	scratch = xmalloc(((size_t)g->ncols + 1) * CHUNK_ROWS * 8);
+	scratch = xmalloc(((size_t)g->ncols + 1) * COLSTORE_ROWS * 8);
 	/* texts as their plain contents, once */
-	plain = xcalloc(g->ntext + 1, sizeof *plain);
-	for (r = 0; r < g->ntext; r++) {
-		const struct text *t = &g->textv[r];
+	plain = xcalloc(g->cs.ntext + 1, sizeof *plain);
+	for (r = 0; r < g->cs.ntext; r++) {
+		const struct colstore_text *t = &g->cs.textv[r];
 		struct json_doc d = {0};
 		const char *why;
 		size_t at;
@@ -3574,11 +3142,11 @@ static int op_table(struct seg *g)
 			store_be32(key, g->colv[k].id);
 			store_be32(key + 4, (uint32_t)c);
 			cells[k] = store_get(g->st, g->cols, key, 8, &v) == 1
-					   ? chunk_view(v.mv_data, v.mv_size, scratch + (size_t)k * CHUNK_ROWS)
+					   ? colstore_chunk_view(v.mv_data, v.mv_size, scratch + (size_t)k * COLSTORE_ROWS)
 					   : NULL;
 		}
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			uint32_t row = (uint32_t)(c * CHUNK_ROWS + r);
+		for (r = 0; r < COLSTORE_ROWS; r++) {
+			uint32_t row = (uint32_t)(c * COLSTORE_ROWS + r);
 			if (!roaring_bitmap_contains(g->present, row))
 				continue;
 			buf_reset(&out);
@@ -3606,7 +3174,7 @@ static int op_table(struct seg *g)
 	}
 	free(cells);
 	free(scratch);
-	for (r = 0; r < g->ntext; r++)
+	for (r = 0; r < g->cs.ntext; r++)
 		buf_release(&plain[r]);
 	free(plain);
 	buf_release(&out);
@@ -3812,17 +3380,17 @@ static int op_lookalike(struct seg *g)
 			uint32_t *cnt = NULL;
 			if (skip[k])
 				continue;
-			if (column_load(g, k, n, cells)) {
+			if (colstore_column_load(&g->cs, g->colv[k].id, n, cells)) {
 				free(cells);
 				free(skip);
 				rc = EXIT_IO;
 				goto done2;
 			}
-			cnt = xcalloc(g->ntext + 1, sizeof *cnt);
+			cnt = xcalloc(g->cs.ntext + 1, sizeof *cnt);
 			for (i = 0; i < n; i++) {
 				if (!(present[i >> 6] >> (i & 63) & 1))
 					continue;
-				if (CELL_IS_TEXT(cells[i]) && (uint32_t)cells[i] < g->ntext)
+				if (CELL_IS_TEXT(cells[i]) && (uint32_t)cells[i] < g->cs.ntext)
 					cnt[(uint32_t)cells[i]]++;
 				else if (cells[i] != CELL_NONE)
 					nums++;
@@ -3834,7 +3402,7 @@ static int op_lookalike(struct seg *g)
 			for (;;) { /* the commonest texts, up to 8 per column */
 				uint32_t best = 0, bi = 0, t;
 				unsigned m = 0;
-				for (t = 0; t < g->ntext; t++)
+				for (t = 0; t < g->cs.ntext; t++)
 					if (cnt[t] > best) {
 						best = cnt[t];
 						bi = t;
@@ -3844,7 +3412,7 @@ static int op_lookalike(struct seg *g)
 				fcol[nf] = k;
 				fval[nf++] = CELL_TEXT | bi;
 				cnt[bi] = 0;
-				for (t = 0; t < g->ntext; t++)
+				for (t = 0; t < g->cs.ntext; t++)
 					m += cnt[t] > 0;
 				if (nf % 8 == 0 || !m)
 					break;
@@ -3862,7 +3430,7 @@ static int op_lookalike(struct seg *g)
 		X = xcalloc(n * nf + 1, sizeof *X);
 		for (f = 0; f < nf; f++) {
 			double sum = 0, sq = 0, cntp = 0, mean, sd;
-			if (column_load(g, fcol[f], n, cells)) {
+			if (colstore_column_load(&g->cs, g->colv[fcol[f]].id, n, cells)) {
 				free(cells);
 				rc = EXIT_IO;
 				goto done2;
@@ -4138,12 +3706,8 @@ static void defs_free(struct seg *g)
 	free(g->memo_state);
 	free(g->memo);
 	dict_release(&g->names);
-	for (i = 0; i < g->ntext; i++)
-		free(g->textv[i].s);
-	free(g->textv);
-	free(g->thash);
 	free(g->region_own);
-	chunks_drop(g);
+	colstore_release(&g->cs);
 	if (g->present)
 		roaring_bitmap_free(g->present);
 	if (g->dirty)
@@ -4215,12 +3779,15 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	g->names.st = g->st;
+	g->cs.st = g->st;
+	g->cs.cols = g->cols;
+	g->cs.texts = g->texts;
 	g->seen.st = g->st;
 	g->names.dbi = g->dict;
 	g->names.ns = "atgc";
 	store_cache(g->st, g->people); /* read a page at a time, kept across commits */
 	/* changed people go to a journal at each commit, folded in rarely */
-	if (store_journal(g->st, g->people, "segmenter.journal") || dict_load(&g->names) || texts_load(g)) {
+	if (store_journal(g->st, g->people, "segmenter.journal") || dict_load(&g->names) || colstore_texts_load(&g->cs)) {
 		rc = EXIT_IO;
 		goto out;
 	}
