@@ -50,6 +50,7 @@
 #include "pclock.h"
 #include "profile.h"
 #include "rbits.h"
+#include "segdue.h"
 #include "seen.h"
 #include "store.h"
 #include "sysrec.h"
@@ -97,12 +98,6 @@ static const struct cli_opt opts[] = {
 	{"bulk", OPT_BULK, 0, NULL, "load history: keep the profiles only; `recompute` then computes every audience"},
 	{0, 0, 0, 0, 0},
 };
-
-#define NO_DUE UINT32_MAX
-/* a person, or a deadline, of no known stream: from a store of one clock
- * (before streams); fired by whichever stream's clock enters its day */
-#define ANY_STREAM 0x7fffffffu
-#define STREAM_BIT 0x80000000u /* marks a stream number in keys and values */
 
 struct segdef {
 	char *name, *folder, *description, *file;
@@ -198,8 +193,7 @@ struct seg {
 	struct buf rec, line, tmp, cause;
 	uint32_t cur;
 	unsigned long long events, tagrecs, merges, ticks, flips, fired_people, dups;
-	struct dueday *days; /* the deadlines, by day (segmenter.due, held whole) */
-	size_t ndays, capdays;
+	struct segdue sd; /* the deadlines, by day (segmenter.due, held whole) */
 
 	/* memberships while streaming: a row of bits per oneid, bit i for
 	 * segment i, kept beside the bitmaps (a lookup is one memory access
@@ -837,7 +831,7 @@ static void emit_segment(struct seg *g, uint32_t oneid, const struct segdef *s, 
 }
 
 /* The first day on which one of the person's segments changes with time alone
- * (a day number), or NO_DUE. */
+ * (a day number), or SEGDUE_NONE. */
 static uint32_t next_due(struct seg *g, const struct cond_env *e, const signed char *now)
 {
 	int64_t due = INT64_MAX;
@@ -863,12 +857,12 @@ static uint32_t next_due(struct seg *g, const struct cond_env *e, const signed c
 		if (d < due)
 			due = d;
 	}
-	return due > 0 && due < (int64_t)NO_DUE ? (uint32_t)due : NO_DUE;
+	return due > 0 && due < (int64_t)SEGDUE_NONE ? (uint32_t)due : SEGDUE_NONE;
 }
 
 /* Re-evaluate the segments of p marked in g->mask (and those reading a
  * segment that changed) at clock; emit the changes; keep the columns of
- * what was evaluated. Returns p's next deadline (a day, or NO_DUE): old,
+ * what was evaluated. Returns p's next deadline (a day, or SEGDUE_NONE): old,
  * p's deadline so far, when no timed segment was evaluated. A deadline is
  * the first day a timed segment flips with time alone; when nothing such
  * a segment reads changed (it would be marked), that day is the same,
@@ -912,7 +906,7 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock, uint32
 /* ---- people in LMDB ---- */
 
 /* The head of a segmenter.people value: the deadline, the stream (the
- * earlier layout has none: ANY_STREAM). Returns the head's length, or 0
+ * earlier layout has none: SEGDUE_ANY). Returns the head's length, or 0
  * when the value is too short. */
 static size_t person_head(const void *v, size_t n, uint32_t *due, uint32_t *stream)
 {
@@ -922,10 +916,10 @@ static size_t person_head(const void *v, size_t n, uint32_t *due, uint32_t *stre
 		return 0;
 	*due = store_get_be32(b);
 	if (n < 8 || !(b[4] & 0x80)) { /* a profile's format byte follows */
-		*stream = ANY_STREAM;
+		*stream = SEGDUE_ANY;
 		return 4;
 	}
-	*stream = store_get_be32(b + 4) & ~STREAM_BIT;
+	*stream = store_get_be32(b + 4) & ~SEGDUE_STREAM_BIT;
 	return 8;
 }
 
@@ -945,7 +939,7 @@ static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_
 
 	store_be32(key, oneid);
 	p->oneid = oneid;
-	*due = NO_DUE;
+	*due = SEGDUE_NONE;
 	*stream = g->stream;
 	r = store_get(g->st, g->people, key, 4, &v);
 	if (r < 0) {
@@ -953,7 +947,7 @@ static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_
 		return -1;
 	}
 	if (r == 0 || !(h = person_head(v.mv_data, v.mv_size, due, stream))) {
-		*due = NO_DUE;
+		*due = SEGDUE_NONE;
 		*stream = g->stream;
 		profile_reset(p, &g->L, oneid);
 		return 0;
@@ -966,228 +960,6 @@ static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_
 	return 1;
 }
 
-/* ---- deadlines, held in memory: a bitmap of oneids per day ---- */
-
-struct dueday {
-	uint32_t stream; /* ANY_STREAM: of no known stream */
-	uint32_t day;
-	int dirty; /* to write at the next commit */
-	roaring_bitmap_t *b;
-	/* moves not yet in b: oneid << 32 | sequence << 1 | (1 add, 0 remove);
-	 * one at a time, a bitmap of a few thousand ids per 65,536 shifts on
-	 * every add and remove: queued, they go in sorted, together */
-	uint64_t *pend;
-	size_t npend, cappend;
-};
-
-static uint64_t due_key(uint32_t stream, uint32_t day)
-{
-	return (uint64_t)stream << 32 | day;
-}
-
-/* The first entry at or after (stream, day) in the sorted days. */
-static size_t due_lower(const struct seg *g, uint32_t stream, uint32_t day)
-{
-	size_t lo = 0, hi = g->ndays;
-	uint64_t k = due_key(stream, day);
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (due_key(g->days[mid].stream, g->days[mid].day) < k)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* The entry of the stream's day (made when make is set), or NULL. */
-static struct dueday *due_day(struct seg *g, uint32_t stream, uint32_t day, int make)
-{
-	size_t lo = due_lower(g, stream, day);
-
-	if (lo < g->ndays && g->days[lo].day == day && g->days[lo].stream == stream)
-		return &g->days[lo];
-	if (!make)
-		return NULL;
-	if (g->ndays == g->capdays) {
-		g->capdays = g->capdays ? g->capdays * 2 : 64;
-		g->days = xrealloc(g->days, g->capdays * sizeof *g->days);
-	}
-	memmove(&g->days[lo + 1], &g->days[lo], (g->ndays - lo) * sizeof *g->days);
-	g->ndays++;
-	memset(&g->days[lo], 0, sizeof g->days[lo]);
-	g->days[lo].stream = stream;
-	g->days[lo].day = day;
-	g->days[lo].dirty = 1;
-	g->days[lo].b = roaring_bitmap_create();
-	return &g->days[lo];
-}
-
-static void due_queue(struct dueday *d, uint32_t oneid, int add)
-{
-	if (d->npend == d->cappend) {
-		d->cappend = d->cappend ? 2 * d->cappend : 256;
-		d->pend = xrealloc(d->pend, d->cappend * sizeof *d->pend);
-	}
-	d->pend[d->npend] = (uint64_t)oneid << 32 | (uint64_t)d->npend << 1 | (unsigned)add;
-	d->npend++;
-	d->dirty = 1;
-}
-
-/* Apply the day's queued moves: per oneid, the last one counts. */
-static void due_flush(struct dueday *d)
-{
-	uint32_t *add, *del;
-	size_t i, na = 0, nd = 0;
-
-	if (!d->npend)
-		return;
-	sort_u64(d->pend, d->npend, 4); /* by oneid, in queue order within one */
-	add = xmalloc(d->npend * sizeof *add);
-	del = xmalloc(d->npend * sizeof *del);
-	for (i = 0; i < d->npend; i++) {
-		uint32_t id = (uint32_t)(d->pend[i] >> 32);
-		if (i + 1 < d->npend && (uint32_t)(d->pend[i + 1] >> 32) == id)
-			continue; /* a later move of the same person */
-		if (d->pend[i] & 1)
-			add[na++] = id;
-		else
-			del[nd++] = id;
-	}
-	if (na) {
-		roaring_bitmap_t *a = roaring_bitmap_of_ptr(na, add);
-		roaring_bitmap_or_inplace(d->b, a);
-		roaring_bitmap_free(a);
-	}
-	if (nd) {
-		roaring_bitmap_t *r = roaring_bitmap_of_ptr(nd, del);
-		roaring_bitmap_andnot_inplace(d->b, r);
-		roaring_bitmap_free(r);
-	}
-	free(add);
-	free(del);
-	d->npend = 0;
-	if (d->cappend > 65536) { /* a big day once: give the room back */
-		free(d->pend);
-		d->pend = NULL;
-		d->cappend = 0;
-	}
-}
-
-/* The person's deadline moves from day old of stream os to day due of
- * stream s (NO_DUE: none). */
-static void due_move(struct seg *g, uint32_t oneid, uint32_t os, uint32_t old, uint32_t s, uint32_t due)
-{
-	struct dueday *d;
-
-	if (old == due && os == s)
-		return;
-	if (old != NO_DUE && (d = due_day(g, os, old, 0)))
-		due_queue(d, oneid, 0);
-	if (due != NO_DUE)
-		due_queue(due_day(g, s, due, 1), oneid, 1);
-}
-
-/* A day's key in segmenter.due: the day alone for ANY_STREAM (the layout
- * before streams), else the stream with its top bit set, then the day. */
-static size_t due_dbkey(const struct dueday *d, unsigned char *key)
-{
-	if (d->stream == ANY_STREAM) {
-		store_be32(key, d->day);
-		return 4;
-	}
-	store_be32(key, d->stream | STREAM_BIT);
-	store_be32(key + 4, d->day);
-	return 8;
-}
-
-/* Queue the days changed since the last commit; forget the empty ones. */
-static void due_save(struct seg *g)
-{
-	size_t i, out = 0;
-
-	for (i = 0; i < g->ndays; i++) {
-		struct dueday *d = &g->days[i];
-		unsigned char key[8];
-		size_t kl = due_dbkey(d, key);
-		due_flush(d);
-		if (d->dirty && roaring_bitmap_is_empty(d->b)) {
-			store_del(g->st, g->due, key, kl);
-			roaring_bitmap_free(d->b);
-			free(d->pend);
-			continue;
-		}
-		if (d->dirty) {
-			size_t n;
-			char *b;
-			roaring_bitmap_run_optimize(d->b);
-			n = roaring_bitmap_portable_size_in_bytes(d->b);
-			b = xmalloc(n ? n : 1);
-			roaring_bitmap_portable_serialize(d->b, b);
-			store_put(g->st, g->due, key, kl, b, n);
-			free(b);
-			d->dirty = 0;
-		}
-		g->days[out++] = *d;
-	}
-	g->ndays = out;
-}
-
-/* Read segmenter.due. A day of a stream: the stream (top bit set), the
- * day. Days of no known stream: the day alone, as before streams; entries
- * of the layout before that (a key per day and oneid) join them and, when
- * writing, are replaced by them. */
-static int due_load(struct seg *g, int ro)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int r;
-
-	if (!txn || mdb_cursor_open(txn, g->due, &cur))
-		return -1;
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		struct dueday *d;
-		const unsigned char *kb = k.mv_data;
-		int streamed = k.mv_size == 8 && (kb[0] & 0x80);
-		if (k.mv_size == 4 || streamed) {
-			uint32_t stream = streamed ? store_get_be32(kb) & ~STREAM_BIT : ANY_STREAM;
-			uint32_t day = store_get_be32(kb + (streamed ? 4 : 0));
-			roaring_bitmap_t *b = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
-			if (!b) {
-				cli_err("segmenter.due: day %u is damaged; run 'segmenter recompute --rebuild'", day);
-				continue;
-			}
-			d = due_day(g, stream, day, 1);
-			roaring_bitmap_or_inplace(d->b, b);
-			roaring_bitmap_free(b);
-			d->dirty = 0;
-		} else if (k.mv_size == 8) {
-			d = due_day(g, ANY_STREAM, store_get_be32(k.mv_data), 1);
-			roaring_bitmap_add(d->b, store_get_be32((const unsigned char *)k.mv_data + 4));
-			d->dirty = 1;
-			if (!ro)
-				store_del(g->st, g->due, k.mv_data, 8);
-		}
-	}
-	mdb_cursor_close(cur);
-	return r == MDB_NOTFOUND ? 0 : -1;
-}
-
-static void due_free(struct seg *g)
-{
-	size_t i;
-
-	for (i = 0; i < g->ndays; i++) {
-		roaring_bitmap_free(g->days[i].b);
-		free(g->days[i].pend);
-	}
-	free(g->days);
-	g->days = NULL;
-	g->ndays = 0;
-}
-
 /* Write p, filed under stream s with deadline due; it was filed under os
  * with old_due. */
 static void save_person(struct seg *g, struct profile *p, uint32_t os, uint32_t old_due, uint32_t s,
@@ -1198,12 +970,12 @@ static void save_person(struct seg *g, struct profile *p, uint32_t os, uint32_t 
 	profile_prune(p, &g->L, clock);
 	buf_reset(&g->rec);
 	store_be32(key, due);
-	store_be32(key + 4, s | STREAM_BIT);
+	store_be32(key + 4, s | SEGDUE_STREAM_BIT);
 	buf_add(&g->rec, key, 8);
 	profile_encode_add(p, &g->L, &g->rec);
 	store_be32(key, p->oneid);
 	store_put(g->st, g->people, key, 4, g->rec.p, g->rec.len);
-	due_move(g, p->oneid, os, old_due, s, due);
+	segdue_move(&g->sd, p->oneid, os, old_due, s, due);
 	if (!roaring_bitmap_contains(g->present, p->oneid)) {
 		roaring_bitmap_add(g->present, p->oneid);
 		g->present_dirty = 1;
@@ -1249,7 +1021,7 @@ static int before_commit(void *ctx)
 		g->present_dirty = 0;
 	}
 	colstore_save(&g->cs);
-	due_save(g);
+	segdue_save(&g->sd);
 	dict_save(&g->names);
 	save_state(g);
 	return 0;
@@ -1265,33 +1037,20 @@ static void after_commit(void *ctx)
 
 /* ---- deadlines ---- */
 
-/* The first non-empty day of stream within [from, upto], or NULL. */
-static struct dueday *due_first(struct seg *g, uint32_t stream, int64_t from, int64_t upto)
-{
-	size_t i = due_lower(g, stream, from > 0 ? (uint32_t)from : 0);
-
-	for (; i < g->ndays && g->days[i].stream == stream && (int64_t)g->days[i].day <= upto; i++) {
-		due_flush(&g->days[i]);
-		if (!roaring_bitmap_is_empty(g->days[i].b))
-			return &g->days[i];
-	}
-	return NULL;
-}
-
 /* Fire the people due on a day of the stream, and those of no known
  * stream due that day, in oneid order, each at the start of the day. */
 static int fire_day(struct seg *g, uint32_t stream, uint32_t day, uint32_t **ids, size_t *cap)
 {
-	struct dueday *d = due_day(g, stream, day, 0);
-	struct dueday *a = stream != ANY_STREAM ? due_day(g, ANY_STREAM, day, 0) : NULL;
+	struct segdue_day *d = segdue_day(&g->sd, stream, day, 0);
+	struct segdue_day *a = stream != SEGDUE_ANY ? segdue_day(&g->sd, SEGDUE_ANY, day, 0) : NULL;
 	roaring_bitmap_t *b;
 	size_t n, i;
 	int rc;
 
 	if (d)
-		due_flush(d);
+		segdue_flush(d);
 	if (a)
-		due_flush(a);
+		segdue_flush(a);
 	if (d && a)
 		b = roaring_bitmap_or(d->b, a->b);
 	else if (d || a)
@@ -1312,10 +1071,10 @@ static int fire_day(struct seg *g, uint32_t stream, uint32_t day, uint32_t **ids
 		int64_t at = (int64_t)day * DAY_MS;
 		unsigned j;
 		if (load_person(g, &g->p, oneid, &old, &ps, 1) != 1 || old != day ||
-		    (ps != stream && ps != ANY_STREAM)) {
+		    (ps != stream && ps != SEGDUE_ANY)) {
 			/* left behind: drop it */
-			due_move(g, oneid, stream, day, stream, NO_DUE);
-			due_move(g, oneid, ANY_STREAM, day, ANY_STREAM, NO_DUE);
+			segdue_move(&g->sd, oneid, stream, day, stream, SEGDUE_NONE);
+			segdue_move(&g->sd, oneid, SEGDUE_ANY, day, SEGDUE_ANY, SEGDUE_NONE);
 			continue;
 		}
 		for (j = 0; j < g->nsegs; j++)
@@ -1325,7 +1084,7 @@ static int fire_day(struct seg *g, uint32_t stream, uint32_t day, uint32_t **ids
 		buf_u64(&g->cause, day);
 		buf_addc(&g->cause, ':');
 		buf_u64(&g->cause, oneid);
-		due = evaluate(g, &g->p, at, NO_DUE);
+		due = evaluate(g, &g->p, at, SEGDUE_NONE);
 		save_person(g, &g->p, ps, old, ps, due, at);
 		g->fired_people++;
 		if (g->f.fatal)
@@ -1355,11 +1114,11 @@ static int fire_due(struct seg *g, uint32_t s, int64_t upto)
 	size_t cap = 0;
 	int64_t from = 0;
 
-	if (upto <= 0 || upto >= (int64_t)NO_DUE)
+	if (upto <= 0 || upto >= (int64_t)SEGDUE_NONE)
 		return 0;
 	for (;;) {
-		struct dueday *d = due_first(g, s, from, upto);
-		struct dueday *a = s != ANY_STREAM ? due_first(g, ANY_STREAM, from, upto) : NULL;
+		struct segdue_day *d = segdue_first(&g->sd, s, from, upto);
+		struct segdue_day *a = s != SEGDUE_ANY ? segdue_first(&g->sd, SEGDUE_ANY, from, upto) : NULL;
 		uint32_t day;
 
 		if (!d && !a)
@@ -1429,10 +1188,10 @@ static int advance_all(struct seg *g, int64_t clock)
 	for (i = 0; i < n; i++)
 		v[i] = g->pc.v[i].stream;
 	if (!n) /* none met: the deadlines of no known stream */
-		v[n++] = ANY_STREAM;
+		v[n++] = SEGDUE_ANY;
 	for (i = 0; i < n && !g->f.fatal && !g->f.redo; i++) {
-		if (v[i] == ANY_STREAM) {
-			int rc = g->bulk ? 0 : fire_due(g, ANY_STREAM, day_of(clock));
+		if (v[i] == SEGDUE_ANY) {
+			int rc = g->bulk ? 0 : fire_due(g, SEGDUE_ANY, day_of(clock));
 			if (rc == -2)
 				filter_stop_mid(&g->f);
 			else if (rc)
@@ -1485,7 +1244,7 @@ static void person_gone(struct seg *g, uint32_t oneid, uint32_t os, uint32_t due
 	roaring_bitmap_add(g->dirty, oneid); /* its cells go */
 	store_be32(key, oneid);
 	store_del(g->st, g->people, key, 4);
-	due_move(g, oneid, os, due, os, NO_DUE);
+	segdue_move(&g->sd, oneid, os, due, os, SEGDUE_NONE);
 	roaring_bitmap_remove(g->present, oneid);
 	g->present_dirty = 1;
 }
@@ -1914,7 +1673,7 @@ static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t 
 {
 	struct cond_env e;
 	unsigned i;
-	uint32_t old = NO_DUE, ps = ANY_STREAM;
+	uint32_t old = SEGDUE_NONE, ps = SEGDUE_ANY;
 	size_t h = rec ? person_head(rec, n, &old, &ps) : 0;
 
 	g->p.oneid = oneid;
@@ -1945,7 +1704,7 @@ static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t 
 			store_be32(key, oneid);
 			store_put(g->st, g->people, key, 4, copy, n);
 			free(copy);
-			due_move(g, oneid, ps, old, ps, due);
+			segdue_move(&g->sd, oneid, ps, old, ps, due);
 		}
 	}
 	g->memo_profile = NULL;
@@ -2785,7 +2544,7 @@ static int op_explain(struct seg *g, int argc, char **argv)
 		return EXIT_REJECTS;
 	}
 	if (!g->at) { /* the clock of the person's stream */
-		const struct pclock_stream *c = ps != ANY_STREAM ? pclock_find(&g->pc, ps) : NULL;
+		const struct pclock_stream *c = ps != SEGDUE_ANY ? pclock_find(&g->pc, ps) : NULL;
 		if (c && c->clock != INT64_MIN)
 			g->clock = c->clock;
 	}
@@ -2804,7 +2563,7 @@ static int op_explain(struct seg *g, int argc, char **argv)
 		e.label = env_label;
 		g->cur = oneid;
 		cond_explain(g->segs[i].when, &e, &out);
-		if (due != NO_DUE) {
+		if (due != SEGDUE_NONE) {
 			clock_format((int64_t)due * DAY_MS, t);
 			buf_printf(&out, ",\"next_check\":\"%s\"", t);
 		}
@@ -2894,36 +2653,6 @@ static void status_line(struct buf *out, const char *stream, const struct pclock
 	buf_printf(out, ",\"people_due\":%zu}\n", due);
 }
 
-/* The people with a deadline filed under stream s. */
-static size_t due_count(struct seg *g, uint32_t s)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	size_t n = 0;
-	int r;
-
-	if (!txn || mdb_cursor_open(txn, g->due, &cur))
-		return 0;
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const unsigned char *kb = k.mv_data;
-		uint32_t ks;
-		roaring_bitmap_t *b;
-		if (k.mv_size == 8 && (kb[0] & 0x80))
-			ks = store_get_be32(kb) & ~STREAM_BIT;
-		else if (k.mv_size == 4)
-			ks = ANY_STREAM;
-		else
-			continue;
-		if (ks != s || !(b = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size)))
-			continue;
-		n += (size_t)roaring_bitmap_get_cardinality(b);
-		roaring_bitmap_free(b);
-	}
-	mdb_cursor_close(cur);
-	return n;
-}
-
 /* status: a line per stream: its clock, the day its deadlines have fired
  * through, the people with a deadline on it; "*" for where a stream not
  * met yet starts (a store of one clock), with the deadlines of no known
@@ -2934,11 +2663,11 @@ static int op_status(struct seg *g)
 	char num[16];
 	size_t i;
 
-	if (g->pc.base.clock != INT64_MIN || due_count(g, ANY_STREAM))
-		status_line(&out, "\"*\"", &g->pc.base, due_count(g, ANY_STREAM));
+	if (g->pc.base.clock != INT64_MIN || segdue_count(&g->sd, SEGDUE_ANY))
+		status_line(&out, "\"*\"", &g->pc.base, segdue_count(&g->sd, SEGDUE_ANY));
 	for (i = 0; i < g->pc.n; i++) {
 		snprintf(num, sizeof num, "%lu", (unsigned long)g->pc.v[i].stream);
-		status_line(&out, num, &g->pc.v[i], due_count(g, g->pc.v[i].stream));
+		status_line(&out, num, &g->pc.v[i], segdue_count(&g->sd, g->pc.v[i].stream));
 	}
 	fputs(out.p ? out.p : "", stdout);
 	buf_release(&out);
@@ -3020,7 +2749,7 @@ static int person_part(void *ctx, const void *v, size_t n, uint32_t *stream)
 	uint32_t due;
 
 	(void)ctx;
-	return person_head(v, n, &due, stream) == 8 && *stream != ANY_STREAM;
+	return person_head(v, n, &due, stream) == 8 && *stream != SEGDUE_ANY;
 }
 
 static int op_partition(struct seg *g, int argc, char **argv)
@@ -3549,6 +3278,8 @@ int main(int argc, char **argv)
 	g->cs.st = g->st;
 	g->cs.cols = g->cols;
 	g->cs.texts = g->texts;
+	g->sd.st = g->st;
+	g->sd.dbi = g->due;
 	g->seen.st = g->st;
 	g->names.dbi = g->dict;
 	g->names.ns = "atgc";
@@ -3561,7 +3292,7 @@ int main(int argc, char **argv)
 	if (!cmd || !strcmp(cmd, "status") || !strcmp(cmd, "partition")) {
 		static const struct handoff_db moves[] = {
 			{"segmenter.people", HANDOFF_PERSON},
-			{"segmenter.due", HANDOFF_STREAM, .stream_or = STREAM_BIT, .any_len = 4},
+			{"segmenter.due", HANDOFF_STREAM, .stream_or = SEGDUE_STREAM_BIT, .any_len = 4},
 			{"segmenter.state", HANDOFF_CLOCK, .key = "clock:%u"},
 			{"segmenter.state", HANDOFF_BITMAP, .key = "people"},
 			{"segmenter.members", HANDOFF_BITMAP},
@@ -3586,7 +3317,7 @@ int main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
-	if (!ro && due_load(g, ro)) { /* queries do not fire deadlines */
+	if (!ro && segdue_load(&g->sd, ro)) { /* queries do not fire deadlines */
 		cli_err("cannot read segmenter.due in '%s'", g->cli.db);
 		rc = EXIT_IO;
 		goto out;
@@ -3657,7 +3388,7 @@ out:
 	profile_release(&g->q);
 	json_doc_release(&g->doc);
 	buf_release(&g->rec);
-	due_free(g);
+	segdue_free(&g->sd);
 	pclock_free(&g->pc);
 	buf_release(&g->line);
 	buf_release(&g->tmp);
