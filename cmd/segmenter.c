@@ -50,6 +50,7 @@
 #include "pclock.h"
 #include "profile.h"
 #include "rbits.h"
+#include "segdefs.h"
 #include "segdue.h"
 #include "seen.h"
 #include "store.h"
@@ -99,27 +100,6 @@ static const struct cli_opt opts[] = {
 	{0, 0, 0, 0, 0},
 };
 
-struct segdef {
-	char *name, *folder, *description, *file;
-	char *canon;           /* the definition, as its membership was computed */
-	struct cond *when;     /* NULL: a list (static, lookalike) */
-	int timed, any_event, traits, stored_only;
-	char **events;         /* event types that can change it */
-	unsigned nevents;
-	unsigned *tags, ntags; /* tags it reads */
-	unsigned *deps, ndeps; /* segments it reads */
-	unsigned *cols, ncols; /* columns it reads */
-	roaring_bitmap_t *m;
-	int dirty;
-};
-
-struct column {
-	char *canon;
-	const struct cexpr *x;
-	uint32_t id;
-	int built;
-};
-
 struct seg {
 	struct cli cli;
 	const char *pipelines, *segs_dir, *group, *at, *id_type, *seed, *as, *region;
@@ -145,19 +125,8 @@ struct seg {
 	struct fold_driver fd;
 	uint32_t fold_old; /* the survivor's deadline, read by fold_begin */
 
-	/* definitions */
-	struct agg_set aggs;
-	struct segdef *segs;
-	unsigned nsegs, capsegs, compiling;
-	char **tagnames;
-	unsigned ntagnames, captagnames;
-	uint32_t *tag_slots;
-	struct profile_layout L;
-	struct column *colv;
-	unsigned ncols, capcols;
-	struct { const struct cexpr *x; unsigned col; } *xcol;
-	unsigned nxcol, capxcol;
-	unsigned ntimed;
+	/* definitions (lib/segdefs) */
+	struct segdefs d;
 
 	/* dictionary: a(ggregates) t(raits) g (tags) c(olumns) */
 	struct dict names;
@@ -220,179 +189,6 @@ static uint32_t name_slot(void *ctx, const char *name, size_t n)
 
 
 
-static uint32_t sc_trait(void *ctx, const char *name)
-{
-	return dict_trait(&((struct seg *)ctx)->names, name, strlen(name));
-}
-
-static int valid_name(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-			return 0;
-	return 1;
-}
-
-static int sc_tag(void *ctx, const char *name, const char **why)
-{
-	struct seg *g = ctx;
-	unsigned i;
-
-	for (i = 0; i < g->ntagnames; i++)
-		if (!strcmp(g->tagnames[i], name))
-			return (int)i;
-	if (!valid_name(name)) {
-		*why = "not a tag name (lowercase letters, digits and _)";
-		return -1;
-	}
-	if (g->ntagnames == g->captagnames) {
-		g->captagnames = g->captagnames ? g->captagnames * 2 : 16;
-		g->tagnames = xrealloc(g->tagnames, g->captagnames * sizeof *g->tagnames);
-	}
-	g->tagnames[g->ntagnames] = xstrdup(name);
-	return (int)g->ntagnames++;
-}
-
-static int sc_segment(void *ctx, const char *name, const char **why)
-{
-	struct seg *g = ctx;
-	unsigned i;
-
-	for (i = 0; i < g->nsegs; i++) {
-		if (strcmp(g->segs[i].name, name))
-			continue;
-		if (i >= g->compiling) {
-			*why = i == g->compiling ? "a segment cannot contain itself"
-						 : "defined after this segment (a segment reads only segments defined before it)";
-			return -1;
-		}
-		return (int)i;
-	}
-	*why = "no such segment (a segment reads only segments defined before it)";
-	return -1;
-}
-
-
-
-static void scope_init(struct seg *g, struct cond_scope *sc, unsigned params)
-{
-	memset(sc, 0, sizeof *sc);
-	sc->ctx = g;
-	sc->aggs = &g->aggs;
-	sc->trait = sc_trait;
-	sc->tag = sc_tag;
-	sc->segment = sc_segment;
-	sc->params = params;
-}
-
-static int load_segment(struct seg *g, struct conf *c, unsigned obj, unsigned params, unsigned aggs)
-{
-	static const char *const keys[] = {"name", "folder", "description", "when", "static", NULL};
-	const struct json_doc *d = &c->doc;
-	struct segdef *s;
-	struct cond_scope sc;
-	struct buf canon = BUF_INIT;
-	unsigned v, st, i;
-
-	if (d->t[obj].type != JSON_OBJECT)
-		return conf_fail(c, obj, NULL, "want a segment definition object");
-	if (conf_keys(c, obj, keys))
-		return -1;
-	if (g->nsegs == g->capsegs) {
-		g->capsegs = g->capsegs ? g->capsegs * 2 : 32;
-		g->segs = xrealloc(g->segs, g->capsegs * sizeof *g->segs);
-	}
-	s = &g->segs[g->nsegs];
-	memset(s, 0, sizeof *s);
-	s->file = xstrdup(c->path);
-	g->compiling = g->nsegs;
-	g->nsegs++; /* owned from here: freed on failure too */
-	if (conf_str(c, obj, "name", &s->name) != 1)
-		return conf_fail(c, obj, "name", "every segment needs a name");
-	if (!valid_name(s->name))
-		return conf_fail(c, obj, "name", "'%s': use lowercase letters, digits and _", s->name);
-	for (i = 0; i + 1 < g->nsegs; i++)
-		if (!strcmp(g->segs[i].name, s->name))
-			return conf_fail(c, obj, "name", "segment '%s' is also defined in %s", s->name, g->segs[i].file);
-	if (conf_str(c, obj, "folder", &s->folder) < 0 || conf_str(c, obj, "description", &s->description) < 0)
-		return -1;
-	v = json_get(d, obj, "when", 4);
-	st = json_get(d, obj, "static", 6);
-	if (st && d->t[st].type != JSON_TRUE)
-		return conf_fail(c, obj, "static", "want true (a list uploaded with `segmenter upload`)");
-	if (!v == !st)
-		return conf_fail(c, obj, NULL, "a segment has exactly one of \"when\" (a condition) or \"static\": true");
-	if (st) {
-		s->canon = xstrdup("static");
-		return 0;
-	}
-	scope_init(g, &sc, params);
-	if (!(s->when = cond_compile(c, v, &sc)))
-		return -1;
-	s->timed = sc.timed;
-	/* what its membership was computed from: the condition, the file's
-	 * params and aggregates */
-	json_write_tok(d, v, &canon);
-	if (params) {
-		buf_adds(&canon, " params ");
-		json_write_tok(d, params, &canon);
-	}
-	if (aggs) {
-		buf_adds(&canon, " aggregates ");
-		json_write_tok(d, aggs, &canon);
-	}
-	s->canon = canon.p;
-	return 0;
-}
-
-static int load_file(struct seg *g, const char *path)
-{
-	static const char *const keys[] = {"description", "params", "aggregates", "segments", NULL};
-	struct conf c;
-	const struct json_doc *d;
-	unsigned params, aggs, v, k, i;
-	int rc = -1;
-
-	if (conf_load(&c, path))
-		goto out;
-	d = &c.doc;
-	if (conf_keys(&c, 0, keys))
-		goto out;
-	params = json_get(d, 0, "params", 6);
-	if (params && d->t[params].type != JSON_OBJECT) {
-		conf_fail(&c, 0, "params", "want an object of name: value");
-		goto out;
-	}
-	if ((aggs = json_get(d, 0, "aggregates", 10))) {
-		struct cond_scope sc;
-		scope_init(g, &sc, params);
-		if (cond_aggregates(&c, aggs, &sc))
-			goto out;
-	}
-	if ((v = json_get(d, 0, "segments", 8))) {
-		if (d->t[v].type != JSON_ARRAY) {
-			conf_fail(&c, 0, "segments", "want a list of segment definitions");
-			goto out;
-		}
-		for (k = 0, i = v + 1; k < d->t[v].size; k++, i = d->t[i].next)
-			if (load_segment(g, &c, i, params, aggs))
-				goto out;
-	}
-	rc = 0;
-out:
-	if (rc)
-		cli_err("%s", c.err.p ? c.err.p : path);
-	conf_release(&c);
-	return rc;
-}
-
-static int load_one(void *ctx, const char *path)
-{
-	return load_file(ctx, path);
-}
-
 static int load_defs(struct seg *g)
 {
 	if (!g->segs_dir) {
@@ -400,119 +196,9 @@ static int load_defs(struct seg *g)
 		snprintf(path, sizeof path, "%s/segments", g->pipelines);
 		g->segs_dir = xstrdup(path);
 	}
-	return conf_dir(g->segs_dir, "segment", load_one, g);
+	return segdefs_load(&g->d, g->segs_dir);
 }
 
-/* dependencies, gathered while walking a segment's values */
-struct depwalk {
-	struct seg *g;
-	struct segdef *s;
-};
-
-static void dep_agg(void *ctx, unsigned idx)
-{
-	struct depwalk *w = ctx;
-	const struct agg_spec *a = &w->g->aggs.v[idx];
-	unsigned i, k;
-
-	if (!a->nevents) {
-		w->s->any_event = 1;
-		return;
-	}
-	for (i = 0; i < a->nevents; i++) {
-		for (k = 0; k < w->s->nevents; k++)
-			if (!strcmp(w->s->events[k], a->events[i]))
-				break;
-		if (k == w->s->nevents) {
-			w->s->events = xrealloc(w->s->events, (k + 1) * sizeof *w->s->events);
-			w->s->events[w->s->nevents++] = xstrdup(a->events[i]);
-		}
-	}
-}
-
-static void dep_trait(void *ctx, uint32_t slot)
-{
-	(void)slot;
-	((struct depwalk *)ctx)->s->traits = 1;
-}
-
-static void dep_tag(void *ctx, unsigned idx)
-{
-	struct segdef *s = ((struct depwalk *)ctx)->s;
-	unsigned i;
-
-	for (i = 0; i < s->ntags; i++)
-		if (s->tags[i] == idx)
-			return;
-	s->tags = xrealloc(s->tags, (s->ntags + 1) * sizeof *s->tags);
-	s->tags[s->ntags++] = idx;
-}
-
-static void dep_value(void *ctx, const struct cexpr *x)
-{
-	struct depwalk *w = ctx;
-	struct seg *g = w->g;
-	struct cexpr_refs r = {w, dep_agg, dep_trait, dep_tag, 0};
-	struct buf canon = BUF_INIT;
-	unsigned i;
-
-	cexpr_refs(x, &r);
-	if (r.any_event)
-		w->s->any_event = 1;
-	cexpr_canon(x, &g->L, &canon);
-	for (i = 0; i < g->ncols; i++)
-		if (!strcmp(g->colv[i].canon, canon.p))
-			break;
-	if (i == g->ncols) {
-		if (g->ncols == g->capcols) {
-			g->capcols = g->capcols ? g->capcols * 2 : 32;
-			g->colv = xrealloc(g->colv, g->capcols * sizeof *g->colv);
-		}
-		g->colv[i].canon = canon.p;
-		g->colv[i].x = x;
-		if (!dict_get(&g->names, 'c', canon.p, canon.len, &g->colv[i].id, &g->colv[i].built)) {
-			g->colv[i].id = dict_next(&g->names, 'c');
-			g->colv[i].built = 0;
-			dict_put(&g->names, 'c', canon.p, canon.len, g->colv[i].id, 0);
-		}
-		g->ncols++;
-	} else {
-		buf_release(&canon);
-	}
-	if (g->nxcol == g->capxcol) {
-		g->capxcol = g->capxcol ? g->capxcol * 2 : 64;
-		g->xcol = xrealloc(g->xcol, g->capxcol * sizeof *g->xcol);
-	}
-	g->xcol[g->nxcol].x = x;
-	g->xcol[g->nxcol++].col = i;
-	for (unsigned k = 0; k < w->s->ncols; k++)
-		if (w->s->cols[k] == i)
-			return;
-	w->s->cols = xrealloc(w->s->cols, (w->s->ncols + 1) * sizeof *w->s->cols);
-	w->s->cols[w->s->ncols++] = i;
-}
-
-static void dep_segment(void *ctx, unsigned idx)
-{
-	struct segdef *s = ((struct depwalk *)ctx)->s;
-	unsigned i;
-
-	for (i = 0; i < s->ndeps; i++)
-		if (s->deps[i] == idx)
-			return;
-	s->deps = xrealloc(s->deps, (s->ndeps + 1) * sizeof *s->deps);
-	s->deps[s->ndeps++] = idx;
-}
-
-static roaring_bitmap_t *members_get(struct seg *g, const char *name)
-{
-	MDB_val v;
-	roaring_bitmap_t *m = NULL;
-
-	if (store_get(g->st, g->members, name, strlen(name), &v) == 1)
-		m = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
-	return m ? m : roaring_bitmap_create();
-}
 
 /* Queue a bitmap, run-optimised, in the portable serialisation. */
 static void bitmap_put(struct seg *g, MDB_dbi dbi, const char *key, roaring_bitmap_t *m)
@@ -536,32 +222,10 @@ static void members_put(struct seg *g, const char *name, roaring_bitmap_t *m)
 /* Give the definitions their numbers and columns, load memberships. */
 static void bind_defs(struct seg *g)
 {
-	unsigned i;
-
-	for (i = 0; i < g->aggs.n; i++)
-		g->aggs.v[i].slot = dict_assign(&g->names, 'a', g->aggs.v[i].canon, strlen(g->aggs.v[i].canon));
-	g->tag_slots = xcalloc(g->ntagnames + 1, sizeof *g->tag_slots);
-	for (i = 0; i < g->ntagnames; i++)
-		g->tag_slots[i] = dict_assign(&g->names, 'g', g->tagnames[i], strlen(g->tagnames[i]));
-	g->L.specs = g->aggs.v;
-	g->L.naggs = g->aggs.n;
-	g->L.tag_slots = g->tag_slots;
-	g->L.ntags = g->ntagnames;
-	profile_layout_index(&g->L);
-	for (i = 0; i < g->nsegs; i++) {
-		struct segdef *s = &g->segs[i];
-		struct depwalk w = {g, s};
-		if (s->when) {
-			cond_values(s->when, dep_value, &w);
-			cond_segments(s->when, dep_segment, &w);
-		}
-		g->ntimed += s->timed;
-		if (!g->lazy)
-			s->m = members_get(g, s->name);
-	}
-	g->mask = xcalloc(g->nsegs + 1, 1);
-	g->flip = xcalloc(g->nsegs + 1, 1);
-	g->now = xcalloc(g->nsegs + 1, 1);
+	segdefs_bind(&g->d, g->lazy);
+	g->mask = xcalloc(g->d.nsegs + 1, 1);
+	g->flip = xcalloc(g->d.nsegs + 1, 1);
+	g->now = xcalloc(g->d.nsegs + 1, 1);
 	{
 		MDB_val v;
 		g->present = NULL;
@@ -577,32 +241,6 @@ static void bind_defs(struct seg *g)
 	}
 }
 
-/* Definitions whose stored membership was computed from something else
- * (or never): 1 when any, listing them in *out. */
-static int stale_defs(struct seg *g, struct buf *out)
-{
-	unsigned i;
-	int any = 0;
-
-	for (i = 0; i < g->nsegs; i++) {
-		MDB_val v;
-		const struct segdef *s = &g->segs[i];
-		if (!s->when)
-			continue;
-		if (store_get(g->st, g->defs, s->name, strlen(s->name), &v) == 1 &&
-		    v.mv_size == strlen(s->canon) && !memcmp(v.mv_data, s->canon, v.mv_size))
-			continue;
-		if (out) {
-			if (any)
-				buf_adds(out, ", ");
-			buf_adds(out, s->name);
-		}
-		any = 1;
-	}
-	for (i = 0; i < g->ncols; i++)
-		any |= !g->colv[i].built;
-	return any;
-}
 
 /* ---- memberships ---- */
 
@@ -634,11 +272,11 @@ static int mrow_build(struct seg *g, uint32_t need)
 	size_t n = (size_t)need + 1;
 	unsigned i;
 
-	g->mrow_w = (g->nsegs + 7) / 8;
-	for (i = 0; i < g->nsegs; i++)
-		if (g->segs[i].m && !roaring_bitmap_is_empty(g->segs[i].m) &&
-		    roaring_bitmap_maximum(g->segs[i].m) >= n)
-			n = (size_t)roaring_bitmap_maximum(g->segs[i].m) + 1;
+	g->mrow_w = (g->d.nsegs + 7) / 8;
+	for (i = 0; i < g->d.nsegs; i++)
+		if (g->d.segs[i].m && !roaring_bitmap_is_empty(g->d.segs[i].m) &&
+		    roaring_bitmap_maximum(g->d.segs[i].m) >= n)
+			n = (size_t)roaring_bitmap_maximum(g->d.segs[i].m) + 1;
 	n += n / 4 + 4096;
 	if (!g->mrow_w || n * g->mrow_w > MROW_MAX) {
 		g->mrow_on = 0;
@@ -646,10 +284,10 @@ static int mrow_build(struct seg *g, uint32_t need)
 	}
 	g->mrow = xcalloc(n, g->mrow_w);
 	g->mrow_n = n;
-	for (i = 0; i < g->nsegs; i++) {
+	for (i = 0; i < g->d.nsegs; i++) {
 		struct mrow_fill f = {g, i};
-		if (g->segs[i].m)
-			roaring_iterate(g->segs[i].m, mrow_fill, &f);
+		if (g->d.segs[i].m)
+			roaring_iterate(g->d.segs[i].m, mrow_fill, &f);
 	}
 	return 1;
 }
@@ -659,7 +297,7 @@ static int seg_has(struct seg *g, unsigned i, uint32_t oneid)
 {
 	if (g->mrow || (g->mrow_on && mrow_build(g, oneid)))
 		return oneid < g->mrow_n && (g->mrow[(size_t)oneid * g->mrow_w + i / 8] >> (i % 8) & 1);
-	return roaring_bitmap_contains(g->segs[i].m, oneid);
+	return roaring_bitmap_contains(g->d.segs[i].m, oneid);
 }
 
 /* Make oneid a member of segment i (on) or not. */
@@ -668,9 +306,9 @@ static void seg_set(struct seg *g, unsigned i, uint32_t oneid, int on)
 	unsigned char *r;
 
 	if (on)
-		roaring_bitmap_add(g->segs[i].m, oneid);
+		roaring_bitmap_add(g->d.segs[i].m, oneid);
 	else
-		roaring_bitmap_remove(g->segs[i].m, oneid);
+		roaring_bitmap_remove(g->d.segs[i].m, oneid);
 	if (!g->mrow)
 		return;
 	if (oneid >= g->mrow_n) {
@@ -703,7 +341,7 @@ static int env_segment(void *ctx, unsigned idx)
 
 static const char *env_segment_name(void *ctx, unsigned idx)
 {
-	return ((struct seg *)ctx)->segs[idx].name;
+	return ((struct seg *)ctx)->d.segs[idx].name;
 }
 
 static void write_time(struct buf *out, int64_t t)
@@ -741,12 +379,12 @@ static void env_render(void *ctx, struct buf *out)
 		buf_add(out, p->traits[i].v.p, p->traits[i].v.len);
 	}
 	buf_adds(out, "},\"tags\":{");
-	for (i = 0, n = 0; i < p->ntags && i < g->ntagnames; i++) {
+	for (i = 0, n = 0; i < p->ntags && i < g->d.ntagnames; i++) {
 		if (!p->tags[i].set)
 			continue;
 		if (n++)
 			buf_addc(out, ',');
-		json_write_str(out, g->tagnames[i], strlen(g->tagnames[i]));
+		json_write_str(out, g->d.tagnames[i], strlen(g->d.tagnames[i]));
 		buf_addc(out, ':');
 		buf_add(out, p->tags[i].v.p, p->tags[i].v.len);
 	}
@@ -762,7 +400,7 @@ static void env_init(struct seg *g, struct cond_env *e, const struct profile *p,
 	g->rclock = clock;
 	e->render = env_render;
 	e->p = p;
-	e->L = &g->L;
+	e->L = &g->d.L;
 	e->clock = clock;
 	e->ctx = g;
 	e->segment = env_segment;
@@ -776,10 +414,10 @@ static void env_init(struct seg *g, struct cond_env *e, const struct profile *p,
 static void memo_start(struct seg *g, const struct profile *p, int64_t clock)
 {
 	if (!g->memo_state) {
-		g->memo_state = xcalloc(g->aggs.n + 1, 1);
-		g->memo = xcalloc(g->aggs.n + 1, sizeof *g->memo);
+		g->memo_state = xcalloc(g->d.aggs.n + 1, 1);
+		g->memo = xcalloc(g->d.aggs.n + 1, sizeof *g->memo);
 	}
-	memset(g->memo_state, 0, g->aggs.n + 1);
+	memset(g->memo_state, 0, g->d.aggs.n + 1);
 	g->memo_profile = p;
 	g->memo_clock = clock;
 	g->memo_gen = ++g->gen;
@@ -837,8 +475,8 @@ static uint32_t next_due(struct seg *g, const struct cond_env *e, const signed c
 	int64_t due = INT64_MAX;
 	unsigned i;
 
-	for (i = 0; g->ntimed && i < g->nsegs; i++) {
-		const struct segdef *s = &g->segs[i];
+	for (i = 0; g->d.ntimed && i < g->d.nsegs; i++) {
+		const struct segdef *s = &g->d.segs[i];
 		int64_t d;
 		int at;
 		if (!s->timed)
@@ -875,10 +513,10 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock, uint32
 	memo_start(g, p, clock);
 	env_init(g, &e, p, clock);
 	g->cur = p->oneid;
-	memset(g->flip, 0, g->nsegs);
-	memset(g->now, -1, g->nsegs);
-	for (i = 0; i < g->nsegs; i++) {
-		struct segdef *s = &g->segs[i];
+	memset(g->flip, 0, g->d.nsegs);
+	memset(g->now, -1, g->d.nsegs);
+	for (i = 0; i < g->d.nsegs; i++) {
+		struct segdef *s = &g->d.segs[i];
 		int need = g->mask[i], now, was;
 		if (!s->when)
 			continue;
@@ -897,8 +535,8 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock, uint32
 		emit_segment(g, p->oneid, s, now, clock);
 	}
 	g->memo_profile = NULL;
-	for (i = 0; i < g->nsegs; i++)
-		if (g->segs[i].timed && g->now[i] >= 0)
+	for (i = 0; i < g->d.nsegs; i++)
+		if (g->d.segs[i].timed && g->now[i] >= 0)
 			return next_due(g, &e, g->now);
 	return old;
 }
@@ -949,12 +587,12 @@ static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_
 	if (r == 0 || !(h = person_head(v.mv_data, v.mv_size, due, stream))) {
 		*due = SEGDUE_NONE;
 		*stream = g->stream;
-		profile_reset(p, &g->L, oneid);
+		profile_reset(p, &g->d.L, oneid);
 		return 0;
 	}
-	if ((lazy ? profile_decode_lazy : profile_decode)(p, &g->L, (const char *)v.mv_data + h, v.mv_size - h)) {
+	if ((lazy ? profile_decode_lazy : profile_decode)(p, &g->d.L, (const char *)v.mv_data + h, v.mv_size - h)) {
 		cli_err("person %u in segmenter.people is damaged; it starts again empty", oneid);
-		profile_reset(p, &g->L, oneid);
+		profile_reset(p, &g->d.L, oneid);
 		return 0;
 	}
 	return 1;
@@ -967,12 +605,12 @@ static void save_person(struct seg *g, struct profile *p, uint32_t os, uint32_t 
 {
 	unsigned char key[8];
 
-	profile_prune(p, &g->L, clock);
+	profile_prune(p, &g->d.L, clock);
 	buf_reset(&g->rec);
 	store_be32(key, due);
 	store_be32(key + 4, s | SEGDUE_STREAM_BIT);
 	buf_add(&g->rec, key, 8);
-	profile_encode_add(p, &g->L, &g->rec);
+	profile_encode_add(p, &g->d.L, &g->rec);
 	store_be32(key, p->oneid);
 	store_put(g->st, g->people, key, 4, g->rec.p, g->rec.len);
 	segdue_move(&g->sd, p->oneid, os, old_due, s, due);
@@ -1011,10 +649,10 @@ static int before_commit(void *ctx)
 	/* the set serves every stream: what the stream furthest behind may
 	 * still meet stays */
 	seen_prune(&g->seen, pclock_min(&g->pc));
-	for (i = 0; i < g->nsegs; i++)
-		if (g->segs[i].dirty) {
-			members_put(g, g->segs[i].name, g->segs[i].m);
-			g->segs[i].dirty = 0;
+	for (i = 0; i < g->d.nsegs; i++)
+		if (g->d.segs[i].dirty) {
+			members_put(g, g->d.segs[i].name, g->d.segs[i].m);
+			g->d.segs[i].dirty = 0;
 		}
 	if (g->present_dirty) {
 		bitmap_put(g, g->state, "people", g->present);
@@ -1077,8 +715,8 @@ static int fire_day(struct seg *g, uint32_t stream, uint32_t day, uint32_t **ids
 			segdue_move(&g->sd, oneid, SEGDUE_ANY, day, SEGDUE_ANY, SEGDUE_NONE);
 			continue;
 		}
-		for (j = 0; j < g->nsegs; j++)
-			g->mask[j] = (unsigned char)g->segs[j].timed;
+		for (j = 0; j < g->d.nsegs; j++)
+			g->mask[j] = (unsigned char)g->d.segs[j].timed;
 		buf_reset(&g->cause);
 		buf_adds(&g->cause, "due:");
 		buf_u64(&g->cause, day);
@@ -1227,8 +865,8 @@ static void person_gone(struct seg *g, uint32_t oneid, uint32_t os, uint32_t due
 	unsigned char key[8];
 	unsigned i;
 
-	for (i = 0; i < g->nsegs; i++) {
-		struct segdef *s = &g->segs[i];
+	for (i = 0; i < g->d.nsegs; i++) {
+		struct segdef *s = &g->d.segs[i];
 		if (!seg_has(g, i, oneid))
 			continue;
 		seg_set(g, i, oneid, 0);
@@ -1265,14 +903,14 @@ static void on_merge(struct seg *g, const struct json_doc *d, uint32_t oneid, ui
 		 * (keyed by their old oneid) is not seen by this stream */
 		if (load_person(g, &g->q, mid, &qdue, &g->qstream, 0) != 1)
 			continue;
-		profile_merge(&g->p, &g->q, &g->L);
+		profile_merge(&g->p, &g->q, &g->d.L);
 		person_gone(g, mid, g->qstream, qdue, oneid);
 		any = 1;
 	}
 	g->merges++;
 	if (!any)
 		return;
-	memset(g->mask, 1, g->nsegs);
+	memset(g->mask, 1, g->d.nsegs);
 	due = g->bulk ? old : evaluate(g, &g->p, g->clock, old);
 	save_person(g, &g->p, g->pstream, old, g->stream, due, g->clock);
 }
@@ -1283,10 +921,10 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 	unsigned i, k;
 	int fresh;
 
-	for (i = 0; i < g->ntagnames; i++)
-		if (t && json_str_eq(d, t, g->tagnames[i], strlen(g->tagnames[i])))
+	for (i = 0; i < g->d.ntagnames; i++)
+		if (t && json_str_eq(d, t, g->d.tagnames[i], strlen(g->d.tagnames[i])))
 			break;
-	if (i == g->ntagnames)
+	if (i == g->d.ntagnames)
 		return; /* no segment reads it */
 	if ((fresh = load_person(g, &g->p, oneid, &old, &g->pstream, 1)) < 0)
 		return;
@@ -1298,11 +936,11 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 	} else {
 		g->p.tags[i].set = 0;
 	}
-	for (k = 0; k < g->nsegs; k++) {
+	for (k = 0; k < g->d.nsegs; k++) {
 		unsigned j;
 		g->mask[k] = fresh == 0;
-		for (j = 0; j < g->segs[k].ntags; j++)
-			if (g->segs[k].tags[j] == i)
+		for (j = 0; j < g->d.segs[k].ntags; j++)
+			if (g->d.segs[k].tags[j] == i)
 				g->mask[k] = 1;
 	}
 	g->tagrecs++;
@@ -1325,9 +963,9 @@ static void on_event(struct seg *g, const struct json_doc *d, uint32_t t_type, u
 	if ((fresh = load_person(g, &g->p, oneid, &old, &g->pstream, 1)) < 0)
 		return;
 	fresh = !fresh; /* a new person: every segment is evaluated once */
-	profile_apply(&g->p, &g->L, d, 0, type, tlen, ts, name_slot, where_match, g);
-	for (i = 0; i < g->nsegs; i++) {
-		struct segdef *s = &g->segs[i];
+	profile_apply(&g->p, &g->d.L, d, 0, type, tlen, ts, name_slot, where_match, g);
+	for (i = 0; i < g->d.nsegs; i++) {
+		struct segdef *s = &g->d.segs[i];
 		int m = fresh || s->any_event || (traits && s->traits);
 		for (k = 0; k < s->nevents && !m; k++)
 			m = strlen(s->events[k]) == tlen && !memcmp(s->events[k], type, tlen);
@@ -1367,7 +1005,7 @@ static int listed(struct seg *g, const struct json_doc *fd, uint32_t lists, unsi
 	if (!lists || fd->t[lists].type != JSON_ARRAY)
 		return 0;
 	for (k = 0, j = lists + 1; k < fd->t[lists].size; k++, j = fd->t[j].next)
-		if (fd->t[j].type == JSON_STRING && json_str_eq(fd, j, g->segs[i].name, strlen(g->segs[i].name)))
+		if (fd->t[j].type == JSON_STRING && json_str_eq(fd, j, g->d.segs[i].name, strlen(g->d.segs[i].name)))
 			return 1;
 	return 0;
 }
@@ -1391,14 +1029,14 @@ static int fold_leave(void *ctx, uint32_t lv, const struct json_doc *d, uint32_t
 		buf_adds(out, "null");
 		return 0;
 	}
-	profile_fold_write(&g->q, &g->L, slot_name, g, out);
+	profile_fold_write(&g->q, &g->d.L, slot_name, g, out);
 	out->len--; /* the object goes on: the lists */
 	buf_adds(out, ",\"lists\":[");
-	for (k = 0, i = 0; i < g->nsegs; i++)
-		if (!g->segs[i].when && seg_has(g, i, lv)) {
+	for (k = 0, i = 0; i < g->d.nsegs; i++)
+		if (!g->d.segs[i].when && seg_has(g, i, lv)) {
 			if (k++)
 				buf_addc(out, ',');
-			json_write_str(out, g->segs[i].name, strlen(g->segs[i].name));
+			json_write_str(out, g->d.segs[i].name, strlen(g->d.segs[i].name));
 		}
 	buf_adds(out, "]}");
 	set_cause(g, d, t_id);
@@ -1424,14 +1062,14 @@ static int fold_take(void *ctx, uint32_t mid, const struct json_doc *fd, uint32_
 	int r;
 
 	g->q.oneid = mid;
-	r = profile_fold_read(&g->q, &g->L, fd, st, name_slot, g);
-	profile_merge(&g->p, &g->q, &g->L);
+	r = profile_fold_read(&g->q, &g->d.L, fd, st, name_slot, g);
+	profile_merge(&g->p, &g->q, &g->d.L);
 	/* the lists that named the merged person name the survivor */
-	for (x = 0; x < g->nsegs; x++)
-		if (!g->segs[x].when && listed(g, fd, json_get(fd, st, "lists", 5), x) && !seg_has(g, x, oneid)) {
+	for (x = 0; x < g->d.nsegs; x++)
+		if (!g->d.segs[x].when && listed(g, fd, json_get(fd, st, "lists", 5), x) && !seg_has(g, x, oneid)) {
 			seg_set(g, x, oneid, 1);
-			g->segs[x].dirty = 1;
-			emit_segment(g, oneid, &g->segs[x], 1, g->clock);
+			g->d.segs[x].dirty = 1;
+			emit_segment(g, oneid, &g->d.segs[x], 1, g->clock);
 		}
 	return r != 0;
 }
@@ -1446,7 +1084,7 @@ static void fold_end(void *ctx, const struct json_doc *d, uint32_t t_id, int any
 	g->merges++;
 	if (!any)
 		return;
-	memset(g->mask, 1, g->nsegs);
+	memset(g->mask, 1, g->d.nsegs);
 	due = g->bulk ? old : evaluate(g, &g->p, g->clock, old);
 	save_person(g, &g->p, g->pstream, old, g->stream, due, g->clock);
 }
@@ -1626,9 +1264,9 @@ static const uint64_t *rows_column(void *ctx, const struct cexpr *x)
 	struct seg *g = F->g;
 	unsigned i;
 
-	for (i = 0; i < g->nxcol; i++)
-		if (g->xcol[i].x == x) {
-			unsigned c = g->xcol[i].col;
+	for (i = 0; i < g->d.nxcol; i++)
+		if (g->d.xcol[i].x == x) {
+			unsigned c = g->d.xcol[i].col;
 			if (!F->col[c]) {
 				static uint64_t none[COLSTORE_ROWS];
 				unsigned r;
@@ -1662,7 +1300,7 @@ static void rows_text_fn(void *ctx, uint32_t id, const char **s, size_t *n)
  * columns' alone (a partition moved in: its deadlines came with it) */
 enum { CELLS_BUILT, CELLS_UNBUILT, CELLS_ALL, CELLS_MOVED };
 
-static int cells_want(const struct column *c, int which)
+static int cells_want(const struct segdef_col *c, int which)
 {
 	return which == CELLS_ALL || (which != CELLS_UNBUILT) == (c->built != 0);
 }
@@ -1677,21 +1315,21 @@ static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t 
 	size_t h = rec ? person_head(rec, n, &old, &ps) : 0;
 
 	g->p.oneid = oneid;
-	if (!h || profile_decode(&g->p, &g->L, (const char *)rec + h, n - h)) {
-		for (i = 0; i < g->ncols; i++)
-			if (cells_want(&g->colv[i], which))
-				colstore_cell_set(&g->cs, g->colv[i].id, oneid, CELL_NONE);
+	if (!h || profile_decode(&g->p, &g->d.L, (const char *)rec + h, n - h)) {
+		for (i = 0; i < g->d.ncols; i++)
+			if (cells_want(&g->d.colv[i], which))
+				colstore_cell_set(&g->cs, g->d.colv[i].id, oneid, CELL_NONE);
 		return;
 	}
 	memo_start(g, &g->p, g->clock);
 	env_init(g, &e, &g->p, g->clock);
 	g->cur = oneid;
-	for (i = 0; i < g->ncols; i++) {
+	for (i = 0; i < g->d.ncols; i++) {
 		struct cval cv;
-		if (!cells_want(&g->colv[i], which))
+		if (!cells_want(&g->d.colv[i], which))
 			continue;
-		cexpr_cell(g->colv[i].x, &e, &cv);
-		colstore_cell_set(&g->cs, g->colv[i].id, oneid, colstore_cell_of(&g->cs, &cv));
+		cexpr_cell(g->d.colv[i].x, &e, &cv);
+		colstore_cell_set(&g->cs, g->d.colv[i].id, oneid, colstore_cell_of(&g->cs, &cv));
 	}
 	if (which == CELLS_BUILT) {
 		/* the deadline too: a bulk load leaves it unknown */
@@ -1756,8 +1394,8 @@ static int backfill(struct seg *g, int all)
 	unsigned i, want = 0;
 	int rc, first = 1;
 
-	for (i = 0; i < g->ncols; i++)
-		want += all || !g->colv[i].built;
+	for (i = 0; i < g->d.ncols; i++)
+		want += all || !g->d.colv[i].built;
 	if (!want)
 		return 0;
 	if ((rc = filter_commit(&g->f)) || (rc = store_fold(g->st))) /* the scan reads the DB */
@@ -1800,9 +1438,9 @@ static int backfill(struct seg *g, int all)
 		if (!more)
 			break;
 	}
-	for (i = 0; i < g->ncols; i++) {
-		g->colv[i].built = 1;
-		dict_put(&g->names, 'c', g->colv[i].canon, strlen(g->colv[i].canon), g->colv[i].id, 1);
+	for (i = 0; i < g->d.ncols; i++) {
+		g->d.colv[i].built = 1;
+		dict_put(&g->names, 'c', g->d.colv[i].canon, strlen(g->d.colv[i].canon), g->d.colv[i].id, 1);
 	}
 	return filter_commit(&g->f);
 }
@@ -1899,7 +1537,7 @@ static void roaring_bits(const roaring_bitmap_t *r, uint64_t *bits, size_t nword
 #endif
 }
 
-#define EVAL(k) (g->segs[k].when && (!g->only || g->only[k]))
+#define EVAL(k) (g->d.segs[k].when && (!g->only || g->only[k]))
 
 static int full_eval(struct seg *g, int64_t clock)
 {
@@ -1929,15 +1567,15 @@ static int full_eval(struct seg *g, int64_t clock)
 		}
 		roaring_free_uint32_iterator(it);
 	}
-	F.col = xcalloc(g->ncols + 1, sizeof *F.col);
-	F.raw = xcalloc(g->ncols + 1, sizeof *F.raw);
-	F.rawn = xcalloc(g->ncols + 1, sizeof *F.rawn);
-	F.scratch = xmalloc(((size_t)g->ncols + 1) * COLSTORE_ROWS * 8);
-	F.bits = xcalloc(g->nsegs + 1, sizeof *F.bits);
-	for (k = 0; k < g->nsegs; k++) {
+	F.col = xcalloc(g->d.ncols + 1, sizeof *F.col);
+	F.raw = xcalloc(g->d.ncols + 1, sizeof *F.raw);
+	F.rawn = xcalloc(g->d.ncols + 1, sizeof *F.rawn);
+	F.scratch = xmalloc(((size_t)g->d.ncols + 1) * COLSTORE_ROWS * 8);
+	F.bits = xcalloc(g->d.nsegs + 1, sizeof *F.bits);
+	for (k = 0; k < g->d.nsegs; k++) {
 		F.bits[k] = xcalloc(words + 1, 8);
 		if (!EVAL(k)) { /* lists, and segments not asked for: as stored */
-			roaring_uint32_iterator_t *it = roaring_create_iterator(g->segs[k].m);
+			roaring_uint32_iterator_t *it = roaring_create_iterator(g->d.segs[k].m);
 			while (it->has_value) {
 				if (it->current_value < F.n)
 					F.bits[k][it->current_value >> 6] |= 1ull << (it->current_value & 63);
@@ -1955,18 +1593,18 @@ static int full_eval(struct seg *g, int64_t clock)
 	R.ntext = g->cs.ntext;
 	R.segment = rows_segment;
 	/* comparisons shared between definitions are computed once a block */
-	for (k = 0; k < g->nsegs; k++)
+	for (k = 0; k < g->d.nsegs; k++)
 		if (EVAL(k))
-			cond_number_leaves(g->segs[k].when, &g->L, &leaves);
+			cond_number_leaves(g->d.segs[k].when, &g->d.L, &leaves);
 	R.nleaves = leaves.n;
 	R.leaf_bits = xmalloc((size_t)leaves.n * (COLSTORE_ROWS / 64) * 8 + 8);
 	R.leaf_done = xcalloc(leaves.n + 1, 1);
 	/* block by block: the columns' chunks straight from the map */
 	for (b = 0; b < nblocks; b++) {
-		for (k = 0; k < g->ncols; k++) {
+		for (k = 0; k < g->d.ncols; k++) {
 			unsigned char key[8];
 			MDB_val v;
-			store_be32(key, g->colv[k].id);
+			store_be32(key, g->d.colv[k].id);
 			store_be32(key + 4, (uint32_t)b);
 			F.col[k] = NULL;
 			F.raw[k] = v.mv_data = NULL;
@@ -1978,15 +1616,15 @@ static int full_eval(struct seg *g, int64_t clock)
 		F.block = b * (COLSTORE_ROWS / 64);
 		R.present = F.present + F.block;
 		memset(R.leaf_done, 0, leaves.n + 1);
-		for (k = 0; k < g->nsegs; k++)
+		for (k = 0; k < g->d.nsegs; k++)
 			if (EVAL(k))
-				cond_eval_rows(g->segs[k].when, &R, F.bits[k] + F.block);
+				cond_eval_rows(g->d.segs[k].when, &R, F.bits[k] + F.block);
 	}
 	/* the differences from the stored membership: the old members as bits
 	 * (a bulk copy out of the bitmap), XOR the new; the bitmap changes only
 	 * where they differ */
-	for (k = 0; k < g->nsegs && !rc; k++) {
-		struct segdef *s = &g->segs[k];
+	for (k = 0; k < g->d.nsegs && !rc; k++) {
+		struct segdef *s = &g->d.segs[k];
 		size_t on, i, w;
 		int pass, changed = 0;
 		if (!EVAL(k))
@@ -2045,7 +1683,7 @@ static int full_eval(struct seg *g, int64_t clock)
 	free(F.raw);
 	free(F.rawn);
 	free(F.scratch);
-	for (k = 0; k < g->nsegs; k++)
+	for (k = 0; k < g->d.nsegs; k++)
 		free(F.bits[k]);
 	free(F.bits);
 	free(F.present);
@@ -2090,14 +1728,14 @@ static void adopt(struct seg *g)
 {
 	unsigned i;
 
-	for (i = 0; i < g->nsegs; i++)
-		if (g->segs[i].when)
-			store_put(g->st, g->defs, g->segs[i].name, strlen(g->segs[i].name), g->segs[i].canon,
-				  strlen(g->segs[i].canon));
-	for (i = 0; i < g->ncols; i++)
-		if (!g->colv[i].built) {
-			g->colv[i].built = 1;
-			dict_put(&g->names, 'c', g->colv[i].canon, strlen(g->colv[i].canon), g->colv[i].id, 1);
+	for (i = 0; i < g->d.nsegs; i++)
+		if (g->d.segs[i].when)
+			store_put(g->st, g->defs, g->d.segs[i].name, strlen(g->d.segs[i].name), g->d.segs[i].canon,
+				  strlen(g->d.segs[i].canon));
+	for (i = 0; i < g->d.ncols; i++)
+		if (!g->d.colv[i].built) {
+			g->d.colv[i].built = 1;
+			dict_put(&g->names, 'c', g->d.colv[i].canon, strlen(g->d.colv[i].canon), g->d.colv[i].id, 1);
 		}
 }
 
@@ -2123,7 +1761,7 @@ static int run_filter(struct seg *g)
 		adopt(g); /* nothing yet: the definitions start out current */
 	else if (!g->bulk && g->bulk_pending)
 		rc = finish_bulk(g); /* a bulk load first gets its audiences */
-	else if (!g->bulk && stale_defs(g, NULL))
+	else if (!g->bulk && segdefs_stale(&g->d, NULL))
 		rc = refresh_at_max(g);
 	if (!g->cli.nin)
 		g->cli.in[g->cli.nin++] = "-";
@@ -2166,18 +1804,16 @@ static int parse_at(struct seg *g, int64_t *clock)
 	return 0;
 }
 
-static int seg_index(struct seg *g, const char *name);
-
 static int op_recompute(struct seg *g, int argc, char **argv)
 {
 	int64_t clock;
 	int rc, i;
 
 	if (argc) {
-		g->only = xcalloc(g->nsegs + 1, 1);
+		g->only = xcalloc(g->d.nsegs + 1, 1);
 		for (i = 0; i < argc; i++) {
-			int k = seg_index(g, argv[i]);
-			if (k < 0 || !g->segs[k].when) {
+			int k = segdefs_index(&g->d, argv[i]);
+			if (k < 0 || !g->d.segs[k].when) {
 				cli_err("recompute: '%s' is not a segment with a condition (see `segmenter list`)", argv[i]);
 				return EXIT_USAGE;
 			}
@@ -2202,27 +1838,19 @@ static int op_recompute(struct seg *g, int argc, char **argv)
 	return filter_close(&g->f, rc);
 }
 
-static int seg_index(struct seg *g, const char *name)
-{
-	unsigned i;
-	for (i = 0; i < g->nsegs; i++)
-		if (!strcmp(g->segs[i].name, name))
-			return (int)i;
-	return -1;
-}
 
 /* The membership of a name: a defined segment, or a stored audience
  * (lookalike). NULL after saying why. */
 static roaring_bitmap_t *audience(struct seg *g, const char *name, int *owned)
 {
-	int i = seg_index(g, name);
+	int i = segdefs_index(&g->d, name);
 	MDB_val v;
 
 	*owned = 0;
 	if (i >= 0) {
-		if (!g->segs[i].m)
-			g->segs[i].m = members_get(g, name);
-		return g->segs[i].m;
+		if (!g->d.segs[i].m)
+			g->d.segs[i].m = segdefs_members(&g->d, name);
+		return g->d.segs[i].m;
 	}
 	if (store_get(g->st, g->members, name, strlen(name), &v) == 1) {
 		*owned = 1;
@@ -2237,10 +1865,10 @@ static roaring_bitmap_t *audience(struct seg *g, const char *name, int *owned)
  * stored, not readable so, or no such audience: it says so). */
 static int audience_bits(struct seg *g, const char *name, struct rbits *r)
 {
-	int i = seg_index(g, name);
+	int i = segdefs_index(&g->d, name);
 	MDB_val v;
 
-	if ((i >= 0 && g->segs[i].m) || store_get(g->st, g->members, name, strlen(name), &v) != 1)
+	if ((i >= 0 && g->d.segs[i].m) || store_get(g->st, g->members, name, strlen(name), &v) != 1)
 		return 0;
 	return !rbits_open(r, v.mv_data, v.mv_size);
 }
@@ -2248,7 +1876,7 @@ static int audience_bits(struct seg *g, const char *name, struct rbits *r)
 static int warn_stale(struct seg *g)
 {
 	struct buf b = BUF_INIT;
-	if (stale_defs(g, &b) && b.len && !g->cli.quiet)
+	if (segdefs_stale(&g->d, &b) && b.len && !g->cli.quiet)
 		cli_err("warning: definitions changed since their membership was computed: %s (run `segmenter recompute`)",
 			b.p);
 	buf_release(&b);
@@ -2451,8 +2079,8 @@ static int op_list(struct seg *g)
 	struct buf b = BUF_INIT;
 	unsigned i;
 
-	for (i = 0; i < g->nsegs; i++) {
-		const struct segdef *s = &g->segs[i];
+	for (i = 0; i < g->d.nsegs; i++) {
+		const struct segdef *s = &g->d.segs[i];
 		MDB_val v;
 		int fresh = !s->when || (store_get(g->st, g->defs, s->name, strlen(s->name), &v) == 1 &&
 					 v.mv_size == strlen(s->canon) && !memcmp(v.mv_data, s->canon, v.mv_size));
@@ -2490,7 +2118,7 @@ static int op_list(struct seg *g)
 					continue;
 				memcpy(name, k.mv_data, k.mv_size);
 				name[k.mv_size] = 0;
-				if (seg_index(g, name) >= 0)
+				if (segdefs_index(&g->d, name) >= 0)
 					continue;
 				m = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
 				buf_reset(&b);
@@ -2535,7 +2163,7 @@ static int op_explain(struct seg *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	oneid = (uint32_t)v;
-	if ((i = seg_index(g, argv[1])) < 0) {
+	if ((i = segdefs_index(&g->d, argv[1])) < 0) {
 		cli_err("no segment '%s' (see `segmenter list`)", argv[1]);
 		return EXIT_USAGE;
 	}
@@ -2554,15 +2182,15 @@ static int op_explain(struct seg *g, int argc, char **argv)
 		clock = g->clock;
 	buf_printf(&out, "{\"oneid\":%u,\"segment\":", oneid);
 	json_write_str(&out, argv[1], strlen(argv[1]));
-	buf_printf(&out, ",\"member\":%s", roaring_bitmap_contains(g->segs[i].m, oneid) ? "true" : "false");
-	if (g->segs[i].when) {
+	buf_printf(&out, ",\"member\":%s", roaring_bitmap_contains(g->d.segs[i].m, oneid) ? "true" : "false");
+	if (g->d.segs[i].when) {
 		char t[CLOCK_ISO_LEN + 1];
 		clock_format(clock, t);
 		buf_printf(&out, ",\"at\":\"%s\",\"condition\":", t);
 		env_init(g, &e, &g->p, clock);
 		e.label = env_label;
 		g->cur = oneid;
-		cond_explain(g->segs[i].when, &e, &out);
+		cond_explain(g->d.segs[i].when, &e, &out);
 		if (due != SEGDUE_NONE) {
 			clock_format((int64_t)due * DAY_MS, t);
 			buf_printf(&out, ",\"next_check\":\"%s\"", t);
@@ -2595,9 +2223,9 @@ static void col_label(struct seg *g, const char *canon, struct buf *out)
 				if (t) {
 					name = dict_trait_name(&g->names, (uint32_t)v);
 				} else {
-					for (i = 0; i < g->ntagnames; i++)
-						if (g->tag_slots[i] == v)
-							name = g->tagnames[i];
+					for (i = 0; i < g->d.ntagnames; i++)
+						if (g->d.tag_slots[i] == v)
+							name = g->d.tagnames[i];
 				}
 				if (name) {
 					buf_adds(out, t ? "trait(" : "tag(");
@@ -2730,9 +2358,9 @@ static int cells_moved(void *ctx, const roaring_bitmap_t *people, int in)
 			g->clock = c && c->clock != INT64_MIN ? c->clock : pclock_max(&g->pc);
 			person_cells(g, oneid, r == 1 ? v.mv_data : NULL, r == 1 ? v.mv_size : 0, CELLS_MOVED);
 		} else {
-			for (i = 0; i < g->ncols; i++)
-				if (g->colv[i].built)
-					colstore_cell_set(&g->cs, g->colv[i].id, oneid, CELL_NONE);
+			for (i = 0; i < g->d.ncols; i++)
+				if (g->d.colv[i].built)
+					colstore_cell_set(&g->cs, g->d.colv[i].id, oneid, CELL_NONE);
 		}
 		roaring_bitmap_remove(g->dirty, oneid);
 		if (g->cs.nch > 8192)
@@ -2783,9 +2411,9 @@ static int op_columns(struct seg *g)
 	struct buf b = BUF_INIT;
 	unsigned k;
 
-	for (k = 0; k < g->ncols; k++) {
+	for (k = 0; k < g->d.ncols; k++) {
 		buf_reset(&b);
-		col_label(g, g->colv[k].canon, &b);
+		col_label(g, g->d.colv[k].canon, &b);
 		printf("%s\n", b.p);
 	}
 	buf_release(&b);
@@ -2840,9 +2468,9 @@ static int op_table(struct seg *g)
 	}
 	today = day_of(clock);
 	buf_adds(&out, "oneid");
-	for (k = 0; k < g->ncols; k++) {
+	for (k = 0; k < g->d.ncols; k++) {
 		struct buf l = BUF_INIT;
-		col_label(g, g->colv[k].canon, &l);
+		col_label(g, g->d.colv[k].canon, &l);
 		buf_addc(&out, ',');
 		csv_cell(&out, l.p, l.len);
 		buf_release(&l);
@@ -2850,8 +2478,8 @@ static int op_table(struct seg *g)
 	puts(out.p);
 	maxrow = roaring_bitmap_get_cardinality(g->present) ? roaring_bitmap_maximum(g->present) : 0;
 	nchunks = maxrow / COLSTORE_ROWS + 1;
-	cells = xcalloc(g->ncols + 1, sizeof *cells);
-	scratch = xmalloc(((size_t)g->ncols + 1) * COLSTORE_ROWS * 8);
+	cells = xcalloc(g->d.ncols + 1, sizeof *cells);
+	scratch = xmalloc(((size_t)g->d.ncols + 1) * COLSTORE_ROWS * 8);
 	/* texts as their plain contents, once */
 	plain = xcalloc(g->cs.ntext + 1, sizeof *plain);
 	for (r = 0; r < g->cs.ntext; r++) {
@@ -2866,10 +2494,10 @@ static int op_table(struct seg *g)
 		json_doc_release(&d);
 	}
 	for (c = 0; c < nchunks && !rc; c++) {
-		for (k = 0; k < g->ncols; k++) {
+		for (k = 0; k < g->d.ncols; k++) {
 			unsigned char key[8];
 			MDB_val v;
-			store_be32(key, g->colv[k].id);
+			store_be32(key, g->d.colv[k].id);
 			store_be32(key + 4, (uint32_t)c);
 			cells[k] = store_get(g->st, g->cols, key, 8, &v) == 1
 					   ? colstore_chunk_view(v.mv_data, v.mv_size, scratch + (size_t)k * COLSTORE_ROWS)
@@ -2881,7 +2509,7 @@ static int op_table(struct seg *g)
 				continue;
 			buf_reset(&out);
 			buf_u64(&out, row);
-			for (k = 0; k < g->ncols; k++) {
+			for (k = 0; k < g->d.ncols; k++) {
 				uint64_t u = cells[k] ? cells[k][r] : CELL_NONE;
 				buf_addc(&out, ',');
 				if (u == CELL_NONE)
@@ -2892,7 +2520,7 @@ static int op_table(struct seg *g)
 				} else {
 					double d;
 					memcpy(&d, &u, 8);
-					if (cexpr_is_days(g->colv[k].x))
+					if (cexpr_is_days(g->d.colv[k].x))
 						d = (double)today - d;
 					num_text(&out, d);
 				}
@@ -2932,11 +2560,11 @@ static int op_upload(struct seg *g, int argc, char **argv)
 		cli_err("upload wants SEGMENT FILE");
 		return EXIT_USAGE;
 	}
-	if ((i = seg_index(g, argv[0])) < 0 || g->segs[i].when) {
+	if ((i = segdefs_index(&g->d, argv[0])) < 0 || g->d.segs[i].when) {
 		cli_err("upload: '%s' is not a static segment (declare it with \"static\": true)", argv[0]);
 		return EXIT_USAGE;
 	}
-	s = &g->segs[i];
+	s = &g->d.segs[i];
 	if (!g->region)
 		g->region = g->region_own = conf_default_region(g->pipelines);
 	if (store_dbi(g->st, "idmerge.ids", 0, &ids))
@@ -3025,16 +2653,6 @@ static int op_upload(struct seg *g, int argc, char **argv)
 
 /* ---- lookalike ---- */
 
-/* The columns a segment reads, with those of the segments it reads. */
-static void skip_columns(struct seg *g, unsigned i, unsigned char *skip)
-{
-	unsigned k;
-
-	for (k = 0; k < g->segs[i].ncols; k++)
-		skip[g->segs[i].cols[k]] = 1;
-	for (k = 0; k < g->segs[i].ndeps; k++)
-		skip_columns(g, g->segs[i].deps[k], skip);
-}
 
 /*
  * lookalike --seed SEG --size N --as NAME: features are the columns the
@@ -3061,7 +2679,7 @@ static int op_lookalike(struct seg *g)
 		cli_err("lookalike wants --seed SEGMENT --size N --as NAME");
 		return EXIT_USAGE;
 	}
-	if (!valid_name(g->as) || seg_index(g, g->as) >= 0) {
+	if (!segdefs_valid_name(g->as) || segdefs_index(&g->d, g->as) >= 0) {
 		cli_err("--as '%s': want a new name (lowercase letters, digits and _) that no definition uses", g->as);
 		return EXIT_USAGE;
 	}
@@ -3075,16 +2693,16 @@ static int op_lookalike(struct seg *g)
 	}
 	if ((rc = refresh_dirty(g)) || (rc = backfill(g, 0)))
 		goto done;
-	cols = xcalloc(g->ncols + 1, sizeof *cols);
-	skip = xcalloc(g->ncols + 1, 1);
-	for (k = 0; k < g->ncols; k++)
-		cols[k] = g->colv[k].id;
-	if ((si = seg_index(g, g->seed)) >= 0)
-		skip_columns(g, (unsigned)si, skip);
+	cols = xcalloc(g->d.ncols + 1, sizeof *cols);
+	skip = xcalloc(g->d.ncols + 1, 1);
+	for (k = 0; k < g->d.ncols; k++)
+		cols[k] = g->d.colv[k].id;
+	if ((si = segdefs_index(&g->d, g->seed)) >= 0)
+		segdefs_columns(&g->d, (unsigned)si, skip);
 	memset(&lk, 0, sizeof lk);
 	lk.cs = &g->cs;
 	lk.cols = cols;
-	lk.ncols = g->ncols;
+	lk.ncols = g->d.ncols;
 	lk.skip = skip;
 	lk.present = g->present;
 	lk.seed = seedm;
@@ -3166,35 +2784,7 @@ static int handle(void *ctx, int key, const char *arg)
 
 static void defs_free(struct seg *g)
 {
-	unsigned i, k;
-
-	agg_set_release(&g->aggs);
-	for (i = 0; i < g->nsegs; i++) {
-		struct segdef *s = &g->segs[i];
-		free(s->name);
-		free(s->folder);
-		free(s->description);
-		free(s->file);
-		free(s->canon);
-		cond_free(s->when);
-		for (k = 0; k < s->nevents; k++)
-			free(s->events[k]);
-		free(s->events);
-		free(s->tags);
-		free(s->deps);
-		free(s->cols);
-		if (s->m)
-			roaring_bitmap_free(s->m);
-	}
-	free(g->segs);
-	for (i = 0; i < g->ntagnames; i++)
-		free(g->tagnames[i]);
-	free(g->tagnames);
-	free(g->tag_slots);
-	for (i = 0; i < g->ncols; i++)
-		free(g->colv[i].canon);
-	free(g->colv);
-	free(g->xcol);
+	segdefs_release(&g->d);
 	free(g->mask);
 	free(g->flip);
 	free(g->now);
@@ -3208,7 +2798,6 @@ static void defs_free(struct seg *g)
 		roaring_bitmap_free(g->present);
 	if (g->dirty)
 		roaring_bitmap_free(g->dirty);
-	profile_layout_release(&g->L);
 }
 
 int main(int argc, char **argv)
@@ -3275,6 +2864,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	g->names.st = g->st;
+	g->d.st = g->st;
+	g->d.members = g->members;
+	g->d.defs = g->defs;
+	g->d.names = &g->names;
 	g->cs.st = g->st;
 	g->cs.cols = g->cols;
 	g->cs.texts = g->texts;
