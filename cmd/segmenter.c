@@ -20,12 +20,6 @@
 #include <errno.h>
 #include <math.h>
 #include <roaring/roaring.h>
-#if defined(__has_include)
-#if __has_include(<roaring/containers/containers.h>)
-#include <roaring/containers/containers.h>
-#define HAVE_ROARING_CONTAINERS 1
-#endif
-#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +46,7 @@
 #include "rbits.h"
 #include "segdefs.h"
 #include "segdue.h"
+#include "segeval.h"
 #include "seen.h"
 #include "store.h"
 #include "sysrec.h"
@@ -1246,53 +1241,6 @@ static void col_label(struct seg *g, const char *canon, struct buf *out);
 
 /* ---- full evaluation ---- */
 
-struct full {
-	struct seg *g;
-	size_t n;           /* rows */
-	uint64_t *present;
-	const uint64_t **col; /* by column index: the block's cells, once read */
-	const void **raw;     /* the block's chunks as stored */
-	size_t *rawn;
-	uint64_t *scratch;    /* by column index: COLSTORE_ROWS cells decoded */
-	uint64_t **bits;    /* by segment */
-	size_t block;       /* the block's first word */
-};
-
-static const uint64_t *rows_column(void *ctx, const struct cexpr *x)
-{
-	struct full *F = ctx;
-	struct seg *g = F->g;
-	unsigned i;
-
-	for (i = 0; i < g->d.nxcol; i++)
-		if (g->d.xcol[i].x == x) {
-			unsigned c = g->d.xcol[i].col;
-			if (!F->col[c]) {
-				static uint64_t none[COLSTORE_ROWS];
-				unsigned r;
-				if (!none[0])
-					for (r = 0; r < COLSTORE_ROWS; r++)
-						none[r] = CELL_NONE;
-				F->col[c] = F->raw[c] ? colstore_chunk_view(F->raw[c], F->rawn[c], F->scratch + (size_t)c * COLSTORE_ROWS)
-						      : NULL;
-				if (!F->col[c])
-					F->col[c] = none;
-			}
-			return F->col[c];
-		}
-	return NULL; /* every value was registered when binding */
-}
-
-static const uint64_t *rows_segment(void *ctx, unsigned idx)
-{
-	struct full *F = ctx;
-	return F->bits[idx] + F->block;
-}
-
-static void rows_text_fn(void *ctx, uint32_t id, const char **s, size_t *n)
-{
-	colstore_text(&((struct full *)ctx)->g->cs, id, s, n);
-}
 
 
 /* which cells person_cells computes: the built columns' (and the
@@ -1469,225 +1417,39 @@ static bool emit_each(uint32_t oneid, void *ctx)
 
 /* Evaluate every segment over the columns at the clock; emit the exits
  * and entries against the stored membership and store the new one. */
-/* Set bits lo … hi-1. */
-static void bits_set_range(uint64_t *bits, size_t lo, size_t hi)
+/* lib/segeval's emit and status: ctx is an emit_ctx of the clock */
+static void full_emit(void *ctx, uint32_t oneid, unsigned seg, int enter)
 {
-	size_t a = lo >> 6, b = (hi - 1) >> 6, w;
+	struct emit_ctx *E = ctx;
 
-	if (lo >= hi)
-		return;
-	if (a == b) {
-		bits[a] |= (~0ull >> (63 - ((hi - 1) & 63))) & (~0ull << (lo & 63));
-		return;
-	}
-	bits[a] |= ~0ull << (lo & 63);
-	for (w = a + 1; w < b; w++)
-		bits[w] = ~0ull;
-	bits[b] |= ~0ull >> (63 - ((hi - 1) & 63));
+	E->s = &E->g->d.segs[seg];
+	E->enter = enter;
+	emit_each(oneid, E);
 }
 
-/* The members of r below n as bits (nwords words, which cover n, zeroed by
- * the caller): container by container where the library's layout is known,
- * else value by value. */
-static void roaring_bits(const roaring_bitmap_t *r, uint64_t *bits, size_t nwords, size_t n)
+static int full_status(void *ctx)
 {
-#ifdef HAVE_ROARING_CONTAINERS
-	const roaring_array_t *ra = &r->high_low_container;
-	int32_t i, j;
-
-	for (i = 0; i < ra->size; i++) {
-		uint8_t type = ra->typecodes[i];
-		const void *c = container_unwrap_shared(ra->containers[i], &type);
-		size_t base = (size_t)ra->keys[i] << 16;
-		if (base >= n)
-			break;
-		if (type == BITSET_CONTAINER_TYPE_CODE) {
-			const bitset_container_t *b = c;
-			size_t m = nwords - (base >> 6) < 1024 ? nwords - (base >> 6) : 1024;
-			memcpy(bits + (base >> 6), b->array, m * 8);
-		} else if (type == ARRAY_CONTAINER_TYPE_CODE) {
-			const array_container_t *a = c;
-			for (j = 0; j < a->cardinality; j++) {
-				size_t v = base + a->array[j];
-				if (v < n)
-					bits[v >> 6] |= 1ull << (v & 63);
-			}
-		} else if (type == RUN_CONTAINER_TYPE_CODE) {
-			const run_container_t *u = c;
-			for (j = 0; j < u->n_runs; j++) {
-				size_t lo = base + u->runs[j].value, hi = lo + u->runs[j].length + 1;
-				bits_set_range(bits, lo < n ? lo : n, hi < n ? hi : n);
-			}
-		}
-	}
-	/* nothing at or past n */
-	if (n & 63)
-		bits[n >> 6] &= (1ull << (n & 63)) - 1;
-	if ((n + 63) >> 6 < nwords)
-		memset(bits + ((n + 63) >> 6), 0, (nwords - ((n + 63) >> 6)) * 8);
-#else
-	roaring_uint32_iterator_t *it = roaring_create_iterator(r);
-
-	(void)nwords;
-	while (it->has_value && it->current_value < n) {
-		bits[it->current_value >> 6] |= 1ull << (it->current_value & 63);
-		roaring_advance_uint32_iterator(it);
-	}
-	roaring_free_uint32_iterator(it);
-#endif
+	return ((struct emit_ctx *)ctx)->g->f.fatal;
 }
 
-#define EVAL(k) (g->d.segs[k].when && (!g->only || g->only[k]))
-
+/* Evaluate every segment over the columns at the clock; emit the exits
+ * and entries against the stored membership and store the new one. */
 static int full_eval(struct seg *g, int64_t clock)
 {
-	struct cond_leaves leaves = {0};
-	uint32_t *old = NULL;
-	size_t cap_old = 0;
-	uint64_t *ob;
-	struct full F;
-	struct cond_rows R;
-	size_t words, nblocks, b;
-	unsigned k;
-	int rc = 0;
+	struct segeval ev;
+	struct emit_ctx E = {g, NULL, 0, clock};
 
 	mrow_drop(g); /* the bitmaps change here: rows are made again when asked */
-	memset(&F, 0, sizeof F);
-	F.g = g;
-	F.n = roaring_bitmap_get_cardinality(g->present) ? (size_t)roaring_bitmap_maximum(g->present) + 1 : 1;
-	nblocks = (F.n + COLSTORE_ROWS - 1) / COLSTORE_ROWS;
-	words = nblocks * (COLSTORE_ROWS / 64);
-	F.present = xcalloc(words + 1, 8);
-	ob = xcalloc(words + 1, 8);
-	{
-		roaring_uint32_iterator_t *it = roaring_create_iterator(g->present);
-		while (it->has_value) {
-			F.present[it->current_value >> 6] |= 1ull << (it->current_value & 63);
-			roaring_advance_uint32_iterator(it);
-		}
-		roaring_free_uint32_iterator(it);
-	}
-	F.col = xcalloc(g->d.ncols + 1, sizeof *F.col);
-	F.raw = xcalloc(g->d.ncols + 1, sizeof *F.raw);
-	F.rawn = xcalloc(g->d.ncols + 1, sizeof *F.rawn);
-	F.scratch = xmalloc(((size_t)g->d.ncols + 1) * COLSTORE_ROWS * 8);
-	F.bits = xcalloc(g->d.nsegs + 1, sizeof *F.bits);
-	for (k = 0; k < g->d.nsegs; k++) {
-		F.bits[k] = xcalloc(words + 1, 8);
-		if (!EVAL(k)) { /* lists, and segments not asked for: as stored */
-			roaring_uint32_iterator_t *it = roaring_create_iterator(g->d.segs[k].m);
-			while (it->has_value) {
-				if (it->current_value < F.n)
-					F.bits[k][it->current_value >> 6] |= 1ull << (it->current_value & 63);
-				roaring_advance_uint32_iterator(it);
-			}
-			roaring_free_uint32_iterator(it);
-		}
-	}
-	memset(&R, 0, sizeof R);
-	R.ctx = &F;
-	R.n = COLSTORE_ROWS;
-	R.today = day_of(clock);
-	R.column = rows_column;
-	R.text = rows_text_fn;
-	R.ntext = g->cs.ntext;
-	R.segment = rows_segment;
-	/* comparisons shared between definitions are computed once a block */
-	for (k = 0; k < g->d.nsegs; k++)
-		if (EVAL(k))
-			cond_number_leaves(g->d.segs[k].when, &g->d.L, &leaves);
-	R.nleaves = leaves.n;
-	R.leaf_bits = xmalloc((size_t)leaves.n * (COLSTORE_ROWS / 64) * 8 + 8);
-	R.leaf_done = xcalloc(leaves.n + 1, 1);
-	/* block by block: the columns' chunks straight from the map */
-	for (b = 0; b < nblocks; b++) {
-		for (k = 0; k < g->d.ncols; k++) {
-			unsigned char key[8];
-			MDB_val v;
-			store_be32(key, g->d.colv[k].id);
-			store_be32(key + 4, (uint32_t)b);
-			F.col[k] = NULL;
-			F.raw[k] = v.mv_data = NULL;
-			if (store_get(g->st, g->cols, key, 8, &v) == 1) {
-				F.raw[k] = v.mv_data;
-				F.rawn[k] = v.mv_size;
-			}
-		}
-		F.block = b * (COLSTORE_ROWS / 64);
-		R.present = F.present + F.block;
-		memset(R.leaf_done, 0, leaves.n + 1);
-		for (k = 0; k < g->d.nsegs; k++)
-			if (EVAL(k))
-				cond_eval_rows(g->d.segs[k].when, &R, F.bits[k] + F.block);
-	}
-	/* the differences from the stored membership: the old members as bits
-	 * (a bulk copy out of the bitmap), XOR the new; the bitmap changes only
-	 * where they differ */
-	for (k = 0; k < g->d.nsegs && !rc; k++) {
-		struct segdef *s = &g->d.segs[k];
-		size_t on, i, w;
-		int pass, changed = 0;
-		if (!EVAL(k))
-			continue;
-		memset(ob, 0, (words + 1) * 8);
-		roaring_bits(s->m, ob, words + 1, F.n);
-		if (!roaring_bitmap_is_empty(s->m) && roaring_bitmap_maximum(s->m) >= F.n) {
-			/* beyond every person: gone */
-			struct emit_ctx E = {g, s, 0, clock};
-			roaring_uint32_iterator_t *it = roaring_create_iterator(s->m);
-			on = 0;
-			if (roaring_move_uint32_iterator_equalorlarger(it, (uint32_t)F.n))
-				do {
-					if (on == cap_old) {
-						cap_old = cap_old ? cap_old * 2 : 64;
-						old = xrealloc(old, cap_old * sizeof *old);
-					}
-					old[on++] = it->current_value;
-				} while (roaring_advance_uint32_iterator(it));
-			roaring_free_uint32_iterator(it);
-			for (i = 0; i < on; i++) {
-				roaring_bitmap_remove(s->m, old[i]);
-				emit_each(old[i], &E);
-				changed = 1;
-			}
-		}
-		for (pass = 0; pass < 2; pass++) { /* exits, then entries */
-			struct emit_ctx E = {g, s, pass, clock};
-			for (w = 0; w < words; w++) {
-				uint64_t d = ob[w] ^ F.bits[k][w];
-				d &= pass ? F.bits[k][w] : ob[w];
-				while (d) {
-					uint32_t v = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(d));
-					d &= d - 1;
-					if (pass)
-						roaring_bitmap_add(s->m, v);
-					else
-						roaring_bitmap_remove(s->m, v);
-					emit_each(v, &E);
-					changed = 1;
-				}
-			}
-		}
-		if (changed)
-			s->dirty = 1;
-		store_put(g->st, g->defs, s->name, strlen(s->name), s->canon, strlen(s->canon));
-		if (g->f.fatal)
-			rc = g->f.fatal;
-	}
-	free(old);
-	free(ob);
-	free(R.leaf_bits);
-	free(R.leaf_done);
-	cond_leaves_release(&leaves);
-	free(F.col);
-	free(F.raw);
-	free(F.rawn);
-	free(F.scratch);
-	for (k = 0; k < g->d.nsegs; k++)
-		free(F.bits[k]);
-	free(F.bits);
-	free(F.present);
-	return rc;
+	memset(&ev, 0, sizeof ev);
+	ev.d = &g->d;
+	ev.cs = &g->cs;
+	ev.present = g->present;
+	ev.only = g->only;
+	ev.clock = clock;
+	ev.emit = full_emit;
+	ev.status = full_status;
+	ev.ctx = &E;
+	return segeval_run(&ev);
 }
 
 /* Bring stale definitions and new columns up to date at the clock. */
