@@ -20,12 +20,6 @@
 #include <errno.h>
 #include <math.h>
 #include <roaring/roaring.h>
-#if defined(__has_include)
-#if __has_include(<roaring/containers/containers.h>)
-#include <roaring/containers/containers.h>
-#define HAVE_ROARING_CONTAINERS 1
-#endif
-#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +29,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "clock.h"
+#include "colstore.h"
 #include "cond.h"
 #include "conf.h"
 #include "dict.h"
@@ -43,11 +38,15 @@
 #include "handoff.h"
 #include "hash.h"
 #include "json.h"
+#include "lookalike.h"
 #include "norm.h"
 #include "outcome.h"
 #include "pclock.h"
 #include "profile.h"
 #include "rbits.h"
+#include "segdefs.h"
+#include "segdue.h"
+#include "segeval.h"
 #include "seen.h"
 #include "store.h"
 #include "sysrec.h"
@@ -96,45 +95,6 @@ static const struct cli_opt opts[] = {
 	{0, 0, 0, 0, 0},
 };
 
-#define CHUNK_ROWS 4096u
-#define NO_DUE UINT32_MAX
-/* a person, or a deadline, of no known stream: from a store of one clock
- * (before streams); fired by whichever stream's clock enters its day */
-#define ANY_STREAM 0x7fffffffu
-#define STREAM_BIT 0x80000000u /* marks a stream number in keys and values */
-
-struct segdef {
-	char *name, *folder, *description, *file;
-	char *canon;           /* the definition, as its membership was computed */
-	struct cond *when;     /* NULL: a list (static, lookalike) */
-	int timed, any_event, traits, stored_only;
-	char **events;         /* event types that can change it */
-	unsigned nevents;
-	unsigned *tags, ntags; /* tags it reads */
-	unsigned *deps, ndeps; /* segments it reads */
-	unsigned *cols, ncols; /* columns it reads */
-	roaring_bitmap_t *m;
-	int dirty;
-};
-
-struct column {
-	char *canon;
-	const struct cexpr *x;
-	uint32_t id;
-	int built;
-};
-
-struct chunk {
-	uint64_t key; /* column id << 32 | chunk number */
-	uint64_t *cells;
-	int dirty;
-};
-
-struct text {
-	char *s;
-	size_t n;
-};
-
 struct seg {
 	struct cli cli;
 	const char *pipelines, *segs_dir, *group, *at, *id_type, *seed, *as, *region;
@@ -160,32 +120,14 @@ struct seg {
 	struct fold_driver fd;
 	uint32_t fold_old; /* the survivor's deadline, read by fold_begin */
 
-	/* definitions */
-	struct agg_set aggs;
-	struct segdef *segs;
-	unsigned nsegs, capsegs, compiling;
-	char **tagnames;
-	unsigned ntagnames, captagnames;
-	uint32_t *tag_slots;
-	struct profile_layout L;
-	struct column *colv;
-	unsigned ncols, capcols;
-	struct { const struct cexpr *x; unsigned col; } *xcol;
-	unsigned nxcol, capxcol;
-	unsigned ntimed;
+	/* definitions (lib/segdefs) */
+	struct segdefs d;
 
 	/* dictionary: a(ggregates) t(raits) g (tags) c(olumns) */
 	struct dict names;
 
-	/* cell texts */
-	struct text *textv;
-	uint32_t ntext, captext;
-	uint32_t *thash; /* id + 1, open addressing */
-	size_t thcap;
-
-	/* column chunks being written */
-	struct chunk *ch;
-	size_t chcap, nch;
+	/* the columns' cells and texts (lib/colstore) */
+	struct colstore cs;
 
 	roaring_bitmap_t *present;
 	int present_dirty;
@@ -215,8 +157,7 @@ struct seg {
 	struct buf rec, line, tmp, cause;
 	uint32_t cur;
 	unsigned long long events, tagrecs, merges, ticks, flips, fired_people, dups;
-	struct dueday *days; /* the deadlines, by day (segmenter.due, held whole) */
-	size_t ndays, capdays;
+	struct segdue sd; /* the deadlines, by day (segmenter.due, held whole) */
 
 	/* memberships while streaming: a row of bits per oneid, bit i for
 	 * segment i, kept beside the bitmaps (a lookup is one memory access
@@ -237,562 +178,11 @@ static uint32_t name_slot(void *ctx, const char *name, size_t n)
 
 /* ---- cell texts ---- */
 
-static void text_index(struct seg *g, uint32_t id)
-{
-	size_t mask = g->thcap - 1, i;
 
-	i = hash64(g->textv[id].s, g->textv[id].n, 7) & mask;
-	while (g->thash[i])
-		i = (i + 1) & mask;
-	g->thash[i] = id + 1;
-}
-
-static void text_add(struct seg *g, const char *s, size_t n)
-{
-	uint32_t i;
-
-	if (g->ntext == g->captext) {
-		g->captext = g->captext ? g->captext * 2 : 256;
-		g->textv = xrealloc(g->textv, g->captext * sizeof *g->textv);
-	}
-	g->textv[g->ntext].s = xstrndup(s, n);
-	g->textv[g->ntext].n = n;
-	g->ntext++;
-	if ((size_t)g->ntext * 2 > g->thcap) {
-		free(g->thash);
-		g->thcap = g->thcap ? g->thcap * 2 : 1024;
-		while ((size_t)g->ntext * 2 > g->thcap)
-			g->thcap *= 2;
-		g->thash = xcalloc(g->thcap, sizeof *g->thash);
-		for (i = 0; i < g->ntext; i++)
-			text_index(g, i);
-	} else {
-		text_index(g, g->ntext - 1);
-	}
-}
-
-static uint32_t text_id(struct seg *g, const char *s, size_t n)
-{
-	size_t mask, i;
-	unsigned char be[4];
-
-	if (g->thcap) {
-		mask = g->thcap - 1;
-		for (i = hash64(s, n, 7) & mask; g->thash[i]; i = (i + 1) & mask) {
-			struct text *t = &g->textv[g->thash[i] - 1];
-			if (t->n == n && !memcmp(t->s, s, n))
-				return g->thash[i] - 1;
-		}
-	}
-	text_add(g, s, n);
-	store_be32(be, g->ntext - 1);
-	store_put(g->st, g->texts, be, 4, s, n);
-	return g->ntext - 1;
-}
-
-static int texts_load(struct seg *g)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc;
-
-	if (!txn || mdb_cursor_open(txn, g->texts, &cur))
-		return -1;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 4 || store_get_be32(k.mv_data) != g->ntext) {
-			cli_err("segmenter.texts is damaged at %u", g->ntext);
-			mdb_cursor_close(cur);
-			return -1;
-		}
-		text_add(g, v.mv_data, v.mv_size);
-	}
-	mdb_cursor_close(cur);
-	return 0;
-}
-
-static void rows_text(void *ctx, uint32_t id, const char **s, size_t *n)
-{
-	struct seg *g = ctx;
-	*s = g->textv[id].s;
-	*n = g->textv[id].n;
-}
-
-static uint64_t cell_of(struct seg *g, const struct cval *v)
-{
-	struct buf *b = &g->tmp;
-
-	switch (v->k) {
-	case CV_NONE:
-		return CELL_NONE;
-	case CV_NUM:
-		return cell_of_num(v->num);
-	default:
-		buf_reset(b);
-		cval_write(v, b);
-		return CELL_TEXT | text_id(g, b->p, b->len);
-	}
-}
-
-/* ---- column chunks ---- */
-
-/*
- * A chunk of cells as stored in segmenter.cols: 4,096 raw cells (32 KiB),
- * or, when every cell is missing or of one narrow kind, a code byte and
- * 4,096 little-endian integers, all ones for a missing cell: whole numbers
- * from 0 ('b', 'h', 'w': 1, 2 or 4 bytes), text numbers ('t', 'u', 'v'),
- * or amounts in hundredths ('c': 4 bytes, signed, INT32_MIN missing); 'n'
- * alone when every cell is missing. Counts, days, text values and money
- * fit, so a full evaluation reads a quarter to an eighth of the bytes.
- */
-#define CELL_CENTS_MAX 2147483647.0
-
-static int cents_of(uint64_t cell, int32_t *c)
-{
-	double d, r;
-
-	memcpy(&d, &cell, 8);
-	if (!(d > -CELL_CENTS_MAX / 100 && d < CELL_CENTS_MAX / 100))
-		return -1;
-	r = nearbyint(d * 100);
-	if (cell_of_num(r / 100) != cell)
-		return -1;
-	*c = (int32_t)r;
-	return 0;
-}
-
-static void chunk_encode(const uint64_t *cells, struct buf *out)
-{
-	double max = -1;
-	uint64_t maxt = 0;
-	int nums = 1, texts = 1, cents = 1, any = 0;
-	unsigned r, w, j;
-	char code;
-
-	buf_reset(out);
-	for (r = 0; r < CHUNK_ROWS; r++) {
-		double d;
-		int32_t c;
-		if (cells[r] == CELL_NONE)
-			continue;
-		any = 1;
-		if (CELL_IS_TEXT(cells[r])) {
-			nums = cents = 0;
-			if ((cells[r] & 0xffffffffffffull) >= UINT32_MAX)
-				texts = 0;
-			else if ((cells[r] & 0xffffffffffffull) > maxt)
-				maxt = cells[r] & 0xffffffffffffull;
-			continue;
-		}
-		texts = 0;
-		memcpy(&d, &cells[r], 8);
-		if (nums && (!(d >= 0 && d < 4294967295.0 && d == floor(d)) || cell_of_num(d) != cells[r]))
-			nums = 0;
-		if (nums && d > max)
-			max = d;
-		if (cents && cents_of(cells[r], &c)) /* every number: whole ones too */
-			cents = 0;
-		if (!nums && !cents)
-			break;
-	}
-	if (!any) {
-		buf_addc(out, 'n');
-		return;
-	}
-	if (nums)
-		code = max < 255 ? 'b' : max < 65535 ? 'h' : 'w';
-	else if (texts)
-		code = maxt < 255 ? 't' : maxt < 65535 ? 'u' : 'v';
-	else if (cents)
-		code = 'c';
-	else {
-		buf_add(out, cells, CHUNK_ROWS * 8);
-		return;
-	}
-	w = code == 'b' || code == 't' ? 1 : code == 'h' || code == 'u' ? 2 : 4;
-	buf_grow(out, 1 + CHUNK_ROWS * w);
-	out->p[0] = code;
-	for (r = 0; r < CHUNK_ROWS; r++) {
-		uint32_t u = code == 'c' ? (uint32_t)INT32_MIN : UINT32_MAX;
-		if (cells[r] != CELL_NONE) {
-			if (code == 'c') {
-				int32_t c = 0;
-				if (cents_of(cells[r], &c)) { /* cannot be: checked above */
-					buf_reset(out);
-					buf_add(out, cells, CHUNK_ROWS * 8);
-					return;
-				}
-				u = (uint32_t)c;
-			} else if (texts) {
-				u = (uint32_t)(cells[r] & 0xffffffffu);
-			} else {
-				double d;
-				memcpy(&d, &cells[r], 8);
-				u = (uint32_t)d;
-			}
-		}
-		for (j = 0; j < w; j++)
-			out->p[1 + r * w + j] = (char)(u >> (8 * j));
-	}
-	out->len = 1 + CHUNK_ROWS * w;
-}
-
-/* Little-endian integers and a double's bits, for the narrow chunks. */
-static unsigned rd16(const unsigned char *p)
-{
-	return p[0] | (unsigned)p[1] << 8;
-}
-
-static uint32_t rd32(const unsigned char *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t dbits(double d)
-{
-	uint64_t x;
-	memcpy(&x, &d, 8);
-	return x;
-}
-
-/* The cells of a stored chunk: a pointer to the raw ones, or decoded into
- * scratch; NULL when the value is not a chunk. */
-static const uint64_t *chunk_view(const void *p, size_t n, uint64_t *scratch)
-{
-	static uint64_t byte_cell[256];
-	const unsigned char *b = p;
-	unsigned r, w;
-	char code;
-
-	if (n == CHUNK_ROWS * 8)
-		return p;
-	if (!byte_cell[255]) { /* [0] is 0.0, all zero bits */
-		for (r = 0; r < 255; r++)
-			byte_cell[r] = cell_of_num(r);
-		byte_cell[255] = CELL_NONE;
-	}
-	code = n ? (char)b[0] : 0;
-	if (n == 1 && code == 'n') {
-		for (r = 0; r < CHUNK_ROWS; r++)
-			scratch[r] = CELL_NONE;
-		return scratch;
-	}
-	if (n == 1 + CHUNK_ROWS && code == 'b') {
-		for (r = 0; r < CHUNK_ROWS; r++)
-			scratch[r] = byte_cell[b[1 + r]];
-		return scratch;
-	}
-	w = code == 't' ? 1 : code == 'h' || code == 'u' ? 2 : code == 'w' || code == 'v' || code == 'c' ? 4 : 0;
-	if (!w || n != 1 + CHUNK_ROWS * w)
-		return NULL;
-	b++;
-	/* one loop per form, branch-free, so the compiler can vectorise */
-	switch (code) {
-	case 'h':
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			unsigned u = rd16(b + 2 * r);
-			scratch[r] = u == 0xffff ? CELL_NONE : dbits(u);
-		}
-		break;
-	case 'w':
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			uint32_t u = rd32(b + 4 * r);
-			scratch[r] = u == UINT32_MAX ? CELL_NONE : dbits(u);
-		}
-		break;
-	case 'c':
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			uint32_t u = rd32(b + 4 * r);
-			scratch[r] = u == (uint32_t)INT32_MIN ? CELL_NONE : dbits((double)(int32_t)u / 100);
-		}
-		break;
-	case 't':
-		for (r = 0; r < CHUNK_ROWS; r++)
-			scratch[r] = b[r] == 0xff ? CELL_NONE : CELL_TEXT | b[r];
-		break;
-	case 'u':
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			unsigned u = rd16(b + 2 * r);
-			scratch[r] = u == 0xffff ? CELL_NONE : CELL_TEXT | u;
-		}
-		break;
-	default: /* 'v' */
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			uint32_t u = rd32(b + 4 * r);
-			scratch[r] = u == UINT32_MAX ? CELL_NONE : CELL_TEXT | u;
-		}
-		break;
-	}
-	return scratch;
-}
-
-static struct chunk *chunk_find(struct seg *g, uint32_t col, uint32_t no, int make)
-{
-	uint64_t key = (uint64_t)col << 32 | no;
-	size_t mask, i;
-	struct chunk *c;
-
-	if (g->nch * 2 >= g->chcap) {
-		struct chunk *old = g->ch;
-		size_t oc = g->chcap, j;
-		g->chcap = oc ? oc * 2 : 1024;
-		g->ch = xcalloc(g->chcap, sizeof *g->ch);
-		for (j = 0; j < oc; j++) {
-			if (!old[j].cells)
-				continue;
-			for (i = (old[j].key * 0x9E3779B97F4A7C15ull >> 20) & (g->chcap - 1); g->ch[i].cells;
-			     i = (i + 1) & (g->chcap - 1))
-				;
-			g->ch[i] = old[j];
-		}
-		free(old);
-	}
-	mask = g->chcap - 1;
-	for (i = (key * 0x9E3779B97F4A7C15ull >> 20) & mask; g->ch[i].cells; i = (i + 1) & mask)
-		if (g->ch[i].key == key)
-			return &g->ch[i];
-	if (!make)
-		return NULL;
-	c = &g->ch[i];
-	c->key = key;
-	c->cells = xmalloc(CHUNK_ROWS * 8);
-	c->dirty = 0;
-	g->nch++;
-	{
-		unsigned char k[8];
-		MDB_val v;
-		unsigned r;
-		store_be32(k, col);
-		store_be32(k + 4, no);
-		const uint64_t *src;
-		if (store_get(g->st, g->cols, k, 8, &v) == 1 && (src = chunk_view(v.mv_data, v.mv_size, c->cells))) {
-			if (src != c->cells)
-				memcpy(c->cells, src, CHUNK_ROWS * 8);
-		} else {
-			for (r = 0; r < CHUNK_ROWS; r++)
-				c->cells[r] = CELL_NONE;
-		}
-	}
-	return c;
-}
-
-static void cell_set(struct seg *g, uint32_t col, uint32_t row, uint64_t cell)
-{
-	struct chunk *c = chunk_find(g, g->colv[col].id, row / CHUNK_ROWS, 1);
-	uint64_t *p = &c->cells[row % CHUNK_ROWS];
-
-	if (*p != cell) {
-		*p = cell;
-		c->dirty = 1;
-	}
-}
-
-static void chunks_save(struct seg *g)
-{
-	size_t i;
-
-	for (i = 0; i < g->chcap; i++) {
-		struct chunk *c = &g->ch[i];
-		unsigned char k[8];
-		if (!c->cells || !c->dirty)
-			continue;
-		store_be32(k, (uint32_t)(c->key >> 32));
-		store_be32(k + 4, (uint32_t)c->key);
-		chunk_encode(c->cells, &g->tmp);
-		store_put(g->st, g->cols, k, 8, g->tmp.p, g->tmp.len);
-		c->dirty = 0;
-	}
-}
-
-/* Drop the chunks (after a commit: the store has them). */
-static void chunks_drop(struct seg *g)
-{
-	size_t i;
-
-	for (i = 0; i < g->chcap; i++)
-		free(g->ch[i].cells);
-	free(g->ch);
-	g->ch = NULL;
-	g->chcap = g->nch = 0;
-}
 
 /* ---- definitions ---- */
 
 
-
-static uint32_t sc_trait(void *ctx, const char *name)
-{
-	return dict_trait(&((struct seg *)ctx)->names, name, strlen(name));
-}
-
-static int valid_name(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-			return 0;
-	return 1;
-}
-
-static int sc_tag(void *ctx, const char *name, const char **why)
-{
-	struct seg *g = ctx;
-	unsigned i;
-
-	for (i = 0; i < g->ntagnames; i++)
-		if (!strcmp(g->tagnames[i], name))
-			return (int)i;
-	if (!valid_name(name)) {
-		*why = "not a tag name (lowercase letters, digits and _)";
-		return -1;
-	}
-	if (g->ntagnames == g->captagnames) {
-		g->captagnames = g->captagnames ? g->captagnames * 2 : 16;
-		g->tagnames = xrealloc(g->tagnames, g->captagnames * sizeof *g->tagnames);
-	}
-	g->tagnames[g->ntagnames] = xstrdup(name);
-	return (int)g->ntagnames++;
-}
-
-static int sc_segment(void *ctx, const char *name, const char **why)
-{
-	struct seg *g = ctx;
-	unsigned i;
-
-	for (i = 0; i < g->nsegs; i++) {
-		if (strcmp(g->segs[i].name, name))
-			continue;
-		if (i >= g->compiling) {
-			*why = i == g->compiling ? "a segment cannot contain itself"
-						 : "defined after this segment (a segment reads only segments defined before it)";
-			return -1;
-		}
-		return (int)i;
-	}
-	*why = "no such segment (a segment reads only segments defined before it)";
-	return -1;
-}
-
-
-
-static void scope_init(struct seg *g, struct cond_scope *sc, unsigned params)
-{
-	memset(sc, 0, sizeof *sc);
-	sc->ctx = g;
-	sc->aggs = &g->aggs;
-	sc->trait = sc_trait;
-	sc->tag = sc_tag;
-	sc->segment = sc_segment;
-	sc->params = params;
-}
-
-static int load_segment(struct seg *g, struct conf *c, unsigned obj, unsigned params, unsigned aggs)
-{
-	static const char *const keys[] = {"name", "folder", "description", "when", "static", NULL};
-	const struct json_doc *d = &c->doc;
-	struct segdef *s;
-	struct cond_scope sc;
-	struct buf canon = BUF_INIT;
-	unsigned v, st, i;
-
-	if (d->t[obj].type != JSON_OBJECT)
-		return conf_fail(c, obj, NULL, "want a segment definition object");
-	if (conf_keys(c, obj, keys))
-		return -1;
-	if (g->nsegs == g->capsegs) {
-		g->capsegs = g->capsegs ? g->capsegs * 2 : 32;
-		g->segs = xrealloc(g->segs, g->capsegs * sizeof *g->segs);
-	}
-	s = &g->segs[g->nsegs];
-	memset(s, 0, sizeof *s);
-	s->file = xstrdup(c->path);
-	g->compiling = g->nsegs;
-	g->nsegs++; /* owned from here: freed on failure too */
-	if (conf_str(c, obj, "name", &s->name) != 1)
-		return conf_fail(c, obj, "name", "every segment needs a name");
-	if (!valid_name(s->name))
-		return conf_fail(c, obj, "name", "'%s': use lowercase letters, digits and _", s->name);
-	for (i = 0; i + 1 < g->nsegs; i++)
-		if (!strcmp(g->segs[i].name, s->name))
-			return conf_fail(c, obj, "name", "segment '%s' is also defined in %s", s->name, g->segs[i].file);
-	if (conf_str(c, obj, "folder", &s->folder) < 0 || conf_str(c, obj, "description", &s->description) < 0)
-		return -1;
-	v = json_get(d, obj, "when", 4);
-	st = json_get(d, obj, "static", 6);
-	if (st && d->t[st].type != JSON_TRUE)
-		return conf_fail(c, obj, "static", "want true (a list uploaded with `segmenter upload`)");
-	if (!v == !st)
-		return conf_fail(c, obj, NULL, "a segment has exactly one of \"when\" (a condition) or \"static\": true");
-	if (st) {
-		s->canon = xstrdup("static");
-		return 0;
-	}
-	scope_init(g, &sc, params);
-	if (!(s->when = cond_compile(c, v, &sc)))
-		return -1;
-	s->timed = sc.timed;
-	/* what its membership was computed from: the condition, the file's
-	 * params and aggregates */
-	json_write_tok(d, v, &canon);
-	if (params) {
-		buf_adds(&canon, " params ");
-		json_write_tok(d, params, &canon);
-	}
-	if (aggs) {
-		buf_adds(&canon, " aggregates ");
-		json_write_tok(d, aggs, &canon);
-	}
-	s->canon = canon.p;
-	return 0;
-}
-
-static int load_file(struct seg *g, const char *path)
-{
-	static const char *const keys[] = {"description", "params", "aggregates", "segments", NULL};
-	struct conf c;
-	const struct json_doc *d;
-	unsigned params, aggs, v, k, i;
-	int rc = -1;
-
-	if (conf_load(&c, path))
-		goto out;
-	d = &c.doc;
-	if (conf_keys(&c, 0, keys))
-		goto out;
-	params = json_get(d, 0, "params", 6);
-	if (params && d->t[params].type != JSON_OBJECT) {
-		conf_fail(&c, 0, "params", "want an object of name: value");
-		goto out;
-	}
-	if ((aggs = json_get(d, 0, "aggregates", 10))) {
-		struct cond_scope sc;
-		scope_init(g, &sc, params);
-		if (cond_aggregates(&c, aggs, &sc))
-			goto out;
-	}
-	if ((v = json_get(d, 0, "segments", 8))) {
-		if (d->t[v].type != JSON_ARRAY) {
-			conf_fail(&c, 0, "segments", "want a list of segment definitions");
-			goto out;
-		}
-		for (k = 0, i = v + 1; k < d->t[v].size; k++, i = d->t[i].next)
-			if (load_segment(g, &c, i, params, aggs))
-				goto out;
-	}
-	rc = 0;
-out:
-	if (rc)
-		cli_err("%s", c.err.p ? c.err.p : path);
-	conf_release(&c);
-	return rc;
-}
-
-static int load_one(void *ctx, const char *path)
-{
-	return load_file(ctx, path);
-}
 
 static int load_defs(struct seg *g)
 {
@@ -801,119 +191,9 @@ static int load_defs(struct seg *g)
 		snprintf(path, sizeof path, "%s/segments", g->pipelines);
 		g->segs_dir = xstrdup(path);
 	}
-	return conf_dir(g->segs_dir, "segment", load_one, g);
+	return segdefs_load(&g->d, g->segs_dir);
 }
 
-/* dependencies, gathered while walking a segment's values */
-struct depwalk {
-	struct seg *g;
-	struct segdef *s;
-};
-
-static void dep_agg(void *ctx, unsigned idx)
-{
-	struct depwalk *w = ctx;
-	const struct agg_spec *a = &w->g->aggs.v[idx];
-	unsigned i, k;
-
-	if (!a->nevents) {
-		w->s->any_event = 1;
-		return;
-	}
-	for (i = 0; i < a->nevents; i++) {
-		for (k = 0; k < w->s->nevents; k++)
-			if (!strcmp(w->s->events[k], a->events[i]))
-				break;
-		if (k == w->s->nevents) {
-			w->s->events = xrealloc(w->s->events, (k + 1) * sizeof *w->s->events);
-			w->s->events[w->s->nevents++] = xstrdup(a->events[i]);
-		}
-	}
-}
-
-static void dep_trait(void *ctx, uint32_t slot)
-{
-	(void)slot;
-	((struct depwalk *)ctx)->s->traits = 1;
-}
-
-static void dep_tag(void *ctx, unsigned idx)
-{
-	struct segdef *s = ((struct depwalk *)ctx)->s;
-	unsigned i;
-
-	for (i = 0; i < s->ntags; i++)
-		if (s->tags[i] == idx)
-			return;
-	s->tags = xrealloc(s->tags, (s->ntags + 1) * sizeof *s->tags);
-	s->tags[s->ntags++] = idx;
-}
-
-static void dep_value(void *ctx, const struct cexpr *x)
-{
-	struct depwalk *w = ctx;
-	struct seg *g = w->g;
-	struct cexpr_refs r = {w, dep_agg, dep_trait, dep_tag, 0};
-	struct buf canon = BUF_INIT;
-	unsigned i;
-
-	cexpr_refs(x, &r);
-	if (r.any_event)
-		w->s->any_event = 1;
-	cexpr_canon(x, &g->L, &canon);
-	for (i = 0; i < g->ncols; i++)
-		if (!strcmp(g->colv[i].canon, canon.p))
-			break;
-	if (i == g->ncols) {
-		if (g->ncols == g->capcols) {
-			g->capcols = g->capcols ? g->capcols * 2 : 32;
-			g->colv = xrealloc(g->colv, g->capcols * sizeof *g->colv);
-		}
-		g->colv[i].canon = canon.p;
-		g->colv[i].x = x;
-		if (!dict_get(&g->names, 'c', canon.p, canon.len, &g->colv[i].id, &g->colv[i].built)) {
-			g->colv[i].id = dict_next(&g->names, 'c');
-			g->colv[i].built = 0;
-			dict_put(&g->names, 'c', canon.p, canon.len, g->colv[i].id, 0);
-		}
-		g->ncols++;
-	} else {
-		buf_release(&canon);
-	}
-	if (g->nxcol == g->capxcol) {
-		g->capxcol = g->capxcol ? g->capxcol * 2 : 64;
-		g->xcol = xrealloc(g->xcol, g->capxcol * sizeof *g->xcol);
-	}
-	g->xcol[g->nxcol].x = x;
-	g->xcol[g->nxcol++].col = i;
-	for (unsigned k = 0; k < w->s->ncols; k++)
-		if (w->s->cols[k] == i)
-			return;
-	w->s->cols = xrealloc(w->s->cols, (w->s->ncols + 1) * sizeof *w->s->cols);
-	w->s->cols[w->s->ncols++] = i;
-}
-
-static void dep_segment(void *ctx, unsigned idx)
-{
-	struct segdef *s = ((struct depwalk *)ctx)->s;
-	unsigned i;
-
-	for (i = 0; i < s->ndeps; i++)
-		if (s->deps[i] == idx)
-			return;
-	s->deps = xrealloc(s->deps, (s->ndeps + 1) * sizeof *s->deps);
-	s->deps[s->ndeps++] = idx;
-}
-
-static roaring_bitmap_t *members_get(struct seg *g, const char *name)
-{
-	MDB_val v;
-	roaring_bitmap_t *m = NULL;
-
-	if (store_get(g->st, g->members, name, strlen(name), &v) == 1)
-		m = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
-	return m ? m : roaring_bitmap_create();
-}
 
 /* Queue a bitmap, run-optimised, in the portable serialisation. */
 static void bitmap_put(struct seg *g, MDB_dbi dbi, const char *key, roaring_bitmap_t *m)
@@ -937,32 +217,10 @@ static void members_put(struct seg *g, const char *name, roaring_bitmap_t *m)
 /* Give the definitions their numbers and columns, load memberships. */
 static void bind_defs(struct seg *g)
 {
-	unsigned i;
-
-	for (i = 0; i < g->aggs.n; i++)
-		g->aggs.v[i].slot = dict_assign(&g->names, 'a', g->aggs.v[i].canon, strlen(g->aggs.v[i].canon));
-	g->tag_slots = xcalloc(g->ntagnames + 1, sizeof *g->tag_slots);
-	for (i = 0; i < g->ntagnames; i++)
-		g->tag_slots[i] = dict_assign(&g->names, 'g', g->tagnames[i], strlen(g->tagnames[i]));
-	g->L.specs = g->aggs.v;
-	g->L.naggs = g->aggs.n;
-	g->L.tag_slots = g->tag_slots;
-	g->L.ntags = g->ntagnames;
-	profile_layout_index(&g->L);
-	for (i = 0; i < g->nsegs; i++) {
-		struct segdef *s = &g->segs[i];
-		struct depwalk w = {g, s};
-		if (s->when) {
-			cond_values(s->when, dep_value, &w);
-			cond_segments(s->when, dep_segment, &w);
-		}
-		g->ntimed += s->timed;
-		if (!g->lazy)
-			s->m = members_get(g, s->name);
-	}
-	g->mask = xcalloc(g->nsegs + 1, 1);
-	g->flip = xcalloc(g->nsegs + 1, 1);
-	g->now = xcalloc(g->nsegs + 1, 1);
+	segdefs_bind(&g->d, g->lazy);
+	g->mask = xcalloc(g->d.nsegs + 1, 1);
+	g->flip = xcalloc(g->d.nsegs + 1, 1);
+	g->now = xcalloc(g->d.nsegs + 1, 1);
 	{
 		MDB_val v;
 		g->present = NULL;
@@ -978,32 +236,6 @@ static void bind_defs(struct seg *g)
 	}
 }
 
-/* Definitions whose stored membership was computed from something else
- * (or never): 1 when any, listing them in *out. */
-static int stale_defs(struct seg *g, struct buf *out)
-{
-	unsigned i;
-	int any = 0;
-
-	for (i = 0; i < g->nsegs; i++) {
-		MDB_val v;
-		const struct segdef *s = &g->segs[i];
-		if (!s->when)
-			continue;
-		if (store_get(g->st, g->defs, s->name, strlen(s->name), &v) == 1 &&
-		    v.mv_size == strlen(s->canon) && !memcmp(v.mv_data, s->canon, v.mv_size))
-			continue;
-		if (out) {
-			if (any)
-				buf_adds(out, ", ");
-			buf_adds(out, s->name);
-		}
-		any = 1;
-	}
-	for (i = 0; i < g->ncols; i++)
-		any |= !g->colv[i].built;
-	return any;
-}
 
 /* ---- memberships ---- */
 
@@ -1035,11 +267,11 @@ static int mrow_build(struct seg *g, uint32_t need)
 	size_t n = (size_t)need + 1;
 	unsigned i;
 
-	g->mrow_w = (g->nsegs + 7) / 8;
-	for (i = 0; i < g->nsegs; i++)
-		if (g->segs[i].m && !roaring_bitmap_is_empty(g->segs[i].m) &&
-		    roaring_bitmap_maximum(g->segs[i].m) >= n)
-			n = (size_t)roaring_bitmap_maximum(g->segs[i].m) + 1;
+	g->mrow_w = (g->d.nsegs + 7) / 8;
+	for (i = 0; i < g->d.nsegs; i++)
+		if (g->d.segs[i].m && !roaring_bitmap_is_empty(g->d.segs[i].m) &&
+		    roaring_bitmap_maximum(g->d.segs[i].m) >= n)
+			n = (size_t)roaring_bitmap_maximum(g->d.segs[i].m) + 1;
 	n += n / 4 + 4096;
 	if (!g->mrow_w || n * g->mrow_w > MROW_MAX) {
 		g->mrow_on = 0;
@@ -1047,10 +279,10 @@ static int mrow_build(struct seg *g, uint32_t need)
 	}
 	g->mrow = xcalloc(n, g->mrow_w);
 	g->mrow_n = n;
-	for (i = 0; i < g->nsegs; i++) {
+	for (i = 0; i < g->d.nsegs; i++) {
 		struct mrow_fill f = {g, i};
-		if (g->segs[i].m)
-			roaring_iterate(g->segs[i].m, mrow_fill, &f);
+		if (g->d.segs[i].m)
+			roaring_iterate(g->d.segs[i].m, mrow_fill, &f);
 	}
 	return 1;
 }
@@ -1060,7 +292,7 @@ static int seg_has(struct seg *g, unsigned i, uint32_t oneid)
 {
 	if (g->mrow || (g->mrow_on && mrow_build(g, oneid)))
 		return oneid < g->mrow_n && (g->mrow[(size_t)oneid * g->mrow_w + i / 8] >> (i % 8) & 1);
-	return roaring_bitmap_contains(g->segs[i].m, oneid);
+	return roaring_bitmap_contains(g->d.segs[i].m, oneid);
 }
 
 /* Make oneid a member of segment i (on) or not. */
@@ -1069,9 +301,9 @@ static void seg_set(struct seg *g, unsigned i, uint32_t oneid, int on)
 	unsigned char *r;
 
 	if (on)
-		roaring_bitmap_add(g->segs[i].m, oneid);
+		roaring_bitmap_add(g->d.segs[i].m, oneid);
 	else
-		roaring_bitmap_remove(g->segs[i].m, oneid);
+		roaring_bitmap_remove(g->d.segs[i].m, oneid);
 	if (!g->mrow)
 		return;
 	if (oneid >= g->mrow_n) {
@@ -1104,7 +336,7 @@ static int env_segment(void *ctx, unsigned idx)
 
 static const char *env_segment_name(void *ctx, unsigned idx)
 {
-	return ((struct seg *)ctx)->segs[idx].name;
+	return ((struct seg *)ctx)->d.segs[idx].name;
 }
 
 static void write_time(struct buf *out, int64_t t)
@@ -1142,12 +374,12 @@ static void env_render(void *ctx, struct buf *out)
 		buf_add(out, p->traits[i].v.p, p->traits[i].v.len);
 	}
 	buf_adds(out, "},\"tags\":{");
-	for (i = 0, n = 0; i < p->ntags && i < g->ntagnames; i++) {
+	for (i = 0, n = 0; i < p->ntags && i < g->d.ntagnames; i++) {
 		if (!p->tags[i].set)
 			continue;
 		if (n++)
 			buf_addc(out, ',');
-		json_write_str(out, g->tagnames[i], strlen(g->tagnames[i]));
+		json_write_str(out, g->d.tagnames[i], strlen(g->d.tagnames[i]));
 		buf_addc(out, ':');
 		buf_add(out, p->tags[i].v.p, p->tags[i].v.len);
 	}
@@ -1163,7 +395,7 @@ static void env_init(struct seg *g, struct cond_env *e, const struct profile *p,
 	g->rclock = clock;
 	e->render = env_render;
 	e->p = p;
-	e->L = &g->L;
+	e->L = &g->d.L;
 	e->clock = clock;
 	e->ctx = g;
 	e->segment = env_segment;
@@ -1177,10 +409,10 @@ static void env_init(struct seg *g, struct cond_env *e, const struct profile *p,
 static void memo_start(struct seg *g, const struct profile *p, int64_t clock)
 {
 	if (!g->memo_state) {
-		g->memo_state = xcalloc(g->aggs.n + 1, 1);
-		g->memo = xcalloc(g->aggs.n + 1, sizeof *g->memo);
+		g->memo_state = xcalloc(g->d.aggs.n + 1, 1);
+		g->memo = xcalloc(g->d.aggs.n + 1, sizeof *g->memo);
 	}
-	memset(g->memo_state, 0, g->aggs.n + 1);
+	memset(g->memo_state, 0, g->d.aggs.n + 1);
 	g->memo_profile = p;
 	g->memo_clock = clock;
 	g->memo_gen = ++g->gen;
@@ -1232,14 +464,14 @@ static void emit_segment(struct seg *g, uint32_t oneid, const struct segdef *s, 
 }
 
 /* The first day on which one of the person's segments changes with time alone
- * (a day number), or NO_DUE. */
+ * (a day number), or SEGDUE_NONE. */
 static uint32_t next_due(struct seg *g, const struct cond_env *e, const signed char *now)
 {
 	int64_t due = INT64_MAX;
 	unsigned i;
 
-	for (i = 0; g->ntimed && i < g->nsegs; i++) {
-		const struct segdef *s = &g->segs[i];
+	for (i = 0; g->d.ntimed && i < g->d.nsegs; i++) {
+		const struct segdef *s = &g->d.segs[i];
 		int64_t d;
 		int at;
 		if (!s->timed)
@@ -1258,12 +490,12 @@ static uint32_t next_due(struct seg *g, const struct cond_env *e, const signed c
 		if (d < due)
 			due = d;
 	}
-	return due > 0 && due < (int64_t)NO_DUE ? (uint32_t)due : NO_DUE;
+	return due > 0 && due < (int64_t)SEGDUE_NONE ? (uint32_t)due : SEGDUE_NONE;
 }
 
 /* Re-evaluate the segments of p marked in g->mask (and those reading a
  * segment that changed) at clock; emit the changes; keep the columns of
- * what was evaluated. Returns p's next deadline (a day, or NO_DUE): old,
+ * what was evaluated. Returns p's next deadline (a day, or SEGDUE_NONE): old,
  * p's deadline so far, when no timed segment was evaluated. A deadline is
  * the first day a timed segment flips with time alone; when nothing such
  * a segment reads changed (it would be marked), that day is the same,
@@ -1276,10 +508,10 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock, uint32
 	memo_start(g, p, clock);
 	env_init(g, &e, p, clock);
 	g->cur = p->oneid;
-	memset(g->flip, 0, g->nsegs);
-	memset(g->now, -1, g->nsegs);
-	for (i = 0; i < g->nsegs; i++) {
-		struct segdef *s = &g->segs[i];
+	memset(g->flip, 0, g->d.nsegs);
+	memset(g->now, -1, g->d.nsegs);
+	for (i = 0; i < g->d.nsegs; i++) {
+		struct segdef *s = &g->d.segs[i];
 		int need = g->mask[i], now, was;
 		if (!s->when)
 			continue;
@@ -1298,8 +530,8 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock, uint32
 		emit_segment(g, p->oneid, s, now, clock);
 	}
 	g->memo_profile = NULL;
-	for (i = 0; i < g->nsegs; i++)
-		if (g->segs[i].timed && g->now[i] >= 0)
+	for (i = 0; i < g->d.nsegs; i++)
+		if (g->d.segs[i].timed && g->now[i] >= 0)
 			return next_due(g, &e, g->now);
 	return old;
 }
@@ -1307,7 +539,7 @@ static uint32_t evaluate(struct seg *g, struct profile *p, int64_t clock, uint32
 /* ---- people in LMDB ---- */
 
 /* The head of a segmenter.people value: the deadline, the stream (the
- * earlier layout has none: ANY_STREAM). Returns the head's length, or 0
+ * earlier layout has none: SEGDUE_ANY). Returns the head's length, or 0
  * when the value is too short. */
 static size_t person_head(const void *v, size_t n, uint32_t *due, uint32_t *stream)
 {
@@ -1317,10 +549,10 @@ static size_t person_head(const void *v, size_t n, uint32_t *due, uint32_t *stre
 		return 0;
 	*due = store_get_be32(b);
 	if (n < 8 || !(b[4] & 0x80)) { /* a profile's format byte follows */
-		*stream = ANY_STREAM;
+		*stream = SEGDUE_ANY;
 		return 4;
 	}
-	*stream = store_get_be32(b + 4) & ~STREAM_BIT;
+	*stream = store_get_be32(b + 4) & ~SEGDUE_STREAM_BIT;
 	return 8;
 }
 
@@ -1340,7 +572,7 @@ static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_
 
 	store_be32(key, oneid);
 	p->oneid = oneid;
-	*due = NO_DUE;
+	*due = SEGDUE_NONE;
 	*stream = g->stream;
 	r = store_get(g->st, g->people, key, 4, &v);
 	if (r < 0) {
@@ -1348,239 +580,17 @@ static int load_person(struct seg *g, struct profile *p, uint32_t oneid, uint32_
 		return -1;
 	}
 	if (r == 0 || !(h = person_head(v.mv_data, v.mv_size, due, stream))) {
-		*due = NO_DUE;
+		*due = SEGDUE_NONE;
 		*stream = g->stream;
-		profile_reset(p, &g->L, oneid);
+		profile_reset(p, &g->d.L, oneid);
 		return 0;
 	}
-	if ((lazy ? profile_decode_lazy : profile_decode)(p, &g->L, (const char *)v.mv_data + h, v.mv_size - h)) {
+	if ((lazy ? profile_decode_lazy : profile_decode)(p, &g->d.L, (const char *)v.mv_data + h, v.mv_size - h)) {
 		cli_err("person %u in segmenter.people is damaged; it starts again empty", oneid);
-		profile_reset(p, &g->L, oneid);
+		profile_reset(p, &g->d.L, oneid);
 		return 0;
 	}
 	return 1;
-}
-
-/* ---- deadlines, held in memory: a bitmap of oneids per day ---- */
-
-struct dueday {
-	uint32_t stream; /* ANY_STREAM: of no known stream */
-	uint32_t day;
-	int dirty; /* to write at the next commit */
-	roaring_bitmap_t *b;
-	/* moves not yet in b: oneid << 32 | sequence << 1 | (1 add, 0 remove);
-	 * one at a time, a bitmap of a few thousand ids per 65,536 shifts on
-	 * every add and remove: queued, they go in sorted, together */
-	uint64_t *pend;
-	size_t npend, cappend;
-};
-
-static uint64_t due_key(uint32_t stream, uint32_t day)
-{
-	return (uint64_t)stream << 32 | day;
-}
-
-/* The first entry at or after (stream, day) in the sorted days. */
-static size_t due_lower(const struct seg *g, uint32_t stream, uint32_t day)
-{
-	size_t lo = 0, hi = g->ndays;
-	uint64_t k = due_key(stream, day);
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (due_key(g->days[mid].stream, g->days[mid].day) < k)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* The entry of the stream's day (made when make is set), or NULL. */
-static struct dueday *due_day(struct seg *g, uint32_t stream, uint32_t day, int make)
-{
-	size_t lo = due_lower(g, stream, day);
-
-	if (lo < g->ndays && g->days[lo].day == day && g->days[lo].stream == stream)
-		return &g->days[lo];
-	if (!make)
-		return NULL;
-	if (g->ndays == g->capdays) {
-		g->capdays = g->capdays ? g->capdays * 2 : 64;
-		g->days = xrealloc(g->days, g->capdays * sizeof *g->days);
-	}
-	memmove(&g->days[lo + 1], &g->days[lo], (g->ndays - lo) * sizeof *g->days);
-	g->ndays++;
-	memset(&g->days[lo], 0, sizeof g->days[lo]);
-	g->days[lo].stream = stream;
-	g->days[lo].day = day;
-	g->days[lo].dirty = 1;
-	g->days[lo].b = roaring_bitmap_create();
-	return &g->days[lo];
-}
-
-static void due_queue(struct dueday *d, uint32_t oneid, int add)
-{
-	if (d->npend == d->cappend) {
-		d->cappend = d->cappend ? 2 * d->cappend : 256;
-		d->pend = xrealloc(d->pend, d->cappend * sizeof *d->pend);
-	}
-	d->pend[d->npend] = (uint64_t)oneid << 32 | (uint64_t)d->npend << 1 | (unsigned)add;
-	d->npend++;
-	d->dirty = 1;
-}
-
-/* Apply the day's queued moves: per oneid, the last one counts. */
-static void due_flush(struct dueday *d)
-{
-	uint32_t *add, *del;
-	size_t i, na = 0, nd = 0;
-
-	if (!d->npend)
-		return;
-	sort_u64(d->pend, d->npend, 4); /* by oneid, in queue order within one */
-	add = xmalloc(d->npend * sizeof *add);
-	del = xmalloc(d->npend * sizeof *del);
-	for (i = 0; i < d->npend; i++) {
-		uint32_t id = (uint32_t)(d->pend[i] >> 32);
-		if (i + 1 < d->npend && (uint32_t)(d->pend[i + 1] >> 32) == id)
-			continue; /* a later move of the same person */
-		if (d->pend[i] & 1)
-			add[na++] = id;
-		else
-			del[nd++] = id;
-	}
-	if (na) {
-		roaring_bitmap_t *a = roaring_bitmap_of_ptr(na, add);
-		roaring_bitmap_or_inplace(d->b, a);
-		roaring_bitmap_free(a);
-	}
-	if (nd) {
-		roaring_bitmap_t *r = roaring_bitmap_of_ptr(nd, del);
-		roaring_bitmap_andnot_inplace(d->b, r);
-		roaring_bitmap_free(r);
-	}
-	free(add);
-	free(del);
-	d->npend = 0;
-	if (d->cappend > 65536) { /* a big day once: give the room back */
-		free(d->pend);
-		d->pend = NULL;
-		d->cappend = 0;
-	}
-}
-
-/* The person's deadline moves from day old of stream os to day due of
- * stream s (NO_DUE: none). */
-static void due_move(struct seg *g, uint32_t oneid, uint32_t os, uint32_t old, uint32_t s, uint32_t due)
-{
-	struct dueday *d;
-
-	if (old == due && os == s)
-		return;
-	if (old != NO_DUE && (d = due_day(g, os, old, 0)))
-		due_queue(d, oneid, 0);
-	if (due != NO_DUE)
-		due_queue(due_day(g, s, due, 1), oneid, 1);
-}
-
-/* A day's key in segmenter.due: the day alone for ANY_STREAM (the layout
- * before streams), else the stream with its top bit set, then the day. */
-static size_t due_dbkey(const struct dueday *d, unsigned char *key)
-{
-	if (d->stream == ANY_STREAM) {
-		store_be32(key, d->day);
-		return 4;
-	}
-	store_be32(key, d->stream | STREAM_BIT);
-	store_be32(key + 4, d->day);
-	return 8;
-}
-
-/* Queue the days changed since the last commit; forget the empty ones. */
-static void due_save(struct seg *g)
-{
-	size_t i, out = 0;
-
-	for (i = 0; i < g->ndays; i++) {
-		struct dueday *d = &g->days[i];
-		unsigned char key[8];
-		size_t kl = due_dbkey(d, key);
-		due_flush(d);
-		if (d->dirty && roaring_bitmap_is_empty(d->b)) {
-			store_del(g->st, g->due, key, kl);
-			roaring_bitmap_free(d->b);
-			free(d->pend);
-			continue;
-		}
-		if (d->dirty) {
-			size_t n;
-			char *b;
-			roaring_bitmap_run_optimize(d->b);
-			n = roaring_bitmap_portable_size_in_bytes(d->b);
-			b = xmalloc(n ? n : 1);
-			roaring_bitmap_portable_serialize(d->b, b);
-			store_put(g->st, g->due, key, kl, b, n);
-			free(b);
-			d->dirty = 0;
-		}
-		g->days[out++] = *d;
-	}
-	g->ndays = out;
-}
-
-/* Read segmenter.due. A day of a stream: the stream (top bit set), the
- * day. Days of no known stream: the day alone, as before streams; entries
- * of the layout before that (a key per day and oneid) join them and, when
- * writing, are replaced by them. */
-static int due_load(struct seg *g, int ro)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int r;
-
-	if (!txn || mdb_cursor_open(txn, g->due, &cur))
-		return -1;
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		struct dueday *d;
-		const unsigned char *kb = k.mv_data;
-		int streamed = k.mv_size == 8 && (kb[0] & 0x80);
-		if (k.mv_size == 4 || streamed) {
-			uint32_t stream = streamed ? store_get_be32(kb) & ~STREAM_BIT : ANY_STREAM;
-			uint32_t day = store_get_be32(kb + (streamed ? 4 : 0));
-			roaring_bitmap_t *b = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
-			if (!b) {
-				cli_err("segmenter.due: day %u is damaged; run 'segmenter recompute --rebuild'", day);
-				continue;
-			}
-			d = due_day(g, stream, day, 1);
-			roaring_bitmap_or_inplace(d->b, b);
-			roaring_bitmap_free(b);
-			d->dirty = 0;
-		} else if (k.mv_size == 8) {
-			d = due_day(g, ANY_STREAM, store_get_be32(k.mv_data), 1);
-			roaring_bitmap_add(d->b, store_get_be32((const unsigned char *)k.mv_data + 4));
-			d->dirty = 1;
-			if (!ro)
-				store_del(g->st, g->due, k.mv_data, 8);
-		}
-	}
-	mdb_cursor_close(cur);
-	return r == MDB_NOTFOUND ? 0 : -1;
-}
-
-static void due_free(struct seg *g)
-{
-	size_t i;
-
-	for (i = 0; i < g->ndays; i++) {
-		roaring_bitmap_free(g->days[i].b);
-		free(g->days[i].pend);
-	}
-	free(g->days);
-	g->days = NULL;
-	g->ndays = 0;
 }
 
 /* Write p, filed under stream s with deadline due; it was filed under os
@@ -1590,15 +600,15 @@ static void save_person(struct seg *g, struct profile *p, uint32_t os, uint32_t 
 {
 	unsigned char key[8];
 
-	profile_prune(p, &g->L, clock);
+	profile_prune(p, &g->d.L, clock);
 	buf_reset(&g->rec);
 	store_be32(key, due);
-	store_be32(key + 4, s | STREAM_BIT);
+	store_be32(key + 4, s | SEGDUE_STREAM_BIT);
 	buf_add(&g->rec, key, 8);
-	profile_encode_add(p, &g->L, &g->rec);
+	profile_encode_add(p, &g->d.L, &g->rec);
 	store_be32(key, p->oneid);
 	store_put(g->st, g->people, key, 4, g->rec.p, g->rec.len);
-	due_move(g, p->oneid, os, old_due, s, due);
+	segdue_move(&g->sd, p->oneid, os, old_due, s, due);
 	if (!roaring_bitmap_contains(g->present, p->oneid)) {
 		roaring_bitmap_add(g->present, p->oneid);
 		g->present_dirty = 1;
@@ -1634,17 +644,17 @@ static int before_commit(void *ctx)
 	/* the set serves every stream: what the stream furthest behind may
 	 * still meet stays */
 	seen_prune(&g->seen, pclock_min(&g->pc));
-	for (i = 0; i < g->nsegs; i++)
-		if (g->segs[i].dirty) {
-			members_put(g, g->segs[i].name, g->segs[i].m);
-			g->segs[i].dirty = 0;
+	for (i = 0; i < g->d.nsegs; i++)
+		if (g->d.segs[i].dirty) {
+			members_put(g, g->d.segs[i].name, g->d.segs[i].m);
+			g->d.segs[i].dirty = 0;
 		}
 	if (g->present_dirty) {
 		bitmap_put(g, g->state, "people", g->present);
 		g->present_dirty = 0;
 	}
-	chunks_save(g);
-	due_save(g);
+	colstore_save(&g->cs);
+	segdue_save(&g->sd);
 	dict_save(&g->names);
 	save_state(g);
 	return 0;
@@ -1654,39 +664,26 @@ static void after_commit(void *ctx)
 {
 	struct seg *g = ctx;
 	/* the store holds them now; keep the memory bounded */
-	if (g->nch > 4096)
-		chunks_drop(g);
+	if (g->cs.nch > 4096)
+		colstore_drop(&g->cs);
 }
 
 /* ---- deadlines ---- */
-
-/* The first non-empty day of stream within [from, upto], or NULL. */
-static struct dueday *due_first(struct seg *g, uint32_t stream, int64_t from, int64_t upto)
-{
-	size_t i = due_lower(g, stream, from > 0 ? (uint32_t)from : 0);
-
-	for (; i < g->ndays && g->days[i].stream == stream && (int64_t)g->days[i].day <= upto; i++) {
-		due_flush(&g->days[i]);
-		if (!roaring_bitmap_is_empty(g->days[i].b))
-			return &g->days[i];
-	}
-	return NULL;
-}
 
 /* Fire the people due on a day of the stream, and those of no known
  * stream due that day, in oneid order, each at the start of the day. */
 static int fire_day(struct seg *g, uint32_t stream, uint32_t day, uint32_t **ids, size_t *cap)
 {
-	struct dueday *d = due_day(g, stream, day, 0);
-	struct dueday *a = stream != ANY_STREAM ? due_day(g, ANY_STREAM, day, 0) : NULL;
+	struct segdue_day *d = segdue_day(&g->sd, stream, day, 0);
+	struct segdue_day *a = stream != SEGDUE_ANY ? segdue_day(&g->sd, SEGDUE_ANY, day, 0) : NULL;
 	roaring_bitmap_t *b;
 	size_t n, i;
 	int rc;
 
 	if (d)
-		due_flush(d);
+		segdue_flush(d);
 	if (a)
-		due_flush(a);
+		segdue_flush(a);
 	if (d && a)
 		b = roaring_bitmap_or(d->b, a->b);
 	else if (d || a)
@@ -1707,20 +704,20 @@ static int fire_day(struct seg *g, uint32_t stream, uint32_t day, uint32_t **ids
 		int64_t at = (int64_t)day * DAY_MS;
 		unsigned j;
 		if (load_person(g, &g->p, oneid, &old, &ps, 1) != 1 || old != day ||
-		    (ps != stream && ps != ANY_STREAM)) {
+		    (ps != stream && ps != SEGDUE_ANY)) {
 			/* left behind: drop it */
-			due_move(g, oneid, stream, day, stream, NO_DUE);
-			due_move(g, oneid, ANY_STREAM, day, ANY_STREAM, NO_DUE);
+			segdue_move(&g->sd, oneid, stream, day, stream, SEGDUE_NONE);
+			segdue_move(&g->sd, oneid, SEGDUE_ANY, day, SEGDUE_ANY, SEGDUE_NONE);
 			continue;
 		}
-		for (j = 0; j < g->nsegs; j++)
-			g->mask[j] = (unsigned char)g->segs[j].timed;
+		for (j = 0; j < g->d.nsegs; j++)
+			g->mask[j] = (unsigned char)g->d.segs[j].timed;
 		buf_reset(&g->cause);
 		buf_adds(&g->cause, "due:");
 		buf_u64(&g->cause, day);
 		buf_addc(&g->cause, ':');
 		buf_u64(&g->cause, oneid);
-		due = evaluate(g, &g->p, at, NO_DUE);
+		due = evaluate(g, &g->p, at, SEGDUE_NONE);
 		save_person(g, &g->p, ps, old, ps, due, at);
 		g->fired_people++;
 		if (g->f.fatal)
@@ -1750,11 +747,11 @@ static int fire_due(struct seg *g, uint32_t s, int64_t upto)
 	size_t cap = 0;
 	int64_t from = 0;
 
-	if (upto <= 0 || upto >= (int64_t)NO_DUE)
+	if (upto <= 0 || upto >= (int64_t)SEGDUE_NONE)
 		return 0;
 	for (;;) {
-		struct dueday *d = due_first(g, s, from, upto);
-		struct dueday *a = s != ANY_STREAM ? due_first(g, ANY_STREAM, from, upto) : NULL;
+		struct segdue_day *d = segdue_first(&g->sd, s, from, upto);
+		struct segdue_day *a = s != SEGDUE_ANY ? segdue_first(&g->sd, SEGDUE_ANY, from, upto) : NULL;
 		uint32_t day;
 
 		if (!d && !a)
@@ -1824,10 +821,10 @@ static int advance_all(struct seg *g, int64_t clock)
 	for (i = 0; i < n; i++)
 		v[i] = g->pc.v[i].stream;
 	if (!n) /* none met: the deadlines of no known stream */
-		v[n++] = ANY_STREAM;
+		v[n++] = SEGDUE_ANY;
 	for (i = 0; i < n && !g->f.fatal && !g->f.redo; i++) {
-		if (v[i] == ANY_STREAM) {
-			int rc = g->bulk ? 0 : fire_due(g, ANY_STREAM, day_of(clock));
+		if (v[i] == SEGDUE_ANY) {
+			int rc = g->bulk ? 0 : fire_due(g, SEGDUE_ANY, day_of(clock));
 			if (rc == -2)
 				filter_stop_mid(&g->f);
 			else if (rc)
@@ -1863,8 +860,8 @@ static void person_gone(struct seg *g, uint32_t oneid, uint32_t os, uint32_t due
 	unsigned char key[8];
 	unsigned i;
 
-	for (i = 0; i < g->nsegs; i++) {
-		struct segdef *s = &g->segs[i];
+	for (i = 0; i < g->d.nsegs; i++) {
+		struct segdef *s = &g->d.segs[i];
 		if (!seg_has(g, i, oneid))
 			continue;
 		seg_set(g, i, oneid, 0);
@@ -1880,7 +877,7 @@ static void person_gone(struct seg *g, uint32_t oneid, uint32_t os, uint32_t due
 	roaring_bitmap_add(g->dirty, oneid); /* its cells go */
 	store_be32(key, oneid);
 	store_del(g->st, g->people, key, 4);
-	due_move(g, oneid, os, due, os, NO_DUE);
+	segdue_move(&g->sd, oneid, os, due, os, SEGDUE_NONE);
 	roaring_bitmap_remove(g->present, oneid);
 	g->present_dirty = 1;
 }
@@ -1901,14 +898,14 @@ static void on_merge(struct seg *g, const struct json_doc *d, uint32_t oneid, ui
 		 * (keyed by their old oneid) is not seen by this stream */
 		if (load_person(g, &g->q, mid, &qdue, &g->qstream, 0) != 1)
 			continue;
-		profile_merge(&g->p, &g->q, &g->L);
+		profile_merge(&g->p, &g->q, &g->d.L);
 		person_gone(g, mid, g->qstream, qdue, oneid);
 		any = 1;
 	}
 	g->merges++;
 	if (!any)
 		return;
-	memset(g->mask, 1, g->nsegs);
+	memset(g->mask, 1, g->d.nsegs);
 	due = g->bulk ? old : evaluate(g, &g->p, g->clock, old);
 	save_person(g, &g->p, g->pstream, old, g->stream, due, g->clock);
 }
@@ -1919,10 +916,10 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 	unsigned i, k;
 	int fresh;
 
-	for (i = 0; i < g->ntagnames; i++)
-		if (t && json_str_eq(d, t, g->tagnames[i], strlen(g->tagnames[i])))
+	for (i = 0; i < g->d.ntagnames; i++)
+		if (t && json_str_eq(d, t, g->d.tagnames[i], strlen(g->d.tagnames[i])))
 			break;
-	if (i == g->ntagnames)
+	if (i == g->d.ntagnames)
 		return; /* no segment reads it */
 	if ((fresh = load_person(g, &g->p, oneid, &old, &g->pstream, 1)) < 0)
 		return;
@@ -1934,11 +931,11 @@ static void on_tag(struct seg *g, const struct json_doc *d, uint32_t oneid, uint
 	} else {
 		g->p.tags[i].set = 0;
 	}
-	for (k = 0; k < g->nsegs; k++) {
+	for (k = 0; k < g->d.nsegs; k++) {
 		unsigned j;
 		g->mask[k] = fresh == 0;
-		for (j = 0; j < g->segs[k].ntags; j++)
-			if (g->segs[k].tags[j] == i)
+		for (j = 0; j < g->d.segs[k].ntags; j++)
+			if (g->d.segs[k].tags[j] == i)
 				g->mask[k] = 1;
 	}
 	g->tagrecs++;
@@ -1961,9 +958,9 @@ static void on_event(struct seg *g, const struct json_doc *d, uint32_t t_type, u
 	if ((fresh = load_person(g, &g->p, oneid, &old, &g->pstream, 1)) < 0)
 		return;
 	fresh = !fresh; /* a new person: every segment is evaluated once */
-	profile_apply(&g->p, &g->L, d, 0, type, tlen, ts, name_slot, where_match, g);
-	for (i = 0; i < g->nsegs; i++) {
-		struct segdef *s = &g->segs[i];
+	profile_apply(&g->p, &g->d.L, d, 0, type, tlen, ts, name_slot, where_match, g);
+	for (i = 0; i < g->d.nsegs; i++) {
+		struct segdef *s = &g->d.segs[i];
 		int m = fresh || s->any_event || (traits && s->traits);
 		for (k = 0; k < s->nevents && !m; k++)
 			m = strlen(s->events[k]) == tlen && !memcmp(s->events[k], type, tlen);
@@ -2003,7 +1000,7 @@ static int listed(struct seg *g, const struct json_doc *fd, uint32_t lists, unsi
 	if (!lists || fd->t[lists].type != JSON_ARRAY)
 		return 0;
 	for (k = 0, j = lists + 1; k < fd->t[lists].size; k++, j = fd->t[j].next)
-		if (fd->t[j].type == JSON_STRING && json_str_eq(fd, j, g->segs[i].name, strlen(g->segs[i].name)))
+		if (fd->t[j].type == JSON_STRING && json_str_eq(fd, j, g->d.segs[i].name, strlen(g->d.segs[i].name)))
 			return 1;
 	return 0;
 }
@@ -2027,14 +1024,14 @@ static int fold_leave(void *ctx, uint32_t lv, const struct json_doc *d, uint32_t
 		buf_adds(out, "null");
 		return 0;
 	}
-	profile_fold_write(&g->q, &g->L, slot_name, g, out);
+	profile_fold_write(&g->q, &g->d.L, slot_name, g, out);
 	out->len--; /* the object goes on: the lists */
 	buf_adds(out, ",\"lists\":[");
-	for (k = 0, i = 0; i < g->nsegs; i++)
-		if (!g->segs[i].when && seg_has(g, i, lv)) {
+	for (k = 0, i = 0; i < g->d.nsegs; i++)
+		if (!g->d.segs[i].when && seg_has(g, i, lv)) {
 			if (k++)
 				buf_addc(out, ',');
-			json_write_str(out, g->segs[i].name, strlen(g->segs[i].name));
+			json_write_str(out, g->d.segs[i].name, strlen(g->d.segs[i].name));
 		}
 	buf_adds(out, "]}");
 	set_cause(g, d, t_id);
@@ -2060,14 +1057,14 @@ static int fold_take(void *ctx, uint32_t mid, const struct json_doc *fd, uint32_
 	int r;
 
 	g->q.oneid = mid;
-	r = profile_fold_read(&g->q, &g->L, fd, st, name_slot, g);
-	profile_merge(&g->p, &g->q, &g->L);
+	r = profile_fold_read(&g->q, &g->d.L, fd, st, name_slot, g);
+	profile_merge(&g->p, &g->q, &g->d.L);
 	/* the lists that named the merged person name the survivor */
-	for (x = 0; x < g->nsegs; x++)
-		if (!g->segs[x].when && listed(g, fd, json_get(fd, st, "lists", 5), x) && !seg_has(g, x, oneid)) {
+	for (x = 0; x < g->d.nsegs; x++)
+		if (!g->d.segs[x].when && listed(g, fd, json_get(fd, st, "lists", 5), x) && !seg_has(g, x, oneid)) {
 			seg_set(g, x, oneid, 1);
-			g->segs[x].dirty = 1;
-			emit_segment(g, oneid, &g->segs[x], 1, g->clock);
+			g->d.segs[x].dirty = 1;
+			emit_segment(g, oneid, &g->d.segs[x], 1, g->clock);
 		}
 	return r != 0;
 }
@@ -2082,7 +1079,7 @@ static void fold_end(void *ctx, const struct json_doc *d, uint32_t t_id, int any
 	g->merges++;
 	if (!any)
 		return;
-	memset(g->mask, 1, g->nsegs);
+	memset(g->mask, 1, g->d.nsegs);
 	due = g->bulk ? old : evaluate(g, &g->p, g->clock, old);
 	save_person(g, &g->p, g->pstream, old, g->stream, due, g->clock);
 }
@@ -2244,97 +1241,14 @@ static void col_label(struct seg *g, const char *canon, struct buf *out);
 
 /* ---- full evaluation ---- */
 
-struct full {
-	struct seg *g;
-	size_t n;           /* rows */
-	uint64_t *present;
-	const uint64_t **col; /* by column index: the block's cells, once read */
-	const void **raw;     /* the block's chunks as stored */
-	size_t *rawn;
-	uint64_t *scratch;    /* by column index: CHUNK_ROWS cells decoded */
-	uint64_t **bits;    /* by segment */
-	size_t block;       /* the block's first word */
-};
 
-static const uint64_t *rows_column(void *ctx, const struct cexpr *x)
-{
-	struct full *F = ctx;
-	struct seg *g = F->g;
-	unsigned i;
-
-	for (i = 0; i < g->nxcol; i++)
-		if (g->xcol[i].x == x) {
-			unsigned c = g->xcol[i].col;
-			if (!F->col[c]) {
-				static uint64_t none[CHUNK_ROWS];
-				unsigned r;
-				if (!none[0])
-					for (r = 0; r < CHUNK_ROWS; r++)
-						none[r] = CELL_NONE;
-				F->col[c] = F->raw[c] ? chunk_view(F->raw[c], F->rawn[c], F->scratch + (size_t)c * CHUNK_ROWS)
-						      : NULL;
-				if (!F->col[c])
-					F->col[c] = none;
-			}
-			return F->col[c];
-		}
-	return NULL; /* every value was registered when binding */
-}
-
-static const uint64_t *rows_segment(void *ctx, unsigned idx)
-{
-	struct full *F = ctx;
-	return F->bits[idx] + F->block;
-}
-
-static void rows_text_fn(void *ctx, uint32_t id, const char **s, size_t *n)
-{
-	rows_text(((struct full *)ctx)->g, id, s, n);
-}
-
-/* Load column i's cells for rows 0 … n-1 from the committed store. */
-static int column_load(struct seg *g, unsigned i, size_t n, uint64_t *out)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	unsigned char from[8];
-	static uint64_t scratch[CHUNK_ROWS];
-	size_t r;
-	int rc;
-
-	for (r = 0; r < n; r++)
-		out[r] = CELL_NONE;
-	if (!txn || mdb_cursor_open(txn, g->cols, &cur))
-		return -1;
-	store_be32(from, g->colv[i].id);
-	store_be32(from + 4, 0);
-	k.mv_data = from;
-	k.mv_size = 8;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		size_t base, m;
-		if (k.mv_size != 8 || store_get_be32(k.mv_data) != g->colv[i].id)
-			break;
-		const uint64_t *src;
-		if (!(src = chunk_view(v.mv_data, v.mv_size, scratch)))
-			continue;
-		base = (size_t)store_get_be32((const unsigned char *)k.mv_data + 4) * CHUNK_ROWS;
-		if (base >= n)
-			break;
-		m = n - base < CHUNK_ROWS ? n - base : CHUNK_ROWS;
-		memcpy(out + base, src, m * 8);
-	}
-	mdb_cursor_close(cur);
-	return 0;
-}
 
 /* which cells person_cells computes: the built columns' (and the
  * deadline), the columns' not built yet, every column's, or the built
  * columns' alone (a partition moved in: its deadlines came with it) */
 enum { CELLS_BUILT, CELLS_UNBUILT, CELLS_ALL, CELLS_MOVED };
 
-static int cells_want(const struct column *c, int which)
+static int cells_want(const struct segdef_col *c, int which)
 {
 	return which == CELLS_ALL || (which != CELLS_UNBUILT) == (c->built != 0);
 }
@@ -2345,25 +1259,25 @@ static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t 
 {
 	struct cond_env e;
 	unsigned i;
-	uint32_t old = NO_DUE, ps = ANY_STREAM;
+	uint32_t old = SEGDUE_NONE, ps = SEGDUE_ANY;
 	size_t h = rec ? person_head(rec, n, &old, &ps) : 0;
 
 	g->p.oneid = oneid;
-	if (!h || profile_decode(&g->p, &g->L, (const char *)rec + h, n - h)) {
-		for (i = 0; i < g->ncols; i++)
-			if (cells_want(&g->colv[i], which))
-				cell_set(g, i, oneid, CELL_NONE);
+	if (!h || profile_decode(&g->p, &g->d.L, (const char *)rec + h, n - h)) {
+		for (i = 0; i < g->d.ncols; i++)
+			if (cells_want(&g->d.colv[i], which))
+				colstore_cell_set(&g->cs, g->d.colv[i].id, oneid, CELL_NONE);
 		return;
 	}
 	memo_start(g, &g->p, g->clock);
 	env_init(g, &e, &g->p, g->clock);
 	g->cur = oneid;
-	for (i = 0; i < g->ncols; i++) {
+	for (i = 0; i < g->d.ncols; i++) {
 		struct cval cv;
-		if (!cells_want(&g->colv[i], which))
+		if (!cells_want(&g->d.colv[i], which))
 			continue;
-		cexpr_cell(g->colv[i].x, &e, &cv);
-		cell_set(g, i, oneid, cell_of(g, &cv));
+		cexpr_cell(g->d.colv[i].x, &e, &cv);
+		colstore_cell_set(&g->cs, g->d.colv[i].id, oneid, colstore_cell_of(&g->cs, &cv));
 	}
 	if (which == CELLS_BUILT) {
 		/* the deadline too: a bulk load leaves it unknown */
@@ -2376,7 +1290,7 @@ static void person_cells(struct seg *g, uint32_t oneid, const void *rec, size_t 
 			store_be32(key, oneid);
 			store_put(g->st, g->people, key, 4, copy, n);
 			free(copy);
-			due_move(g, oneid, ps, old, ps, due);
+			segdue_move(&g->sd, oneid, ps, old, ps, due);
 		}
 	}
 	g->memo_profile = NULL;
@@ -2406,9 +1320,9 @@ static int refresh_dirty(struct seg *g)
 		}
 		person_cells(g, it->current_value, r == 1 ? v.mv_data : NULL, r == 1 ? v.mv_size : 0, CELLS_BUILT);
 		roaring_advance_uint32_iterator(it);
-		if (g->nch > 8192) {
+		if (g->cs.nch > 8192) {
 			rc = filter_commit(&g->f);
-			chunks_drop(g);
+			colstore_drop(&g->cs);
 		}
 	}
 	roaring_free_uint32_iterator(it);
@@ -2417,7 +1331,7 @@ static int refresh_dirty(struct seg *g)
 	roaring_bitmap_free(g->dirty);
 	g->dirty = roaring_bitmap_create();
 	rc = filter_commit(&g->f);
-	chunks_drop(g);
+	colstore_drop(&g->cs);
 	return rc;
 }
 
@@ -2428,8 +1342,8 @@ static int backfill(struct seg *g, int all)
 	unsigned i, want = 0;
 	int rc, first = 1;
 
-	for (i = 0; i < g->ncols; i++)
-		want += all || !g->colv[i].built;
+	for (i = 0; i < g->d.ncols; i++)
+		want += all || !g->d.colv[i].built;
 	if (!want)
 		return 0;
 	if ((rc = filter_commit(&g->f)) || (rc = store_fold(g->st))) /* the scan reads the DB */
@@ -2454,7 +1368,7 @@ static int backfill(struct seg *g, int all)
 			if (!first && !memcmp(k.mv_data, from, 4))
 				continue;
 			person_cells(g, store_get_be32(k.mv_data), v.mv_data, v.mv_size, all ? CELLS_ALL : CELLS_UNBUILT);
-			if (g->nch > 8192) {
+			if (g->cs.nch > 8192) {
 				memcpy(from, k.mv_data, 4);
 				more = 1;
 				break;
@@ -2468,13 +1382,13 @@ static int backfill(struct seg *g, int all)
 		}
 		if ((rc = filter_commit(&g->f)))
 			return rc;
-		chunks_drop(g);
+		colstore_drop(&g->cs);
 		if (!more)
 			break;
 	}
-	for (i = 0; i < g->ncols; i++) {
-		g->colv[i].built = 1;
-		dict_put(&g->names, 'c', g->colv[i].canon, strlen(g->colv[i].canon), g->colv[i].id, 1);
+	for (i = 0; i < g->d.ncols; i++) {
+		g->d.colv[i].built = 1;
+		dict_put(&g->names, 'c', g->d.colv[i].canon, strlen(g->d.colv[i].canon), g->d.colv[i].id, 1);
 	}
 	return filter_commit(&g->f);
 }
@@ -2503,225 +1417,39 @@ static bool emit_each(uint32_t oneid, void *ctx)
 
 /* Evaluate every segment over the columns at the clock; emit the exits
  * and entries against the stored membership and store the new one. */
-/* Set bits lo … hi-1. */
-static void bits_set_range(uint64_t *bits, size_t lo, size_t hi)
+/* lib/segeval's emit and status: ctx is an emit_ctx of the clock */
+static void full_emit(void *ctx, uint32_t oneid, unsigned seg, int enter)
 {
-	size_t a = lo >> 6, b = (hi - 1) >> 6, w;
+	struct emit_ctx *E = ctx;
 
-	if (lo >= hi)
-		return;
-	if (a == b) {
-		bits[a] |= (~0ull >> (63 - ((hi - 1) & 63))) & (~0ull << (lo & 63));
-		return;
-	}
-	bits[a] |= ~0ull << (lo & 63);
-	for (w = a + 1; w < b; w++)
-		bits[w] = ~0ull;
-	bits[b] |= ~0ull >> (63 - ((hi - 1) & 63));
+	E->s = &E->g->d.segs[seg];
+	E->enter = enter;
+	emit_each(oneid, E);
 }
 
-/* The members of r below n as bits (nwords words, which cover n, zeroed by
- * the caller): container by container where the library's layout is known,
- * else value by value. */
-static void roaring_bits(const roaring_bitmap_t *r, uint64_t *bits, size_t nwords, size_t n)
+static int full_status(void *ctx)
 {
-#ifdef HAVE_ROARING_CONTAINERS
-	const roaring_array_t *ra = &r->high_low_container;
-	int32_t i, j;
-
-	for (i = 0; i < ra->size; i++) {
-		uint8_t type = ra->typecodes[i];
-		const void *c = container_unwrap_shared(ra->containers[i], &type);
-		size_t base = (size_t)ra->keys[i] << 16;
-		if (base >= n)
-			break;
-		if (type == BITSET_CONTAINER_TYPE_CODE) {
-			const bitset_container_t *b = c;
-			size_t m = nwords - (base >> 6) < 1024 ? nwords - (base >> 6) : 1024;
-			memcpy(bits + (base >> 6), b->array, m * 8);
-		} else if (type == ARRAY_CONTAINER_TYPE_CODE) {
-			const array_container_t *a = c;
-			for (j = 0; j < a->cardinality; j++) {
-				size_t v = base + a->array[j];
-				if (v < n)
-					bits[v >> 6] |= 1ull << (v & 63);
-			}
-		} else if (type == RUN_CONTAINER_TYPE_CODE) {
-			const run_container_t *u = c;
-			for (j = 0; j < u->n_runs; j++) {
-				size_t lo = base + u->runs[j].value, hi = lo + u->runs[j].length + 1;
-				bits_set_range(bits, lo < n ? lo : n, hi < n ? hi : n);
-			}
-		}
-	}
-	/* nothing at or past n */
-	if (n & 63)
-		bits[n >> 6] &= (1ull << (n & 63)) - 1;
-	if ((n + 63) >> 6 < nwords)
-		memset(bits + ((n + 63) >> 6), 0, (nwords - ((n + 63) >> 6)) * 8);
-#else
-	roaring_uint32_iterator_t *it = roaring_create_iterator(r);
-
-	(void)nwords;
-	while (it->has_value && it->current_value < n) {
-		bits[it->current_value >> 6] |= 1ull << (it->current_value & 63);
-		roaring_advance_uint32_iterator(it);
-	}
-	roaring_free_uint32_iterator(it);
-#endif
+	return ((struct emit_ctx *)ctx)->g->f.fatal;
 }
 
-#define EVAL(k) (g->segs[k].when && (!g->only || g->only[k]))
-
+/* Evaluate every segment over the columns at the clock; emit the exits
+ * and entries against the stored membership and store the new one. */
 static int full_eval(struct seg *g, int64_t clock)
 {
-	struct cond_leaves leaves = {0};
-	uint32_t *old = NULL;
-	size_t cap_old = 0;
-	uint64_t *ob;
-	struct full F;
-	struct cond_rows R;
-	size_t words, nblocks, b;
-	unsigned k;
-	int rc = 0;
+	struct segeval ev;
+	struct emit_ctx E = {g, NULL, 0, clock};
 
 	mrow_drop(g); /* the bitmaps change here: rows are made again when asked */
-	memset(&F, 0, sizeof F);
-	F.g = g;
-	F.n = roaring_bitmap_get_cardinality(g->present) ? (size_t)roaring_bitmap_maximum(g->present) + 1 : 1;
-	nblocks = (F.n + CHUNK_ROWS - 1) / CHUNK_ROWS;
-	words = nblocks * (CHUNK_ROWS / 64);
-	F.present = xcalloc(words + 1, 8);
-	ob = xcalloc(words + 1, 8);
-	{
-		roaring_uint32_iterator_t *it = roaring_create_iterator(g->present);
-		while (it->has_value) {
-			F.present[it->current_value >> 6] |= 1ull << (it->current_value & 63);
-			roaring_advance_uint32_iterator(it);
-		}
-		roaring_free_uint32_iterator(it);
-	}
-	F.col = xcalloc(g->ncols + 1, sizeof *F.col);
-	F.raw = xcalloc(g->ncols + 1, sizeof *F.raw);
-	F.rawn = xcalloc(g->ncols + 1, sizeof *F.rawn);
-	F.scratch = xmalloc(((size_t)g->ncols + 1) * CHUNK_ROWS * 8);
-	F.bits = xcalloc(g->nsegs + 1, sizeof *F.bits);
-	for (k = 0; k < g->nsegs; k++) {
-		F.bits[k] = xcalloc(words + 1, 8);
-		if (!EVAL(k)) { /* lists, and segments not asked for: as stored */
-			roaring_uint32_iterator_t *it = roaring_create_iterator(g->segs[k].m);
-			while (it->has_value) {
-				if (it->current_value < F.n)
-					F.bits[k][it->current_value >> 6] |= 1ull << (it->current_value & 63);
-				roaring_advance_uint32_iterator(it);
-			}
-			roaring_free_uint32_iterator(it);
-		}
-	}
-	memset(&R, 0, sizeof R);
-	R.ctx = &F;
-	R.n = CHUNK_ROWS;
-	R.today = day_of(clock);
-	R.column = rows_column;
-	R.text = rows_text_fn;
-	R.ntext = g->ntext;
-	R.segment = rows_segment;
-	/* comparisons shared between definitions are computed once a block */
-	for (k = 0; k < g->nsegs; k++)
-		if (EVAL(k))
-			cond_number_leaves(g->segs[k].when, &g->L, &leaves);
-	R.nleaves = leaves.n;
-	R.leaf_bits = xmalloc((size_t)leaves.n * (CHUNK_ROWS / 64) * 8 + 8);
-	R.leaf_done = xcalloc(leaves.n + 1, 1);
-	/* block by block: the columns' chunks straight from the map */
-	for (b = 0; b < nblocks; b++) {
-		for (k = 0; k < g->ncols; k++) {
-			unsigned char key[8];
-			MDB_val v;
-			store_be32(key, g->colv[k].id);
-			store_be32(key + 4, (uint32_t)b);
-			F.col[k] = NULL;
-			F.raw[k] = v.mv_data = NULL;
-			if (store_get(g->st, g->cols, key, 8, &v) == 1) {
-				F.raw[k] = v.mv_data;
-				F.rawn[k] = v.mv_size;
-			}
-		}
-		F.block = b * (CHUNK_ROWS / 64);
-		R.present = F.present + F.block;
-		memset(R.leaf_done, 0, leaves.n + 1);
-		for (k = 0; k < g->nsegs; k++)
-			if (EVAL(k))
-				cond_eval_rows(g->segs[k].when, &R, F.bits[k] + F.block);
-	}
-	/* the differences from the stored membership: the old members as bits
-	 * (a bulk copy out of the bitmap), XOR the new; the bitmap changes only
-	 * where they differ */
-	for (k = 0; k < g->nsegs && !rc; k++) {
-		struct segdef *s = &g->segs[k];
-		size_t on, i, w;
-		int pass, changed = 0;
-		if (!EVAL(k))
-			continue;
-		memset(ob, 0, (words + 1) * 8);
-		roaring_bits(s->m, ob, words + 1, F.n);
-		if (!roaring_bitmap_is_empty(s->m) && roaring_bitmap_maximum(s->m) >= F.n) {
-			/* beyond every person: gone */
-			struct emit_ctx E = {g, s, 0, clock};
-			roaring_uint32_iterator_t *it = roaring_create_iterator(s->m);
-			on = 0;
-			if (roaring_move_uint32_iterator_equalorlarger(it, (uint32_t)F.n))
-				do {
-					if (on == cap_old) {
-						cap_old = cap_old ? cap_old * 2 : 64;
-						old = xrealloc(old, cap_old * sizeof *old);
-					}
-					old[on++] = it->current_value;
-				} while (roaring_advance_uint32_iterator(it));
-			roaring_free_uint32_iterator(it);
-			for (i = 0; i < on; i++) {
-				roaring_bitmap_remove(s->m, old[i]);
-				emit_each(old[i], &E);
-				changed = 1;
-			}
-		}
-		for (pass = 0; pass < 2; pass++) { /* exits, then entries */
-			struct emit_ctx E = {g, s, pass, clock};
-			for (w = 0; w < words; w++) {
-				uint64_t d = ob[w] ^ F.bits[k][w];
-				d &= pass ? F.bits[k][w] : ob[w];
-				while (d) {
-					uint32_t v = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(d));
-					d &= d - 1;
-					if (pass)
-						roaring_bitmap_add(s->m, v);
-					else
-						roaring_bitmap_remove(s->m, v);
-					emit_each(v, &E);
-					changed = 1;
-				}
-			}
-		}
-		if (changed)
-			s->dirty = 1;
-		store_put(g->st, g->defs, s->name, strlen(s->name), s->canon, strlen(s->canon));
-		if (g->f.fatal)
-			rc = g->f.fatal;
-	}
-	free(old);
-	free(ob);
-	free(R.leaf_bits);
-	free(R.leaf_done);
-	cond_leaves_release(&leaves);
-	free(F.col);
-	free(F.raw);
-	free(F.rawn);
-	free(F.scratch);
-	for (k = 0; k < g->nsegs; k++)
-		free(F.bits[k]);
-	free(F.bits);
-	free(F.present);
-	return rc;
+	memset(&ev, 0, sizeof ev);
+	ev.d = &g->d;
+	ev.cs = &g->cs;
+	ev.present = g->present;
+	ev.only = g->only;
+	ev.clock = clock;
+	ev.emit = full_emit;
+	ev.status = full_status;
+	ev.ctx = &E;
+	return segeval_run(&ev);
 }
 
 /* Bring stale definitions and new columns up to date at the clock. */
@@ -2762,14 +1490,14 @@ static void adopt(struct seg *g)
 {
 	unsigned i;
 
-	for (i = 0; i < g->nsegs; i++)
-		if (g->segs[i].when)
-			store_put(g->st, g->defs, g->segs[i].name, strlen(g->segs[i].name), g->segs[i].canon,
-				  strlen(g->segs[i].canon));
-	for (i = 0; i < g->ncols; i++)
-		if (!g->colv[i].built) {
-			g->colv[i].built = 1;
-			dict_put(&g->names, 'c', g->colv[i].canon, strlen(g->colv[i].canon), g->colv[i].id, 1);
+	for (i = 0; i < g->d.nsegs; i++)
+		if (g->d.segs[i].when)
+			store_put(g->st, g->defs, g->d.segs[i].name, strlen(g->d.segs[i].name), g->d.segs[i].canon,
+				  strlen(g->d.segs[i].canon));
+	for (i = 0; i < g->d.ncols; i++)
+		if (!g->d.colv[i].built) {
+			g->d.colv[i].built = 1;
+			dict_put(&g->names, 'c', g->d.colv[i].canon, strlen(g->d.colv[i].canon), g->d.colv[i].id, 1);
 		}
 }
 
@@ -2795,7 +1523,7 @@ static int run_filter(struct seg *g)
 		adopt(g); /* nothing yet: the definitions start out current */
 	else if (!g->bulk && g->bulk_pending)
 		rc = finish_bulk(g); /* a bulk load first gets its audiences */
-	else if (!g->bulk && stale_defs(g, NULL))
+	else if (!g->bulk && segdefs_stale(&g->d, NULL))
 		rc = refresh_at_max(g);
 	if (!g->cli.nin)
 		g->cli.in[g->cli.nin++] = "-";
@@ -2838,18 +1566,16 @@ static int parse_at(struct seg *g, int64_t *clock)
 	return 0;
 }
 
-static int seg_index(struct seg *g, const char *name);
-
 static int op_recompute(struct seg *g, int argc, char **argv)
 {
 	int64_t clock;
 	int rc, i;
 
 	if (argc) {
-		g->only = xcalloc(g->nsegs + 1, 1);
+		g->only = xcalloc(g->d.nsegs + 1, 1);
 		for (i = 0; i < argc; i++) {
-			int k = seg_index(g, argv[i]);
-			if (k < 0 || !g->segs[k].when) {
+			int k = segdefs_index(&g->d, argv[i]);
+			if (k < 0 || !g->d.segs[k].when) {
 				cli_err("recompute: '%s' is not a segment with a condition (see `segmenter list`)", argv[i]);
 				return EXIT_USAGE;
 			}
@@ -2874,27 +1600,19 @@ static int op_recompute(struct seg *g, int argc, char **argv)
 	return filter_close(&g->f, rc);
 }
 
-static int seg_index(struct seg *g, const char *name)
-{
-	unsigned i;
-	for (i = 0; i < g->nsegs; i++)
-		if (!strcmp(g->segs[i].name, name))
-			return (int)i;
-	return -1;
-}
 
 /* The membership of a name: a defined segment, or a stored audience
  * (lookalike). NULL after saying why. */
 static roaring_bitmap_t *audience(struct seg *g, const char *name, int *owned)
 {
-	int i = seg_index(g, name);
+	int i = segdefs_index(&g->d, name);
 	MDB_val v;
 
 	*owned = 0;
 	if (i >= 0) {
-		if (!g->segs[i].m)
-			g->segs[i].m = members_get(g, name);
-		return g->segs[i].m;
+		if (!g->d.segs[i].m)
+			g->d.segs[i].m = segdefs_members(&g->d, name);
+		return g->d.segs[i].m;
 	}
 	if (store_get(g->st, g->members, name, strlen(name), &v) == 1) {
 		*owned = 1;
@@ -2909,10 +1627,10 @@ static roaring_bitmap_t *audience(struct seg *g, const char *name, int *owned)
  * stored, not readable so, or no such audience: it says so). */
 static int audience_bits(struct seg *g, const char *name, struct rbits *r)
 {
-	int i = seg_index(g, name);
+	int i = segdefs_index(&g->d, name);
 	MDB_val v;
 
-	if ((i >= 0 && g->segs[i].m) || store_get(g->st, g->members, name, strlen(name), &v) != 1)
+	if ((i >= 0 && g->d.segs[i].m) || store_get(g->st, g->members, name, strlen(name), &v) != 1)
 		return 0;
 	return !rbits_open(r, v.mv_data, v.mv_size);
 }
@@ -2920,7 +1638,7 @@ static int audience_bits(struct seg *g, const char *name, struct rbits *r)
 static int warn_stale(struct seg *g)
 {
 	struct buf b = BUF_INIT;
-	if (stale_defs(g, &b) && b.len && !g->cli.quiet)
+	if (segdefs_stale(&g->d, &b) && b.len && !g->cli.quiet)
 		cli_err("warning: definitions changed since their membership was computed: %s (run `segmenter recompute`)",
 			b.p);
 	buf_release(&b);
@@ -3123,8 +1841,8 @@ static int op_list(struct seg *g)
 	struct buf b = BUF_INIT;
 	unsigned i;
 
-	for (i = 0; i < g->nsegs; i++) {
-		const struct segdef *s = &g->segs[i];
+	for (i = 0; i < g->d.nsegs; i++) {
+		const struct segdef *s = &g->d.segs[i];
 		MDB_val v;
 		int fresh = !s->when || (store_get(g->st, g->defs, s->name, strlen(s->name), &v) == 1 &&
 					 v.mv_size == strlen(s->canon) && !memcmp(v.mv_data, s->canon, v.mv_size));
@@ -3162,7 +1880,7 @@ static int op_list(struct seg *g)
 					continue;
 				memcpy(name, k.mv_data, k.mv_size);
 				name[k.mv_size] = 0;
-				if (seg_index(g, name) >= 0)
+				if (segdefs_index(&g->d, name) >= 0)
 					continue;
 				m = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size);
 				buf_reset(&b);
@@ -3207,7 +1925,7 @@ static int op_explain(struct seg *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	oneid = (uint32_t)v;
-	if ((i = seg_index(g, argv[1])) < 0) {
+	if ((i = segdefs_index(&g->d, argv[1])) < 0) {
 		cli_err("no segment '%s' (see `segmenter list`)", argv[1]);
 		return EXIT_USAGE;
 	}
@@ -3216,7 +1934,7 @@ static int op_explain(struct seg *g, int argc, char **argv)
 		return EXIT_REJECTS;
 	}
 	if (!g->at) { /* the clock of the person's stream */
-		const struct pclock_stream *c = ps != ANY_STREAM ? pclock_find(&g->pc, ps) : NULL;
+		const struct pclock_stream *c = ps != SEGDUE_ANY ? pclock_find(&g->pc, ps) : NULL;
 		if (c && c->clock != INT64_MIN)
 			g->clock = c->clock;
 	}
@@ -3226,16 +1944,16 @@ static int op_explain(struct seg *g, int argc, char **argv)
 		clock = g->clock;
 	buf_printf(&out, "{\"oneid\":%u,\"segment\":", oneid);
 	json_write_str(&out, argv[1], strlen(argv[1]));
-	buf_printf(&out, ",\"member\":%s", roaring_bitmap_contains(g->segs[i].m, oneid) ? "true" : "false");
-	if (g->segs[i].when) {
+	buf_printf(&out, ",\"member\":%s", roaring_bitmap_contains(g->d.segs[i].m, oneid) ? "true" : "false");
+	if (g->d.segs[i].when) {
 		char t[CLOCK_ISO_LEN + 1];
 		clock_format(clock, t);
 		buf_printf(&out, ",\"at\":\"%s\",\"condition\":", t);
 		env_init(g, &e, &g->p, clock);
 		e.label = env_label;
 		g->cur = oneid;
-		cond_explain(g->segs[i].when, &e, &out);
-		if (due != NO_DUE) {
+		cond_explain(g->d.segs[i].when, &e, &out);
+		if (due != SEGDUE_NONE) {
 			clock_format((int64_t)due * DAY_MS, t);
 			buf_printf(&out, ",\"next_check\":\"%s\"", t);
 		}
@@ -3267,9 +1985,9 @@ static void col_label(struct seg *g, const char *canon, struct buf *out)
 				if (t) {
 					name = dict_trait_name(&g->names, (uint32_t)v);
 				} else {
-					for (i = 0; i < g->ntagnames; i++)
-						if (g->tag_slots[i] == v)
-							name = g->tagnames[i];
+					for (i = 0; i < g->d.ntagnames; i++)
+						if (g->d.tag_slots[i] == v)
+							name = g->d.tagnames[i];
 				}
 				if (name) {
 					buf_adds(out, t ? "trait(" : "tag(");
@@ -3325,36 +2043,6 @@ static void status_line(struct buf *out, const char *stream, const struct pclock
 	buf_printf(out, ",\"people_due\":%zu}\n", due);
 }
 
-/* The people with a deadline filed under stream s. */
-static size_t due_count(struct seg *g, uint32_t s)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	size_t n = 0;
-	int r;
-
-	if (!txn || mdb_cursor_open(txn, g->due, &cur))
-		return 0;
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const unsigned char *kb = k.mv_data;
-		uint32_t ks;
-		roaring_bitmap_t *b;
-		if (k.mv_size == 8 && (kb[0] & 0x80))
-			ks = store_get_be32(kb) & ~STREAM_BIT;
-		else if (k.mv_size == 4)
-			ks = ANY_STREAM;
-		else
-			continue;
-		if (ks != s || !(b = roaring_bitmap_portable_deserialize_safe(v.mv_data, v.mv_size)))
-			continue;
-		n += (size_t)roaring_bitmap_get_cardinality(b);
-		roaring_bitmap_free(b);
-	}
-	mdb_cursor_close(cur);
-	return n;
-}
-
 /* status: a line per stream: its clock, the day its deadlines have fired
  * through, the people with a deadline on it; "*" for where a stream not
  * met yet starts (a store of one clock), with the deadlines of no known
@@ -3365,11 +2053,11 @@ static int op_status(struct seg *g)
 	char num[16];
 	size_t i;
 
-	if (g->pc.base.clock != INT64_MIN || due_count(g, ANY_STREAM))
-		status_line(&out, "\"*\"", &g->pc.base, due_count(g, ANY_STREAM));
+	if (g->pc.base.clock != INT64_MIN || segdue_count(&g->sd, SEGDUE_ANY))
+		status_line(&out, "\"*\"", &g->pc.base, segdue_count(&g->sd, SEGDUE_ANY));
 	for (i = 0; i < g->pc.n; i++) {
 		snprintf(num, sizeof num, "%lu", (unsigned long)g->pc.v[i].stream);
-		status_line(&out, num, &g->pc.v[i], due_count(g, g->pc.v[i].stream));
+		status_line(&out, num, &g->pc.v[i], segdue_count(&g->sd, g->pc.v[i].stream));
 	}
 	fputs(out.p ? out.p : "", stdout);
 	buf_release(&out);
@@ -3388,10 +2076,10 @@ static int cells_commit(struct seg *g)
 {
 	int rc;
 
-	chunks_save(g);
+	colstore_save(&g->cs);
 	bitmap_put(g, g->state, "dirty", g->dirty);
 	rc = store_commit(g->st);
-	chunks_drop(g);
+	colstore_drop(&g->cs);
 	return rc;
 }
 
@@ -3432,12 +2120,12 @@ static int cells_moved(void *ctx, const roaring_bitmap_t *people, int in)
 			g->clock = c && c->clock != INT64_MIN ? c->clock : pclock_max(&g->pc);
 			person_cells(g, oneid, r == 1 ? v.mv_data : NULL, r == 1 ? v.mv_size : 0, CELLS_MOVED);
 		} else {
-			for (i = 0; i < g->ncols; i++)
-				if (g->colv[i].built)
-					cell_set(g, i, oneid, CELL_NONE);
+			for (i = 0; i < g->d.ncols; i++)
+				if (g->d.colv[i].built)
+					colstore_cell_set(&g->cs, g->d.colv[i].id, oneid, CELL_NONE);
 		}
 		roaring_bitmap_remove(g->dirty, oneid);
-		if (g->nch > 8192)
+		if (g->cs.nch > 8192)
 			rc = cells_commit(g);
 	}
 	roaring_free_uint32_iterator(it);
@@ -3451,7 +2139,7 @@ static int person_part(void *ctx, const void *v, size_t n, uint32_t *stream)
 	uint32_t due;
 
 	(void)ctx;
-	return person_head(v, n, &due, stream) == 8 && *stream != ANY_STREAM;
+	return person_head(v, n, &due, stream) == 8 && *stream != SEGDUE_ANY;
 }
 
 static int op_partition(struct seg *g, int argc, char **argv)
@@ -3485,9 +2173,9 @@ static int op_columns(struct seg *g)
 	struct buf b = BUF_INIT;
 	unsigned k;
 
-	for (k = 0; k < g->ncols; k++) {
+	for (k = 0; k < g->d.ncols; k++) {
 		buf_reset(&b);
-		col_label(g, g->colv[k].canon, &b);
+		col_label(g, g->d.colv[k].canon, &b);
 		printf("%s\n", b.p);
 	}
 	buf_release(&b);
@@ -3542,22 +2230,22 @@ static int op_table(struct seg *g)
 	}
 	today = day_of(clock);
 	buf_adds(&out, "oneid");
-	for (k = 0; k < g->ncols; k++) {
+	for (k = 0; k < g->d.ncols; k++) {
 		struct buf l = BUF_INIT;
-		col_label(g, g->colv[k].canon, &l);
+		col_label(g, g->d.colv[k].canon, &l);
 		buf_addc(&out, ',');
 		csv_cell(&out, l.p, l.len);
 		buf_release(&l);
 	}
 	puts(out.p);
 	maxrow = roaring_bitmap_get_cardinality(g->present) ? roaring_bitmap_maximum(g->present) : 0;
-	nchunks = maxrow / CHUNK_ROWS + 1;
-	cells = xcalloc(g->ncols + 1, sizeof *cells);
-	scratch = xmalloc(((size_t)g->ncols + 1) * CHUNK_ROWS * 8);
+	nchunks = maxrow / COLSTORE_ROWS + 1;
+	cells = xcalloc(g->d.ncols + 1, sizeof *cells);
+	scratch = xmalloc(((size_t)g->d.ncols + 1) * COLSTORE_ROWS * 8);
 	/* texts as their plain contents, once */
-	plain = xcalloc(g->ntext + 1, sizeof *plain);
-	for (r = 0; r < g->ntext; r++) {
-		const struct text *t = &g->textv[r];
+	plain = xcalloc(g->cs.ntext + 1, sizeof *plain);
+	for (r = 0; r < g->cs.ntext; r++) {
+		const struct colstore_text *t = &g->cs.textv[r];
 		struct json_doc d = {0};
 		const char *why;
 		size_t at;
@@ -3568,22 +2256,22 @@ static int op_table(struct seg *g)
 		json_doc_release(&d);
 	}
 	for (c = 0; c < nchunks && !rc; c++) {
-		for (k = 0; k < g->ncols; k++) {
+		for (k = 0; k < g->d.ncols; k++) {
 			unsigned char key[8];
 			MDB_val v;
-			store_be32(key, g->colv[k].id);
+			store_be32(key, g->d.colv[k].id);
 			store_be32(key + 4, (uint32_t)c);
 			cells[k] = store_get(g->st, g->cols, key, 8, &v) == 1
-					   ? chunk_view(v.mv_data, v.mv_size, scratch + (size_t)k * CHUNK_ROWS)
+					   ? colstore_chunk_view(v.mv_data, v.mv_size, scratch + (size_t)k * COLSTORE_ROWS)
 					   : NULL;
 		}
-		for (r = 0; r < CHUNK_ROWS; r++) {
-			uint32_t row = (uint32_t)(c * CHUNK_ROWS + r);
+		for (r = 0; r < COLSTORE_ROWS; r++) {
+			uint32_t row = (uint32_t)(c * COLSTORE_ROWS + r);
 			if (!roaring_bitmap_contains(g->present, row))
 				continue;
 			buf_reset(&out);
 			buf_u64(&out, row);
-			for (k = 0; k < g->ncols; k++) {
+			for (k = 0; k < g->d.ncols; k++) {
 				uint64_t u = cells[k] ? cells[k][r] : CELL_NONE;
 				buf_addc(&out, ',');
 				if (u == CELL_NONE)
@@ -3594,7 +2282,7 @@ static int op_table(struct seg *g)
 				} else {
 					double d;
 					memcpy(&d, &u, 8);
-					if (cexpr_is_days(g->colv[k].x))
+					if (cexpr_is_days(g->d.colv[k].x))
 						d = (double)today - d;
 					num_text(&out, d);
 				}
@@ -3606,7 +2294,7 @@ static int op_table(struct seg *g)
 	}
 	free(cells);
 	free(scratch);
-	for (r = 0; r < g->ntext; r++)
+	for (r = 0; r < g->cs.ntext; r++)
 		buf_release(&plain[r]);
 	free(plain);
 	buf_release(&out);
@@ -3634,11 +2322,11 @@ static int op_upload(struct seg *g, int argc, char **argv)
 		cli_err("upload wants SEGMENT FILE");
 		return EXIT_USAGE;
 	}
-	if ((i = seg_index(g, argv[0])) < 0 || g->segs[i].when) {
+	if ((i = segdefs_index(&g->d, argv[0])) < 0 || g->d.segs[i].when) {
 		cli_err("upload: '%s' is not a static segment (declare it with \"static\": true)", argv[0]);
 		return EXIT_USAGE;
 	}
-	s = &g->segs[i];
+	s = &g->d.segs[i];
 	if (!g->region)
 		g->region = g->region_own = conf_default_region(g->pipelines);
 	if (store_dbi(g->st, "idmerge.ids", 0, &ids))
@@ -3727,22 +2415,6 @@ static int op_upload(struct seg *g, int argc, char **argv)
 
 /* ---- lookalike ---- */
 
-static int auc_cmp(const void *a, const void *b)
-{
-	const double *x = a, *y = b;
-	return (x[0] > y[0]) - (x[0] < y[0]);
-}
-
-/* The columns a segment reads, with those of the segments it reads. */
-static void skip_columns(struct seg *g, unsigned i, unsigned char *skip)
-{
-	unsigned k;
-
-	for (k = 0; k < g->segs[i].ncols; k++)
-		skip[g->segs[i].cols[k]] = 1;
-	for (k = 0; k < g->segs[i].ndeps; k++)
-		skip_columns(g, g->segs[i].deps[k], skip);
-}
 
 /*
  * lookalike --seed SEG --size N --as NAME: features are the columns the
@@ -3758,21 +2430,18 @@ static void skip_columns(struct seg *g, unsigned i, unsigned char *skip)
  */
 static int op_lookalike(struct seg *g)
 {
-	roaring_bitmap_t *seedm, *out;
-	int owned, rc = 0;
-	size_t n, words, i, f, nf = 0, maxf = 256, ntrain = 0;
-	uint64_t *present;
-	double *X = NULL, *w = NULL, *score = NULL, *grad = NULL;
-	unsigned char *label = NULL, *holdout = NULL;
+	roaring_bitmap_t *seedm;
+	struct lookalike lk;
+	uint32_t *cols;
+	unsigned char *skip;
 	unsigned k;
-	uint32_t *fcol = NULL;
-	uint64_t *fval = NULL;
+	int owned, si, r, rc = 0;
 
 	if (!g->seed || !g->as || g->size < 1) {
 		cli_err("lookalike wants --seed SEGMENT --size N --as NAME");
 		return EXIT_USAGE;
 	}
-	if (!valid_name(g->as) || seg_index(g, g->as) >= 0) {
+	if (!segdefs_valid_name(g->as) || segdefs_index(&g->d, g->as) >= 0) {
 		cli_err("--as '%s': want a new name (lowercase letters, digits and _) that no definition uses", g->as);
 		return EXIT_USAGE;
 	}
@@ -3786,267 +2455,42 @@ static int op_lookalike(struct seg *g)
 	}
 	if ((rc = refresh_dirty(g)) || (rc = backfill(g, 0)))
 		goto done;
-	n = roaring_bitmap_get_cardinality(g->present) ? (size_t)roaring_bitmap_maximum(g->present) + 1 : 1;
-	words = (n + 63) / 64;
-	present = xcalloc(words + 1, 8);
-	{
-		roaring_uint32_iterator_t *it = roaring_create_iterator(g->present);
-		while (it->has_value) {
-			present[it->current_value >> 6] |= 1ull << (it->current_value & 63);
-			roaring_advance_uint32_iterator(it);
-		}
-		roaring_free_uint32_iterator(it);
+	cols = xcalloc(g->d.ncols + 1, sizeof *cols);
+	skip = xcalloc(g->d.ncols + 1, 1);
+	for (k = 0; k < g->d.ncols; k++)
+		cols[k] = g->d.colv[k].id;
+	if ((si = segdefs_index(&g->d, g->seed)) >= 0)
+		segdefs_columns(&g->d, (unsigned)si, skip);
+	memset(&lk, 0, sizeof lk);
+	lk.cs = &g->cs;
+	lk.cols = cols;
+	lk.ncols = g->d.ncols;
+	lk.skip = skip;
+	lk.present = g->present;
+	lk.seed = seedm;
+	lk.size = (size_t)g->size;
+	r = lookalike_fit(&lk);
+	free(cols);
+	free(skip);
+	if (r < 0) {
+		rc = EXIT_IO;
+		goto done;
 	}
-	/* features: per column a value (numbers) or one-hot of the most
-	 * common texts */
-	fcol = xcalloc(maxf, sizeof *fcol);
-	fval = xcalloc(maxf, sizeof *fval);
-	{
-		uint64_t *cells = xmalloc(n * 8);
-		unsigned char *skip = xcalloc(g->ncols + 1, 1);
-		int si = seg_index(g, g->seed);
-		if (si >= 0)
-			skip_columns(g, (unsigned)si, skip);
-		for (k = 0; k < g->ncols && nf < maxf; k++) {
-			size_t nums = 0;
-			uint32_t *cnt = NULL;
-			if (skip[k])
-				continue;
-			if (column_load(g, k, n, cells)) {
-				free(cells);
-				free(skip);
-				rc = EXIT_IO;
-				goto done2;
-			}
-			cnt = xcalloc(g->ntext + 1, sizeof *cnt);
-			for (i = 0; i < n; i++) {
-				if (!(present[i >> 6] >> (i & 63) & 1))
-					continue;
-				if (CELL_IS_TEXT(cells[i]) && (uint32_t)cells[i] < g->ntext)
-					cnt[(uint32_t)cells[i]]++;
-				else if (cells[i] != CELL_NONE)
-					nums++;
-			}
-			if (nums && nf < maxf) {
-				fcol[nf] = k;
-				fval[nf++] = CELL_NONE; /* numeric */
-			}
-			for (;;) { /* the commonest texts, up to 8 per column */
-				uint32_t best = 0, bi = 0, t;
-				unsigned m = 0;
-				for (t = 0; t < g->ntext; t++)
-					if (cnt[t] > best) {
-						best = cnt[t];
-						bi = t;
-					}
-				if (!best || nf >= maxf)
-					break;
-				fcol[nf] = k;
-				fval[nf++] = CELL_TEXT | bi;
-				cnt[bi] = 0;
-				for (t = 0; t < g->ntext; t++)
-					m += cnt[t] > 0;
-				if (nf % 8 == 0 || !m)
-					break;
-			}
-			free(cnt);
-		}
-		free(skip);
-		if (!nf) {
-			cli_err("lookalike: the segments read no values to compare people by, besides the seed's own");
-			free(cells);
-			rc = EXIT_USAGE;
-			goto done2;
-		}
-		/* the matrix, rows = people, standardised */
-		X = xcalloc(n * nf + 1, sizeof *X);
-		for (f = 0; f < nf; f++) {
-			double sum = 0, sq = 0, cntp = 0, mean, sd;
-			if (column_load(g, fcol[f], n, cells)) {
-				free(cells);
-				rc = EXIT_IO;
-				goto done2;
-			}
-			for (i = 0; i < n; i++) {
-				double x;
-				if (!(present[i >> 6] >> (i & 63) & 1))
-					continue;
-				if (fval[f] == CELL_NONE) {
-					if (cells[i] == CELL_NONE || CELL_IS_TEXT(cells[i]))
-						continue;
-					memcpy(&x, &cells[i], 8);
-					if (!isfinite(x))
-						continue;
-					x = x > 0 ? log1p(x) : -log1p(-x); /* tame long tails */
-				} else {
-					x = cells[i] == fval[f];
-				}
-				X[i * nf + f] = x;
-				sum += x;
-				sq += x * x;
-				cntp++;
-			}
-			mean = cntp ? sum / cntp : 0;
-			sd = cntp ? sqrt(fmax(sq / cntp - mean * mean, 0)) : 0;
-			if (sd < 1e-9)
-				sd = 1;
-			for (i = 0; i < n; i++) {
-				int has;
-				double x;
-				if (!(present[i >> 6] >> (i & 63) & 1))
-					continue;
-				has = fval[f] != CELL_NONE ||
-				      (cells[i] != CELL_NONE && !CELL_IS_TEXT(cells[i]));
-				if (has) {
-					memcpy(&x, &cells[i], 8);
-					has = fval[f] != CELL_NONE || isfinite(x);
-				}
-				X[i * nf + f] = has ? (X[i * nf + f] - mean) / sd : 0;
-			}
-		}
-		free(cells);
+	if (r > 0) {
+		cli_err("lookalike: the segments read no values to compare people by, besides the seed's own");
+		rc = EXIT_USAGE;
+		goto done;
 	}
-	/* labels, with every fifth seed member held out */
-	label = xcalloc(n + 1, 1);
-	holdout = xcalloc(n + 1, 1);
-	{
-		roaring_uint32_iterator_t *it = roaring_create_iterator(seedm);
-		size_t c = 0;
-		while (it->has_value) {
-			if (it->current_value < n) {
-				label[it->current_value] = 1;
-				holdout[it->current_value] = c++ % 5 == 4;
-			}
-			roaring_advance_uint32_iterator(it);
-		}
-		roaring_free_uint32_iterator(it);
+	if ((rc = filter_open(&g->f)) == 0) {
+		members_put(g, g->as, lk.out);
+		rc = filter_close(&g->f, 0);
 	}
-	/* non-members: every fifth held out for the AUC too */
-	{
-		size_t c = 0;
-		for (i = 0; i < n; i++)
-			if ((present[i >> 6] >> (i & 63) & 1) && !label[i])
-				holdout[i] = c++ % 5 == 4;
-	}
-	w = xcalloc(nf + 1, sizeof *w);
-	grad = xcalloc(nf + 1, sizeof *grad);
-	{
-		double npos = 0, nneg = 0;
-		int step;
-		for (i = 0; i < n; i++)
-			if ((present[i >> 6] >> (i & 63) & 1) && !holdout[i]) {
-				npos += label[i];
-				nneg += !label[i];
-				ntrain++;
-			}
-		for (step = 0; step < 200; step++) {
-			memset(grad, 0, (nf + 1) * sizeof *grad);
-			for (i = 0; i < n; i++) {
-				double z = w[nf], p, err, wt;
-				if (!(present[i >> 6] >> (i & 63) & 1) || holdout[i])
-					continue;
-				for (f = 0; f < nf; f++)
-					z += w[f] * X[i * nf + f];
-				p = 1 / (1 + exp(-z));
-				/* classes weighted equally */
-				wt = label[i] ? 0.5 / npos : 0.5 / nneg;
-				err = (p - label[i]) * wt;
-				for (f = 0; f < nf; f++)
-					grad[f] += err * X[i * nf + f];
-				grad[nf] += err;
-			}
-			for (f = 0; f <= nf; f++)
-				w[f] -= 1.0 * (grad[f] + (f < nf ? 1e-4 * w[f] : 0));
-		}
-	}
-	score = xcalloc(n + 1, sizeof *score);
-	for (i = 0; i < n; i++) {
-		double z = w[nf];
-		for (f = 0; f < nf; f++)
-			z += w[f] * X[i * nf + f];
-		score[i] = z;
-	}
-	{ /* AUC on the held-out people */
-		size_t m = 0, npos = 0, nneg = 0;
-		double *pairs = xcalloc(2 * n + 2, sizeof *pairs), rank_sum = 0, auc;
-		for (i = 0; i < n; i++)
-			if ((present[i >> 6] >> (i & 63) & 1) && holdout[i]) {
-				pairs[2 * m] = score[i];
-				pairs[2 * m + 1] = label[i];
-				m++;
-			}
-		qsort(pairs, m, 2 * sizeof *pairs, auc_cmp);
-		for (i = 0; i < m;) { /* midranks for ties */
-			size_t j = i;
-			double r;
-			while (j < m && pairs[2 * j] == pairs[2 * i])
-				j++;
-			r = (double)(i + j + 1) / 2;
-			for (; i < j; i++) {
-				if (pairs[2 * i + 1] > 0) {
-					rank_sum += r;
-					npos++;
-				} else {
-					nneg++;
-				}
-			}
-		}
-		auc = npos && nneg ? (rank_sum - (double)npos * (double)(npos + 1) / 2) / ((double)npos * (double)nneg)
-				   : NAN;
-		free(pairs);
-		/* the N best non-members (ties by oneid) */
-		{
-			double *cand = xcalloc(2 * n + 2, sizeof *cand);
-			size_t nc = 0, take;
-			for (i = 0; i < n; i++)
-				if ((present[i >> 6] >> (i & 63) & 1) && !label[i]) {
-					cand[2 * nc] = -score[i];
-					cand[2 * nc + 1] = (double)i;
-					nc++;
-				}
-			qsort(cand, nc, 2 * sizeof *cand, auc_cmp);
-			/* equal scores: keep oneid order (qsort is not stable) */
-			for (i = 0; i < nc;) {
-				size_t j = i, a, b;
-				while (j < nc && cand[2 * j] == cand[2 * i])
-					j++;
-				for (a = i + 1; a < j; a++)
-					for (b = a; b > i && cand[2 * b + 1] < cand[2 * (b - 1) + 1]; b--) {
-						double t0 = cand[2 * b], t1 = cand[2 * b + 1];
-						cand[2 * b] = cand[2 * (b - 1)];
-						cand[2 * b + 1] = cand[2 * (b - 1) + 1];
-						cand[2 * (b - 1)] = t0;
-						cand[2 * (b - 1) + 1] = t1;
-					}
-				i = j;
-			}
-			take = (size_t)g->size < nc ? (size_t)g->size : nc;
-			out = roaring_bitmap_create();
-			for (i = 0; i < take; i++)
-				roaring_bitmap_add(out, (uint32_t)cand[2 * i + 1]);
-			free(cand);
-		}
-		if ((rc = filter_open(&g->f)) == 0) {
-			members_put(g, g->as, out);
-			rc = filter_close(&g->f, 0);
-		}
-		printf("{\"audience\":\"%s\",\"seed\":\"%s\",\"seed_size\":%llu,\"size\":%llu,\"features\":%zu,"
-		       "\"trained_on\":%zu,\"holdout_auc\":%.4f}\n",
-		       g->as, g->seed, (unsigned long long)roaring_bitmap_get_cardinality(seedm),
-		       (unsigned long long)roaring_bitmap_get_cardinality(out), nf, ntrain, auc);
-		roaring_bitmap_free(out);
-	}
-done2:
-	free(present);
+	printf("{\"audience\":\"%s\",\"seed\":\"%s\",\"seed_size\":%llu,\"size\":%llu,\"features\":%zu,"
+	       "\"trained_on\":%zu,\"holdout_auc\":%.4f}\n",
+	       g->as, g->seed, (unsigned long long)roaring_bitmap_get_cardinality(seedm),
+	       (unsigned long long)roaring_bitmap_get_cardinality(lk.out), lk.features, lk.trained_on, lk.auc);
+	roaring_bitmap_free(lk.out);
 done:
-	free(X);
-	free(w);
-	free(grad);
-	free(score);
-	free(label);
-	free(holdout);
-	free(fcol);
-	free(fval);
 	if (owned)
 		roaring_bitmap_free(seedm);
 	return rc;
@@ -4102,35 +2546,7 @@ static int handle(void *ctx, int key, const char *arg)
 
 static void defs_free(struct seg *g)
 {
-	unsigned i, k;
-
-	agg_set_release(&g->aggs);
-	for (i = 0; i < g->nsegs; i++) {
-		struct segdef *s = &g->segs[i];
-		free(s->name);
-		free(s->folder);
-		free(s->description);
-		free(s->file);
-		free(s->canon);
-		cond_free(s->when);
-		for (k = 0; k < s->nevents; k++)
-			free(s->events[k]);
-		free(s->events);
-		free(s->tags);
-		free(s->deps);
-		free(s->cols);
-		if (s->m)
-			roaring_bitmap_free(s->m);
-	}
-	free(g->segs);
-	for (i = 0; i < g->ntagnames; i++)
-		free(g->tagnames[i]);
-	free(g->tagnames);
-	free(g->tag_slots);
-	for (i = 0; i < g->ncols; i++)
-		free(g->colv[i].canon);
-	free(g->colv);
-	free(g->xcol);
+	segdefs_release(&g->d);
 	free(g->mask);
 	free(g->flip);
 	free(g->now);
@@ -4138,17 +2554,12 @@ static void defs_free(struct seg *g)
 	free(g->memo_state);
 	free(g->memo);
 	dict_release(&g->names);
-	for (i = 0; i < g->ntext; i++)
-		free(g->textv[i].s);
-	free(g->textv);
-	free(g->thash);
 	free(g->region_own);
-	chunks_drop(g);
+	colstore_release(&g->cs);
 	if (g->present)
 		roaring_bitmap_free(g->present);
 	if (g->dirty)
 		roaring_bitmap_free(g->dirty);
-	profile_layout_release(&g->L);
 }
 
 int main(int argc, char **argv)
@@ -4215,19 +2626,28 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	g->names.st = g->st;
+	g->d.st = g->st;
+	g->d.members = g->members;
+	g->d.defs = g->defs;
+	g->d.names = &g->names;
+	g->cs.st = g->st;
+	g->cs.cols = g->cols;
+	g->cs.texts = g->texts;
+	g->sd.st = g->st;
+	g->sd.dbi = g->due;
 	g->seen.st = g->st;
 	g->names.dbi = g->dict;
 	g->names.ns = "atgc";
 	store_cache(g->st, g->people); /* read a page at a time, kept across commits */
 	/* changed people go to a journal at each commit, folded in rarely */
-	if (store_journal(g->st, g->people, "segmenter.journal") || dict_load(&g->names) || texts_load(g)) {
+	if (store_journal(g->st, g->people, "segmenter.journal") || dict_load(&g->names) || colstore_texts_load(&g->cs)) {
 		rc = EXIT_IO;
 		goto out;
 	}
 	if (!cmd || !strcmp(cmd, "status") || !strcmp(cmd, "partition")) {
 		static const struct handoff_db moves[] = {
 			{"segmenter.people", HANDOFF_PERSON},
-			{"segmenter.due", HANDOFF_STREAM, .stream_or = STREAM_BIT, .any_len = 4},
+			{"segmenter.due", HANDOFF_STREAM, .stream_or = SEGDUE_STREAM_BIT, .any_len = 4},
 			{"segmenter.state", HANDOFF_CLOCK, .key = "clock:%u"},
 			{"segmenter.state", HANDOFF_BITMAP, .key = "people"},
 			{"segmenter.members", HANDOFF_BITMAP},
@@ -4252,7 +2672,7 @@ int main(int argc, char **argv)
 		rc = EXIT_IO;
 		goto out;
 	}
-	if (!ro && due_load(g, ro)) { /* queries do not fire deadlines */
+	if (!ro && segdue_load(&g->sd, ro)) { /* queries do not fire deadlines */
 		cli_err("cannot read segmenter.due in '%s'", g->cli.db);
 		rc = EXIT_IO;
 		goto out;
@@ -4323,7 +2743,7 @@ out:
 	profile_release(&g->q);
 	json_doc_release(&g->doc);
 	buf_release(&g->rec);
-	due_free(g);
+	segdue_free(&g->sd);
 	pclock_free(&g->pc);
 	buf_release(&g->line);
 	buf_release(&g->tmp);

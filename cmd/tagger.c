@@ -44,6 +44,7 @@
 #include "profile.h"
 #include "seen.h"
 #include "store.h"
+#include "tagdefs.h"
 #include "sysrec.h"
 
 #include <roaring/roaring.h>
@@ -86,54 +87,11 @@ static const struct cli_opt opts[] = {
 	{0, 0, 0, 0, 0},
 };
 
-enum { T_BOOL, T_ENUM, T_NUMBER, T_STRING };
-static const char *const type_names[] = {"bool", "enum", "number", "string", NULL};
-
-struct tcase {
-	struct cond *when;
-	char *value; /* JSON text */
-	size_t vlen;
-};
-
-struct tagdef {
-	char *name, *folder, *description, *file;
-	int type;
-	struct cond *when;      /* bool */
-	struct tcase *cases;    /* enum, number, string */
-	unsigned ncases;
-	char *else_v;           /* JSON text or NULL */
-	size_t else_len;
-	char **values;          /* enum: the allowed values (JSON text) */
-	unsigned nvalues;
-	struct cexpr *value;    /* formula */
-	struct cexpr *rank_of;  /* rank: score 1..rank_n against facts */
-	struct cond *rank_where;
-	unsigned rank_n;
-	int rank_desc;
-	double *cuts;
-	unsigned ncuts;
-	int timed;
-	uint32_t slot;
-	size_t nlen;            /* strlen(name) */
-	/* what its conditions read (cond_reads): an evaluation keeps the
-	 * value when none of it changed (inputs_same) */
-	unsigned *rd_agg, nrd_agg;
-	unsigned *rd_tag, nrd_tag;
-	int rd_trait;  /* reads a trait */
-	int rd_clock;  /* reads the clock itself (days_since) or runs jq */
-	/* its value moves on any day, as a number of days since something
-	 * does: computed when read (show, export), at the clock, never kept
-	 * nor on the stream, where it would be a $tag a day for everyone */
-	int at_read;
-};
-
 struct tagger {
 	struct cli cli;
 	const char *pipelines, *tags_dir, *group, *at, *fields, *format;
 	long batch, commit_ms, threads;
 	int nosync, exit_at_end, resume, eval_all;
-	int has_jq;        /* a definition runs jq: evaluate in one thread */
-	uint64_t defs_hash; /* of the definition files, in the order read */
 	const char *ranks;  /* recompute --ranks: the files of rank values */
 	int same_defs;     /* the profiles' tags were computed by these
 			    * definitions: evaluations may skip a tag whose
@@ -165,14 +123,8 @@ struct tagger {
 	 * records set aside behind them (lib/fold) */
 	struct fold_driver fd;
 
-	/* definitions */
-	struct agg_set aggs;
-	struct tagdef *tags;
-	unsigned ntags, captags;
-	uint32_t *tag_slots;
-	struct profile_layout L;
-	unsigned compiling; /* the tag being compiled */
-	int compiling_timed;
+	/* definitions (lib/tagdefs) */
+	struct tagdefs d;
 
 	/* dictionary, by namespace: a(ggregates) t(raits) g (tags) */
 	struct dict names;
@@ -228,317 +180,6 @@ static uint32_t name_slot(void *ctx, const char *name, size_t n)
 
 
 
-static uint32_t sc_trait(void *ctx, const char *name)
-{
-	return dict_trait(&((struct tagger *)ctx)->names, name, strlen(name));
-}
-
-static int sc_tag(void *ctx, const char *name, const char **why)
-{
-	struct tagger *g = ctx;
-	unsigned i;
-
-	for (i = 0; i < g->ntags; i++) {
-		if (strcmp(g->tags[i].name, name))
-			continue;
-		if (i >= g->compiling) {
-			*why = i == g->compiling ? "a tag cannot read itself"
-						 : "defined after this tag (a tag reads only tags defined before it)";
-			return -1;
-		}
-		if (g->tags[i].timed)
-			g->compiling_timed = 1;
-		return (int)i;
-	}
-	*why = "no such tag (a tag reads only tags defined before it)";
-	return -1;
-}
-
-
-
-static void scope_init(struct tagger *g, struct cond_scope *sc, unsigned params)
-{
-	memset(sc, 0, sizeof *sc);
-	sc->ctx = g;
-	sc->aggs = &g->aggs;
-	sc->trait = sc_trait;
-	sc->tag = sc_tag;
-	sc->params = params;
-}
-
-static char *lit_text(struct conf *c, unsigned tok)
-{
-	struct buf b = BUF_INIT;
-
-	if (c->doc.t[tok].type == JSON_STRING) {
-		struct buf raw = BUF_INIT;
-		json_str_get(&c->doc, tok, &raw);
-		json_write_str(&b, raw.p ? raw.p : "", raw.len);
-		buf_release(&raw);
-	} else {
-		json_write_tok(&c->doc, tok, &b);
-	}
-	return b.p;
-}
-
-static int check_value(struct conf *c, struct tagdef *t, unsigned tok, const char *text)
-{
-	const struct json_tok *v = &c->doc.t[tok];
-	unsigned i;
-
-	switch (t->type) {
-	case T_NUMBER:
-		if (v->type != JSON_NUMBER && v->type != JSON_NULL)
-			return conf_fail(c, tok, NULL, "a number tag takes numbers");
-		break;
-	case T_STRING:
-		if (v->type != JSON_STRING && v->type != JSON_NULL)
-			return conf_fail(c, tok, NULL, "a string tag takes strings");
-		break;
-	case T_ENUM:
-		if (v->type == JSON_NULL)
-			break;
-		for (i = 0; i < t->nvalues; i++)
-			if (!strcmp(t->values[i], text))
-				return 0;
-		return conf_fail(c, tok, NULL, "%s is not one of the tag's \"values\"", text);
-	case T_BOOL:
-		if (v->type != JSON_TRUE && v->type != JSON_FALSE)
-			return conf_fail(c, tok, NULL, "a bool tag takes true or false");
-	}
-	return 0;
-}
-
-static void add_index(unsigned **v, unsigned *n, unsigned x)
-{
-	unsigned i;
-
-	for (i = 0; i < *n; i++)
-		if ((*v)[i] == x)
-			return;
-	*v = xrealloc(*v, (*n + 1) * sizeof **v);
-	(*v)[(*n)++] = x;
-}
-
-static void note_read(void *ctx, enum cond_read what, unsigned idx)
-{
-	struct tagdef *t = ctx;
-
-	switch (what) {
-	case COND_READ_AGG:
-		add_index(&t->rd_agg, &t->nrd_agg, idx);
-		break;
-	case COND_READ_TAG:
-		add_index(&t->rd_tag, &t->nrd_tag, idx);
-		break;
-	case COND_READ_TRAIT:
-		t->rd_trait = 1;
-		break;
-	default:
-		t->rd_clock = 1;
-		break;
-	}
-}
-
-static int load_tag(struct tagger *g, struct conf *c, unsigned obj, unsigned params)
-{
-	static const char *const keys[] = {
-		"name", "folder", "description", "type", "when", "cases", "else", "values",
-		"value", "rank", NULL,
-	};
-	const struct json_doc *d = &c->doc;
-	struct tagdef *t;
-	struct cond_scope sc;
-	char *type = NULL;
-	unsigned v, i, k, n = 0;
-
-	if (d->t[obj].type != JSON_OBJECT)
-		return conf_fail(c, obj, NULL, "want a tag definition object");
-	if (conf_keys(c, obj, keys))
-		return -1;
-	if (g->ntags == g->captags) {
-		g->captags = g->captags ? g->captags * 2 : 32;
-		g->tags = xrealloc(g->tags, g->captags * sizeof *g->tags);
-	}
-	t = &g->tags[g->ntags];
-	memset(t, 0, sizeof *t);
-	t->file = xstrdup(c->path);
-	g->compiling = g->ntags;
-	g->ntags++; /* owned from here: freed on failure too */
-	if (conf_str(c, obj, "name", &t->name) != 1)
-		return conf_fail(c, obj, "name", "every tag needs a name");
-	t->nlen = strlen(t->name);
-	for (i = 0; t->name[i]; i++)
-		if (!(t->name[i] == '_' || (t->name[i] >= 'a' && t->name[i] <= 'z') ||
-		      (t->name[i] >= '0' && t->name[i] <= '9')))
-			return conf_fail(c, obj, "name", "'%s': use lowercase letters, digits and _", t->name);
-	for (i = 0; i + 1 < g->ntags; i++)
-		if (!strcmp(g->tags[i].name, t->name))
-			return conf_fail(c, obj, "name", "tag '%s' is also defined in %s", t->name, g->tags[i].file);
-	if (conf_str(c, obj, "folder", &t->folder) < 0 || conf_str(c, obj, "description", &t->description) < 0)
-		return -1;
-	if (conf_str(c, obj, "type", &type) != 1)
-		return conf_fail(c, obj, "type", "want bool, enum, number or string");
-	for (t->type = 0; type_names[t->type] && strcmp(type_names[t->type], type); t->type++)
-		;
-	free(type);
-	if (!type_names[t->type])
-		return conf_fail(c, obj, "type", "want bool, enum, number or string");
-	if ((v = json_get(d, obj, "values", 6))) {
-		if (t->type != T_ENUM)
-			return conf_fail(c, obj, "values", "only enum tags list values");
-		if (d->t[v].type != JSON_ARRAY || !d->t[v].size)
-			return conf_fail(c, obj, "values", "want a non-empty list of strings");
-		t->values = xcalloc(d->t[v].size, sizeof *t->values);
-		for (k = 0, i = v + 1; k < d->t[v].size; k++, i = d->t[i].next) {
-			if (d->t[i].type != JSON_STRING)
-				return conf_fail(c, i, NULL, "want a string");
-			t->values[t->nvalues++] = lit_text(c, i);
-		}
-	} else if (t->type == T_ENUM) {
-		return conf_fail(c, obj, "values", "an enum tag lists its values");
-	}
-	scope_init(g, &sc, params);
-	g->compiling_timed = 0;
-	n += (v = json_get(d, obj, "when", 4)) != 0;
-	if (v) {
-		if (t->type != T_BOOL)
-			return conf_fail(c, obj, "when", "\"when\" makes a bool tag; other types use \"cases\", \"value\" or \"rank\"");
-		if (!(t->when = cond_compile(c, v, &sc)))
-			return -1;
-	}
-	n += (v = json_get(d, obj, "cases", 5)) != 0;
-	if (v) {
-		if (t->type == T_BOOL)
-			return conf_fail(c, obj, "cases", "a bool tag uses \"when\"");
-		if (d->t[v].type != JSON_ARRAY || !d->t[v].size)
-			return conf_fail(c, obj, "cases", "want a list of {\"when\": …, \"value\": …}");
-		t->cases = xcalloc(d->t[v].size, sizeof *t->cases);
-		for (k = 0, i = v + 1; k < d->t[v].size; k++, i = d->t[i].next) {
-			static const char *const ckeys[] = {"when", "value", NULL};
-			unsigned w, val;
-			if (d->t[i].type != JSON_OBJECT || conf_keys(c, i, ckeys))
-				return conf_fail(c, i, NULL, "want {\"when\": …, \"value\": …}");
-			w = json_get(d, i, "when", 4);
-			val = json_get(d, i, "value", 5);
-			if (!w || !val)
-				return conf_fail(c, i, NULL, "a case needs \"when\" and \"value\"");
-			t->cases[t->ncases].value = lit_text(c, val);
-			t->cases[t->ncases].vlen = strlen(t->cases[t->ncases].value);
-			t->ncases++;
-			if (check_value(c, t, val, t->cases[t->ncases - 1].value))
-				return -1;
-			if (!(t->cases[t->ncases - 1].when = cond_compile(c, w, &sc)))
-				return -1;
-		}
-	}
-	if ((v = json_get(d, obj, "else", 4))) {
-		if (!t->cases)
-			return conf_fail(c, obj, "else", "\"else\" goes with \"cases\"");
-		t->else_v = lit_text(c, v);
-		t->else_len = strlen(t->else_v);
-		if (check_value(c, t, v, t->else_v))
-			return -1;
-	}
-	n += (v = json_get(d, obj, "value", 5)) != 0;
-	if (v) {
-		if (t->type == T_BOOL || t->type == T_ENUM)
-			return conf_fail(c, obj, "value", "a formula makes a number or string tag");
-		if (!(t->value = cexpr_compile(c, v, &sc)))
-			return -1;
-	}
-	n += (v = json_get(d, obj, "rank", 4)) != 0;
-	if (v) {
-		static const char *const rkeys[] = {"of", "n", "order", "where", NULL};
-		long long rn = 5;
-		char *order = NULL;
-		unsigned of, w;
-		if (t->type != T_NUMBER)
-			return conf_fail(c, obj, "rank", "a rank makes a number tag");
-		if (d->t[v].type != JSON_OBJECT || conf_keys(c, v, rkeys))
-			return conf_fail(c, obj, "rank", "want {\"of\": VALUE, \"n\": 5, \"order\": \"asc\"|\"desc\", \"where\": …}");
-		if (conf_int(c, v, "n", &rn) < 0)
-			return -1;
-		if (rn < 2 || rn > 100)
-			return conf_fail(c, v, "n", "want 2 to 100 ranks");
-		t->rank_n = (unsigned)rn;
-		if (conf_str(c, v, "order", &order) < 0)
-			return -1;
-		if (order && strcmp(order, "asc") && strcmp(order, "desc")) {
-			free(order);
-			return conf_fail(c, v, "order", "want asc (larger is a higher rank) or desc");
-		}
-		t->rank_desc = order && !strcmp(order, "desc");
-		free(order);
-		if (!(of = json_get(d, v, "of", 2)))
-			return conf_fail(c, v, "of", "a rank needs the value it ranks");
-		if (!(t->rank_of = cexpr_compile(c, of, &sc)))
-			return -1;
-		if ((w = json_get(d, v, "where", 5)) && !(t->rank_where = cond_compile(c, w, &sc)))
-			return -1;
-	}
-	if (n != 1)
-		return conf_fail(c, obj, NULL, "a tag has exactly one of \"when\" (bool), \"cases\", \"value\" or \"rank\"");
-	/* the clock matters when the conditions read windows, days_since or jq,
-	 * or a tag that does; ranks follow recompute's facts */
-	t->timed = sc.timed || g->compiling_timed || t->rank_of != NULL;
-	g->has_jq |= sc.jq;
-	cond_reads(t->when, note_read, t);
-	for (i = 0; i < t->ncases; i++)
-		cond_reads(t->cases[i].when, note_read, t);
-	cexpr_reads(t->value, note_read, t);
-	cexpr_reads(t->rank_of, note_read, t);
-	cond_reads(t->rank_where, note_read, t);
-	return 0;
-}
-
-static int load_file(struct tagger *g, const char *path)
-{
-	static const char *const keys[] = {"description", "params", "aggregates", "tags", NULL};
-	struct conf c;
-	const struct json_doc *d;
-	unsigned params, v, k, i;
-	int rc = -1;
-
-	if (conf_load(&c, path))
-		goto out;
-	d = &c.doc;
-	g->defs_hash = hash64(c.text.p ? c.text.p : "", c.text.len, g->defs_hash + 1);
-	if (conf_keys(&c, 0, keys))
-		goto out;
-	params = json_get(d, 0, "params", 6);
-	if (params && d->t[params].type != JSON_OBJECT) {
-		conf_fail(&c, 0, "params", "want an object of name: value");
-		goto out;
-	}
-	if ((v = json_get(d, 0, "aggregates", 10))) {
-		struct cond_scope sc;
-		scope_init(g, &sc, params);
-		if (cond_aggregates(&c, v, &sc))
-			goto out;
-		g->has_jq |= sc.jq;
-	}
-	if ((v = json_get(d, 0, "tags", 4))) {
-		if (d->t[v].type != JSON_ARRAY) {
-			conf_fail(&c, 0, "tags", "want a list of tag definitions");
-			goto out;
-		}
-		for (k = 0, i = v + 1; k < d->t[v].size; k++, i = d->t[i].next)
-			if (load_tag(g, &c, i, params))
-				goto out;
-	}
-	rc = 0;
-out:
-	if (rc)
-		cli_err("%s", c.err.p ? c.err.p : path);
-	conf_release(&c);
-	return rc;
-}
-
-static int load_one(void *ctx, const char *path)
-{
-	return load_file(ctx, path);
-}
 
 static int load_defs(struct tagger *g)
 {
@@ -547,61 +188,13 @@ static int load_defs(struct tagger *g)
 		snprintf(path, sizeof path, "%s/tags", g->pipelines);
 		g->tags_dir = xstrdup(path);
 	}
-	int rc = conf_dir(g->tags_dir, "tag", load_one, g), more = 1;
-	unsigned i, k;
-
-	if (rc)
-		return rc;
-	for (i = 0; i < g->ntags; i++) {
-		struct tagdef *t = &g->tags[i];
-		int d = cond_daily(t->when) | cexpr_daily(t->value, 0) |
-			(t->rank_of ? cexpr_daily(t->rank_of, 1) | cond_daily(t->rank_where) : 0);
-		for (k = 0; k < t->ncases; k++)
-			d |= cond_daily(t->cases[k].when);
-		t->at_read = !!(d & COND_DAILY_DAYS);
-	}
-	while (more) { /* a tag that reads one computed when read is too */
-		more = 0;
-		for (i = 0; i < g->ntags; i++)
-			for (k = 0; k < g->tags[i].nrd_tag && !g->tags[i].at_read; k++)
-				if (g->tags[i].rd_tag[k] < g->ntags && g->tags[g->tags[i].rd_tag[k]].at_read)
-					g->tags[i].at_read = more = 1;
-	}
-	return 0;
+	return tagdefs_load(&g->d, g->tags_dir);
 }
 
 /* Give the definitions their dictionary numbers; load rank facts. */
 static int bind_defs(struct tagger *g)
 {
-	unsigned i;
-
-	for (i = 0; i < g->aggs.n; i++)
-		g->aggs.v[i].slot = dict_assign(&g->names, 'a', g->aggs.v[i].canon, strlen(g->aggs.v[i].canon));
-	g->tag_slots = xcalloc(g->ntags + 1, sizeof *g->tag_slots);
-	for (i = 0; i < g->ntags; i++) {
-		struct tagdef *t = &g->tags[i];
-		MDB_val v;
-		t->slot = g->tag_slots[i] = dict_assign(&g->names, 'g', t->name, strlen(t->name));
-		if (t->rank_of && store_get(g->st, g->facts, t->name, strlen(t->name), &v) == 1 &&
-		    v.mv_size >= 4) {
-			uint32_t nc = store_get_be32(v.mv_data);
-			if (v.mv_size == 4 + nc * 8u && nc == t->rank_n - 1) {
-				unsigned k;
-				t->cuts = xcalloc(nc + 1, sizeof *t->cuts);
-				for (k = 0; k < nc; k++) {
-					uint64_t u = store_get_be64((const unsigned char *)v.mv_data + 4 + 8 * k);
-					memcpy(&t->cuts[k], &u, 8);
-				}
-				t->ncuts = nc;
-			}
-		}
-	}
-	g->L.specs = g->aggs.v;
-	g->L.naggs = g->aggs.n;
-	g->L.tag_slots = g->tag_slots;
-	g->L.ntags = g->ntags;
-	profile_layout_index(&g->L);
-	return 0;
+	return tagdefs_bind(&g->d);
 }
 
 /* ---- evaluation ---- */
@@ -618,7 +211,7 @@ static void env_init(struct tagger *g, struct cond_env *e, const struct profile 
 {
 	memset(e, 0, sizeof *e);
 	e->p = p;
-	e->L = &g->L;
+	e->L = &g->d.L;
 	e->clock = clock;
 	e->ctx = g;
 	e->render = env_render;
@@ -634,10 +227,10 @@ static void env_init(struct tagger *g, struct cond_env *e, const struct profile 
 static void memo_start(struct tagger *g, const struct profile *p, int64_t clock)
 {
 	if (!g->memo_state) {
-		g->memo_state = xcalloc(g->aggs.n + 1, 1);
-		g->memo = xcalloc(g->aggs.n + 1, sizeof *g->memo);
+		g->memo_state = xcalloc(g->d.aggs.n + 1, 1);
+		g->memo = xcalloc(g->d.aggs.n + 1, sizeof *g->memo);
 	}
-	memset(g->memo_state, 0, g->aggs.n + 1);
+	memset(g->memo_state, 0, g->d.aggs.n + 1);
 	g->memo_profile = p;
 	g->memo_clock = clock;
 	g->memo_gen = ++g->gen;
@@ -674,7 +267,7 @@ static void tag_value(struct tagger *g, const struct tagdef *t, const struct pro
 	buf_reset(out);
 	env_init(g, &e, p, clock);
 	switch (t->type) {
-	case T_BOOL:
+	case TAGDEF_BOOL:
 		if (t->when) {
 			if (cond_eval(t->when, &e))
 				buf_add(out, "true", 4);
@@ -700,8 +293,8 @@ static void tag_value(struct tagger *g, const struct tagdef *t, const struct pro
 	}
 	if (t->value) {
 		cexpr_eval(t->value, &e, &v);
-		if ((t->type == T_NUMBER && v.k == CV_NUM && isfinite(v.num)) ||
-		    (t->type == T_STRING && v.k == CV_STR))
+		if ((t->type == TAGDEF_NUMBER && v.k == CV_NUM && isfinite(v.num)) ||
+		    (t->type == TAGDEF_STRING && v.k == CV_STR))
 			cval_write(&v, out);
 		return;
 	}
@@ -823,7 +416,7 @@ static int inputs_same(struct tagger *g, const struct tagdef *t, const struct pr
 		if (!g->agg_chg[ix]) {
 			const struct aggval *a = &p->aggs[ix];
 			int moved = (a->present && !a->lazy && !a->raw) ||
-				    profile_window_moved(p, &g->L, ix, clock);
+				    profile_window_moved(p, &g->d.L, ix, clock);
 			g->agg_chg[ix] = moved ? 2 : 1;
 		}
 		if (g->agg_chg[ix] == 2)
@@ -845,15 +438,15 @@ static unsigned evaluate(struct tagger *g, struct profile *p, int64_t clock, int
 	incr = incr && g->same_defs && !g->eval_all;
 	if (incr) {
 		if (!g->agg_chg) {
-			g->agg_chg = xcalloc(g->aggs.n + 1, 1);
-			g->tag_chg = xcalloc(g->ntags + 1, 1);
+			g->agg_chg = xcalloc(g->d.aggs.n + 1, 1);
+			g->tag_chg = xcalloc(g->d.ntags + 1, 1);
 		}
-		memset(g->agg_chg, 0, g->aggs.n + 1);
-		memset(g->tag_chg, 0, g->ntags + 1);
+		memset(g->agg_chg, 0, g->d.aggs.n + 1);
+		memset(g->tag_chg, 0, g->d.ntags + 1);
 	}
 	memo_start(g, p, clock);
-	for (i = 0; i < g->ntags; i++) {
-		const struct tagdef *t = &g->tags[i];
+	for (i = 0; i < g->d.ntags; i++) {
+		const struct tagdef *t = &g->d.tags[i];
 		struct prof_tag *pt = &p->tags[i];
 		if (timed_only && !t->timed)
 			continue;
@@ -903,8 +496,8 @@ static uint32_t next_due(struct tagger *g, struct profile *p, int64_t clock)
 	cond_days_init(&s);
 	memo_start(g, p, clock);
 	env_init(g, &e, p, clock);
-	for (i = 0; i < g->ntags && best > today + 1; i++) {
-		const struct tagdef *t = &g->tags[i];
+	for (i = 0; i < g->d.ntags && best > today + 1; i++) {
+		const struct tagdef *t = &g->d.tags[i];
 		const struct prof_tag *pt = &p->tags[i];
 		s.n = 0;
 		s.opaque = 0;
@@ -959,12 +552,12 @@ static int load_profile(struct tagger *g, struct profile *p, uint32_t oneid, int
 		return -1;
 	}
 	if (r == 0) {
-		profile_reset(p, &g->L, oneid);
+		profile_reset(p, &g->d.L, oneid);
 		return 0;
 	}
-	if ((lazy ? profile_decode_lazy : profile_decode)(p, &g->L, v.mv_data, v.mv_size)) {
+	if ((lazy ? profile_decode_lazy : profile_decode)(p, &g->d.L, v.mv_data, v.mv_size)) {
 		cli_err("profile %u in tagger.profiles is damaged; it starts again empty", oneid);
-		profile_reset(p, &g->L, oneid);
+		profile_reset(p, &g->d.L, oneid);
 		return 0;
 	}
 	return 1;
@@ -974,8 +567,8 @@ static void save_profile_at(struct tagger *g, struct profile *p, int64_t clock)
 {
 	unsigned char key[4];
 
-	profile_prune(p, &g->L, clock);
-	profile_encode(p, &g->L, &g->rec);
+	profile_prune(p, &g->d.L, clock);
+	profile_encode(p, &g->d.L, &g->rec);
 	store_be32(key, p->oneid);
 	store_put(g->st, g->profiles, key, 4, g->rec.p, g->rec.len);
 }
@@ -1015,13 +608,13 @@ static void check_defs(struct tagger *g)
 	MDB_val v;
 
 	if (g->clock == INT64_MIN) {
-		store_be64(be, g->defs_hash);
+		store_be64(be, g->d.defs_hash);
 		store_put(g->st, g->state, "defs", 4, be, 8);
 		g->same_defs = 1;
 		return;
 	}
 	g->same_defs = store_get(g->st, g->state, "defs", 4, &v) == 1 && v.mv_size == 8 &&
-		       store_get_be64(v.mv_data) == g->defs_hash;
+		       store_get_be64(v.mv_data) == g->d.defs_hash;
 	if (!g->same_defs && !g->eval_all)
 		cli_info("the tag definitions changed since tagger.profiles was computed: every tag "
 			 "is evaluated on each event and sweep until `tagger recompute`");
@@ -1041,7 +634,7 @@ static void save_state(struct tagger *g)
 		 * (the latest stands for them): a tagger that does not keep it
 		 * moves the clocks without it, and the next run builds it again */
 		unsigned char m[16];
-		store_be64(m, g->defs_hash);
+		store_be64(m, g->d.defs_hash);
 		store_be64(m + 8, (uint64_t)pclock_max(&g->pc));
 		store_put(g->st, g->state, "due", 3, m, 16);
 	} else {
@@ -1074,7 +667,7 @@ static void check_due(struct tagger *g)
 
 	g->due_ok = g->clock == INT64_MIN ||
 		    (store_get(g->st, g->state, "due", 3, &v) == 1 && v.mv_size == 16 &&
-		     store_get_be64(v.mv_data) == g->defs_hash &&
+		     store_get_be64(v.mv_data) == g->d.defs_hash &&
 		     (int64_t)store_get_be64((const unsigned char *)v.mv_data + 8) == g->clock);
 }
 
@@ -1191,7 +784,7 @@ static int chunk_eval(struct pworker *pw, uint64_t c, struct chunk *slot)
 		if (id >= hi)
 			break;
 		w->p.oneid = id;
-		if (profile_decode_lazy(&w->p, &w->L, v.mv_data, v.mv_size))
+		if (profile_decode_lazy(&w->p, &w->d.L, v.mv_data, v.mv_size))
 			continue; /* the snapshot's page stays */
 		slot->n++;
 		sweep_cause(w);
@@ -1203,8 +796,8 @@ static int chunk_eval(struct pworker *pw, uint64_t c, struct chunk *slot)
 		if (!changed)
 			continue;
 		slot->changes += changed;
-		profile_prune(&w->p, &w->L, ps->clock);
-		profile_encode(&w->p, &w->L, &w->rec);
+		profile_prune(&w->p, &w->d.L, ps->clock);
+		profile_encode(&w->p, &w->d.L, &w->rec);
 		len = (uint32_t)w->rec.len;
 		buf_add(&slot->vals, (const char *)k.mv_data, 4);
 		buf_add(&slot->vals, (const char *)&len, 4);
@@ -1356,7 +949,7 @@ static int psweep_run(struct tagger *g, int64_t clock, int all, unsigned nthread
 		w->ts_text[0] = 0;
 		w->ts_clock = 0;
 		w->tagged = 0;
-		profile_reset(&w->p, &w->L, 0);
+		profile_reset(&w->p, &w->d.L, 0);
 		if (!(pw[i].txn = store_snapshot(g->st))) {
 			rc = EXIT_IO;
 			goto out;
@@ -1480,7 +1073,7 @@ static unsigned sweep_threads(const struct tagger *g)
 	cpu_set_t set;
 	long n = g->threads;
 
-	if (g->has_jq)
+	if (g->d.has_jq)
 		return 1;
 	if (n <= 0) {
 		n = 1;
@@ -1738,7 +1331,7 @@ static void on_merge(struct tagger *g, const struct json_doc *d, uint32_t oneid,
 			continue;
 		if (load_profile(g, &g->q, mid, 0) != 1)
 			continue;
-		profile_merge(&g->p, &g->q, &g->L);
+		profile_merge(&g->p, &g->q, &g->d.L);
 		store_be32(key, mid);
 		store_del(g->st, g->profiles, key, 4);
 		handoff_forget(&g->ho, mid);
@@ -1792,7 +1385,7 @@ static int fold_leave(void *ctx, uint32_t lv, const struct json_doc *d, uint32_t
 	if ((r = load_profile(g, &g->q, lv, 0)) < 0)
 		return -1;
 	if (r == 1) {
-		profile_fold_write(&g->q, &g->L, slot_name, g, out);
+		profile_fold_write(&g->q, &g->d.L, slot_name, g, out);
 		store_be32(key, lv);
 		store_del(g->st, g->profiles, key, 4);
 		if (g->due_live)
@@ -1821,8 +1414,8 @@ static int fold_take(void *ctx, uint32_t mid, const struct json_doc *fd, uint32_
 	int r;
 
 	g->q.oneid = mid;
-	r = profile_fold_read(&g->q, &g->L, fd, st, name_slot, g);
-	profile_merge(&g->p, &g->q, &g->L);
+	r = profile_fold_read(&g->q, &g->d.L, fd, st, name_slot, g);
+	profile_merge(&g->p, &g->q, &g->d.L);
 	return r != 0;
 }
 
@@ -1981,7 +1574,7 @@ static void process(struct tagger *g, const char *s, size_t n)
 	 * is read or queued in the store before then */
 	g->p.src_live = 1;
 	t_traits = tk[4];
-	profile_apply_at(&g->p, &g->L, d, 0, tk[5], t_traits, d->s + d->t[t_type].off,
+	profile_apply_at(&g->p, &g->d.L, d, 0, tk[5], t_traits, d->s + d->t[t_type].off,
 			 d->t[t_type].len, ts, name_slot, where_match, g);
 	buf_reset(&g->cause);
 	g->cause_sweep = 0;
@@ -2088,9 +1681,9 @@ static void write_time(struct buf *out, int64_t t)
 static void agg_json(struct tagger *g, const struct profile *p, unsigned i, int64_t clock, struct buf *out)
 {
 	struct aggres r;
-	const struct agg_spec *s = &g->aggs.v[i];
+	const struct agg_spec *s = &g->d.aggs.v[i];
 
-	profile_agg(p, &g->L, i, clock, &r);
+	profile_agg(p, &g->d.L, i, clock, &r);
 	if (!r.has) {
 		buf_adds(out, "null");
 		return;
@@ -2148,18 +1741,18 @@ static void render_profile(struct tagger *g, const struct profile *p, int64_t cl
 		buf_addc(out, '}');
 	}
 	buf_adds(out, "},\"aggregates\":{");
-	for (i = 0; i < g->aggs.n; i++) {
+	for (i = 0; i < g->d.aggs.n; i++) {
 		if (i)
 			buf_addc(out, ',');
-		agg_label(&g->aggs.v[i], out);
+		agg_label(&g->d.aggs.v[i], out);
 		buf_addc(out, ':');
 		agg_json(g, p, i, clock, out);
 	}
 	buf_adds(out, "},\"tags\":{");
-	for (i = 0; i < g->ntags; i++) {
+	for (i = 0; i < g->d.ntags; i++) {
 		if (i)
 			buf_addc(out, ',');
-		json_write_str(out, g->tags[i].name, strlen(g->tags[i].name));
+		json_write_str(out, g->d.tags[i].name, strlen(g->d.tags[i].name));
 		buf_addc(out, ':');
 		if (p->tags[i].set)
 			buf_add(out, p->tags[i].v.p, p->tags[i].v.len);
@@ -2250,14 +1843,14 @@ static int op_tags(struct tagger *g)
 	struct buf out = BUF_INIT;
 	unsigned i;
 
-	for (i = 0; i < g->ntags; i++) {
-		const struct tagdef *t = &g->tags[i];
+	for (i = 0; i < g->d.ntags; i++) {
+		const struct tagdef *t = &g->d.tags[i];
 		buf_reset(&out);
 		buf_adds(&out, "{\"name\":");
 		json_write_str(&out, t->name, strlen(t->name));
 		buf_adds(&out, ",\"folder\":");
 		json_write_str(&out, t->folder ? t->folder : "", t->folder ? strlen(t->folder) : 0);
-		buf_printf(&out, ",\"type\":\"%s\",\"timed\":%s", type_names[t->type], t->timed ? "true" : "false");
+		buf_printf(&out, ",\"type\":\"%s\",\"timed\":%s", tagdef_type_names[t->type], t->timed ? "true" : "false");
 		if (t->at_read)
 			buf_adds(&out, ",\"at_read\":true");
 		if (t->nvalues) {
@@ -2352,8 +1945,8 @@ static int op_export(struct tagger *g)
 	} else {
 		struct buf b = BUF_INIT;
 		buf_adds(&b, "oneid");
-		for (i = 0; i < g->ntags; i++)
-			buf_printf(&b, ",%s", g->tags[i].name);
+		for (i = 0; i < g->d.ntags; i++)
+			buf_printf(&b, ",%s", g->d.tags[i].name);
 		list = b.p;
 	}
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -2371,13 +1964,13 @@ static int op_export(struct tagger *g)
 			f.kind = F_TRAIT;
 			f.slot = dict_trait(&g->names, tok + 6, strlen(tok + 6));
 		} else {
-			for (i = 0; i < g->ntags && strcmp(g->tags[i].name, tok); i++)
+			for (i = 0; i < g->d.ntags && strcmp(g->d.tags[i].name, tok); i++)
 				;
-			if (i < g->ntags) {
+			if (i < g->d.ntags) {
 				f.kind = F_TAG;
 				f.idx = (unsigned)i;
 			} else {
-				int ix = agg_set_find(&g->aggs, tok);
+				int ix = agg_set_find(&g->d.aggs, tok);
 				if (ix < 0) {
 					cli_err("--fields: '%s' is no tag, aggregate, trait.NAME, oneid, events, "
 						"first_seen or last_seen", tok);
@@ -2409,7 +2002,7 @@ static int op_export(struct tagger *g)
 		if (k.mv_size != 4)
 			continue;
 		g->p.oneid = store_get_be32(k.mv_data);
-		if (profile_decode(&g->p, &g->L, v.mv_data, v.mv_size))
+		if (profile_decode(&g->p, &g->d.L, v.mv_data, v.mv_size))
 			continue;
 		if (have)
 			tags_at(g, &g->p, clock);
@@ -2519,11 +2112,11 @@ static int rank_scan(struct tagger *g, int64_t clock, double **vals, size_t *nv,
 		if (k.mv_size != 4)
 			continue;
 		g->p.oneid = store_get_be32(k.mv_data);
-		if (profile_decode(&g->p, &g->L, v.mv_data, v.mv_size))
+		if (profile_decode(&g->p, &g->d.L, v.mv_data, v.mv_size))
 			continue;
 		env_init(g, &e, &g->p, clock);
-		for (t = 0; t < g->ntags; t++) {
-			struct tagdef *td = &g->tags[t];
+		for (t = 0; t < g->d.ntags; t++) {
+			struct tagdef *td = &g->d.tags[t];
 			struct cval cv;
 			if (!td->rank_of || (td->rank_where && !cond_eval(td->rank_where, &e)))
 				continue;
@@ -2547,7 +2140,7 @@ static void ranks_head(struct tagger *g, const struct tagdef *t, int64_t clock, 
 	clock_format(clock, at);
 	buf_adds(out, "{\"tag\":");
 	json_write_str(out, t->name, strlen(t->name));
-	buf_printf(out, ",\"defs\":\"%016llx\",\"at\":\"%s\"", (unsigned long long)g->defs_hash, at);
+	buf_printf(out, ",\"defs\":\"%016llx\",\"at\":\"%s\"", (unsigned long long)g->d.defs_hash, at);
 }
 
 /* recompute --ranks: the values of every store's people, read from the
@@ -2557,7 +2150,7 @@ static void ranks_head(struct tagger *g, const struct tagdef *t, int64_t clock, 
 static int rank_files(struct tagger *g, int64_t clock, double **vals, size_t *nv, size_t *capv)
 {
 	char *list = xstrdup(g->ranks), *save = NULL, *path;
-	unsigned char *seen = xcalloc(g->ntags + 1, 1);
+	unsigned char *seen = xcalloc(g->d.ntags + 1, 1);
 	struct json_doc d = JSON_DOC_INIT;
 	struct buf head = BUF_INIT, text = BUF_INIT;
 	int rc = 0;
@@ -2580,7 +2173,7 @@ static int rank_files(struct tagger *g, int64_t clock, double **vals, size_t *nv
 			rc = EXIT_IO;
 		}
 		fclose(fp);
-		memset(seen, 0, g->ntags + 1);
+		memset(seen, 0, g->d.ntags + 1);
 		for (pos = 0; !rc && pos < text.len;) {
 			const char *line = text.p + pos, *nl = memchr(line, '\n', text.len - pos), *why;
 			size_t len = nl ? (size_t)(nl - line) : text.len - pos, at;
@@ -2596,10 +2189,10 @@ static int rank_files(struct tagger *g, int64_t clock, double **vals, size_t *nv
 				rc = EXIT_DATA;
 				break;
 			}
-			for (t = 0; t < g->ntags; t++)
-				if (g->tags[t].rank_of && json_str_eq(&d, tag, g->tags[t].name, strlen(g->tags[t].name)))
+			for (t = 0; t < g->d.ntags; t++)
+				if (g->d.tags[t].rank_of && json_str_eq(&d, tag, g->d.tags[t].name, strlen(g->d.tags[t].name)))
 					break;
-			if (t == g->ntags) {
+			if (t == g->d.ntags) {
 				cli_err("--ranks: %s:%zu: '%.*s' is not a rank tag of these definitions", path, lineno,
 					(int)d.t[tag].len, d.s + d.t[tag].off);
 				rc = EXIT_DATA;
@@ -2607,7 +2200,7 @@ static int rank_files(struct tagger *g, int64_t clock, double **vals, size_t *nv
 			}
 			/* the same definitions and clock: the head written alike */
 			buf_reset(&head);
-			ranks_head(g, &g->tags[t], clock, &head);
+			ranks_head(g, &g->d.tags[t], clock, &head);
 			if (len < head.len || memcmp(line, head.p, head.len)) {
 				cli_err("--ranks: %s:%zu: values of other definitions or another clock (want %s…): "
 					"run tagger ranks with the same definitions and --at",
@@ -2643,10 +2236,10 @@ static int rank_files(struct tagger *g, int64_t clock, double **vals, size_t *nv
 			if (rc)
 				cli_err("--ranks: %s:%zu: want \"values\":[[VALUE,COUNT],…]", path, lineno);
 		}
-		for (t = 0; t < g->ntags && !rc; t++)
-			if (g->tags[t].rank_of && !seen[t]) {
+		for (t = 0; t < g->d.ntags && !rc; t++)
+			if (g->d.tags[t].rank_of && !seen[t]) {
 				cli_err("--ranks: '%s' has no values of rank tag '%s' (not written by tagger ranks "
-					"of these definitions)", path, g->tags[t].name);
+					"of these definitions)", path, g->d.tags[t].name);
 				rc = EXIT_DATA;
 			}
 	}
@@ -2672,17 +2265,17 @@ static int op_ranks(struct tagger *g)
 
 	if ((rc = parse_at(g, &clock)))
 		return rc;
-	vals = xcalloc(g->ntags + 1, sizeof *vals);
-	nv = xcalloc(g->ntags + 1, sizeof *nv);
-	capv = xcalloc(g->ntags + 1, sizeof *capv);
+	vals = xcalloc(g->d.ntags + 1, sizeof *vals);
+	nv = xcalloc(g->d.ntags + 1, sizeof *nv);
+	capv = xcalloc(g->d.ntags + 1, sizeof *capv);
 	if ((rc = rank_scan(g, clock, vals, nv, capv)))
 		goto out;
-	for (t = 0; t < g->ntags && !rc; t++) {
-		if (!g->tags[t].rank_of)
+	for (t = 0; t < g->d.ntags && !rc; t++) {
+		if (!g->d.tags[t].rank_of)
 			continue;
 		qsort(vals[t], nv[t], sizeof **vals, dbl_cmp);
 		buf_reset(&out);
-		ranks_head(g, &g->tags[t], clock, &out);
+		ranks_head(g, &g->d.tags[t], clock, &out);
 		buf_printf(&out, ",\"n\":%zu,\"values\":[", nv[t]);
 		for (i = 0; i < nv[t]; i = j) {
 			for (j = i + 1; j < nv[t] && vals[t][j] == vals[t][i]; j++)
@@ -2694,7 +2287,7 @@ static int op_ranks(struct tagger *g)
 			rc = cli_stdout_close(0);
 	}
 out:
-	for (t = 0; t < g->ntags; t++)
+	for (t = 0; t < g->d.ntags; t++)
 		free(vals[t]);
 	free(vals);
 	free(nv);
@@ -2718,11 +2311,11 @@ static int op_recompute(struct tagger *g)
 	/* after it every tag holds its value at clock: the tags are these
 	 * definitions' again, unless clock is behind events already applied */
 	current = g->clock == INT64_MIN || clock >= g->clock;
-	vals = xcalloc(g->ntags + 1, sizeof *vals);
-	nv = xcalloc(g->ntags + 1, sizeof *nv);
-	capv = xcalloc(g->ntags + 1, sizeof *capv);
-	for (t = 0; t < g->ntags; t++)
-		nr += g->tags[t].rank_of != NULL;
+	vals = xcalloc(g->d.ntags + 1, sizeof *vals);
+	nv = xcalloc(g->d.ntags + 1, sizeof *nv);
+	capv = xcalloc(g->d.ntags + 1, sizeof *capv);
+	for (t = 0; t < g->d.ntags; t++)
+		nr += g->d.tags[t].rank_of != NULL;
 	/* every store's values (--ranks), read before anything is written */
 	if (nr && g->ranks && (rc = rank_files(g, clock, vals, nv, capv)))
 		goto out;
@@ -2740,8 +2333,8 @@ static int op_recompute(struct tagger *g)
 			goto out;
 		if (!g->ranks && (rc = rank_scan(g, clock, vals, nv, capv)))
 			goto out;
-		for (t = 0; t < g->ntags; t++) {
-			struct tagdef *td = &g->tags[t];
+		for (t = 0; t < g->d.ntags; t++) {
+			struct tagdef *td = &g->d.tags[t];
 			unsigned q, n = td->rank_n;
 			unsigned char *rec;
 			if (!td->rank_of)
@@ -2777,7 +2370,7 @@ static int op_recompute(struct tagger *g)
 	rc = sweep(g, clock, 1);
 	if (!rc) {
 		unsigned char be[8];
-		store_be64(be, g->defs_hash);
+		store_be64(be, g->d.defs_hash);
 		if (current)
 			store_put(g->st, g->state, "defs", 4, be, 8);
 		else
@@ -2786,7 +2379,7 @@ static int op_recompute(struct tagger *g)
 	}
 	rc = filter_close(&g->f, rc);
 out:
-	for (t = 0; t < g->ntags; t++)
+	for (t = 0; t < g->d.ntags; t++)
 		free(vals[t]);
 	free(vals);
 	free(nv);
@@ -2937,7 +2530,7 @@ static int due_refresh(struct tagger *g, int whole)
 		return EXIT_IO;
 	if (whole && g->clock != INT64_MIN) {
 		unsigned char m[16];
-		store_be64(m, g->defs_hash);
+		store_be64(m, g->d.defs_hash);
 		store_be64(m + 8, (uint64_t)g->clock);
 		store_put(g->st, g->state, "due", 3, m, 16);
 	} else if (!whole) {
@@ -2961,8 +2554,8 @@ static int facts_moved(void *ctx, const roaring_bitmap_t *people, int in)
 	(void)people;
 	if (!in)
 		return 0; /* the facts are the population's: they stay */
-	for (t = 0; t < g->ntags; t++) {
-		const struct tagdef *td = &g->tags[t];
+	for (t = 0; t < g->d.ntags; t++) {
+		const struct tagdef *td = &g->d.tags[t];
 		MDB_val v, mine;
 		if (!td->rank_of || !handoff_meta(&g->ho, "tagger.facts", td->name, &v))
 			continue;
@@ -3052,40 +2645,12 @@ static int handle(void *ctx, int key, const char *arg)
 
 static void defs_free(struct tagger *g)
 {
-	unsigned i, k;
-
-	agg_set_release(&g->aggs);
-	for (i = 0; i < g->ntags; i++) {
-		struct tagdef *t = &g->tags[i];
-		free(t->name);
-		free(t->folder);
-		free(t->description);
-		free(t->file);
-		cond_free(t->when);
-		for (k = 0; k < t->ncases; k++) {
-			cond_free(t->cases[k].when);
-			free(t->cases[k].value);
-		}
-		free(t->cases);
-		free(t->else_v);
-		for (k = 0; k < t->nvalues; k++)
-			free(t->values[k]);
-		free(t->values);
-		cexpr_free(t->value);
-		cexpr_free(t->rank_of);
-		cond_free(t->rank_where);
-		free(t->cuts);
-		free(t->rd_agg);
-		free(t->rd_tag);
-	}
-	free(g->tags);
-	free(g->tag_slots);
+	tagdefs_release(&g->d);
 	free(g->memo_state);
 	free(g->memo);
 	free(g->agg_chg);
 	free(g->tag_chg);
 	dict_release(&g->names);
-	profile_layout_release(&g->L);
 }
 
 int main(int argc, char **argv)
@@ -3145,6 +2710,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	g->names.st = g->st;
+	g->d.st = g->st;
+	g->d.facts = g->facts;
+	g->d.names = &g->names;
 	g->seen.st = g->st;
 	g->names.dbi = g->dict;
 	g->names.ns = "atg";
