@@ -1,7 +1,8 @@
 /*
  * defs-segments - segmenter(1)'s loader of segment definitions
- * (pipelines/segments/NAME.json) on any text: the tool's load_file, then,
- * when it loads, bind_defs as segmenter does at start (dictionary numbers,
+ * (pipelines/segments/NAME.json) on any text: the tool's load_defs over a
+ * directory holding that one file, then, when it loads, bind_defs as
+ * segmenter does at start (dictionary numbers,
  * columns and memberships from a store in the scratch directory, whose
  * writes are dropped after each input). Definitions with a "jq" condition
  * are left out (see fuzz.h).
@@ -19,7 +20,7 @@ static const char *const dbnames[8] = {
 	"segmenter.people", "segmenter.members", "segmenter.due", "segmenter.cols",
 	"segmenter.texts", "segmenter.dict", "segmenter.defs", "segmenter.state",
 };
-static char *path;
+static char *dir, *path;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -32,7 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!st) {
 		char *db = fz_path("db");
 		cli_prog = "segmenter";
-		path = fz_path("segments.json");
+		dir = fz_path("segments");
+		if (mkdir(dir, 0775) && errno != EEXIST)
+			FZ_FAIL("cannot create %s", dir);
+		path = fz_path("segments/x.json");
 		st = store_open(db, "segmenter", STORE_NOSYNC, &code);
 		if (!st)
 			FZ_FAIL("cannot open a store in %s", db);
@@ -58,11 +62,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g->names.st = st;
 	g->names.dbi = g->dict;
 	g->names.ns = "atgc";
-	if (dict_load(&g->names) || texts_load(g))
+	g->d.st = st;
+	g->d.members = g->members;
+	g->d.defs = g->defs;
+	g->d.names = &g->names;
+	g->cs.st = st;
+	g->cs.cols = g->cols;
+	g->cs.texts = g->texts;
+	g->segs_dir = dir;
+	if (dict_load(&g->names) || colstore_texts_load(&g->cs))
 		FZ_FAIL("cannot load the dictionaries");
 	load_state(g);
 	fz_write(path, data, size);
-	if (load_file(g, path) == 0)
+	if (load_defs(g) == 0)
 		bind_defs(g);
 	defs_free(g);
 	store_discard(st);

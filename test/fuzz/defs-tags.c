@@ -1,6 +1,7 @@
 /*
  * defs-tags - tagger(1)'s loader of tag definitions (pipelines/tags/NAME.json)
- * on any text: the tool's load_file, then, when it loads, bind_defs as
+ * on any text: the tool's load_defs over a directory holding that one
+ * file, then, when it loads, bind_defs as
  * tagger does at start (dictionary numbers from a store in the scratch
  * directory, whose writes are dropped after each input). Definitions with
  * a "jq" condition are left out (see fuzz.h). A refused file must say why.
@@ -14,7 +15,7 @@
 static struct tagger G;
 static struct store *st;
 static MDB_dbi dbi_profiles, dbi_dict, dbi_facts, dbi_state;
-static char *path;
+static char *dir, *path;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -26,7 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!st) {
 		char *db = fz_path("db");
 		cli_prog = "tagger";
-		path = fz_path("tags.json");
+		dir = fz_path("tags");
+		if (mkdir(dir, 0775) && errno != EEXIST)
+			FZ_FAIL("cannot create %s", dir);
+		path = fz_path("tags/x.json");
 		st = store_open(db, "tagger", STORE_NOSYNC, &code);
 		if (!st || store_dbi(st, "tagger.profiles", 0, &dbi_profiles) ||
 		    store_dbi(st, "tagger.dict", 0, &dbi_dict) || store_dbi(st, "tagger.facts", 0, &dbi_facts) ||
@@ -44,11 +48,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g->names.st = st;
 	g->names.dbi = dbi_dict;
 	g->names.ns = "atg";
+	g->d.st = st;
+	g->d.facts = dbi_facts;
+	g->d.names = &g->names;
+	g->tags_dir = dir;
 	if (dict_load(&g->names))
 		FZ_FAIL("cannot load the dictionary");
 	load_state(g);
 	fz_write(path, data, size);
-	if (load_file(g, path) == 0)
+	if (load_defs(g) == 0)
 		bind_defs(g);
 	defs_free(g);
 	store_discard(st);

@@ -57,11 +57,21 @@ static void fz_open(void)
 	g->seen.st = g->st;
 	g->names.dbi = g->dict;
 	g->names.ns = "atgc";
+	g->d.st = g->st;
+	g->d.members = g->members;
+	g->d.defs = g->defs;
+	g->d.names = &g->names;
+	g->cs.st = g->st;
+	g->cs.cols = g->cols;
+	g->cs.texts = g->texts;
+	g->sd.st = g->st;
+	g->sd.dbi = g->due;
 	store_cache(g->st, g->people);
-	if (store_journal(g->st, g->people, "segmenter.journal") || dict_load(&g->names) || texts_load(g))
+	if (store_journal(g->st, g->people, "segmenter.journal") || dict_load(&g->names) ||
+	    colstore_texts_load(&g->cs))
 		FZ_FAIL("cannot open the journal or the dictionaries");
 	load_state(g);
-	if (due_load(g, 0))
+	if (segdue_load(&g->sd, 0))
 		FZ_FAIL("cannot read segmenter.due");
 	if (load_defs(g))
 		FZ_FAIL("cannot load the definitions in %s", g->pipelines);
@@ -102,7 +112,7 @@ static void fz_close(void)
 	profile_release(&g->q);
 	json_doc_release(&g->doc);
 	buf_release(&g->rec);
-	due_free(g);
+	segdue_free(&g->sd);
 	buf_release(&g->line);
 	buf_release(&g->tmp);
 	buf_release(&g->cause);

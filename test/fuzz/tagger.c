@@ -53,6 +53,9 @@ static void fz_open(void)
 	g->seen.st = g->st;
 	g->names.dbi = g->dict;
 	g->names.ns = "atg";
+	g->d.st = g->st;
+	g->d.facts = g->facts;
+	g->d.names = &g->names;
 	store_cache(g->st, g->profiles);
 	if (store_journal(g->st, g->profiles, "tagger.journal") || dict_load(&g->names))
 		FZ_FAIL("cannot open the journal or the dictionary");
