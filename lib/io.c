@@ -230,8 +230,16 @@ void input_close(struct input *in)
  * write does not block once poll says there is room), until no room came
  * for the stop's grace, or cli_stop_drain_ms() after the signal: a reader
  * that drains its pipe after the same signal keeps taking pages, and each
- * page taken starts the grace again. Given up: o->stopped, and -1. A
- * reader gone (EPIPE): o->closed, and -1. */
+ * page taken starts the wait again. A process whose records came from a
+ * pipe (cli_stop_patient) waits CLI_STOP_SILENCE_MS instead of the grace:
+ * the stage before it committed them, so a batch it gives up on is lost
+ * for the rerun. Given up: o->stopped, and -1. A reader gone (EPIPE):
+ * o->closed, and -1. */
+static long out_quiet_ms(void)
+{
+	return cli_stop_patient ? CLI_STOP_SILENCE_MS : cli_stop_grace_ms();
+}
+
 static int write_all(struct output *o, const char *p, size_t n)
 {
 	if (o->closed || o->stopped)
@@ -239,12 +247,12 @@ static int write_all(struct output *o, const char *p, size_t n)
 	while (n) {
 		size_t want = n;
 		ssize_t w;
-		long left = cli_stop_wait_ms(o->last_ns, cli_stop_grace_ms());
+		long left = cli_stop_wait_ms(o->last_ns, out_quiet_ms());
 		if (left >= 0) {
 			struct pollfd pfd = {o->fd, POLLOUT, 0};
 			int r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
 			if (r == 0 || (r < 0 && errno == EINTR)) {
-				if (cli_stop_wait_ms(o->last_ns, cli_stop_grace_ms()))
+				if (cli_stop_wait_ms(o->last_ns, out_quiet_ms()))
 					continue;
 				o->stopped = 1;
 				snprintf(o->err, sizeof o->err, "stopped with the output blocked");
