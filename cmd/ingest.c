@@ -1505,7 +1505,9 @@ static int run_lines(struct ingest *g, const char *spec)
 		return rc;
 	g->pend->csv = 0;
 	g->pend->file = in.in.name;
-	while (!cli_stop) {
+	/* after a stop, a pipe is read on until its writer ends (input_drains),
+	 * as CSV is */
+	while (!cli_stop || input_drains(&in.in)) {
 		x = ep_in_next(&in, &r);
 		if (x == 0)
 			break;

@@ -100,6 +100,41 @@ long cli_stop_left_ms(void)
 	return left < 0 ? 0 : (long)left;
 }
 
+int cli_stop_patient;
+
+long cli_stop_drain_ms(void)
+{
+	static long drain = -1;
+
+	if (drain < 0) { /* read once, before any signal */
+		const char *e = getenv("UOPS_STOP_DRAIN_MS");
+		char *end;
+		long v = e && *e ? strtol(e, &end, 10) : -1;
+		drain = v >= 0 && v <= 3600000 && !*end ? v : CLI_STOP_DRAIN_MS;
+		if (drain < cli_stop_grace_ms())
+			drain = cli_stop_grace_ms();
+	}
+	return drain;
+}
+
+long cli_stop_wait_ms(long long since_ns, long quiet_ms)
+{
+	long long now, end, cap;
+
+	if (!cli_stop)
+		return -1;
+	if (!stop_at_ns)
+		stop_at_ns = cli_now_ns();
+	if (since_ns < stop_at_ns)
+		since_ns = stop_at_ns;
+	end = since_ns + (long long)quiet_ms * 1000000;
+	cap = stop_at_ns + (long long)cli_stop_drain_ms() * 1000000;
+	if (end > cap)
+		end = cap;
+	now = cli_now_ns();
+	return now >= end ? 0 : (long)((end - now + 999999) / 1000000);
+}
+
 int cli_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
 {
 	sigset_t block, old;
@@ -119,6 +154,7 @@ void cli_signals(void)
 	struct sigaction sa;
 
 	cli_stop_grace_ms(); /* the environment is read now, not in a stop */
+	cli_stop_drain_ms();
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

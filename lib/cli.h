@@ -81,6 +81,30 @@ long cli_stop_grace_ms(void);
  * 0 to CLI_STOP_GRACE_MS. */
 long cli_stop_left_ms(void);
 
+/* How long after a stop a pipe input is read on at most, waiting for its
+ * writer (which got the same signal) to end its batch, commit and close:
+ * UOPS_STOP_DRAIN_MS when set (0 … 3600000), else CLI_STOP_DRAIN_MS; never
+ * less than the grace. Read once. A pipe that brings no byte for
+ * CLI_STOP_SILENCE_MS (or the whole of it, when shorter) is given up
+ * sooner. */
+#define CLI_STOP_DRAIN_MS 60000
+#define CLI_STOP_SILENCE_MS 10000
+long cli_stop_drain_ms(void);
+
+/* Milliseconds left, after a stop, of a wait that began or last made
+ * progress at since_ns (cli_now_ns; 0 or earlier than the signal count
+ * from the signal): quiet_ms after since_ns, but no later than
+ * cli_stop_drain_ms() after the signal. -1 while no stop was asked, else
+ * 0 or more. */
+long cli_stop_wait_ms(long long since_ns, long quiet_ms);
+
+/* Set by io when a record came from a pipe: its writer may have committed
+ * it already, so after a stop, losing it with an uncommitted batch loses
+ * it for the rerun too. Such a process waits for the store's write lock
+ * for up to CLI_STOP_SILENCE_MS (within cli_stop_drain_ms) instead of the
+ * grace. */
+extern int cli_stop_patient;
+
 /* Monotonic clock in nanoseconds. */
 long long cli_now_ns(void);
 

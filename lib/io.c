@@ -14,30 +14,41 @@
 
 #define CHUNK (128 * 1024)
 #define IDLE_MS 100 /* no byte for this long: the input idles */
-#define DRAIN_KEEP_MS 300 /* of a stop's grace, kept for the commit after a drain */
 
 int input_drains(const struct input *in)
 {
 	return cli_stop && in->pipe && !in->drained;
 }
 
-/* Stopped: 1 when a pipe may still be read (bytes came within what is left
- * of the grace), else 0 and nothing more is read. */
+/* Stopped: 1 when a pipe may still be read (a byte came before the drain's
+ * silence or cap ran out), else 0 and nothing more is read; giving up on
+ * a pipe still open is said on stderr. */
 static int drain_more(struct input *in)
 {
 	for (;;) {
-		long left = cli_stop_left_ms() - DRAIN_KEEP_MS;
 		struct pollfd pfd = {in->fd, POLLIN, 0};
+		long left;
 		int r;
 
-		if (!in->pipe || in->drained || left <= 0)
+		if (!in->pipe || in->drained)
 			break;
-		r = poll(&pfd, 1, (int)left);
+		left = cli_stop_wait_ms(in->last_ns, CLI_STOP_SILENCE_MS);
+		if (left <= 0)
+			break;
+		r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
 		if (r > 0)
 			return 1;
-		if (r < 0 && errno == EINTR)
-			continue;
-		break;
+		if (r < 0 && errno != EINTR)
+			break;
+	}
+	if (in->pipe && !in->drained) {
+		long cap = cli_stop_drain_ms();
+		if (cli_stop_wait_ms(0, cap) > 0) /* the silence ran out, not the cap */
+			cli_err("stopped draining '%s' after a stop: no byte for %ld ms", in->name,
+				cap < CLI_STOP_SILENCE_MS ? cap : CLI_STOP_SILENCE_MS);
+		else
+			cli_err("stopped draining '%s' after a stop: still open %ld ms after it",
+				in->name, cap);
 	}
 	in->drained = 1;
 	return 0;
@@ -74,6 +85,11 @@ static ssize_t raw_read(struct input *in, char *p, size_t n)
 			 * order short; what is open waits for the rerun */
 			in->stopped = 1;
 			return 0;
+		}
+		if (r > 0 && in->pipe) {
+			cli_stop_patient = 1;
+			if (cli_stop)
+				in->last_ns = cli_now_ns();
 		}
 		if (r >= 0) {
 			in->bytes += (unsigned long long)r;
@@ -211,9 +227,19 @@ void input_close(struct input *in)
 
 /* Write n bytes. A blocked write is interrupted by SIGINT/SIGTERM; from
  * then on, writes wait for room with poll, a pipe's page at a time (such a
- * write does not block once poll says there is room), until the stop's
- * grace runs out: then o->stopped, and -1. A reader gone (EPIPE): o->closed,
- * and -1. */
+ * write does not block once poll says there is room), until no room came
+ * for the stop's grace, or cli_stop_drain_ms() after the signal: a reader
+ * that drains its pipe after the same signal keeps taking pages, and each
+ * page taken starts the wait again. A process whose records came from a
+ * pipe (cli_stop_patient) waits CLI_STOP_SILENCE_MS instead of the grace:
+ * the stage before it committed them, so a batch it gives up on is lost
+ * for the rerun. Given up: o->stopped, and -1. A reader gone (EPIPE):
+ * o->closed, and -1. */
+static long out_quiet_ms(void)
+{
+	return cli_stop_patient ? CLI_STOP_SILENCE_MS : cli_stop_grace_ms();
+}
+
 static int write_all(struct output *o, const char *p, size_t n)
 {
 	if (o->closed || o->stopped)
@@ -221,11 +247,13 @@ static int write_all(struct output *o, const char *p, size_t n)
 	while (n) {
 		size_t want = n;
 		ssize_t w;
-		long left = cli_stop_left_ms();
+		long left = cli_stop_wait_ms(o->last_ns, out_quiet_ms());
 		if (left >= 0) {
 			struct pollfd pfd = {o->fd, POLLOUT, 0};
-			int r = poll(&pfd, 1, (int)left);
-			if (r == 0 || (r < 0 && errno == EINTR && !cli_stop_left_ms())) {
+			int r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+			if (r == 0 || (r < 0 && errno == EINTR)) {
+				if (cli_stop_wait_ms(o->last_ns, out_quiet_ms()))
+					continue;
 				o->stopped = 1;
 				snprintf(o->err, sizeof o->err, "stopped with the output blocked");
 				return -1;
@@ -244,6 +272,8 @@ static int write_all(struct output *o, const char *p, size_t n)
 			snprintf(o->err, sizeof o->err, "write failed: %s", strerror(errno));
 			return -1;
 		}
+		if (cli_stop)
+			o->last_ns = cli_now_ns();
 		p += w;
 		n -= (size_t)w;
 	}

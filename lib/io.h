@@ -30,6 +30,7 @@ struct input {
 	int pipe;         /* a pipe or socket: drained after a stop */
 	int drained;      /* stopped: nothing more is read */
 	int stopped;      /* input_read returned 0 for a stop, not an end */
+	long long last_ns; /* cli_now_ns of the last byte read after a stop */
 	char err[160];
 };
 
@@ -62,6 +63,7 @@ struct output {
 	int closed;       /* a write failed with EPIPE: the reader is gone */
 	int stopped;      /* a stop (cli_stop) found the output blocked past
 			   * its grace: the bytes were not all written */
+	long long last_ns; /* cli_now_ns of the last write after a stop */
 	char err[160];
 };
 

@@ -361,11 +361,19 @@ static int open_lock(const char *dir, const char *name)
 	return fd;
 }
 
-/* 0 taken, 1 a stop's grace ran out, -1 an error (errno). */
+/* 0 taken, 1 a stop's grace ran out, -1 an error (errno). A process that
+ * read its records from a pipe (cli_stop_patient) may hold records the
+ * stage before it committed already: after a stop it waits up to
+ * CLI_STOP_SILENCE_MS from the start of the wait (within the drain's cap)
+ * rather than the grace, as the stages of a stopped pipe commit one after
+ * another. */
 static int flock_wait(int fd)
 {
+	long long t0 = cli_now_ns();
+
 	for (;;) {
-		long left = cli_stop_left_ms();
+		long left = cli_stop_patient ? cli_stop_wait_ms(t0, CLI_STOP_SILENCE_MS) :
+			cli_stop_left_ms();
 		if (left < 0) {
 			if (!flock(fd, LOCK_EX))
 				return 0;

@@ -9,9 +9,12 @@
  * ".suffix" for every DB whose name ends so). A DB whose name ends in
  * "_runs" (lib/seen: a record per commit and day, whose layout follows
  * the commits) is printed as what it holds: "<day> <hash>" per id, sorted,
- * each once.
+ * each once. tagger.due, whose values are portable roaring bitmaps whose
+ * containers are run-encoded or not as the bitmap's history went, is
+ * printed as the members of each bitmap, in decimal.
  */
 #include <lmdb.h>
+#include <roaring/roaring.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +68,13 @@ static uint64_t be(const unsigned char *p, int n)
 	for (i = 0; i < n; i++)
 		v = v << 8 | p[i];
 	return v;
+}
+
+static bool print_member(uint32_t v, void *arg)
+{
+	(void)arg;
+	printf("%u,", v);
+	return true;
 }
 
 static int dump_runs(MDB_cursor *cur)
@@ -138,9 +148,17 @@ int main(int argc, char **argv)
 			int cr;
 			for (cr = mdb_cursor_get(cur, &ck, &cv, MDB_FIRST); !cr;
 			     cr = mdb_cursor_get(cur, &ck, &cv, MDB_NEXT)) {
+				roaring_bitmap_t *bm = NULL;
 				hex(&ck);
 				putchar(' ');
-				hex(&cv);
+				if (!strcmp(name, "tagger.due"))
+					bm = roaring_bitmap_portable_deserialize_safe(cv.mv_data, cv.mv_size);
+				if (bm) {
+					roaring_iterate(bm, print_member, NULL);
+					roaring_bitmap_free(bm);
+				} else {
+					hex(&cv);
+				}
 				putchar('\n');
 			}
 		}

@@ -1,12 +1,14 @@
 # Ctrl-C on a whole pipe: SIGINT reaches every stage at once. The first
 # stage, reading a file, ends at the record it is on, commits and closes its
 # output; every later stage reads its pipe on until the stage before it has
-# closed it (within the stop's grace), so each commits all it was given and
+# closed it (ctrl-c-six: the same for six stages, whatever the grace), so
+# each commits all it was given and
 # exits 0: none ends with 141 on a reader gone, nothing written is lost.
 # A rerun then leaves the state and output of a clean run.
 gen-events -n 300000 -p 30000 -s 3 > "$T/raw"
-# a grace of 5 s, not 800 ms: on a busy machine a stage's commit after
-# its drain can take longer, and the stage then gives up with 75
+# a grace of 5 s, not 800 ms: ingest reads a file, and on a busy machine
+# its last commit can wait longer for the write lock (it then gives up
+# with 75)
 UOPS_STOP_GRACE_MS=5000
 export UOPS_STOP_GRACE_MS
 cat > "$T/run.sh" <<EOF
