@@ -112,6 +112,7 @@ struct sched {
 	int no_dlog;      /* … no scheduler.dlog */
 	struct jlog jl;   /* the decision log's open blocks */
 	struct filter f;
+	struct filter_ahead ahead;
 	/* partitions: the static assignment, and the state that moves with a
 	 * partition (lib/handoff) */
 	int32_t parts[1024];
@@ -1617,6 +1618,7 @@ static void process(struct sched *g, const char *s, size_t n)
 	int kl;
 
 	g->f.oc.in++;
+	filter_fetch_ahead(&g->f, g->people, &g->ahead);
 	if (json_parse(d, s, n, 64, &why, &at)) {
 		outcome_bad_json(&g->f.oc, why, at);
 		return;
