@@ -801,13 +801,31 @@ struct jlog_tail *jlog_tail(struct jlog *l, uint32_t stream)
 	return t;
 }
 
-static int entry_cmp(const void *a, const void *b)
+/* The order of t's entries in its block's index, as entry numbers into
+ * ord (t->n of them): by person, then sequence number, entries equal in
+ * both in the order made. A radix sort of (person, entry number); the
+ * entries of a person come in sequence order, which a pass over each
+ * person's run checks (and puts right, stably, when they do not). */
+static void entry_order(const struct jlog_tail *t, uint64_t *ord)
 {
-	const struct jlog_entry *x = a, *y = b;
+	size_t i, j, k;
 
-	if (x->oneid != y->oneid)
-		return x->oneid < y->oneid ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	for (i = 0; i < t->n; i++)
+		ord[i] = (uint64_t)t->e[i].oneid << 32 | i;
+	sort_u64(ord, t->n, 0);
+	for (i = 1; i < t->n; i++) {
+		uint64_t x = ord[i];
+		const struct jlog_entry *e = &t->e[(uint32_t)x];
+		if ((uint32_t)(ord[i - 1] >> 32) != e->oneid || t->e[(uint32_t)ord[i - 1]].seq <= e->seq)
+			continue;
+		for (j = i; j && (uint32_t)(ord[j - 1] >> 32) == e->oneid; j--) {
+			k = (uint32_t)ord[j - 1];
+			if (t->e[k].seq <= e->seq)
+				break;
+			ord[j] = ord[j - 1];
+		}
+		ord[j] = x;
+	}
 }
 
 /* Queue the put of t as it stands. */
@@ -815,8 +833,9 @@ static void block_put(struct jlog *l, struct jlog_tail *t)
 {
 	unsigned char k[8], *p;
 	size_t i, hl = 5 + t->n * JLOG_ENTRY2;
+	uint64_t *ord = xmalloc((t->n ? t->n : 1) * sizeof *ord);
 
-	qsort(t->e, t->n, sizeof *t->e, entry_cmp); /* the body keeps its order */
+	entry_order(t, ord); /* the body keeps its order */
 	buf_reset(&l->val);
 	buf_grow(&l->val, hl + t->body.len);
 	p = (unsigned char *)l->val.p;
@@ -824,9 +843,11 @@ static void block_put(struct jlog *l, struct jlog_tail *t)
 	store_be32(p + 1, (uint32_t)t->n);
 	for (i = 0; i < t->n; i++) {
 		unsigned char *q = p + 5 + i * JLOG_ENTRY2;
-		store_be32(q, t->e[i].oneid);
-		store_be32(q + 4, t->e[i].at);
+		const struct jlog_entry *e = &t->e[(uint32_t)ord[i]];
+		store_be32(q, e->oneid);
+		store_be32(q + 4, e->at);
 	}
+	free(ord);
 	if (t->body.len)
 		memcpy(p + hl, t->body.p, t->body.len);
 	l->val.len = hl + t->body.len;

@@ -324,6 +324,82 @@ static void blocks(void)
 	nftw(d2, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The index of a block orders its entries by person, then sequence
+ * number; entries equal in both keep the order they were made in. Made
+ * in an order that is neither: people shuffled, a person's sequence
+ * numbers going back, ties; few entries (under a radix sort's cut) and
+ * many, committed twice (the second put sees the first's entries and
+ * more). */
+static void index_order_run(unsigned n)
+{
+	char dir[] = "/tmp/uops-t-jlog-XXXXXX";
+	struct store *st;
+	struct jlog l;
+	struct jlog_tail *t;
+	MDB_dbi dbi;
+	MDB_val v;
+	unsigned char k[8];
+	unsigned i, pass;
+	int code;
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	st = store_open(dir, "t", STORE_NOSYNC, &code);
+	T_OK(st != NULL);
+	T_OK(store_dbi(st, "t.dlog", 0, &dbi) == 0);
+	jlog_init(&l, st, dbi);
+	t = jlog_tail(&l, 0);
+	T_OK(t != NULL);
+	for (pass = 0; pass < 2; pass++) {
+		const unsigned char *p, *idx, *body;
+		uint32_t cnt;
+		for (i = pass * n / 2; i < (pass + 1) * n / 2; i++) {
+			struct jlog_entry e;
+			char line[32];
+			struct buf lb = BUF_INIT;
+			/* the line says its number in the order made */
+			int ln = snprintf(line, sizeof line, "%u", i);
+			e.oneid = 1 + (i * 7u) % 13;
+			e.seq = 1000 - i / 3 % 5; /* going back, three of each */
+			e.pstream = e.pblk = 0;
+			jlog_line(&lb, line, (size_t)ln);
+			jlog_add(&l, t, &e, lb.p, lb.len);
+			buf_release(&lb);
+		}
+		jlog_save(&l);
+		T_EQ_INT(store_commit(st), 0);
+		jlog_key(k, 0, 0);
+		T_EQ_INT(store_get(st, dbi, k, 8, &v), 1);
+		p = v.mv_data;
+		T_EQ_INT(p[0], 2);
+		cnt = store_get_be32(p + 1);
+		T_EQ_INT(cnt, (pass + 1) * n / 2);
+		idx = p + 5;
+		body = idx + (size_t)cnt * JLOG_ENTRY2;
+		for (i = 1; i < cnt; i++) {
+			/* the entry's varints: seq (2 bytes), pstream, pblk, length;
+			 * then its line (length, packed text of the number) */
+			const unsigned char *a = body + store_get_be32(idx + (i - 1) * JLOG_ENTRY2 + 4);
+			const unsigned char *b = body + store_get_be32(idx + i * JLOG_ENTRY2 + 4);
+			uint32_t oa = store_get_be32(idx + (i - 1) * JLOG_ENTRY2);
+			uint32_t ob = store_get_be32(idx + i * JLOG_ENTRY2);
+			unsigned sa = (a[0] & 0x7fu) | (unsigned)a[1] << 7, sb = (b[0] & 0x7fu) | (unsigned)b[1] << 7;
+			T_OK(oa < ob || (oa == ob && sa < sb) || (oa == ob && sa == sb && a < b));
+		}
+	}
+	jlog_release(&l);
+	store_close(st);
+	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void index_order(void)
+{
+	index_order_run(40);
+	index_order_run(3000);
+}
+
 /* ---- $journey records kept as their parts, and a format-1 block ---- */
 
 static void head_of(struct buf *h, const struct jwrite_jrec *x)
@@ -533,6 +609,7 @@ int main(void)
 	T_EQ_INT(jlog_day(86400000), 1);
 	T_EQ_INT(jlog_day(1790273086464LL), 20720);
 	blocks();
+	index_order();
 	records();
 	return t_done("jlog");
 }
