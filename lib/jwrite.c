@@ -155,87 +155,124 @@ void jwrite_update(struct buf *b, const struct jwrite *w, const struct jrec *r, 
 	}
 }
 
-/* Append the instance's part of an event_id (see jwrite_corr) of corr
- * and entries to b. */
-static void add_corr(struct buf *b, uint64_t corr, unsigned entries)
-{
-	static const char hx[] = "0123456789abcdef";
-	char out[16];
-	int k;
+/* Text put at q, which has room for it (see journey_most). */
+#define PUT(q, s, n) (memcpy((q), (s), (n)), (q) + (n))
+#define PUT_LIT(q, lit) PUT(q, lit, sizeof lit - 1)
 
-	if (corr) {
-		for (k = 0; k < 16; k++)
-			out[k] = hx[(corr >> (60 - 4 * k)) & 15];
-		buf_add(b, out, 16);
-		buf_addc(b, ':');
+/* s (n bytes) as a JSON string at q, room for 6n + 2 bytes: copied
+ * between quotes when it has nothing to escape, else as json_write_str
+ * writes it. Returns the end. */
+static char *put_str(struct buf *b, char *q, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+			break;
 	}
-	add_u32(b, entries);
+	if (i == n) {
+		*q++ = '"';
+		q = PUT(q, s, n);
+		*q++ = '"';
+		return q;
+	}
+	/* the room was grown before: json_write_str finds it and
+	 * writes within it */
+	b->len = (size_t)(q - b->p);
+	json_write_str(b, s, n);
+	return b->p + b->len;
+}
+
+/* The most bytes the $journey text of x takes (its JSON strings escaped
+ * at 6 bytes a byte). */
+static size_t journey_most(const struct jwrite_jrec *x, size_t nts)
+{
+	return 320 + nts + x->ncause + x->nname + x->nhead + x->ncorrv + 7 * x->nstep + 2 * x->ndetail +
+	       6 * x->narm + 6 * x->nreason + CLOCK_ISO_LEN;
 }
 
 void jwrite_journey_text(struct buf *b, const struct jwrite_jrec *x)
 {
 	static const char *const ops[] = {"enter", "step", "exit", "send", "update"};
+	static const unsigned char nops[] = {5, 4, 4, 4, 6};
+	size_t nts = strlen(x->ts), nop = nops[x->op];
+	char *q, d[16];
 
-	buf_adds(b, "{\"type\":\"$journey\",\"event_id\":\"jrn:");
-	buf_add(b, x->cause, x->ncause);
-	buf_addc(b, ':');
-	buf_add(b, x->name, x->nname);
-	buf_addc(b, ':');
-	add_corr(b, x->corr, x->entries);
-	buf_addc(b, ':');
+	buf_grow(b, journey_most(x, nts));
+	q = b->p + b->len;
+	q = PUT_LIT(q, "{\"type\":\"$journey\",\"event_id\":\"jrn:");
+	q = PUT(q, x->cause, x->ncause);
+	*q++ = ':';
+	q = PUT(q, x->name, x->nname);
+	*q++ = ':';
+	if (x->corr) {
+		static const char hx[] = "0123456789abcdef";
+		int k;
+		for (k = 0; k < 16; k++)
+			*q++ = hx[(x->corr >> (60 - 4 * k)) & 15];
+		*q++ = ':';
+	}
+	q = PUT(q, d, (size_t)u32_dec(d, x->entries));
+	*q++ = ':';
 	if (x->step)
-		buf_add(b, x->step, x->nstep);
+		q = PUT(q, x->step, x->nstep);
 	else
-		buf_addc(b, '-');
-	buf_addc(b, ':');
-	buf_adds(b, ops[x->op]);
+		*q++ = '-';
+	*q++ = ':';
+	q = PUT(q, ops[x->op], nop);
 	if (x->detail) {
-		buf_addc(b, ':');
-		buf_add(b, x->detail, x->ndetail);
+		*q++ = ':';
+		q = PUT(q, x->detail, x->ndetail);
 	}
-	buf_adds(b, "\",\"ts\":\"");
-	buf_adds(b, x->ts);
-	buf_adds(b, "\",\"oneid\":");
-	add_u32(b, x->oneid);
-	buf_add(b, x->head, x->nhead);
+	q = PUT_LIT(q, "\",\"ts\":\"");
+	q = PUT(q, x->ts, nts);
+	q = PUT_LIT(q, "\",\"oneid\":");
+	q = PUT(q, d, (size_t)u32_dec(d, x->oneid));
+	q = PUT(q, x->head, x->nhead);
 	if (x->ncorrv) {
-		buf_adds(b, ",\"correlation\":");
-		buf_add(b, x->corrv, x->ncorrv);
+		q = PUT_LIT(q, ",\"correlation\":");
+		q = PUT(q, x->corrv, x->ncorrv);
 	}
-	buf_adds(b, ",\"op\":\"");
-	buf_adds(b, ops[x->op]);
-	buf_addc(b, '"');
+	q = PUT_LIT(q, ",\"op\":\"");
+	q = PUT(q, ops[x->op], nop);
+	*q++ = '"';
 	if (x->step) {
-		buf_adds(b, ",\"step\":");
-		json_write_str(b, x->step, x->nstep);
-		buf_adds(b, ",\"kind\":\"");
-		buf_adds(b, jstep_kind_names[x->kind]);
-		buf_addc(b, '"');
+		const char *kn = jstep_kind_names[x->kind];
+		q = PUT_LIT(q, ",\"step\":");
+		q = put_str(b, q, x->step, x->nstep);
+		q = PUT_LIT(q, ",\"kind\":\"");
+		q = PUT(q, kn, strlen(kn));
+		*q++ = '"';
 	}
-	buf_adds(b, ",\"arm\":");
+	q = PUT_LIT(q, ",\"arm\":");
 	if (x->arm)
-		json_write_str(b, x->arm, x->narm);
+		q = put_str(b, q, x->arm, x->narm);
 	else
-		buf_adds(b, "null");
+		q = PUT_LIT(q, "null");
 	if (x->detail && x->step && (x->kind == JS_BRANCH || x->kind == JS_WAIT_FOR)) {
-		buf_adds(b, x->kind == JS_BRANCH ? ",\"branch\":\"" : ",\"on\":\"");
-		buf_add(b, x->detail, x->ndetail);
-		buf_addc(b, '"');
+		if (x->kind == JS_BRANCH)
+			q = PUT_LIT(q, ",\"branch\":\"");
+		else
+			q = PUT_LIT(q, ",\"on\":\"");
+		q = PUT(q, x->detail, x->ndetail);
+		*q++ = '"';
 	}
 	if (x->held)
-		buf_adds(b, ",\"held\":\"control\"");
+		q = PUT_LIT(q, ",\"held\":\"control\"");
 	if (x->wake != INT64_MIN) {
-		char w2[CLOCK_ISO_LEN + 1];
-		clock_format(x->wake, w2);
-		buf_adds(b, ",\"wake\":\"");
-		buf_adds(b, w2);
-		buf_addc(b, '"');
+		q = PUT_LIT(q, ",\"wake\":\"");
+		clock_format(x->wake, q);
+		q += CLOCK_ISO_LEN;
+		*q++ = '"';
 	}
 	if (x->op == JO_EXIT) {
-		buf_adds(b, ",\"reason\":");
-		json_write_str(b, x->reason, x->nreason);
+		q = PUT_LIT(q, ",\"reason\":");
+		q = put_str(b, q, x->reason, x->nreason);
 	}
-	buf_addc(b, '}');
+	*q++ = '}';
+	b->len = (size_t)(q - b->p);
+	b->p[b->len] = 0;
 }
 
 void jwrite_journey_fields(struct jwrite_jrec *x, const struct jwrite *w, const struct jrec *r)

@@ -106,7 +106,37 @@ int main(void)
 		 "{\"type\":\"$journey\",\"event_id\":\"jrn:ev-1:welcome:3:-:exit\",\"ts\":\"2026-01-02T03:04:05.000Z\","
 		 "\"oneid\":42,\"journey\":\"welcome\",\"version\":\"00112233aabbccdd\",\"op\":\"exit\",\"arm\":\"b\\\"x\","
 		 "\"reason\":\"goal\"}");
+	/* strings to escape in the middle of the record (the step's id is
+	 * raw in the event_id), and one long enough to escape at 6 bytes a
+	 * byte, appended after what the buffer held */
+	st.id = "s\x01\\";
+	st.kind = JS_SEND;
 	buf_reset(&in.arm);
+	T_EQ_STR(journey_rec(JO_EXIT, &st, NULL, INT64_MIN, "r\x1f\n", 0),
+		 "{\"type\":\"$journey\",\"event_id\":\"jrn:ev-1:welcome:3:s\x01\\:exit\",\"ts\":\"2026-01-02T03:04:05.000Z\","
+		 "\"oneid\":42,\"journey\":\"welcome\",\"version\":\"00112233aabbccdd\",\"op\":\"exit\",\"step\":\"s\\u0001\\\\\","
+		 "\"kind\":\"send\",\"arm\":null,\"reason\":\"r\\u001f\\n\"}");
+	{
+		struct jrec rr = {JO_EXIT, &j, &in, NULL, NULL, NULL, INT64_MIN, 0};
+		char ctl[301];
+		size_t k, n0;
+		memset(ctl, 1, 300);
+		ctl[300] = 0;
+		rr.reason = ctl;
+		buf_reset(&out);
+		buf_adds(&out, "before");
+		jwrite_journey(&out, &w, &rr);
+		n0 = strlen("before{\"type\":\"$journey\",\"event_id\":\"jrn:ev-1:welcome:3:-:exit\",\"ts\":\"2026-01-02T03:04:05.000Z\","
+			    "\"oneid\":42,\"journey\":\"welcome\",\"version\":\"00112233aabbccdd\",\"op\":\"exit\",\"arm\":null,"
+			    "\"reason\":\"");
+		T_EQ_INT(out.len, n0 + 6 * 300 + 2);
+		T_EQ_INT(strlen(out.p), out.len);
+		T_OK(!memcmp(out.p, "before{\"type\"", 13));
+		for (k = 0; k < 300 && out.len == n0 + 6 * 300 + 2; k++)
+			T_OK(!memcmp(out.p + n0 + 6 * k, "\\u0001", 6));
+		T_EQ_STR(out.p + out.len - 2, "\"}");
+	}
+	st.id = "mail";
 
 	/* $send */
 	st.channels = chans;
