@@ -96,6 +96,17 @@ static inline char *put2(char *p, unsigned v)
 	return p + 2;
 }
 
+/* The date parts ("YYYY-MM-DDT", 11 bytes) of days formatted, in a slot
+ * by the day's number modulo MEMO_DAYS: times come in runs of a few days
+ * (a day's, and wake-ups some days after it), and the calendar is the
+ * costly part. Per thread, so that threads may format at once. */
+#define MEMO_DAYS 8
+static _Thread_local struct {
+	int64_t day;
+	char date[12];
+} memo[MEMO_DAYS] = {{INT64_MIN, ""}, {INT64_MIN, ""}, {INT64_MIN, ""}, {INT64_MIN, ""},
+		     {INT64_MIN, ""}, {INT64_MIN, ""}, {INT64_MIN, ""}, {INT64_MIN, ""}};
+
 void clock_format(int64_t t, char *out)
 {
 	int64_t days = t / MS_PER_DAY, ms = t % MS_PER_DAY, y;
@@ -106,28 +117,40 @@ void clock_format(int64_t t, char *out)
 		ms += MS_PER_DAY;
 		days--;
 	}
-	clock_civil_from_days(days, &y, &m, &d);
-	if (y < 0) {
-		y = 0;
-		m = 1;
-		d = 1;
-		ms = 0;
-	} else if (y > 9999) {
-		y = 9999;
-		m = 12;
-		d = 31;
-		ms = MS_PER_DAY - 1;
+	if (days == memo[days & (MEMO_DAYS - 1)].day) {
+		memcpy(p, memo[days & (MEMO_DAYS - 1)].date, 11);
+		p += 11;
+	} else {
+		int keep = 1;
+		clock_civil_from_days(days, &y, &m, &d);
+		if (y < 0) {
+			keep = 0;
+			y = 0;
+			m = 1;
+			d = 1;
+			ms = 0;
+		} else if (y > 9999) {
+			keep = 0;
+			y = 9999;
+			m = 12;
+			d = 31;
+			ms = MS_PER_DAY - 1;
+		}
+		p = put2(p, (unsigned)(y / 100));
+		p = put2(p, (unsigned)(y % 100));
+		*p++ = '-';
+		p = put2(p, m);
+		*p++ = '-';
+		p = put2(p, d);
+		*p++ = 'T';
+		if (keep) { /* a day clamped is not */
+			memcpy(memo[days & (MEMO_DAYS - 1)].date, out, 11);
+			memo[days & (MEMO_DAYS - 1)].day = days;
+		}
 	}
 	sod = (unsigned)(ms / 1000);
 	msec = (unsigned)(ms % 1000);
 
-	p = put2(p, (unsigned)(y / 100));
-	p = put2(p, (unsigned)(y % 100));
-	*p++ = '-';
-	p = put2(p, m);
-	*p++ = '-';
-	p = put2(p, d);
-	*p++ = 'T';
 	p = put2(p, sod / 3600);
 	*p++ = ':';
 	p = put2(p, sod / 60 % 60);

@@ -163,6 +163,20 @@ static void test_format(void)
 	T_EQ_STR(fmt(INT64_MIN, out), "0000-01-01T00:00:00.000Z");
 	T_EQ_STR(fmt(253402300800000, out), "9999-12-31T23:59:59.999Z");
 	T_EQ_STR(fmt(INT64_MAX, out), "9999-12-31T23:59:59.999Z");
+	/* Times of one day in a row (its date kept from the one before),
+	 * the day changing back and forth, a clamped day twice. */
+	T_EQ_STR(fmt(1790273086464, out), "2026-09-24T18:04:46.464Z");
+	T_EQ_STR(fmt(1790273086465, out), "2026-09-24T18:04:46.465Z");
+	T_EQ_STR(fmt(1790208000000, out), "2026-09-24T00:00:00.000Z");
+	T_EQ_STR(fmt(1790207999999, out), "2026-09-23T23:59:59.999Z");
+	T_EQ_STR(fmt(1790294399999, out), "2026-09-24T23:59:59.999Z");
+	T_EQ_STR(fmt(-1, out), "1969-12-31T23:59:59.999Z");
+	T_EQ_STR(fmt(-86400000, out), "1969-12-31T00:00:00.000Z");
+	T_EQ_STR(fmt(253402300800000, out), "9999-12-31T23:59:59.999Z");
+	T_EQ_STR(fmt(253402300800001, out), "9999-12-31T23:59:59.999Z");
+	T_EQ_STR(fmt(253402300799998, out), "9999-12-31T23:59:59.998Z");
+	T_EQ_STR(fmt(-62167219200001, out), "0000-01-01T00:00:00.000Z");
+	T_EQ_STR(fmt(-62167219199999, out), "0000-01-01T00:00:00.001Z");
 
 	for (size_t i = 0; i < sizeof(spread) / sizeof(spread[0]); i++) {
 		clock_format(spread[i], out);
