@@ -388,6 +388,29 @@ static int hex16(const char *v, unsigned char *out)
 	return 0;
 }
 
+/* hex16 of versions seen, in a slot by the version's last byte: the
+ * lines of a run name the few journeys there are, again and again. Per
+ * thread. */
+static _Thread_local struct {
+	char v[16];
+	unsigned char bin[8];
+	int r, set;
+} hexmemo[8];
+
+/* hex16, from hexmemo when v is kept there. */
+static int hex16_memo(const char *v, unsigned char *out)
+{
+	unsigned i = (unsigned char)v[15] & 7;
+
+	if (!hexmemo[i].set || memcmp(hexmemo[i].v, v, 16)) {
+		memcpy(hexmemo[i].v, v, 16);
+		hexmemo[i].r = hex16(v, hexmemo[i].bin);
+		hexmemo[i].set = 1;
+	}
+	memcpy(out, hexmemo[i].bin, 8);
+	return hexmemo[i].r;
+}
+
 /* The flags of a $journey line: the first byte, op in the low 3 bits. */
 #define JB_STEP 0x08
 #define JB_ARM 0x10
@@ -422,7 +445,7 @@ void jlog_line_journey(struct buf *out, const struct jwrite_jrec *x, int64_t ts,
 		f2 |= JB_CORR;
 	if (x->ncorrv)
 		f2 |= JB_CORRV;
-	if (!hex16(x->version, v8))
+	if (!hex16_memo(x->version, v8))
 		f2 |= JB_HEXVER;
 	if (x->oneid != oneid)
 		f2 |= JB_ONEID;

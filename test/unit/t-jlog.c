@@ -555,6 +555,37 @@ static void records(void)
 		T_EQ_INT(jlog_line_text(&out, &dl, 7), 0);
 		T_OK(out.len == want[2].len && !memcmp(out.p, want[2].p, out.len));
 	}
+	/* versions in hex (kept as 8 bytes) and not (16), one after the
+	 * other, each written back as it was */
+	{
+		static const char *const vers[] = {"0011223344556677", "00112233445566X7", "0011223344556677",
+						   "ffeeddccbbaa9987", "00112233445566X7", "ffeeddccbbaa9987"};
+		struct jlog_line dl = {0, 2, NULL, 0};
+		struct jwrite_jrec y = x[1];
+		size_t lens[6];
+		for (i = 0; i < 6; i++) {
+			y.version = vers[i];
+			head_of(&h, &y);
+			y.head = h.p;
+			y.nhead = h.len;
+			buf_reset(&old);
+			jwrite_journey_text(&old, &y);
+			y.head = NULL;
+			y.nhead = 0;
+			buf_reset(&lb2);
+			jlog_line_journey(&lb2, &y, ts[1], 7, NULL);
+			lens[i] = lb2.len;
+			dl.p = lb2.p + 1;
+			dl.n = lb2.len - 1;
+			buf_reset(&out);
+			T_EQ_INT(jlog_line_text(&out, &dl, 7), 0);
+			T_OK(out.len == old.len && !memcmp(out.p, old.p, out.len));
+		}
+		T_EQ_INT(lens[0] + 8, lens[1]);
+		T_EQ_INT(lens[2], lens[0]);
+		T_EQ_INT(lens[3], lens[0]);
+		T_EQ_INT(lens[4], lens[1]);
+	}
 	store_close(st);
 	for (i = 0; i < 6; i++)
 		buf_release(&want[i]);
