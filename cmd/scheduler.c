@@ -738,10 +738,12 @@ static void add_u32(struct buf *b, uint32_t v)
 	buf_add(b, d, (size_t)u32_dec(d, v));
 }
 
+/* A record of the person out, keyed by their oneid (a Kafka message's
+ * key; a file's lines have none, so it is not made for them). */
 static void emit_line(struct sched *g, struct buf *b)
 {
 	char key[16];
-	int kl = u32_dec(key, g->cx.oneid);
+	int kl = g->f.out.k ? u32_dec(key, g->cx.oneid) : 0;
 
 	filter_emit(&g->f, key, (size_t)kl, b->p, b->len);
 }

@@ -156,7 +156,7 @@ int ep_out_write(struct ep_out *o, const void *key, size_t klen, const char *p,
 {
 	if (o->k)
 		return kafka_sink_write(o->k, key, klen, p, n);
-	if (output_write(&o->out, p, n) || output_write(&o->out, "\n", 1))
+	if (output_write_line(&o->out, p, n))
 		return out_failed(o, o->out.name);
 	return 0;
 }

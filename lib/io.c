@@ -354,6 +354,23 @@ int output_write(struct output *o, const void *p, size_t n)
 	return 0;
 }
 
+int output_write_line(struct output *o, const void *p, size_t n)
+{
+	char *q;
+
+	if (o->b.len + n + 1 >= CHUNK) /* a write through: as two writes */
+		return output_write(o, p, n) || output_write(o, "\n", 1) ? -1 : 0;
+	o->bytes += n + 1;
+	if (o->b.cap - o->b.len <= n + 1)
+		buf_grow(&o->b, n + 1);
+	q = o->b.p + o->b.len;
+	memcpy(q, p, n);
+	q[n] = '\n';
+	q[n + 1] = 0;
+	o->b.len += n + 1;
+	return 0;
+}
+
 int output_flush(struct output *o)
 {
 	return drain(o, ZSTD_e_flush);

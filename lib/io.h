@@ -71,6 +71,9 @@ struct output {
 int output_open(struct output *o, const char *path);
 /* Queue n bytes; writes through when the buffer is full. 0 or -1. */
 int output_write(struct output *o, const void *p, size_t n);
+/* Queue n bytes and a '\n' after them, as output_write twice would
+ * (writing through at the same bytes). 0 or -1. */
+int output_write_line(struct output *o, const void *p, size_t n);
 /* Write out everything queued (a zstd block boundary when compressing), so
  * a reader sees all records handed over so far. 0 or -1. */
 int output_flush(struct output *o);

@@ -657,6 +657,36 @@ static void test_output(void)
 	T_EQ_INT(io_slurp(at("flush.zst"), &got, err, sizeof err), 0);
 	T_EQ_STR(got.p, "rec 1\nrec 2\nrec 3\n");
 
+	/* lines by output_write_line: the bytes, and the compressed bytes,
+	 * of the same lines written and then '\n' each, lines short and
+	 * long (past the buffer's 128 KiB) */
+	{
+		static const char *const names[] = {"l1.zst", "l2.zst", "l1.txt", "l2.txt"};
+		struct buf raw[4] = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+		unsigned f, seed = 0;
+		for (f = 0; f < 4; f++) {
+			size_t n;
+			T_EQ_INT(output_open(&o, at(names[f])), 0);
+			if (!(f & 1))
+				seed = rnd();
+			for (i = 0, n = 0; i < 3000; i++) {
+				size_t k = (seed + i * 7919u) % (i % 500 == 499 ? 300000 : 400);
+				if (f & 1)
+					T_EQ_INT(output_write(&o, big.p + i, k) || output_write(&o, "\n", 1), 0);
+				else
+					T_EQ_INT(output_write_line(&o, big.p + i, k), 0);
+				n += k + 1;
+			}
+			T_EQ_INT(o.bytes, n);
+			T_EQ_INT(output_close(&o, 0), 0);
+			get_raw(names[f], &raw[f]);
+		}
+		T_OK(raw[0].len == raw[1].len && !memcmp(raw[0].p, raw[1].p, raw[0].len));
+		T_OK(raw[2].len > 2 * 128 * 1024 && raw[2].len == raw[3].len && !memcmp(raw[2].p, raw[3].p, raw[2].len));
+		for (f = 0; f < 4; f++)
+			buf_release(&raw[f]);
+	}
+
 	/* a name of just ".zst" at the end of a path compresses */
 	T_EQ_INT(output_open(&o, at("x.zst")), 0);
 	T_OK(o.z != NULL);
