@@ -23,12 +23,18 @@ static size_t key_cat(char *out, size_t at, size_t cap, const char *s)
 	return at + n;
 }
 
+/* A hash of the key s (n bytes) for the index: 8 bytes a step. */
 static uint64_t key_hash(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = 0xcbf29ce484222325ull ^ n, w;
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 32;
+	}
+	for (; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
 	return h ^ (h >> 29);
 }
@@ -42,8 +48,7 @@ static void counter_index(struct jcount *c)
 	c->idx = xcalloc(n, sizeof *c->idx);
 	c->nidx = n;
 	for (i = 0; i < c->n; i++) {
-		const char *k = c->v[i].key;
-		size_t j = key_hash(k, strlen(k)) & (n - 1);
+		size_t j = key_hash(c->v[i].key, c->v[i].len) & (n - 1);
 		while (c->idx[j])
 			j = (j + 1) & (n - 1);
 		c->idx[j] = i + 1;
@@ -53,23 +58,37 @@ static void counter_index(struct jcount *c)
 struct jcounter *jcount_get(struct jcount *c, const char *journey, const char *arm, const char *what)
 {
 	char key[512];
-	size_t n, j;
+	size_t n, j, nj = strlen(journey), na = arm ? strlen(arm) : 0, nw = strlen(what);
 
-	n = key_cat(key, 0, sizeof key, journey);
-	n = key_cat(key, n, sizeof key, "\t");
-	n = key_cat(key, n, sizeof key, arm ? arm : "");
-	n = key_cat(key, n, sizeof key, "\t");
-	n = key_cat(key, n, sizeof key, what);
+	if (nj + na + nw + 2 < sizeof key) { /* the parts, known lengths */
+		memcpy(key, journey, nj);
+		key[nj] = '\t';
+		if (na)
+			memcpy(key + nj + 1, arm, na);
+		key[nj + 1 + na] = '\t';
+		memcpy(key + nj + na + 2, what, nw);
+		n = nj + na + nw + 2;
+		key[n] = 0;
+	} else { /* cut short, as snprintf would */
+		n = key_cat(key, 0, sizeof key, journey);
+		n = key_cat(key, n, sizeof key, "\t");
+		n = key_cat(key, n, sizeof key, arm ? arm : "");
+		n = key_cat(key, n, sizeof key, "\t");
+		n = key_cat(key, n, sizeof key, what);
+	}
 	if ((c->n + 1) * 2 > c->nidx)
 		counter_index(c);
-	for (j = key_hash(key, n) & (c->nidx - 1); c->idx[j]; j = (j + 1) & (c->nidx - 1))
-		if (!strcmp(c->v[c->idx[j] - 1].key, key))
-			return &c->v[c->idx[j] - 1];
+	for (j = key_hash(key, n) & (c->nidx - 1); c->idx[j]; j = (j + 1) & (c->nidx - 1)) {
+		struct jcounter *k = &c->v[c->idx[j] - 1];
+		if (k->len == n && !memcmp(k->key, key, n))
+			return k;
+	}
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 64;
 		c->v = xrealloc(c->v, c->cap * sizeof *c->v);
 	}
-	c->v[c->n].key = xstrdup(key);
+	c->v[c->n].key = xstrndup(key, n);
+	c->v[c->n].len = n;
 	c->v[c->n].n = 0;
 	c->v[c->n].dirty = 0;
 	c->idx[j] = c->n + 1;
@@ -116,7 +135,7 @@ void jcount_save(struct jcount *c, struct store *st, MDB_dbi dbi)
 	for (i = 0; i < c->n; i++)
 		if (c->v[i].dirty) {
 			store_be64(be, c->v[i].n);
-			store_put(st, dbi, c->v[i].key, strlen(c->v[i].key), be, 8);
+			store_put(st, dbi, c->v[i].key, c->v[i].len, be, 8);
 			c->v[i].dirty = 0;
 		}
 }

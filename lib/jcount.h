@@ -23,6 +23,7 @@ struct store;
 
 struct jcounter {
 	char *key; /* journey \t arm \t what */
+	size_t len; /* of key */
 	unsigned long long n;
 	int dirty;
 };

@@ -74,7 +74,17 @@ static void in_memory(void)
 	jcount_add(&c, big, "b", "sent");
 	a = jcount_get(&c, big, NULL, "held");
 	T_EQ_INT(strlen(a->key), 511);
+	T_EQ_INT(a->len, 511);
 	T_EQ_INT(a->n, 2);
+	/* one short of the cut: whole, its own counter */
+	big[509 - 4 - 7] = 0;
+	a = jcount_get(&c, big, "arm", "entered");
+	T_EQ_INT(a->len, 510);
+	T_EQ_INT(a->n, 0);
+	T_OK(!memcmp(a->key + 498, "\tarm\tentered", 12));
+	big[509 - 4 - 7] = 'x';
+	for (i = 0; i < c.n; i++)
+		T_EQ_INT(c.v[i].len, strlen(c.v[i].key));
 
 	/* one journey's counters as JSON members, in first-asked order */
 	{
