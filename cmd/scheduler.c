@@ -43,6 +43,7 @@
 #include "jfold.h"
 #include "jlog.h"
 #include "jperson.h"
+#include "jstatus.h"
 #include "jwrite.h"
 #include "json.h"
 #include "kafka.h"
@@ -1924,69 +1925,9 @@ static struct journey *journey_arg(struct sched *g, const char *name)
 
 static int op_list(struct sched *g)
 {
-	struct buf b = BUF_INIT, t = BUF_INIT;
-	unsigned i;
-
 	inside_from_counts(g);
-	for (i = 0; i < g->js.n; i++) {
-		const struct journey *j = &g->js.v[i];
-		buf_reset(&b);
-		buf_adds(&b, "{\"journey\":");
-		json_write_str(&b, j->name, strlen(j->name));
-		buf_printf(&b, ",\"version\":\"%s\",\"status\":\"%s\",\"trigger\":", j->version,
-			   j->paused || g->paused[i] ? "paused" : "active");
-		journey_trigger_text(j, &t);
-		json_write_str(&b, t.p, t.len);
-		buf_printf(&b, ",\"steps\":%u,\"inside\":%ld", j->nsteps, g->inside_n[i]);
-		if (j->description) {
-			buf_adds(&b, ",\"description\":");
-			json_write_str(&b, j->description, strlen(j->description));
-		}
-		buf_adds(&b, ",\"file\":");
-		json_write_str(&b, j->file, strlen(j->file));
-		buf_addc(&b, '}');
-		puts(b.p);
-	}
-	buf_release(&b);
-	buf_release(&t);
+	jstatus_list(stdout, &g->js, g->paused, g->inside_n);
 	return 0;
-}
-
-struct stepcount {
-	char *key; /* step \t arm */
-	unsigned long long n;
-};
-
-/* The wake-ups filed under stream s (a range of scheduler.timers). */
-static unsigned long long timers_of(struct sched *g, uint32_t s)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	unsigned char key[4];
-	unsigned long long n = 0;
-	int r;
-
-	if (!txn || mdb_cursor_open(txn, g->tm.dbi, &cur))
-		return 0;
-	store_be32(key, s);
-	k.mv_data = key;
-	k.mv_size = 4;
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !r && k.mv_size == TIMER_KEY && !memcmp(k.mv_data, key, 4);
-	     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		n++;
-	mdb_cursor_close(cur);
-	return n;
-}
-
-static void stream_line(struct sched *g, const char *stream, const struct pclock_stream *c, unsigned long long n)
-{
-	printf("{\"stream\":%s,\"clock\":", stream);
-	if (c->clock == PCLOCK_NONE)
-		printf("null");
-	else
-		printf("\"%s\"", ts_text(g, c->clock));
-	printf(",\"wakeups\":%llu}\n", n);
 }
 
 /* How long status waits for the brokers: UOPS_KAFKA_CONNECT_MS, else 5 s. */
@@ -1998,14 +1939,7 @@ static int status_timeout(void)
 
 static int op_status(struct sched *g, int argc, char **argv)
 {
-	struct store_scan it;
-	MDB_val k, v;
-	unsigned i, q;
-	int r, rc = 0;
-	struct buf b = BUF_INIT;
 	const struct journey *only = NULL;
-	struct stepcount **sc = xcalloc(g->js.n + 1, sizeof *sc);
-	unsigned *nsc = xcalloc(g->js.n + 1, sizeof *nsc);
 
 	if (argc > 1) {
 		cli_err("usage: scheduler status [JOURNEY]");
@@ -2015,80 +1949,12 @@ static int op_status(struct sched *g, int argc, char **argv)
 		return EXIT_USAGE;
 	/* a line per stream: its clock and the wake-ups filed under it; "*"
 	 * for where a stream not met yet starts (a store of one clock) */
-	if (!only) {
-		size_t s;
-		if (g->pc.base.clock != PCLOCK_NONE) /* a store of one clock: its wake-ups are stream 0's */
-			stream_line(g, "\"*\"", &g->pc.base, pclock_find(&g->pc, 0) ? 0 : timers_of(g, 0));
-		for (s = 0; s < g->pc.n; s++) {
-			char num[16];
-			snprintf(num, sizeof num, "%lu", (unsigned long)g->pc.v[s].stream);
-			stream_line(g, num, &g->pc.v[s], timers_of(g, g->pc.v[s].stream));
-		}
-	}
-	if (store_scan_open(g->st, g->people, &it))
+	if (!only)
+		jstatus_streams(stdout, &g->pc, g->st, g->tm.dbi);
+	if (jstatus_journeys(stdout, g->st, g->people, &g->js, only, &g->L, &g->P, &g->p, &g->cnt))
 		return EXIT_IO;
-	while ((r = store_scan_next(&it, &k, &v)) == 1) {
-		g->P.oneid = k.mv_size == 4 ? store_get_be32(k.mv_data) : 0;
-		g->P.ninst = 0;
-		if (jperson_decode(&g->P, &g->p, &g->L, v.mv_data, v.mv_size) && !g->P.ninst)
-			continue;
-		for (q = 0; q < g->P.ninst; q++) {
-			struct jinst *in = &g->P.inst[q];
-			unsigned ji;
-			char key[300];
-			if (!jinst_open(in) || !journey_of(g, in->journey, &ji))
-				continue;
-			snprintf(key, sizeof key, "%s\t%s", in->step.p ? in->step.p : "", in->arm.p ? in->arm.p : "");
-			for (i = 0; i < nsc[ji] && strcmp(sc[ji][i].key, key); i++)
-				;
-			if (i == nsc[ji]) {
-				sc[ji] = xrealloc(sc[ji], (nsc[ji] + 1) * sizeof **sc);
-				sc[ji][i].key = xstrdup(key);
-				sc[ji][i].n = 0;
-				nsc[ji]++;
-			}
-			sc[ji][i].n++;
-		}
-	}
-	store_scan_close(&it);
-	if (r < 0)
-		rc = EXIT_IO;
-	for (i = 0; i < g->js.n && !rc; i++) {
-		const struct journey *j = &g->js.v[i];
-		if (only && only != j)
-			continue;
-		buf_reset(&b);
-		buf_adds(&b, "{\"journey\":");
-		json_write_str(&b, j->name, strlen(j->name));
-		buf_adds(&b, ",\"waiting\":{");
-		for (q = 0; q < nsc[i]; q++) {
-			char *tab = strchr(sc[i][q].key, '\t');
-			if (q)
-				buf_addc(&b, ',');
-			buf_reset(&g->tmp);
-			buf_add(&g->tmp, sc[i][q].key, (size_t)(tab - sc[i][q].key));
-			if (tab[1]) {
-				buf_addc(&g->tmp, '/');
-				buf_adds(&g->tmp, tab + 1);
-			}
-			json_write_str(&b, g->tmp.p, g->tmp.len);
-			buf_printf(&b, ":%llu", sc[i][q].n);
-		}
-		buf_adds(&b, "},\"counts\":{");
-		jcount_json(&g->cnt, j->name, &b, &g->tmp);
-		buf_adds(&b, "}}");
-		puts(b.p);
-	}
-	for (i = 0; i < g->js.n; i++) {
-		for (q = 0; q < nsc[i]; q++)
-			free(sc[i][q].key);
-		free(sc[i]);
-	}
-	free(sc);
-	free(nsc);
-	buf_release(&b);
-	if (rc || only)
-		return rc;
+	if (only)
+		return 0;
 	fflush(stdout);
 	store_read_end(g->st);
 	return handoff_status(&g->ho, g->cli.nin ? g->cli.in[0] : NULL, g->f.group, g->cli.x, g->cli.nx,
