@@ -39,6 +39,7 @@
 #include "handoff.h"
 #include "hash.h"
 #include "jcount.h"
+#include "jexplain.h"
 #include "journey.h"
 #include "jfold.h"
 #include "jlog.h"
@@ -2001,17 +2002,11 @@ static int op_partition(struct sched *g, int argc, char **argv)
 
 static int op_explain(struct sched *g, int argc, char **argv)
 {
-	struct jlog_lines ls = {0};
 	struct jlog_dbs dbs;
-	size_t q;
-	uint32_t oneid, lstream = 0, lblk = 0;
+	uint32_t oneid;
 	char *end;
 	unsigned long u;
 	const struct journey *only = NULL;
-	unsigned char pk[4];
-	MDB_val v;
-	int r, has_record;
-	struct json_doc d = JSON_DOC_INIT;
 
 	if (argc < 1 || argc > 2) {
 		cli_err("usage: scheduler explain ONEID [JOURNEY]");
@@ -2026,98 +2021,16 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	oneid = (uint32_t)u;
 	if (argc == 2 && !(only = journey_arg(g, argv[1])))
 		return EXIT_USAGE;
-	/* the block of the person's newest decisions, from their record
-	 * (format 3) */
-	store_be32(pk, oneid);
-	if ((r = store_get(g->st, g->people, pk, 4, &v)) < 0)
-		return EXIT_IO;
-	has_record = r == 1;
-	if (has_record && jperson_last_block(v.mv_data, v.mv_size, &lstream, &lblk) < 0) {
-		cli_err("person %u in scheduler.people is damaged", oneid);
-		return EXIT_IO;
-	}
 	dbs.dlog = g->dlogdb;
 	dbs.decisions = g->logdb;
 	dbs.log = g->oldlog;
 	dbs.no_dlog = g->no_dlog;
 	dbs.no_decisions = g->no_decisions;
 	dbs.no_log = g->has_oldlog != 0;
-	if (jlog_person(g->st, &dbs, oneid, has_record, lstream, lblk, &ls)) {
-		jlog_lines_release(&ls);
+	if (jexplain_decisions(stdout, g->st, g->people, &dbs, oneid, only))
 		return EXIT_IO;
-	}
-	for (q = 0; q < ls.n; q++) {
-		buf_reset(&g->tmp);
-		if (jlog_line_text(&g->tmp, &ls.v[q], oneid)) {
-			cli_err("line %u of person %u in the decision log is damaged", ls.v[q].seq, oneid);
-			jlog_lines_release(&ls);
-			json_doc_release(&d);
-			return EXIT_IO;
-		}
-		if (only) {
-			const char *why;
-			size_t at;
-			uint32_t t;
-			if (json_parse(&d, g->tmp.p, g->tmp.len, 64, &why, &at))
-				continue;
-			t = json_get(&d, 0, "journey", 7);
-			if (!t || !json_str_eq(&d, t, only->name, strlen(only->name)))
-				continue;
-		}
-		fwrite(g->tmp.p, 1, g->tmp.len, stdout);
-		putchar('\n');
-	}
-	jlog_lines_release(&ls);
-	json_doc_release(&d);
 	/* where each instance stands now */
-	{
-		if (store_get(g->st, g->people, pk, 4, &v) == 1) {
-			g->P.oneid = oneid;
-			g->P.ninst = 0;
-			jperson_decode(&g->P, &g->p, &g->L, v.mv_data, v.mv_size);
-			for (q = 0; q < g->P.ninst; q++) {
-				struct jinst *in = &g->P.inst[q];
-				const struct journey *j = journey_of(g, in->journey, NULL);
-				struct buf b = BUF_INIT;
-				if (!j || (only && only != j))
-					continue;
-				if (in->corr == JOURNEY_WATCH) { /* a date trigger's watch */
-					if (in->state != JI_ARMED)
-						continue;
-					buf_adds(&b, "{\"now\":true,\"journey\":");
-					json_write_str(&b, j->name, strlen(j->name));
-					buf_printf(&b, ",\"state\":\"date_due\",\"wake\":\"%s\"}", ts_text(g, in->wake));
-					puts(b.p);
-					buf_release(&b);
-					continue;
-				}
-				buf_adds(&b, "{\"now\":true,\"journey\":");
-				json_write_str(&b, j->name, strlen(j->name));
-				buf_printf(&b, ",\"state\":\"%s\",\"step\":",
-					   in->state == JI_WAIT ? "waiting" : in->state == JI_WAIT_EVENT ? "waiting_for" : "exited");
-				json_write_str(&b, in->step.p ? in->step.p : "", in->step.len);
-				buf_adds(&b, ",\"arm\":");
-				if (in->arm.len)
-					json_write_str(&b, in->arm.p, in->arm.len);
-				else
-					buf_adds(&b, "null");
-				buf_printf(&b, ",\"entries\":%u", in->entries);
-				if (jinst_open(in) && in->wake != INT64_MIN)
-					buf_printf(&b, ",\"wake\":\"%s\"", ts_text(g, in->wake));
-				if (in->state == JI_DONE) {
-					buf_adds(&b, ",\"reason\":");
-					json_write_str(&b, in->reason.p ? in->reason.p : "", in->reason.len);
-				}
-				if (in->corrv.len) {
-					buf_adds(&b, ",\"correlation\":");
-					buf_add(&b, in->corrv.p, in->corrv.len);
-				}
-				buf_addc(&b, '}');
-				puts(b.p);
-				buf_release(&b);
-			}
-		}
-	}
+	jexplain_now(stdout, g->st, g->people, oneid, &g->js, only, &g->L, &g->P, &g->p);
 	return 0;
 }
 
