@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "cond.h"
 #include "conf.h"
+#include "defnames.h"
 #include "dict.h"
 #include "filter.h"
 #include "fold.h"
@@ -125,8 +126,7 @@ struct sched {
 	struct journeys js;
 
 	/* names that exist upstream */
-	char **ktags, **ksegs;
-	unsigned nktags, nksegs;
+	struct defnames up;
 
 	/* the profile conditions read */
 	struct agg_set aggs;
@@ -190,69 +190,6 @@ struct sched {
 	int64_t fold_ts;
 };
 
-/* ---- names from upstream definitions ---- */
-
-static void names_add(char ***v, unsigned *n, const char *s)
-{
-	*v = xrealloc(*v, (*n + 1) * sizeof **v);
-	(*v)[(*n)++] = xstrdup(s);
-}
-
-struct names_ctx {
-	char ***v;
-	unsigned *n;
-	const char *key;
-};
-
-static int names_file(void *ctx, const char *path)
-{
-	struct names_ctx *nc = ctx;
-	struct conf c;
-	unsigned v, k, i;
-
-	if (conf_load(&c, path)) {
-		cli_err("%s", c.err.p);
-		conf_release(&c);
-		return -1;
-	}
-	if ((v = json_get(&c.doc, 0, nc->key, strlen(nc->key))) && c.doc.t[v].type == JSON_ARRAY)
-		for (k = 0, i = v + 1; k < c.doc.t[v].size; k++, i = c.doc.t[i].next) {
-			char *name = NULL;
-			if (c.doc.t[i].type == JSON_OBJECT && conf_str(&c, i, "name", &name) == 1)
-				names_add(nc->v, nc->n, name);
-			free(name);
-		}
-	conf_release(&c);
-	return 0;
-}
-
-/* The names the tag and segment definitions give (what $tag and $segment
- * records can carry). A missing directory gives none. */
-static int load_upstream(struct sched *g)
-{
-	char path[4096];
-	struct names_ctx t = {&g->ktags, &g->nktags, "tags"}, s = {&g->ksegs, &g->nksegs, "segments"};
-	struct stat sb;
-
-	snprintf(path, sizeof path, "%s/tags", g->pipelines);
-	if (!stat(path, &sb) && conf_dir(path, "tag", names_file, &t))
-		return EXIT_CONFIG;
-	snprintf(path, sizeof path, "%s/segments", g->pipelines);
-	if (!stat(path, &sb) && conf_dir(path, "segment", names_file, &s))
-		return EXIT_CONFIG;
-	return 0;
-}
-
-static int known(char **v, unsigned n, const char *s)
-{
-	unsigned i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(v[i], s))
-			return 1;
-	return 0;
-}
-
 /* ---- definitions ---- */
 
 static uint32_t sc_trait(void *ctx, const char *name)
@@ -268,7 +205,7 @@ static int sc_tag(void *ctx, const char *name, const char **why)
 	for (i = 0; i < g->ntags; i++)
 		if (!strcmp(g->tagnames[i], name))
 			return (int)i;
-	if (!known(g->ktags, g->nktags, name)) {
+	if (!defnames_tag(&g->up, name)) {
 		*why = "no such tag (none of the tag definitions names it)";
 		return -1;
 	}
@@ -288,7 +225,7 @@ static int sc_segment(void *ctx, const char *name, const char **why)
 	for (i = 0; i < g->nsegs; i++)
 		if (!strcmp(g->segnames[i], name))
 			return (int)i;
-	if (!known(g->ksegs, g->nksegs, name)) {
+	if (!defnames_segment(&g->up, name)) {
 		*why = "no such segment (none of the segment definitions names it)";
 		return -1;
 	}
@@ -330,7 +267,9 @@ static int load_defs(struct sched *g)
 		snprintf(path, sizeof path, "%s/journeys", g->pipelines);
 		g->jdir = xstrdup(path);
 	}
-	if (load_upstream(g))
+	/* the names that exist upstream (what $tag and $segment records
+	 * can carry) */
+	if (defnames_load(&g->up, g->pipelines))
 		return EXIT_CONFIG;
 	if (conf_dir(g->jdir, "journey", load_journey, g))
 		return EXIT_CONFIG;
@@ -2160,12 +2099,7 @@ static void defs_free(struct sched *g)
 	for (i = 0; i < g->nsegs; i++)
 		free(g->segnames[i]);
 	free(g->segnames);
-	for (i = 0; i < g->nktags; i++)
-		free(g->ktags[i]);
-	free(g->ktags);
-	for (i = 0; i < g->nksegs; i++)
-		free(g->ksegs[i]);
-	free(g->ksegs);
+	defnames_release(&g->up);
 	free(g->tag_slots);
 	profile_layout_release(&g->L);
 	dict_release(&g->names);
