@@ -56,6 +56,7 @@
 #include "seen.h"
 #include "store.h"
 #include "sysrec.h"
+#include "ticker.h"
 #include "timer.h"
 #include "tz.h"
 
@@ -2014,39 +2015,13 @@ static int op_draw(struct sched *g, int argc, char **argv)
  * the wall clock enters: the clock of the records it writes). */
 static int op_tick(struct sched *g)
 {
-	struct ep_out out;
-	struct ep_cfg cfg = {0};
 	int64_t every = 60000;
-	long n = 0;
-	int rc;
 
 	if (g->every && (clock_parse_duration(g->every, &every) || every <= 0)) {
 		cli_err("--every '%s': want a duration such as 1m, 10s, 500ms", g->every);
 		return EXIT_USAGE;
 	}
-	cfg.x = g->cli.x;
-	cfg.nx = g->cli.nx;
-	if ((rc = ep_out_open(&out, g->cli.out, &cfg)))
-		return rc;
-	while (!cli_stop && (!g->tick_count || n < g->tick_count)) {
-		struct timespec now, d;
-		char iso[CLOCK_ISO_LEN + 1], line[80];
-		int len;
-		clock_gettime(CLOCK_REALTIME, &now);
-		clock_format((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, iso);
-		len = snprintf(line, sizeof line, "{\"type\":\"$tick\",\"ts\":\"%s\"}", iso);
-		if ((rc = ep_out_write(&out, NULL, 0, line, (size_t)len)) || (rc = ep_out_flush(&out)))
-			break;
-		if (++n == g->tick_count)
-			break;
-		d.tv_sec = every / 1000;
-		d.tv_nsec = (long)(every % 1000) * 1000000;
-		nanosleep(&d, NULL); /* a signal ends it early */
-	}
-	{
-		int c2 = ep_out_close(&out);
-		return rc ? rc : c2;
-	}
+	return ticker_run(g->cli.out, g->cli.x, g->cli.nx, every, g->tick_count);
 }
 
 /* ---- main ---- */
