@@ -33,16 +33,19 @@
 #include "clock.h"
 #include "cond.h"
 #include "conf.h"
+#include "defnames.h"
 #include "dict.h"
 #include "filter.h"
 #include "fold.h"
 #include "handoff.h"
 #include "hash.h"
 #include "jcount.h"
+#include "jexplain.h"
 #include "journey.h"
 #include "jfold.h"
 #include "jlog.h"
 #include "jperson.h"
+#include "jstatus.h"
 #include "jwrite.h"
 #include "json.h"
 #include "kafka.h"
@@ -53,6 +56,7 @@
 #include "seen.h"
 #include "store.h"
 #include "sysrec.h"
+#include "ticker.h"
 #include "timer.h"
 #include "tz.h"
 
@@ -123,8 +127,7 @@ struct sched {
 	struct journeys js;
 
 	/* names that exist upstream */
-	char **ktags, **ksegs;
-	unsigned nktags, nksegs;
+	struct defnames up;
 
 	/* the profile conditions read */
 	struct agg_set aggs;
@@ -188,69 +191,6 @@ struct sched {
 	int64_t fold_ts;
 };
 
-/* ---- names from upstream definitions ---- */
-
-static void names_add(char ***v, unsigned *n, const char *s)
-{
-	*v = xrealloc(*v, (*n + 1) * sizeof **v);
-	(*v)[(*n)++] = xstrdup(s);
-}
-
-struct names_ctx {
-	char ***v;
-	unsigned *n;
-	const char *key;
-};
-
-static int names_file(void *ctx, const char *path)
-{
-	struct names_ctx *nc = ctx;
-	struct conf c;
-	unsigned v, k, i;
-
-	if (conf_load(&c, path)) {
-		cli_err("%s", c.err.p);
-		conf_release(&c);
-		return -1;
-	}
-	if ((v = json_get(&c.doc, 0, nc->key, strlen(nc->key))) && c.doc.t[v].type == JSON_ARRAY)
-		for (k = 0, i = v + 1; k < c.doc.t[v].size; k++, i = c.doc.t[i].next) {
-			char *name = NULL;
-			if (c.doc.t[i].type == JSON_OBJECT && conf_str(&c, i, "name", &name) == 1)
-				names_add(nc->v, nc->n, name);
-			free(name);
-		}
-	conf_release(&c);
-	return 0;
-}
-
-/* The names the tag and segment definitions give (what $tag and $segment
- * records can carry). A missing directory gives none. */
-static int load_upstream(struct sched *g)
-{
-	char path[4096];
-	struct names_ctx t = {&g->ktags, &g->nktags, "tags"}, s = {&g->ksegs, &g->nksegs, "segments"};
-	struct stat sb;
-
-	snprintf(path, sizeof path, "%s/tags", g->pipelines);
-	if (!stat(path, &sb) && conf_dir(path, "tag", names_file, &t))
-		return EXIT_CONFIG;
-	snprintf(path, sizeof path, "%s/segments", g->pipelines);
-	if (!stat(path, &sb) && conf_dir(path, "segment", names_file, &s))
-		return EXIT_CONFIG;
-	return 0;
-}
-
-static int known(char **v, unsigned n, const char *s)
-{
-	unsigned i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(v[i], s))
-			return 1;
-	return 0;
-}
-
 /* ---- definitions ---- */
 
 static uint32_t sc_trait(void *ctx, const char *name)
@@ -266,7 +206,7 @@ static int sc_tag(void *ctx, const char *name, const char **why)
 	for (i = 0; i < g->ntags; i++)
 		if (!strcmp(g->tagnames[i], name))
 			return (int)i;
-	if (!known(g->ktags, g->nktags, name)) {
+	if (!defnames_tag(&g->up, name)) {
 		*why = "no such tag (none of the tag definitions names it)";
 		return -1;
 	}
@@ -286,7 +226,7 @@ static int sc_segment(void *ctx, const char *name, const char **why)
 	for (i = 0; i < g->nsegs; i++)
 		if (!strcmp(g->segnames[i], name))
 			return (int)i;
-	if (!known(g->ksegs, g->nksegs, name)) {
+	if (!defnames_segment(&g->up, name)) {
 		*why = "no such segment (none of the segment definitions names it)";
 		return -1;
 	}
@@ -328,7 +268,9 @@ static int load_defs(struct sched *g)
 		snprintf(path, sizeof path, "%s/journeys", g->pipelines);
 		g->jdir = xstrdup(path);
 	}
-	if (load_upstream(g))
+	/* the names that exist upstream (what $tag and $segment records
+	 * can carry) */
+	if (defnames_load(&g->up, g->pipelines))
 		return EXIT_CONFIG;
 	if (conf_dir(g->jdir, "journey", load_journey, g))
 		return EXIT_CONFIG;
@@ -1926,69 +1868,9 @@ static struct journey *journey_arg(struct sched *g, const char *name)
 
 static int op_list(struct sched *g)
 {
-	struct buf b = BUF_INIT, t = BUF_INIT;
-	unsigned i;
-
 	inside_from_counts(g);
-	for (i = 0; i < g->js.n; i++) {
-		const struct journey *j = &g->js.v[i];
-		buf_reset(&b);
-		buf_adds(&b, "{\"journey\":");
-		json_write_str(&b, j->name, strlen(j->name));
-		buf_printf(&b, ",\"version\":\"%s\",\"status\":\"%s\",\"trigger\":", j->version,
-			   j->paused || g->paused[i] ? "paused" : "active");
-		journey_trigger_text(j, &t);
-		json_write_str(&b, t.p, t.len);
-		buf_printf(&b, ",\"steps\":%u,\"inside\":%ld", j->nsteps, g->inside_n[i]);
-		if (j->description) {
-			buf_adds(&b, ",\"description\":");
-			json_write_str(&b, j->description, strlen(j->description));
-		}
-		buf_adds(&b, ",\"file\":");
-		json_write_str(&b, j->file, strlen(j->file));
-		buf_addc(&b, '}');
-		puts(b.p);
-	}
-	buf_release(&b);
-	buf_release(&t);
+	jstatus_list(stdout, &g->js, g->paused, g->inside_n);
 	return 0;
-}
-
-struct stepcount {
-	char *key; /* step \t arm */
-	unsigned long long n;
-};
-
-/* The wake-ups filed under stream s (a range of scheduler.timers). */
-static unsigned long long timers_of(struct sched *g, uint32_t s)
-{
-	MDB_txn *txn = store_read_txn(g->st);
-	MDB_cursor *cur;
-	MDB_val k, v;
-	unsigned char key[4];
-	unsigned long long n = 0;
-	int r;
-
-	if (!txn || mdb_cursor_open(txn, g->tm.dbi, &cur))
-		return 0;
-	store_be32(key, s);
-	k.mv_data = key;
-	k.mv_size = 4;
-	for (r = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !r && k.mv_size == TIMER_KEY && !memcmp(k.mv_data, key, 4);
-	     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		n++;
-	mdb_cursor_close(cur);
-	return n;
-}
-
-static void stream_line(struct sched *g, const char *stream, const struct pclock_stream *c, unsigned long long n)
-{
-	printf("{\"stream\":%s,\"clock\":", stream);
-	if (c->clock == PCLOCK_NONE)
-		printf("null");
-	else
-		printf("\"%s\"", ts_text(g, c->clock));
-	printf(",\"wakeups\":%llu}\n", n);
 }
 
 /* How long status waits for the brokers: UOPS_KAFKA_CONNECT_MS, else 5 s. */
@@ -2000,14 +1882,7 @@ static int status_timeout(void)
 
 static int op_status(struct sched *g, int argc, char **argv)
 {
-	struct store_scan it;
-	MDB_val k, v;
-	unsigned i, q;
-	int r, rc = 0;
-	struct buf b = BUF_INIT;
 	const struct journey *only = NULL;
-	struct stepcount **sc = xcalloc(g->js.n + 1, sizeof *sc);
-	unsigned *nsc = xcalloc(g->js.n + 1, sizeof *nsc);
 
 	if (argc > 1) {
 		cli_err("usage: scheduler status [JOURNEY]");
@@ -2017,80 +1892,12 @@ static int op_status(struct sched *g, int argc, char **argv)
 		return EXIT_USAGE;
 	/* a line per stream: its clock and the wake-ups filed under it; "*"
 	 * for where a stream not met yet starts (a store of one clock) */
-	if (!only) {
-		size_t s;
-		if (g->pc.base.clock != PCLOCK_NONE) /* a store of one clock: its wake-ups are stream 0's */
-			stream_line(g, "\"*\"", &g->pc.base, pclock_find(&g->pc, 0) ? 0 : timers_of(g, 0));
-		for (s = 0; s < g->pc.n; s++) {
-			char num[16];
-			snprintf(num, sizeof num, "%lu", (unsigned long)g->pc.v[s].stream);
-			stream_line(g, num, &g->pc.v[s], timers_of(g, g->pc.v[s].stream));
-		}
-	}
-	if (store_scan_open(g->st, g->people, &it))
+	if (!only)
+		jstatus_streams(stdout, &g->pc, g->st, g->tm.dbi);
+	if (jstatus_journeys(stdout, g->st, g->people, &g->js, only, &g->L, &g->P, &g->p, &g->cnt))
 		return EXIT_IO;
-	while ((r = store_scan_next(&it, &k, &v)) == 1) {
-		g->P.oneid = k.mv_size == 4 ? store_get_be32(k.mv_data) : 0;
-		g->P.ninst = 0;
-		if (jperson_decode(&g->P, &g->p, &g->L, v.mv_data, v.mv_size) && !g->P.ninst)
-			continue;
-		for (q = 0; q < g->P.ninst; q++) {
-			struct jinst *in = &g->P.inst[q];
-			unsigned ji;
-			char key[300];
-			if (!jinst_open(in) || !journey_of(g, in->journey, &ji))
-				continue;
-			snprintf(key, sizeof key, "%s\t%s", in->step.p ? in->step.p : "", in->arm.p ? in->arm.p : "");
-			for (i = 0; i < nsc[ji] && strcmp(sc[ji][i].key, key); i++)
-				;
-			if (i == nsc[ji]) {
-				sc[ji] = xrealloc(sc[ji], (nsc[ji] + 1) * sizeof **sc);
-				sc[ji][i].key = xstrdup(key);
-				sc[ji][i].n = 0;
-				nsc[ji]++;
-			}
-			sc[ji][i].n++;
-		}
-	}
-	store_scan_close(&it);
-	if (r < 0)
-		rc = EXIT_IO;
-	for (i = 0; i < g->js.n && !rc; i++) {
-		const struct journey *j = &g->js.v[i];
-		if (only && only != j)
-			continue;
-		buf_reset(&b);
-		buf_adds(&b, "{\"journey\":");
-		json_write_str(&b, j->name, strlen(j->name));
-		buf_adds(&b, ",\"waiting\":{");
-		for (q = 0; q < nsc[i]; q++) {
-			char *tab = strchr(sc[i][q].key, '\t');
-			if (q)
-				buf_addc(&b, ',');
-			buf_reset(&g->tmp);
-			buf_add(&g->tmp, sc[i][q].key, (size_t)(tab - sc[i][q].key));
-			if (tab[1]) {
-				buf_addc(&g->tmp, '/');
-				buf_adds(&g->tmp, tab + 1);
-			}
-			json_write_str(&b, g->tmp.p, g->tmp.len);
-			buf_printf(&b, ":%llu", sc[i][q].n);
-		}
-		buf_adds(&b, "},\"counts\":{");
-		jcount_json(&g->cnt, j->name, &b, &g->tmp);
-		buf_adds(&b, "}}");
-		puts(b.p);
-	}
-	for (i = 0; i < g->js.n; i++) {
-		for (q = 0; q < nsc[i]; q++)
-			free(sc[i][q].key);
-		free(sc[i]);
-	}
-	free(sc);
-	free(nsc);
-	buf_release(&b);
-	if (rc || only)
-		return rc;
+	if (only)
+		return 0;
 	fflush(stdout);
 	store_read_end(g->st);
 	return handoff_status(&g->ho, g->cli.nin ? g->cli.in[0] : NULL, g->f.group, g->cli.x, g->cli.nx,
@@ -2137,17 +1944,11 @@ static int op_partition(struct sched *g, int argc, char **argv)
 
 static int op_explain(struct sched *g, int argc, char **argv)
 {
-	struct jlog_lines ls = {0};
 	struct jlog_dbs dbs;
-	size_t q;
-	uint32_t oneid, lstream = 0, lblk = 0;
+	uint32_t oneid;
 	char *end;
 	unsigned long u;
 	const struct journey *only = NULL;
-	unsigned char pk[4];
-	MDB_val v;
-	int r, has_record;
-	struct json_doc d = JSON_DOC_INIT;
 
 	if (argc < 1 || argc > 2) {
 		cli_err("usage: scheduler explain ONEID [JOURNEY]");
@@ -2162,98 +1963,16 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	oneid = (uint32_t)u;
 	if (argc == 2 && !(only = journey_arg(g, argv[1])))
 		return EXIT_USAGE;
-	/* the block of the person's newest decisions, from their record
-	 * (format 3) */
-	store_be32(pk, oneid);
-	if ((r = store_get(g->st, g->people, pk, 4, &v)) < 0)
-		return EXIT_IO;
-	has_record = r == 1;
-	if (has_record && jperson_last_block(v.mv_data, v.mv_size, &lstream, &lblk) < 0) {
-		cli_err("person %u in scheduler.people is damaged", oneid);
-		return EXIT_IO;
-	}
 	dbs.dlog = g->dlogdb;
 	dbs.decisions = g->logdb;
 	dbs.log = g->oldlog;
 	dbs.no_dlog = g->no_dlog;
 	dbs.no_decisions = g->no_decisions;
 	dbs.no_log = g->has_oldlog != 0;
-	if (jlog_person(g->st, &dbs, oneid, has_record, lstream, lblk, &ls)) {
-		jlog_lines_release(&ls);
+	if (jexplain_decisions(stdout, g->st, g->people, &dbs, oneid, only))
 		return EXIT_IO;
-	}
-	for (q = 0; q < ls.n; q++) {
-		buf_reset(&g->tmp);
-		if (jlog_line_text(&g->tmp, &ls.v[q], oneid)) {
-			cli_err("line %u of person %u in the decision log is damaged", ls.v[q].seq, oneid);
-			jlog_lines_release(&ls);
-			json_doc_release(&d);
-			return EXIT_IO;
-		}
-		if (only) {
-			const char *why;
-			size_t at;
-			uint32_t t;
-			if (json_parse(&d, g->tmp.p, g->tmp.len, 64, &why, &at))
-				continue;
-			t = json_get(&d, 0, "journey", 7);
-			if (!t || !json_str_eq(&d, t, only->name, strlen(only->name)))
-				continue;
-		}
-		fwrite(g->tmp.p, 1, g->tmp.len, stdout);
-		putchar('\n');
-	}
-	jlog_lines_release(&ls);
-	json_doc_release(&d);
 	/* where each instance stands now */
-	{
-		if (store_get(g->st, g->people, pk, 4, &v) == 1) {
-			g->P.oneid = oneid;
-			g->P.ninst = 0;
-			jperson_decode(&g->P, &g->p, &g->L, v.mv_data, v.mv_size);
-			for (q = 0; q < g->P.ninst; q++) {
-				struct jinst *in = &g->P.inst[q];
-				const struct journey *j = journey_of(g, in->journey, NULL);
-				struct buf b = BUF_INIT;
-				if (!j || (only && only != j))
-					continue;
-				if (in->corr == JOURNEY_WATCH) { /* a date trigger's watch */
-					if (in->state != JI_ARMED)
-						continue;
-					buf_adds(&b, "{\"now\":true,\"journey\":");
-					json_write_str(&b, j->name, strlen(j->name));
-					buf_printf(&b, ",\"state\":\"date_due\",\"wake\":\"%s\"}", ts_text(g, in->wake));
-					puts(b.p);
-					buf_release(&b);
-					continue;
-				}
-				buf_adds(&b, "{\"now\":true,\"journey\":");
-				json_write_str(&b, j->name, strlen(j->name));
-				buf_printf(&b, ",\"state\":\"%s\",\"step\":",
-					   in->state == JI_WAIT ? "waiting" : in->state == JI_WAIT_EVENT ? "waiting_for" : "exited");
-				json_write_str(&b, in->step.p ? in->step.p : "", in->step.len);
-				buf_adds(&b, ",\"arm\":");
-				if (in->arm.len)
-					json_write_str(&b, in->arm.p, in->arm.len);
-				else
-					buf_adds(&b, "null");
-				buf_printf(&b, ",\"entries\":%u", in->entries);
-				if (jinst_open(in) && in->wake != INT64_MIN)
-					buf_printf(&b, ",\"wake\":\"%s\"", ts_text(g, in->wake));
-				if (in->state == JI_DONE) {
-					buf_adds(&b, ",\"reason\":");
-					json_write_str(&b, in->reason.p ? in->reason.p : "", in->reason.len);
-				}
-				if (in->corrv.len) {
-					buf_adds(&b, ",\"correlation\":");
-					buf_add(&b, in->corrv.p, in->corrv.len);
-				}
-				buf_addc(&b, '}');
-				puts(b.p);
-				buf_release(&b);
-			}
-		}
-	}
+	jexplain_now(stdout, g->st, g->people, oneid, &g->js, only, &g->L, &g->P, &g->p);
 	return 0;
 }
 
@@ -2298,39 +2017,13 @@ static int op_draw(struct sched *g, int argc, char **argv)
  * the wall clock enters: the clock of the records it writes). */
 static int op_tick(struct sched *g)
 {
-	struct ep_out out;
-	struct ep_cfg cfg = {0};
 	int64_t every = 60000;
-	long n = 0;
-	int rc;
 
 	if (g->every && (clock_parse_duration(g->every, &every) || every <= 0)) {
 		cli_err("--every '%s': want a duration such as 1m, 10s, 500ms", g->every);
 		return EXIT_USAGE;
 	}
-	cfg.x = g->cli.x;
-	cfg.nx = g->cli.nx;
-	if ((rc = ep_out_open(&out, g->cli.out, &cfg)))
-		return rc;
-	while (!cli_stop && (!g->tick_count || n < g->tick_count)) {
-		struct timespec now, d;
-		char iso[CLOCK_ISO_LEN + 1], line[80];
-		int len;
-		clock_gettime(CLOCK_REALTIME, &now);
-		clock_format((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, iso);
-		len = snprintf(line, sizeof line, "{\"type\":\"$tick\",\"ts\":\"%s\"}", iso);
-		if ((rc = ep_out_write(&out, NULL, 0, line, (size_t)len)) || (rc = ep_out_flush(&out)))
-			break;
-		if (++n == g->tick_count)
-			break;
-		d.tv_sec = every / 1000;
-		d.tv_nsec = (long)(every % 1000) * 1000000;
-		nanosleep(&d, NULL); /* a signal ends it early */
-	}
-	{
-		int c2 = ep_out_close(&out);
-		return rc ? rc : c2;
-	}
+	return ticker_run(g->cli.out, g->cli.x, g->cli.nx, every, g->tick_count);
 }
 
 /* ---- main ---- */
@@ -2383,12 +2076,7 @@ static void defs_free(struct sched *g)
 	for (i = 0; i < g->nsegs; i++)
 		free(g->segnames[i]);
 	free(g->segnames);
-	for (i = 0; i < g->nktags; i++)
-		free(g->ktags[i]);
-	free(g->ktags);
-	for (i = 0; i < g->nksegs; i++)
-		free(g->ksegs[i]);
-	free(g->ksegs);
+	defnames_release(&g->up);
 	free(g->tag_slots);
 	profile_layout_release(&g->L);
 	dict_release(&g->names);
