@@ -1556,13 +1556,15 @@ static void process(struct sched *g, const char *s, size_t n)
 	uint32_t top[6], t_type, t_ts, t_oneid, t_id, oneid, tr;
 	int64_t ts;
 	int sys, kind = -1, need, reprof = 0, traits;
-	const char *type;
-	size_t tlen;
+	const char *type, *p;
+	size_t tlen, pn;
 	char key[16];
 	int kl;
 
 	g->f.oc.in++;
 	filter_fetch_ahead(&g->f, g->people, &g->ahead);
+	if (g->seen.days > 0 && filter_peek(&g->f, &p, &pn)) /* the next record's event_id */
+		seen_prefetch(&g->seen, g->clock, p, pn);
 	if (json_parse(d, s, n, 64, &why, &at)) {
 		outcome_bad_json(&g->f.oc, why, at);
 		return;

@@ -227,6 +227,23 @@ fail:
 	return read_err(rc);
 }
 
+/* Day d, first met: read in, unless too many are held. NULL on an LMDB
+ * error (printed). */
+static struct seen_day *day_new(struct seen *s, uint32_t d)
+{
+	struct seen_day *m;
+
+	s->mem = xrealloc(s->mem, (size_t)(s->nmem + 1) * sizeof *s->mem);
+	m = &s->mem[s->nmem++];
+	memset(m, 0, sizeof *m);
+	m->day = d;
+	if (s->nomem)
+		m->disk = 1;
+	else if (day_load(s, m))
+		return NULL;
+	return m;
+}
+
 int seen_check(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t n)
 {
 	unsigned char key[12];
@@ -242,17 +259,8 @@ int seen_check(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t
 	if (d < 0 || d > UINT32_MAX)
 		return 0;
 	h = hash64(id, n, 0x5eed);
-	if (!(m = day_find(s, (uint32_t)d))) {
-		/* first met: read it in, unless too many are held */
-		s->mem = xrealloc(s->mem, (size_t)(s->nmem + 1) * sizeof *s->mem);
-		m = &s->mem[s->nmem++];
-		memset(m, 0, sizeof *m);
-		m->day = (uint32_t)d;
-		if (s->nomem)
-			m->disk = 1;
-		else if (day_load(s, m))
-			return -1;
-	}
+	if (!(m = day_find(s, (uint32_t)d)) && !(m = day_new(s, (uint32_t)d)))
+		return -1;
 	if (!m->disk) {
 		if (day_add(s, m, h))
 			return 1;
@@ -286,16 +294,8 @@ int seen_has(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t n
 	if (d < 0 || d > UINT32_MAX)
 		return 0;
 	h = hash64(id, n, 0x5eed);
-	if (!(m = day_find(s, (uint32_t)d))) {
-		s->mem = xrealloc(s->mem, (size_t)(s->nmem + 1) * sizeof *s->mem);
-		m = &s->mem[s->nmem++];
-		memset(m, 0, sizeof *m);
-		m->day = (uint32_t)d;
-		if (s->nomem)
-			m->disk = 1;
-		else if (day_load(s, m))
-			return -1;
-	}
+	if (!(m = day_find(s, (uint32_t)d)) && !(m = day_new(s, (uint32_t)d)))
+		return -1;
 	if (m->disk)
 		return disk_has(s, (uint32_t)d, h);
 	if (!h)
@@ -306,6 +306,30 @@ int seen_has(struct seen *s, int64_t ts, int64_t clock, const char *id, size_t n
 		if (m->slot[j] == h)
 			return 1;
 	return 0;
+}
+
+void seen_prefetch(const struct seen *s, int64_t ts, const char *p, size_t n)
+{
+	int64_t d = day_of(ts);
+	const struct seen_day *m;
+	const char *q, *e;
+	int i;
+
+	if (s->days <= 0 || d < 0 || d > UINT32_MAX)
+		return;
+	for (i = 0; i < s->nmem && s->mem[i].day != (uint32_t)d; i++)
+		;
+	if (i == s->nmem || !(m = &s->mem[i])->cap)
+		return;
+	/* "event_id" comes first in lines ingest wrote */
+	if (n > 13 && !memcmp(p, "{\"event_id\":\"", 13))
+		q = p + 13;
+	else if ((q = memmem(p, n, "\"event_id\":\"", 12)))
+		q += 12;
+	else
+		return;
+	if ((e = memchr(q, '"', (size_t)(p + n - q))) && e > q)
+		__builtin_prefetch(&m->slot[hash64(q, (size_t)(e - q), 0x5eed) & (m->cap - 1)], 1);
 }
 
 /* The store commits: each day's ids added since the last commit go with

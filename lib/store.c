@@ -73,6 +73,11 @@ struct cache {
 	char **blocks; /* pages and values, in blocks that never move */
 	size_t *bsizes; /* their sizes (xmalloc_huge) */
 	size_t nblocks, bfill;
+	char **spare; /* CBLOCK blocks a reset emptied, taken again before
+		       * new ones (whose pages fault and are zeroed) */
+	size_t nspare;
+	struct buf keep; /* cache_compact's copy of the journal's values,
+			  * kept for the next compaction for the same reason */
 	size_t bytes, nents;
 	size_t peak; /* the most entries held at a commit */
 	/* rooms a value left (it grew, or was deleted), by size in 16-byte
@@ -1453,7 +1458,7 @@ static int fold(struct store *s, struct cache *c)
  * are in no other memory). */
 static void cache_compact(struct cache *c)
 {
-	struct buf vals = BUF_INIT;
+	struct buf vals = c->keep;
 	size_t i, n = c->njkeys;
 	size_t *off = xmalloc((n + 1) * sizeof *off);
 	uint32_t *len = xmalloc((n + 1) * sizeof *len);
@@ -1480,7 +1485,8 @@ static void cache_compact(struct cache *c)
 	}
 	free(off);
 	free(len);
-	buf_release(&vals);
+	buf_reset(&vals);
+	c->keep = vals;
 }
 
 /* The journal records past which c's journal is folded after a commit. */
@@ -2087,8 +2093,16 @@ static void cache_reset(struct cache *c)
 		free(c->done);
 		c->done = NULL;
 	}
+	/* the blocks are kept for the cache to fill again: it does, after a
+	 * compaction, up to the budget it held before (and new memory would
+	 * take every page's fault and zeroing again) */
+	if (c->nblocks)
+		c->spare = xrealloc(c->spare, (c->nspare + c->nblocks) * sizeof *c->spare);
 	for (i = 0; i < c->nblocks; i++)
-		xfree_huge(c->blocks[i], c->bsizes[i]);
+		if (c->bsizes[i] == CBLOCK)
+			c->spare[c->nspare++] = c->blocks[i];
+		else
+			xfree_huge(c->blocks[i], c->bsizes[i]);
 	free(c->blocks);
 	free(c->bsizes);
 	c->blocks = NULL;
@@ -2108,6 +2122,11 @@ static void cache_reset(struct cache *c)
 static void cache_free(struct cache *c)
 {
 	cache_reset(c);
+	while (c->nspare)
+		xfree_huge(c->spare[--c->nspare], CBLOCK);
+	free(c->spare);
+	c->spare = NULL;
+	buf_release(&c->keep);
 	free(c->top);
 	free(c->used);
 	free(c->jkeys);
@@ -2181,7 +2200,7 @@ static char *cache_room(struct cache *c, size_t n)
 	size = n > CBLOCK ? n : CBLOCK;
 	c->blocks = xrealloc(c->blocks, (c->nblocks + 1) * sizeof *c->blocks);
 	c->bsizes = xrealloc(c->bsizes, (c->nblocks + 1) * sizeof *c->bsizes);
-	p = xmalloc_huge(size);
+	p = size == CBLOCK && c->nspare ? c->spare[--c->nspare] : xmalloc_huge(size);
 	c->bsizes[c->nblocks] = size;
 	c->blocks[c->nblocks++] = p;
 	c->bfill = n > CBLOCK ? CBLOCK : n;

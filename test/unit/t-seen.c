@@ -2,8 +2,9 @@
  * t-seen - the set of records applied, against a model: random event_ids
  * over days, repeats, a clock that moves on, commits, prunes and restarts
  * that lose the uncommitted batch (as a crash does), with the ids held in
- * memory and with a limit so low that days are asked of the DBs; and an
- * earlier format's keys (one per id) read as before.
+ * memory and with a limit so low that days are asked of the DBs, each
+ * check after the prefetch hints the tools give; and an earlier format's
+ * keys (one per id) read as before.
  */
 #include <ftw.h>
 #include <stdint.h>
@@ -103,6 +104,16 @@ static void run(const char *dir, size_t held_max, unsigned steps)
 				if (!want)
 					model[slot][k] = 2;
 			}
+			{
+				/* the hint the tools give for the next record
+				 * changes nothing (a line of this id, of
+				 * another day, or not an event) */
+				char line[96];
+				int n = snprintf(line, sizeof line, "{\"event_id\":\"%s\",\"ts\":0}", id);
+				seen_prefetch(&s, ts, line, (size_t)n);
+				seen_prefetch(&s, clock, line + 1, (size_t)n - 1);
+				seen_prefetch(&s, ts, line, 13);
+			}
 			got = seen_check(&s, ts, clock, id, strlen(id));
 			if (got != want && wrong++ < 5)
 				fprintf(stderr, "step %u: day %lld id %u: seen_check %d, want %d\n", i,
@@ -159,6 +170,16 @@ static void old_keys(const char *dir)
 		T_EQ_INT(seen_check(&s, clock, clock, id, strlen(id)), 1);
 	}
 	T_EQ_INT(seen_has(&s, clock, clock, "old-7", 5), 1);
+	/* hints: of a day held, of one not met, an empty id, no event_id, a
+	 * line cut short; none records anything */
+	seen_prefetch(&s, clock, "{\"event_id\":\"new\"}", 18);
+	seen_prefetch(&s, clock + 9 * DAY_MS, "{\"event_id\":\"new\"}", 18);
+	seen_prefetch(&s, clock, "{\"event_id\":\"\"}", 15);
+	seen_prefetch(&s, clock, "{\"type\":\"x\",\"event_id\":\"new\"}", 29);
+	seen_prefetch(&s, clock, "{\"type\":1}", 10);
+	seen_prefetch(&s, clock, "{\"event_id\":\"ne", 15);
+	seen_prefetch(&s, clock, "", 0);
+	T_EQ_INT(s.nmem, 1);
 	T_EQ_INT(seen_has(&s, clock, clock, "new", 3), 0);
 	T_EQ_INT(seen_has(&s, clock, clock, "new", 3), 0); /* asking records nothing */
 	T_EQ_INT(seen_check(&s, clock, clock, "new", 3), 0);
