@@ -146,6 +146,7 @@ struct store {
 	struct buf arena;
 	uint64_t *slots; /* hash tag << 32 | index+1 into ops; 0 empty */
 	size_t nslots;
+	size_t nindexed; /* ops in slots (a cached DB's are not) */
 	unsigned long long commits, nops_total, grows;
 	unsigned gets; /* LMDB lookups since the last trim */
 	int snapshots; /* open store_snapshot transactions */
@@ -1006,7 +1007,10 @@ static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 			o = ce->op ? &s->ops[ce->op - 1] : NULL;
 		}
 	}
-	if (!ce && !RANGE_OP(kind) && (s->nops + 1) * 2 > s->nslots)
+	/* sized by the ops it holds, not by the batch: the cached DBs' ops
+	 * (most of a stream's) would double a table that misses the cache on
+	 * every probe */
+	if (!ce && !RANGE_OP(kind) && (s->nindexed + 1) * 2 > s->nslots)
 		index_grow(s);
 	if (o || (!ce && !RANGE_OP(kind) && (o = op_find(s, dbi, k, kl, &slot, &h)))) {
 		if (only_new)
@@ -1046,8 +1050,10 @@ static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 		size_t lens[2] = {kl, vl}, *offs[2] = {&o->koff, &o->voff};
 		arena_add(s, 2, ps, lens, offs);
 	}
-	if (slot)
+	if (slot) {
 		*slot = TAG(h) | ((uint64_t)s->nops + 1);
+		s->nindexed++;
+	}
 	s->nops++;
 	return 0;
 }
@@ -2901,6 +2907,7 @@ static void discard(struct store *s, int untrack)
 			e->op = 0;
 	}
 	s->nops = 0;
+	s->nindexed = 0;
 	/* a batch like this one needs the room again: a large arena goes only
 	 * when this batch used under a quarter of it (regrowing it would copy
 	 * and fault its pages in every batch) */
