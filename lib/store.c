@@ -726,6 +726,11 @@ MDB_txn *store_read_txn(struct store *s)
 	return renew(s) ? NULL : s->rtxn;
 }
 
+unsigned long long store_read_gen(const struct store *s)
+{
+	return s->rgen;
+}
+
 MDB_txn *store_snapshot(struct store *s)
 {
 	MDB_txn *txn;
