@@ -151,6 +151,7 @@ struct store {
 	struct buf arena;
 	uint64_t *slots; /* hash tag << 32 | index+1 into ops; 0 empty */
 	size_t nslots;
+	size_t nindexed; /* ops in slots (a cached DB's are not) */
 	unsigned long long commits, nops_total, grows;
 	unsigned gets; /* LMDB lookups since the last trim */
 	int snapshots; /* open store_snapshot transactions */
@@ -730,6 +731,11 @@ MDB_txn *store_read_txn(struct store *s)
 	return renew(s) ? NULL : s->rtxn;
 }
 
+unsigned long long store_read_gen(const struct store *s)
+{
+	return s->rgen;
+}
+
 MDB_txn *store_snapshot(struct store *s)
 {
 	MDB_txn *txn;
@@ -1011,7 +1017,10 @@ static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 			o = ce->op ? &s->ops[ce->op - 1] : NULL;
 		}
 	}
-	if (!ce && !RANGE_OP(kind) && (s->nops + 1) * 2 > s->nslots)
+	/* sized by the ops it holds, not by the batch: the cached DBs' ops
+	 * (most of a stream's) would double a table that misses the cache on
+	 * every probe */
+	if (!ce && !RANGE_OP(kind) && (s->nindexed + 1) * 2 > s->nslots)
 		index_grow(s);
 	if (o || (!ce && !RANGE_OP(kind) && (o = op_find(s, dbi, k, kl, &slot, &h)))) {
 		if (only_new)
@@ -1051,8 +1060,10 @@ static int op_add(struct store *s, int kind, MDB_dbi dbi, const void *k,
 		size_t lens[2] = {kl, vl}, *offs[2] = {&o->koff, &o->voff};
 		arena_add(s, 2, ps, lens, offs);
 	}
-	if (slot)
+	if (slot) {
 		*slot = TAG(h) | ((uint64_t)s->nops + 1);
+		s->nindexed++;
+	}
 	s->nops++;
 	return 0;
 }
@@ -2725,65 +2736,117 @@ static void skey_sort(struct skey *a, struct skey *tmp, size_t n)
 	memcpy(a, tmp, k * sizeof *a);
 }
 
-/* Digit d (16 bits) of a sort key, least significant first: the key's
- * bytes 8-15, then 0-7, then the dbi. */
-static unsigned digit(const struct skey *k, int d)
+#define RADIX_BITS 16
+#define RADIX_N (1u << RADIX_BITS)
+#define RADIX_SMALL 64 /* a DB's ops up to this many: a merge sort */
+
+/* Bits at..at+RADIX_BITS-1 of a sort key's 128-bit prefix (pfx the upper
+ * half), bit 0 the least significant. */
+static unsigned digit(const struct skey *k, unsigned at)
 {
-	return d < 4 ? (unsigned)(k->pfx2 >> (16 * d)) & 0xffff
-	       : d < 8 ? (unsigned)(k->pfx >> (16 * (d - 4))) & 0xffff
-		       : k->dbi & 0xffff;
+	uint64_t x;
+
+	if (at >= 64)
+		x = k->pfx >> (at - 64);
+	else if (at + RADIX_BITS <= 64)
+		x = k->pfx2 >> at;
+	else
+		x = k->pfx2 >> at | k->pfx << (64 - at);
+	return (unsigned)x & (RADIX_N - 1);
+}
+
+/* Sort the n keys of a (one DB's ops, in queue order) by their prefix: a
+ * stable radix sort, RADIX_BITS a pass, only over the digits that differ
+ * somewhere in a (a DB's keys share most of their bytes: a 4-byte key
+ * leaves 12 zero bytes, a timer's the stream and the upper bytes of the
+ * time). b is room for n. Returns where the sorted keys are, a or b. */
+static struct skey *radix_sort(struct skey *a, struct skey *b, size_t n, size_t *count)
+{
+	uint64_t or1 = 0, and1 = UINT64_MAX, or2 = 0, and2 = UINT64_MAX;
+	struct skey *t;
+	unsigned at;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		or1 |= a[i].pfx, and1 &= a[i].pfx;
+		or2 |= a[i].pfx2, and2 &= a[i].pfx2;
+	}
+	for (at = 0; at < 128; at += RADIX_BITS) {
+		struct skey diff = {or1 ^ and1, or2 ^ and2, 0, 0};
+		size_t sum = 0;
+		if (!digit(&diff, at))
+			continue; /* every key has the same digit here */
+		memset(count, 0, RADIX_N * sizeof *count);
+		for (i = 0; i < n; i++)
+			count[digit(&a[i], at)]++;
+		for (j = 0; j < RADIX_N; j++) {
+			size_t c = count[j];
+			count[j] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			b[count[digit(&a[i], at)]++] = a[i];
+		t = a, a = b, b = t;
+	}
+	return a;
 }
 
 /*
- * Put the batch in commit order (op_cmp's) without a comparison sort: a
- * stable radix sort on (dbi, first 16 key bytes), 16 bits a pass, skipping
- * passes where every op has the same digit; then runs that tie on that
+ * Put the batch in commit order (op_cmp's) without a comparison sort: the
+ * ops go to their DBs (a counting sort on the dbi, stable), then each DB's
+ * are radix sorted on their first 16 key bytes; then runs that tie on that
  * prefix (longer keys) are sorted in full. Range ops keep queue order, first.
  */
 static void sort_ops(struct store *s)
 {
 	size_t n = s->nops, nr = 0, np = 0, i, j, *count;
-	struct skey *a, *b, *t;
+	size_t at[MAX_DBS + 3] = {0}; /* LMDB's handles are below MAX_DBS + 2 */
+	struct skey *a, *b;
 	struct op *out;
-	int pass;
 
+	for (i = 0; i < n; i++)
+		if (s->ops[i].dbi >= MAX_DBS + 2) {
+			qsort(s->ops, s->nops, sizeof *s->ops, op_cmp);
+			return;
+		}
 	if (!s->spare)
 		s->spare = xmalloc(s->cap * sizeof *s->spare);
 	if (!s->sk)
 		s->sk = xmalloc(2 * s->cap * sizeof *s->sk);
 	if (!s->count)
-		s->count = xmalloc(65536 * sizeof *s->count);
+		s->count = xmalloc(RADIX_N * sizeof *s->count);
 	out = s->spare, a = s->sk, b = s->sk + s->cap, count = s->count;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (RANGE_OP(s->ops[i].kind))
 			out[nr++] = s->ops[i];
+		else
+			at[s->ops[i].dbi + 1]++;
+	}
+	for (j = 1; j < MAX_DBS + 3; j++)
+		at[j] += at[j - 1];
 	for (i = 0; i < n; i++) {
 		const struct op *o = &s->ops[i];
 		unsigned char k[16] = {0};
+		struct skey *e;
 		if (RANGE_OP(o->kind))
 			continue;
+		e = &a[at[o->dbi]++];
 		memcpy(k, s->arena.p + o->koff, o->klen < 16 ? o->klen : 16);
-		a[np].pfx = store_get_be64(k);
-		a[np].pfx2 = store_get_be64(k + 8);
-		a[np].dbi = (uint32_t)o->dbi;
-		a[np].i = (uint32_t)i;
+		e->pfx = store_get_be64(k);
+		e->pfx2 = store_get_be64(k + 8);
+		e->dbi = (uint32_t)o->dbi;
+		e->i = (uint32_t)i;
 		np++;
 	}
-	for (pass = 0; pass < 9; pass++) {
-		size_t sum = 0;
-		memset(count, 0, 65536 * sizeof *count);
-		for (i = 0; i < np; i++)
-			count[digit(&a[i], pass)]++;
-		if (np && count[digit(&a[0], pass)] == np)
+	/* at[d] is now where DB d's keys end */
+	for (i = 0, j = 0; j < MAX_DBS + 2; i = at[j++]) {
+		size_t m = at[j] - i;
+		if (m <= 1)
 			continue;
-		for (j = 0; j < 65536; j++) {
-			size_t c = count[j];
-			count[j] = sum;
-			sum += c;
-		}
-		for (i = 0; i < np; i++)
-			b[count[digit(&a[i], pass)]++] = a[i];
-		t = a, a = b, b = t;
+		if (m <= RADIX_SMALL)
+			skey_sort(a + i, b + i, m);
+		else if (radix_sort(a + i, b + i, m, count) != a + i)
+			memcpy(a + i, b + i, m * sizeof *a);
 	}
 	for (i = 0; i < np; i = j) {
 		for (j = i + 1; j < np && a[j].pfx == a[i].pfx && a[j].pfx2 == a[i].pfx2 && a[j].dbi == a[i].dbi;
@@ -2920,6 +2983,7 @@ static void discard(struct store *s, int untrack)
 			e->op = 0;
 	}
 	s->nops = 0;
+	s->nindexed = 0;
 	/* a batch like this one needs the room again: a large arena goes only
 	 * when this batch used under a quarter of it (regrowing it would copy
 	 * and fault its pages in every batch) */

@@ -103,6 +103,11 @@ void store_prefetch_value(struct store *s, MDB_dbi dbi, const void *key);
  * store_read_end or store_commit. NULL on error (printed). */
 MDB_txn *store_read_txn(struct store *s);
 
+/* Which read transaction store_read_txn gave: a number that changes each
+ * time it begins again (after store_read_end, a commit), so a cursor kept
+ * from an earlier one is known to need mdb_cursor_renew. */
+unsigned long long store_read_gen(const struct store *s);
+
 /* A read transaction of its own, on the committed state as it is now, that
  * commits do not end. End it with store_snapshot_end, soon: while it is
  * open the pages later commits free cannot be reused, and the map cannot

@@ -54,6 +54,10 @@ void timer_release(struct timer *t)
 	free(t->gone);
 	t->gone = NULL;
 	t->ngone = 0;
+	if (t->cur)
+		mdb_cursor_close(t->cur);
+	t->cur = NULL;
+	t->at = 0;
 }
 
 void timer_key(const struct timer_id *id, unsigned char *k)
@@ -249,15 +253,25 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 	if (h->has_gap && h->gap_txn == mdb_txn_id(txn) && (past = key_order(from, h->gap_from)) >= 0 &&
 	    (past > 0 || strict || !h->gap_strict) && (!h->gap_has_next || key_order(h->gap_next, lim) > 0))
 		goto done;
-	if ((rc = mdb_cursor_open(txn, t->dbi, &cur))) {
-		cli_err("cannot read the wake-ups: %s", mdb_strerror(rc));
-		return -1;
+	if (!t->cur || t->gen != store_read_gen(t->st)) {
+		rc = t->cur ? mdb_cursor_renew(txn, t->cur) : mdb_cursor_open(txn, t->dbi, &t->cur);
+		if (rc) {
+			cli_err("cannot read the wake-ups: %s", mdb_strerror(rc));
+			return -1;
+		}
+		t->gen = store_read_gen(t->st);
+		t->at = 0;
 	}
-	k.mv_data = from;
-	k.mv_size = TIMER_KEY;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	if (!rc && strict && k.mv_size == TIMER_KEY && !key_order(k.mv_data, from))
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT); /* from itself is not wanted */
+	cur = t->cur;
+	if (t->at && strict && !key_order(t->at_key, from)) {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT); /* on from: the key after it */
+	} else {
+		k.mv_data = from;
+		k.mv_size = TIMER_KEY;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (!rc && strict && k.mv_size == TIMER_KEY && !key_order(k.mv_data, from))
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT); /* from itself is not wanted */
+	}
 	if ((rc == MDB_NOTFOUND || (!rc && k.mv_size == TIMER_KEY && key_order(k.mv_data, lim) > 0))) {
 		/* nothing committed from `from` (past it when strict) to the
 		 * limit: remember where the next key is */
@@ -284,7 +298,9 @@ int timer_next(struct timer *t, uint32_t stream, int64_t upto, const struct time
 		}
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(cur);
+	t->at = !rc && k.mv_size == TIMER_KEY;
+	if (t->at)
+		memcpy(t->at_key, k.mv_data, TIMER_KEY);
 	if (rc && rc != MDB_NOTFOUND) {
 		cli_err("cannot read the wake-ups: %s", mdb_strerror(rc));
 		return -1;

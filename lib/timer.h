@@ -75,6 +75,14 @@ struct timer {
 	uint64_t *gone;
 	size_t ngone;
 	unsigned long long set, fired; /* counters for -v */
+	/* timer_next's cursor, kept while the store's read transaction is the
+	 * same (gen, store_read_gen), and the key it is on (when at): a
+	 * walk of the committed wake-ups steps to the next key instead of
+	 * searching from the root for each */
+	MDB_cursor *cur;
+	unsigned long long gen;
+	unsigned char at_key[TIMER_KEY];
+	int at;
 };
 
 /* Open the DB name of st for t. Returns 0, or -1 after printing why. */
