@@ -2291,10 +2291,8 @@ static int op_store(struct dispatch *g, const char *cmd)
 	if (!strcmp(cmd, "partition") && (g->cli.nrest < 2 || (strcmp(g->cli.rest[1], "export") &&
 				 strcmp(g->cli.rest[1], "import") && strcmp(g->cli.rest[1], "drop"))))
 		return op_partition(g, 0, NULL); /* usage, before a store is made */
-	if (ro && access(g->cli.db, F_OK)) {
-		cli_err("no state in '%s' (run dispatch on a stream first)", g->cli.db);
-		return EXIT_USAGE;
-	}
+	if (ro && (rc = cli_need_state(g->cli.db)))
+		return rc;
 	g->st = store_open(g->cli.db, "dispatch", (g->nosync ? STORE_NOSYNC : 0) | (ro ? STORE_RDONLY : 0), &code);
 	if (!g->st)
 		return code;

@@ -2605,11 +2605,10 @@ int main(int argc, char **argv)
 		     !strcmp(cmd, "explain") || !strcmp(cmd, "list") || !strcmp(cmd, "columns") ||
 		     !strcmp(cmd, "status") ||
 		     (!strcmp(cmd, "partition") && g->cli.nrest > 1 && !strcmp(g->cli.rest[1], "export")));
-	if (ro && access(g->cli.db, F_OK)) {
-		cli_err("no state in '%s' (run segmenter on a stream first)", g->cli.db);
-		rc = EXIT_USAGE;
+	/* a query (and table, which brings the columns up to date first)
+	 * never makes a store */
+	if ((ro || (cmd && !strcmp(cmd, "table"))) && (rc = cli_need_state(g->cli.db)))
 		goto out;
-	}
 	g->st = store_open(g->cli.db, "segmenter", (g->nosync ? STORE_NOSYNC : 0) | (ro ? STORE_RDONLY : 0), &code);
 	if (!g->st) {
 		rc = code;

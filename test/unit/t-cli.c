@@ -631,6 +631,47 @@ static void test_messages(void)
 	buf_release(&b);
 }
 
+/* a query's store: a directory that is missing, or holds no data.mdb, is
+ * 64 naming it; one with an environment is 0 */
+static void test_need_state(void)
+{
+	char path[512], sub[512], want[1200];
+	struct buf b = BUF_INIT;
+	int fd, saved;
+
+	snprintf(path, sizeof path, "%s/need-state", dir);
+	snprintf(sub, sizeof sub, "%s/store", dir);
+	fflush(stderr);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	T_OK(fd >= 0);
+	if (fd < 0)
+		return;
+	saved = dup(2);
+	dup2(fd, 2);
+	close(fd);
+	cli_prog = "tq";
+	T_EQ_INT(cli_need_state(sub), 64);
+	T_OK(access(sub, F_OK) != 0); /* nothing made */
+	T_OK(mkdir(sub, 0755) == 0);
+	T_EQ_INT(cli_need_state(sub), 64);
+	snprintf(want, sizeof want, "%s/data.mdb", sub);
+	fd = open(want, O_WRONLY | O_CREAT, 0644);
+	T_OK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	T_EQ_INT(cli_need_state(sub), 0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	slurp(path, &b);
+	snprintf(want, sizeof want,
+		 "tq: no state in '%s' (run tq on a stream first)\n"
+		 "tq: no state in '%s' (run tq on a stream first)\n",
+		 sub, sub);
+	T_EQ_STR(b.p, want);
+	buf_release(&b);
+}
+
 static void test_rss_signals(void)
 {
 	struct sigaction sa;
@@ -716,6 +757,7 @@ int main(void)
 	test_subcommand();
 	test_help_version();
 	test_messages();
+	test_need_state();
 	test_rss_signals();
 	test_list();
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
