@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "colstore.h"
 #include "cond.h"
+#include "condbind.h"
 #include "conf.h"
 #include "dict.h"
 #include "filter.h"
@@ -2441,7 +2442,7 @@ static int op_lookalike(struct seg *g)
 		cli_err("lookalike wants --seed SEGMENT --size N --as NAME");
 		return EXIT_USAGE;
 	}
-	if (!segdefs_valid_name(g->as) || segdefs_index(&g->d, g->as) >= 0) {
+	if (!condbind_valid_name(g->as) || segdefs_index(&g->d, g->as) >= 0) {
 		cli_err("--as '%s': want a new name (lowercase letters, digits and _) that no definition uses", g->as);
 		return EXIT_USAGE;
 	}
