@@ -13,7 +13,7 @@ SANITIZE ?=
 PREFIX ?= /usr/local
 
 TOOLS = ingest idmerge tagger segmenter scheduler dispatch report
-LIBMODS = adapter addrbook buf caps channel cli clock cohort colstore cond conf csv deferq defnames dict due endpoint engage evscan evtab filter fold funnel group handoff hash htmlpage io jcount jexplain jfold jlog journey jperson jqprog json jstatus jwrite kafka lifecycle lookalike map norm outbox outcome pclock pool profile rbits rfm rows schedule seen segdefs segdue segeval sendstats sha256 stats step store strtab sysrec tagdefs template ticker timer tz
+LIBMODS = adapter addrbook buf caps channel cli clock cohort colstore cond condbind conf csv deferq defnames dict due endpoint engage evscan evtab filter fold funnel group handoff hash htmlpage io jcount jexplain jfold jlog journey jperson jqprog json jstatus jwrite kafka lifecycle lookalike map norm outbox outcome pclock pool profile rbits rfm rows schedule seen segdefs segdue segeval sendstats sha256 stats step store strtab sysrec tagdefs template ticker timer tz
 UNITS = $(patsubst test/unit/%.c,%,$(wildcard test/unit/t-*.c))
 HELPERS = kmock gen-events rusage gen-people idquality gen-tagged pipesz dbdump lockprobe hookd
 

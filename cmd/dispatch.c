@@ -2034,6 +2034,35 @@ static int run_filter(struct dispatch *g)
 
 /* ---- sub-commands ---- */
 
+/* cmd's --channel: 0 when the channels file (--channels, else
+ * PIPELINES/channels.json, loaded here when it is not yet) defines it;
+ * else 64 naming the channels it has (or the loader's code: 78 for a bad
+ * or missing file). */
+static int channel_known(struct dispatch *g, const char *cmd)
+{
+	struct buf names = BUF_INIT;
+	unsigned k;
+	int rc;
+
+	if (!g->ch.path) {
+		struct buf path = BUF_INIT;
+		if (!g->channels_path)
+			buf_printf(&path, "%s/channels.json", g->pipelines);
+		rc = channels_load(&g->ch, g->channels_path ? g->channels_path : path.p);
+		buf_release(&path);
+		if (rc)
+			return rc;
+	}
+	if (channels_find(&g->ch, g->channel_opt, strlen(g->channel_opt)))
+		return 0;
+	for (k = 0; k < g->ch.nch; k++)
+		buf_printf(&names, "%s%s", k ? ", " : "", g->ch.ch[k].name);
+	cli_err("%s --channel '%s': no such channel in '%s' (it has: %s)", cmd, g->channel_opt,
+		g->ch.path ? g->ch.path : "channels.json", names.len ? names.p : "none");
+	buf_release(&names);
+	return EXIT_USAGE;
+}
+
 /* suppress --channel CH FILE…: a do-not-contact list, an address a line
  * (phones to E.164, emails lower-cased as ingest does). */
 static int op_suppress(struct dispatch *g, int argc, char **argv)
@@ -2048,25 +2077,8 @@ static int op_suppress(struct dispatch *g, int argc, char **argv)
 	}
 	/* a list under a name no channel has would never be consulted:
 	 * every address on it would still be contacted */
-	if (!g->ch.path) {
-		struct buf path = BUF_INIT;
-		if (!g->channels_path)
-			buf_printf(&path, "%s/channels.json", g->pipelines);
-		rc = channels_load(&g->ch, g->channels_path ? g->channels_path : path.p);
-		buf_release(&path);
-		if (rc)
-			return rc;
-	}
-	if (!channels_find(&g->ch, g->channel_opt, strlen(g->channel_opt))) {
-		struct buf names = BUF_INIT;
-		unsigned k;
-		for (k = 0; k < g->ch.nch; k++)
-			buf_printf(&names, "%s%s", k ? ", " : "", g->ch.ch[k].name);
-		cli_err("suppress --channel '%s': no such channel in '%s' (it has: %s)", g->channel_opt,
-			g->ch.path ? g->ch.path : "channels.json", names.len ? names.p : "none");
-		buf_release(&names);
-		return EXIT_USAGE;
-	}
+	if ((rc = channel_known(g, "suppress")))
+		return rc;
 	for (i = 0; i < argc && !rc; i++) {
 		FILE *fp = strcmp(argv[i], "-") ? fopen(argv[i], "r") : stdin;
 		char *ln = NULL;
@@ -2142,6 +2154,9 @@ static int op_campaign(struct dispatch *g, int argc, char **argv)
 			cli_err("--campaign '%s': want a name without spaces, quotes or backslashes", g->campaign);
 			return EXIT_USAGE;
 		}
+	/* a send on a channel no provider serves would only end no_channel */
+	if ((rc = channel_known(g, "campaign")))
+		return rc;
 	clock_format(at, ts);
 	if (!argc) {
 		static char *dash[] = {"-"};
@@ -2291,10 +2306,8 @@ static int op_store(struct dispatch *g, const char *cmd)
 	if (!strcmp(cmd, "partition") && (g->cli.nrest < 2 || (strcmp(g->cli.rest[1], "export") &&
 				 strcmp(g->cli.rest[1], "import") && strcmp(g->cli.rest[1], "drop"))))
 		return op_partition(g, 0, NULL); /* usage, before a store is made */
-	if (ro && access(g->cli.db, F_OK)) {
-		cli_err("no state in '%s' (run dispatch on a stream first)", g->cli.db);
-		return EXIT_USAGE;
-	}
+	if (ro && (rc = cli_need_state(g->cli.db)))
+		return rc;
 	g->st = store_open(g->cli.db, "dispatch", (g->nosync ? STORE_NOSYNC : 0) | (ro ? STORE_RDONLY : 0), &code);
 	if (!g->st)
 		return code;
@@ -2691,16 +2704,16 @@ int main(int argc, char **argv)
 				g->cli.in[g->cli.nin++] = g->cli.rest[k];
 		}
 	}
-	if (cmd && !strcmp(cmd, "campaign")) {
-		rc = op_campaign(g, g->cli.nrest - 1, g->cli.rest + 1);
-		goto out;
-	}
 	if (cmd && !strcmp(cmd, "suppress") && (!g->channel_opt || g->cli.nrest < 2)) {
 		cli_err("suppress wants --channel NAME and a FILE of addresses");
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	g->pipelines = conf_pipelines(g->pipelines);
+	if (cmd && !strcmp(cmd, "campaign")) {
+		rc = op_campaign(g, g->cli.nrest - 1, g->cli.rest + 1);
+		goto out;
+	}
 	if (cmd && (!strcmp(cmd, "partition") || !strcmp(cmd, "status"))) {
 		rc = op_store(g, cmd);
 		goto out;

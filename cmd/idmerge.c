@@ -2984,6 +2984,8 @@ int main(int argc, char **argv)
 	if ((rc = load_rules(g)))
 		goto out;
 	ro = cmd && (!strcmp(cmd, "lookup") || !strcmp(cmd, "explain"));
+	if (ro && (rc = cli_need_state(g->cli.db)))
+		goto out;
 	g->st = store_open(g->cli.db, "idmerge", (g->nosync ? STORE_NOSYNC : 0) | (ro ? STORE_RDONLY : 0),
 			   &code);
 	if (!g->st) {

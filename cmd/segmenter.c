@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "colstore.h"
 #include "cond.h"
+#include "condbind.h"
 #include "conf.h"
 #include "dict.h"
 #include "filter.h"
@@ -2441,7 +2442,7 @@ static int op_lookalike(struct seg *g)
 		cli_err("lookalike wants --seed SEGMENT --size N --as NAME");
 		return EXIT_USAGE;
 	}
-	if (!segdefs_valid_name(g->as) || segdefs_index(&g->d, g->as) >= 0) {
+	if (!condbind_valid_name(g->as) || segdefs_index(&g->d, g->as) >= 0) {
 		cli_err("--as '%s': want a new name (lowercase letters, digits and _) that no definition uses", g->as);
 		return EXIT_USAGE;
 	}
@@ -2605,11 +2606,10 @@ int main(int argc, char **argv)
 		     !strcmp(cmd, "explain") || !strcmp(cmd, "list") || !strcmp(cmd, "columns") ||
 		     !strcmp(cmd, "status") ||
 		     (!strcmp(cmd, "partition") && g->cli.nrest > 1 && !strcmp(g->cli.rest[1], "export")));
-	if (ro && access(g->cli.db, F_OK)) {
-		cli_err("no state in '%s' (run segmenter on a stream first)", g->cli.db);
-		rc = EXIT_USAGE;
+	/* a query (and table, which brings the columns up to date first)
+	 * never makes a store */
+	if ((ro || (cmd && !strcmp(cmd, "table"))) && (rc = cli_need_state(g->cli.db)))
 		goto out;
-	}
 	g->st = store_open(g->cli.db, "segmenter", (g->nosync ? STORE_NOSYNC : 0) | (ro ? STORE_RDONLY : 0), &code);
 	if (!g->st) {
 		rc = code;

@@ -18,6 +18,7 @@
  * State: the tagger.* DBs, see schemas/lmdb.md.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -2653,12 +2654,21 @@ static void defs_free(struct tagger *g)
 	dict_release(&g->names);
 }
 
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
 int main(int argc, char **argv)
 {
 	static struct tagger G;
 	struct tagger *g = &G;
+	char scratch[] = "/tmp/uops-tags-XXXXXX";
 	const char *cmd = NULL;
-	int rc, code, ro;
+	int rc, code, ro, made_scratch = 0;
 
 	g->cli.prog = "tagger";
 	g->cli.synopsis = "[options] [FILE…] | show ONEID… | export | tags | sweep --at TIME | recompute | ranks | "
@@ -2692,8 +2702,18 @@ int main(int argc, char **argv)
 		     !strcmp(cmd, "status") || !strcmp(cmd, "ranks") ||
 		     (!strcmp(cmd, "partition") && g->cli.nrest > 1 && !strcmp(g->cli.rest[1], "export")));
 	if (cmd && !strcmp(cmd, "tags") && access(g->cli.db, F_OK)) {
-		/* the definitions alone: no store to read facts from */
+		/* the definitions alone, no store to read facts from: numbered
+		 * in a scratch store, removed at the end */
+		if (!mkdtemp(scratch)) {
+			cli_err("cannot make a scratch store '%s': %s", scratch, strerror(errno));
+			rc = EXIT_IO;
+			goto out;
+		}
+		g->cli.db = scratch;
+		made_scratch = 1;
 		g->st = store_open(g->cli.db, "tagger", STORE_NOSYNC, &code);
+	} else if (ro && (rc = cli_need_state(g->cli.db))) {
+		goto out;
 	} else {
 		g->st = store_open(g->cli.db, "tagger", (g->nosync ? STORE_NOSYNC : 0) | (ro ? STORE_RDONLY : 0), &code);
 	}
@@ -2826,6 +2846,8 @@ out:
 	buf_release(&g->cause);
 	buf_release(&g->idpfx);
 	buf_release(&g->dval);
+	if (made_scratch)
+		nftw(scratch, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	rc = cli_stdout_close(rc);
 	return rc;
 }

@@ -61,6 +61,20 @@ static void on_signal(int sig)
 	cli_stop = 1;
 }
 
+int cli_need_state(const char *dir)
+{
+	struct buf path = BUF_INIT;
+	int rc = 0;
+
+	buf_printf(&path, "%s/data.mdb", dir);
+	if (access(path.p, F_OK)) {
+		cli_err("no state in '%s' (run %s on a stream first)", dir, cli_prog);
+		rc = EXIT_USAGE;
+	}
+	buf_release(&path);
+	return rc;
+}
+
 int cli_stdout_close(int rc)
 {
 	static int said;

@@ -152,6 +152,13 @@ int cli_long(const char *name, const char *arg, long min, long *out);
  */
 int cli_list(const char *s, char ***out, unsigned *n);
 
+/* For a query or an export, which read a tool's state and never make a
+ * store: 0 when dir holds an LMDB environment (its data.mdb), else 64
+ * after saying "no state in 'DIR' (run PROG on a stream first)", PROG the
+ * tool's name, so a mistyped or missing --db is a usage error in every
+ * tool. A store that holds no DB of the tool is the query's to report. */
+int cli_need_state(const char *dir);
+
 /* Flush stdout at the end of a command that wrote it with stdio: rc, or,
  * when stdout failed, 141 (quietly: the reader is gone, as with `| head`)
  * or 74 after saying why. */

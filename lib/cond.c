@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "dict.h"
 #include "jqprog.h"
 
 #ifdef __SSE2__
@@ -468,7 +469,7 @@ static struct cexpr *value_at(struct conf *c, unsigned obj, unsigned k, struct c
 		}
 		name = tok_str(c, v);
 		x = xnew(X_TRAIT);
-		x->slot = sc->trait(sc->ctx, name);
+		x->slot = sc->traits ? dict_trait(sc->traits, name, strlen(name)) : sc->trait(sc->ctx, name);
 		free(name);
 	} else if (key_is(c, k, "tag")) {
 		char *name;

@@ -52,13 +52,16 @@ struct cval {
 
 struct cond;
 struct cexpr;
+struct dict;
 
 /* What a condition may refer to, resolved while compiling. */
 struct cond_scope {
 	void *ctx;
 	/* the aggregates: named ones are looked up, inline ones added */
 	struct agg_set *aggs;
-	/* the dictionary number of a trait name */
+	/* the dictionary number of a trait name: in traits (namespace 't')
+	 * when it is set (lib/condbind), else trait's answer */
+	struct dict *traits;
 	uint32_t (*trait)(void *ctx, const char *name);
 	/* index of a tag this condition may read, or -1 with *why set */
 	int (*tag)(void *ctx, const char *name, const char **why);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "condbind.h"
 #include "hash.h"
 #include "profile.h"
 #include "store.h"
@@ -16,16 +17,6 @@ const char *const jstep_kind_names[] = {"send", "wait", "wait_for", "branch", "s
 #define UNSET (-3)
 
 /* ---- definitions ---- */
-
-static int valid_name(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-			return 0;
-	return 1;
-}
 
 struct journey *journey_find(const struct journeys *js, const char *name, size_t n)
 {
@@ -196,7 +187,7 @@ static int compile_send(struct conf *c, unsigned st, unsigned v, struct jstep *s
 		return conf_fail(c, v, "channel", "want a channel or a non-empty list of them");
 	}
 	for (k = 0; k < s->nchannels; k++)
-		if (!valid_name(s->channels[k]))
+		if (!condbind_valid_name(s->channels[k]))
 			return conf_fail(c, v, "channel", "'%s': use lowercase letters, digits and _", s->channels[k]);
 	if (conf_str(c, v, "template", &s->tmpl) != 1)
 		return conf_fail(c, v, "template", "a send needs a template id (a string)");
@@ -308,7 +299,7 @@ static int compile_step_body(struct conf *c, unsigned st, struct journey *j, str
 				return conf_fail(c, i, NULL, "want {\"arm\", \"weight\", \"next\"}");
 			if (conf_keys(c, i, keys))
 				return -1;
-			if (conf_str(c, i, "arm", &a->name) != 1 || !valid_name(a->name))
+			if (conf_str(c, i, "arm", &a->name) != 1 || !condbind_valid_name(a->name))
 				return conf_fail(c, i, "arm", "want an arm name (lowercase letters, digits and _)");
 			for (q = 0; q + 1 < s->narms; q++)
 				if (!strcmp(s->arms[q].name, a->name))
@@ -347,7 +338,7 @@ static int compile_step_body(struct conf *c, unsigned st, struct journey *j, str
 		} else if (json_get(d, v, "tag", 3)) {
 			return conf_fail(c, v, NULL, "an update sets one \"trait\" or one \"tag\"");
 		}
-		if (!valid_name(s->uname))
+		if (!condbind_valid_name(s->uname))
 			return conf_fail(c, v, s->utag ? "tag" : "trait", "'%s': use lowercase letters, digits and _",
 					 s->uname);
 		if ((val = json_get(d, v, "value", 5))) {
@@ -371,7 +362,7 @@ static int compile_step_body(struct conf *c, unsigned st, struct journey *j, str
 			s->reason = xstrdup("exit_step");
 		} else if (d->t[v].type == JSON_STRING) {
 			conf_str(c, st, "exit", &s->reason);
-			if (!valid_name(s->reason))
+			if (!condbind_valid_name(s->reason))
 				return conf_fail(c, st, "exit", "'%s': a reason is lowercase letters, digits and _",
 						 s->reason);
 		} else {
@@ -547,7 +538,7 @@ static int compile_date(struct conf *c, unsigned v, struct journey *j, struct co
 	} else {
 		if (json_get(d, v, "tag", 3))
 			return conf_fail(c, v, NULL, "a date trigger reads one \"trait\" or one \"tag\"");
-		if (!valid_name(j->t_name))
+		if (!condbind_valid_name(j->t_name))
 			return conf_fail(c, v, "trait", "'%s': use lowercase letters, digits and _", j->t_name);
 		sc->trait(sc->ctx, j->t_name);
 	}
@@ -751,7 +742,7 @@ int journey_compile(struct journeys *js, struct conf *c, struct cond_scope *sc)
 	js->n++; /* owned from here: released with the set */
 	if (conf_str(c, 0, "name", &j->name) != 1)
 		return conf_fail(c, 0, "name", "every journey needs a name");
-	if (!valid_name(j->name))
+	if (!condbind_valid_name(j->name))
 		return conf_fail(c, 0, "name", "'%s': use lowercase letters, digits and _", j->name);
 	for (i = 0; i + 1 < js->n; i++)
 		if (!strcmp(js->v[i].name, j->name))
@@ -816,7 +807,7 @@ int journey_compile(struct journeys *js, struct conf *c, struct cond_scope *sc)
 				return -1;
 			if (!e->reason)
 				e->reason = xstrdup("exit_condition");
-			if (!valid_name(e->reason))
+			if (!condbind_valid_name(e->reason))
 				return conf_fail(c, i, "reason", "'%s': lowercase letters, digits and _", e->reason);
 		}
 	}
@@ -859,7 +850,7 @@ int journey_compile(struct journeys *js, struct conf *c, struct cond_scope *sc)
 			return conf_fail(c, i, NULL, "want a step object {\"id\", KIND: …}");
 		if (conf_str(c, i, "id", &st->id) != 1)
 			return conf_fail(c, i, "id", "every step needs an id (a string)");
-		if (!valid_name(st->id) || !strcmp(st->id, "end"))
+		if (!condbind_valid_name(st->id) || !strcmp(st->id, "end"))
 			return conf_fail(c, i, "id", "'%s': use lowercase letters, digits and _ (not \"end\")", st->id);
 		for (q = 0; q + 1 < j->nsteps; q++)
 			if (!strcmp(j->steps[q].id, st->id))

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "cond.h"
+#include "condbind.h"
 #include "conf.h"
 #include "dict.h"
 #include "json.h"
@@ -18,19 +19,14 @@
 #include "segdefs.h"
 #include "store.h"
 
-static uint32_t sc_trait(void *ctx, const char *name)
+static const char *seg_name(const void *defs, unsigned i)
 {
-	return dict_trait(((struct segdefs *)ctx)->names, name, strlen(name));
+	return ((const struct segdefs *)defs)->segs[i].name;
 }
 
-int segdefs_valid_name(const char *s)
+static const char *tag_name(const void *defs, unsigned i)
 {
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-			return 0;
-	return 1;
+	return ((const struct segdefs *)defs)->tagnames[i];
 }
 
 static int sc_tag(void *ctx, const char *name, const char **why)
@@ -41,7 +37,7 @@ static int sc_tag(void *ctx, const char *name, const char **why)
 	for (i = 0; i < d->ntagnames; i++)
 		if (!strcmp(d->tagnames[i], name))
 			return (int)i;
-	if (!segdefs_valid_name(name)) {
+	if (!condbind_valid_name(name)) {
 		*why = "not a tag name (lowercase letters, digits and _)";
 		return -1;
 	}
@@ -56,33 +52,15 @@ static int sc_tag(void *ctx, const char *name, const char **why)
 static int sc_segment(void *ctx, const char *name, const char **why)
 {
 	struct segdefs *d = ctx;
-	unsigned i;
 
-	for (i = 0; i < d->nsegs; i++) {
-		if (strcmp(d->segs[i].name, name))
-			continue;
-		if (i >= d->compiling) {
-			*why = i == d->compiling ? "a segment cannot contain itself"
-						 : "defined after this segment (a segment reads only segments defined before it)";
-			return -1;
-		}
-		return (int)i;
-	}
-	*why = "no such segment (a segment reads only segments defined before it)";
-	return -1;
+	return condbind_earlier(CONDBIND_SEGMENT, name, seg_name, d, d->nsegs, d->compiling, why);
 }
-
-
 
 static void scope_init(struct segdefs *d, struct cond_scope *sc, unsigned params)
 {
-	memset(sc, 0, sizeof *sc);
-	sc->ctx = d;
-	sc->aggs = &d->aggs;
-	sc->trait = sc_trait;
+	condbind_scope(sc, d, &d->aggs, d->names, params);
 	sc->tag = sc_tag;
 	sc->segment = sc_segment;
-	sc->params = params;
 }
 
 static int load_segment(struct segdefs *d, struct conf *c, unsigned obj, unsigned params, unsigned aggs)
@@ -109,7 +87,7 @@ static int load_segment(struct segdefs *d, struct conf *c, unsigned obj, unsigne
 	d->nsegs++; /* owned from here: freed on failure too */
 	if (conf_str(c, obj, "name", &s->name) != 1)
 		return conf_fail(c, obj, "name", "every segment needs a name");
-	if (!segdefs_valid_name(s->name))
+	if (!condbind_valid_name(s->name))
 		return conf_fail(c, obj, "name", "'%s': use lowercase letters, digits and _", s->name);
 	for (i = 0; i + 1 < d->nsegs; i++)
 		if (!strcmp(d->segs[i].name, s->name))
@@ -311,16 +289,7 @@ void segdefs_bind(struct segdefs *d, int lazy)
 {
 	unsigned i;
 
-	for (i = 0; i < d->aggs.n; i++)
-		d->aggs.v[i].slot = dict_assign(d->names, 'a', d->aggs.v[i].canon, strlen(d->aggs.v[i].canon));
-	d->tag_slots = xcalloc(d->ntagnames + 1, sizeof *d->tag_slots);
-	for (i = 0; i < d->ntagnames; i++)
-		d->tag_slots[i] = dict_assign(d->names, 'g', d->tagnames[i], strlen(d->tagnames[i]));
-	d->L.specs = d->aggs.v;
-	d->L.naggs = d->aggs.n;
-	d->L.tag_slots = d->tag_slots;
-	d->L.ntags = d->ntagnames;
-	profile_layout_index(&d->L);
+	d->tag_slots = condbind_layout(&d->L, d->names, &d->aggs, d->ntagnames, tag_name, d);
 	for (i = 0; i < d->nsegs; i++) {
 		struct segdef *s = &d->segs[i];
 		struct depwalk w = {d, s};

@@ -86,9 +86,6 @@ int segdefs_load(struct segdefs *d, const char *dir);
  * membership is read from segmenter.members (empty when none).
  */
 void segdefs_bind(struct segdefs *d, int lazy);
-/* Whether name is a segment name: lowercase letters, digits and _,
- * not empty. */
-int segdefs_valid_name(const char *s);
 /* The index of the segment called name, or -1. */
 int segdefs_index(struct segdefs *d, const char *name);
 /* The stored membership of name (segmenter.members), or an empty one:

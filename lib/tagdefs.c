@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "cond.h"
+#include "condbind.h"
 #include "conf.h"
 #include "dict.h"
 #include "hash.h"
@@ -20,42 +21,25 @@
 
 const char *const tagdef_type_names[] = {"bool", "enum", "number", "string", NULL};
 
-static uint32_t sc_trait(void *ctx, const char *name)
+static const char *tag_name(const void *defs, unsigned i)
 {
-	return dict_trait(((struct tagdefs *)ctx)->names, name, strlen(name));
+	return ((const struct tagdefs *)defs)->tags[i].name;
 }
 
 static int sc_tag(void *ctx, const char *name, const char **why)
 {
 	struct tagdefs *d = ctx;
-	unsigned i;
+	int i = condbind_earlier(CONDBIND_TAG, name, tag_name, d, d->ntags, d->compiling, why);
 
-	for (i = 0; i < d->ntags; i++) {
-		if (strcmp(d->tags[i].name, name))
-			continue;
-		if (i >= d->compiling) {
-			*why = i == d->compiling ? "a tag cannot read itself"
-						 : "defined after this tag (a tag reads only tags defined before it)";
-			return -1;
-		}
-		if (d->tags[i].timed)
-			d->compiling_timed = 1;
-		return (int)i;
-	}
-	*why = "no such tag (a tag reads only tags defined before it)";
-	return -1;
+	if (i >= 0 && d->tags[i].timed)
+		d->compiling_timed = 1;
+	return i;
 }
-
-
 
 static void scope_init(struct tagdefs *d, struct cond_scope *sc, unsigned params)
 {
-	memset(sc, 0, sizeof *sc);
-	sc->ctx = d;
-	sc->aggs = &d->aggs;
-	sc->trait = sc_trait;
+	condbind_scope(sc, d, &d->aggs, d->names, params);
 	sc->tag = sc_tag;
-	sc->params = params;
 }
 
 static char *lit_text(struct conf *c, unsigned tok)
@@ -160,10 +144,8 @@ static int load_tag(struct tagdefs *d, struct conf *c, unsigned obj, unsigned pa
 	if (conf_str(c, obj, "name", &t->name) != 1)
 		return conf_fail(c, obj, "name", "every tag needs a name");
 	t->nlen = strlen(t->name);
-	for (i = 0; t->name[i]; i++)
-		if (!(t->name[i] == '_' || (t->name[i] >= 'a' && t->name[i] <= 'z') ||
-		      (t->name[i] >= '0' && t->name[i] <= '9')))
-			return conf_fail(c, obj, "name", "'%s': use lowercase letters, digits and _", t->name);
+	if (!condbind_valid_name(t->name))
+		return conf_fail(c, obj, "name", "'%s': use lowercase letters, digits and _", t->name);
 	for (i = 0; i + 1 < d->ntags; i++)
 		if (!strcmp(d->tags[i].name, t->name))
 			return conf_fail(c, obj, "name", "tag '%s' is also defined in %s", t->name, d->tags[i].file);
@@ -361,13 +343,11 @@ int tagdefs_bind(struct tagdefs *d)
 {
 	unsigned i;
 
-	for (i = 0; i < d->aggs.n; i++)
-		d->aggs.v[i].slot = dict_assign(d->names, 'a', d->aggs.v[i].canon, strlen(d->aggs.v[i].canon));
-	d->tag_slots = xcalloc(d->ntags + 1, sizeof *d->tag_slots);
+	d->tag_slots = condbind_layout(&d->L, d->names, &d->aggs, d->ntags, tag_name, d);
 	for (i = 0; i < d->ntags; i++) {
 		struct tagdef *t = &d->tags[i];
 		MDB_val v;
-		t->slot = d->tag_slots[i] = dict_assign(d->names, 'g', t->name, strlen(t->name));
+		t->slot = d->tag_slots[i];
 		if (t->rank_of && store_get(d->st, d->facts, t->name, strlen(t->name), &v) == 1 &&
 		    v.mv_size >= 4) {
 			uint32_t nc = store_get_be32(v.mv_data);
@@ -382,11 +362,6 @@ int tagdefs_bind(struct tagdefs *d)
 			}
 		}
 	}
-	d->L.specs = d->aggs.v;
-	d->L.naggs = d->aggs.n;
-	d->L.tag_slots = d->tag_slots;
-	d->L.ntags = d->ntags;
-	profile_layout_index(&d->L);
 	return 0;
 }
 

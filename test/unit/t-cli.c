@@ -601,21 +601,39 @@ static void test_help_version(void)
 	buf_release(&err);
 }
 
-static void test_messages(void)
+/* stderr into the file at path, until stderr_back(the fd returned); -1
+ * when it cannot be opened */
+static int stderr_to(const char *path)
 {
-	char path[512];
-	struct buf b = BUF_INIT;
 	int fd, saved;
 
-	snprintf(path, sizeof path, "%s/messages", dir);
 	fflush(stderr);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	T_OK(fd >= 0);
 	if (fd < 0)
-		return;
+		return -1;
 	saved = dup(2);
 	dup2(fd, 2);
 	close(fd);
+	return saved;
+}
+
+static void stderr_back(int saved)
+{
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+}
+
+static void test_messages(void)
+{
+	char path[512];
+	struct buf b = BUF_INIT;
+	int saved;
+
+	snprintf(path, sizeof path, "%s/messages", dir);
+	if ((saved = stderr_to(path)) < 0)
+		return;
 	cli_prog = "tmsg";
 	cli_verbose = 0;
 	cli_err("cannot open '%s': %s", "x", "gone");
@@ -623,11 +641,42 @@ static void test_messages(void)
 	cli_verbose = 1;
 	cli_info("shown %d", 2);
 	cli_verbose = 0;
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
+	stderr_back(saved);
 	slurp(path, &b);
 	T_EQ_STR(b.p, "tmsg: cannot open 'x': gone\ntmsg: shown 2\n");
+	buf_release(&b);
+}
+
+/* a query's store: a directory that is missing, or holds no data.mdb, is
+ * 64 naming it; one with an environment is 0 */
+static void test_need_state(void)
+{
+	char path[512], sub[512], want[1200];
+	struct buf b = BUF_INIT;
+	int fd, saved;
+
+	snprintf(path, sizeof path, "%s/need-state", dir);
+	snprintf(sub, sizeof sub, "%s/store", dir);
+	if ((saved = stderr_to(path)) < 0)
+		return;
+	cli_prog = "tq";
+	T_EQ_INT(cli_need_state(sub), 64);
+	T_OK(access(sub, F_OK) != 0); /* nothing made */
+	T_OK(mkdir(sub, 0755) == 0);
+	T_EQ_INT(cli_need_state(sub), 64);
+	snprintf(want, sizeof want, "%s/data.mdb", sub);
+	fd = open(want, O_WRONLY | O_CREAT, 0644);
+	T_OK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	T_EQ_INT(cli_need_state(sub), 0);
+	stderr_back(saved);
+	slurp(path, &b);
+	snprintf(want, sizeof want,
+		 "tq: no state in '%s' (run tq on a stream first)\n"
+		 "tq: no state in '%s' (run tq on a stream first)\n",
+		 sub, sub);
+	T_EQ_STR(b.p, want);
 	buf_release(&b);
 }
 
@@ -716,6 +765,7 @@ int main(void)
 	test_subcommand();
 	test_help_version();
 	test_messages();
+	test_need_state();
 	test_rss_signals();
 	test_list();
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);

@@ -207,12 +207,6 @@ int main(void)
 	store_read_end(e.st);
 	segdefs_release(&d);
 
-	/* names */
-	T_OK(segdefs_valid_name("a_1"));
-	T_OK(!segdefs_valid_name(""));
-	T_OK(!segdefs_valid_name("Big"));
-	T_OK(!segdefs_valid_name("a-b"));
-
 	/* refused: itself, one defined later, a bad name, no condition */
 	{
 		static const char *const bads[] = {

@@ -34,3 +34,11 @@ dispatch --db "$T/db" --nosync --channels "$T/ch.json" --now 2026-03-01T10:30:00
 dispatch campaign --campaign spring --channel email --at 2026-03-01T10:00:00Z "$T/export" |
 	dispatch --db "$T/db" --nosync --channels "$T/ch.json" --now 2026-03-01T10:30:00Z | grep -c '"\$delivery"'
 ls "$T"/smtp/mail/new | wc -l | sed 's/^/messages received: /'
+# a channel the channels file does not define is refused before any
+# $send is written (its sends would only end no_channel)
+dispatch campaign --campaign spring --channel nope --at 2026-03-01T10:00:00Z "$T/export" > "$T/c.bad" 2> "$T/c.err"
+echo "unknown channel: exit $? $(wc -l < "$T/c.bad") lines"
+sed "s|$UOPS_PIPELINES|PIPELINES|" "$T/c.err"
+dispatch campaign --campaign spring --channels "$T/ch.json" --channel sms --at 2026-03-01T10:00:00Z "$T/export" > "$T/c.bad" 2> "$T/c.err"
+echo "not in --channels: exit $? $(wc -l < "$T/c.bad") lines"
+sed "s|$T|T|" "$T/c.err"

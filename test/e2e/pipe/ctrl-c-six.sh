@@ -9,6 +9,7 @@
 # the signal lands. UOPS_STOP_GRACE_MS=0 makes the grace no part of it:
 # with the drain bounded by the grace, as before, a stage stopped reading
 # at once and the records in the pipes were lost for the rerun.
+. "$UOPS_TOP/test/lib/ctrlc.sh"
 UOPS_STOP_GRACE_MS=0
 export UOPS_STOP_GRACE_MS
 data="$UOPS_TOP/data/online_retail.csv.zst"
@@ -21,29 +22,11 @@ cat > "$T/run.sh" <<EOF
 	{ trap '' INT; scheduler -q --db "\$1"; echo "scheduler: exit \$?" > "\$2.x5"; } |
 	{ trap '' INT; dispatch -q --db "\$1" --dry-run --send-past > "\$2"; echo "dispatch: exit \$?" > "\$2.x6"; }
 EOF
-# a session of its own with SIGINT as a terminal delivers it (a job started
-# with & ignores it)
-python3 -c 'import os, signal, sys
-signal.signal(signal.SIGINT, signal.SIG_DFL)
-os.setsid()
-os.execvp("sh", ["sh"] + sys.argv[1:])' "$T/run.sh" "$T/p" "$T/out1" 2> "$T/err" &
-pg=$!
+ctrlc_start "$T/run.sh" "$T/p" "$T/out1"
 # partway: once dispatch has written some records (the verdict below holds
 # wherever the signal lands)
-i=0
-while [ $i -lt 1200 ] && [ "$(cat "$T/out1" 2>/dev/null | wc -l)" -lt 20000 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-python3 -c 'import os, signal, sys; os.killpg(int(sys.argv[1]), signal.SIGINT)' $pg
-wait $pg
-i=0
-while [ $i -lt 200 ] && [ "$(cat "$T"/out1.x? 2>/dev/null | wc -l)" -lt 5 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-cat "$T"/out1.x?
-cat "$T/err"
+ctrlc_after "$T/out1" 20000
+ctrlc_stop "$T"/out1.x2 "$T"/out1.x3 "$T"/out1.x4 "$T"/out1.x5 "$T"/out1.x6
 # the same pipe again, on the same store: it writes the rest
 sh "$T/run.sh" "$T/p" "$T/out2" 2> "$T/err2"
 cat "$T"/out2.x?
@@ -60,7 +43,4 @@ else
 	comm -23 "$T/clean.sorted" "$T/both" | grep -o '"type":"[^"]*"' | sort | uniq -c | sed 's/^ */missing /'
 	comm -13 "$T/clean.sorted" "$T/both" | grep -o '"type":"[^"]*"' | sort | uniq -c | sed 's/^ */extra /'
 fi
-dbdump -x .offsets "$T/c" > "$T/c.dump"
-dbdump -x .offsets "$T/p" > "$T/p.dump"
-cmp -s "$T/c.dump" "$T/p.dump" && echo "after the rerun the state equals a clean run's" ||
-	echo "after the rerun the state differs from a clean run's"
+ctrlc_state "$T/c" "$T/p"
