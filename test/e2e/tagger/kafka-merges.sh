@@ -13,15 +13,16 @@ set -e
 KAFKA_PARTITIONS=4 kafka_start people ids tagged
 K="kafka://$BROKERS"
 
-# idmerge into Kafka: the copy keyed by the merged oneid, then the
-# survivor's; into a file, the one record as before
+# idmerge into Kafka: a copy keyed by the merged oneid and the survivor's
+# (on two partitions, which kcat reads side by side: sorted); into a file,
+# the one record as before
 cat > "$T/link" <<'EOF'
 {"event_id":"e1","ts":"2026-01-01T00:00:00.000Z","type":"visit","ids":{"phone":"+8613800000001"}}
 {"event_id":"e2","ts":"2026-01-01T00:00:01.000Z","type":"visit","ids":{"email":"a@example.com"}}
 {"event_id":"e3","ts":"2026-01-01T00:00:02.000Z","type":"order_paid","ids":{"phone":"+8613800000001","email":"a@example.com"}}
 EOF
 idmerge -q --db "$T/idk" --nosync -o "$K/ids" "$T/link"
-kcat -q -b "$BROKERS" -C -t ids -e -f 'key %k: %s\n' | grep merge
+kcat -q -b "$BROKERS" -C -t ids -e -f 'key %k: %s\n' | grep merge | sort
 idmerge -q --db "$T/idf" --nosync "$T/link" | grep merge
 
 # the bundled data makes no $merge (one identifier per customer)
