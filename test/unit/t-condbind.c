@@ -162,6 +162,7 @@ static void test_scope_layout(const char *dir)
 	profile_layout_release(&L);
 	free(slots);
 	agg_set_release(&aggs);
+	dict_release(&d);
 	store_close(st);
 }
 
