@@ -299,7 +299,8 @@ int conf_dir(const char *dir, const char *what, int (*load)(void *ctx, const cha
 		names[n++] = xstrdup(e->d_name);
 	}
 	closedir(dp);
-	qsort(names, n, sizeof *names, name_cmp);
+	if (n)
+		qsort(names, n, sizeof *names, name_cmp);
 	for (i = 0; i < n && !rc; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
 		if (load(ctx, path))
