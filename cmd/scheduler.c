@@ -1971,8 +1971,13 @@ static int op_explain(struct sched *g, int argc, char **argv)
 	dbs.no_dlog = g->no_dlog;
 	dbs.no_decisions = g->no_decisions;
 	dbs.no_log = g->has_oldlog != 0;
-	if (jexplain_decisions(stdout, g->st, g->people, &dbs, oneid, only))
+	switch (jexplain_decisions(stdout, g->st, g->people, &dbs, oneid, only)) {
+	case -1:
 		return EXIT_IO;
+	case 0:
+		cli_err("no person %u in scheduler.people, and no decisions about them", oneid);
+		return EXIT_REJECTS;
+	}
 	/* where each instance stands now */
 	jexplain_now(stdout, g->st, g->people, oneid, &g->js, only, &g->L, &g->P, &g->p);
 	return 0;

@@ -57,6 +57,8 @@ int jexplain_decisions(FILE *out, struct store *st, MDB_dbi people, const struct
 		fwrite(tmp.p, 1, tmp.len, out);
 		putc('\n', out);
 	}
+	if (!rc && (has_record || ls.n))
+		rc = 1;
 	jlog_lines_release(&ls);
 	json_doc_release(&d);
 	buf_release(&tmp);

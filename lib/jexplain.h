@@ -33,9 +33,10 @@ struct store;
  * Write oneid's decision lines to out, followed back from the block their
  * record in the DB people names (every block searched when they have no
  * record, as a oneid merged into another); with only, the lines of that
- * journey alone. dbs says where decisions are kept. Returns 0, or -1 on
- * an LMDB error or a damaged record, block or line (the last two printed;
- * the lines before are written).
+ * journey alone. dbs says where decisions are kept. Returns 1, 0 when
+ * oneid has neither a record nor a decision line (nothing is known of
+ * them), or -1 on an LMDB error or a damaged record, block or line (the
+ * last two printed; the lines before are written).
  */
 int jexplain_decisions(FILE *out, struct store *st, MDB_dbi people, const struct jlog_dbs *dbs, uint32_t oneid,
 		       const struct journey *only);

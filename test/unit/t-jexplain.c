@@ -179,17 +179,17 @@ int main(void)
 
 	/* the decisions: all, one journey's, of a person without a record */
 	f = open_text();
-	T_EQ_INT(jexplain_decisions(f, st, people, &dbs, 5, NULL), 0);
+	T_EQ_INT(jexplain_decisions(f, st, people, &dbs, 5, NULL), 1);
 	fclose(f);
 	snprintf(want, sizeof want, "%s\n%s\n", line_a, line_b);
 	T_EQ_STR(text, want);
 	f = open_text();
-	T_EQ_INT(jexplain_decisions(f, st, people, &dbs, 5, &js.v[1]), 0);
+	T_EQ_INT(jexplain_decisions(f, st, people, &dbs, 5, &js.v[1]), 1);
 	fclose(f);
 	snprintf(want, sizeof want, "%s\n", line_b);
 	T_EQ_STR(text, want);
 	f = open_text();
-	T_EQ_INT(jexplain_decisions(f, st, people, &dbs, 9, &js.v[0]), 0);
+	T_EQ_INT(jexplain_decisions(f, st, people, &dbs, 9, &js.v[0]), 1);
 	fclose(f);
 	snprintf(want, sizeof want, "%s\n", line_a);
 	T_EQ_STR(text, want);

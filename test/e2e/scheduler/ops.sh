@@ -21,6 +21,7 @@ scheduler --db "$T/db" explain 3
 echo "explain of one journey:"
 scheduler --db "$T/db" explain 2 browse_no_buy | cut -c1-160
 scheduler --db "$T/db" explain 2 nope; echo "unknown journey: $?"
+scheduler --db "$T/db" explain 4000000 2>&1; echo "a oneid never seen: $?"
 scheduler --db "$T/db" pause welcome; echo "pause: $?"
 scheduler --db "$T/db" list | grep -o '"journey":"welcome","version":"[0-9a-f]*","status":"[a-z]*"' | sed 's/"version":"[0-9a-f]*",//'
 echo '{"event_id":"e6","ts":"2026-03-04T11:00:00.000Z","type":"sign_up","oneid":4}' | scheduler --db "$T/db" | grep -c '"\$journey".*"oneid":4,'
