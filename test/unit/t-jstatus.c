@@ -17,6 +17,7 @@
 #include "jstatus.h"
 #include "store.h"
 #include "t.h"
+#include "tjourney.h"
 #include "timer.h"
 
 static char dir[] = "/tmp/uops-t-jstatus-XXXXXX";
@@ -30,38 +31,9 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 	return remove(p);
 }
 
-static uint32_t sc_trait(void *ctx, const char *name)
-{
-	(void)ctx;
-	return (uint32_t)strlen(name);
-}
-
-static int sc_none(void *ctx, const char *name, const char **why)
-{
-	(void)ctx;
-	(void)name;
-	*why = "none here";
-	return -1;
-}
-
 static void compile(struct journeys *js, const char *name, const char *text)
 {
-	char path[256];
-	struct conf c;
-	struct cond_scope sc;
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/%s.json", dir, name);
-	f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-	memset(&sc, 0, sizeof sc);
-	sc.aggs = &aggs;
-	sc.trait = sc_trait;
-	sc.tag = sc_none;
-	sc.segment = sc_none;
-	T_OK(conf_load(&c, path) == 0 && journey_compile(js, &c, &sc) == 0);
-	conf_release(&c);
+	tj_compile(js, dir, &aggs, name, text);
 }
 
 /* The text a call wrote to its stream. */
